@@ -1,0 +1,489 @@
+package io.barge.core;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * A domain's view of memory: a two-level page table from virtual pages to frames with rights, and a small
+ * direct-mapped translation cache in front of it.
+ * <p>
+ * Every access translates its virtual address; a page with no mapping or without the right raises a
+ * {@link ProtectionFault} before any byte moves (multi-page accesses check every page first). Only the
+ * {@link Kernel} changes the page table; translation is lock free so that domains on different threads never
+ * contend. Like a hardware TLB, an entry may outlive a concurrent unmap until the kernel's flush; the kernel
+ * always flushes before it reuses a frame.
+ * <p>
+ * Virtual layout, in pages: page 0 is never mapped; {@code [1, privateLimit)} holds each domain's private
+ * mappings; {@code [privateLimit, maxPages)} is the global window the kernel reserves at the same address in every
+ * domain (used for fbufs' restricted dynamic read sharing).
+ */
+public final class AddressSpace
+{
+    static final int TABLE_BITS = 10;
+    static final int TABLE_SIZE = 1 << TABLE_BITS;
+    static final int TABLE_MASK = TABLE_SIZE - 1;
+    static final int TLB_SIZE = 64;
+    static final int TLB_MASK = TLB_SIZE - 1;
+
+    // PTE: bit 0 present, bits 1-2 rights, bits 32-63 frame.
+    static final long PTE_PRESENT = 1L;
+    static final int PTE_RIGHTS_SHIFT = 1;
+    static final int PTE_FRAME_SHIFT = 32;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TABLES = MethodHandles.arrayElementVarHandle(long[][].class);
+
+    private final Domain domain;
+    private final PhysicalMemory memory;
+    private final UnsafeBuffer physical;
+    private final int pageShift;
+    private final long pageMask;
+    private final int maxPages;
+    private final long[][] directory;
+    // TLB entry: (vpn + 1) << 32 | frame << 2 | rights; 0 is empty.
+    private final long[] tlb = new long[TLB_SIZE];
+
+    AddressSpace(final Domain domain, final PhysicalMemory memory, final int maxPages)
+    {
+        this.domain = domain;
+        this.memory = memory;
+        this.physical = memory.buffer();
+        this.pageShift = memory.frameShift();
+        this.pageMask = memory.frameSize() - 1;
+        this.maxPages = maxPages;
+        this.directory = new long[(maxPages + TABLE_SIZE - 1) >>> TABLE_BITS][];
+    }
+
+    /**
+     * @return the domain this address space belongs to.
+     */
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    /**
+     * @return bytes per page, equal to the frame size.
+     */
+    public int pageSize()
+    {
+        return (int)pageMask + 1;
+    }
+
+    /**
+     * @return number of virtual pages this space spans.
+     */
+    public int maxPages()
+    {
+        return maxPages;
+    }
+
+    /**
+     * Translates one address for one access.
+     *
+     * @param address virtual address.
+     * @param access  the access to check.
+     * @return offset of the byte in physical memory.
+     * @throws ProtectionFault if unmapped or the right is missing.
+     */
+    int translate(final long address, final Access access)
+    {
+        final long vpn = address >>> pageShift;
+        final int slot = (int)vpn & TLB_MASK;
+        final long entry = (long)LONGS.getOpaque(tlb, slot);
+        final int need = Rights.required(access);
+        if ((entry >>> 32) == vpn + 1 && (entry & need) == need)
+        {
+            return memory.frameOffset((int)(entry >>> 2) & 0x3FFF_FFFF) + (int)(address & pageMask);
+        }
+        return translateSlow(address, access, vpn, slot, need);
+    }
+
+    private int translateSlow(final long address, final Access access, final long vpn, final int slot, final int need)
+    {
+        if (address < 0 || vpn >= maxPages)
+        {
+            throw fault(address, access, "outside the address space of " + maxPages + " pages");
+        }
+        final long pte = pte(vpn);
+        if ((pte & PTE_PRESENT) == 0)
+        {
+            throw fault(address, access, "page not mapped");
+        }
+        final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
+        if ((rights & need) != need)
+        {
+            throw fault(address, access, "mapping has rights " + Rights.name(rights));
+        }
+        final int frame = (int)(pte >>> PTE_FRAME_SHIFT);
+        LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((long)frame << 2) | rights);
+        return memory.frameOffset(frame) + (int)(address & pageMask);
+    }
+
+    private ProtectionFault fault(final long address, final Access access, final String reason)
+    {
+        return new ProtectionFault(domain.id(), domain.name(), address, access, reason);
+    }
+
+    /**
+     * Checks that every page of a range is mapped with the right for an access.
+     *
+     * @param address first byte.
+     * @param length  bytes.
+     * @param access  the access.
+     * @throws ProtectionFault at the first page that fails.
+     */
+    public void checkRange(final long address, final int length, final Access access)
+    {
+        if (length < 0)
+        {
+            throw new IllegalArgumentException("length=" + length + " must not be negative");
+        }
+        if (length == 0)
+        {
+            return;
+        }
+        final long last = address + length - 1;
+        for (long page = address & ~pageMask; page <= last; page += pageMask + 1)
+        {
+            translate(Math.max(page, address), access);
+        }
+    }
+
+    /**
+     * @param address virtual address.
+     * @return the byte there.
+     */
+    public byte getByte(final long address)
+    {
+        return physical.getByte(translate(address, Access.READ));
+    }
+
+    /**
+     * @param address virtual address.
+     * @param value   the byte to store.
+     */
+    public void putByte(final long address, final byte value)
+    {
+        physical.putByte(translate(address, Access.WRITE), value);
+    }
+
+    /**
+     * @param address 8-byte aligned virtual address (so the word lies in one page).
+     * @return the little-endian word there.
+     */
+    public long getLong(final long address)
+    {
+        checkAligned(address, 8);
+        return physical.getLong(translate(address, Access.READ));
+    }
+
+    /**
+     * @param address 8-byte aligned virtual address.
+     * @param value   the word.
+     */
+    public void putLong(final long address, final long value)
+    {
+        checkAligned(address, 8);
+        physical.putLong(translate(address, Access.WRITE), value);
+    }
+
+    /**
+     * @param address 4-byte aligned virtual address.
+     * @return the little-endian int there.
+     */
+    public int getInt(final long address)
+    {
+        checkAligned(address, 4);
+        return physical.getInt(translate(address, Access.READ));
+    }
+
+    /**
+     * @param address 4-byte aligned virtual address.
+     * @param value   the int.
+     */
+    public void putInt(final long address, final int value)
+    {
+        checkAligned(address, 4);
+        physical.putInt(translate(address, Access.WRITE), value);
+    }
+
+    /**
+     * Load with acquire semantics: later reads see what the releasing writer wrote before its release.
+     *
+     * @param address 8-byte aligned virtual address.
+     * @return the word.
+     */
+    public long getLongAcquire(final long address)
+    {
+        checkAligned(address, 8);
+        return physical.getLongAcquire(translate(address, Access.READ));
+    }
+
+    /**
+     * Store with release semantics: a reader that acquires this word sees every earlier write.
+     *
+     * @param address 8-byte aligned virtual address.
+     * @param value   the word.
+     */
+    public void putLongRelease(final long address, final long value)
+    {
+        checkAligned(address, 8);
+        physical.putLongRelease(translate(address, Access.WRITE), value);
+    }
+
+    /**
+     * Copies out of this space, page by page; every page is checked before the first byte moves.
+     *
+     * @param address  first virtual byte.
+     * @param dst      destination.
+     * @param dstIndex first destination byte.
+     * @param length   bytes.
+     */
+    public void getBytes(final long address, final MutableDirectBuffer dst, final int dstIndex, final int length)
+    {
+        checkRange(address, length, Access.READ);
+        long va = address;
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = chunk(va, length - done);
+            dst.putBytes(dstIndex + done, physical, translate(va, Access.READ), chunk);
+            va += chunk;
+            done += chunk;
+        }
+    }
+
+    /**
+     * Copies into this space, page by page; every page is checked before the first byte moves.
+     *
+     * @param address  first virtual byte.
+     * @param src      source.
+     * @param srcIndex first source byte.
+     * @param length   bytes.
+     */
+    public void putBytes(final long address, final DirectBuffer src, final int srcIndex, final int length)
+    {
+        checkRange(address, length, Access.WRITE);
+        long va = address;
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = chunk(va, length - done);
+            physical.putBytes(translate(va, Access.WRITE), src, srcIndex + done, chunk);
+            va += chunk;
+            done += chunk;
+        }
+    }
+
+    /**
+     * Fills a range with one byte value.
+     *
+     * @param address first virtual byte.
+     * @param length  bytes.
+     * @param value   the fill.
+     */
+    public void setMemory(final long address, final int length, final byte value)
+    {
+        checkRange(address, length, Access.WRITE);
+        long va = address;
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = chunk(va, length - done);
+            physical.setMemory(translate(va, Access.WRITE), chunk, value);
+            va += chunk;
+            done += chunk;
+        }
+    }
+
+    /**
+     * Reads a range with {@link Touch#sumLongs(DirectBuffer, int, int)}, one translation per page.
+     *
+     * @param address first virtual byte.
+     * @param length  bytes.
+     * @return the sum.
+     */
+    public long sumLongs(final long address, final int length)
+    {
+        checkRange(address, length, Access.READ);
+        long sum = 0;
+        long va = address;
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = chunk(va, length - done);
+            sum += Touch.sumLongs(physical, translate(va, Access.READ), chunk);
+            va += chunk;
+            done += chunk;
+        }
+        return sum;
+    }
+
+    /**
+     * Points a buffer at a mapped range so that a ring or other hot structure can be used without translating every
+     * access, like user code holding a pointer into a mapping. The range must be mapped with the access and backed
+     * by physically consecutive frames. The view stays valid until the range is unmapped; channels drop their views
+     * before the kernel unmaps their rings.
+     *
+     * @param view    the buffer to wrap.
+     * @param address first virtual byte.
+     * @param length  bytes.
+     * @param access  READ for a read-only user (the buffer is not made read-only; the domain promises to only read).
+     * @throws ProtectionFault         if a page is unmapped or lacks the right.
+     * @throws IllegalArgumentException if the frames are not consecutive.
+     */
+    public void wrapView(final UnsafeBuffer view, final long address, final int length, final Access access)
+    {
+        checkRange(address, length, access);
+        final int first = translate(address, access);
+        long va = address;
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = chunk(va, length - done);
+            if (translate(va, access) != first + done)
+            {
+                throw new IllegalArgumentException("range at 0x" + Long.toHexString(address) + " length=" + length +
+                    " is not backed by consecutive frames");
+            }
+            va += chunk;
+            done += chunk;
+        }
+        view.wrap(physical, first, length);
+    }
+
+    /**
+     * @param address virtual address.
+     * @return the rights mapped at the address, or -1 if unmapped.
+     */
+    public int rightsAt(final long address)
+    {
+        final long vpn = address >>> pageShift;
+        if (address < 0 || vpn >= maxPages)
+        {
+            return -1;
+        }
+        final long pte = pte(vpn);
+        return (pte & PTE_PRESENT) == 0 ? -1 : (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
+    }
+
+    /**
+     * @param address virtual address.
+     * @return the frame mapped at the address, or -1 if unmapped.
+     */
+    public int frameAt(final long address)
+    {
+        final long vpn = address >>> pageShift;
+        if (address < 0 || vpn >= maxPages)
+        {
+            return -1;
+        }
+        final long pte = pte(vpn);
+        return (pte & PTE_PRESENT) == 0 ? -1 : (int)(pte >>> PTE_FRAME_SHIFT);
+    }
+
+    // ---- kernel side -------------------------------------------------------------------------------------------
+
+    long pte(final long vpn)
+    {
+        final long[] table = (long[])TABLES.getAcquire(directory, (int)(vpn >>> TABLE_BITS));
+        return table == null ? 0 : (long)LONGS.getAcquire(table, (int)vpn & TABLE_MASK);
+    }
+
+    void writePte(final long vpn, final int frame, final int rights)
+    {
+        final int dir = (int)(vpn >>> TABLE_BITS);
+        long[] table = directory[dir];
+        if (table == null)
+        {
+            table = new long[TABLE_SIZE];
+            TABLES.setRelease(directory, dir, table);
+        }
+        final long pte = ((long)frame << PTE_FRAME_SHIFT) | ((long)rights << PTE_RIGHTS_SHIFT) | PTE_PRESENT;
+        // Release: a translator that sees the entry sees the frame's zeroed contents written before it.
+        LONGS.setRelease(table, (int)vpn & TABLE_MASK, pte);
+        invalidate(vpn);
+    }
+
+    void clearPte(final long vpn)
+    {
+        final long[] table = directory[(int)(vpn >>> TABLE_BITS)];
+        if (table != null)
+        {
+            LONGS.setRelease(table, (int)vpn & TABLE_MASK, 0L);
+        }
+        invalidate(vpn);
+    }
+
+    private void invalidate(final long vpn)
+    {
+        // Like invlpg: drop the one entry now; a full flush is counted separately.
+        final int slot = (int)vpn & TLB_MASK;
+        if (((long)LONGS.getOpaque(tlb, slot) >>> 32) == vpn + 1)
+        {
+            LONGS.setOpaque(tlb, slot, 0L);
+        }
+    }
+
+    void flushTlb()
+    {
+        for (int i = 0; i < TLB_SIZE; i++)
+        {
+            LONGS.setOpaque(tlb, i, 0L);
+        }
+    }
+
+    /**
+     * Visits every present mapping; for teardown.
+     */
+    void forEachMapping(final MappingVisitor visitor)
+    {
+        for (int dir = 0; dir < directory.length; dir++)
+        {
+            final long[] table = directory[dir];
+            if (table != null)
+            {
+                for (int i = 0; i < TABLE_SIZE; i++)
+                {
+                    final long pte = table[i];
+                    if ((pte & PTE_PRESENT) != 0)
+                    {
+                        visitor.onMapping(((long)dir << TABLE_BITS) | i, (int)(pte >>> PTE_FRAME_SHIFT));
+                    }
+                }
+            }
+        }
+    }
+
+    void clearAll()
+    {
+        Arrays.fill(directory, null);
+        flushTlb();
+    }
+
+    @FunctionalInterface
+    interface MappingVisitor
+    {
+        void onMapping(long vpn, int frame);
+    }
+
+    private int chunk(final long va, final int remaining)
+    {
+        return (int)Math.min(remaining, pageMask + 1 - (va & pageMask));
+    }
+
+    private static void checkAligned(final long address, final int alignment)
+    {
+        if ((address & (alignment - 1)) != 0)
+        {
+            throw new IllegalArgumentException(
+                "address=0x" + Long.toHexString(address) + " is not aligned to " + alignment);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.barge.core;
+
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * A protection domain: an id, a name, an {@link AddressSpace} and its cost counters.
+ * <p>
+ * Created and destroyed only by the {@link Kernel}. A domain reads and writes memory only through its address space.
+ */
+public final class Domain
+{
+    private final Kernel kernel;
+    private final int id;
+    private final String name;
+    private final AddressSpace addressSpace;
+    private final AtomicCounter[] counters;
+    final VirtualRangeAllocator privateRanges;
+    private volatile boolean alive = true;
+
+    Domain(final Kernel kernel, final int id, final String name, final int maxPages, final int privatePages,
+        final AtomicCounter[] counters)
+    {
+        this.kernel = kernel;
+        this.id = id;
+        this.name = name;
+        this.addressSpace = new AddressSpace(this, kernel.memory(), maxPages);
+        this.counters = counters;
+        // Page 0 stays unmapped so that address 0 always faults.
+        this.privateRanges = new VirtualRangeAllocator(1, privatePages - 1);
+    }
+
+    /**
+     * @return the kernel that created this domain.
+     */
+    public Kernel kernel()
+    {
+        return kernel;
+    }
+
+    /**
+     * @return the domain id, unique for the kernel's lifetime.
+     */
+    public int id()
+    {
+        return id;
+    }
+
+    /**
+     * @return the domain name.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * @return the address space through which this domain reaches memory.
+     */
+    public AddressSpace addressSpace()
+    {
+        return addressSpace;
+    }
+
+    /**
+     * @return false once the kernel has destroyed the domain.
+     */
+    public boolean isAlive()
+    {
+        return alive;
+    }
+
+    void markDestroyed()
+    {
+        alive = false;
+    }
+
+    AtomicCounter[] counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Records an operation done on this domain's behalf. The kernel counts its own operations; channel code counts
+     * notifications and validation outcomes with this.
+     *
+     * @param type  what was done.
+     * @param delta how many.
+     */
+    public void count(final CounterType type, final long delta)
+    {
+        counters[type.ordinal()].getAndAdd(delta);
+    }
+
+    /**
+     * @param type a counter type.
+     * @return this domain's current count of it.
+     */
+    public long counter(final CounterType type)
+    {
+        return counters[type.ordinal()].get();
+    }
+
+    /**
+     * Checks the domain has not been destroyed.
+     *
+     * @throws IllegalStateException if it has.
+     */
+    public void checkAlive()
+    {
+        if (!alive)
+        {
+            throw new IllegalStateException("domain " + name + "(" + id + ") has been destroyed");
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + "(" + id + ")";
+    }
+}

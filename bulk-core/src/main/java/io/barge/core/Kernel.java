@@ -1,0 +1,634 @@
+package io.barge.core;
+
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The trusted code of the simulated machine. It alone creates and destroys domains, hands out and zeroes frames,
+ * writes page tables, flushes translation caches and copies between domains; every such operation is counted on
+ * the domain it was done for ({@link CounterType}).
+ * <p>
+ * Ownership: every frame has exactly one owner (a domain, or the kernel's own domain) or is free. A domain maps
+ * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
+ * mappings and frees every frame it owned, first unmapping them from any other domain.
+ * <p>
+ * State changes are serialised on the kernel's monitor (a trap into a single kernel); translation and
+ * {@link #copy} do not take it, so data paths on different threads never contend on the kernel.
+ */
+public final class Kernel implements AutoCloseable
+{
+    /** Default virtual address space: 1 Mi pages (4 GiB with 4 KiB pages). */
+    public static final int DEFAULT_MAX_PAGES = 1 << 20;
+    /** Id of the kernel's own domain, which owns kernel buffers. */
+    public static final int KERNEL_DOMAIN_ID = 0;
+
+    private static final int NO_OWNER = -1;
+
+    private final PhysicalMemory memory;
+    private final SystemCounters counters;
+    private final int maxPages;
+    private final int privatePages;
+    private final VirtualRangeAllocator globalRanges;
+    private final int[] owner;
+    private final int[] mapCount;
+    private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
+    private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
+    private final Domain kernelDomain;
+    private int nextDomainId = KERNEL_DOMAIN_ID;
+    private boolean closed;
+
+    /**
+     * @param memory the machine's physical memory; the kernel does not close it.
+     */
+    public Kernel(final PhysicalMemory memory)
+    {
+        this(memory, DEFAULT_MAX_PAGES, 1024);
+    }
+
+    /**
+     * @param memory      the machine's physical memory; the kernel does not close it.
+     * @param maxPages    virtual pages per domain; the upper half is the global window.
+     * @param maxDomains  how many domains may live at once (sizes the off-heap counters).
+     */
+    public Kernel(final PhysicalMemory memory, final int maxPages, final int maxDomains)
+    {
+        if (maxPages < 16 || Integer.bitCount(maxPages) != 1)
+        {
+            throw new IllegalArgumentException("maxPages=" + maxPages + " must be a power of two >= 16");
+        }
+        this.memory = memory;
+        this.maxPages = maxPages;
+        this.privatePages = maxPages / 2;
+        this.globalRanges = new VirtualRangeAllocator(privatePages, maxPages - privatePages);
+        this.owner = new int[memory.frameCount()];
+        this.mapCount = new int[memory.frameCount()];
+        Arrays.fill(owner, NO_OWNER);
+        this.counters = new SystemCounters((maxDomains + 1) * CounterType.values().length + 64);
+        this.kernelDomain = createDomain("kernel");
+    }
+
+    /**
+     * @return the physical memory this kernel manages.
+     */
+    public PhysicalMemory memory()
+    {
+        return memory;
+    }
+
+    /**
+     * @return the off-heap cost counters.
+     */
+    public SystemCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return the kernel's own domain: owner of kernel buffers, e.g. the copy transport's.
+     */
+    public Domain kernelDomain()
+    {
+        return kernelDomain;
+    }
+
+    /**
+     * @param listener told of every domain destroyed from now on.
+     */
+    public void addDomainListener(final DomainListener listener)
+    {
+        listeners.add(listener);
+    }
+
+    /**
+     * @param listener a listener added before.
+     */
+    public void removeDomainListener(final DomainListener listener)
+    {
+        listeners.remove(listener);
+    }
+
+    // ---- domains -----------------------------------------------------------------------------------------------
+
+    /**
+     * @param name a name for reports and faults.
+     * @return a new domain with an empty address space.
+     */
+    public synchronized Domain createDomain(final String name)
+    {
+        checkOpen();
+        final int id = nextDomainId++;
+        final Domain domain = new Domain(this, id, name, maxPages, privatePages, counters.allocateDomain(id, name));
+        domains.put(id, domain);
+        return domain;
+    }
+
+    /**
+     * @param id a domain id.
+     * @return the live domain with that id, or null.
+     */
+    public synchronized Domain domain(final int id)
+    {
+        return domains.get(id);
+    }
+
+    /**
+     * Destroys a domain: listeners are told, its mappings removed, every frame it owned unmapped everywhere and freed,
+     * its counters folded into the retired totals.
+     *
+     * @param domain a live domain other than the kernel's.
+     */
+    public void destroyDomain(final Domain domain)
+    {
+        synchronized (this)
+        {
+            checkLive(domain);
+            if (domain == kernelDomain)
+            {
+                throw new IllegalArgumentException("the kernel domain cannot be destroyed");
+            }
+            domain.markDestroyed();
+        }
+        // Listeners run outside the monitor: they call back into the kernel to free what the domain held.
+        for (final DomainListener listener : listeners)
+        {
+            listener.onDestroy(domain);
+        }
+        synchronized (this)
+        {
+            domain.addressSpace().forEachMapping((vpn, frame) -> mapCount[frame]--);
+            domain.addressSpace().clearAll();
+            final int id = domain.id();
+            for (int frame = 0; frame < owner.length; frame++)
+            {
+                if (owner[frame] == id)
+                {
+                    release(domain, frame);
+                }
+            }
+            domains.remove(id);
+            counters.retireDomain(domain.counters());
+        }
+    }
+
+    // ---- frames ------------------------------------------------------------------------------------------------
+
+    /**
+     * @param owner the domain that will own the frame.
+     * @param zero  whether to fill it with zeros (counted).
+     * @return the frame number.
+     * @throws OutOfFramesException if none is free.
+     */
+    public synchronized int allocateFrame(final Domain owner, final boolean zero)
+    {
+        checkLive(owner);
+        final int frame = memory.allocateFrame();
+        this.owner[frame] = owner.id();
+        owner.count(CounterType.FRAMES_ALLOCATED, 1);
+        if (zero)
+        {
+            zero(owner, frame);
+        }
+        return frame;
+    }
+
+    /**
+     * Allocates several frames, all or none.
+     *
+     * @param owner  the domain that will own them.
+     * @param count  how many.
+     * @param zero   whether to zero them.
+     * @param frames receives the frame numbers, at least {@code count} long.
+     * @throws OutOfFramesException if fewer than {@code count} are free; nothing is allocated then.
+     */
+    public synchronized void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
+    {
+        checkLive(owner);
+        if (count > memory.freeFrames())
+        {
+            throw new OutOfFramesException("asked for " + count + " frames, " + memory.freeFrames() + " free");
+        }
+        for (int i = 0; i < count; i++)
+        {
+            frames[i] = allocateFrame(owner, zero);
+        }
+    }
+
+    /**
+     * @param owner the frame's owner.
+     * @param frame the frame to fill with zeros.
+     */
+    public synchronized void zeroFrame(final Domain owner, final int frame)
+    {
+        checkOwner(owner, frame);
+        zero(owner, frame);
+    }
+
+    private void zero(final Domain owner, final int frame)
+    {
+        memory.buffer().setMemory(memory.frameOffset(frame), memory.frameSize(), (byte)0);
+        owner.count(CounterType.FRAMES_ZEROED, 1);
+    }
+
+    /**
+     * Frees a frame: removes it from every address space that still maps it (flushing those), then returns it.
+     *
+     * @param owner the frame's owner.
+     * @param frame the frame.
+     * @throws FrameOwnershipException if {@code owner} does not own it.
+     */
+    public synchronized void freeFrame(final Domain owner, final int frame)
+    {
+        checkOwner(owner, frame);
+        release(owner, frame);
+    }
+
+    private void release(final Domain owner, final int frame)
+    {
+        if (mapCount[frame] > 0)
+        {
+            unmapEverywhere(frame);
+        }
+        this.owner[frame] = NO_OWNER;
+        memory.freeFrame(frame);
+        owner.count(CounterType.FRAMES_FREED, 1);
+    }
+
+    private void unmapEverywhere(final int frame)
+    {
+        final List<long[]> victims = new ArrayList<>();
+        for (final Domain domain : domains.values())
+        {
+            domain.addressSpace().forEachMapping((vpn, f) ->
+            {
+                if (f == frame)
+                {
+                    victims.add(new long[]{ domain.id(), vpn });
+                }
+            });
+        }
+        for (final long[] victim : victims)
+        {
+            final Domain domain = domains.get((int)victim[0]);
+            domain.addressSpace().clearPte(victim[1]);
+            mapCount[frame]--;
+            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+            flush(domain);
+        }
+    }
+
+    /**
+     * Hands a frame from one domain to another; mappings stay as they are.
+     *
+     * @param from  current owner.
+     * @param frame the frame.
+     * @param to    new owner.
+     */
+    public synchronized void transferFrame(final Domain from, final int frame, final Domain to)
+    {
+        checkOwner(from, frame);
+        checkLive(to);
+        owner[frame] = to.id();
+    }
+
+    /**
+     * @param frame a frame.
+     * @return the owning domain's id, or -1 if free.
+     */
+    public synchronized int ownerOf(final int frame)
+    {
+        checkFrame(frame);
+        return owner[frame];
+    }
+
+    /**
+     * @param frame a frame.
+     * @return how many page-table entries map it.
+     */
+    public synchronized int mapCountOf(final int frame)
+    {
+        checkFrame(frame);
+        return mapCount[frame];
+    }
+
+    /**
+     * @return frames not owned by anybody.
+     */
+    public int freeFrames()
+    {
+        return memory.freeFrames();
+    }
+
+    // ---- virtual ranges ----------------------------------------------------------------------------------------
+
+    /**
+     * Reserves a run of pages in a domain's private window.
+     *
+     * @param domain the domain.
+     * @param pages  run length.
+     * @return the first virtual address of the run.
+     * @throws IllegalStateException if the window has no such run free.
+     */
+    public synchronized long reserve(final Domain domain, final int pages)
+    {
+        checkLive(domain);
+        final long page = domain.privateRanges.reserve(pages);
+        if (page < 0)
+        {
+            throw new IllegalStateException("domain " + domain + " has no " + pages + " free virtual pages");
+        }
+        domain.count(CounterType.VIRTUAL_RANGE_OPS, 1);
+        return page << memory.frameShift();
+    }
+
+    /**
+     * @param domain  the domain.
+     * @param address an address returned by {@link #reserve(Domain, int)}.
+     * @param pages   the run length reserved.
+     */
+    public synchronized void unreserve(final Domain domain, final long address, final int pages)
+    {
+        domain.privateRanges.release(address >>> memory.frameShift(), pages);
+        domain.count(CounterType.VIRTUAL_RANGE_OPS, 1);
+    }
+
+    /**
+     * Reserves a run of pages at the same address in every domain (the global window).
+     *
+     * @param pages run length.
+     * @return the first virtual address of the run.
+     * @throws IllegalStateException if the window has no such run free.
+     */
+    public synchronized long reserveGlobal(final int pages)
+    {
+        final long page = globalRanges.reserve(pages);
+        if (page < 0)
+        {
+            throw new IllegalStateException("global window has no " + pages + " free virtual pages");
+        }
+        return page << memory.frameShift();
+    }
+
+    /**
+     * @param address an address returned by {@link #reserveGlobal(int)}.
+     * @param pages   the run length reserved.
+     */
+    public synchronized void unreserveGlobal(final long address, final int pages)
+    {
+        globalRanges.release(address >>> memory.frameShift(), pages);
+    }
+
+    /**
+     * @param address a virtual address.
+     * @return whether it lies in the global window.
+     */
+    public boolean isGlobal(final long address)
+    {
+        final long page = address >>> memory.frameShift();
+        return address >= 0 && globalRanges.contains(page);
+    }
+
+    // ---- page tables -------------------------------------------------------------------------------------------
+
+    /**
+     * Maps a frame the domain owns.
+     *
+     * @param domain  the owner.
+     * @param address page-aligned virtual address.
+     * @param frame   the frame.
+     * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
+     * @throws FrameOwnershipException if the domain does not own the frame.
+     */
+    public synchronized void map(final Domain domain, final long address, final int frame, final int rights)
+    {
+        checkOwner(domain, frame);
+        install(domain, address, frame, rights);
+    }
+
+    /**
+     * Maps a frame into another domain with the owner's consent (the kernel acting for the owner).
+     *
+     * @param owner   the frame's owner, who grants the mapping.
+     * @param frame   the frame.
+     * @param target  the domain that gets the mapping.
+     * @param address page-aligned virtual address in the target.
+     * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
+     */
+    public synchronized void share(
+        final Domain owner, final int frame, final Domain target, final long address, final int rights)
+    {
+        checkOwner(owner, frame);
+        checkLive(target);
+        install(target, address, frame, rights);
+    }
+
+    private void install(final Domain domain, final long address, final int frame, final int rights)
+    {
+        Rights.checkRights(rights);
+        if (rights == Rights.NONE)
+        {
+            throw new IllegalArgumentException("a mapping needs READ or READ_WRITE");
+        }
+        final long vpn = checkPage(domain, address);
+        final AddressSpace space = domain.addressSpace();
+        final long old = space.pte(vpn);
+        if ((old & AddressSpace.PTE_PRESENT) != 0)
+        {
+            throw new IllegalStateException("domain " + domain + " already maps address 0x" +
+                Long.toHexString(address) + " to frame " + (old >>> AddressSpace.PTE_FRAME_SHIFT));
+        }
+        space.writePte(vpn, frame, rights);
+        mapCount[frame]++;
+        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+    }
+
+    /**
+     * Removes a mapping. The translation entry for the page is dropped; call {@link #flush} for a full flush.
+     *
+     * @param domain  the domain.
+     * @param address page-aligned mapped address.
+     * @return the frame that was mapped.
+     */
+    public synchronized int unmap(final Domain domain, final long address)
+    {
+        checkLive(domain);
+        final long vpn = checkPage(domain, address);
+        final long pte = domain.addressSpace().pte(vpn);
+        if ((pte & AddressSpace.PTE_PRESENT) == 0)
+        {
+            throw new IllegalStateException("domain " + domain + " maps nothing at 0x" + Long.toHexString(address));
+        }
+        final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
+        domain.addressSpace().clearPte(vpn);
+        mapCount[frame]--;
+        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+        return frame;
+    }
+
+    /**
+     * Changes the rights of an existing mapping (counted as a protection change and a page-table update).
+     *
+     * @param domain  the domain.
+     * @param address page-aligned mapped address.
+     * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
+     */
+    public synchronized void protect(final Domain domain, final long address, final int rights)
+    {
+        checkLive(domain);
+        Rights.checkRights(rights);
+        final long vpn = checkPage(domain, address);
+        final long pte = domain.addressSpace().pte(vpn);
+        if ((pte & AddressSpace.PTE_PRESENT) == 0)
+        {
+            throw new IllegalStateException("domain " + domain + " maps nothing at 0x" + Long.toHexString(address));
+        }
+        domain.addressSpace().writePte(vpn, (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT), rights);
+        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+        domain.count(CounterType.PROTECTION_CHANGES, 1);
+    }
+
+    /**
+     * Flushes a domain's whole translation cache (counted); the next accesses walk the page table.
+     *
+     * @param domain the domain.
+     */
+    public synchronized void flush(final Domain domain)
+    {
+        domain.addressSpace().flushTlb();
+        domain.count(CounterType.TLB_FLUSHES, 1);
+    }
+
+    // ---- copies ------------------------------------------------------------------------------------------------
+
+    /**
+     * Copies bytes between two domains' address spaces, checking the source's read and the destination's write
+     * rights first, and counts the bytes on the acting domain. Does not take the kernel lock.
+     *
+     * @param actor   the domain on whose behalf the copy runs (counted).
+     * @param src     source domain.
+     * @param srcAddr source virtual address.
+     * @param dst     destination domain.
+     * @param dstAddr destination virtual address.
+     * @param length  bytes.
+     */
+    public void copy(final Domain actor, final Domain src, final long srcAddr, final Domain dst, final long dstAddr,
+        final int length)
+    {
+        final AddressSpace from = src.addressSpace();
+        final AddressSpace to = dst.addressSpace();
+        from.checkRange(srcAddr, length, Access.READ);
+        to.checkRange(dstAddr, length, Access.WRITE);
+        final int pageSize = memory.frameSize();
+        final org.agrona.concurrent.UnsafeBuffer physical = memory.buffer();
+        long s = srcAddr;
+        long d = dstAddr;
+        int done = 0;
+        while (done < length)
+        {
+            final int chunk = Math.min(length - done,
+                Math.min(pageSize - (int)(s & (pageSize - 1)), pageSize - (int)(d & (pageSize - 1))));
+            physical.putBytes(to.translate(d, Access.WRITE), physical, from.translate(s, Access.READ), chunk);
+            s += chunk;
+            d += chunk;
+            done += chunk;
+        }
+        actor.count(CounterType.BYTES_COPIED, length);
+    }
+
+    // ---- checks ------------------------------------------------------------------------------------------------
+
+    private long checkPage(final Domain domain, final long address)
+    {
+        final long pageMask = memory.frameSize() - 1;
+        if ((address & pageMask) != 0)
+        {
+            throw new IllegalArgumentException("address=0x" + Long.toHexString(address) + " is not page aligned");
+        }
+        final long vpn = address >>> memory.frameShift();
+        if (address <= 0 || vpn >= maxPages)
+        {
+            throw new IllegalArgumentException("address=0x" + Long.toHexString(address) +
+                " is outside the mappable range of domain " + domain);
+        }
+        return vpn;
+    }
+
+    private void checkOwner(final Domain domain, final int frame)
+    {
+        checkLive(domain);
+        checkFrame(frame);
+        if (owner[frame] != domain.id())
+        {
+            throw new FrameOwnershipException("frame=" + frame + " is owned by " +
+                (owner[frame] == NO_OWNER ? "nobody (free)" : "domain " + owner[frame]) + ", not by " + domain);
+        }
+    }
+
+    private void checkFrame(final int frame)
+    {
+        if (frame < 0 || frame >= owner.length)
+        {
+            throw new IllegalArgumentException("frame=" + frame + " outside [0, " + owner.length + ")");
+        }
+    }
+
+    private void checkLive(final Domain domain)
+    {
+        checkOpen();
+        if (domain.kernel() != this)
+        {
+            throw new IllegalArgumentException("domain " + domain + " belongs to another kernel");
+        }
+        domain.checkAlive();
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("kernel is closed");
+        }
+    }
+
+    /**
+     * Destroys every domain (returning all frames) and frees the counters. Physical memory stays open.
+     */
+    public void close()
+    {
+        final List<Domain> live;
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            live = new ArrayList<>(domains.values());
+        }
+        for (final Domain domain : live)
+        {
+            if (domain != kernelDomain && domain.isAlive())
+            {
+                destroyDomain(domain);
+            }
+        }
+        synchronized (this)
+        {
+            kernelDomain.markDestroyed();
+            kernelDomain.addressSpace().forEachMapping((vpn, frame) -> mapCount[frame]--);
+            kernelDomain.addressSpace().clearAll();
+            for (int frame = 0; frame < owner.length; frame++)
+            {
+                if (owner[frame] == KERNEL_DOMAIN_ID)
+                {
+                    owner[frame] = NO_OWNER;
+                    memory.freeFrame(frame);
+                }
+            }
+            closed = true;
+        }
+        counters.close();
+    }
+}

@@ -1,0 +1,243 @@
+package io.barge.core;
+
+import org.agrona.BufferUtil;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static io.barge.core.PhysicalMemoryDescriptor.*;
+
+/**
+ * The simulated machine's RAM: one off-heap region split into equal frames, and the allocator of those frames.
+ * <p>
+ * Backed by direct memory (the default) or by a memory-mapped file whose header ({@link PhysicalMemoryDescriptor})
+ * lets another process attach to the same frames. Only the {@link Kernel} hands frames out; domains reach memory
+ * through their {@link AddressSpace}.
+ * <p>
+ * The frame allocator is a LIFO stack of free frame numbers, so a frame just freed is the next handed out while it
+ * is still warm in the cache. It is not thread safe: the kernel serialises calls.
+ */
+public final class PhysicalMemory implements AutoCloseable
+{
+    /** Default frame size: one 4 KiB page. */
+    public static final int DEFAULT_FRAME_SIZE = 4096;
+
+    private final ByteBuffer byteBuffer;
+    private final UnsafeBuffer buffer;
+    private final boolean mapped;
+    private final int frameSize;
+    private final int frameShift;
+    private final int frameCount;
+    private final int[] freeStack;
+    private int freeCount;
+    private boolean closed;
+
+    private PhysicalMemory(final ByteBuffer byteBuffer, final boolean mapped, final int frameSize, final int frameCount)
+    {
+        this.byteBuffer = byteBuffer;
+        this.buffer = new UnsafeBuffer(byteBuffer);
+        this.mapped = mapped;
+        this.frameSize = frameSize;
+        this.frameShift = Integer.numberOfTrailingZeros(frameSize);
+        this.frameCount = frameCount;
+        this.freeStack = new int[frameCount];
+        for (int i = 0; i < frameCount; i++)
+        {
+            freeStack[i] = frameCount - 1 - i; // frame 0 on top
+        }
+        this.freeCount = frameCount;
+    }
+
+    /**
+     * @param frameCount number of 4 KiB frames.
+     * @return memory backed by direct (off-heap) memory.
+     */
+    public static PhysicalMemory allocateDirect(final int frameCount)
+    {
+        return allocateDirect(frameCount, DEFAULT_FRAME_SIZE);
+    }
+
+    /**
+     * @param frameCount number of frames.
+     * @param frameSize  bytes per frame, a power of two.
+     * @return memory backed by page-aligned direct memory.
+     */
+    public static PhysicalMemory allocateDirect(final int frameCount, final int frameSize)
+    {
+        final int length = (int)regionLength(frameSize, frameCount);
+        final ByteBuffer byteBuffer = BufferUtil.allocateDirectAligned(length, HEADER_LENGTH);
+        final PhysicalMemory memory = new PhysicalMemory(byteBuffer, false, frameSize, frameCount);
+        writeHeader(memory.buffer, frameSize, frameCount);
+        return memory;
+    }
+
+    /**
+     * Creates (or truncates) a file and maps it as physical memory.
+     *
+     * @param file       the file.
+     * @param frameCount number of frames.
+     * @param frameSize  bytes per frame, a power of two.
+     * @return memory backed by the file.
+     */
+    public static PhysicalMemory createFile(final Path file, final int frameCount, final int frameSize)
+    {
+        final long length = regionLength(frameSize, frameCount);
+        final MappedByteBuffer byteBuffer = IoUtil.mapNewFile(file.toFile(), length, false);
+        final PhysicalMemory memory = new PhysicalMemory(byteBuffer, true, frameSize, frameCount);
+        writeHeader(memory.buffer, frameSize, frameCount);
+        return memory;
+    }
+
+    /**
+     * Maps an existing physical memory file after checking its header.
+     *
+     * @param file the file written by {@link #createFile(Path, int, int)}.
+     * @return memory backed by the file, with every frame free in this process's allocator.
+     * @throws MemoryFileFormatException if the magic, version or length is wrong.
+     */
+    public static PhysicalMemory attachFile(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final long size = channel.size();
+            if (size < PhysicalMemoryDescriptor.HEADER_FIELDS_LENGTH || size > Integer.MAX_VALUE)
+            {
+                throw new MemoryFileFormatException(file + ": length=" + size + " is not a physical memory file");
+            }
+            final MappedByteBuffer byteBuffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            final UnsafeBuffer view = new UnsafeBuffer(byteBuffer);
+            try
+            {
+                checkHeader(view, size, file.toString());
+            }
+            catch (final MemoryFileFormatException ex)
+            {
+                IoUtil.unmap(byteBuffer);
+                throw ex;
+            }
+            return new PhysicalMemory(
+                byteBuffer, true, view.getInt(FRAME_SIZE_OFFSET), view.getInt(FRAME_COUNT_OFFSET));
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * @return bytes per frame.
+     */
+    public int frameSize()
+    {
+        return frameSize;
+    }
+
+    /**
+     * @return log2 of the frame size.
+     */
+    public int frameShift()
+    {
+        return frameShift;
+    }
+
+    /**
+     * @return number of frames in the region.
+     */
+    public int frameCount()
+    {
+        return frameCount;
+    }
+
+    /**
+     * @return frames not owned by anybody.
+     */
+    public synchronized int freeFrames()
+    {
+        return freeCount;
+    }
+
+    /**
+     * @return whether the region is backed by a mapped file.
+     */
+    public boolean isFileBacked()
+    {
+        return mapped;
+    }
+
+    /**
+     * @param frame frame number.
+     * @return offset of the frame's first byte in {@link #buffer()}.
+     */
+    public int frameOffset(final int frame)
+    {
+        return HEADER_LENGTH + (frame << frameShift);
+    }
+
+    /**
+     * The raw region. Only the kernel and address-space translation use it; domain code never does.
+     *
+     * @return the whole region, header included.
+     */
+    UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    synchronized int allocateFrame()
+    {
+        if (freeCount == 0)
+        {
+            throw new OutOfFramesException("no free frame: frameCount=" + frameCount);
+        }
+        return freeStack[--freeCount];
+    }
+
+    synchronized void freeFrame(final int frame)
+    {
+        freeStack[freeCount++] = frame;
+    }
+
+    /**
+     * Unmaps or frees the region. Any further access is undefined; the kernel must be closed first.
+     */
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            if (mapped)
+            {
+                IoUtil.unmap(byteBuffer);
+            }
+            else
+            {
+                BufferUtil.free(byteBuffer);
+            }
+        }
+    }
+
+    /**
+     * Deletes a physical memory file; a convenience for tests and tools.
+     *
+     * @param file the file.
+     */
+    public static void deleteFile(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.barge.core;
+
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Off-heap counters for every domain: one Agrona counter per ({@link CounterType}, domain), keyed by domain id, plus
+ * a retired total per type that keeps the counts of destroyed domains.
+ * <p>
+ * Counters are incremented with an atomic add: a domain's kernel operations may be made from more than one thread
+ * (the sender's and the receiver's side of a channel both act for their own domain, but teardown acts for all).
+ */
+public final class SystemCounters implements AutoCloseable
+{
+    /** Key value of the retired-total counters. */
+    public static final int RETIRED_KEY = -1;
+
+    private static final int TYPE_COUNT = CounterType.values().length;
+
+    private final ByteBuffer metaData;
+    private final ByteBuffer values;
+    private final CountersManager manager;
+    private final AtomicCounter[] retired = new AtomicCounter[TYPE_COUNT];
+    private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[4]);
+
+    /**
+     * @param maxCounters how many counters can be live at once.
+     */
+    public SystemCounters(final int maxCounters)
+    {
+        // Agrona: values take 128 bytes a counter (each on its own pair of cache lines), metadata 512.
+        values = BufferUtil.allocateDirectAligned(maxCounters * 128, 128);
+        metaData = BufferUtil.allocateDirectAligned(maxCounters * 512, 128);
+        manager = new CountersManager(new UnsafeBuffer(metaData), new UnsafeBuffer(values));
+        for (final CounterType type : CounterType.values())
+        {
+            retired[type.ordinal()] = newCounter(type, RETIRED_KEY, "retired: " + type.label());
+        }
+    }
+
+    synchronized AtomicCounter[] allocateDomain(final int domainId, final String domainName)
+    {
+        final AtomicCounter[] counters = new AtomicCounter[TYPE_COUNT];
+        for (final CounterType type : CounterType.values())
+        {
+            counters[type.ordinal()] = newCounter(type, domainId, domainName + ": " + type.label());
+        }
+        return counters;
+    }
+
+    synchronized void retireDomain(final AtomicCounter[] counters)
+    {
+        for (int i = 0; i < TYPE_COUNT; i++)
+        {
+            retired[i].getAndAdd(counters[i].get());
+            counters[i].close();
+        }
+    }
+
+    private AtomicCounter newCounter(final CounterType type, final int key, final String label)
+    {
+        keyBuffer.putInt(0, key);
+        return manager.newCounter(type.id(), keyBuffer, 0, 4, new UnsafeBuffer(label.getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII)), 0, label.length());
+    }
+
+    /**
+     * @return a reader over every counter, for reports and other processes.
+     */
+    public CountersReader reader()
+    {
+        return manager;
+    }
+
+    /**
+     * @param type a counter type.
+     * @return that type summed over every live domain and every retired one.
+     */
+    public synchronized long total(final CounterType type)
+    {
+        final long[] sum = new long[1];
+        manager.forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            if (typeId == type.id())
+            {
+                sum[0] += manager.getCounterValue(counterId);
+            }
+        });
+        return sum[0];
+    }
+
+    /**
+     * Fills one total per {@link CounterType} ordinal; for before/after snapshots around a measurement.
+     *
+     * @param into an array of at least {@code CounterType.values().length}.
+     * @return {@code into}.
+     */
+    public synchronized long[] totals(final long[] into)
+    {
+        java.util.Arrays.fill(into, 0, TYPE_COUNT, 0L);
+        manager.forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            final CounterType type = CounterType.fromId(typeId);
+            if (type != null)
+            {
+                into[type.ordinal()] += manager.getCounterValue(counterId);
+            }
+        });
+        return into;
+    }
+
+    /**
+     * Frees the counter buffers.
+     */
+    public void close()
+    {
+        BufferUtil.free(values);
+        BufferUtil.free(metaData);
+    }
+}

@@ -1,0 +1,153 @@
+package io.barge.core.transport;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
+import org.agrona.DirectBuffer;
+
+/**
+ * A writable buffer claimed on a {@link Sender}: a contiguous virtual range in the sender's address space that the
+ * sender fills and then commits or aborts. A reused flyweight: create one with {@link Sender#newClaim()} and pass
+ * it to every {@link Sender#tryClaim(int, Claim)}.
+ * <p>
+ * Writes go through the sender's address space, so a range the sender may not write raises
+ * {@link io.barge.core.ProtectionFault}.
+ */
+public final class Claim
+{
+    private AddressSpace space;
+    private long address;
+    private int length;
+    private long token;
+    private Object attachment;
+    private boolean active;
+
+    /**
+     * Points the claim at a range. For transport implementations.
+     *
+     * @param space      the sender's address space.
+     * @param address    first virtual byte.
+     * @param length     claimed length.
+     * @param token      transport-private value (e.g. a slot or buffer index).
+     * @param attachment transport-private object local to the sender's domain, or null.
+     */
+    public void wrap(final AddressSpace space, final long address, final int length, final long token,
+        final Object attachment)
+    {
+        this.space = space;
+        this.address = address;
+        this.length = length;
+        this.token = token;
+        this.attachment = attachment;
+        this.active = true;
+    }
+
+    /**
+     * Marks the claim used (committed or aborted). For transport implementations.
+     */
+    public void complete()
+    {
+        checkActive();
+        active = false;
+        attachment = null;
+    }
+
+    /**
+     * @return whether the claim is waiting for commit or abort.
+     */
+    public boolean isActive()
+    {
+        return active;
+    }
+
+    /**
+     * @return the claimed length in bytes.
+     */
+    public int length()
+    {
+        return length;
+    }
+
+    /**
+     * @return first virtual byte of the claimed range in the sender's space.
+     */
+    public long address()
+    {
+        return address;
+    }
+
+    /**
+     * @return transport-private token.
+     */
+    public long token()
+    {
+        return token;
+    }
+
+    /**
+     * @return transport-private attachment.
+     */
+    public Object attachment()
+    {
+        return attachment;
+    }
+
+    /**
+     * @param index    offset in the claim.
+     * @param src      source bytes.
+     * @param srcIndex first source byte.
+     * @param count    bytes.
+     */
+    public void putBytes(final int index, final DirectBuffer src, final int srcIndex, final int count)
+    {
+        checkBounds(index, count);
+        space.putBytes(address + index, src, srcIndex, count);
+    }
+
+    /**
+     * @param index 8-byte aligned offset in the claim.
+     * @param value little-endian word.
+     */
+    public void putLong(final int index, final long value)
+    {
+        checkBounds(index, 8);
+        space.putLong(address + index, value);
+    }
+
+    /**
+     * @param index offset in the claim.
+     * @param value the byte.
+     */
+    public void putByte(final int index, final byte value)
+    {
+        checkBounds(index, 1);
+        space.putByte(address + index, value);
+    }
+
+    /**
+     * @param index offset in the claim.
+     * @param count bytes.
+     * @param value fill byte.
+     */
+    public void setMemory(final int index, final int count, final byte value)
+    {
+        checkBounds(index, count);
+        space.setMemory(address + index, count, value);
+    }
+
+    private void checkBounds(final int index, final int count)
+    {
+        checkActive();
+        if (index < 0 || count < 0 || index > length - count)
+        {
+            throw new IndexOutOfBoundsException("index=" + index + " count=" + count + " length=" + length);
+        }
+    }
+
+    private void checkActive()
+    {
+        if (!active)
+        {
+            throw new BufferStateException("claim is not active (already committed or aborted)");
+        }
+    }
+}

@@ -1,0 +1,315 @@
+package io.barge.core.transport;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
+import io.barge.core.CounterType;
+import io.barge.core.ProtectionFault;
+import org.agrona.MutableDirectBuffer;
+
+import java.util.Arrays;
+
+/**
+ * A received message: a read-only view, in the receiver's address space, of one or more pieces
+ * (virtual address, length). A reused flyweight: create one with {@link Receiver#newMessage()}, fill it with
+ * {@link Receiver#poll(Message)}, give it back with {@link Receiver#release(Message)}. A receiver may hold several
+ * messages at once, one flyweight each.
+ * <p>
+ * Reads go through the receiver's address space. When the transport marks a message {@link #zeroOnFault()} (fbufs
+ * in volatile mode, whose pieces a peer controls), a read the receiver has no right to yields zeros and is counted
+ * as a rejected read instead of raising {@link ProtectionFault}.
+ */
+public final class Message
+{
+    private AddressSpace space;
+    private Receiver source;
+    private long[] addresses = new long[4];
+    private int[] lengths = new int[4];
+    private int pieceCount;
+    private int length;
+    private long token;
+    private Object attachment;
+    private boolean zeroOnFault;
+    private boolean held;
+
+    /**
+     * Starts filling the message. For transport implementations.
+     *
+     * @param source      the receiver delivering it.
+     * @param space       the receiver's address space.
+     * @param token       transport-private value.
+     * @param attachment  transport-private object local to the receiver's domain, or null.
+     * @param zeroOnFault whether unreadable bytes read as zeros.
+     */
+    public void begin(final Receiver source, final AddressSpace space, final long token, final Object attachment,
+        final boolean zeroOnFault)
+    {
+        if (held)
+        {
+            throw new BufferStateException("message is still held: release it before polling into it again");
+        }
+        this.source = source;
+        this.space = space;
+        this.token = token;
+        this.attachment = attachment;
+        this.zeroOnFault = zeroOnFault;
+        this.pieceCount = 0;
+        this.length = 0;
+        this.held = true;
+    }
+
+    /**
+     * Appends a piece. For transport implementations; grows the arrays only when a message has more pieces than
+     * any before it.
+     *
+     * @param address first virtual byte in the receiver's space.
+     * @param pieceLength bytes.
+     */
+    public void addPiece(final long address, final int pieceLength)
+    {
+        if (pieceLength < 0 || length + (long)pieceLength > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("pieceLength=" + pieceLength + " with length=" + length);
+        }
+        if (pieceCount == addresses.length)
+        {
+            addresses = Arrays.copyOf(addresses, pieceCount * 2);
+            lengths = Arrays.copyOf(lengths, pieceCount * 2);
+        }
+        addresses[pieceCount] = address;
+        lengths[pieceCount] = pieceLength;
+        pieceCount++;
+        length += pieceLength;
+    }
+
+    /**
+     * Marks the message released. For transport implementations.
+     *
+     * @throws BufferStateException if it was not held (a double release).
+     */
+    public void end()
+    {
+        if (!held)
+        {
+            throw new BufferStateException("message released twice (or never received)");
+        }
+        held = false;
+        attachment = null;
+    }
+
+    /**
+     * @return whether the message is held (received and not yet released).
+     */
+    public boolean isHeld()
+    {
+        return held;
+    }
+
+    /**
+     * @return the receiver that delivered the message.
+     */
+    public Receiver source()
+    {
+        checkHeld();
+        return source;
+    }
+
+    /**
+     * @return transport-private token.
+     */
+    public long token()
+    {
+        return token;
+    }
+
+    /**
+     * @return transport-private attachment.
+     */
+    public Object attachment()
+    {
+        return attachment;
+    }
+
+    /**
+     * @return whether unreadable bytes read as zeros.
+     */
+    public boolean zeroOnFault()
+    {
+        return zeroOnFault;
+    }
+
+    /**
+     * @return total bytes over all pieces.
+     */
+    public int length()
+    {
+        checkHeld();
+        return length;
+    }
+
+    /**
+     * @return number of pieces.
+     */
+    public int pieceCount()
+    {
+        checkHeld();
+        return pieceCount;
+    }
+
+    /**
+     * @param i piece index.
+     * @return the piece's first virtual byte in the receiver's space.
+     */
+    public long pieceAddress(final int i)
+    {
+        checkPiece(i);
+        return addresses[i];
+    }
+
+    /**
+     * @param i piece index.
+     * @return the piece's length.
+     */
+    public int pieceLength(final int i)
+    {
+        checkPiece(i);
+        return lengths[i];
+    }
+
+    /**
+     * @param index offset in the message.
+     * @return the byte.
+     */
+    public byte getByte(final int index)
+    {
+        checkBounds(index, 1);
+        int offset = index;
+        for (int i = 0; i < pieceCount; i++)
+        {
+            if (offset < lengths[i])
+            {
+                try
+                {
+                    return space.getByte(addresses[i] + offset);
+                }
+                catch (final ProtectionFault fault)
+                {
+                    return (byte)rejected(fault);
+                }
+            }
+            offset -= lengths[i];
+        }
+        throw new IllegalStateException("unreachable: index within length but no piece holds it");
+    }
+
+    /**
+     * Reads a little-endian word that may span pieces.
+     *
+     * @param index offset in the message.
+     * @return the word.
+     */
+    public long getLong(final int index)
+    {
+        checkBounds(index, 8);
+        long value = 0;
+        for (int b = 7; b >= 0; b--)
+        {
+            value = (value << 8) | (getByte(index + b) & 0xFF);
+        }
+        return value;
+    }
+
+    /**
+     * Copies bytes out of the message.
+     *
+     * @param index    offset in the message.
+     * @param dst      destination.
+     * @param dstIndex first destination byte.
+     * @param count    bytes.
+     */
+    public void getBytes(final int index, final MutableDirectBuffer dst, final int dstIndex, final int count)
+    {
+        checkBounds(index, count);
+        int skip = index;
+        int done = 0;
+        for (int i = 0; i < pieceCount && done < count; i++)
+        {
+            final int pieceLength = lengths[i];
+            if (skip >= pieceLength)
+            {
+                skip -= pieceLength;
+                continue;
+            }
+            final int chunk = Math.min(pieceLength - skip, count - done);
+            try
+            {
+                space.getBytes(addresses[i] + skip, dst, dstIndex + done, chunk);
+            }
+            catch (final ProtectionFault fault)
+            {
+                rejected(fault);
+                dst.setMemory(dstIndex + done, chunk, (byte)0);
+            }
+            done += chunk;
+            skip = 0;
+        }
+    }
+
+    /**
+     * Reads every byte with the shared touch routine ({@link io.barge.core.Touch}), piece by piece.
+     *
+     * @return the sum of the pieces' words.
+     */
+    public long touch()
+    {
+        checkHeld();
+        long sum = 0;
+        for (int i = 0; i < pieceCount; i++)
+        {
+            try
+            {
+                sum += space.sumLongs(addresses[i], lengths[i]);
+            }
+            catch (final ProtectionFault fault)
+            {
+                rejected(fault);
+            }
+        }
+        return sum;
+    }
+
+    private int rejected(final ProtectionFault fault)
+    {
+        if (!zeroOnFault)
+        {
+            throw fault;
+        }
+        space.domain().count(CounterType.REJECTED_READS, 1);
+        return 0;
+    }
+
+    private void checkPiece(final int i)
+    {
+        checkHeld();
+        if (i < 0 || i >= pieceCount)
+        {
+            throw new IndexOutOfBoundsException("piece=" + i + " pieceCount=" + pieceCount);
+        }
+    }
+
+    private void checkBounds(final int index, final int count)
+    {
+        checkHeld();
+        if (index < 0 || count < 0 || index > length - count)
+        {
+            throw new IndexOutOfBoundsException("index=" + index + " count=" + count + " length=" + length);
+        }
+    }
+
+    private void checkHeld()
+    {
+        if (!held)
+        {
+            throw new BufferStateException("message used after release");
+        }
+    }
+}
