@@ -1,0 +1,278 @@
+package io.barge.rbufs;
+
+import io.barge.core.Access;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.Rights;
+import io.barge.core.notify.NotifyChannel;
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
+import static io.barge.rbufs.IoRecDescriptor.FLAG_EMPTY;
+import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
+
+/**
+ * A complete Rbufs channel between an originator and a receiver: one data area (frames owned by the originator,
+ * mapped read-write there and read-only in the receiver), two control areas (the originator's, read-only in the
+ * receiver; the receiver's, read-only in the originator) and two notification channels carrying the event counts.
+ * <p>
+ * The data area is {@code capacity} slots of {@code maxMessageLength} bytes rounded up to a cache line; the master
+ * (the originator in {@link Mode#TMM}, the receiver in {@link Mode#RMM}) chooses which slot each message uses.
+ * Closing returns every frame, including those of messages in flight or held.
+ */
+public final class RbufsChannel implements Channel
+{
+    /** Who is master: who chooses where data goes. */
+    public enum Mode
+    {
+        /** Transmit master: the originator chooses; the receiver returns regions by FREE IOrecs. */
+        TMM,
+        /** Receive master: the receiver posts empty regions by EMPTY IOrecs; the originator fills them. */
+        RMM
+    }
+
+    /** Slots are rounded up to this many bytes, so no two messages share a cache line. */
+    public static final int SLOT_ALIGNMENT = 64;
+    /** Largest data area. */
+    public static final long MAX_DATA_AREA = 1L << 30;
+
+    private final Kernel kernel;
+    private final Mode mode;
+    private final EndState state;
+    private final List<AutoCloseable> resources;
+    private final List<RingView> views = new ArrayList<>();
+    private final RbufsSender sender;
+    private final RbufsReceiver receiver;
+    private final SharedRegion dataArea;
+    private final Runnable onClose;
+
+    private RbufsChannel(final Kernel kernel, final Domain from, final Domain to, final ChannelConfig config,
+        final Mode mode, final NotifyFactory notify, final Runnable onClose, final List<AutoCloseable> resources)
+    {
+        this.resources = resources;
+        this.kernel = kernel;
+        this.mode = mode;
+        this.onClose = onClose;
+        this.state = new EndState(from + "->" + to + "[" + mode + "]");
+        final int slotSize = slotSize(config.maxMessageLength());
+        final int slots = config.capacity();
+        final long areaLength = (long)slots * slotSize;
+        if (areaLength > MAX_DATA_AREA)
+        {
+            throw new IllegalArgumentException("data area of capacity=" + slots + " x slot=" + slotSize +
+                " bytes exceeds " + MAX_DATA_AREA);
+        }
+        final int ringCapacity = ControlAreaDescriptor.ringCapacityFor(slots);
+        final boolean tmm = mode == Mode.TMM;
+
+        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1));
+        final long receiverData = dataArea.shareWith(to, Rights.READ);
+        final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
+        final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
+
+        final IoRecWriter originatorWriter = new IoRecWriter(view(from, originatorArea, Access.WRITE), ringCapacity);
+        final IoRecReader originatorReader =
+            new IoRecReader(checkedView(to, originatorArea, ringCapacity, FLAG_DATA), ringCapacity, FLAG_DATA);
+        final int returnFlags = tmm ? FLAG_FREE : FLAG_EMPTY;
+        final IoRecWriter receiverWriter = new IoRecWriter(view(to, receiverArea, Access.WRITE), ringCapacity);
+        final IoRecReader receiverReader =
+            new IoRecReader(checkedView(from, receiverArea, ringCapacity, returnFlags), ringCapacity, returnFlags);
+
+        final int notifySlots = Math.max(16, slots * 2);
+        final NotifyChannel toReceiver = add(notify.open(kernel, from, to, config.notification(), notifySlots));
+        final NotifyChannel toOriginator = add(notify.open(kernel, to, from, config.notification(), notifySlots));
+
+        sender = new RbufsSender(state, from, tmm, dataArea.ownerAddress(), areaLength, slotSize, slots,
+            config.maxMessageLength(), originatorWriter, receiverReader);
+        receiver = new RbufsReceiver(state, to, tmm, receiverData, areaLength, slotSize, slots, originatorReader,
+            receiverWriter);
+        sender.link(new CounterLink(toReceiver, toOriginator, sender));
+        receiver.link(new CounterLink(toOriginator, toReceiver, receiver));
+    }
+
+    /**
+     * Opens a channel; on failure everything allocated so far is returned.
+     *
+     * @param kernel   the machine.
+     * @param from     originator.
+     * @param to       receiver.
+     * @param config   sizes and notification kind.
+     * @param mode     who is master.
+     * @param notify   opens the event channels.
+     * @param onClose  run once when the channel closes (the transport forgets it), or null.
+     * @return the open channel.
+     */
+    public static RbufsChannel open(final Kernel kernel, final Domain from, final Domain to,
+        final ChannelConfig config, final Mode mode, final NotifyFactory notify, final Runnable onClose)
+    {
+        if (from == to)
+        {
+            throw new IllegalArgumentException("originator and receiver must differ, both are " + from);
+        }
+        final List<AutoCloseable> cleanup = new ArrayList<>();
+        try
+        {
+            return new RbufsChannel(kernel, from, to, config, mode, notify, onClose, cleanup);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeAll(cleanup, ex);
+            throw ex;
+        }
+    }
+
+    /**
+     * @param maxMessageLength largest message.
+     * @return the slot size for it.
+     */
+    static int slotSize(final int maxMessageLength)
+    {
+        return (maxMessageLength + SLOT_ALIGNMENT - 1) & -SLOT_ALIGNMENT;
+    }
+
+    static SharedRegion controlArea(final Kernel kernel, final Domain producer, final Domain consumer,
+        final int ringCapacity, final int flags)
+    {
+        final SharedRegion area = new SharedRegion(kernel, producer, ControlAreaDescriptor.areaLength(ringCapacity),
+            1);
+        try
+        {
+            area.shareWith(consumer, Rights.READ);
+            final RingView setup = new RingView(producer.addressSpace(), area.ownerAddress(), area.length(),
+                Access.WRITE);
+            ControlAreaDescriptor.writeHeader(setup.firstPage(), ringCapacity, producer.id(), flags);
+            setup.drop();
+            return area;
+        }
+        catch (final RuntimeException ex)
+        {
+            area.close();
+            throw ex;
+        }
+    }
+
+    private <T extends AutoCloseable> T add(final T resource)
+    {
+        resources.add(resource);
+        return resource;
+    }
+
+    private RingView view(final Domain domain, final SharedRegion area, final Access access)
+    {
+        final RingView view = new RingView(domain.addressSpace(), area.addressIn(domain), area.length(), access);
+        views.add(view);
+        return view;
+    }
+
+    private RingView checkedView(final Domain consumer, final SharedRegion area, final int capacity, final int flags)
+    {
+        final RingView view = view(consumer, area, Access.READ);
+        ControlAreaDescriptor.checkHeader(view.firstPage(), capacity, flags);
+        return view;
+    }
+
+    @Override
+    public Sender sender()
+    {
+        return sender;
+    }
+
+    @Override
+    public Receiver receiver()
+    {
+        return receiver;
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return state.isOpen();
+    }
+
+    /**
+     * @return who is master.
+     */
+    public Mode mode()
+    {
+        return mode;
+    }
+
+    /**
+     * @return the violation that broke the channel, or null.
+     */
+    public Throwable failure()
+    {
+        return state.cause();
+    }
+
+    RbufsSender rbufsSender()
+    {
+        return sender;
+    }
+
+    RbufsReceiver rbufsReceiver()
+    {
+        return receiver;
+    }
+
+    SharedRegion dataArea()
+    {
+        return dataArea;
+    }
+
+    Kernel kernel()
+    {
+        return kernel;
+    }
+
+    @Override
+    public void close()
+    {
+        if (!state.close())
+        {
+            return;
+        }
+        for (final RingView view : views)
+        {
+            view.drop();
+        }
+        closeAll(resources, null);
+        if (onClose != null)
+        {
+            onClose.run();
+        }
+    }
+
+    private static void closeAll(final List<AutoCloseable> resources, final RuntimeException primary)
+    {
+        RuntimeException failure = primary;
+        for (int i = resources.size() - 1; i >= 0; i--)
+        {
+            try
+            {
+                resources.get(i).close();
+            }
+            catch (final Exception ex)
+            {
+                if (failure == null)
+                {
+                    failure = new IllegalStateException("rbufs teardown failed", ex);
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        if (failure != null && primary == null)
+        {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,311 @@
+package io.barge.rbufs;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Status;
+import org.agrona.collections.LongArrayQueue;
+
+import static io.barge.rbufs.IoRecDescriptor.FLAG_EMPTY;
+import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
+
+/**
+ * The receiver's end of an Rbufs channel. It reads DATA IOrecs from the originator's control area, each copied out
+ * once and checked before use: every pair must lie inside the data area (and, in receive-master mode, be a region
+ * this end posted and has not had back). An invalid IOrec is rejected and counted, and the next one is tried.
+ * Releasing gives the regions back: in transmit-master mode by FREE IOrecs to the originator, in receive-master
+ * mode by posting them again as EMPTY IOrecs. Messages are views of the read-only data area mapping. One thread.
+ */
+final class RbufsReceiver implements Receiver, CounterLink.Listener
+{
+    private static final byte IDLE = 0;
+    private static final byte POSTED = 1;
+    private static final byte HELD = 2;
+
+    private final EndState state;
+    private final Domain domain;
+    private final AddressSpace space;
+    private final boolean transmitMaster;
+    private final long dataBase;
+    private final long areaLength;
+    private final int slotSize;
+    private final IoRecReader reader;
+    private final IoRecWriter writer;
+    private final IoRec rec = new IoRec();
+    private final byte[] slotState;
+    // Returns the ring had no room for yet: base, length pairs; drained before anything new is written.
+    private final LongArrayQueue pending = new LongArrayQueue(64, Long.MIN_VALUE);
+    private CounterLink link;
+
+    RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
+        final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
+        final IoRecWriter writer)
+    {
+        this.state = state;
+        this.domain = domain;
+        this.space = domain.addressSpace();
+        this.transmitMaster = transmitMaster;
+        this.dataBase = dataBase;
+        this.areaLength = areaLength;
+        this.slotSize = slotSize;
+        this.reader = reader;
+        this.writer = writer;
+        this.slotState = new byte[transmitMaster ? 0 : slots];
+    }
+
+    /**
+     * Connects the event channels; in receive-master mode posts every slot as an empty region.
+     *
+     * @param link this end's counter link.
+     */
+    void link(final CounterLink link)
+    {
+        this.link = link;
+        if (!transmitMaster)
+        {
+            for (int slot = 0; slot < slotState.length; slot++)
+            {
+                slotState[slot] = POSTED;
+                giveBack((long)slot * slotSize, slotSize);
+            }
+            link.publish(reader.tail(), writer.head());
+        }
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public Message newMessage()
+    {
+        return new Message();
+    }
+
+    @Override
+    public int poll(final Message into)
+    {
+        state.check();
+        if (into.isHeld())
+        {
+            throw new BufferStateException("message is still held: release it before polling into it again");
+        }
+        try
+        {
+            if (!reader.hasNext())
+            {
+                link.poll();
+                drainPending();
+                if (!reader.hasNext())
+                {
+                    return Status.EMPTY;
+                }
+            }
+            while (reader.read(rec))
+            {
+                if (accept(rec))
+                {
+                    into.begin(this, space, 0, null, false);
+                    for (int i = 0; i < rec.count; i++)
+                    {
+                        into.addPiece(dataBase + rec.bases[i], (int)rec.lengths[i]);
+                    }
+                    return Status.OK;
+                }
+                domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+                if (!reader.hasNext())
+                {
+                    link.poll();
+                }
+            }
+            return Status.EMPTY;
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw state.broken(domain, ex);
+        }
+    }
+
+    /**
+     * Validates the private copy: pairs inside the data area; in receive-master mode each pair a posted slot, not
+     * longer than it. Only then marks the slots held.
+     */
+    private boolean accept(final IoRec rec)
+    {
+        if (rec.checkPairs(areaLength) != null)
+        {
+            return false;
+        }
+        if (transmitMaster)
+        {
+            return true;
+        }
+        for (int i = 0; i < rec.count; i++)
+        {
+            final long base = rec.bases[i];
+            if (base % slotSize != 0 || rec.lengths[i] > slotSize || slotState[(int)(base / slotSize)] != POSTED)
+            {
+                return false;
+            }
+            for (int j = 0; j < i; j++)
+            {
+                if (rec.bases[j] == base)
+                {
+                    return false; // the same slot twice in one record
+                }
+            }
+        }
+        for (int i = 0; i < rec.count; i++)
+        {
+            slotState[(int)(rec.bases[i] / slotSize)] = HELD;
+        }
+        return true;
+    }
+
+    @Override
+    public void release(final Message message)
+    {
+        if (message.isHeld() && message.source() != this)
+        {
+            throw new IllegalArgumentException("message was received by another receiver");
+        }
+        if (!message.isHeld())
+        {
+            throw new BufferStateException("message released twice (or never received)");
+        }
+        if (!state.isOpen())
+        {
+            message.end(); // the channel is gone: its memory was returned at teardown
+            return;
+        }
+        try
+        {
+            if (!pending.isEmpty())
+            {
+                link.poll();
+                drainPending();
+            }
+            final int pieces = message.pieceCount();
+            if (transmitMaster)
+            {
+                returnPieces(message, pieces);
+            }
+            else
+            {
+                for (int i = 0; i < pieces; i++)
+                {
+                    final long base = message.pieceAddress(i) - dataBase;
+                    slotState[(int)(base / slotSize)] = POSTED;
+                    giveBack(base, slotSize);
+                }
+            }
+            message.end();
+            link.publish(reader.tail(), writer.head());
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            message.end();
+            throw state.broken(domain, ex);
+        }
+    }
+
+    private void returnPieces(final Message message, final int pieces)
+    {
+        int offset = pending.isEmpty() ? writer.claim(pieces) : -1;
+        if (offset < 0 && pending.isEmpty())
+        {
+            link.poll(); // learn how far the originator has read, then try once more
+            offset = writer.claim(pieces);
+        }
+        if (offset >= 0)
+        {
+            for (int i = 0; i < pieces; i++)
+            {
+                writer.putPair(offset, i, message.pieceAddress(i) - dataBase, message.pieceLength(i));
+            }
+            writer.finish(offset, pieces, FLAG_FREE);
+            return;
+        }
+        for (int i = 0; i < pieces; i++)
+        {
+            pending.addLong(message.pieceAddress(i) - dataBase);
+            pending.addLong(message.pieceLength(i));
+        }
+    }
+
+    private void giveBack(final long base, final long length)
+    {
+        final int flags = transmitMaster ? FLAG_FREE : FLAG_EMPTY;
+        if (pending.isEmpty())
+        {
+            if (writer.write(flags, base, length))
+            {
+                return;
+            }
+            link.poll(); // learn how far the originator has read, then try once more
+            if (writer.write(flags, base, length))
+            {
+                return;
+            }
+        }
+        pending.addLong(base);
+        pending.addLong(length);
+    }
+
+    private void drainPending()
+    {
+        boolean wrote = false;
+        while (!pending.isEmpty())
+        {
+            final long base = pending.peekLong();
+            if (!writer.hasRoom(1))
+            {
+                break;
+            }
+            pending.pollLong();
+            writer.write(transmitMaster ? FLAG_FREE : FLAG_EMPTY, base, pending.pollLong());
+            wrote = true;
+        }
+        if (wrote)
+        {
+            link.publish(reader.tail(), writer.head());
+        }
+    }
+
+    @Override
+    public void onCounters(final long head, final long tail)
+    {
+        reader.onHead(head);
+        writer.onTail(tail);
+    }
+
+    /**
+     * @return the reader of the originator's control area (tests hook it).
+     */
+    IoRecReader reader()
+    {
+        return reader;
+    }
+
+    /**
+     * @return the link (tests forge counters on it).
+     */
+    CounterLink counterLink()
+    {
+        return link;
+    }
+
+    /**
+     * @return returns waiting for ring room, for tests.
+     */
+    int pendingReturns()
+    {
+        return pending.size() / 2;
+    }
+}

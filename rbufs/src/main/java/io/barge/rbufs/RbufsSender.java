@@ -1,0 +1,328 @@
+package io.barge.rbufs;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+
+import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
+
+/**
+ * The originator's end of an Rbufs channel. It writes data into the data area, describes it by DATA IOrecs in its
+ * control area and signals the head. In transmit-master mode it chooses the slots itself and takes them back from
+ * FREE IOrecs in the receiver's control area, each checked against what it sent (forged or repeated returns are
+ * rejected and counted, nothing is freed twice). In receive-master mode it fills the empty regions the receiver
+ * posted by EMPTY IOrecs, each checked to lie in the data area and to be large enough.
+ * <p>
+ * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread.
+ */
+final class RbufsSender implements Sender, CounterLink.Listener
+{
+    private static final long NOT_SENT = 0;
+    private static final long CLAIMED = -1;
+
+    private final EndState state;
+    private final Domain domain;
+    private final AddressSpace space;
+    private final boolean transmitMaster;
+    private final long dataBase;
+    private final long areaLength;
+    private final int slotSize;
+    private final int maxMessageLength;
+    private final IoRecWriter writer;
+    private final IoRecReader reader;
+    private final IoRec rec = new IoRec();
+    private CounterLink link;
+    private int activeClaims;
+
+    // Transmit master: free slots (LIFO, so a slot just returned is reused while warm) and what each slot holds.
+    private final int[] freeSlots;
+    private int freeCount;
+    private final long[] sentLength;
+
+    // Receive master: posted regions taken from the ring but not used yet (a record's spare pairs, aborted claims).
+    private final long[] spareBase;
+    private final long[] spareLength;
+    private int spareCount;
+
+    RbufsSender(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
+        final long areaLength, final int slotSize, final int slots, final int maxMessageLength,
+        final IoRecWriter writer, final IoRecReader reader)
+    {
+        this.state = state;
+        this.domain = domain;
+        this.space = domain.addressSpace();
+        this.transmitMaster = transmitMaster;
+        this.dataBase = dataBase;
+        this.areaLength = areaLength;
+        this.slotSize = slotSize;
+        this.maxMessageLength = maxMessageLength;
+        this.writer = writer;
+        this.reader = reader;
+        this.freeSlots = new int[transmitMaster ? slots : 0];
+        this.sentLength = new long[transmitMaster ? slots : 0];
+        for (int i = 0; i < freeSlots.length; i++)
+        {
+            freeSlots[i] = freeSlots.length - 1 - i;
+        }
+        this.freeCount = freeSlots.length;
+        final int spares = transmitMaster ? 0 : slots + IoRecDescriptor.MAX_PAIRS;
+        this.spareBase = new long[spares];
+        this.spareLength = new long[spares];
+    }
+
+    void link(final CounterLink link)
+    {
+        this.link = link;
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return maxMessageLength;
+    }
+
+    @Override
+    public Claim newClaim()
+    {
+        return new Claim();
+    }
+
+    @Override
+    public int tryClaim(final int length, final Claim claim)
+    {
+        state.check();
+        if (length < 1 || length > maxMessageLength)
+        {
+            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
+                maxMessageLength + "]");
+        }
+        if (claim.isActive())
+        {
+            throw new IllegalStateException("claim is still active: commit or abort it before claiming again");
+        }
+        try
+        {
+            link.flush();
+            if (!ringHasRoom())
+            {
+                link.poll();
+                if (!ringHasRoom())
+                {
+                    return Status.BACK_PRESSURED;
+                }
+            }
+            return transmitMaster ? claimSlot(length, claim) : claimPosted(length, claim);
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw state.broken(domain, ex);
+        }
+    }
+
+    private boolean ringHasRoom()
+    {
+        final long used = writer.head() - writer.knownTail();
+        return writer.capacity() - used >= (long)(activeClaims + 1) * ControlAreaDescriptor.BYTES_PER_MESSAGE;
+    }
+
+    private int claimSlot(final int length, final Claim claim)
+    {
+        if (freeCount == 0)
+        {
+            reclaim();
+            if (freeCount == 0)
+            {
+                return Status.BACK_PRESSURED;
+            }
+        }
+        final int slot = freeSlots[--freeCount];
+        sentLength[slot] = CLAIMED;
+        activeClaims++;
+        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, null);
+        return Status.OK;
+    }
+
+    private int claimPosted(final int length, final Claim claim)
+    {
+        if (spareCount == 0)
+        {
+            takePosts();
+            if (spareCount == 0)
+            {
+                return Status.BACK_PRESSURED;
+            }
+        }
+        spareCount--;
+        final long base = spareBase[spareCount];
+        final long postLength = spareLength[spareCount];
+        activeClaims++;
+        claim.wrap(space, dataBase + base, length, (base << 32) | postLength, null);
+        return Status.OK;
+    }
+
+    /**
+     * Takes back regions from FREE IOrecs: each pair must be a slot this end sent and has not had back, with the
+     * length it sent. Anything else is rejected and counted; it frees nothing.
+     */
+    private void reclaim()
+    {
+        link.poll();
+        while (reader.read(rec))
+        {
+            for (int i = 0; i < rec.count; i++)
+            {
+                final long base = rec.bases[i];
+                final long length = rec.lengths[i];
+                final long slot = base / slotSize;
+                if (base >= 0 && base % slotSize == 0 && slot < sentLength.length &&
+                    sentLength[(int)slot] == length && length > 0)
+                {
+                    sentLength[(int)slot] = NOT_SENT;
+                    freeSlots[freeCount++] = (int)slot;
+                }
+                else
+                {
+                    domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies posted regions out of one EMPTY IOrec: each pair must lie in the data area and hold a whole message.
+     */
+    private void takePosts()
+    {
+        if (!reader.hasNext())
+        {
+            link.poll();
+        }
+        while (spareCount == 0 && reader.read(rec))
+        {
+            for (int i = 0; i < rec.count; i++)
+            {
+                final long base = rec.bases[i];
+                final long length = rec.lengths[i];
+                if (IoRecDescriptor.checkPair(base, length, areaLength) == null && length >= maxMessageLength &&
+                    spareCount < spareBase.length)
+                {
+                    spareBase[spareCount] = base;
+                    spareLength[spareCount] = length;
+                    spareCount++;
+                }
+                else
+                {
+                    domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void commit(final Claim claim)
+    {
+        state.check();
+        final long token = claim.token();
+        final long base = transmitMaster ? token * slotSize : token >>> 32;
+        if (transmitMaster)
+        {
+            sentLength[(int)token] = claim.length();
+        }
+        claim.complete();
+        activeClaims--;
+        // Cannot fail: tryClaim reserved the room. The head goes out after the record is written.
+        writer.write(FLAG_DATA, base, claim.length());
+        link.publish(writer.head(), reader.tail());
+    }
+
+    @Override
+    public void abort(final Claim claim)
+    {
+        state.check();
+        final long token = claim.token();
+        claim.complete();
+        activeClaims--;
+        if (transmitMaster)
+        {
+            sentLength[(int)token] = NOT_SENT;
+            freeSlots[freeCount++] = (int)token;
+        }
+        else
+        {
+            spareBase[spareCount] = token >>> 32;
+            spareLength[spareCount] = token & 0xFFFF_FFFFL;
+            spareCount++;
+        }
+    }
+
+    /**
+     * Rbufs cannot hand a region of another channel's data area on: the data is copied (by this domain, counted
+     * as bytes copied) into a region of this channel, then the inbound message is released.
+     */
+    @Override
+    public int forward(final Message message)
+    {
+        final int length = message.length();
+        final Claim claim = forwardClaim;
+        final int status = tryClaim(length, claim);
+        if (status != Status.OK)
+        {
+            return status;
+        }
+        int done = 0;
+        for (int i = 0; i < message.pieceCount(); i++)
+        {
+            final int pieceLength = message.pieceLength(i);
+            domain.kernel().copy(domain, message.source().domain(), message.pieceAddress(i), domain,
+                claim.address() + done, pieceLength);
+            done += pieceLength;
+        }
+        message.source().release(message);
+        commit(claim);
+        return Status.OK;
+    }
+
+    private final Claim forwardClaim = new Claim();
+
+    @Override
+    public void onCounters(final long tail, final long head)
+    {
+        writer.onTail(tail);
+        reader.onHead(head);
+    }
+
+    /**
+     * @return the writer of this end's control area (tests play a forging originator with it).
+     */
+    IoRecWriter writer()
+    {
+        return writer;
+    }
+
+    /**
+     * @return the link (tests forge counters on it).
+     */
+    CounterLink counterLink()
+    {
+        return link;
+    }
+
+    /**
+     * @return free slots (transmit master), for tests.
+     */
+    int freeSlots()
+    {
+        return freeCount;
+    }
+}

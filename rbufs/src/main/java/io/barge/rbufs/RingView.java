@@ -1,0 +1,90 @@
+package io.barge.rbufs;
+
+import io.barge.core.Access;
+import io.barge.core.AddressSpace;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A domain's direct view of a control area, like user code holding a pointer into its mapping: no translation per
+ * access. {@link AddressSpace#wrapView} needs physically consecutive frames; when the kernel handed out scattered
+ * frames the view falls back to one buffer per page. Both cases take the same path: with one view the page shift
+ * is 31 so every offset selects view 0. Words are 8-byte aligned, so none straddles a page.
+ */
+final class RingView
+{
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[8]);
+
+    private final UnsafeBuffer[] views;
+    private final int shift;
+    private final int mask;
+
+    /**
+     * @param space   the domain's address space.
+     * @param address first byte of the area in that space.
+     * @param length  bytes, whole pages.
+     * @param access  READ for the consumer, WRITE for the producer.
+     */
+    RingView(final AddressSpace space, final long address, final int length, final Access access)
+    {
+        UnsafeBuffer[] made;
+        int s;
+        try
+        {
+            final UnsafeBuffer whole = new UnsafeBuffer(EMPTY);
+            space.wrapView(whole, address, length, access);
+            made = new UnsafeBuffer[]{ whole };
+            s = 31;
+        }
+        catch (final IllegalArgumentException notConsecutive)
+        {
+            final int pageSize = space.pageSize();
+            made = new UnsafeBuffer[length / pageSize];
+            for (int i = 0; i < made.length; i++)
+            {
+                made[i] = new UnsafeBuffer(EMPTY);
+                space.wrapView(made[i], address + (long)i * pageSize, pageSize, access);
+            }
+            s = Integer.numberOfTrailingZeros(pageSize);
+        }
+        this.views = made;
+        this.shift = s;
+        this.mask = s == 31 ? -1 : (1 << s) - 1;
+    }
+
+    /**
+     * @return whether one view spans the whole area (the frames were consecutive).
+     */
+    boolean isContiguous()
+    {
+        return views.length == 1;
+    }
+
+    /**
+     * @return the view holding the area's first page (and so the header).
+     */
+    UnsafeBuffer firstPage()
+    {
+        return views[0];
+    }
+
+    long getLong(final int offset)
+    {
+        return views[offset >>> shift].getLong(offset & mask);
+    }
+
+    void putLong(final int offset, final long value)
+    {
+        views[offset >>> shift].putLong(offset & mask, value);
+    }
+
+    /**
+     * Points every view at a private dummy so no access can reach the area after its frames are freed.
+     */
+    void drop()
+    {
+        for (final UnsafeBuffer view : views)
+        {
+            view.wrap(EMPTY);
+        }
+    }
+}
