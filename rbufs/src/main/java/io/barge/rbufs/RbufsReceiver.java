@@ -286,6 +286,22 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     }
 
     /**
+     * Signals this end's counters as they stand; tests call it after writing records by hand.
+     */
+    void signal()
+    {
+        link.publish(reader.tail(), writer.head());
+    }
+
+    /**
+     * @return the writer of this end's control area (tests play a forging receiver with it).
+     */
+    IoRecWriter writer()
+    {
+        return writer;
+    }
+
+    /**
      * @return the reader of the originator's control area (tests hook it).
      */
     IoRecReader reader()
