@@ -40,6 +40,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     // Returns the ring had no room for yet: base, length pairs; drained before anything new is written.
     private final LongArrayQueue pending = new LongArrayQueue(64, Long.MIN_VALUE);
     private CounterLink link;
+    private long ackedTail;
 
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
@@ -72,7 +73,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
                 slotState[slot] = POSTED;
                 giveBack((long)slot * slotSize, slotSize);
             }
-            link.publish(reader.tail(), writer.head());
+            publish();
         }
     }
 
@@ -98,12 +99,17 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         }
         try
         {
-            if (!reader.hasNext())
+            if (!pending.isEmpty())
             {
                 link.poll();
                 drainPending();
+            }
+            if (!reader.hasNext())
+            {
+                link.poll();
                 if (!reader.hasNext())
                 {
+                    ackIfIdle();
                     return Status.EMPTY;
                 }
             }
@@ -124,12 +130,31 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
                     link.poll();
                 }
             }
+            ackIfIdle();
             return Status.EMPTY;
         }
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
         }
+    }
+
+    /**
+     * The tail normally travels with the next release. When this end has caught up and consumed records since the
+     * last signal (e.g. rejected ones, or messages still held), signal it now so the originator's ring frees up.
+     */
+    private void ackIfIdle()
+    {
+        if (reader.tail() != ackedTail)
+        {
+            publish();
+        }
+    }
+
+    private void publish()
+    {
+        ackedTail = reader.tail();
+        link.publish(ackedTail, writer.head());
     }
 
     /**
@@ -206,7 +231,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
                 }
             }
             message.end();
-            link.publish(reader.tail(), writer.head());
+            publish();
         }
         catch (final ProtocolViolationException ex)
         {
@@ -274,7 +299,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         }
         if (wrote)
         {
-            link.publish(reader.tail(), writer.head());
+            publish();
         }
     }
 
@@ -290,7 +315,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
      */
     void signal()
     {
-        link.publish(reader.tail(), writer.head());
+        publish();
     }
 
     /**

@@ -179,6 +179,7 @@ final class RbufsSender implements Sender, CounterLink.Listener
     private void reclaim()
     {
         link.poll();
+        final long tailBefore = reader.tail();
         while (reader.read(rec))
         {
             for (int i = 0; i < rec.count; i++)
@@ -198,6 +199,20 @@ final class RbufsSender implements Sender, CounterLink.Listener
                 }
             }
         }
+        ackIfStuck(tailBefore, freeCount);
+    }
+
+    /**
+     * Normally the tail of the receiver's ring travels with the next commit. If this end consumed records but still
+     * has nothing to send with, no commit is coming: signal now, or a receiver whose returns wait for ring room
+     * would wait forever.
+     */
+    private void ackIfStuck(final long tailBefore, final int available)
+    {
+        if (available == 0 && reader.tail() != tailBefore)
+        {
+            link.publish(writer.head(), reader.tail());
+        }
     }
 
     /**
@@ -209,6 +224,7 @@ final class RbufsSender implements Sender, CounterLink.Listener
         {
             link.poll();
         }
+        final long tailBefore = reader.tail();
         while (spareCount == 0 && reader.read(rec))
         {
             for (int i = 0; i < rec.count; i++)
@@ -228,6 +244,7 @@ final class RbufsSender implements Sender, CounterLink.Listener
                 }
             }
         }
+        ackIfStuck(tailBefore, spareCount);
     }
 
     @Override
