@@ -3,6 +3,7 @@ package io.barge.rbufs;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.notify.NotifyChannel;
+import io.barge.core.notify.Notifications;
 import io.barge.core.transport.ChannelConfig;
 
 /**
@@ -12,6 +13,9 @@ import io.barge.core.transport.ChannelConfig;
 @FunctionalInterface
 public interface NotifyFactory
 {
+    /** The notification core: {@link Notifications#open}. */
+    NotifyFactory CORE = Notifications::open;
+
     /**
      * @param kernel the machine.
      * @param from   sending domain.

@@ -42,6 +42,11 @@ public final class RbufsChannel implements Channel
     /** Largest data area. */
     public static final long MAX_DATA_AREA = 1L << 30;
 
+    /** Tests turn this off to force scattered ring frames and so the per-page views. */
+    static volatile boolean contiguousRings = true;
+
+    private static final int LMP_MAX_SLOTS = io.barge.core.notify.LmpDescriptor.MAX_SLOTS;
+
     private final Kernel kernel;
     private final Mode mode;
     private final EndState state;
@@ -71,7 +76,7 @@ public final class RbufsChannel implements Channel
         final int ringCapacity = ControlAreaDescriptor.ringCapacityFor(slots);
         final boolean tmm = mode == Mode.TMM;
 
-        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1));
+        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, false));
         final long receiverData = dataArea.shareWith(to, Rights.READ);
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
@@ -84,7 +89,7 @@ public final class RbufsChannel implements Channel
         final IoRecReader receiverReader =
             new IoRecReader(checkedView(from, receiverArea, ringCapacity, returnFlags), ringCapacity, returnFlags);
 
-        final int notifySlots = Math.max(16, slots * 2);
+        final int notifySlots = notifySlots(config);
         final NotifyChannel toReceiver = add(notify.open(kernel, from, to, config.notification(), notifySlots));
         final NotifyChannel toOriginator = add(notify.open(kernel, to, from, config.notification(), notifySlots));
 
@@ -128,6 +133,16 @@ public final class RbufsChannel implements Channel
     }
 
     /**
+     * @param config channel sizes.
+     * @return notification slots: two per message in flight, so counters seldom wait for room.
+     */
+    static int notifySlots(final ChannelConfig config)
+    {
+        final int slots = Math.max(16, config.capacity() * 2);
+        return config.notification() == ChannelConfig.Notification.LMP ? Math.min(slots, LMP_MAX_SLOTS) : slots;
+    }
+
+    /**
      * @param maxMessageLength largest message.
      * @return the slot size for it.
      */
@@ -140,7 +155,7 @@ public final class RbufsChannel implements Channel
         final int ringCapacity, final int flags)
     {
         final SharedRegion area = new SharedRegion(kernel, producer, ControlAreaDescriptor.areaLength(ringCapacity),
-            1);
+            1, contiguousRings);
         try
         {
             area.shareWith(consumer, Rights.READ);

@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.OutOfFramesException;
 import io.barge.core.Rights;
 
 /**
@@ -22,15 +23,17 @@ final class SharedRegion implements AutoCloseable
     private boolean closed;
 
     /**
-     * Allocates and zeroes the frames (all in one call, so that from a fresh allocator they are consecutive) and
-     * maps them in the owner.
+     * Allocates and zeroes the frames and maps them in the owner.
      *
-     * @param kernel   the machine.
-     * @param owner    the domain that owns and writes the region.
-     * @param length   bytes; rounded up to whole pages.
-     * @param maxPeers how many peers it may be shared with.
+     * @param kernel     the machine.
+     * @param owner      the domain that owns and writes the region.
+     * @param length     bytes; rounded up to whole pages.
+     * @param maxPeers   how many peers it may be shared with.
+     * @param contiguous whether to ask for physically consecutive frames first (rings, so that each end wraps one
+     *                   view); if no such run is free the frames may be scattered and {@link RingView} copes.
      */
-    SharedRegion(final Kernel kernel, final Domain owner, final int length, final int maxPeers)
+    SharedRegion(final Kernel kernel, final Domain owner, final int length, final int maxPeers,
+        final boolean contiguous)
     {
         this.kernel = kernel;
         this.owner = owner;
@@ -40,7 +43,7 @@ final class SharedRegion implements AutoCloseable
         this.frames = new int[pages];
         this.domains = new Domain[maxPeers + 1];
         this.addresses = new long[maxPeers + 1];
-        kernel.allocateFrames(owner, pages, true, frames);
+        allocate(contiguous);
         try
         {
             mapInto(owner, Rights.READ_WRITE);
@@ -50,6 +53,27 @@ final class SharedRegion implements AutoCloseable
             close();
             throw ex;
         }
+    }
+
+    private void allocate(final boolean contiguous)
+    {
+        if (contiguous && pages > 1)
+        {
+            try
+            {
+                final int first = kernel.allocateContiguousFrames(owner, pages, true);
+                for (int i = 0; i < pages; i++)
+                {
+                    frames[i] = first + i;
+                }
+                return;
+            }
+            catch (final OutOfFramesException fragmented)
+            {
+                // fall through: scattered frames, per-page views
+            }
+        }
+        kernel.allocateFrames(owner, pages, true, frames);
     }
 
     /**

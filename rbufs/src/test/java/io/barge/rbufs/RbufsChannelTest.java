@@ -186,9 +186,11 @@ class RbufsChannelTest extends RbufsFixture
         {
             kernel.freeFrame(c, frame);
         }
+        RbufsChannel.contiguousRings = false;
         // 256 messages in flight: 8 KiB rings, three pages each; 64 B messages keep the data area small.
         try (RbufsChannel channel = open(a, b, RbufsChannel.Mode.TMM, 64, 256))
         {
+            RbufsChannel.contiguousRings = true;
             assertFalse(channel.rbufsSender().writer().view().isContiguous(), "frames were consecutive after all");
             final Claim claim = channel.sender().newClaim();
             final Message message = channel.receiver().newMessage();
@@ -199,6 +201,10 @@ class RbufsChannelTest extends RbufsFixture
                 assertContent(message, 64, i);
                 channel.receiver().release(message);
             }
+        }
+        finally
+        {
+            RbufsChannel.contiguousRings = true;
         }
         assertEquals(freeAtStart, kernel.freeFrames());
     }

@@ -47,7 +47,7 @@ abstract class RbufsFixture
         final int capacity)
     {
         return RbufsChannel.open(kernel, from, to, new ChannelConfig(maxLength, capacity,
-            ChannelConfig.Notification.UMP), mode, QueueNotify.FACTORY, null);
+            ChannelConfig.Notification.UMP), mode, NotifyFactory.CORE, null);
     }
 
     /** Sends one message whose every byte is {@code (seed + i)}. */
