@@ -66,6 +66,20 @@ final class EndState
     }
 
     /**
+     * Breaks the channel for a reason other than a violation (a multicast receiver detached after a timeout).
+     *
+     * @param reason what happened.
+     */
+    void detached(final RuntimeException reason)
+    {
+        if (state == OPEN)
+        {
+            cause = reason;
+            state = BROKEN;
+        }
+    }
+
+    /**
      * Marks the channel closed.
      *
      * @return whether it was not closed before.

@@ -1,0 +1,120 @@
+package io.barge.rbufs;
+
+import io.barge.core.Access;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.notify.NotifyChannel;
+import io.barge.core.transport.ChannelConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
+import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
+
+/**
+ * One receiver of a multicast: its two control areas (the originator's IOrecs to it, its returns), its event
+ * channels, its end, and the originator's private bookkeeping of which slots it holds.
+ */
+final class MulticastLink implements CounterLink.Listener
+{
+    final int index;
+    final Domain receiverDomain;
+    final EndState state;
+    final IoRecWriter writer;
+    final IoRecReader reader;
+    final RbufsReceiver receiver;
+    final CounterLink link;
+    final boolean[] held;
+    int outstanding;
+    long lastProgressNs;
+    boolean attached = true;
+    private final List<AutoCloseable> resources;
+    private final List<RingView> views = new ArrayList<>();
+
+    MulticastLink(final int index, final Kernel kernel, final Domain originator, final Domain receiverDomain,
+        final SharedRegion dataArea, final long areaLength, final int slotSize, final int slots,
+        final ChannelConfig config, final NotifyFactory notify, final List<AutoCloseable> resources)
+    {
+        this.index = index;
+        this.receiverDomain = receiverDomain;
+        this.resources = resources;
+        this.state = new EndState(originator + "->" + receiverDomain + "[multicast " + index + "]");
+        this.held = new boolean[slots];
+        final int ringCapacity = ControlAreaDescriptor.ringCapacityFor(slots);
+        final long receiverData = dataArea.shareWith(receiverDomain, io.barge.core.Rights.READ);
+        final SharedRegion out = add(RbufsChannel.controlArea(kernel, originator, receiverDomain, ringCapacity,
+            FLAG_DATA));
+        final SharedRegion back = add(RbufsChannel.controlArea(kernel, receiverDomain, originator, ringCapacity,
+            FLAG_FREE));
+        writer = new IoRecWriter(view(originator, out, Access.WRITE), ringCapacity);
+        final RingView outRead = view(receiverDomain, out, Access.READ);
+        ControlAreaDescriptor.checkHeader(outRead.firstPage(), ringCapacity, FLAG_DATA);
+        final RingView backRead = view(originator, back, Access.READ);
+        ControlAreaDescriptor.checkHeader(backRead.firstPage(), ringCapacity, FLAG_FREE);
+        reader = new IoRecReader(backRead, ringCapacity, FLAG_FREE);
+        final int notifySlots = RbufsChannel.notifySlots(config);
+        final NotifyChannel toReceiver =
+            add(notify.open(kernel, originator, receiverDomain, config.notification(), notifySlots));
+        final NotifyChannel toOriginator =
+            add(notify.open(kernel, receiverDomain, originator, config.notification(), notifySlots));
+        receiver = new RbufsReceiver(state, receiverDomain, true, receiverData, areaLength, slotSize, slots,
+            new IoRecReader(outRead, ringCapacity, FLAG_DATA),
+            new IoRecWriter(view(receiverDomain, back, Access.WRITE), ringCapacity));
+        link = new CounterLink(toReceiver, toOriginator, this);
+        receiver.link(new CounterLink(toOriginator, toReceiver, receiver));
+    }
+
+    private <T extends AutoCloseable> T add(final T resource)
+    {
+        resources.add(resource);
+        return resource;
+    }
+
+    private RingView view(final Domain domain, final SharedRegion area, final Access access)
+    {
+        final RingView view = new RingView(domain.addressSpace(), area.addressIn(domain), area.length(), access);
+        views.add(view);
+        return view;
+    }
+
+    @Override
+    public void onCounters(final long tail, final long head)
+    {
+        writer.onTail(tail);
+        reader.onHead(head);
+    }
+
+    /**
+     * @param messages records the next commits need.
+     * @return whether this receiver's ring has room for them.
+     */
+    boolean ringHasRoom(final int messages)
+    {
+        return writer.capacity() - (writer.head() - writer.knownTail()) >=
+            (long)messages * ControlAreaDescriptor.BYTES_PER_MESSAGE;
+    }
+
+    /**
+     * Drops this link's views and frees its control areas and event channels.
+     */
+    void release()
+    {
+        for (final RingView view : views)
+        {
+            view.drop();
+        }
+        for (int i = resources.size() - 1; i >= 0; i--)
+        {
+            try
+            {
+                resources.get(i).close();
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException("multicast link " + index + " teardown failed", ex);
+            }
+        }
+        resources.clear();
+    }
+}

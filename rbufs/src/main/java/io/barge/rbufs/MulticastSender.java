@@ -1,0 +1,333 @@
+package io.barge.rbufs;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.ChannelClosedException;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import org.agrona.concurrent.EpochNanoClock;
+
+import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
+
+/**
+ * The originator of a multicast (transmit-master mode): one data area, one control area per receiver. A commit
+ * puts the same DATA IOrec in every attached receiver's ring and gives the slot one reference per receiver; a
+ * receiver's FREE IOrec drops its reference (checked against what that receiver holds: forged and repeated returns
+ * are rejected), and the slot is free when the last one is gone.
+ * <p>
+ * Each receiver's ring is bounded, so it holds at most that many messages; when it is full (or the data area is)
+ * everybody waits. A receiver that holds messages and returns nothing for longer than the detach timeout is
+ * detached: its references are dropped, its control areas and event channels freed, the data area unmapped from
+ * it, and the others go on. A receiver that breaks the protocol is detached the same way. One thread.
+ */
+final class MulticastSender implements Sender
+{
+    private static final long NOT_SENT = 0;
+    private static final long CLAIMED = -1;
+
+    private final RbufsMulticast owner;
+    private final Domain domain;
+    private final AddressSpace space;
+    private final long dataBase;
+    private final int slotSize;
+    private final int maxMessageLength;
+    private final MulticastLink[] links;
+    private final EpochNanoClock clock;
+    private final long detachTimeoutNs;
+    private final IoRec rec = new IoRec();
+    private final Claim forwardClaim = new Claim();
+    private final int[] freeSlots;
+    private int freeCount;
+    private final long[] sentLength;
+    private final int[] references;
+    private int activeClaims;
+
+    MulticastSender(final RbufsMulticast owner, final Domain domain, final long dataBase, final int slotSize,
+        final int slots, final int maxMessageLength, final MulticastLink[] links, final EpochNanoClock clock,
+        final long detachTimeoutNs)
+    {
+        this.owner = owner;
+        this.domain = domain;
+        this.space = domain.addressSpace();
+        this.dataBase = dataBase;
+        this.slotSize = slotSize;
+        this.maxMessageLength = maxMessageLength;
+        this.links = links;
+        this.clock = clock;
+        this.detachTimeoutNs = detachTimeoutNs;
+        this.freeSlots = new int[slots];
+        this.sentLength = new long[slots];
+        this.references = new int[slots];
+        for (int i = 0; i < slots; i++)
+        {
+            freeSlots[i] = slots - 1 - i;
+        }
+        this.freeCount = slots;
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return maxMessageLength;
+    }
+
+    @Override
+    public Claim newClaim()
+    {
+        return new Claim();
+    }
+
+    @Override
+    public int tryClaim(final int length, final Claim claim)
+    {
+        owner.checkOpen();
+        if (length < 1 || length > maxMessageLength)
+        {
+            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
+                maxMessageLength + "]");
+        }
+        if (claim.isActive())
+        {
+            throw new IllegalStateException("claim is still active: commit or abort it before claiming again");
+        }
+        if (!hasRoom())
+        {
+            doWork();
+            if (!hasRoom())
+            {
+                return Status.BACK_PRESSURED;
+            }
+        }
+        final int slot = freeSlots[--freeCount];
+        sentLength[slot] = CLAIMED;
+        activeClaims++;
+        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, null);
+        return Status.OK;
+    }
+
+    private boolean hasRoom()
+    {
+        if (freeCount == 0)
+        {
+            return false;
+        }
+        for (final MulticastLink link : links)
+        {
+            if (link.attached && !link.ringHasRoom(activeClaims + 1))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Takes back returned regions from every receiver and detaches those past the timeout. Call it when idle, as
+     * an agent's duty cycle would; {@link #tryClaim} calls it when it finds no room.
+     *
+     * @return regions taken back plus receivers detached.
+     */
+    int doWork()
+    {
+        int work = 0;
+        for (final MulticastLink link : links)
+        {
+            if (link.attached)
+            {
+                work += reclaim(link);
+            }
+        }
+        final long now = clock.nanoTime();
+        for (final MulticastLink link : links)
+        {
+            if (link.attached && link.outstanding > 0 && now - link.lastProgressNs > detachTimeoutNs)
+            {
+                detach(link, new ChannelClosedException("multicast receiver " + link.receiverDomain +
+                    " detached: held " + link.outstanding + " regions without returning any for " +
+                    (now - link.lastProgressNs) + " ns > timeout " + detachTimeoutNs + " ns"));
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private int reclaim(final MulticastLink link)
+    {
+        int freed = 0;
+        try
+        {
+            link.link.flush();
+            link.link.poll();
+            while (link.reader.read(rec))
+            {
+                for (int i = 0; i < rec.count; i++)
+                {
+                    if (dropReference(link, rec.bases[i], rec.lengths[i]))
+                    {
+                        freed++;
+                    }
+                    else
+                    {
+                        domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+                    }
+                }
+            }
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            link.state.broken(domain, ex);
+            detach(link, ex);
+            return freed + 1;
+        }
+        if (freed > 0)
+        {
+            link.lastProgressNs = clock.nanoTime();
+        }
+        return freed;
+    }
+
+    private boolean dropReference(final MulticastLink link, final long base, final long length)
+    {
+        final long slot = base / slotSize;
+        if (base < 0 || base % slotSize != 0 || slot >= references.length || !link.held[(int)slot] ||
+            sentLength[(int)slot] != length)
+        {
+            return false;
+        }
+        link.held[(int)slot] = false;
+        link.outstanding--;
+        unreference((int)slot);
+        return true;
+    }
+
+    private void unreference(final int slot)
+    {
+        if (--references[slot] == 0)
+        {
+            sentLength[slot] = NOT_SENT;
+            freeSlots[freeCount++] = slot;
+        }
+    }
+
+    /**
+     * Detaches a receiver: drops every reference it holds, frees its control areas and event channels and unmaps
+     * the data area from it. Its end sees {@link ChannelClosedException} from then on.
+     */
+    void detach(final MulticastLink link, final RuntimeException reason)
+    {
+        if (!link.attached)
+        {
+            return;
+        }
+        link.attached = false;
+        link.state.detached(reason);
+        for (int slot = 0; slot < link.held.length; slot++)
+        {
+            if (link.held[slot])
+            {
+                link.held[slot] = false;
+                unreference(slot);
+            }
+        }
+        link.outstanding = 0;
+        owner.release(link);
+    }
+
+    @Override
+    public void commit(final Claim claim)
+    {
+        owner.checkOpen();
+        final int slot = (int)claim.token();
+        final int length = claim.length();
+        claim.complete();
+        activeClaims--;
+        sentLength[slot] = length;
+        final long base = (long)slot * slotSize;
+        int receivers = 0;
+        long now = 0;
+        for (final MulticastLink link : links)
+        {
+            if (!link.attached)
+            {
+                continue;
+            }
+            link.writer.write(FLAG_DATA, base, length); // room reserved by tryClaim
+            link.held[slot] = true;
+            if (link.outstanding++ == 0)
+            {
+                now = now == 0 ? clock.nanoTime() : now;
+                link.lastProgressNs = now; // the timeout runs from the first message it holds
+            }
+            receivers++;
+            link.link.publish(link.writer.head(), link.reader.tail());
+        }
+        references[slot] = receivers;
+        if (receivers == 0)
+        {
+            sentLength[slot] = NOT_SENT;
+            freeSlots[freeCount++] = slot;
+        }
+    }
+
+    @Override
+    public void abort(final Claim claim)
+    {
+        owner.checkOpen();
+        final int slot = (int)claim.token();
+        claim.complete();
+        activeClaims--;
+        sentLength[slot] = NOT_SENT;
+        freeSlots[freeCount++] = slot;
+    }
+
+    /**
+     * Copies the message into a region of the data area (counted as bytes copied), then releases it.
+     */
+    @Override
+    public int forward(final Message message)
+    {
+        final int status = tryClaim(message.length(), forwardClaim);
+        if (status != Status.OK)
+        {
+            return status;
+        }
+        int done = 0;
+        for (int i = 0; i < message.pieceCount(); i++)
+        {
+            final int pieceLength = message.pieceLength(i);
+            domain.kernel().copy(domain, message.source().domain(), message.pieceAddress(i), domain,
+                forwardClaim.address() + done, pieceLength);
+            done += pieceLength;
+        }
+        message.source().release(message);
+        commit(forwardClaim);
+        return Status.OK;
+    }
+
+    /**
+     * @return free data slots, for tests.
+     */
+    int freeSlots()
+    {
+        return freeCount;
+    }
+
+    /**
+     * @param slot a slot.
+     * @return receivers still holding it, for tests.
+     */
+    int references(final int slot)
+    {
+        return references[slot];
+    }
+}

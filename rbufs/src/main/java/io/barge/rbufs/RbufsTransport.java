@@ -1,0 +1,102 @@
+package io.barge.rbufs;
+
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.TransportOptions;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A configured Rbufs transport: opens {@link RbufsChannel}s in one mode and closes those still open when closed.
+ */
+public final class RbufsTransport implements Transport
+{
+    private final Kernel kernel;
+    private final TransportOptions options;
+    private final RbufsChannel.Mode mode;
+    private final NotifyFactory notify;
+    private final Set<RbufsChannel> open = new LinkedHashSet<>();
+    private boolean closed;
+
+    /**
+     * @param kernel  the machine.
+     * @param options parsed options.
+     * @param mode    who is master.
+     * @param notify  opens the event channels.
+     */
+    public RbufsTransport(final Kernel kernel, final TransportOptions options, final RbufsChannel.Mode mode,
+        final NotifyFactory notify)
+    {
+        this.kernel = kernel;
+        this.options = options;
+        this.mode = mode;
+        this.notify = notify;
+    }
+
+    @Override
+    public String name()
+    {
+        return RbufsTransportProvider.NAME;
+    }
+
+    @Override
+    public TransportOptions options()
+    {
+        return options;
+    }
+
+    /**
+     * @return who is master on this transport's channels.
+     */
+    public RbufsChannel.Mode mode()
+    {
+        return mode;
+    }
+
+    @Override
+    public Channel open(final Domain sender, final Domain receiver, final ChannelConfig config)
+    {
+        synchronized (this)
+        {
+            if (closed)
+            {
+                throw new IllegalStateException("transport " + options + " is closed");
+            }
+        }
+        final RbufsChannel[] self = new RbufsChannel[1];
+        final RbufsChannel channel = RbufsChannel.open(kernel, sender, receiver, config, mode, notify,
+            () -> forget(self[0]));
+        self[0] = channel;
+        synchronized (this)
+        {
+            open.add(channel);
+        }
+        return channel;
+    }
+
+    private synchronized void forget(final RbufsChannel channel)
+    {
+        open.remove(channel);
+    }
+
+    @Override
+    public void close()
+    {
+        final List<RbufsChannel> channels;
+        synchronized (this)
+        {
+            closed = true;
+            channels = new ArrayList<>(open);
+        }
+        for (final RbufsChannel channel : channels)
+        {
+            channel.close();
+        }
+    }
+}
