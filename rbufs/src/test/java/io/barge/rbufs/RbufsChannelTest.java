@@ -230,4 +230,29 @@ class RbufsChannelTest extends RbufsFixture
         }
         assertEquals(freeAtStart, kernel.freeFrames());
     }
+
+    @ParameterizedTest
+    @EnumSource(RbufsChannel.Mode.class)
+    void forwardCopiesIntoTheNextHopAndReleasesTheInboundMessage(final RbufsChannel.Mode mode)
+    {
+        try (RbufsChannel first = open(a, b, mode, 3000, 4); RbufsChannel second = open(b, c, mode, 3000, 4))
+        {
+            final Claim claim = first.sender().newClaim();
+            final Message inbound = first.receiver().newMessage();
+            final Message outbound = second.receiver().newMessage();
+            final long copied = b.counter(io.barge.core.CounterType.BYTES_COPIED);
+            for (int i = 0; i < 10; i++)
+            {
+                assertEquals(Status.OK, send(first, claim, 2500, i));
+                assertEquals(Status.OK, first.receiver().poll(inbound));
+                assertEquals(Status.OK, second.sender().forward(inbound));
+                assertFalse(inbound.isHeld());
+                assertEquals(Status.OK, second.receiver().poll(outbound));
+                assertContent(outbound, 2500, i);
+                second.receiver().release(outbound);
+            }
+            assertEquals(copied + 25_000, b.counter(io.barge.core.CounterType.BYTES_COPIED));
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
 }
