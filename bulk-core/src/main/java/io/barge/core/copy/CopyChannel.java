@@ -48,8 +48,8 @@ final class CopyChannel implements Channel
     private final int[] stagingFrames;
     private final long[] receiveAddresses;
     private final int[][] receiveFrames;
-    private final CopySender sender = new CopySender();
-    private final CopyReceiver receiver = new CopyReceiver();
+    private final CopySender sender;
+    private final CopyReceiver receiver;
     private volatile boolean open = true;
 
     CopyChannel(final CopyTransport transport, final Domain from, final Domain to, final ChannelConfig config)
@@ -103,7 +103,8 @@ final class CopyChannel implements Channel
         this.pipe = createdPipe;
         this.notify = createdNotify;
         this.stagingAddress = staging;
-        this.receiver.init(receiveBuffers);
+        this.sender = new CopySender();
+        this.receiver = new CopyReceiver(receiveBuffers);
         notify.errorHandler((error) -> open = false);
     }
 
@@ -310,12 +311,12 @@ final class CopyChannel implements Channel
     final class CopyReceiver implements Receiver, NotifyHandler
     {
         private final AddressSpace space = receiverDomain.addressSpace();
-        private int[] freeBuffers;
+        private final int[] freeBuffers;
         private int freeCount;
         private int notifiedType;
         private int notifiedLength;
 
-        void init(final int buffers)
+        CopyReceiver(final int buffers)
         {
             freeBuffers = new int[buffers];
             for (int i = 0; i < buffers; i++)
