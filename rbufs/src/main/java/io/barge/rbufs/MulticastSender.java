@@ -249,7 +249,7 @@ final class MulticastSender implements Sender
         owner.checkOpen();
         final int slot = (int)claim.token();
         final int length = claim.length();
-        claim.complete();
+        claim.complete(); // first: a second commit of the same claim throws before touching any state
         activeClaims--;
         sentLength[slot] = length;
         final long base = (long)slot * slotSize;

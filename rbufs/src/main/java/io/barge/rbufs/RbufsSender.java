@@ -252,12 +252,12 @@ final class RbufsSender implements Sender, CounterLink.Listener
     {
         state.check();
         final long token = claim.token();
+        claim.complete(); // first: a second commit of the same claim throws before touching any state
         final long base = transmitMaster ? token * slotSize : token >>> 32;
         if (transmitMaster)
         {
             sentLength[(int)token] = claim.length();
         }
-        claim.complete();
         activeClaims--;
         // Cannot fail: tryClaim reserved the room. The head goes out after the record is written.
         writer.write(FLAG_DATA, base, claim.length());

@@ -1,0 +1,30 @@
+package io.barge.rbufs;
+
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.TransportContractTest;
+
+import java.util.Map;
+
+/**
+ * The transport contract, run against Rbufs in receive-master mode with its event counts over LMP.
+ */
+class RbufsLmpContractTest extends TransportContractTest
+{
+    @Override
+    protected String transportName()
+    {
+        return "rbufs";
+    }
+
+    @Override
+    protected Map<String, String> transportOptions()
+    {
+        return Map.of("mode", "rmm");
+    }
+
+    @Override
+    protected ChannelConfig config()
+    {
+        return super.config().withNotification(ChannelConfig.Notification.LMP);
+    }
+}
