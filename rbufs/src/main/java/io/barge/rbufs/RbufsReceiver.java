@@ -41,6 +41,8 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     private final LongArrayQueue pending = new LongArrayQueue(64, Long.MIN_VALUE);
     private CounterLink link;
     private long ackedTail;
+    private long publishedHead;
+    private final int returnBatchBytes;
 
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
@@ -56,6 +58,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         this.reader = reader;
         this.writer = writer;
         this.slotState = new byte[transmitMaster ? 0 : slots];
+        this.returnBatchBytes = Math.max(1, slots / 4) * ControlAreaDescriptor.BYTES_PER_MESSAGE;
     }
 
     /**
@@ -140,12 +143,27 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     }
 
     /**
-     * The tail normally travels with the next release. When this end has caught up and consumed records since the
-     * last signal (e.g. rejected ones, or messages still held), signal it now so the originator's ring frees up.
+     * Counters normally travel with releases. When this end has caught up and has consumed records or written
+     * returns since the last signal (rejected records, held messages, deferred returns), signal now so that the
+     * originator's ring and regions free up.
      */
     private void ackIfIdle()
     {
-        if (reader.tail() != ackedTail)
+        if (reader.tail() != ackedTail || writer.head() != publishedHead)
+        {
+            publish();
+        }
+    }
+
+    /**
+     * A release signals its return at once only if this end has caught up with the originator (who may then be
+     * waiting for it) or a quarter of the ring's returns are unsignalled; otherwise the signal is deferred to the
+     * next such release or to the next poll that finds nothing. A batch of releases then costs one notification,
+     * and the originator is never left waiting while this end is idle.
+     */
+    private void publishReturns()
+    {
+        if (reader.tail() == reader.knownHead() || writer.head() - publishedHead >= returnBatchBytes)
         {
             publish();
         }
@@ -154,7 +172,8 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     private void publish()
     {
         ackedTail = reader.tail();
-        link.publish(ackedTail, writer.head());
+        publishedHead = writer.head();
+        link.publish(ackedTail, publishedHead);
     }
 
     /**
@@ -231,7 +250,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
                 }
             }
             message.end();
-            publish();
+            publishReturns();
         }
         catch (final ProtocolViolationException ex)
         {
