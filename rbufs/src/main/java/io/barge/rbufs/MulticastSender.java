@@ -150,7 +150,13 @@ final class MulticastSender implements Sender
         final long now = clock.nanoTime();
         for (final MulticastLink link : links)
         {
-            if (link.attached && link.outstanding > 0 && now - link.lastProgressNs > detachTimeoutNs)
+            if (link.attached && !link.state.isOpen())
+            {
+                detach(link, new ChannelClosedException("multicast receiver " + link.receiverDomain +
+                    " broke its end: " + link.state.cause()));
+                work++;
+            }
+            else if (link.attached && link.outstanding > 0 && now - link.lastProgressNs > detachTimeoutNs)
             {
                 detach(link, new ChannelClosedException("multicast receiver " + link.receiverDomain +
                     " detached: held " + link.outstanding + " regions without returning any for " +

@@ -246,6 +246,11 @@ public final class RbufsChannel implements Channel
         return kernel;
     }
 
+    /**
+     * Tears the channel down and returns every frame. Close from a thread that uses an end, or after both ends
+     * have stopped: an end that is mid-call on another thread finishes on private zeros, then sees
+     * {@link io.barge.core.ChannelClosedException}.
+     */
     @Override
     public void close()
     {

@@ -186,6 +186,15 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         {
             return false;
         }
+        long total = 0;
+        for (int i = 0; i < rec.count; i++)
+        {
+            total += rec.lengths[i]; // each at most areaLength, so no overflow
+        }
+        if (total > areaLength)
+        {
+            return false; // more than the whole data area: not a message this channel can carry
+        }
         if (transmitMaster)
         {
             return true;

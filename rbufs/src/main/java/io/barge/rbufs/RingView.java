@@ -78,13 +78,17 @@ final class RingView
     }
 
     /**
-     * Points every view at a private dummy so no access can reach the area after its frames are freed.
+     * Points every view at private zeros of the same length, so that a late access from an end that has not yet
+     * seen the teardown reads zeros (an empty ring) instead of frames that may already belong to someone else.
      */
     void drop()
     {
         for (final UnsafeBuffer view : views)
         {
-            view.wrap(EMPTY);
+            if (view.capacity() > EMPTY.capacity())
+            {
+                view.wrap(new byte[view.capacity()]);
+            }
         }
     }
 }

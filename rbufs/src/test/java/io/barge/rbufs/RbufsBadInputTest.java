@@ -86,6 +86,29 @@ class RbufsBadInputTest extends RbufsFixture
     }
 
     @Test
+    void dataIorecLongerInTotalThanTheDataAreaIsRejected()
+    {
+        try (RbufsChannel channel = open(a, b, RbufsChannel.Mode.TMM, MAX, SLOTS);
+            RbufsChannel other = open(a, c, RbufsChannel.Mode.TMM, MAX, SLOTS))
+        {
+            final long violations = b.counter(CounterType.PROTOCOL_VIOLATIONS);
+            final IoRecWriter forger = channel.rbufsSender().writer();
+            final int record = forger.claim(IoRecDescriptor.MAX_PAIRS);
+            for (int i = 0; i < IoRecDescriptor.MAX_PAIRS; i++)
+            {
+                forger.putPair(record, i, 0, AREA); // every pair valid alone, the whole area each time
+            }
+            forger.finish(record, IoRecDescriptor.MAX_PAIRS, FLAG_DATA);
+            channel.rbufsSender().signal();
+            assertEquals(Status.EMPTY, channel.receiver().poll(channel.receiver().newMessage()));
+            assertEquals(violations + 1, b.counter(CounterType.PROTOCOL_VIOLATIONS));
+            assertWorks(channel);
+            assertWorks(other);
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
     void rmmDataIorecNamingARegionNeverPostedIsRejected()
     {
         try (RbufsChannel channel = open(a, b, RbufsChannel.Mode.RMM, MAX, SLOTS))

@@ -239,6 +239,27 @@ class RbufsMulticastTest extends RbufsFixture
     }
 
     @Test
+    void aReceiverWhoseEndBrokeIsDetachedAndTheOthersGoOn()
+    {
+        try (RbufsMulticast multicast = open(4, b, c))
+        {
+            final Claim claim = multicast.sender().newClaim();
+            assertEquals(Status.OK, send(multicast.sender(), claim, 100, 1));
+            // The originator's side of receiver c's link sends an impossible head: c's end breaks.
+            multicast.link(1).link.publish(1 << 20, 0);
+            assertThrows(io.barge.core.ProtocolViolationException.class,
+                () -> multicast.receiver(1).poll(new Message()));
+            multicast.doWork();
+            assertFalse(multicast.isAttached(1));
+            final Message message = new Message();
+            assertEquals(Status.OK, multicast.receiver(0).poll(message));
+            multicast.receiver(0).release(message);
+            assertEquals(Status.OK, send(multicast.sender(), claim, 100, 2));
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
     void teardownWithRegionsOutstandingReturnsEveryFrame()
     {
         final RbufsMulticast multicast = open(8, b, c, d);

@@ -1,0 +1,28 @@
+/**
+ * Rbufs (Black; Leslie et al. 1996): bulk transport that splits a channel into a data area, offset/length
+ * aggregation and memory management.
+ * <ul>
+ *   <li><b>Data area</b>: {@code capacity} slots of {@code maxMessageLength} bytes (rounded up to a cache line),
+ *       frames owned by the originator, mapped read-write there and read-only in the receiver; always backed,
+ *       managed by the master.</li>
+ *   <li><b>Control areas</b>: one per direction, each a ring of IOrecs ({@link io.barge.rbufs.IoRecDescriptor})
+ *       after a header ({@link io.barge.rbufs.ControlAreaDescriptor}), writable by its producer only. The head
+ *       and tail of each ring travel as 64-bit event counts on the notification core (UMP or LMP): each
+ *       notification carries both of one end's counters.</li>
+ *   <li><b>Transmit master</b> ({@link io.barge.rbufs.RbufsChannel.Mode#TMM}): the originator picks a slot,
+ *       writes, sends a DATA IOrec; the receiver gives the region back with a FREE IOrec, which the originator
+ *       checks against what it sent.</li>
+ *   <li><b>Receive master</b> ({@link io.barge.rbufs.RbufsChannel.Mode#RMM}): the receiver posts every slot with
+ *       EMPTY IOrecs; the originator fills one and sends it back as DATA; the receiver checks it names a region
+ *       it posted and re-posts it on release.</li>
+ *   <li><b>Multicast</b> ({@link io.barge.rbufs.RbufsMulticast}): one data area, a pair of control areas per
+ *       receiver, reference counts, bounded rings, detach after a timeout on an injectable clock.</li>
+ * </ul>
+ * The peer is untrusted: each IOrec is copied out of the ring once, validated, then used; impossible counters
+ * or unparseable records break the channel with {@link io.barge.core.ProtocolViolationException}; invalid,
+ * forged or repeated IOrecs are rejected and counted ({@link io.barge.core.CounterType#PROTOCOL_VIOLATIONS}).
+ * <p>
+ * {@link io.barge.core.transport.Sender#forward} copies: a region of one channel's data area cannot become part
+ * of another's, so a forwarding stage copies the bytes (counted as bytes copied) into its outbound data area.
+ */
+package io.barge.rbufs;
