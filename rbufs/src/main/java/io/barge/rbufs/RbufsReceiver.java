@@ -42,7 +42,10 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     private CounterLink link;
     private long ackedTail;
     private long publishedHead;
-    private final int returnBatchBytes;
+    private final int slots;
+    private final int returnBatch;
+    private int held;
+    private int unsignalled;
 
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
@@ -58,7 +61,8 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         this.reader = reader;
         this.writer = writer;
         this.slotState = new byte[transmitMaster ? 0 : slots];
-        this.returnBatchBytes = Math.max(1, slots / 4) * ControlAreaDescriptor.BYTES_PER_MESSAGE;
+        this.slots = slots;
+        this.returnBatch = Math.max(1, slots / 4);
     }
 
     /**
@@ -121,6 +125,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
                 if (accept(rec))
                 {
                     into.begin(this, space, 0, null, false);
+                    held++;
                     for (int i = 0; i < rec.count; i++)
                     {
                         into.addPiece(dataBase + rec.bases[i], (int)rec.lengths[i]);
@@ -156,14 +161,15 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     }
 
     /**
-     * A release signals its return at once only if this end has caught up with the originator (who may then be
-     * waiting for it) or a quarter of the ring's returns are unsignalled; otherwise the signal is deferred to the
-     * next such release or to the next poll that finds nothing. A batch of releases then costs one notification,
-     * and the originator is never left waiting while this end is idle.
+     * Returns are signalled in batches: a release signals at once only when a quarter of the slots' returns are
+     * unsignalled, or when this end holds or owes half of the slots (the originator may be running short);
+     * otherwise the signal waits for such a release or for the next poll that finds nothing. The originator is
+     * never left short while this end is idle, and a stream of releases costs one notification per batch.
      */
     private void publishReturns()
     {
-        if (reader.tail() == reader.knownHead() || writer.head() - publishedHead >= returnBatchBytes)
+        unsignalled++;
+        if (unsignalled >= returnBatch || (held + unsignalled) * 2 >= slots)
         {
             publish();
         }
@@ -171,6 +177,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
 
     private void publish()
     {
+        unsignalled = 0;
         ackedTail = reader.tail();
         publishedHead = writer.head();
         link.publish(ackedTail, publishedHead);
@@ -232,6 +239,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         {
             throw new BufferStateException("message released twice (or never received)");
         }
+        held--;
         if (!state.isOpen())
         {
             message.end(); // the channel is gone: its memory was returned at teardown
