@@ -61,13 +61,12 @@ public final class ReportCommand implements Callable<Integer>
         description = "An earlier results.json: show what got faster or slower.")
     private Path compare;
 
-    @Option(names = "--fork", negatable = true, defaultValue = "true", hidden = true,
-        description = "Run each measurement group in a fresh JVM (default: ${DEFAULT-VALUE}).")
-    private boolean fork;
+    @Option(names = "--no-fork", hidden = true,
+        description = "Measure in this JVM instead of a fresh JVM per group (for tests).")
+    private boolean noFork;
 
-    @Option(names = "--progress", negatable = true, defaultValue = "true", hidden = true,
-        description = "Show a progress bar (default: ${DEFAULT-VALUE}).")
-    private boolean progress;
+    @Option(names = "--no-progress", hidden = true, description = "No progress bar.")
+    private boolean noProgress;
 
     @Option(names = "--iteration-millis", hidden = true, description = "Fixed iteration length (for tests).")
     private Double iterationMillis;
@@ -108,6 +107,16 @@ public final class ReportCommand implements Callable<Integer>
     }
 
     /**
+     * Runs the report on its own (the {@code barge} CLI registers this command as {@code barge report}).
+     *
+     * @param args command-line arguments.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(new picocli.CommandLine(new ReportCommand()).execute(args));
+    }
+
+    /**
      * Checks every input, then measures, then writes the outputs.
      *
      * @return 0 on success.
@@ -140,7 +149,7 @@ public final class ReportCommand implements Callable<Integer>
         }
         final ReportModel.GroupOutput measured = measure(settings, groups, dir);
         final ReportModel.Results results = Assembly.assemble(settings, providers, selected, measured,
-            fork, compare == null ? null : compare.toString(), older);
+            !noFork, compare == null ? null : compare.toString(), older);
         Assembly.write(results, dir);
         Assembly.summarise(results, dir, stdout);
         return 0;
@@ -213,7 +222,7 @@ public final class ReportCommand implements Callable<Integer>
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
-        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
+        try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
             .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
             .setUpdateIntervalMillis(250).build() : null)
         {
@@ -227,7 +236,7 @@ public final class ReportCommand implements Callable<Integer>
             };
             for (final Group group : groups)
             {
-                final ReportModel.GroupOutput output = fork ? Forker.run(settings, group, dir, step) :
+                final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
                     GroupRunner.run(settings, group, step);
                 rows.addAll(output.results());
                 references.addAll(output.references());
