@@ -128,6 +128,9 @@ final class Charts
             .collect(Collectors.toList()));
         chart.addSeries("p99.9", names, atSize.stream().map((r) -> positive(r.latencyNanos().p999()))
             .collect(Collectors.toList()));
+        // Bars start at the axis minimum, which a log axis must hold above zero.
+        chart.getStyler().setYAxisMin(atSize.stream().mapToDouble((r) -> positive(r.latencyNanos().p50()))
+            .min().orElse(1) / 2);
         save(chart, "latency", "Latency percentiles per transport",
             "Time from claim to release of one message over one crossing, each message timed alone.");
     }

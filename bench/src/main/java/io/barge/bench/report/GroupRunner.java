@@ -3,7 +3,9 @@ package io.barge.bench.report;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
 import io.barge.core.transport.Transport;
-import io.barge.core.transport.Transports;
+import io.barge.core.transport.InvalidOptionException;
+import io.barge.core.transport.TransportOptions;
+import io.barge.core.transport.TransportProvider;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,10 +25,12 @@ final class GroupRunner
     /**
      * @param settings the run's settings.
      * @param group    what to measure.
+     * @param providers the installed transports to create the group's modes from.
      * @param progress told the name of each step as it finishes.
      * @return the rows measured.
      */
-    static ReportModel.GroupOutput run(final Settings settings, final Group group, final Consumer<String> progress)
+    static ReportModel.GroupOutput run(final Settings settings, final Group group,
+        final List<TransportProvider> providers, final Consumer<String> progress)
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
@@ -43,7 +47,7 @@ final class GroupRunner
             {
                 for (final ModeSpec mode : group.modes())
                 {
-                    transports.put(mode, Transports.create(kernel, mode.transport(), mode.options()));
+                    transports.put(mode, create(providers, kernel, mode));
                 }
                 if (Group.TRANSPORT.equals(group.kind()))
                 {
@@ -61,5 +65,13 @@ final class GroupRunner
             }
         }
         return new ReportModel.GroupOutput(rows, references);
+    }
+
+    private static Transport create(final List<TransportProvider> providers, final Kernel kernel, final ModeSpec mode)
+    {
+        final TransportProvider provider = providers.stream().filter((p) -> p.name().equals(mode.transport()))
+            .findFirst().orElseThrow(() -> new InvalidOptionException("transport '" + mode.transport() +
+                "' is not installed in this JVM"));
+        return provider.create(kernel, TransportOptions.parse(provider.name(), provider.options(), mode.options()));
     }
 }

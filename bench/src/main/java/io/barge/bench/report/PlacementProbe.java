@@ -27,13 +27,23 @@ final class PlacementProbe
     private static final int PING_OFFSET = 0;
     /** Two cache lines apart, against the adjacent-line prefetcher. */
     private static final int PONG_OFFSET = 128;
-    private static final int WARMUP = 1_000;
-    private static final int ROUND_TRIPS = 2_000;
 
     private final UnsafeBuffer words = new UnsafeBuffer(BufferUtil.allocateDirectAligned(256, 128));
-    private final long[] samples = new long[ROUND_TRIPS];
+    private final long[] samples;
     private final Spinning spinning = new Spinning();
     private long sequence;
+
+    /**
+     * @param roundTrips measured round trips per probe (half as many again warm up).
+     */
+    PlacementProbe(final int roundTrips)
+    {
+        if (roundTrips < 1)
+        {
+            throw new IllegalArgumentException("roundTrips=" + roundTrips + " must be >= 1");
+        }
+        this.samples = new long[roundTrips];
+    }
 
     /**
      * @param before    probe p50 before the measurement.
@@ -63,17 +73,17 @@ final class PlacementProbe
             new Responder(words)))
         {
             AgentRunner.startOnThread(runner);
-            for (int i = 0; i < WARMUP; i++)
+            for (int i = 0; i < samples.length / 2; i++)
             {
                 roundTrip();
             }
-            for (int i = 0; i < ROUND_TRIPS; i++)
+            for (int i = 0; i < samples.length; i++)
             {
                 samples[i] = roundTrip();
             }
         }
         Arrays.sort(samples);
-        return samples[ROUND_TRIPS / 2];
+        return samples[samples.length / 2];
     }
 
     private long roundTrip()

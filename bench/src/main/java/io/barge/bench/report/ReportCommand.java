@@ -87,6 +87,10 @@ public final class ReportCommand implements Callable<Integer>
         description = "Probe p50 below which a placement is near (default: ${DEFAULT-VALUE}).")
     private long placementThreshold;
 
+    @Option(names = "--probe-round-trips", defaultValue = "2000", hidden = true,
+        description = "Round trips per placement probe (default: ${DEFAULT-VALUE}).")
+    private int probeRoundTrips;
+
     @Option(names = "--memory-frames", defaultValue = "32768", hidden = true,
         description = "4 KiB frames of simulated memory per group (default: ${DEFAULT-VALUE}).")
     private int memoryFrames;
@@ -147,7 +151,7 @@ public final class ReportCommand implements Callable<Integer>
         {
             stdout.println("warning: no transport is installed; measuring the references only");
         }
-        final ReportModel.GroupOutput measured = measure(settings, groups, dir);
+        final ReportModel.GroupOutput measured = measure(settings, groups, providers, dir);
         final ReportModel.Results results = Assembly.assemble(settings, providers, selected, measured,
             !noFork, compare == null ? null : compare.toString(), older);
         Assembly.write(results, dir);
@@ -179,7 +183,7 @@ public final class ReportCommand implements Callable<Integer>
         final int warm = warmups != null ? warmups : quick ? 2 : 3;
         final int measured = iterations != null ? iterations : quick ? 3 : 5;
         final Settings draft = new Settings(quick, sizeList, hopList, Settings.PIPELINE_BYTES, twoThreadSizes,
-            rounds, warm, measured, 1, 1, placementThreshold, memoryFrames);
+            rounds, warm, measured, 1, 1, placementThreshold, memoryFrames, probeRoundTrips);
         long nanos;
         if (iterationMillis != null)
         {
@@ -201,7 +205,7 @@ public final class ReportCommand implements Callable<Integer>
                 nanos));
         }
         return new Settings(quick, sizeList, hopList, Settings.PIPELINE_BYTES, twoThreadSizes, rounds, warm,
-            measured, nanos, nanos, placementThreshold, memoryFrames);
+            measured, nanos, nanos, placementThreshold, memoryFrames, probeRoundTrips);
     }
 
     private static List<Group> plan(final List<ModeSpec> selected)
@@ -216,7 +220,8 @@ public final class ReportCommand implements Callable<Integer>
         return groups;
     }
 
-    private ReportModel.GroupOutput measure(final Settings settings, final List<Group> groups, final Path dir)
+    private ReportModel.GroupOutput measure(final Settings settings, final List<Group> groups,
+        final List<TransportProvider> providers, final Path dir)
         throws IOException, InterruptedException
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
@@ -237,7 +242,7 @@ public final class ReportCommand implements Callable<Integer>
             for (final Group group : groups)
             {
                 final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
-                    GroupRunner.run(settings, group, step);
+                    GroupRunner.run(settings, group, providers, step);
                 rows.addAll(output.results());
                 references.addAll(output.references());
             }

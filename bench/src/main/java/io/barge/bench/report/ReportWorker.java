@@ -2,6 +2,7 @@ package io.barge.bench.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.barge.core.transport.Transports;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,7 +38,7 @@ public final class ReportWorker
         final Settings settings = json.treeToValue(request.get("settings"), Settings.class);
         final Group group = json.treeToValue(request.get("group"), Group.class);
         final PrintStream out = System.out;
-        final ReportModel.GroupOutput output = GroupRunner.run(settings, group, (step) ->
+        final ReportModel.GroupOutput output = GroupRunner.run(settings, group, Transports.installed(), (step) ->
         {
             out.println(PROGRESS + step);
             out.flush();

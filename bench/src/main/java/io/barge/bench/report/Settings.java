@@ -18,10 +18,12 @@ import java.util.Map;
  * @param latencyNanos            length of the latency pass of a single-thread row.
  * @param placementThresholdNanos a ping-pong p50 below it means "near", otherwise "far".
  * @param memoryFrames            4 KiB frames of simulated physical memory per group.
+ * @param probeRoundTrips         measured round trips of each placement probe.
  */
 record Settings(boolean quick, List<Integer> sizes, List<Integer> hops, int pipelineBytes,
     List<Integer> twoThreadSizes, int twoThreadRounds, int warmupIterations, int measuredIterations,
-    long iterationNanos, long latencyNanos, long placementThresholdNanos, int memoryFrames)
+    long iterationNanos, long latencyNanos, long placementThresholdNanos, int memoryFrames,
+    int probeRoundTrips)
 {
     /** Default sizes: 64 B to 1 MiB by factors of 4. */
     static final List<Integer> FULL_SIZES = List.of(64, 256, 1024, 4096, 16384, 65536, 262144, 1048576);
@@ -48,6 +50,7 @@ record Settings(boolean quick, List<Integer> sizes, List<Integer> hops, int pipe
             Map.entry("measuredIterations", measuredIterations),
             Map.entry("iterationMillis", iterationNanos / 1e6),
             Map.entry("latencyPassMillis", latencyNanos / 1e6),
-            Map.entry("placementThresholdNanos", placementThresholdNanos));
+            Map.entry("placementThresholdNanos", placementThresholdNanos),
+            Map.entry("probeRoundTrips", probeRoundTrips));
     }
 }

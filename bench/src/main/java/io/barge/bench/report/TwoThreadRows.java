@@ -25,7 +25,7 @@ final class TwoThreadRows
     private final Settings settings;
     private final Kernel kernel;
     private final List<Target> targets = new ArrayList<>();
-    private final PlacementProbe probe = new PlacementProbe();
+    private final PlacementProbe probe;
     private final Harness harness;
 
     /** One subject and what its windows gathered, per placement. */
@@ -62,6 +62,7 @@ final class TwoThreadRows
     {
         this.settings = settings;
         this.kernel = kernel;
+        this.probe = new PlacementProbe(settings.probeRoundTrips());
         this.harness = new Harness(1, settings.measuredIterations(), settings.iterationNanos());
         targets.add(new Target(null, new AgronaRingSubject()));
         for (final Map.Entry<ModeSpec, Transport> entry : transports.entrySet())

@@ -40,7 +40,7 @@ class ReportCommandTest
     /** Settings that make a whole run take a second or two. */
     private static final String[] TINY = {"--no-fork", "--no-progress", "--quick", "--sizes", "64,4K",
         "--iteration-millis", "2", "--iterations", "2", "--warmups", "1", "--hops", "1,2",
-        "--two-thread-rounds", "1", "--memory-frames", "4096"};
+        "--two-thread-rounds", "1", "--memory-frames", "4096", "--probe-round-trips", "50"};
 
     @TempDir
     static Path shared;
@@ -59,20 +59,35 @@ class ReportCommandTest
         first = run(firstRun);
     }
 
+    /**
+     * @return every installed transport plus the test ring (two modes), which exists only in this test.
+     */
+    static List<TransportProvider> providers()
+    {
+        final List<TransportProvider> providers = new ArrayList<>(Transports.installed());
+        providers.add(new TestRingTransport());
+        return providers;
+    }
+
     static Result run(final Path out, final String... extra)
     {
         final List<String> args = new ArrayList<>(List.of(TINY));
         args.add("--out");
         args.add(out.toString());
         args.addAll(List.of(extra));
-        return execute(args.toArray(new String[0]));
+        return execute(new ReportCommand(ReportCommandTest::providers), args.toArray(new String[0]));
     }
 
     static Result execute(final String... args)
     {
+        return execute(new ReportCommand(), args);
+    }
+
+    static Result execute(final ReportCommand command, final String... args)
+    {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
-        final CommandLine cli = new CommandLine(new ReportCommand());
+        final CommandLine cli = new CommandLine(command);
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         final int exit = cli.execute(args);
@@ -84,18 +99,28 @@ class ReportCommandTest
     void tinyRunWritesEveryOutput()
     {
         assertEquals(0, first.exit(), first.err());
-        for (final String name : List.of("index.html", "results.json", "throughput-touch.png",
-            "throughput-touch.svg", "pipeline.png", "pipeline.svg", "two-thread.png"))
+        for (final String chart : List.of("throughput-touch", "throughput-no-touch", "relative-to-bare-read",
+            "latency", "pipeline", "two-thread"))
         {
-            assertTrue(Files.isRegularFile(firstRun.resolve(name)) || noTransportChart(name),
-                name + " missing in " + firstRun);
+            for (final String ext : List.of(".png", ".svg"))
+            {
+                assertTrue(Files.isRegularFile(firstRun.resolve(chart + ext)), chart + ext + " missing in " + firstRun);
+            }
         }
+        assertTrue(Files.isRegularFile(firstRun.resolve("index.html")));
+        assertTrue(Files.isRegularFile(firstRun.resolve("results.json")));
     }
 
-    private static boolean noTransportChart(final String name)
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void pageIsSelfContained() throws IOException
     {
-        // Without any installed transport only the reference series exist; the pipeline chart has none.
-        return Transports.installed().isEmpty() && name.startsWith("pipeline");
+        assertEquals(0, first.exit(), first.err());
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
+            "no network and no script");
+        assertEquals(6, html.split("src=\"data:image/png;base64,", -1).length - 1, "every chart inline");
+        assertTrue(html.contains("<s>1.1 Allocate virtual address range in the sender</s>"), "the seed's list");
     }
 
     @Test
@@ -127,7 +152,7 @@ class ReportCommandTest
         assertEquals(0, first.exit(), first.err());
         final JsonNode results = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile()).get("results");
         final String html = Files.readString(firstRun.resolve("index.html"));
-        for (final TransportProvider provider : Transports.installed())
+        for (final TransportProvider provider : providers())
         {
             for (final Map<String, String> options : provider.modes())
             {
