@@ -116,7 +116,7 @@ final class Charts
         final List<ReportModel.Row> atSize = rows.stream().filter((r) -> r.messageBytes() == size)
             .collect(Collectors.toList());
         final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-            .title("Latency percentiles per transport, " + size + " B messages, touched (single thread)")
+            .title("Latency percentiles per transport, " + HtmlReport.size(size) + " messages, touched (single thread)")
             .xAxisTitle("transport and mode").yAxisTitle("nanoseconds (log scale)").build();
         style(chart.getStyler());
         chart.getStyler().setYAxisLogarithmic(true);
@@ -175,7 +175,7 @@ final class Charts
         }
         final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
             .title("Two threads: messages per second by vCPU placement").xAxisTitle("subject")
-            .yAxisTitle("messages per second (0 = no window at that placement)").build();
+            .yAxisTitle("messages per second").build();
         style(chart.getStyler());
         chart.getStyler().setXAxisLabelRotation(20);
         chart.addSeries("near", names, names.stream().map((n) -> near.getOrDefault(n, 0.0))
@@ -183,7 +183,8 @@ final class Charts
         chart.addSeries("far", names, names.stream().map((n) -> far.getOrDefault(n, 0.0))
             .collect(Collectors.toList()));
         save(chart, "two-thread", "Two-thread throughput by placement",
-            "Compare bars of one colour only: near and far placements differ by about 3x on their own.");
+            "Compare bars of one colour only: near and far placements differ by about 3x on their own. " +
+                "A missing bar means no window ran at that placement.");
     }
 
     private static void put(final Map<String, Double> near, final Map<String, Double> far, final String placement,
