@@ -128,9 +128,12 @@ final class Charts
             .collect(Collectors.toList()));
         chart.addSeries("p99.9", names, atSize.stream().map((r) -> positive(r.latencyNanos().p999()))
             .collect(Collectors.toList()));
-        // Bars start at the axis minimum, which a log axis must hold above zero.
-        chart.getStyler().setYAxisMin(atSize.stream().mapToDouble((r) -> positive(r.latencyNanos().p50()))
-            .min().orElse(1) / 2);
+        // Bars start at the axis minimum, which a log axis must hold above zero; whole decades at both ends so
+        // the axis has labelled ticks.
+        final double low = atSize.stream().mapToDouble((r) -> positive(r.latencyNanos().p50())).min().orElse(1);
+        final double high = atSize.stream().mapToDouble((r) -> positive(r.latencyNanos().p999())).max().orElse(10);
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
+        chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(high * 1.01))));
         save(chart, "latency", "Latency percentiles per transport",
             "Time from claim to release of one message over one crossing, each message timed alone.");
     }
@@ -141,6 +144,7 @@ final class Charts
             "hops (domain crossings)", "messages per second (log scale)");
         chart.getStyler().setXAxisLogarithmic(false);
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisDecimalPattern("0.#");
         rowsByMode(results, (r) -> "pipeline".equals(r.scenario()))
             .forEach((mode, rows) -> addSeries(chart, mode, rows, ReportModel.Row::hops,
                 ReportModel.Row::messagesPerSecond));

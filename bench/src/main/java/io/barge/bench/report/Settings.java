@@ -1,5 +1,6 @@
 package io.barge.bench.report;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,18 +40,19 @@ record Settings(boolean quick, List<Integer> sizes, List<Integer> hops, int pipe
      */
     Map<String, Object> describe()
     {
-        return Map.ofEntries(
-            Map.entry("quick", quick),
-            Map.entry("sizes", sizes),
-            Map.entry("pipelineHops", hops),
-            Map.entry("pipelineBytes", pipelineBytes),
-            Map.entry("twoThreadSizes", twoThreadSizes),
-            Map.entry("twoThreadRounds", twoThreadRounds),
-            Map.entry("warmupIterations", warmupIterations),
-            Map.entry("measuredIterations", measuredIterations),
-            Map.entry("iterationMillis", iterationNanos / 1e6),
-            Map.entry("latencyPassMillis", latencyNanos / 1e6),
-            Map.entry("placementThresholdNanos", placementThresholdNanos),
-            Map.entry("probeRoundTrips", probeRoundTrips));
+        final Map<String, Object> values = new LinkedHashMap<>();
+        values.put("quick", quick);
+        values.put("sizes", sizes);
+        values.put("pipelineHops", hops);
+        values.put("pipelineBytes", pipelineBytes);
+        values.put("twoThreadSizes", twoThreadSizes);
+        values.put("twoThreadRounds", twoThreadRounds);
+        values.put("warmupIterations", warmupIterations);
+        values.put("measuredIterations", measuredIterations);
+        values.put("iterationMillis", iterationNanos / 1e6);
+        values.put("latencyPassMillis", latencyNanos / 1e6);
+        values.put("placementThresholdNanos", placementThresholdNanos);
+        values.put("probeRoundTrips", probeRoundTrips);
+        return values;
     }
 }
