@@ -57,13 +57,13 @@ final class Assembly
         }
         final Map<String, Object> environment = environment(settings, providers, selected, forked);
         final ReportModel.Results results = new ReportModel.Results(ReportModel.SCHEMA, environment, rows,
-            List.copyOf(measured.references()), null);
+            List.copyOf(measured.references()), null, List.copyOf(measured.failures()));
         if (older == null)
         {
             return results;
         }
         return new ReportModel.Results(ReportModel.SCHEMA, environment, rows, results.references(),
-            ResultsJson.compare(compareName, older, results));
+            ResultsJson.compare(compareName, older, results), results.failures());
     }
 
     /**

@@ -34,10 +34,11 @@ final class GroupRunner
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
         if (Group.REFERENCES.equals(group.kind()))
         {
             new SingleThreadReferences(settings).run(references::add, progress);
-            return new ReportModel.GroupOutput(rows, references);
+            return new ReportModel.GroupOutput(rows, references, failures);
         }
         try (PhysicalMemory memory = PhysicalMemory.allocateDirect(settings.memoryFrames());
             Kernel kernel = new Kernel(memory))
@@ -52,11 +53,13 @@ final class GroupRunner
                 if (Group.TRANSPORT.equals(group.kind()))
                 {
                     final ModeSpec mode = group.modes().get(0);
-                    new SingleThreadRows(settings, kernel, mode, transports.get(mode)).run(rows::add, progress);
+                    new SingleThreadRows(settings, kernel, mode, transports.get(mode)).run(rows::add, failures::add,
+                        progress);
                 }
                 else
                 {
-                    new TwoThreadRows(settings, kernel, transports).run(rows::add, references::add, progress);
+                    new TwoThreadRows(settings, kernel, transports, failures::add)
+                        .run(rows::add, references::add, progress);
                 }
             }
             finally
@@ -64,7 +67,7 @@ final class GroupRunner
                 transports.values().forEach(Transport::close);
             }
         }
-        return new ReportModel.GroupOutput(rows, references);
+        return new ReportModel.GroupOutput(rows, references, failures);
     }
 
     private static Transport create(final List<TransportProvider> providers, final Kernel kernel, final ModeSpec mode)

@@ -30,6 +30,7 @@ final class HtmlReport
         final HtmlReport page = new HtmlReport();
         page.head();
         page.intro(results);
+        page.failures(results.failures());
         page.charts(charts);
         page.overheads(results);
         page.twoThread(results);
@@ -70,6 +71,18 @@ final class HtmlReport
             .append("iterations (after warm-up), each group in a fresh JVM; the spread columns give the slowest ")
             .append("and fastest iteration. <i>Touch</i> means the receiver read every byte with the same routine ")
             .append("as the memory-read reference, so <i>relative to bare read</i> compares like with like.</p>\n");
+    }
+
+    private void failures(final List<String> failures)
+    {
+        if (failures == null || failures.isEmpty())
+        {
+            return;
+        }
+        html.append("<h2 class=\"slower\">Failed measurements</h2>\n<p>These could not be measured; every other ")
+            .append("row is valid.</p>\n<ul>\n");
+        failures.forEach((f) -> html.append("<li><code>").append(esc(f)).append("</code></li>\n"));
+        html.append("</ul>\n");
     }
 
     private void charts(final List<Charts.Drawn> charts)

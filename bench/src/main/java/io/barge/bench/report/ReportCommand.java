@@ -156,6 +156,14 @@ public final class ReportCommand implements Callable<Integer>
             !noFork, compare == null ? null : compare.toString(), older);
         Assembly.write(results, dir);
         Assembly.summarise(results, dir, stdout);
+        if (!results.failures().isEmpty())
+        {
+            final PrintWriter stderr = spec.commandLine().getErr();
+            stderr.println("some measurements failed (the report shows them):");
+            results.failures().forEach((f) -> stderr.println("  " + f));
+            stderr.flush();
+            return 1;
+        }
         return 0;
     }
 
@@ -226,6 +234,7 @@ public final class ReportCommand implements Callable<Integer>
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
         try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
             .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
@@ -241,12 +250,21 @@ public final class ReportCommand implements Callable<Integer>
             };
             for (final Group group : groups)
             {
-                final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
-                    GroupRunner.run(settings, group, providers, step);
-                rows.addAll(output.results());
-                references.addAll(output.references());
+                try
+                {
+                    final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
+                        GroupRunner.run(settings, group, providers, step);
+                    rows.addAll(output.results());
+                    references.addAll(output.references());
+                    failures.addAll(output.failures());
+                }
+                catch (final RuntimeException ex)
+                {
+                    // One broken transport must not cost the others their rows: report it and go on.
+                    failures.add(group.display() + " (whole group): " + ex);
+                }
             }
         }
-        return new ReportModel.GroupOutput(rows, references);
+        return new ReportModel.GroupOutput(rows, references, failures);
     }
 }

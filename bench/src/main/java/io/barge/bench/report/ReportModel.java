@@ -132,8 +132,9 @@ public final class ReportModel
      *
      * @param results    transport rows.
      * @param references reference rows.
+     * @param failures   what could not be measured, and why.
      */
-    public record GroupOutput(List<Row> results, List<Reference> references)
+    public record GroupOutput(List<Row> results, List<Reference> references, List<String> failures)
     {
     }
 
@@ -158,9 +159,10 @@ public final class ReportModel
      * @param results     transport rows.
      * @param references  reference rows.
      * @param comparison  rows compared with {@code --compare}, or null.
+     * @param failures    measurements that failed, and why (the rest of the run went on).
      */
     public record Results(int schema, Map<String, Object> environment, List<Row> results,
-        List<Reference> references, Comparison comparison)
+        List<Reference> references, Comparison comparison, List<String> failures)
     {
     }
 

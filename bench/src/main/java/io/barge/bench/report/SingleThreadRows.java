@@ -36,23 +36,40 @@ final class SingleThreadRows
     }
 
     /**
+     * Measures every row; a row that fails is reported and the others go on.
+     *
      * @param out      receives each row as it is measured.
+     * @param failures receives "what: why" for each row that failed.
      * @param progress told the name of each step as it finishes.
      */
-    void run(final Consumer<ReportModel.Row> out, final Consumer<String> progress)
+    void run(final Consumer<ReportModel.Row> out, final Consumer<String> failures, final Consumer<String> progress)
     {
         for (final int size : settings.sizes())
         {
             for (final boolean touch : List.of(false, true))
             {
-                out.accept(measure("crossing", 1, size, touch));
-                progress.accept(mode.display() + " crossing " + size + " B" + (touch ? " touched" : ""));
+                final String step = mode.display() + " crossing " + size + " B" + (touch ? " touched" : "");
+                attempt(() -> out.accept(measure("crossing", 1, size, touch)), step, failures);
+                progress.accept(step);
             }
         }
         for (final int hops : settings.hops())
         {
-            out.accept(measure("pipeline", hops, settings.pipelineBytes(), true));
-            progress.accept(mode.display() + " pipeline " + hops + " hops");
+            final String step = mode.display() + " pipeline " + hops + " hops";
+            attempt(() -> out.accept(measure("pipeline", hops, settings.pipelineBytes(), true)), step, failures);
+            progress.accept(step);
+        }
+    }
+
+    private static void attempt(final Runnable measurement, final String step, final Consumer<String> failures)
+    {
+        try
+        {
+            measurement.run();
+        }
+        catch (final RuntimeException ex)
+        {
+            failures.accept(step + ": " + ex);
         }
     }
 

@@ -143,7 +143,12 @@ final class TransportSubject extends TwoThreadSubject
     {
         super.close();
         channel.close();
-        kernel.destroyDomain(senderDomain);
-        kernel.destroyDomain(receiverDomain);
+        for (final Domain domain : new Domain[] {senderDomain, receiverDomain})
+        {
+            if (domain.isAlive())
+            {
+                kernel.destroyDomain(domain);
+            }
+        }
     }
 }

@@ -27,6 +27,7 @@ final class TwoThreadRows
     private final List<Target> targets = new ArrayList<>();
     private final PlacementProbe probe;
     private final Harness harness;
+    private final Consumer<String> failures;
 
     /** One subject and what its windows gathered, per placement. */
     private static final class Target
@@ -34,6 +35,7 @@ final class TwoThreadRows
         final ModeSpec mode;
         final TwoThreadSubject subject;
         final Map<String, Pool> pools = new LinkedHashMap<>();
+        boolean failed;
 
         Target(final ModeSpec mode, final TwoThreadSubject subject)
         {
@@ -57,9 +59,12 @@ final class TwoThreadRows
      * @param settings   the run's settings.
      * @param kernel     the machine.
      * @param transports each mode's transport, created on the kernel.
+     * @param failures   receives "what: why" for each subject that could not be set up or measured.
      */
-    TwoThreadRows(final Settings settings, final Kernel kernel, final Map<ModeSpec, Transport> transports)
+    TwoThreadRows(final Settings settings, final Kernel kernel, final Map<ModeSpec, Transport> transports,
+        final Consumer<String> failures)
     {
+        this.failures = failures;
         this.settings = settings;
         this.kernel = kernel;
         this.probe = new PlacementProbe(settings.probeRoundTrips());
@@ -69,7 +74,14 @@ final class TwoThreadRows
         {
             for (final int size : settings.twoThreadSizes())
             {
-                targets.add(new Target(entry.getKey(), new TransportSubject(kernel, entry.getValue(), size)));
+                try
+                {
+                    targets.add(new Target(entry.getKey(), new TransportSubject(kernel, entry.getValue(), size)));
+                }
+                catch (final RuntimeException ex)
+                {
+                    failures.accept("two-thread " + entry.getKey().display() + " " + size + " B: " + ex);
+                }
             }
         }
     }
@@ -88,7 +100,10 @@ final class TwoThreadRows
             {
                 for (final Target target : targets)
                 {
-                    window(target);
+                    if (!target.failed)
+                    {
+                        attempt(target);
+                    }
                     progress.accept("two-thread " + name(target) + " round " + (round + 1));
                 }
             }
@@ -100,6 +115,21 @@ final class TwoThreadRows
         finally
         {
             targets.forEach((t) -> t.subject.close());
+        }
+    }
+
+    private void attempt(final Target target)
+    {
+        try
+        {
+            window(target);
+        }
+        catch (final RuntimeException ex)
+        {
+            // Stops the consumer if the failure left it running; the subject is not measured again.
+            target.failed = true;
+            target.subject.close();
+            failures.accept("two-thread " + name(target) + ": " + ex);
         }
     }
 

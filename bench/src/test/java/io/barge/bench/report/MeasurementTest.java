@@ -119,10 +119,12 @@ class MeasurementTest
         final ModeSpec mode = new ModeSpec(TestRingTransport.NAME, Map.of(), "default");
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<String> steps = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
         try (Transport transport = transport())
         {
-            new SingleThreadRows(TINY, kernel, mode, transport).run(rows::add, steps::add);
+            new SingleThreadRows(TINY, kernel, mode, transport).run(rows::add, failures::add, steps::add);
         }
+        assertEquals(List.of(), failures);
         assertEquals(free, kernel.freeFrames(), "frames leaked by the measurement");
         assertEquals(6, rows.size());
         assertEquals(new Group(Group.TRANSPORT, List.of(mode)).units(TINY), steps.size());
@@ -146,10 +148,12 @@ class MeasurementTest
         final List<ReportModel.Reference> references = new ArrayList<>();
         try (Transport transport = transport())
         {
-            new TwoThreadRows(TINY, kernel, Map.of(mode, transport)).run(rows::add, references::add, (s) -> { });
+            new TwoThreadRows(TINY, kernel, Map.of(mode, transport), (f) -> rows.add(null))
+                .run(rows::add, references::add, (s) -> { });
         }
         assertEquals(free, kernel.freeFrames(), "frames leaked by the measurement");
         assertFalse(rows.isEmpty());
+        assertFalse(rows.contains(null), "no failure");
         assertFalse(references.isEmpty());
         for (final ReportModel.Row row : rows)
         {

@@ -282,6 +282,25 @@ class ReportCommandTest
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBrokenTransportIsReportedAndTheRestIsWritten(@TempDir final Path dir) throws IOException
+    {
+        final TransportProvider broken = new BrokenTransport();
+        final Path out = dir.resolve("out");
+        final List<String> args = new ArrayList<>(List.of(TINY));
+        args.addAll(List.of("--out", out.toString(), "--transports", BrokenTransport.NAME));
+        final Result result = execute(new ReportCommand(() -> List.of(broken)), args.toArray(new String[0]));
+        assertEquals(1, result.exit(), result.err());
+        assertTrue(result.err().contains("broken on purpose"), result.err());
+        final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertTrue(results.get("failures").size() > 0, results.get("failures").toString());
+        assertTrue(results.get("references").size() > 0, "the references were still measured");
+        assertTrue(results.get("references").findValuesAsText("name").contains("agrona-one-to-one-ring-buffer"),
+            "the two-thread group went on without the broken transport");
+        assertTrue(Files.readString(out.resolve("index.html")).contains("Failed measurements"));
+    }
+
+    @Test
     void helpWorks()
     {
         final Result result = execute("--help");
