@@ -16,7 +16,11 @@ final class AgronaRingSubject extends TwoThreadSubject
 {
     /** Message size of the reference. */
     static final int MESSAGE_BYTES = 56;
-    private static final int CAPACITY = 64 * 1024;
+    /**
+     * 64 records of 64 bytes (56 of payload plus Agrona's 8-byte header): the same 64 messages in flight as the
+     * transports' two-thread channels, so neither side gets a deeper queue to hide scheduling gaps behind.
+     */
+    private static final int CAPACITY = 64 * 64;
 
     private final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(
         BufferUtil.allocateDirectAligned(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 128)));

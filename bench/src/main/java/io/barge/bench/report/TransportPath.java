@@ -49,7 +49,7 @@ final class TransportPath implements AutoCloseable
         Channel[] opened = null;
         try
         {
-            opened = transport.openPath(domains, config(messageBytes, 8));
+            opened = transport.openPath(domains, config(messageBytes, 8, 4 << 20));
         }
         finally
         {
@@ -70,11 +70,12 @@ final class TransportPath implements AutoCloseable
     /**
      * @param messageBytes largest message.
      * @param maxCapacity  most messages in flight wanted.
-     * @return a config whose in-flight bytes stay near 4 MiB per channel.
+     * @param budgetBytes  in-flight bytes per channel not to exceed (unless 2 messages already do).
+     * @return a config with as many messages in flight as both limits allow, at least 2.
      */
-    static ChannelConfig config(final int messageBytes, final int maxCapacity)
+    static ChannelConfig config(final int messageBytes, final int maxCapacity, final int budgetBytes)
     {
-        final int byMemory = Integer.highestOneBit(Math.max(1, (4 << 20) / messageBytes));
+        final int byMemory = Integer.highestOneBit(Math.max(1, budgetBytes / messageBytes));
         final int capacity = Math.max(2, Math.min(maxCapacity, byMemory));
         return ChannelConfig.defaults().withMaxMessageLength(messageBytes).withCapacity(capacity);
     }

@@ -43,7 +43,7 @@ final class TransportSubject extends TwoThreadSubject
         Channel opened = null;
         try
         {
-            opened = transport.open(senderDomain, receiverDomain, TransportPath.config(messageBytes, 64));
+            opened = transport.open(senderDomain, receiverDomain, TransportPath.config(messageBytes, 64, 1 << 20));
         }
         finally
         {
