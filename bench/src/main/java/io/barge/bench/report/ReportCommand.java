@@ -199,15 +199,15 @@ public final class ReportCommand implements Callable<Integer>
         }
         else
         {
-            // Share a time budget among the steps: 70 s for --quick, 15 min otherwise; each step runs
-            // warm-up + measured iterations + a latency pass of about one iteration.
+            // Share a time budget among the steps: 70 s for --quick, 13 min otherwise (JVM starts and set-up come
+            // on top); each step runs warm-up + measured iterations + a latency pass of about one iteration.
             int units = 0;
             for (final Group group : plan(new ArrayList<>(java.util.Collections.nCopies(modeCount,
                 new ModeSpec("x", java.util.Map.of(), "default")))))
             {
                 units += group.units(draft);
             }
-            final double budget = quick ? 70e9 : 900e9;
+            final double budget = quick ? 70e9 : 780e9;
             nanos = (long)(budget / Math.max(1, units) / (warm + measured + 1));
             nanos = Math.max(quick ? 20_000_000L : 100_000_000L, Math.min(quick ? 150_000_000L : 1_000_000_000L,
                 nanos));
@@ -250,6 +250,10 @@ public final class ReportCommand implements Callable<Integer>
             };
             for (final Group group : groups)
             {
+                if (bar != null)
+                {
+                    bar.setExtraMessage("running " + group.display());
+                }
                 try
                 {
                     final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
