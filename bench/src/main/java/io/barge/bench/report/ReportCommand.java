@@ -50,7 +50,7 @@ public final class ReportCommand implements Callable<Integer>
     private List<String> transports;
 
     @Option(names = "--mode", paramLabel = "<transport:mode>",
-        description = "Only this mode (repeatable), as listed by an unknown --mode, e.g. copy:notification=LMP.")
+        description = "Only this mode (repeatable): transport:mode as an unknown --mode lists them, e.g. copy:default.")
     private List<String> modes;
 
     @Option(names = "--sizes", split = ",", paramLabel = "<size>",
