@@ -79,7 +79,8 @@ final class Charts
         for (final String name : List.of("memory-read", "memory-copy"))
         {
             final List<ReportModel.Reference> refs = results.references().stream()
-                .filter((r) -> name.equals(r.name())).sorted(Comparator.comparingInt(ReportModel.Reference::messageBytes))
+                .filter((r) -> name.equals(r.name()))
+                .sorted(Comparator.comparingInt(ReportModel.Reference::messageBytes))
                 .collect(Collectors.toList());
             addSeries(chart, name + " (reference)", refs, ReportModel.Reference::messageBytes,
                 (r) -> r.bytesPerSecond() / 1e9);

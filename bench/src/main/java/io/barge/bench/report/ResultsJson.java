@@ -68,7 +68,7 @@ final class ResultsJson
         }
         catch (final IOException ex)
         {
-            throw notBarge(file, "it is not JSON (" + ex.getMessage().lines().findFirst().orElse("") + ")");
+            throw notBarge(file, "it is not JSON (" + firstLine(ex.getMessage()) + ")");
         }
         if (root == null || !root.isObject())
         {
@@ -94,7 +94,7 @@ final class ResultsJson
         }
         catch (final JsonProcessingException ex)
         {
-            throw notBarge(file, "a row does not have the Barge shape (" + ex.getOriginalMessage().lines().findFirst().orElse("") + ")");
+            throw notBarge(file, "a row does not have the Barge shape (" + firstLine(ex.getOriginalMessage()) + ")");
         }
     }
 
@@ -130,6 +130,11 @@ final class ResultsJson
         {
             rows.add(new ReportModel.Compared(key, kind, oldRate, newRate, newRate / oldRate));
         }
+    }
+
+    private static String firstLine(final String message)
+    {
+        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
     private static IllegalArgumentException notBarge(final Path file, final String why)
