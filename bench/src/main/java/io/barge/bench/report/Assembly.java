@@ -101,6 +101,20 @@ final class Assembly
                     row.relativeToBareRead() == null ? "-" : HtmlReport.num(row.relativeToBareRead())));
             }
         }
+        for (final ReportModel.Row row : results.results())
+        {
+            if (row.threads() == 2)
+            {
+                final String ratio = results.references().stream()
+                    .filter((r) -> r.threads() == 2 && r.placement().equals(row.placement()) &&
+                        !PlacementProbe.MIXED.equals(r.placement()))
+                    .findFirst().map((r) -> HtmlReport.num(row.messagesPerSecond() / r.messagesPerSecond()) +
+                        " x Agrona's ring buffer at the same placement").orElse("no Agrona window at this placement");
+                out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s  %s",
+                    Charts.modeName(row), HtmlReport.size(row.messageBytes()), row.placement() + ":",
+                    HtmlReport.num(row.messagesPerSecond()), ratio));
+            }
+        }
         if (results.comparison() != null)
         {
             out.println("compared with " + results.comparison().against() + " (ratio > 1: faster now):");
