@@ -165,8 +165,8 @@ public final class Binding
         }
         if (pushed)
         {
-            // A local, not a field: with LMP's synchronous optimisation the commit may have run handlers that sent
-            // (and completed) further messages on this binding before we get here.
+            // The parameter, not a field: with LMP's synchronous optimisation the commit may have run handlers that
+            // sent (and completed) further messages on this binding before we get here.
             if (continuation != null)
             {
                 continuation.run();
@@ -234,7 +234,6 @@ public final class Binding
             return false;
         }
         tx.buffer().putBytes(at, txBuffer, 0, txLength);
-        pushedContinuation = txContinuation;
         txContinuation = null;
         txBuffered = false;
         tx.commit(txType, txLength);
@@ -255,7 +254,17 @@ public final class Binding
     {
         try
         {
-            return !txBuffered || push();
+            if (!txBuffered)
+            {
+                return true;
+            }
+            final Runnable continuation = txContinuation;
+            if (push())
+            {
+                pushedContinuation = continuation;
+                return true;
+            }
+            return false;
         }
         catch (final RuntimeException ex)
         {
