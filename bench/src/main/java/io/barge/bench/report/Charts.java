@@ -95,6 +95,7 @@ final class Charts
     {
         final XYChart chart = xy("Throughput relative to bare read bandwidth (receiver touching)",
             "message size (bytes, log scale)", "throughput / bare read bandwidth");
+        chart.getStyler().setYAxisDecimalPattern("0.###");
         rowsByMode(results, (r) -> "crossing".equals(r.scenario()) && r.touch() && r.threads() == 1 &&
             r.relativeToBareRead() != null)
             .forEach((mode, rows) -> addSeries(chart, mode, rows, ReportModel.Row::messageBytes,
@@ -161,14 +162,15 @@ final class Charts
         {
             if (ref.threads() == 2)
             {
-                put(near, far, ref.placement(), ref.name() + " " + ref.messageBytes() + " B", ref.messagesPerSecond());
+                put(near, far, ref.placement(), ref.name() + " " + HtmlReport.size(ref.messageBytes()),
+                    ref.messagesPerSecond());
             }
         }
         for (final ReportModel.Row row : results.results())
         {
             if (row.threads() == 2)
             {
-                put(near, far, row.placement(), modeName(row) + " " + row.messageBytes() + " B",
+                put(near, far, row.placement(), modeName(row) + " " + HtmlReport.size(row.messageBytes()),
                     row.messagesPerSecond());
             }
         }

@@ -48,10 +48,10 @@ final class HtmlReport
             .append("<title>Barge transport report</title><style>")
             .append("body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}")
             .append("table{border-collapse:collapse;margin:1em 0;font-size:13px}")
-            .append("td,th{border:1px solid #bbb;padding:3px 7px;text-align:right;white-space:nowrap}")
+            .append("td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}td{white-space:nowrap}")
             .append("th{background:#eee}td.l,th.l{text-align:left}")
             .append("img{max-width:100%;border:1px solid #ddd}.side{display:flex;gap:2em;align-items:flex-start}")
-            .append(".seed{font-size:13px;max-width:420px}.faster{color:#070}.slower{color:#a00}")
+            .append(".seed{font-size:13px;min-width:340px;max-width:420px;flex-shrink:0}.faster{color:#070}.slower{color:#a00}")
             .append("</style></head><body>\n");
     }
 
