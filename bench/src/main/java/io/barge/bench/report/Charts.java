@@ -156,13 +156,18 @@ final class Charts
 
     private void twoThread(final ReportModel.Results results) throws IOException
     {
-        final Map<String, Double> near = new LinkedHashMap<>();
-        final Map<String, Double> far = new LinkedHashMap<>();
+        // placement -> subject -> messages per second; subjects in first-seen order.
+        final Map<String, Map<String, Double>> byPlacement = new LinkedHashMap<>();
+        for (final String placement : List.of(PlacementProbe.NEAR, PlacementProbe.FAR, PlacementProbe.MIXED))
+        {
+            byPlacement.put(placement, new LinkedHashMap<>());
+        }
+        final List<String> names = new ArrayList<>();
         for (final ReportModel.Reference ref : results.references())
         {
             if (ref.threads() == 2)
             {
-                put(near, far, ref.placement(), ref.name() + " " + HtmlReport.size(ref.messageBytes()),
+                put(byPlacement, names, ref.placement(), ref.name() + " " + HtmlReport.size(ref.messageBytes()),
                     ref.messagesPerSecond());
             }
         }
@@ -170,12 +175,10 @@ final class Charts
         {
             if (row.threads() == 2)
             {
-                put(near, far, row.placement(), modeName(row) + " " + HtmlReport.size(row.messageBytes()),
+                put(byPlacement, names, row.placement(), modeName(row) + " " + HtmlReport.size(row.messageBytes()),
                     row.messagesPerSecond());
             }
         }
-        final List<String> names = new ArrayList<>(near.keySet());
-        far.keySet().stream().filter((k) -> !near.containsKey(k)).forEach(names::add);
         if (names.isEmpty())
         {
             return;
@@ -185,25 +188,31 @@ final class Charts
             .yAxisTitle("messages per second").build();
         style(chart.getStyler());
         chart.getStyler().setXAxisLabelRotation(20);
-        chart.addSeries("near", names, names.stream().map((n) -> near.getOrDefault(n, 0.0))
-            .collect(Collectors.toList()));
-        chart.addSeries("far", names, names.stream().map((n) -> far.getOrDefault(n, 0.0))
-            .collect(Collectors.toList()));
+        for (final Map.Entry<String, Map<String, Double>> placement : byPlacement.entrySet())
+        {
+            if (!placement.getValue().isEmpty() || !PlacementProbe.MIXED.equals(placement.getKey()))
+            {
+                chart.addSeries(placement.getKey(), names, names.stream()
+                    .map((n) -> placement.getValue().getOrDefault(n, 0.0)).collect(Collectors.toList()));
+            }
+        }
         save(chart, "two-thread", "Two-thread throughput by placement",
-            "Compare bars of one colour only: near and far placements differ by about 3x on their own. " +
-                "A missing bar means no window ran at that placement.");
+            "Compare bars of one colour only: near and far placements differ by about 3x on their own, and mixed " +
+                "windows (the placement flipped during them) are neither. A missing bar means no window ran at " +
+                "that placement.");
     }
 
-    private static void put(final Map<String, Double> near, final Map<String, Double> far, final String placement,
-        final String name, final double value)
+    private static void put(final Map<String, Map<String, Double>> byPlacement, final List<String> names,
+        final String placement, final String name, final double value)
     {
-        if (PlacementProbe.NEAR.equals(placement))
+        final Map<String, Double> values = byPlacement.get(placement);
+        if (values != null)
         {
-            near.put(name, value);
-        }
-        else if (PlacementProbe.FAR.equals(placement))
-        {
-            far.put(name, value);
+            values.put(name, value);
+            if (!names.contains(name))
+            {
+                names.add(name);
+            }
         }
     }
 
