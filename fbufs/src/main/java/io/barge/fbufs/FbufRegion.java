@@ -284,6 +284,7 @@ public final class FbufRegion implements AutoCloseable
         }
         originator.count(CounterType.VIRTUAL_RANGE_OPS, 1);
         int mask = WRITABLE | 1;
+        runPages[first] = pages;
         for (int i = 0; i < pages; i++)
         {
             frameOf[first + i] = frameScratch[i];
@@ -299,7 +300,6 @@ public final class FbufRegion implements AutoCloseable
                 mask |= 1 << pos;
             }
         }
-        runPages[first] = pages;
         pathOf[first] = path.id();
         mapped[first] = mask;
         path.pagesInUse += pages;
