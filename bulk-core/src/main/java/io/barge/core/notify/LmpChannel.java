@@ -20,7 +20,9 @@ import static io.barge.core.notify.LmpDescriptor.*;
  * becomes pending and runs when a thread dispatching its waitset (e.g. the {@link Core}'s loop) gets to it.
  * <p>
  * For domains on the same {@link Core}: if both are placed, on different cores, opening fails. The kernel-side
- * state here is touched only from the sending thread (the trap runs there).
+ * state here is touched only from the sending thread (the trap runs there). A receive handler still registered on a
+ * waitset runs once more after close, and its poll throws ChannelClosedException: that is how a peer learns of a
+ * teardown.
  */
 public final class LmpChannel extends AbstractNotifyChannel
 {
@@ -163,6 +165,14 @@ public final class LmpChannel extends AbstractNotifyChannel
         return endpointFrame;
     }
 
+    /**
+     * @return the consumer page's virtual address in the receiver; for tests and tools.
+     */
+    public long receiverConsumerAddress()
+    {
+        return receiverConsumer;
+    }
+
     // ---- the kernel's side of a send ---------------------------------------------------------------------------
 
     /** Kernel: whether the endpoint has a free entry; validates the receiver's consumed count. */
@@ -275,7 +285,9 @@ public final class LmpChannel extends AbstractNotifyChannel
     {
         if (endpoint != null)
         {
-            endpoint.receiveChannel().deregister();
+            // Wake a registered receive handler once more so that it learns of the teardown: its poll throws
+            // ChannelClosedException.
+            endpoint.receiveChannel().trigger();
         }
         final byte[] empty = new byte[0];
         kernelEndpointView.wrap(empty);

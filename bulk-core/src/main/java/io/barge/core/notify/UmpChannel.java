@@ -14,7 +14,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * The ring occupies physically consecutive frames ({@link Kernel#allocateContiguousFrames}) so that each side wraps
  * it as one view ({@link io.barge.core.AddressSpace#wrapView}) and the hot path translates nothing. Closing drops
- * both views and frees every frame; close from the threads that use the ends, or after they have stopped.
+ * both views and frees every frame; close from the threads that use the ends, or after they have stopped. A receive
+ * handler still registered on a waitset runs once more after close, and its poll throws ChannelClosedException: that
+ * is how a peer learns of a teardown.
  */
 public final class UmpChannel extends AbstractNotifyChannel
 {
@@ -172,10 +174,8 @@ public final class UmpChannel extends AbstractNotifyChannel
         {
             sender.publishCount();
         }
-        if (receiver != null)
-        {
-            receiver.receiveChannel().deregister();
-        }
+        // A registered receive handler stays registered: its poller sees the closed channel and runs it once more,
+        // so that a peer's binding learns of the teardown (its poll throws ChannelClosedException).
         final byte[] empty = new byte[0];
         senderRingView.wrap(empty);
         senderAckView.wrap(empty);
