@@ -233,6 +233,10 @@ public final class FbufRegion implements AutoCloseable
             throw new IllegalArgumentException("pages=" + pages + " must be in [1, " + path.budgetPages() +
                 "] (the path's budget)");
         }
+        if (path.isClosed())
+        {
+            return NO_FBUF;
+        }
         if (path.mode().cached())
         {
             final int first = path.popFree(pages);

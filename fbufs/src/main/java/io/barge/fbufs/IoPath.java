@@ -10,10 +10,15 @@ import java.util.Arrays;
  * freed fbuf goes to the path's free list for its size, still mapped along the path, and the next allocation of that
  * size takes it without mapping or zeroing.
  * <p>
- * Thread safe: any domain on the path may drop the last reference; the free lists take a short lock.
+ * Thread safe: any domain on the path may drop the last reference. The first thread that allocates becomes the
+ * path's owner and keeps a small lock-free magazine of free fbufs per size (Netty's thread caches are the model);
+ * other threads, and the owner when its magazine is empty or full, use the shared free lists under a short lock.
  */
 public final class IoPath
 {
+    /** Free fbufs per size the owner thread keeps without locking. */
+    static final int MAGAZINE_SIZE = 32;
+
     private final FbufRegion region;
     private final int id;
     private final Domain[] domains;
@@ -23,7 +28,11 @@ public final class IoPath
     int pagesInUse;
     private int[][] freeLists = new int[0][];
     private int[] freeCounts = new int[0];
-    private boolean closed;
+    private volatile boolean closed;
+    private volatile Thread owner;
+    // The owner's magazine, touched only by the owner thread (and by close, once the path is quiet).
+    private int[][] magazine = new int[0][];
+    private int[] magazineCounts = new int[0];
 
     IoPath(final FbufRegion region, final int id, final Domain[] domains, final FbufMode mode, final int budgetPages)
     {
@@ -154,15 +163,37 @@ public final class IoPath
         {
             total += count;
         }
+        for (final int count : magazineCounts)
+        {
+            total += count;
+        }
         return total;
     }
 
-    synchronized boolean isClosed()
+    boolean isClosed()
     {
         return closed;
     }
 
-    synchronized int popFree(final int pages)
+    int popFree(final int pages)
+    {
+        final Thread current = Thread.currentThread();
+        final Thread owner = this.owner;
+        if (owner == current)
+        {
+            if (pages < magazineCounts.length && magazineCounts[pages] > 0)
+            {
+                return magazine[pages][--magazineCounts[pages]];
+            }
+        }
+        else if (owner == null)
+        {
+            this.owner = current;
+        }
+        return popShared(pages);
+    }
+
+    private synchronized int popShared(final int pages)
     {
         if (pages >= freeCounts.length || freeCounts[pages] == 0)
         {
@@ -171,7 +202,35 @@ public final class IoPath
         return freeLists[pages][--freeCounts[pages]];
     }
 
-    synchronized boolean pushFree(final int first, final int pages)
+    boolean pushFree(final int first, final int pages)
+    {
+        if (closed)
+        {
+            return false;
+        }
+        if (owner == Thread.currentThread())
+        {
+            if (pages >= magazineCounts.length)
+            {
+                magazine = Arrays.copyOf(magazine, pages + 1);
+                magazineCounts = Arrays.copyOf(magazineCounts, pages + 1);
+            }
+            int[] list = magazine[pages];
+            if (list == null)
+            {
+                list = new int[MAGAZINE_SIZE];
+                magazine[pages] = list;
+            }
+            if (magazineCounts[pages] < MAGAZINE_SIZE)
+            {
+                list[magazineCounts[pages]++] = first;
+                return true;
+            }
+        }
+        return pushShared(first, pages);
+    }
+
+    private synchronized boolean pushShared(final int first, final int pages)
     {
         if (closed)
         {
@@ -192,11 +251,19 @@ public final class IoPath
         return true;
     }
 
+    /**
+     * Marks the path closed and empties the free lists and the owner's magazine. An fbuf the owner pushes to its
+     * magazine while this runs is still found by the region's scan of the path's fbufs.
+     */
     synchronized int[] close()
     {
         closed = true;
         int total = 0;
         for (final int count : freeCounts)
+        {
+            total += count;
+        }
+        for (final int count : magazineCounts)
         {
             total += count;
         }
@@ -209,6 +276,14 @@ public final class IoPath
                 cached[n++] = freeLists[pages][i];
             }
             freeCounts[pages] = 0;
+        }
+        for (int pages = 0; pages < magazineCounts.length; pages++)
+        {
+            for (int i = 0; i < magazineCounts[pages]; i++)
+            {
+                cached[n++] = magazine[pages][i];
+            }
+            magazineCounts[pages] = 0;
         }
         return cached;
     }
