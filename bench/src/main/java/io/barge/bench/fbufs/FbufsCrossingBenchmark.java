@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -44,10 +46,12 @@ import java.util.concurrent.TimeUnit;
     "-Dagrona.disable.bounds.checks=true" })
 public class FbufsCrossingBenchmark
 {
-    /** {@code copy}, or {@code fbufs:} followed by the three option values, cached, volatile, integrated. */
-    @Param({ "fbufs:true,true,true", "fbufs:true,true,false", "fbufs:true,false,true", "fbufs:true,false,false",
-        "fbufs:false,true,true", "fbufs:false,true,false", "fbufs:false,false,true", "fbufs:false,false,false",
-        "copy" })
+    /**
+     * {@code copy}, or {@code fbufs:} followed by the optimisations switched on joined with {@code +} (as in the
+     * overhead table), or {@code plain} for none. No commas: JMH splits {@code -p} values on them.
+     */
+    @Param({ "fbufs:cached+volatile+integrated", "fbufs:cached+volatile", "fbufs:cached+integrated", "fbufs:cached",
+        "fbufs:volatile+integrated", "fbufs:volatile", "fbufs:integrated", "fbufs:plain", "copy" })
     public String transport;
 
     /** Message length in bytes. */
@@ -87,11 +91,12 @@ public class FbufsCrossingBenchmark
         {
             return Transports.create(kernel, spec, Map.of());
         }
-        final String[] values = spec.substring("fbufs:".length()).split(",");
+        final List<String> on = Arrays.asList(spec.substring("fbufs:".length()).split("\\+"));
         final Map<String, String> options = new LinkedHashMap<>();
-        options.put("cached", values[0]);
-        options.put("volatile", values[1]);
-        options.put("integrated", values[2]);
+        for (final String option : new String[]{ "cached", "volatile", "integrated" })
+        {
+            options.put(option, Boolean.toString(on.contains(option)));
+        }
         return Transports.create(kernel, "fbufs", options);
     }
 
