@@ -36,6 +36,9 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
     private final IoRecReader reader;
     private final IoRecWriter writer;
     private final IoRec rec = new IoRec();
+    private final long[] batchBase = new long[IoRecDescriptor.MAX_PAIRS];
+    private final long[] batchLength = new long[IoRecDescriptor.MAX_PAIRS];
+    private int batchCount;
     private final byte[] slotState;
     // Returns the ring had no room for yet: base, length pairs; drained before anything new is written.
     private final LongArrayQueue pending = new LongArrayQueue(64, Long.MIN_VALUE);
@@ -154,7 +157,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
      */
     private void ackIfIdle()
     {
-        if (reader.tail() != ackedTail || writer.head() != publishedHead)
+        if (reader.tail() != ackedTail || writer.head() != publishedHead || batchCount > 0)
         {
             publish();
         }
@@ -177,6 +180,7 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
 
     private void publish()
     {
+        flushBatch();
         unsignalled = 0;
         ackedTail = reader.tail();
         publishedHead = writer.head();
@@ -253,17 +257,17 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
                 drainPending();
             }
             final int pieces = message.pieceCount();
-            if (transmitMaster)
+            for (int i = 0; i < pieces; i++)
             {
-                returnPieces(message, pieces);
-            }
-            else
-            {
-                for (int i = 0; i < pieces; i++)
+                final long base = message.pieceAddress(i) - dataBase;
+                if (transmitMaster)
                 {
-                    final long base = message.pieceAddress(i) - dataBase;
+                    batch(base, message.pieceLength(i));
+                }
+                else
+                {
                     slotState[(int)(base / slotSize)] = POSTED;
-                    giveBack(base, slotSize);
+                    batch(base, slotSize);
                 }
             }
             message.end();
@@ -276,27 +280,47 @@ final class RbufsReceiver implements Receiver, CounterLink.Listener
         }
     }
 
-    private void returnPieces(final Message message, final int pieces)
+    /**
+     * Adds a return to the private batch; a full batch becomes one IOrec of up to
+     * {@link IoRecDescriptor#MAX_PAIRS} pairs, so a run of releases costs few records as well as few signals.
+     */
+    private void batch(final long base, final long length)
     {
-        int offset = pending.isEmpty() ? writer.claim(pieces) : -1;
+        batchBase[batchCount] = base;
+        batchLength[batchCount] = length;
+        if (++batchCount == IoRecDescriptor.MAX_PAIRS)
+        {
+            flushBatch();
+        }
+    }
+
+    private void flushBatch()
+    {
+        final int count = batchCount;
+        if (count == 0)
+        {
+            return;
+        }
+        batchCount = 0;
+        int offset = pending.isEmpty() ? writer.claim(count) : -1;
         if (offset < 0 && pending.isEmpty())
         {
             link.poll(); // learn how far the originator has read, then try once more
-            offset = writer.claim(pieces);
+            offset = writer.claim(count);
         }
         if (offset >= 0)
         {
-            for (int i = 0; i < pieces; i++)
+            for (int i = 0; i < count; i++)
             {
-                writer.putPair(offset, i, message.pieceAddress(i) - dataBase, message.pieceLength(i));
+                writer.putPair(offset, i, batchBase[i], batchLength[i]);
             }
-            writer.finish(offset, pieces, FLAG_FREE);
+            writer.finish(offset, count, transmitMaster ? FLAG_FREE : FLAG_EMPTY);
             return;
         }
-        for (int i = 0; i < pieces; i++)
+        for (int i = 0; i < count; i++)
         {
-            pending.addLong(message.pieceAddress(i) - dataBase);
-            pending.addLong(message.pieceLength(i));
+            pending.addLong(batchBase[i]);
+            pending.addLong(batchLength[i]);
         }
     }
 
