@@ -24,7 +24,7 @@ import org.agrona.DirectBuffer;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-final class CounterLink
+final class CounterLink extends LinePadding
 {
     /** Notification type of a counter message. */
     static final int TYPE_COUNTERS = 1;

@@ -4,7 +4,7 @@ package io.barge.rbufs;
  * A private copy of one IOrec: what a consumer read out of a shared ring, once, before validating and using it.
  * A reused flyweight.
  */
-final class IoRec
+final class IoRec extends LinePadding
 {
     int count;
     int flags;

@@ -10,7 +10,7 @@ import static io.barge.rbufs.IoRecDescriptor.*;
  * used, so a producer rewriting the ring afterwards changes nothing. A structurally impossible record (bad count,
  * past the head, across the ring's end) is a protocol violation: the ring can no longer be parsed. One thread.
  */
-final class IoRecReader
+final class IoRecReader extends LinePadding
 {
     private final RingView view;
     private final int capacity;

@@ -9,7 +9,7 @@ import static io.barge.rbufs.IoRecDescriptor.*;
  * event channel. Never overwrites a record the consumer has not acknowledged: when there is no room the write fails
  * and the caller reports back pressure. One thread.
  */
-final class IoRecWriter
+final class IoRecWriter extends LinePadding
 {
     private final RingView view;
     private final int capacity;

@@ -16,7 +16,7 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * One receiver of a multicast: its two control areas (the originator's IOrecs to it, its returns), its event
  * channels, its end, and the originator's private bookkeeping of which slots it holds.
  */
-final class MulticastLink implements CounterLink.Listener
+final class MulticastLink extends LinePadding implements CounterLink.Listener
 {
     final int index;
     final Domain receiverDomain;

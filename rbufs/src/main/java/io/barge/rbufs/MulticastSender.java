@@ -24,7 +24,7 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * detached: its references are dropped, its control areas and event channels freed, the data area unmapped from
  * it, and the others go on. A receiver that breaks the protocol is detached the same way. One thread.
  */
-final class MulticastSender implements Sender
+final class MulticastSender extends LinePadding implements Sender
 {
     private static final long NOT_SENT = 0;
     private static final long CLAIMED = -1;

@@ -20,7 +20,7 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * Releasing gives the regions back: in transmit-master mode by FREE IOrecs to the originator, in receive-master
  * mode by posting them again as EMPTY IOrecs. Messages are views of the read-only data area mapping. One thread.
  */
-final class RbufsReceiver implements Receiver, CounterLink.Listener
+final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.Listener
 {
     private static final byte IDLE = 0;
     private static final byte POSTED = 1;

@@ -20,7 +20,7 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * <p>
  * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread.
  */
-final class RbufsSender implements Sender, CounterLink.Listener
+final class RbufsSender extends LinePadding implements Sender, CounterLink.Listener
 {
     private static final long NOT_SENT = 0;
     private static final long CLAIMED = -1;
