@@ -1,0 +1,44 @@
+package io.barge.bench.cli;
+
+import io.barge.bench.core.ComparisonSettings;
+import picocli.CommandLine.Option;
+
+/**
+ * Options shared by the alternating-window comparisons (a picocli mixin).
+ */
+final class ComparisonOptions
+{
+    @Option(names = "--windows", paramLabel = "N", defaultValue = "20",
+        description = "Measured windows, alternating Agrona and UMP (default: ${DEFAULT-VALUE}).")
+    int windows;
+
+    @Option(names = "--window-ms", paramLabel = "MS", defaultValue = "500",
+        description = "Length of a throughput window (default: ${DEFAULT-VALUE}).")
+    int windowMillis;
+
+    @Option(names = "--warmup-windows", paramLabel = "N", defaultValue = "2",
+        description = "Unmeasured windows per implementation first (default: ${DEFAULT-VALUE}).")
+    int warmupWindows;
+
+    @Option(names = "--probe-round-trips", paramLabel = "N", defaultValue = "2000",
+        description = "Round trips of the placement probe before and after each window (default: ${DEFAULT-VALUE}).")
+    int probeRoundTrips;
+
+    @Option(names = "--threshold-ns", paramLabel = "NS", defaultValue = "400",
+        description = "Probe p50 below which a window counts as near (default: ${DEFAULT-VALUE}).")
+    long thresholdNanos;
+
+    @Option(names = "--ring", paramLabel = "MESSAGES", defaultValue = "1024",
+        description = "Ring capacity in 64-byte messages, both implementations (default: ${DEFAULT-VALUE}).")
+    int ringMessages;
+
+    @Option(names = "--round-trips", paramLabel = "N", defaultValue = "20000",
+        description = "Round trips per ping-pong window (default: ${DEFAULT-VALUE}).")
+    int roundTrips;
+
+    ComparisonSettings settings()
+    {
+        return new ComparisonSettings(windows, windowMillis, warmupWindows, probeRoundTrips, thresholdNanos,
+            ringMessages, roundTrips);
+    }
+}
