@@ -1,6 +1,5 @@
 package io.barge.core;
 
-import org.agrona.BufferUtil;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -31,6 +30,7 @@ public final class PhysicalMemory implements AutoCloseable
     public static final int DEFAULT_FRAME_SIZE = 4096;
 
     private final ByteBuffer byteBuffer;
+    private final AlignedMemory direct;
     private final UnsafeBuffer buffer;
     private final boolean mapped;
     private final int frameSize;
@@ -40,11 +40,13 @@ public final class PhysicalMemory implements AutoCloseable
     private int freeCount;
     private boolean closed;
 
-    private PhysicalMemory(final ByteBuffer byteBuffer, final boolean mapped, final int frameSize, final int frameCount)
+    private PhysicalMemory(
+        final ByteBuffer byteBuffer, final AlignedMemory direct, final int frameSize, final int frameCount)
     {
         this.byteBuffer = byteBuffer;
+        this.direct = direct;
         this.buffer = new UnsafeBuffer(byteBuffer);
-        this.mapped = mapped;
+        this.mapped = direct == null;
         this.frameSize = frameSize;
         this.frameShift = Integer.numberOfTrailingZeros(frameSize);
         this.frameCount = frameCount;
@@ -73,8 +75,8 @@ public final class PhysicalMemory implements AutoCloseable
     public static PhysicalMemory allocateDirect(final int frameCount, final int frameSize)
     {
         final int length = (int)regionLength(frameSize, frameCount);
-        final ByteBuffer byteBuffer = BufferUtil.allocateDirectAligned(length, HEADER_LENGTH);
-        final PhysicalMemory memory = new PhysicalMemory(byteBuffer, false, frameSize, frameCount);
+        final AlignedMemory direct = new AlignedMemory(length, HEADER_LENGTH);
+        final PhysicalMemory memory = new PhysicalMemory(direct.buffer(), direct, frameSize, frameCount);
         writeHeader(memory.buffer, frameSize, frameCount);
         return memory;
     }
@@ -91,7 +93,7 @@ public final class PhysicalMemory implements AutoCloseable
     {
         final long length = regionLength(frameSize, frameCount);
         final MappedByteBuffer byteBuffer = IoUtil.mapNewFile(file.toFile(), length, false);
-        final PhysicalMemory memory = new PhysicalMemory(byteBuffer, true, frameSize, frameCount);
+        final PhysicalMemory memory = new PhysicalMemory(byteBuffer, null, frameSize, frameCount);
         writeHeader(memory.buffer, frameSize, frameCount);
         return memory;
     }
@@ -124,7 +126,7 @@ public final class PhysicalMemory implements AutoCloseable
                 throw ex;
             }
             return new PhysicalMemory(
-                byteBuffer, true, view.getInt(FRAME_SIZE_OFFSET), view.getInt(FRAME_COUNT_OFFSET));
+                byteBuffer, null, view.getInt(FRAME_SIZE_OFFSET), view.getInt(FRAME_COUNT_OFFSET));
         }
         catch (final IOException ex)
         {
@@ -219,7 +221,7 @@ public final class PhysicalMemory implements AutoCloseable
             }
             else
             {
-                BufferUtil.free(byteBuffer);
+                direct.free();
             }
         }
     }

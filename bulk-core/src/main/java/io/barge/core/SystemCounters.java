@@ -1,12 +1,10 @@
 package io.barge.core;
 
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
-import java.nio.ByteBuffer;
 
 /**
  * Off-heap counters for every domain: one Agrona counter per ({@link CounterType}, domain), keyed by domain id, plus
@@ -22,8 +20,8 @@ public final class SystemCounters implements AutoCloseable
 
     private static final int TYPE_COUNT = CounterType.values().length;
 
-    private final ByteBuffer metaData;
-    private final ByteBuffer values;
+    private final AlignedMemory metaData;
+    private final AlignedMemory values;
     private final CountersManager manager;
     private final AtomicCounter[] retired = new AtomicCounter[TYPE_COUNT];
     private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[4]);
@@ -34,9 +32,9 @@ public final class SystemCounters implements AutoCloseable
     public SystemCounters(final int maxCounters)
     {
         // Agrona: values take 128 bytes a counter (each on its own pair of cache lines), metadata 512.
-        values = BufferUtil.allocateDirectAligned(maxCounters * 128, 128);
-        metaData = BufferUtil.allocateDirectAligned(maxCounters * 512, 128);
-        manager = new CountersManager(new UnsafeBuffer(metaData), new UnsafeBuffer(values));
+        values = new AlignedMemory(maxCounters * 128, 128);
+        metaData = new AlignedMemory(maxCounters * 512, 128);
+        manager = new CountersManager(new UnsafeBuffer(metaData.buffer()), new UnsafeBuffer(values.buffer()));
         for (final CounterType type : CounterType.values())
         {
             retired[type.ordinal()] = newCounter(type, RETIRED_KEY, "retired: " + type.label());
@@ -119,7 +117,7 @@ public final class SystemCounters implements AutoCloseable
      */
     public void close()
     {
-        BufferUtil.free(values);
-        BufferUtil.free(metaData);
+        values.free();
+        metaData.free();
     }
 }
