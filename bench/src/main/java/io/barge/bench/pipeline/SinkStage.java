@@ -80,6 +80,7 @@ final class SinkStage implements Agent
         final long sequence = readHeader(PipelineMessageDescriptor.SEQUENCE_OFFSET);
         if (sequence != received)
         {
+
             sequenceErrors++;
         }
         if (touch)

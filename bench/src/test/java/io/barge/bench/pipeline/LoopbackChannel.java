@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * into the receiver. A slot's state word: 0 free, positive a published length, -1 held by the receiver. Test code:
  * the state array is a Java object both ends use, which real transports must not do.
  */
-final class LoopbackChannel implements Channel, Sender, Receiver
+final class LoopbackChannel implements Channel, Sender
 {
     private final Kernel kernel;
     private final Domain sender;
@@ -33,6 +33,7 @@ final class LoopbackChannel implements Channel, Sender, Receiver
     private final long receiverBase;
     private final AtomicIntegerArray state;
     private final Claim forwardClaim = new Claim();
+    private final Receiver receiverEnd = new ReceiverEnd();
     private final int failAt;
     private final boolean leak;
     private long head;
@@ -73,7 +74,7 @@ final class LoopbackChannel implements Channel, Sender, Receiver
     @Override
     public Receiver receiver()
     {
-        return this;
+        return receiverEnd;
     }
 
     @Override
@@ -165,6 +166,7 @@ final class LoopbackChannel implements Channel, Sender, Receiver
             return Status.BACK_PRESSURED;
         }
         final Domain from = message.source().domain();
+
         int offset = 0;
         for (int i = 0; i < message.pieceCount(); i++)
         {
@@ -177,46 +179,56 @@ final class LoopbackChannel implements Channel, Sender, Receiver
         return Status.OK;
     }
 
-    @Override
-    public Message newMessage()
-    {
-        return new Message();
-    }
-
-    @Override
-    public int poll(final Message into)
-    {
-        checkOpen();
-        if (readHead == failAt)
-        {
-            throw new ProtocolViolationException("test: failing at message " + failAt);
-        }
-        final int slot = (int)(readHead & (capacity - 1));
-        final int length = state.get(slot);
-        if (length <= 0)
-        {
-            return Status.EMPTY;
-        }
-        state.set(slot, -1);
-        into.begin(this, receiver.addressSpace(), slot, null, false);
-        into.addPiece(receiverBase + (long)slot * slotBytes, length);
-        readHead++;
-        return Status.OK;
-    }
-
-    @Override
-    public void release(final Message message)
-    {
-        final int slot = (int)message.token();
-        message.end();
-        state.set(slot, 0);
-    }
-
     private void checkOpen()
     {
         if (!open)
         {
             throw new ChannelClosedException("loopback channel closed");
+        }
+    }
+
+    /** The receiving end: acts for the receiving domain. */
+    private final class ReceiverEnd implements Receiver
+    {
+        @Override
+        public Domain domain()
+        {
+            return receiver;
+        }
+
+        @Override
+        public Message newMessage()
+        {
+            return new Message();
+        }
+
+        @Override
+        public int poll(final Message into)
+        {
+            checkOpen();
+            if (readHead == failAt)
+            {
+                throw new ProtocolViolationException("test: failing at message " + failAt);
+            }
+            final int slot = (int)(readHead & (capacity - 1));
+            final int length = state.get(slot);
+            if (length <= 0)
+            {
+                return Status.EMPTY;
+            }
+            state.set(slot, -1);
+            into.begin(this, receiver.addressSpace(), slot, null, false);
+            into.addPiece(receiverBase + (long)slot * slotBytes, length);
+            readHead++;
+            return Status.OK;
+        }
+
+        @Override
+        public void release(final Message message)
+        {
+            final int slot = (int)message.token();
+            message.end();
+            state.set(slot, 0);
         }
     }
 }

@@ -99,7 +99,7 @@ class PipelineTest
     void reportsFramesATransportDidNotReturn()
     {
         final int freeBefore = kernel.freeFrames();
-        final PipelineResult result = Pipeline.run(small("test-loopback").option("leak", "true").build(), kernel);
+        final PipelineResult result = Pipeline.run(small("test-loopback").domains(2).option("leak", "true").build(), kernel);
 
         assertEquals(1, result.framesLeaked());
         assertTrue(result.format().contains("WARNING: 1 frames not returned"), result::format);
