@@ -218,6 +218,32 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
+     * Allocates a run of physically consecutive frames, all or none, so that a domain can wrap the run as one view
+     * ({@link AddressSpace#wrapView}); rings need this once frees have scattered the free stack.
+     *
+     * @param owner the domain that will own them.
+     * @param count run length.
+     * @param zero  whether to zero them.
+     * @return the first frame; the run is {@code [first, first + count)}.
+     * @throws OutOfFramesException if no such run is free; nothing is allocated then.
+     */
+    public synchronized int allocateContiguousFrames(final Domain owner, final int count, final boolean zero)
+    {
+        checkLive(owner);
+        final int first = memory.allocateRun(count);
+        for (int frame = first; frame < first + count; frame++)
+        {
+            this.owner[frame] = owner.id();
+            if (zero)
+            {
+                zero(owner, frame);
+            }
+        }
+        owner.count(CounterType.FRAMES_ALLOCATED, count);
+        return first;
+    }
+
+    /**
      * @param owner the frame's owner.
      * @param frame the frame to fill with zeros.
      */

@@ -202,6 +202,48 @@ public final class PhysicalMemory implements AutoCloseable
         return freeStack[--freeCount];
     }
 
+    /**
+     * Takes a run of physically consecutive free frames, the lowest such run, for structures a domain wraps as one
+     * view (rings). Cold path: it scans the free stack.
+     *
+     * @param count run length, at least 1.
+     * @return the first frame of the run.
+     * @throws OutOfFramesException if no run of that length is free.
+     */
+    synchronized int allocateRun(final int count)
+    {
+        if (count < 1)
+        {
+            throw new IllegalArgumentException("count=" + count + " must be at least 1");
+        }
+        final boolean[] free = new boolean[frameCount];
+        for (int i = 0; i < freeCount; i++)
+        {
+            free[freeStack[i]] = true;
+        }
+        int run = 0;
+        for (int frame = 0; frame < frameCount; frame++)
+        {
+            run = free[frame] ? run + 1 : 0;
+            if (run == count)
+            {
+                final int first = frame - count + 1;
+                int kept = 0;
+                for (int i = 0; i < freeCount; i++)
+                {
+                    final int f = freeStack[i];
+                    if (f < first || f > frame)
+                    {
+                        freeStack[kept++] = f;
+                    }
+                }
+                freeCount = kept;
+                return first;
+            }
+        }
+        throw new OutOfFramesException("no run of " + count + " consecutive free frames: " + freeCount + " free");
+    }
+
     synchronized void freeFrame(final int frame)
     {
         freeStack[freeCount++] = frame;

@@ -24,4 +24,18 @@ public interface NotifyReceiver
      * @throws io.barge.core.ChannelClosedException     if the channel is closed or broken.
      */
     int poll(NotifyHandler handler, int limit);
+
+    /**
+     * Registers a single-shot handler on a waitset for the next arrival: UMP registers a polled channel (the
+     * waitset's dispatchers peek at the ring), LMP an idle one the kernel triggers. If a message is already waiting
+     * the handler becomes pending at once. The handler typically polls and registers again.
+     *
+     * @param waitset the waitset whose dispatcher runs the handler.
+     * @param handler the handler.
+     * @throws IllegalStateException if a handler is already registered.
+     */
+    default void registerReceive(Waitset waitset, Runnable handler)
+    {
+        throw new UnsupportedOperationException(getClass().getName() + " has no waitset integration");
+    }
 }

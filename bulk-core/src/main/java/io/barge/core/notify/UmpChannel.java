@@ -1,0 +1,192 @@
+package io.barge.core.notify;
+
+import io.barge.core.Access;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.Rights;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A UMP channel (seed 003, 5.2): a ring of 64-byte slots in frames the sender owns, mapped read-write in the sender
+ * and read-only in the receiver, and an ack page the receiver owns, read-only in the sender. Layout and protocol:
+ * {@link UmpDescriptor}.
+ * <p>
+ * The ring occupies physically consecutive frames ({@link Kernel#allocateContiguousFrames}) so that each side wraps
+ * it as one view ({@link io.barge.core.AddressSpace#wrapView}) and the hot path translates nothing. Closing drops
+ * both views and frees every frame; close from the threads that use the ends, or after they have stopped. A receive
+ * handler still registered on a waitset runs once more after close, and its poll throws ChannelClosedException: that
+ * is how a peer learns of a teardown.
+ */
+public final class UmpChannel extends AbstractNotifyChannel
+{
+    private final int slots;
+    private final int ringPages;
+    private int ringFrame = -1;
+    private int ackFrame = -1;
+    private long senderRing;
+    private long receiverRing;
+    private long senderAck;
+    private long receiverAck;
+    private final UnsafeBuffer senderRingView = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer senderAckView = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer receiverRingView = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer receiverAckView = new UnsafeBuffer(new byte[0]);
+    private final UmpSender sender;
+    private final UmpReceiver receiver;
+
+    /**
+     * Allocates, maps and shares the ring and the ack page. On failure nothing stays allocated.
+     *
+     * @param kernel   the kernel.
+     * @param sender   the sending domain (owns the ring).
+     * @param receiver the receiving domain (owns the ack page).
+     * @param slots    ring slots, a power of two in [2, 65536].
+     */
+    public UmpChannel(final Kernel kernel, final Domain sender, final Domain receiver, final int slots)
+    {
+        super(kernel, sender, receiver);
+        UmpDescriptor.checkSlots(slots);
+        this.slots = slots;
+        final int pageSize = kernel.memory().frameSize();
+        this.ringPages = Math.max(1, UmpDescriptor.ringLength(slots) / pageSize);
+        try
+        {
+            setUp(pageSize);
+        }
+        catch (final RuntimeException ex)
+        {
+            release();
+            throw ex;
+        }
+        this.sender = new UmpSender(this, senderRingView, senderAckView, slots);
+        this.receiver = new UmpReceiver(this, receiverRingView, receiverAckView, slots);
+        watchDomains();
+    }
+
+    private void setUp(final int pageSize)
+    {
+        final int ringLength = UmpDescriptor.ringLength(slots);
+        ringFrame = kernel.allocateContiguousFrames(senderDomain, ringPages, true);
+        senderRing = kernel.reserve(senderDomain, ringPages);
+        receiverRing = kernel.reserve(receiverDomain, ringPages);
+        for (int i = 0; i < ringPages; i++)
+        {
+            kernel.map(senderDomain, senderRing + (long)i * pageSize, ringFrame + i, Rights.READ_WRITE);
+            kernel.share(senderDomain, ringFrame + i, receiverDomain, receiverRing + (long)i * pageSize, Rights.READ);
+        }
+        ackFrame = kernel.allocateFrame(receiverDomain, true);
+        receiverAck = kernel.reserve(receiverDomain, 1);
+        senderAck = kernel.reserve(senderDomain, 1);
+        kernel.map(receiverDomain, receiverAck, ackFrame, Rights.READ_WRITE);
+        kernel.share(receiverDomain, ackFrame, senderDomain, senderAck, Rights.READ);
+
+        // The receiver publishes the header; the sender checks it on attach as it would across processes.
+        receiverDomain.addressSpace().putInt(receiverAck + UmpDescriptor.VERSION_OFFSET, UmpDescriptor.VERSION);
+        receiverDomain.addressSpace().putInt(receiverAck + UmpDescriptor.SLOTS_OFFSET, slots);
+        receiverDomain.addressSpace().putInt(receiverAck + UmpDescriptor.MAGIC_OFFSET, UmpDescriptor.MAGIC);
+        checkHeader();
+
+        senderDomain.addressSpace().wrapView(senderRingView, senderRing, ringLength, Access.WRITE);
+        receiverDomain.addressSpace().wrapView(receiverRingView, receiverRing, ringLength, Access.READ);
+        senderDomain.addressSpace().wrapView(senderAckView, senderAck, UmpDescriptor.ACK_AREA_LENGTH, Access.READ);
+        receiverDomain.addressSpace().wrapView(
+            receiverAckView, receiverAck, UmpDescriptor.ACK_AREA_LENGTH, Access.WRITE);
+    }
+
+    private void checkHeader()
+    {
+        final int magic = senderDomain.addressSpace().getInt(senderAck + UmpDescriptor.MAGIC_OFFSET);
+        final int version = senderDomain.addressSpace().getInt(senderAck + UmpDescriptor.VERSION_OFFSET);
+        final int seenSlots = senderDomain.addressSpace().getInt(senderAck + UmpDescriptor.SLOTS_OFFSET);
+        if (magic != UmpDescriptor.MAGIC || version != UmpDescriptor.VERSION || seenSlots != slots)
+        {
+            throw new ProtocolViolationException("UMP ack page header magic=0x" + Integer.toHexString(magic) +
+                " version=" + version + " slots=" + seenSlots + ", expected magic=0x" +
+                Integer.toHexString(UmpDescriptor.MAGIC) + " version=" + UmpDescriptor.VERSION + " slots=" + slots);
+        }
+    }
+
+    @Override
+    public UmpSender sender()
+    {
+        return sender;
+    }
+
+    @Override
+    public UmpReceiver receiver()
+    {
+        return receiver;
+    }
+
+    /**
+     * @return ring slots.
+     */
+    public int slots()
+    {
+        return slots;
+    }
+
+    /**
+     * @return first frame of the ring (the run is {@link #ringPages()} long); for tests and tools.
+     */
+    public int ringFrame()
+    {
+        return ringFrame;
+    }
+
+    /**
+     * @return frames in the ring.
+     */
+    public int ringPages()
+    {
+        return ringPages;
+    }
+
+    /**
+     * @return the ack page's frame; for tests and tools.
+     */
+    public int ackFrame()
+    {
+        return ackFrame;
+    }
+
+    /**
+     * @return the ring's virtual address in the sender.
+     */
+    public long senderRingAddress()
+    {
+        return senderRing;
+    }
+
+    /**
+     * @return the ack page's virtual address in the receiver.
+     */
+    public long receiverAckAddress()
+    {
+        return receiverAck;
+    }
+
+    @Override
+    void release()
+    {
+        if (sender != null)
+        {
+            sender.publishCount();
+        }
+        // A registered receive handler stays registered: its poller sees the closed channel and runs it once more,
+        // so that a peer's binding learns of the teardown (its poll throws ChannelClosedException).
+        final byte[] empty = new byte[0];
+        senderRingView.wrap(empty);
+        senderAckView.wrap(empty);
+        receiverRingView.wrap(empty);
+        receiverAckView.wrap(empty);
+        unmapRange(kernel, senderDomain, senderRing, ringPages);
+        unmapRange(kernel, receiverDomain, receiverRing, ringPages);
+        unmapRange(kernel, senderDomain, senderAck, 1);
+        unmapRange(kernel, receiverDomain, receiverAck, 1);
+        freeRange(kernel, senderDomain, ringFrame, ringFrame < 0 ? 0 : ringPages);
+        freeRange(kernel, receiverDomain, ackFrame, 1);
+        senderRing = receiverRing = senderAck = receiverAck = 0;
+    }
+}

@@ -1,0 +1,209 @@
+package io.barge.core.notify;
+
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.transport.Status;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import static io.barge.core.notify.UmpDescriptor.*;
+
+/** Padding before the sender's hot fields (JCTools style): keeps them off lines other objects write. */
+abstract class UmpSenderLhsPad
+{
+    long p000, p001, p002, p003, p004, p005, p006, p007;
+    long p010, p011, p012, p013, p014, p015, p016, p017;
+}
+
+/** The sender's hot fields, written only by the sending thread. */
+abstract class UmpSenderFields extends UmpSenderLhsPad
+{
+    /** Messages published so far; the next message's number. */
+    long position;
+    /** Last acknowledged count read from the ack word. */
+    long cachedAck;
+    /** Offset of the claimed slot, or -1. */
+    int claimedOffset = -1;
+    /** Messages sent but not yet added to the domain's counter. */
+    int uncounted;
+}
+
+/** Padding after the hot fields. */
+abstract class UmpSenderRhsPad extends UmpSenderFields
+{
+    long p100, p101, p102, p103, p104, p105, p106, p107;
+    long p110, p111, p112, p113, p114, p115, p116, p117;
+}
+
+/**
+ * The sending end of a {@link UmpChannel}: writes a slot's payload, then its control word with release. It reads
+ * the receiver's ack word only when its cached copy says the ring is full (Agrona {@code OneToOneRingBuffer}'s head
+ * cache habit), so in steady state the only cache lines that move are the slots themselves.
+ * <p>
+ * {@link CounterType#NOTIFICATIONS_SENT} is counted on the sender domain in batches of {@link #COUNT_BATCH}, and
+ * whenever the sender is back-pressured, on {@link #publishCount()} and on close: the domain counter is an atomic add
+ * on a shared off-heap word, which would otherwise be the most expensive instruction of a send.
+ * Not thread safe: one thread sends.
+ */
+public final class UmpSender extends UmpSenderRhsPad implements NotifySender
+{
+    /** Messages counted locally before they are added to the domain's counter. */
+    public static final int COUNT_BATCH = 64;
+
+    private final UmpChannel channel;
+    private final Domain domain;
+    private final UnsafeBuffer ring;
+    private final UnsafeBuffer ack;
+    private final int slots;
+    private final int mask;
+    private final int slotShift;
+
+    UmpSender(final UmpChannel channel, final UnsafeBuffer ring, final UnsafeBuffer ack, final int slots)
+    {
+        this.channel = channel;
+        this.domain = channel.senderDomain;
+        this.ring = ring;
+        this.ack = ack;
+        this.slots = slots;
+        this.mask = slots - 1;
+        this.slotShift = Integer.numberOfTrailingZeros(slots);
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public MutableDirectBuffer buffer()
+    {
+        return ring;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return the payload offset of the claimed slot, or {@link Status#BACK_PRESSURED} if the receiver has not
+     *         acknowledged enough slots.
+     */
+    @Override
+    public int tryClaim()
+    {
+        if (channel.state() != AbstractNotifyChannel.OPEN)
+        {
+            throw channel.closedException("tryClaim");
+        }
+        if (claimedOffset >= 0)
+        {
+            throw new IllegalStateException("a claim is outstanding at offset=" + claimedOffset +
+                ": commit it before claiming again");
+        }
+        final long position = this.position;
+        if (position - cachedAck >= slots && !refreshAck(position))
+        {
+            publishCount();
+            return Status.BACK_PRESSURED;
+        }
+        final int offset = slotOffset((int)position & mask);
+        claimedOffset = offset;
+        return offset;
+    }
+
+    private boolean refreshAck(final long position)
+    {
+        // Acquire: the receiver released the ack after its reads of those slots, so reusing them is safe.
+        final long acked = ack.getLongAcquire(ACK_OFFSET);
+        if (acked > position || acked < cachedAck)
+        {
+            throw channel.violation(domain, "UMP ack=" + acked + " impossible: sent=" + position +
+                ", previous ack=" + cachedAck);
+        }
+        cachedAck = acked;
+        return position - acked < slots;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void commit(final int type, final int length)
+    {
+        final int offset = claimedOffset;
+        if (offset < 0)
+        {
+            throw new IllegalStateException("commit without a claim");
+        }
+        checkTypeAndLength(type, length);
+        final long position = this.position;
+        // Release: a receiver that sees this control word (its epoch) sees the payload written before it.
+        ring.putLongRelease(offset + CONTROL_OFFSET, encodeControl(epochFor(position, slotShift), type, length,
+            (int)position));
+        this.position = position + 1;
+        claimedOffset = -1;
+        if (++uncounted >= COUNT_BATCH)
+        {
+            publishCount();
+        }
+    }
+
+    /**
+     * Gives up the outstanding claim; nothing is published.
+     */
+    public void abort()
+    {
+        claimedOffset = -1;
+    }
+
+    /**
+     * Adds the messages sent since the last call to the domain's {@link CounterType#NOTIFICATIONS_SENT}.
+     */
+    public void publishCount()
+    {
+        final int n = uncounted;
+        if (n > 0)
+        {
+            uncounted = 0;
+            domain.count(CounterType.NOTIFICATIONS_SENT, n);
+        }
+    }
+
+    /**
+     * @return messages published so far.
+     */
+    public long position()
+    {
+        return position;
+    }
+
+    /**
+     * @return whether a claim now would find room (reads the ack word if the cached one says full).
+     */
+    public boolean hasRoom()
+    {
+        if (channel.state() != AbstractNotifyChannel.OPEN)
+        {
+            return false;
+        }
+        final long position = this.position;
+        return position - cachedAck < slots || refreshAck(position);
+    }
+
+    static void checkTypeAndLength(final int type, final int length)
+    {
+        if (type < 0 || type > MAX_TYPE)
+        {
+            throw new IllegalArgumentException("type=" + type + " must be in [0, " + MAX_TYPE + "]");
+        }
+        if (length < 0 || length > MAX_PAYLOAD_LENGTH)
+        {
+            throw new IllegalArgumentException("length=" + length + " must be in [0, " + MAX_PAYLOAD_LENGTH + "]");
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "UmpSender[" + channel + ", position=" + position + "]";
+    }
+}
