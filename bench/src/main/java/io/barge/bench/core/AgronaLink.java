@@ -17,10 +17,11 @@ import java.nio.ByteBuffer;
 public final class AgronaLink implements SpscLink, MessageHandler
 {
     private static final int MSG_TYPE = 1;
+    private static final int ALIGNMENT = 128;
 
     private final ByteBuffer memory;
     private final OneToOneRingBuffer ring;
-    private final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
     private long expected;
     private long last;
     private long errors;
@@ -30,8 +31,11 @@ public final class AgronaLink implements SpscLink, MessageHandler
      */
     public AgronaLink(final int messages)
     {
-        memory = BufferUtil.allocateDirectAligned(messages * 64 + RingBufferDescriptor.TRAILER_LENGTH, 128);
-        ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
+        // Aligned by hand: Agrona's allocateDirectAligned returns a slice, which BufferUtil.free cannot free.
+        final int length = messages * 64 + RingBufferDescriptor.TRAILER_LENGTH;
+        memory = ByteBuffer.allocateDirect(length + ALIGNMENT);
+        final int skip = (int)((ALIGNMENT - (BufferUtil.address(memory) & (ALIGNMENT - 1))) & (ALIGNMENT - 1));
+        ring = new OneToOneRingBuffer(new UnsafeBuffer(memory, skip, length));
     }
 
     @Override

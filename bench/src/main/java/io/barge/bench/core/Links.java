@@ -1,5 +1,8 @@
 package io.barge.bench.core;
 
+import io.barge.core.notify.Notifications;
+import io.barge.core.transport.ChannelConfig;
+
 /**
  * Opens the links the comparisons drive.
  */
@@ -16,7 +19,8 @@ final class Links
      */
     static SpscLink ump(final Machine machine, final int messages)
     {
-        throw new UnsupportedOperationException("UMP not merged yet");
+        return new UmpLink("ump", Notifications.open(
+            machine.kernel(), machine.a(), machine.b(), ChannelConfig.Notification.UMP, messages));
     }
 
     /**
@@ -26,6 +30,7 @@ final class Links
      */
     static SpscLink umpReverse(final Machine machine, final int messages)
     {
-        throw new UnsupportedOperationException("UMP not merged yet");
+        return new UmpLink("ump", Notifications.open(
+            machine.kernel(), machine.b(), machine.a(), ChannelConfig.Notification.UMP, messages));
     }
 }

@@ -5,9 +5,10 @@ import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.NotifyReceiver;
 import io.barge.core.notify.NotifySender;
 import io.barge.core.transport.Status;
-import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
 
 /**
  * A notification channel (UMP, or LMP for single-thread use) driven as an {@link SpscLink}: 56-byte messages sent
@@ -22,7 +23,7 @@ public final class UmpLink implements SpscLink, NotifyHandler
     private final NotifyChannel channel;
     private final NotifySender sender;
     private final NotifyReceiver receiver;
-    private final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
     private long expected;
     private long last;
     private long errors;

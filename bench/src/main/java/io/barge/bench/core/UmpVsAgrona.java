@@ -155,8 +155,9 @@ public final class UmpVsAgrona
             final String[] names = { "agrona", "ump" };
             for (int i = 0; i < 2; i++)
             {
-                out.printf(Locale.ROOT, "%-9s %-8s %8d %,16.0f", placement.name().toLowerCase(Locale.ROOT),
-                    names[i], t[i].windows, t[i].mean());
+                out.printf(Locale.ROOT, "%-9s %-8s %8d %16s", placement.name().toLowerCase(Locale.ROOT),
+                    names[i], t[i].windows, t[i].windows == 0 ? "-" : String.format(Locale.ROOT, "%,.0f",
+                    t[i].mean()));
                 if (latency && t[i].windows > 0)
                 {
                     out.printf(Locale.ROOT, " %8d %8d %8d", t[i].latency.getValueAtPercentile(50),
