@@ -1,0 +1,517 @@
+package io.barge.core.transport;
+
+import io.barge.core.BufferStateException;
+import io.barge.core.ChannelClosedException;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.PhysicalMemory;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The contract every transport keeps, written once (JCTools' {@code QueueSanityTest} is the model). A transport's
+ * test subclasses this and names the transport and its options; the transport is created through
+ * {@link Transports} so the ServiceLoader registration is tested too.
+ * <p>
+ * Override {@link #config()} to change sizes; the defaults are 16 KiB messages and 8 in flight.
+ */
+@Timeout(60)
+public abstract class TransportContractTest
+{
+    /** Frames of the test machine: 32 MiB. */
+    protected static final int FRAMES = 8192;
+
+    protected PhysicalMemory memory;
+    protected Kernel kernel;
+    protected Transport transport;
+    protected Domain a;
+    protected Domain b;
+    protected Domain c;
+    protected int freeAtStart;
+
+    /**
+     * @return the transport's name.
+     */
+    protected abstract String transportName();
+
+    /**
+     * @return the transport's options for this run.
+     */
+    protected Map<String, String> transportOptions()
+    {
+        return Map.of();
+    }
+
+    /**
+     * @return the channel configuration for this run.
+     */
+    protected ChannelConfig config()
+    {
+        return new ChannelConfig(16 * 1024, 8, ChannelConfig.Notification.UMP);
+    }
+
+    @BeforeEach
+    void setUpMachine()
+    {
+        memory = PhysicalMemory.allocateDirect(FRAMES);
+        kernel = new Kernel(memory);
+        freeAtStart = kernel.freeFrames();
+        a = kernel.createDomain("a");
+        b = kernel.createDomain("b");
+        c = kernel.createDomain("c");
+        transport = Transports.create(kernel, transportName(), transportOptions());
+    }
+
+    @AfterEach
+    void tearDownMachine()
+    {
+        transport.close();
+        kernel.close();
+        memory.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = { 1L, 7L, 0xFEEDL })
+    void deliversEveryMessageInOrderWithItsBytes(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final Receiver receiver = channel.receiver();
+            final Claim claim = sender.newClaim();
+            final Message message = receiver.newMessage();
+            final int max = sender.maxMessageLength();
+            final int total = 400;
+            int sent = 0;
+            int received = 0;
+            final int[] lengths = new int[total];
+            while (received < total)
+            {
+                while (sent < total)
+                {
+                    final int length = 8 + random.nextInt(max - 7);
+                    if (sender.tryClaim(length, claim) != Status.OK)
+                    {
+                        break;
+                    }
+                    fill(claim, sent, length);
+                    sender.commit(claim);
+                    lengths[sent++] = length;
+                }
+                final int status = receiver.poll(message);
+                if (status == Status.OK)
+                {
+                    assertEquals(lengths[received], message.length(), "seed=" + seed + " message " + received);
+                    assertContent(message, received, "seed=" + seed);
+                    receiver.release(message);
+                    received++;
+                }
+                else
+                {
+                    assertTrue(received < sent, "seed=" + seed + ": nothing to receive although " + sent +
+                        " sent and " + received + " received");
+                }
+            }
+            assertEquals(Status.EMPTY, receiver.poll(message));
+        }
+    }
+
+    @Test
+    void backPressureIsAResultValueAndClearsWhenTheReceiverCatchesUp()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final Claim claim = sender.newClaim();
+            int sent = 0;
+            while (sender.tryClaim(64, claim) == Status.OK)
+            {
+                fill(claim, sent++, 64);
+                sender.commit(claim);
+                assertTrue(sent <= 1 << 16, "never back pressured");
+            }
+            assertTrue(sent >= 1, "a fresh channel takes at least one message");
+            assertEquals(Status.BACK_PRESSURED, sender.tryClaim(64, claim), "stays back pressured");
+            final Message message = channel.receiver().newMessage();
+            int received = 0;
+            while (received < sent)
+            {
+                assertEquals(Status.OK, channel.receiver().poll(message), "message " + received);
+                assertContent(message, received++, "after back pressure");
+                channel.receiver().release(message);
+            }
+            assertEquals(Status.OK, sender.tryClaim(64, claim));
+            fill(claim, sent, 64);
+            sender.commit(claim);
+            assertEquals(Status.OK, channel.receiver().poll(message));
+            assertContent(message, sent, "after recovery");
+            channel.receiver().release(message);
+        }
+    }
+
+    @Test
+    void heldMessagesStallTheChannelWithoutLossAndReleaseResumesIt()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final Receiver receiver = channel.receiver();
+            final Claim claim = sender.newClaim();
+            final List<Message> held = new ArrayList<>();
+            int sent = 0;
+            int received = 0;
+            for (int round = 0; round < 10_000 && received < 200; round++)
+            {
+                if (sender.tryClaim(128, claim) == Status.OK)
+                {
+                    fill(claim, sent++, 128);
+                    sender.commit(claim);
+                }
+                final Message message = receiver.newMessage();
+                final int status = receiver.poll(message);
+                if (status == Status.OK)
+                {
+                    assertContent(message, received++, "held");
+                    held.add(message);
+                }
+                if (status != Status.OK || held.size() > 16)
+                {
+                    for (final Message m : held)
+                    {
+                        receiver.release(m);
+                    }
+                    held.clear();
+                }
+            }
+            assertEquals(200, received);
+            for (final Message m : held)
+            {
+                receiver.release(m);
+            }
+        }
+    }
+
+    @Test
+    void releaseReturnsMemoryToItsManager()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final int freeAfterOpen = kernel.freeFrames();
+            final Sender sender = channel.sender();
+            final Claim claim = sender.newClaim();
+            final Message message = channel.receiver().newMessage();
+            for (int i = 0; i < 200; i++)
+            {
+                assertEquals(Status.OK, sender.tryClaim(sender.maxMessageLength(), claim), "message " + i);
+                fill(claim, i, sender.maxMessageLength());
+                sender.commit(claim);
+                assertEquals(Status.OK, channel.receiver().poll(message));
+                channel.receiver().release(message);
+            }
+            assertTrue(kernel.freeFrames() >= freeAfterOpen - 1024,
+                "memory keeps flowing back: free=" + kernel.freeFrames() + " afterOpen=" + freeAfterOpen);
+        }
+        assertEquals(freeAtStart, kernel.freeFrames(), "every frame back after teardown");
+    }
+
+    @Test
+    void teardownWithMessagesInFlightAndHeldLeaksNoFrame()
+    {
+        final Channel channel = transport.open(a, b, config());
+        final Sender sender = channel.sender();
+        final Claim claim = sender.newClaim();
+        for (int i = 0; i < 4; i++)
+        {
+            assertEquals(Status.OK, sender.tryClaim(1000, claim));
+            fill(claim, i, 1000);
+            sender.commit(claim);
+        }
+        final Message held = channel.receiver().newMessage();
+        assertEquals(Status.OK, channel.receiver().poll(held));
+        assertEquals(Status.OK, sender.tryClaim(100, claim)); // claimed, never committed
+        channel.close();
+        channel.close();
+        assertFalse(channel.isOpen());
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void abortedClaimIsNeverDelivered()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final Claim claim = sender.newClaim();
+            assertEquals(Status.OK, sender.tryClaim(64, claim));
+            fill(claim, 99, 64);
+            sender.abort(claim);
+            assertEquals(Status.OK, sender.tryClaim(64, claim));
+            fill(claim, 0, 64);
+            sender.commit(claim);
+            final Message message = channel.receiver().newMessage();
+            assertEquals(Status.OK, channel.receiver().poll(message));
+            assertContent(message, 0, "after abort");
+            channel.receiver().release(message);
+            assertEquals(Status.EMPTY, channel.receiver().poll(message));
+        }
+    }
+
+    @Test
+    void forwardsAlongAPathWithoutChangingTheBytes()
+    {
+        final Channel[] hops = transport.openPath(new Domain[]{ a, b, c }, config());
+        try
+        {
+            final Sender source = hops[0].sender();
+            final Claim claim = source.newClaim();
+            final Message atB = hops[0].receiver().newMessage();
+            final Message atC = hops[1].receiver().newMessage();
+            for (int i = 0; i < 50; i++)
+            {
+                final int length = 100 + i * 37;
+                assertEquals(Status.OK, source.tryClaim(length, claim));
+                fill(claim, i, length);
+                source.commit(claim);
+                assertEquals(Status.OK, hops[0].receiver().poll(atB));
+                assertEquals(Status.OK, hops[1].sender().forward(atB));
+                assertFalse(atB.isHeld(), "forward consumes the inbound message");
+                assertEquals(Status.OK, hops[1].receiver().poll(atC));
+                assertEquals(length, atC.length());
+                assertContent(atC, i, "hop 2");
+                hops[1].receiver().release(atC);
+            }
+        }
+        finally
+        {
+            for (final Channel hop : hops)
+            {
+                hop.close();
+            }
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    @Timeout(60)
+    void twoThreadsTransferInOrder() throws Exception
+    {
+        final int total = 20_000;
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final Thread producer = new Thread(() ->
+            {
+                try
+                {
+                    final Sender sender = channel.sender();
+                    final Claim claim = sender.newClaim();
+                    final IdleStrategy idle = new BackoffIdleStrategy();
+                    for (int i = 0; i < total; i++)
+                    {
+                        final int length = 16 + (i % 5) * 200;
+                        while (sender.tryClaim(length, claim) != Status.OK)
+                        {
+                            idle.idle();
+                            if (failure.get() != null)
+                            {
+                                return;
+                            }
+                        }
+                        fill(claim, i, length);
+                        sender.commit(claim);
+                    }
+                }
+                catch (final Throwable t)
+                {
+                    failure.compareAndSet(null, t);
+                }
+            }, "contract-producer");
+            producer.start();
+            final Message message = channel.receiver().newMessage();
+            final IdleStrategy idle = new BackoffIdleStrategy();
+            int received = 0;
+            while (received < total && failure.get() == null)
+            {
+                if (channel.receiver().poll(message) == Status.OK)
+                {
+                    assertEquals(16 + (received % 5) * 200, message.length());
+                    assertEquals(received, message.getLong(0), "sequence");
+                    assertContent(message, received, "two threads");
+                    channel.receiver().release(message);
+                    received++;
+                }
+                else
+                {
+                    idle.idle();
+                }
+            }
+            producer.join(30_000);
+            assertNull(failure.get(), () -> "producer failed: " + failure.get());
+            assertEquals(total, received);
+        }
+    }
+
+    @Test
+    void claimLengthOutOfRangeIsRefusedWithoutSideEffects()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final Claim claim = sender.newClaim();
+            assertThrows(IllegalArgumentException.class, () -> sender.tryClaim(0, claim));
+            assertThrows(IllegalArgumentException.class, () -> sender.tryClaim(-1, claim));
+            assertThrows(IllegalArgumentException.class,
+                () -> sender.tryClaim(sender.maxMessageLength() + 1, claim));
+            assertEquals(Status.OK, sender.tryClaim(32, claim));
+            assertThrows(IndexOutOfBoundsException.class, () -> claim.putLong(32, 1L));
+            fill(claim, 0, 32);
+            sender.commit(claim);
+            assertThrows(BufferStateException.class, () -> sender.commit(claim), "commit twice");
+            final Message message = channel.receiver().newMessage();
+            assertEquals(Status.OK, channel.receiver().poll(message));
+            assertContent(message, 0, "after refused claims");
+            channel.receiver().release(message);
+        }
+    }
+
+    @Test
+    void releasingTwiceOrReadingAfterReleaseIsATypedError()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final Claim claim = sender.newClaim();
+            assertEquals(Status.OK, sender.tryClaim(64, claim));
+            fill(claim, 0, 64);
+            sender.commit(claim);
+            final Message message = channel.receiver().newMessage();
+            assertEquals(Status.OK, channel.receiver().poll(message));
+            assertThrows(BufferStateException.class, () -> channel.receiver().poll(message), "poll into held");
+            channel.receiver().release(message);
+            final int free = kernel.freeFrames();
+            assertThrows(BufferStateException.class, () -> channel.receiver().release(message));
+            assertThrows(BufferStateException.class, () -> message.getLong(0));
+            assertThrows(BufferStateException.class, message::touch);
+            assertEquals(free, kernel.freeFrames(), "a refused release frees nothing");
+        }
+    }
+
+    @Test
+    void operationsOnATornDownChannelAreTypedErrors()
+    {
+        final Channel channel = transport.open(a, b, config());
+        final Claim claim = channel.sender().newClaim();
+        final Message message = channel.receiver().newMessage();
+        channel.close();
+        assertThrows(ChannelClosedException.class, () -> channel.sender().tryClaim(64, claim));
+        assertThrows(ChannelClosedException.class, () -> channel.receiver().poll(message));
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void unknownOptionKeyIsRejectedListingTheValidOnes()
+    {
+        final InvalidOptionException ex = assertThrows(InvalidOptionException.class,
+            () -> Transports.create(kernel, transportName(), Map.of("no-such-option", "1")));
+        assertTrue(ex.getMessage().contains("valid options"), ex.getMessage());
+    }
+
+    @Test
+    void destroyingAnEndpointDomainReclaimsEverything()
+    {
+        final Channel channel = transport.open(a, b, config());
+        final Sender sender = channel.sender();
+        final Claim claim = sender.newClaim();
+        assertEquals(Status.OK, sender.tryClaim(3000, claim));
+        fill(claim, 0, 3000);
+        sender.commit(claim);
+        final Message held = channel.receiver().newMessage();
+        assertEquals(Status.OK, channel.receiver().poll(held));
+        kernel.destroyDomain(b);
+        channel.close();
+        transport.close();
+        kernel.destroyDomain(a);
+        kernel.destroyDomain(c);
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void otherChannelsAreUnaffectedByATeardown()
+    {
+        final Channel first = transport.open(a, b, config());
+        try (Channel second = transport.open(a, c, config()))
+        {
+            first.close();
+            final Claim claim = second.sender().newClaim();
+            assertEquals(Status.OK, second.sender().tryClaim(512, claim));
+            fill(claim, 5, 512);
+            second.sender().commit(claim);
+            final Message message = second.receiver().newMessage();
+            assertEquals(Status.OK, second.receiver().poll(message));
+            assertContent(message, 5, "second channel");
+            second.receiver().release(message);
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    /**
+     * Writes a recognisable message: the sequence number in the first 8 bytes (if there is room), then a pattern
+     * derived from it.
+     */
+    protected static void fill(final Claim claim, final long sequence, final int length)
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[length]);
+        for (int i = 0; i < length; i++)
+        {
+            bytes.putByte(i, pattern(sequence, i));
+        }
+        if (length >= 8)
+        {
+            bytes.putLong(0, sequence);
+        }
+        claim.putBytes(0, bytes, 0, length);
+    }
+
+    /**
+     * Checks a message written by {@link #fill}.
+     */
+    protected static void assertContent(final Message message, final long sequence, final String context)
+    {
+        final int length = message.length();
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[length]);
+        message.getBytes(0, bytes, 0, length);
+        if (length >= 8)
+        {
+            assertEquals(sequence, bytes.getLong(0), context + ": sequence");
+        }
+        for (int i = length >= 8 ? 8 : 0; i < length; i++)
+        {
+            if (bytes.getByte(i) != pattern(sequence, i))
+            {
+                fail(context + ": message " + sequence + " byte " + i + " is " + bytes.getByte(i) + " expected " +
+                    pattern(sequence, i));
+            }
+        }
+    }
+
+    private static byte pattern(final long sequence, final int index)
+    {
+        return (byte)(sequence * 131 + index * 7 + (index >>> 8));
+    }
+}
