@@ -17,9 +17,9 @@ public final class PipelineConfig
     /** Default domains: source, one forwarder, sink. */
     public static final int DEFAULT_DOMAINS = 3;
     /** Default message count: a run of a few seconds at the default size. */
-    public static final long DEFAULT_MESSAGES = 50_000;
-    /** Default message size: 16 KiB. */
-    public static final int DEFAULT_SIZE = 16 * 1024;
+    public static final long DEFAULT_MESSAGES = 30_000;
+    /** Default message size: 64 KiB. */
+    public static final int DEFAULT_SIZE = 64 * 1024;
     /** Default stage threads: this machine has 2 vCPUs. */
     public static final int DEFAULT_THREADS = 2;
     /** Default physical memory: 256 MiB. */
