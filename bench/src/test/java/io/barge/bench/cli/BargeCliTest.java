@@ -68,6 +68,15 @@ class BargeCliTest
     }
 
     @Test
+    void subcommandsPlugInThroughServiceLoader()
+    {
+        final Run run = run("extra-test");
+
+        assertEquals(0, run.exitCode(), run::all);
+        assertTrue(run.out().contains("extra ran"), run::all);
+    }
+
+    @Test
     void noCommandIsAUsageError()
     {
         final Run run = run();

@@ -36,13 +36,15 @@ final class LoopbackChannel implements Channel, Sender
     private final Receiver receiverEnd = new ReceiverEnd();
     private final int failAt;
     private final boolean leak;
+    private final int stallAt;
     private long head;
     private long readHead;
     private volatile boolean open = true;
 
     LoopbackChannel(final Kernel kernel, final Domain sender, final Domain receiver, final ChannelConfig config,
-        final boolean zero, final int failAt, final boolean leak)
+        final boolean zero, final int failAt, final boolean leak, final int stallAt)
     {
+        this.stallAt = stallAt;
         this.failAt = failAt;
         this.leak = leak;
         this.kernel = kernel;
@@ -212,7 +214,7 @@ final class LoopbackChannel implements Channel, Sender
             }
             final int slot = (int)(readHead & (capacity - 1));
             final int length = state.get(slot);
-            if (length <= 0)
+            if (length <= 0 || readHead == stallAt)
             {
                 return Status.EMPTY;
             }

@@ -41,7 +41,8 @@ final class LoopbackTransport implements Transport
     public synchronized Channel open(final Domain sender, final Domain receiver, final ChannelConfig config)
     {
         final LoopbackChannel channel = new LoopbackChannel(kernel, sender, receiver, config,
-            options.getBoolean("zero"), options.getInt("failAt"), options.getBoolean("leak"));
+            options.getBoolean("zero"), options.getInt("failAt"), options.getBoolean("leak"),
+            options.getInt("stallAt"));
         channels.add(channel);
         return channel;
     }

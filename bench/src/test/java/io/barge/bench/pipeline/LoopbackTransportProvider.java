@@ -37,7 +37,8 @@ public final class LoopbackTransportProvider implements TransportProvider
             OptionSpec.ofBoolean("zero", false, "zero the buffers when the channel opens"),
             OptionSpec.ofEnum("flavour", List.of("plain", "fancy"), "plain", "does nothing; an enum to get wrong"),
             OptionSpec.ofInt("failAt", -1, "the receiver throws when it polls this message (-1: never)"),
-            OptionSpec.ofBoolean("leak", false, "close keeps one frame (to test leak reporting)"));
+            OptionSpec.ofBoolean("leak", false, "close keeps one frame (to test leak reporting)"),
+            OptionSpec.ofInt("stallAt", -1, "the receiver sees nothing from this message on (-1: never)"));
     }
 
     @Override

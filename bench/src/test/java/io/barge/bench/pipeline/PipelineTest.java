@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -118,6 +119,22 @@ class PipelineTest
         assertEquals(freeBefore, kernel.freeFrames());
         // The machine is still usable for the next run.
         assertTrue(Pipeline.run(small("test-loopback").build(), kernel).completed());
+    }
+
+    @Test
+    void aRunThatStallsIsReportedIncompleteAfterTheTimeoutAndLeaksNothing()
+    {
+        final int freeBefore = kernel.freeFrames();
+        final PipelineConfig config = small("test-loopback").option("stallAt", "1000").timeoutSeconds(1).build();
+
+        final PipelineResult result = Pipeline.run(config, kernel);
+
+        assertFalse(result.completed());
+        assertEquals(1000, result.received());
+        assertEquals(0, result.messagesPerSecond());
+        assertTrue(result.format().contains("WARNING: incomplete, the sink received 1000 of 3000"), result::format);
+        assertEquals(0, result.framesLeaked(), "messages in flight are returned by the teardown");
+        assertEquals(freeBefore, kernel.freeFrames());
     }
 
     @Test
