@@ -33,6 +33,12 @@ public final class BargeCli implements Runnable
     /** Exit code of a run that failed or did not complete. */
     public static final int EXIT_FAILED = 1;
 
+    /**
+     * Commands built in other packages of this module on their own schedule (the report): registered when the class
+     * is in the jar, so that neither side has to edit the other to wire them up.
+     */
+    private static final String[] OPTIONAL_COMMANDS = { "io.barge.bench.report.ReportCommand" };
+
     @Spec
     CommandSpec spec;
 
@@ -52,14 +58,43 @@ public final class BargeCli implements Runnable
     public static CommandLine commandLine()
     {
         final CommandLine cli = new CommandLine(new BargeCli());
+        for (final String name : OPTIONAL_COMMANDS)
+        {
+            addIfPresent(cli, name);
+        }
         for (final BargeSubcommand extra : ServiceLoader.load(BargeSubcommand.class, BargeCli.class.getClassLoader()))
         {
-            cli.addSubcommand(extra);
+            final Command command = extra.getClass().getAnnotation(Command.class);
+            if (command != null && !cli.getSubcommands().containsKey(command.name()))
+            {
+                cli.addSubcommand(extra);
+            }
         }
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler(BargeCli::usageError);
         BenchCommand.configure(cli.getSubcommands().get(BenchCommand.NAME));
         return cli;
+    }
+
+    private static void addIfPresent(final CommandLine cli, final String className)
+    {
+        final Class<?> type;
+        try
+        {
+            type = Class.forName(className, false, BargeCli.class.getClassLoader());
+        }
+        catch (final ClassNotFoundException ex)
+        {
+            return; // not built (yet): the tool works without it
+        }
+        if (type.isAnnotationPresent(Command.class))
+        {
+            final String name = type.getAnnotation(Command.class).name();
+            if (!cli.getSubcommands().containsKey(name))
+            {
+                cli.addSubcommand(type);
+            }
+        }
     }
 
     /**
