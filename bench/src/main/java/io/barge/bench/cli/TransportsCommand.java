@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code barge transports}: lists the installed transports with their options and the modes worth measuring.
@@ -45,10 +46,11 @@ final class TransportsCommand implements Callable<Integer>
                 out.printf("  --option %s=%s  (default %s)  %s%n", option.name(), option.accepted(),
                     option.defaultValue(), option.description());
             }
-            out.println("  modes:");
+            out.println("  modes (as pipeline arguments):");
             for (final Map<String, String> mode : provider.modes())
             {
-                out.printf("    %s%n", mode.isEmpty() ? "(defaults)" : mode);
+                out.printf("    -t %s%s%n", provider.name(), mode.entrySet().stream()
+                    .map((e) -> " -o " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining()));
             }
         }
         out.flush();

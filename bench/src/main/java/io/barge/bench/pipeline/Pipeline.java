@@ -134,10 +134,15 @@ public final class Pipeline
         {
             stages.add(new ForwardStage(hops[i - 1].receiver(), hops[i].sender(), control));
         }
-        final SinkStage sink = new SinkStage(hops[hops.length - 1].receiver(), config, control, latency);
+        final long[] before = new long[CounterType.values().length];
+        final SinkStage sink = new SinkStage(hops[hops.length - 1].receiver(), config, control, latency,
+            kernel.counters(), before);
         stages.add(sink);
 
-        final long[] before = kernel.counters().totals(new long[CounterType.values().length]);
+        if (config.warmup() == 0)
+        {
+            kernel.counters().totals(before);
+        }
         final List<AgentRunner> runners = startRunners(stages, config.threads(), control);
         boolean completed = false;
         try

@@ -6,9 +6,11 @@ import org.HdrHistogram.Histogram;
 import java.util.Locale;
 
 /**
- * The figures of one {@link Pipeline} run. Throughput and latency cover the messages after the warm-up; the cost
- * counters cover every message (their deltas are taken around the whole streaming phase, after the channels were
- * set up and before they were torn down).
+ * The figures of one {@link Pipeline} run. Throughput, latency and the cost counters cover the messages after the
+ * warm-up: the counters' "before" snapshot is taken when the sink reaches the first measured message (so caches
+ * filled during the warm-up are not charged), the "after" one when every stage has stopped, before teardown. Costs
+ * of the few messages in flight at the first snapshot are split across it, an error of at most
+ * (capacity x hops) / measured messages.
  */
 public final class PipelineResult
 {
@@ -143,7 +145,7 @@ public final class PipelineResult
 
     /**
      * @param type a counter type.
-     * @return how much it grew during the streaming phase, summed over every domain.
+     * @return how much it grew during the measurement (after the warm-up), summed over every domain.
      */
     public long counterDelta(final CounterType type)
     {
@@ -152,11 +154,11 @@ public final class PipelineResult
 
     /**
      * @param type a counter type.
-     * @return its growth divided by the messages received.
+     * @return its growth during the measurement divided by the measured messages.
      */
     public double counterPerMessage(final CounterType type)
     {
-        return received == 0 ? 0 : (double)counterDeltas[type.ordinal()] / received;
+        return measuredMessages == 0 ? 0 : (double)counterDeltas[type.ordinal()] / measuredMessages;
     }
 
     /**
@@ -216,7 +218,7 @@ public final class PipelineResult
             windowNanos / 1e9));
         out.append(String.format(Locale.ROOT, "latency one-way (us)  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  " +
             "max %.2f%n", micros(50), micros(90), micros(99), micros(99.9), latency.getMaxValue() / 1e3));
-        out.append("cost counters per message (all domains):").append(System.lineSeparator());
+        out.append("cost counters per message (all domains, after warm-up):").append(System.lineSeparator());
         for (final CounterType type : CounterType.values())
         {
             out.append(String.format(Locale.ROOT, "  %-28s %14.3f%n", type.label(), counterPerMessage(type)));

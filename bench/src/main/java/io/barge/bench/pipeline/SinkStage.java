@@ -2,6 +2,7 @@ package io.barge.bench.pipeline;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.ProtectionFault;
+import io.barge.core.SystemCounters;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
@@ -10,8 +11,8 @@ import org.agrona.concurrent.Agent;
 
 /**
  * The last domain: polls, reads the header, optionally touches every byte, records the one-way latency, checks the
- * sequence and releases. After the warm-up messages it records latency and the measurement window; after the last
- * message it completes the run.
+ * sequence and releases. At the first message after the warm-up it snapshots the cost counters and starts the
+ * measurement window; after the last message it completes the run.
  */
 final class SinkStage implements Agent
 {
@@ -26,6 +27,8 @@ final class SinkStage implements Agent
     private final long warmup;
     private final boolean touch;
     private final long highestLatency;
+    private final SystemCounters counters;
+    private final long[] countersAtWarmupEnd;
 
     private long received;
     private long sequenceErrors;
@@ -34,8 +37,11 @@ final class SinkStage implements Agent
     private long windowEndNs;
     private long checksum;
 
-    SinkStage(final Receiver receiver, final PipelineConfig config, final RunControl control, final Histogram latency)
+    SinkStage(final Receiver receiver, final PipelineConfig config, final RunControl control, final Histogram latency,
+        final SystemCounters counters, final long[] countersAtWarmupEnd)
     {
+        this.counters = counters;
+        this.countersAtWarmupEnd = countersAtWarmupEnd;
         this.receiver = receiver;
         this.space = receiver.domain().addressSpace();
         this.message = receiver.newMessage();
@@ -92,6 +98,11 @@ final class SinkStage implements Agent
             if (received == warmup)
             {
                 windowStartNs = sentAt;
+                if (warmup > 0)
+                {
+                    // Once per run: the cost counters from here on are the steady state's (caches filled).
+                    counters.totals(countersAtWarmupEnd);
+                }
             }
             latency.recordValue(Math.max(0, Math.min(now - sentAt, highestLatency)));
             measuredBytes += message.length();
