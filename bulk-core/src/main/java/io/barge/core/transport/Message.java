@@ -210,6 +210,28 @@ public final class Message
     public long getLong(final int index)
     {
         checkBounds(index, 8);
+        int offset = index;
+        for (int i = 0; i < pieceCount; i++)
+        {
+            if (offset < lengths[i])
+            {
+                final long address = addresses[i] + offset;
+                if (offset + 8 <= lengths[i] && (address & 7) == 0)
+                {
+                    try
+                    {
+                        return space.getLong(address);
+                    }
+                    catch (final ProtectionFault fault)
+                    {
+                        return rejected(fault);
+                    }
+                }
+                break;
+            }
+            offset -= lengths[i];
+        }
+        // Unaligned or spanning pieces: assemble byte by byte.
         long value = 0;
         for (int b = 7; b >= 0; b--)
         {
