@@ -70,6 +70,7 @@ public final class Binding
     private int txType;
     private int txLength;
     private Runnable txContinuation;
+    private Runnable pushedContinuation;
     private RuntimeException asyncFailure;
     private boolean tornDown;
     private boolean errorReported;
@@ -164,11 +165,17 @@ public final class Binding
         }
         if (pushed)
         {
-            afterSent();
+            // The parameter, not a field: with LMP's synchronous optimisation the commit may have run handlers that
+            // sent (and completed) further messages on this binding before we get here.
+            if (continuation != null)
+            {
+                continuation.run();
+            }
+            sendChannel.trigger();
         }
         else
         {
-            txRetryChannel.registerPolled(waitset, txRetryEvent, txRetryPoller);
+            armRetry();
         }
         return OK;
     }
@@ -215,6 +222,10 @@ public final class Binding
         }
     }
 
+    /**
+     * Moves the buffered message into the channel if it has room. The buffer is freed before the commit, because an
+     * LMP commit in synchronous mode runs the receiver (and perhaps its reply's handler, which may send again here).
+     */
     private boolean push()
     {
         final int at = tx.tryClaim();
@@ -223,20 +234,19 @@ public final class Binding
             return false;
         }
         tx.buffer().putBytes(at, txBuffer, 0, txLength);
-        tx.commit(txType, txLength);
+        txContinuation = null;
         txBuffered = false;
+        tx.commit(txType, txLength);
         return true;
     }
 
-    private void afterSent()
+    private void armRetry()
     {
-        final Runnable continuation = txContinuation;
-        txContinuation = null;
-        if (continuation != null)
+        // Already registered (e.g. a send from inside a handler run by the retry's own commit): it will re-arm.
+        if (txRetryChannel.state() == WaitsetChannel.State.UNREGISTERED)
         {
-            continuation.run();
+            txRetryChannel.registerPolled(waitset, txRetryEvent, txRetryPoller);
         }
-        sendChannel.trigger();
     }
 
     /** Poller of the retry channel: pushes the buffered message if the channel has room now. */
@@ -244,7 +254,17 @@ public final class Binding
     {
         try
         {
-            return !txBuffered || push();
+            if (!txBuffered)
+            {
+                return true;
+            }
+            final Runnable continuation = txContinuation;
+            if (push())
+            {
+                pushedContinuation = continuation;
+                return true;
+            }
+            return false;
         }
         catch (final RuntimeException ex)
         {
@@ -253,6 +273,7 @@ public final class Binding
         }
     }
 
+    /** Handler of the retry channel: the delayed message has gone (or the push failed). */
     private void onPushedLater()
     {
         final RuntimeException failure = asyncFailure;
@@ -262,7 +283,20 @@ public final class Binding
             fail(failure);
             return;
         }
-        afterSent();
+        final Runnable continuation = pushedContinuation;
+        pushedContinuation = null;
+        if (continuation != null)
+        {
+            continuation.run();
+        }
+        if (txBuffered && !tornDown)
+        {
+            armRetry();
+        }
+        else
+        {
+            sendChannel.trigger();
+        }
     }
 
     // ---- receiving ---------------------------------------------------------------------------------------------

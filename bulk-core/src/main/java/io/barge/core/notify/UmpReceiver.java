@@ -78,25 +78,35 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
             throw channel.closedException("poll");
         }
         final UnsafeBuffer ring = this.ring;
+        final int mask = this.mask;
+        final int slotShift = this.slotShift;
+        long position = this.position;
         int delivered = 0;
-        while (delivered < limit)
+        try
         {
-            final long position = this.position;
-            final int offset = slotOffset((int)position & mask);
-            // Acquire: seeing this lap's epoch means seeing the payload the sender wrote before it.
-            final long control = ring.getLongAcquire(offset + CONTROL_OFFSET);
-            if (epoch(control) != epochFor(position, slotShift))
+            while (delivered < limit)
             {
-                break;
+                final int offset = slotOffset((int)position & mask);
+                // Acquire: seeing this lap's epoch means seeing the payload the sender wrote before it.
+                final long control = ring.getLongAcquire(offset + CONTROL_OFFSET);
+                if (epoch(control) != epochFor(position, slotShift))
+                {
+                    break;
+                }
+                validate(control, position);
+                position++;
+                delivered++;
+                handler.onNotify(type(control), ring, offset + PAYLOAD_OFFSET, length(control));
+                if (position - lastAck >= ackInterval)
+                {
+                    acknowledge(position);
+                }
             }
-            validate(control, position);
-            this.position = position + 1;
-            delivered++;
-            handler.onNotify(type(control), ring, offset + PAYLOAD_OFFSET, length(control));
-            if (position + 1 - lastAck >= ackInterval)
-            {
-                acknowledge(position + 1);
-            }
+        }
+        finally
+        {
+            // Also when a handler throws: the message it was given counts as consumed.
+            this.position = position;
         }
         return delivered;
     }

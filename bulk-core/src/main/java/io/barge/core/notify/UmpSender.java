@@ -42,7 +42,10 @@ abstract class UmpSenderRhsPad extends UmpSenderFields
  * <p>
  * {@link CounterType#NOTIFICATIONS_SENT} is counted on the sender domain in batches of {@link #COUNT_BATCH}, and
  * whenever the sender is back-pressured, on {@link #publishCount()} and on close: the domain counter is an atomic add
- * on a shared off-heap word, which would otherwise be the most expensive instruction of a send.
+ * on a shared off-heap word, which would otherwise be the most expensive instruction of a send (measured on the
+ * 2-vCPU development box, one thread sending 128 then receiving 128: about 8-13 ns a message batched against
+ * 10-20 ns counting each; noisy, shared machine). A reader that needs the exact count calls {@link #publishCount()}
+ * from the sending thread, or closes the channel.
  * Not thread safe: one thread sends.
  */
 public final class UmpSender extends UmpSenderRhsPad implements NotifySender

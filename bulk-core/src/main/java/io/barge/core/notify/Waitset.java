@@ -277,25 +277,21 @@ public final class Waitset
     }
 
     /** @return -1 if the channel is not on this waitset, 1 if it was registered, 0 otherwise. */
-    int deregister(final WaitsetChannel channel)
+    synchronized int deregister(final WaitsetChannel channel)
     {
-        final boolean wasRegistered;
-        synchronized (this)
+        if (channel.waitset != this)
         {
-            if (channel.waitset != this)
-            {
-                return -1;
-            }
-            wasRegistered = channel.state != WaitsetChannel.State.UNREGISTERED;
-            if (channel.state == WaitsetChannel.State.PENDING)
-            {
-                unlink(channel);
-            }
-            channel.state = WaitsetChannel.State.UNREGISTERED;
-            channel.handler = null;
-            channel.poller = null;
-            channel.waitset = null;
+            return -1;
         }
+        final boolean wasRegistered = channel.state != WaitsetChannel.State.UNREGISTERED;
+        if (channel.state == WaitsetChannel.State.PENDING)
+        {
+            unlink(channel);
+        }
+        channel.state = WaitsetChannel.State.UNREGISTERED;
+        channel.handler = null;
+        channel.poller = null;
+        channel.waitset = null;
         if (channel.polledIn == this)
         {
             channel.polledIn = null;

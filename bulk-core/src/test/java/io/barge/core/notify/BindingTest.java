@@ -143,6 +143,38 @@ class BindingTest
         pair.server().control(Binding.Control.TEARDOWN);
     }
 
+    @Test
+    void lmpSynchronousHandlersMaySendFromInsideTheDirectedYield()
+    {
+        exportEcho();
+        final int[] results = new int[20];
+        final int[] sends = {0};
+        final Binding[] self = new Binding[1];
+        final NameService.BindingPair pair = names.bind("echo", client, clientWs, Notification.LMP, 4, binding ->
+        {
+            self[0] = binding;
+            binding.receiveHandler(PONG, (type, buffer, offset, length) ->
+            {
+                final long v = buffer.getLong(offset);
+                clientGot.add(v);
+                if (v < 10)
+                {
+                    // Nested: this handler runs inside the server's reply, itself inside our previous send.
+                    results[sends[0]++] = send(self[0], v + 1, null);
+                }
+            });
+        });
+        assertEquals(Binding.OK, send(pair.client(), 0, null));
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), serverGot);
+        assertEquals(serverGot, clientGot);
+        for (int i = 0; i < sends[0]; i++)
+        {
+            assertEquals(Binding.OK, results[i], "nested send " + i);
+        }
+        pair.client().control(Binding.Control.TEARDOWN);
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
     @ParameterizedTest
     @EnumSource(Notification.class)
     void secondSendWhileBufferedIsTxBusyAndContinuationsRunWhenItGoes(final Notification kind)
