@@ -36,9 +36,14 @@ final class ComparisonOptions
         description = "Round trips per ping-pong window (default: ${DEFAULT-VALUE}).")
     int roundTrips;
 
+    @Option(names = "--min-cpu", paramLabel = "PERCENT", defaultValue = "90",
+        description = "Drop a window in which either thread was on a CPU less than this share of it; the machine " +
+            "is shared (default: ${DEFAULT-VALUE}).")
+    int minCpuPercent;
+
     ComparisonSettings settings()
     {
         return new ComparisonSettings(windows, windowMillis, warmupWindows, probeRoundTrips, thresholdNanos,
-            ringMessages, roundTrips);
+            ringMessages, roundTrips, minCpuPercent / 100.0);
     }
 }

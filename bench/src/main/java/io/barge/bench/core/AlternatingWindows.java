@@ -13,6 +13,10 @@ import java.util.Map;
  * other for seconds to minutes at a time, and every two-thread figure flips with it; so each window is classified by
  * its probes (p50 round trip under the threshold: near), a window whose two probes disagree is dropped, and the
  * figures are reported per placement. A plain mean over a flip would be meaningless.
+ * <p>
+ * The machine is shared, so a window is also dropped when either thread was on a CPU for less than
+ * {@link ComparisonSettings#minCpuShare()} of it (per-thread CPU time over wall time): then it measured the
+ * scheduler, not the channel.
  */
 final class AlternatingWindows
 {
@@ -61,6 +65,7 @@ final class AlternatingWindows
     private final Histogram probeHistogram = new Histogram(60_000_000_000L, 3);
     private final Histogram windowHistogram = new Histogram(60_000_000_000L, 3);
     private int dropped;
+    private int starvedWindows;
 
     AlternatingWindows(final ComparisonSettings settings, final Partner partner)
     {
@@ -102,21 +107,32 @@ final class AlternatingWindows
         {
             tallies.put(p, new Tally[]{ new Tally(), new Tally() });
         }
-        out.printf("%-7s %-8s %10s %10s %-9s %16s%n", "window", "impl", "probe-pre", "probe-post", "placement", unit);
+        out.printf("%-7s %-8s %10s %10s %6s %-9s %16s%n", "window", "impl", "probe-pre", "probe-post", "cpu", "placement",
+            unit);
         for (int i = 0; i < settings.windows(); i++)
         {
             final int which = i & 1;
             final Workload w = both[which];
             final long before = probe();
             windowHistogram.reset();
+            final long cpuStart = ThreadCpu.now();
+            final long wallStart = System.nanoTime();
             final double figure = w.runWindow(partner, windowHistogram);
+            final double cpuShare = Math.min(ThreadCpu.share(ThreadCpu.now() - cpuStart, System.nanoTime() - wallStart),
+                partner.lastTaskCpuShare());
             final long after = probe();
             final Placement pb = classify(before);
             final Placement pa = classify(after);
-            final String placement = pb == pa ? pb.name().toLowerCase(Locale.ROOT) : "dropped";
-            out.printf(Locale.ROOT, "%-7d %-8s %10d %10d %-9s %,16.0f%n", i, w.name(), before, after, placement,
-                figure);
+            final boolean starved = cpuShare < settings.minCpuShare();
+            final String placement = starved ? "starved" : pb == pa ? pb.name().toLowerCase(Locale.ROOT) : "dropped";
+            out.printf(Locale.ROOT, "%-7d %-8s %10d %10d %5.0f%% %-9s %,16.0f%n", i, w.name(), before, after,
+                cpuShare * 100, placement, figure);
             out.flush();
+            if (starved)
+            {
+                starvedWindows++;
+                continue;
+            }
             if (pb != pa)
             {
                 dropped++;
@@ -141,6 +157,14 @@ final class AlternatingWindows
     int dropped()
     {
         return dropped;
+    }
+
+    /**
+     * @return windows in which a thread was off the CPU too long.
+     */
+    int starved()
+    {
+        return starvedWindows;
     }
 
     void close()

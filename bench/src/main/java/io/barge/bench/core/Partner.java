@@ -15,6 +15,8 @@ final class Partner implements AutoCloseable
     private volatile Runnable task;
     private volatile Throwable failure;
     private volatile boolean running = true;
+    private long lastTaskCpuNanos;
+    private long lastTaskWallNanos;
 
     Partner()
     {
@@ -35,6 +37,8 @@ final class Partner implements AutoCloseable
                 continue;
             }
             idle.reset();
+            final long cpuStart = ThreadCpu.now();
+            final long wallStart = System.nanoTime();
             try
             {
                 current.run();
@@ -43,6 +47,8 @@ final class Partner implements AutoCloseable
             {
                 failure = ex;
             }
+            lastTaskCpuNanos = ThreadCpu.now() - cpuStart;
+            lastTaskWallNanos = System.nanoTime() - wallStart;
             task = null;
         }
     }
@@ -79,6 +85,15 @@ final class Partner implements AutoCloseable
             failure = null;
             throw new IllegalStateException("partner task failed: " + error, error);
         }
+    }
+
+    /**
+     * @return the share of its wall time the last finished task had a CPU (0..1), or 1 if it was too short to tell;
+     *         read after {@link #awaitDone()}.
+     */
+    double lastTaskCpuShare()
+    {
+        return ThreadCpu.share(lastTaskCpuNanos, lastTaskWallNanos);
     }
 
     @Override

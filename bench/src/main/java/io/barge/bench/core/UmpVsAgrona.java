@@ -61,7 +61,7 @@ public final class UmpVsAgrona
             {
                 final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
                     throughputWorkload(agrona, windowNanos), throughputWorkload(ump, windowNanos), out, "msgs/s");
-                return summary(tallies, windows.dropped(), out, "msgs/s", false);
+                return summary(tallies, windows, out, "msgs/s", false);
             }
             finally
             {
@@ -95,7 +95,7 @@ public final class UmpVsAgrona
                 final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
                     pingPongWorkload("agrona", agronaPing, agronaPong, settings.roundTrips()),
                     pingPongWorkload("ump", umpPing, umpPong, settings.roundTrips()), out, "p50 ns");
-                return summary(tallies, windows.dropped(), out, "p50 ns", true);
+                return summary(tallies, windows, out, "p50 ns", true);
             }
             finally
             {
@@ -143,9 +143,10 @@ public final class UmpVsAgrona
     }
 
     private static double[] summary(final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies,
-        final int dropped, final PrintWriter out, final String unit, final boolean latency)
+        final AlternatingWindows windows, final PrintWriter out, final String unit, final boolean latency)
     {
-        out.printf("%nsummary (%d windows dropped: probes disagreed)%n", dropped);
+        out.printf("%nsummary (windows dropped: %d whose probes disagreed, %d starved of CPU)%n", windows.dropped(),
+            windows.starved());
         out.printf("%-9s %-8s %8s %16s%s%n", "placement", "impl", "windows", "mean " + unit,
             latency ? "   p50 ns   p99 ns p99.9 ns" : "");
         final double[] ratios = new double[AlternatingWindows.Placement.values().length];

@@ -111,7 +111,7 @@ class LinksTest
     void alternatingComparisonReportsPerPlacementAndDropsNothingSilently()
     {
         final StringWriter text = new StringWriter();
-        final ComparisonSettings settings = new ComparisonSettings(4, 5, 1, 50, 400, 64, 100);
+        final ComparisonSettings settings = new ComparisonSettings(4, 5, 1, 50, 400, 64, 100, 0);
 
         final double[] ratios = UmpVsAgrona.throughput(settings, new PrintWriter(text, true));
 
@@ -128,7 +128,7 @@ class LinksTest
     void pingPongComparisonPrintsPercentiles()
     {
         final StringWriter text = new StringWriter();
-        final ComparisonSettings settings = new ComparisonSettings(2, 5, 0, 50, 400, 64, 200);
+        final ComparisonSettings settings = new ComparisonSettings(2, 5, 0, 50, 400, 64, 200, 0);
 
         UmpVsAgrona.pingPong(settings, new PrintWriter(text, true));
 
@@ -139,7 +139,7 @@ class LinksTest
     void settingsRejectNonsense()
     {
         final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class, () -> new ComparisonSettings(1, 5, 0, 50, 400, 63, 200));
+            IllegalArgumentException.class, () -> new ComparisonSettings(1, 5, 0, 50, 400, 63, 200, 0.5));
 
         assertTrue(ex.getMessage().contains("windows=1") && ex.getMessage().contains("ringMessages=63"),
             ex.getMessage());
