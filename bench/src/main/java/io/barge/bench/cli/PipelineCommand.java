@@ -3,10 +3,12 @@ package io.barge.bench.cli;
 import io.barge.bench.pipeline.Pipeline;
 import io.barge.bench.pipeline.PipelineConfig;
 import io.barge.bench.pipeline.PipelineResult;
+import io.barge.core.OutOfFramesException;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -96,7 +98,18 @@ final class PipelineCommand implements Callable<Integer>
             final TransportProvider provider = Transports.find(config.transport());
             return TransportOptions.parse(config.transport(), provider.options(), config.options());
         });
-        final PipelineResult result = Pipeline.run(config);
+        final PipelineResult result;
+        try
+        {
+            result = Pipeline.run(config);
+        }
+        catch (final OutOfFramesException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the simulated physical memory of " +
+                config.memoryMiB() + " MiB is too small for " + (config.domains() - 1) + " hops of " +
+                config.capacity() + " x " + config.size() + "-byte messages over " + config.transport() + " (" +
+                ex.getMessage() + "): raise --memory-mib (at most 2047) or lower --capacity or --size", ex);
+        }
         final PrintWriter out = spec.commandLine().getOut();
         out.print(result.format());
         out.flush();

@@ -157,6 +157,15 @@ class BargeCliTest
     }
 
     @Test
+    void tooLittleSimulatedMemoryIsAUsageErrorThatSaysWhatToChange()
+    {
+        final Run run = run("pipeline", "-t", "test-loopback", "-s", "1m", "--capacity", "64", "--memory-mib", "16");
+
+        assertEquals(2, run.exitCode(), run::all);
+        assertTrue(run.err().contains("too small") && run.err().contains("--memory-mib"), run::all);
+    }
+
+    @Test
     void transportsListsProvidersWithTheirOptions()
     {
         final Run run = run("transports");
