@@ -71,6 +71,7 @@ public final class BargeCli implements Runnable
             }
         }
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpAutoWidth(true);
         cli.setParameterExceptionHandler(BargeCli::usageError);
         BenchCommand.configure(cli.getSubcommands().get(BenchCommand.NAME));
         return cli;

@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Round trips of UMP vs a pair of Agrona ring buffers, 56-byte messages, per vCPU placement.",
-        "Alternating windows classified near/far by a probe, as ump-vs-agrona; prints p50/p99/p99.9 round trips",
-        "per implementation and placement."
+        "Alternating windows classified near/far by a probe, as ump-vs-agrona; prints p50/p99/p99.9 round " +
+            "trips per implementation and placement."
     })
 final class PingPongCommand implements Callable<Integer>
 {

@@ -28,8 +28,8 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Streams messages from a source domain through forwarding domains to a sink over a transport.",
-        "Prints messages/s, bytes/s, one-way latency percentiles (stamped by the source, read at the sink) and the",
-        "cost counters per message. With no options it runs the defaults below: a few seconds over copy."
+        "Prints messages/s, bytes/s, one-way latency percentiles (stamped by the source, read at the sink) and " +
+            "the cost counters per message. With no options it runs the defaults below: a few seconds over copy."
     },
     sortOptions = false)
 final class PipelineCommand implements Callable<Integer>

@@ -19,9 +19,10 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Throughput of UMP vs Agrona's OneToOneRingBuffer, 56-byte messages, per vCPU placement.",
-        "Two threads in one JVM run alternating windows (Agrona, UMP, ...) each bracketed by a ping-pong probe;",
-        "windows are classified near/far by the probe p50 and those whose probes disagree are dropped.",
-        "Prints msgs/s per implementation and placement and the ratio UMP/Agrona per placement."
+        "Two threads in one JVM run alternating windows (Agrona, UMP, ...) each bracketed by a ping-pong probe; " +
+            "windows are classified near/far by the probe p50, and those whose probes disagree, or in which a " +
+            "thread was starved of CPU, are dropped. Prints msgs/s per implementation and placement and the ratio " +
+            "UMP/Agrona per placement."
     })
 final class UmpVsAgronaCommand implements Callable<Integer>
 {
