@@ -85,9 +85,10 @@ final class AlternatingWindows
     /**
      * Runs the warm-up windows, then the measured ones, printing a line per window.
      *
-     * @param a   first workload (the reference).
-     * @param b   second workload.
-     * @param out where the lines go.
+     * @param a    first workload (the reference).
+     * @param b    second workload.
+     * @param out  where the lines go.
+     * @param unit what a window's figure is, for the table heading.
      * @return per workload, per placement.
      */
     Map<Placement, Tally[]> run(final Workload a, final Workload b, final PrintWriter out, final String unit)

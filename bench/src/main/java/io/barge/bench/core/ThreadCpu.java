@@ -11,8 +11,8 @@ final class ThreadCpu
 {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean SUPPORTED = THREADS.isCurrentThreadCpuTimeSupported();
-    /** Below this much wall time the CPU clock's granularity makes a share meaningless. */
-    private static final long MIN_WALL_NANOS = 20_000_000L;
+    /** Below this much wall time a share says little (the CPU clock itself is nanosecond-precise on Linux). */
+    private static final long MIN_WALL_NANOS = 1_000_000L;
 
     private ThreadCpu()
     {
