@@ -176,6 +176,18 @@ class BargeCliTest
     }
 
     @Test
+    void benchPassesEveryArgumentToJmhUntouched()
+    {
+        final CommandLine cli = BargeCli.commandLine();
+        final CommandLine.ParseResult parsed = cli.parseArgs("bench", "-f", "1", "UmpVsAgrona", "-prof", "gc", "-h",
+            "-wi", "2");
+
+        final BenchCommand bench = parsed.subcommand().commandSpec().commandLine().getCommand();
+
+        assertEquals(List.of("-f", "1", "UmpVsAgrona", "-prof", "gc", "-h", "-wi", "2"), bench.jmhArgs);
+    }
+
+    @Test
     void byteSizesTakeSuffixes()
     {
         final Cli.ByteSize size = new Cli.ByteSize();
