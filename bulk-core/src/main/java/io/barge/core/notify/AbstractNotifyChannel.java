@@ -20,6 +20,8 @@ abstract class AbstractNotifyChannel implements NotifyChannel
     static final int OPEN = 0;
     static final int BROKEN = 1;
     static final int CLOSED = 2;
+    /** Smallest frame a channel works with: the UMP ack page needs 256 bytes. */
+    static final int MIN_FRAME_SIZE = UmpDescriptor.ACK_AREA_LENGTH;
 
     private static final VarHandle STATE;
 
@@ -55,6 +57,11 @@ abstract class AbstractNotifyChannel implements NotifyChannel
         }
         sender.checkAlive();
         receiver.checkAlive();
+        if (kernel.memory().frameSize() < MIN_FRAME_SIZE)
+        {
+            throw new IllegalArgumentException("frameSize=" + kernel.memory().frameSize() + " is below " +
+                MIN_FRAME_SIZE + ", the smallest frame that holds a channel's control page");
+        }
         this.kernel = kernel;
         this.senderDomain = sender;
         this.receiverDomain = receiver;
