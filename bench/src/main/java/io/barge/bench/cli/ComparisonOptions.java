@@ -36,14 +36,19 @@ final class ComparisonOptions
         description = "Round trips per ping-pong window (default: ${DEFAULT-VALUE}).")
     int roundTrips;
 
-    @Option(names = "--min-cpu", paramLabel = "PERCENT", defaultValue = "90",
-        description = "Drop a window in which either thread was on a CPU less than this share of it; the machine " +
-            "is shared (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--min-cpu", paramLabel = "PERCENT", defaultValue = "-1",
+        description = "Drop a window in which either thread was on a CPU less than this share of it, as the machine " +
+            "is shared (default: 90 for throughput; 0 for ping-pong, whose p50 survives preemption).")
     int minCpuPercent;
 
-    ComparisonSettings settings()
+    /**
+     * @param defaultMinCpuPercent the command's default for {@code --min-cpu}.
+     * @return the settings.
+     */
+    ComparisonSettings settings(final int defaultMinCpuPercent)
     {
+        final int minCpu = minCpuPercent < 0 ? defaultMinCpuPercent : minCpuPercent;
         return new ComparisonSettings(windows, windowMillis, warmupWindows, probeRoundTrips, thresholdNanos,
-            ringMessages, roundTrips, minCpuPercent / 100.0);
+            ringMessages, roundTrips, minCpu / 100.0);
     }
 }

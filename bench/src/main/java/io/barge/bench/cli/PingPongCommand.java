@@ -32,7 +32,7 @@ final class PingPongCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final ComparisonSettings settings = Cli.usage(spec, options::settings);
+        final ComparisonSettings settings = Cli.usage(spec, () -> options.settings(0));
         UmpVsAgrona.pingPong(settings, spec.commandLine().getOut());
         return 0;
     }

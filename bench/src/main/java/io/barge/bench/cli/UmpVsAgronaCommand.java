@@ -35,7 +35,7 @@ final class UmpVsAgronaCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final ComparisonSettings settings = Cli.usage(spec, options::settings);
+        final ComparisonSettings settings = Cli.usage(spec, () -> options.settings(90));
         UmpVsAgrona.throughput(settings, spec.commandLine().getOut());
         return 0;
     }
