@@ -17,7 +17,7 @@ public final class PipelineConfig
     /** Default domains: source, one forwarder, sink. */
     public static final int DEFAULT_DOMAINS = 3;
     /** Default message count: a run of a few seconds at the default size. */
-    public static final long DEFAULT_MESSAGES = 30_000;
+    public static final long DEFAULT_MESSAGES = 100_000;
     /** Default message size: 64 KiB. */
     public static final int DEFAULT_SIZE = 64 * 1024;
     /** Default stage threads: this machine has 2 vCPUs. */
