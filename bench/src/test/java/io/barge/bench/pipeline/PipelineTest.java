@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -73,6 +76,42 @@ class PipelineTest
         assertEquals(2700, result.latency().getTotalCount());
         assertTrue(result.messagesPerSecond() > 0 && result.bytesPerSecond() > 0, result::format);
         assertTrue(result.windowNanos() > 0);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = { 1, 2, 3, 42, 0x5EED, 20261125 })
+    void generatedConfigurationsDeliverEverythingInOrder(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (int run = 0; run < 3; run++)
+        {
+            final String transport = random.nextBoolean() ? "copy" : "test-loopback";
+            final int messages = random.nextInt(100, 2000);
+            final PipelineConfig config = PipelineConfig.builder()
+                .transport(transport)
+                .domains(random.nextInt(2, 7))
+                .messages(messages)
+                .warmup(random.nextInt(0, messages / 2))
+                .size(random.nextInt(PipelineMessageDescriptor.HEADER_LENGTH, 70_000))
+                .capacity(1 << random.nextInt(1, 7))
+                .threads(random.nextInt(1, 4))
+                .touch(random.nextBoolean())
+                .fill(random.nextBoolean())
+                .notification("copy".equals(transport) && random.nextBoolean() ?
+                    ChannelConfig.Notification.LMP : ChannelConfig.Notification.UMP)
+                .build();
+            final String context = "seed=" + seed + " run=" + run + " " + config;
+            final int freeBefore = kernel.freeFrames();
+
+            final PipelineResult result = Pipeline.run(config, kernel);
+
+            assertTrue(result.completed(), context);
+            assertEquals(messages, result.received(), context);
+            assertEquals((long)(messages - config.warmup()) * config.size(), result.measuredBytes(), context);
+            assertEquals(0, result.sequenceErrors(), context);
+            assertEquals(0, result.framesLeaked(), context);
+            assertEquals(freeBefore, kernel.freeFrames(), context);
+        }
     }
 
     @Test
