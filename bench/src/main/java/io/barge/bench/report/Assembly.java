@@ -1,0 +1,171 @@
+package io.barge.bench.report;
+
+import io.barge.core.transport.TransportProvider;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Puts the groups' rows together into one {@link ReportModel.Results} (ratios to bare read, the environment, the
+ * comparison) and writes the output folder.
+ */
+final class Assembly
+{
+    private Assembly()
+    {
+    }
+
+    /**
+     * @param settings    the run's settings.
+     * @param providers   every installed provider.
+     * @param selected    the modes measured.
+     * @param measured    every group's rows.
+     * @param forked      whether groups ran in fresh JVMs.
+     * @param compareName the earlier file's name, or null.
+     * @param older       the earlier run, or null.
+     * @return the whole run.
+     */
+    static ReportModel.Results assemble(final Settings settings, final List<TransportProvider> providers,
+        final List<ModeSpec> selected, final ReportModel.GroupOutput measured, final boolean forked,
+        final String compareName, final ReportModel.Results older)
+    {
+        final Map<Integer, Double> bareRead = new HashMap<>();
+        for (final ReportModel.Reference ref : measured.references())
+        {
+            if ("memory-read".equals(ref.name()))
+            {
+                bareRead.put(ref.messageBytes(), ref.bytesPerSecond());
+            }
+        }
+        final List<ReportModel.Row> rows = new ArrayList<>();
+        for (final ReportModel.Row row : measured.results())
+        {
+            final Double read = bareRead.get(row.messageBytes());
+            rows.add(row.withRelativeToBareRead(read == null || read <= 0 ? null : row.bytesPerSecond() / read));
+        }
+        final Map<String, Object> environment = environment(settings, providers, selected, forked);
+        final ReportModel.Results results = new ReportModel.Results(ReportModel.SCHEMA, environment, rows,
+            List.copyOf(measured.references()), null, List.copyOf(measured.failures()));
+        if (older == null)
+        {
+            return results;
+        }
+        return new ReportModel.Results(ReportModel.SCHEMA, environment, rows, results.references(),
+            ResultsJson.compare(compareName, older, results), results.failures());
+    }
+
+    /**
+     * Writes results.json, the charts and index.html.
+     *
+     * @param results the run.
+     * @param dir     the output folder.
+     * @throws IOException if a file cannot be written.
+     */
+    static void write(final ReportModel.Results results, final Path dir) throws IOException
+    {
+        ResultsJson.write(results, dir.resolve(ResultsJson.FILE_NAME));
+        final List<Charts.Drawn> charts = new Charts(dir).drawAll(results);
+        Files.writeString(dir.resolve("index.html"), HtmlReport.render(results, charts), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Prints where the outputs are, the headline figures and the comparison.
+     *
+     * @param results the run.
+     * @param dir     the output folder.
+     * @param out     where to print.
+     */
+    static void summarise(final ReportModel.Results results, final Path dir, final PrintWriter out)
+    {
+        out.println("wrote " + dir.resolve("index.html") + ", " + dir.resolve(ResultsJson.FILE_NAME) +
+            " and the charts (PNG and SVG)");
+        for (final ReportModel.Row row : results.results())
+        {
+            if (row.threads() == 1 && "crossing".equals(row.scenario()) && row.touch())
+            {
+                out.println(String.format(Locale.ROOT, "  %-40s %8s touched: %10s msg/s %8s GB/s  x bare read %s",
+                    Charts.modeName(row), HtmlReport.size(row.messageBytes()), HtmlReport.num(row.messagesPerSecond()),
+                    HtmlReport.num(row.bytesPerSecond() / 1e9),
+                    row.relativeToBareRead() == null ? "-" : HtmlReport.num(row.relativeToBareRead())));
+            }
+        }
+        for (final ReportModel.Row row : results.results())
+        {
+            if (row.threads() == 2)
+            {
+                final String ratio = results.references().stream()
+                    .filter((r) -> r.threads() == 2 && r.placement().equals(row.placement()) &&
+                        !PlacementProbe.MIXED.equals(r.placement()))
+                    .findFirst().map((r) -> HtmlReport.num(row.messagesPerSecond() / r.messagesPerSecond()) +
+                        " x Agrona's ring buffer at the same placement").orElse("no Agrona window at this placement");
+                out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s  %s",
+                    Charts.modeName(row), HtmlReport.size(row.messageBytes()), row.placement() + ":",
+                    HtmlReport.num(row.messagesPerSecond()), ratio));
+            }
+        }
+        if (results.comparison() != null)
+        {
+            out.println("compared with " + results.comparison().against() + " (ratio > 1: faster now):");
+            for (final ReportModel.Compared c : results.comparison().rows())
+            {
+                out.println(String.format(Locale.ROOT, "  %-90s %s", c.key(), HtmlReport.num(c.ratio())));
+            }
+            if (results.comparison().rows().isEmpty())
+            {
+                out.println("  no row in common");
+            }
+        }
+        out.flush();
+    }
+
+    private static Map<String, Object> environment(final Settings settings, final List<TransportProvider> providers,
+        final List<ModeSpec> selected, final boolean forked)
+    {
+        final Map<String, Object> env = new LinkedHashMap<>();
+        env.put("timestamp", Instant.now().toString());
+        env.put("barge", "report schema " + ReportModel.SCHEMA);
+        env.put("osName", System.getProperty("os.name"));
+        env.put("osVersion", System.getProperty("os.version"));
+        env.put("osArch", System.getProperty("os.arch"));
+        env.put("cpuModel", cpuModel());
+        env.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+        env.put("javaVersion", System.getProperty("java.version"));
+        env.put("javaVendor", System.getProperty("java.vendor"));
+        env.put("vmName", System.getProperty("java.vm.name"));
+        env.put("vmVersion", System.getProperty("java.vm.version"));
+        env.put("jvmArguments", ManagementFactory.getRuntimeMXBean().getInputArguments());
+        env.put("forkPerGroup", forked);
+        env.put("transportsInstalled", providers.stream().map((p) -> p.name() + ": " + p.description())
+            .collect(Collectors.toList()));
+        env.put("transportsMeasured", selected.stream().map(ModeSpec::display).collect(Collectors.toList()));
+        env.put("singleThreadLoop", "one thread: claim, commit, then poll, forward, touch and release hop by hop");
+        env.put("twoThreadLoop", "sender on the calling thread, receiver (touching) on an Agrona agent thread");
+        env.putAll(settings.describe());
+        return env;
+    }
+
+    private static String cpuModel()
+    {
+        try
+        {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter((l) -> l.startsWith("model name"))
+                .map((l) -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.barge.bench.report;
+
+import java.util.List;
+
+/**
+ * A measurement group: what one JVM measures, where JMH would use one fork.
+ *
+ * @param kind  {@link #TRANSPORT}, {@link #REFERENCES} or {@link #TWO_THREAD}.
+ * @param modes the transport modes it measures (one for {@link #TRANSPORT}, every selected one for
+ *              {@link #TWO_THREAD}, none for {@link #REFERENCES}).
+ */
+record Group(String kind, List<ModeSpec> modes)
+{
+    /** Single-thread crossings and pipelines of one transport mode. */
+    static final String TRANSPORT = "transport";
+    /** The single-thread reference points. */
+    static final String REFERENCES = "references";
+    /** Two-thread crossings and Agrona's ring buffer, in alternating windows with placement probes. */
+    static final String TWO_THREAD = "two-thread";
+
+    /**
+     * @param settings the run's settings.
+     * @return how many progress steps the group reports.
+     */
+    int units(final Settings settings)
+    {
+        switch (kind)
+        {
+            case TRANSPORT:
+                return settings.sizes().size() * 2 + settings.hops().size();
+            case REFERENCES:
+                return settings.sizes().size() * 2 + 2;
+            default:
+                return settings.twoThreadRounds() * (1 + modes.size() * settings.twoThreadSizes().size());
+        }
+    }
+
+    /**
+     * @return a short name for progress and errors.
+     */
+    String display()
+    {
+        return TRANSPORT.equals(kind) ? modes.get(0).display() : kind;
+    }
+}

@@ -1,0 +1,135 @@
+package io.barge.bench.report;
+
+import java.util.Arrays;
+
+/**
+ * Runs a workload for warm-up iterations, then measured iterations of a fixed length, and reports the median rate
+ * and the spread. Each iteration calls the workload in batches and reads the clock only between batches.
+ */
+final class Harness
+{
+    /** Work measured in operations. */
+    @FunctionalInterface
+    interface Workload
+    {
+        /**
+         * @param operations how many operations to do now.
+         * @return a value derived from the work, so the JIT cannot drop it.
+         */
+        long run(int operations);
+    }
+
+    /** The outcome: median rate, spread and how many operations the measured iterations did. */
+    record Measurement(double opsPerSecond, ReportModel.Spread spread, long measuredOps, double[] rates)
+    {
+    }
+
+    private final int warmups;
+    private final int iterations;
+    private final long iterationNanos;
+    private long sink;
+
+    /**
+     * @param warmups        unmeasured iterations.
+     * @param iterations     measured iterations, at least 1.
+     * @param iterationNanos length of each.
+     */
+    Harness(final int warmups, final int iterations, final long iterationNanos)
+    {
+        if (iterations < 1 || warmups < 0 || iterationNanos < 1)
+        {
+            throw new IllegalArgumentException("warmups=" + warmups + " iterations=" + iterations +
+                " iterationNanos=" + iterationNanos + ": need warmups >= 0, iterations >= 1, iterationNanos >= 1");
+        }
+        this.warmups = warmups;
+        this.iterations = iterations;
+        this.iterationNanos = iterationNanos;
+    }
+
+    /**
+     * @param settings the run's settings.
+     * @return a harness with their iteration counts and length.
+     */
+    static Harness of(final Settings settings)
+    {
+        return new Harness(settings.warmupIterations(), settings.measuredIterations(), settings.iterationNanos());
+    }
+
+    /**
+     * Runs warm-up, then the measured iterations.
+     *
+     * @param workload    the work.
+     * @param batch       operations between clock reads.
+     * @param beforeMeasured called once between warm-up and the measured iterations (e.g. to snapshot counters).
+     * @return the median rate and spread.
+     */
+    Measurement measure(final Workload workload, final int batch, final Runnable beforeMeasured)
+    {
+        for (int i = 0; i < warmups; i++)
+        {
+            iterate(workload, batch);
+        }
+        beforeMeasured.run();
+        final double[] rates = new double[iterations];
+        long ops = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            final long start = System.nanoTime();
+            final long done = iterate(workload, batch);
+            final long elapsed = System.nanoTime() - start;
+            rates[i] = done * 1e9 / Math.max(1, elapsed);
+            ops += done;
+        }
+        return new Measurement(median(rates), spread(rates), ops, rates);
+    }
+
+    /**
+     * @return the value the workloads returned, summed (keeps their results alive).
+     */
+    long sink()
+    {
+        return sink;
+    }
+
+    private long iterate(final Workload workload, final int batch)
+    {
+        final long deadline = System.nanoTime() + iterationNanos;
+        long done = 0;
+        do
+        {
+            sink += workload.run(batch);
+            done += batch;
+        }
+        while (System.nanoTime() < deadline);
+        return done;
+    }
+
+    static double median(final double[] values)
+    {
+        final double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        final int n = sorted.length;
+        return (n & 1) == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    static ReportModel.Spread spread(final double[] rates)
+    {
+        double sum = 0;
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (final double r : rates)
+        {
+            sum += r;
+            min = Math.min(min, r);
+            max = Math.max(max, r);
+        }
+        final double mean = sum / rates.length;
+        double squares = 0;
+        for (final double r : rates)
+        {
+            squares += (r - mean) * (r - mean);
+        }
+        final double stdev = rates.length > 1 ? Math.sqrt(squares / (rates.length - 1)) : 0;
+        return new ReportModel.Spread(rates.length, mean, min, max, stdev);
+    }
+}

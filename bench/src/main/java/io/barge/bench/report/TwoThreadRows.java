@@ -1,0 +1,217 @@
+package io.barge.bench.report;
+
+import io.barge.core.Kernel;
+import io.barge.core.transport.Transport;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The two-thread measurements: Agrona's ring buffer and each transport mode's crossing, in short alternating
+ * windows (Agrona, mode 1, mode 2, ..., Agrona, mode 1, ...) so that every subject sees both placements when the
+ * vCPUs flip. A placement probe runs before and after each window; a window whose probes disagree ("mixed") is
+ * measured again, up to {@link #MIXED_RETRIES} times, and kept as mixed only if it never settles. Windows of the
+ * same subject and placement are pooled into one row, so every ratio can be taken within one placement.
+ */
+final class TwoThreadRows
+{
+    /** Extra attempts for a window whose placement flipped during it. */
+    static final int MIXED_RETRIES = 2;
+
+    private final Settings settings;
+    private final Kernel kernel;
+    private final List<Target> targets = new ArrayList<>();
+    private final PlacementProbe probe;
+    private final Harness harness;
+    private final Consumer<String> failures;
+
+    /** One subject and what its windows gathered, per placement. */
+    private static final class Target
+    {
+        final ModeSpec mode;
+        final TwoThreadSubject subject;
+        final Map<String, Pool> pools = new LinkedHashMap<>();
+        boolean failed;
+
+        Target(final ModeSpec mode, final TwoThreadSubject subject)
+        {
+            this.mode = mode;
+            this.subject = subject;
+        }
+    }
+
+    /** Windows of one placement. */
+    private static final class Pool
+    {
+        final List<Double> rates = new ArrayList<>();
+        final List<Double> probes = new ArrayList<>();
+        final Histogram histogram = Counting.newHistogram();
+        final long[] before = new long[io.barge.core.CounterType.values().length];
+        final long[] after = new long[before.length];
+        long messages;
+    }
+
+    /**
+     * @param settings   the run's settings.
+     * @param kernel     the machine.
+     * @param transports each mode's transport, created on the kernel.
+     * @param failures   receives "what: why" for each subject that could not be set up or measured.
+     */
+    TwoThreadRows(final Settings settings, final Kernel kernel, final Map<ModeSpec, Transport> transports,
+        final Consumer<String> failures)
+    {
+        this.failures = failures;
+        this.settings = settings;
+        this.kernel = kernel;
+        this.probe = new PlacementProbe(settings.probeRoundTrips());
+        this.harness = new Harness(1, settings.measuredIterations(), settings.iterationNanos());
+        targets.add(new Target(null, new AgronaRingSubject()));
+        for (final Map.Entry<ModeSpec, Transport> entry : transports.entrySet())
+        {
+            for (final int size : settings.twoThreadSizes())
+            {
+                try
+                {
+                    targets.add(new Target(entry.getKey(), new TransportSubject(kernel, entry.getValue(), size)));
+                }
+                catch (final RuntimeException ex)
+                {
+                    failures.accept("two-thread " + entry.getKey().display() + " " + size + " B: " + ex);
+                }
+            }
+        }
+    }
+
+    /**
+     * @param rows       receives the transport rows.
+     * @param references receives the Agrona rows.
+     * @param progress   told the name of each window as it finishes.
+     */
+    void run(final Consumer<ReportModel.Row> rows, final Consumer<ReportModel.Reference> references,
+        final Consumer<String> progress)
+    {
+        try
+        {
+            for (int round = 0; round < settings.twoThreadRounds(); round++)
+            {
+                for (final Target target : targets)
+                {
+                    if (!target.failed)
+                    {
+                        attempt(target);
+                    }
+                    progress.accept("two-thread " + name(target) + " round " + (round + 1));
+                }
+            }
+            for (final Target target : targets)
+            {
+                emit(target, rows, references);
+            }
+        }
+        finally
+        {
+            targets.forEach((t) -> t.subject.close());
+        }
+    }
+
+    private void attempt(final Target target)
+    {
+        try
+        {
+            window(target);
+        }
+        catch (final RuntimeException ex)
+        {
+            // Stops the consumer if the failure left it running; the subject is not measured again.
+            target.failed = true;
+            target.subject.close();
+            failures.accept("two-thread " + name(target) + ": " + ex);
+        }
+    }
+
+    private void window(final Target target)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            final double before = probe.p50Nanos();
+            final TwoThreadSubject subject = target.subject;
+            final TransportSubject transport = subject instanceof TransportSubject ? (TransportSubject)subject : null;
+            final long[] countersBefore = Counting.snapshot(kernel);
+            if (transport != null)
+            {
+                transport.histogram().reset();
+            }
+            subject.start();
+            final Harness.Measurement m = harness.measure(subject::produce, 64, () ->
+            {
+                kernel.counters().totals(countersBefore);
+                if (transport != null)
+                {
+                    transport.recording(true);
+                }
+            });
+            final long[] countersAfter = Counting.snapshot(kernel);
+            if (transport != null)
+            {
+                transport.recording(false);
+            }
+            subject.stop();
+            final double after = probe.p50Nanos();
+            final String placement = PlacementProbe.classify(before, after, settings.placementThresholdNanos());
+            if (!PlacementProbe.MIXED.equals(placement) || attempt >= MIXED_RETRIES)
+            {
+                final Pool pool = target.pools.computeIfAbsent(placement, (p) -> new Pool());
+                for (final double rate : m.rates())
+                {
+                    pool.rates.add(rate);
+                }
+                pool.probes.add(before);
+                pool.probes.add(after);
+                pool.messages += m.measuredOps();
+                for (int i = 0; i < countersBefore.length; i++)
+                {
+                    pool.before[i] += countersBefore[i];
+                    pool.after[i] += countersAfter[i];
+                }
+                if (transport != null)
+                {
+                    pool.histogram.add(transport.histogram());
+                }
+                return;
+            }
+        }
+    }
+
+    private void emit(final Target target, final Consumer<ReportModel.Row> rows,
+        final Consumer<ReportModel.Reference> references)
+    {
+        final int size = target.subject.messageBytes();
+        for (final Map.Entry<String, Pool> entry : target.pools.entrySet())
+        {
+            final Pool pool = entry.getValue();
+            final double[] rates = pool.rates.stream().mapToDouble(Double::doubleValue).toArray();
+            final double rate = Harness.median(rates);
+            if (target.mode == null)
+            {
+                references.accept(new ReportModel.Reference("agrona-one-to-one-ring-buffer", size, entry.getKey(),
+                    2, rate * size, rate, 1e9 / rate, Harness.spread(rates), List.copyOf(pool.probes)));
+            }
+            else
+            {
+                rows.accept(new ReportModel.Row(target.mode.transport(), target.mode.label(), "crossing", 1, size,
+                    true, entry.getKey(), 2, rate, rate * size, null, Counting.latency(pool.histogram),
+                    Counting.perMessage(pool.before, pool.after, pool.messages), Harness.spread(rates),
+                    List.copyOf(pool.probes)));
+            }
+        }
+    }
+
+    private static String name(final Target target)
+    {
+        return target.mode == null ? "agrona" : target.mode.display() + " " + target.subject.messageBytes() + " B";
+    }
+}

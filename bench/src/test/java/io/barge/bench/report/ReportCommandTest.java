@@ -1,0 +1,310 @@
+package io.barge.bench.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.barge.core.transport.TransportOptions;
+import io.barge.core.transport.TransportProvider;
+import io.barge.core.transport.Transports;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs {@code report} in-process with very short iterations, checks the outputs against the schema and that every
+ * installed transport and mode appears, and checks each bad input.
+ */
+class ReportCommandTest
+{
+    /** Settings that make a whole run take a second or two. */
+    private static final String[] TINY = {"--no-fork", "--no-progress", "--quick", "--sizes", "64,4K",
+        "--iteration-millis", "2", "--iterations", "2", "--warmups", "1", "--hops", "1,2",
+        "--two-thread-rounds", "1", "--memory-frames", "4096", "--probe-round-trips", "50"};
+
+    @TempDir
+    static Path shared;
+    private static Path firstRun;
+    private static Result first;
+
+    /** Exit code and what the command printed. */
+    record Result(int exit, String out, String err)
+    {
+    }
+
+    @BeforeAll
+    static void runOnce()
+    {
+        firstRun = shared.resolve("first");
+        first = run(firstRun);
+    }
+
+    /**
+     * @return every installed transport plus the test ring (two modes), which exists only in this test.
+     */
+    static List<TransportProvider> providers()
+    {
+        final List<TransportProvider> providers = new ArrayList<>(Transports.installed());
+        providers.add(new TestRingTransport());
+        return providers;
+    }
+
+    static Result run(final Path out, final String... extra)
+    {
+        final List<String> args = new ArrayList<>(List.of(TINY));
+        args.add("--out");
+        args.add(out.toString());
+        args.addAll(List.of(extra));
+        return execute(new ReportCommand(ReportCommandTest::providers), args.toArray(new String[0]));
+    }
+
+    static Result execute(final String... args)
+    {
+        return execute(new ReportCommand(), args);
+    }
+
+    static Result execute(final ReportCommand command, final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = new CommandLine(command);
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        final int exit = cli.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void tinyRunWritesEveryOutput()
+    {
+        assertEquals(0, first.exit(), first.err());
+        for (final String chart : List.of("throughput-touch", "throughput-no-touch", "relative-to-bare-read",
+            "latency", "pipeline", "two-thread"))
+        {
+            for (final String ext : List.of(".png", ".svg"))
+            {
+                assertTrue(Files.isRegularFile(firstRun.resolve(chart + ext)), chart + ext + " missing in " + firstRun);
+            }
+        }
+        assertTrue(Files.isRegularFile(firstRun.resolve("index.html")));
+        assertTrue(Files.isRegularFile(firstRun.resolve("results.json")));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void pageIsSelfContained() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
+            "no network and no script");
+        assertEquals(6, html.split("src=\"data:image/png;base64,", -1).length - 1, "every chart inline");
+        assertTrue(html.contains("<s>1.1 Allocate virtual address range in the sender</s>"), "the seed's list");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void resultsMatchTheSchema() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final ObjectMapper json = new ObjectMapper();
+        final JsonNode schema;
+        try (InputStream in = ReportCommand.class.getResourceAsStream("results.schema.json"))
+        {
+            schema = json.readTree(in);
+        }
+        final JsonNode results = json.readTree(firstRun.resolve("results.json").toFile());
+        final List<String> errors = SchemaCheck.check(schema, results);
+        assertTrue(errors.isEmpty(), String.join("\n", errors));
+        final Set<String> references = new HashSet<>();
+        results.get("references").forEach((r) -> references.add(r.get("name").asText()));
+        assertEquals(Set.of("memory-read", "memory-copy", "agrona-one-to-one-ring-buffer", "netty-pooled-allocator",
+            "netty-composite-buffer"), references);
+        assertTrue(results.get("references").findValues("placement").stream()
+            .anyMatch((p) -> !"single-thread".equals(p.asText())), "the Agrona reference carries a placement");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void everyInstalledTransportAndModeAppears() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final JsonNode results = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile()).get("results");
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        for (final TransportProvider provider : providers())
+        {
+            for (final Map<String, String> options : provider.modes())
+            {
+                final String label = TransportOptions.parse(provider.name(), provider.options(), options).mode();
+                final String mode = label.isEmpty() ? "default" : label;
+                int crossing = 0;
+                int pipeline = 0;
+                int twoThread = 0;
+                for (final JsonNode row : results)
+                {
+                    if (row.get("transport").asText().equals(provider.name()) && row.get("mode").asText().equals(mode))
+                    {
+                        crossing += "crossing".equals(row.get("scenario").asText()) && row.get("threads").asInt() == 1
+                            ? 1 : 0;
+                        pipeline += "pipeline".equals(row.get("scenario").asText()) ? 1 : 0;
+                        twoThread += row.get("threads").asInt() == 2 ? 1 : 0;
+                    }
+                }
+                final String what = provider.name() + " [" + mode + "]";
+                assertEquals(4, crossing, what + ": 2 sizes x touch/no touch");
+                assertEquals(2, pipeline, what + ": hops 1 and 2");
+                assertTrue(twoThread >= 1, what + ": a two-thread row");
+                assertTrue(html.contains(HtmlReport.esc(provider.name())), what + " in index.html");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void compareWithAnEarlierRunGivesRatios() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final Path second = shared.resolve("second");
+        final Result result = run(second, "--compare", firstRun.resolve("results.json").toString());
+        assertEquals(0, result.exit(), result.err());
+        final JsonNode comparison = new ObjectMapper().readTree(second.resolve("results.json").toFile())
+            .get("comparison");
+        assertTrue(comparison.get("rows").size() > 0, "rows in common: " + comparison);
+        for (final JsonNode row : comparison.get("rows"))
+        {
+            assertEquals(row.get("newValue").asDouble() / row.get("oldValue").asDouble(), row.get("ratio").asDouble(),
+                1e-9, row.toString());
+        }
+        assertTrue(result.out().contains("compared with"), result.out());
+        assertTrue(Files.readString(second.resolve("index.html")).contains("Compared with"));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void unknownTransportListsTheInstalledOnes(@TempDir final Path dir)
+    {
+        final Path out = dir.resolve("out");
+        final Result result = run(out, "--transports", "no-such-transport");
+        assertNotEquals(0, result.exit());
+        assertTrue(result.err().contains("unknown transport 'no-such-transport'"), result.err());
+        for (final TransportProvider provider : Transports.installed())
+        {
+            assertTrue(result.err().contains(provider.name()), "lists " + provider.name() + ": " + result.err());
+        }
+        assertFalse(Files.exists(out), "nothing written before the inputs are checked");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void unknownModeListsTheValidOnes(@TempDir final Path dir)
+    {
+        final Path out = dir.resolve("out");
+        final Result result = run(out, "--mode", "no-such-mode");
+        assertNotEquals(0, result.exit());
+        assertTrue(result.err().contains("unknown mode 'no-such-mode'; valid modes"), result.err());
+        for (final TransportProvider provider : Transports.installed())
+        {
+            assertTrue(result.err().contains(provider.name() + ":"), "lists " + provider.name() + ": " + result.err());
+        }
+        assertFalse(Files.exists(out));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "0", "2M", "-64", "64,4Q", "1.5K"})
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void badSizeIsAClearMessage(final String sizes, @TempDir final Path dir)
+    {
+        final Path out = dir.resolve("out");
+        final Result result = execute("--no-fork", "--no-progress", "--out", out.toString(), "--sizes", sizes);
+        assertNotEquals(0, result.exit());
+        assertTrue(result.err().contains("bad size"), result.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void unwritableOutIsReportedBeforeMeasuring(@TempDir final Path dir) throws IOException
+    {
+        // A path under a regular file cannot become a folder, even for root.
+        final Path file = Files.writeString(dir.resolve("a-file"), "x");
+        final Result result = execute("--no-fork", "--no-progress", "--out", file.resolve("report").toString());
+        assertNotEquals(0, result.exit());
+        assertTrue(result.err().contains("is not a writable folder") && result.err().contains("nothing was measured"),
+            result.err());
+        assertFalse(result.err().contains("%"), "no progress bar ran: " + result.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not json at all", "[1, 2, 3]", "{\"hello\": 1}", "{\"schema\": 2, \"results\": []," +
+        " \"references\": []}", "{\"schema\": 1}", "{\"schema\": 1, \"results\": [{\"transport\": []}], " +
+        "\"references\": []}"})
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void compareWithANonBargeFileIsAClearMessage(final String content, @TempDir final Path dir) throws IOException
+    {
+        final Path other = Files.writeString(dir.resolve("other.json"), content);
+        final Path out = dir.resolve("out");
+        final Result result = execute("--no-fork", "--no-progress", "--out", out.toString(), "--compare",
+            other.toString());
+        assertNotEquals(0, result.exit());
+        assertTrue(result.err().contains("is not a Barge results file"), result.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void compareWithAMissingFileIsAClearMessage(@TempDir final Path dir)
+    {
+        final Result result = execute("--no-fork", "--no-progress", "--out", dir.resolve("out").toString(),
+            "--compare", dir.resolve("missing.json").toString());
+        assertNotEquals(0, result.exit());
+        assertTrue(result.err().contains("no such file"), result.err());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBrokenTransportIsReportedAndTheRestIsWritten(@TempDir final Path dir) throws IOException
+    {
+        final TransportProvider broken = new BrokenTransport();
+        final Path out = dir.resolve("out");
+        final List<String> args = new ArrayList<>(List.of(TINY));
+        args.addAll(List.of("--out", out.toString(), "--transports", BrokenTransport.NAME));
+        final Result result = execute(new ReportCommand(() -> List.of(broken)), args.toArray(new String[0]));
+        assertEquals(1, result.exit(), result.err());
+        assertTrue(result.err().contains("broken on purpose"), result.err());
+        final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertTrue(results.get("failures").size() > 0, results.get("failures").toString());
+        assertTrue(results.get("references").size() > 0, "the references were still measured");
+        assertTrue(results.get("references").findValuesAsText("name").contains("agrona-one-to-one-ring-buffer"),
+            "the two-thread group went on without the broken transport");
+        assertTrue(Files.readString(out.resolve("index.html")).contains("Failed measurements"));
+    }
+
+    @Test
+    void helpWorks()
+    {
+        final Result result = execute("--help");
+        assertEquals(0, result.exit());
+        assertTrue(result.out().contains("--quick") && result.out().contains("--compare"), result.out());
+    }
+}

@@ -1,0 +1,274 @@
+package io.barge.fbufs;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.notify.NotifyHandler;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Status;
+import org.agrona.DirectBuffer;
+
+import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
+
+/**
+ * The receiving end of an fbuf hop. A poll takes one notification (copying its words once), takes the kernel's
+ * in-flight record (the references it now holds), and turns the untrusted description into validated pieces with an
+ * {@link AggregateWalker}: the root's node graph (integrated) or the inline piece list. The message's pieces are
+ * addresses in this domain's space, readable only (a write raises {@link io.barge.core.ProtectionFault}); in
+ * volatile mode unreadable bytes read as zeros. Not thread safe.
+ */
+public final class FbufReceiver implements Receiver
+{
+    private static final int NO_TYPE = -1;
+
+    private final FbufChannel channel;
+    private final FbufRegion region;
+    private final FbufMode mode;
+    private final Domain domain;
+    private final AddressSpace space;
+    private final AggregateWalker walker;
+    private final int maxMessageLength;
+    private final RxState[] pool;
+    private int free;
+    private int held;
+    // One notification, copied once out of the ring by the handler.
+    private int type;
+    private long root;
+    private int pieceCount;
+    private final int[] offsets = new int[MAX_INLINE_PIECES];
+    private final int[] lengths = new int[MAX_INLINE_PIECES];
+    private final NotifyHandler handler = this::onNotify;
+    private Violation lastViolation = Violation.NONE;
+
+    FbufReceiver(final FbufChannel channel, final Domain domain)
+    {
+        this.channel = channel;
+        this.region = channel.region;
+        this.mode = channel.mode;
+        this.domain = domain;
+        this.space = domain.addressSpace();
+        this.walker = new AggregateWalker(region, space);
+        this.maxMessageLength = channel.config.maxMessageLength();
+        this.pool = new RxState[channel.config.capacity()];
+        for (int i = 0; i < pool.length; i++)
+        {
+            pool[i] = new RxState(this);
+        }
+        this.free = pool.length;
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public Message newMessage()
+    {
+        return new Message();
+    }
+
+    FbufTransport transport()
+    {
+        return channel.transport;
+    }
+
+    /**
+     * @return what the last received description broke, or {@link Violation#NONE}.
+     */
+    public Violation lastViolation()
+    {
+        return lastViolation;
+    }
+
+    void walkHook(final AggregateWalker.Hook hook)
+    {
+        walker.hook(hook);
+    }
+
+    @Override
+    public int poll(final Message into)
+    {
+        channel.checkOpen("poll");
+        if (into.isHeld())
+        {
+            throw new BufferStateException("message is still held: release it before polling into it again");
+        }
+        if (free == 0)
+        {
+            return Status.BACK_PRESSURED;
+        }
+        type = NO_TYPE;
+        if (channel.notify.receiver().poll(handler, 1) == 0)
+        {
+            return Status.EMPTY;
+        }
+        final RxState rx = pool[--free];
+        final int count = channel.inFlight.poll(rx.handles);
+        if (count < 0)
+        {
+            pool[free++] = rx;
+            throw channel.violation(domain, "notification without a transfer: the sender bypassed the kernel");
+        }
+        rx.handleCount = count;
+        rx.root = root;
+        decode(rx);
+        into.begin(this, space, 0, rx, mode.isVolatile());
+        final PieceList pieces = rx.pieces;
+        for (int i = 0; i < pieces.count; i++)
+        {
+            into.addPiece(pieces.addresses[i], pieces.lengths[i]);
+        }
+        rx.message = into;
+        held++;
+        return Status.OK;
+    }
+
+    private void decode(final RxState rx)
+    {
+        final boolean zeroOnFault = mode.isVolatile();
+        if (type == AggregateDescriptor.ROOT_MESSAGE && mode.integrated())
+        {
+            walker.walk(root, maxMessageLength, zeroOnFault, rx.pieces);
+        }
+        else if (type == AggregateDescriptor.PIECES_MESSAGE && !mode.integrated())
+        {
+            walker.pieces(offsets, lengths, pieceCount, maxMessageLength, zeroOnFault, rx.pieces);
+            domain.count(CounterType.AGGREGATE_OPS, 1); // 3.3: the receiver builds its aggregate from the list
+        }
+        else
+        {
+            walker.pieces(offsets, lengths, -1, maxMessageLength, zeroOnFault, rx.pieces);
+        }
+        lastViolation = walker.violation();
+    }
+
+    private void onNotify(final int messageType, final DirectBuffer buffer, final int offset, final int length)
+    {
+        type = messageType;
+        if (messageType == AggregateDescriptor.ROOT_MESSAGE && length >= AggregateDescriptor.ROOT_MESSAGE_LENGTH)
+        {
+            root = buffer.getLong(offset + AggregateDescriptor.ROOT_ADDRESS_OFFSET);
+        }
+        else if (messageType == AggregateDescriptor.PIECES_MESSAGE && length >= AggregateDescriptor.PIECES_OFFSET)
+        {
+            final int count = buffer.getInt(offset + AggregateDescriptor.PIECE_COUNT_OFFSET);
+            pieceCount = count >= 0 && count <= MAX_INLINE_PIECES &&
+                AggregateDescriptor.piecesMessageLength(count) <= length ? count : -1;
+            for (int i = 0; i < Math.max(0, pieceCount); i++)
+            {
+                offsets[i] = buffer.getInt(offset + AggregateDescriptor.pieceOffsetOffset(i));
+                lengths[i] = buffer.getInt(offset + AggregateDescriptor.pieceLengthOffset(i));
+            }
+        }
+        else
+        {
+            type = NO_TYPE;
+        }
+    }
+
+    @Override
+    public void release(final Message message)
+    {
+        if (!message.isHeld())
+        {
+            throw new BufferStateException("message released twice (or never received)");
+        }
+        final RxState rx = checkOwn(message);
+        message.end();
+        if (rx.message == message)
+        {
+            for (int i = 0; i < rx.handleCount; i++)
+            {
+                releaseQuietly(region, rx.handles[i]);
+            }
+            recycle(rx);
+        }
+    }
+
+    /**
+     * Gives a message up after a sender moved its references on to the next hop.
+     */
+    void consumeMoved(final Message message, final RxState rx)
+    {
+        message.end();
+        recycle(rx);
+    }
+
+    private void recycle(final RxState rx)
+    {
+        rx.message = null;
+        rx.handleCount = 0;
+        pool[free++] = rx;
+        held--;
+    }
+
+    private RxState checkOwn(final Message message)
+    {
+        final Object attachment = message.attachment();
+        if (!(attachment instanceof RxState) || ((RxState)attachment).owner != this)
+        {
+            throw new IllegalArgumentException("message was not received by this receiver");
+        }
+        return (RxState)attachment;
+    }
+
+    /**
+     * Channel teardown: drops the references of every held message; their later release only ends the flyweight.
+     */
+    void releaseAll()
+    {
+        for (final RxState rx : pool)
+        {
+            if (rx.message != null)
+            {
+                for (int i = 0; i < rx.handleCount; i++)
+                {
+                    releaseQuietly(region, rx.handles[i]);
+                }
+                rx.handleCount = 0;
+                rx.message = null;
+            }
+        }
+    }
+
+    static void releaseQuietly(final FbufRegion region, final long handle)
+    {
+        if (region.isLive(handle))
+        {
+            try
+            {
+                region.release(handle);
+            }
+            catch (final BufferStateException ex)
+            {
+                // Raced with a path teardown that reclaimed it: nothing left to drop.
+            }
+        }
+    }
+
+    /** Receiver-local state of one held message; never leaves this domain. */
+    static final class RxState
+    {
+        final FbufReceiver owner;
+        final long[] handles = new long[InFlightRing.MAX_HANDLES];
+        final PieceList pieces = new PieceList();
+        int handleCount;
+        long root;
+        Message message;
+
+        RxState(final FbufReceiver owner)
+        {
+            this.owner = owner;
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "FbufReceiver{" + domain + "}";
+    }
+}

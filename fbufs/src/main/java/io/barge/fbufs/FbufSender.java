@@ -1,0 +1,422 @@
+package io.barge.fbufs;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.notify.NotifySender;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.Arrays;
+
+import static io.barge.fbufs.AggregateDescriptor.LEAF;
+import static io.barge.fbufs.AggregateDescriptor.LEFT_OFFSET;
+import static io.barge.fbufs.AggregateDescriptor.LENGTH_OFFSET;
+import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
+import static io.barge.fbufs.AggregateDescriptor.NODE_LENGTH;
+import static io.barge.fbufs.AggregateDescriptor.PAIR;
+import static io.barge.fbufs.AggregateDescriptor.RIGHT_OFFSET;
+import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
+
+/**
+ * The originating end of an fbuf hop. {@link #tryClaim} allocates an fbuf on the hop's I/O path (from its free list
+ * when cached); {@link #commit} passes it to the receiver: the kernel part raises protection (not volatile) and maps
+ * into the receiver (not cached), then the root (integrated) or the piece list goes in one notification.
+ * {@link #forward} passes a received aggregate on without touching its bytes; {@link #send(Aggregate)} sends any
+ * aggregate this domain built (e.g. a header fbuf in front of a received message). Not thread safe.
+ */
+public final class FbufSender implements Sender
+{
+    private final FbufChannel channel;
+    private final FbufRegion region;
+    private final FbufMode mode;
+    private final Domain domain;
+    private final Domain target;
+    private final AddressSpace space;
+    private final int maxMessageLength;
+    private final long[] handles = new long[InFlightRing.MAX_HANDLES];
+    private final int[] offsets = new int[MAX_INLINE_PIECES];
+    private final int[] lengths = new int[MAX_INLINE_PIECES];
+    private final IdleStrategy notifyIdle = new BackoffIdleStrategy();
+    private long[] claims = new long[8];
+    private int claimCount;
+    private int nodeCursor;
+
+    FbufSender(final FbufChannel channel, final Domain domain, final Domain target)
+    {
+        this.channel = channel;
+        this.region = channel.region;
+        this.mode = channel.mode;
+        this.domain = domain;
+        this.target = target;
+        this.space = domain.addressSpace();
+        this.maxMessageLength = channel.config.maxMessageLength();
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return maxMessageLength;
+    }
+
+    @Override
+    public Claim newClaim()
+    {
+        return new Claim();
+    }
+
+    /**
+     * @return the I/O path this sender allocates on (for header fbufs and aggregates it builds).
+     */
+    public IoPath path()
+    {
+        return channel.path;
+    }
+
+    @Override
+    public int tryClaim(final int length, final Claim claim)
+    {
+        channel.checkOpen("claim");
+        if (length < 1 || length > maxMessageLength)
+        {
+            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
+                maxMessageLength + "]");
+        }
+        if (claim.isActive())
+        {
+            throw new IllegalStateException("claim is still active: commit or abort it first");
+        }
+        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final long handle = channel.path.allocate(
+            mode.integrated() ? AggregateDescriptor.withNodes(length, 1) : length);
+        if (handle == FbufRegion.NO_FBUF)
+        {
+            return Status.BACK_PRESSURED;
+        }
+        addClaim(handle);
+        claim.wrap(space, region.address(handle), length, handle, this);
+        return Status.OK;
+    }
+
+    @Override
+    public void commit(final Claim claim)
+    {
+        final long handle = checkClaim(claim);
+        final long address = claim.address();
+        final int length = claim.length();
+        claim.complete();
+        removeClaim(handle);
+        handles[0] = handle;
+        if (mode.integrated())
+        {
+            final long node = address + AggregateDescriptor.nodeAreaOffset(length);
+            writeLeaf(node, address, length);
+            transfer(1);
+            notifyRoot(node);
+        }
+        else
+        {
+            offsets[0] = (int)(address - region.base());
+            lengths[0] = length;
+            transfer(1);
+            notifyPieces(1, length);
+        }
+    }
+
+    @Override
+    public void abort(final Claim claim)
+    {
+        final long handle = checkClaim(claim);
+        claim.complete();
+        removeClaim(handle);
+        region.release(handle);
+    }
+
+    /**
+     * Passes a message this domain received on an fbufs channel of the same transport to the next domain, without
+     * touching its bytes: the references move on, and the root (integrated) or the validated pieces are sent.
+     *
+     * @param message a held message received by this sender's domain.
+     * @return {@link Status#OK} (the message is consumed) or {@link Status#BACK_PRESSURED} (still held).
+     */
+    @Override
+    public int forward(final Message message)
+    {
+        channel.checkOpen("forward");
+        if (!message.isHeld())
+        {
+            throw new BufferStateException("cannot forward a message that is not held");
+        }
+        if (!(message.source() instanceof FbufReceiver) ||
+            ((FbufReceiver)message.source()).transport() != channel.transport || message.source().domain() != domain)
+        {
+            throw new IllegalArgumentException("forward needs a message " + domain +
+                " received on an fbufs channel of the same transport");
+        }
+        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final FbufReceiver source = (FbufReceiver)message.source();
+        final FbufReceiver.RxState rx = (FbufReceiver.RxState)message.attachment();
+        System.arraycopy(rx.handles, 0, handles, 0, rx.handleCount);
+        final int count = rx.handleCount;
+        if (mode.integrated())
+        {
+            transfer(count);
+            notifyRoot(rx.root);
+        }
+        else
+        {
+            final PieceList pieces = rx.pieces;
+            for (int i = 0; i < pieces.count; i++)
+            {
+                final long address = pieces.addresses[i];
+                // A zero piece keeps its length and an offset past the region's end: the next hop rejects it too.
+                offsets[i] = region.contains(address, pieces.lengths[i]) ? (int)(address - region.base()) :
+                    (int)region.length();
+                lengths[i] = pieces.lengths[i];
+            }
+            transfer(count);
+            notifyPieces(pieces.count, (int)pieces.totalLength);
+        }
+        source.consumeMoved(message, rx);
+        return Status.OK;
+    }
+
+    /**
+     * Sends an aggregate this domain built, taking over its references (it is empty afterwards). In integrated mode
+     * its nodes are written into a fresh fbuf of this sender's path, a balanced tree of pairs over the leaves.
+     *
+     * @param aggregate a non-empty aggregate of this domain, of at most {@link #maxMessageLength()} bytes.
+     * @return {@link Status#OK} or {@link Status#BACK_PRESSURED} (the aggregate is unchanged).
+     */
+    public int send(final Aggregate aggregate)
+    {
+        channel.checkOpen("send");
+        checkAggregate(aggregate);
+        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        {
+            return Status.BACK_PRESSURED;
+        }
+        int count = 0;
+        for (int i = 0; i < aggregate.pieceCount(); i++)
+        {
+            if (aggregate.pieceHandle(i) != FbufRegion.NO_FBUF)
+            {
+                handles[count++] = aggregate.pieceHandle(i);
+            }
+        }
+        if (mode.integrated())
+        {
+            final int nodes = 2 * aggregate.pieceCount() - 1;
+            final long nodeFbuf = channel.path.allocate(nodes * NODE_LENGTH);
+            if (nodeFbuf == FbufRegion.NO_FBUF)
+            {
+                return Status.BACK_PRESSURED;
+            }
+            handles[count++] = nodeFbuf;
+            final long base = region.address(nodeFbuf);
+            nodeCursor = 0;
+            final long root = writeTree(aggregate, 0, aggregate.pieceCount() - 1, base);
+            transfer(count);
+            notifyRoot(root);
+        }
+        else
+        {
+            for (int i = 0; i < aggregate.pieceCount(); i++)
+            {
+                final long address = aggregate.pieceAddress(i);
+                offsets[i] = aggregate.pieceHandle(i) == FbufRegion.NO_FBUF ? (int)region.length() :
+                    (int)(address - region.base());
+                lengths[i] = aggregate.pieceLength(i);
+            }
+            transfer(count);
+            notifyPieces(aggregate.pieceCount(), aggregate.length());
+        }
+        aggregate.disown();
+        return Status.OK;
+    }
+
+    private void checkAggregate(final Aggregate aggregate)
+    {
+        if (aggregate.domain() != domain)
+        {
+            throw new IllegalArgumentException("aggregate belongs to " + aggregate.domain() + ", not " + domain);
+        }
+        if (aggregate.length() < 1 || aggregate.length() > maxMessageLength)
+        {
+            throw new IllegalArgumentException("aggregate length=" + aggregate.length() + " must be in [1, " +
+                maxMessageLength + "]");
+        }
+        final int limit = mode.integrated() ? InFlightRing.MAX_HANDLES - 1 : MAX_INLINE_PIECES;
+        if (aggregate.pieceCount() > limit)
+        {
+            throw new IllegalArgumentException("aggregate has " + aggregate.pieceCount() + " pieces; this mode sends " +
+                "at most " + limit);
+        }
+    }
+
+    private long writeTree(final Aggregate aggregate, final int lo, final int hi, final long base)
+    {
+        final long node = base + (long)nodeCursor++ * NODE_LENGTH;
+        if (lo == hi)
+        {
+            final long address = aggregate.pieceHandle(lo) == FbufRegion.NO_FBUF ?
+                AggregateWalker.zeroAddress(space) : aggregate.pieceAddress(lo);
+            writeLeaf(node, address, aggregate.pieceLength(lo));
+            return node;
+        }
+        final int mid = (lo + hi) >>> 1;
+        final long left = writeTree(aggregate, lo, mid, base);
+        final long right = writeTree(aggregate, mid + 1, hi, base);
+        space.putInt(node + TYPE_OFFSET, PAIR);
+        space.putInt(node + LENGTH_OFFSET, 0);
+        space.putLong(node + LEFT_OFFSET, left);
+        space.putLong(node + RIGHT_OFFSET, right);
+        return node;
+    }
+
+    private void writeLeaf(final long node, final long address, final int length)
+    {
+        space.putInt(node + TYPE_OFFSET, LEAF);
+        space.putInt(node + LENGTH_OFFSET, length);
+        space.putLong(node + LEFT_OFFSET, address);
+        space.putLong(node + RIGHT_OFFSET, 0L);
+    }
+
+    /**
+     * The kernel's part of a send (seed 004 overheads 2.1-2.3 and, uncached, 3.2): protection raised on fbufs this
+     * domain originated (not volatile), one flush, receiver mappings added (not cached), the references recorded as
+     * in flight.
+     */
+    private void transfer(final int count)
+    {
+        boolean lowered = false;
+        for (int i = 0; i < count; i++)
+        {
+            final long handle = handles[i];
+            if (!mode.isVolatile() && region.pathOf(handle).originator() == domain)
+            {
+                lowered |= region.raiseProtection(handle);
+            }
+            if (!mode.cached())
+            {
+                region.mapForReceiver(handle, target);
+            }
+        }
+        if (lowered)
+        {
+            region.flush(domain);
+        }
+        if (!mode.integrated() && (!mode.cached() || !mode.isVolatile()))
+        {
+            domain.count(CounterType.AGGREGATE_OPS, 1); // 2.1: the list of fbufs handed to the kernel
+        }
+        if (!channel.inFlight.offer(handles, count))
+        {
+            throw new IllegalStateException("in-flight record full despite the claim-time check");
+        }
+    }
+
+    private void notifyRoot(final long root)
+    {
+        final NotifySender notifier = channel.notify.sender();
+        final int at = claimNotification(notifier);
+        notifier.buffer().putLong(at + AggregateDescriptor.ROOT_ADDRESS_OFFSET, root);
+        notifier.commit(AggregateDescriptor.ROOT_MESSAGE, AggregateDescriptor.ROOT_MESSAGE_LENGTH);
+    }
+
+    private void notifyPieces(final int count, final int total)
+    {
+        final NotifySender notifier = channel.notify.sender();
+        final int at = claimNotification(notifier);
+        final MutableDirectBuffer buffer = notifier.buffer();
+        buffer.putInt(at + AggregateDescriptor.PIECE_COUNT_OFFSET, count);
+        buffer.putInt(at + AggregateDescriptor.TOTAL_LENGTH_OFFSET, total);
+        for (int i = 0; i < count; i++)
+        {
+            buffer.putInt(at + AggregateDescriptor.pieceOffsetOffset(i), offsets[i]);
+            buffer.putInt(at + AggregateDescriptor.pieceLengthOffset(i), lengths[i]);
+        }
+        notifier.commit(AggregateDescriptor.PIECES_MESSAGE, AggregateDescriptor.piecesMessageLength(count));
+    }
+
+    private int claimNotification(final NotifySender notifier)
+    {
+        // A free in-flight record implies a free slot (the ring has twice as many); the wait covers a lagging ack.
+        int at;
+        notifyIdle.reset();
+        while ((at = notifier.tryClaim()) < 0)
+        {
+            channel.checkOpen("notify");
+            notifyIdle.idle();
+        }
+        return at;
+    }
+
+    private long checkClaim(final Claim claim)
+    {
+        if (!claim.isActive())
+        {
+            throw new BufferStateException("claim is not active (already committed or aborted)");
+        }
+        if (claim.attachment() != this)
+        {
+            throw new IllegalArgumentException("claim was not made by this sender");
+        }
+        channel.checkOpen("commit");
+        return claim.token();
+    }
+
+    private void addClaim(final long handle)
+    {
+        if (claimCount == claims.length)
+        {
+            claims = Arrays.copyOf(claims, claimCount * 2);
+        }
+        claims[claimCount++] = handle;
+    }
+
+    private void removeClaim(final long handle)
+    {
+        for (int i = 0; i < claimCount; i++)
+        {
+            if (claims[i] == handle)
+            {
+                claims[i] = claims[--claimCount];
+                return;
+            }
+        }
+    }
+
+    void releaseAll()
+    {
+        for (int i = 0; i < claimCount; i++)
+        {
+            FbufReceiver.releaseQuietly(region, claims[i]);
+        }
+        claimCount = 0;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "FbufSender{" + domain + " -> " + target + "}";
+    }
+}
