@@ -5,6 +5,7 @@ import io.barge.bench.pipeline.PipelineConfig;
 import io.barge.bench.pipeline.PipelineResult;
 import io.barge.core.OutOfFramesException;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.InvalidOptionException;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
@@ -93,10 +94,20 @@ final class PipelineCommand implements Callable<Integer>
     {
         final PipelineConfig config = Cli.usage(spec, this::config);
         // Checked before anything is allocated, so a typo costs nothing and lists what is valid.
+        final TransportProvider provider = Cli.usage(spec, () -> Transports.find(config.transport()));
         Cli.usage(spec, () ->
         {
-            final TransportProvider provider = Transports.find(config.transport());
-            return TransportOptions.parse(config.transport(), provider.options(), config.options());
+            try
+            {
+                return TransportOptions.parse(config.transport(), provider.options(), config.options());
+            }
+            catch (final InvalidOptionException ex)
+            {
+                // Say whose option it was when the message does not.
+                throw ex.getMessage().contains("transport " + provider.name()) ? ex :
+                    new InvalidOptionException("transport " + provider.name() + ": " + ex.getMessage() +
+                    "; valid options: " + TransportOptions.describe(provider.options()));
+            }
         });
         final PipelineResult result;
         try
