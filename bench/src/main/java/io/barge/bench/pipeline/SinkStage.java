@@ -87,9 +87,9 @@ final class SinkStage implements Agent
         final long sequence = readHeader(PipelineMessageDescriptor.SEQUENCE_OFFSET);
         if (sequence != expectedSequence)
         {
-            sequenceErrors++; // a gap or a reordering counts once: the check resynchronises on what came
+            sequenceErrors++; // a gap counts once, and so does each late message
         }
-        expectedSequence = sequence + 1;
+        expectedSequence = Math.max(expectedSequence, sequence + 1);
         if (touch)
         {
             checksum += message.touch();
