@@ -1,0 +1,98 @@
+package io.barge.bench.core;
+
+import io.barge.core.notify.NotifyChannel;
+import io.barge.core.notify.NotifyHandler;
+import io.barge.core.notify.NotifyReceiver;
+import io.barge.core.notify.NotifySender;
+import io.barge.core.transport.Status;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A notification channel (UMP, or LMP for single-thread use) driven as an {@link SpscLink}: 56-byte messages sent
+ * with {@link NotifySender#offer} (a copy of the payload, as Agrona's {@code write}) and received with
+ * {@link NotifyReceiver#poll}.
+ */
+public final class UmpLink implements SpscLink, NotifyHandler
+{
+    private static final int MSG_TYPE = 1;
+
+    private final String name;
+    private final NotifyChannel channel;
+    private final NotifySender sender;
+    private final NotifyReceiver receiver;
+    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+    private long expected;
+    private long last;
+    private long errors;
+
+    /**
+     * @param name    for reports, e.g. {@code ump}.
+     * @param channel an open channel; closed with the link.
+     */
+    public UmpLink(final String name, final NotifyChannel channel)
+    {
+        this.name = name;
+        this.channel = channel;
+        this.sender = channel.sender();
+        this.receiver = channel.receiver();
+    }
+
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    @Override
+    public boolean offer(final long word)
+    {
+        payload.putLong(0, word);
+        return sender.offer(MSG_TYPE, payload, 0, PAYLOAD_LENGTH) == Status.OK;
+    }
+
+    @Override
+    public int drain(final int limit)
+    {
+        return receiver.poll(this, limit);
+    }
+
+    @Override
+    public void onNotify(final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long word = buffer.getLong(offset);
+        if (word != expected)
+        {
+            errors++;
+        }
+        expected = word + 1;
+        last = word;
+    }
+
+    @Override
+    public long lastWord()
+    {
+        return last;
+    }
+
+    @Override
+    public long sequenceErrors()
+    {
+        return errors;
+    }
+
+    @Override
+    public void expect(final long word)
+    {
+        expected = word;
+        errors = 0;
+    }
+
+    @Override
+    public void close()
+    {
+        channel.close();
+    }
+}
