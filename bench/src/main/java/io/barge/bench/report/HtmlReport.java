@@ -134,8 +134,10 @@ final class HtmlReport
     {
         html.append("<h2>Two threads, by placement</h2>\n<p>Each transport's crossing with the receiver on a ")
             .append("second thread (touching), beside Agrona's OneToOneRingBuffer at 56 B, in alternating ")
-            .append("windows. The ratio is taken only against Agrona at the same placement; mixed windows were ")
-            .append("re-measured and are kept as mixed only when they never settled. Their latencies (in Every ")
+            .append("windows. The ratio is taken only against Agrona at the same placement. A window is mixed when ")
+            .append("its placement probes disagree or either thread spent under 90% of it on a CPU (JIT threads, ")
+            .append("other processes); mixed windows were re-measured and are kept as mixed only when they never ")
+            .append("settled. Their latencies (in Every ")
             .append("row) are one-way, claim to receipt, sampled every 16th message, and include the wait behind ")
             .append("up to 64 messages in flight.</p>\n<table><tr>")
             .append("<th class=\"l\">subject</th><th>bytes</th><th class=\"l\">placement</th><th>messages/s</th>")

@@ -1,5 +1,7 @@
 package io.barge.bench.report;
 
+import io.barge.bench.core.ThreadCpu;
+
 import io.barge.core.Kernel;
 import io.barge.core.transport.Transport;
 import org.HdrHistogram.Histogram;
@@ -19,8 +21,13 @@ import java.util.function.Consumer;
  */
 final class TwoThreadRows
 {
-    /** Extra attempts for a window whose placement flipped during it. */
+    /** Extra attempts for a window whose placement flipped, or whose threads were starved, during it. */
     static final int MIXED_RETRIES = 2;
+    /**
+     * Least share of a window each thread must spend on a CPU: below it the window measured the scheduler (JIT
+     * threads, other processes) rather than the two threads, and is retried; kept as mixed if it never settles.
+     */
+    static final double MIN_CPU_SHARE = 0.9;
 
     private final Settings settings;
     private final Kernel kernel;
@@ -146,6 +153,10 @@ final class TwoThreadRows
                 transport.histogram().reset();
             }
             subject.start();
+            final Thread consumerThread = subject.consumerThread();
+            final long wallStart = System.nanoTime();
+            final long producerCpuStart = ThreadCpu.now();
+            final long consumerCpuStart = ThreadCpu.of(consumerThread);
             final Harness.Measurement m = harness.measure(subject::produce, 64, () ->
             {
                 kernel.counters().totals(countersBefore);
@@ -155,13 +166,17 @@ final class TwoThreadRows
                 }
             });
             final long[] countersAfter = Counting.snapshot(kernel);
+            final long wall = System.nanoTime() - wallStart;
+            final double cpuShare = Math.min(ThreadCpu.share(ThreadCpu.now() - producerCpuStart, wall),
+                ThreadCpu.share(ThreadCpu.of(consumerThread) - consumerCpuStart, wall));
             if (transport != null)
             {
                 transport.recording(false);
             }
             subject.stop();
             final double after = probe.p50Nanos();
-            final String placement = PlacementProbe.classify(before, after, settings.placementThresholdNanos());
+            final String placement = cpuShare < MIN_CPU_SHARE ?
+                PlacementProbe.MIXED : PlacementProbe.classify(before, after, settings.placementThresholdNanos());
             if (!PlacementProbe.MIXED.equals(placement) || attempt >= MIXED_RETRIES)
             {
                 final Pool pool = target.pools.computeIfAbsent(placement, (p) -> new Pool());

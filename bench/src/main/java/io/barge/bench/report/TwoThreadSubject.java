@@ -21,6 +21,7 @@ abstract class TwoThreadSubject implements AutoCloseable
     protected static final int STAMP_EVERY = 16;
     private final Spinning spinning = new Spinning();
     private AgentRunner runner;
+    private Thread consumerThread;
 
     /**
      * @return the consumer for one window.
@@ -46,7 +47,15 @@ abstract class TwoThreadSubject implements AutoCloseable
     void start()
     {
         runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, newConsumer());
-        AgentRunner.startOnThread(runner);
+        consumerThread = AgentRunner.startOnThread(runner);
+    }
+
+    /**
+     * @return the consumer's thread while a window runs, else null.
+     */
+    Thread consumerThread()
+    {
+        return consumerThread;
     }
 
     /**
@@ -65,6 +74,7 @@ abstract class TwoThreadSubject implements AutoCloseable
         }
         runner.close();
         runner = null;
+        consumerThread = null;
     }
 
     /**
