@@ -117,9 +117,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             if (!reader.hasNext())
             {
                 link.poll();
-                if (!reader.hasNext())
+                if (!reader.hasNext() && idle())
                 {
-                    ackIfIdle();
                     return Status.EMPTY;
                 }
             }
@@ -148,6 +147,21 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             throw state.broken(domain, ex);
         }
+    }
+
+    /**
+     * Nothing to read: signals what is owed, asks the originator to notify at its next record (and, while returns
+     * wait for ring room, at its next ack), then looks once more, since the originator may have published before
+     * it could see the request.
+     *
+     * @return whether there is still nothing to read.
+     */
+    private boolean idle()
+    {
+        ackIfIdle();
+        link.arm(reader.tail() + 1, pending.isEmpty() ? ControlAreaDescriptor.NEVER : writer.knownTail() + 1);
+        link.poll();
+        return !reader.hasNext();
     }
 
     /**
@@ -184,7 +198,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         unsignalled = 0;
         ackedTail = reader.tail();
         publishedHead = writer.head();
-        link.publish(ackedTail, publishedHead);
+        link.publish(publishedHead, ackedTail);
     }
 
     /**

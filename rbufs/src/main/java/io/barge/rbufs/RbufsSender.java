@@ -115,20 +115,34 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         try
         {
             link.flush();
-            if (!ringHasRoom())
+            final int status = attempt(length, claim);
+            if (status == Status.OK)
             {
-                link.poll();
-                if (!ringHasRoom())
-                {
-                    return Status.BACK_PRESSURED;
-                }
+                return status;
             }
-            return transmitMaster ? claimSlot(length, claim) : claimPosted(length, claim);
+            // Out of room or regions: ask the receiver to notify at its next record or ack, then look once more
+            // (it may have published before it could see the request).
+            link.arm(reader.tail() + 1, writer.knownTail() + 1);
+            link.poll();
+            return attempt(length, claim);
         }
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
         }
+    }
+
+    private int attempt(final int length, final Claim claim)
+    {
+        if (!ringHasRoom())
+        {
+            link.poll();
+            if (!ringHasRoom())
+            {
+                return Status.BACK_PRESSURED;
+            }
+        }
+        return transmitMaster ? claimSlot(length, claim) : claimPosted(length, claim);
     }
 
     private boolean ringHasRoom()
@@ -312,7 +326,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     @Override
-    public void onCounters(final long tail, final long head)
+    public void onCounters(final long head, final long tail)
     {
         writer.onTail(tail);
         reader.onHead(head);
