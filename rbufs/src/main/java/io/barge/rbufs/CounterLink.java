@@ -7,7 +7,6 @@ import io.barge.core.notify.NotifyChannel;
 import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.NotifySender;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.invoke.VarHandle;
 
@@ -71,8 +70,8 @@ final class CounterLink extends LinePadding
     private final NotifyChannel in;
     private final Listener listener;
     private final Domain domain;
-    private final UnsafeBuffer own;
-    private final UnsafeBuffer peer;
+    private final RingView own;
+    private final RingView peer;
     private final NotifyHandler handler = this::onNotify;
     private long publishedHead;
     private long publishedTail;
@@ -91,11 +90,11 @@ final class CounterLink extends LinePadding
      * @param in       channel this end receives wake-ups on.
      * @param listener told of the peer's counters.
      * @param domain   this end's domain (counts suppressed notifications).
-     * @param own      view of the header of the control area this end writes.
-     * @param peer     view of the header of the control area the peer writes (read only).
+     * @param own      view of the control area this end writes.
+     * @param peer     view of the control area the peer writes (read only).
      */
     CounterLink(final NotifyChannel out, final NotifyChannel in, final Listener listener, final Domain domain,
-        final UnsafeBuffer own, final UnsafeBuffer peer)
+        final RingView own, final RingView peer)
     {
         this.out = out;
         this.in = in;
@@ -267,7 +266,7 @@ final class CounterLink extends LinePadding
     /**
      * @return the view of this end's own header (tests play a forging peer with it).
      */
-    UnsafeBuffer ownHeader()
+    RingView ownHeader()
     {
         return own;
     }

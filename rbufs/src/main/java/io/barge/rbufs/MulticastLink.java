@@ -62,10 +62,10 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
         final RingView backWrite = view(receiverDomain, back, Access.WRITE);
         receiver = new RbufsReceiver(state, receiverDomain, true, receiverData, areaLength, slotSize, slots,
             new IoRecReader(outRead, ringCapacity, FLAG_DATA), new IoRecWriter(backWrite, ringCapacity));
-        link = new CounterLink(toReceiver, toOriginator, this, originator, outWrite.firstPage(),
-            backRead.firstPage());
-        receiver.link(new CounterLink(toOriginator, toReceiver, receiver, receiverDomain, backWrite.firstPage(),
-            outRead.firstPage()));
+        link = new CounterLink(toReceiver, toOriginator, this, originator, outWrite,
+            backRead);
+        receiver.link(new CounterLink(toOriginator, toReceiver, receiver, receiverDomain, backWrite,
+            outRead));
     }
 
     private <T extends AutoCloseable> T add(final T resource)

@@ -99,10 +99,10 @@ public final class RbufsChannel implements Channel
             config.maxMessageLength(), originatorWriter, receiverReader);
         receiver = new RbufsReceiver(state, to, tmm, receiverData, areaLength, slotSize, slots, originatorReader,
             receiverWriter);
-        sender.link(new CounterLink(toReceiver, toOriginator, sender, from, originatorOwn.firstPage(),
-            originatorPeer.firstPage()));
-        receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn.firstPage(),
-            receiverPeer.firstPage()));
+        sender.link(new CounterLink(toReceiver, toOriginator, sender, from, originatorOwn,
+            originatorPeer));
+        receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn,
+            receiverPeer));
     }
 
     /**

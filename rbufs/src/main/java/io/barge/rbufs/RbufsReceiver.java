@@ -33,6 +33,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private final long dataBase;
     private final long areaLength;
     private final int slotSize;
+    private final SlotIndex slotIndex;
     private final IoRecReader reader;
     private final IoRecWriter writer;
     private final IoRec rec = new IoRec();
@@ -61,6 +62,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         this.dataBase = dataBase;
         this.areaLength = areaLength;
         this.slotSize = slotSize;
+        this.slotIndex = new SlotIndex(slotSize);
         this.reader = reader;
         this.writer = writer;
         this.slotState = new byte[transmitMaster ? 0 : slots];
@@ -207,14 +209,20 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     private boolean accept(final IoRec rec)
     {
-        if (rec.checkPairs(areaLength) != null)
-        {
-            return false;
-        }
+        final int count = rec.count;
+        final long[] bases = rec.bases;
+        final long[] lengths = rec.lengths;
         long total = 0;
-        for (int i = 0; i < rec.count; i++)
+        for (int i = 0; i < count; i++)
         {
-            total += rec.lengths[i]; // each at most areaLength, so no overflow
+            // The rules of IoRecDescriptor.checkPair, as branches only (its message is for diagnostics).
+            final long base = bases[i];
+            final long length = lengths[i];
+            if (length <= 0 || base < 0 || base >= areaLength || length > areaLength - base)
+            {
+                return false;
+            }
+            total += length; // each at most areaLength, so no overflow
         }
         if (total > areaLength)
         {
@@ -227,7 +235,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         for (int i = 0; i < rec.count; i++)
         {
             final long base = rec.bases[i];
-            if (base % slotSize != 0 || rec.lengths[i] > slotSize || slotState[(int)(base / slotSize)] != POSTED)
+            if (!slotIndex.isStart(base) || lengths[i] > slotSize || slotState[(int)slotIndex.slot(base)] != POSTED)
             {
                 return false;
             }
@@ -241,7 +249,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         }
         for (int i = 0; i < rec.count; i++)
         {
-            slotState[(int)(rec.bases[i] / slotSize)] = HELD;
+            slotState[(int)slotIndex.slot(bases[i])] = HELD;
         }
         return true;
     }
@@ -280,7 +288,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 }
                 else
                 {
-                    slotState[(int)(base / slotSize)] = POSTED;
+                    slotState[(int)slotIndex.slot(base)] = POSTED;
                     batch(base, slotSize);
                 }
             }

@@ -32,6 +32,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private final long dataBase;
     private final long areaLength;
     private final int slotSize;
+    private final SlotIndex slots;
     private final int maxMessageLength;
     private final IoRecWriter writer;
     private final IoRecReader reader;
@@ -61,6 +62,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         this.dataBase = dataBase;
         this.areaLength = areaLength;
         this.slotSize = slotSize;
+        this.slots = new SlotIndex(slotSize);
         this.maxMessageLength = maxMessageLength;
         this.writer = writer;
         this.reader = reader;
@@ -200,8 +202,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             {
                 final long base = rec.bases[i];
                 final long length = rec.lengths[i];
-                final long slot = base / slotSize;
-                if (base >= 0 && base % slotSize == 0 && slot < sentLength.length &&
+                final long slot = slots.slot(base);
+                if (base >= 0 && slots.isStart(base) && slot < sentLength.length &&
                     sentLength[(int)slot] == length && length > 0)
                 {
                     sentLength[(int)slot] = NOT_SENT;

@@ -100,6 +100,34 @@ final class RingView
         views[offset >>> shift].putLong(offset & mask, value);
     }
 
+    long getLongAcquire(final int offset)
+    {
+        if (contiguous)
+        {
+            return UnsafeApi.getLongAcquire(null, address + checked(offset));
+        }
+        return views[offset >>> shift].getLongAcquire(offset & mask);
+    }
+
+    long getLongVolatile(final int offset)
+    {
+        if (contiguous)
+        {
+            return UnsafeApi.getLongVolatile(null, address + checked(offset));
+        }
+        return views[offset >>> shift].getLongVolatile(offset & mask);
+    }
+
+    void putLongRelease(final int offset, final long value)
+    {
+        if (contiguous)
+        {
+            UnsafeApi.putLongRelease(null, address + checked(offset), value);
+            return;
+        }
+        views[offset >>> shift].putLongRelease(offset & mask, value);
+    }
+
     /**
      * Offsets come from this end's private positions, never from the peer, and the ring arithmetic keeps them in
      * the area; the check is the same safety net UnsafeBuffer's bounds checks give the per-page views, and like
