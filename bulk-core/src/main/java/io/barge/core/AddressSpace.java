@@ -276,6 +276,11 @@ public final class AddressSpace
      */
     public void getBytes(final long address, final MutableDirectBuffer dst, final int dstIndex, final int length)
     {
+        if (inOnePage(address, length))
+        {
+            dst.putBytes(dstIndex, physical, translate(address, Access.READ), length); // one check, one translation
+            return;
+        }
         checkRange(address, length, Access.READ);
         long va = address;
         int done = 0;
@@ -298,6 +303,11 @@ public final class AddressSpace
      */
     public void putBytes(final long address, final DirectBuffer src, final int srcIndex, final int length)
     {
+        if (inOnePage(address, length))
+        {
+            physical.putBytes(translate(address, Access.WRITE), src, srcIndex, length); // one check, one translation
+            return;
+        }
         checkRange(address, length, Access.WRITE);
         long va = address;
         int done = 0;
@@ -340,6 +350,10 @@ public final class AddressSpace
      */
     public long sumLongs(final long address, final int length)
     {
+        if (inOnePage(address, length))
+        {
+            return Touch.sumLongs(physical, translate(address, Access.READ), length);
+        }
         checkRange(address, length, Access.READ);
         long sum = 0;
         long va = address;
@@ -500,6 +514,14 @@ public final class AddressSpace
     interface MappingVisitor
     {
         void onMapping(long vpn, int frame);
+    }
+
+    /**
+     * @return whether a non-empty range lies within one page, so that one translation checks and places all of it.
+     */
+    private boolean inOnePage(final long address, final int length)
+    {
+        return length > 0 && (address & pageMask) + length <= pageMask + 1;
     }
 
     private int chunk(final long va, final int remaining)
