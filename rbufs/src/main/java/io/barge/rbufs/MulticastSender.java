@@ -107,7 +107,20 @@ final class MulticastSender extends LinePadding implements Sender
             doWork();
             if (!hasRoom())
             {
-                return Status.BACK_PRESSURED;
+                // Ask every receiver to wake this end at its next return or ack, then look once more (one may
+                // have published before it could see the request).
+                for (final MulticastLink link : links)
+                {
+                    if (link.attached)
+                    {
+                        link.link.arm(link.reader.tail() + 1, link.writer.knownTail() + 1);
+                    }
+                }
+                doWork();
+                if (!hasRoom())
+                {
+                    return Status.BACK_PRESSURED;
+                }
             }
         }
         final int slot = freeSlots[--freeCount];

@@ -183,7 +183,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      * Returns are signalled in batches: a release signals at once only when a quarter of the slots' returns are
      * unsignalled, or when this end holds or owes half of the slots (the originator may be running short);
      * otherwise the signal waits for such a release or for the next poll that finds nothing. The originator is
-     * never left short while this end is idle, and a stream of releases costs one notification per batch.
+     * never left short while this end is idle, and a stream of releases costs one counter update per batch (and a
+     * notification only if the originator asked to be woken).
      */
     private void publishReturns()
     {
