@@ -120,8 +120,14 @@ final class CounterLink extends LinePadding
             return;
         }
         // Release: a peer that reads a counter sees the records (or reads) done before it.
-        own.putLongRelease(HEAD_OFFSET, head);
-        own.putLongRelease(TAIL_OFFSET, tail);
+        if (head != oldHead)
+        {
+            own.putLongRelease(HEAD_OFFSET, head);
+        }
+        if (tail != oldTail)
+        {
+            own.putLongRelease(TAIL_OFFSET, tail);
+        }
         publishedHead = head;
         publishedTail = tail;
         // Store-load fence against the peer's arm(): either it sees the new counters when it re-reads them after
