@@ -2,6 +2,7 @@ package io.barge.core;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.invoke.MethodHandles;
@@ -41,6 +42,11 @@ public final class AddressSpace
     private final Domain domain;
     private final PhysicalMemory memory;
     private final UnsafeBuffer physical;
+    // Raw address of the region when it is off-heap (always, for direct and mapped memory). Word accesses use it:
+    // a raw access lets the compiler keep the caller's fields in registers across it, which an UnsafeBuffer access
+    // (whose base may be a heap array) does not. Translation already bounds every offset to a mapped frame.
+    private final boolean raw;
+    private final long rawBase;
     private final int pageShift;
     private final long pageMask;
     private final int maxPages;
@@ -53,6 +59,8 @@ public final class AddressSpace
         this.domain = domain;
         this.memory = memory;
         this.physical = memory.buffer();
+        this.raw = physical.byteArray() == null;
+        this.rawBase = physical.addressOffset();
         this.pageShift = memory.frameShift();
         this.pageMask = memory.frameSize() - 1;
         this.maxPages = maxPages;
@@ -161,7 +169,8 @@ public final class AddressSpace
      */
     public byte getByte(final long address)
     {
-        return physical.getByte(translate(address, Access.READ));
+        final int at = translate(address, Access.READ);
+        return raw ? UnsafeApi.getByte(rawBase + at) : physical.getByte(at);
     }
 
     /**
@@ -170,7 +179,13 @@ public final class AddressSpace
      */
     public void putByte(final long address, final byte value)
     {
-        physical.putByte(translate(address, Access.WRITE), value);
+        final int at = translate(address, Access.WRITE);
+        if (raw)
+        {
+            UnsafeApi.putByte(rawBase + at, value);
+            return;
+        }
+        physical.putByte(at, value);
     }
 
     /**
@@ -180,7 +195,8 @@ public final class AddressSpace
     public long getLong(final long address)
     {
         checkAligned(address, 8);
-        return physical.getLong(translate(address, Access.READ));
+        final int at = translate(address, Access.READ);
+        return raw ? UnsafeApi.getLong(rawBase + at) : physical.getLong(at);
     }
 
     /**
@@ -190,7 +206,13 @@ public final class AddressSpace
     public void putLong(final long address, final long value)
     {
         checkAligned(address, 8);
-        physical.putLong(translate(address, Access.WRITE), value);
+        final int at = translate(address, Access.WRITE);
+        if (raw)
+        {
+            UnsafeApi.putLong(rawBase + at, value);
+            return;
+        }
+        physical.putLong(at, value);
     }
 
     /**
@@ -200,7 +222,8 @@ public final class AddressSpace
     public int getInt(final long address)
     {
         checkAligned(address, 4);
-        return physical.getInt(translate(address, Access.READ));
+        final int at = translate(address, Access.READ);
+        return raw ? UnsafeApi.getInt(rawBase + at) : physical.getInt(at);
     }
 
     /**
@@ -210,7 +233,13 @@ public final class AddressSpace
     public void putInt(final long address, final int value)
     {
         checkAligned(address, 4);
-        physical.putInt(translate(address, Access.WRITE), value);
+        final int at = translate(address, Access.WRITE);
+        if (raw)
+        {
+            UnsafeApi.putInt(rawBase + at, value);
+            return;
+        }
+        physical.putInt(at, value);
     }
 
     /**
@@ -247,6 +276,11 @@ public final class AddressSpace
      */
     public void getBytes(final long address, final MutableDirectBuffer dst, final int dstIndex, final int length)
     {
+        if (inOnePage(address, length))
+        {
+            dst.putBytes(dstIndex, physical, translate(address, Access.READ), length); // one check, one translation
+            return;
+        }
         checkRange(address, length, Access.READ);
         long va = address;
         int done = 0;
@@ -269,6 +303,11 @@ public final class AddressSpace
      */
     public void putBytes(final long address, final DirectBuffer src, final int srcIndex, final int length)
     {
+        if (inOnePage(address, length))
+        {
+            physical.putBytes(translate(address, Access.WRITE), src, srcIndex, length); // one check, one translation
+            return;
+        }
         checkRange(address, length, Access.WRITE);
         long va = address;
         int done = 0;
@@ -311,6 +350,10 @@ public final class AddressSpace
      */
     public long sumLongs(final long address, final int length)
     {
+        if (inOnePage(address, length))
+        {
+            return Touch.sumLongs(physical, translate(address, Access.READ), length);
+        }
         checkRange(address, length, Access.READ);
         long sum = 0;
         long va = address;
@@ -471,6 +514,14 @@ public final class AddressSpace
     interface MappingVisitor
     {
         void onMapping(long vpn, int frame);
+    }
+
+    /**
+     * @return whether a non-empty range lies within one page, so that one translation checks and places all of it.
+     */
+    private boolean inOnePage(final long address, final int length)
+    {
+        return length > 0 && (address & pageMask) + length <= pageMask + 1;
     }
 
     private int chunk(final long va, final int remaining)

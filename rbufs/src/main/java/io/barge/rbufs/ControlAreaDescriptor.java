@@ -5,10 +5,11 @@ import org.agrona.MutableDirectBuffer;
 
 /**
  * Layout of an Rbufs control area: a header followed by a circular buffer of IOrecs ({@link IoRecDescriptor}).
- * The area is mapped read-write in the domain that produces IOrecs into it and read-only in the consumer. The head
- * and tail counters are not in the area: they travel on event channels (sender to receiver the head, receiver to
- * sender the tail), as 64-bit byte positions that only grow; a record at position {@code p} lies at ring offset
- * {@code p & (capacity - 1)}.
+ * The area is mapped read-write in the domain that produces IOrecs into it and read-only in the consumer. The
+ * counters are event counts ({@link CounterLink}): 64-bit byte positions that only grow, each end's kept in the
+ * header of the area it writes, where the peer reads them; a record at position {@code p} lies at ring offset
+ * {@code p & (capacity - 1)}. The wake words are the end's event indices (Xen's {@code req_event}): the peer
+ * notifies when a counter of its own crosses them, and otherwise suppresses the notification.
  * <pre>
  *  Section layout:
  *  +----------------------------+  0
@@ -32,19 +33,34 @@ import org.agrona.MutableDirectBuffer;
  *  +---------------------------------------------------------------+
  *  |                     expected record flags [PRODUCER]          | 20  DATA, EMPTY or FREE
  *  +---------------------------------------------------------------+
- *  |                     reserved, zero                            | 24 .. 127
+ *  |                     reserved, zero                            | 24 .. 63
+ *  +---------------------------------------------------------------+
+ *  |                     head [PRODUCER]                           | 64  of this ring: bytes written
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                     tail [PRODUCER]                           | 72  of the peer's ring: bytes consumed
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                     wake head [PRODUCER]                      | 80  notify me when the peer's head
+ *  |                                                               |     reaches this
+ *  +---------------------------------------------------------------+
+ *  |                     wake tail [PRODUCER]                      | 88  notify me when the peer's tail
+ *  |                                                               |     reaches this
+ *  +---------------------------------------------------------------+
+ *  |                     reserved, zero                            | 96 .. 127
  *  +---------------------------------------------------------------+
  * </pre>
- * Publication: the producer writes the records (plain stores), then sends the new head on the event channel; the
- * notification's release/acquire orders the records before the head the consumer sees. The header is written once
- * at setup, before either end is handed the area, and checked by the consumer on attach.
+ * Publication: the producer writes the records (plain stores), then stores the new head with release; the
+ * consumer's acquire load of the head orders the records before it. The counters sit on their own cache line,
+ * written by one end only. The first line of the header is written once at setup, before either end is handed the
+ * area, and checked by the consumer on attach.
  */
 public final class ControlAreaDescriptor
 {
     /** Magic number: "RBUFCTL1" in ASCII, little-endian. */
     public static final long MAGIC = 0x314C_5443_4655_4252L;
     /** Layout version. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Offset of the magic number. */
     public static final int MAGIC_OFFSET = 0;
     /** Offset of the version. */
@@ -55,6 +71,18 @@ public final class ControlAreaDescriptor
     public static final int PRODUCER_ID_OFFSET = 16;
     /** Offset of the flags every record in this ring carries. */
     public static final int RECORD_FLAGS_OFFSET = 20;
+    /** Offset of the head of this ring. */
+    public static final int HEAD_OFFSET = 64;
+    /** Offset of the tail of the peer's ring, as consumed by this area's producer. */
+    public static final int TAIL_OFFSET = 72;
+    /** Offset of the peer head position at which this area's producer wants a notification. */
+    public static final int WAKE_HEAD_OFFSET = 80;
+    /** Offset of the peer tail position at which this area's producer wants a notification. */
+    public static final int WAKE_TAIL_OFFSET = 88;
+    /** Wake word value for no notification. */
+    public static final long NEVER = Long.MAX_VALUE;
+    /** Wake words at setup: notify at the first event (as Xen starts {@code req_event} at 1). */
+    public static final long INITIAL_WAKE = 1;
     /** Header length: two cache lines. */
     public static final int HEADER_LENGTH = 128;
     /** Smallest ring. */
@@ -117,6 +145,10 @@ public final class ControlAreaDescriptor
         area.putInt(CAPACITY_OFFSET, capacity);
         area.putInt(PRODUCER_ID_OFFSET, producerId);
         area.putInt(RECORD_FLAGS_OFFSET, recordFlags);
+        area.putLong(HEAD_OFFSET, 0);
+        area.putLong(TAIL_OFFSET, 0);
+        area.putLong(WAKE_HEAD_OFFSET, INITIAL_WAKE);
+        area.putLong(WAKE_TAIL_OFFSET, INITIAL_WAKE);
     }
 
     /**

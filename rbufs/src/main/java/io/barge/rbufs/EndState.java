@@ -53,9 +53,14 @@ final class EndState
      * @param detector the domain that saw it.
      * @param ex       the violation.
      * @return the violation, to rethrow.
+     * @throws ChannelClosedException if the channel was closed meanwhile.
      */
     ProtocolViolationException broken(final Domain detector, final ProtocolViolationException ex)
     {
+        if (state == CLOSED)
+        {
+            check(); // closed under a running end, whose views now read zeros: report the close, not the zeros
+        }
         detector.count(CounterType.PROTOCOL_VIOLATIONS, 1);
         if (state == OPEN)
         {

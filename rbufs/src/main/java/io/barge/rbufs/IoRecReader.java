@@ -66,44 +66,34 @@ final class IoRecReader extends LinePadding
      */
     boolean read(final IoRec into)
     {
+        // Small enough to be inlined into the callers' poll loops: the rare paths live in cold methods below.
         while (tail < knownHead)
         {
-            final int offset = ControlAreaDescriptor.recordOffset(tail, capacity);
+            final int index = (int)tail & (capacity - 1);
+            final int offset = ControlAreaDescriptor.HEADER_LENGTH + index;
             final long header = view.getLong(offset + COUNT_OFFSET);
             final int flags = flags(header);
             final int available = (int)(knownHead - tail);
-            final int toEnd = capacity - (int)(tail & (capacity - 1));
+            final int toEnd = capacity - index;
             if (flags == FLAG_PAD)
             {
-                if (toEnd > available)
-                {
-                    throw violation("pad record at " + tail + " runs past head=" + knownHead);
-                }
-                tail += toEnd;
+                skipPad(toEnd, available);
                 continue;
             }
             final int count = count(header);
-            if (count < 1 || count > MAX_PAIRS)
-            {
-                throw violation("record at " + tail + " has count=" + count + ", must be in [1, " + MAX_PAIRS + "]");
-            }
             final int length = recordLength(count);
-            if (length > available || length > toEnd)
+            if (count < 1 || count > MAX_PAIRS || length > available || length > toEnd || flags != expectedFlags)
             {
-                throw violation("record at " + tail + " of " + length + " bytes runs past head=" + knownHead +
-                    " or the ring's end (" + toEnd + " bytes left)");
-            }
-            if (flags != expectedFlags)
-            {
-                throw violation("record at " + tail + " has flags=0x" + Integer.toHexString(flags) +
-                    ", this ring carries 0x" + Integer.toHexString(expectedFlags));
+                throw malformed(count, flags, length, toEnd);
             }
             into.count = count;
             into.flags = flags;
+            final long[] bases = into.bases;
+            final long[] lengths = into.lengths;
             for (int i = 0; i < count; i++)
             {
-                into.bases[i] = view.getLong(baseOffset(offset, i));
-                into.lengths[i] = view.getLong(lengthOffset(offset, i));
+                bases[i] = view.getLong(baseOffset(offset, i));
+                lengths[i] = view.getLong(lengthOffset(offset, i));
             }
             tail += length;
             if (afterCopy != null)
@@ -115,9 +105,29 @@ final class IoRecReader extends LinePadding
         return false;
     }
 
-    private ProtocolViolationException violation(final String message)
+    private void skipPad(final int toEnd, final int available)
     {
-        return new ProtocolViolationException(message);
+        if (toEnd > available)
+        {
+            throw new ProtocolViolationException("pad record at " + tail + " runs past head=" + knownHead);
+        }
+        tail += toEnd;
+    }
+
+    private ProtocolViolationException malformed(final int count, final int flags, final int length, final int toEnd)
+    {
+        if (count < 1 || count > MAX_PAIRS)
+        {
+            return new ProtocolViolationException("record at " + tail + " has count=" + count + ", must be in [1, " +
+                MAX_PAIRS + "]");
+        }
+        if (flags != expectedFlags && length <= toEnd && length <= knownHead - tail)
+        {
+            return new ProtocolViolationException("record at " + tail + " has flags=0x" +
+                Integer.toHexString(flags) + ", this ring carries 0x" + Integer.toHexString(expectedFlags));
+        }
+        return new ProtocolViolationException("record at " + tail + " of " + length + " bytes runs past head=" +
+            knownHead + " or the ring's end (" + toEnd + " bytes left)");
     }
 
     /**

@@ -47,7 +47,8 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
             FLAG_DATA));
         final SharedRegion back = add(RbufsChannel.controlArea(kernel, receiverDomain, originator, ringCapacity,
             FLAG_FREE));
-        writer = new IoRecWriter(view(originator, out, Access.WRITE), ringCapacity);
+        final RingView outWrite = view(originator, out, Access.WRITE);
+        writer = new IoRecWriter(outWrite, ringCapacity);
         final RingView outRead = view(receiverDomain, out, Access.READ);
         ControlAreaDescriptor.checkHeader(outRead.firstPage(), ringCapacity, FLAG_DATA);
         final RingView backRead = view(originator, back, Access.READ);
@@ -58,11 +59,13 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
             add(notify.open(kernel, originator, receiverDomain, config.notification(), notifySlots));
         final NotifyChannel toOriginator =
             add(notify.open(kernel, receiverDomain, originator, config.notification(), notifySlots));
+        final RingView backWrite = view(receiverDomain, back, Access.WRITE);
         receiver = new RbufsReceiver(state, receiverDomain, true, receiverData, areaLength, slotSize, slots,
-            new IoRecReader(outRead, ringCapacity, FLAG_DATA),
-            new IoRecWriter(view(receiverDomain, back, Access.WRITE), ringCapacity));
-        link = new CounterLink(toReceiver, toOriginator, this);
-        receiver.link(new CounterLink(toOriginator, toReceiver, receiver));
+            new IoRecReader(outRead, ringCapacity, FLAG_DATA), new IoRecWriter(backWrite, ringCapacity));
+        link = new CounterLink(toReceiver, toOriginator, this, originator, outWrite,
+            backRead);
+        receiver.link(new CounterLink(toOriginator, toReceiver, receiver, receiverDomain, backWrite,
+            outRead));
     }
 
     private <T extends AutoCloseable> T add(final T resource)
@@ -79,7 +82,7 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
     }
 
     @Override
-    public void onCounters(final long tail, final long head)
+    public void onCounters(final long head, final long tail)
     {
         writer.onTail(tail);
         reader.onHead(head);
@@ -100,6 +103,8 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
      */
     void release()
     {
+        link.publishCount();
+        receiver.counterLink().publishCount();
         for (final RingView view : views)
         {
             view.drop();

@@ -34,6 +34,7 @@ final class MulticastSender extends LinePadding implements Sender
     private final AddressSpace space;
     private final long dataBase;
     private final int slotSize;
+    private final SlotIndex slotIndex;
     private final int maxMessageLength;
     private final MulticastLink[] links;
     private final EpochNanoClock clock;
@@ -55,6 +56,7 @@ final class MulticastSender extends LinePadding implements Sender
         this.space = domain.addressSpace();
         this.dataBase = dataBase;
         this.slotSize = slotSize;
+        this.slotIndex = new SlotIndex(slotSize);
         this.maxMessageLength = maxMessageLength;
         this.links = links;
         this.clock = clock;
@@ -105,7 +107,20 @@ final class MulticastSender extends LinePadding implements Sender
             doWork();
             if (!hasRoom())
             {
-                return Status.BACK_PRESSURED;
+                // Ask every receiver to wake this end at its next return or ack, then look once more (one may
+                // have published before it could see the request).
+                for (final MulticastLink link : links)
+                {
+                    if (link.attached)
+                    {
+                        link.link.arm(link.reader.tail() + 1, link.writer.knownTail() + 1);
+                    }
+                }
+                doWork();
+                if (!hasRoom())
+                {
+                    return Status.BACK_PRESSURED;
+                }
             }
         }
         final int slot = freeSlots[--freeCount];
@@ -204,8 +219,8 @@ final class MulticastSender extends LinePadding implements Sender
 
     private boolean dropReference(final MulticastLink link, final long base, final long length)
     {
-        final long slot = base / slotSize;
-        if (base < 0 || base % slotSize != 0 || slot >= references.length || !link.held[(int)slot] ||
+        final long slot = slotIndex.slot(base);
+        if (base < 0 || !slotIndex.isStart(base) || slot >= references.length || !link.held[(int)slot] ||
             sentLength[(int)slot] != length)
         {
             return false;

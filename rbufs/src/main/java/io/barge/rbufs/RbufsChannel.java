@@ -81,13 +81,15 @@ public final class RbufsChannel implements Channel
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
 
-        final IoRecWriter originatorWriter = new IoRecWriter(view(from, originatorArea, Access.WRITE), ringCapacity);
-        final IoRecReader originatorReader =
-            new IoRecReader(checkedView(to, originatorArea, ringCapacity, FLAG_DATA), ringCapacity, FLAG_DATA);
+        final RingView originatorOwn = view(from, originatorArea, Access.WRITE);
+        final RingView receiverPeer = checkedView(to, originatorArea, ringCapacity, FLAG_DATA);
+        final IoRecWriter originatorWriter = new IoRecWriter(originatorOwn, ringCapacity);
+        final IoRecReader originatorReader = new IoRecReader(receiverPeer, ringCapacity, FLAG_DATA);
         final int returnFlags = tmm ? FLAG_FREE : FLAG_EMPTY;
-        final IoRecWriter receiverWriter = new IoRecWriter(view(to, receiverArea, Access.WRITE), ringCapacity);
-        final IoRecReader receiverReader =
-            new IoRecReader(checkedView(from, receiverArea, ringCapacity, returnFlags), ringCapacity, returnFlags);
+        final RingView receiverOwn = view(to, receiverArea, Access.WRITE);
+        final RingView originatorPeer = checkedView(from, receiverArea, ringCapacity, returnFlags);
+        final IoRecWriter receiverWriter = new IoRecWriter(receiverOwn, ringCapacity);
+        final IoRecReader receiverReader = new IoRecReader(originatorPeer, ringCapacity, returnFlags);
 
         final int notifySlots = notifySlots(config);
         final NotifyChannel toReceiver = add(notify.open(kernel, from, to, config.notification(), notifySlots));
@@ -97,8 +99,10 @@ public final class RbufsChannel implements Channel
             config.maxMessageLength(), originatorWriter, receiverReader);
         receiver = new RbufsReceiver(state, to, tmm, receiverData, areaLength, slotSize, slots, originatorReader,
             receiverWriter);
-        sender.link(new CounterLink(toReceiver, toOriginator, sender));
-        receiver.link(new CounterLink(toOriginator, toReceiver, receiver));
+        sender.link(new CounterLink(toReceiver, toOriginator, sender, from, originatorOwn,
+            originatorPeer));
+        receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn,
+            receiverPeer));
     }
 
     /**
@@ -258,6 +262,8 @@ public final class RbufsChannel implements Channel
         {
             return;
         }
+        sender.counterLink().publishCount();
+        receiver.counterLink().publishCount();
         for (final RingView view : views)
         {
             view.drop();

@@ -33,6 +33,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private final long dataBase;
     private final long areaLength;
     private final int slotSize;
+    private final SlotIndex slotIndex;
     private final IoRecReader reader;
     private final IoRecWriter writer;
     private final IoRec rec = new IoRec();
@@ -61,6 +62,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         this.dataBase = dataBase;
         this.areaLength = areaLength;
         this.slotSize = slotSize;
+        this.slotIndex = new SlotIndex(slotSize);
         this.reader = reader;
         this.writer = writer;
         this.slotState = new byte[transmitMaster ? 0 : slots];
@@ -117,9 +119,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             if (!reader.hasNext())
             {
                 link.poll();
-                if (!reader.hasNext())
+                if (!reader.hasNext() && idle())
                 {
-                    ackIfIdle();
                     return Status.EMPTY;
                 }
             }
@@ -151,6 +152,21 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     }
 
     /**
+     * Nothing to read: signals what is owed, asks the originator to notify at its next record (and, while returns
+     * wait for ring room, at its next ack), then looks once more, since the originator may have published before
+     * it could see the request.
+     *
+     * @return whether there is still nothing to read.
+     */
+    private boolean idle()
+    {
+        ackIfIdle();
+        link.arm(reader.tail() + 1, pending.isEmpty() ? ControlAreaDescriptor.NEVER : writer.knownTail() + 1);
+        link.poll();
+        return !reader.hasNext();
+    }
+
+    /**
      * Counters normally travel with releases. When this end has caught up and has consumed records or written
      * returns since the last signal (rejected records, held messages, deferred returns), signal now so that the
      * originator's ring and regions free up.
@@ -167,7 +183,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      * Returns are signalled in batches: a release signals at once only when a quarter of the slots' returns are
      * unsignalled, or when this end holds or owes half of the slots (the originator may be running short);
      * otherwise the signal waits for such a release or for the next poll that finds nothing. The originator is
-     * never left short while this end is idle, and a stream of releases costs one notification per batch.
+     * never left short while this end is idle, and a stream of releases costs one counter update per batch (and a
+     * notification only if the originator asked to be woken).
      */
     private void publishReturns()
     {
@@ -184,7 +201,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         unsignalled = 0;
         ackedTail = reader.tail();
         publishedHead = writer.head();
-        link.publish(ackedTail, publishedHead);
+        link.publish(publishedHead, ackedTail);
     }
 
     /**
@@ -193,14 +210,20 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     private boolean accept(final IoRec rec)
     {
-        if (rec.checkPairs(areaLength) != null)
-        {
-            return false;
-        }
+        final int count = rec.count;
+        final long[] bases = rec.bases;
+        final long[] lengths = rec.lengths;
         long total = 0;
-        for (int i = 0; i < rec.count; i++)
+        for (int i = 0; i < count; i++)
         {
-            total += rec.lengths[i]; // each at most areaLength, so no overflow
+            // The rules of IoRecDescriptor.checkPair, as branches only (its message is for diagnostics).
+            final long base = bases[i];
+            final long length = lengths[i];
+            if (length <= 0 || base < 0 || base >= areaLength || length > areaLength - base)
+            {
+                return false;
+            }
+            total += length; // each at most areaLength, so no overflow
         }
         if (total > areaLength)
         {
@@ -213,7 +236,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         for (int i = 0; i < rec.count; i++)
         {
             final long base = rec.bases[i];
-            if (base % slotSize != 0 || rec.lengths[i] > slotSize || slotState[(int)(base / slotSize)] != POSTED)
+            if (!slotIndex.isStart(base) || lengths[i] > slotSize || slotState[(int)slotIndex.slot(base)] != POSTED)
             {
                 return false;
             }
@@ -227,7 +250,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         }
         for (int i = 0; i < rec.count; i++)
         {
-            slotState[(int)(rec.bases[i] / slotSize)] = HELD;
+            slotState[(int)slotIndex.slot(bases[i])] = HELD;
         }
         return true;
     }
@@ -266,7 +289,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 }
                 else
                 {
-                    slotState[(int)(base / slotSize)] = POSTED;
+                    slotState[(int)slotIndex.slot(base)] = POSTED;
                     batch(base, slotSize);
                 }
             }

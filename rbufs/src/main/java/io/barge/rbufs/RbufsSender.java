@@ -32,6 +32,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private final long dataBase;
     private final long areaLength;
     private final int slotSize;
+    private final SlotIndex slots;
     private final int maxMessageLength;
     private final IoRecWriter writer;
     private final IoRecReader reader;
@@ -61,6 +62,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         this.dataBase = dataBase;
         this.areaLength = areaLength;
         this.slotSize = slotSize;
+        this.slots = new SlotIndex(slotSize);
         this.maxMessageLength = maxMessageLength;
         this.writer = writer;
         this.reader = reader;
@@ -115,20 +117,34 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         try
         {
             link.flush();
-            if (!ringHasRoom())
+            final int status = attempt(length, claim);
+            if (status == Status.OK)
             {
-                link.poll();
-                if (!ringHasRoom())
-                {
-                    return Status.BACK_PRESSURED;
-                }
+                return status;
             }
-            return transmitMaster ? claimSlot(length, claim) : claimPosted(length, claim);
+            // Out of room or regions: ask the receiver to notify at its next record or ack, then look once more
+            // (it may have published before it could see the request).
+            link.arm(reader.tail() + 1, writer.knownTail() + 1);
+            link.poll();
+            return attempt(length, claim);
         }
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
         }
+    }
+
+    private int attempt(final int length, final Claim claim)
+    {
+        if (!ringHasRoom())
+        {
+            link.poll();
+            if (!ringHasRoom())
+            {
+                return Status.BACK_PRESSURED;
+            }
+        }
+        return transmitMaster ? claimSlot(length, claim) : claimPosted(length, claim);
     }
 
     private boolean ringHasRoom()
@@ -186,8 +202,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             {
                 final long base = rec.bases[i];
                 final long length = rec.lengths[i];
-                final long slot = base / slotSize;
-                if (base >= 0 && base % slotSize == 0 && slot < sentLength.length &&
+                final long slot = slots.slot(base);
+                if (base >= 0 && slots.isStart(base) && slot < sentLength.length &&
                     sentLength[(int)slot] == length && length > 0)
                 {
                     sentLength[(int)slot] = NOT_SENT;
@@ -312,7 +328,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     @Override
-    public void onCounters(final long tail, final long head)
+    public void onCounters(final long head, final long tail)
     {
         writer.onTail(tail);
         reader.onHead(head);

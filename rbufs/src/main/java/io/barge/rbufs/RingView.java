@@ -2,7 +2,11 @@ package io.barge.rbufs;
 
 import io.barge.core.Access;
 import io.barge.core.AddressSpace;
+import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
 
 /**
  * A domain's direct view of a control area, like user code holding a pointer into its mapping: no translation per
@@ -17,6 +21,13 @@ final class RingView
     private final UnsafeBuffer[] views;
     private final int shift;
     private final int mask;
+    private final int lastWord;
+    // Contiguous case: the raw address of the one view. Raw off-heap accesses (no base object) let the compiler
+    // keep this end's fields in registers across them, which an UnsafeBuffer (whose base may be a heap array)
+    // does not: about 4x fewer cycles per ring word on the development box.
+    private final boolean contiguous;
+    private long address;
+    private ByteBuffer zeros;
 
     /**
      * @param space   the domain's address space.
@@ -49,6 +60,9 @@ final class RingView
         this.views = made;
         this.shift = s;
         this.mask = s == 31 ? -1 : (1 << s) - 1;
+        this.lastWord = length - 8;
+        this.contiguous = made.length == 1 && made[0].byteArray() == null;
+        this.address = made[0].addressOffset();
     }
 
     /**
@@ -69,12 +83,65 @@ final class RingView
 
     long getLong(final int offset)
     {
+        if (contiguous)
+        {
+            return UnsafeApi.getLong(address + checked(offset));
+        }
         return views[offset >>> shift].getLong(offset & mask);
     }
 
     void putLong(final int offset, final long value)
     {
+        if (contiguous)
+        {
+            UnsafeApi.putLong(address + checked(offset), value);
+            return;
+        }
         views[offset >>> shift].putLong(offset & mask, value);
+    }
+
+    long getLongAcquire(final int offset)
+    {
+        if (contiguous)
+        {
+            return UnsafeApi.getLongAcquire(null, address + checked(offset));
+        }
+        return views[offset >>> shift].getLongAcquire(offset & mask);
+    }
+
+    long getLongVolatile(final int offset)
+    {
+        if (contiguous)
+        {
+            return UnsafeApi.getLongVolatile(null, address + checked(offset));
+        }
+        return views[offset >>> shift].getLongVolatile(offset & mask);
+    }
+
+    void putLongRelease(final int offset, final long value)
+    {
+        if (contiguous)
+        {
+            UnsafeApi.putLongRelease(null, address + checked(offset), value);
+            return;
+        }
+        views[offset >>> shift].putLongRelease(offset & mask, value);
+    }
+
+    /**
+     * Offsets come from this end's private positions, never from the peer, and the ring arithmetic keeps them in
+     * the area; the check is the same safety net UnsafeBuffer's bounds checks give the per-page views, and like
+     * them it is off when Agrona's bounds checks are ({@code -Dagrona.disable.bounds.checks=true}): a check per
+     * word stops the compiler from merging and reordering the ring's stores.
+     */
+    private int checked(final int offset)
+    {
+        if (DirectBuffer.SHOULD_BOUNDS_CHECK && (offset | (lastWord - offset)) < 0)
+        {
+            throw new IndexOutOfBoundsException("offset=" + offset + " outside a ring area of " + (lastWord + 8) +
+                " bytes");
+        }
+        return offset;
     }
 
     /**
@@ -83,9 +150,19 @@ final class RingView
      */
     void drop()
     {
+        if (contiguous)
+        {
+            if (zeros == null)
+            {
+                zeros = ByteBuffer.allocateDirect(views[0].capacity());
+                views[0].wrap(zeros);
+                address = views[0].addressOffset();
+            }
+            return;
+        }
         for (final UnsafeBuffer view : views)
         {
-            if (view.capacity() > EMPTY.capacity())
+            if (view.capacity() > EMPTY.capacity() && view.byteArray() == null)
             {
                 view.wrap(new byte[view.capacity()]);
             }

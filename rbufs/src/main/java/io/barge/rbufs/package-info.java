@@ -7,8 +7,11 @@
  *       managed by the master.</li>
  *   <li><b>Control areas</b>: one per direction, each a ring of IOrecs ({@link io.barge.rbufs.IoRecDescriptor})
  *       after a header ({@link io.barge.rbufs.ControlAreaDescriptor}), writable by its producer only. The head
- *       and tail of each ring travel as 64-bit event counts on the notification core (UMP or LMP): each
- *       notification carries both of one end's counters.</li>
+ *       and tail of each ring are 64-bit event counts (Nemesis style) kept in the header of the area their end
+ *       writes; the wake-up that goes with an event is a notification on the notification core (UMP or LMP),
+ *       sent only when a counter crosses the position the peer asked to be woken at (Xen's event indices) and
+ *       otherwise suppressed and counted ({@link io.barge.core.CounterType#NOTIFICATIONS_SUPPRESSED}). A
+ *       polling end reads the counters and never misses one; an end that ran out of work is always woken.</li>
  *   <li><b>Transmit master</b> ({@link io.barge.rbufs.RbufsChannel.Mode#TMM}): the originator picks a slot,
  *       writes, sends a DATA IOrec; the receiver gives the region back with a FREE IOrec, which the originator
  *       checks against what it sent.</li>

@@ -181,6 +181,12 @@ class RbufsBadInputTest extends RbufsFixture
         final Claim claim = channel.sender().newClaim();
         send(channel, claim, MAX, 1);
         send(channel, claim, MAX, 2);
+        final Message message = channel.receiver().newMessage();
+        for (int i = 0; i < 2; i++) // the receiver has seen the head of two records and read them
+        {
+            assertEquals(Status.OK, channel.receiver().poll(message));
+            channel.receiver().release(message);
+        }
         final long violations = b.counter(CounterType.PROTOCOL_VIOLATIONS);
         channel.rbufsSender().counterLink().publish(IoRecDescriptor.recordLength(1), 0);
         assertBrokenOnPoll(channel, other, violations);
@@ -193,7 +199,7 @@ class RbufsBadInputTest extends RbufsFixture
         final RbufsChannel channel = open(a, b, mode, MAX, SLOTS);
         final RbufsChannel other = open(a, c, mode, MAX, SLOTS);
         final long violations = a.counter(CounterType.PROTOCOL_VIOLATIONS);
-        channel.rbufsReceiver().counterLink().publish(1 << 20, channel.rbufsReceiver().writer().head());
+        channel.rbufsReceiver().counterLink().publish(channel.rbufsReceiver().writer().head(), 1 << 20);
         assertBrokenOnSend(channel, other, violations);
     }
 
@@ -207,8 +213,9 @@ class RbufsBadInputTest extends RbufsFixture
         send(channel, claim, MAX, 1);
         send(channel, claim, MAX, 2);
         final long head = channel.rbufsReceiver().writer().head();
-        channel.rbufsReceiver().counterLink().publish(IoRecDescriptor.recordLength(1) * 2L, head);
-        channel.rbufsReceiver().counterLink().publish(IoRecDescriptor.recordLength(1), head);
+        channel.rbufsReceiver().counterLink().publish(head, IoRecDescriptor.recordLength(1) * 2L);
+        channel.rbufsSender().counterLink().poll(); // the originator has seen the tail past two records
+        channel.rbufsReceiver().counterLink().publish(head, IoRecDescriptor.recordLength(1));
         final long violations = a.counter(CounterType.PROTOCOL_VIOLATIONS);
         assertBrokenOnSend(channel, other, violations);
     }

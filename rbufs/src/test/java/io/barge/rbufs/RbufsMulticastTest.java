@@ -225,7 +225,7 @@ class RbufsMulticastTest extends RbufsFixture
             final Claim claim = multicast.sender().newClaim();
             assertEquals(Status.OK, send(multicast.sender(), claim, 100, 1));
             final RbufsReceiver liar = multicast.link(1).receiver;
-            liar.counterLink().publish(1 << 20, 0); // a tail past the head
+            liar.counterLink().publish(0, 1 << 20); // a tail past the head
             multicast.doWork();
             assertFalse(multicast.isAttached(1));
             assertTrue(multicast.isAttached(0));
