@@ -89,15 +89,7 @@ public final class FbufSender implements Sender
     public int tryClaim(final int length, final Claim claim)
     {
         channel.checkOpen("claim");
-        if (length < 1 || length > maxMessageLength)
-        {
-            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
-                maxMessageLength + "]");
-        }
-        if (claim.isActive())
-        {
-            throw new IllegalStateException("claim is still active: commit or abort it first");
-        }
+        claim.checkClaimable(length, maxMessageLength);
         if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
         {
             return Status.BACK_PRESSURED;

@@ -93,15 +93,7 @@ final class MulticastSender extends LinePadding implements Sender
     public int tryClaim(final int length, final Claim claim)
     {
         owner.checkOpen();
-        if (length < 1 || length > maxMessageLength)
-        {
-            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
-                maxMessageLength + "]");
-        }
-        if (claim.isActive())
-        {
-            throw new IllegalStateException("claim is still active: commit or abort it before claiming again");
-        }
+        claim.checkClaimable(length, maxMessageLength);
         if (!hasRoom())
         {
             doWork();

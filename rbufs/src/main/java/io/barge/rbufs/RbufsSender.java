@@ -105,15 +105,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     public int tryClaim(final int length, final Claim claim)
     {
         state.check();
-        if (length < 1 || length > maxMessageLength)
-        {
-            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
-                maxMessageLength + "]");
-        }
-        if (claim.isActive())
-        {
-            throw new IllegalStateException("claim is still active: commit or abort it before claiming again");
-        }
+        claim.checkClaimable(length, maxMessageLength);
         try
         {
             link.flush();

@@ -225,12 +225,8 @@ final class CopyChannel implements Channel
         public int tryClaim(final int length, final Claim claim)
         {
             checkOpen("tryClaim");
-            if (length < 1 || length > maxMessageLength)
-            {
-                throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
-                    maxMessageLength + "]");
-            }
-            if (claim.isActive() || claimed)
+            claim.checkClaimable(length, maxMessageLength);
+            if (claimed)
             {
                 throw new BufferStateException("a claim is still active on this sender: commit or abort it first");
             }

@@ -42,6 +42,27 @@ public final class Claim
     }
 
     /**
+     * The argument checks every {@link Sender#tryClaim(int, Claim)} makes before it reserves anything.
+     *
+     * @param length           the requested message length.
+     * @param maxMessageLength the sender's largest message.
+     * @throws IllegalArgumentException if the length is outside [1, maxMessageLength].
+     * @throws BufferStateException     if this claim is still active (neither committed nor aborted).
+     */
+    public void checkClaimable(final int length, final int maxMessageLength)
+    {
+        if (length < 1 || length > maxMessageLength)
+        {
+            throw new IllegalArgumentException("length=" + length + " must be in [1, maxMessageLength=" +
+                maxMessageLength + "]");
+        }
+        if (active)
+        {
+            throw new BufferStateException("claim is still active: commit or abort it before claiming again");
+        }
+    }
+
+    /**
      * Marks the claim used (committed or aborted). For transport implementations.
      */
     public void complete()
