@@ -12,15 +12,34 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Several threads may dispatch one waitset at once. Pending channels sit in an intrusive FIFO under the waitset's
  * lock, so queueing and delivering allocate nothing. Polled channels stay in an array while registered (and
- * across single-shot re-registrations); a dispatcher that finds nothing pending runs their pollers, each by one
- * thread at a time. Blocking waits use an Agrona {@link IdleStrategy}.
+ * across single-shot re-registrations); a dispatcher runs their pollers, each by one thread at a time, when it finds
+ * nothing pending and also after every {@link #SWEEP_INTERVAL} deliveries, so that channels that are always pending
+ * again (a busy LMP channel re-registering) cannot starve the polled ones. Blocking waits use an Agrona
+ * {@link IdleStrategy}.
+ * <p>
+ * <b>Fairness bound.</b> Let {@code N} be the number of channels registered on the waitset. An idle channel that is
+ * triggered runs within {@code N} deliveries (FIFO; a channel is queued at most once). A polled channel whose poller
+ * returns true runs within {@code SWEEP_INTERVAL + N} deliveries: the next sweep comes at most
+ * {@code SWEEP_INTERVAL} deliveries later and queues it behind at most {@code N - 1} others. This holds whatever the
+ * other channels do.
  */
 public final class Waitset
 {
+    /**
+     * Most deliveries between two sweeps of the polled channels while other channels keep the waitset busy. Small
+     * enough to bound a polled channel's wait, large enough that a sweep's pollers (one CAS and a peek each) stay a
+     * small part of a dispatch.
+     */
+    public static final int SWEEP_INTERVAL = 16;
+
     private final String name;
     private WaitsetChannel head;
     private WaitsetChannel tail;
     private int pendingCount;
+    /** Deliveries since the last sweep was asked for; under this waitset's lock. */
+    private int deliveriesSinceSweep;
+    /** Set every {@link #SWEEP_INTERVAL} deliveries; the next dispatcher sweeps before it takes. */
+    private volatile boolean sweepDue;
     private volatile WaitsetChannel[] polled = new WaitsetChannel[0];
 
     /**
@@ -50,8 +69,8 @@ public final class Waitset
     // ---- dispatch ----------------------------------------------------------------------------------------------
 
     /**
-     * Runs at most one pending event on the calling thread, polling polled channels first if none is pending.
-     * Never blocks.
+     * Runs at most one pending event on the calling thread, polling polled channels first if none is pending or a
+     * sweep is due ({@link #SWEEP_INTERVAL}). Never blocks.
      *
      * @return whether a handler ran.
      */
@@ -73,6 +92,12 @@ public final class Waitset
      */
     public Runnable tryNextEvent()
     {
+        if (sweepDue)
+        {
+            // Busy channels kept the queue non-empty for SWEEP_INTERVAL deliveries: give the polled ones their turn.
+            sweepDue = false;
+            pollChannels();
+        }
         Runnable handler = take();
         if (handler == null && pollChannels())
         {
@@ -185,6 +210,14 @@ public final class Waitset
 
     private Runnable deliver(final WaitsetChannel channel)
     {
+        if (++deliveriesSinceSweep >= SWEEP_INTERVAL)
+        {
+            deliveriesSinceSweep = 0;
+            if (polled.length != 0)
+            {
+                sweepDue = true;
+            }
+        }
         final Runnable handler = channel.handler;
         channel.handler = null;
         channel.poller = null;
