@@ -99,7 +99,11 @@ class CrossThreadReleaseTest extends FbufFixture
                 }
             }
         }
-        releaser.join();
+        releaser.join(60_000);
+        if (releaser.isAlive())
+        {
+            throw new AssertionError("releaser still running after 60 s");
+        }
         assertNull(failure.get(), () -> "seed=" + seed + ": " + failure.get());
         assertEquals(0, region.heldFbufs());
         region.close();

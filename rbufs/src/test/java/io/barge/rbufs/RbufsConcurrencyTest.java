@@ -79,7 +79,11 @@ class RbufsConcurrencyTest extends RbufsFixture
                     idle.idle();
                 }
             }
-            receiver.join();
+            receiver.join(60_000);
+            if (receiver.isAlive())
+            {
+                throw new AssertionError("receiver still running after 60 s");
+            }
             if (failure.get() != null)
             {
                 throw new AssertionError(failure.get());

@@ -44,7 +44,11 @@ class RbufsStressTest extends RbufsFixture
             final Thread receiver = new Thread(() -> receive(channel.receiver(), MESSAGES, 42, failure), "receiver");
             receiver.start();
             send(channel.sender(), MESSAGES, 2048, failure);
-            receiver.join();
+            receiver.join(300_000);
+            if (receiver.isAlive())
+            {
+                throw new AssertionError("receiver still running after 300 s");
+            }
             assertNull(failure.get(), () -> mode + ": " + failure.get());
         }
         assertEquals(freeAtStart, kernel.freeFrames());
@@ -72,7 +76,11 @@ class RbufsStressTest extends RbufsFixture
             send(multicast.sender(), total, 1024, failure);
             for (final Thread thread : threads)
             {
-                thread.join();
+                thread.join(300_000);
+                if (thread.isAlive())
+                {
+                    throw new AssertionError("thread still running after 300 s");
+                }
             }
             assertNull(failure.get(), () -> String.valueOf(failure.get()));
         }

@@ -186,7 +186,11 @@ class NotifyStressTest
         {
             failure.compareAndSet(null, t);
         }
-        producer.join();
+        producer.join(300_000);
+        if (producer.isAlive())
+        {
+            throw new AssertionError("producer still running after 300 s");
+        }
         assertNull(failure.get(), () -> "seed=" + seed + ": " + failure.get());
         assertEquals(total, next[0]);
         channel.close();

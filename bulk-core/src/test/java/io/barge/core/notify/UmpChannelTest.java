@@ -284,7 +284,11 @@ class UmpChannelTest
                 }, 64);
                 idle.idle(n);
             }
-            producer.join();
+            producer.join(60_000);
+            if (producer.isAlive())
+            {
+                throw new AssertionError("producer still running after 60 s");
+            }
             assertNull(failure.get());
             assertEquals(total, next[0]);
         }

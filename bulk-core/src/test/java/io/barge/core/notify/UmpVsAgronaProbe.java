@@ -89,7 +89,11 @@ public final class UmpVsAgronaProbe
                 got += k;
             }
             final long elapsed = System.nanoTime() - start;
-            producer.join();
+            producer.join(300_000);
+            if (producer.isAlive())
+            {
+                throw new AssertionError("producer still running after 300 s");
+            }
             sink = sum[0];
             return n * 1e3 / elapsed;
         }
@@ -128,7 +132,11 @@ public final class UmpVsAgronaProbe
             got += k;
         }
         final long elapsed = System.nanoTime() - start;
-        producer.join();
+        producer.join(300_000);
+        if (producer.isAlive())
+        {
+            throw new AssertionError("producer still running after 300 s");
+        }
         sink = sum[0];
         return n * 1e3 / elapsed;
     }
