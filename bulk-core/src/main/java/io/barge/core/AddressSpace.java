@@ -53,6 +53,10 @@ public final class AddressSpace
     private final long[][] directory;
     // TLB entry: (vpn + 1) << 32 | frame << 2 | rights; 0 is empty.
     private final long[] tlb = new long[TLB_SIZE];
+    // Bumped (under the kernel's lock) by every page-table change and flush, before entries are dropped. A
+    // translator that walked the table under an older generation drops the entry it just cached: an entry can
+    // never outlive the unmap that removed its page.
+    private volatile long generation;
 
     AddressSpace(final Domain domain, final PhysicalMemory memory, final int maxPages)
     {
@@ -114,6 +118,7 @@ public final class AddressSpace
 
     private int translateSlow(final long address, final Access access, final long vpn, final int slot, final int need)
     {
+        final long walkedAt = generation;
         if (address < 0 || vpn >= maxPages)
         {
             throw fault(address, access, "outside the address space of " + maxPages + " pages");
@@ -130,6 +135,13 @@ public final class AddressSpace
         }
         final int frame = (int)(pte >>> PTE_FRAME_SHIFT);
         LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((long)frame << 2) | rights);
+        // Store-load fence against the kernel's in changed(): either the kernel sees this entry when it drops
+        // entries, or this walk sees the generation a page-table change bumped and drops the entry itself.
+        VarHandle.fullFence();
+        if (generation != walkedAt)
+        {
+            LONGS.setOpaque(tlb, slot, 0L);
+        }
         return memory.frameOffset(frame) + (int)(address & pageMask);
     }
 
@@ -492,6 +504,7 @@ public final class AddressSpace
         final long pte = ((long)frame << PTE_FRAME_SHIFT) | ((long)rights << PTE_RIGHTS_SHIFT) | PTE_PRESENT;
         // Release: a translator that sees the entry sees the frame's zeroed contents written before it.
         LONGS.setRelease(table, (int)vpn & TABLE_MASK, pte);
+        changed();
         invalidate(vpn);
     }
 
@@ -502,7 +515,37 @@ public final class AddressSpace
         {
             LONGS.setRelease(table, (int)vpn & TABLE_MASK, 0L);
         }
+        changed();
         invalidate(vpn);
+    }
+
+    /** Kernel, under its lock: a page-table change is about to drop entries; racing walks must not cache. */
+    private void changed()
+    {
+        generation = generation + 1; // one writer: the kernel's lock serialises page-table changes
+        VarHandle.fullFence(); // pairs with the fence in translateSlow()
+    }
+
+    /**
+     * Drops every cached translation to a frame, whatever the page table says now: the kernel calls this before a
+     * frame is reused, so that no entry cached by a walk that raced an earlier unmap can reach the frame.
+     *
+     * @return whether an entry was dropped.
+     */
+    boolean invalidateFrame(final int frame)
+    {
+        changed();
+        boolean dropped = false;
+        for (int i = 0; i < TLB_SIZE; i++)
+        {
+            final long entry = (long)LONGS.getOpaque(tlb, i);
+            if (entry != 0 && ((int)(entry >>> 2) & 0x3FFF_FFFF) == frame)
+            {
+                LONGS.setOpaque(tlb, i, 0L);
+                dropped = true;
+            }
+        }
+        return dropped;
     }
 
     private void invalidate(final long vpn)
@@ -517,6 +560,7 @@ public final class AddressSpace
 
     void flushTlb()
     {
+        changed();
         for (int i = 0; i < TLB_SIZE; i++)
         {
             LONGS.setOpaque(tlb, i, 0L);
@@ -560,9 +604,34 @@ public final class AddressSpace
     /**
      * @return whether a non-empty range lies within one page, so that one translation checks and places all of it.
      */
-    private boolean inOnePage(final long address, final int length)
+    boolean inOnePage(final long address, final int length)
     {
         return length > 0 && (address & pageMask) + length <= pageMask + 1;
+    }
+
+    /**
+     * @return how many pages a non-empty range touches.
+     */
+    int pagesSpanned(final long address, final int length)
+    {
+        return (int)(((address + length - 1) >>> pageShift) - (address >>> pageShift)) + 1;
+    }
+
+    /**
+     * Translates every page of a non-empty range once, for one access, before the caller moves any byte.
+     *
+     * @param into receives, per page of the range, the physical offset of that page's first byte.
+     * @throws ProtectionFault at the first page that fails.
+     */
+    void translatePages(final long address, final int length, final Access access, final int[] into)
+    {
+        final long last = address + length - 1;
+        int i = 0;
+        for (long page = address & ~pageMask; page <= last; page += pageMask + 1)
+        {
+            final long at = Math.max(page, address);
+            into[i++] = translate(at, access) - (int)(at & pageMask);
+        }
     }
 
     private int chunk(final long va, final int remaining)

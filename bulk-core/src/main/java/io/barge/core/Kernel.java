@@ -278,6 +278,12 @@ public final class Kernel implements AutoCloseable
         {
             unmapEverywhere(frame);
         }
+        // Whatever the map count: a translation cached by a walk that raced an earlier unmap must not reach the
+        // frame once it is reused (the address spaces also refuse to cache such walks; this is the kernel's check).
+        for (final Domain domain : domains.values())
+        {
+            domain.addressSpace().invalidateFrame(frame);
+        }
         this.owner[frame] = NO_OWNER;
         memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
@@ -530,8 +536,12 @@ public final class Kernel implements AutoCloseable
     // ---- copies ------------------------------------------------------------------------------------------------
 
     /**
-     * Copies bytes between two domains' address spaces, checking the source's read and the destination's write
-     * rights first, and counts the bytes on the acting domain. Does not take the kernel lock.
+     * Copies bytes between two domains' address spaces and counts them on the acting domain. Each page of both ranges
+     * is translated exactly once, the source for read and the destination for write, all before the first byte
+     * moves: a missing right raises {@link ProtectionFault} and changes nothing, and the bytes go to the frames
+     * that were checked (no second translation that a concurrent unmap could change). Does not take the kernel
+     * lock; multi-page copies use a per-thread scratch table of page offsets, so steady-state copies allocate
+     * nothing.
      *
      * @param actor   the domain on whose behalf the copy runs (counted).
      * @param src     source domain.
@@ -543,25 +553,81 @@ public final class Kernel implements AutoCloseable
     public void copy(final Domain actor, final Domain src, final long srcAddr, final Domain dst, final long dstAddr,
         final int length)
     {
-        final AddressSpace from = src.addressSpace();
-        final AddressSpace to = dst.addressSpace();
-        from.checkRange(srcAddr, length, Access.READ);
-        to.checkRange(dstAddr, length, Access.WRITE);
-        final int pageSize = memory.frameSize();
-        final org.agrona.concurrent.UnsafeBuffer physical = memory.buffer();
+        if (length < 0)
+        {
+            throw new IllegalArgumentException("length=" + length + " must not be negative");
+        }
+        if (length > 0)
+        {
+            final AddressSpace from = src.addressSpace();
+            final AddressSpace to = dst.addressSpace();
+            final org.agrona.concurrent.UnsafeBuffer physical = memory.buffer();
+            if (from.inOnePage(srcAddr, length) && to.inOnePage(dstAddr, length))
+            {
+                final int s = from.translate(srcAddr, Access.READ);
+                physical.putBytes(to.translate(dstAddr, Access.WRITE), physical, s, length);
+            }
+            else
+            {
+                copyPages(from, srcAddr, to, dstAddr, length, physical);
+            }
+        }
+        actor.count(CounterType.BYTES_COPIED, length);
+    }
+
+    private void copyPages(final AddressSpace from, final long srcAddr, final AddressSpace to, final long dstAddr,
+        final int length, final org.agrona.concurrent.UnsafeBuffer physical)
+    {
+        final CopyScratch scratch = COPY_SCRATCH.get();
+        final int[] srcPages = scratch.source(from.pagesSpanned(srcAddr, length));
+        final int[] dstPages = scratch.destination(to.pagesSpanned(dstAddr, length));
+        from.translatePages(srcAddr, length, Access.READ, srcPages);
+        to.translatePages(dstAddr, length, Access.WRITE, dstPages);
+        final int shift = memory.frameShift();
+        final int pageMask = memory.frameSize() - 1;
+        final long srcFirst = srcAddr >>> shift;
+        final long dstFirst = dstAddr >>> shift;
         long s = srcAddr;
         long d = dstAddr;
         int done = 0;
         while (done < length)
         {
-            final int chunk = Math.min(length - done,
-                Math.min(pageSize - (int)(s & (pageSize - 1)), pageSize - (int)(d & (pageSize - 1))));
-            physical.putBytes(to.translate(d, Access.WRITE), physical, from.translate(s, Access.READ), chunk);
+            final int sIn = (int)(s & pageMask);
+            final int dIn = (int)(d & pageMask);
+            final int chunk = Math.min(length - done, Math.min(pageMask + 1 - sIn, pageMask + 1 - dIn));
+            physical.putBytes(dstPages[(int)((d >>> shift) - dstFirst)] + dIn, physical,
+                srcPages[(int)((s >>> shift) - srcFirst)] + sIn, chunk);
             s += chunk;
             d += chunk;
             done += chunk;
         }
-        actor.count(CounterType.BYTES_COPIED, length);
+    }
+
+    private static final ThreadLocal<CopyScratch> COPY_SCRATCH = ThreadLocal.withInitial(CopyScratch::new);
+
+    /** Per-thread tables of the page offsets one multi-page copy translated; they only grow. */
+    private static final class CopyScratch
+    {
+        private int[] source = new int[16];
+        private int[] destination = new int[16];
+
+        int[] source(final int pages)
+        {
+            if (source.length < pages)
+            {
+                source = new int[Math.max(pages, source.length * 2)];
+            }
+            return source;
+        }
+
+        int[] destination(final int pages)
+        {
+            if (destination.length < pages)
+            {
+                destination = new int[Math.max(pages, destination.length * 2)];
+            }
+            return destination;
+        }
     }
 
     // ---- checks ------------------------------------------------------------------------------------------------

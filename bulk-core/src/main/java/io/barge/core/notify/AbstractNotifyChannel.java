@@ -7,8 +7,11 @@ import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
 /**
@@ -149,6 +152,21 @@ abstract class AbstractNotifyChannel implements NotifyChannel
 
     /** Drops the views and returns every frame and virtual range; skips what a destroyed domain already lost. */
     abstract void release();
+
+    /**
+     * Points a view at private zeroed memory of the same length before the kernel frees the frames behind it, so
+     * that an end that still holds the view (a claim in progress, a handler that closed the channel) writes and
+     * reads only that memory, never a freed or reused frame. The memory is off-heap like the frames, so a thread
+     * that races the re-wrap sees either address, never a heap base with a raw offset.
+     */
+    static void discard(final UnsafeBuffer view)
+    {
+        final int length = view.capacity();
+        if (length > 0)
+        {
+            view.wrap(ByteBuffer.allocateDirect(length));
+        }
+    }
 
     /** Kernel-side unmapping helper: unmaps {@code pages} pages if the domain is alive and still maps them. */
     static void unmapRange(final Kernel kernel, final Domain domain, final long address, final int pages)

@@ -289,12 +289,11 @@ public final class LmpChannel extends AbstractNotifyChannel
             // ChannelClosedException.
             endpoint.receiveChannel().trigger();
         }
-        final byte[] empty = new byte[0];
-        kernelEndpointView.wrap(empty);
-        kernelConsumerView.wrap(empty);
-        receiverEndpointView.wrap(empty);
-        receiverConsumerView.wrap(empty);
-        stagingView.wrap(empty);
+        discard(kernelEndpointView);
+        discard(kernelConsumerView);
+        discard(receiverEndpointView);
+        discard(receiverConsumerView);
+        discard(stagingView);
         unmapRange(kernel, kernelDomain, kernelEndpoint, endpointPages);
         unmapRange(kernel, receiverDomain, receiverEndpoint, endpointPages);
         unmapRange(kernel, receiverDomain, receiverConsumer, 1);

@@ -86,6 +86,10 @@ public final class LmpEndpoint implements NotifyReceiver
             }
             if (!UmpDescriptor.isWellFormed(control) || UmpDescriptor.sequence(control) != (int)position)
             {
+                if (channel.state() != AbstractNotifyChannel.OPEN)
+                {
+                    throw channel.closedException("poll"); // closed during this poll: discarded memory now
+                }
                 throw channel.violation(domain(), "LMP corrupt endpoint entry 0x" + Long.toHexString(control) +
                     " at sequence " + position);
             }

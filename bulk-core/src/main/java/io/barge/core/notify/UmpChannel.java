@@ -176,11 +176,10 @@ public final class UmpChannel extends AbstractNotifyChannel
         }
         // A registered receive handler stays registered: its poller sees the closed channel and runs it once more,
         // so that a peer's binding learns of the teardown (its poll throws ChannelClosedException).
-        final byte[] empty = new byte[0];
-        senderRingView.wrap(empty);
-        senderAckView.wrap(empty);
-        receiverRingView.wrap(empty);
-        receiverAckView.wrap(empty);
+        discard(senderRingView);
+        discard(senderAckView);
+        discard(receiverRingView);
+        discard(receiverAckView);
         unmapRange(kernel, senderDomain, senderRing, ringPages);
         unmapRange(kernel, receiverDomain, receiverRing, ringPages);
         unmapRange(kernel, senderDomain, senderAck, 1);

@@ -113,6 +113,12 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
 
     private void validate(final long control, final long position)
     {
+        if ((!isWellFormed(control) || sequence(control) != (int)position) &&
+            channel.state() != AbstractNotifyChannel.OPEN)
+        {
+            // A handler closed the channel (or a peer died) during this poll: the view shows discarded memory now.
+            throw channel.closedException("poll");
+        }
         if (!isWellFormed(control))
         {
             throw channel.violation(domain, "UMP corrupt control word 0x" + Long.toHexString(control) +

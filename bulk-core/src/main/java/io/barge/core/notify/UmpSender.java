@@ -137,6 +137,12 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         {
             throw new IllegalStateException("commit without a claim");
         }
+        if (channel.state() != AbstractNotifyChannel.OPEN)
+        {
+            // Torn down since the claim (a peer died): the ring may be another domain's memory now.
+            claimedOffset = -1;
+            throw channel.closedException("commit");
+        }
         checkTypeAndLength(type, length);
         final long position = this.position;
         // Release: a receiver that sees this control word (its epoch) sees the payload written before it.
