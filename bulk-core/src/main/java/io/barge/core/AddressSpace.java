@@ -16,8 +16,10 @@ import java.util.Arrays;
  * Every access translates its virtual address; a page with no mapping or without the right raises a
  * {@link ProtectionFault} before any byte moves (multi-page accesses check every page first). Only the
  * {@link Kernel} changes the page table; translation is lock free so that domains on different threads never
- * contend. Like a hardware TLB, an entry may outlive a concurrent unmap until the kernel's flush; the kernel
- * always flushes before it reuses a frame.
+ * contend. Unlike a bare hardware TLB, no cached entry outlives the page-table change that removed or downgraded
+ * it: a walk that raced the change drops what it cached (a generation check), and the kernel drops every entry
+ * for a frame before the frame is reused. An access already translated when the change happened completes, as on
+ * real hardware before a shootdown.
  * <p>
  * Virtual layout, in pages: page 0 is never mapped; {@code [1, privateLimit)} holds each domain's private
  * mappings; {@code [privateLimit, maxPages)} is the global window the kernel reserves at the same address in every

@@ -13,8 +13,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link UmpDescriptor}.
  * <p>
  * The ring occupies physically consecutive frames ({@link Kernel#allocateContiguousFrames}) so that each side wraps
- * it as one view ({@link io.barge.core.AddressSpace#wrapView}) and the hot path translates nothing. Closing drops
- * both views and frees every frame; close from the threads that use the ends, or after they have stopped. A receive
+ * it as one view ({@link io.barge.core.AddressSpace#wrapView}) and the hot path translates nothing. Closing points
+ * every view at private discarded memory, then frees every frame: an end that still holds a claim, or a handler
+ * running when its peer died, touches only that memory, and its next commit or poll throws
+ * ChannelClosedException. Close from the threads that use the ends, or after they have stopped: an end that is
+ * between its state check and its store on another thread at the moment of a teardown is not waited for. A receive
  * handler still registered on a waitset runs once more after close, and its poll throws ChannelClosedException: that
  * is how a peer learns of a teardown.
  */
