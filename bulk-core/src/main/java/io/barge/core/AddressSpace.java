@@ -17,8 +17,8 @@ import java.util.Arrays;
  * {@link ProtectionFault} before any byte moves (multi-page accesses check every page first). Only the
  * {@link Kernel} changes the page table; translation is lock free so that domains on different threads never
  * contend. Unlike a bare hardware TLB, no cached entry outlives the page-table change that removed or downgraded
- * it: a walk that raced the change drops what it cached (a generation check), and the kernel drops every entry
- * for a frame before the frame is reused. An access already translated when the change happened completes, as on
+ * it: a change waits for the walks that may have read the old table before it drops entries (two-phase walker
+ * counts), and the kernel drops every entry for a frame before the frame is reused. An access already translated when the change happened completes, as on
  * real hardware before a shootdown.
  * <p>
  * Virtual layout, in pages: page 0 is never mapped; {@code [1, privateLimit)} holds each domain's private
@@ -32,6 +32,8 @@ public final class AddressSpace
     static final int TABLE_MASK = TABLE_SIZE - 1;
     static final int TLB_SIZE = 64;
     static final int TLB_MASK = TLB_SIZE - 1;
+    /** Longs between the two walker counts: each on its own pair of cache lines. */
+    private static final int WALKER_STRIDE = 16;
 
     // PTE: bit 0 present, bits 1-2 rights, bits 32-63 frame.
     static final long PTE_PRESENT = 1L;
@@ -55,10 +57,11 @@ public final class AddressSpace
     private final long[][] directory;
     // TLB entry: (vpn + 1) << 32 | frame << 2 | rights; 0 is empty.
     private final long[] tlb = new long[TLB_SIZE];
-    // Bumped (under the kernel's lock) by every page-table change and flush, before entries are dropped. A
-    // translator that walked the table under an older generation drops the entry it just cached: an entry can
-    // never outlive the unmap that removed its page.
+    // Bumped (under the kernel's lock) by every page-table change and flush. The change then waits for the walks
+    // registered under the old generation (walkers[0] for even, walkers[WALKER_STRIDE] for odd) before it drops
+    // entries, so an entry cached by a walk that read the table before the change never outlives the change.
     private volatile long generation;
+    private final long[] walkers = new long[2 * WALKER_STRIDE];
 
     AddressSpace(final Domain domain, final PhysicalMemory memory, final int maxPages)
     {
@@ -120,31 +123,51 @@ public final class AddressSpace
 
     private int translateSlow(final long address, final Access access, final long vpn, final int slot, final int need)
     {
-        final long walkedAt = generation;
         if (address < 0 || vpn >= maxPages)
         {
             throw fault(address, access, "outside the address space of " + maxPages + " pages");
         }
-        final long pte = pte(vpn);
-        if ((pte & PTE_PRESENT) == 0)
+        final int phase = enterWalk();
+        final long pte;
+        try
         {
-            throw fault(address, access, "page not mapped");
+            pte = pte(vpn);
+            final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
+            if ((pte & PTE_PRESENT) != 0 && (rights & need) == need)
+            {
+                LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((pte >>> PTE_FRAME_SHIFT) << 2) | rights);
+                return memory.frameOffset((int)(pte >>> PTE_FRAME_SHIFT)) + (int)(address & pageMask);
+            }
         }
-        final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
-        if ((rights & need) != need)
+        finally
         {
-            throw fault(address, access, "mapping has rights " + Rights.name(rights));
+            // Release: a kernel change waiting for this walk sees the entry it cached, and drops it if stale.
+            LONGS.getAndAddRelease(walkers, phase, -1L);
         }
-        final int frame = (int)(pte >>> PTE_FRAME_SHIFT);
-        LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((long)frame << 2) | rights);
-        // Store-load fence against the kernel's in changed(): either the kernel sees this entry when it drops
-        // entries, or this walk sees the generation a page-table change bumped and drops the entry itself.
-        VarHandle.fullFence();
-        if (generation != walkedAt)
+        throw fault(address, access, (pte & PTE_PRESENT) == 0 ? "page not mapped" :
+            "mapping has rights " + Rights.name((int)(pte >>> PTE_RIGHTS_SHIFT) & 3));
+    }
+
+    /**
+     * Registers a page-table walk in the phase of the current generation (two-phase, as RCU does), so that a
+     * page-table change waits for every walk that may have read the table before it.
+     *
+     * @return the index of the phase's walker count.
+     */
+    private int enterWalk()
+    {
+        while (true)
         {
-            LONGS.setOpaque(tlb, slot, 0L);
+            final long seen = generation;
+            final int phase = (int)(seen & 1) * WALKER_STRIDE;
+            // Full fence (atomic add) against changed(): the kernel sees this walk, or this walk sees the change.
+            LONGS.getAndAdd(walkers, phase, 1L);
+            if (generation == seen)
+            {
+                return phase;
+            }
+            LONGS.getAndAdd(walkers, phase, -1L);
         }
-        return memory.frameOffset(frame) + (int)(address & pageMask);
     }
 
     private ProtectionFault fault(final long address, final Access access, final String reason)
@@ -521,11 +544,28 @@ public final class AddressSpace
         invalidate(vpn);
     }
 
-    /** Kernel, under its lock: a page-table change is about to drop entries; racing walks must not cache. */
+    /**
+     * Kernel, under its lock, after writing a page-table entry and before dropping cached ones: moves to the next
+     * generation and waits until every walk registered under the previous one has finished (walks take no lock and
+     * last a few loads, so the wait is short). Walks that start later see the new table.
+     */
     private void changed()
     {
-        generation = generation + 1; // one writer: the kernel's lock serialises page-table changes
-        VarHandle.fullFence(); // pairs with the fence in translateSlow()
+        final long old = generation;
+        generation = old + 1; // one writer: the kernel's lock serialises page-table changes
+        VarHandle.fullFence(); // pairs with the atomic add in enterWalk()
+        final int phase = (int)(old & 1) * WALKER_STRIDE;
+        for (int spins = 0; (long)LONGS.getVolatile(walkers, phase) != 0; spins++)
+        {
+            if (spins < 100)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield(); // the walking thread was preempted inside its few loads
+            }
+        }
     }
 
     /**
