@@ -349,13 +349,34 @@ final class MulticastSender extends LinePadding implements Sender
                 link.lastProgressNs = now; // the timeout runs from the first message it holds
             }
             receivers++;
-            link.link.publish(link.writer.head(), link.reader.tail());
         }
+        // The references are set before any signal, so a receiver whose signal fails is detached without leaking one.
         references[slot] = receivers;
         if (receivers == 0)
         {
             sentLength[slot] = NOT_SENT;
             freeSlots[freeCount++] = slot;
+            return;
+        }
+        for (final MulticastLink link : links)
+        {
+            if (link.attached)
+            {
+                signal(link);
+            }
+        }
+    }
+
+    private void signal(final MulticastLink link)
+    {
+        try
+        {
+            link.link.publish(link.writer.head(), link.reader.tail());
+        }
+        catch (final ChannelClosedException ex)
+        {
+            // Its event channel is gone (its domain is dying): detached like a slow receiver, the others go on.
+            detach(link, ex);
         }
     }
 
