@@ -30,6 +30,13 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class EndGate extends LinePadding
 {
+    /** {@link #hold} result: the end is held out; call {@link #unhold} when done. */
+    static final int HELD_OUT = 1;
+    /** {@link #hold} result: this thread is inside the end's call (a hook); go on without waiting or undoing. */
+    static final int INSIDE = 2;
+    /** {@link #hold} result: the end is shut; there is nothing to do on it. */
+    static final int ALREADY_SHUT = 3;
+
     private static final int IDLE = 0;
     private static final int BUSY = 1;
     private static final int HELD = 2;
@@ -114,13 +121,6 @@ final class EndGate extends LinePadding
         }
     }
 
-    /** {@link #hold} result: the end is held out; call {@link #unhold} when done. */
-    static final int HELD_OUT = 1;
-    /** {@link #hold} result: this thread is inside the end's call (a hook); go on without waiting or undoing. */
-    static final int INSIDE = 2;
-    /** {@link #hold} result: the end is shut; there is nothing to do on it. */
-    static final int ALREADY_SHUT = 3;
-
     /**
      * Waits until the end is outside a call and keeps it out until {@link #unhold}.
      *
@@ -138,14 +138,6 @@ final class EndGate extends LinePadding
     void unhold()
     {
         WORD.setRelease(this, IDLE);
-    }
-
-    /**
-     * @return whether the end has been shut.
-     */
-    boolean isShut()
-    {
-        return word == SHUT;
     }
 
     /**

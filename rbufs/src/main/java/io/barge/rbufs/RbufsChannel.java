@@ -32,7 +32,7 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * <ol>
  *   <li>The state becomes CLOSED (an atomic swap: one of racing closers releases, every closer still waits in 2).
  *       {@link #isOpen()} is false from here.</li>
- *   <li>Each end's {@link EndGate} is shut: the closer waits until the end is outside a call (a CAS that acquires
+ *   <li>Each end's {@code EndGate} is shut: the closer waits until the end is outside a call (a CAS that acquires
  *       the end's release store on leaving), so each end's every access to a shared frame happens before 3.
  *       An end's later call fails at its gate with {@link io.barge.core.ChannelClosedException} and touches
  *       nothing.</li>

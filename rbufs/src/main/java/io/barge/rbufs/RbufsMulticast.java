@@ -19,7 +19,7 @@ import java.util.List;
  * returning. Each receiver's end is an ordinary {@link Receiver}.
  * <p>
  * Threads: the sender end on one thread, each receiver end on one thread. Detaching frees a receiver's control
- * areas from the sender's thread, once the receiver's {@link EndGate} is shut (its end is outside any call); its
+ * areas from the sender's thread, once the receiver's {@code EndGate} is shut (its end is outside any call); its
  * next call then fails with {@link ChannelClosedException}.
  * <p>
  * Deaths, told by the kernel's {@link DomainListener} on the destroying thread before the dead domain's frames
