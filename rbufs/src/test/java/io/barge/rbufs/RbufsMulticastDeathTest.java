@@ -105,6 +105,30 @@ class RbufsMulticastDeathTest extends RbufsFixture
         assertEquals(freeAtStart, kernel.freeFrames());
     }
 
+    @Test
+    void aReceiverWhoseEventChannelClosedUnderACommitIsDetachedAndTheCommitReachesTheOthers()
+    {
+        final RbufsMulticast multicast = open(b, c, d);
+        final Sender sender = multicast.sender();
+        final Claim claim = sender.newClaim();
+        assertEquals(Status.OK, sender.tryClaim(100, claim));
+        final int slot = (int)claim.token();
+        multicast.link(1).link.out().close(); // as when c's domain is being destroyed
+        sender.commit(claim);
+        assertFalse(multicast.isAttached(1));
+        assertEquals(2, multicast.multicastSender().references(slot), "c's reference dropped, the others' kept");
+        for (final int i : new int[]{ 0, 2 })
+        {
+            final Message message = multicast.receiver(i).newMessage();
+            assertEquals(Status.OK, multicast.receiver(i).poll(message));
+            multicast.receiver(i).release(message);
+        }
+        multicast.doWork();
+        assertEquals(SLOTS, multicast.multicastSender().freeSlots());
+        multicast.close();
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
     private static int send(final Sender sender, final Claim claim, final int length, final int seed)
     {
         final int status = sender.tryClaim(length, claim);

@@ -251,6 +251,74 @@ class RbufsPeerDeathTest extends RbufsFixture
     }
 
     /**
+     * Both ends stream on their own threads while a third thread closes the channel: each end stops with
+     * ChannelClosedException and nothing else (no read of a freed frame shows up as a bad record or message), and
+     * every frame is back once close returns.
+     */
+    @ParameterizedTest
+    @EnumSource(RbufsChannel.Mode.class)
+    void aCloseFromAThirdThreadStopsBothEndsWithATypedError(final RbufsChannel.Mode mode) throws InterruptedException
+    {
+        final LeakCheck check = LeakCheck.of(kernel);
+        final RbufsChannel channel = open(a, b, mode, MAX, SLOTS);
+        final AtomicReference<Throwable> senderEnd = new AtomicReference<>();
+        final AtomicReference<Throwable> receiverEnd = new AtomicReference<>();
+        final AtomicLong received = new AtomicLong();
+        final Thread receiver = new Thread(() ->
+        {
+            final Message message = channel.receiver().newMessage();
+            try
+            {
+                while (true)
+                {
+                    if (channel.receiver().poll(message) == Status.OK)
+                    {
+                        assertContent(message, MAX, (int)received.getAndIncrement());
+                        channel.receiver().release(message);
+                    }
+                }
+            }
+            catch (final Throwable ex)
+            {
+                receiverEnd.set(ex);
+            }
+        }, "receiver");
+        final Thread sender = new Thread(() ->
+        {
+            final Claim claim = channel.sender().newClaim();
+            int sent = 0;
+            try
+            {
+                while (true)
+                {
+                    if (send(channel, claim, MAX, sent) == Status.OK)
+                    {
+                        sent++;
+                    }
+                }
+            }
+            catch (final Throwable ex)
+            {
+                senderEnd.set(ex);
+            }
+        }, "sender");
+        receiver.start();
+        sender.start();
+        while (received.get() < 100 && receiver.isAlive())
+        {
+            Thread.onSpinWait();
+        }
+        channel.close();
+        check.assertNothingLeaked();
+        sender.join(TimeUnit.SECONDS.toMillis(20));
+        receiver.join(TimeUnit.SECONDS.toMillis(20));
+        assertFalse(sender.isAlive() || receiver.isAlive(), "both ends must stop");
+        assertInstanceOf(ChannelClosedException.class, senderEnd.get(), String.valueOf(senderEnd.get()));
+        assertInstanceOf(ChannelClosedException.class, receiverEnd.get(), String.valueOf(receiverEnd.get()));
+        check.assertNothingLeaked();
+    }
+
+    /**
      * Takes every free frame for the stranger (the dead domain's frames are the stranger's now) and fills each frame
      * the dead domain could write before it died as a control area: a head covering two records and, at every
      * record position, an IOrec with the given flags for the first half of the second slot. An end that still read
