@@ -305,7 +305,7 @@ final class MulticastSender extends LinePadding implements Sender
     @Override
     public void commit(final Claim claim)
     {
-        checkMine(claim);
+        RbufsSender.checkClaimOf(claim, this);
         enter();
         try
         {
@@ -314,14 +314,6 @@ final class MulticastSender extends LinePadding implements Sender
         finally
         {
             gate.leave();
-        }
-    }
-
-    private void checkMine(final Claim claim)
-    {
-        if (claim.isActive() && claim.attachment() != this)
-        {
-            throw new IllegalArgumentException("claim was made by another sender, not by the multicast of " + domain);
         }
     }
 
@@ -383,7 +375,7 @@ final class MulticastSender extends LinePadding implements Sender
     @Override
     public void abort(final Claim claim)
     {
-        checkMine(claim);
+        RbufsSender.checkClaimOf(claim, this);
         enter();
         try
         {

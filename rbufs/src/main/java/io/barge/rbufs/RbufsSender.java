@@ -307,7 +307,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public void commit(final Claim claim)
     {
-        checkMine(claim);
+        checkClaimOf(claim, this);
         enter();
         try
         {
@@ -320,13 +320,19 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     /**
-     * A claim of another sender would be read with this end's token layout: refused before anything changes.
+     * A claim of another sender would be read with this end's token layout: refused before anything changes. An
+     * inactive claim passes, for {@link Claim#complete} to refuse with its own error.
+     *
+     * @param claim  the claim given to commit or abort.
+     * @param sender the sender it was given to (every Rbufs sender wraps its claims with itself as attachment).
+     * @throws IllegalArgumentException if another sender made it.
      */
-    private void checkMine(final Claim claim)
+    static void checkClaimOf(final Claim claim, final Sender sender)
     {
-        if (claim.isActive() && claim.attachment() != this)
+        if (claim.isActive() && claim.attachment() != sender)
         {
-            throw new IllegalArgumentException("claim was made by another sender, not by rbufs sender of " + domain);
+            throw new IllegalArgumentException("claim was made by another sender, not by the rbufs sender of " +
+                sender.domain());
         }
     }
 
@@ -352,7 +358,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public void abort(final Claim claim)
     {
-        checkMine(claim);
+        checkClaimOf(claim, this);
         enter();
         try
         {

@@ -129,20 +129,6 @@ class RbufsMulticastDeathTest extends RbufsFixture
         assertEquals(freeAtStart, kernel.freeFrames());
     }
 
-    private static int send(final Sender sender, final Claim claim, final int length, final int seed)
-    {
-        final int status = sender.tryClaim(length, claim);
-        if (status == Status.OK)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                claim.putByte(i, (byte)(seed + i));
-            }
-            sender.commit(claim);
-        }
-        return status;
-    }
-
     @Test
     void aMulticastClaimIsRefusedByAnotherSender()
     {

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -195,28 +194,7 @@ class RbufsPeerDeathTest extends RbufsFixture
         final KillSwitch kill = KillSwitch.destroyAfter(kernel, a, 200);
         final AtomicReference<Throwable> senderEnd = new AtomicReference<>();
         final AtomicReference<Throwable> receiverEnd = new AtomicReference<>();
-        final CountDownLatch started = new CountDownLatch(1);
-        final Thread receiver = new Thread(() ->
-        {
-            final Message message = channel.receiver().newMessage();
-            int expected = 0;
-            started.countDown();
-            try
-            {
-                while (true)
-                {
-                    if (channel.receiver().poll(message) == Status.OK)
-                    {
-                        assertContent(message, MAX, expected++);
-                        channel.receiver().release(message);
-                    }
-                }
-            }
-            catch (final Throwable ex)
-            {
-                receiverEnd.set(ex);
-            }
-        }, "receiver");
+        final Thread receiver = receiving(channel, receiverEnd, new AtomicLong());
         final Thread sender = new Thread(() ->
         {
             final Claim claim = channel.sender().newClaim();
@@ -238,7 +216,6 @@ class RbufsPeerDeathTest extends RbufsFixture
             }
         }, "sender");
         receiver.start();
-        assertTrue(started.await(20, TimeUnit.SECONDS));
         sender.start();
         sender.join(TimeUnit.SECONDS.toMillis(20));
         receiver.join(TimeUnit.SECONDS.toMillis(20));
@@ -264,25 +241,7 @@ class RbufsPeerDeathTest extends RbufsFixture
         final AtomicReference<Throwable> senderEnd = new AtomicReference<>();
         final AtomicReference<Throwable> receiverEnd = new AtomicReference<>();
         final AtomicLong received = new AtomicLong();
-        final Thread receiver = new Thread(() ->
-        {
-            final Message message = channel.receiver().newMessage();
-            try
-            {
-                while (true)
-                {
-                    if (channel.receiver().poll(message) == Status.OK)
-                    {
-                        assertContent(message, MAX, (int)received.getAndIncrement());
-                        channel.receiver().release(message);
-                    }
-                }
-            }
-            catch (final Throwable ex)
-            {
-                receiverEnd.set(ex);
-            }
-        }, "receiver");
+        final Thread receiver = receiving(channel, receiverEnd, received);
         final Thread sender = new Thread(() ->
         {
             final Claim claim = channel.sender().newClaim();
@@ -316,6 +275,43 @@ class RbufsPeerDeathTest extends RbufsFixture
         assertInstanceOf(ChannelClosedException.class, senderEnd.get(), String.valueOf(senderEnd.get()));
         assertInstanceOf(ChannelClosedException.class, receiverEnd.get(), String.valueOf(receiverEnd.get()));
         check.assertNothingLeaked();
+    }
+
+    /**
+     * @return a thread that polls until its first exception (kept in {@code end}), checking each message's
+     *         sequence and bytes, and counting them in {@code received}; a held message may fault once the
+     *         channel is closed by the sender's death.
+     */
+    private static Thread receiving(final RbufsChannel channel, final AtomicReference<Throwable> end,
+        final AtomicLong received)
+    {
+        return new Thread(() ->
+        {
+            final Message message = channel.receiver().newMessage();
+            try
+            {
+                while (true)
+                {
+                    if (channel.receiver().poll(message) == Status.OK)
+                    {
+                        try
+                        {
+                            assertContent(message, MAX, (int)received.getAndIncrement());
+                        }
+                        catch (final ProtectionFault fault)
+                        {
+                            // The sender died while this message was held: its data area is gone, as documented.
+                            assertFalse(channel.isOpen(), "a fault on a held message of an open channel");
+                        }
+                        channel.receiver().release(message);
+                    }
+                }
+            }
+            catch (final Throwable ex)
+            {
+                end.set(ex);
+            }
+        }, "receiver");
     }
 
     /**
