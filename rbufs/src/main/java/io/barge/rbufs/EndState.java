@@ -5,6 +5,9 @@ import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Lifecycle of one Rbufs channel (or one multicast receiver's link): open, broken by a protocol violation, or
  * closed. Read by both ends' threads, hence volatile.
@@ -14,6 +17,19 @@ final class EndState
     private static final int OPEN = 0;
     private static final int BROKEN = 1;
     private static final int CLOSED = 2;
+    private static final VarHandle STATE;
+
+    static
+    {
+        try
+        {
+            STATE = MethodHandles.lookup().findVarHandle(EndState.class, "state", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final String name;
     private volatile int state = OPEN;
@@ -34,9 +50,18 @@ final class EndState
     {
         if (state != OPEN)
         {
-            throw new ChannelClosedException("rbufs channel " + name + " is " + (state == BROKEN ?
-                "broken: " + cause.getMessage() : "closed"));
+            throw closedException();
         }
+    }
+
+    /**
+     * @return the error for a call on an end that is shut or not open.
+     */
+    ChannelClosedException closedException()
+    {
+        final Throwable why = cause;
+        return new ChannelClosedException("rbufs channel " + name + " is " + (state == BROKEN ? "broken" :
+            "closed") + (why == null ? "" : ": " + why.getMessage()));
     }
 
     /**
@@ -65,7 +90,7 @@ final class EndState
         if (state == OPEN)
         {
             cause = ex;
-            state = BROKEN;
+            STATE.compareAndSet(this, OPEN, BROKEN);
         }
         return ex;
     }
@@ -80,20 +105,32 @@ final class EndState
         if (state == OPEN)
         {
             cause = reason;
-            state = BROKEN;
+            STATE.compareAndSet(this, OPEN, BROKEN);
         }
     }
 
     /**
-     * Marks the channel closed.
+     * Marks the channel closed; exactly one of racing callers is first.
      *
      * @return whether it was not closed before.
      */
     boolean close()
     {
-        final boolean first = state != CLOSED;
-        state = CLOSED;
-        return first;
+        return (int)STATE.getAndSet(this, CLOSED) != CLOSED;
+    }
+
+    /**
+     * Records that a domain of the channel died, as the cause the closed channel reports (unless a violation is
+     * already the cause); the caller then closes.
+     *
+     * @param dead the destroyed domain.
+     */
+    void died(final Domain dead)
+    {
+        if (state == OPEN)
+        {
+            cause = new ChannelClosedException("domain " + dead + " died");
+        }
     }
 
     /**

@@ -22,7 +22,9 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * Each receiver's ring is bounded, so it holds at most that many messages; when it is full (or the data area is)
  * everybody waits. A receiver that holds messages and returns nothing for longer than the detach timeout is
  * detached: its references are dropped, its control areas and event channels freed, the data area unmapped from
- * it, and the others go on. A receiver that breaks the protocol is detached the same way. One thread.
+ * it, and the others go on. A receiver that breaks the protocol, or whose domain dies, is detached the same way.
+ * One thread; every public call runs inside this end's {@link EndGate}: a receiver's death is handled on the
+ * destroying thread while the gate holds this end out ({@link RbufsMulticast}).
  */
 final class MulticastSender extends LinePadding implements Sender
 {
@@ -30,6 +32,7 @@ final class MulticastSender extends LinePadding implements Sender
     private static final long CLAIMED = -1;
 
     private final RbufsMulticast owner;
+    private final EndGate gate = new EndGate();
     private final Domain domain;
     private final AddressSpace space;
     private final long dataBase;
@@ -92,11 +95,40 @@ final class MulticastSender extends LinePadding implements Sender
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        owner.checkOpen();
         claim.checkClaimable(length, maxMessageLength);
+        enter();
+        try
+        {
+            return claim(length, claim);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private void enter()
+    {
+        if (!gate.enter())
+        {
+            throw owner.closedException();
+        }
+        try
+        {
+            owner.checkOpen();
+        }
+        catch (final RuntimeException ex)
+        {
+            gate.leave();
+            throw ex;
+        }
+    }
+
+    private int claim(final int length, final Claim claim)
+    {
         if (!hasRoom())
         {
-            doWork();
+            work();
             if (!hasRoom())
             {
                 // Ask every receiver to wake this end at its next return or ack, then look once more (one may
@@ -108,7 +140,7 @@ final class MulticastSender extends LinePadding implements Sender
                         link.link.arm(link.reader.tail() + 1, link.writer.knownTail() + 1);
                     }
                 }
-                doWork();
+                work();
                 if (!hasRoom())
                 {
                     return Status.BACK_PRESSURED;
@@ -118,7 +150,7 @@ final class MulticastSender extends LinePadding implements Sender
         final int slot = freeSlots[--freeCount];
         sentLength[slot] = CLAIMED;
         activeClaims++;
-        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, null);
+        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, this);
         return Status.OK;
     }
 
@@ -145,6 +177,19 @@ final class MulticastSender extends LinePadding implements Sender
      * @return regions taken back plus receivers detached.
      */
     int doWork()
+    {
+        enter();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private int work()
     {
         int work = 0;
         for (final MulticastLink link : links)
@@ -244,6 +289,7 @@ final class MulticastSender extends LinePadding implements Sender
         }
         link.attached = false;
         link.state.detached(reason);
+        link.receiver.gate().shut(); // its end is out of any call before its control areas go
         for (int slot = 0; slot < link.held.length; slot++)
         {
             if (link.held[slot])
@@ -259,7 +305,20 @@ final class MulticastSender extends LinePadding implements Sender
     @Override
     public void commit(final Claim claim)
     {
-        owner.checkOpen();
+        RbufsSender.checkClaimOf(claim, this);
+        enter();
+        try
+        {
+            publish(claim);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private void publish(final Claim claim)
+    {
         final int slot = (int)claim.token();
         final int length = claim.length();
         claim.complete(); // first: a second commit of the same claim throws before touching any state
@@ -282,34 +341,79 @@ final class MulticastSender extends LinePadding implements Sender
                 link.lastProgressNs = now; // the timeout runs from the first message it holds
             }
             receivers++;
-            link.link.publish(link.writer.head(), link.reader.tail());
         }
+        // The references are set before any signal, so a receiver whose signal fails is detached without leaking one.
         references[slot] = receivers;
         if (receivers == 0)
         {
             sentLength[slot] = NOT_SENT;
             freeSlots[freeCount++] = slot;
+            return;
+        }
+        for (final MulticastLink link : links)
+        {
+            if (link.attached)
+            {
+                signal(link);
+            }
+        }
+    }
+
+    private void signal(final MulticastLink link)
+    {
+        try
+        {
+            link.link.publish(link.writer.head(), link.reader.tail());
+        }
+        catch (final ChannelClosedException ex)
+        {
+            // Its event channel is gone (its domain is dying): detached like a slow receiver, the others go on.
+            detach(link, ex);
         }
     }
 
     @Override
     public void abort(final Claim claim)
     {
-        owner.checkOpen();
-        final int slot = (int)claim.token();
-        claim.complete();
-        activeClaims--;
-        sentLength[slot] = NOT_SENT;
-        freeSlots[freeCount++] = slot;
+        RbufsSender.checkClaimOf(claim, this);
+        enter();
+        try
+        {
+            final int slot = (int)claim.token();
+            claim.complete();
+            activeClaims--;
+            sentLength[slot] = NOT_SENT;
+            freeSlots[freeCount++] = slot;
+        }
+        finally
+        {
+            gate.leave();
+        }
     }
 
     /**
-     * Copies the message into a region of the data area (counted as bytes copied), then releases it.
+     * Copies the message into a region of the data area (counted as bytes copied), then releases it. Only a message
+     * this sender's domain holds can be forwarded.
      */
     @Override
     public int forward(final Message message)
     {
-        final int status = tryClaim(message.length(), forwardClaim);
+        RbufsSender.checkForwardable(message, domain);
+        forwardClaim.checkClaimable(message.length(), maxMessageLength);
+        enter();
+        try
+        {
+            return forwardHeld(message);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private int forwardHeld(final Message message)
+    {
+        final int status = claim(message.length(), forwardClaim);
         if (status != Status.OK)
         {
             return status;
@@ -318,13 +422,21 @@ final class MulticastSender extends LinePadding implements Sender
         for (int i = 0; i < message.pieceCount(); i++)
         {
             final int pieceLength = message.pieceLength(i);
-            domain.kernel().copy(domain, message.source().domain(), message.pieceAddress(i), domain,
-                forwardClaim.address() + done, pieceLength);
+            domain.kernel().copy(domain, domain, message.pieceAddress(i), domain, forwardClaim.address() + done,
+                pieceLength);
             done += pieceLength;
         }
         message.source().release(message);
-        commit(forwardClaim);
+        publish(forwardClaim);
         return Status.OK;
+    }
+
+    /**
+     * @return this end's state word.
+     */
+    EndGate gate()
+    {
+        return gate;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.Access;
 import io.barge.core.Domain;
+import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.core.notify.NotifyChannel;
@@ -25,6 +26,22 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * The data area is {@code capacity} slots of {@code maxMessageLength} bytes rounded up to a cache line; the master
  * (the originator in {@link Mode#TMM}, the receiver in {@link Mode#RMM}) chooses which slot each message uses.
  * Closing returns every frame, including those of messages in flight or held.
+ * <p>
+ * Teardown, by {@link #close} from any thread or by the death of either domain (the kernel's
+ * {@link DomainListener}, on the thread that destroys it, before the kernel frees the dead domain's frames):
+ * <ol>
+ *   <li>The state becomes CLOSED (an atomic swap: one of racing closers releases, every closer still waits in 2).
+ *       {@link #isOpen()} is false from here.</li>
+ *   <li>Each end's {@code EndGate} is shut: the closer waits until the end is outside a call (a CAS that acquires
+ *       the end's release store on leaving), so each end's every access to a shared frame happens before 3.
+ *       An end's later call fails at its gate with {@link io.barge.core.ChannelClosedException} and touches
+ *       nothing.</li>
+ *   <li>The ring views are pointed at private zeros and the event channels, control areas and data area are
+ *       freed; frames of a dead domain are left to the kernel, which frees them only after this listener has
+ *       returned, so no end can reach them then.</li>
+ * </ol>
+ * After a death every frame of the channel is free once {@code destroyDomain} returns; the survivor holds
+ * nothing. Messages it still holds fault on reading (see {@link RbufsReceiver}).
  */
 public final class RbufsChannel implements Channel
 {
@@ -56,6 +73,9 @@ public final class RbufsChannel implements Channel
     private final RbufsReceiver receiver;
     private final SharedRegion dataArea;
     private final Runnable onClose;
+    private final Domain from;
+    private final Domain to;
+    private final DomainListener deaths = this::onDestroy;
 
     private RbufsChannel(final Kernel kernel, final Domain from, final Domain to, final ChannelConfig config,
         final Mode mode, final NotifyFactory notify, final Runnable onClose, final List<AutoCloseable> resources)
@@ -64,6 +84,8 @@ public final class RbufsChannel implements Channel
         this.kernel = kernel;
         this.mode = mode;
         this.onClose = onClose;
+        this.from = from;
+        this.to = to;
         this.state = new EndState(from + "->" + to + "[" + mode + "]");
         final int slotSize = slotSize(config.maxMessageLength());
         final int slots = config.capacity();
@@ -91,6 +113,9 @@ public final class RbufsChannel implements Channel
         final IoRecWriter receiverWriter = new IoRecWriter(receiverOwn, ringCapacity);
         final IoRecReader receiverReader = new IoRecReader(originatorPeer, ringCapacity, returnFlags);
 
+        // Before the event channels' own listeners, so that the ends are out before those channels' frames go.
+        kernel.addDomainListener(deaths);
+        add(() -> kernel.removeDomainListener(deaths));
         final int notifySlots = notifySlots(config);
         final NotifyChannel toReceiver = add(notify.open(kernel, from, to, config.notification(), notifySlots));
         final NotifyChannel toOriginator = add(notify.open(kernel, to, from, config.notification(), notifySlots));
@@ -133,6 +158,15 @@ public final class RbufsChannel implements Channel
         {
             closeAll(cleanup, ex);
             throw ex;
+        }
+    }
+
+    private void onDestroy(final Domain dead)
+    {
+        if ((dead == from || dead == to) && sender != null && receiver != null)
+        {
+            state.died(dead);
+            close();
         }
     }
 
@@ -251,14 +285,17 @@ public final class RbufsChannel implements Channel
     }
 
     /**
-     * Tears the channel down and returns every frame. Close from a thread that uses an end, or after both ends
-     * have stopped: an end that is mid-call on another thread finishes on private zeros, then sees
-     * {@link io.barge.core.ChannelClosedException}.
+     * Tears the channel down and returns every frame (see the class comment for the protocol). Safe from any
+     * thread: an end that is mid-call on another thread finishes its call first (calls never block), then every
+     * call sees {@link io.barge.core.ChannelClosedException}. Returns once nothing of the channel is reachable.
      */
     @Override
     public void close()
     {
-        if (!state.close())
+        final boolean first = state.close();
+        sender.gate().shut();
+        receiver.gate().shut();
+        if (!first)
         {
             return;
         }

@@ -1,6 +1,8 @@
 package io.barge.rbufs;
 
+import io.barge.core.ChannelClosedException;
 import io.barge.core.Domain;
+import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Receiver;
@@ -17,8 +19,19 @@ import java.util.List;
  * returning. Each receiver's end is an ordinary {@link Receiver}.
  * <p>
  * Threads: the sender end on one thread, each receiver end on one thread. Detaching frees a receiver's control
- * areas from the sender's thread; the receiver's next call then fails with
- * {@link io.barge.core.ChannelClosedException}.
+ * areas from the sender's thread, once the receiver's {@code EndGate} is shut (its end is outside any call); its
+ * next call then fails with {@link ChannelClosedException}.
+ * <p>
+ * Deaths, told by the kernel's {@link DomainListener} on the destroying thread before the dead domain's frames
+ * are freed:
+ * <ol>
+ *   <li>The originator: the multicast closes as by {@link #close} (every end's gate shut, then every frame
+ *       freed).</li>
+ *   <li>A receiver: its end's gate is shut; the sender's gate is held (the listener waits until the sender is
+ *       outside a call and keeps it out); the receiver is detached exactly as a slow one (its references
+ *       dropped, its control areas and event channels freed, the data area unmapped from it); the sender's gate
+ *       is let go with a release store, so the sender's next call sees the detach. The other receivers go on.</li>
+ * </ol>
  */
 public final class RbufsMulticast implements AutoCloseable
 {
@@ -26,12 +39,17 @@ public final class RbufsMulticast implements AutoCloseable
     private final MulticastLink[] links;
     private final MulticastSender sender;
     private final EndState state;
+    private final Kernel kernel;
+    private final Domain originator;
+    private final DomainListener deaths = this::onDestroy;
 
     private RbufsMulticast(final Kernel kernel, final Domain originator, final Domain[] receivers,
         final ChannelConfig config, final long detachTimeoutNs, final EpochNanoClock clock,
         final NotifyFactory notify, final List<List<AutoCloseable>> cleanup)
     {
         this.state = new EndState(originator + "->multicast");
+        this.kernel = kernel;
+        this.originator = originator;
         final int slotSize = RbufsChannel.slotSize(config.maxMessageLength());
         final int slots = config.capacity();
         final long areaLength = (long)slots * slotSize;
@@ -42,6 +60,9 @@ public final class RbufsMulticast implements AutoCloseable
         }
         final List<AutoCloseable> data = new ArrayList<>();
         cleanup.add(data);
+        // Before the event channels' own listeners, so that the ends are out before those channels' frames go.
+        kernel.addDomainListener(deaths);
+        data.add(() -> kernel.removeDomainListener(deaths));
         dataArea = new SharedRegion(kernel, originator, (int)areaLength, receivers.length, false);
         data.add(dataArea);
         links = new MulticastLink[receivers.length];
@@ -191,6 +212,48 @@ public final class RbufsMulticast implements AutoCloseable
         state.check();
     }
 
+    ChannelClosedException closedException()
+    {
+        return state.closedException();
+    }
+
+    private void onDestroy(final Domain dead)
+    {
+        if (sender == null)
+        {
+            return; // still being set up
+        }
+        if (dead == originator)
+        {
+            state.died(dead);
+            close();
+            return;
+        }
+        for (final MulticastLink link : links)
+        {
+            if (link.receiverDomain == dead)
+            {
+                link.receiver.gate().shut();
+                final EndGate gate = sender.gate();
+                final int hold = gate.hold();
+                if (hold != EndGate.ALREADY_SHUT)
+                {
+                    try
+                    {
+                        sender.detach(link, new ChannelClosedException("multicast receiver " + dead + " died"));
+                    }
+                    finally
+                    {
+                        if (hold == EndGate.HELD_OUT)
+                        {
+                            gate.unhold();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     void release(final MulticastLink link)
     {
         dataArea.unshare(link.receiverDomain);
@@ -204,12 +267,20 @@ public final class RbufsMulticast implements AutoCloseable
     @Override
     public void close()
     {
-        if (!state.close())
+        final boolean first = state.close();
+        sender.gate().shut();
+        for (final MulticastLink link : links)
+        {
+            link.receiver.gate().shut();
+        }
+        if (!first)
         {
             return;
         }
+        kernel.removeDomainListener(deaths);
         for (final MulticastLink link : links)
         {
+            link.attached = false;
             link.state.close();
             link.release();
         }

@@ -18,7 +18,14 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * once and checked before use: every pair must lie inside the data area (and, in receive-master mode, be a region
  * this end posted and has not had back). An invalid IOrec is rejected and counted, and the next one is tried.
  * Releasing gives the regions back: in transmit-master mode by FREE IOrecs to the originator, in receive-master
- * mode by posting them again as EMPTY IOrecs. Messages are views of the read-only data area mapping. One thread.
+ * mode by posting them again as EMPTY IOrecs. Messages are views of the read-only data area mapping. One thread;
+ * every public call runs inside this end's {@link EndGate}, so a teardown never frees a frame under it.
+ * <p>
+ * Held messages: a protocol violation breaks the channel but returns nothing, so what this end holds stays
+ * readable until the channel closes. Closing (or the originator's death, whose frames the data area is) frees
+ * the data area and the kernel unmaps it here: a held message then faults with
+ * {@link io.barge.core.ProtectionFault} on every read, never shows another domain's bytes, and may still be
+ * released (which returns nothing).
  */
 final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.Listener
 {
@@ -27,6 +34,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private static final byte HELD = 2;
 
     private final EndState state;
+    private final EndGate gate = new EndGate();
     private final Domain domain;
     private final AddressSpace space;
     private final boolean transmitMaster;
@@ -104,11 +112,27 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     @Override
     public int poll(final Message into)
     {
-        state.check();
         if (into.isHeld())
         {
             throw new BufferStateException("message is still held: release it before polling into it again");
         }
+        if (!gate.enter())
+        {
+            throw state.closedException();
+        }
+        try
+        {
+            state.check();
+            return take(into);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private int take(final Message into)
+    {
         try
         {
             if (!pending.isEmpty())
@@ -267,11 +291,28 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             throw new BufferStateException("message released twice (or never received)");
         }
         held--;
-        if (!state.isOpen())
+        if (!gate.enter())
         {
             message.end(); // the channel is gone: its memory was returned at teardown
             return;
         }
+        try
+        {
+            if (!state.isOpen())
+            {
+                message.end();
+                return;
+            }
+            returnRegions(message);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private void returnRegions(final Message message)
+    {
         try
         {
             if (!pending.isEmpty())
@@ -415,6 +456,14 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     IoRecReader reader()
     {
         return reader;
+    }
+
+    /**
+     * @return this end's state word (the channel's teardown shuts it).
+     */
+    EndGate gate()
+    {
+        return gate;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.barge.rbufs;
 
 import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
@@ -18,14 +19,23 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * rejected and counted, nothing is freed twice). In receive-master mode it fills the empty regions the receiver
  * posted by EMPTY IOrecs, each checked to lie in the data area and to be large enough.
  * <p>
- * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread.
+ * In receive-master mode each slot is with the receiver, posted (taken from an EMPTY IOrec, not yet claimed) or
+ * claimed; a post of a slot that is posted or claimed already is a protocol violation that breaks the channel, so
+ * one region never serves two claims at once.
+ * <p>
+ * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread; every public call
+ * runs inside this end's {@link EndGate}, so a teardown never frees a frame under it.
  */
 final class RbufsSender extends LinePadding implements Sender, CounterLink.Listener
 {
     private static final long NOT_SENT = 0;
     private static final long CLAIMED = -1;
+    private static final byte WITH_RECEIVER = 0;
+    private static final byte POSTED = 1;
+    private static final byte IN_CLAIM = 2;
 
     private final EndState state;
+    private final EndGate gate = new EndGate();
     private final Domain domain;
     private final AddressSpace space;
     private final boolean transmitMaster;
@@ -50,6 +60,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private final long[] spareBase;
     private final long[] spareLength;
     private int spareCount;
+    private final byte[] postState;
 
     RbufsSender(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final int maxMessageLength,
@@ -76,6 +87,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         final int spares = transmitMaster ? 0 : slots + IoRecDescriptor.MAX_PAIRS;
         this.spareBase = new long[spares];
         this.spareLength = new long[spares];
+        this.postState = new byte[transmitMaster ? 0 : slots];
     }
 
     void link(final CounterLink link)
@@ -104,8 +116,33 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        state.check();
         claim.checkClaimable(length, maxMessageLength);
+        enter();
+        try
+        {
+            return claim(length, claim);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private void enter()
+    {
+        if (!gate.enter())
+        {
+            throw state.closedException();
+        }
+        if (!state.isOpen())
+        {
+            gate.leave();
+            throw state.closedException();
+        }
+    }
+
+    private int claim(final int length, final Claim claim)
+    {
         try
         {
             link.flush();
@@ -158,7 +195,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         final int slot = freeSlots[--freeCount];
         sentLength[slot] = CLAIMED;
         activeClaims++;
-        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, null);
+        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, this);
         return Status.OK;
     }
 
@@ -175,8 +212,9 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         spareCount--;
         final long base = spareBase[spareCount];
         final long postLength = spareLength[spareCount];
+        postState[(int)slots.slot(base)] = IN_CLAIM;
         activeClaims++;
-        claim.wrap(space, dataBase + base, length, (base << 32) | postLength, null);
+        claim.wrap(space, dataBase + base, length, (base << 32) | postLength, this);
         return Status.OK;
     }
 
@@ -224,7 +262,11 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     /**
-     * Copies posted regions out of one EMPTY IOrec: each pair must lie in the data area and hold a whole message.
+     * Copies posted regions out of one EMPTY IOrec: each pair must be one slot (its start, no longer than it) and
+     * hold a whole message; a malformed pair is counted and skipped. A slot posted or claimed already is a
+     * violation: the receiver would have one region filled by two claims.
+     *
+     * @throws ProtocolViolationException for a post of a slot that is not with the receiver.
      */
     private void takePosts()
     {
@@ -240,8 +282,15 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
                 final long base = rec.bases[i];
                 final long length = rec.lengths[i];
                 if (IoRecDescriptor.checkPair(base, length, areaLength) == null && length >= maxMessageLength &&
-                    spareCount < spareBase.length)
+                    slots.isStart(base) && length <= slotSize)
                 {
+                    final int slot = (int)slots.slot(base);
+                    if (postState[slot] != WITH_RECEIVER)
+                    {
+                        throw new ProtocolViolationException("EMPTY IOrec posts base=" + base + " length=" + length +
+                            ", a slot that is " + (postState[slot] == POSTED ? "posted" : "claimed") + " already");
+                    }
+                    postState[slot] = POSTED;
                     spareBase[spareCount] = base;
                     spareLength[spareCount] = length;
                     spareCount++;
@@ -258,13 +307,47 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public void commit(final Claim claim)
     {
-        state.check();
+        checkClaimOf(claim, this);
+        enter();
+        try
+        {
+            publish(claim);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
+     * A claim of another sender would be read with this end's token layout: refused before anything changes. An
+     * inactive claim passes, for {@link Claim#complete} to refuse with its own error.
+     *
+     * @param claim  the claim given to commit or abort.
+     * @param sender the sender it was given to (every Rbufs sender wraps its claims with itself as attachment).
+     * @throws IllegalArgumentException if another sender made it.
+     */
+    static void checkClaimOf(final Claim claim, final Sender sender)
+    {
+        if (claim.isActive() && claim.attachment() != sender)
+        {
+            throw new IllegalArgumentException("claim was made by another sender, not by the rbufs sender of " +
+                sender.domain());
+        }
+    }
+
+    private void publish(final Claim claim)
+    {
         final long token = claim.token();
         claim.complete(); // first: a second commit of the same claim throws before touching any state
         final long base = transmitMaster ? token * slotSize : token >>> 32;
         if (transmitMaster)
         {
             sentLength[(int)token] = claim.length();
+        }
+        else
+        {
+            postState[(int)slots.slot(base)] = WITH_RECEIVER;
         }
         activeClaims--;
         // Cannot fail: tryClaim reserved the room. The head goes out after the record is written.
@@ -275,7 +358,20 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public void abort(final Claim claim)
     {
-        state.check();
+        checkClaimOf(claim, this);
+        enter();
+        try
+        {
+            takeBack(claim);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private void takeBack(final Claim claim)
+    {
         final long token = claim.token();
         claim.complete();
         activeClaims--;
@@ -288,20 +384,56 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         {
             spareBase[spareCount] = token >>> 32;
             spareLength[spareCount] = token & 0xFFFF_FFFFL;
+            postState[(int)slots.slot(token >>> 32)] = POSTED;
             spareCount++;
         }
     }
 
     /**
      * Rbufs cannot hand a region of another channel's data area on: the data is copied (by this domain, counted
-     * as bytes copied) into a region of this channel, then the inbound message is released.
+     * as bytes copied) into a region of this channel, then the inbound message is released. Only a message this
+     * sender's domain holds can be forwarded.
      */
     @Override
     public int forward(final Message message)
     {
-        final int length = message.length();
+        checkForwardable(message, domain);
         final Claim claim = forwardClaim;
-        final int status = tryClaim(length, claim);
+        claim.checkClaimable(message.length(), maxMessageLength);
+        enter();
+        try
+        {
+            return forward(message, claim);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
+     * @param message a message to forward.
+     * @param domain  the forwarding sender's domain.
+     * @throws BufferStateException     if the message is not held.
+     * @throws IllegalArgumentException if another domain holds it.
+     */
+    static void checkForwardable(final Message message, final Domain domain)
+    {
+        if (!message.isHeld())
+        {
+            throw new BufferStateException("cannot forward a message that is not held");
+        }
+        if (message.source().domain() != domain)
+        {
+            throw new IllegalArgumentException("forward needs a message " + domain + " holds; this one is held by " +
+                message.source().domain());
+        }
+    }
+
+    private int forward(final Message message, final Claim claim)
+    {
+        final int length = message.length();
+        final int status = claim(length, claim);
         if (status != Status.OK)
         {
             return status;
@@ -310,12 +442,12 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         for (int i = 0; i < message.pieceCount(); i++)
         {
             final int pieceLength = message.pieceLength(i);
-            domain.kernel().copy(domain, message.source().domain(), message.pieceAddress(i), domain,
-                claim.address() + done, pieceLength);
+            domain.kernel().copy(domain, domain, message.pieceAddress(i), domain, claim.address() + done,
+                pieceLength);
             done += pieceLength;
         }
         message.source().release(message);
-        commit(claim);
+        publish(claim);
         return Status.OK;
     }
 
@@ -340,6 +472,14 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     IoRecWriter writer()
     {
         return writer;
+    }
+
+    /**
+     * @return this end's state word (the channel's teardown shuts it).
+     */
+    EndGate gate()
+    {
+        return gate;
     }
 
     /**

@@ -24,8 +24,16 @@
  * The peer is untrusted: each IOrec is copied out of the ring once, validated, then used; impossible counters
  * or unparseable records break the channel with {@link io.barge.core.ProtocolViolationException}; invalid,
  * forged or repeated IOrecs are rejected and counted ({@link io.barge.core.CounterType#PROTOCOL_VIOLATIONS}).
+ * In receive-master mode a post of a slot already posted or claimed breaks the channel.
+ * <p>
+ * Deaths and teardown: a channel learns of either domain's death from the kernel and closes, returning every
+ * frame before the dead domain's frames are reused; a dead multicast receiver is detached and the others go on.
+ * Every end's call runs inside a small state word ({@code EndGate}) that a teardown waits on, so no
+ * end reads or writes a frame after it has been freed; its next call gets
+ * {@link io.barge.core.ChannelClosedException}.
  * <p>
  * {@link io.barge.core.transport.Sender#forward} copies: a region of one channel's data area cannot become part
  * of another's, so a forwarding stage copies the bytes (counted as bytes copied) into its outbound data area.
+ * Only a message held by the forwarding sender's own domain can be forwarded.
  */
 package io.barge.rbufs;

@@ -7,6 +7,7 @@ import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,7 +54,13 @@ abstract class RbufsFixture
     /** Sends one message whose every byte is {@code (seed + i)}. */
     static int send(final Channel channel, final Claim claim, final int length, final int seed)
     {
-        final int status = channel.sender().tryClaim(length, claim);
+        return send(channel.sender(), claim, length, seed);
+    }
+
+    /** Sends one message whose every byte is {@code (seed + i)}. */
+    static int send(final Sender sender, final Claim claim, final int length, final int seed)
+    {
+        final int status = sender.tryClaim(length, claim);
         if (status != Status.OK)
         {
             return status;
@@ -62,7 +69,7 @@ abstract class RbufsFixture
         {
             claim.putByte(i, (byte)(seed + i));
         }
-        channel.sender().commit(claim);
+        sender.commit(claim);
         return Status.OK;
     }
 

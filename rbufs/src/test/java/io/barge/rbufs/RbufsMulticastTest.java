@@ -47,20 +47,6 @@ class RbufsMulticastTest extends RbufsFixture
             ChannelConfig.Notification.UMP), TIMEOUT, clock, NotifyFactory.CORE);
     }
 
-    private static int send(final Sender sender, final Claim claim, final int length, final int seed)
-    {
-        final int status = sender.tryClaim(length, claim);
-        if (status == Status.OK)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                claim.putByte(i, (byte)(seed + i));
-            }
-            sender.commit(claim);
-        }
-        return status;
-    }
-
     @Test
     void everyReceiverSeesTheSameRegionAndItIsFreedAfterTheLastReturn()
     {
