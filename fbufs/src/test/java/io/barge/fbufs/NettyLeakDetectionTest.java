@@ -1,0 +1,109 @@
+package io.barge.fbufs;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ResourceLeakDetector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Netty's own {@link ResourceLeakDetector}, at PARANOID, reports an fbuf ByteBuf (and a heap one) dropped without
+ * release. The report is captured from the detector's logger (Netty logs through java.util.logging here: no SLF4J
+ * on this module's class path).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class NettyLeakDetectionTest extends NettyChannelFixture
+{
+    private final List<String> reports = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler()
+    {
+        @Override
+        public void publish(final LogRecord record)
+        {
+            reports.add(String.valueOf(record.getMessage()) + " " + java.util.Arrays.toString(record.getParameters()));
+        }
+
+        @Override
+        public void flush()
+        {
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    };
+    private ResourceLeakDetector.Level levelBefore;
+
+    @BeforeEach
+    void paranoid()
+    {
+        levelBefore = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        Logger.getLogger(ResourceLeakDetector.class.getName()).addHandler(capture);
+    }
+
+    @AfterEach
+    void restore()
+    {
+        Logger.getLogger(ResourceLeakDetector.class.getName()).removeHandler(capture);
+        ResourceLeakDetector.setLevel(levelBefore);
+    }
+
+    @Test
+    void aLeakedFbufByteBufIsReported()
+    {
+        open(new FbufMode(true, true, true));
+        leakDirect();
+        assertTrue(awaitReport("leakDirect"), "leak report naming leakDirect, got " + reports);
+        assertNoLeak(); // closing the path takes back the leaked fbuf
+    }
+
+    @Test
+    void aLeakedHeapByteBufIsReported()
+    {
+        open(new FbufMode(true, true, true));
+        leakHeap();
+        assertTrue(awaitReport("leakHeap"), "leak report naming leakHeap, got " + reports);
+        assertNoLeak();
+    }
+
+    private void leakDirect()
+    {
+        allocator.directBuffer(100).writeInt(1);
+    }
+
+    private void leakHeap()
+    {
+        allocator.heapBuffer(100).writeInt(1);
+    }
+
+    /** The detector polls for collected buffers when it tracks a new one, as on every allocation. */
+    private boolean awaitReport(final String creator)
+    {
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            System.gc();
+            final ByteBuf probe = allocator.directBuffer(8);
+            probe.release();
+            for (final String report : reports)
+            {
+                if (report.contains("LEAK") && report.contains(creator))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
