@@ -94,7 +94,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         }
     }
 
-    private void beforeWrite(final int index, final int length)
+    private void beforeWrite(final int index)
     {
         if (index > written)
         {
@@ -312,7 +312,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
     @Override
     protected void _setByte(final int index, final int value)
     {
-        beforeWrite(index, 1);
+        beforeWrite(index);
         space.putByte(address + index, (byte)value);
         afterWrite(index + 1);
     }
@@ -353,7 +353,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         final long at = address + index;
         if ((at & 3) == 0)
         {
-            beforeWrite(index, 4);
+            beforeWrite(index);
             space.putInt(at, value);
             afterWrite(index + 4);
             return;
@@ -373,7 +373,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         final long at = address + index;
         if ((at & 7) == 0)
         {
-            beforeWrite(index, 8);
+            beforeWrite(index);
             space.putLong(at, value);
             afterWrite(index + 8);
             return;
@@ -385,7 +385,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
     {
         // Check every page first, so that a fault leaves no byte changed.
         space.checkRange(address + index, bytes, Access.WRITE);
-        beforeWrite(index, bytes);
+        beforeWrite(index);
         for (int i = 0; i < bytes; i++)
         {
             space.putByte(address + index + i, (byte)(value >>> (i << 3)));
@@ -442,11 +442,13 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         }
         // Through a private array, so that the destination applies its own checks (and rights) to its writes.
         final byte[] chunk = new byte[Math.min(CHUNK, length)];
+        final boolean backwards = dst == this && dstIndex > index;
         for (int done = 0; done < length; )
         {
             final int n = Math.min(chunk.length, length - done);
-            getBytes(index + done, chunk, 0, n);
-            dst.setBytes(dstIndex + done, chunk, 0, n);
+            final int at = backwards ? length - done - n : done;
+            getBytes(index + at, chunk, 0, n);
+            dst.setBytes(dstIndex + at, chunk, 0, n);
             done += n;
         }
         return this;
@@ -495,7 +497,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         if (length > 0)
         {
             space.checkRange(address + index, length, Access.WRITE);
-            beforeWrite(index, length);
+            beforeWrite(index);
             space.putBytes(address + index, new UnsafeBuffer(src, srcIndex, length), 0, length);
             afterWrite(index + length);
         }
@@ -518,7 +520,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         else if (src.isDirect())
         {
             space.checkRange(address + index, length, Access.WRITE);
-            beforeWrite(index, length);
+            beforeWrite(index);
             space.putBytes(address + index, new UnsafeBuffer(src, src.position(), length), 0, length);
             afterWrite(index + length);
         }
@@ -540,13 +542,15 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         {
             return setBytes(index, src.array(), src.arrayOffset() + srcIndex, length);
         }
-        // Chunks forward through a private array: safe when src is this buffer and the ranges overlap downwards.
+        // Chunks through a private array, from the end when this buffer's bytes move up over themselves.
         final byte[] chunk = new byte[Math.min(CHUNK, length)];
+        final boolean backwards = src == this && index > srcIndex;
         for (int done = 0; done < length; )
         {
             final int n = Math.min(chunk.length, length - done);
-            src.getBytes(srcIndex + done, chunk, 0, n);
-            setBytes(index + done, chunk, 0, n);
+            final int at = backwards ? length - done - n : done;
+            src.getBytes(srcIndex + at, chunk, 0, n);
+            setBytes(index + at, chunk, 0, n);
             done += n;
         }
         return this;
@@ -611,7 +615,7 @@ final class FbufByteBuf extends AbstractReferenceCountedByteBuf
         checkIndex(index, length);
         if (length > 0)
         {
-            beforeWrite(index, length);
+            beforeWrite(index);
             space.setMemory(address + index, length, (byte)0);
             afterWrite(index + length);
         }

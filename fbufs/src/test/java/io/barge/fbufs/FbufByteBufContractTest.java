@@ -89,6 +89,15 @@ abstract class FbufByteBufContractTest extends NettyChannelFixture
         return true;
     }
 
+    /**
+     * @return whether copying a buffer's bytes over themselves upwards is safe (Netty's own composite copies
+     *         component by component and is not).
+     */
+    protected boolean copiesOverlappingRanges()
+    {
+        return true;
+    }
+
     private ByteBuf filled(final int capacity, final long seed)
     {
         final ByteBuf buffer = newBuffer(capacity, Integer.MAX_VALUE);
@@ -403,6 +412,23 @@ abstract class FbufByteBufContractTest extends NettyChannelFixture
         {
             b.release();
         }
+    }
+
+    @Test
+    void overlappingCopiesWithinTheBufferMoveTheBytes()
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(copiesOverlappingRanges());
+        final byte[] data = bytes(35, 30000);
+        final ByteBuf buffer = newBuffer(30000, 30000).writeBytes(data);
+        buffer.setBytes(5000, buffer, 0, 20000); // upwards, over more than one internal chunk
+        final byte[] up = data.clone();
+        System.arraycopy(data, 0, up, 5000, 20000);
+        assertArrayEquals(up, content(buffer));
+        buffer.setBytes(0, buffer, 9000, 21000); // downwards
+        final byte[] down = up.clone();
+        System.arraycopy(up, 9000, down, 0, 21000);
+        assertArrayEquals(down, content(buffer));
+        buffer.release();
     }
 
     @Test

@@ -101,6 +101,12 @@ class FbufByteBufKindsTest
         }
 
         @Override
+        protected boolean copiesOverlappingRanges()
+        {
+            return false;
+        }
+
+        @Override
         protected ByteBuf newBuffer(final int capacity, final int maxCapacity)
         {
             final CompositeByteBuf composite = allocator.compositeDirectBuffer();

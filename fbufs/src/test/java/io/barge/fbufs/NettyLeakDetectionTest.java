@@ -50,13 +50,17 @@ class NettyLeakDetectionTest extends NettyChannelFixture
     {
         levelBefore = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-        Logger.getLogger(ResourceLeakDetector.class.getName()).addHandler(capture);
+        final Logger logger = Logger.getLogger(ResourceLeakDetector.class.getName());
+        logger.addHandler(capture);
+        logger.setUseParentHandlers(false); // the expected reports, not on the console
     }
 
     @AfterEach
     void restore()
     {
-        Logger.getLogger(ResourceLeakDetector.class.getName()).removeHandler(capture);
+        final Logger logger = Logger.getLogger(ResourceLeakDetector.class.getName());
+        logger.removeHandler(capture);
+        logger.setUseParentHandlers(true);
         ResourceLeakDetector.setLevel(levelBefore);
     }
 
