@@ -2,6 +2,7 @@ package io.barge.fbufs;
 
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
+import io.barge.testkit.LeakCheck;
 import io.netty.buffer.ByteBuf;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -15,11 +16,32 @@ abstract class NettyChannelFixture extends FbufFixture
 {
     FbufChannel channel;
     FbufByteBufAllocator allocator;
+    private LeakCheck leakCheck;
 
     void open(final FbufMode mode)
     {
+        leakCheck = LeakCheck.of(kernel);
         channel = transport(mode).open(a, b, config(64 * 1024, 8));
         allocator = new FbufByteBufAllocator(channel.sender().path());
+    }
+
+    /**
+     * Every fbuf is back (none held once the test released its buffers and messages), and, after the transport is
+     * closed, every frame.
+     */
+    @Override
+    void assertNoLeak()
+    {
+        assertEquals(0, transport.region().heldFbufs(), "fbufs still held");
+        assertFramesBackAfterClose();
+    }
+
+    /** Closes the transport (which frees every fbuf of its paths, held or not) and checks every frame came back. */
+    void assertFramesBackAfterClose()
+    {
+        transport.close();
+        transport = null;
+        leakCheck.assertNothingLeaked();
     }
 
     /** Appends the buffer's readable bytes to an aggregate, sends it, and returns the bytes the receiver read. */
