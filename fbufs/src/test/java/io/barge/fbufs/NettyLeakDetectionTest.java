@@ -1,12 +1,14 @@
 package io.barge.fbufs;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,8 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -80,6 +84,25 @@ class NettyLeakDetectionTest extends NettyChannelFixture
         leakHeap();
         assertTrue(awaitReport("leakHeap"), "leak report naming leakHeap, got " + reports);
         assertFramesBackAfterClose();
+    }
+
+    @Test
+    void leakAwareWrappersAreSentAsTheyReadAndReleasedOnesAreNotReported()
+    {
+        open(new FbufMode(true, false, true));
+        final byte[] data = bytes(7, 9000);
+        final ByteBuf buffer = allocator.directBuffer(9000).writeBytes(data);
+        assertFalse(buffer instanceof FbufByteBuf, "at PARANOID every buffer is wrapped: " + buffer.getClass());
+        assertArrayEquals(Arrays.copyOfRange(data, 100, 5100), sendAndReceive(buffer.slice(100, 5000)));
+        buffer.release();
+        final CompositeByteBuf composite = allocator.compositeDirectBuffer();
+        composite.writeBytes(data);
+        assertArrayEquals(data, sendAndReceive(composite));
+        composite.release();
+        System.gc();
+        allocator.directBuffer(8).release(); // the detector polls here
+        assertTrue(reports.isEmpty(), "no leak reported for released buffers: " + reports);
+        assertNoLeak();
     }
 
     private void leakDirect()
