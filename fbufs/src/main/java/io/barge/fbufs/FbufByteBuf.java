@@ -134,12 +134,20 @@ final class FbufByteBuf extends FbufByteBufBase
         final long newAddress = region.address(bigger);
         final int keep = Math.min(written, capacity);
         final UnsafeBuffer scratch = new UnsafeBuffer(new byte[Math.min(CHUNK, Math.max(1, keep))]);
-        for (int done = 0; done < keep; )
+        try
         {
-            final int n = Math.min(scratch.capacity(), keep - done);
-            space.getBytes(address + done, scratch, 0, n);
-            space.putBytes(newAddress + done, scratch, 0, n);
-            done += n;
+            for (int done = 0; done < keep; )
+            {
+                final int n = Math.min(scratch.capacity(), keep - done);
+                space.getBytes(address + done, scratch, 0, n);
+                space.putBytes(newAddress + done, scratch, 0, n);
+                done += n;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            alloc.releaseFbuf(bigger); // the buffer stays as it was
+            throw ex;
         }
         final long old = handle;
         handle = bigger;

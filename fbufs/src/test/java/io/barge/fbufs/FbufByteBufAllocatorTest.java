@@ -220,6 +220,8 @@ class FbufByteBufAllocatorTest extends NettyChannelFixture
         assertThrows(ProtectionFault.class, () -> buffer.writeLong(1L));
         assertThrows(ProtectionFault.class, () -> buffer.slice(0, 8).setByte(1, 1));
         assertThrows(ProtectionFault.class, () -> buffer.setBytes(0, new byte[4]));
+        assertThrows(ProtectionFault.class, () -> buffer.capacity(10000), "no escape by growing into a new fbuf");
+        assertEquals(64, buffer.capacity());
         assertTrue(buffer.isReadOnly(), "Netty code that checks isReadOnly copies instead of writing");
         assertEquals(0x11, buffer.getByte(0), "reads still work");
         final byte[] received = receive();
