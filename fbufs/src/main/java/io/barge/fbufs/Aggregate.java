@@ -55,6 +55,14 @@ public final class Aggregate implements AutoCloseable
     }
 
     /**
+     * @return the fbuf region the pieces are in.
+     */
+    public FbufRegion region()
+    {
+        return region;
+    }
+
+    /**
      * @return the owning domain.
      */
     public Domain domain()

@@ -10,14 +10,22 @@ import io.netty.buffer.Unpooled;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Netty views of fbuf data without copying: each contiguous physical run of a received message or an aggregate
  * becomes a component wrapping the machine's memory in place (rights are checked once per run, through
  * {@link AddressSpace#wrapView}), and the whole is a read-only composite.
  * <p>
- * A view borrows: it stays valid while the message is held (or the aggregate keeps its pieces) and must not be used
- * after; releasing the view frees nothing of the fbufs.
+ * A view owns a reference on every fbuf it shows, taken when it is made: it stays valid after the message is released
+ * or the aggregate closed, and its last {@code release()} drops those references (the fbufs return to their path when
+ * nothing else holds them). A released view is unusable: every access raises
+ * {@link io.netty.util.IllegalReferenceCountException}, so it can never show memory a later message reuses. Views are
+ * leak-tracked by Netty's {@code ResourceLeakDetector}. Closing a path frees its fbufs whoever holds them; a view of
+ * them must not be used after.
+ * <p>
+ * Byte order is Netty's: {@code getLong} on a view is big-endian, {@code getLongLE} reads the little-endian words
+ * {@link Message#getLong} and {@link AddressSpace#getLong} read.
  */
 public final class FbufByteBufs
 {
@@ -26,42 +34,109 @@ public final class FbufByteBufs
     }
 
     /**
-     * @param message a held message.
+     * @param message a held message received on an fbufs channel.
      * @param space   the receiving domain's address space.
-     * @return a read-only view of its bytes, in order.
+     * @return a read-only view of its bytes, in order, holding its own references on the message's fbufs.
+     * @throws IllegalArgumentException if the message was not received on an fbufs channel.
      */
     public static ByteBuf readOnlyView(final Message message, final AddressSpace space)
     {
-        final CompositeByteBuf composite = Unpooled.compositeBuffer(Math.max(2, message.pieceCount() * 2));
-        for (int i = 0; i < message.pieceCount(); i++)
+        if (!message.isHeld() || !(message.source() instanceof FbufReceiver))
         {
-            addRuns(composite, space, message.pieceAddress(i), message.pieceLength(i), Access.READ,
-                message.zeroOnFault(), true);
+            throw new IllegalArgumentException("need a held message received on an fbufs channel");
         }
-        return composite.asReadOnly();
+        final FbufRegion region = ((FbufReceiver)message.source()).transport().region();
+        final OwningComposite composite = new OwningComposite(region, Math.max(2, message.pieceCount() * 2));
+        try
+        {
+            for (int i = 0; i < message.pieceCount(); i++)
+            {
+                composite.own(region.handleAt(message.pieceAddress(i), message.pieceLength(i)));
+                addRuns(composite, space, message.pieceAddress(i), message.pieceLength(i), Access.READ,
+                    message.zeroOnFault(), true);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            composite.release();
+            throw ex;
+        }
+        return FbufByteBufAllocator.leakAware(composite).asReadOnly();
     }
 
     /**
      * @param aggregate an aggregate.
-     * @return a read-only view of its bytes, in order.
+     * @return a read-only view of its bytes, in order, holding its own references on the aggregate's fbufs.
      */
     public static ByteBuf readOnlyView(final Aggregate aggregate)
     {
-        final CompositeByteBuf composite = Unpooled.compositeBuffer(Math.max(2, aggregate.pieceCount() * 2));
+        final FbufRegion region = aggregate.region();
+        final OwningComposite composite = new OwningComposite(region, Math.max(2, aggregate.pieceCount() * 2));
         final AddressSpace space = aggregate.domain().addressSpace();
-        for (int i = 0; i < aggregate.pieceCount(); i++)
+        try
         {
-            if (aggregate.pieceHandle(i) == FbufRegion.NO_FBUF)
+            for (int i = 0; i < aggregate.pieceCount(); i++)
             {
-                addZeros(composite, aggregate.pieceLength(i));
-            }
-            else
-            {
-                addRuns(composite, space, aggregate.pieceAddress(i), aggregate.pieceLength(i), Access.READ, false,
-                    true);
+                if (aggregate.pieceHandle(i) == FbufRegion.NO_FBUF)
+                {
+                    addZeros(composite, aggregate.pieceLength(i));
+                }
+                else
+                {
+                    composite.own(aggregate.pieceHandle(i));
+                    addRuns(composite, space, aggregate.pieceAddress(i), aggregate.pieceLength(i), Access.READ,
+                        false, true);
+                }
             }
         }
-        return composite.asReadOnly();
+        catch (final RuntimeException ex)
+        {
+            composite.release();
+            throw ex;
+        }
+        return FbufByteBufAllocator.leakAware(composite).asReadOnly();
+    }
+
+    /** A composite that holds references on fbufs and drops them on its last release. */
+    private static final class OwningComposite extends CompositeByteBuf
+    {
+        private final FbufRegion region;
+        private long[] handles = new long[4];
+        private int handleCount;
+
+        OwningComposite(final FbufRegion region, final int maxComponents)
+        {
+            super(ByteBufAllocator.DEFAULT, false, maxComponents);
+            this.region = region;
+        }
+
+        void own(final long handle)
+        {
+            if (handle == FbufRegion.NO_FBUF)
+            {
+                return; // a zero piece (volatile fault): nothing to hold
+            }
+            region.retain(handle);
+            if (handleCount == handles.length)
+            {
+                handles = Arrays.copyOf(handles, handleCount * 2);
+            }
+            handles[handleCount++] = handle;
+        }
+
+        @Override
+        protected void deallocate()
+        {
+            super.deallocate();
+            for (int i = 0; i < handleCount; i++)
+            {
+                if (region.isLive(handles[i]))
+                {
+                    region.release(handles[i]);
+                }
+            }
+            handleCount = 0;
+        }
     }
 
     /**

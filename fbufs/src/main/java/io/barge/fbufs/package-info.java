@@ -15,7 +15,12 @@
  *     {@link io.barge.fbufs.FbufSender}, {@link io.barge.fbufs.FbufReceiver}: the transport SPI. A receiver
  *     validates every description it reads (an {@code AggregateWalker}): see {@link io.barge.fbufs.Violation}.</li>
  *     <li>{@link io.barge.fbufs.LeakDetector}: Netty-style leak tracking of aggregates.</li>
- *     <li>{@link io.barge.fbufs.FbufByteBufs} and {@link io.barge.fbufs.FbufByteBufAllocator}: Netty interop.</li>
+ *     <li>{@link io.barge.fbufs.FbufByteBufAllocator}: Netty direct buffers that are fbufs of a path, keeping
+ *     Netty's buffer contract (capacity as asked and growth to maxCapacity, unwritten bytes read as zero, writes
+ *     checked against the originator's rights, slices and composites sent as they read, leak-aware wrapping,
+ *     metrics, {@link io.barge.fbufs.OutOfFbufMemoryError}); {@link io.barge.fbufs.FbufByteBufs}: read-only views
+ *     of received messages and aggregates that hold their own references. ByteBufs are big-endian,
+ *     {@code Message} words little-endian.</li>
  *     <li>{@link io.barge.fbufs.OverheadTable}: seed 004's overhead table, measured per combination.</li>
  * </ul>
  * What crosses between domains is only words in a notification (a root address, or up to six region offsets and

@@ -3,6 +3,7 @@ package io.barge.bench.fbufs;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
+import io.barge.fbufs.FbufByteBufAllocator;
 import io.barge.fbufs.FbufMode;
 import io.barge.fbufs.FbufRegion;
 import io.barge.fbufs.IoPath;
@@ -25,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Allocate and free one 4 KiB buffer: an fbuf from a cached path's free list, beside Netty's Adaptive and Pooled
- * direct allocators in the same run (goal: the path allocator at most half the Adaptive allocator's time; run with
+ * Allocate and free one 4 KiB buffer: an fbuf from a cached path's free list (as a handle, and as a Netty ByteBuf
+ * from {@link FbufByteBufAllocator}), beside Netty's Adaptive and Pooled direct allocators in the same run (goal: the path allocator at most half the Adaptive allocator's time; run with
  * {@code -prof gc} to see that the fbuf path allocates nothing).
  */
 @State(Scope.Thread)
@@ -44,6 +45,7 @@ public class FbufsAllocatorBenchmark
     private Kernel kernel;
     private FbufRegion region;
     private IoPath path;
+    private FbufByteBufAllocator fbufAllocator;
     private AdaptiveByteBufAllocator adaptive;
     private PooledByteBufAllocator pooled;
 
@@ -60,6 +62,7 @@ public class FbufsAllocatorBenchmark
         region = new FbufRegion(kernel, 1024);
         path = region.createPath(new Domain[]{ originator, receiver }, new FbufMode(true, true, true), 64);
         path.release(path.allocate(SIZE));
+        fbufAllocator = new FbufByteBufAllocator(path);
         adaptive = new AdaptiveByteBufAllocator(true);
         pooled = PooledByteBufAllocator.DEFAULT;
     }
@@ -84,6 +87,21 @@ public class FbufsAllocatorBenchmark
         final long handle = path.allocate(SIZE);
         path.release(handle);
         return handle;
+    }
+
+    /**
+     * The same fbuf as {@link #fbufPathAllocFree()}, as a Netty ByteBuf from {@link FbufByteBufAllocator} (one
+     * buffer object per call, as Netty's own allocators).
+     *
+     * @return the buffer's capacity.
+     */
+    @Benchmark
+    public int fbufByteBufAllocRelease()
+    {
+        final ByteBuf buffer = fbufAllocator.directBuffer(SIZE);
+        final int capacity = buffer.capacity();
+        buffer.release();
+        return capacity;
     }
 
     /**
