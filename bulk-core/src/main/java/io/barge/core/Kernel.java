@@ -408,6 +408,24 @@ public final class Kernel implements AutoCloseable
         return pinCount[frame];
     }
 
+    /**
+     * Points a buffer at one frame's physical bytes, for trusted code that acts as part of the kernel (the
+     * hypervisor reading grant tables and doing grant copies) and reaches frames it holds pinned, not through a
+     * domain's page table.
+     *
+     * @param view  the buffer to wrap.
+     * @param frame an allocated frame.
+     * @throws IllegalStateException if the frame is free.
+     */
+    public void wrapFrame(final org.agrona.concurrent.UnsafeBuffer view, final int frame)
+    {
+        if (ownerOf(frame) == NO_OWNER)
+        {
+            throw new IllegalStateException("frame=" + frame + " is free");
+        }
+        view.wrap(memory.buffer(), memory.frameOffset(frame), memory.frameSize());
+    }
+
     private void checkNotPinned(final int frame)
     {
         if (pinCount[frame] > 0)

@@ -90,4 +90,20 @@ class KernelPinTest
         assertEquals(-1, user.addressSpace().frameAt(va), "the last unpin unmapped it everywhere");
         assertEquals(0, kernel.mapCountOf(frame));
     }
+
+    @Test
+    void wrapFrameShowsTheFramesBytesAndRefusesAFreeFrame()
+    {
+        final int frame = kernel.allocateFrame(owner, true);
+        final long va = kernel.reserve(owner, 1);
+        kernel.map(owner, va, frame, Rights.READ_WRITE);
+        owner.addressSpace().putLong(va + 16, 0x1234_5678_9ABCL);
+        final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+        kernel.wrapFrame(view, frame);
+        assertEquals(memory.frameSize(), view.capacity());
+        assertEquals(0x1234_5678_9ABCL, view.getLong(16));
+        final int free = kernel.allocateFrame(owner, false);
+        kernel.freeFrame(owner, free);
+        assertThrows(IllegalStateException.class, () -> kernel.wrapFrame(view, free));
+    }
 }
