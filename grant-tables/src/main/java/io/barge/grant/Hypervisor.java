@@ -405,6 +405,11 @@ public final class Hypervisor implements AutoCloseable
         return active == null || ref >= active.capacity() ? 0 : active.pins(ref, write);
     }
 
+    synchronized int tableFrame(final int granterId, final int page)
+    {
+        return tables.get(granterId).tableFrames[page];
+    }
+
     synchronized int activeGranters()
     {
         return tables.size();
