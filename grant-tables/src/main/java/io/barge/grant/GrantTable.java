@@ -105,6 +105,11 @@ public final class GrantTable
         {
             throw new IllegalStateException("grant table of " + granter + " is full (capacity=" + capacity + ")");
         }
+        final int givenUp = otherGrantOf(frame, 0, DEFERRED);
+        if (givenUp != 0)
+        {
+            throw new IllegalArgumentException("frame=" + frame + " was given up by the deferred end of ref=" + givenUp);
+        }
         final int ref = freeRefs[--freeCount];
         state[ref] = GRANTED;
         frameOf[ref] = frame;
@@ -141,15 +146,22 @@ public final class GrantTable
     /**
      * Ends a grant and frees its frame, now if the grantee does not use it, otherwise after its last unmap or unpin
      * (as Linux's {@code gnttab_end_foreign_access}); the frame is never freed, so never reused, before that. The
-     * caller gives the frame up: it must not use it again.
+     * caller gives the frame up: it must not use it again, so it must hold no other grant of this table.
      *
      * @param ref a reference this table granted.
      * @return {@link EndAccessResult#ENDED} (frame freed) or {@link EndAccessResult#DEFERRED}.
-     * @throws IllegalArgumentException if the reference is not granted (or its end is already deferred).
+     * @throws IllegalArgumentException if the reference is not granted (or its end is already deferred), or its frame
+     * is granted under another reference too (end that one first).
      */
     public synchronized EndAccessResult endAccessDeferred(final int ref)
     {
         checkGranted(ref);
+        final int other = otherGrantOf(frameOf[ref], ref, (byte)-1);
+        if (other != 0)
+        {
+            throw new IllegalArgumentException("frame=" + frameOf[ref] + " of ref=" + ref + " is also granted as ref=" +
+                other + "; a deferred end gives the frame up, so end that grant first");
+        }
         if (tryEnd(ref))
         {
             final int frame = frameOf[ref];
@@ -173,8 +185,28 @@ public final class GrantTable
             final int frame = frameOf[ref];
             deferred--;
             free(ref);
-            kernel.freeFrame(granter, frame);
+            try
+            {
+                kernel.freeFrame(granter, frame);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // The granter freed the frame it had given up itself: its own loss; the hypervisor goes on.
+            }
         }
+    }
+
+    /** @return another non-free reference (in {@code onlyState}, or any if negative) granting {@code frame}, or 0. */
+    private int otherGrantOf(final int frame, final int except, final byte onlyState)
+    {
+        for (int r = GrantTableDescriptor.FIRST_REF; r < capacity; r++)
+        {
+            if (r != except && state[r] != FREE && frameOf[r] == frame && (onlyState < 0 || state[r] == onlyState))
+            {
+                return r;
+            }
+        }
+        return 0;
     }
 
     /**

@@ -284,4 +284,19 @@ class HypervisorMapTest extends GrantFixture
         hv.unmapGrant(b, hb);
         assertEquals(0, kernel.pinCountOf(frame));
     }
+
+    @Test
+    void aDeferredEndGivesTheFrameUpSoItMayNotBeGrantedTwice()
+    {
+        final int frame = frameWith(a, 3L);
+        final int r1 = table.grantAccess(b, frame, false);
+        final int r2 = table.grantAccess(c, frame, true);
+        assertThrows(IllegalArgumentException.class, () -> table.endAccessDeferred(r1), "also granted as r2");
+        assertEquals(EndAccessResult.ENDED, table.endAccess(r2));
+        final long h = hv.mapGrant(b, a.id(), r1, page(b), false);
+        assertEquals(EndAccessResult.DEFERRED, table.endAccessDeferred(r1));
+        assertThrows(IllegalArgumentException.class, () -> table.grantAccess(c, frame, true), "given up");
+        hv.unmapGrant(b, h);
+        assertEquals(-1, kernel.ownerOf(frame));
+    }
 }
