@@ -85,7 +85,6 @@ public final class Hypervisor implements AutoCloseable
         {
             active = new ActiveGrantTable(domain, new GrantTable(this, domain),
                 GrantTableDescriptor.pagesFor(maxTableEntries, pageSize));
-            tables.put(domain.id(), active);
         }
         if (entries <= active.capacity())
         {
@@ -93,9 +92,12 @@ public final class Hypervisor implements AutoCloseable
         }
         final int oldPages = active.tablePages();
         final long[] addresses = new long[GrantTableDescriptor.pagesFor(entries, pageSize) - oldPages];
+        final int[] frames = new int[addresses.length];
+        // All or none: out of frames, nothing changes (OutOfFramesException).
+        kernel.allocateFrames(domain, frames.length, true, frames);
         for (int i = 0; i < addresses.length; i++)
         {
-            final int frame = kernel.allocateFrame(domain, true);
+            final int frame = frames[i];
             kernel.pinFrame(domain, frame);
             addresses[i] = kernel.reserve(domain, 1);
             kernel.map(domain, addresses[i], frame, Rights.READ_WRITE);
@@ -103,6 +105,7 @@ public final class Hypervisor implements AutoCloseable
         }
         active.capacity(entries);
         active.table.addPages(addresses, entries);
+        tables.put(domain.id(), active);
         return active.table;
     }
 

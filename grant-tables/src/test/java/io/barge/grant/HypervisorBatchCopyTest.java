@@ -163,4 +163,19 @@ class HypervisorBatchCopyTest extends GrantFixture
         assertEquals(EndAccessResult.ENDED, small.endAccess(first));
         assertEquals(EndAccessResult.ENDED, small.endAccess(last));
     }
+
+    @Test
+    void aTableThatCannotGetItsFramesChangesNothing()
+    {
+        final int[] hog = new int[kernel.freeFrames() - 1];
+        kernel.allocateFrames(c, hog.length, false, hog);
+        final int free = kernel.freeFrames();
+        assertThrows(io.barge.core.OutOfFramesException.class, () -> hv.setupTable(b, 3 * entriesPerPage(PAGE)));
+        assertEquals(free, kernel.freeFrames());
+        assertEquals(0, hv.queryTableSize(b));
+        assertThrows(io.barge.core.OutOfFramesException.class, () -> table.grow(3 * entriesPerPage(PAGE)));
+        assertEquals(32, hv.queryTableSize(a), "a failed growth keeps the old table");
+        final GrantTable small = hv.setupTable(b, 4);
+        assertEquals(4, small.capacity());
+    }
 }
