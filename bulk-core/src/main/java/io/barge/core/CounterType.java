@@ -33,7 +33,20 @@ public enum CounterType
     /** Peer protocol violations detected by this domain. */
     PROTOCOL_VIOLATIONS(12, "protocol violations"),
     /** Reads of peer-controlled structures that were refused and yielded zeros or were skipped. */
-    REJECTED_READS(13, "rejected reads");
+    REJECTED_READS(13, "rejected reads"),
+    // Ids 24 and up: the grant-tables module's hypervisor operations (ids 14..23 left for other modules' additions).
+    /** Grants the hypervisor mapped into this domain's address space. */
+    GRANT_MAPS(24, "grant maps"),
+    /** Grant mappings the hypervisor removed from this domain's address space. */
+    GRANT_UNMAPS(25, "grant unmaps"),
+    /** Grant copies the hypervisor did for this domain (the bytes count under bytes copied). */
+    GRANT_COPIES(26, "grant copies"),
+    /** Grants the hypervisor pinned for this domain's devices (DMA). */
+    GRANT_PINS(27, "grant pins"),
+    /** Grant pins this domain dropped. */
+    GRANT_UNPINS(28, "grant unpins"),
+    /** Grant operations the hypervisor refused for this domain (bad reference, handle, rights or address). */
+    GRANT_ERRORS(29, "grant operation errors");
 
     private static final CounterType[] BY_ID = new CounterType[32];
 

@@ -35,6 +35,10 @@ public final class Kernel implements AutoCloseable
     private final VirtualRangeAllocator globalRanges;
     private final int[] owner;
     private final int[] mapCount;
+    /** Pins per frame (a hypervisor's grant mapping, a device's DMA): a pinned frame is not freed. */
+    private final int[] pinCount;
+    /** Pinned frames whose owner died: kept (owned by the kernel domain) until the last unpin frees them. */
+    private final java.util.BitSet orphaned = new java.util.BitSet();
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     private final Domain kernelDomain;
@@ -66,6 +70,7 @@ public final class Kernel implements AutoCloseable
         this.globalRanges = new VirtualRangeAllocator(privatePages, maxPages - privatePages);
         this.owner = new int[memory.frameCount()];
         this.mapCount = new int[memory.frameCount()];
+        this.pinCount = new int[memory.frameCount()];
         Arrays.fill(owner, NO_OWNER);
         this.counters = new SystemCounters((maxDomains + 1) * CounterType.values().length + 64);
         this.kernelDomain = createDomain("kernel");
@@ -166,7 +171,14 @@ public final class Kernel implements AutoCloseable
             {
                 if (owner[frame] == id)
                 {
-                    release(domain, frame);
+                    if (pinCount[frame] > 0)
+                    {
+                        orphan(frame);
+                    }
+                    else
+                    {
+                        release(domain, frame);
+                    }
                 }
             }
             domains.remove(id);
@@ -269,6 +281,7 @@ public final class Kernel implements AutoCloseable
     public synchronized void freeFrame(final Domain owner, final int frame)
     {
         checkOwner(owner, frame);
+        checkNotPinned(frame);
         release(owner, frame);
     }
 
@@ -352,6 +365,86 @@ public final class Kernel implements AutoCloseable
     public int freeFrames()
     {
         return memory.freeFrames();
+    }
+
+    // ---- pins --------------------------------------------------------------------------------------------------
+
+    /**
+     * Pins a frame: until the matching {@link #unpinFrame}, {@link #freeFrame} refuses it and destroying its owner
+     * does not free it (the frame passes to the kernel domain and the last unpin frees it), so a mapping or a device
+     * that reached the frame through its owner's consent (a grant) never sees it reused. Pins nest.
+     *
+     * @param owner the frame's owner, on whose consent the pin is taken.
+     * @param frame the frame.
+     * @throws FrameOwnershipException if {@code owner} does not own it.
+     */
+    public synchronized void pinFrame(final Domain owner, final int frame)
+    {
+        checkOwner(owner, frame);
+        pinCount[frame]++;
+    }
+
+    /**
+     * Drops one pin. The last unpin of a frame whose owner died frees it (unmapping it wherever it is still mapped).
+     *
+     * @param frame a pinned frame.
+     * @throws IllegalStateException if it is not pinned.
+     */
+    public synchronized void unpinFrame(final int frame)
+    {
+        checkFrame(frame);
+        if (pinCount[frame] == 0)
+        {
+            throw new IllegalStateException("frame=" + frame + " is not pinned");
+        }
+        if (--pinCount[frame] == 0 && orphaned.get(frame))
+        {
+            orphaned.clear(frame);
+            release(kernelDomain, frame);
+        }
+    }
+
+    /**
+     * @param frame a frame.
+     * @return how many pins it holds.
+     */
+    public synchronized int pinCountOf(final int frame)
+    {
+        checkFrame(frame);
+        return pinCount[frame];
+    }
+
+    /**
+     * Points a buffer at one frame's physical bytes, for trusted code that acts as part of the kernel (the
+     * hypervisor reading grant tables and doing grant copies) and reaches frames it holds pinned, not through a
+     * domain's page table.
+     *
+     * @param view  the buffer to wrap.
+     * @param frame an allocated frame.
+     * @throws IllegalStateException if the frame is free.
+     */
+    public void wrapFrame(final org.agrona.concurrent.UnsafeBuffer view, final int frame)
+    {
+        if (ownerOf(frame) == NO_OWNER)
+        {
+            throw new IllegalStateException("frame=" + frame + " is free");
+        }
+        view.wrap(memory.buffer(), memory.frameOffset(frame), memory.frameSize());
+    }
+
+    private void checkNotPinned(final int frame)
+    {
+        if (pinCount[frame] > 0)
+        {
+            throw new FrameInUseException("frame=" + frame + " holds " + pinCount[frame] + " pin(s) and cannot be freed");
+        }
+    }
+
+    private void orphan(final int frame)
+    {
+        // Other domains' mappings of the frame stay: they were made with the dead owner's consent and end by unpin.
+        owner[frame] = KERNEL_DOMAIN_ID;
+        orphaned.set(frame);
     }
 
     // ---- virtual ranges ----------------------------------------------------------------------------------------

@@ -1,0 +1,272 @@
+package io.barge.grant;
+
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.Arrays;
+
+/**
+ * The hypervisor's private record of one granter's grants in use (Xen's active grant table): per reference, read
+ * and write map and pin counts, the frame (copied once from the shared entry when the grant became active, then
+ * trusted over anything the granter writes later), and the domain using it. Also the hypervisor's own views of the
+ * granter's table pages and its own copy of the capacity. Guarded by the {@link Hypervisor}'s monitor.
+ */
+final class ActiveGrantTable
+{
+    /** How often an acquire re-reads an entry a granter keeps changing before giving up, as Xen's retry loop. */
+    private static final int ACQUIRE_RETRIES = 4;
+
+    final Domain granter;
+    final GrantTable table;
+    final int[] tableFrames;
+    private final Kernel kernel;
+    private final int pageSize;
+    private UnsafeBuffer[] pages;
+    private int capacity;
+    private int tablePages;
+    private int[] readMaps = new int[0];
+    private int[] writeMaps = new int[0];
+    private int[] readPins = new int[0];
+    private int[] writePins = new int[0];
+    private int[] frame = new int[0];
+    private int[] user = new int[0];
+    private int activeCount;
+    /** False once the granter died: its table frames are gone, only the active entries remain until released. */
+    boolean granterAlive = true;
+
+    ActiveGrantTable(final Domain granter, final GrantTable table, final int maxPages)
+    {
+        this.granter = granter;
+        this.table = table;
+        this.kernel = granter.kernel();
+        this.pageSize = kernel.memory().frameSize();
+        this.tableFrames = new int[maxPages];
+        this.pages = new UnsafeBuffer[maxPages];
+    }
+
+    int capacity()
+    {
+        return capacity;
+    }
+
+    int tablePages()
+    {
+        return tablePages;
+    }
+
+    int activeCount()
+    {
+        return activeCount;
+    }
+
+    void addPage(final int tableFrame)
+    {
+        tableFrames[tablePages] = tableFrame;
+        final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+        kernel.wrapFrame(view, tableFrame);
+        pages[tablePages++] = view;
+    }
+
+    void capacity(final int newCapacity)
+    {
+        readMaps = Arrays.copyOf(readMaps, newCapacity);
+        writeMaps = Arrays.copyOf(writeMaps, newCapacity);
+        readPins = Arrays.copyOf(readPins, newCapacity);
+        writePins = Arrays.copyOf(writePins, newCapacity);
+        frame = Arrays.copyOf(frame, newCapacity);
+        user = Arrays.copyOf(user, newCapacity);
+        GrantTableDescriptor.writeHeader(pages[0], newCapacity);
+        capacity = newCapacity;
+    }
+
+    boolean isActive(final int ref)
+    {
+        return readMaps[ref] + writeMaps[ref] + readPins[ref] + writePins[ref] > 0;
+    }
+
+    int reads(final int ref)
+    {
+        return readMaps[ref] + readPins[ref];
+    }
+
+    int writes(final int ref)
+    {
+        return writeMaps[ref] + writePins[ref];
+    }
+
+    int maps(final int ref, final boolean write)
+    {
+        return write ? writeMaps[ref] : readMaps[ref];
+    }
+
+    int pins(final int ref, final boolean write)
+    {
+        return write ? writePins[ref] : readPins[ref];
+    }
+
+    int frame(final int ref)
+    {
+        return frame[ref];
+    }
+
+    /**
+     * Validates a use of {@code ref} by {@code callerId} and marks it in use (the acquire protocol of
+     * {@link GrantTableDescriptor}); on success the caller must {@link #add} the use. Nothing changes on failure.
+     *
+     * @return a {@link GrantStatus}.
+     */
+    int acquire(final int callerId, final int ref, final boolean write)
+    {
+        if (!granterAlive)
+        {
+            return GrantStatus.BAD_DOMAIN;
+        }
+        if (ref < GrantTableDescriptor.FIRST_REF || ref >= capacity)
+        {
+            return GrantStatus.BAD_GNTREF;
+        }
+        final UnsafeBuffer page = pages[GrantTableDescriptor.pageOf(ref, pageSize)];
+        final int entry = GrantTableDescriptor.entryOffset(ref, pageSize);
+        final boolean active = isActive(ref);
+        for (int attempt = 0; attempt < ACQUIRE_RETRIES; attempt++)
+        {
+            // Acquire: pairs with the granter's release of the permit bit; the frame read below is the published one.
+            final long status = GrantTableDescriptor.statusVolatile(page, entry);
+            final int flags = GrantTableDescriptor.flags(status);
+            if ((flags & GrantTableDescriptor.PERMIT_ACCESS) == 0)
+            {
+                return GrantStatus.BAD_GNTREF;
+            }
+            if (GrantTableDescriptor.domain(status) != callerId || (active && user[ref] != callerId))
+            {
+                return GrantStatus.PERMISSION_DENIED;
+            }
+            if (write && (flags & GrantTableDescriptor.READ_ONLY) != 0)
+            {
+                return GrantStatus.PERMISSION_DENIED;
+            }
+            // An active grant keeps the frame it was first validated with; only a new one reads the entry's frame.
+            final int grantedFrame = active ? frame[ref] : GrantTableDescriptor.frame(page, entry);
+            if (!active && !pin(grantedFrame))
+            {
+                return GrantStatus.BAD_PAGE;
+            }
+            final int bits = GrantTableDescriptor.READING | (write ? GrantTableDescriptor.WRITING : 0);
+            final long update = GrantTableDescriptor.statusWord(flags | bits, callerId);
+            if (update == status || GrantTableDescriptor.compareAndSetStatus(page, entry, status, update))
+            {
+                if (!active)
+                {
+                    frame[ref] = grantedFrame;
+                    user[ref] = callerId;
+                    activeCount++;
+                }
+                return GrantStatus.OKAY;
+            }
+            if (!active)
+            {
+                kernel.unpinFrame(grantedFrame);
+            }
+            // The granter changed the entry between our read and the compare-and-set: read it again.
+        }
+        return GrantStatus.GENERAL_ERROR;
+    }
+
+    /**
+     * Records a use acquired with {@link #acquire}.
+     */
+    void add(final int ref, final boolean write, final boolean pin)
+    {
+        if (pin)
+        {
+            if (write)
+            {
+                writePins[ref]++;
+            }
+            else
+            {
+                readPins[ref]++;
+            }
+        }
+        else if (write)
+        {
+            writeMaps[ref]++;
+        }
+        else
+        {
+            readMaps[ref]++;
+        }
+    }
+
+    /**
+     * Ends one use (or undoes an {@link #acquire} that was not {@link #add}ed, with {@code counted} false): clears
+     * {@code WRITING} when the last writable use ends and {@code READING} with the last use, then unpins the frame
+     * and tells the granter's table, which may complete a deferred end.
+     */
+    void release(final int ref, final boolean write, final boolean pin, final boolean counted)
+    {
+        if (counted)
+        {
+            final int[] counts = pin ? (write ? writePins : readPins) : (write ? writeMaps : readMaps);
+            if (counts[ref] <= 0)
+            {
+                throw new IllegalStateException("ref=" + ref + " of " + granter + " has no such use to release");
+            }
+            counts[ref]--;
+        }
+        final boolean idle = !isActive(ref);
+        final int clear = (idle ? GrantTableDescriptor.READING : 0) |
+            (writes(ref) == 0 ? GrantTableDescriptor.WRITING : 0);
+        if (granterAlive && clear != 0)
+        {
+            clearBits(ref, clear);
+        }
+        if (idle)
+        {
+            final int f = frame[ref];
+            frame[ref] = 0;
+            user[ref] = 0;
+            activeCount--;
+            kernel.unpinFrame(f);
+            if (granterAlive)
+            {
+                table.onIdle(ref);
+            }
+        }
+    }
+
+    private void clearBits(final int ref, final int bits)
+    {
+        final UnsafeBuffer page = pages[GrantTableDescriptor.pageOf(ref, pageSize)];
+        final int entry = GrantTableDescriptor.entryOffset(ref, pageSize);
+        final long mask = ~(bits & 0xFFFF_FFFFL);
+        while (true)
+        {
+            final long status = GrantTableDescriptor.statusVolatile(page, entry);
+            // Whatever the granter wrote, only our bits go: release, so the granter's end sees our last use finished.
+            if (GrantTableDescriptor.compareAndSetStatus(page, entry, status, status & mask))
+            {
+                return;
+            }
+        }
+    }
+
+    /** Pins a frame the granter must own: the pin both checks the ownership and keeps the frame from being freed. */
+    private boolean pin(final int f)
+    {
+        if (f < 0 || f >= kernel.memory().frameCount())
+        {
+            return false;
+        }
+        try
+        {
+            kernel.pinFrame(granter, f);
+            return true;
+        }
+        catch (final IllegalStateException ex) // FrameOwnershipException, or a granter dying
+        {
+            return false;
+        }
+    }
+}
