@@ -162,7 +162,7 @@ public final class FbufRegion implements AutoCloseable
      *
      * @param domains     the path, originator first.
      * @param mode        cached and volatile settings (integrated is the channels' business).
-     * @param budgetPages most pages the path may hold at once, cached ones included.
+     * @param budgetPages most pages of the path's fbufs out at once (fbufs on its free lists do not count).
      * @return the path.
      */
     public synchronized IoPath createPath(final Domain[] domains, final FbufMode mode, final int budgetPages)
@@ -267,7 +267,8 @@ public final class FbufRegion implements AutoCloseable
     private synchronized long allocateFresh(final IoPath path, final int pages)
     {
         checkOpen();
-        if (path.isClosed() || path.pagesInUse + pages > path.budgetPages())
+        final int cachedPages = path.mode().cached() ? path.cachedPages() : 0;
+        if (path.isClosed() || path.pagesInUse - cachedPages + pages > path.budgetPages())
         {
             return NO_FBUF;
         }
