@@ -431,6 +431,47 @@ public final class AddressSpace
         return (pte & PTE_PRESENT) == 0 ? -1 : (int)(pte >>> PTE_FRAME_SHIFT);
     }
 
+    /**
+     * Visits every page this space maps, in address order, as the page table holds it now (not the translation
+     * cache). For inspection, e.g. a test listing what a hostile domain could reach; not for data paths.
+     *
+     * @param visitor told each mapped page's address, frame and rights.
+     */
+    public void forEachMappedPage(final MappedPageVisitor visitor)
+    {
+        for (int dir = 0; dir < directory.length; dir++)
+        {
+            final long[] table = (long[])TABLES.getAcquire(directory, dir);
+            if (table != null)
+            {
+                for (int i = 0; i < TABLE_SIZE; i++)
+                {
+                    final long pte = (long)LONGS.getAcquire(table, i);
+                    if ((pte & PTE_PRESENT) != 0)
+                    {
+                        final long vpn = ((long)dir << TABLE_BITS) | i;
+                        visitor.onPage(vpn << pageShift, (int)(pte >>> PTE_FRAME_SHIFT),
+                            (int)(pte >>> PTE_RIGHTS_SHIFT) & 3);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Receives the mapped pages of an address space ({@link #forEachMappedPage}).
+     */
+    @FunctionalInterface
+    public interface MappedPageVisitor
+    {
+        /**
+         * @param address the page's first virtual address.
+         * @param frame   the frame it maps.
+         * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
+         */
+        void onPage(long address, int frame, int rights);
+    }
+
     // ---- kernel side -------------------------------------------------------------------------------------------
 
     long pte(final long vpn)

@@ -12,6 +12,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.TransportOptions;
+import io.barge.testkit.LeakCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,14 +35,14 @@ class CopyChannelPeerTest
     private CopyTransport transport;
     private Domain a;
     private Domain b;
-    private int freeAtStart;
+    private LeakCheck leaks;
 
     @BeforeEach
     void setUp()
     {
         memory = PhysicalMemory.allocateDirect(4096);
         kernel = new Kernel(memory);
-        freeAtStart = kernel.freeFrames();
+        leaks = LeakCheck.of(kernel);
         a = kernel.createDomain("a");
         b = kernel.createDomain("b");
         transport = new CopyTransport(kernel, TransportOptions.parse("copy", List.of(), Map.of()));
@@ -88,7 +89,7 @@ class CopyChannelPeerTest
 
         victim.close();
         bystander.close();
-        assertEquals(freeAtStart, kernel.freeFrames());
+        leaks.assertNothingLeaked();
     }
 
     @Test
@@ -110,7 +111,7 @@ class CopyChannelPeerTest
         channel.receiver().release(message);
         assertThrows(ProtocolViolationException.class, () -> channel.receiver().poll(message));
         channel.close();
-        assertEquals(freeAtStart, kernel.freeFrames());
+        leaks.assertNothingLeaked();
     }
 
     @Test
