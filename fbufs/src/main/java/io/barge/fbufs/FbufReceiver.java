@@ -116,6 +116,17 @@ public final class FbufReceiver implements Receiver
         rx.handleCount = count;
         rx.root = root;
         decode(rx);
+        if (walker.outsideTransfer())
+        {
+            // Not delivered: the references just passed to this domain go back, then the channel is torn down.
+            for (int i = 0; i < count; i++)
+            {
+                releaseQuietly(region, rx.handles[i]);
+            }
+            rx.handleCount = 0;
+            pool[free++] = rx;
+            throw channel.violation(domain, "a node or piece lies outside the fbufs transferred with the message");
+        }
         into.begin(this, space, 0, rx, mode.isVolatile());
         final PieceList pieces = rx.pieces;
         for (int i = 0; i < pieces.count; i++)
@@ -130,6 +141,7 @@ public final class FbufReceiver implements Receiver
     private void decode(final RxState rx)
     {
         final boolean zeroOnFault = mode.isVolatile();
+        walker.transferred(rx.handles, rx.handleCount);
         if (type == AggregateDescriptor.ROOT_MESSAGE && mode.integrated())
         {
             walker.walk(root, maxMessageLength, zeroOnFault, rx.pieces);
@@ -175,6 +187,10 @@ public final class FbufReceiver implements Receiver
     {
         if (!message.isHeld())
         {
+            if (!channel.isOpen())
+            {
+                return; // the teardown already gave its references back and ended it
+            }
             throw new BufferStateException("message released twice (or never received)");
         }
         final RxState rx = checkOwn(message);
@@ -217,21 +233,40 @@ public final class FbufReceiver implements Receiver
     }
 
     /**
-     * Channel teardown: drops the references of every held message; their later release only ends the flyweight.
+     * Channel teardown: drops the references of every held message and ends its flyweight, so that every accessor of
+     * a message whose fbufs are gone raises {@link BufferStateException} instead of reading zeros or someone else's
+     * bytes; a later release of it does nothing.
      */
     void releaseAll()
     {
         for (final RxState rx : pool)
         {
-            if (rx.message != null)
+            final Message message = rx.message;
+            if (message != null)
             {
+                rx.message = null;
+                endQuietly(message, rx);
                 for (int i = 0; i < rx.handleCount; i++)
                 {
                     releaseQuietly(region, rx.handles[i]);
                 }
                 rx.handleCount = 0;
-                rx.message = null;
             }
+        }
+    }
+
+    private static void endQuietly(final Message message, final RxState rx)
+    {
+        try
+        {
+            if (message.isHeld() && message.attachment() == rx)
+            {
+                message.end();
+            }
+        }
+        catch (final BufferStateException ex)
+        {
+            // The receiving thread released it at the same moment: it is ended either way.
         }
     }
 
