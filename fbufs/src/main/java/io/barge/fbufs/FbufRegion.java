@@ -288,27 +288,39 @@ public final class FbufRegion implements AutoCloseable
             return NO_FBUF;
         }
         originator.count(CounterType.VIRTUAL_RANGE_OPS, 1);
-        int mask = WRITABLE | 1;
         runPages[first] = pages;
         for (int i = 0; i < pages; i++)
         {
             frameOf[first + i] = frameScratch[i];
             firstOf[first + i] = first;
-            kernel.map(originator, pageAddress(first + i), frameScratch[i], Rights.READ_WRITE);
-        }
-        if (path.mode().cached())
-        {
-            // A cached fbuf is mapped along its whole path once, on its first trip; reuse maps nothing.
-            for (int pos = 1; pos < path.length(); pos++)
-            {
-                mapInto(first, originator, path.domain(pos));
-                mask |= 1 << pos;
-            }
         }
         pathOf[first] = path.id();
-        mapped[first] = mask;
+        mapped[first] = 0;
         path.pagesInUse += pages;
         liveFbufs++;
+        try
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                kernel.map(originator, pageAddress(first + i), frameScratch[i], Rights.READ_WRITE);
+            }
+            mapped[first] = WRITABLE | 1;
+            if (path.mode().cached())
+            {
+                // A cached fbuf is mapped along its whole path once, on its first trip; reuse maps nothing.
+                for (int pos = 1; pos < path.length(); pos++)
+                {
+                    mapInto(first, originator, path.domain(pos));
+                    mapped[first] |= 1 << pos;
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A domain of the path died while the fbuf was being mapped: everything goes back as for a free.
+            freeToKernel(first, path.id());
+            throw ex;
+        }
         final long s = (long)STATE.getVolatile(state, first);
         STATE.setRelease(state, first, (s & 0xFFFF_FFFF_0000_0000L) | 1L);
         return (s & 0xFFFF_FFFF_0000_0000L) | first;
@@ -408,6 +420,21 @@ public final class FbufRegion implements AutoCloseable
         }
     }
 
+    /**
+     * Under this region's lock, where fbufs are freed: a stale handle (its fbuf freed, or reclaimed by a teardown,
+     * and the pages perhaps another fbuf's by now) is refused before any rights or mappings change.
+     */
+    private int checkHeld(final long handle)
+    {
+        final int first = checkHandle(handle);
+        checkLive(handle, (long)STATE.getVolatile(state, first));
+        if (runPages[first] == 0)
+        {
+            throw new BufferStateException("fbuf handle=0x" + Long.toHexString(handle) + " was reclaimed");
+        }
+        return first;
+    }
+
     private int checkHandle(final long handle)
     {
         final int first = (int)handle;
@@ -444,11 +471,7 @@ public final class FbufRegion implements AutoCloseable
             final Domain domain = path.domain(pos);
             if ((mask & (1 << pos)) != 0 && domain.isAlive())
             {
-                for (int i = 0; i < pages; i++)
-                {
-                    kernel.unmap(domain, pageAddress(first + i));
-                }
-                kernel.flush(domain);
+                unmapFrom(domain, first, pages);
             }
         }
         for (int i = 0; i < pages; i++)
@@ -456,7 +479,7 @@ public final class FbufRegion implements AutoCloseable
             // A dying originator's frames are freed by the kernel itself after its listeners have run.
             if (originator.isAlive())
             {
-                kernel.freeFrame(originator, frameOf[first + i]);
+                freeFrameOf(originator, frameOf[first + i]);
             }
             firstOf[first + i] = -1;
             frameOf[first + i] = 0;
@@ -473,6 +496,45 @@ public final class FbufRegion implements AutoCloseable
         liveFbufs--;
     }
 
+    /**
+     * A domain may die at any moment (its destruction does not take this lock): once it is dead the kernel clears
+     * its page table and frees its frames itself, so a failure then is no reason to stop giving the rest back. On a
+     * live domain a failure is a bug and propagates.
+     */
+    private void unmapFrom(final Domain domain, final int first, final int pages)
+    {
+        try
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                kernel.unmap(domain, pageAddress(first + i));
+            }
+            kernel.flush(domain);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (domain.isAlive())
+            {
+                throw ex;
+            }
+        }
+    }
+
+    private void freeFrameOf(final Domain originator, final int frame)
+    {
+        try
+        {
+            kernel.freeFrame(originator, frame);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (originator.isAlive())
+            {
+                throw ex;
+            }
+        }
+    }
+
     // ---- transfer ----------------------------------------------------------------------------------------------
 
     /**
@@ -484,7 +546,7 @@ public final class FbufRegion implements AutoCloseable
      */
     public synchronized boolean raiseProtection(final long handle)
     {
-        final int first = checkHandle(handle);
+        final int first = checkHeld(handle);
         if ((mapped[first] & WRITABLE) == 0)
         {
             return false;
@@ -517,7 +579,7 @@ public final class FbufRegion implements AutoCloseable
      */
     public synchronized boolean mapForReceiver(final long handle, final Domain target)
     {
-        final int first = checkHandle(handle);
+        final int first = checkHeld(handle);
         final IoPath path = paths[pathOf[first]];
         final int pos = path.positionOf(target);
         if (pos < 0)
