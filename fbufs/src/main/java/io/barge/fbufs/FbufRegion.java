@@ -321,9 +321,11 @@ public final class FbufRegion implements AutoCloseable
             freeToKernel(first, path.id());
             throw ex;
         }
-        final long s = (long)STATE.getVolatile(state, first);
-        STATE.setRelease(state, first, (s & 0xFFFF_FFFF_0000_0000L) | 1L);
-        return (s & 0xFFFF_FFFF_0000_0000L) | first;
+        // A new generation: a handle a teardown made stale while it was being reused from a free list (its holder
+        // may still release it) can never name this fbuf.
+        final long live = nextGeneration((long)STATE.getVolatile(state, first)) | 1L;
+        STATE.setRelease(state, first, live);
+        return (live & 0xFFFF_FFFF_0000_0000L) | first;
     }
 
     private void mapInto(final int first, final Domain originator, final Domain target)
@@ -448,6 +450,10 @@ public final class FbufRegion implements AutoCloseable
     private void free(final int first)
     {
         final int pathId = pathOf[first];
+        if (pathId < 0)
+        {
+            return; // reclaimed by a path teardown while a stale handle was being dropped
+        }
         final IoPath path = paths[pathId];
         if (path != null && path.mode().cached() && path.pushFree(first, runPages[first]))
         {
