@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A cached path whose first allocation happens on the thread that afterwards only receives: its frees must still
@@ -106,6 +107,10 @@ class PathOwnerThreadTest extends FbufFixture
         assertNull(failure.get(), () -> "receiving thread: " + failure.get());
         assertEquals(MESSAGES, received.get());
         assertEquals(0, transport.region().heldFbufs());
+        // The receiving thread's frees were reused, not replaced by fresh fbufs: at most the budget's worth out plus
+        // what one magazine can keep (28 one-page fbufs, 32), far below one fbuf per message.
+        assertTrue(transport.region().liveFbufs() <= 28 + IoPath.MAGAZINE_SIZE,
+            () -> "fbufs holding frames: " + transport.region().liveFbufs());
         assertNoLeak();
     }
 }
