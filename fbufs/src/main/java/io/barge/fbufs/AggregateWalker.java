@@ -18,7 +18,9 @@ import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
  * the receiver walks it can change what the receiver sees but never make it see two values of one field.
  * <p>
  * Rules: every node lies inside the fbuf region and is node aligned; every data piece lies inside the region, with a
- * non-negative length and no overflow; no pair has an ancestor as a child (no cycle); paths are at most
+ * non-negative length and no overflow; every node and piece lies inside one of the fbufs the kernel's in-flight record
+ * says were transferred with the message (so a sender cannot pass off another path's fbuf, or one it can still
+ * write, as part of its message); no pair has an ancestor as a child (no cycle); paths are at most
  * {@link #MAX_DEPTH} deep; at most {@link #MAX_NODES} nodes are read; pieces add up to at most the channel's largest
  * message. A broken rule is counted ({@code REJECTED_READS}), remembered as {@link #violation()}, and the offending
  * part yields zeros (a zero piece at {@link #zeroAddress(AddressSpace)}, past the end of every address space, when
@@ -44,6 +46,11 @@ final class AggregateWalker
     private final FbufRegion region;
     private final AddressSpace space;
     private final long[] ancestors = new long[MAX_DEPTH];
+    // The transferred fbufs' ranges [start, end), from the kernel's trusted record.
+    private final long[] transferStart = new long[InFlightRing.MAX_HANDLES];
+    private final long[] transferEnd = new long[InFlightRing.MAX_HANDLES];
+    private int transferCount;
+    private boolean outsideTransfer;
     private Hook hook;
     private PieceList out;
     private long maxLength;
@@ -70,6 +77,32 @@ final class AggregateWalker
     void hook(final Hook hook)
     {
         this.hook = hook;
+    }
+
+    /**
+     * Sets the fbufs the next walk may point into: the handles the kernel's in-flight record passed with the
+     * message (trusted, and held by the receiver, so their ranges cannot change during the walk).
+     *
+     * @param handles the transferred fbufs.
+     * @param count   how many.
+     */
+    void transferred(final long[] handles, final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            transferStart[i] = region.address(handles[i]);
+            transferEnd[i] = transferStart[i] + region.capacity(handles[i]);
+        }
+        transferCount = count;
+    }
+
+    /**
+     * @return whether the last walk found a node or piece outside every transferred fbuf (a protocol violation,
+     *         not a volatile sender's race: the receiver must not deliver the message).
+     */
+    boolean outsideTransfer()
+    {
+        return outsideTransfer;
     }
 
     /**
@@ -132,6 +165,7 @@ final class AggregateWalker
         this.nodesRead = 0;
         this.violations = 0;
         this.violation = Violation.NONE;
+        this.outsideTransfer = false;
         out.clear();
     }
 
@@ -150,6 +184,11 @@ final class AggregateWalker
         if ((address & (NODE_LENGTH - 1)) != 0 || !region.contains(address, NODE_LENGTH))
         {
             reject(Violation.POINTER_OUTSIDE_REGION);
+            return;
+        }
+        if (!insideTransfer(address, NODE_LENGTH))
+        {
+            rejectOutsideTransfer();
             return;
         }
         for (int i = 0; i < depth; i++)
@@ -220,7 +259,31 @@ final class AggregateWalker
             rejectData(Violation.LENGTH_OVERFLOW, length);
             return;
         }
+        if (!insideTransfer(address, length))
+        {
+            rejectOutsideTransfer();
+            return;
+        }
         out.add(address, length);
+    }
+
+    /** The range is inside the region (checked before): no overflow below. */
+    private boolean insideTransfer(final long address, final int length)
+    {
+        for (int i = 0; i < transferCount; i++)
+        {
+            if (address >= transferStart[i] && address + length <= transferEnd[i])
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void rejectOutsideTransfer()
+    {
+        outsideTransfer = true;
+        reject(Violation.OUTSIDE_TRANSFER);
     }
 
     private void rejectData(final Violation kind, final int length)

@@ -8,6 +8,8 @@ import io.barge.core.notify.NotifyChannel;
 import io.barge.core.notify.Notifications;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * One hop of an fbuf I/O path: a notification channel (UMP or LMP) for roots or piece lists, and the kernel's
@@ -89,6 +91,32 @@ public final class FbufChannel implements Channel
         }
     }
 
+    /**
+     * Whether the hop is closed or being torn down: closed, or a domain of its path destroyed (the transport's
+     * listener is about to close it).
+     */
+    boolean isTorn()
+    {
+        return !isOpen() || pathSet.touchesDeadDomain();
+    }
+
+    /**
+     * What an end throws when an operation failed: a teardown that raced with it becomes a
+     * {@link ChannelClosedException} (with the failure as its cause), whatever the operation tripped over; a
+     * protocol violation, and any failure on a live hop, stays as it is.
+     */
+    RuntimeException closedIfTorn(final RuntimeException failure, final String operation)
+    {
+        if (failure instanceof ChannelClosedException || failure instanceof ProtocolViolationException || !isTorn())
+        {
+            return failure;
+        }
+        final ChannelClosedException closed = new ChannelClosedException("fbufs channel " + sender.domain() +
+            " -> " + receiver.domain() + " was torn down during " + operation);
+        closed.initCause(failure);
+        return closed;
+    }
+
     ProtocolViolationException violation(final Domain detector, final String what)
     {
         detector.count(CounterType.PROTOCOL_VIOLATIONS, 1);
@@ -115,6 +143,7 @@ public final class FbufChannel implements Channel
             }
             open = false;
         }
+        awaitEndsQuiet();
         receiver.releaseAll();
         sender.releaseAll();
         final long[] handles = new long[InFlightRing.MAX_HANDLES];
@@ -127,6 +156,19 @@ public final class FbufChannel implements Channel
             }
         }
         notify.close();
+    }
+
+    /** Waits until no end is inside an operation on another thread; each such operation ends once it sees closed. */
+    private void awaitEndsQuiet()
+    {
+        final Thread current = Thread.currentThread();
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        Thread inside;
+        while (((inside = sender.activeThread()) != null && inside != current) ||
+            ((inside = receiver.activeThread()) != null && inside != current))
+        {
+            idle.idle();
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.barge.fbufs;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
+import io.barge.core.ChannelClosedException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.notify.NotifyHandler;
@@ -9,6 +10,9 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import org.agrona.DirectBuffer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
 
@@ -21,6 +25,20 @@ import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
  */
 public final class FbufReceiver implements Receiver
 {
+    private static final VarHandle ACTIVE;
+
+    static
+    {
+        try
+        {
+            ACTIVE = MethodHandles.lookup().findVarHandle(FbufReceiver.class, "active", Thread.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private static final int NO_TYPE = -1;
 
     private final FbufChannel channel;
@@ -41,6 +59,10 @@ public final class FbufReceiver implements Receiver
     private final int[] lengths = new int[MAX_INLINE_PIECES];
     private final NotifyHandler handler = this::onNotify;
     private Violation lastViolation = Violation.NONE;
+    // The thread inside an operation of this end, or null: a teardown on another thread waits for it to leave, so
+    // the end never touches what the teardown frees (ring slots, records, fbufs). Set volatile: the store must be
+    // visible before the end reads the channel's open flag, as the teardown clears that flag before reading this.
+    private volatile Thread active;
 
     FbufReceiver(final FbufChannel channel, final Domain domain)
     {
@@ -92,6 +114,23 @@ public final class FbufReceiver implements Receiver
     @Override
     public int poll(final Message into)
     {
+        enter();
+        try
+        {
+            return pollMessage(into);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "poll");
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private int pollMessage(final Message into)
+    {
         channel.checkOpen("poll");
         if (into.isHeld())
         {
@@ -111,11 +150,28 @@ public final class FbufReceiver implements Receiver
         if (count < 0)
         {
             pool[free++] = rx;
+            channel.checkOpen("poll"); // a teardown took the record: not the sender's fault
             throw channel.violation(domain, "notification without a transfer: the sender bypassed the kernel");
         }
         rx.handleCount = count;
         rx.root = root;
         decode(rx);
+        if (walker.outsideTransfer())
+        {
+            // Not delivered: the references just passed to this domain go back, then the channel is torn down.
+            for (int i = 0; i < count; i++)
+            {
+                releaseQuietly(region, rx.handles[i]);
+            }
+            rx.handleCount = 0;
+            pool[free++] = rx;
+            if (channel.isTorn())
+            {
+                // A teardown reclaimed the transferred fbufs while they were being checked: not the sender's fault.
+                throw new ChannelClosedException("fbufs channel to " + domain + " was torn down during poll");
+            }
+            throw channel.violation(domain, "a node or piece lies outside the fbufs transferred with the message");
+        }
         into.begin(this, space, 0, rx, mode.isVolatile());
         final PieceList pieces = rx.pieces;
         for (int i = 0; i < pieces.count; i++)
@@ -130,6 +186,7 @@ public final class FbufReceiver implements Receiver
     private void decode(final RxState rx)
     {
         final boolean zeroOnFault = mode.isVolatile();
+        walker.transferred(rx.handles, rx.handleCount);
         if (type == AggregateDescriptor.ROOT_MESSAGE && mode.integrated())
         {
             walker.walk(root, maxMessageLength, zeroOnFault, rx.pieces);
@@ -173,8 +230,51 @@ public final class FbufReceiver implements Receiver
     @Override
     public void release(final Message message)
     {
+        enter();
+        try
+        {
+            releaseMessage(message);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (!channel.isTorn())
+            {
+                throw ex;
+            }
+            // A teardown that raced with this release gave the references back itself.
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private void enter()
+    {
+        active = Thread.currentThread();
+    }
+
+    private void exit()
+    {
+        ACTIVE.setRelease(this, (Thread)null);
+    }
+
+    /**
+     * @return the thread inside an operation of this end, or null.
+     */
+    Thread activeThread()
+    {
+        return active;
+    }
+
+    private void releaseMessage(final Message message)
+    {
         if (!message.isHeld())
         {
+            if (!channel.isOpen())
+            {
+                return; // the teardown already gave its references back and ended it
+            }
             throw new BufferStateException("message released twice (or never received)");
         }
         final RxState rx = checkOwn(message);
@@ -217,21 +317,40 @@ public final class FbufReceiver implements Receiver
     }
 
     /**
-     * Channel teardown: drops the references of every held message; their later release only ends the flyweight.
+     * Channel teardown: drops the references of every held message and ends its flyweight, so that every accessor of
+     * a message whose fbufs are gone raises {@link BufferStateException} instead of reading zeros or someone else's
+     * bytes; a later release of it does nothing.
      */
     void releaseAll()
     {
         for (final RxState rx : pool)
         {
-            if (rx.message != null)
+            final Message message = rx.message;
+            if (message != null)
             {
+                rx.message = null;
+                endQuietly(message, rx);
                 for (int i = 0; i < rx.handleCount; i++)
                 {
                     releaseQuietly(region, rx.handles[i]);
                 }
                 rx.handleCount = 0;
-                rx.message = null;
             }
+        }
+    }
+
+    private static void endQuietly(final Message message, final RxState rx)
+    {
+        try
+        {
+            if (message.isHeld() && message.attachment() == rx)
+            {
+                message.end();
+            }
+        }
+        catch (final BufferStateException ex)
+        {
+            // The receiving thread released it at the same moment: it is ended either way.
         }
     }
 

@@ -162,7 +162,7 @@ public final class FbufRegion implements AutoCloseable
      *
      * @param domains     the path, originator first.
      * @param mode        cached and volatile settings (integrated is the channels' business).
-     * @param budgetPages most pages the path may hold at once, cached ones included.
+     * @param budgetPages most pages of the path's fbufs out at once (fbufs on its free lists do not count).
      * @return the path.
      */
     public synchronized IoPath createPath(final Domain[] domains, final FbufMode mode, final int budgetPages)
@@ -267,7 +267,8 @@ public final class FbufRegion implements AutoCloseable
     private synchronized long allocateFresh(final IoPath path, final int pages)
     {
         checkOpen();
-        if (path.isClosed() || path.pagesInUse + pages > path.budgetPages())
+        final int cachedPages = path.mode().cached() ? path.cachedPages() : 0;
+        if (path.isClosed() || path.pagesInUse - cachedPages + pages > path.budgetPages())
         {
             return NO_FBUF;
         }
@@ -287,30 +288,44 @@ public final class FbufRegion implements AutoCloseable
             return NO_FBUF;
         }
         originator.count(CounterType.VIRTUAL_RANGE_OPS, 1);
-        int mask = WRITABLE | 1;
         runPages[first] = pages;
         for (int i = 0; i < pages; i++)
         {
             frameOf[first + i] = frameScratch[i];
             firstOf[first + i] = first;
-            kernel.map(originator, pageAddress(first + i), frameScratch[i], Rights.READ_WRITE);
-        }
-        if (path.mode().cached())
-        {
-            // A cached fbuf is mapped along its whole path once, on its first trip; reuse maps nothing.
-            for (int pos = 1; pos < path.length(); pos++)
-            {
-                mapInto(first, originator, path.domain(pos));
-                mask |= 1 << pos;
-            }
         }
         pathOf[first] = path.id();
-        mapped[first] = mask;
+        mapped[first] = 0;
         path.pagesInUse += pages;
         liveFbufs++;
-        final long s = (long)STATE.getVolatile(state, first);
-        STATE.setRelease(state, first, (s & 0xFFFF_FFFF_0000_0000L) | 1L);
-        return (s & 0xFFFF_FFFF_0000_0000L) | first;
+        try
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                kernel.map(originator, pageAddress(first + i), frameScratch[i], Rights.READ_WRITE);
+            }
+            mapped[first] = WRITABLE | 1;
+            if (path.mode().cached())
+            {
+                // A cached fbuf is mapped along its whole path once, on its first trip; reuse maps nothing.
+                for (int pos = 1; pos < path.length(); pos++)
+                {
+                    mapInto(first, originator, path.domain(pos));
+                    mapped[first] |= 1 << pos;
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A domain of the path died while the fbuf was being mapped: everything goes back as for a free.
+            freeToKernel(first, path.id());
+            throw ex;
+        }
+        // A new generation: a handle a teardown made stale while it was being reused from a free list (its holder
+        // may still release it) can never name this fbuf.
+        final long live = nextGeneration((long)STATE.getVolatile(state, first)) | 1L;
+        STATE.setRelease(state, first, live);
+        return (live & 0xFFFF_FFFF_0000_0000L) | first;
     }
 
     private void mapInto(final int first, final Domain originator, final Domain target)
@@ -407,6 +422,21 @@ public final class FbufRegion implements AutoCloseable
         }
     }
 
+    /**
+     * Under this region's lock, where fbufs are freed: a stale handle (its fbuf freed, or reclaimed by a teardown,
+     * and the pages perhaps another fbuf's by now) is refused before any rights or mappings change.
+     */
+    private int checkHeld(final long handle)
+    {
+        final int first = checkHandle(handle);
+        checkLive(handle, (long)STATE.getVolatile(state, first));
+        if (runPages[first] == 0)
+        {
+            throw new BufferStateException("fbuf handle=0x" + Long.toHexString(handle) + " was reclaimed");
+        }
+        return first;
+    }
+
     private int checkHandle(final long handle)
     {
         final int first = (int)handle;
@@ -420,6 +450,10 @@ public final class FbufRegion implements AutoCloseable
     private void free(final int first)
     {
         final int pathId = pathOf[first];
+        if (pathId < 0)
+        {
+            return; // reclaimed by a path teardown while a stale handle was being dropped
+        }
         final IoPath path = paths[pathId];
         if (path != null && path.mode().cached() && path.pushFree(first, runPages[first]))
         {
@@ -443,11 +477,7 @@ public final class FbufRegion implements AutoCloseable
             final Domain domain = path.domain(pos);
             if ((mask & (1 << pos)) != 0 && domain.isAlive())
             {
-                for (int i = 0; i < pages; i++)
-                {
-                    kernel.unmap(domain, pageAddress(first + i));
-                }
-                kernel.flush(domain);
+                unmapFrom(domain, first, pages);
             }
         }
         for (int i = 0; i < pages; i++)
@@ -455,7 +485,7 @@ public final class FbufRegion implements AutoCloseable
             // A dying originator's frames are freed by the kernel itself after its listeners have run.
             if (originator.isAlive())
             {
-                kernel.freeFrame(originator, frameOf[first + i]);
+                freeFrameOf(originator, frameOf[first + i]);
             }
             firstOf[first + i] = -1;
             frameOf[first + i] = 0;
@@ -472,6 +502,45 @@ public final class FbufRegion implements AutoCloseable
         liveFbufs--;
     }
 
+    /**
+     * A domain may die at any moment (its destruction does not take this lock): once it is dead the kernel clears
+     * its page table and frees its frames itself, so a failure then is no reason to stop giving the rest back. On a
+     * live domain a failure is a bug and propagates.
+     */
+    private void unmapFrom(final Domain domain, final int first, final int pages)
+    {
+        try
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                kernel.unmap(domain, pageAddress(first + i));
+            }
+            kernel.flush(domain);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (domain.isAlive())
+            {
+                throw ex;
+            }
+        }
+    }
+
+    private void freeFrameOf(final Domain originator, final int frame)
+    {
+        try
+        {
+            kernel.freeFrame(originator, frame);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (originator.isAlive())
+            {
+                throw ex;
+            }
+        }
+    }
+
     // ---- transfer ----------------------------------------------------------------------------------------------
 
     /**
@@ -483,7 +552,7 @@ public final class FbufRegion implements AutoCloseable
      */
     public synchronized boolean raiseProtection(final long handle)
     {
-        final int first = checkHandle(handle);
+        final int first = checkHeld(handle);
         if ((mapped[first] & WRITABLE) == 0)
         {
             return false;
@@ -516,7 +585,7 @@ public final class FbufRegion implements AutoCloseable
      */
     public synchronized boolean mapForReceiver(final long handle, final Domain target)
     {
-        final int first = checkHandle(handle);
+        final int first = checkHeld(handle);
         final IoPath path = paths[pathOf[first]];
         final int pos = path.positionOf(target);
         if (pos < 0)

@@ -13,6 +13,8 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 import static io.barge.fbufs.AggregateDescriptor.LEAF;
@@ -33,6 +35,20 @@ import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
  */
 public final class FbufSender implements Sender
 {
+    private static final VarHandle ACTIVE;
+
+    static
+    {
+        try
+        {
+            ACTIVE = MethodHandles.lookup().findVarHandle(FbufSender.class, "active", Thread.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private final FbufChannel channel;
     private final FbufRegion region;
     private final FbufMode mode;
@@ -45,8 +61,13 @@ public final class FbufSender implements Sender
     private final int[] lengths = new int[MAX_INLINE_PIECES];
     private final IdleStrategy notifyIdle = new BackoffIdleStrategy();
     private long[] claims = new long[8];
+    private Claim[] claimed = new Claim[8];
     private int claimCount;
     private int nodeCursor;
+    // The thread inside an operation of this end, or null: a teardown on another thread waits for it to leave, so
+    // the end never touches what the teardown frees (ring slots, records, fbufs). Set volatile: the store must be
+    // visible before the end reads the channel's open flag, as the teardown clears that flag before reading this.
+    private volatile Thread active;
 
     FbufSender(final FbufChannel channel, final Domain domain, final Domain target)
     {
@@ -88,6 +109,23 @@ public final class FbufSender implements Sender
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
+        enter();
+        try
+        {
+            return claimFbuf(length, claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "claim");
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private int claimFbuf(final int length, final Claim claim)
+    {
         channel.checkOpen("claim");
         claim.checkClaimable(length, maxMessageLength);
         if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
@@ -100,13 +138,30 @@ public final class FbufSender implements Sender
         {
             return Status.BACK_PRESSURED;
         }
-        addClaim(handle);
+        addClaim(handle, claim);
         claim.wrap(space, region.address(handle), length, handle, this);
         return Status.OK;
     }
 
     @Override
     public void commit(final Claim claim)
+    {
+        enter();
+        try
+        {
+            commitClaim(claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "commit");
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private void commitClaim(final Claim claim)
     {
         final long handle = checkClaim(claim);
         final long address = claim.address();
@@ -133,6 +188,23 @@ public final class FbufSender implements Sender
     @Override
     public void abort(final Claim claim)
     {
+        enter();
+        try
+        {
+            abortClaim(claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "abort");
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private void abortClaim(final Claim claim)
+    {
         final long handle = checkClaim(claim);
         claim.complete();
         removeClaim(handle);
@@ -148,6 +220,23 @@ public final class FbufSender implements Sender
      */
     @Override
     public int forward(final Message message)
+    {
+        enter();
+        try
+        {
+            return forwardMessage(message);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "forward");
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private int forwardMessage(final Message message)
     {
         channel.checkOpen("forward");
         if (!message.isHeld())
@@ -199,6 +288,23 @@ public final class FbufSender implements Sender
      * @return {@link Status#OK} or {@link Status#BACK_PRESSURED} (the aggregate is unchanged).
      */
     public int send(final Aggregate aggregate)
+    {
+        enter();
+        try
+        {
+            return sendAggregate(aggregate);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "send");
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private int sendAggregate(final Aggregate aggregate)
     {
         channel.checkOpen("send");
         checkAggregate(aggregate);
@@ -376,12 +482,14 @@ public final class FbufSender implements Sender
         return claim.token();
     }
 
-    private void addClaim(final long handle)
+    private void addClaim(final long handle, final Claim claim)
     {
         if (claimCount == claims.length)
         {
             claims = Arrays.copyOf(claims, claimCount * 2);
+            claimed = Arrays.copyOf(claimed, claimCount * 2);
         }
+        claimed[claimCount] = claim;
         claims[claimCount++] = handle;
     }
 
@@ -392,6 +500,8 @@ public final class FbufSender implements Sender
             if (claims[i] == handle)
             {
                 claims[i] = claims[--claimCount];
+                claimed[i] = claimed[claimCount];
+                claimed[claimCount] = null;
                 return;
             }
         }
@@ -401,9 +511,45 @@ public final class FbufSender implements Sender
     {
         for (int i = 0; i < claimCount; i++)
         {
+            // End the claim before its fbuf goes, so its writes raise BufferStateException rather than land.
+            completeQuietly(claimed[i]);
+            claimed[i] = null;
             FbufReceiver.releaseQuietly(region, claims[i]);
         }
         claimCount = 0;
+    }
+
+    private void enter()
+    {
+        active = Thread.currentThread();
+    }
+
+    private void exit()
+    {
+        ACTIVE.setRelease(this, (Thread)null);
+    }
+
+    /**
+     * @return the thread inside an operation of this end, or null.
+     */
+    Thread activeThread()
+    {
+        return active;
+    }
+
+    private void completeQuietly(final Claim claim)
+    {
+        try
+        {
+            if (claim != null && claim.isActive() && claim.attachment() == this)
+            {
+                claim.complete();
+            }
+        }
+        catch (final BufferStateException ex)
+        {
+            // The sending thread committed or aborted it at the same moment: it is ended either way.
+        }
     }
 
     @Override

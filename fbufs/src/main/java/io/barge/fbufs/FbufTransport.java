@@ -202,6 +202,19 @@ public final class FbufTransport implements Transport
             this.paths = new IoPath[hopCount];
         }
 
+        boolean touchesDeadDomain()
+        {
+            final IoPath whole = paths[0];
+            for (int i = 0; whole != null && i < whole.length(); i++)
+            {
+                if (!whole.domain(i).isAlive())
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         boolean contains(final Domain domain)
         {
             for (final IoPath path : paths)

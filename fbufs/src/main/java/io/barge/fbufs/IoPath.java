@@ -10,9 +10,13 @@ import java.util.Arrays;
  * freed fbuf goes to the path's free list for its size, still mapped along the path, and the next allocation of that
  * size takes it without mapping or zeroing.
  * <p>
- * Thread safe: any domain on the path may drop the last reference. The first thread that allocates becomes the
- * path's owner and keeps a small lock-free magazine of free fbufs per size (Netty's thread caches are the model);
- * other threads, and the owner when its magazine is empty or full, use the shared free lists under a short lock.
+ * Thread safe: any domain on the path may drop the last reference. The thread that allocates owns a small lock-free
+ * magazine of free fbufs per size (Netty's thread caches are the model), filled by its own frees; other threads'
+ * frees, and the owner's when its magazine is full, go to the shared free lists under a short lock. The magazine
+ * follows allocation: a thread that is not the owner and finds the shared lists empty becomes the owner, and the old
+ * owner's magazine is retired; its thread (the only one that touches its contents) moves them to the shared lists on
+ * its next free or allocation. Cached fbufs do not count against the budget (only fbufs out do), so a retired
+ * magazine never blocks the allocating thread.
  */
 public final class IoPath
 {
@@ -29,10 +33,10 @@ public final class IoPath
     private int[][] freeLists = new int[0][];
     private int[] freeCounts = new int[0];
     private volatile boolean closed;
-    private volatile Thread owner;
-    // The owner's magazine, touched only by the owner thread (and by close, once the path is quiet).
-    private int[][] magazine = new int[0][];
-    private int[] magazineCounts = new int[0];
+    /** The allocating thread's magazine, or null before the first allocation. */
+    private volatile Magazine magazine;
+    /** Magazines of former owners that still hold fbufs; guarded by this. */
+    private Magazine retired;
 
     IoPath(final FbufRegion region, final int id, final Domain[] domains, final FbufMode mode, final int budgetPages)
     {
@@ -146,7 +150,7 @@ public final class IoPath
     }
 
     /**
-     * @return most pages the path may hold at once.
+     * @return most pages of the path's fbufs out at once (cached fbufs do not count).
      */
     public int budgetPages()
     {
@@ -163,9 +167,38 @@ public final class IoPath
         {
             total += count;
         }
-        for (final int count : magazineCounts)
+        final Magazine owned = magazine;
+        if (owned != null)
         {
-            total += count;
+            total += owned.fbufs();
+        }
+        for (Magazine m = retired; m != null; m = m.next)
+        {
+            total += m.fbufs();
+        }
+        return total;
+    }
+
+    /**
+     * Pages on the free lists, for the budget check (which counts only fbufs out). A magazine's counts are read
+     * while its thread may change them: the figure is exact when the path is quiet and may lag by that thread's
+     * operation in progress otherwise.
+     */
+    synchronized int cachedPages()
+    {
+        int total = 0;
+        for (int pages = 0; pages < freeCounts.length; pages++)
+        {
+            total += freeCounts[pages] * pages;
+        }
+        final Magazine owned = magazine;
+        if (owned != null)
+        {
+            total += owned.pages();
+        }
+        for (Magazine m = retired; m != null; m = m.next)
+        {
+            total += m.pages();
         }
         return total;
     }
@@ -177,29 +210,70 @@ public final class IoPath
 
     int popFree(final int pages)
     {
-        final Thread current = Thread.currentThread();
-        final Thread owner = this.owner;
-        if (owner == current)
+        final Magazine m = magazine;
+        if (m != null && m.thread == Thread.currentThread())
         {
-            if (pages < magazineCounts.length && magazineCounts[pages] > 0)
+            final int[] counts = m.counts;
+            if (pages < counts.length && counts[pages] > 0)
             {
-                return magazine[pages][--magazineCounts[pages]];
+                return m.lists[pages][--counts[pages]];
             }
-        }
-        else if (owner == null)
-        {
-            this.owner = current;
         }
         return popShared(pages);
     }
 
     private synchronized int popShared(final int pages)
     {
-        if (pages >= freeCounts.length || freeCounts[pages] == 0)
+        final Thread current = Thread.currentThread();
+        drainRetired(current);
+        if (pages < freeCounts.length && freeCounts[pages] > 0)
         {
-            return -1;
+            return freeLists[pages][--freeCounts[pages]];
         }
-        return freeLists[pages][--freeCounts[pages]];
+        final Magazine owned = magazine;
+        if (owned == null || owned.thread != current)
+        {
+            // Nothing shared to take: this thread allocates, so its frees should feed its own allocations.
+            if (owned != null && owned.fbufs() > 0)
+            {
+                owned.next = retired;
+                retired = owned;
+            }
+            magazine = new Magazine(current);
+        }
+        return -1;
+    }
+
+    /** Moves this thread's retired magazines to the shared lists (only their thread touches their contents). */
+    private void drainRetired(final Thread current)
+    {
+        Magazine previous = null;
+        for (Magazine m = retired; m != null; m = m.next)
+        {
+            if (m.thread == current)
+            {
+                for (int pages = 0; pages < m.counts.length; pages++)
+                {
+                    while (m.counts[pages] > 0 && pushToList(m.lists[pages][m.counts[pages] - 1], pages))
+                    {
+                        m.counts[pages]--;
+                    }
+                }
+                if (m.fbufs() == 0)
+                {
+                    if (previous == null)
+                    {
+                        retired = m.next;
+                    }
+                    else
+                    {
+                        previous.next = m.next;
+                    }
+                    continue;
+                }
+            }
+            previous = m;
+        }
     }
 
     boolean pushFree(final int first, final int pages)
@@ -208,24 +282,10 @@ public final class IoPath
         {
             return false;
         }
-        if (owner == Thread.currentThread())
+        final Magazine m = magazine;
+        if (m != null && m.thread == Thread.currentThread() && m.push(first, pages))
         {
-            if (pages >= magazineCounts.length)
-            {
-                magazine = Arrays.copyOf(magazine, pages + 1);
-                magazineCounts = Arrays.copyOf(magazineCounts, pages + 1);
-            }
-            int[] list = magazine[pages];
-            if (list == null)
-            {
-                list = new int[MAGAZINE_SIZE];
-                magazine[pages] = list;
-            }
-            if (magazineCounts[pages] < MAGAZINE_SIZE)
-            {
-                list[magazineCounts[pages]++] = first;
-                return true;
-            }
+            return true;
         }
         return pushShared(first, pages);
     }
@@ -236,6 +296,13 @@ public final class IoPath
         {
             return false;
         }
+        drainRetired(Thread.currentThread());
+        return pushToList(first, pages);
+    }
+
+    /** @return false if the shared list for this size is full (the fbuf then goes back to the kernel). */
+    private boolean pushToList(final int first, final int pages)
+    {
         if (pages >= freeCounts.length)
         {
             freeLists = Arrays.copyOf(freeLists, pages + 1);
@@ -247,26 +314,22 @@ public final class IoPath
             list = new int[budgetPages / pages + 1];
             freeLists[pages] = list;
         }
+        if (freeCounts[pages] == list.length)
+        {
+            return false;
+        }
         list[freeCounts[pages]++] = first;
         return true;
     }
 
     /**
-     * Marks the path closed and empties the free lists and the owner's magazine. An fbuf the owner pushes to its
-     * magazine while this runs is still found by the region's scan of the path's fbufs.
+     * Marks the path closed and empties the free lists and the magazines. An fbuf an owner pushes to its magazine
+     * while this runs is still found by the region's scan of the path's fbufs.
      */
     synchronized int[] close()
     {
         closed = true;
-        int total = 0;
-        for (final int count : freeCounts)
-        {
-            total += count;
-        }
-        for (final int count : magazineCounts)
-        {
-            total += count;
-        }
+        int total = cachedFbufs();
         final int[] cached = new int[total];
         int n = 0;
         for (int pages = 0; pages < freeCounts.length; pages++)
@@ -277,15 +340,88 @@ public final class IoPath
             }
             freeCounts[pages] = 0;
         }
-        for (int pages = 0; pages < magazineCounts.length; pages++)
+        final Magazine owned = magazine;
+        if (owned != null)
         {
-            for (int i = 0; i < magazineCounts[pages]; i++)
-            {
-                cached[n++] = magazine[pages][i];
-            }
-            magazineCounts[pages] = 0;
+            n = owned.takeAll(cached, n);
         }
-        return cached;
+        for (Magazine m = retired; m != null; m = m.next)
+        {
+            n = m.takeAll(cached, n);
+        }
+        retired = null;
+        return n == cached.length ? cached : Arrays.copyOf(cached, n);
+    }
+
+    /** One thread's free fbufs per size; its lists are touched only by that thread (and by close). */
+    private static final class Magazine
+    {
+        final Thread thread;
+        int[][] lists = new int[0][];
+        int[] counts = new int[0];
+        /** Next retired magazine; guarded by the path's lock. */
+        Magazine next;
+
+        Magazine(final Thread thread)
+        {
+            this.thread = thread;
+        }
+
+        boolean push(final int first, final int pages)
+        {
+            if (pages >= counts.length)
+            {
+                lists = Arrays.copyOf(lists, pages + 1);
+                counts = Arrays.copyOf(counts, pages + 1);
+            }
+            int[] list = lists[pages];
+            if (list == null)
+            {
+                list = new int[MAGAZINE_SIZE];
+                lists[pages] = list;
+            }
+            if (counts[pages] < MAGAZINE_SIZE)
+            {
+                list[counts[pages]++] = first;
+                return true;
+            }
+            return false;
+        }
+
+        int fbufs()
+        {
+            int total = 0;
+            for (final int count : counts)
+            {
+                total += count;
+            }
+            return total;
+        }
+
+        int pages()
+        {
+            final int[] snapshot = counts;
+            int total = 0;
+            for (int pages = 0; pages < snapshot.length; pages++)
+            {
+                total += snapshot[pages] * pages;
+            }
+            return total;
+        }
+
+        int takeAll(final int[] into, final int from)
+        {
+            int n = from;
+            for (int pages = 0; pages < counts.length; pages++)
+            {
+                for (int i = 0; i < counts[pages] && n < into.length; i++)
+                {
+                    into[n++] = lists[pages][i];
+                }
+                counts[pages] = 0;
+            }
+            return n;
+        }
     }
 
     @Override

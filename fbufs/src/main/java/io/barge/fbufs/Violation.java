@@ -2,7 +2,8 @@ package io.barge.fbufs;
 
 /**
  * What a receiver found wrong in an aggregate description a peer controls. The offending part reads as zeros (in
- * volatile mode) or is left out; it is counted as a {@code REJECTED_READS} on the receiver; the receiver goes on.
+ * volatile mode) or is left out; it is counted as a {@code REJECTED_READS} on the receiver; the receiver goes on
+ * (except after {@link #OUTSIDE_TRANSFER}, which breaks the protocol itself).
  */
 public enum Violation
 {
@@ -27,5 +28,10 @@ public enum Violation
     /** A node the receiver has no mapping for. */
     UNREADABLE_NODE,
     /** A piece-list notification with an impossible piece count. */
-    BAD_PIECE_COUNT
+    BAD_PIECE_COUNT,
+    /**
+     * A node or piece inside the region but outside every fbuf transferred with the message (another path's fbuf, or
+     * one the sender still writes): a protocol violation; the message is not delivered and the channel is torn down.
+     */
+    OUTSIDE_TRANSFER
 }
