@@ -2,6 +2,7 @@ package io.barge.bench.report;
 
 import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
+import io.barge.fbufs.FbufTransportProvider;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -35,6 +36,13 @@ import java.util.function.Supplier;
         "Each measurement group runs in a fresh JVM with warm-up and several measured iterations."})
 public final class ReportCommand implements Callable<Integer>
 {
+    /** A progress message that names the step now starting (others mark a finished step). */
+    static final String STARTING = "> ";
+    /** Columns of the progress bar without its step label. */
+    static final int PROGRESS_WIDTH = 64;
+    /** Columns of the step label beside the bar: longer names are cut, shorter ones padded. */
+    static final int STEP_WIDTH = 44;
+
     @Spec
     private CommandSpec spec;
 
@@ -216,10 +224,24 @@ public final class ReportCommand implements Callable<Integer>
             measured, nanos, nanos, placementThreshold, memoryFrames, probeRoundTrips);
     }
 
+    /**
+     * @param step the running step's name.
+     * @return it in exactly {@link #STEP_WIDTH} columns.
+     */
+    static String stepLabel(final String step)
+    {
+        final String text = step.length() <= STEP_WIDTH ? step : step.substring(0, STEP_WIDTH - 3) + "...";
+        return String.format(java.util.Locale.ROOT, "%-" + STEP_WIDTH + "s", text);
+    }
+
     private static List<Group> plan(final List<ModeSpec> selected)
     {
         final List<Group> groups = new ArrayList<>();
         groups.add(new Group(Group.REFERENCES, List.of()));
+        if (selected.stream().anyMatch((m) -> FbufTransportProvider.NAME.equals(m.transport())))
+        {
+            groups.add(new Group(Group.OVERHEADS, List.of()));
+        }
         for (final ModeSpec mode : selected)
         {
             groups.add(new Group(Group.TRANSPORT, List.of(mode)));
@@ -234,32 +256,39 @@ public final class ReportCommand implements Callable<Integer>
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
+        final List<ReportModel.Overhead> overheads = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
+        // A fixed-width label keeps the bar itself the same length whatever step is running beside it.
         try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
-            .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-            .setUpdateIntervalMillis(250).build() : null)
+            .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err,
+                PROGRESS_WIDTH + STEP_WIDTH + 1))
+            .setMaxRenderedLength(PROGRESS_WIDTH + STEP_WIDTH + 1).setUpdateIntervalMillis(250).build() : null)
         {
             final Consumer<String> step = (name) ->
             {
                 if (bar != null)
                 {
-                    bar.step();
-                    bar.setExtraMessage(name);
+                    if (name.startsWith(STARTING))
+                    {
+                        bar.setExtraMessage(stepLabel(name.substring(STARTING.length())));
+                    }
+                    else
+                    {
+                        bar.step();
+                    }
                 }
             };
             for (final Group group : groups)
             {
-                if (bar != null)
-                {
-                    bar.setExtraMessage("running " + group.display());
-                }
+                step.accept(STARTING + group.display());
                 try
                 {
                     final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
                         GroupRunner.run(settings, group, providers, step);
                     rows.addAll(output.results());
                     references.addAll(output.references());
+                    overheads.addAll(output.overheads());
                     failures.addAll(output.failures());
                 }
                 catch (final RuntimeException ex)
@@ -269,6 +298,6 @@ public final class ReportCommand implements Callable<Integer>
                 }
             }
         }
-        return new ReportModel.GroupOutput(rows, references, failures);
+        return new ReportModel.GroupOutput(rows, references, overheads, failures);
     }
 }
