@@ -6,7 +6,6 @@ import io.barge.fbufs.FbufTransportProvider;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,10 +37,6 @@ public final class ReportCommand implements Callable<Integer>
 {
     /** A progress message that names the step now starting (others mark a finished step). */
     static final String STARTING = "> ";
-    /** Columns of the progress bar without its step label. */
-    static final int PROGRESS_WIDTH = 64;
-    /** Columns of the step label beside the bar: longer names are cut, shorter ones padded. */
-    static final int STEP_WIDTH = 44;
 
     @Spec
     private CommandSpec spec;
@@ -224,16 +219,6 @@ public final class ReportCommand implements Callable<Integer>
             measured, nanos, nanos, placementThreshold, memoryFrames, probeRoundTrips);
     }
 
-    /**
-     * @param step the running step's name.
-     * @return it in exactly {@link #STEP_WIDTH} columns.
-     */
-    static String stepLabel(final String step)
-    {
-        final String text = step.length() <= STEP_WIDTH ? step : step.substring(0, STEP_WIDTH - 3) + "...";
-        return String.format(java.util.Locale.ROOT, "%-" + STEP_WIDTH + "s", text);
-    }
-
     private static List<Group> plan(final List<ModeSpec> selected)
     {
         final List<Group> groups = new ArrayList<>();
@@ -259,11 +244,9 @@ public final class ReportCommand implements Callable<Integer>
         final List<ReportModel.Overhead> overheads = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
-        // A fixed-width label keeps the bar itself the same length whatever step is running beside it.
         try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
-            .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err,
-                PROGRESS_WIDTH + STEP_WIDTH + 1))
-            .setMaxRenderedLength(PROGRESS_WIDTH + STEP_WIDTH + 1).setUpdateIntervalMillis(250).build() : null)
+            .setRenderer(new ProgressLine()).setConsumer(new ConsoleProgressBarConsumer(System.err,
+                ProgressLine.length())).setUpdateIntervalMillis(250).build() : null)
         {
             final Consumer<String> step = (name) ->
             {
@@ -271,7 +254,7 @@ public final class ReportCommand implements Callable<Integer>
                 {
                     if (name.startsWith(STARTING))
                     {
-                        bar.setExtraMessage(stepLabel(name.substring(STARTING.length())));
+                        bar.setExtraMessage(name.substring(STARTING.length()));
                     }
                     else
                     {
