@@ -225,7 +225,7 @@ final class Charts
         for (int i = 0; i < modes.size(); i++)
         {
             final String mode = modes.get(i);
-            addLine(lines, "default".equals(mode) ? family : mode, Families.shade(base, i, modes.size()),
+            addLine(lines, "default".equals(mode) ? family : Families.shortMode(mode), Families.shade(base, i, modes.size()),
                 MARKERS[i % MARKERS.length], false, sorted(rows, (r) -> Families.isCrossing(r) && r.touch() &&
                     r.mode().equals(mode)), ReportModel.Row::messageBytes, (r) -> r.bytesPerSecond() / 1e9);
         }
@@ -250,7 +250,7 @@ final class Charts
 
     private static String label(final String family, final String mode)
     {
-        return "default".equals(mode) ? family : family + " [" + mode + "]";
+        return "default".equals(mode) ? family : family + " " + Families.shortMode(mode);
     }
 
     private static List<ReportModel.Row> sorted(final List<ReportModel.Row> rows,
@@ -292,11 +292,12 @@ final class Charts
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxis)
             .yAxisTitle(yAxis).build();
         style(chart.getStyler());
+        // XChart's tick formatting functions replace its logarithmic tick placement, so log axes keep the
+        // built-in decade ticks and only get a number pattern.
         chart.getStyler().setXAxisLogarithmic(sizeAxis);
         chart.getStyler().setYAxisLogarithmic(!linearY);
-        chart.getStyler().setyAxisTickLabelsFormattingFunction(HtmlReport::num);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction((v) -> sizeAxis ? HtmlReport.size((int)Math.round(v)) :
-            String.valueOf(Math.round(v)));
+        chart.getStyler().setXAxisDecimalPattern("#,###");
+        chart.getStyler().setYAxisDecimalPattern(linearY ? "0.0##" : "#,##0.###");
         final TreeMap<Double, List<String>> byX = new TreeMap<>();
         final List<String> headers = new ArrayList<>(List.of(sizeAxis ? "message size" : "hops"));
         for (final Line line : lines)
@@ -363,7 +364,8 @@ final class Charts
         styler.setLegendLayout(Styler.LegendLayout.Vertical);
         styler.setLegendBorderColor(Color.WHITE);
         styler.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        styler.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        // The page's heading names the chart; the plot gets the room a title would take.
+        styler.setChartTitleVisible(false);
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotBackgroundColor(Color.WHITE);
         styler.setChartPadding(12);
@@ -386,6 +388,6 @@ final class Charts
 
     static String modeName(final ReportModel.Row row)
     {
-        return label(row.transport(), row.mode());
+        return "default".equals(row.mode()) ? row.transport() : row.transport() + " [" + row.mode() + "]";
     }
 }

@@ -149,6 +149,35 @@ final class Families
     }
 
     /**
+     * A short name for a mode in legends and column heads: true flags by name, false ones left out, other options
+     * by value ({@code cached=true,volatile=false,integrated=true} is {@code cached+integrated}, {@code mode=tmm} is
+     * {@code tmm}).
+     *
+     * @param mode a mode label, "k=v,..." or "default".
+     * @return its short name ("default" stays, all flags false is "plain").
+     */
+    static String shortMode(final String mode)
+    {
+        if ("default".equals(mode) || mode.isEmpty())
+        {
+            return "default";
+        }
+        final StringBuilder out = new StringBuilder();
+        for (final String option : mode.split(","))
+        {
+            final int eq = option.indexOf('=');
+            final String key = eq < 0 ? option : option.substring(0, eq);
+            final String value = eq < 0 ? "" : option.substring(eq + 1);
+            final String part = "true".equals(value) ? key : "false".equals(value) ? "" : value;
+            if (!part.isEmpty())
+            {
+                out.append(out.length() > 0 ? "+" : "").append(part);
+            }
+        }
+        return out.length() == 0 ? "plain" : out.toString();
+    }
+
+    /**
      * @param name a family name.
      * @return an HTML id for its detail section.
      */
