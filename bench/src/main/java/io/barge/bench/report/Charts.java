@@ -127,7 +127,8 @@ final class Charts
             ReportModel.Reference::messageBytes, (r) -> r.bytesPerSecond() / 1e9);
         xy("families-throughput", "families", "Throughput against message size, each family's best mode",
             "One domain crossing, one thread, the receiver reading every byte (the fbufs paper's figure). " +
-                "The dashed line is the bare read of a private buffer of the same size.",
+                "The dashed line is the bare read of a private buffer of the same size (references group); each " +
+                "row's own x bare read uses the bare read interleaved with it in its JVM.",
             "message size (bytes, log scale)", "throughput (GB/s, log scale)", true, lines, false);
     }
 
