@@ -46,7 +46,10 @@ final class HtmlSummary
             .findFirst().map((r) -> num(r.relativeToBareRead()) + " (" + num(r.spread().min() * r.messageBytes() /
                 r.bareReadBytesPerSecond()) + " to " + num(r.spread().max() * r.messageBytes() /
                 r.bareReadBytesPerSecond()) + ")").orElse("not measured");
-        String twoThread = "not measured";
+        // Two-thread rows that exist but never settled at one placement get no ratio; say so rather than "not measured".
+        String twoThread = rows.stream().anyMatch((r) -> r.threads() == 2 && r.mode().equals(best) &&
+            r.messageBytes() == Families.TWO_THREAD_BYTES) ? "no window settled at near or far (mixed only): no " +
+            "ratio" : "not measured";
         for (final String placement : List.of(PlacementProbe.NEAR, PlacementProbe.FAR))
         {
             final Optional<ReportModel.Row> row = rows.stream().filter((r) -> r.threads() == 2 &&
