@@ -42,10 +42,20 @@ class ReportCommandTest
         "--iteration-millis", "2", "--iterations", "2", "--warmups", "1", "--hops", "1,2",
         "--two-thread-rounds", "1", "--memory-frames", "4096", "--probe-round-trips", "50"};
 
-    /** Every chart a tiny run draws: the families side by side, then one per family. */
-    static final List<String> CHARTS = List.of("families-throughput", "families-relative", "families-descriptor-rate",
-        "families-pipeline", "families-latency", "two-thread-64", "family-copy", "family-fbufs", "family-rbufs",
-        "family-" + TestRingTransport.NAME.replaceAll("[^A-Za-z0-9_-]", "_"));
+    /**
+     * Every chart a tiny run always draws: the families side by side, then one per installed family. The two-thread
+     * chart is drawn only when some window settled at near or far, which a loaded machine may never give.
+     */
+    static final List<String> CHARTS = charts();
+    private static final String TWO_THREAD_CHART = "two-thread-64";
+
+    private static List<String> charts()
+    {
+        final List<String> charts = new ArrayList<>(List.of("families-throughput", "families-relative",
+            "families-descriptor-rate", "families-pipeline", "families-latency"));
+        providers().forEach((p) -> charts.add("family-" + p.name().replaceAll("[^A-Za-z0-9_-]", "_")));
+        return List.copyOf(charts);
+    }
 
     @TempDir
     static Path shared;
@@ -124,7 +134,9 @@ class ReportCommandTest
         final String html = Files.readString(firstRun.resolve("index.html"));
         assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
             "no network and no script");
-        assertEquals(CHARTS.size(), html.split("src=\"data:image/png;base64,", -1).length - 1, "every chart inline");
+        final int twoThread = html.contains("id=\"chart-" + TWO_THREAD_CHART + "\"") ? 1 : 0;
+        assertEquals(CHARTS.size() + twoThread, html.split("src=\"data:image/png;base64,", -1).length - 1,
+            "every chart inline");
     }
 
     @Test
@@ -137,8 +149,10 @@ class ReportCommandTest
         providers().forEach((p) -> families.add(p.name()));
         final List<String> problems = ReportPageCheck.check(html, families);
         assertTrue(problems.isEmpty(), String.join("\n", problems));
-        assertEquals(CHARTS, ReportPageCheck.charts(html).stream().sorted(
-            java.util.Comparator.comparingInt(CHARTS::indexOf)).toList(), "every chart, once");
+        assertEquals(new java.util.TreeSet<>(CHARTS), new java.util.TreeSet<>(ReportPageCheck.charts(html).stream()
+            .filter((c) -> !TWO_THREAD_CHART.equals(c)).toList()), "every chart");
+        assertEquals(new HashSet<>(ReportPageCheck.charts(html)).size(), ReportPageCheck.charts(html).size(),
+            "no chart twice");
         assertTrue(html.contains("descriptor only"), "rows that do not touch are labelled as descriptor rates");
     }
 
@@ -160,7 +174,8 @@ class ReportCommandTest
         final String dom = Chromium.dumpDom(chromium, page);
         assertTrue(ReportPageCheck.check(dom, List.of()).stream().noneMatch((p) -> p.startsWith("chart")),
             String.join("\n", ReportPageCheck.check(dom, List.of())));
-        assertEquals(CHARTS.size(), ReportPageCheck.charts(dom).size(), "Chromium's DOM holds every chart");
+        assertEquals(ReportPageCheck.charts(Files.readString(page)), ReportPageCheck.charts(dom),
+            "Chromium's DOM holds every chart");
         final Path png = Path.of("target", "report-screenshot.png").toAbsolutePath();
         final java.awt.image.BufferedImage shot = Chromium.screenshot(chromium, page, png, 1280, 6000);
         assertTrue(shot.getWidth() >= 1000 && shot.getHeight() >= 3000, shot.getWidth() + "x" + shot.getHeight());
@@ -310,8 +325,8 @@ class ReportCommandTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"not json at all", "[1, 2, 3]", "{\"hello\": 1}", "{\"schema\": 2, \"results\": []," +
-        " \"references\": []}", "{\"schema\": 1}", "{\"schema\": 1, \"results\": [{\"transport\": []}], " +
+    @ValueSource(strings = {"not json at all", "[1, 2, 3]", "{\"hello\": 1}", "{\"schema\": 3, \"results\": []," +
+        " \"references\": []}", "{\"schema\": 1}", "{\"schema\": 2, \"results\": [{\"transport\": []}], " +
         "\"references\": []}"})
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void compareWithANonBargeFileIsAClearMessage(final String content, @TempDir final Path dir) throws IOException
