@@ -190,6 +190,7 @@ public final class FbufReceiver implements Receiver
         if (type == AggregateDescriptor.ROOT_MESSAGE && mode.integrated())
         {
             walker.walk(root, maxMessageLength, zeroOnFault, rx.pieces);
+            domain.count(CounterType.AGGREGATE_OPS, 1); // 3.3: the receiver builds its aggregate from the DAG
         }
         else if (type == AggregateDescriptor.PIECES_MESSAGE && !mode.integrated())
         {

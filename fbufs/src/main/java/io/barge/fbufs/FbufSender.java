@@ -422,10 +422,8 @@ public final class FbufSender implements Sender
         {
             region.flush(domain);
         }
-        if (!mode.integrated() && (!mode.cached() || !mode.isVolatile()))
-        {
-            domain.count(CounterType.AGGREGATE_OPS, 1); // 2.1: the list of fbufs handed to the kernel
-        }
+        // 2.1: the list of fbufs handed to the kernel, built in every mode (handles[0..count) above).
+        domain.count(CounterType.AGGREGATE_OPS, 1);
         if (!channel.inFlight.offer(handles, count))
         {
             throw new IllegalStateException("in-flight record full despite the claim-time check");

@@ -10,6 +10,7 @@ import io.barge.fbufs.IoPath;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.ResourceLeakDetector;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,6 +18,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -26,9 +28,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Allocate and free one 4 KiB buffer: an fbuf from a cached path's free list (as a handle, and as a Netty ByteBuf
- * from {@link FbufByteBufAllocator}), beside Netty's Adaptive and Pooled direct allocators in the same run (goal: the path allocator at most half the Adaptive allocator's time; run with
- * {@code -prof gc} to see that the fbuf path allocates nothing).
+ * Allocate and release one 4 KiB direct {@link ByteBuf}, equal work on every side: {@link FbufByteBufAllocator}
+ * (an fbuf from a cached path's free list wrapped in a ByteBuf per call) beside Netty's Adaptive and Pooled direct
+ * allocators, every one of them through Netty's {@code AbstractByteBufAllocator.directBuffer}, so leak detection
+ * (set by {@link #leakDetection}, the same level for all three) samples them alike. The raw path allocator (a bare
+ * handle, no ByteBuf) is a row of its own, not a peer of the three. Run with {@code -prof gc} to see what each
+ * allocates.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,22 +44,28 @@ import java.util.concurrent.TimeUnit;
     "-Dagrona.disable.bounds.checks=true" })
 public class FbufsAllocatorBenchmark
 {
-    private static final int SIZE = 4096;
+    /** Bytes per buffer. */
+    static final int SIZE = 4096;
+
+    /** Netty's leak detection level, applied to every allocator measured (one JVM-wide setting). */
+    @Param({ "DISABLED", "SIMPLE" })
+    public String leakDetection;
 
     private PhysicalMemory memory;
     private Kernel kernel;
     private FbufRegion region;
     private IoPath path;
-    private FbufByteBufAllocator fbufAllocator;
+    private FbufByteBufAllocator fbufs;
     private AdaptiveByteBufAllocator adaptive;
     private PooledByteBufAllocator pooled;
 
     /**
-     * Builds a small machine with one cached, volatile path, and the Netty allocators.
+     * Sets the leak detection level, builds a small machine with one cached, volatile path, and the allocators.
      */
     @Setup(Level.Trial)
     public void setUp()
     {
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.valueOf(leakDetection));
         memory = PhysicalMemory.allocateDirect(1024);
         kernel = new Kernel(memory);
         final Domain originator = kernel.createDomain("originator");
@@ -62,9 +73,9 @@ public class FbufsAllocatorBenchmark
         region = new FbufRegion(kernel, 1024);
         path = region.createPath(new Domain[]{ originator, receiver }, new FbufMode(true, true, true), 64);
         path.release(path.allocate(SIZE));
-        fbufAllocator = new FbufByteBufAllocator(path);
+        fbufs = new FbufByteBufAllocator(path);
         adaptive = new AdaptiveByteBufAllocator(true);
-        pooled = PooledByteBufAllocator.DEFAULT;
+        pooled = new PooledByteBufAllocator(true);
     }
 
     /**
@@ -79,6 +90,8 @@ public class FbufsAllocatorBenchmark
     }
 
     /**
+     * The raw path allocator: a bare fbuf handle, no ByteBuf; not comparable with the ByteBuf rows.
+     *
      * @return the handle, so the work is not dropped.
      */
     @Benchmark
@@ -90,18 +103,12 @@ public class FbufsAllocatorBenchmark
     }
 
     /**
-     * The same fbuf as {@link #fbufPathAllocFree()}, as a Netty ByteBuf from {@link FbufByteBufAllocator} (one
-     * buffer object per call, as Netty's own allocators).
-     *
      * @return the buffer's capacity.
      */
     @Benchmark
     public int fbufByteBufAllocRelease()
     {
-        final ByteBuf buffer = fbufAllocator.directBuffer(SIZE);
-        final int capacity = buffer.capacity();
-        buffer.release();
-        return capacity;
+        return allocRelease(fbufs.directBuffer(SIZE));
     }
 
     /**
@@ -110,10 +117,7 @@ public class FbufsAllocatorBenchmark
     @Benchmark
     public int nettyAdaptiveAllocRelease()
     {
-        final ByteBuf buffer = adaptive.directBuffer(SIZE);
-        final int capacity = buffer.capacity();
-        buffer.release();
-        return capacity;
+        return allocRelease(adaptive.directBuffer(SIZE));
     }
 
     /**
@@ -122,7 +126,11 @@ public class FbufsAllocatorBenchmark
     @Benchmark
     public int nettyPooledAllocRelease()
     {
-        final ByteBuf buffer = pooled.directBuffer(SIZE);
+        return allocRelease(pooled.directBuffer(SIZE));
+    }
+
+    private static int allocRelease(final ByteBuf buffer)
+    {
         final int capacity = buffer.capacity();
         buffer.release();
         return capacity;

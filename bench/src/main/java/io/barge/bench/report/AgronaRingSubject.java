@@ -1,30 +1,42 @@
 package io.barge.bench.report;
 
+import io.barge.core.Touch;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
- * Agrona's {@link OneToOneRingBuffer} moving 56-byte messages from the calling thread to a consumer thread that
- * reads each one: the reference the UMP notification core is held against.
+ * Agrona's {@link OneToOneRingBuffer} moving messages of a transport row's size from the calling thread to a
+ * consumer thread, doing what the transport's two ends do: the producer claims a record, writes the stamp word and
+ * commits it (zero copy, as a transport's claim); the consumer touches every byte with the shared routine and
+ * records the stamped latencies ({@link TwoThreadSubject#consumed}). The reference the transports' two-thread rows
+ * are divided by, at the same size and placement.
  */
 final class AgronaRingSubject extends TwoThreadSubject
 {
-    /** Message size of the reference. */
-    static final int MESSAGE_BYTES = 56;
-    /**
-     * 64 records of 64 bytes (56 of payload plus Agrona's 8-byte header): the same 64 messages in flight as the
-     * transports' two-thread channels, so neither side gets a deeper queue to hide scheduling gaps behind.
-     */
-    private static final int CAPACITY = 64 * 64;
+    private final int messageBytes;
+    private final OneToOneRingBuffer ring;
 
-    private final OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(
-        BufferUtil.allocateDirectAligned(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 128)));
-    private final UnsafeBuffer source = new UnsafeBuffer(new byte[MESSAGE_BYTES]);
+    /**
+     * @param messageBytes message size, at least 8.
+     * @param inFlight     messages the transport's channel holds in flight: the ring holds about as many records
+     *                     (its capacity rounded down to a power of two), so neither side hides scheduling gaps
+     *                     behind a deeper queue.
+     */
+    AgronaRingSubject(final int messageBytes, final int inFlight)
+    {
+        this.messageBytes = messageBytes;
+        final int record = (RecordDescriptor.HEADER_LENGTH + messageBytes + RecordDescriptor.ALIGNMENT - 1) &
+            -RecordDescriptor.ALIGNMENT;
+        final int capacity = Math.max(Integer.highestOneBit(record * inFlight), Integer.highestOneBit(record) << 4);
+        this.ring = new OneToOneRingBuffer(new UnsafeBuffer(
+            BufferUtil.allocateDirectAligned(capacity + RingBufferDescriptor.TRAILER_LENGTH, 128)));
+    }
 
     @Override
     protected Agent newConsumer()
@@ -37,18 +49,15 @@ final class AgronaRingSubject extends TwoThreadSubject
             private void onMessage(final int typeId, final MutableDirectBuffer buffer, final int index,
                 final int length)
             {
-                sum += buffer.getLong(index);
+                final long stamp = buffer.getLong(index);
+                sum += Touch.sumLongs(buffer, index, length);
+                consumed(stamp, length);
             }
 
             @Override
             public int doWork()
             {
-                final int read = ring.read(handler);
-                if (read > 0)
-                {
-                    consumed.lazySet(consumed.get() + read);
-                }
-                return read;
+                return ring.read(handler);
             }
 
             @Override
@@ -70,13 +79,15 @@ final class AgronaRingSubject extends TwoThreadSubject
     {
         for (int i = 0; i < count; i++)
         {
-            source.putLong(0, produced);
             resetSpin();
-            while (!ring.write(1, source, 0, MESSAGE_BYTES))
+            int index;
+            while ((index = ring.tryClaim(1, messageBytes)) < 0)
             {
                 spin("agrona ring buffer full");
             }
             produced++;
+            ring.buffer().putLong(index, stamp(produced));
+            ring.commit(index);
         }
         return produced;
     }
@@ -84,6 +95,6 @@ final class AgronaRingSubject extends TwoThreadSubject
     @Override
     int messageBytes()
     {
-        return MESSAGE_BYTES;
+        return messageBytes;
     }
 }

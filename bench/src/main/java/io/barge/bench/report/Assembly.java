@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,29 +39,18 @@ final class Assembly
         final List<ModeSpec> selected, final ReportModel.GroupOutput measured, final boolean forked,
         final String compareName, final ReportModel.Results older)
     {
-        final Map<Integer, Double> bareRead = new HashMap<>();
-        for (final ReportModel.Reference ref : measured.references())
-        {
-            if ("memory-read".equals(ref.name()))
-            {
-                bareRead.put(ref.messageBytes(), ref.bytesPerSecond());
-            }
-        }
-        final List<ReportModel.Row> rows = new ArrayList<>();
-        for (final ReportModel.Row row : measured.results())
-        {
-            final Double read = bareRead.get(row.messageBytes());
-            rows.add(row.withRelativeToBareRead(read == null || read <= 0 ? null : row.bytesPerSecond() / read));
-        }
+        // Ratios to bare read were taken in each transport's own JVM, against a bare read interleaved with it.
+        final List<ReportModel.Row> rows = List.copyOf(measured.results());
         final Map<String, Object> environment = environment(settings, providers, selected, forked);
         final ReportModel.Results results = new ReportModel.Results(ReportModel.SCHEMA, environment, rows,
-            List.copyOf(measured.references()), null, List.copyOf(measured.failures()));
+            List.copyOf(measured.references()), List.copyOf(measured.overheads()), null,
+            List.copyOf(measured.failures()));
         if (older == null)
         {
             return results;
         }
         return new ReportModel.Results(ReportModel.SCHEMA, environment, rows, results.references(),
-            ResultsJson.compare(compareName, older, results), results.failures());
+            results.overheads(), ResultsJson.compare(compareName, older, results), results.failures());
     }
 
     /**
@@ -91,6 +78,12 @@ final class Assembly
     {
         out.println("wrote " + dir.resolve("index.html") + ", " + dir.resolve(ResultsJson.FILE_NAME) +
             " and the charts (PNG and SVG)");
+        out.println("summary (each family's best mode; in brackets the slowest and fastest iteration):");
+        for (final HtmlSummary.Figures f : HtmlSummary.figures(results))
+        {
+            out.println(String.format(Locale.ROOT, "  %-8s %-28s x bare read at 64 KiB: %s%n%39s two threads 64 B: %s" +
+                "%n%39s 8 hops: %s", f.family(), f.bestMode(), f.bareRead(), "", f.twoThread(), "", f.scaling()));
+        }
         for (final ReportModel.Row row : results.results())
         {
             if (row.threads() == 1 && "crossing".equals(row.scenario()) && row.touch())
@@ -105,11 +98,10 @@ final class Assembly
         {
             if (row.threads() == 2)
             {
-                final String ratio = results.references().stream()
-                    .filter((r) -> r.threads() == 2 && r.placement().equals(row.placement()) &&
-                        !PlacementProbe.MIXED.equals(r.placement()))
-                    .findFirst().map((r) -> HtmlReport.num(row.messagesPerSecond() / r.messagesPerSecond()) +
-                        " x Agrona's ring buffer at the same placement").orElse("no Agrona window at this placement");
+                final String ratio = Families.agrona(row, results.references())
+                    .map((r) -> HtmlReport.num(row.messagesPerSecond() / r.messagesPerSecond()) +
+                        " x Agrona's ring buffer at the same size and placement")
+                    .orElse("no Agrona window at this size and placement");
                 out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s  %s",
                     Charts.modeName(row), HtmlReport.size(row.messageBytes()), row.placement() + ":",
                     HtmlReport.num(row.messagesPerSecond()), ratio));
@@ -120,7 +112,8 @@ final class Assembly
             out.println("compared with " + results.comparison().against() + " (ratio > 1: faster now):");
             for (final ReportModel.Compared c : results.comparison().rows())
             {
-                out.println(String.format(Locale.ROOT, "  %-90s %s", c.key(), HtmlReport.num(c.ratio())));
+                out.println(String.format(Locale.ROOT, "  %-90s %s  %s", c.key(), HtmlReport.num(c.ratio()),
+                    c.change()));
             }
             if (results.comparison().rows().isEmpty())
             {

@@ -3,40 +3,84 @@ package io.barge.bench.report;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.Marker;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 
 /**
  * Draws the report's charts with XChart, writes each as PNG and SVG beside {@code index.html}, and hands back the
- * PNG for inlining so the page opens from disk with no network.
+ * PNG for inlining (the page opens from disk with no network) together with the chart's numbers as a table. The
+ * families chart shows each family's best mode side by side; each family then gets a chart of its own modes.
+ * Every family has one colour on every chart (its modes are shades of it, told apart by marker); references are
+ * dark grey and dashed; legends sit beside the plot, not above it.
  */
 final class Charts
 {
-    private static final int WIDTH = 1000;
-    private static final int HEIGHT = 520;
+    private static final int WIDTH = 960;
+    private static final int HEIGHT = 460;
+    private static final Marker[] MARKERS = { SeriesMarkers.CIRCLE, SeriesMarkers.SQUARE, SeriesMarkers.DIAMOND,
+        SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.CROSS, SeriesMarkers.OVAL,
+        SeriesMarkers.RECTANGLE };
 
-    /** A drawn chart: its file stem, title, caption and PNG bytes as base64. */
-    record Drawn(String name, String title, String caption, String pngBase64)
+    /**
+     * The numbers a chart draws.
+     *
+     * @param headers column headings (the first is the x axis).
+     * @param rows    one row per x value.
+     */
+    record Table(List<String> headers, List<List<String>> rows)
+    {
+    }
+
+    /**
+     * A drawn chart.
+     *
+     * @param name      file stem.
+     * @param section   "families" or a family name.
+     * @param title     heading.
+     * @param caption   what it shows.
+     * @param xAxis     x axis title, with its unit.
+     * @param yAxis     y axis title, with its unit.
+     * @param pngBase64 the PNG.
+     * @param table     its numbers.
+     */
+    record Drawn(String name, String section, String title, String caption, String xAxis, String yAxis,
+        String pngBase64, Table table)
+    {
+    }
+
+    /** One series of an XY chart. */
+    private record Line(String name, Color colour, Marker marker, boolean dashed, List<Double> xs, List<Double> ys)
     {
     }
 
     private final Path dir;
     private final List<Drawn> drawn = new ArrayList<>();
+    private List<String> familyNames = List.of();
 
     /**
      * @param dir the output folder.
@@ -56,184 +100,170 @@ final class Charts
      */
     List<Drawn> drawAll(final ReportModel.Results results) throws IOException
     {
-        for (final boolean touch : List.of(true, false))
+        final Map<String, List<ReportModel.Row>> families = Families.byFamily(results);
+        familyNames = new ArrayList<>(families.keySet());
+        familiesTouched(results, families);
+        familiesRelative(families);
+        familiesDescriptorRate(families);
+        familiesPipeline(families);
+        familiesLatency(families);
+        twoThread(results, families);
+        for (final Map.Entry<String, List<ReportModel.Row>> family : families.entrySet())
         {
-            throughput(results, touch);
+            familyModes(family.getKey(), family.getValue());
         }
-        relative(results);
-        latency(results);
-        pipeline(results);
-        twoThread(results);
         return drawn;
     }
 
-    private void throughput(final ReportModel.Results results, final boolean touch) throws IOException
+    private void familiesTouched(final ReportModel.Results results, final Map<String, List<ReportModel.Row>> families)
+        throws IOException
     {
-        final XYChart chart = xy("Crossing throughput, receiver " + (touch ? "touching" : "not touching") +
-            " the bytes (single thread)", "message size (bytes, log scale)", "throughput (GB/s, log scale)");
-        chart.getStyler().setYAxisLogarithmic(true);
-        final Map<String, List<ReportModel.Row>> byMode = rowsByMode(results,
-            (r) -> "crossing".equals(r.scenario()) && r.touch() == touch && r.threads() == 1);
-        byMode.forEach((mode, rows) -> addSeries(chart, mode, rows, ReportModel.Row::messageBytes,
-            (r) -> r.bytesPerSecond() / 1e9));
-        for (final String name : List.of("memory-read", "memory-copy"))
+        final List<Line> lines = bestLines(families, (r) -> Families.isCrossing(r) && r.touch(),
+            ReportModel.Row::messageBytes, (r) -> r.bytesPerSecond() / 1e9);
+        final List<ReportModel.Reference> read = results.references().stream()
+            .filter((r) -> "memory-read".equals(r.name())).sorted(Comparator.comparingInt(
+                ReportModel.Reference::messageBytes)).collect(Collectors.toList());
+        addLine(lines, "bare read (reference)", Families.REFERENCE, SeriesMarkers.NONE, true, read,
+            ReportModel.Reference::messageBytes, (r) -> r.bytesPerSecond() / 1e9);
+        xy("families-throughput", "families", "Throughput against message size, each family's best mode",
+            "One domain crossing, one thread, the receiver reading every byte (the fbufs paper's figure). " +
+                "The dashed line is the bare read of a private buffer of the same size (references group); each " +
+                "row's own x bare read uses the bare read interleaved with it in its JVM.",
+            "message size (bytes, log scale)", "throughput (GB/s, log scale)", true, lines, false);
+    }
+
+    private void familiesRelative(final Map<String, List<ReportModel.Row>> families) throws IOException
+    {
+        final List<Line> lines = bestLines(families, (r) -> Families.isCrossing(r) && r.relativeToBareRead() != null,
+            ReportModel.Row::messageBytes, ReportModel.Row::relativeToBareRead);
+        xy("families-relative", "families", "Throughput relative to bare read, each family's best mode",
+            "Throughput over the bare read of the same size, measured in the same JVM in iterations interleaved " +
+                "with the transport's. 1.0 would mean a crossing costs nothing beyond reading the bytes once.",
+            "message size (bytes, log scale)", "x bare read (ratio, same size, same JVM)", true, lines, true);
+    }
+
+    private void familiesDescriptorRate(final Map<String, List<ReportModel.Row>> families) throws IOException
+    {
+        final List<Line> lines = bestLines(families, (r) -> Families.isCrossing(r) && !r.touch(),
+            ReportModel.Row::messageBytes, ReportModel.Row::messagesPerSecond);
+        xy("families-descriptor-rate", "families", "Descriptor rate (receiver not touching), each family's best mode",
+            "The receiver takes each message and releases it without reading its bytes: this is a rate of " +
+                "messages (descriptors), not a memory bandwidth.",
+            "message size (bytes, log scale)", "messages per second (log scale)", true, lines, false);
+    }
+
+    private void familiesPipeline(final Map<String, List<ReportModel.Row>> families) throws IOException
+    {
+        final List<Line> lines = bestLines(families, (r) -> "pipeline".equals(r.scenario()), ReportModel.Row::hops,
+            ReportModel.Row::messagesPerSecond);
+        xy("families-pipeline", "families", "Pipeline scaling by hops, each family's best mode",
+            "A 64 KiB message crosses n domains, forwarded hop by hop and touched at the sink, before the next " +
+                "one starts.", "hops (domain crossings)", "messages per second (log scale)", false, lines, false);
+    }
+
+    private void familiesLatency(final Map<String, List<ReportModel.Row>> families) throws IOException
+    {
+        final List<Line> lines = new ArrayList<>();
+        for (final Map.Entry<String, List<ReportModel.Row>> family : families.entrySet())
         {
-            final List<ReportModel.Reference> refs = results.references().stream()
-                .filter((r) -> name.equals(r.name()))
-                .sorted(Comparator.comparingInt(ReportModel.Reference::messageBytes))
-                .collect(Collectors.toList());
-            addSeries(chart, name + " (reference)", refs, ReportModel.Reference::messageBytes,
-                (r) -> r.bytesPerSecond() / 1e9);
+            final String best = Families.bestMode(family.getValue());
+            final List<ReportModel.Row> rows = sorted(family.getValue(), (r) -> Families.isCrossing(r) && r.touch() &&
+                r.mode().equals(best));
+            final Color colour = Families.colour(family.getKey(), familyNames);
+            addLine(lines, family.getKey() + " p50", colour, SeriesMarkers.CIRCLE, false, rows,
+                ReportModel.Row::messageBytes, (r) -> r.latencyNanos().p50());
+            addLine(lines, family.getKey() + " p99", colour, SeriesMarkers.NONE, true, rows,
+                ReportModel.Row::messageBytes, (r) -> r.latencyNanos().p99());
         }
-        save(chart, touch ? "throughput-touch" : "throughput-no-touch",
-            "Throughput against message size" + (touch ? " (receiver touches)" : " (receiver does not touch)"),
-            "The fbufs paper's figure: bytes moved per second over one domain crossing, one thread alternating " +
-                "send and receive; the series marked (reference) are plain memory read and copy bandwidth.");
+        xy("families-latency", "families", "Latency against message size, each family's best mode",
+            "Claim to release of one message over one crossing, each message timed alone; solid p50, dashed p99.",
+            "message size (bytes, log scale)", "latency (ns, log scale)", true, lines, false);
     }
 
-    private void relative(final ReportModel.Results results) throws IOException
+    private void twoThread(final ReportModel.Results results, final Map<String, List<ReportModel.Row>> families)
+        throws IOException
     {
-        final XYChart chart = xy("Throughput relative to bare read bandwidth (receiver touching)",
-            "message size (bytes, log scale)", "throughput / bare read bandwidth");
-        chart.getStyler().setYAxisDecimalPattern("0.###");
-        rowsByMode(results, (r) -> "crossing".equals(r.scenario()) && r.touch() && r.threads() == 1 &&
-            r.relativeToBareRead() != null)
-            .forEach((mode, rows) -> addSeries(chart, mode, rows, ReportModel.Row::messageBytes,
-                ReportModel.Row::relativeToBareRead));
-        save(chart, "relative-to-bare-read", "Throughput relative to bare read",
-            "1.0 would mean moving a message costs nothing beyond the receiver reading it once.");
-    }
-
-    private void latency(final ReportModel.Results results) throws IOException
-    {
-        final List<ReportModel.Row> rows = results.results().stream()
-            .filter((r) -> "crossing".equals(r.scenario()) && r.touch() && r.threads() == 1)
-            .collect(Collectors.toList());
-        if (rows.isEmpty())
+        final TreeSet<Integer> sizes = results.results().stream().filter((r) -> r.threads() == 2)
+            .map(ReportModel.Row::messageBytes).collect(Collectors.toCollection(TreeSet::new));
+        for (final int size : sizes)
         {
-            return;
-        }
-        final int size = closest(rows.stream().map(ReportModel.Row::messageBytes).distinct()
-            .collect(Collectors.toList()), 4096);
-        final List<ReportModel.Row> atSize = rows.stream().filter((r) -> r.messageBytes() == size)
-            .collect(Collectors.toList());
-        final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-            .title("Latency percentiles per transport, " + HtmlReport.size(size) + " messages, touched (single thread)")
-            .xAxisTitle("transport and mode").yAxisTitle("nanoseconds (log scale)").build();
-        style(chart.getStyler());
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setXAxisLabelRotation(20);
-        final List<String> names = atSize.stream().map(Charts::modeName).collect(Collectors.toList());
-        chart.addSeries("p50", names, atSize.stream().map((r) -> positive(r.latencyNanos().p50()))
-            .collect(Collectors.toList()));
-        chart.addSeries("p99", names, atSize.stream().map((r) -> positive(r.latencyNanos().p99()))
-            .collect(Collectors.toList()));
-        chart.addSeries("p99.9", names, atSize.stream().map((r) -> positive(r.latencyNanos().p999()))
-            .collect(Collectors.toList()));
-        // Bars start at the axis minimum, which a log axis must hold above zero; whole decades at both ends so
-        // the axis has labelled ticks.
-        final double low = atSize.stream().mapToDouble((r) -> positive(r.latencyNanos().p50())).min().orElse(1);
-        final double high = atSize.stream().mapToDouble((r) -> positive(r.latencyNanos().p999())).max().orElse(10);
-        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
-        chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(high * 1.01))));
-        save(chart, "latency", "Latency percentiles per transport",
-            "Time from claim to release of one message over one crossing, each message timed alone.");
-    }
-
-    private void pipeline(final ReportModel.Results results) throws IOException
-    {
-        final XYChart chart = xy("Pipeline scaling by hops (single thread, receiver touching at the sink)",
-            "hops (domain crossings)", "messages per second (log scale)");
-        chart.getStyler().setXAxisLogarithmic(false);
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setXAxisDecimalPattern("0.#");
-        rowsByMode(results, (r) -> "pipeline".equals(r.scenario()))
-            .forEach((mode, rows) -> addSeries(chart, mode, rows, ReportModel.Row::hops,
-                ReportModel.Row::messagesPerSecond));
-        save(chart, "pipeline", "Pipeline scaling by hops",
-            "A message crosses n domains, forwarded hop by hop, before the next one starts.");
-    }
-
-    private void twoThread(final ReportModel.Results results) throws IOException
-    {
-        // placement -> subject -> messages per second; subjects in first-seen order.
-        final Map<String, Map<String, Double>> byPlacement = new LinkedHashMap<>();
-        for (final String placement : List.of(PlacementProbe.NEAR, PlacementProbe.FAR, PlacementProbe.MIXED))
-        {
-            byPlacement.put(placement, new LinkedHashMap<>());
-        }
-        final List<String> names = new ArrayList<>();
-        for (final ReportModel.Reference ref : results.references())
-        {
-            if (ref.threads() == 2)
+            final List<String> placements = List.of(PlacementProbe.NEAR, PlacementProbe.FAR);
+            final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Two threads, " + HtmlReport.size(size) + " messages: each family's best mode and Agrona")
+                .xAxisTitle("vCPU placement of the two threads").yAxisTitle("messages per second").build();
+            style(chart.getStyler());
+            chart.getStyler().setyAxisTickLabelsFormattingFunction(HtmlReport::num);
+            final List<String> headers = new ArrayList<>(List.of("placement"));
+            final List<List<String>> cells = new ArrayList<>();
+            placements.forEach((p) -> cells.add(new ArrayList<>(List.of(p))));
+            final List<Double> agrona = placements.stream().map((p) -> results.references().stream()
+                .filter((r) -> r.threads() == 2 && r.messageBytes() == size && r.placement().equals(p))
+                .mapToDouble(ReportModel.Reference::messagesPerSecond).findFirst().orElse(0)).collect(Collectors.toList());
+            bars(chart, "Agrona ring (reference)", Families.REFERENCE, placements, agrona, headers, cells);
+            for (final Map.Entry<String, List<ReportModel.Row>> family : families.entrySet())
             {
-                put(byPlacement, names, ref.placement(), ref.name() + " " + HtmlReport.size(ref.messageBytes()),
-                    ref.messagesPerSecond());
+                final String best = Families.bestMode(family.getValue());
+                final List<Double> rates = placements.stream().map((p) -> family.getValue().stream()
+                    .filter((r) -> r.threads() == 2 && r.messageBytes() == size && r.mode().equals(best) &&
+                        r.placement().equals(p)).mapToDouble(ReportModel.Row::messagesPerSecond).findFirst()
+                    .orElse(0)).collect(Collectors.toList());
+                bars(chart, label(family.getKey(), best), Families.colour(family.getKey(), familyNames), placements,
+                    rates, headers, cells);
             }
+            save(chart, "two-thread-" + size, "families", "Two threads, " + HtmlReport.size(size) + " messages",
+                "Sender and receiver on two threads; both consumers touch every byte and record the same latency " +
+                    "samples. Compare bars within one placement only: near and far differ by about 3x on their own. " +
+                    "A missing bar means no window settled at that placement.",
+                "vCPU placement of the two threads", "messages per second", new Table(headers, cells));
         }
-        for (final ReportModel.Row row : results.results())
-        {
-            if (row.threads() == 2)
-            {
-                put(byPlacement, names, row.placement(), modeName(row) + " " + HtmlReport.size(row.messageBytes()),
-                    row.messagesPerSecond());
-            }
-        }
-        if (names.isEmpty())
-        {
-            return;
-        }
-        final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-            .title("Two threads: messages per second by vCPU placement").xAxisTitle("subject")
-            .yAxisTitle("messages per second").build();
-        style(chart.getStyler());
-        chart.getStyler().setXAxisLabelRotation(20);
-        for (final Map.Entry<String, Map<String, Double>> placement : byPlacement.entrySet())
-        {
-            if (!placement.getValue().isEmpty() || !PlacementProbe.MIXED.equals(placement.getKey()))
-            {
-                chart.addSeries(placement.getKey(), names, names.stream()
-                    .map((n) -> placement.getValue().getOrDefault(n, 0.0)).collect(Collectors.toList()));
-            }
-        }
-        save(chart, "two-thread", "Two-thread throughput by placement",
-            "Compare bars of one colour only: near and far placements differ by about 3x on their own, and mixed " +
-                "windows (the placement flipped during them) are neither. A missing bar means no window ran at " +
-                "that placement.");
     }
 
-    private static void put(final Map<String, Map<String, Double>> byPlacement, final List<String> names,
-        final String placement, final String name, final double value)
+    private void familyModes(final String family, final List<ReportModel.Row> rows) throws IOException
     {
-        final Map<String, Double> values = byPlacement.get(placement);
-        if (values != null)
+        final List<String> modes = Families.modes(rows);
+        final Color base = Families.colour(family, familyNames);
+        final List<Line> lines = new ArrayList<>();
+        for (int i = 0; i < modes.size(); i++)
         {
-            values.put(name, value);
-            if (!names.contains(name))
-            {
-                names.add(name);
-            }
+            final String mode = modes.get(i);
+            addLine(lines, "default".equals(mode) ? family : Families.shortMode(mode), Families.shade(base, i, modes.size()),
+                MARKERS[i % MARKERS.length], false, sorted(rows, (r) -> Families.isCrossing(r) && r.touch() &&
+                    r.mode().equals(mode)), ReportModel.Row::messageBytes, (r) -> r.bytesPerSecond() / 1e9);
         }
+        xy("family-" + family.replaceAll("[^A-Za-z0-9_-]", "_"), family, family + ": throughput of every mode",
+            "One crossing, one thread, receiver touching; one line per mode, in shades of the family's colour.",
+            "message size (bytes, log scale)", "throughput (GB/s, log scale)", true, lines, false);
     }
 
-    private static Map<String, List<ReportModel.Row>> rowsByMode(final ReportModel.Results results,
+    private List<Line> bestLines(final Map<String, List<ReportModel.Row>> families,
+        final Predicate<ReportModel.Row> filter, final ToIntFunction<ReportModel.Row> x,
+        final ToDoubleFunction<ReportModel.Row> y)
+    {
+        final List<Line> lines = new ArrayList<>();
+        for (final Map.Entry<String, List<ReportModel.Row>> family : families.entrySet())
+        {
+            final String best = Families.bestMode(family.getValue());
+            addLine(lines, label(family.getKey(), best), Families.colour(family.getKey(), familyNames),
+                SeriesMarkers.CIRCLE, false, sorted(family.getValue(), filter.and((r) -> r.mode().equals(best))), x, y);
+        }
+        return lines;
+    }
+
+    private static String label(final String family, final String mode)
+    {
+        return "default".equals(mode) ? family : family + " " + Families.shortMode(mode);
+    }
+
+    private static List<ReportModel.Row> sorted(final List<ReportModel.Row> rows,
         final Predicate<ReportModel.Row> filter)
     {
-        final Map<String, List<ReportModel.Row>> byMode = new LinkedHashMap<>();
-        results.results().stream().filter(filter)
-            .forEach((r) -> byMode.computeIfAbsent(modeName(r), (k) -> new ArrayList<>()).add(r));
-        byMode.values().forEach((rows) -> rows.sort(Comparator.comparingInt(ReportModel.Row::messageBytes)
-            .thenComparingInt(ReportModel.Row::hops)));
-        return byMode;
+        return rows.stream().filter(filter).sorted(Comparator.comparingInt(ReportModel.Row::messageBytes)
+            .thenComparingInt(ReportModel.Row::hops)).collect(Collectors.toList());
     }
 
-    static String modeName(final ReportModel.Row row)
-    {
-        return "default".equals(row.mode()) ? row.transport() : row.transport() + " [" + row.mode() + "]";
-    }
-
-    private static <T> void addSeries(final XYChart chart, final String name, final List<T> rows,
-        final java.util.function.ToIntFunction<T> x, final ToDoubleFunction<T> y)
+    private static <T> void addLine(final List<Line> lines, final String name, final Color colour,
+        final Marker marker, final boolean dashed, final List<T> rows, final ToIntFunction<T> x,
+        final ToDoubleFunction<T> y)
     {
         final List<Double> xs = new ArrayList<>();
         final List<Double> ys = new ArrayList<>();
@@ -248,27 +278,102 @@ final class Charts
         }
         if (!xs.isEmpty())
         {
-            chart.addSeries(name, xs, ys);
+            lines.add(new Line(name, colour, marker, dashed, xs, ys));
         }
     }
 
-    private XYChart xy(final String title, final String xTitle, final String yTitle)
+    private void xy(final String name, final String section, final String title, final String caption,
+        final String xAxis, final String yAxis, final boolean sizeAxis, final List<Line> lines, final boolean linearY)
+        throws IOException
     {
-        final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-            .yAxisTitle(yTitle).build();
+        if (lines.isEmpty())
+        {
+            return;
+        }
+        final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxis)
+            .yAxisTitle(yAxis).build();
         style(chart.getStyler());
-        chart.getStyler().setXAxisLogarithmic(true);
-        return chart;
+        // XChart's tick formatting functions replace its logarithmic tick placement, so log axes keep the
+        // built-in decade ticks and only get a number pattern.
+        chart.getStyler().setXAxisLogarithmic(sizeAxis);
+        chart.getStyler().setYAxisLogarithmic(!linearY);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
+        chart.getStyler().setYAxisDecimalPattern(linearY ? "0.0##" : "#,##0.###");
+        final TreeMap<Double, List<String>> byX = new TreeMap<>();
+        final List<String> headers = new ArrayList<>(List.of(sizeAxis ? "message size" : "hops"));
+        for (final Line line : lines)
+        {
+            final XYSeries series = chart.addSeries(line.name(), line.xs(), line.ys());
+            series.setLineColor(line.colour());
+            series.setMarkerColor(line.colour());
+            series.setMarker(line.marker());
+            series.setLineWidth(2f);
+            if (line.dashed())
+            {
+                series.setLineStyle(SeriesLines.DASH_DASH);
+            }
+            headers.add(line.name());
+        }
+        for (int i = 0; i < lines.size(); i++)
+        {
+            final Line line = lines.get(i);
+            for (int j = 0; j < line.xs().size(); j++)
+            {
+                final List<String> cells = byX.computeIfAbsent(line.xs().get(j), (k) -> new ArrayList<>());
+                while (cells.size() < i)
+                {
+                    cells.add("-");
+                }
+                cells.add(HtmlReport.num(line.ys().get(j)));
+            }
+        }
+        final List<List<String>> rows = new ArrayList<>();
+        byX.forEach((x, cells) ->
+        {
+            while (cells.size() < lines.size())
+            {
+                cells.add("-");
+            }
+            final List<String> row = new ArrayList<>();
+            row.add(sizeAxis ? HtmlReport.size((int)Math.round(x)) : String.valueOf(Math.round(x)));
+            row.addAll(cells);
+            rows.add(row);
+        });
+        save(chart, name, section, title, caption, xAxis, yAxis, new Table(headers, rows));
+    }
+
+    private static void bars(final CategoryChart chart, final String name, final Color colour,
+        final List<String> placements, final List<Double> values, final List<String> headers,
+        final List<List<String>> cells)
+    {
+        if (values.stream().allMatch((v) -> v <= 0))
+        {
+            return;
+        }
+        final CategorySeries series = chart.addSeries(name, placements, values);
+        series.setFillColor(colour);
+        headers.add(name);
+        for (int i = 0; i < placements.size(); i++)
+        {
+            cells.get(i).add(values.get(i) > 0 ? HtmlReport.num(values.get(i)) : "-");
+        }
     }
 
     private static void style(final Styler styler)
     {
-        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
-        styler.setChartBackgroundColor(java.awt.Color.WHITE);
+        styler.setLegendPosition(Styler.LegendPosition.OutsideE);
+        styler.setLegendLayout(Styler.LegendLayout.Vertical);
+        styler.setLegendBorderColor(Color.WHITE);
+        styler.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        // The page's heading names the chart; the plot gets the room a title would take.
+        styler.setChartTitleVisible(false);
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setChartPadding(12);
     }
 
-    private void save(final Chart<?, ?> chart, final String name, final String title, final String caption)
-        throws IOException
+    private void save(final Chart<?, ?> chart, final String name, final String section, final String title,
+        final String caption, final String xAxis, final String yAxis, final Table table) throws IOException
     {
         if (chart.getSeriesMap().isEmpty())
         {
@@ -278,19 +383,12 @@ final class Charts
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
         VectorGraphicsEncoder.saveVectorGraphic(chart, dir.resolve(name + ".svg").toString(),
             VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
-        final byte[] bytes = java.nio.file.Files.readAllBytes(png);
-        drawn.add(new Drawn(name, title, caption, Base64.getEncoder().encodeToString(bytes)));
+        drawn.add(new Drawn(name, section, title, caption, xAxis, yAxis,
+            Base64.getEncoder().encodeToString(Files.readAllBytes(png)), table));
     }
 
-    private static double positive(final double value)
+    static String modeName(final ReportModel.Row row)
     {
-        // A log axis cannot show zero; an unmeasured bar shows as the axis floor instead.
-        return value > 0 ? value : 1e-3;
-    }
-
-    private static int closest(final List<Integer> sizes, final int wanted)
-    {
-        return sizes.stream().min(Comparator.comparingInt((s) -> Math.abs(Integer.numberOfTrailingZeros(
-            Integer.highestOneBit(s)) - Integer.numberOfTrailingZeros(wanted)))).orElse(wanted);
+        return "default".equals(row.mode()) ? row.transport() : row.transport() + " [" + row.mode() + "]";
     }
 }

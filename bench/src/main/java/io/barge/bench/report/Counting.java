@@ -37,12 +37,17 @@ final class Counting
         return new ReportModel.PerMessage(
             delta(before, after, CounterType.FRAMES_ALLOCATED) / n,
             delta(before, after, CounterType.FRAMES_ZEROED) / n,
+            delta(before, after, CounterType.FRAMES_FREED) / n,
             delta(before, after, CounterType.PAGE_TABLE_UPDATES) / n,
             delta(before, after, CounterType.TLB_FLUSHES) / n,
             delta(before, after, CounterType.BYTES_COPIED) / n,
             delta(before, after, CounterType.PROTECTION_CHANGES) / n,
             delta(before, after, CounterType.NOTIFICATIONS_SENT) / n,
-            delta(before, after, CounterType.NOTIFICATIONS_SUPPRESSED) / n);
+            delta(before, after, CounterType.NOTIFICATIONS_SUPPRESSED) / n,
+            delta(before, after, CounterType.VIRTUAL_RANGE_OPS) / n,
+            delta(before, after, CounterType.AGGREGATE_OPS) / n,
+            delta(before, after, CounterType.PROTOCOL_VIOLATIONS) / n,
+            delta(before, after, CounterType.REJECTED_READS) / n);
     }
 
     /**

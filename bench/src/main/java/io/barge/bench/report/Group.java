@@ -5,9 +5,10 @@ import java.util.List;
 /**
  * A measurement group: what one JVM measures, where JMH would use one fork.
  *
- * @param kind  {@link #TRANSPORT}, {@link #REFERENCES} or {@link #TWO_THREAD}.
+ * @param kind  {@link #TRANSPORT}, {@link #REFERENCES}, {@link #OVERHEADS} or {@link #TWO_THREAD}.
  * @param modes the transport modes it measures (one for {@link #TRANSPORT}, every selected one for
- *              {@link #TWO_THREAD}, none for {@link #REFERENCES}).
+ *              {@link #TWO_THREAD}, none for {@link #REFERENCES} and
+ *              {@link #OVERHEADS}).
  */
 record Group(String kind, List<ModeSpec> modes)
 {
@@ -15,6 +16,8 @@ record Group(String kind, List<ModeSpec> modes)
     static final String TRANSPORT = "transport";
     /** The single-thread reference points. */
     static final String REFERENCES = "references";
+    /** Seed 004's overhead table: every fbufs combination, counted per phase of a message. */
+    static final String OVERHEADS = "overheads";
     /** Two-thread crossings and Agrona's ring buffer, in alternating windows with placement probes. */
     static final String TWO_THREAD = "two-thread";
 
@@ -30,8 +33,10 @@ record Group(String kind, List<ModeSpec> modes)
                 return settings.sizes().size() * 2 + settings.hops().size();
             case REFERENCES:
                 return settings.sizes().size() * 2 + 2;
+            case OVERHEADS:
+                return io.barge.fbufs.FbufMode.ALL.length;
             default:
-                return settings.twoThreadRounds() * (1 + modes.size() * settings.twoThreadSizes().size());
+                return settings.twoThreadRounds() * (1 + modes.size()) * settings.twoThreadSizes().size();
         }
     }
 

@@ -34,11 +34,17 @@ final class GroupRunner
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
+        final List<ReportModel.Overhead> overheads = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         if (Group.REFERENCES.equals(group.kind()))
         {
             new SingleThreadReferences(settings).run(references::add, progress);
-            return new ReportModel.GroupOutput(rows, references, failures);
+            return new ReportModel.GroupOutput(rows, references, overheads, failures);
+        }
+        if (Group.OVERHEADS.equals(group.kind()))
+        {
+            Overheads.run(overheads::add, progress);
+            return new ReportModel.GroupOutput(rows, references, overheads, failures);
         }
         try (PhysicalMemory memory = PhysicalMemory.allocateDirect(settings.memoryFrames());
             Kernel kernel = new Kernel(memory))
@@ -67,7 +73,7 @@ final class GroupRunner
                 transports.values().forEach(Transport::close);
             }
         }
-        return new ReportModel.GroupOutput(rows, references, failures);
+        return new ReportModel.GroupOutput(rows, references, overheads, failures);
     }
 
     private static Transport create(final List<TransportProvider> providers, final Kernel kernel, final ModeSpec mode)

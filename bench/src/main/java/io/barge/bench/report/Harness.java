@@ -84,6 +84,45 @@ final class Harness
     }
 
     /**
+     * Runs two workloads in alternating iterations (A, B, A, B, ...), warm-up included, so that both see the same
+     * JIT state, heap and CPU placement: a ratio of the two compares like with like.
+     *
+     * @param a              the work measured.
+     * @param batchA         operations of {@code a} between clock reads.
+     * @param b              its reference.
+     * @param batchB         operations of {@code b} between clock reads.
+     * @param beforeMeasured called once between warm-up and the measured iterations (e.g. to snapshot counters).
+     * @return the measurements of {@code a} and of {@code b}, in that order.
+     */
+    Measurement[] interleaved(final Workload a, final int batchA, final Workload b, final int batchB,
+        final Runnable beforeMeasured)
+    {
+        for (int i = 0; i < warmups; i++)
+        {
+            iterate(a, batchA);
+            iterate(b, batchB);
+        }
+        beforeMeasured.run();
+        final double[] ratesA = new double[iterations];
+        final double[] ratesB = new double[iterations];
+        long opsA = 0;
+        long opsB = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            long start = System.nanoTime();
+            final long doneA = iterate(a, batchA);
+            ratesA[i] = doneA * 1e9 / Math.max(1, System.nanoTime() - start);
+            opsA += doneA;
+            start = System.nanoTime();
+            final long doneB = iterate(b, batchB);
+            ratesB[i] = doneB * 1e9 / Math.max(1, System.nanoTime() - start);
+            opsB += doneB;
+        }
+        return new Measurement[]{ new Measurement(median(ratesA), spread(ratesA), opsA, ratesA),
+            new Measurement(median(ratesB), spread(ratesB), opsB, ratesB) };
+    }
+
+    /**
      * @return the value the workloads returned, summed (keeps their results alive).
      */
     long sink()

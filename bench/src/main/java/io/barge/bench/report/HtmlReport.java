@@ -1,9 +1,5 @@
 package io.barge.bench.report;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,9 +7,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Writes {@code index.html}: one self-contained page (inline CSS, charts as inline PNG, no script, no network) with
- * the charts, the overhead table beside the seed's struck-out list, the two-thread rows by placement, the
- * references, every row, and the comparison with an earlier run.
+ * Writes {@code index.html}: one self-contained page (inline CSS, charts as inline PNG, no script, no network). At
+ * the top a summary per family; then the families side by side, a section per family with its modes, the seed's
+ * overhead table beside the measured one, the two-thread rows by placement, the references, every row, and the
+ * comparison with an earlier run. Under every chart, the numbers it draws.
  */
 final class HtmlReport
 {
@@ -23,16 +20,18 @@ final class HtmlReport
      * @param results the run.
      * @param charts  the drawn charts.
      * @return the page.
-     * @throws IOException if the bundled seed list cannot be read.
      */
-    static String render(final ReportModel.Results results, final List<Charts.Drawn> charts) throws IOException
+    static String render(final ReportModel.Results results, final List<Charts.Drawn> charts)
     {
         final HtmlReport page = new HtmlReport();
         page.head();
         page.intro(results);
+        HtmlSummary.summary(page.html, results);
         page.failures(results.failures());
-        page.charts(charts);
-        page.overheads(results);
+        page.howToRead();
+        page.charts(charts, "families", "Families side by side", "families");
+        page.families(results, charts);
+        HtmlSummary.overheads(page.html, results.overheads() == null ? List.of() : results.overheads());
         page.twoThread(results);
         page.references(results);
         page.comparison(results.comparison());
@@ -45,13 +44,18 @@ final class HtmlReport
     private void head()
     {
         html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+            .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .append("<title>Barge transport report</title><style>")
-            .append("body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}")
-            .append("table{border-collapse:collapse;margin:1em 0;font-size:13px}")
-            .append("td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}td{white-space:nowrap}")
-            .append("th{background:#eee}td.l,th.l{text-align:left}")
-            .append("img{max-width:100%;border:1px solid #ddd}.side{display:flex;gap:2em;align-items:flex-start}")
-            .append(".seed{font-size:13px;min-width:340px;max-width:420px;flex-shrink:0}.faster{color:#070}.slower{color:#a00}")
+            .append("body{font-family:sans-serif;margin:2em auto;max-width:1280px;padding:0 1em;color:#222;")
+            .append("line-height:1.4}h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:2em}")
+            .append("table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:13px}")
+            .append("td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}")
+            .append("td{white-space:nowrap}th{background:#f0f0f0}td.l,th.l{text-align:left}")
+            .append("td.why{white-space:normal;min-width:320px;font-size:12px}td.differs{background:#fde9c8}")
+            .append("table.summary{font-size:15px}table.summary td{padding:6px 10px}")
+            .append("figure{margin:1em 0 2em}figure img{display:block;max-width:100%;border:1px solid #ddd}")
+            .append("figcaption{color:#444;margin:4px 0}.legend{font-size:12px;color:#444}")
+            .append(".faster{color:#070;font-weight:bold}.slower{color:#a00;font-weight:bold}")
             .append("</style></head><body>\n");
     }
 
@@ -61,16 +65,22 @@ final class HtmlReport
         html.append("<h1>Barge: every transport side by side</h1>\n<p>Run ")
             .append(esc(String.valueOf(env.get("timestamp")))).append(", ")
             .append(Boolean.TRUE.equals(env.get("quick")) ? "quick run" : "full run").append(", transports: ")
-            .append(esc(String.valueOf(env.get("transportsMeasured")))).append(".</p>\n")
-            .append("<p><b>How to read it.</b> Single-thread rows come from one thread that claims, commits, ")
+            .append(esc(String.valueOf(env.get("transportsMeasured")))).append(".</p>\n");
+    }
+
+    private void howToRead()
+    {
+        html.append("<p><b>How to read it.</b> Single-thread rows come from one thread that claims, commits, ")
             .append("polls, touches (or not) and releases each message before the next: they measure the ")
-            .append("transport's own work and are steady. Two-thread rows put the receiver on a second thread; ")
-            .append("on a 2-vCPU machine those figures flip between a <i>near</i> and a <i>far</i> placement of ")
-            .append("the vCPUs, so each row is tagged by a ping-pong probe taken before and after its window and ")
-            .append("ratios are only taken between rows of one placement. Rates are medians of the measured ")
-            .append("iterations (after warm-up), each group in a fresh JVM; the spread columns give the slowest ")
-            .append("and fastest iteration. <i>Touch</i> means the receiver read every byte with the same routine ")
-            .append("as the memory-read reference, so <i>relative to bare read</i> compares like with like.</p>\n");
+            .append("transport's own work and are steady. <i>Touched</i> means the receiver read every byte with ")
+            .append("the same routine as the bare read, which runs in the same JVM in iterations interleaved with ")
+            .append("the transport's, so <i>x bare read</i> compares like with like; rows where the receiver does ")
+            .append("not touch the bytes move descriptors only and are given in messages per second. Two-thread ")
+            .append("rows put the receiver on a second thread; on a 2-vCPU machine those figures flip between a ")
+            .append("<i>near</i> and a <i>far</i> placement of the vCPUs, so each window is tagged by a ping-pong ")
+            .append("probe and ratios are taken only against Agrona's ring at the same size and placement, whose ")
+            .append("consumer does the same work. Rates are medians of the measured iterations after warm-up, ")
+            .append("each group in a fresh JVM; min and max are the slowest and fastest iteration.</p>\n");
     }
 
     private void failures(final List<String> failures)
@@ -85,63 +95,95 @@ final class HtmlReport
         html.append("</ul>\n");
     }
 
-    private void charts(final List<Charts.Drawn> charts)
+    private void charts(final List<Charts.Drawn> charts, final String section, final String heading,
+        final String id)
     {
-        html.append("<h2>Charts</h2>\n");
-        if (charts.isEmpty())
+        html.append("<section id=\"").append(id).append("\"><h2>").append(esc(heading)).append("</h2>\n");
+        boolean any = false;
+        for (final Charts.Drawn chart : charts)
+        {
+            if (chart.section().equals(section))
+            {
+                figure(chart);
+                any = true;
+            }
+        }
+        if (!any)
         {
             html.append("<p>No chart: nothing was measured.</p>\n");
         }
-        for (final Charts.Drawn chart : charts)
-        {
-            html.append("<h3>").append(esc(chart.title())).append("</h3>\n<p>").append(esc(chart.caption()))
-                .append(" (also <a href=\"").append(chart.name()).append(".svg\">SVG</a>, <a href=\"")
-                .append(chart.name()).append(".png\">PNG</a>)</p>\n<img alt=\"").append(esc(chart.title()))
-                .append("\" src=\"data:image/png;base64,").append(chart.pngBase64()).append("\">\n");
-        }
+        html.append("</section>\n");
     }
 
-    private void overheads(final ReportModel.Results results) throws IOException
+    private void figure(final Charts.Drawn chart)
     {
-        final List<ReportModel.Row> rows = results.results().stream()
-            .filter((r) -> r.threads() == 1 && "crossing".equals(r.scenario()) && !r.touch())
-            .sorted(Comparator.comparing(ReportModel.Row::transport).thenComparing(ReportModel.Row::mode)
-                .thenComparingInt(ReportModel.Row::messageBytes))
-            .collect(Collectors.toList());
-        html.append("<h2>Overhead per message</h2>\n<p>Privileged operations per message over one crossing, ")
-            .append("from the kernel's counters (after minus before the measured iterations, divided by the ")
-            .append("messages), receiver not touching.</p>\n<div class=\"side\"><table><tr>")
-            .append("<th class=\"l\">transport</th><th class=\"l\">mode</th><th>bytes</th><th>frames allocated</th>")
-            .append("<th>frames zeroed</th><th>page-table updates</th><th>flushes</th><th>protection changes</th>")
-            .append("<th>bytes copied</th><th>notifications sent</th><th>notifications suppressed</th></tr>\n");
-        for (final ReportModel.Row r : rows)
+        html.append("<figure class=\"chart\" id=\"chart-").append(chart.name()).append("\"><h3>")
+            .append(esc(chart.title())).append("</h3>\n<img alt=\"").append(esc(chart.title()))
+            .append("\" src=\"data:image/png;base64,").append(chart.pngBase64()).append("\">\n<figcaption>")
+            .append(esc(chart.caption())).append(" Axes: x ").append(esc(chart.xAxis())).append(", y ")
+            .append(esc(chart.yAxis())).append(". Also as <a href=\"").append(chart.name()).append(".svg\">SVG</a> ")
+            .append("and <a href=\"").append(chart.name()).append(".png\">PNG</a>.</figcaption>\n")
+            .append("<table class=\"data\"><caption>").append(esc(chart.yAxis())).append("</caption><tr>");
+        for (final String header : chart.table().headers())
         {
-            final ReportModel.PerMessage p = r.perMessage();
-            html.append("<tr><td class=\"l\">").append(esc(r.transport())).append("</td><td class=\"l\">")
-                .append(esc(r.mode())).append("</td><td>").append(size(r.messageBytes())).append("</td>");
-            for (final double v : new double[] {p.framesAllocated(), p.framesZeroed(), p.pageTableUpdates(),
-                p.tlbFlushes(), p.protectionChanges(), p.bytesCopied(), p.notificationsSent(),
-                p.notificationsSuppressed()})
-            {
-                html.append("<td>").append(num(v)).append("</td>");
-            }
+            html.append("<th>").append(esc(header)).append("</th>");
+        }
+        html.append("</tr>\n");
+        for (final List<String> row : chart.table().rows())
+        {
+            html.append("<tr>");
+            row.forEach((cell) -> html.append("<td>").append(esc(cell)).append("</td>"));
             html.append("</tr>\n");
         }
-        html.append("</table>\n").append(seedList()).append("</div>\n");
+        html.append("</table></figure>\n");
+    }
+
+    private void families(final ReportModel.Results results, final List<Charts.Drawn> charts)
+    {
+        for (final Map.Entry<String, List<ReportModel.Row>> family : Families.byFamily(results).entrySet())
+        {
+            final String name = family.getKey();
+            html.append("<section id=\"").append(Families.anchor(name)).append("\"><h2>").append(esc(name))
+                .append(": its modes</h2>\n<table><tr><th class=\"l\">mode</th>")
+                .append("<th>x bare read, 64 KiB</th><th>GB/s, 64 KiB touched</th>")
+                .append("<th>messages/s, 64 B, descriptor only</th><th>8 hops / 1 hop</th></tr>\n");
+            for (final String mode : Families.modes(family.getValue()))
+            {
+                final List<ReportModel.Row> rows = family.getValue();
+                final Optional<ReportModel.Row> touched = rows.stream().filter((r) -> Families.isCrossing(r) &&
+                    r.touch() && r.mode().equals(mode) && r.messageBytes() == Families.SUMMARY_BYTES).findFirst();
+                final Optional<ReportModel.Row> descriptors = rows.stream().filter((r) -> Families.isCrossing(r) &&
+                    !r.touch() && r.mode().equals(mode) && r.messageBytes() == 64).findFirst();
+                final Optional<ReportModel.Row> one = Families.pipeline(rows, mode, 1);
+                final Optional<ReportModel.Row> eight = Families.pipeline(rows, mode, Families.SCALING_HOPS);
+                html.append("<tr><td class=\"l\">").append(esc(mode)).append("</td><td>")
+                    .append(touched.map((r) -> r.relativeToBareRead() == null ? "-" : num(r.relativeToBareRead()))
+                        .orElse("-"))
+                    .append("</td><td>").append(touched.map((r) -> num(r.bytesPerSecond() / 1e9)).orElse("-"))
+                    .append("</td><td>").append(descriptors.map((r) -> num(r.messagesPerSecond())).orElse("-"))
+                    .append("</td><td>").append(one.isPresent() && eight.isPresent() ?
+                        num(eight.get().messagesPerSecond() / one.get().messagesPerSecond()) : "-")
+                    .append("</td></tr>\n");
+            }
+            html.append("</table>\n");
+            charts.stream().filter((c) -> c.section().equals(name)).forEach(this::figure);
+            html.append("</section>\n");
+        }
     }
 
     private void twoThread(final ReportModel.Results results)
     {
-        html.append("<h2>Two threads, by placement</h2>\n<p>Each transport's crossing with the receiver on a ")
-            .append("second thread (touching), beside Agrona's OneToOneRingBuffer at 56 B, in alternating ")
-            .append("windows. The ratio is taken only against Agrona at the same placement. A window is mixed when ")
-            .append("its placement probes disagree or either thread spent under 90% of it on a CPU (JIT threads, ")
-            .append("other processes); mixed windows were re-measured and are kept as mixed only when they never ")
-            .append("settled. Their latencies (in Every ")
-            .append("row) are one-way, claim to receipt, sampled every 16th message, and include the wait behind ")
-            .append("up to 64 messages in flight.</p>\n<table><tr>")
+        html.append("<section id=\"two-thread\"><h2>Two threads, by placement</h2>\n<p>Each transport's crossing ")
+            .append("with the receiver on a second thread, beside Agrona's OneToOneRingBuffer at the same message ")
+            .append("sizes, in alternating windows. Both consumers do the same work: read the stamp word, touch ")
+            .append("every byte with the shared routine, and record the latency of every 16th message; both ")
+            .append("producers claim, write the stamp and commit. The ratio is taken only against Agrona at the ")
+            .append("same size and placement. A window is mixed when its placement probes disagree or either ")
+            .append("thread spent under 90% of it on a CPU; mixed windows were re-measured and are kept as mixed ")
+            .append("only when they never settled, and are never divided.</p>\n<table><tr>")
             .append("<th class=\"l\">subject</th><th>bytes</th><th class=\"l\">placement</th><th>messages/s</th>")
-            .append("<th>min</th><th>max</th><th>x Agrona (same placement)</th><th>probe p50s (ns)</th></tr>\n");
+            .append("<th>min</th><th>max</th><th>x Agrona (same size and placement)</th><th>probe p50s (ns)</th>")
+            .append("</tr>\n");
         for (final ReportModel.Reference ref : results.references())
         {
             if (ref.threads() == 2)
@@ -154,15 +196,12 @@ final class HtmlReport
         {
             if (row.threads() == 2)
             {
-                final Optional<Double> agrona = results.references().stream()
-                    .filter((r) -> r.threads() == 2 && r.placement().equals(row.placement()) &&
-                        !PlacementProbe.MIXED.equals(r.placement()))
-                    .map(ReportModel.Reference::messagesPerSecond).findFirst();
                 twoThreadRow(Charts.modeName(row), row.messageBytes(), row.placement(), row.messagesPerSecond(),
-                    row.spread(), agrona.map((a) -> row.messagesPerSecond() / a), row.placementProbeNanos());
+                    row.spread(), Families.agrona(row, results.references())
+                        .map((a) -> row.messagesPerSecond() / a.messagesPerSecond()), row.placementProbeNanos());
             }
         }
-        html.append("</table>\n");
+        html.append("</table></section>\n");
     }
 
     private void twoThreadRow(final String name, final int bytes, final String placement, final double rate,
@@ -178,19 +217,24 @@ final class HtmlReport
 
     private void references(final ReportModel.Results results)
     {
-        html.append("<h2>Reference points (same run)</h2>\n<table><tr><th class=\"l\">name</th><th>bytes</th>")
-            .append("<th class=\"l\">placement</th><th>GB/s</th><th>operations/s</th><th>ns/op</th>")
-            .append("<th>min ops/s</th><th>max ops/s</th></tr>\n");
+        html.append("<section id=\"references\"><h2>Reference points (same run)</h2>\n<table><tr>")
+            .append("<th class=\"l\">name</th><th>bytes</th><th class=\"l\">placement</th><th>GB/s</th>")
+            .append("<th>operations/s</th><th>ns/op</th><th>min ops/s</th><th>max ops/s</th></tr>\n");
         for (final ReportModel.Reference r : results.references())
         {
             html.append("<tr><td class=\"l\">").append(esc(r.name())).append("</td><td>")
                 .append(size(r.messageBytes())).append("</td><td class=\"l\">").append(r.placement())
-                .append("</td><td>").append(num(r.bytesPerSecond() / 1e9)).append("</td><td>")
-                .append(num(r.messagesPerSecond())).append("</td><td>").append(num(r.nanosPerOp()))
-                .append("</td><td>").append(num(r.spread().min())).append("</td><td>").append(num(r.spread().max()))
-                .append("</td></tr>\n");
+                .append("</td><td>").append(isBandwidth(r.name()) ? num(r.bytesPerSecond() / 1e9) : "-")
+                .append("</td><td>").append(num(r.messagesPerSecond())).append("</td><td>")
+                .append(num(r.nanosPerOp())).append("</td><td>").append(num(r.spread().min())).append("</td><td>")
+                .append(num(r.spread().max())).append("</td></tr>\n");
         }
-        html.append("</table>\n");
+        html.append("</table></section>\n");
+    }
+
+    private static boolean isBandwidth(final String reference)
+    {
+        return reference.startsWith("memory-") || reference.startsWith("agrona");
     }
 
     private void comparison(final ReportModel.Comparison comparison)
@@ -199,62 +243,62 @@ final class HtmlReport
         {
             return;
         }
-        html.append("<h2>Compared with ").append(esc(comparison.against())).append("</h2>\n")
-            .append("<p>Ratio = this run's messages/s over the earlier run's, for rows present in both ")
-            .append("(same scenario, size, touch and placement). Above 1 is faster.</p>\n<table><tr>")
-            .append("<th class=\"l\">row</th><th>before</th><th>now</th><th>ratio</th></tr>\n");
+        html.append("<section id=\"comparison\"><h2>Compared with ").append(esc(comparison.against()))
+            .append("</h2>\n<p>Ratio = this run's messages/s over the earlier run's, for rows present in both ")
+            .append("(same scenario, size, touch and placement); above 1 is faster. A row is marked faster or ")
+            .append("slower only when the change is larger than the spread (slowest to fastest iteration, over ")
+            .append("the median) of either run.</p>\n<table><tr><th class=\"l\">row</th><th>before</th>")
+            .append("<th>now</th><th>ratio</th><th>spread before</th><th>spread now</th><th class=\"l\">change</th>")
+            .append("</tr>\n");
         for (final ReportModel.Compared c : comparison.rows())
         {
-            final String cls = c.ratio() >= 1.05 ? "faster" : c.ratio() <= 0.95 ? "slower" : "";
+            final String cls = "within spread".equals(c.change()) ? "" : c.change();
             html.append("<tr><td class=\"l\">").append(esc(c.key())).append("</td><td>").append(num(c.oldValue()))
                 .append("</td><td>").append(num(c.newValue())).append("</td><td class=\"").append(cls).append("\">")
-                .append(num(c.ratio())).append("</td></tr>\n");
+                .append(num(c.ratio())).append("</td><td>").append(percent(c.oldSpread())).append("</td><td>")
+                .append(percent(c.newSpread())).append("</td><td class=\"l ").append(cls).append("\">")
+                .append(esc(c.change())).append("</td></tr>\n");
         }
-        html.append("</table>\n");
+        html.append("</table></section>\n");
+    }
+
+    private static String percent(final double share)
+    {
+        return String.format(Locale.ROOT, "%.0f%%", share * 100);
     }
 
     private void allRows(final ReportModel.Results results)
     {
-        html.append("<h2>Every row</h2>\n<table><tr><th class=\"l\">transport</th><th class=\"l\">mode</th>")
-            .append("<th class=\"l\">scenario</th><th>hops</th><th>bytes</th><th>touch</th>")
-            .append("<th class=\"l\">placement</th><th>messages/s</th><th>GB/s</th><th>x bare read</th>")
-            .append("<th>min msg/s</th><th>max msg/s</th><th>p50 ns</th><th>p99 ns</th><th>p99.9 ns</th>")
-            .append("<th>max ns</th></tr>\n");
+        html.append("<section id=\"rows\"><h2>Every row</h2>\n<p>GB/s is given only where the receiver touched ")
+            .append("the bytes; other rows moved descriptors only.</p>\n<table><tr><th class=\"l\">transport</th>")
+            .append("<th class=\"l\">mode</th><th class=\"l\">scenario</th><th>hops</th><th>bytes</th>")
+            .append("<th>touch</th><th class=\"l\">placement</th><th>messages/s</th><th>GB/s</th>")
+            .append("<th>x bare read</th><th>min msg/s</th><th>max msg/s</th><th>p50 ns</th><th>p99 ns</th>")
+            .append("<th>p99.9 ns</th><th>max ns</th><th>bytes copied/msg</th></tr>\n");
         for (final ReportModel.Row r : results.results())
         {
             html.append("<tr><td class=\"l\">").append(esc(r.transport())).append("</td><td class=\"l\">")
                 .append(esc(r.mode())).append("</td><td class=\"l\">").append(r.scenario()).append("</td><td>")
                 .append(r.hops()).append("</td><td>").append(size(r.messageBytes())).append("</td><td>")
-                .append(r.touch() ? "yes" : "no").append("</td><td class=\"l\">").append(r.placement())
-                .append("</td><td>").append(num(r.messagesPerSecond())).append("</td><td>")
-                .append(num(r.bytesPerSecond() / 1e9)).append("</td><td>")
+                .append(r.touch() ? "yes" : "no (descriptor only)").append("</td><td class=\"l\">")
+                .append(r.placement()).append("</td><td>").append(num(r.messagesPerSecond())).append("</td><td>")
+                .append(r.touch() ? num(r.bytesPerSecond() / 1e9) : "-").append("</td><td>")
                 .append(r.relativeToBareRead() == null ? "-" : num(r.relativeToBareRead())).append("</td><td>")
                 .append(num(r.spread().min())).append("</td><td>").append(num(r.spread().max())).append("</td><td>")
                 .append(num(r.latencyNanos().p50())).append("</td><td>").append(num(r.latencyNanos().p99()))
                 .append("</td><td>").append(num(r.latencyNanos().p999())).append("</td><td>")
-                .append(num(r.latencyNanos().max())).append("</td></tr>\n");
+                .append(num(r.latencyNanos().max())).append("</td><td>").append(num(r.perMessage().bytesCopied()))
+                .append("</td></tr>\n");
         }
-        html.append("</table>\n");
+        html.append("</table></section>\n");
     }
 
     private void environment(final Map<String, Object> environment)
     {
-        html.append("<h2>Machine, JVM and settings</h2>\n<table>");
+        html.append("<section id=\"environment\"><h2>Machine, JVM and settings</h2>\n<table>");
         environment.forEach((k, v) -> html.append("<tr><th class=\"l\">").append(esc(k))
             .append("</th><td class=\"l\">").append(esc(String.valueOf(v))).append("</td></tr>\n"));
-        html.append("</table>\n");
-    }
-
-    private static String seedList() throws IOException
-    {
-        try (InputStream in = HtmlReport.class.getResourceAsStream("fbufs-overheads.html"))
-        {
-            if (in == null)
-            {
-                throw new IOException("resource io/barge/bench/report/fbufs-overheads.html is missing");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        html.append("</table></section>\n");
     }
 
     static String num(final double v)

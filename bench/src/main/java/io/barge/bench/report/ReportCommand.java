@@ -2,10 +2,10 @@ package io.barge.bench.report;
 
 import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
+import io.barge.fbufs.FbufTransportProvider;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,6 +35,9 @@ import java.util.function.Supplier;
         "Each measurement group runs in a fresh JVM with warm-up and several measured iterations."})
 public final class ReportCommand implements Callable<Integer>
 {
+    /** A progress message that names the step now starting (others mark a finished step). */
+    static final String STARTING = "> ";
+
     @Spec
     private CommandSpec spec;
 
@@ -220,6 +223,10 @@ public final class ReportCommand implements Callable<Integer>
     {
         final List<Group> groups = new ArrayList<>();
         groups.add(new Group(Group.REFERENCES, List.of()));
+        if (selected.stream().anyMatch((m) -> FbufTransportProvider.NAME.equals(m.transport())))
+        {
+            groups.add(new Group(Group.OVERHEADS, List.of()));
+        }
         for (final ModeSpec mode : selected)
         {
             groups.add(new Group(Group.TRANSPORT, List.of(mode)));
@@ -234,32 +241,37 @@ public final class ReportCommand implements Callable<Integer>
     {
         final List<ReportModel.Row> rows = new ArrayList<>();
         final List<ReportModel.Reference> references = new ArrayList<>();
+        final List<ReportModel.Overhead> overheads = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
         try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
-            .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-            .setUpdateIntervalMillis(250).build() : null)
+            .setRenderer(new ProgressLine()).setConsumer(new ConsoleProgressBarConsumer(System.err,
+                ProgressLine.length())).setUpdateIntervalMillis(250).build() : null)
         {
             final Consumer<String> step = (name) ->
             {
                 if (bar != null)
                 {
-                    bar.step();
-                    bar.setExtraMessage(name);
+                    if (name.startsWith(STARTING))
+                    {
+                        bar.setExtraMessage(name.substring(STARTING.length()));
+                    }
+                    else
+                    {
+                        bar.step();
+                    }
                 }
             };
             for (final Group group : groups)
             {
-                if (bar != null)
-                {
-                    bar.setExtraMessage("running " + group.display());
-                }
+                step.accept(STARTING + group.display());
                 try
                 {
                     final ReportModel.GroupOutput output = !noFork ? Forker.run(settings, group, dir, step) :
                         GroupRunner.run(settings, group, providers, step);
                     rows.addAll(output.results());
                     references.addAll(output.references());
+                    overheads.addAll(output.overheads());
                     failures.addAll(output.failures());
                 }
                 catch (final RuntimeException ex)
@@ -269,6 +281,6 @@ public final class ReportCommand implements Callable<Integer>
                 }
             }
         }
-        return new ReportModel.GroupOutput(rows, references, failures);
+        return new ReportModel.GroupOutput(rows, references, overheads, failures);
     }
 }

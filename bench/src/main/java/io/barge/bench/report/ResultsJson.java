@@ -107,28 +107,64 @@ final class ResultsJson
     static ReportModel.Comparison compare(final String against, final ReportModel.Results older,
         final ReportModel.Results newer)
     {
-        final Map<String, Double> oldRates = new HashMap<>();
-        older.results().forEach((r) -> oldRates.put("result|" + r.key(), r.messagesPerSecond()));
-        older.references().forEach((r) -> oldRates.put("reference|" + r.key(), r.messagesPerSecond()));
+        final Map<String, double[]> oldRates = new HashMap<>();
+        older.results().forEach((r) -> oldRates.put("result|" + r.key(),
+            new double[]{ r.messagesPerSecond(), relativeSpread(r.spread(), r.messagesPerSecond()) }));
+        older.references().forEach((r) -> oldRates.put("reference|" + r.key(),
+            new double[]{ r.messagesPerSecond(), relativeSpread(r.spread(), r.messagesPerSecond()) }));
         final List<ReportModel.Compared> rows = new ArrayList<>();
         for (final ReportModel.Row row : newer.results())
         {
-            add(rows, oldRates, "result", row.key(), row.messagesPerSecond());
+            add(rows, oldRates, "result", row.key(), row.messagesPerSecond(),
+                relativeSpread(row.spread(), row.messagesPerSecond()));
         }
         for (final ReportModel.Reference ref : newer.references())
         {
-            add(rows, oldRates, "reference", ref.key(), ref.messagesPerSecond());
+            add(rows, oldRates, "reference", ref.key(), ref.messagesPerSecond(),
+                relativeSpread(ref.spread(), ref.messagesPerSecond()));
         }
         return new ReportModel.Comparison(against, rows);
     }
 
-    private static void add(final List<ReportModel.Compared> rows, final Map<String, Double> oldRates,
-        final String kind, final String key, final double newRate)
+    /**
+     * @param spread a row's spread, or null.
+     * @param rate   its median rate.
+     * @return slowest to fastest iteration as a share of the median, or 0 if unknown.
+     */
+    static double relativeSpread(final ReportModel.Spread spread, final double rate)
     {
-        final Double oldRate = oldRates.get(kind + "|" + key);
-        if (oldRate != null && oldRate > 0)
+        return spread == null || rate <= 0 ? 0 : (spread.max() - spread.min()) / rate;
+    }
+
+    /**
+     * @param ratio     new over old.
+     * @param oldSpread the earlier run's relative spread.
+     * @param newSpread this run's.
+     * @return "faster" or "slower" only if the change is larger than the spread of either run, else "within spread".
+     */
+    static String change(final double ratio, final double oldSpread, final double newSpread)
+    {
+        final double noise = Math.max(oldSpread, newSpread);
+        if (ratio - 1 > noise)
         {
-            rows.add(new ReportModel.Compared(key, kind, oldRate, newRate, newRate / oldRate));
+            return "faster";
+        }
+        if (1 - ratio > noise)
+        {
+            return "slower";
+        }
+        return "within spread";
+    }
+
+    private static void add(final List<ReportModel.Compared> rows, final Map<String, double[]> oldRates,
+        final String kind, final String key, final double newRate, final double newSpread)
+    {
+        final double[] old = oldRates.get(kind + "|" + key);
+        if (old != null && old[0] > 0)
+        {
+            final double ratio = newRate / old[0];
+            rows.add(new ReportModel.Compared(key, kind, old[0], newRate, ratio, old[1], newSpread,
+                change(ratio, old[1], newSpread)));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.barge.bench.report;
 
+import io.barge.bench.fbufs.FbufsAllocatorBenchmark;
 import io.barge.core.Touch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -12,8 +13,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The single-thread reference points: bare read and plain copy bandwidth per size, Netty's pooled allocator and
- * composite buffer.
+ * The single-thread reference points: bare read and plain copy bandwidth per size, the ByteBuf allocators (fbufs',
+ * Netty's Adaptive and Pooled; the raw fbuf path allocator apart) and Netty's composite buffer.
  */
 final class SingleThreadReferences
 {
@@ -44,23 +45,36 @@ final class SingleThreadReferences
     {
         for (final int size : settings.sizes())
         {
+            progress.accept(ReportCommand.STARTING + "memory read and copy " + size + " B");
             out.accept(memoryRead(size));
             progress.accept("memory-read " + size + " B");
             out.accept(memoryCopy(size));
             progress.accept("memory-copy " + size + " B");
         }
+        progress.accept(ReportCommand.STARTING + "allocators and composite buffer");
+        allocators(out, progress);
         final PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
-        out.accept(nettyPooled(allocator));
-        progress.accept("netty-pooled-allocator");
         out.accept(nettyComposite(allocator));
         progress.accept("netty-composite-buffer");
     }
 
     private ReportModel.Reference memoryRead(final int size)
     {
+        return reference("memory-read", size, harness.measure(bareRead(size), SingleThreadRows.batch(size), () -> { }));
+    }
+
+    /**
+     * The bare read: the shared touch routine over a private, page-aligned buffer of {@code size} bytes, one call
+     * per operation. A transport group runs it interleaved with its own touching rows.
+     *
+     * @param size bytes.
+     * @return the workload.
+     */
+    static Harness.Workload bareRead(final int size)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(size), 4096));
         fill(buffer, size);
-        final Harness.Measurement m = harness.measure((n) ->
+        return (n) ->
         {
             long sum = 0;
             for (int i = 0; i < n; i++)
@@ -68,8 +82,7 @@ final class SingleThreadReferences
                 sum += Touch.sumLongs(buffer, 0, size);
             }
             return sum;
-        }, SingleThreadRows.batch(size), () -> { });
-        return reference("memory-read", size, m);
+        };
     }
 
     private ReportModel.Reference memoryCopy(final int size)
@@ -92,20 +105,42 @@ final class SingleThreadReferences
         return reference("memory-copy", size, m);
     }
 
-    private ReportModel.Reference nettyPooled(final PooledByteBufAllocator allocator)
+    /**
+     * Allocate and release one 4 KiB direct ByteBuf with each allocator, the same work on each ({@link
+     * FbufsAllocatorBenchmark}: fbufs' ByteBuf allocator against Netty's Adaptive and Pooled, leak detection off for
+     * all three), and the raw fbuf path allocator (a bare handle) as a row of its own.
+     */
+    private void allocators(final Consumer<ReportModel.Reference> out, final Consumer<String> progress)
+    {
+        final FbufsAllocatorBenchmark allocators = new FbufsAllocatorBenchmark();
+        allocators.leakDetection = "DISABLED";
+        allocators.setUp();
+        try
+        {
+            out.accept(allocator("fbuf-bytebuf-allocator", allocators::fbufByteBufAllocRelease));
+            out.accept(allocator("netty-adaptive-allocator", allocators::nettyAdaptiveAllocRelease));
+            out.accept(allocator("netty-pooled-allocator", allocators::nettyPooledAllocRelease));
+            out.accept(allocator("fbuf-path-allocator-raw-handle", allocators::fbufPathAllocFree));
+            progress.accept("allocators");
+        }
+        finally
+        {
+            allocators.tearDown();
+        }
+    }
+
+    private ReportModel.Reference allocator(final String name, final java.util.function.LongSupplier call)
     {
         final Harness.Measurement m = harness.measure((n) ->
         {
             long sum = 0;
             for (int i = 0; i < n; i++)
             {
-                final ByteBuf buf = allocator.directBuffer(NETTY_BYTES);
-                sum += buf.capacity();
-                buf.release();
+                sum += call.getAsLong();
             }
             return sum;
         }, 64, () -> { });
-        return reference("netty-pooled-allocator", NETTY_BYTES, m);
+        return reference(name, NETTY_BYTES, m);
     }
 
     private ReportModel.Reference nettyComposite(final PooledByteBufAllocator allocator)

@@ -49,6 +49,7 @@ final class SingleThreadRows
             for (final boolean touch : List.of(false, true))
             {
                 final String step = mode.display() + " crossing " + size + " B" + (touch ? " touched" : "");
+                progress.accept(ReportCommand.STARTING + step);
                 attempt(() -> out.accept(measure("crossing", 1, size, touch)), step, failures);
                 progress.accept(step);
             }
@@ -56,6 +57,7 @@ final class SingleThreadRows
         for (final int hops : settings.hops())
         {
             final String step = mode.display() + " pipeline " + hops + " hops";
+            progress.accept(ReportCommand.STARTING + step);
             attempt(() -> out.accept(measure("pipeline", hops, settings.pipelineBytes(), true)), step, failures);
             progress.accept(step);
         }
@@ -77,14 +79,30 @@ final class SingleThreadRows
     {
         try (TransportPath path = new TransportPath(kernel, transport, hops, size, touch))
         {
-            final long[][] snapshot = new long[1][];
-            final Harness.Measurement m = harness.measure(path::send, batch(size),
-                () -> snapshot[0] = Counting.snapshot(kernel));
+            final long[] snapshot = new long[Counting.snapshot(kernel).length];
+            final Runnable beforeMeasured = () -> kernel.counters().totals(snapshot);
+            final Harness.Measurement m;
+            Double bareRead = null;
+            if (touch)
+            {
+                // The reference for "x bare read": the same touch routine over a private buffer of the same size, in
+                // this JVM, in iterations alternating with the transport's so both see the same JIT and machine state.
+                final Harness.Measurement[] pair = harness.interleaved(path::send, batch(size),
+                    SingleThreadReferences.bareRead(size), batch(size), beforeMeasured);
+                m = pair[0];
+                bareRead = pair[1].opsPerSecond() * size;
+            }
+            else
+            {
+                m = harness.measure(path::send, batch(size), beforeMeasured);
+            }
             final long[] after = Counting.snapshot(kernel);
-            final ReportModel.PerMessage perMessage = Counting.perMessage(snapshot[0], after, m.measuredOps());
+            final ReportModel.PerMessage perMessage = Counting.perMessage(snapshot, after, m.measuredOps());
             final ReportModel.Latency latency = latencyPass(path);
+            final double bytesPerSecond = m.opsPerSecond() * size;
             return new ReportModel.Row(mode.transport(), mode.label(), scenario, hops, size, touch,
-                "single-thread", 1, m.opsPerSecond(), m.opsPerSecond() * size, null, latency, perMessage,
+                "single-thread", 1, m.opsPerSecond(), bytesPerSecond,
+                bareRead == null || bareRead <= 0 ? null : bytesPerSecond / bareRead, bareRead, latency, perMessage,
                 m.spread(), List.of());
         }
     }

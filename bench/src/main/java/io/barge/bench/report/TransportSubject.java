@@ -9,16 +9,21 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
-import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.Agent;
 
 /**
  * One transport channel between two domains, the sender on the calling thread and the receiver, which touches
  * every message, on a consumer thread. Every {@link #STAMP_EVERY}th message carries its send time, and the
- * receiver records the one-way latency (which includes the time the message queued behind others).
+ * receiver records the one-way latency (which includes the time the message queued behind others); the consumer's
+ * work is {@link TwoThreadSubject#consumed}'s, the same as the Agrona reference's.
  */
 final class TransportSubject extends TwoThreadSubject
 {
+    /** Most messages in flight on a two-thread channel. */
+    static final int MAX_IN_FLIGHT = 64;
+    /** In-flight bytes per channel not to exceed (unless two messages already do). */
+    static final int IN_FLIGHT_BYTES = 1 << 20;
+
     private final Kernel kernel;
     private final Domain senderDomain;
     private final Domain receiverDomain;
@@ -26,8 +31,6 @@ final class TransportSubject extends TwoThreadSubject
     private final Sender sender;
     private final Claim claim;
     private final int messageBytes;
-    private final Histogram histogram = Counting.newHistogram();
-    private volatile boolean recording;
 
     /**
      * @param kernel       the machine.
@@ -43,7 +46,7 @@ final class TransportSubject extends TwoThreadSubject
         Channel opened = null;
         try
         {
-            opened = transport.open(senderDomain, receiverDomain, TransportPath.config(messageBytes, 64, 1 << 20));
+            opened = transport.open(senderDomain, receiverDomain, TransportPath.config(messageBytes, MAX_IN_FLIGHT, IN_FLIGHT_BYTES));
         }
         finally
         {
@@ -56,22 +59,6 @@ final class TransportSubject extends TwoThreadSubject
         this.channel = opened;
         this.sender = channel.sender();
         this.claim = sender.newClaim();
-    }
-
-    /**
-     * @param on whether the receiver records latencies.
-     */
-    void recording(final boolean on)
-    {
-        recording = on;
-    }
-
-    /**
-     * @return latencies recorded so far (read after {@link #stop()}).
-     */
-    Histogram histogram()
-    {
-        return histogram;
     }
 
     @Override
@@ -92,12 +79,9 @@ final class TransportSubject extends TwoThreadSubject
                 }
                 final long stamp = message.getLong(0);
                 sum += message.touch();
+                final int length = message.length();
                 receiver.release(message);
-                if (stamp != 0 && recording)
-                {
-                    histogram.recordValue(Math.max(0, System.nanoTime() - stamp));
-                }
-                consumed.lazySet(consumed.get() + 1);
+                consumed(stamp, length);
                 return 1;
             }
 
@@ -126,7 +110,7 @@ final class TransportSubject extends TwoThreadSubject
                 spin("transport back pressured");
             }
             produced++;
-            claim.putLong(0, produced % STAMP_EVERY == 0 ? System.nanoTime() : 0L);
+            claim.putLong(0, stamp(produced));
             sender.commit(claim);
         }
         return produced;

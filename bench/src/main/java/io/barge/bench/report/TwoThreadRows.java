@@ -76,7 +76,13 @@ final class TwoThreadRows
         this.kernel = kernel;
         this.probe = new PlacementProbe(settings.probeRoundTrips());
         this.harness = new Harness(1, settings.measuredIterations(), settings.iterationNanos());
-        targets.add(new Target(null, new AgronaRingSubject()));
+        for (final int size : settings.twoThreadSizes())
+        {
+            // The reference at each size the transports run, with as many messages in flight as their channels.
+            targets.add(new Target(null, new AgronaRingSubject(size,
+                TransportPath.config(size, TransportSubject.MAX_IN_FLIGHT, TransportSubject.IN_FLIGHT_BYTES)
+                    .capacity())));
+        }
         for (final Map.Entry<ModeSpec, Transport> entry : transports.entrySet())
         {
             for (final int size : settings.twoThreadSizes())
@@ -107,6 +113,7 @@ final class TwoThreadRows
             {
                 for (final Target target : targets)
                 {
+                    progress.accept(ReportCommand.STARTING + "two-thread " + name(target) + " round " + (round + 1));
                     if (!target.failed)
                     {
                         attempt(target);
@@ -146,12 +153,8 @@ final class TwoThreadRows
         {
             final double before = probe.p50Nanos();
             final TwoThreadSubject subject = target.subject;
-            final TransportSubject transport = subject instanceof TransportSubject ? (TransportSubject)subject : null;
             final long[] countersBefore = Counting.snapshot(kernel);
-            if (transport != null)
-            {
-                transport.histogram().reset();
-            }
+            subject.histogram().reset();
             subject.start();
             final Thread consumerThread = subject.consumerThread();
             final long wallStart = System.nanoTime();
@@ -160,19 +163,13 @@ final class TwoThreadRows
             final Harness.Measurement m = harness.measure(subject::produce, 64, () ->
             {
                 kernel.counters().totals(countersBefore);
-                if (transport != null)
-                {
-                    transport.recording(true);
-                }
+                subject.recording(true);
             });
             final long[] countersAfter = Counting.snapshot(kernel);
             final long wall = System.nanoTime() - wallStart;
             final double cpuShare = Math.min(ThreadCpu.share(ThreadCpu.now() - producerCpuStart, wall),
                 ThreadCpu.share(ThreadCpu.of(consumerThread) - consumerCpuStart, wall));
-            if (transport != null)
-            {
-                transport.recording(false);
-            }
+            subject.recording(false);
             subject.stop();
             final double after = probe.p50Nanos();
             final String placement = cpuShare < MIN_CPU_SHARE ?
@@ -192,10 +189,7 @@ final class TwoThreadRows
                     pool.before[i] += countersBefore[i];
                     pool.after[i] += countersAfter[i];
                 }
-                if (transport != null)
-                {
-                    pool.histogram.add(transport.histogram());
-                }
+                pool.histogram.add(subject.histogram());
                 return;
             }
         }
@@ -218,7 +212,7 @@ final class TwoThreadRows
             else
             {
                 rows.accept(new ReportModel.Row(target.mode.transport(), target.mode.label(), "crossing", 1, size,
-                    true, entry.getKey(), 2, rate, rate * size, null, Counting.latency(pool.histogram),
+                    true, entry.getKey(), 2, rate, rate * size, null, null, Counting.latency(pool.histogram),
                     Counting.perMessage(pool.before, pool.after, pool.messages), Harness.spread(rates),
                     List.copyOf(pool.probes)));
             }
@@ -227,6 +221,6 @@ final class TwoThreadRows
 
     private static String name(final Target target)
     {
-        return target.mode == null ? "agrona" : target.mode.display() + " " + target.subject.messageBytes() + " B";
+        return (target.mode == null ? "agrona" : target.mode.display()) + " " + target.subject.messageBytes() + " B";
     }
 }

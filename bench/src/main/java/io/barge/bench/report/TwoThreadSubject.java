@@ -1,5 +1,6 @@
 package io.barge.bench.report;
 
+import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -20,6 +21,11 @@ abstract class TwoThreadSubject implements AutoCloseable
     /** Every this many messages carries a send timestamp for the latency histogram. */
     protected static final int STAMP_EVERY = 16;
     private final Spinning spinning = new Spinning();
+    private final Histogram histogram = Counting.newHistogram();
+    private volatile boolean recording;
+    // Consumer thread only; read after stop().
+    private long bytesTouched;
+    private long latencySamples;
     private AgentRunner runner;
     private Thread consumerThread;
 
@@ -40,6 +46,66 @@ abstract class TwoThreadSubject implements AutoCloseable
      * @return message bytes.
      */
     abstract int messageBytes();
+
+    /**
+     * The consumer's work for one message, the same for every subject so that a ratio between two of them compares
+     * the transports, not the consumers: account for the bytes the caller touched with the shared routine, and
+     * record the one-way latency of a stamped message while recording.
+     *
+     * @param stamp   the message's first word: its send time, or 0.
+     * @param touched bytes the caller has just read with {@link io.barge.core.Touch}.
+     */
+    protected final void consumed(final long stamp, final int touched)
+    {
+        bytesTouched += touched;
+        if (stamp != 0 && recording)
+        {
+            histogram.recordValue(Math.max(0, System.nanoTime() - stamp));
+            latencySamples++;
+        }
+        consumed.lazySet(consumed.get() + 1);
+    }
+
+    /**
+     * @param producedCount the producer's running count after the message.
+     * @return the stamp to put in the message's first word: the time every {@link #STAMP_EVERY}th, else 0.
+     */
+    protected static long stamp(final long producedCount)
+    {
+        return producedCount % STAMP_EVERY == 0 ? System.nanoTime() : 0L;
+    }
+
+    /**
+     * @param on whether the consumer records latencies.
+     */
+    void recording(final boolean on)
+    {
+        recording = on;
+    }
+
+    /**
+     * @return latencies recorded so far (read after {@link #stop()}).
+     */
+    Histogram histogram()
+    {
+        return histogram;
+    }
+
+    /**
+     * @return bytes the consumer touched so far (read after {@link #stop()}).
+     */
+    long bytesTouched()
+    {
+        return bytesTouched;
+    }
+
+    /**
+     * @return latencies recorded so far (read after {@link #stop()}).
+     */
+    long latencySamples()
+    {
+        return latencySamples;
+    }
 
     /**
      * Starts the consumer thread.

@@ -131,6 +131,36 @@ final class KernelPipe
     }
 
     /**
+     * Sender side, forwarding: copies a received message in piece by piece straight from where it arrived (one
+     * copy per byte, as a classic IPC forwarder pays) and publishes it. The caller has checked {@link #hasRoom(int)}
+     * for {@code message.length()}.
+     */
+    void copyIn(final Domain sender, final io.barge.core.transport.Message message)
+    {
+        long h = head.value;
+        final int length = message.length();
+        final int record = align(HEADER_LENGTH + length);
+        int index = (int)(h & mask);
+        final int toEnd = capacity - index;
+        if (record > toEnd)
+        {
+            space.putLong(address + index, ((long)TYPE_PAD << 32) | toEnd);
+            h += toEnd;
+            index = 0;
+        }
+        long at = address + index + HEADER_LENGTH;
+        for (int i = 0, n = message.pieceCount(); i < n; i++)
+        {
+            final int pieceLength = message.pieceLength(i);
+            kernel.copy(sender, sender, message.pieceAddress(i), kernelDomain, at, pieceLength);
+            at += pieceLength;
+        }
+        space.putLong(address + index, ((long)TYPE_DATA << 32) | length);
+        // Release: the receiver's copy-out that acquires the head sees the record and its bytes.
+        HEAD.setRelease(head, h + record);
+    }
+
+    /**
      * Receiver side: copies the next message out to the receiver's space (counted on the receiver) and frees its
      * room. The notification said {@code notifiedLength}; the kernel's own record must agree.
      *
