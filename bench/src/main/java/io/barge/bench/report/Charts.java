@@ -190,7 +190,8 @@ final class Charts
             final List<String> placements = List.of(PlacementProbe.NEAR, PlacementProbe.FAR);
             final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Two threads, " + HtmlReport.size(size) + " messages: each family's best mode and Agrona")
-                .xAxisTitle("vCPU placement of the two threads").yAxisTitle("messages per second").build();
+                .xAxisTitle("vCPU placement of the two threads (near or far)").yAxisTitle("rate (messages/s)")
+                .build();
             style(chart.getStyler());
             chart.getStyler().setyAxisTickLabelsFormattingFunction(HtmlReport::num);
             final List<String> headers = new ArrayList<>(List.of("placement"));
@@ -214,7 +215,7 @@ final class Charts
                 "Sender and receiver on two threads; both consumers touch every byte and record the same latency " +
                     "samples. Compare bars within one placement only: near and far differ by about 3x on their own. " +
                     "A missing bar means no window settled at that placement.",
-                "vCPU placement of the two threads", "messages per second", new Table(headers, cells));
+                "vCPU placement of the two threads (near or far)", "rate (messages/s)", new Table(headers, cells));
         }
     }
 
