@@ -18,8 +18,8 @@ import java.util.Arrays;
  * {@link Kernel} changes the page table; translation is lock free so that domains on different threads never
  * contend. Unlike a bare hardware TLB, no cached entry outlives the page-table change that removed or downgraded
  * it: a change waits for the walks that may have read the old table before it drops entries (two-phase walker
- * counts), and the kernel drops every entry for a frame before the frame is reused. An access already translated when the change happened completes, as on
- * real hardware before a shootdown.
+ * counts), and the kernel drops every entry for a frame before the frame is reused. An access already translated
+ * when the change happened completes, as on real hardware before a shootdown.
  * <p>
  * Virtual layout, in pages: page 0 is never mapped; {@code [1, privateLimit)} holds each domain's private
  * mappings; {@code [privateLimit, maxPages)} is the global window the kernel reserves at the same address in every
