@@ -11,8 +11,6 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import org.agrona.DirectBuffer;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
 
@@ -25,20 +23,6 @@ import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
  */
 public final class FbufReceiver implements Receiver
 {
-    private static final VarHandle ACTIVE;
-
-    static
-    {
-        try
-        {
-            ACTIVE = MethodHandles.lookup().findVarHandle(FbufReceiver.class, "active", Thread.class);
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
-
     private static final int NO_TYPE = -1;
 
     private final FbufChannel channel;
@@ -59,10 +43,8 @@ public final class FbufReceiver implements Receiver
     private final int[] lengths = new int[MAX_INLINE_PIECES];
     private final NotifyHandler handler = this::onNotify;
     private Violation lastViolation = Violation.NONE;
-    // The thread inside an operation of this end, or null: a teardown on another thread waits for it to leave, so
-    // the end never touches what the teardown frees (ring slots, records, fbufs). Set volatile: the store must be
-    // visible before the end reads the channel's open flag, as the teardown clears that flag before reading this.
-    private volatile Thread active;
+    // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
+    private final EndActivity activity = new EndActivity();
 
     FbufReceiver(final FbufChannel channel, final Domain domain)
     {
@@ -114,7 +96,7 @@ public final class FbufReceiver implements Receiver
     @Override
     public int poll(final Message into)
     {
-        enter();
+        activity.enter();
         try
         {
             return pollMessage(into);
@@ -125,7 +107,7 @@ public final class FbufReceiver implements Receiver
         }
         finally
         {
-            exit();
+            activity.exit();
         }
     }
 
@@ -231,7 +213,7 @@ public final class FbufReceiver implements Receiver
     @Override
     public void release(final Message message)
     {
-        enter();
+        activity.enter();
         try
         {
             releaseMessage(message);
@@ -246,18 +228,8 @@ public final class FbufReceiver implements Receiver
         }
         finally
         {
-            exit();
+            activity.exit();
         }
-    }
-
-    private void enter()
-    {
-        active = Thread.currentThread();
-    }
-
-    private void exit()
-    {
-        ACTIVE.setRelease(this, (Thread)null);
     }
 
     /**
@@ -265,7 +237,7 @@ public final class FbufReceiver implements Receiver
      */
     Thread activeThread()
     {
-        return active;
+        return activity.thread();
     }
 
     private void releaseMessage(final Message message)

@@ -13,8 +13,6 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 import static io.barge.fbufs.AggregateDescriptor.LEAF;
@@ -35,20 +33,6 @@ import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
  */
 public final class FbufSender implements Sender
 {
-    private static final VarHandle ACTIVE;
-
-    static
-    {
-        try
-        {
-            ACTIVE = MethodHandles.lookup().findVarHandle(FbufSender.class, "active", Thread.class);
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
-
     private final FbufChannel channel;
     private final FbufRegion region;
     private final FbufMode mode;
@@ -64,10 +48,8 @@ public final class FbufSender implements Sender
     private Claim[] claimed = new Claim[8];
     private int claimCount;
     private int nodeCursor;
-    // The thread inside an operation of this end, or null: a teardown on another thread waits for it to leave, so
-    // the end never touches what the teardown frees (ring slots, records, fbufs). Set volatile: the store must be
-    // visible before the end reads the channel's open flag, as the teardown clears that flag before reading this.
-    private volatile Thread active;
+    // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
+    private final EndActivity activity = new EndActivity();
 
     FbufSender(final FbufChannel channel, final Domain domain, final Domain target)
     {
@@ -109,7 +91,7 @@ public final class FbufSender implements Sender
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        enter();
+        activity.enter();
         try
         {
             return claimFbuf(length, claim);
@@ -120,7 +102,7 @@ public final class FbufSender implements Sender
         }
         finally
         {
-            exit();
+            activity.exit();
         }
     }
 
@@ -146,7 +128,7 @@ public final class FbufSender implements Sender
     @Override
     public void commit(final Claim claim)
     {
-        enter();
+        activity.enter();
         try
         {
             commitClaim(claim);
@@ -157,7 +139,7 @@ public final class FbufSender implements Sender
         }
         finally
         {
-            exit();
+            activity.exit();
         }
     }
 
@@ -188,7 +170,7 @@ public final class FbufSender implements Sender
     @Override
     public void abort(final Claim claim)
     {
-        enter();
+        activity.enter();
         try
         {
             abortClaim(claim);
@@ -199,7 +181,7 @@ public final class FbufSender implements Sender
         }
         finally
         {
-            exit();
+            activity.exit();
         }
     }
 
@@ -221,7 +203,7 @@ public final class FbufSender implements Sender
     @Override
     public int forward(final Message message)
     {
-        enter();
+        activity.enter();
         try
         {
             return forwardMessage(message);
@@ -232,7 +214,7 @@ public final class FbufSender implements Sender
         }
         finally
         {
-            exit();
+            activity.exit();
         }
     }
 
@@ -289,7 +271,7 @@ public final class FbufSender implements Sender
      */
     public int send(final Aggregate aggregate)
     {
-        enter();
+        activity.enter();
         try
         {
             return sendAggregate(aggregate);
@@ -300,7 +282,7 @@ public final class FbufSender implements Sender
         }
         finally
         {
-            exit();
+            activity.exit();
         }
     }
 
@@ -517,22 +499,12 @@ public final class FbufSender implements Sender
         claimCount = 0;
     }
 
-    private void enter()
-    {
-        active = Thread.currentThread();
-    }
-
-    private void exit()
-    {
-        ACTIVE.setRelease(this, (Thread)null);
-    }
-
     /**
      * @return the thread inside an operation of this end, or null.
      */
     Thread activeThread()
     {
-        return active;
+        return activity.thread();
     }
 
     private void completeQuietly(final Claim claim)

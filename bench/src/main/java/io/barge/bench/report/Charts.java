@@ -127,7 +127,8 @@ final class Charts
             r.bareReadBytesPerSecond() != null).forEach((r) -> reads.computeIfAbsent(r.messageBytes(),
                 (k) -> new ArrayList<>()).add(r.bareReadBytesPerSecond()));
         final List<Map.Entry<Integer, Double>> read = new ArrayList<>();
-        reads.forEach((size, values) -> read.add(Map.entry(size, median(values))));
+        reads.forEach((size, values) -> read.add(Map.entry(size,
+            Harness.median(values.stream().mapToDouble(Double::doubleValue).toArray()))));
         addLine(lines, "bare read (same JVMs, median)", Families.REFERENCE, SeriesMarkers.NONE, true, read,
             Map.Entry::getKey, (e) -> e.getValue() / 1e9);
         xy("families-throughput", "families", "Throughput against message size, each family's best mode",
@@ -266,13 +267,6 @@ final class Charts
     {
         return rows.stream().filter(filter).sorted(Comparator.comparingInt(ReportModel.Row::messageBytes)
             .thenComparingInt(ReportModel.Row::hops)).collect(Collectors.toList());
-    }
-
-    private static double median(final List<Double> values)
-    {
-        final double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        final int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private static <T> void addLine(final List<Line> lines, final String name, final Color colour,

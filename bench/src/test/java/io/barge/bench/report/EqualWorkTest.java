@@ -36,8 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EqualWorkTest
 {
-    private static final Settings TINY = new Settings(true, List.of(64, 4096), List.of(1, 2), 4096, List.of(64), 1,
-        1, 2, 1_000_000L, 1_000_000L, 400, 2048, 20);
+    private static final Settings TINY = MeasurementTest.TINY;
 
     private PhysicalMemory memory;
     private Kernel kernel;

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MeasurementTest
 {
-    private static final Settings TINY = new Settings(true, List.of(64, 4096), List.of(1, 2), 4096, List.of(64), 1,
+    /** The smallest settings that still run every measurement loop; shared with {@link EqualWorkTest}. */
+    static final Settings TINY = new Settings(true, List.of(64, 4096), List.of(1, 2), 4096, List.of(64), 1,
         1, 2, 1_000_000L, 1_000_000L, 400, 2048, 20);
 
     private PhysicalMemory memory;

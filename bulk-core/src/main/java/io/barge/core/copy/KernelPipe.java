@@ -5,6 +5,7 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
+import io.barge.core.transport.Message;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -114,20 +115,10 @@ final class KernelPipe
      */
     void copyIn(final Domain sender, final long srcAddress, final int length)
     {
-        long h = head.value;
         final int record = align(HEADER_LENGTH + length);
-        int index = (int)(h & mask);
-        final int toEnd = capacity - index;
-        if (record > toEnd)
-        {
-            space.putLong(address + index, ((long)TYPE_PAD << 32) | toEnd);
-            h += toEnd;
-            index = 0;
-        }
-        kernel.copy(sender, sender, srcAddress, kernelDomain, address + index + HEADER_LENGTH, length);
-        space.putLong(address + index, ((long)TYPE_DATA << 32) | length);
-        // Release: the receiver's copy-out that acquires the head sees the record and its bytes.
-        HEAD.setRelease(head, h + record);
+        final long start = startRecord(record);
+        kernel.copy(sender, sender, srcAddress, kernelDomain, address + (int)(start & mask) + HEADER_LENGTH, length);
+        publish(start, record, length);
     }
 
     /**
@@ -135,29 +126,44 @@ final class KernelPipe
      * copy per byte, as a classic IPC forwarder pays) and publishes it. The caller has checked {@link #hasRoom(int)}
      * for {@code message.length()}.
      */
-    void copyIn(final Domain sender, final io.barge.core.transport.Message message)
+    void copyIn(final Domain sender, final Message message)
     {
-        long h = head.value;
         final int length = message.length();
         final int record = align(HEADER_LENGTH + length);
-        int index = (int)(h & mask);
-        final int toEnd = capacity - index;
-        if (record > toEnd)
-        {
-            space.putLong(address + index, ((long)TYPE_PAD << 32) | toEnd);
-            h += toEnd;
-            index = 0;
-        }
-        long at = address + index + HEADER_LENGTH;
+        final long start = startRecord(record);
+        long at = address + (int)(start & mask) + HEADER_LENGTH;
         for (int i = 0, n = message.pieceCount(); i < n; i++)
         {
             final int pieceLength = message.pieceLength(i);
             kernel.copy(sender, sender, message.pieceAddress(i), kernelDomain, at, pieceLength);
             at += pieceLength;
         }
-        space.putLong(address + index, ((long)TYPE_DATA << 32) | length);
+        publish(start, record, length);
+    }
+
+    /**
+     * Pads to the end of the ring when a record of {@code record} bytes would cross it.
+     *
+     * @return the head position at which the record starts.
+     */
+    private long startRecord(final int record)
+    {
+        final long h = head.value;
+        final int index = (int)(h & mask);
+        final int toEnd = capacity - index;
+        if (record > toEnd)
+        {
+            space.putLong(address + index, ((long)TYPE_PAD << 32) | toEnd);
+            return h + toEnd;
+        }
+        return h;
+    }
+
+    private void publish(final long start, final int record, final int length)
+    {
+        space.putLong(address + (int)(start & mask), ((long)TYPE_DATA << 32) | length);
         // Release: the receiver's copy-out that acquires the head sees the record and its bytes.
-        HEAD.setRelease(head, h + record);
+        HEAD.setRelease(head, start + record);
     }
 
     /**
