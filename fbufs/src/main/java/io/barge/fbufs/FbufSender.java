@@ -5,7 +5,10 @@ import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.notify.NotifySender;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
+import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
@@ -14,6 +17,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 import static io.barge.fbufs.AggregateDescriptor.LEAF;
 import static io.barge.fbufs.AggregateDescriptor.LEFT_OFFSET;
@@ -30,6 +34,12 @@ import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
  * into the receiver (not cached), then the root (integrated) or the piece list goes in one notification.
  * {@link #forward} passes a received aggregate on without touching its bytes; {@link #send(Aggregate)} sends any
  * aggregate this domain built (e.g. a header fbuf in front of a received message). Not thread safe.
+ * <p>
+ * Capacity: at most {@code capacity} messages are claimed, in flight or held by the receiver (the kernel's
+ * in-flight record counts those the receiver released). When it retries a back-pressured claim itself, a
+ * {@link BackoffIdleStrategy} suits it; one thread serving many channels registers it with
+ * {@link #registerForSpace} (a polled registration: releases send no notification). {@link #finish()} sends an
+ * end notification behind the messages.
  */
 public final class FbufSender implements Sender
 {
@@ -48,6 +58,10 @@ public final class FbufSender implements Sender
     private Claim[] claimed = new Claim[8];
     private int claimCount;
     private int nodeCursor;
+    private long sent;
+    private boolean finished;
+    private final WaitsetChannel spaceChannel;
+    private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCredit();
     // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
     private final EndActivity activity = new EndActivity();
 
@@ -60,6 +74,18 @@ public final class FbufSender implements Sender
         this.target = target;
         this.space = domain.addressSpace();
         this.maxMessageLength = channel.config.maxMessageLength();
+        this.spaceChannel = new WaitsetChannel("fbufs-space " + domain);
+    }
+
+    private boolean isOpenHop()
+    {
+        return channel.isOpen();
+    }
+
+    /** Whether another message may be claimed: fewer than capacity claimed, in flight or held. */
+    private boolean hasCredit()
+    {
+        return channel.inFlight.unreleased() + claimCount < channel.inFlight.capacity();
     }
 
     @Override
@@ -98,7 +124,7 @@ public final class FbufSender implements Sender
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "claim");
+            throw channel.closedIfTorn(ex, "tryClaim");
         }
         finally
         {
@@ -108,13 +134,15 @@ public final class FbufSender implements Sender
 
     private int claimFbuf(final int length, final Claim claim)
     {
-        channel.checkOpen("claim");
+        channel.checkOpen("tryClaim");
+        EndSupport.checkNotFinished("fbufs tryClaim", finished);
+        EndSupport.checkLength("fbufs tryClaim", length, maxMessageLength);
         claim.checkClaimable(length, maxMessageLength);
-        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
         }
-        final long handle = channel.path.allocate(
+        final long handle = channel.path.allocateForClaim(
             mode.integrated() ? AggregateDescriptor.withNodes(length, 1) : length);
         if (handle == FbufRegion.NO_FBUF)
         {
@@ -145,7 +173,7 @@ public final class FbufSender implements Sender
 
     private void commitClaim(final Claim claim)
     {
-        final long handle = checkClaim(claim);
+        final long handle = checkClaim(claim, "commit");
         final long address = claim.address();
         final int length = claim.length();
         claim.complete();
@@ -187,7 +215,7 @@ public final class FbufSender implements Sender
 
     private void abortClaim(final Claim claim)
     {
-        final long handle = checkClaim(claim);
+        final long handle = checkClaim(claim, "abort");
         claim.complete();
         removeClaim(handle);
         region.release(handle);
@@ -221,6 +249,7 @@ public final class FbufSender implements Sender
     private int forwardMessage(final Message message)
     {
         channel.checkOpen("forward");
+        EndSupport.checkNotFinished("fbufs forward", finished);
         if (!message.isHeld())
         {
             throw new BufferStateException("cannot forward a message that is not held");
@@ -231,7 +260,7 @@ public final class FbufSender implements Sender
             throw new IllegalArgumentException("forward needs a message " + domain +
                 " received on an fbufs channel of the same transport");
         }
-        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
         }
@@ -289,8 +318,9 @@ public final class FbufSender implements Sender
     private int sendAggregate(final Aggregate aggregate)
     {
         channel.checkOpen("send");
+        EndSupport.checkNotFinished("fbufs send", finished);
         checkAggregate(aggregate);
-        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
         }
@@ -410,6 +440,7 @@ public final class FbufSender implements Sender
         {
             throw new IllegalStateException("in-flight record full despite the claim-time check");
         }
+        sent++;
     }
 
     private void notifyRoot(final long root)
@@ -442,24 +473,80 @@ public final class FbufSender implements Sender
         notifyIdle.reset();
         while ((at = notifier.tryClaim()) < 0)
         {
-            channel.checkOpen("notify");
+            channel.checkOpen("send"); // the operation is named by closedIfTorn's caller
             notifyIdle.idle();
         }
         return at;
     }
 
-    private long checkClaim(final Claim claim)
+    private long checkClaim(final Claim claim, final String operation)
     {
         if (!claim.isActive())
         {
-            throw new BufferStateException("claim is not active (already committed or aborted)");
+            channel.checkOpen(operation); // a teardown ended it: say so
+            throw new BufferStateException("fbufs " + operation + ": claim is not active (already committed or " +
+                "aborted)");
         }
         if (claim.attachment() != this)
         {
-            throw new IllegalArgumentException("claim was not made by this sender");
+            throw new IllegalArgumentException("fbufs " + operation + ": claim was not made by this sender");
         }
-        channel.checkOpen("commit");
+        channel.checkOpen(operation);
         return claim.token();
+    }
+
+    /**
+     * Sends the end notification behind every message sent so far; the receiver checks the count it carries.
+     */
+    @Override
+    public void finish()
+    {
+        activity.enter();
+        try
+        {
+            channel.checkOpen("finish");
+            if (finished)
+            {
+                return;
+            }
+            if (claimCount > 0)
+            {
+                throw new IllegalStateException("fbufs finish: " + claimCount + " claim(s) still active: commit or " +
+                    "abort them first");
+            }
+            final NotifySender notifier = channel.notify.sender();
+            final int at = claimNotification(notifier);
+            notifier.buffer().putLong(at + AggregateDescriptor.END_COUNT_OFFSET, sent);
+            finished = true;
+            notifier.commit(AggregateDescriptor.END_MESSAGE, AggregateDescriptor.END_MESSAGE_LENGTH);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "finish");
+        }
+        finally
+        {
+            activity.exit();
+        }
+    }
+
+    @Override
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
+    {
+        if (spaceOrClosed.getAsBoolean())
+        {
+            EndSupport.registerReady(spaceChannel, waitset, handler);
+        }
+        else
+        {
+            spaceChannel.registerPolled(waitset, handler, spaceOrClosed);
+        }
+    }
+
+    /** Teardown: a registered space handler runs once more and learns of the close. */
+    void closed()
+    {
+        spaceChannel.trigger();
     }
 
     private void addClaim(final long handle, final Claim claim)
