@@ -1,7 +1,9 @@
 package io.barge.core.transport;
 
 import io.barge.core.ChannelClosedException;
+import io.barge.core.Domain;
 import io.barge.core.OutOfFramesException;
+import io.barge.core.notify.Waitset;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.junit.jupiter.api.Test;
@@ -372,6 +374,138 @@ public abstract class TransportEndsContract extends TransportContractFixture
             () -> channel.receiver().poll(channel.receiver().newMessage())));
         assertPrefix(name + " finish", assertThrows(ChannelClosedException.class, sender::finish));
         assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void oneThreadOnOneWaitsetServesEightChannelsEndToEndWithoutPollingAnyDirectly()
+    {
+        final int channels = 8;
+        final int total = 300;
+        final Waitset waitset = new Waitset("ends-contract");
+        final Domain[][] pairs = { { a, b }, { a, c }, { b, c }, { c, a } };
+        final Channel[] opened = new Channel[channels];
+        final int[] received = new int[channels];
+        final boolean[] ended = new boolean[channels];
+        try
+        {
+            for (int i = 0; i < channels; i++)
+            {
+                final Domain[] pair = pairs[i % pairs.length];
+                opened[i] = transport.open(pair[0], pair[1], config());
+            }
+            for (int i = 0; i < channels; i++)
+            {
+                final int index = i;
+                final Channel channel = opened[i];
+                final Claim claim = channel.sender().newClaim();
+                final int[] sent = new int[1];
+                final Runnable[] sending = new Runnable[1];
+                sending[0] = () ->
+                {
+                    while (sent[0] < total)
+                    {
+                        final int length = 8 + (sent[0] * 37 + index * 11) % 1500;
+                        if (channel.sender().tryClaim(length, claim) != Status.OK)
+                        {
+                            channel.sender().registerForSpace(waitset, sending[0]);
+                            return;
+                        }
+                        fill(claim, sent[0]++, length);
+                        channel.sender().commit(claim);
+                    }
+                    channel.sender().finish();
+                };
+                final MessageHandler check = (message) ->
+                    assertContent(message, received[index]++, "channel " + index);
+                final Runnable[] receiving = new Runnable[1];
+                receiving[0] = () ->
+                {
+                    final int delivered = channel.receiver().poll(check, 16);
+                    if (delivered == Status.END_OF_STREAM)
+                    {
+                        ended[index] = true;
+                    }
+                    else
+                    {
+                        channel.receiver().register(waitset, receiving[0]);
+                    }
+                };
+                channel.sender().registerForSpace(waitset, sending[0]);
+                channel.receiver().register(waitset, receiving[0]);
+            }
+            final IdleStrategy idle = new BackoffIdleStrategy();
+            while (!allTrue(ended))
+            {
+                assertTrue(waitset.dispatch(10, TimeUnit.SECONDS, idle), "no event for 10 s: a wake-up was lost");
+            }
+            for (int i = 0; i < channels; i++)
+            {
+                assertEquals(total, received[i], "channel " + i + ": every message before its end");
+            }
+        }
+        finally
+        {
+            for (final Channel channel : opened)
+            {
+                if (channel != null)
+                {
+                    channel.close();
+                }
+            }
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void aRegisteredReceiverLearnsOfACloseFromItsWaitset()
+    {
+        final Waitset waitset = new Waitset("close");
+        final Channel channel = transport.open(a, b, config());
+        final AtomicReference<Throwable> seen = new AtomicReference<>();
+        channel.receiver().register(waitset, () ->
+        {
+            try
+            {
+                channel.receiver().poll(channel.receiver().newMessage());
+            }
+            catch (final Throwable t)
+            {
+                seen.set(t);
+            }
+        });
+        channel.close();
+        assertTrue(waitset.dispatch(10, TimeUnit.SECONDS, new BackoffIdleStrategy()), "the close woke no handler");
+        assertInstanceOf(ChannelClosedException.class, seen.get());
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void receiveWaitsUpToItsTimeoutThenSaysEmptyOkOrEnd()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Message message = channel.receiver().newMessage();
+            assertEquals(Status.EMPTY, channel.receiver().receive(message, 20, TimeUnit.MILLISECONDS));
+            assertEquals(Status.EMPTY, channel.receiver().receive(message, 0, TimeUnit.MILLISECONDS));
+            sendAll(channel.sender(), 0, 1, 700);
+            assertEquals(Status.OK, channel.receiver().receive(message, 10, TimeUnit.SECONDS));
+            assertContent(message, 0, "received");
+            channel.receiver().release(message);
+            channel.sender().finish();
+            assertEquals(Status.END_OF_STREAM, channel.receiver().receive(message, 10, TimeUnit.SECONDS));
+        }
+    }
+
+    private static boolean allTrue(final boolean[] flags)
+    {
+        for (final boolean flag : flags)
+        {
+            if (!flag)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void assertPrefix(final String prefix, final Throwable thrown)
