@@ -5,6 +5,10 @@ import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
 import io.barge.core.Rights;
 import io.barge.core.transport.Message;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
+import io.barge.core.transport.EndSupport;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import org.HdrHistogram.Histogram;
@@ -49,6 +53,8 @@ class SinkStageTest
     private final class ScriptedReceiver implements Receiver
     {
         private final long[] sequences;
+        private final Message flyweight = new Message();
+        private final WaitsetChannel readyChannel = new WaitsetChannel("scripted");
         private int next;
 
         ScriptedReceiver(final long... sequences)
@@ -80,6 +86,24 @@ class SinkStageTest
             into.begin(this, sink.addressSpace(), 0, null, false);
             into.addPiece(page, 64);
             return Status.OK;
+        }
+
+        @Override
+        public int poll(final MessageHandler handler, final int limit)
+        {
+            return EndSupport.poll(this, flyweight, handler, limit);
+        }
+
+        @Override
+        public boolean isEndOfStream()
+        {
+            return false; // a scripted stream never ends; the run control stops the sink
+        }
+
+        @Override
+        public void register(final Waitset waitset, final Runnable handler)
+        {
+            readyChannel.registerPolled(waitset, handler, () -> next < sequences.length);
         }
 
         @Override
