@@ -356,7 +356,7 @@ public final class FbufReceiver implements Receiver
         final Object attachment = message.attachment();
         if (!(attachment instanceof RxState) || ((RxState)attachment).owner != this)
         {
-            throw new IllegalArgumentException("message was not received by this receiver");
+            throw new IllegalArgumentException("fbufs release: message was not received by this receiver");
         }
         return (RxState)attachment;
     }

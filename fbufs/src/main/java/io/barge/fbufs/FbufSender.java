@@ -252,12 +252,12 @@ public final class FbufSender implements Sender
         EndSupport.checkNotFinished("fbufs forward", finished);
         if (!message.isHeld())
         {
-            throw new BufferStateException("cannot forward a message that is not held");
+            throw new BufferStateException("fbufs forward: cannot forward a message that is not held");
         }
         if (!(message.source() instanceof FbufReceiver) ||
             ((FbufReceiver)message.source()).transport() != channel.transport || message.source().domain() != domain)
         {
-            throw new IllegalArgumentException("forward needs a message " + domain +
+            throw new IllegalArgumentException("fbufs forward: needs a message " + domain +
                 " received on an fbufs channel of the same transport");
         }
         if (!hasCredit())
@@ -367,18 +367,19 @@ public final class FbufSender implements Sender
     {
         if (aggregate.domain() != domain)
         {
-            throw new IllegalArgumentException("aggregate belongs to " + aggregate.domain() + ", not " + domain);
+            throw new IllegalArgumentException("fbufs send: aggregate belongs to " + aggregate.domain() +
+                ", not " + domain);
         }
         if (aggregate.length() < 1 || aggregate.length() > maxMessageLength)
         {
-            throw new IllegalArgumentException("aggregate length=" + aggregate.length() + " must be in [1, " +
-                maxMessageLength + "]");
+            throw new IllegalArgumentException("fbufs send: aggregate length=" + aggregate.length() +
+                " must be in [1, " + maxMessageLength + "]");
         }
         final int limit = mode.integrated() ? InFlightRing.MAX_HANDLES - 1 : MAX_INLINE_PIECES;
         if (aggregate.pieceCount() > limit)
         {
-            throw new IllegalArgumentException("aggregate has " + aggregate.pieceCount() + " pieces; this mode sends " +
-                "at most " + limit);
+            throw new IllegalArgumentException("fbufs send: aggregate has " + aggregate.pieceCount() +
+                " pieces; this mode sends at most " + limit);
         }
     }
 

@@ -32,6 +32,9 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * it, and the others go on. A receiver that breaks the protocol, or whose domain dies, is detached the same way.
  * One thread; every public call runs inside this end's {@link EndGate}: a receiver's death is handled on the
  * destroying thread while the gate holds this end out ({@link RbufsMulticast}).
+ * <p>
+ * When it retries a back-pressured claim itself, a {@code BackoffIdleStrategy} suits it (or call {@link #doWork}
+ * from an agent's duty cycle); {@link #registerForSpace} is a polled registration for this sender's own thread.
  */
 final class MulticastSender extends LinePadding implements Sender
 {

@@ -206,8 +206,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         final long tail = reader.tail();
         if (end < tail)
         {
-            throw new ProtocolViolationException("end of stream at head=" + end + " behind the records read up to " +
-                tail);
+            throw new ProtocolViolationException("rbufs poll: end of stream at head=" + end +
+                " behind the records read up to " + tail);
         }
         link.poll(); // after the end word's acquire: the head read now is at least the end
         if (reader.hasNext())
@@ -216,8 +216,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         }
         if (end != tail)
         {
-            throw new ProtocolViolationException("end of stream at head=" + end + " beyond the published records " +
-                "(read up to " + tail + ")");
+            throw new ProtocolViolationException("rbufs poll: end of stream at head=" + end +
+                " beyond the published records (read up to " + tail + ")");
         }
         ackIfIdle();
         endOfStream = true;

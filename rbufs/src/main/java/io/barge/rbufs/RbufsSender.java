@@ -347,8 +347,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         if (claim.isActive() && claim.attachment() != sender)
         {
-            throw new IllegalArgumentException("claim was made by another sender, not by the rbufs sender of " +
-                sender.domain());
+            throw new IllegalArgumentException("rbufs commit/abort: claim was made by another sender, not by " +
+                "the rbufs sender of " + sender.domain());
         }
     }
 
@@ -439,12 +439,12 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         if (!message.isHeld())
         {
-            throw new BufferStateException("cannot forward a message that is not held");
+            throw new BufferStateException("rbufs forward: cannot forward a message that is not held");
         }
         if (message.source().domain() != domain)
         {
-            throw new IllegalArgumentException("forward needs a message " + domain + " holds; this one is held by " +
-                message.source().domain());
+            throw new IllegalArgumentException("rbufs forward: needs a message " + domain +
+                " holds; this one is held by " + message.source().domain());
         }
     }
 

@@ -335,9 +335,10 @@ final class CopyChannel implements Channel
                 checkOpen("commit");
                 final int length = claim.length();
                 pipe.copyIn(senderDomain, stagingAddress, length);
-                notifyData(length, "commit");
+                // Ended before the notification: an LMP receiver run synchronously by it may close the channel.
                 claim.complete();
                 active = null;
+                notifyData(length, "commit");
             }
             finally
             {
@@ -405,9 +406,9 @@ final class CopyChannel implements Channel
                 }
                 // Classic IPC forwarding: one copy in from the buffer the message arrived in (no staging copy).
                 pipe.copyIn(senderDomain, message);
-                notifyData(length, "forward");
                 claim.complete();
                 active = null;
+                notifyData(length, "forward");
                 message.source().release(message);
                 return Status.OK;
             }
