@@ -72,7 +72,7 @@ public final class Kernel implements AutoCloseable
         this.mapCount = new int[memory.frameCount()];
         this.pinCount = new int[memory.frameCount()];
         Arrays.fill(owner, NO_OWNER);
-        this.counters = new SystemCounters((maxDomains + 1) * CounterType.values().length + 64);
+        this.counters = new SystemCounters((maxDomains + 1) * SystemCounters.TYPES_ROOM + 64);
         this.kernelDomain = createDomain("kernel");
     }
 
