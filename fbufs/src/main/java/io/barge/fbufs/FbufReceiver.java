@@ -8,11 +8,12 @@ import io.barge.core.Domain;
 import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
-import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.DirectBuffer;
 
 
@@ -177,11 +178,11 @@ public final class FbufReceiver implements Receiver
             }
             throw channel.violation(domain, "a node or piece lies outside the fbufs transferred with the message");
         }
-        into.begin(this, space, 0, rx, mode.isVolatile());
+        Flyweights.begin(into, this, space, 0, rx, mode.isVolatile());
         final PieceList pieces = rx.pieces;
         for (int i = 0; i < pieces.count; i++)
         {
-            into.addPiece(pieces.addresses[i], pieces.lengths[i]);
+            Flyweights.addPiece(into, pieces.addresses[i], pieces.lengths[i]);
         }
         rx.message = into;
         held++;
@@ -322,7 +323,7 @@ public final class FbufReceiver implements Receiver
             throw new BufferStateException("fbufs release: message released twice (or never received)");
         }
         final RxState rx = checkOwn(message);
-        message.end();
+        Flyweights.end(message);
         if (rx.message == message)
         {
             for (int i = 0; i < rx.handleCount; i++)
@@ -338,7 +339,7 @@ public final class FbufReceiver implements Receiver
      */
     void consumeMoved(final Message message, final RxState rx)
     {
-        message.end();
+        Flyweights.end(message);
         recycle(rx);
     }
 
@@ -353,7 +354,7 @@ public final class FbufReceiver implements Receiver
 
     private RxState checkOwn(final Message message)
     {
-        final Object attachment = message.attachment();
+        final Object attachment = Flyweights.attachment(message);
         if (!(attachment instanceof RxState) || ((RxState)attachment).owner != this)
         {
             throw new IllegalArgumentException("fbufs release: message was not received by this receiver");
@@ -388,9 +389,9 @@ public final class FbufReceiver implements Receiver
     {
         try
         {
-            if (message.isHeld() && message.attachment() == rx)
+            if (message.isHeld() && Flyweights.attachment(message) == rx)
             {
-                message.end();
+                Flyweights.end(message);
             }
         }
         catch (final BufferStateException ex)

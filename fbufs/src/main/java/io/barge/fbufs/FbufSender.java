@@ -8,10 +8,11 @@ import io.barge.core.notify.NotifySender;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
-import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -137,7 +138,7 @@ public final class FbufSender implements Sender
         channel.checkOpen("tryClaim");
         EndSupport.checkNotFinished("fbufs tryClaim", finished);
         EndSupport.checkLength("fbufs tryClaim", length, maxMessageLength);
-        claim.checkClaimable(length, maxMessageLength);
+        Flyweights.checkClaimable(claim, length, maxMessageLength);
         if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
@@ -149,7 +150,7 @@ public final class FbufSender implements Sender
             return Status.BACK_PRESSURED;
         }
         addClaim(handle, claim);
-        claim.wrap(space, region.address(handle), length, handle, this);
+        Flyweights.wrap(claim, space, region.address(handle), length, handle, this);
         return Status.OK;
     }
 
@@ -176,7 +177,7 @@ public final class FbufSender implements Sender
         final long handle = checkClaim(claim, "commit");
         final long address = claim.address();
         final int length = claim.length();
-        claim.complete();
+        Flyweights.complete(claim);
         removeClaim(handle);
         handles[0] = handle;
         if (mode.integrated())
@@ -216,7 +217,7 @@ public final class FbufSender implements Sender
     private void abortClaim(final Claim claim)
     {
         final long handle = checkClaim(claim, "abort");
-        claim.complete();
+        Flyweights.complete(claim);
         removeClaim(handle);
         region.release(handle);
     }
@@ -265,7 +266,7 @@ public final class FbufSender implements Sender
             return Status.BACK_PRESSURED;
         }
         final FbufReceiver source = (FbufReceiver)message.source();
-        final FbufReceiver.RxState rx = (FbufReceiver.RxState)message.attachment();
+        final FbufReceiver.RxState rx = (FbufReceiver.RxState)Flyweights.attachment(message);
         System.arraycopy(rx.handles, 0, handles, 0, rx.handleCount);
         final int count = rx.handleCount;
         if (mode.integrated())
@@ -488,12 +489,12 @@ public final class FbufSender implements Sender
             throw new BufferStateException("fbufs " + operation + ": claim is not active (already committed or " +
                 "aborted)");
         }
-        if (claim.attachment() != this)
+        if (Flyweights.attachment(claim) != this)
         {
             throw new IllegalArgumentException("fbufs " + operation + ": claim was not made by this sender");
         }
         channel.checkOpen(operation);
-        return claim.token();
+        return Flyweights.token(claim);
     }
 
     /**
@@ -599,9 +600,9 @@ public final class FbufSender implements Sender
     {
         try
         {
-            if (claim != null && claim.isActive() && claim.attachment() == this)
+            if (claim != null && claim.isActive() && Flyweights.attachment(claim) == this)
             {
-                claim.complete();
+                Flyweights.complete(claim);
             }
         }
         catch (final BufferStateException ex)

@@ -8,10 +8,11 @@ import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
-import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.EpochNanoClock;
@@ -110,7 +111,7 @@ final class MulticastSender extends LinePadding implements Sender
     public int tryClaim(final int length, final Claim claim)
     {
         EndSupport.checkLength("rbufs tryClaim", length, maxMessageLength);
-        claim.checkClaimable(length, maxMessageLength);
+        Flyweights.checkClaimable(claim, length, maxMessageLength);
         enter();
         try
         {
@@ -166,7 +167,7 @@ final class MulticastSender extends LinePadding implements Sender
         final int slot = freeSlots[--freeCount];
         sentLength[slot] = CLAIMED;
         activeClaims++;
-        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, this);
+        Flyweights.wrap(claim, space, dataBase + (long)slot * slotSize, length, slot, this);
         return Status.OK;
     }
 
@@ -335,9 +336,9 @@ final class MulticastSender extends LinePadding implements Sender
 
     private void publish(final Claim claim)
     {
-        final int slot = (int)claim.token();
+        final int slot = (int)Flyweights.token(claim);
         final int length = claim.length();
-        claim.complete(); // first: a second commit of the same claim throws before touching any state
+        Flyweights.complete(claim); // first: a second commit of the same claim throws before touching any state
         activeClaims--;
         sentLength[slot] = length;
         final long base = (long)slot * slotSize;
@@ -395,8 +396,8 @@ final class MulticastSender extends LinePadding implements Sender
         enter();
         try
         {
-            final int slot = (int)claim.token();
-            claim.complete();
+            final int slot = (int)Flyweights.token(claim);
+            Flyweights.complete(claim);
             activeClaims--;
             sentLength[slot] = NOT_SENT;
             freeSlots[freeCount++] = slot;
@@ -415,7 +416,7 @@ final class MulticastSender extends LinePadding implements Sender
     public int forward(final Message message)
     {
         RbufsSender.checkForwardable(message, domain);
-        forwardClaim.checkClaimable(message.length(), maxMessageLength);
+        Flyweights.checkClaimable(forwardClaim, message.length(), maxMessageLength);
         enter();
         try
         {

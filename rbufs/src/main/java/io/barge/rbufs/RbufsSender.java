@@ -8,10 +8,11 @@ import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
-import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -135,7 +136,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         try
         {
             EndSupport.checkNotFinished("rbufs tryClaim", finished);
-            claim.checkClaimable(length, maxMessageLength);
+            Flyweights.checkClaimable(claim, length, maxMessageLength);
             return claim(length, claim);
         }
         finally
@@ -211,7 +212,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         final int slot = freeSlots[--freeCount];
         sentLength[slot] = CLAIMED;
         activeClaims++;
-        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, this);
+        Flyweights.wrap(claim, space, dataBase + (long)slot * slotSize, length, slot, this);
         return Status.OK;
     }
 
@@ -230,7 +231,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         final long postLength = spareLength[spareCount];
         postState[(int)slots.slot(base)] = IN_CLAIM;
         activeClaims++;
-        claim.wrap(space, dataBase + base, length, (base << 32) | postLength, this);
+        Flyweights.wrap(claim, space, dataBase + base, length, (base << 32) | postLength, this);
         return Status.OK;
     }
 
@@ -345,7 +346,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
      */
     static void checkClaimOf(final Claim claim, final Sender sender)
     {
-        if (claim.isActive() && claim.attachment() != sender)
+        if (claim.isActive() && Flyweights.attachment(claim) != sender)
         {
             throw new IllegalArgumentException("rbufs commit/abort: claim was made by another sender, not by " +
                 "the rbufs sender of " + sender.domain());
@@ -354,8 +355,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
 
     private void publish(final Claim claim)
     {
-        final long token = claim.token();
-        claim.complete(); // first: a second commit of the same claim throws before touching any state
+        final long token = Flyweights.token(claim);
+        Flyweights.complete(claim); // first: a second commit of the same claim throws before touching any state
         final long base = transmitMaster ? token * slotSize : token >>> 32;
         if (transmitMaster)
         {
@@ -388,8 +389,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
 
     private void takeBack(final Claim claim)
     {
-        final long token = claim.token();
-        claim.complete();
+        final long token = Flyweights.token(claim);
+        Flyweights.complete(claim);
         activeClaims--;
         if (transmitMaster)
         {
@@ -416,7 +417,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         checkForwardable(message, domain);
         final Claim claim = forwardClaim;
         EndSupport.checkLength("rbufs forward", message.length(), maxMessageLength);
-        claim.checkClaimable(message.length(), maxMessageLength);
+        Flyweights.checkClaimable(claim, message.length(), maxMessageLength);
         enter("forward");
         try
         {

@@ -9,7 +9,6 @@ import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
-import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.OptionSpec;
@@ -19,6 +18,8 @@ import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -216,16 +217,16 @@ final class TestRingTransport implements TransportProvider
             {
                 return Status.BACK_PRESSURED;
             }
-            claim.wrap(sender.addressSpace(), senderBase + (long)slot * slotBytes, length, slot, null);
+            Flyweights.wrap(claim, sender.addressSpace(), senderBase + (long)slot * slotBytes, length, slot, null);
             return Status.OK;
         }
 
         @Override
         public void commit(final Claim claim)
         {
-            final int slot = (int)claim.token();
+            final int slot = (int)Flyweights.token(claim);
             final int length = claim.length();
-            claim.complete();
+            Flyweights.complete(claim);
             head++;
             state.set(slot, length);
         }
@@ -233,7 +234,7 @@ final class TestRingTransport implements TransportProvider
         @Override
         public void abort(final Claim claim)
         {
-            claim.complete();
+            Flyweights.complete(claim);
         }
 
         @Override
@@ -293,8 +294,8 @@ final class TestRingTransport implements TransportProvider
                     return readHead == finishedAt ? Status.END_OF_STREAM : Status.EMPTY;
                 }
                 state.set(slot, -1);
-                into.begin(this, receiver.addressSpace(), slot, null, false);
-                into.addPiece(receiverBase + (long)slot * slotBytes, length);
+                Flyweights.begin(into, this, receiver.addressSpace(), slot, null, false);
+                Flyweights.addPiece(into, receiverBase + (long)slot * slotBytes, length);
                 readHead++;
                 return Status.OK;
             }
@@ -321,8 +322,8 @@ final class TestRingTransport implements TransportProvider
             @Override
             public void release(final Message message)
             {
-                final int slot = (int)message.token();
-                message.end();
+                final int slot = (int)Flyweights.token(message);
+                Flyweights.end(message);
                 state.set(slot, 0);
             }
         }

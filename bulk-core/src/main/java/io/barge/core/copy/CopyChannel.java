@@ -9,21 +9,22 @@ import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
 import io.barge.core.notify.LmpDescriptor;
+import io.barge.core.notify.Notifications;
 import io.barge.core.notify.NotifyChannel;
 import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.NotifySender;
-import io.barge.core.notify.Notifications;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
-import io.barge.core.transport.EndSupport;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -299,7 +300,7 @@ final class CopyChannel implements Channel
 
         private int claim(final int length, final Claim claim)
         {
-            claim.checkClaimable(length, maxMessageLength);
+            Flyweights.checkClaimable(claim, length, maxMessageLength);
             if (active != null)
             {
                 throw new BufferStateException("copy tryClaim: a claim is still active on this sender: commit or " +
@@ -310,7 +311,7 @@ final class CopyChannel implements Channel
                 return Status.BACK_PRESSURED;
             }
             active = claim;
-            claim.wrap(space, stagingAddress, length, 0, this);
+            Flyweights.wrap(claim, space, stagingAddress, length, 0, this);
             return Status.OK;
         }
 
@@ -336,7 +337,7 @@ final class CopyChannel implements Channel
                 final int length = claim.length();
                 pipe.copyIn(senderDomain, stagingAddress, length);
                 // Ended before the notification: an LMP receiver run synchronously by it may close the channel.
-                claim.complete();
+                Flyweights.complete(claim);
                 active = null;
                 notifyData(length, "commit");
             }
@@ -375,7 +376,7 @@ final class CopyChannel implements Channel
             try
             {
                 checkMine(claim, "abort");
-                claim.complete();
+                Flyweights.complete(claim);
                 active = null;
             }
             finally
@@ -406,7 +407,7 @@ final class CopyChannel implements Channel
                 }
                 // Classic IPC forwarding: one copy in from the buffer the message arrived in (no staging copy).
                 pipe.copyIn(senderDomain, message);
-                claim.complete();
+                Flyweights.complete(claim);
                 active = null;
                 notifyData(length, "forward");
                 message.source().release(message);
@@ -463,11 +464,11 @@ final class CopyChannel implements Channel
         {
             final Claim claim = active;
             active = null;
-            if (claim != null && claim.isActive() && claim.attachment() == this)
+            if (claim != null && claim.isActive() && Flyweights.attachment(claim) == this)
             {
                 try
                 {
-                    claim.complete();
+                    Flyweights.complete(claim);
                 }
                 catch (final BufferStateException ex)
                 {
@@ -478,7 +479,7 @@ final class CopyChannel implements Channel
 
         private void checkMine(final Claim claim, final String operation)
         {
-            if (!claim.isActive() || claim.attachment() != this)
+            if (!claim.isActive() || Flyweights.attachment(claim) != this)
             {
                 checkOpen(operation);
                 throw new BufferStateException("copy " + operation + ": claim is not an active claim of this sender");
@@ -587,8 +588,8 @@ final class CopyChannel implements Channel
                 notifiedLength);
             freeCount--;
             delivered++;
-            into.begin(this, space, buffer, CopyChannel.this, false);
-            into.addPiece(receiveAddresses[buffer], length);
+            Flyweights.begin(into, this, space, buffer, CopyChannel.this, false);
+            Flyweights.addPiece(into, receiveAddresses[buffer], length);
             return Status.OK;
         }
 
@@ -627,12 +628,12 @@ final class CopyChannel implements Channel
         @Override
         public void release(final Message message)
         {
-            if (message.attachment() != CopyChannel.this && message.isHeld())
+            if (Flyweights.attachment(message) != CopyChannel.this && message.isHeld())
             {
                 throw new IllegalArgumentException("copy release: message was not received on this channel");
             }
-            final int buffer = (int)message.token();
-            message.end();
+            final int buffer = (int)Flyweights.token(message);
+            Flyweights.end(message);
             freeBuffers[freeCount++] = buffer;
             // Release: a sender that reads the count may reuse the credit; the buffer's reads happened before.
             released.lazySet(released.get() + 1);

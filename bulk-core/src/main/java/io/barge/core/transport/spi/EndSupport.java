@@ -1,7 +1,13 @@
-package io.barge.core.transport;
+package io.barge.core.transport.spi;
 
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
+
+import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
 
 import java.util.function.BooleanSupplier;
 
