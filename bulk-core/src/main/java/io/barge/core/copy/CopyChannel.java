@@ -3,15 +3,12 @@ package io.barge.core.copy;
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
 import io.barge.core.ChannelClosedException;
-import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
-import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
 import io.barge.core.notify.LmpDescriptor;
 import io.barge.core.notify.Notifications;
 import io.barge.core.notify.NotifyChannel;
-import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.NotifySender;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
@@ -19,13 +16,11 @@ import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
-import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -56,18 +51,18 @@ final class CopyChannel implements Channel
     private final CopyTransport transport;
     private final Kernel kernel;
     private final Domain senderDomain;
-    private final Domain receiverDomain;
-    private final int maxMessageLength;
-    private final int capacity;
+    final Domain receiverDomain;
+    final int maxMessageLength;
+    final int capacity;
     private final int bufferPages;
-    private final KernelPipe pipe;
-    private final NotifyChannel notify;
+    final KernelPipe pipe;
+    final NotifyChannel notify;
     private final long stagingAddress;
     private final int[] stagingFrames;
-    private final long[] receiveAddresses;
+    final long[] receiveAddresses;
     private final int[][] receiveFrames;
     /** Kernel state: messages the receiver released (or forwarded on); written by the receiving thread only. */
-    private final AtomicLong released = new AtomicLong();
+    final AtomicLong released = new AtomicLong();
     private final CopySender sender;
     private final CopyReceiver receiver;
     private volatile boolean open = true;
@@ -130,7 +125,7 @@ final class CopyChannel implements Channel
         this.notify = createdNotify;
         this.stagingAddress = staging;
         this.sender = new CopySender();
-        this.receiver = new CopyReceiver();
+        this.receiver = new CopyReceiver(this);
         notify.errorHandler((error) -> open = false);
     }
 
@@ -214,7 +209,7 @@ final class CopyChannel implements Channel
             open = false;
         }
         final IdleStrategy idle = new BackoffIdleStrategy();
-        while (sender.gate.busyElsewhere() || receiver.gate.busyElsewhere())
+        while (sender.gate.busyElsewhere() || receiver.gate().busyElsewhere())
         {
             idle.idle(); // each call in progress ends at its next open check, or returns
         }
@@ -227,16 +222,23 @@ final class CopyChannel implements Channel
         }
         pipe.free();
         sender.spaceChannel.trigger();
+        receiver.closed();
         transport.closed(this);
     }
 
-    private void checkOpen(final String operation)
+    void checkOpen(final String operation)
     {
         if (!isOpen())
         {
             throw new ChannelClosedException("copy " + operation + ": channel closed" +
                 (closed ? "" : " or broken") + " (copy channel " + senderDomain + " -> " + receiverDomain + ")");
         }
+    }
+
+    /** A peer broke the protocol: the channel stays broken until closed. */
+    void broken()
+    {
+        open = false;
     }
 
     @Override
@@ -484,159 +486,6 @@ final class CopyChannel implements Channel
                 checkOpen(operation);
                 throw new BufferStateException("copy " + operation + ": claim is not an active claim of this sender");
             }
-        }
-    }
-
-    /**
-     * The copy receiver. When it polls itself, a {@code BackoffIdleStrategy} suits it over UMP (it peeks at its
-     * notification ring); over LMP, register it on the waitset of the domain's core ({@link #register}), which the
-     * kernel triggers on delivery.
-     */
-    final class CopyReceiver implements Receiver, NotifyHandler
-    {
-        private final AddressSpace space = receiverDomain.addressSpace();
-        private final int[] freeBuffers;
-        private final Message flyweight = new Message();
-        private final CopyEndGate gate = new CopyEndGate();
-        private final WaitsetChannel readyChannel = new WaitsetChannel("copy-ready " + receiverDomain);
-        private int freeCount;
-        private int notifiedType;
-        private long notifiedWord;
-        private long delivered;
-        private volatile boolean endOfStream;
-
-        CopyReceiver()
-        {
-            freeBuffers = new int[capacity];
-            for (int i = 0; i < capacity; i++)
-            {
-                freeBuffers[i] = capacity - 1 - i;
-            }
-            freeCount = capacity;
-        }
-
-        @Override
-        public Domain domain()
-        {
-            return receiverDomain;
-        }
-
-        @Override
-        public Message newMessage()
-        {
-            return new Message();
-        }
-
-        @Override
-        public int poll(final Message into)
-        {
-            gate.enter();
-            try
-            {
-                checkOpen("poll");
-                if (into.isHeld())
-                {
-                    throw new BufferStateException("copy poll: message is still held: release it before polling " +
-                        "into it again");
-                }
-                return take(into);
-            }
-            catch (final ProtocolViolationException ex)
-            {
-                receiverDomain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
-                open = false;
-                throw ex;
-            }
-            finally
-            {
-                gate.exit();
-            }
-        }
-
-        private int take(final Message into)
-        {
-            if (endOfStream)
-            {
-                return Status.END_OF_STREAM;
-            }
-            if (freeCount == 0)
-            {
-                return Status.BACK_PRESSURED;
-            }
-            notifiedType = 0;
-            if (notify.receiver().poll(this, 1) == 0)
-            {
-                return Status.EMPTY;
-            }
-            if (notifiedType == TYPE_END)
-            {
-                if (notifiedWord != delivered)
-                {
-                    throw new ProtocolViolationException("copy poll: end of stream after " + notifiedWord +
-                        " messages, but " + delivered + " were delivered");
-                }
-                endOfStream = true;
-                return Status.END_OF_STREAM;
-            }
-            if (notifiedType != TYPE_DATA)
-            {
-                throw new ProtocolViolationException("copy poll: unknown notification type=" + notifiedType);
-            }
-            final int buffer = freeBuffers[freeCount - 1];
-            final int notifiedLength = (int)Math.min(Integer.MAX_VALUE, Math.max(-1, notifiedWord));
-            final int length = pipe.copyOut(receiverDomain, receiveAddresses[buffer], maxMessageLength,
-                notifiedLength);
-            freeCount--;
-            delivered++;
-            Flyweights.begin(into, this, space, buffer, CopyChannel.this, false);
-            Flyweights.addPiece(into, receiveAddresses[buffer], length);
-            return Status.OK;
-        }
-
-        @Override
-        public void onNotify(final int type, final DirectBuffer buffer, final int offset, final int length)
-        {
-            notifiedType = type;
-            notifiedWord = CopyNotificationDescriptor.word(buffer, offset, length); // the peer's word, read once
-        }
-
-        @Override
-        public int poll(final MessageHandler handler, final int limit)
-        {
-            return EndSupport.poll(this, flyweight, handler, limit);
-        }
-
-        @Override
-        public boolean isEndOfStream()
-        {
-            return endOfStream;
-        }
-
-        @Override
-        public void register(final Waitset waitset, final Runnable handler)
-        {
-            if (endOfStream || !isOpen())
-            {
-                EndSupport.registerReady(readyChannel, waitset, handler);
-            }
-            else
-            {
-                notify.receiver().registerReceive(waitset, handler);
-            }
-        }
-
-        @Override
-        public void release(final Message message)
-        {
-            if (Flyweights.attachment(message) != CopyChannel.this && message.isHeld())
-            {
-                throw new IllegalArgumentException("copy release: message was not received on this channel");
-            }
-            final int buffer = (int)Flyweights.token(message);
-            Flyweights.end(message);
-            freeBuffers[freeCount++] = buffer;
-            // Release: a sender that reads the count may reuse the credit; the buffer's reads happened before.
-            released.lazySet(released.get() + 1);
         }
     }
 }
