@@ -1,6 +1,9 @@
 package io.barge.rbufs;
 
+import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import org.junit.jupiter.api.Test;
@@ -83,6 +86,37 @@ class RbufsEndOfStreamTest extends RbufsFixture
         assertTrue(ex.getMessage().contains("beyond"), ex.getMessage());
         assertFalse(channel.isOpen());
         channel.close();
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void aMulticastFinishEndsTheStreamOfEveryReceiverAfterItsMessages()
+    {
+        final long[] now = { 1000 };
+        try (RbufsMulticast multicast = RbufsMulticast.open(kernel, a, new Domain[]{ b, c },
+            new ChannelConfig(256, 4, ChannelConfig.Notification.UMP), 1_000_000, () -> now[0],
+            NotifyFactory.CORE))
+        {
+            final Claim claim = multicast.sender().newClaim();
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(Status.OK, send(multicast.sender(), claim, 10 + i, i));
+            }
+            multicast.sender().finish();
+            assertThrows(IllegalStateException.class, () -> multicast.sender().tryClaim(8, claim));
+            final Message message = new Message();
+            for (int r = 0; r < 2; r++)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    assertEquals(Status.OK, multicast.receiver(r).poll(message), "receiver " + r + " message " + i);
+                    assertContent(message, 10 + i, i);
+                    multicast.receiver(r).release(message);
+                }
+                assertEquals(Status.END_OF_STREAM, multicast.receiver(r).poll(message), "receiver " + r);
+                assertTrue(multicast.receiver(r).isEndOfStream());
+            }
+        }
         assertEquals(freeAtStart, kernel.freeFrames());
     }
 }
