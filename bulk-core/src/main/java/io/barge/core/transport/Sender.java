@@ -75,7 +75,9 @@ public interface Sender
     /**
      * Ends the stream: the receiver gets every message committed before this call, then
      * {@link Status#END_OF_STREAM}. The end travels in the transport's own protocol, behind those messages, and is
-     * never back pressured. Later claims and forwards throw {@link IllegalStateException}. Idempotent.
+     * never back pressured: it needs no room a message takes (at worst it waits, with a {@code BackoffIdleStrategy},
+     * for a notification slot a lagging acknowledgement holds). Later claims and forwards throw
+     * {@link IllegalStateException}. Idempotent.
      *
      * @throws IllegalStateException                if a claim is still active.
      * @throws io.barge.core.ChannelClosedException if the channel has been torn down.
