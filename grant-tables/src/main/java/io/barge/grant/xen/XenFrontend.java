@@ -188,6 +188,11 @@ public final class XenFrontend implements Sender
         return ringFrame;
     }
 
+    int ringSize()
+    {
+        return ring.size();
+    }
+
     @Override
     public Domain domain()
     {
@@ -233,14 +238,12 @@ public final class XenFrontend implements Sender
     {
         channel.checkUsable();
         claim.checkClaimable(length, channel.maxMessageLength);
-        if (freeCount == 0)
+        // One acquire read of rsp_prod when nothing is new: buffers and grants come back as soon as answered.
+        consumeResponses();
+        // Ask for an event on the next response before reporting back pressure, so a waiter is woken.
+        if (freeCount == 0 && (!finalCheck() || consumeResponses() == 0))
         {
-            consumeResponses();
-            // Ask for an event on the next response before reporting back pressure, so a waiter is woken.
-            if (freeCount == 0 && (!finalCheck() || consumeResponses() == 0))
-            {
-                return Status.BACK_PRESSURED;
-            }
+            return Status.BACK_PRESSURED;
         }
         final int buffer = free[--freeCount];
         claim.wrap(domain.addressSpace(), bufferBase + (long)buffer * pagesPerBuffer * pageSize, length, buffer,
