@@ -189,17 +189,17 @@ public final class XenBackend implements Receiver
             {
                 return Status.EMPTY;
             }
+            if (freeCount == 0)
+            {
+                return Status.BACK_PRESSURED;
+            }
+            // The one read of the shared slot: everything below works on the private copy.
+            ring.copyNextRequest(request, 0);
         }
         catch (final ProtocolViolationException ex)
         {
             throw channel.broken(ex);
         }
-        if (freeCount == 0)
-        {
-            return Status.BACK_PRESSURED;
-        }
-        // The one read of the shared slot: everything below works on the private copy.
-        ring.copyNextRequest(request, 0);
         final int window = free[--freeCount];
         final int id = XenRequestDescriptor.id(request, 0);
         final String bad = collectSegments();

@@ -37,7 +37,8 @@ public final class XenTransportProvider implements TransportProvider
     @Override
     public String description()
     {
-        return "Xen device channels: shared descriptor ring, event channels, grant map, grant copy or persistent grants";
+        return "Xen device channels: shared descriptor ring, event channels, grant map, grant copy or " +
+            "persistent grants";
     }
 
     @Override
