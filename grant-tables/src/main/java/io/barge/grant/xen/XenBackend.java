@@ -10,6 +10,7 @@ import io.barge.core.Rights;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.BackRing;
 import io.barge.grant.GrantException;
 import io.barge.grant.GrantStatus;
@@ -215,7 +216,7 @@ public final class XenBackend implements Receiver
         }
         ids[window] = id;
         held[window] = true;
-        into.begin(this, domain.addressSpace(), window, null, false);
+        Flyweights.begin(into, this, domain.addressSpace(), window, null, false);
         addPieces(into, window, segments);
         return Status.OK;
     }
@@ -403,7 +404,7 @@ public final class XenBackend implements Receiver
     {
         if (mode == GrantMode.COPY)
         {
-            into.addPiece(windowBase + (long)window * pagesPerBuffer * pageSize,
+            Flyweights.addPiece(into, windowBase + (long)window * pagesPerBuffer * pageSize,
                 XenRequestDescriptor.length(request, 0));
             return;
         }
@@ -422,12 +423,12 @@ public final class XenBackend implements Receiver
             }
             if (start >= 0)
             {
-                into.addPiece(start, run);
+                Flyweights.addPiece(into, start, run);
             }
             start = address;
             run = segBytes[i];
         }
-        into.addPiece(start, run);
+        Flyweights.addPiece(into, start, run);
     }
 
     private ProtocolViolationException refuse(final int window, final int id, final String why)
@@ -457,11 +458,11 @@ public final class XenBackend implements Receiver
         {
             throw new IllegalArgumentException("message was not received by this receiver");
         }
-        final long token = message.token();
+        final long token = Flyweights.token(message);
         if (channel.isDown())
         {
             // Closed: teardown reclaimed the window. Broken: it does so at close; no response goes to the peer.
-            message.end();
+            Flyweights.end(message);
             return;
         }
         final int window = (int)token;
@@ -475,7 +476,7 @@ public final class XenBackend implements Receiver
         }
         held[window] = false;
         free[freeCount++] = window;
-        message.end();
+        Flyweights.end(message);
         respond(ids[window], XenRequestDescriptor.RSP_OKAY);
     }
 

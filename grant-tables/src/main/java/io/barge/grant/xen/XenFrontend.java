@@ -10,6 +10,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.EndAccessResult;
 import io.barge.grant.FrontRing;
 import io.barge.grant.GrantTable;
@@ -237,7 +238,7 @@ public final class XenFrontend implements Sender
     public synchronized int tryClaim(final int length, final Claim claim)
     {
         channel.checkUsable();
-        claim.checkClaimable(length, channel.maxMessageLength);
+        Flyweights.checkClaimable(claim, length, channel.maxMessageLength);
         // One acquire read of rsp_prod when nothing is new: buffers and grants come back as soon as answered.
         consumeResponses();
         // Ask for an event on the next response before reporting back pressure, so a waiter is woken.
@@ -246,8 +247,8 @@ public final class XenFrontend implements Sender
             return Status.BACK_PRESSURED;
         }
         final int buffer = free[--freeCount];
-        claim.wrap(domain.addressSpace(), bufferBase + (long)buffer * pagesPerBuffer * pageSize, length, buffer,
-            null);
+        Flyweights.wrap(claim, domain.addressSpace(), bufferBase + (long)buffer * pagesPerBuffer * pageSize, length,
+            buffer, null);
         return Status.OK;
     }
 
@@ -255,7 +256,7 @@ public final class XenFrontend implements Sender
     public synchronized void commit(final Claim claim)
     {
         checkClaim(claim);
-        final int buffer = (int)claim.token();
+        final int buffer = (int)Flyweights.token(claim);
         final int length = claim.length();
         final int segments = (length + pageSize - 1) / pageSize;
         final int first = buffer * pagesPerBuffer;
@@ -275,7 +276,7 @@ public final class XenFrontend implements Sender
         }
         writeRequest(ring.buffer(), slot, buffer, length, segments, first);
         inFlight[buffer] = true;
-        claim.complete();
+        Flyweights.complete(claim);
         if (ring.pushRequestsAndCheckNotify())
         {
             channel.events.notify(domain, port);
@@ -316,8 +317,8 @@ public final class XenFrontend implements Sender
     public synchronized void abort(final Claim claim)
     {
         checkClaim(claim);
-        free[freeCount++] = (int)claim.token();
-        claim.complete();
+        free[freeCount++] = (int)Flyweights.token(claim);
+        Flyweights.complete(claim);
     }
 
     @Override
@@ -355,7 +356,7 @@ public final class XenFrontend implements Sender
         {
             throw new BufferStateException("claim is not active (already committed or aborted)");
         }
-        final long token = claim.token();
+        final long token = Flyweights.token(claim);
         if (token < 0 || token >= capacity || inFlight[(int)token])
         {
             throw new IllegalArgumentException("claim token=" + token + " is not a claim of this sender");
