@@ -127,7 +127,7 @@ public final class XenChannel implements Channel
     private void setUp()
     {
         final GrantTable table = transport.acquireTable(front, grantEntries);
-        undo(null, () -> transport.releaseTable(front, grantEntries));
+        undo(null, () -> transport.releaseTable(table, grantEntries));
         kernel.addDomainListener(deaths);
         undo(null, () -> kernel.removeDomainListener(deaths));
         frontend = new XenFrontend(this, table);

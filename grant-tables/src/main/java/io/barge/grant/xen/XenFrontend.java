@@ -14,6 +14,7 @@ import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.EndAccessResult;
 import io.barge.grant.FrontRing;
 import io.barge.grant.GrantTable;
+import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -54,6 +55,8 @@ public final class XenFrontend implements Sender
     private final int[] indirectRefs;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
     private final Claim forwardClaim = new Claim();
+    /** Frames whose grant's end was deferred at teardown: the hypervisor frees them, not this end. */
+    private final IntHashSet givenUp = new IntHashSet();
     private int freeCount;
     private int port;
     private long refusedRequests;
@@ -78,7 +81,7 @@ public final class XenFrontend implements Sender
         for (int i = 0; i < ringPages; i++)
         {
             final int frame = ringFrame + i;
-            channel.undo(domain, () -> kernel.freeFrame(domain, frame));
+            channel.undo(domain, () -> freeUnlessGivenUp(frame));
             kernel.map(domain, ringVa + (long)i * pageSize, frame, Rights.READ_WRITE);
         }
         for (int i = 0; i < ringPages; i++)
@@ -143,7 +146,7 @@ public final class XenFrontend implements Sender
         for (int k = 0; k < pages; k++)
         {
             final int frame = allocated[k];
-            channel.undo(domain, () -> kernel.freeFrame(domain, frame));
+            channel.undo(domain, () -> freeUnlessGivenUp(frame));
             kernel.map(domain, base + (long)k * pageSize, frame, Rights.READ_WRITE);
         }
         return allocated;
@@ -152,17 +155,29 @@ public final class XenFrontend implements Sender
     private int grant(final int frame, final boolean readOnly)
     {
         final int ref = table.grantAccess(peer, frame, readOnly);
-        channel.undo(domain, () -> end(ref));
+        channel.undo(domain, () -> endAtTeardown(ref, frame));
         return ref;
     }
 
-    private void end(final int ref)
+    /**
+     * Ends a grant at teardown. The back end has unmapped what the channel mapped, so the grant is normally idle; if
+     * the peer still maps or pins it (outside the channel), the end is deferred and the frame given up to it: the
+     * hypervisor frees the frame after the last unmap, and this end never frees or reuses it.
+     */
+    private void endAtTeardown(final int ref, final int frame)
     {
-        final EndAccessResult result = table.endAccess(ref);
-        if (result != EndAccessResult.ENDED)
+        if (table.endAccess(ref) != EndAccessResult.ENDED)
         {
-            throw new IllegalStateException("grant ref=" + ref + " of " + domain + " still in use at teardown: " +
-                result);
+            table.endAccessDeferred(ref);
+            givenUp.add(frame);
+        }
+    }
+
+    private void freeUnlessGivenUp(final int frame)
+    {
+        if (!givenUp.contains(frame))
+        {
+            kernel.freeFrame(domain, frame);
         }
     }
 
@@ -440,7 +455,7 @@ public final class XenFrontend implements Sender
             {
                 if (refs[first + i] != 0)
                 {
-                    end(refs[first + i]);
+                    endAtTeardown(refs[first + i], frames[first + i]);
                     refs[first + i] = 0;
                 }
             }

@@ -38,6 +38,7 @@ public final class XenTransport implements Transport
     private final Set<XenChannel> open = new LinkedHashSet<>();
     /** Per front-end domain id: {open channels, grant entries they reserved}. */
     private final Int2ObjectHashMap<int[]> tableUse = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<GrantTable> tables = new Int2ObjectHashMap<>();
     private boolean closed;
 
     /**
@@ -125,6 +126,7 @@ public final class XenTransport implements Transport
                 (reserved - entries) + " of " + front + "'s other channels that exceeds " + MAX_TABLE_ENTRIES);
         }
         final GrantTable table = hypervisor.setupTable(front, GrantTableDescriptor.FIRST_REF + reserved);
+        tables.put(front.id(), table);
         if (use == null)
         {
             use = new int[2];
@@ -136,13 +138,15 @@ public final class XenTransport implements Transport
     }
 
     /**
-     * A channel that acquired a table is gone: the table is released with its domain's last channel.
+     * A channel that acquired a table is gone: the table is released with its domain's last channel, or, while a
+     * grant's end is still deferred (a peer kept a mapping), when the transport closes.
      *
-     * @param front   the granting domain.
+     * @param table   the front end's grant table.
      * @param entries what the channel reserved.
      */
-    synchronized void releaseTable(final Domain front, final int entries)
+    synchronized void releaseTable(final GrantTable table, final int entries)
     {
+        final Domain front = table.granter();
         final int[] use = tableUse.get(front.id());
         if (use == null)
         {
@@ -151,11 +155,23 @@ public final class XenTransport implements Transport
         use[1] -= entries;
         if (--use[0] == 0)
         {
+            releaseIfIdle(table);
+        }
+    }
+
+    private void releaseIfIdle(final GrantTable table)
+    {
+        final Domain front = table.granter();
+        if (!front.isAlive())
+        {
             tableUse.remove(front.id());
-            if (front.isAlive())
-            {
-                hypervisor.releaseTable(front);
-            }
+            tables.remove(front.id());
+        }
+        else if (table.grantsInUse() == 0)
+        {
+            tableUse.remove(front.id());
+            tables.remove(front.id());
+            hypervisor.releaseTable(front);
         }
     }
 
@@ -180,6 +196,18 @@ public final class XenTransport implements Transport
         for (final XenChannel channel : channels)
         {
             channel.close();
+        }
+        synchronized (this)
+        {
+            // Tables kept for a deferred end: released now if that end has completed, else left to the domain's death.
+            for (final GrantTable table : new ArrayList<>(tables.values()))
+            {
+                final int[] use = tableUse.get(table.granter().id());
+                if (use == null || use[0] == 0)
+                {
+                    releaseIfIdle(table);
+                }
+            }
         }
         events.close();
         hypervisor.close();

@@ -308,6 +308,27 @@ class XenBadInputTest extends XenFixture
         kernel.destroyDomain(c);
     }
 
+    @ParameterizedTest
+    @EnumSource(GrantMode.class)
+    void backEndKeepingAMappingPastTeardownDefersThatGrantsEnd(final GrantMode mode)
+    {
+        final XenTransport transport = transport(mode);
+        final XenChannel channel = transport.open(a, b, config(4 * PAGE, CAPACITY));
+        final int ringFrame = channel.ringFrame();
+        // Behind the channel's back, the back end maps the ring page once more.
+        final long va = kernel.reserve(b, 1);
+        final long handle = transport.hypervisor().mapGrant(b, a.id(), channel.sender().ringRefs()[0], va, true);
+        channel.close();
+        assertFalse(channel.isOpen());
+        assertEquals(a.id(), kernel.ownerOf(ringFrame), "the mapped frame is not freed under the mapping");
+        assertEquals(1, transport.hypervisor().liveHandles());
+        final int free = kernel.freeFrames();
+        transport.hypervisor().unmapGrant(b, handle);
+        assertEquals(free + 1, kernel.freeFrames(), "the deferred end completed with the last unmap");
+        kernel.unreserve(b, va, 1);
+        assertTrue(transport.hypervisor().queryTableSize(a) > 0, "the table waits for the transport's close");
+    }
+
     /** Writes a response as a hostile back end would, into slot {@code index}, and publishes it. */
     private void forgeResponse(final XenChannel channel, final int index, final int id)
     {
