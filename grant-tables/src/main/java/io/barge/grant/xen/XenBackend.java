@@ -179,6 +179,18 @@ public final class XenBackend implements Receiver
     @Override
     public synchronized int poll(final Message into)
     {
+        try
+        {
+            return receive(into);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private int receive(final Message into)
+    {
         channel.checkUsable();
         if (into.isHeld())
         {
@@ -449,6 +461,18 @@ public final class XenBackend implements Receiver
 
     @Override
     public synchronized void release(final Message message)
+    {
+        try
+        {
+            answer(message);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private void answer(final Message message)
     {
         if (!message.isHeld())
         {

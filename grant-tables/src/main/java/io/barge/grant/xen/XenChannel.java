@@ -241,10 +241,34 @@ public final class XenChannel implements Channel
      */
     ProtocolViolationException violation(final Domain detector, final String why)
     {
-        detector.count(CounterType.PROTOCOL_VIOLATIONS, 1);
         final String message = "xen channel " + front + "->" + back + ": " + why;
-        markBroken(message);
+        // A peer dying mid-call (its grants already gone) is no violation: whyFailed reports the channel closed.
+        if (front.isAlive() && back.isAlive())
+        {
+            detector.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+            markBroken(message);
+        }
         return new ProtocolViolationException(message);
+    }
+
+    /**
+     * An end's call failed. If a domain of the channel is being destroyed (marked dead, this channel's teardown
+     * about to take the ends' monitors), that is the cause, and the caller sees the channel closed, as it will
+     * on every later call; any other failure stands.
+     *
+     * @param ex what the call raised.
+     * @return the exception to throw.
+     */
+    RuntimeException whyFailed(final RuntimeException ex)
+    {
+        if (ex instanceof ChannelClosedException || (front.isAlive() && back.isAlive()))
+        {
+            return ex;
+        }
+        final ChannelClosedException closed = new ChannelClosedException("xen channel " + front + "->" + back +
+            ": " + (front.isAlive() ? back : front) + " was destroyed");
+        closed.initCause(ex);
+        return closed;
     }
 
     private void markBroken(final String why)

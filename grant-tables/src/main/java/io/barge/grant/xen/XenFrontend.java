@@ -252,6 +252,18 @@ public final class XenFrontend implements Sender
     @Override
     public synchronized int tryClaim(final int length, final Claim claim)
     {
+        try
+        {
+            return claim(length, claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private int claim(final int length, final Claim claim)
+    {
         channel.checkUsable();
         Flyweights.checkClaimable(claim, length, channel.maxMessageLength);
         // One acquire read of rsp_prod when nothing is new: buffers and grants come back as soon as answered.
@@ -269,6 +281,18 @@ public final class XenFrontend implements Sender
 
     @Override
     public synchronized void commit(final Claim claim)
+    {
+        try
+        {
+            send(claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private void send(final Claim claim)
     {
         checkClaim(claim);
         final int buffer = (int)Flyweights.token(claim);
@@ -330,6 +354,18 @@ public final class XenFrontend implements Sender
 
     @Override
     public synchronized void abort(final Claim claim)
+    {
+        try
+        {
+            giveBack(claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private void giveBack(final Claim claim)
     {
         checkClaim(claim);
         free[freeCount++] = (int)Flyweights.token(claim);
