@@ -48,6 +48,8 @@ public final class XenRequestDescriptor
     public static final int DIRECT_SEGMENTS = 16;
     /** Bytes of one segment. */
     public static final int SEGMENT_LENGTH = 8;
+    /** Segments per indirect page of the default 4 KiB page ({@link #segmentsPerIndirectPage} for others). */
+    public static final int SEGMENTS_PER_INDIRECT_PAGE = 4096 / SEGMENT_LENGTH;
     /** Flag: the segments are indirect pages' references. */
     public static final int FLAG_INDIRECT = 1;
     /** Response status: the message was received and released. */
@@ -86,9 +88,6 @@ public final class XenRequestDescriptor
     {
         return pageSize / SEGMENT_LENGTH;
     }
-
-    /** Segments per indirect page of the default 4 KiB page. */
-    public static final int SEGMENTS_PER_INDIRECT_PAGE = 4096 / SEGMENT_LENGTH;
 
     /**
      * @param segments data segments of a message.
