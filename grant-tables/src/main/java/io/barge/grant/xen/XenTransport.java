@@ -21,7 +21,8 @@ import java.util.Set;
  * A configured {@code xen} transport: its own {@link Hypervisor} and {@link EventChannels} on the kernel, and the
  * {@link XenChannel}s it opened. A front-end domain's grant table is set up (or grown) when a channel from it opens,
  * sized for every open channel's grants, and released when its last channel closes, so that closing returns every
- * frame.
+ * frame. A channel signals through its event channels whatever {@link ChannelConfig#notification()} says: that is how
+ * Xen device channels are woken.
  */
 public final class XenTransport implements Transport
 {
