@@ -6,7 +6,6 @@ import io.barge.grant.EventChannels;
 import io.barge.grant.GrantTable;
 import io.barge.grant.GrantTableDescriptor;
 import io.barge.grant.Hypervisor;
-import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
