@@ -2,13 +2,13 @@ package io.barge.grant.xen;
 
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.TransportOptions;
 import io.barge.grant.EventChannels;
 import io.barge.grant.GrantTable;
 import io.barge.grant.GrantTableDescriptor;
 import io.barge.grant.Hypervisor;
-import io.barge.core.transport.ChannelConfig;
-import io.barge.core.transport.Transport;
-import io.barge.core.transport.TransportOptions;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayList;
