@@ -126,6 +126,31 @@ class EndFramesReturnTest
         leaks.assertNothingLeaked();
     }
 
+    @ParameterizedTest
+    @EnumSource(ChannelConfig.Notification.class)
+    void aQuiescentCloseOnAnotherThreadReturnsEveryFrameAtOnceAndTheEndsStillGetATypedError(
+        final ChannelConfig.Notification kind) throws Exception
+    {
+        final NotifyChannel channel = Notifications.open(kernel, a, b, kind, 8);
+        exchange(channel);
+        onOtherThread(channel::closeQuiescent); // the caller's own gate has barred this thread
+        leaks.assertNothingLeaked();
+        assertThrows(ChannelClosedException.class, () -> channel.receiver().poll(ignore, 10));
+        assertThrows(ChannelClosedException.class, () -> channel.sender().tryClaim());
+        leaks.assertNothingLeaked();
+    }
+
+    @Test
+    void aQuiescentCloseAfterAPlainOneReturnsWhatThePlainOneKept() throws Exception
+    {
+        final UmpChannel channel = Notifications.openUmp(kernel, a, b, 8);
+        exchange(channel);
+        onOtherThread(channel::close);
+        assertStillHeld();
+        onOtherThread(channel::closeQuiescent);
+        leaks.assertNothingLeaked();
+    }
+
     @Test
     void aPeerDestroyedOnTheReceiversThreadLeavesOnlyTheSendersPins() throws Exception
     {

@@ -31,11 +31,14 @@ import java.util.function.Consumer;
  *   <li>A teardown ({@link #close()}, or a domain's death, which closes) stores CLOSED (volatile), unmaps, points
  *       the views at private memory, then reads each end's recorded thread (volatile). An end whose thread is this
  *       thread, none (never called) or a terminated thread is quiescent: it cannot be inside a call, and by steps 2
- *       and 3 (a Dekker pair) its next call sees CLOSED. Its pins are dropped at once.</li>
+ *       and 3 (a Dekker pair) its next call sees CLOSED. Its pins are dropped at once (on the end's own thread even
+ *       with a claim outstanding or inside a handler: what that thread does next goes through the re-pointed
+ *       views, by program order).</li>
  *   <li>Any other end drops its pins on its own thread, in its next call that sees the channel broken or closed
  *       (that call throws {@link ChannelClosedException}, or {@code hasRoom}/{@code hasMessage} report it as
- *       today); one thread acts for an end at a time, so by program order nothing of it is in flight then. A sender
- *       with a claim outstanding waits for its {@code commit} (the claimed payload is still its to write).</li>
+ *       today); one thread acts for an end at a time (handed over with a happens-before edge), so by program order
+ *       nothing of it is in flight then. A sender with a claim outstanding waits for its {@code commit} (the claimed
+ *       payload is still its to write), or for its next call after an {@code abort}.</li>
  *   <li>A frame whose last pin drops is freed ({@link Kernel#unpinAndFree}): an orphan at once, a frame of a live
  *       owner once the teardown has unmapped it, a frame of a dying owner by the kernel's destroy.</li>
  *   <li>Until then the channel is a {@link PinReclaimer}: before the kernel counts its free frames or fails an
@@ -43,7 +46,7 @@ import java.util.function.Consumer;
  *       its pins then.</li>
  * </ol>
  * So a close from the ends' own threads, or after their threads have ended, returns every frame at once, as does a
- * close of a channel one of whose ends was never used; frames kept for an end whose thread ends later come back at
+ * close of ends never used; frames kept for an end whose thread ends later come back at
  * the kernel's next count or shortfall. A survivor end on another live thread that is never called again keeps the
  * few frames it reaches (the ring and the ack page, or the LMP endpoint, consumer and staging pages) out of reuse
  * until its next call, until its thread ends, or until {@link Kernel#close()}.
@@ -204,8 +207,32 @@ abstract class AbstractNotifyChannel implements NotifyChannel
     @Override
     public final void close()
     {
+        close(false);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Both ends count as quiescent (class comment, step 3) whatever threads they last ran on.
+     */
+    @Override
+    public final void closeQuiescent()
+    {
+        close(true);
+    }
+
+    private void close(final boolean endsQuiescent)
+    {
         // Volatile: an end's call that records its thread after this store sees CLOSED (class comment, step 3).
         STATE.setVolatile(this, CLOSED);
+        if (endsQuiescent)
+        {
+            synchronized (this)
+            {
+                endQuiescent[SENDER_END] = true;
+                endQuiescent[RECEIVER_END] = true;
+            }
+        }
         final boolean first;
         synchronized (this)
         {
