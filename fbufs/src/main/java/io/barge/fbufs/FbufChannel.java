@@ -155,7 +155,9 @@ public final class FbufChannel implements Channel
                 FbufReceiver.releaseQuietly(region, handles[i]);
             }
         }
-        notify.close();
+        // awaitEndsQuiet waited out every other thread inside an end, and each later call sees the channel closed:
+        // nothing calls the notification ends any more, so all their frames return now.
+        notify.closeQuiescent();
     }
 
     /** Waits until no end is inside an operation on another thread; each such operation ends once it sees closed. */
