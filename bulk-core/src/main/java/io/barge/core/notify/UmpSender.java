@@ -51,9 +51,10 @@ abstract class UmpSenderRhsPad extends UmpSenderFields
  * 10-20 ns counting each; noisy, shared machine). A reader that needs the exact count calls {@link #publishCount()}
  * from the sending thread, or closes the channel.
  * <p>
- * Not thread safe: one thread sends at a time (hand it to another thread with a happens-before edge). After a
- * teardown on another thread the frames this end reaches return at its next call, or at {@link #commit} if a claim is
- * outstanding ({@link AbstractNotifyChannel}, class comment).
+ * Not thread safe: one thread sends at a time (hand it to another thread with a happens-before edge, between a
+ * commit or abort and the next claim: the payload and the commit of a claim belong to the thread that claimed, which
+ * the claim records). After a teardown on another thread the frames this end reaches return at its next call, or at
+ * {@link #commit} if a claim is outstanding ({@link AbstractNotifyChannel}, class comment).
  */
 public final class UmpSender extends UmpSenderRhsPad implements NotifySender
 {
@@ -155,7 +156,7 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         {
             throw new IllegalStateException("commit without a claim");
         }
-        enter();
+        // No enter(): the claim recorded this thread, and a claim is committed on the thread that made it.
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
             // Torn down since the claim (a peer died): the ring stays pinned until now, and is freed by this call.
