@@ -20,13 +20,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * Frames: both ends reach the ring and the ack page, so each of those frames is pinned twice, once per end, and
  * returns when both ends are quiescent ({@link AbstractNotifyChannel}, class comment): at once for a close on the
- * ends' threads, after their threads ended, or of a never-used end; otherwise at the other end's next call, which
- * throws ChannelClosedException (a sender with a claim outstanding: at its commit). An end on another thread,
- * caught between its state check and its store when a teardown (a close, or the peer domain's destruction) runs,
- * therefore stores into a frame that is still pinned and unmapped, never into one handed to another domain; an end
+ * ends' threads, after their threads ended, of a never-used end, or a {@link #closeQuiescent()}; otherwise at the
+ * other end's next call, which throws ChannelClosedException (a sender with a claim outstanding: at its commit), or
+ * once that end's thread has ended (the kernel's lazy pass). An end on another thread, caught between its state
+ * check and its store when a teardown (a close, or the peer domain's destruction) runs, therefore stores into a
+ * frame that is still pinned and unmapped, never into one handed to another domain; an end on a live thread that is
  * never called again keeps its ring and ack page out of reuse until {@link Kernel#close()}. Nothing here waits for
- * an end and nothing costs a fence per message: each call reads the calling thread and compares it with the one it
- * recorded. A receive handler still registered on a waitset runs once more after close, and its poll throws
+ * an end and nothing costs a fence per message: each claim and poll reads the calling thread and compares it with
+ * the one it recorded. A receive handler still registered on a waitset runs once more after close, and its poll throws
  * ChannelClosedException: that is how a peer learns of a teardown, and that call returns the receiver's frames.
  */
 public final class UmpChannel extends AbstractNotifyChannel
