@@ -47,7 +47,11 @@ final class Counting
             delta(before, after, CounterType.VIRTUAL_RANGE_OPS) / n,
             delta(before, after, CounterType.AGGREGATE_OPS) / n,
             delta(before, after, CounterType.PROTOCOL_VIOLATIONS) / n,
-            delta(before, after, CounterType.REJECTED_READS) / n);
+            delta(before, after, CounterType.REJECTED_READS) / n,
+            delta(before, after, CounterType.GRANT_MAPS) / n,
+            delta(before, after, CounterType.GRANT_UNMAPS) / n,
+            delta(before, after, CounterType.GRANT_COPIES) / n,
+            delta(before, after, CounterType.GRANT_PINS) / n);
     }
 
     /**
