@@ -642,7 +642,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     @Override
     public long addressOffset()
     {
-        checkValid();
+        checkRange(0, 0); // valid, and no mapping under it changed
         if (split)
         {
             throw new UnsupportedOperationException("the view spans frames that are not consecutive: it has no " +
@@ -747,8 +747,15 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     @Override
     public int hashCode()
     {
-        int hash = 1;
-        for (int i = 0, n = capacity(); i < n; i++)
+        // Agrona's content hash, so that a view and an Agrona buffer that are equal hash alike.
+        final int length = capacity();
+        int i = 0;
+        int hash = 19;
+        for (final int end = length & ~7; i < end; i += 8)
+        {
+            hash = 31 * hash + Long.hashCode(getLong(i));
+        }
+        for (; i < length; i++)
         {
             hash = 31 * hash + getByte(i);
         }
