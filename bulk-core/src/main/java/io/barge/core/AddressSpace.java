@@ -76,8 +76,8 @@ public final class AddressSpace
     private volatile long generation;
     private final long[] walkers = new long[2 * WALKER_STRIDE];
     // Bumped (under the kernel's lock) after every change that removes or downgrades a mapping. Views that hold
-    // translations past one access ({@link #translateView}) compare it on each access and re-translate when it
-    // moved, so a view never outlives the unmap of a page it covers.
+    // translations past one access (translateView) compare it on each access and re-translate when it moved, so a
+    // view never outlives the unmap of a page it covers. Written volatile, read plain (see mappingEpoch()).
     @SuppressWarnings("unused") // accessed through MAPPING_EPOCH
     private volatile long mappingEpoch;
 
@@ -459,14 +459,17 @@ public final class AddressSpace
     /**
      * The count of mapping removals and downgrades in this space so far. A view that caches translations
      * ({@link #translateView}) reads it on every access; when it moved, the view translates its pages again before
-     * the access, so it never reaches a frame this space no longer maps with the right. Opaque: cheap enough for
-     * every access, and a loop sees a change made by another thread without waiting for the loop to end.
+     * the access, so it never reaches a frame this space no longer maps with the right. A plain read, so that the
+     * JIT can keep it out of a user's loop (an opaque read kept every loop over a view several times slower): a
+     * change is seen by every access that happens after it (the same thread, or after any synchronisation with the
+     * kernel's thread, e.g. the next poll or commit); a loop already running when another thread tears the mapping
+     * down may finish on the old translation, as an access already translated completes before a TLB shootdown.
      *
      * @return the mapping epoch.
      */
     public long mappingEpoch()
     {
-        return (long)MAPPING_EPOCH.getOpaque(this);
+        return (long)MAPPING_EPOCH.get(this);
     }
 
     /**

@@ -1,0 +1,296 @@
+package io.barge.bench.core;
+
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.Transports;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A user's own loop over a message's bytes, on one thread playing both ends: fill every byte of a 64 KiB message
+ * (a word per 8 bytes: the sequence number plus the offset), commit, poll, check every byte, release.
+ * <ul>
+ *   <li>{@code view}: through {@code claim.buffer()} and {@code message.buffer(i)} (Agrona buffers checked once);</li>
+ *   <li>{@code accessors}: through {@code Claim.putLong} and {@code Message.getLong}, each access translated by the
+ *       address space (the way before the views);</li>
+ *   <li>{@code privateBuffer}: the same fill and check over an Agrona {@code UnsafeBuffer} over a private,
+ *       page-aligned 64 KiB off-heap buffer: the reference. Goal: {@code view} at 0.9 of it for fbufs and rbufs.</li>
+ * </ul>
+ * Each loop is its own method, so that the JIT profiles each buffer type separately. Scores are messages per
+ * microsecond; the ratio is view / privateBuffer. With {@code -f 0} every row runs in the one JVM, one after the
+ * other (pass the fork flags to that JVM); with forks each row gets a fresh JVM with the same flags.
+ * <pre>
+ *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -jar bench/target/benchmarks.jar UserLoop -f 1
+ * </pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+    BenchJvm.ADD_OPENS, BenchJvm.MISC, BenchJvm.NO_BOUNDS_CHECKS, BenchJvm.DIRECT_MEMORY })
+public class UserLoopBenchmark
+{
+    /** Message size: 64 KiB. */
+    static final int SIZE = 64 * 1024;
+    private static final int MAX_POLLS = 1_000_000;
+
+    /**
+     * One channel of a transport between two domains, with its flyweights.
+     */
+    @State(Scope.Thread)
+    public static class Link
+    {
+        /** copy, fbufs (cached + volatile) or rbufs (transmit master). */
+        @Param({ "copy", "fbufs-cached-volatile", "rbufs-tmm" })
+        public String transport;
+
+        Machine machine;
+        Transport opened;
+        Channel channel;
+        Sender sender;
+        Receiver receiver;
+        Claim claim;
+        Message message;
+        long sequence;
+
+        /**
+         * Opens the channel.
+         */
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            machine = new Machine(65536);
+            opened = create(transport);
+            channel = opened.open(machine.a(), machine.b(), new ChannelConfig(SIZE, 16,
+                ChannelConfig.Notification.UMP));
+            sender = channel.sender();
+            receiver = channel.receiver();
+            claim = sender.newClaim();
+            message = receiver.newMessage();
+        }
+
+        private Transport create(final String name)
+        {
+            return switch (name)
+            {
+                case "copy" -> Transports.create(machine.kernel(), "copy", Map.of());
+                case "fbufs-cached-volatile" -> Transports.create(machine.kernel(), "fbufs",
+                    Map.of("cached", "true", "volatile", "true", "integrated", "true"));
+                case "fbufs-uncached" -> Transports.create(machine.kernel(), "fbufs",
+                    Map.of("cached", "false", "volatile", "false", "integrated", "true"));
+                case "rbufs-tmm" -> Transports.create(machine.kernel(), "rbufs", Map.of("mode", "tmm"));
+                default -> throw new IllegalArgumentException("transport=" + name);
+            };
+        }
+
+        /**
+         * Closes everything.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            channel.close();
+            opened.close();
+            machine.close();
+        }
+
+        void claim()
+        {
+            if (sender.tryClaim(SIZE, claim) != Status.OK)
+            {
+                throw new IllegalStateException("back pressured with nothing in flight");
+            }
+        }
+
+        void receive()
+        {
+            int polls = 0;
+            while (receiver.poll(message) != Status.OK)
+            {
+                if (++polls == MAX_POLLS)
+                {
+                    throw new IllegalStateException("message committed but not received after " + polls + " polls");
+                }
+            }
+        }
+    }
+
+    /**
+     * The reference: a private off-heap buffer of the message's size.
+     */
+    @State(Scope.Thread)
+    public static class Private
+    {
+        ByteBuffer memory;
+        UnsafeBuffer buffer;
+        long sequence;
+
+        /**
+         * Allocates the buffer.
+         */
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            memory = BufferUtil.allocateDirectAligned(SIZE, 4096);
+            buffer = new UnsafeBuffer(memory);
+        }
+
+        /**
+         * Frees it.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            buffer = null;
+            memory = null; // an aligned slice cannot be freed explicitly; the collector frees it
+        }
+    }
+
+    /**
+     * @param link the channel.
+     * @return the sequence number checked.
+     */
+    @Benchmark
+    public long view(final Link link)
+    {
+        final long sequence = link.sequence++;
+        link.claim();
+        fillView(link.claim.buffer(), sequence);
+        link.sender.commit(link.claim);
+        link.receive();
+        final Message message = link.message;
+        int offset = 0;
+        for (int p = 0, n = message.pieceCount(); p < n; p++)
+        {
+            checkView(message.buffer(p), offset, sequence);
+            offset += message.pieceLength(p);
+        }
+        link.receiver.release(message);
+        return sequence;
+    }
+
+    /**
+     * The transport's own cost per message, to read the others against: claim, one word, commit, poll, release.
+     *
+     * @param link the channel.
+     * @return the sequence number sent.
+     */
+    @Benchmark
+    public long crossingOnly(final Link link)
+    {
+        final long sequence = link.sequence++;
+        link.claim();
+        link.claim.buffer().putLong(0, sequence);
+        link.sender.commit(link.claim);
+        link.receive();
+        final long first = link.message.buffer(0).getLong(0);
+        link.receiver.release(link.message);
+        return first;
+    }
+
+    /**
+     * @param link the channel.
+     * @return the sequence number checked.
+     */
+    @Benchmark
+    public long accessors(final Link link)
+    {
+        final long sequence = link.sequence++;
+        link.claim();
+        final Claim claim = link.claim;
+        for (int i = 0; i < SIZE; i += 8)
+        {
+            claim.putLong(i, sequence + i);
+        }
+        link.sender.commit(claim);
+        link.receive();
+        final Message message = link.message;
+        for (int i = 0; i < SIZE; i += 8)
+        {
+            if (message.getLong(i) != sequence + i)
+            {
+                throw new IllegalStateException("byte " + i + " of message " + sequence);
+            }
+        }
+        link.receiver.release(message);
+        return sequence;
+    }
+
+    /**
+     * @param state the private buffer.
+     * @return the sequence number checked.
+     */
+    @Benchmark
+    public long privateBuffer(final Private state)
+    {
+        final long sequence = state.sequence++;
+        final UnsafeBuffer buffer = state.buffer;
+        fillPrivate(buffer, sequence);
+        checkPrivate(buffer, sequence);
+        return sequence;
+    }
+
+    private static void fillView(final MutableDirectBuffer buffer, final long sequence)
+    {
+        for (int i = 0, n = buffer.capacity(); i < n; i += 8)
+        {
+            buffer.putLong(i, sequence + i);
+        }
+    }
+
+    private static void checkView(final DirectBuffer buffer, final int offset, final long sequence)
+    {
+        for (int i = 0, n = buffer.capacity(); i < n; i += 8)
+        {
+            if (buffer.getLong(i) != sequence + offset + i)
+            {
+                throw new IllegalStateException("byte " + (offset + i) + " of message " + sequence);
+            }
+        }
+    }
+
+    private static void fillPrivate(final MutableDirectBuffer buffer, final long sequence)
+    {
+        for (int i = 0, n = buffer.capacity(); i < n; i += 8)
+        {
+            buffer.putLong(i, sequence + i);
+        }
+    }
+
+    private static void checkPrivate(final DirectBuffer buffer, final long sequence)
+    {
+        for (int i = 0, n = buffer.capacity(); i < n; i += 8)
+        {
+            if (buffer.getLong(i) != sequence + i)
+            {
+                throw new IllegalStateException("byte " + i + " of private buffer " + sequence);
+            }
+        }
+    }
+}
