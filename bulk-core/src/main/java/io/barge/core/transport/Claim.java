@@ -128,13 +128,17 @@ public final class Claim
      * {@code wrap(...)} methods are refused ({@link UnsupportedOperationException}).
      *
      * @return the view of the claimed range, the same object on every call.
-     * @throws BufferStateException            if the claim is not active.
+     * @throws BufferStateException            if the claim is not active, or its range was unmapped under the view.
      * @throws io.barge.core.ProtectionFault   if a page of the range is not writable by the sender.
      */
     public MutableDirectBuffer buffer()
     {
         if (!view.isValid())
         {
+            if (view.isRevoked())
+            {
+                throw new BufferStateException("the claimed range was unmapped under its view (channel torn down?)");
+            }
             checkActive();
             view.bind(space, address, length, Access.WRITE, false);
         }

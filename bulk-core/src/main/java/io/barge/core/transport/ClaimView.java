@@ -21,7 +21,7 @@ import static org.agrona.BufferUtil.NATIVE_BYTE_ORDER;
  * a check and a store; composite puts (strings, ASCII numbers) on a split range run on a private scratch buffer
  * first, and only their checked result is copied in.
  */
-final class ClaimView extends SpaceView
+final class ClaimView extends ReadableView
 {
     @Override
     protected void ensureCapacity(final int index, final int length)

@@ -36,7 +36,8 @@ public final class Message
     private Object attachment;
     private boolean zeroOnFault;
     private boolean held;
-    private MessageView[] views = new MessageView[0];
+    private static final MessageView[] NO_VIEWS = new MessageView[0];
+    private MessageView[] views = NO_VIEWS;
     private int viewsBound;
 
     /**
@@ -198,7 +199,7 @@ public final class Message
      *
      * @param piece piece index, in [0, {@link #pieceCount()}).
      * @return the view of the piece, the same object on every call for this piece of this message.
-     * @throws BufferStateException          if the message is not held.
+     * @throws BufferStateException          if the message is not held, or the piece was unmapped under its view.
      * @throws IndexOutOfBoundsException     if there is no such piece.
      * @throws ProtectionFault               if a page is not readable and the message is not zero-on-fault.
      */
@@ -212,6 +213,10 @@ public final class Message
         final MessageView view = views[piece];
         if (!view.isValid())
         {
+            if (view.isRevoked())
+            {
+                throw new BufferStateException("piece " + piece + " was unmapped under its view (channel torn down?)");
+            }
             viewsBound = Math.max(viewsBound, piece + 1);
             final int zeroed = view.bind(space, addresses[piece], lengths[piece], Access.READ, zeroOnFault);
             if (zeroed > 0)

@@ -8,7 +8,7 @@ import java.nio.ReadOnlyBufferException;
  * before a byte moves: every inherited write goes through {@link #ensureCapacity}, and the writes overridden in the
  * read side's base are none.
  */
-final class MessageView extends SpaceView
+final class MessageView extends ReadableView
 {
     @Override
     protected void ensureCapacity(final int index, final int length)

@@ -5,7 +5,6 @@ import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
 import io.barge.core.ProtectionFault;
 import org.agrona.AbstractMutableDirectBuffer;
-import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.UnsafeApi;
@@ -14,18 +13,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import static org.agrona.BitUtil.SIZE_OF_BYTE;
-import static org.agrona.BitUtil.SIZE_OF_CHAR;
-import static org.agrona.BitUtil.SIZE_OF_DOUBLE;
-import static org.agrona.BitUtil.SIZE_OF_FLOAT;
-import static org.agrona.BitUtil.SIZE_OF_INT;
-import static org.agrona.BitUtil.SIZE_OF_LONG;
-import static org.agrona.BitUtil.SIZE_OF_SHORT;
 import static org.agrona.BufferUtil.ARRAY_BASE_OFFSET;
 import static org.agrona.BufferUtil.NATIVE_BYTE_ORDER;
 
 /**
- * An Agrona buffer over a range of a domain's address space, for user code: the read side and the checks that make
+ * An Agrona buffer over a range of a domain's address space, for user code: the binding and the checks that make
  * it safe. The range's pages are translated once, when the transport binds the view (a page without the right is a
  * {@link ProtectionFault} then); every access then reaches the frames directly, after a bounds check and a check of
  * the space's {@link AddressSpace#mappingEpoch() mapping epoch}: when a mapping of the space was removed or
@@ -35,7 +27,8 @@ import static org.agrona.BufferUtil.NATIVE_BYTE_ORDER;
  * <p>
  * A range whose frames are physically consecutive is one run (the fast path: one add per access). Otherwise the view
  * keeps a base per page and assembles an access that spans two pages byte by byte; composite operations (strings,
- * ASCII numbers) then run on a private scratch copy of the bytes they cover.
+ * ASCII numbers) then run on a private scratch copy of the bytes they cover. The reads are in {@link ReadableView},
+ * the writes in {@link ClaimView}.
  * <p>
  * {@code wrap(...)} is refused: a user must not re-point a view at raw memory. {@link #addressOffset()} is the raw
  * address of a valid one-run view, for Agrona code that copies from it; it is meaningless once the view is invalid.
@@ -51,6 +44,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     AddressSpace space;
     long epoch;
     private boolean valid;
+    private boolean revoked;
     private boolean split;
     private long virtualAddress;
     private Access access;
@@ -131,8 +125,17 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     final void invalidate()
     {
         valid = false;
+        revoked = false;
         limit = -1;
         split = false;
+    }
+
+    /**
+     * @return whether the view was made invalid by a change of the mappings under it (not by its owner).
+     */
+    final boolean isRevoked()
+    {
+        return revoked;
     }
 
     /**
@@ -215,6 +218,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         catch (final ProtectionFault fault)
         {
             invalidate();
+            revoked = true;
             throw new BufferStateException("buffer view's range lost its mapping (channel torn down?): " +
                 fault.getMessage());
         }
@@ -223,6 +227,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
             if (check[i] != bases[i])
             {
                 invalidate();
+                revoked = true;
                 throw new BufferStateException("buffer view's range was remapped at page " + i);
             }
         }
@@ -279,6 +284,22 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
             UnsafeApi.copyMemory(null, chunkAddress(index + done), array, address + done, n);
             done += n;
         }
+    }
+
+    /**
+     * Copies a checked range of the view into another buffer, page by page, through that buffer's own puts.
+     */
+    final void copyOut(final int index, final MutableDirectBuffer dst, final int dstIndex, final int length)
+    {
+        int done = 0;
+        while (done < length)
+        {
+            final int n = chunkLength(index + done, length - done);
+            chunk.wrap(chunkAddress(index + done), n);
+            dst.putBytes(dstIndex + done, chunk, 0, n);
+            done += n;
+        }
+        chunk.wrap(0, 0);
     }
 
     /**
@@ -343,278 +364,6 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
             scratch = new UnsafeBuffer(new byte[Math.max(64, length)]); // rare path: split views only
         }
         return scratch;
-    }
-
-    // ---- reads --------------------------------------------------------------------------------------------------
-
-    @Override
-    public long getLong(final int index)
-    {
-        if (fast(index, SIZE_OF_LONG))
-        {
-            return UnsafeApi.getLong(addressOffset + index);
-        }
-        final long at = slowAddress(index, SIZE_OF_LONG);
-        return at != SPANS_PAGES ? UnsafeApi.getLong(at) : gather(index, SIZE_OF_LONG);
-    }
-
-    @Override
-    public long getLong(final int index, final ByteOrder byteOrder)
-    {
-        final long bits = getLong(index);
-        return NATIVE_BYTE_ORDER == byteOrder ? bits : Long.reverseBytes(bits);
-    }
-
-    @Override
-    public int getInt(final int index)
-    {
-        if (fast(index, SIZE_OF_INT))
-        {
-            return UnsafeApi.getInt(addressOffset + index);
-        }
-        final long at = slowAddress(index, SIZE_OF_INT);
-        return at != SPANS_PAGES ? UnsafeApi.getInt(at) : (int)gather(index, SIZE_OF_INT);
-    }
-
-    @Override
-    public int getInt(final int index, final ByteOrder byteOrder)
-    {
-        final int bits = getInt(index);
-        return NATIVE_BYTE_ORDER == byteOrder ? bits : Integer.reverseBytes(bits);
-    }
-
-    @Override
-    public short getShort(final int index)
-    {
-        if (fast(index, SIZE_OF_SHORT))
-        {
-            return UnsafeApi.getShort(addressOffset + index);
-        }
-        final long at = slowAddress(index, SIZE_OF_SHORT);
-        return at != SPANS_PAGES ? UnsafeApi.getShort(at) : (short)gather(index, SIZE_OF_SHORT);
-    }
-
-    @Override
-    public short getShort(final int index, final ByteOrder byteOrder)
-    {
-        final short bits = getShort(index);
-        return NATIVE_BYTE_ORDER == byteOrder ? bits : Short.reverseBytes(bits);
-    }
-
-    @Override
-    public char getChar(final int index)
-    {
-        return (char)getShort(index);
-    }
-
-    @Override
-    public char getChar(final int index, final ByteOrder byteOrder)
-    {
-        return (char)getShort(index, byteOrder);
-    }
-
-    @Override
-    public double getDouble(final int index)
-    {
-        return Double.longBitsToDouble(getLong(index));
-    }
-
-    @Override
-    public double getDouble(final int index, final ByteOrder byteOrder)
-    {
-        return Double.longBitsToDouble(getLong(index, byteOrder));
-    }
-
-    @Override
-    public float getFloat(final int index)
-    {
-        return Float.intBitsToFloat(getInt(index));
-    }
-
-    @Override
-    public float getFloat(final int index, final ByteOrder byteOrder)
-    {
-        return Float.intBitsToFloat(getInt(index, byteOrder));
-    }
-
-    @Override
-    public byte getByte(final int index)
-    {
-        if (fast(index, SIZE_OF_BYTE))
-        {
-            return UnsafeApi.getByte(addressOffset + index);
-        }
-        return UnsafeApi.getByte(slowAddress(index, SIZE_OF_BYTE)); // one byte never spans pages
-    }
-
-    @Override
-    public void getBytes(final int index, final byte[] dst)
-    {
-        getBytes(index, dst, 0, dst.length);
-    }
-
-    @Override
-    public void getBytes(final int index, final byte[] dst, final int offset, final int length)
-    {
-        checkRange(index, length);
-        BufferUtil.boundsCheck(dst, offset, length);
-        copyOut(index, dst, ARRAY_BASE_OFFSET + offset, length);
-    }
-
-    @Override
-    public void getBytes(final int index, final MutableDirectBuffer dstBuffer, final int dstIndex, final int length)
-    {
-        checkRange(index, length);
-        dstBuffer.boundsCheck(dstIndex, length);
-        int done = 0;
-        while (done < length)
-        {
-            final int n = chunkLength(index + done, length - done);
-            chunk.wrap(chunkAddress(index + done), n);
-            dstBuffer.putBytes(dstIndex + done, chunk, 0, n);
-            done += n;
-        }
-        chunk.wrap(0, 0);
-    }
-
-    @Override
-    public void getBytes(final int index, final ByteBuffer dstBuffer, final int length)
-    {
-        final int dstOffset = dstBuffer.position();
-        getBytes(index, dstBuffer, dstOffset, length);
-        dstBuffer.position(dstOffset + length);
-    }
-
-    @Override
-    public void getBytes(final int index, final ByteBuffer dstBuffer, final int dstOffset, final int length)
-    {
-        checkRange(index, length);
-        BufferUtil.boundsCheck(dstBuffer, dstOffset, length);
-        if (dstBuffer.isReadOnly())
-        {
-            throw new java.nio.ReadOnlyBufferException();
-        }
-        if (dstBuffer.isDirect())
-        {
-            copyOut(index, null, BufferUtil.address(dstBuffer) + dstOffset, length);
-        }
-        else
-        {
-            copyOut(index, BufferUtil.array(dstBuffer),
-                ARRAY_BASE_OFFSET + BufferUtil.arrayOffset(dstBuffer) + dstOffset, length);
-        }
-    }
-
-    @Override
-    public String getStringAscii(final int index)
-    {
-        final int length = getInt(index);
-        return 0 == length ? "" : getStringWithoutLengthAscii(index + SIZE_OF_INT, length);
-    }
-
-    @Override
-    public int getStringAscii(final int index, final Appendable appendable)
-    {
-        final int length = getInt(index);
-        return 0 == length ? 0 : getStringWithoutLengthAscii(index + SIZE_OF_INT, length, appendable);
-    }
-
-    @Override
-    public String getStringAscii(final int index, final ByteOrder byteOrder)
-    {
-        final int length = getInt(index, byteOrder);
-        return 0 == length ? "" : getStringWithoutLengthAscii(index + SIZE_OF_INT, length);
-    }
-
-    @Override
-    public int getStringAscii(final int index, final Appendable appendable, final ByteOrder byteOrder)
-    {
-        final int length = getInt(index, byteOrder);
-        return 0 == length ? 0 : getStringWithoutLengthAscii(index + SIZE_OF_INT, length, appendable);
-    }
-
-    @Override
-    public String getStringAscii(final int index, final int length)
-    {
-        return 0 == length ? "" : getStringWithoutLengthAscii(index + SIZE_OF_INT, length);
-    }
-
-    @Override
-    public int getStringAscii(final int index, final int length, final Appendable appendable)
-    {
-        return getStringWithoutLengthAscii(index + SIZE_OF_INT, length, appendable);
-    }
-
-    @Override
-    public String getStringWithoutLengthAscii(final int index, final int length)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).getStringWithoutLengthAscii(0, length) :
-            super.getStringWithoutLengthAscii(index, length);
-    }
-
-    @Override
-    public int getStringWithoutLengthAscii(final int index, final int length, final Appendable appendable)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).getStringWithoutLengthAscii(0, length, appendable) :
-            super.getStringWithoutLengthAscii(index, length, appendable);
-    }
-
-    @Override
-    public String getStringUtf8(final int index)
-    {
-        return getStringWithoutLengthUtf8(index + SIZE_OF_INT, getInt(index));
-    }
-
-    @Override
-    public String getStringUtf8(final int index, final ByteOrder byteOrder)
-    {
-        return getStringWithoutLengthUtf8(index + SIZE_OF_INT, getInt(index, byteOrder));
-    }
-
-    @Override
-    public String getStringUtf8(final int index, final int length)
-    {
-        return getStringWithoutLengthUtf8(index + SIZE_OF_INT, length);
-    }
-
-    @Override
-    public String getStringWithoutLengthUtf8(final int index, final int length)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).getStringWithoutLengthUtf8(0, length) :
-            super.getStringWithoutLengthUtf8(index, length);
-    }
-
-    @Override
-    public int parseNaturalIntAscii(final int index, final int length)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).parseNaturalIntAscii(0, length) :
-            super.parseNaturalIntAscii(index, length);
-    }
-
-    @Override
-    public long parseNaturalLongAscii(final int index, final int length)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).parseNaturalLongAscii(0, length) :
-            super.parseNaturalLongAscii(index, length);
-    }
-
-    @Override
-    public int parseIntAscii(final int index, final int length)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).parseIntAscii(0, length) : super.parseIntAscii(index, length);
-    }
-
-    @Override
-    public long parseLongAscii(final int index, final int length)
-    {
-        checkRange(index, length);
-        return split ? bounceOut(index, length).parseLongAscii(0, length) : super.parseLongAscii(index, length);
     }
 
     // ---- the buffer itself --------------------------------------------------------------------------------------

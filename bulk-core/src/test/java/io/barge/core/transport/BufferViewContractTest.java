@@ -301,6 +301,8 @@ public abstract class BufferViewContractTest
         assertThrows(BufferStateException.class, () -> view.putLong(16, 3L), "claim view after teardown");
         assertThrows(BufferStateException.class, () -> view.putBytes(0, new byte[64]), "claim view after teardown");
         assertThrows(BufferStateException.class, () -> read.getLong(0), "message view after teardown");
+        assertThrows(BufferStateException.class, claim::buffer, "the claim's view again after teardown");
+        assertThrows(BufferStateException.class, () -> message.buffer(0), "the piece's view again after teardown");
         transport.close();
         assertEquals(freeAtStart, kernel.freeFrames(), "every frame returned");
         // The frames go to another domain; the stale views still cannot reach them.
