@@ -26,7 +26,7 @@ public final class Claim
     private final ClaimView view = new ClaimView();
 
     /**
-     * Points the claim at a range. For transport implementations.
+     * Points the claim at a range (through {@link io.barge.core.transport.spi.Flyweights}).
      *
      * @param space      the sender's address space.
      * @param address    first virtual byte.
@@ -34,7 +34,7 @@ public final class Claim
      * @param token      transport-private value (e.g. a slot or buffer index).
      * @param attachment transport-private object local to the sender's domain, or null.
      */
-    public void wrap(final AddressSpace space, final long address, final int length, final long token,
+    void wrap(final AddressSpace space, final long address, final int length, final long token,
         final Object attachment)
     {
         this.space = space;
@@ -54,7 +54,7 @@ public final class Claim
      * @throws IllegalArgumentException if the length is outside [1, maxMessageLength].
      * @throws BufferStateException     if this claim is still active (neither committed nor aborted).
      */
-    public void checkClaimable(final int length, final int maxMessageLength)
+    void checkClaimable(final int length, final int maxMessageLength)
     {
         if (length < 1 || length > maxMessageLength)
         {
@@ -68,9 +68,9 @@ public final class Claim
     }
 
     /**
-     * Marks the claim used (committed or aborted). For transport implementations.
+     * Marks the claim used (committed or aborted).
      */
-    public void complete()
+    void complete()
     {
         checkActive();
         active = false;
@@ -105,7 +105,7 @@ public final class Claim
     /**
      * @return transport-private token.
      */
-    public long token()
+    long token()
     {
         return token;
     }
@@ -113,7 +113,7 @@ public final class Claim
     /**
      * @return transport-private attachment.
      */
-    public Object attachment()
+    Object attachment()
     {
         return attachment;
     }
