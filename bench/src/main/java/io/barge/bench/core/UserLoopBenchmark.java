@@ -13,6 +13,7 @@ import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -70,6 +71,13 @@ public class UserLoopBenchmark
         @Param({ "copy", "fbufs-cached-volatile", "rbufs-tmm" })
         public String transport;
 
+        /**
+         * Messages the channel holds in flight (its slots or buffers): the working set a transport cycles through
+         * is this times 64 KiB, while the private buffer is one 64 KiB buffer.
+         */
+        @Param({ "16", "2" })
+        public int inFlight;
+
         Machine machine;
         Transport opened;
         Channel channel;
@@ -87,7 +95,7 @@ public class UserLoopBenchmark
         {
             machine = new Machine(65536);
             opened = create(transport);
-            channel = opened.open(machine.a(), machine.b(), new ChannelConfig(SIZE, 16,
+            channel = opened.open(machine.a(), machine.b(), new ChannelConfig(SIZE, inFlight,
                 ChannelConfig.Notification.UMP));
             sender = channel.sender();
             receiver = channel.receiver();
@@ -193,6 +201,60 @@ public class UserLoopBenchmark
         }
         link.receiver.release(message);
         return sequence;
+    }
+
+    /**
+     * Time spent in each half of {@link #interleaved}, summed per iteration, and the ratio the goal is stated in.
+     */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Halves
+    {
+        /** Nanoseconds in the view loop (claim to release). */
+        public long viewNanos;
+        /** Nanoseconds in the private-buffer loop. */
+        public long privateNanos;
+
+        /**
+         * Starts each iteration from zero.
+         */
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            viewNanos = 0;
+            privateNanos = 0;
+        }
+
+        /**
+         * @return view throughput as a per-mille of the private buffer's, over this iteration (1000 = as fast).
+         */
+        public long viewPerMille()
+        {
+            return viewNanos == 0 ? 0 : 1000 * privateNanos / viewNanos;
+        }
+    }
+
+    /**
+     * The ratio, measured fairly: each operation runs one message through the views and then the same loop over
+     * the private buffer, in the same JVM and the same compiled method, timing each half ({@link Halves}). The
+     * {@code viewPerMille} counter is the view's throughput as a per-mille of the private buffer's.
+     *
+     * @param link   the channel.
+     * @param state  the private buffer.
+     * @param halves where the two halves' times go.
+     * @return the sequence numbers checked.
+     */
+    @Benchmark
+    public long interleaved(final Link link, final Private state, final Halves halves)
+    {
+        final long t0 = System.nanoTime();
+        final long a = view(link);
+        final long t1 = System.nanoTime();
+        final long b = privateBuffer(state);
+        final long t2 = System.nanoTime();
+        halves.viewNanos += t1 - t0;
+        halves.privateNanos += t2 - t1;
+        return a + b;
     }
 
     /**
