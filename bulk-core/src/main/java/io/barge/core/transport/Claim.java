@@ -13,7 +13,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>
  * Writes go through the sender's address space, so a range the sender may not write raises
  * {@link io.barge.core.ProtectionFault}. For a loop over the bytes, {@link #buffer()} is an Agrona buffer over the
- * claimed range that is checked once and then writes at the speed of a private buffer.
+ * claimed range whose rights are checked once; each access then costs a bounds check and a store.
  */
 public final class Claim
 {
@@ -124,7 +124,8 @@ public final class Claim
      * The sender's WRITE right is checked on every page once, here; each access then checks only its bounds and
      * that no mapping of the sender's space changed meanwhile. The buffer is one flyweight per claim, reused for
      * every message. After {@link Sender#commit commit} or {@link Sender#abort abort}, or once the channel's
-     * mapping of the range is gone (teardown), any use of it is a {@link BufferStateException}; its
+     * mapping of the range is gone (teardown, seen by every access after it: {@link AddressSpace#mappingEpoch()}),
+     * any use of it is a {@link BufferStateException}; its
      * {@code wrap(...)} methods are refused ({@link UnsupportedOperationException}).
      *
      * @return the view of the claimed range, the same object on every call.

@@ -21,8 +21,8 @@ import java.util.Arrays;
  * in volatile mode, whose pieces a peer controls), a read the receiver has no right to yields zeros and is counted
  * as a rejected read instead of raising {@link ProtectionFault}.
  * <p>
- * For a loop over the bytes, {@link #buffer(int)} is a read-only Agrona buffer over one piece, checked once and then
- * read at the speed of a private buffer.
+ * For a loop over the bytes, {@link #buffer(int)} is a read-only Agrona buffer over one piece whose rights are
+ * checked once; each access then costs a bounds check and a load.
  */
 public final class Message
 {
