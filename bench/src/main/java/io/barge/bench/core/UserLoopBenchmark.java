@@ -15,11 +15,13 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -42,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code privateBuffer}: the same fill and check over an Agrona {@code UnsafeBuffer} over a private,
  *       page-aligned 64 KiB off-heap buffer: the reference. Goal: {@code view} at 0.9 of it for fbufs and rbufs.</li>
  * </ul>
- * Each loop is its own method, so that the JIT profiles each buffer type separately. Scores are messages per
+ * Each loop is its own method, never inlined, so that the JIT profiles each buffer type separately and compiles
+ * every side's loop alike (inlined into the large transport code, the loops' code varied from fork to fork). Scores are messages per
  * microsecond; the ratio is view / privateBuffer. With {@code -f 0} every row runs in the one JVM, one after the
  * other (pass the fork flags to that JVM); with forks each row gets a fresh JVM with the same flags.
  * <pre>
@@ -60,6 +63,8 @@ public class UserLoopBenchmark
     /** Message size: 64 KiB. */
     static final int SIZE = 64 * 1024;
     private static final int MAX_POLLS = 1_000_000;
+    /** Messages per half of {@link #interleavedCpu}. */
+    static final int BATCH = 8;
 
     /**
      * One channel of a transport between two domains, with its flyweights.
@@ -214,6 +219,10 @@ public class UserLoopBenchmark
         public long viewNanos;
         /** Nanoseconds in the private-buffer loop. */
         public long privateNanos;
+        /** CPU nanoseconds of this thread in the view loops ({@link #interleavedCpu}). */
+        public long viewCpuNanos;
+        /** CPU nanoseconds of this thread in the private-buffer loops ({@link #interleavedCpu}). */
+        public long privateCpuNanos;
 
         /**
          * Starts each iteration from zero.
@@ -223,6 +232,8 @@ public class UserLoopBenchmark
         {
             viewNanos = 0;
             privateNanos = 0;
+            viewCpuNanos = 0;
+            privateCpuNanos = 0;
         }
 
         /**
@@ -231,6 +242,14 @@ public class UserLoopBenchmark
         public long viewPerMille()
         {
             return viewNanos == 0 ? 0 : 1000 * privateNanos / viewNanos;
+        }
+
+        /**
+         * @return the same per-mille from this thread's CPU time, which leaves out the time it was descheduled.
+         */
+        public long viewPerMilleCpu()
+        {
+            return viewCpuNanos == 0 ? 0 : 1000 * privateCpuNanos / viewCpuNanos;
         }
     }
 
@@ -255,6 +274,37 @@ public class UserLoopBenchmark
         halves.viewNanos += t1 - t0;
         halves.privateNanos += t2 - t1;
         return a + b;
+    }
+
+    /**
+     * {@link #interleaved} timed by this thread's CPU clock, in batches of {@value #BATCH} messages then
+     * {@value #BATCH} private loops (the clock costs about a microsecond a reading): on a loaded machine the wall
+     * clock also counts the time the thread waits for a CPU, which lands on either half at random.
+     *
+     * @param link   the channel.
+     * @param state  the private buffer.
+     * @param halves where the two halves' times go.
+     * @return the sequence numbers checked.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long interleavedCpu(final Link link, final Private state, final Halves halves)
+    {
+        long sum = 0;
+        final long t0 = ThreadCpu.now();
+        for (int i = 0; i < BATCH; i++)
+        {
+            sum += view(link);
+        }
+        final long t1 = ThreadCpu.now();
+        for (int i = 0; i < BATCH; i++)
+        {
+            sum += privateBuffer(state);
+        }
+        final long t2 = ThreadCpu.now();
+        halves.viewCpuNanos += t1 - t0;
+        halves.privateCpuNanos += t2 - t1;
+        return sum;
     }
 
     /**
@@ -318,6 +368,7 @@ public class UserLoopBenchmark
         return sequence;
     }
 
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE) // each loop compiled alone, the same way for every side
     private static void fillView(final MutableDirectBuffer buffer, final long sequence)
     {
         for (int i = 0, n = buffer.capacity(); i < n; i += 8)
@@ -326,6 +377,7 @@ public class UserLoopBenchmark
         }
     }
 
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE) // each loop compiled alone, the same way for every side
     private static void checkView(final DirectBuffer buffer, final int offset, final long sequence)
     {
         for (int i = 0, n = buffer.capacity(); i < n; i += 8)
@@ -337,6 +389,7 @@ public class UserLoopBenchmark
         }
     }
 
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE) // each loop compiled alone, the same way for every side
     private static void fillPrivate(final MutableDirectBuffer buffer, final long sequence)
     {
         for (int i = 0, n = buffer.capacity(); i < n; i += 8)
@@ -345,6 +398,7 @@ public class UserLoopBenchmark
         }
     }
 
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE) // each loop compiled alone, the same way for every side
     private static void checkPrivate(final DirectBuffer buffer, final long sequence)
     {
         for (int i = 0, n = buffer.capacity(); i < n; i += 8)

@@ -7,6 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 import static org.agrona.BitUtil.SIZE_OF_BYTE;
 import static org.agrona.BitUtil.SIZE_OF_INT;
@@ -32,9 +33,9 @@ final class ClaimView extends ReadableView
     @Override
     public void putLong(final int index, final long value)
     {
-        if (fast(index, SIZE_OF_LONG))
+        if (oneRun())
         {
-            UnsafeApi.putLong(addressOffset + index, value);
+            UnsafeApi.putLong(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_LONG + 1), value);
             return;
         }
         final long at = slowAddress(index, SIZE_OF_LONG);
@@ -55,9 +56,9 @@ final class ClaimView extends ReadableView
     @Override
     public void putInt(final int index, final int value)
     {
-        if (fast(index, SIZE_OF_INT))
+        if (oneRun())
         {
-            UnsafeApi.putInt(addressOffset + index, value);
+            UnsafeApi.putInt(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_INT + 1), value);
             return;
         }
         final long at = slowAddress(index, SIZE_OF_INT);
@@ -78,9 +79,9 @@ final class ClaimView extends ReadableView
     @Override
     public void putShort(final int index, final short value)
     {
-        if (fast(index, SIZE_OF_SHORT))
+        if (oneRun())
         {
-            UnsafeApi.putShort(addressOffset + index, value);
+            UnsafeApi.putShort(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_SHORT + 1), value);
             return;
         }
         final long at = slowAddress(index, SIZE_OF_SHORT);
@@ -137,9 +138,9 @@ final class ClaimView extends ReadableView
     @Override
     public void putByte(final int index, final byte value)
     {
-        if (fast(index, SIZE_OF_BYTE))
+        if (oneRun())
         {
-            UnsafeApi.putByte(addressOffset + index, value);
+            UnsafeApi.putByte(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_BYTE + 1), value);
             return;
         }
         UnsafeApi.putByte(slowAddress(index, SIZE_OF_BYTE), value); // one byte never spans pages

@@ -6,6 +6,7 @@ import org.agrona.UnsafeApi;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 import static org.agrona.BitUtil.SIZE_OF_BYTE;
 import static org.agrona.BitUtil.SIZE_OF_INT;
@@ -27,9 +28,9 @@ abstract class ReadableView extends SpaceView
     @Override
     public long getLong(final int index)
     {
-        if (fast(index, SIZE_OF_LONG))
+        if (oneRun())
         {
-            return UnsafeApi.getLong(addressOffset + index);
+            return UnsafeApi.getLong(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_LONG + 1));
         }
         final long at = slowAddress(index, SIZE_OF_LONG);
         return at != SPANS_PAGES ? UnsafeApi.getLong(at) : gather(index, SIZE_OF_LONG);
@@ -45,9 +46,9 @@ abstract class ReadableView extends SpaceView
     @Override
     public int getInt(final int index)
     {
-        if (fast(index, SIZE_OF_INT))
+        if (oneRun())
         {
-            return UnsafeApi.getInt(addressOffset + index);
+            return UnsafeApi.getInt(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_INT + 1));
         }
         final long at = slowAddress(index, SIZE_OF_INT);
         return at != SPANS_PAGES ? UnsafeApi.getInt(at) : (int)gather(index, SIZE_OF_INT);
@@ -63,9 +64,9 @@ abstract class ReadableView extends SpaceView
     @Override
     public short getShort(final int index)
     {
-        if (fast(index, SIZE_OF_SHORT))
+        if (oneRun())
         {
-            return UnsafeApi.getShort(addressOffset + index);
+            return UnsafeApi.getShort(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_SHORT + 1));
         }
         final long at = slowAddress(index, SIZE_OF_SHORT);
         return at != SPANS_PAGES ? UnsafeApi.getShort(at) : (short)gather(index, SIZE_OF_SHORT);
@@ -117,9 +118,9 @@ abstract class ReadableView extends SpaceView
     @Override
     public byte getByte(final int index)
     {
-        if (fast(index, SIZE_OF_BYTE))
+        if (oneRun())
         {
-            return UnsafeApi.getByte(addressOffset + index);
+            return UnsafeApi.getByte(addressOffset + Objects.checkIndex(index, limit - SIZE_OF_BYTE + 1));
         }
         return UnsafeApi.getByte(slowAddress(index, SIZE_OF_BYTE)); // one byte never spans pages
     }

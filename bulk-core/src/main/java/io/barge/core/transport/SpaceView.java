@@ -155,11 +155,13 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     }
 
     /**
-     * The fast check: valid, one run, in bounds, and no mapping change since the pages were translated.
+     * The loop-invariant half of the fast path: valid, one run, and no mapping change since the pages were
+     * translated. The other half is {@code Objects.checkIndex(index, limit - size + 1)}, an intrinsic the JIT
+     * hoists out of a counted loop, so that a user's loop over a view costs what a loop over a private buffer does.
      */
-    final boolean fast(final int index, final int size)
+    final boolean oneRun()
     {
-        return index >= 0 && index <= limit - size && space.mappingEpoch() == epoch;
+        return limit >= 0 && space.mappingEpoch() == epoch;
     }
 
     /**
