@@ -45,11 +45,13 @@ import java.util.concurrent.TimeUnit;
  *       page-aligned 64 KiB off-heap buffer: the reference. Goal: {@code view} at 0.9 of it for fbufs and rbufs.</li>
  * </ul>
  * Each loop is its own method, never inlined, so that the JIT profiles each buffer type separately and compiles
- * every side's loop alike (inlined into the large transport code, the loops' code varied from fork to fork). Scores are messages per
- * microsecond; the ratio is view / privateBuffer. With {@code -f 0} every row runs in the one JVM, one after the
- * other (pass the fork flags to that JVM); with forks each row gets a fresh JVM with the same flags.
+ * every side's loop alike (inlined into the large transport code, the loops' code varied from fork to fork). Scores
+ * are messages per microsecond. The ratio to quote is {@code interleavedCpu}'s: both sides in one operation, timed
+ * by the thread's CPU clock, private over view time per iteration (its {@code viewPerMilleCpu} counter; on a loaded
+ * machine the separate rows and the wall-clock {@code interleaved} swing by tens of per cent).
  * <pre>
- *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -jar bench/target/benchmarks.jar UserLoop -f 1
+ *   ./barge bench 'UserLoopBenchmark.interleavedCpu' -f 2 -wi 3 -i 5
+ *   ./barge bench 'UserLoopBenchmark.(view|accessors|privateBuffer|crossingOnly)$' -p inFlight=16 -f 1
  * </pre>
  */
 @BenchmarkMode(Mode.Throughput)
