@@ -390,7 +390,7 @@ public abstract class BufferViewContractTest
                 final boolean zero = i >= zeroFrom && i < zeroFrom + 4096;
                 assertEquals(zero ? 0 : 0x11, read.getByte(i), "byte " + i);
             }
-            kernel.share(owner, frame, b, page, rights);
+            kernel.acceptShare(b, kernel.offerShare(owner, frame, b, rights), page, rights); // the mapping back
             channel.receiver().release(message);
         }
     }
