@@ -27,8 +27,8 @@ final class GrantRig
     final GrantTable table = hv.setupTable(GRANTER, REF + 1);
     /** Where the grantee maps: two pages, reserved and unmapped between states. */
     final long[] pages = { KERNEL.reserve(GRANTEE, 1), KERNEL.reserve(GRANTEE, 1) };
-    /** A frame of the granter that stays allocated for the rig's life (tests that do not free it). */
-    final int frame = KERNEL.allocateFrame(GRANTER, true);
+    /** A frame of the granter kept for the rig's life by the tests that grant it ({@link #grantFrame}), else -1. */
+    int frame = -1;
     /** The hypervisor's view of the table page, to read the shared status word. */
     private final UnsafeBuffer tablePage = new UnsafeBuffer(0, 0);
     /** Whether {@link #REF} is granted (writable, to the grantee, of {@link #frame}) between states. */
@@ -41,9 +41,13 @@ final class GrantRig
         KERNEL.wrapFrame(tablePage, hv.tableFrame(GRANTER.id(), 0));
     }
 
-    /** Grants {@link #frame} writable to the grantee unless it is granted already. */
+    /** Grants {@link #frame} (allocated on first use) writable to the grantee unless it is granted already. */
     GrantRig grantFrame()
     {
+        if (frame == -1)
+        {
+            frame = KERNEL.allocateFrame(GRANTER, true);
+        }
         if (!granted)
         {
             check(table.grantAccess(GRANTEE, frame, false) == REF, "the one reference");
