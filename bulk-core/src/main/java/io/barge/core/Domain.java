@@ -15,7 +15,8 @@ public final class Domain implements AutoCloseable
     private final int id;
     private final String name;
     private final AddressSpace addressSpace;
-    private final AtomicCounter[] counters;
+    // Grows (copy on write, under the kernel's counters) when a module registers a counter type later.
+    private volatile AtomicCounter[] counters;
     final VirtualRangeAllocator privateRanges;
     private volatile boolean alive = true;
 
@@ -90,7 +91,7 @@ public final class Domain implements AutoCloseable
      */
     public void count(final CounterType type, final long delta)
     {
-        counters[type.ordinal()].getAndAdd(delta);
+        counterOf(type).getAndAdd(delta);
     }
 
     /**
@@ -99,7 +100,24 @@ public final class Domain implements AutoCloseable
      */
     public long counter(final CounterType type)
     {
-        return counters[type.ordinal()].get();
+        return counterOf(type).get();
+    }
+
+    private AtomicCounter counterOf(final CounterType type)
+    {
+        final AtomicCounter[] current = counters;
+        final int index = type.ordinal();
+        return index < current.length ? current[index] : extendCounters(index);
+    }
+
+    private AtomicCounter extendCounters(final int index)
+    {
+        synchronized (kernel.counters())
+        {
+            final AtomicCounter[] grown = kernel.counters().extendDomain(id, name, counters);
+            counters = grown;
+            return grown[index];
+        }
     }
 
     /**

@@ -85,7 +85,7 @@ public final class Kernel implements AutoCloseable
         this.mapCount = new int[memory.frameCount()];
         this.pinCount = new int[memory.frameCount()];
         Arrays.fill(owner, NO_OWNER);
-        this.counters = new SystemCounters((maxDomains + 1) * CounterType.values().length + 64);
+        this.counters = new SystemCounters((maxDomains + 1) * SystemCounters.TYPES_ROOM + 64);
         this.kernelDomain = createDomain("kernel");
     }
 
@@ -467,6 +467,25 @@ public final class Kernel implements AutoCloseable
             orphaned.clear(frame);
             release(kernelDomain, frame);
         }
+    }
+
+    /**
+     * Takes one more pin on a frame that is already pinned, for the length of one DMA transfer, so that an unpin
+     * racing the transfer cannot free the frame under it; the device drops it with {@link #unpinFrame} when done.
+     * A frame nobody pinned is refused: DMA reaches only what a driver pinned with its owner's consent.
+     *
+     * @param frame a frame.
+     * @return true if the frame was pinned and now holds one more pin; false if it was not pinned.
+     */
+    public synchronized boolean holdPinnedForDma(final int frame)
+    {
+        checkFrame(frame);
+        if (pinCount[frame] == 0)
+        {
+            return false;
+        }
+        pinCount[frame]++;
+        return true;
     }
 
     /**

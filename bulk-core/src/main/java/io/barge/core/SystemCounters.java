@@ -18,12 +18,13 @@ public final class SystemCounters implements AutoCloseable
     /** Key value of the retired-total counters. */
     public static final int RETIRED_KEY = -1;
 
-    private static final int TYPE_COUNT = CounterType.values().length;
+    /** Room per live domain: the core's types, a module's, and spare (types may be registered later). */
+    public static final int TYPES_ROOM = 64;
 
     private final AlignedMemory metaData;
     private final AlignedMemory values;
     private final CountersManager manager;
-    private final AtomicCounter[] retired = new AtomicCounter[TYPE_COUNT];
+    private AtomicCounter[] retired = new AtomicCounter[0];
     private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[4]);
 
     /**
@@ -35,28 +36,56 @@ public final class SystemCounters implements AutoCloseable
         values = new AlignedMemory(maxCounters * 128, 128);
         metaData = new AlignedMemory(maxCounters * 512, 128);
         manager = new CountersManager(new UnsafeBuffer(metaData.buffer()), new UnsafeBuffer(values.buffer()));
-        for (final CounterType type : CounterType.values())
-        {
-            retired[type.ordinal()] = newCounter(type, RETIRED_KEY, "retired: " + type.label());
-        }
+        growRetired();
     }
 
     synchronized AtomicCounter[] allocateDomain(final int domainId, final String domainName)
     {
-        final AtomicCounter[] counters = new AtomicCounter[TYPE_COUNT];
-        for (final CounterType type : CounterType.values())
+        return extendDomain(domainId, domainName, new AtomicCounter[0]);
+    }
+
+    /**
+     * Adds counters for the types registered since {@code counters} was made (cold: once per new type per domain).
+     *
+     * @return a copy of {@code counters} with an entry for every registered type.
+     */
+    synchronized AtomicCounter[] extendDomain(final int domainId, final String domainName,
+        final AtomicCounter[] counters)
+    {
+        final CounterType[] types = CounterType.values();
+        if (counters.length >= types.length)
         {
-            counters[type.ordinal()] = newCounter(type, domainId, domainName + ": " + type.label());
+            return counters;
         }
-        return counters;
+        final AtomicCounter[] grown = java.util.Arrays.copyOf(counters, types.length);
+        for (int i = counters.length; i < types.length; i++)
+        {
+            grown[i] = newCounter(types[i], domainId, domainName + ": " + types[i].label());
+        }
+        return grown;
     }
 
     synchronized void retireDomain(final AtomicCounter[] counters)
     {
-        for (int i = 0; i < TYPE_COUNT; i++)
+        growRetired();
+        for (int i = 0; i < counters.length; i++)
         {
             retired[i].getAndAdd(counters[i].get());
             counters[i].close();
+        }
+    }
+
+    private void growRetired()
+    {
+        final CounterType[] types = CounterType.values();
+        if (retired.length < types.length)
+        {
+            final AtomicCounter[] grown = java.util.Arrays.copyOf(retired, types.length);
+            for (int i = retired.length; i < types.length; i++)
+            {
+                grown[i] = newCounter(types[i], RETIRED_KEY, "retired: " + types[i].label());
+            }
+            retired = grown;
         }
     }
 
@@ -93,18 +122,19 @@ public final class SystemCounters implements AutoCloseable
     }
 
     /**
-     * Fills one total per {@link CounterType} ordinal; for before/after snapshots around a measurement.
+     * Fills one total per {@link CounterType} ordinal; for before/after snapshots around a measurement. Types
+     * registered after the array was sized (ordinal at or past its length) are left out.
      *
-     * @param into an array of at least {@code CounterType.values().length}.
+     * @param into an array, usually of {@link CounterType#count()} entries.
      * @return {@code into}.
      */
     public synchronized long[] totals(final long[] into)
     {
-        java.util.Arrays.fill(into, 0, TYPE_COUNT, 0L);
+        java.util.Arrays.fill(into, 0L);
         manager.forEach((counterId, typeId, keyBuffer, label) ->
         {
             final CounterType type = CounterType.fromId(typeId);
-            if (type != null)
+            if (type != null && type.ordinal() < into.length)
             {
                 into[type.ordinal()] += manager.getCounterValue(counterId);
             }

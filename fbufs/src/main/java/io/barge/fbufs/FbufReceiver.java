@@ -9,6 +9,7 @@ import io.barge.core.notify.NotifyHandler;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.DirectBuffer;
 
 
@@ -154,11 +155,11 @@ public final class FbufReceiver implements Receiver
             }
             throw channel.violation(domain, "a node or piece lies outside the fbufs transferred with the message");
         }
-        into.begin(this, space, 0, rx, mode.isVolatile());
+        Flyweights.begin(into, this, space, 0, rx, mode.isVolatile());
         final PieceList pieces = rx.pieces;
         for (int i = 0; i < pieces.count; i++)
         {
-            into.addPiece(pieces.addresses[i], pieces.lengths[i]);
+            Flyweights.addPiece(into, pieces.addresses[i], pieces.lengths[i]);
         }
         rx.message = into;
         held++;
@@ -251,7 +252,7 @@ public final class FbufReceiver implements Receiver
             throw new BufferStateException("message released twice (or never received)");
         }
         final RxState rx = checkOwn(message);
-        message.end();
+        Flyweights.end(message);
         if (rx.message == message)
         {
             for (int i = 0; i < rx.handleCount; i++)
@@ -267,7 +268,7 @@ public final class FbufReceiver implements Receiver
      */
     void consumeMoved(final Message message, final RxState rx)
     {
-        message.end();
+        Flyweights.end(message);
         recycle(rx);
     }
 
@@ -281,7 +282,7 @@ public final class FbufReceiver implements Receiver
 
     private RxState checkOwn(final Message message)
     {
-        final Object attachment = message.attachment();
+        final Object attachment = Flyweights.attachment(message);
         if (!(attachment instanceof RxState) || ((RxState)attachment).owner != this)
         {
             throw new IllegalArgumentException("message was not received by this receiver");
@@ -316,9 +317,9 @@ public final class FbufReceiver implements Receiver
     {
         try
         {
-            if (message.isHeld() && message.attachment() == rx)
+            if (message.isHeld() && Flyweights.attachment(message) == rx)
             {
-                message.end();
+                Flyweights.end(message);
             }
         }
         catch (final BufferStateException ex)

@@ -9,6 +9,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -109,7 +110,7 @@ public final class FbufSender implements Sender
     private int claimFbuf(final int length, final Claim claim)
     {
         channel.checkOpen("claim");
-        claim.checkClaimable(length, maxMessageLength);
+        Flyweights.checkClaimable(claim, length, maxMessageLength);
         if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
         {
             return Status.BACK_PRESSURED;
@@ -121,7 +122,7 @@ public final class FbufSender implements Sender
             return Status.BACK_PRESSURED;
         }
         addClaim(handle, claim);
-        claim.wrap(space, region.address(handle), length, handle, this);
+        Flyweights.wrap(claim, space, region.address(handle), length, handle, this);
         return Status.OK;
     }
 
@@ -148,7 +149,7 @@ public final class FbufSender implements Sender
         final long handle = checkClaim(claim);
         final long address = claim.address();
         final int length = claim.length();
-        claim.complete();
+        Flyweights.complete(claim);
         removeClaim(handle);
         handles[0] = handle;
         if (mode.integrated())
@@ -188,7 +189,7 @@ public final class FbufSender implements Sender
     private void abortClaim(final Claim claim)
     {
         final long handle = checkClaim(claim);
-        claim.complete();
+        Flyweights.complete(claim);
         removeClaim(handle);
         region.release(handle);
     }
@@ -236,7 +237,7 @@ public final class FbufSender implements Sender
             return Status.BACK_PRESSURED;
         }
         final FbufReceiver source = (FbufReceiver)message.source();
-        final FbufReceiver.RxState rx = (FbufReceiver.RxState)message.attachment();
+        final FbufReceiver.RxState rx = (FbufReceiver.RxState)Flyweights.attachment(message);
         System.arraycopy(rx.handles, 0, handles, 0, rx.handleCount);
         final int count = rx.handleCount;
         if (mode.integrated())
@@ -454,12 +455,12 @@ public final class FbufSender implements Sender
         {
             throw new BufferStateException("claim is not active (already committed or aborted)");
         }
-        if (claim.attachment() != this)
+        if (Flyweights.attachment(claim) != this)
         {
             throw new IllegalArgumentException("claim was not made by this sender");
         }
         channel.checkOpen("commit");
-        return claim.token();
+        return Flyweights.token(claim);
     }
 
     private void addClaim(final long handle, final Claim claim)
@@ -511,9 +512,9 @@ public final class FbufSender implements Sender
     {
         try
         {
-            if (claim != null && claim.isActive() && claim.attachment() == this)
+            if (claim != null && claim.isActive() && Flyweights.attachment(claim) == this)
             {
-                claim.complete();
+                Flyweights.complete(claim);
             }
         }
         catch (final BufferStateException ex)

@@ -9,6 +9,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.concurrent.EpochNanoClock;
 
 import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
@@ -95,7 +96,7 @@ final class MulticastSender extends LinePadding implements Sender
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        claim.checkClaimable(length, maxMessageLength);
+        Flyweights.checkClaimable(claim, length, maxMessageLength);
         enter();
         try
         {
@@ -150,7 +151,7 @@ final class MulticastSender extends LinePadding implements Sender
         final int slot = freeSlots[--freeCount];
         sentLength[slot] = CLAIMED;
         activeClaims++;
-        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, this);
+        Flyweights.wrap(claim, space, dataBase + (long)slot * slotSize, length, slot, this);
         return Status.OK;
     }
 
@@ -319,9 +320,9 @@ final class MulticastSender extends LinePadding implements Sender
 
     private void publish(final Claim claim)
     {
-        final int slot = (int)claim.token();
+        final int slot = (int)Flyweights.token(claim);
         final int length = claim.length();
-        claim.complete(); // first: a second commit of the same claim throws before touching any state
+        Flyweights.complete(claim); // first: a second commit of the same claim throws before touching any state
         activeClaims--;
         sentLength[slot] = length;
         final long base = (long)slot * slotSize;
@@ -379,8 +380,8 @@ final class MulticastSender extends LinePadding implements Sender
         enter();
         try
         {
-            final int slot = (int)claim.token();
-            claim.complete();
+            final int slot = (int)Flyweights.token(claim);
+            Flyweights.complete(claim);
             activeClaims--;
             sentLength[slot] = NOT_SENT;
             freeSlots[freeCount++] = slot;
@@ -399,7 +400,7 @@ final class MulticastSender extends LinePadding implements Sender
     public int forward(final Message message)
     {
         RbufsSender.checkForwardable(message, domain);
-        forwardClaim.checkClaimable(message.length(), maxMessageLength);
+        Flyweights.checkClaimable(forwardClaim, message.length(), maxMessageLength);
         enter();
         try
         {

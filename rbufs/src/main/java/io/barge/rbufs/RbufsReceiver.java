@@ -8,6 +8,7 @@ import io.barge.core.ProtocolViolationException;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.collections.LongArrayQueue;
 
 import static io.barge.rbufs.IoRecDescriptor.FLAG_EMPTY;
@@ -152,11 +153,11 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             {
                 if (accept(rec))
                 {
-                    into.begin(this, space, 0, null, false);
+                    Flyweights.begin(into, this, space, 0, null, false);
                     held++;
                     for (int i = 0; i < rec.count; i++)
                     {
-                        into.addPiece(dataBase + rec.bases[i], (int)rec.lengths[i]);
+                        Flyweights.addPiece(into, dataBase + rec.bases[i], (int)rec.lengths[i]);
                     }
                     return Status.OK;
                 }
@@ -293,14 +294,14 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         held--;
         if (!gate.enter())
         {
-            message.end(); // the channel is gone: its memory was returned at teardown
+            Flyweights.end(message); // the channel is gone: its memory was returned at teardown
             return;
         }
         try
         {
             if (!state.isOpen())
             {
-                message.end();
+                Flyweights.end(message);
                 return;
             }
             returnRegions(message);
@@ -334,12 +335,12 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                     batch(base, slotSize);
                 }
             }
-            message.end();
+            Flyweights.end(message);
             publishReturns();
         }
         catch (final ProtocolViolationException ex)
         {
-            message.end();
+            Flyweights.end(message);
             throw state.broken(domain, ex);
         }
     }

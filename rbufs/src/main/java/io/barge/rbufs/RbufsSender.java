@@ -9,6 +9,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 
 import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
 
@@ -116,7 +117,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        claim.checkClaimable(length, maxMessageLength);
+        Flyweights.checkClaimable(claim, length, maxMessageLength);
         enter();
         try
         {
@@ -195,7 +196,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         final int slot = freeSlots[--freeCount];
         sentLength[slot] = CLAIMED;
         activeClaims++;
-        claim.wrap(space, dataBase + (long)slot * slotSize, length, slot, this);
+        Flyweights.wrap(claim, space, dataBase + (long)slot * slotSize, length, slot, this);
         return Status.OK;
     }
 
@@ -214,7 +215,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         final long postLength = spareLength[spareCount];
         postState[(int)slots.slot(base)] = IN_CLAIM;
         activeClaims++;
-        claim.wrap(space, dataBase + base, length, (base << 32) | postLength, this);
+        Flyweights.wrap(claim, space, dataBase + base, length, (base << 32) | postLength, this);
         return Status.OK;
     }
 
@@ -329,7 +330,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
      */
     static void checkClaimOf(final Claim claim, final Sender sender)
     {
-        if (claim.isActive() && claim.attachment() != sender)
+        if (claim.isActive() && Flyweights.attachment(claim) != sender)
         {
             throw new IllegalArgumentException("claim was made by another sender, not by the rbufs sender of " +
                 sender.domain());
@@ -338,8 +339,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
 
     private void publish(final Claim claim)
     {
-        final long token = claim.token();
-        claim.complete(); // first: a second commit of the same claim throws before touching any state
+        final long token = Flyweights.token(claim);
+        Flyweights.complete(claim); // first: a second commit of the same claim throws before touching any state
         final long base = transmitMaster ? token * slotSize : token >>> 32;
         if (transmitMaster)
         {
@@ -372,8 +373,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
 
     private void takeBack(final Claim claim)
     {
-        final long token = claim.token();
-        claim.complete();
+        final long token = Flyweights.token(claim);
+        Flyweights.complete(claim);
         activeClaims--;
         if (transmitMaster)
         {
@@ -399,7 +400,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         checkForwardable(message, domain);
         final Claim claim = forwardClaim;
-        claim.checkClaimable(message.length(), maxMessageLength);
+        Flyweights.checkClaimable(claim, message.length(), maxMessageLength);
         enter();
         try
         {

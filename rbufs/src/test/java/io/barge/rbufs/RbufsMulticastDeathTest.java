@@ -8,6 +8,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.concurrent.EpochNanoClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class RbufsMulticastDeathTest extends RbufsFixture
             messages[i] = multicast.receiver(i).newMessage();
             assertEquals(Status.OK, multicast.receiver(i).poll(messages[i]));
         }
-        final int slot = (int)claim.token();
+        final int slot = (int)Flyweights.token(claim);
         assertEquals(3, multicast.multicastSender().references(slot));
 
         kernel.destroyDomain(c); // dies holding a message
@@ -112,7 +113,7 @@ class RbufsMulticastDeathTest extends RbufsFixture
         final Sender sender = multicast.sender();
         final Claim claim = sender.newClaim();
         assertEquals(Status.OK, sender.tryClaim(100, claim));
-        final int slot = (int)claim.token();
+        final int slot = (int)Flyweights.token(claim);
         multicast.link(1).link.out().close(); // as when c's domain is being destroyed
         sender.commit(claim);
         assertFalse(multicast.isAttached(1));

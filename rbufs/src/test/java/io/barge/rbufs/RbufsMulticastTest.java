@@ -10,6 +10,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.concurrent.EpochNanoClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class RbufsMulticastTest extends RbufsFixture
         {
             final Claim claim = multicast.sender().newClaim();
             assertEquals(Status.OK, send(multicast.sender(), claim, 200, 5));
-            final int slot = (int)claim.token();
+            final int slot = (int)Flyweights.token(claim);
             final MulticastSender sender = multicast.multicastSender();
             assertEquals(3, sender.references(slot));
             final Message[] messages = new Message[3];
@@ -186,7 +187,7 @@ class RbufsMulticastTest extends RbufsFixture
         {
             final Claim claim = multicast.sender().newClaim();
             assertEquals(Status.OK, send(multicast.sender(), claim, 100, 1));
-            final int slot = (int)claim.token();
+            final int slot = (int)Flyweights.token(claim);
             final Message message = new Message();
             assertEquals(Status.OK, multicast.receiver(0).poll(message));
             multicast.receiver(0).release(message);

@@ -12,6 +12,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -139,16 +140,16 @@ final class LoopbackChannel implements Channel, Sender
         {
             return Status.BACK_PRESSURED;
         }
-        claim.wrap(sender.addressSpace(), senderBase + (long)slot * slotBytes, length, slot, null);
+        Flyweights.wrap(claim, sender.addressSpace(), senderBase + (long)slot * slotBytes, length, slot, null);
         return Status.OK;
     }
 
     @Override
     public void commit(final Claim claim)
     {
-        final int slot = (int)claim.token();
+        final int slot = (int)Flyweights.token(claim);
         final int length = claim.length();
-        claim.complete();
+        Flyweights.complete(claim);
         head++;
         state.set(slot, length);
     }
@@ -156,7 +157,7 @@ final class LoopbackChannel implements Channel, Sender
     @Override
     public void abort(final Claim claim)
     {
-        claim.complete();
+        Flyweights.complete(claim);
     }
 
     @Override
@@ -219,8 +220,8 @@ final class LoopbackChannel implements Channel, Sender
                 return Status.EMPTY;
             }
             state.set(slot, -1);
-            into.begin(this, receiver.addressSpace(), slot, null, false);
-            into.addPiece(receiverBase + (long)slot * slotBytes, length);
+            Flyweights.begin(into, this, receiver.addressSpace(), slot, null, false);
+            Flyweights.addPiece(into, receiverBase + (long)slot * slotBytes, length);
             readHead++;
             return Status.OK;
         }
@@ -228,8 +229,8 @@ final class LoopbackChannel implements Channel, Sender
         @Override
         public void release(final Message message)
         {
-            final int slot = (int)message.token();
-            message.end();
+            final int slot = (int)Flyweights.token(message);
+            Flyweights.end(message);
             state.set(slot, 0);
         }
     }

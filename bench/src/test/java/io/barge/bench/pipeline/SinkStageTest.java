@@ -7,6 +7,7 @@ import io.barge.core.Rights;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,15 +78,15 @@ class SinkStageTest
             }
             sink.addressSpace().putLong(page + PipelineMessageDescriptor.TIMESTAMP_OFFSET, System.nanoTime());
             sink.addressSpace().putLong(page + PipelineMessageDescriptor.SEQUENCE_OFFSET, sequences[next++]);
-            into.begin(this, sink.addressSpace(), 0, null, false);
-            into.addPiece(page, 64);
+            Flyweights.begin(into, this, sink.addressSpace(), 0, null, false);
+            Flyweights.addPiece(into, page, 64);
             return Status.OK;
         }
 
         @Override
         public void release(final Message message)
         {
-            message.end();
+            Flyweights.end(message);
         }
     }
 

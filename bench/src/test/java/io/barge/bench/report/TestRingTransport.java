@@ -15,6 +15,7 @@ import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
+import io.barge.core.transport.spi.Flyweights;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -208,16 +209,16 @@ final class TestRingTransport implements TransportProvider
             {
                 return Status.BACK_PRESSURED;
             }
-            claim.wrap(sender.addressSpace(), senderBase + (long)slot * slotBytes, length, slot, null);
+            Flyweights.wrap(claim, sender.addressSpace(), senderBase + (long)slot * slotBytes, length, slot, null);
             return Status.OK;
         }
 
         @Override
         public void commit(final Claim claim)
         {
-            final int slot = (int)claim.token();
+            final int slot = (int)Flyweights.token(claim);
             final int length = claim.length();
-            claim.complete();
+            Flyweights.complete(claim);
             head++;
             state.set(slot, length);
         }
@@ -225,7 +226,7 @@ final class TestRingTransport implements TransportProvider
         @Override
         public void abort(final Claim claim)
         {
-            claim.complete();
+            Flyweights.complete(claim);
         }
 
         @Override
@@ -273,8 +274,8 @@ final class TestRingTransport implements TransportProvider
                     return Status.EMPTY;
                 }
                 state.set(slot, -1);
-                into.begin(this, receiver.addressSpace(), slot, null, false);
-                into.addPiece(receiverBase + (long)slot * slotBytes, length);
+                Flyweights.begin(into, this, receiver.addressSpace(), slot, null, false);
+                Flyweights.addPiece(into, receiverBase + (long)slot * slotBytes, length);
                 readHead++;
                 return Status.OK;
             }
@@ -282,8 +283,8 @@ final class TestRingTransport implements TransportProvider
             @Override
             public void release(final Message message)
             {
-                final int slot = (int)message.token();
-                message.end();
+                final int slot = (int)Flyweights.token(message);
+                Flyweights.end(message);
                 state.set(slot, 0);
             }
         }

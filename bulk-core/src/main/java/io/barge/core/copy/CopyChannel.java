@@ -19,6 +19,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
 import org.agrona.DirectBuffer;
 
 /**
@@ -225,7 +226,7 @@ final class CopyChannel implements Channel
         public int tryClaim(final int length, final Claim claim)
         {
             checkOpen("tryClaim");
-            claim.checkClaimable(length, maxMessageLength);
+            Flyweights.checkClaimable(claim, length, maxMessageLength);
             if (claimed)
             {
                 throw new BufferStateException("a claim is still active on this sender: commit or abort it first");
@@ -241,7 +242,7 @@ final class CopyChannel implements Channel
             }
             notifyOffset = at;
             claimed = true;
-            claim.wrap(space, stagingAddress, length, 0, this);
+            Flyweights.wrap(claim, space, stagingAddress, length, 0, this);
             return Status.OK;
         }
 
@@ -255,7 +256,7 @@ final class CopyChannel implements Channel
             final NotifySender notifySender = notify.sender();
             notifySender.buffer().putLong(notifyOffset, length);
             notifySender.commit(TYPE_DATA, 8);
-            claim.complete();
+            Flyweights.complete(claim);
             claimed = false;
         }
 
@@ -263,7 +264,7 @@ final class CopyChannel implements Channel
         public void abort(final Claim claim)
         {
             checkMine(claim);
-            claim.complete();
+            Flyweights.complete(claim);
             claimed = false;
             if (isOpen())
             {
@@ -287,7 +288,7 @@ final class CopyChannel implements Channel
             final NotifySender notifySender = notify.sender();
             notifySender.buffer().putLong(notifyOffset, length);
             notifySender.commit(TYPE_DATA, 8);
-            claim.complete();
+            Flyweights.complete(claim);
             claimed = false;
             message.source().release(message);
             return Status.OK;
@@ -295,7 +296,7 @@ final class CopyChannel implements Channel
 
         private void checkMine(final Claim claim)
         {
-            if (!claim.isActive() || claim.attachment() != this)
+            if (!claim.isActive() || Flyweights.attachment(claim) != this)
             {
                 throw new BufferStateException("claim is not an active claim of this sender");
             }
@@ -366,8 +367,8 @@ final class CopyChannel implements Channel
                     final int length = pipe.copyOut(
                         receiverDomain, receiveAddresses[buffer], maxMessageLength, notifiedLength);
                     freeCount--;
-                    into.begin(this, space, buffer, CopyChannel.this, false);
-                    into.addPiece(receiveAddresses[buffer], length);
+                    Flyweights.begin(into, this, space, buffer, CopyChannel.this, false);
+                    Flyweights.addPiece(into, receiveAddresses[buffer], length);
                     return Status.OK;
                 }
                 catch (final ProtocolViolationException ex)
@@ -390,12 +391,12 @@ final class CopyChannel implements Channel
         @Override
         public void release(final Message message)
         {
-            if (message.attachment() != CopyChannel.this && message.isHeld())
+            if (Flyweights.attachment(message) != CopyChannel.this && message.isHeld())
             {
                 throw new IllegalArgumentException("message was not received on this channel");
             }
-            final int buffer = (int)message.token();
-            message.end();
+            final int buffer = (int)Flyweights.token(message);
+            Flyweights.end(message);
             freeBuffers[freeCount++] = buffer;
         }
     }

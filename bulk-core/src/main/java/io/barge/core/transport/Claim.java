@@ -22,7 +22,7 @@ public final class Claim
     private boolean active;
 
     /**
-     * Points the claim at a range. For transport implementations.
+     * Points the claim at a range (through {@link io.barge.core.transport.spi.Flyweights}).
      *
      * @param space      the sender's address space.
      * @param address    first virtual byte.
@@ -30,7 +30,7 @@ public final class Claim
      * @param token      transport-private value (e.g. a slot or buffer index).
      * @param attachment transport-private object local to the sender's domain, or null.
      */
-    public void wrap(final AddressSpace space, final long address, final int length, final long token,
+    void wrap(final AddressSpace space, final long address, final int length, final long token,
         final Object attachment)
     {
         this.space = space;
@@ -49,7 +49,7 @@ public final class Claim
      * @throws IllegalArgumentException if the length is outside [1, maxMessageLength].
      * @throws BufferStateException     if this claim is still active (neither committed nor aborted).
      */
-    public void checkClaimable(final int length, final int maxMessageLength)
+    void checkClaimable(final int length, final int maxMessageLength)
     {
         if (length < 1 || length > maxMessageLength)
         {
@@ -63,9 +63,9 @@ public final class Claim
     }
 
     /**
-     * Marks the claim used (committed or aborted). For transport implementations.
+     * Marks the claim used (committed or aborted).
      */
-    public void complete()
+    void complete()
     {
         checkActive();
         active = false;
@@ -99,7 +99,7 @@ public final class Claim
     /**
      * @return transport-private token.
      */
-    public long token()
+    long token()
     {
         return token;
     }
@@ -107,7 +107,7 @@ public final class Claim
     /**
      * @return transport-private attachment.
      */
-    public Object attachment()
+    Object attachment()
     {
         return attachment;
     }

@@ -32,7 +32,7 @@ public final class Message
     private boolean held;
 
     /**
-     * Starts filling the message. For transport implementations.
+     * Starts filling the message (through {@link io.barge.core.transport.spi.Flyweights}).
      *
      * @param source      the receiver delivering it.
      * @param space       the receiver's address space.
@@ -40,7 +40,7 @@ public final class Message
      * @param attachment  transport-private object local to the receiver's domain, or null.
      * @param zeroOnFault whether unreadable bytes read as zeros.
      */
-    public void begin(final Receiver source, final AddressSpace space, final long token, final Object attachment,
+    void begin(final Receiver source, final AddressSpace space, final long token, final Object attachment,
         final boolean zeroOnFault)
     {
         if (held)
@@ -58,13 +58,13 @@ public final class Message
     }
 
     /**
-     * Appends a piece. For transport implementations; grows the arrays only when a message has more pieces than
+     * Appends a piece; grows the arrays only when a message has more pieces than
      * any before it.
      *
      * @param address first virtual byte in the receiver's space.
      * @param pieceLength bytes.
      */
-    public void addPiece(final long address, final int pieceLength)
+    void addPiece(final long address, final int pieceLength)
     {
         if (pieceLength < 0 || length + (long)pieceLength > Integer.MAX_VALUE)
         {
@@ -82,11 +82,11 @@ public final class Message
     }
 
     /**
-     * Marks the message released. For transport implementations.
+     * Marks the message released.
      *
      * @throws BufferStateException if it was not held (a double release).
      */
-    public void end()
+    void end()
     {
         if (!held)
         {
@@ -116,7 +116,7 @@ public final class Message
     /**
      * @return transport-private token.
      */
-    public long token()
+    long token()
     {
         return token;
     }
@@ -124,7 +124,7 @@ public final class Message
     /**
      * @return transport-private attachment.
      */
-    public Object attachment()
+    Object attachment()
     {
         return attachment;
     }
