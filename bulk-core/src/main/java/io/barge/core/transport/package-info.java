@@ -22,7 +22,8 @@
  * <p>
  * Threading: a {@link io.barge.core.transport.Sender} is used by one thread acting for the sending domain and a
  * {@link io.barge.core.transport.Receiver} by one thread acting for the receiving domain; the two ends of a channel
- * may be on different threads. Providers implement {@link io.barge.core.transport.TransportProvider} and run the
- * abstract {@code TransportContractTest} of bulk-core's test-jar.
+ * may be on different threads. Providers implement {@link io.barge.core.transport.TransportProvider}, fill claims
+ * and messages through {@link io.barge.core.transport.spi.Flyweights}, and run the abstract
+ * {@code TransportContractTest} of bulk-core's test-jar.
  */
 package io.barge.core.transport;
