@@ -12,6 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * writes page tables, flushes translation caches and copies between domains; every such operation is counted on
  * the domain it was done for ({@link CounterType}).
  * <p>
+ * A machine in one object is {@link #withMemoryMiB(int)}: the kernel owns its memory and frees it on
+ * {@link #close()}, after destroying every domain. A kernel made with a constructor leaves the memory to its
+ * caller, who closes it after the kernel.
+ * <p>
  * Ownership: every frame has exactly one owner (a domain, or the kernel's own domain) or is free. A domain maps
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
