@@ -46,6 +46,14 @@ package io.barge.fbufs;
  *  +---------------------------------------------------------------+
  *  |                              ...                              |
  * </pre>
+ * <b>End notification</b> (type {@link #END_MESSAGE}): the sender finished; the count of messages it sent before,
+ * which the receiver checks against the messages it took.
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |                  Messages sent before [SENDER]                |  0
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ * </pre>
  */
 public final class AggregateDescriptor
 {
@@ -68,6 +76,12 @@ public final class AggregateDescriptor
     public static final int ROOT_MESSAGE = 1;
     /** Notification type carrying an inline piece list. */
     public static final int PIECES_MESSAGE = 2;
+    /** Notification type of the end of the stream. */
+    public static final int END_MESSAGE = 3;
+    /** Offset of the message count in an end notification. */
+    public static final int END_COUNT_OFFSET = 0;
+    /** Length of an end notification. */
+    public static final int END_MESSAGE_LENGTH = 8;
     /** Offset of the root address in a root notification. */
     public static final int ROOT_ADDRESS_OFFSET = 0;
     /** Length of a root notification. */

@@ -86,8 +86,8 @@ public final class FbufChannel implements Channel
     {
         if (!isOpen())
         {
-            throw new ChannelClosedException("fbufs channel " + sender.domain() + " -> " + receiver.domain() +
-                " is closed or broken: cannot " + operation);
+            throw new ChannelClosedException("fbufs " + operation + ": channel closed or broken (fbufs channel " +
+                sender.domain() + " -> " + receiver.domain() + ")");
         }
     }
 
@@ -111,8 +111,9 @@ public final class FbufChannel implements Channel
         {
             return failure;
         }
-        final ChannelClosedException closed = new ChannelClosedException("fbufs channel " + sender.domain() +
-            " -> " + receiver.domain() + " was torn down during " + operation);
+        final ChannelClosedException closed = new ChannelClosedException("fbufs " + operation +
+            ": channel closed (torn down during the call) (fbufs channel " + sender.domain() + " -> " +
+            receiver.domain() + ")");
         closed.initCause(failure);
         return closed;
     }
@@ -155,7 +156,9 @@ public final class FbufChannel implements Channel
                 FbufReceiver.releaseQuietly(region, handles[i]);
             }
         }
-        notify.close();
+        notify.close(); // wakes a registered receive handler (LMP) or lets its poller see the close (UMP)
+        receiver.closed();
+        sender.closed();
     }
 
     /** Waits until no end is inside an operation on another thread; each such operation ends once it sees closed. */

@@ -6,9 +6,13 @@ import io.barge.core.ChannelClosedException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.notify.NotifyHandler;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.DirectBuffer;
 
@@ -21,6 +25,10 @@ import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
  * {@link AggregateWalker}: the root's node graph (integrated) or the inline piece list. The message's pieces are
  * addresses in this domain's space, readable only (a write raises {@link io.barge.core.ProtectionFault}); in
  * volatile mode unreadable bytes read as zeros. Not thread safe.
+ * <p>
+ * It can hold {@code capacity} messages at once. When it polls in a loop of its own, a {@code BackoffIdleStrategy}
+ * suits it over UMP; over LMP register it on its core's waitset ({@link #register}), which the kernel triggers on
+ * delivery. The sender's end notification, checked against the count of messages taken, ends the stream.
  */
 public final class FbufReceiver implements Receiver
 {
@@ -44,6 +52,11 @@ public final class FbufReceiver implements Receiver
     private final int[] lengths = new int[MAX_INLINE_PIECES];
     private final NotifyHandler handler = this::onNotify;
     private Violation lastViolation = Violation.NONE;
+    private final Message flyweight = new Message();
+    private final WaitsetChannel readyChannel;
+    private long taken;
+    private long endCount;
+    private volatile boolean endOfStream;
     // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
     private final EndActivity activity = new EndActivity();
 
@@ -62,6 +75,7 @@ public final class FbufReceiver implements Receiver
             pool[i] = new RxState(this);
         }
         this.free = pool.length;
+        this.readyChannel = new WaitsetChannel("fbufs-ready " + domain);
     }
 
     @Override
@@ -117,7 +131,12 @@ public final class FbufReceiver implements Receiver
         channel.checkOpen("poll");
         if (into.isHeld())
         {
-            throw new BufferStateException("message is still held: release it before polling into it again");
+            throw new BufferStateException("fbufs poll: message is still held: release it before polling into it " +
+                "again");
+        }
+        if (endOfStream)
+        {
+            return Status.END_OF_STREAM;
         }
         if (free == 0)
         {
@@ -127,6 +146,10 @@ public final class FbufReceiver implements Receiver
         if (channel.notify.receiver().poll(handler, 1) == 0)
         {
             return Status.EMPTY;
+        }
+        if (type == AggregateDescriptor.END_MESSAGE)
+        {
+            return end();
         }
         final RxState rx = pool[--free];
         final int count = channel.inFlight.poll(rx.handles);
@@ -163,7 +186,51 @@ public final class FbufReceiver implements Receiver
         }
         rx.message = into;
         held++;
+        taken++;
         return Status.OK;
+    }
+
+    /** The end notification: valid only once every message it counts was taken, and none in flight. */
+    private int end()
+    {
+        if (endCount != taken || channel.inFlight.size() != 0)
+        {
+            throw channel.violation(domain, "end of stream after " + endCount + " messages, but " + taken +
+                " were taken and " + channel.inFlight.size() + " are in flight");
+        }
+        endOfStream = true;
+        return Status.END_OF_STREAM;
+    }
+
+    @Override
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        return EndSupport.poll(this, flyweight, handler, limit);
+    }
+
+    @Override
+    public boolean isEndOfStream()
+    {
+        return endOfStream;
+    }
+
+    @Override
+    public void register(final Waitset waitset, final Runnable handler)
+    {
+        if (endOfStream || !channel.isOpen())
+        {
+            EndSupport.registerReady(readyChannel, waitset, handler);
+        }
+        else
+        {
+            channel.notify.receiver().registerReceive(waitset, handler);
+        }
+    }
+
+    /** Teardown: a handler registered as ready runs and learns of the close. */
+    void closed()
+    {
+        readyChannel.trigger();
     }
 
     private void decode(final RxState rx)
@@ -204,6 +271,10 @@ public final class FbufReceiver implements Receiver
                 offsets[i] = buffer.getInt(offset + AggregateDescriptor.pieceOffsetOffset(i));
                 lengths[i] = buffer.getInt(offset + AggregateDescriptor.pieceLengthOffset(i));
             }
+        }
+        else if (messageType == AggregateDescriptor.END_MESSAGE && length >= AggregateDescriptor.END_MESSAGE_LENGTH)
+        {
+            endCount = buffer.getLong(offset + AggregateDescriptor.END_COUNT_OFFSET);
         }
         else
         {
@@ -249,7 +320,7 @@ public final class FbufReceiver implements Receiver
             {
                 return; // the teardown already gave its references back and ended it
             }
-            throw new BufferStateException("message released twice (or never received)");
+            throw new BufferStateException("fbufs release: message released twice (or never received)");
         }
         final RxState rx = checkOwn(message);
         Flyweights.end(message);
@@ -278,6 +349,7 @@ public final class FbufReceiver implements Receiver
         rx.handleCount = 0;
         pool[free++] = rx;
         held--;
+        channel.inFlight.released();
     }
 
     private RxState checkOwn(final Message message)
@@ -285,7 +357,7 @@ public final class FbufReceiver implements Receiver
         final Object attachment = Flyweights.attachment(message);
         if (!(attachment instanceof RxState) || ((RxState)attachment).owner != this)
         {
-            throw new IllegalArgumentException("message was not received by this receiver");
+            throw new IllegalArgumentException("fbufs release: message was not received by this receiver");
         }
         return (RxState)attachment;
     }

@@ -228,6 +228,16 @@ public final class FbufRegion implements AutoCloseable
 
     long allocate(final IoPath path, final int pages)
     {
+        return allocate(path, pages, null);
+    }
+
+    /**
+     * @param outOfFrames null to report a kernel without free frames as {@link #NO_FBUF}; otherwise the operation
+     *                    (e.g. {@code "fbufs tryClaim"}) an {@link OutOfFramesException} names instead, so that a
+     *                    caller tells out of memory from back pressure.
+     */
+    long allocate(final IoPath path, final int pages, final String outOfFrames)
+    {
         if (pages < 1 || pages > path.budgetPages())
         {
             throw new IllegalArgumentException("pages=" + pages + " must be in [1, " + path.budgetPages() +
@@ -251,7 +261,7 @@ public final class FbufRegion implements AutoCloseable
                 return (s & 0xFFFF_FFFF_0000_0000L) | first;
             }
         }
-        return allocateFresh(path, pages);
+        return allocateFresh(path, pages, outOfFrames);
     }
 
     private synchronized void restoreWrite(final IoPath path, final int first)
@@ -264,7 +274,7 @@ public final class FbufRegion implements AutoCloseable
         mapped[first] |= WRITABLE;
     }
 
-    private synchronized long allocateFresh(final IoPath path, final int pages)
+    private synchronized long allocateFresh(final IoPath path, final int pages, final String outOfFrames)
     {
         checkOpen();
         final int cachedPages = path.mode().cached() ? path.cachedPages() : 0;
@@ -285,6 +295,11 @@ public final class FbufRegion implements AutoCloseable
         catch (final OutOfFramesException ex)
         {
             runs.release(first, pages);
+            if (outOfFrames != null)
+            {
+                throw new OutOfFramesException(outOfFrames + ": no free frame for an fbuf of " + pages +
+                    " page(s) on " + path + " (" + ex.getMessage() + ")");
+            }
             return NO_FBUF;
         }
         originator.count(CounterType.VIRTUAL_RANGE_OPS, 1);

@@ -5,16 +5,20 @@ import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.notify.NotifySender;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 import static io.barge.fbufs.AggregateDescriptor.LEAF;
 import static io.barge.fbufs.AggregateDescriptor.LEFT_OFFSET;
@@ -31,6 +35,12 @@ import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
  * into the receiver (not cached), then the root (integrated) or the piece list goes in one notification.
  * {@link #forward} passes a received aggregate on without touching its bytes; {@link #send(Aggregate)} sends any
  * aggregate this domain built (e.g. a header fbuf in front of a received message). Not thread safe.
+ * <p>
+ * Capacity: at most {@code capacity} messages are claimed, in flight or held by the receiver (the kernel's
+ * in-flight record counts those the receiver released). When it retries a back-pressured claim itself, a
+ * {@link BackoffIdleStrategy} suits it; one thread serving many channels registers it with
+ * {@link #registerForSpace} (a polled registration: releases send no notification). {@link #finish()} sends an
+ * end notification behind the messages.
  */
 public final class FbufSender implements Sender
 {
@@ -49,6 +59,10 @@ public final class FbufSender implements Sender
     private Claim[] claimed = new Claim[8];
     private int claimCount;
     private int nodeCursor;
+    private long sent;
+    private boolean finished;
+    private final WaitsetChannel spaceChannel;
+    private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCredit();
     // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
     private final EndActivity activity = new EndActivity();
 
@@ -61,6 +75,18 @@ public final class FbufSender implements Sender
         this.target = target;
         this.space = domain.addressSpace();
         this.maxMessageLength = channel.config.maxMessageLength();
+        this.spaceChannel = new WaitsetChannel("fbufs-space " + domain);
+    }
+
+    private boolean isOpenHop()
+    {
+        return channel.isOpen();
+    }
+
+    /** Whether another message may be claimed: fewer than capacity claimed, in flight or held. */
+    private boolean hasCredit()
+    {
+        return channel.inFlight.unreleased() + claimCount < channel.inFlight.capacity();
     }
 
     @Override
@@ -99,7 +125,7 @@ public final class FbufSender implements Sender
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "claim");
+            throw channel.closedIfTorn(ex, "tryClaim");
         }
         finally
         {
@@ -109,13 +135,15 @@ public final class FbufSender implements Sender
 
     private int claimFbuf(final int length, final Claim claim)
     {
-        channel.checkOpen("claim");
+        channel.checkOpen("tryClaim");
+        EndSupport.checkNotFinished("fbufs tryClaim", finished);
+        EndSupport.checkLength("fbufs tryClaim", length, maxMessageLength);
         Flyweights.checkClaimable(claim, length, maxMessageLength);
-        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
         }
-        final long handle = channel.path.allocate(
+        final long handle = channel.path.allocateForClaim(
             mode.integrated() ? AggregateDescriptor.withNodes(length, 1) : length);
         if (handle == FbufRegion.NO_FBUF)
         {
@@ -146,7 +174,7 @@ public final class FbufSender implements Sender
 
     private void commitClaim(final Claim claim)
     {
-        final long handle = checkClaim(claim);
+        final long handle = checkClaim(claim, "commit");
         final long address = claim.address();
         final int length = claim.length();
         Flyweights.complete(claim);
@@ -188,7 +216,7 @@ public final class FbufSender implements Sender
 
     private void abortClaim(final Claim claim)
     {
-        final long handle = checkClaim(claim);
+        final long handle = checkClaim(claim, "abort");
         Flyweights.complete(claim);
         removeClaim(handle);
         region.release(handle);
@@ -222,17 +250,18 @@ public final class FbufSender implements Sender
     private int forwardMessage(final Message message)
     {
         channel.checkOpen("forward");
+        EndSupport.checkNotFinished("fbufs forward", finished);
         if (!message.isHeld())
         {
-            throw new BufferStateException("cannot forward a message that is not held");
+            throw new BufferStateException("fbufs forward: cannot forward a message that is not held");
         }
         if (!(message.source() instanceof FbufReceiver) ||
             ((FbufReceiver)message.source()).transport() != channel.transport || message.source().domain() != domain)
         {
-            throw new IllegalArgumentException("forward needs a message " + domain +
+            throw new IllegalArgumentException("fbufs forward: needs a message " + domain +
                 " received on an fbufs channel of the same transport");
         }
-        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
         }
@@ -290,8 +319,9 @@ public final class FbufSender implements Sender
     private int sendAggregate(final Aggregate aggregate)
     {
         channel.checkOpen("send");
+        EndSupport.checkNotFinished("fbufs send", finished);
         checkAggregate(aggregate);
-        if (channel.inFlight.size() + claimCount >= channel.inFlight.capacity())
+        if (!hasCredit())
         {
             return Status.BACK_PRESSURED;
         }
@@ -338,18 +368,19 @@ public final class FbufSender implements Sender
     {
         if (aggregate.domain() != domain)
         {
-            throw new IllegalArgumentException("aggregate belongs to " + aggregate.domain() + ", not " + domain);
+            throw new IllegalArgumentException("fbufs send: aggregate belongs to " + aggregate.domain() +
+                ", not " + domain);
         }
         if (aggregate.length() < 1 || aggregate.length() > maxMessageLength)
         {
-            throw new IllegalArgumentException("aggregate length=" + aggregate.length() + " must be in [1, " +
-                maxMessageLength + "]");
+            throw new IllegalArgumentException("fbufs send: aggregate length=" + aggregate.length() +
+                " must be in [1, " + maxMessageLength + "]");
         }
         final int limit = mode.integrated() ? InFlightRing.MAX_HANDLES - 1 : MAX_INLINE_PIECES;
         if (aggregate.pieceCount() > limit)
         {
-            throw new IllegalArgumentException("aggregate has " + aggregate.pieceCount() + " pieces; this mode sends " +
-                "at most " + limit);
+            throw new IllegalArgumentException("fbufs send: aggregate has " + aggregate.pieceCount() +
+                " pieces; this mode sends at most " + limit);
         }
     }
 
@@ -411,6 +442,7 @@ public final class FbufSender implements Sender
         {
             throw new IllegalStateException("in-flight record full despite the claim-time check");
         }
+        sent++;
     }
 
     private void notifyRoot(final long root)
@@ -443,24 +475,80 @@ public final class FbufSender implements Sender
         notifyIdle.reset();
         while ((at = notifier.tryClaim()) < 0)
         {
-            channel.checkOpen("notify");
+            channel.checkOpen("send"); // the operation is named by closedIfTorn's caller
             notifyIdle.idle();
         }
         return at;
     }
 
-    private long checkClaim(final Claim claim)
+    private long checkClaim(final Claim claim, final String operation)
     {
         if (!claim.isActive())
         {
-            throw new BufferStateException("claim is not active (already committed or aborted)");
+            channel.checkOpen(operation); // a teardown ended it: say so
+            throw new BufferStateException("fbufs " + operation + ": claim is not active (already committed or " +
+                "aborted)");
         }
         if (Flyweights.attachment(claim) != this)
         {
-            throw new IllegalArgumentException("claim was not made by this sender");
+            throw new IllegalArgumentException("fbufs " + operation + ": claim was not made by this sender");
         }
-        channel.checkOpen("commit");
+        channel.checkOpen(operation);
         return Flyweights.token(claim);
+    }
+
+    /**
+     * Sends the end notification behind every message sent so far; the receiver checks the count it carries.
+     */
+    @Override
+    public void finish()
+    {
+        activity.enter();
+        try
+        {
+            channel.checkOpen("finish");
+            if (finished)
+            {
+                return;
+            }
+            if (claimCount > 0)
+            {
+                throw new IllegalStateException("fbufs finish: " + claimCount + " claim(s) still active: commit or " +
+                    "abort them first");
+            }
+            final NotifySender notifier = channel.notify.sender();
+            final int at = claimNotification(notifier);
+            notifier.buffer().putLong(at + AggregateDescriptor.END_COUNT_OFFSET, sent);
+            finished = true;
+            notifier.commit(AggregateDescriptor.END_MESSAGE, AggregateDescriptor.END_MESSAGE_LENGTH);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.closedIfTorn(ex, "finish");
+        }
+        finally
+        {
+            activity.exit();
+        }
+    }
+
+    @Override
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
+    {
+        if (spaceOrClosed.getAsBoolean())
+        {
+            EndSupport.registerReady(spaceChannel, waitset, handler);
+        }
+        else
+        {
+            spaceChannel.registerPolled(waitset, handler, spaceOrClosed);
+        }
+    }
+
+    /** Teardown: a registered space handler runs once more and learns of the close. */
+    void closed()
+    {
+        spaceChannel.trigger();
     }
 
     private void addClaim(final long handle, final Claim claim)

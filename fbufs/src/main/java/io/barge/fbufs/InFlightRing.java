@@ -21,6 +21,8 @@ final class InFlightRing
     private final long[] records;
     private final AtomicLong produced = new AtomicLong();
     private final AtomicLong consumed = new AtomicLong();
+    /** Messages the receiver released or forwarded on: the credit that bounds committed-and-not-released. */
+    private final AtomicLong released = new AtomicLong();
 
     InFlightRing(final int capacity)
     {
@@ -39,6 +41,32 @@ final class InFlightRing
     int size()
     {
         return (int)(produced.get() - consumed.get());
+    }
+
+    /**
+     * @return messages recorded and not yet released by the receiver (exact for the producer, may lag for others).
+     */
+    long unreleased()
+    {
+        return produced.get() - released.get();
+    }
+
+    /**
+     * @return records written so far (the producer's count).
+     */
+    long produced()
+    {
+        return produced.get();
+    }
+
+    /**
+     * The receiver released (or forwarded) one message it took: its credit goes back to the producer. Called by the
+     * receiving thread only.
+     */
+    void released()
+    {
+        // Release: a producer that sees the credit back sees the receiver done with the message.
+        released.lazySet(released.get() + 1);
     }
 
     /**

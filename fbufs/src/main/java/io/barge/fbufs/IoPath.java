@@ -64,6 +64,15 @@ public final class IoPath
     }
 
     /**
+     * Allocates for a sender's claim: as {@link #allocate(int)}, but a kernel without a free frame is an
+     * {@link io.barge.core.OutOfFramesException}, not back pressure (nothing is reserved).
+     */
+    long allocateForClaim(final int bytes)
+    {
+        return region.allocate(this, region.pagesFor(bytes), "fbufs tryClaim");
+    }
+
+    /**
      * Allocates an fbuf of a number of pages.
      *
      * @param pages pages wanted.

@@ -47,12 +47,18 @@ import org.agrona.MutableDirectBuffer;
  *  |                     wake tail [PRODUCER]                      | 88  notify me when the peer's tail
  *  |                                                               |     reaches this
  *  +---------------------------------------------------------------+
- *  |                     reserved, zero                            | 96 .. 127
+ *  |                     end [PRODUCER]                            | 96  0 while the stream runs;
+ *  |                                                               |     1 + this ring's head at finish
+ *  +---------------------------------------------------------------+
+ *  |                     reserved, zero                            | 104 .. 127
  *  +---------------------------------------------------------------+
  * </pre>
  * Publication: the producer writes the records (plain stores), then stores the new head with release; the
  * consumer's acquire load of the head orders the records before it. The counters sit on their own cache line,
- * written by one end only. The first line of the header is written once at setup, before either end is handed the
+ * written by one end only. End of stream (originator's area only): the originator publishes its last head, then
+ * stores the end word with release, then (after a full fence) sends a wake-up whatever the wake words say; a
+ * receiver that acquires the end word sees every record before it, and ends the stream once it has consumed up to
+ * that head. The first line of the header is written once at setup, before either end is handed the
  * area, and checked by the consumer on attach.
  */
 public final class ControlAreaDescriptor
@@ -60,7 +66,7 @@ public final class ControlAreaDescriptor
     /** Magic number: "RBUFCTL1" in ASCII, little-endian. */
     public static final long MAGIC = 0x314C_5443_4655_4252L;
     /** Layout version. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Offset of the magic number. */
     public static final int MAGIC_OFFSET = 0;
     /** Offset of the version. */
@@ -79,6 +85,10 @@ public final class ControlAreaDescriptor
     public static final int WAKE_HEAD_OFFSET = 80;
     /** Offset of the peer tail position at which this area's producer wants a notification. */
     public static final int WAKE_TAIL_OFFSET = 88;
+    /** Offset of the end word: 0 while the stream runs, then 1 + the head at which it ended. */
+    public static final int END_OFFSET = 96;
+    /** End word value while the stream runs. */
+    public static final long NOT_ENDED = 0;
     /** Wake word value for no notification. */
     public static final long NEVER = Long.MAX_VALUE;
     /** Wake words at setup: notify at the first event (as Xen starts {@code req_event} at 1). */

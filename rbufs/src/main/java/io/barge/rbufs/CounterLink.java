@@ -10,6 +10,7 @@ import org.agrona.DirectBuffer;
 
 import java.lang.invoke.VarHandle;
 
+import static io.barge.rbufs.ControlAreaDescriptor.END_OFFSET;
 import static io.barge.rbufs.ControlAreaDescriptor.HEAD_OFFSET;
 import static io.barge.rbufs.ControlAreaDescriptor.TAIL_OFFSET;
 import static io.barge.rbufs.ControlAreaDescriptor.WAKE_HEAD_OFFSET;
@@ -144,6 +145,40 @@ final class CounterLink extends LinePadding
             publishCount();
         }
         flush();
+    }
+
+    /**
+     * Ends the stream (the originator's link): stores the end word after the last head published, then wakes the
+     * peer whatever its wake words say.
+     *
+     * @param head the head of this end's ring, already published.
+     * @return whether the wake-up went (else it waits in {@link #flush()}).
+     */
+    boolean publishEnd(final long head)
+    {
+        // Release: a peer that reads the end word sees the head and the records published before it.
+        own.putLongRelease(END_OFFSET, head + 1);
+        VarHandle.fullFence(); // the end word is visible before the wake-up that announces it
+        pending = true;
+        return flush();
+    }
+
+    /**
+     * @return the peer's end word, read once with acquire: {@link ControlAreaDescriptor#NOT_ENDED} or
+     *         1 + the head at which its stream ended (untrusted: the caller validates it).
+     */
+    long peerEnd()
+    {
+        return peer.getLongAcquire(END_OFFSET);
+    }
+
+    /**
+     * Registers a single-shot handler for the next wake-up on the channel this end receives on (see
+     * {@link io.barge.core.notify.NotifyReceiver#registerReceive}); arm first, or none may come.
+     */
+    void registerWake(final io.barge.core.notify.Waitset waitset, final Runnable handler)
+    {
+        in.receiver().registerReceive(waitset, handler);
     }
 
     /**

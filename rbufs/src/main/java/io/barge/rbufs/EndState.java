@@ -59,9 +59,30 @@ final class EndState
      */
     ChannelClosedException closedException()
     {
+        return closedException("call");
+    }
+
+    /**
+     * @param operation the call the user made, e.g. {@code "commit"}.
+     * @return the error for that call on an end that is shut or not open, naming rbufs and the call first.
+     */
+    ChannelClosedException closedException(final String operation)
+    {
         final Throwable why = cause;
-        return new ChannelClosedException("rbufs channel " + name + " is " + (state == BROKEN ? "broken" :
-            "closed") + (why == null ? "" : ": " + why.getMessage()));
+        return new ChannelClosedException("rbufs " + operation + ": channel " + (state == BROKEN ? "broken" :
+            "closed") + " (rbufs channel " + name + ")" + (why == null ? "" : ": " + why.getMessage()));
+    }
+
+    /**
+     * @param operation the call the user made.
+     * @throws ChannelClosedException unless open.
+     */
+    void check(final String operation)
+    {
+        if (state != OPEN)
+        {
+            throw closedException(operation);
+        }
     }
 
     /**

@@ -5,12 +5,19 @@ import io.barge.core.ChannelClosedException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.EpochNanoClock;
+
+import java.util.function.BooleanSupplier;
 
 import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
 
@@ -26,6 +33,9 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * it, and the others go on. A receiver that breaks the protocol, or whose domain dies, is detached the same way.
  * One thread; every public call runs inside this end's {@link EndGate}: a receiver's death is handled on the
  * destroying thread while the gate holds this end out ({@link RbufsMulticast}).
+ * <p>
+ * When it retries a back-pressured claim itself, a {@code BackoffIdleStrategy} suits it (or call {@link #doWork}
+ * from an agent's duty cycle); {@link #registerForSpace} is a polled registration for this sender's own thread.
  */
 final class MulticastSender extends LinePadding implements Sender
 {
@@ -50,6 +60,10 @@ final class MulticastSender extends LinePadding implements Sender
     private final long[] sentLength;
     private final int[] references;
     private int activeClaims;
+    private boolean finished;
+    private final WaitsetChannel spaceChannel = new WaitsetChannel("rbufs-multicast-space");
+    private final BooleanSupplier spaceOrClosed = this::spaceOrClosed;
+    private final IdleStrategy endIdle = new BackoffIdleStrategy();
 
     MulticastSender(final RbufsMulticast owner, final Domain domain, final long dataBase, final int slotSize,
         final int slots, final int maxMessageLength, final MulticastLink[] links, final EpochNanoClock clock,
@@ -96,10 +110,12 @@ final class MulticastSender extends LinePadding implements Sender
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
+        EndSupport.checkLength("rbufs tryClaim", length, maxMessageLength);
         Flyweights.checkClaimable(claim, length, maxMessageLength);
         enter();
         try
         {
+            EndSupport.checkNotFinished("rbufs tryClaim", finished);
             return claim(length, claim);
         }
         finally
@@ -430,6 +446,105 @@ final class MulticastSender extends LinePadding implements Sender
         message.source().release(message);
         publish(forwardClaim);
         return Status.OK;
+    }
+
+    /**
+     * Ends the stream on every attached receiver: each gets its end word and a wake-up (waiting, with a
+     * {@code BackoffIdleStrategy}, while a receiver's wake-up ring is full and it stays attached).
+     */
+    @Override
+    public void finish()
+    {
+        enter();
+        try
+        {
+            if (finished)
+            {
+                return;
+            }
+            if (activeClaims > 0)
+            {
+                throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
+                    "or abort them first");
+            }
+            finished = true;
+            for (final MulticastLink link : links)
+            {
+                if (link.attached)
+                {
+                    endOn(link);
+                }
+            }
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    private void endOn(final MulticastLink link)
+    {
+        try
+        {
+            link.link.publish(link.writer.head(), link.reader.tail());
+            endIdle.reset();
+            boolean sent = link.link.publishEnd(link.writer.head());
+            while (!sent && link.attached)
+            {
+                owner.checkOpen();
+                endIdle.idle();
+                sent = link.link.flush();
+            }
+        }
+        catch (final ChannelClosedException ex)
+        {
+            detach(link, ex); // its event channel is gone: detached like a slow receiver, the others end
+        }
+    }
+
+    /**
+     * A polled registration: the poller looks for room as {@link #tryClaim} would, taking back returns, so the
+     * waitset must be dispatched by this sender's thread.
+     */
+    @Override
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
+    {
+        if (spaceOrClosed())
+        {
+            EndSupport.registerReady(spaceChannel, waitset, handler);
+        }
+        else
+        {
+            spaceChannel.registerPolled(waitset, handler, spaceOrClosed);
+        }
+    }
+
+    private boolean spaceOrClosed()
+    {
+        if (!gate.enter())
+        {
+            return true;
+        }
+        try
+        {
+            try
+            {
+                owner.checkOpen();
+            }
+            catch (final ChannelClosedException ex)
+            {
+                return true; // the handler's next call reports it
+            }
+            if (!hasRoom())
+            {
+                work();
+            }
+            return hasRoom();
+        }
+        finally
+        {
+            gate.leave();
+        }
     }
 
     /**

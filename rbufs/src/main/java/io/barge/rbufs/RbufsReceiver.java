@@ -5,9 +5,13 @@ import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.collections.LongArrayQueue;
 
@@ -27,6 +31,11 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * the data area and the kernel unmaps it here: a held message then faults with
  * {@link io.barge.core.ProtectionFault} on every read, never shows another domain's bytes, and may still be
  * released (which returns nothing).
+ * <p>
+ * It can hold every slot of the data area, {@code capacity} messages, at once. When it polls in a loop of its own,
+ * a {@code BackoffIdleStrategy} suits it (an empty poll arms a wake-up, so it may also block on its waitset
+ * instead: {@link #register}). The stream ends when the originator's end word is set and this end has consumed up
+ * to the head it names.
  */
 final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.Listener
 {
@@ -59,6 +68,9 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private final int returnBatch;
     private int held;
     private int unsignalled;
+    private final Message flyweight = new Message();
+    private final WaitsetChannel readyChannel = new WaitsetChannel("rbufs-ready");
+    private volatile boolean endOfStream;
 
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
@@ -115,16 +127,17 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     {
         if (into.isHeld())
         {
-            throw new BufferStateException("message is still held: release it before polling into it again");
+            throw new BufferStateException("rbufs poll: message is still held: release it before polling into it " +
+                "again");
         }
         if (!gate.enter())
         {
-            throw state.closedException();
+            throw state.closedException("poll");
         }
         try
         {
-            state.check();
-            return take(into);
+            state.check("poll");
+            return endOfStream ? Status.END_OF_STREAM : take(into);
         }
         finally
         {
@@ -146,7 +159,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 link.poll();
                 if (!reader.hasNext() && idle())
                 {
-                    return Status.EMPTY;
+                    return emptyOrEnd();
                 }
             }
             while (reader.read(rec))
@@ -168,11 +181,99 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 }
             }
             ackIfIdle();
-            return Status.EMPTY;
+            return emptyOrEnd();
         }
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
+        }
+    }
+
+    /**
+     * Nothing to read: the end of the stream if the originator's end word names the head this end has consumed up
+     * to. The word is copied once and checked: an end behind what was read, or beyond the head the originator
+     * published, is a violation.
+     *
+     * @return {@link Status#EMPTY} or {@link Status#END_OF_STREAM}.
+     */
+    private int emptyOrEnd()
+    {
+        final long word = link.peerEnd();
+        if (word == ControlAreaDescriptor.NOT_ENDED)
+        {
+            return Status.EMPTY;
+        }
+        final long end = word - 1;
+        final long tail = reader.tail();
+        if (end < tail)
+        {
+            throw new ProtocolViolationException("rbufs poll: end of stream at head=" + end +
+                " behind the records read up to " + tail);
+        }
+        link.poll(); // after the end word's acquire: the head read now is at least the end
+        if (reader.hasNext())
+        {
+            return Status.EMPTY; // records before the end are still to come: the next poll reads them
+        }
+        if (end != tail)
+        {
+            throw new ProtocolViolationException("rbufs poll: end of stream at head=" + end +
+                " beyond the published records (read up to " + tail + ")");
+        }
+        ackIfIdle();
+        endOfStream = true;
+        return Status.END_OF_STREAM;
+    }
+
+    @Override
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        return EndSupport.poll(this, flyweight, handler, limit);
+    }
+
+    @Override
+    public boolean isEndOfStream()
+    {
+        return endOfStream;
+    }
+
+    /**
+     * Ready now if a record, the end or the close is there; otherwise arms a wake-up at the next record and
+     * registers on the wake-up channel, which the originator's signal triggers (LMP) or the waitset polls (UMP).
+     */
+    @Override
+    public void register(final Waitset waitset, final Runnable handler)
+    {
+        if (!gate.enter())
+        {
+            EndSupport.registerReady(readyChannel, waitset, handler);
+            return;
+        }
+        try
+        {
+            if (endOfStream || !state.isOpen())
+            {
+                EndSupport.registerReady(readyChannel, waitset, handler);
+                return;
+            }
+            link.arm(reader.tail() + 1, pending.isEmpty() ? ControlAreaDescriptor.NEVER : writer.knownTail() + 1);
+            link.poll();
+            if (reader.hasNext() || link.peerEnd() != ControlAreaDescriptor.NOT_ENDED)
+            {
+                EndSupport.registerReady(readyChannel, waitset, handler);
+            }
+            else
+            {
+                link.registerWake(waitset, handler);
+            }
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw state.broken(domain, ex);
+        }
+        finally
+        {
+            gate.leave();
         }
     }
 
@@ -285,11 +386,11 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     {
         if (message.isHeld() && message.source() != this)
         {
-            throw new IllegalArgumentException("message was received by another receiver");
+            throw new IllegalArgumentException("rbufs release: message was received by another receiver");
         }
         if (!message.isHeld())
         {
-            throw new BufferStateException("message released twice (or never received)");
+            throw new BufferStateException("rbufs release: message released twice (or never received)");
         }
         held--;
         if (!gate.enter())

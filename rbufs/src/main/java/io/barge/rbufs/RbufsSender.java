@@ -5,11 +5,16 @@ import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
 
@@ -26,6 +31,12 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * <p>
  * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread; every public call
  * runs inside this end's {@link EndGate}, so a teardown never frees a frame under it.
+ * <p>
+ * Capacity: the data area has {@code capacity} slots, each with the receiver, in flight, claimed or free, so at most
+ * {@code capacity} messages are claimed, in flight or held. When it retries a back-pressured claim itself, a
+ * {@code BackoffIdleStrategy} suits it (a claim that finds no room arms a wake-up and polls for returns); one thread
+ * serving many channels registers it with {@link #registerForSpace}, woken by the receiver's return signal.
+ * {@link #finish()} stores the end word in this end's control area ({@link ControlAreaDescriptor#END_OFFSET}).
  */
 final class RbufsSender extends LinePadding implements Sender, CounterLink.Listener
 {
@@ -51,6 +62,9 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private final Claim forwardClaim = new Claim();
     private CounterLink link;
     private int activeClaims;
+    private boolean finished;
+    private final WaitsetChannel readyChannel = new WaitsetChannel("rbufs-space");
+    private final IdleStrategy endIdle = new BackoffIdleStrategy();
 
     // Transmit master: free slots (LIFO, so a slot just returned is reused while warm) and what each slot holds.
     private final int[] freeSlots;
@@ -117,10 +131,12 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        Flyweights.checkClaimable(claim, length, maxMessageLength);
-        enter();
+        EndSupport.checkLength("rbufs tryClaim", length, maxMessageLength);
+        enter("tryClaim");
         try
         {
+            EndSupport.checkNotFinished("rbufs tryClaim", finished);
+            Flyweights.checkClaimable(claim, length, maxMessageLength);
             return claim(length, claim);
         }
         finally
@@ -129,16 +145,16 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         }
     }
 
-    private void enter()
+    private void enter(final String operation)
     {
         if (!gate.enter())
         {
-            throw state.closedException();
+            throw state.closedException(operation);
         }
         if (!state.isOpen())
         {
             gate.leave();
-            throw state.closedException();
+            throw state.closedException(operation);
         }
     }
 
@@ -309,7 +325,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     public void commit(final Claim claim)
     {
         checkClaimOf(claim, this);
-        enter();
+        enter("commit");
         try
         {
             publish(claim);
@@ -332,8 +348,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         if (claim.isActive() && Flyweights.attachment(claim) != sender)
         {
-            throw new IllegalArgumentException("claim was made by another sender, not by the rbufs sender of " +
-                sender.domain());
+            throw new IllegalArgumentException("rbufs commit/abort: claim was made by another sender, not by " +
+                "the rbufs sender of " + sender.domain());
         }
     }
 
@@ -360,7 +376,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     public void abort(final Claim claim)
     {
         checkClaimOf(claim, this);
-        enter();
+        enter("abort");
         try
         {
             takeBack(claim);
@@ -400,10 +416,12 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         checkForwardable(message, domain);
         final Claim claim = forwardClaim;
+        EndSupport.checkLength("rbufs forward", message.length(), maxMessageLength);
         Flyweights.checkClaimable(claim, message.length(), maxMessageLength);
-        enter();
+        enter("forward");
         try
         {
+            EndSupport.checkNotFinished("rbufs forward", finished);
             return forward(message, claim);
         }
         finally
@@ -422,12 +440,12 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         if (!message.isHeld())
         {
-            throw new BufferStateException("cannot forward a message that is not held");
+            throw new BufferStateException("rbufs forward: cannot forward a message that is not held");
         }
         if (message.source().domain() != domain)
         {
-            throw new IllegalArgumentException("forward needs a message " + domain + " holds; this one is held by " +
-                message.source().domain());
+            throw new IllegalArgumentException("rbufs forward: needs a message " + domain +
+                " holds; this one is held by " + message.source().domain());
         }
     }
 
@@ -450,6 +468,95 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         message.source().release(message);
         publish(claim);
         return Status.OK;
+    }
+
+    /**
+     * Publishes the end word behind every committed record and wakes the receiver; if its wake-up ring is full this
+     * waits (with a {@code BackoffIdleStrategy}) until it takes a wake-up, or the channel closes. Never back
+     * pressured by data: the end takes no slot and no ring room.
+     */
+    @Override
+    public void finish()
+    {
+        enter("finish");
+        try
+        {
+            if (finished)
+            {
+                return;
+            }
+            if (activeClaims > 0)
+            {
+                throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
+                    "or abort them first");
+            }
+            finished = true;
+            link.publish(writer.head(), reader.tail());
+            endIdle.reset();
+            boolean sent = link.publishEnd(writer.head());
+            while (!sent)
+            {
+                state.check("finish");
+                endIdle.idle();
+                sent = link.flush();
+            }
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw state.broken(domain, ex);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
+     * Ready now if a claim could find room; otherwise asks the receiver to signal its next return (or ring
+     * progress) and registers on the wake-up channel: the receiver's signal triggers it (LMP) or its ring is
+     * polled (UMP).
+     */
+    @Override
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
+    {
+        if (!gate.enter())
+        {
+            EndSupport.registerReady(readyChannel, waitset, handler);
+            return;
+        }
+        try
+        {
+            if (!state.isOpen() || roomNow())
+            {
+                EndSupport.registerReady(readyChannel, waitset, handler);
+                return;
+            }
+            link.arm(reader.tail() + 1, writer.knownTail() + 1);
+            if (roomNow())
+            {
+                EndSupport.registerReady(readyChannel, waitset, handler);
+            }
+            else
+            {
+                link.registerWake(waitset, handler);
+            }
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw state.broken(domain, ex);
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /** Whether a claim may find room: ring room and a free slot, a posted region, or an unread return. */
+    private boolean roomNow()
+    {
+        link.poll();
+        final boolean regions = transmitMaster ? freeCount > 0 : spareCount > 0;
+        return ringHasRoom() && (regions || reader.hasNext());
     }
 
     @Override

@@ -5,13 +5,17 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -40,6 +44,10 @@ final class LoopbackChannel implements Channel, Sender
     private final int stallAt;
     private long head;
     private long readHead;
+    private volatile long finishedAt = -1;
+    private final Message flyweight = new Message();
+    private final WaitsetChannel spaceChannel = new WaitsetChannel("loopback-space");
+    private final WaitsetChannel readyChannel = new WaitsetChannel("loopback-ready");
     private volatile boolean open = true;
 
     LoopbackChannel(final Kernel kernel, final Domain sender, final Domain receiver, final ChannelConfig config,
@@ -190,6 +198,18 @@ final class LoopbackChannel implements Channel, Sender
         }
     }
 
+    @Override
+    public void finish()
+    {
+        finishedAt = head;
+    }
+
+    @Override
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
+    {
+        spaceChannel.registerPolled(waitset, handler, () -> !open || state.get((int)(head & (capacity - 1))) == 0);
+    }
+
     /** The receiving end: acts for the receiving domain. */
     private final class ReceiverEnd implements Receiver
     {
@@ -217,13 +237,32 @@ final class LoopbackChannel implements Channel, Sender
             final int length = state.get(slot);
             if (length <= 0 || readHead == stallAt)
             {
-                return Status.EMPTY;
+                return readHead == finishedAt ? Status.END_OF_STREAM : Status.EMPTY;
             }
             state.set(slot, -1);
             Flyweights.begin(into, this, receiver.addressSpace(), slot, null, false);
             Flyweights.addPiece(into, receiverBase + (long)slot * slotBytes, length);
             readHead++;
             return Status.OK;
+        }
+
+        @Override
+        public int poll(final MessageHandler handler, final int limit)
+        {
+            return EndSupport.poll(this, flyweight, handler, limit);
+        }
+
+        @Override
+        public boolean isEndOfStream()
+        {
+            return readHead == finishedAt;
+        }
+
+        @Override
+        public void register(final Waitset waitset, final Runnable handler)
+        {
+            readyChannel.registerPolled(waitset, handler,
+                () -> !open || readHead == finishedAt || state.get((int)(readHead & (capacity - 1))) > 0);
         }
 
         @Override

@@ -4,9 +4,13 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
 import io.barge.core.Rights;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +54,8 @@ class SinkStageTest
     private final class ScriptedReceiver implements Receiver
     {
         private final long[] sequences;
+        private final Message flyweight = new Message();
+        private final WaitsetChannel readyChannel = new WaitsetChannel("scripted");
         private int next;
 
         ScriptedReceiver(final long... sequences)
@@ -81,6 +87,24 @@ class SinkStageTest
             Flyweights.begin(into, this, sink.addressSpace(), 0, null, false);
             Flyweights.addPiece(into, page, 64);
             return Status.OK;
+        }
+
+        @Override
+        public int poll(final MessageHandler handler, final int limit)
+        {
+            return EndSupport.poll(this, flyweight, handler, limit);
+        }
+
+        @Override
+        public boolean isEndOfStream()
+        {
+            return false; // a scripted stream never ends; the run control stops the sink
+        }
+
+        @Override
+        public void register(final Waitset waitset, final Runnable handler)
+        {
+            readyChannel.registerPolled(waitset, handler, () -> next < sequences.length);
         }
 
         @Override

@@ -4,10 +4,13 @@ import io.barge.core.ChannelClosedException;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.Rights;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.OptionSpec;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
@@ -15,6 +18,7 @@ import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 
 import java.util.ArrayList;
@@ -110,6 +114,10 @@ final class TestRingTransport implements TransportProvider
         private final Receiver receiverEnd = new ReceiverEnd();
         private long head;
         private long readHead;
+        private volatile long finishedAt = -1;
+        private final Message flyweight = new Message();
+        private final WaitsetChannel spaceChannel = new WaitsetChannel("test-ring-space");
+        private final WaitsetChannel readyChannel = new WaitsetChannel("test-ring-ready");
         private volatile boolean open = true;
 
         RingChannel(final Kernel kernel, final Domain sender, final Domain receiver, final ChannelConfig config,
@@ -249,6 +257,18 @@ final class TestRingTransport implements TransportProvider
             return Status.OK;
         }
 
+        @Override
+        public void finish()
+        {
+            finishedAt = head;
+        }
+
+        @Override
+        public void registerForSpace(final Waitset waitset, final Runnable handler)
+        {
+            spaceChannel.registerPolled(waitset, handler, () -> !open || state.get((int)(head & (capacity - 1))) == 0);
+        }
+
         /** The receiving end: acts for the receiving domain. */
         private final class ReceiverEnd implements Receiver
         {
@@ -271,13 +291,32 @@ final class TestRingTransport implements TransportProvider
                 final int length = state.get(slot);
                 if (length <= 0)
                 {
-                    return Status.EMPTY;
+                    return readHead == finishedAt ? Status.END_OF_STREAM : Status.EMPTY;
                 }
                 state.set(slot, -1);
                 Flyweights.begin(into, this, receiver.addressSpace(), slot, null, false);
                 Flyweights.addPiece(into, receiverBase + (long)slot * slotBytes, length);
                 readHead++;
                 return Status.OK;
+            }
+
+            @Override
+            public int poll(final MessageHandler handler, final int limit)
+            {
+                return EndSupport.poll(this, flyweight, handler, limit);
+            }
+
+            @Override
+            public boolean isEndOfStream()
+            {
+                return readHead == finishedAt;
+            }
+
+            @Override
+            public void register(final Waitset waitset, final Runnable handler)
+            {
+                readyChannel.registerPolled(waitset, handler,
+                    () -> !open || readHead == finishedAt || state.get((int)(readHead & (capacity - 1))) > 0);
             }
 
             @Override

@@ -67,7 +67,7 @@ class CopyChannelPeerTest
         final int at = forger.tryClaim();
         assertTrue(at >= 0);
         forger.buffer().putLong(at, 100);
-        forger.commit(CopyChannel.TYPE_DATA, 8);
+        forger.commit(CopyNotificationDescriptor.TYPE_DATA, 8);
 
         final Message message = victim.receiver().newMessage();
         assertThrows(ProtocolViolationException.class, () -> victim.receiver().poll(message));
@@ -104,7 +104,7 @@ class CopyChannelPeerTest
         final NotifySender notifySender = channel.notifyChannel().sender();
         final int at = notifySender.tryClaim();
         notifySender.buffer().putLong(at, 1 << 30);
-        notifySender.commit(CopyChannel.TYPE_DATA, 8);
+        notifySender.commit(CopyNotificationDescriptor.TYPE_DATA, 8);
         final Message message = channel.receiver().newMessage();
         assertEquals(Status.OK, channel.receiver().poll(message), "the honest message still arrives");
         assertEquals(64, message.length());

@@ -1,10 +1,10 @@
 package io.barge.core.copy;
 
+import io.barge.core.BufferStateException;
 import io.barge.core.ChannelClosedException;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
-import io.barge.core.ProtectionFault;
 import io.barge.core.Rights;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
@@ -80,7 +80,8 @@ class CopyTeardownTest
             peer.putLong(taken[i], 0, 0x5EC2E7L + i);
         }
 
-        assertThrows(ProtectionFault.class, () -> claim.putLong(8, 2L), "the staging page is gone");
+        // The teardown ended the claim: the write is refused before it reaches any frame.
+        assertThrows(BufferStateException.class, () -> claim.putLong(8, 2L), "the claim ended with the channel");
         assertThrows(ChannelClosedException.class, () -> channel.sender().commit(claim));
         assertThrows(ChannelClosedException.class, () -> channel.receiver().poll(new Message()));
         for (int i = 0; i < frames; i++)

@@ -3,15 +3,15 @@ package io.barge.core.copy;
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
 import io.barge.core.ChannelClosedException;
-import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
-import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
-import io.barge.core.notify.NotifyChannel;
-import io.barge.core.notify.NotifyHandler;
-import io.barge.core.notify.NotifySender;
+import io.barge.core.notify.LmpDescriptor;
 import io.barge.core.notify.Notifications;
+import io.barge.core.notify.NotifyChannel;
+import io.barge.core.notify.NotifySender;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
@@ -19,39 +19,54 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
-import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static io.barge.core.copy.CopyNotificationDescriptor.TYPE_DATA;
+import static io.barge.core.copy.CopyNotificationDescriptor.TYPE_END;
 
 /**
  * Classic IPC: the sender fills a private staging buffer, the kernel copies it into a kernel pipe
- * ({@link KernelPipe}) and notifies the receiver (UMP or LMP); the receiver's poll has the kernel copy it out into
- * one of the receiver's private buffers. Two counted copies per message; the baseline every other transport is
- * compared with.
+ * ({@link KernelPipe}) and notifies the receiver (UMP or LMP, {@link CopyNotificationDescriptor}); the receiver's
+ * poll has the kernel copy it out into one of the receiver's private buffers. Two counted copies per message; the
+ * baseline every other transport is compared with.
  * <p>
- * The notification carries the length, which the receiver's kernel checks against its own record: a sender that
- * scribbles on the notification ring breaks only this channel.
+ * Capacity ({@link ChannelConfig#capacity()}): the receiver has {@code capacity} private buffers and the kernel pipe
+ * room for {@code capacity} largest messages; the sender counts the messages it committed against those the
+ * receiver released (a kernel-kept count, {@link #released}), so with nothing released exactly {@code capacity}
+ * messages go and the receiver can hold them all. The notification channel has twice as many slots, so a data
+ * notification and the end record always find one despite UMP's lazy acknowledgements.
+ * <p>
+ * Teardown ({@link #close}, from any thread): the open flag drops, the closer waits until neither end is inside a
+ * call ({@link CopyEndGate}), ends the active claim, then frees the notification channel, the staging, receive and
+ * pipe frames. Every later call throws {@link ChannelClosedException} naming {@code copy} and the call.
  */
 final class CopyChannel implements Channel
 {
-    static final int TYPE_DATA = 1;
-    static final int TYPE_ABORT = 2;
-    static final int RECEIVE_BUFFERS = 8;
-
     private final CopyTransport transport;
     private final Kernel kernel;
     private final Domain senderDomain;
-    private final Domain receiverDomain;
-    private final int maxMessageLength;
+    final Domain receiverDomain;
+    final int maxMessageLength;
+    final int capacity;
     private final int bufferPages;
-    private final KernelPipe pipe;
-    private final NotifyChannel notify;
+    final KernelPipe pipe;
+    final NotifyChannel notify;
     private final long stagingAddress;
     private final int[] stagingFrames;
-    private final long[] receiveAddresses;
+    final long[] receiveAddresses;
     private final int[][] receiveFrames;
+    /** Kernel state: messages the receiver released (or forwarded on); written by the receiving thread only. */
+    final AtomicLong released = new AtomicLong();
     private final CopySender sender;
     private final CopyReceiver receiver;
     private volatile boolean open = true;
+    private boolean closed;
 
     CopyChannel(final CopyTransport transport, final Domain from, final Domain to, final ChannelConfig config)
     {
@@ -60,22 +75,24 @@ final class CopyChannel implements Channel
         this.senderDomain = from;
         this.receiverDomain = to;
         this.maxMessageLength = config.maxMessageLength();
+        this.capacity = config.capacity();
         final int pageSize = kernel.memory().frameSize();
         this.bufferPages = (maxMessageLength + pageSize - 1) / pageSize;
-        final int receiveBuffers = Math.min(RECEIVE_BUFFERS, config.capacity());
-        this.receiveAddresses = new long[receiveBuffers];
-        this.receiveFrames = new int[receiveBuffers][];
+        this.receiveAddresses = new long[capacity];
+        this.receiveFrames = new int[capacity][];
         this.stagingFrames = new int[bufferPages];
+        final int slots = config.notification() == ChannelConfig.Notification.LMP ?
+            Math.min(2 * capacity, LmpDescriptor.MAX_SLOTS) : 2 * capacity;
         KernelPipe createdPipe = null;
         NotifyChannel createdNotify = null;
         long staging = 0;
         int mappedReceive = 0;
         try
         {
-            createdPipe = new KernelPipe(kernel, maxMessageLength);
-            createdNotify = Notifications.open(kernel, from, to, config.notification(), config.capacity());
+            createdPipe = new KernelPipe(kernel, maxMessageLength, capacity);
+            createdNotify = Notifications.open(kernel, from, to, config.notification(), slots);
             staging = mapPrivate(from, stagingFrames);
-            for (; mappedReceive < receiveBuffers; mappedReceive++)
+            for (; mappedReceive < capacity; mappedReceive++)
             {
                 receiveFrames[mappedReceive] = new int[bufferPages];
                 receiveAddresses[mappedReceive] = mapPrivate(to, receiveFrames[mappedReceive]);
@@ -89,7 +106,10 @@ final class CopyChannel implements Channel
             }
             for (int i = 0; i < mappedReceive; i++)
             {
-                unmapPrivate(to, receiveAddresses[i], receiveFrames[i]);
+                if (receiveAddresses[i] != 0)
+                {
+                    unmapPrivate(to, receiveAddresses[i], receiveFrames[i]);
+                }
             }
             if (createdNotify != null)
             {
@@ -105,14 +125,26 @@ final class CopyChannel implements Channel
         this.notify = createdNotify;
         this.stagingAddress = staging;
         this.sender = new CopySender();
-        this.receiver = new CopyReceiver(receiveBuffers);
+        this.receiver = new CopyReceiver(this);
         notify.errorHandler((error) -> open = false);
     }
 
     private long mapPrivate(final Domain domain, final int[] frames)
     {
         kernel.allocateFrames(domain, frames.length, true, frames);
-        final long address = kernel.reserve(domain, frames.length);
+        final long address;
+        try
+        {
+            address = kernel.reserve(domain, frames.length);
+        }
+        catch (final RuntimeException ex)
+        {
+            for (final int frame : frames)
+            {
+                kernel.freeFrame(domain, frame);
+            }
+            throw ex;
+        }
         final int pageSize = kernel.memory().frameSize();
         for (int i = 0; i < frames.length; i++)
         {
@@ -164,8 +196,6 @@ final class CopyChannel implements Channel
         return domain == senderDomain || domain == receiverDomain;
     }
 
-    private boolean closed;
-
     @Override
     public void close()
     {
@@ -178,31 +208,62 @@ final class CopyChannel implements Channel
             closed = true;
             open = false;
         }
-        notify.close();
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        while (sender.gate.busyElsewhere() || receiver.gate().busyElsewhere())
+        {
+            idle.idle(); // each call in progress ends at its next open check, or returns
+        }
+        sender.endClaim();
+        notify.close(); // wakes a registered receive handler (LMP) or lets its poller see the close (UMP)
         unmapPrivate(senderDomain, stagingAddress, stagingFrames);
         for (int i = 0; i < receiveAddresses.length; i++)
         {
             unmapPrivate(receiverDomain, receiveAddresses[i], receiveFrames[i]);
         }
         pipe.free();
+        sender.spaceChannel.trigger();
+        receiver.closed();
         transport.closed(this);
     }
 
-    private void checkOpen(final String operation)
+    void checkOpen(final String operation)
     {
         if (!isOpen())
         {
-            throw new ChannelClosedException(operation + " on a closed copy channel " + senderDomain + " -> " +
-                receiverDomain);
+            throw new ChannelClosedException("copy " + operation + ": channel closed" +
+                (closed ? "" : " or broken") + " (copy channel " + senderDomain + " -> " + receiverDomain + ")");
         }
     }
 
+    /** A peer broke the protocol: the channel stays broken until closed. */
+    void broken()
+    {
+        open = false;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "CopyChannel[" + senderDomain + " -> " + receiverDomain + "]";
+    }
+
+    /**
+     * The copy sender. When it polls for room itself, a {@code BackoffIdleStrategy} suits it (room comes back when
+     * the receiver releases, usually on another thread); one thread serving many channels registers it with
+     * {@link #registerForSpace} instead (a polled registration: releases send no notification).
+     */
     final class CopySender implements Sender
     {
         private final AddressSpace space = senderDomain.addressSpace();
         private final Claim forwardClaim = new Claim();
-        private int notifyOffset;
-        private boolean claimed;
+        private final IdleStrategy notifyIdle = new BackoffIdleStrategy();
+        private final CopyEndGate gate = new CopyEndGate();
+        private final WaitsetChannel spaceChannel = new WaitsetChannel("copy-space " + senderDomain);
+        private final BooleanSupplier spaceOrClosed = () -> !isOpen() || hasCredit();
+        private Claim active;
+        private long committed;
+        private long cachedReleased;
+        private boolean finished;
 
         @Override
         public Domain domain()
@@ -225,179 +286,206 @@ final class CopyChannel implements Channel
         @Override
         public int tryClaim(final int length, final Claim claim)
         {
-            checkOpen("tryClaim");
+            gate.enter();
+            try
+            {
+                checkOpen("tryClaim");
+                EndSupport.checkNotFinished("copy tryClaim", finished);
+                EndSupport.checkLength("copy tryClaim", length, maxMessageLength);
+                return claim(length, claim);
+            }
+            finally
+            {
+                gate.exit();
+            }
+        }
+
+        private int claim(final int length, final Claim claim)
+        {
             Flyweights.checkClaimable(claim, length, maxMessageLength);
-            if (claimed)
+            if (active != null)
             {
-                throw new BufferStateException("a claim is still active on this sender: commit or abort it first");
+                throw new BufferStateException("copy tryClaim: a claim is still active on this sender: commit or " +
+                    "abort it first");
             }
-            if (!pipe.hasRoom(length))
-            {
-                return Status.BACK_PRESSURED;
-            }
-            final int at = notify.sender().tryClaim();
-            if (at < 0)
+            if (!hasCredit() || !pipe.hasRoom(length))
             {
                 return Status.BACK_PRESSURED;
             }
-            notifyOffset = at;
-            claimed = true;
+            active = claim;
             Flyweights.wrap(claim, space, stagingAddress, length, 0, this);
             return Status.OK;
+        }
+
+        /** Whether fewer than {@code capacity} messages are committed and not released; re-reads when it looks full. */
+        private boolean hasCredit()
+        {
+            if (committed - cachedReleased < capacity)
+            {
+                return true;
+            }
+            cachedReleased = released.get();
+            return committed - cachedReleased < capacity;
         }
 
         @Override
         public void commit(final Claim claim)
         {
-            checkMine(claim);
-            checkOpen("commit");
-            final int length = claim.length();
-            pipe.copyIn(senderDomain, stagingAddress, length);
+            gate.enter();
+            try
+            {
+                checkMine(claim, "commit");
+                checkOpen("commit");
+                final int length = claim.length();
+                pipe.copyIn(senderDomain, stagingAddress, length);
+                // Ended before the notification: an LMP receiver run synchronously by it may close the channel.
+                Flyweights.complete(claim);
+                active = null;
+                notifyData(length, "commit");
+            }
+            finally
+            {
+                gate.exit();
+            }
+        }
+
+        private void notifyData(final int length, final String operation)
+        {
             final NotifySender notifySender = notify.sender();
-            notifySender.buffer().putLong(notifyOffset, length);
-            notifySender.commit(TYPE_DATA, 8);
-            Flyweights.complete(claim);
-            claimed = false;
+            final int at = claimNotification(notifySender, operation);
+            CopyNotificationDescriptor.length(notifySender.buffer(), at, length);
+            notifySender.commit(TYPE_DATA, CopyNotificationDescriptor.PAYLOAD_LENGTH);
+            committed++;
+        }
+
+        /** The ring has twice the capacity in slots, so this waits at most for a lagging acknowledgement. */
+        private int claimNotification(final NotifySender notifySender, final String operation)
+        {
+            int at;
+            notifyIdle.reset();
+            while ((at = notifySender.tryClaim()) < 0)
+            {
+                checkOpen(operation);
+                notifyIdle.idle();
+            }
+            return at;
         }
 
         @Override
         public void abort(final Claim claim)
         {
-            checkMine(claim);
-            Flyweights.complete(claim);
-            claimed = false;
-            if (isOpen())
+            gate.enter();
+            try
             {
-                // The notification slot is already claimed; an abort record keeps the ring in step.
-                notify.sender().commit(TYPE_ABORT, 0);
+                checkMine(claim, "abort");
+                Flyweights.complete(claim);
+                active = null;
+            }
+            finally
+            {
+                gate.exit();
             }
         }
 
         @Override
         public int forward(final Message message)
         {
-            final Claim claim = forwardClaim;
-            final int status = tryClaim(message.length(), claim);
-            if (status != Status.OK)
+            gate.enter();
+            try
             {
-                return status;
+                checkOpen("forward");
+                EndSupport.checkNotFinished("copy forward", finished);
+                if (!message.isHeld())
+                {
+                    throw new BufferStateException("copy forward: the message is not held");
+                }
+                final int length = message.length();
+                EndSupport.checkLength("copy forward", length, maxMessageLength);
+                final Claim claim = forwardClaim;
+                final int status = claim(length, claim);
+                if (status != Status.OK)
+                {
+                    return status;
+                }
+                // Classic IPC forwarding: one copy in from the buffer the message arrived in (no staging copy).
+                pipe.copyIn(senderDomain, message);
+                Flyweights.complete(claim);
+                active = null;
+                notifyData(length, "forward");
+                message.source().release(message);
+                return Status.OK;
             }
-            // Classic IPC forwarding: one copy in from the buffer the message arrived in (no staging copy first).
-            final int length = message.length();
-            pipe.copyIn(senderDomain, message);
-            final NotifySender notifySender = notify.sender();
-            notifySender.buffer().putLong(notifyOffset, length);
-            notifySender.commit(TYPE_DATA, 8);
-            Flyweights.complete(claim);
-            claimed = false;
-            message.source().release(message);
-            return Status.OK;
+            finally
+            {
+                gate.exit();
+            }
         }
 
-        private void checkMine(final Claim claim)
+        @Override
+        public void finish()
+        {
+            gate.enter();
+            try
+            {
+                checkOpen("finish");
+                if (finished)
+                {
+                    return;
+                }
+                if (active != null)
+                {
+                    throw new IllegalStateException("copy finish: a claim is still active: commit or abort it first");
+                }
+                final NotifySender notifySender = notify.sender();
+                final int at = claimNotification(notifySender, "finish");
+                CopyNotificationDescriptor.count(notifySender.buffer(), at, committed);
+                finished = true;
+                notifySender.commit(TYPE_END, CopyNotificationDescriptor.PAYLOAD_LENGTH);
+            }
+            finally
+            {
+                gate.exit();
+            }
+        }
+
+        @Override
+        public void registerForSpace(final Waitset waitset, final Runnable handler)
+        {
+            if (spaceOrClosed.getAsBoolean())
+            {
+                EndSupport.registerReady(spaceChannel, waitset, handler);
+            }
+            else
+            {
+                spaceChannel.registerPolled(waitset, handler, spaceOrClosed);
+            }
+        }
+
+        /** Teardown: the active claim ends, so that its writes raise BufferStateException instead of landing. */
+        private void endClaim()
+        {
+            final Claim claim = active;
+            active = null;
+            if (claim != null && claim.isActive() && Flyweights.attachment(claim) == this)
+            {
+                try
+                {
+                    Flyweights.complete(claim);
+                }
+                catch (final BufferStateException ex)
+                {
+                    // The sending thread ended it at the same moment: ended either way.
+                }
+            }
+        }
+
+        private void checkMine(final Claim claim, final String operation)
         {
             if (!claim.isActive() || Flyweights.attachment(claim) != this)
             {
-                throw new BufferStateException("claim is not an active claim of this sender");
+                checkOpen(operation);
+                throw new BufferStateException("copy " + operation + ": claim is not an active claim of this sender");
             }
-        }
-    }
-
-    final class CopyReceiver implements Receiver, NotifyHandler
-    {
-        private final AddressSpace space = receiverDomain.addressSpace();
-        private final int[] freeBuffers;
-        private int freeCount;
-        private int notifiedType;
-        private int notifiedLength;
-
-        CopyReceiver(final int buffers)
-        {
-            freeBuffers = new int[buffers];
-            for (int i = 0; i < buffers; i++)
-            {
-                freeBuffers[i] = buffers - 1 - i;
-            }
-            freeCount = buffers;
-        }
-
-        @Override
-        public Domain domain()
-        {
-            return receiverDomain;
-        }
-
-        @Override
-        public Message newMessage()
-        {
-            return new Message();
-        }
-
-        @Override
-        public int poll(final Message into)
-        {
-            checkOpen("poll");
-            if (into.isHeld())
-            {
-                throw new BufferStateException("message is still held: release it before polling into it again");
-            }
-            if (freeCount == 0)
-            {
-                return Status.BACK_PRESSURED;
-            }
-            while (true)
-            {
-                notifiedType = 0;
-                try
-                {
-                    if (notify.receiver().poll(this, 1) == 0)
-                    {
-                        return Status.EMPTY;
-                    }
-                    if (notifiedType == TYPE_ABORT)
-                    {
-                        continue;
-                    }
-                    if (notifiedType != TYPE_DATA)
-                    {
-                        throw new ProtocolViolationException("copy channel: unknown notification type=" +
-                            notifiedType);
-                    }
-                    final int buffer = freeBuffers[freeCount - 1];
-                    final int length = pipe.copyOut(
-                        receiverDomain, receiveAddresses[buffer], maxMessageLength, notifiedLength);
-                    freeCount--;
-                    Flyweights.begin(into, this, space, buffer, CopyChannel.this, false);
-                    Flyweights.addPiece(into, receiveAddresses[buffer], length);
-                    return Status.OK;
-                }
-                catch (final ProtocolViolationException ex)
-                {
-                    receiverDomain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
-                    open = false;
-                    throw ex;
-                }
-            }
-        }
-
-        @Override
-        public void onNotify(final int type, final DirectBuffer buffer, final int offset, final int length)
-        {
-            notifiedType = type;
-            // Read the peer-written length once.
-            notifiedLength = length >= 8 ? (int)Math.min(Integer.MAX_VALUE, Math.max(-1, buffer.getLong(offset))) : -1;
-        }
-
-        @Override
-        public void release(final Message message)
-        {
-            if (Flyweights.attachment(message) != CopyChannel.this && message.isHeld())
-            {
-                throw new IllegalArgumentException("message was not received on this channel");
-            }
-            final int buffer = (int)Flyweights.token(message);
-            Flyweights.end(message);
-            freeBuffers[freeCount++] = buffer;
         }
     }
 }

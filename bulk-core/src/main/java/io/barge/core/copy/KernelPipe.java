@@ -63,13 +63,25 @@ final class KernelPipe
     private final Head head = new Head();
     private final Tail tail = new Tail();
 
-    KernelPipe(final Kernel kernel, final int maxMessageLength)
+    /**
+     * @param kernel           the kernel whose frames hold the pipe.
+     * @param maxMessageLength largest message.
+     * @param messages         messages the pipe must hold at once, whatever their lengths: room for one more
+     *                         largest record covers the padding at the end of the ring.
+     */
+    KernelPipe(final Kernel kernel, final int maxMessageLength, final int messages)
     {
         this.kernel = kernel;
         this.kernelDomain = kernel.kernelDomain();
         this.space = kernelDomain.addressSpace();
-        final int record = align(HEADER_LENGTH + maxMessageLength);
-        this.capacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(record * 4 - 1) << 1);
+        final long record = align(HEADER_LENGTH + maxMessageLength);
+        final long need = (messages + 1L) * record;
+        if (need > 1L << 30)
+        {
+            throw new IllegalArgumentException("copy open: a kernel pipe for capacity=" + messages + " messages of " +
+                maxMessageLength + " bytes would exceed 1 GiB");
+        }
+        this.capacity = (int)Math.max(MIN_CAPACITY, Long.highestOneBit(need - 1) << 1);
         this.mask = capacity - 1;
         final int pageSize = kernel.memory().frameSize();
         final int pages = Math.max(1, capacity / pageSize);

@@ -16,7 +16,7 @@ public final class ChannelConfig
 
     /** Default largest message: 64 KiB. */
     public static final int DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024;
-    /** Default number of messages in flight. */
+    /** Default capacity: 64 messages committed and not yet released. */
     public static final int DEFAULT_CAPACITY = 64;
     /** Largest message any transport must accept: 1 MiB. */
     public static final int MAX_MESSAGE_LENGTH_LIMIT = 1 << 20;
@@ -27,7 +27,8 @@ public final class ChannelConfig
 
     /**
      * @param maxMessageLength largest message, 1..1 MiB.
-     * @param capacity         messages in flight, a power of two in [2, 4096].
+     * @param capacity         most messages committed and not yet released, a power of two in [2, 4096] (see
+     *                         {@link #capacity()}).
      * @param notification     how the ends signal each other.
      */
     public ChannelConfig(final int maxMessageLength, final int capacity, final Notification notification)
@@ -67,7 +68,12 @@ public final class ChannelConfig
     }
 
     /**
-     * @return messages in flight.
+     * The one meaning of capacity on every transport: the most messages committed and not yet released by the
+     * receiver, those in flight and those the receiver holds together (an active claim counts as committed). With
+     * nothing released exactly {@code capacity} {@code tryClaim} + {@code commit} succeed and the next claim is
+     * {@link Status#BACK_PRESSURED}; the receiver may poll and hold all {@code capacity} at once.
+     *
+     * @return most messages committed and not yet released.
      */
     public int capacity()
     {
@@ -92,7 +98,7 @@ public final class ChannelConfig
     }
 
     /**
-     * @param value messages in flight.
+     * @param value most messages committed and not yet released.
      * @return a copy with it.
      */
     public ChannelConfig withCapacity(final int value)

@@ -1,9 +1,27 @@
 package io.barge.core.transport;
 
 import io.barge.core.Domain;
+import io.barge.core.notify.Waitset;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.concurrent.TimeUnit;
 
 /**
- * The receiving end of a {@link Channel}. Not thread safe: one thread acts for the receiving domain.
+ * The receiving end of a {@link Channel}. Not thread safe: one thread acts for the receiving domain (only
+ * {@link Channel#close()} may come from another thread).
+ * <p>
+ * <b>Capacity.</b> The receiver may hold up to {@link ChannelConfig#capacity()} messages at once: the sender can
+ * never have more committed and not yet released (see {@link ChannelConfig#capacity()}), so every committed message
+ * can be polled while the others are still held.
+ * <p>
+ * <b>End of stream.</b> After the sender's {@link Sender#finish()}, polls deliver every message committed before it
+ * and then return {@link Status#END_OF_STREAM}, for good. The graceful end of a channel is that, then
+ * {@link Channel#close()}.
+ * <p>
+ * <b>Waiting.</b> A receiver that polls in a loop of its own uses an Agrona {@link IdleStrategy} between empty
+ * polls; each transport's receiver says which one suits it. One thread serving many channels registers each
+ * receiver on one {@link Waitset} ({@link #register}) and dispatches the waitset instead.
  */
 public interface Receiver
 {
@@ -21,12 +39,80 @@ public interface Receiver
      * Takes the next message, if any, into a released flyweight.
      *
      * @param into a flyweight not currently held.
-     * @return {@link Status#OK} if a message was delivered, {@link Status#EMPTY} if none is waiting, or
+     * @return {@link Status#OK} if a message was delivered, {@link Status#EMPTY} if none is waiting,
+     *         {@link Status#END_OF_STREAM} if the sender finished and everything it sent has been delivered, or
      *         {@link Status#BACK_PRESSURED} if the receiver holds as many messages as it may.
      * @throws io.barge.core.ProtocolViolationException if the peer broke the protocol; the channel is then broken.
      * @throws io.barge.core.ChannelClosedException     if the channel has been torn down.
      */
     int poll(Message into);
+
+    /**
+     * Delivers up to {@code limit} waiting messages to {@code handler}, one at a time, each into this receiver's
+     * own reused flyweight (no garbage per call). A message is held only while {@link MessageHandler#onMessage}
+     * runs; the receiver releases it afterwards unless the handler released or forwarded it. If the handler throws,
+     * the message is released and the exception propagates.
+     *
+     * @param handler told of each message.
+     * @param limit   most messages to deliver, at least 1.
+     * @return messages delivered (0 if none was waiting), or {@link Status#END_OF_STREAM} if the stream has ended
+     *         and this call delivered nothing.
+     * @throws IllegalArgumentException if {@code limit < 1} or the handler is null.
+     * @throws io.barge.core.ProtocolViolationException if the peer broke the protocol; the channel is then broken.
+     * @throws io.barge.core.ChannelClosedException     if the channel has been torn down.
+     */
+    int poll(MessageHandler handler, int limit);
+
+    /**
+     * @return whether the sender finished and every message it committed before has been delivered.
+     */
+    boolean isEndOfStream();
+
+    /**
+     * Registers a single-shot handler (Barrelfish style): a thread dispatching {@code waitset} runs it once a message
+     * or the end of stream may be available, or the channel was closed (a poll then says which). If one already is,
+     * the handler becomes pending at once, so no event is lost between a handler's last poll and its
+     * re-registration. The handler typically polls until {@link Status#EMPTY} and registers again. Transports
+     * whose notification delivers a trigger (LMP) register an idle channel it triggers; those whose notification
+     * is polled (UMP) register a polled channel the waitset peeks at.
+     *
+     * @param waitset the waitset whose dispatch runs the handler.
+     * @param handler the handler.
+     * @throws IllegalStateException if a registration is still outstanding.
+     */
+    void register(Waitset waitset, Runnable handler);
+
+    /**
+     * Waits for the next message at most {@code timeout}, polling with a {@link BackoffIdleStrategy} (spins, then
+     * yields, then parks up to 1 ms) made only if the first poll finds nothing.
+     *
+     * @param into    a flyweight not currently held.
+     * @param timeout longest wait; zero polls once.
+     * @param unit    its unit.
+     * @return {@link Status#OK}, {@link Status#END_OF_STREAM}, or {@link Status#EMPTY} if the timeout passed.
+     * @throws io.barge.core.ProtocolViolationException if the peer broke the protocol.
+     * @throws io.barge.core.ChannelClosedException     if the channel has been torn down.
+     */
+    default int receive(final Message into, final long timeout, final TimeUnit unit)
+    {
+        int status = poll(into);
+        if (status != Status.EMPTY && status != Status.BACK_PRESSURED)
+        {
+            return status;
+        }
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        while (System.nanoTime() - deadline < 0)
+        {
+            idle.idle();
+            status = poll(into);
+            if (status != Status.EMPTY && status != Status.BACK_PRESSURED)
+            {
+                return status;
+            }
+        }
+        return Status.EMPTY;
+    }
 
     /**
      * Gives a message back: its memory returns to whoever manages it.

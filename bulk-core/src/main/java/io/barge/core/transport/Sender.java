@@ -1,10 +1,19 @@
 package io.barge.core.transport;
 
 import io.barge.core.Domain;
+import io.barge.core.notify.Waitset;
 
 /**
  * The originating end of a {@link Channel}: claim a writable buffer, fill it, commit it. Not thread safe: one
- * thread acts for the sending domain.
+ * thread acts for the sending domain (only {@link Channel#close()} may come from another thread).
+ * <p>
+ * <b>Capacity.</b> At most {@link ChannelConfig#capacity()} messages are committed and not yet released by the
+ * receiver (in flight or held), claims counting as committed: with nothing released, exactly {@code capacity}
+ * {@code tryClaim} + {@code commit} succeed and the next {@code tryClaim} is {@link Status#BACK_PRESSURED}.
+ * <p>
+ * <b>Waiting for room.</b> A sender that retries a back-pressured {@code tryClaim} in a loop of its own uses an
+ * Agrona {@code IdleStrategy}; each transport's sender says which one suits it. One thread serving many channels
+ * registers back-pressured senders on one {@link Waitset} ({@link #registerForSpace}).
  */
 public interface Sender
 {
@@ -29,9 +38,13 @@ public interface Sender
      *
      * @param length message length, 1..{@link #maxMessageLength()}.
      * @param claim  the flyweight to point at the buffer.
-     * @return {@link Status#OK} or {@link Status#BACK_PRESSURED}.
-     * @throws IllegalArgumentException          if the length is out of range.
-     * @throws io.barge.core.ChannelClosedException if the channel has been torn down.
+     * @return {@link Status#OK} or {@link Status#BACK_PRESSURED} (the receiver holds or has not yet taken
+     *         {@code capacity} messages).
+     * @throws IllegalArgumentException               if the length is out of range.
+     * @throws IllegalStateException                  if {@link #finish()} was called.
+     * @throws io.barge.core.OutOfFramesException     if the kernel has no free frame for the buffer (not back
+     *                                                pressure: nothing was reserved).
+     * @throws io.barge.core.ChannelClosedException   if the channel has been torn down.
      */
     int tryClaim(int length, Claim claim);
 
@@ -58,4 +71,27 @@ public interface Sender
      * @return {@link Status#OK} or {@link Status#BACK_PRESSURED}.
      */
     int forward(Message message);
+
+    /**
+     * Ends the stream: the receiver gets every message committed before this call, then
+     * {@link Status#END_OF_STREAM}. The end travels in the transport's own protocol, behind those messages, and is
+     * never back pressured: it needs no room a message takes (at worst it waits, with a {@code BackoffIdleStrategy},
+     * for a notification slot a lagging acknowledgement holds). Later claims and forwards throw
+     * {@link IllegalStateException}. Idempotent.
+     *
+     * @throws IllegalStateException                if a claim is still active.
+     * @throws io.barge.core.ChannelClosedException if the channel has been torn down.
+     */
+    void finish();
+
+    /**
+     * Registers a single-shot handler that a thread dispatching {@code waitset} runs once a back-pressured
+     * {@link #tryClaim} may succeed (the receiver took or released messages), or the channel was closed. If there
+     * is room already the handler becomes pending at once.
+     *
+     * @param waitset the waitset whose dispatch runs the handler.
+     * @param handler the handler; it typically claims until back pressured and registers again.
+     * @throws IllegalStateException if a registration is still outstanding.
+     */
+    void registerForSpace(Waitset waitset, Runnable handler);
 }

@@ -12,6 +12,11 @@ public final class Status
     public static final int BACK_PRESSURED = -1;
     /** Nothing to receive now. */
     public static final int EMPTY = -2;
+    /**
+     * The sender called {@link Sender#finish()} and every message it committed before has been delivered: nothing
+     * more will come. Returned by every later poll.
+     */
+    public static final int END_OF_STREAM = -3;
 
     private Status()
     {
@@ -31,6 +36,8 @@ public final class Status
                 return "BACK_PRESSURED";
             case EMPTY:
                 return "EMPTY";
+            case END_OF_STREAM:
+                return "END_OF_STREAM";
             default:
                 return "UNKNOWN(" + status + ")";
         }

@@ -31,60 +31,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * Override {@link #config()} to change sizes; the defaults are 16 KiB messages and 8 in flight.
  */
 @Timeout(60)
-public abstract class TransportContractTest
+public abstract class TransportContractTest extends TransportEndsContract
 {
-    /** Frames of the test machine: 32 MiB. */
-    protected static final int FRAMES = 8192;
-
-    protected PhysicalMemory memory;
-    protected Kernel kernel;
-    protected Transport transport;
-    protected Domain a;
-    protected Domain b;
-    protected Domain c;
-    protected int freeAtStart;
-
-    /**
-     * @return the transport's name.
-     */
-    protected abstract String transportName();
-
-    /**
-     * @return the transport's options for this run.
-     */
-    protected Map<String, String> transportOptions()
-    {
-        return Map.of();
-    }
-
-    /**
-     * @return the channel configuration for this run.
-     */
-    protected ChannelConfig config()
-    {
-        return new ChannelConfig(16 * 1024, 8, ChannelConfig.Notification.UMP);
-    }
-
-    @BeforeEach
-    void setUpMachine()
-    {
-        memory = PhysicalMemory.allocateDirect(FRAMES);
-        kernel = new Kernel(memory);
-        freeAtStart = kernel.freeFrames();
-        a = kernel.createDomain("a");
-        b = kernel.createDomain("b");
-        c = kernel.createDomain("c");
-        transport = Transports.create(kernel, transportName(), transportOptions());
-    }
-
-    @AfterEach
-    void tearDownMachine()
-    {
-        transport.close();
-        kernel.close();
-        memory.close();
-    }
-
     @ParameterizedTest
     @ValueSource(longs = { 1L, 7L, 0xFEEDL })
     void deliversEveryMessageInOrderWithItsBytes(final long seed)
@@ -473,48 +421,4 @@ public abstract class TransportContractTest
         assertEquals(freeAtStart, kernel.freeFrames());
     }
 
-    /**
-     * Writes a recognisable message: the sequence number in the first 8 bytes (if there is room), then a pattern
-     * derived from it.
-     */
-    protected static void fill(final Claim claim, final long sequence, final int length)
-    {
-        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[length]);
-        for (int i = 0; i < length; i++)
-        {
-            bytes.putByte(i, pattern(sequence, i));
-        }
-        if (length >= 8)
-        {
-            bytes.putLong(0, sequence);
-        }
-        claim.putBytes(0, bytes, 0, length);
-    }
-
-    /**
-     * Checks a message written by {@link #fill}.
-     */
-    protected static void assertContent(final Message message, final long sequence, final String context)
-    {
-        final int length = message.length();
-        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[length]);
-        message.getBytes(0, bytes, 0, length);
-        if (length >= 8)
-        {
-            assertEquals(sequence, bytes.getLong(0), context + ": sequence");
-        }
-        for (int i = length >= 8 ? 8 : 0; i < length; i++)
-        {
-            if (bytes.getByte(i) != pattern(sequence, i))
-            {
-                fail(context + ": message " + sequence + " byte " + i + " is " + bytes.getByte(i) + " expected " +
-                    pattern(sequence, i));
-            }
-        }
-    }
-
-    private static byte pattern(final long sequence, final int index)
-    {
-        return (byte)(sequence * 131 + index * 7 + (index >>> 8));
-    }
 }

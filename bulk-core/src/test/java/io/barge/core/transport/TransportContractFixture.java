@@ -1,0 +1,129 @@
+package io.barge.core.transport;
+
+import io.barge.core.BufferStateException;
+import io.barge.core.ChannelClosedException;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.PhysicalMemory;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The machine every transport contract test runs on (three domains, 32 MiB), the transport under test, and the
+ * helpers that write and check recognisable messages. Subclasses name the transport and its options.
+ */
+@Timeout(60)
+public abstract class TransportContractFixture
+{
+    /** Frames of the test machine: 32 MiB. */
+    protected static final int FRAMES = 8192;
+
+    protected PhysicalMemory memory;
+    protected Kernel kernel;
+    protected Transport transport;
+    protected Domain a;
+    protected Domain b;
+    protected Domain c;
+    protected int freeAtStart;
+
+    /**
+     * @return the transport's name.
+     */
+    protected abstract String transportName();
+
+    /**
+     * @return the transport's options for this run.
+     */
+    protected Map<String, String> transportOptions()
+    {
+        return Map.of();
+    }
+
+    /**
+     * @return the channel configuration for this run.
+     */
+    protected ChannelConfig config()
+    {
+        return new ChannelConfig(16 * 1024, 8, ChannelConfig.Notification.UMP);
+    }
+
+    @BeforeEach
+    void setUpMachine()
+    {
+        memory = PhysicalMemory.allocateDirect(FRAMES);
+        kernel = new Kernel(memory);
+        freeAtStart = kernel.freeFrames();
+        a = kernel.createDomain("a");
+        b = kernel.createDomain("b");
+        c = kernel.createDomain("c");
+        transport = Transports.create(kernel, transportName(), transportOptions());
+    }
+
+    @AfterEach
+    void tearDownMachine()
+    {
+        transport.close();
+        kernel.close();
+        memory.close();
+    }
+
+    /**
+     * Writes a recognisable message: the sequence number in the first 8 bytes (if there is room), then a pattern
+     * derived from it.
+     */
+    protected static void fill(final Claim claim, final long sequence, final int length)
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[length]);
+        for (int i = 0; i < length; i++)
+        {
+            bytes.putByte(i, pattern(sequence, i));
+        }
+        if (length >= 8)
+        {
+            bytes.putLong(0, sequence);
+        }
+        claim.putBytes(0, bytes, 0, length);
+    }
+
+    /**
+     * Checks a message written by {@link #fill}.
+     */
+    protected static void assertContent(final Message message, final long sequence, final String context)
+    {
+        final int length = message.length();
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[length]);
+        message.getBytes(0, bytes, 0, length);
+        if (length >= 8)
+        {
+            assertEquals(sequence, bytes.getLong(0), context + ": sequence");
+        }
+        for (int i = length >= 8 ? 8 : 0; i < length; i++)
+        {
+            if (bytes.getByte(i) != pattern(sequence, i))
+            {
+                fail(context + ": message " + sequence + " byte " + i + " is " + bytes.getByte(i) + " expected " +
+                    pattern(sequence, i));
+            }
+        }
+    }
+
+    private static byte pattern(final long sequence, final int index)
+    {
+        return (byte)(sequence * 131 + index * 7 + (index >>> 8));
+    }
+}
