@@ -15,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static io.barge.examples.Examples.check;
 
@@ -45,7 +46,7 @@ public final class NettyAllocatorExample
             final int equals = arg.indexOf('=');
             options.put(arg.substring(0, Math.max(0, equals)), arg.substring(equals + 1));
         }
-        System.out.println(run(options, 1000, 10_000) + " ByteBufs sent and checked, every fbuf and frame back");
+        System.out.println(run(options, 1000, 4096) + " ByteBufs sent and checked, every fbuf and frame back");
     }
 
     /**
@@ -80,7 +81,7 @@ public final class NettyAllocatorExample
                     out.release();
                     check(channel.sender().send(aggregate) == Status.OK, "back pressured at", seq);
 
-                    check(channel.receiver().poll(message) == Status.OK, "nothing received at", seq);
+                    check(channel.receiver().receive(message, 10, TimeUnit.SECONDS) == Status.OK, "nothing at", seq);
                     final ByteBuf in = FbufByteBufs.readOnlyView(message, b.addressSpace());
                     channel.receiver().release(message); // the view holds its own references
                     check(in.readableBytes() == size && in.readLong() == seq, "wrong length or sequence at", seq);

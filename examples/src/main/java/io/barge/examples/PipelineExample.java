@@ -26,35 +26,34 @@ public final class PipelineExample
             Domain b = kernel.createDomain("B"); Domain c = kernel.createDomain("C"))
         {
             final int freeFrames = kernel.freeFrames();
-            final CompletableFuture<Long> sink;
             try (Transport transport = Transports.create(kernel, transportName, Map.of()))
             {
                 final Channel[] hops = transport.openPath(new Domain[] {a, b, c}, ChannelConfig.defaults());
-                sink = CompletableFuture.supplyAsync(() -> consume(hops[1].receiver(), count), NEW_THREAD);
-                final CompletableFuture<Void> forwarder = CompletableFuture.runAsync(
-                    () -> forward(hops[0].receiver(), hops[1].sender(), count, sink), NEW_THREAD);
-                StreamExample.produce(hops[0].sender(), count, forwarder);
-                forwarder.get(60, TimeUnit.SECONDS);
-                sink.get(60, TimeUnit.SECONDS);
+                final CompletableFuture<Long> sink = onNewThread(() -> consume(hops[1].receiver())); // C
+                final CompletableFuture<Long> forwarder = onNewThread(() -> forward(hops[0], hops[1], sink)); // B
+                StreamExample.produce(hops[0].sender(), count, forwarder); // A: this thread
+                check(forwarder.get(60, TimeUnit.SECONDS) == count, "messages B forwarded:", forwarder.join());
+                check(sink.get(60, TimeUnit.SECONDS) == count, "messages C checked:", sink.join());
             }
             check(kernel.freeFrames() == freeFrames, "frames not returned:", freeFrames - kernel.freeFrames());
-            return sink.join();
+            return count;
         }
     }
 
-    /** B: passes messages on without reading them ({@link Sender#forward}); one back pressure left held is retried. */
-    static void forward(final Receiver in, final Sender out, final long count, final CompletableFuture<?> sink)
+    /** B: passes each message from {@code in} to {@code out} untouched ({@link Sender#forward}), then the end. */
+    static long forward(final Channel in, final Channel out, final CompletableFuture<?> sink)
     {
-        final Message message = in.newMessage();
         final BackoffIdleStrategy idle = new BackoffIdleStrategy();
-        for (long forwarded = 0; forwarded < count; forwarded++)
+        final long forwarded = pollUntilEnd(in.receiver(), message ->
         {
-            while ((!message.isHeld() && in.poll(message) != Status.OK) || out.forward(message) != Status.OK)
+            while (out.sender().forward(message) != Status.OK) // back pressured: still held, unchanged
             {
                 sink.getNow(null); // rethrows C's failure rather than wait for it forever
                 idle.idle();
             }
             idle.reset();
-        }
+        });
+        out.sender().finish(); // C's poll says END_OF_STREAM after the last message
+        return forwarded;
     }
 }

@@ -27,16 +27,15 @@ public final class StreamExample
             Domain b = kernel.createDomain("B"))
         {
             final int freeFrames = kernel.freeFrames();
-            final CompletableFuture<Long> consumer;
             try (Transport transport = Transports.create(kernel, transportName, Map.of()))
             {
                 final Channel channel = transport.open(a, b, ChannelConfig.defaults()); // 64 KiB, 64 in flight
-                consumer = CompletableFuture.supplyAsync(() -> consume(channel.receiver(), count), NEW_THREAD); // B
-                produce(channel.sender(), count, consumer); // A's thread: this one
-                consumer.get(60, TimeUnit.SECONDS);
+                final CompletableFuture<Long> consumer = onNewThread(() -> consume(channel.receiver())); // B
+                produce(channel.sender(), count, consumer); // on A's thread: this one
+                check(consumer.get(60, TimeUnit.SECONDS) == count, "messages received:", consumer.join());
             } // closing the transport closes its channels, and their frames go back to the kernel
             check(kernel.freeFrames() == freeFrames, "frames not returned:", freeFrames - kernel.freeFrames());
-            return consumer.join();
+            return count;
         }
     }
 
@@ -56,5 +55,6 @@ public final class StreamExample
             claim.setMemory(8, SIZE - 8, (byte)seq);
             sender.commit(claim);
         }
+        sender.finish(); // the consumer's poll says END_OF_STREAM after the last message
     }
 }

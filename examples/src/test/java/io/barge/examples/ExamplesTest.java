@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ObjLongConsumer;
 
@@ -48,6 +49,19 @@ class ExamplesTest
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.barge.examples.StreamExampleTest#transports")
+    void intactMessagesAreCountedUpToTheEndOfStream(final String transport)
+    {
+        try (Kernel kernel = Kernel.withMemoryMiB(16); Domain a = kernel.createDomain("a");
+            Domain b = kernel.createDomain("b"); Transport t = Transports.create(kernel, transport, Map.of()))
+        {
+            final Channel channel = t.open(a, b, ChannelConfig.defaults());
+            StreamExample.produce(channel.sender(), 3, new CompletableFuture<>());
+            assertEquals(3, Examples.consume(channel.receiver()));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.barge.examples.StreamExampleTest#transports")
     void aShortMessageIsRefused(final String transport)
     {
         try (Kernel kernel = Kernel.withMemoryMiB(16); Domain a = kernel.createDomain("a");
@@ -58,8 +72,9 @@ class ExamplesTest
             assertEquals(Status.OK, channel.sender().tryClaim(Examples.SIZE - 8, claim));
             claim.putLong(0, 0);
             channel.sender().commit(claim);
+            channel.sender().finish();
             final IllegalStateException ex =
-                assertThrows(IllegalStateException.class, () -> Examples.consume(channel.receiver(), 1));
+                assertThrows(IllegalStateException.class, () -> Examples.consume(channel.receiver()));
             assertEquals("wrong length or sequence; expected 0", ex.getMessage());
         }
     }
@@ -80,7 +95,8 @@ class ExamplesTest
                 tamper.accept(claim, seq);
                 sender.commit(claim);
             }
-            return assertThrows(IllegalStateException.class, () -> Examples.consume(channel.receiver(), 4))
+            sender.finish(); // a consumer that found nothing wrong would return, not wait
+            return assertThrows(IllegalStateException.class, () -> Examples.consume(channel.receiver()))
                 .getMessage();
         }
     }

@@ -37,7 +37,7 @@ class NettyAllocatorExampleTest
             FbufTransportProvider.CACHED, Boolean.toString(mode.cached()),
             FbufTransportProvider.VOLATILE, Boolean.toString(mode.isVolatile()),
             FbufTransportProvider.INTEGRATED, Boolean.toString(mode.integrated()));
-        assertEquals(300, NettyAllocatorExample.run(options, 300, 20_000));
+        assertEquals(200, NettyAllocatorExample.run(options, 200, 3 * 4096 + 100));
     }
 
     @Test
