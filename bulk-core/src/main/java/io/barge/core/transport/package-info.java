@@ -10,13 +10,16 @@
  * fills it and commits it ({@link io.barge.core.transport.Sender#tryClaim}, {@link io.barge.core.transport.Claim},
  * {@code commit}/{@code abort}) or forwards a message it received without touching its bytes
  * ({@link io.barge.core.transport.Sender#forward}); the receiver polls a read-only
- * {@link io.barge.core.transport.Message} and releases it, which gives its memory back. Back pressure and "nothing
- * yet" are return values ({@link io.barge.core.transport.Status}), never exceptions: wait with an Agrona
- * {@code IdleStrategy}, not a busy loop.
+ * {@link io.barge.core.transport.Message} and releases it, which gives its memory back, or hands a batch to a
+ * {@link io.barge.core.transport.MessageHandler} ({@code poll(handler, limit)}). The sender's
+ * {@link io.barge.core.transport.Sender#finish()} ends the stream: the receiver gets every message before it, then
+ * {@link io.barge.core.transport.Status#END_OF_STREAM}. Back pressure, "nothing yet" and the end are return values
+ * ({@link io.barge.core.transport.Status}), never exceptions: wait with an Agrona {@code IdleStrategy}, not a busy
+ * loop ({@code Receiver.receive(message, timeout, unit)} does that for one message).
  * <p>
  * Ownership: a claim belongs to the sender until committed (then the receiver's) or aborted; a message is held by
- * the receiver from a successful poll until {@code release} (or a successful {@code forward}), and a receiver may
- * hold only so many at once. Claims and messages are reused flyweights: make one with {@code newClaim()} or
+ * the receiver from a successful poll until {@code release} (or a successful {@code forward}), or, given to a
+ * handler, only while the handler runs; a receiver may hold up to the channel's capacity at once. Claims and messages are reused flyweights: make one with {@code newClaim()} or
  * {@code newMessage()} and pass it to every call, so that steady-state sending and receiving allocate nothing.
  * Closing a channel (or its transport) returns every frame it holds, including messages in flight or held.
  * <p>
