@@ -26,6 +26,7 @@ public final class GrantTable
     private final Domain granter;
     private final int pageSize;
     private UnsafeBuffer[] pages = new UnsafeBuffer[0];
+    private long[] addresses = new long[0];
     private byte[] state = new byte[0];
     private int[] frameOf = new int[0];
     private int[] freeRefs = new int[0];
@@ -105,7 +106,8 @@ public final class GrantTable
         {
             throw new IllegalStateException("grant table of " + granter + " is full (capacity=" + capacity + ")");
         }
-        final int givenUp = otherGrantOf(frame, 0, DEFERRED);
+        // Only a deferred end gives a frame up; without one there is nothing to search for.
+        final int givenUp = deferred == 0 ? 0 : otherGrantOf(frame, 0, DEFERRED);
         if (givenUp != 0)
         {
             throw new IllegalArgumentException("frame=" + frame + " was given up by the deferred end of ref=" + givenUp);
@@ -219,6 +221,8 @@ public final class GrantTable
     {
         final int oldPages = pages.length;
         pages = Arrays.copyOf(pages, oldPages + addresses.length);
+        this.addresses = Arrays.copyOf(this.addresses, oldPages + addresses.length);
+        System.arraycopy(addresses, 0, this.addresses, oldPages, addresses.length);
         for (int i = 0; i < addresses.length; i++)
         {
             final UnsafeBuffer view = new UnsafeBuffer(0, 0);
@@ -235,6 +239,25 @@ public final class GrantTable
             freeRefs[freeCount++] = ref;
         }
         capacity = newCapacity;
+    }
+
+    /**
+     * Takes the table down (called by the hypervisor's {@link Hypervisor#releaseTable}): every later grant is
+     * refused as if the table were full.
+     *
+     * @return where the table's pages are mapped in the granter, in table order.
+     */
+    synchronized long[] detach()
+    {
+        final long[] mapped = addresses;
+        pages = new UnsafeBuffer[0];
+        addresses = new long[0];
+        state = new byte[0];
+        frameOf = new int[0];
+        freeRefs = new int[0];
+        freeCount = 0;
+        capacity = 0;
+        return mapped;
     }
 
     private boolean tryEnd(final int ref)

@@ -110,6 +110,41 @@ public final class Hypervisor implements AutoCloseable
     }
 
     /**
+     * Takes a domain's grant table down once it grants nothing (the guest giving its table frames back when it no
+     * longer shares memory, so that a transport's teardown returns every frame): the table frames are unpinned,
+     * unmapped and freed. A later {@link #setupTable} starts a new table.
+     *
+     * @param domain the granting domain.
+     * @return whether there was a table to take down.
+     * @throws IllegalStateException if a grant of the table is still open or in use.
+     */
+    public synchronized boolean releaseTable(final Domain domain)
+    {
+        final ActiveGrantTable active = tables.get(domain.id());
+        if (active == null || !active.granterAlive)
+        {
+            return false;
+        }
+        final int open = active.table.grantsInUse();
+        if (open != 0 || active.activeCount() != 0)
+        {
+            throw new IllegalStateException("grant table of " + domain + " has grantsInUse=" + open +
+                " activeEntries=" + active.activeCount() + ": end every grant before releasing the table");
+        }
+        tables.remove(domain.id());
+        final long[] addresses = active.table.detach();
+        for (int page = 0; page < active.tablePages(); page++)
+        {
+            final int frame = active.tableFrames[page];
+            kernel.unpinFrame(frame);
+            kernel.unmap(domain, addresses[page]);
+            kernel.unreserve(domain, addresses[page], 1);
+            kernel.freeFrame(domain, frame);
+        }
+        return true;
+    }
+
+    /**
      * @param domain a domain.
      * @return its grant table's capacity (Xen's {@code GNTTABOP_query_size}), 0 if it has none.
      */

@@ -1,0 +1,253 @@
+package io.barge.bench.grant;
+
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.PhysicalMemory;
+import io.barge.core.Touch;
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.Transports;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code xen} transport with {@code grants=map}, {@code copy} and {@code persistent} beside the {@code copy}
+ * baseline, 64 B to 1 MiB, the receiver touching every byte ({@link Touch#sumLongs}, through
+ * {@link Message#touch()}) or not, and in the same run the bare read: the same touch routine over a private buffer of
+ * the same size. One thread plays both ends: claim, write the first word, commit, poll, touch or not, release.
+ * Compare the {@code bytes} counters: {@code crossing} over {@code bareRead} at the same size is the ratio of the
+ * issue (goals: persistent at 64 KiB touching at least 0.9 of the bare read; grant copy no dearer than the copy
+ * transport). The back end's hypervisor operations per message (grant maps, unmaps, translation-cache flushes,
+ * grant copies), read from its counters over the whole trial (warm-up included), are printed at the trial's end.
+ * <pre>
+ *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -cp bench/target/barge.jar org.openjdk.jmh.Main \
+ *       XenThroughput -p size=65536 -f 1 -wi 3 -i 5 -w 1s -r 1s
+ * </pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = { "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "-Dagrona.disable.bounds.checks=true", "-XX:MaxDirectMemorySize=4g" })
+public class XenThroughputBenchmark
+{
+    private static final int MAX_POLLS = 1_000_000;
+
+    /** The message size, shared by the channel and the bare-read states. */
+    @State(Scope.Thread)
+    public static class Payload
+    {
+        /** Message bytes. */
+        @Param({ "64", "4096", "65536", "1048576" })
+        public int size;
+    }
+
+    /** Payload bytes and messages delivered, reported per second. */
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class Bytes
+    {
+        /** Bytes received (or read, for the bare read). */
+        public long bytes;
+        /** Messages received (or buffers read). */
+        public long messages;
+
+        /**
+         * Starts each iteration from zero.
+         */
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            bytes = 0;
+            messages = 0;
+        }
+    }
+
+    /** One channel between two domains on a fresh machine. */
+    @State(Scope.Thread)
+    public static class Link
+    {
+        /** {@code xen-map}, {@code xen-copy}, {@code xen-persistent} or {@code copy}. */
+        @Param({ "xen-map", "xen-copy", "xen-persistent", "copy" })
+        public String transport;
+
+        /** Whether the receiver reads every byte. */
+        @Param({ "false", "true" })
+        public boolean touch;
+
+        int size;
+        PhysicalMemory memory;
+        Kernel kernel;
+        Domain back;
+        Transport opened;
+        Channel channel;
+        Sender sender;
+        Receiver receiver;
+        Claim claim;
+        Message message;
+        long sequence;
+        long messages;
+
+        /**
+         * @param payload the size.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final Payload payload)
+        {
+            size = payload.size;
+            memory = PhysicalMemory.allocateDirect(32768);
+            kernel = new Kernel(memory);
+            final Domain a = kernel.createDomain("front");
+            back = kernel.createDomain("back");
+            opened = open(kernel, transport);
+            final int capacity = Math.max(2, Math.min(16, (16 << 20) / size));
+            channel = opened.open(a, back, new ChannelConfig(size, capacity, ChannelConfig.Notification.UMP));
+            sender = channel.sender();
+            receiver = channel.receiver();
+            claim = sender.newClaim();
+            message = receiver.newMessage();
+        }
+
+        /**
+         * Prints the trial's grant operations per message, then frees everything.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            final long m = Math.max(1, messages);
+            System.out.printf(Locale.ROOT, "%n%s size=%d: %d messages; per message %.2f grant maps, %.2f unmaps, " +
+                "%.2f TLB flushes, %.2f grant copies (back end, whole trial)%n", transport, size, messages,
+                back.counter(CounterType.GRANT_MAPS) / (double)m, back.counter(CounterType.GRANT_UNMAPS) / (double)m,
+                back.counter(CounterType.TLB_FLUSHES) / (double)m,
+                back.counter(CounterType.GRANT_COPIES) / (double)m);
+            channel.close();
+            opened.close();
+            kernel.close();
+            memory.close();
+        }
+    }
+
+    /** A private buffer for the bare read. */
+    @State(Scope.Thread)
+    public static class Private
+    {
+        ByteBuffer memory;
+        UnsafeBuffer buffer;
+        int size;
+
+        /**
+         * @param payload the size.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final Payload payload)
+        {
+            size = payload.size;
+            memory = BufferUtil.allocateDirectAligned(size, 4096);
+            buffer = new UnsafeBuffer(memory);
+            for (int i = 0; i + 8 <= size; i += 8)
+            {
+                buffer.putLong(i, i);
+            }
+        }
+
+        /**
+         * Drops the buffer.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            memory = null; // an aligned buffer is a slice, which BufferUtil.free refuses: the GC frees it
+        }
+    }
+
+    /**
+     * @param kernel the machine.
+     * @param name   {@code xen-<grants>} or a transport name without options.
+     * @return the transport.
+     */
+    static Transport open(final Kernel kernel, final String name)
+    {
+        if (name.startsWith("xen-"))
+        {
+            return Transports.create(kernel, "xen", Map.of("grants", name.substring("xen-".length())));
+        }
+        return Transports.create(kernel, name, Map.of());
+    }
+
+    /**
+     * One message across: claim, write the first word, commit, poll, touch or not, release.
+     *
+     * @param link  the channel.
+     * @param bytes the counters.
+     * @return the touch sum or the length, so nothing is dead code.
+     */
+    @Benchmark
+    public long crossing(final Link link, final Bytes bytes)
+    {
+        final Sender sender = link.sender;
+        final Receiver receiver = link.receiver;
+        final Message message = link.message;
+        if (sender.tryClaim(link.size, link.claim) != Status.OK)
+        {
+            throw new IllegalStateException("back pressured with nothing in flight");
+        }
+        link.claim.putLong(0, link.sequence++);
+        sender.commit(link.claim);
+        int polls = 0;
+        while (receiver.poll(message) != Status.OK)
+        {
+            if (++polls == MAX_POLLS)
+            {
+                throw new IllegalStateException("committed but not received after " + polls + " polls");
+            }
+        }
+        final long result = link.touch ? message.touch() : message.length();
+        bytes.bytes += message.length();
+        bytes.messages++;
+        link.messages++;
+        receiver.release(message);
+        return result;
+    }
+
+    /**
+     * The reference: the receiver's touch routine over a private buffer of the same size.
+     *
+     * @param buffer the private buffer.
+     * @param bytes  the counters.
+     * @return the sum.
+     */
+    @Benchmark
+    public long bareRead(final Private buffer, final Bytes bytes)
+    {
+        bytes.bytes += buffer.size;
+        bytes.messages++;
+        return Touch.sumLongs(buffer.buffer, 0, buffer.size);
+    }
+}

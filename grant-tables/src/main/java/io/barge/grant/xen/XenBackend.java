@@ -1,0 +1,528 @@
+package io.barge.grant.xen;
+
+import io.barge.core.Access;
+import io.barge.core.BufferStateException;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.Rights;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
+import io.barge.grant.BackRing;
+import io.barge.grant.GrantException;
+import io.barge.grant.GrantStatus;
+import io.barge.grant.Hypervisor;
+import io.barge.grant.MapBatch;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The back end of a {@link XenChannel} (a driver domain's {@code blkback}/{@code netback}): it copies each request
+ * once into private memory ({@code RING_COPY_REQUEST}), validates the copy (length, segment count, every segment
+ * within a page and adding up to the length) and only then reaches the front end's pages through the
+ * {@link Hypervisor}, which checks each grant (granted to this domain, in range, not ended, read-only as asked):
+ * <ul>
+ *   <li>{@link GrantMode#MAP}: a batch of grant maps into a window of this domain's space (page-table updates); the
+ *       message is read in place; release unmaps (and flushes the translation cache) and responds;</li>
+ *   <li>{@link GrantMode#COPY}: grant copies into the window's private pages; release responds;</li>
+ *   <li>{@link GrantMode#PERSISTENT}: the references must name pages of the pool mapped once at open; the message
+ *       is read in place; release responds.</li>
+ * </ul>
+ * A request that fails validation is answered with {@link XenRequestDescriptor#RSP_ERROR} (its partial maps undone)
+ * and breaks the channel with a {@link ProtocolViolationException}; a rewrite of a request after it was copied
+ * changes nothing. Responses sit in the slots of their requests, so they are bounded by the ring. One thread acts
+ * for the back end; calls are serialised on this object. The poll and release path allocates nothing.
+ */
+public final class XenBackend implements Receiver
+{
+    private final XenChannel channel;
+    private final Kernel kernel;
+    private final Hypervisor hypervisor;
+    private final Domain domain;
+    private final Domain peer;
+    private final GrantMode mode;
+    private final int pageSize;
+    private final int pagesPerBuffer;
+    private final int capacity;
+    private final BackRing ring;
+    private final long windowBase;
+    private final long scratch;
+    private final UnsafeBuffer scratchView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer request = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
+    private final int[] segRef;
+    private final int[] segOffset;
+    private final int[] segBytes;
+    private final MapBatch batch;
+    private final long[][] handles;
+    private final int[] mapped;
+    private final int[] unmapStatus;
+    private final int[] ids;
+    private final boolean[] held;
+    private final int[] free;
+    private final Int2IntHashMap persistentIndex;
+    private int freeCount;
+    private int port;
+
+    XenBackend(final XenChannel channel, final int[] ringRefs, final int[] persistentRefs)
+    {
+        this.channel = channel;
+        this.kernel = channel.kernel;
+        this.hypervisor = channel.hypervisor;
+        this.domain = channel.back;
+        this.peer = channel.front;
+        this.mode = channel.mode;
+        this.pageSize = channel.pageSize;
+        this.pagesPerBuffer = channel.pagesPerBuffer;
+        this.capacity = channel.capacity;
+        final long ringVa = reserve(ringRefs.length);
+        for (int i = 0; i < ringRefs.length; i++)
+        {
+            mapOnce(ringRefs[i], ringVa + (long)i * pageSize, false);
+        }
+        final UnsafeBuffer ringView = new UnsafeBuffer(0, 0);
+        domain.addressSpace().wrapView(ringView, ringVa, ringRefs.length * pageSize, Access.WRITE);
+        ring = new BackRing(domain, ringView);
+
+        scratch = reserve(1);
+        final int scratchFrame = kernel.allocateFrame(domain, true);
+        channel.undo(domain, () -> kernel.freeFrame(domain, scratchFrame));
+        kernel.map(domain, scratch, scratchFrame, Rights.READ_WRITE);
+        domain.addressSpace().wrapView(scratchView, scratch, pageSize, Access.READ);
+
+        final int windowPages = capacity * pagesPerBuffer;
+        windowBase = reserve(windowPages);
+        if (mode == GrantMode.COPY)
+        {
+            final int[] frames = new int[windowPages];
+            kernel.allocateFrames(domain, windowPages, true, frames);
+            for (int k = 0; k < windowPages; k++)
+            {
+                final int frame = frames[k];
+                channel.undo(domain, () -> kernel.freeFrame(domain, frame));
+                kernel.map(domain, windowBase + (long)k * pageSize, frame, Rights.READ_WRITE);
+            }
+        }
+        persistentIndex = new Int2IntHashMap(-1);
+        if (mode == GrantMode.PERSISTENT)
+        {
+            for (int k = 0; k < windowPages; k++)
+            {
+                mapOnce(persistentRefs[k], windowBase + (long)k * pageSize, true);
+                persistentIndex.put(persistentRefs[k], k);
+            }
+        }
+        segRef = new int[pagesPerBuffer];
+        segOffset = new int[pagesPerBuffer];
+        segBytes = new int[pagesPerBuffer];
+        batch = new MapBatch(pagesPerBuffer);
+        handles = new long[mode == GrantMode.MAP ? capacity : 0][pagesPerBuffer];
+        mapped = new int[capacity];
+        unmapStatus = new int[pagesPerBuffer];
+        ids = new int[capacity];
+        held = new boolean[capacity];
+        free = new int[capacity];
+        for (int w = capacity - 1; w >= 0; w--)
+        {
+            free[freeCount++] = w;
+        }
+        if (mode == GrantMode.MAP)
+        {
+            channel.undo(domain, this::unmapHeld);
+        }
+    }
+
+    private long reserve(final int pages)
+    {
+        final long va = kernel.reserve(domain, pages);
+        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
+        return va;
+    }
+
+    private void mapOnce(final int ref, final long va, final boolean readOnly)
+    {
+        final long handle = hypervisor.mapGrant(domain, peer.id(), ref, va, readOnly);
+        channel.undo(domain, () ->
+        {
+            hypervisor.unmapGrant(domain, handle);
+            kernel.flush(domain);
+        });
+    }
+
+    void connect(final int port)
+    {
+        this.port = port;
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public Message newMessage()
+    {
+        return new Message();
+    }
+
+    /**
+     * @return messages held now (received, not released).
+     */
+    public synchronized int heldMessages()
+    {
+        return capacity - freeCount;
+    }
+
+    @Override
+    public synchronized int poll(final Message into)
+    {
+        try
+        {
+            return receive(into);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private int receive(final Message into)
+    {
+        channel.checkUsable();
+        if (into.isHeld())
+        {
+            throw new BufferStateException("message is still held: release it before polling into it again");
+        }
+        try
+        {
+            if (ring.unconsumedRequests() == 0 && !ring.finalCheckForRequests())
+            {
+                return Status.EMPTY;
+            }
+            if (freeCount == 0)
+            {
+                return Status.BACK_PRESSURED;
+            }
+            // The one read of the shared slot: everything below works on the private copy.
+            ring.copyNextRequest(request, 0);
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw channel.broken(ex);
+        }
+        final int window = free[--freeCount];
+        final int id = XenRequestDescriptor.id(request, 0);
+        final String bad = collectSegments();
+        if (bad != null)
+        {
+            throw refuse(window, id, bad);
+        }
+        final int segments = XenRequestDescriptor.segmentCount(request, 0);
+        final String refused = reach(window, segments);
+        if (refused != null)
+        {
+            throw refuse(window, id, refused);
+        }
+        ids[window] = id;
+        held[window] = true;
+        Flyweights.begin(into, this, domain.addressSpace(), window, null, false);
+        addPieces(into, window, segments);
+        return Status.OK;
+    }
+
+    /**
+     * Validates the private copy's header and reads its segments (from the request, or grant-copied once from the
+     * indirect pages) into private arrays, each checked.
+     *
+     * @return null, or the broken rule.
+     */
+    private String collectSegments()
+    {
+        final int flags = XenRequestDescriptor.flags(request, 0);
+        final int length = XenRequestDescriptor.length(request, 0);
+        final int segments = XenRequestDescriptor.segmentCount(request, 0);
+        if ((flags & ~XenRequestDescriptor.FLAG_INDIRECT) != 0)
+        {
+            return "request flags=0x" + Integer.toHexString(flags) + " has unknown bits";
+        }
+        if (length < 1 || length > channel.maxMessageLength)
+        {
+            return "request length=" + length + " outside [1, " + channel.maxMessageLength + "]";
+        }
+        if (segments < 1 || segments > pagesPerBuffer)
+        {
+            return "request segments=" + segments + " outside [1, " + pagesPerBuffer + "]";
+        }
+        final boolean indirect = (flags & XenRequestDescriptor.FLAG_INDIRECT) != 0;
+        if (indirect != segments > XenRequestDescriptor.DIRECT_SEGMENTS)
+        {
+            return "request segments=" + segments + " with indirect=" + indirect;
+        }
+        if (indirect)
+        {
+            final String bad = copyIndirect(segments);
+            if (bad != null)
+            {
+                return bad;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < segments; i++)
+            {
+                readSegment(request, XenRequestDescriptor.segmentOffset(XenRequestDescriptor.SEGMENTS_OFFSET, i), i);
+            }
+        }
+        long total = 0;
+        for (int i = 0; i < segments; i++)
+        {
+            if (segBytes[i] < 1 || segOffset[i] + segBytes[i] > pageSize)
+            {
+                return "segment " + i + " offset=" + segOffset[i] + " length=" + segBytes[i] + " leaves its page";
+            }
+            total += segBytes[i];
+        }
+        if (total != length)
+        {
+            return "segments add up to " + total + " bytes, request says length=" + length;
+        }
+        return null;
+    }
+
+    private String copyIndirect(final int segments)
+    {
+        final int perPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
+        final int pages = XenRequestDescriptor.indirectPagesFor(segments, pageSize);
+        for (int k = 0; k < pages; k++)
+        {
+            final int ref = XenRequestDescriptor.segmentRef(request,
+                XenRequestDescriptor.segmentOffset(XenRequestDescriptor.SEGMENTS_OFFSET, k));
+            final int count = Math.min(perPage, segments - k * perPage);
+            try
+            {
+                hypervisor.grantCopy(domain, peer.id(), ref, 0, scratch, count * XenRequestDescriptor.SEGMENT_LENGTH,
+                    false);
+            }
+            catch (final GrantException ex)
+            {
+                return "indirect page " + k + ": " + ex.getMessage();
+            }
+            for (int j = 0; j < count; j++)
+            {
+                readSegment(scratchView, XenRequestDescriptor.segmentOffset(0, j), k * perPage + j);
+            }
+        }
+        return null;
+    }
+
+    private void readSegment(final UnsafeBuffer from, final int offset, final int i)
+    {
+        segRef[i] = XenRequestDescriptor.segmentRef(from, offset);
+        segOffset[i] = XenRequestDescriptor.segmentPageOffset(from, offset);
+        segBytes[i] = XenRequestDescriptor.segmentBytes(from, offset);
+    }
+
+    /**
+     * Reaches the validated segments' pages in this mode.
+     *
+     * @return null, or why the hypervisor (or the persistent pool) refused; nothing stays mapped then.
+     */
+    private String reach(final int window, final int segments)
+    {
+        final long base = windowBase + (long)window * pagesPerBuffer * pageSize;
+        switch (mode)
+        {
+            case MAP:
+                batch.clear();
+                for (int i = 0; i < segments; i++)
+                {
+                    batch.add(peer.id(), segRef[i], base + (long)i * pageSize, true);
+                }
+                final int ok = hypervisor.mapGrants(domain, batch);
+                final long[] windowHandles = handles[window];
+                int good = 0;
+                for (int i = 0; i < segments; i++)
+                {
+                    if (batch.status(i) == GrantStatus.OKAY)
+                    {
+                        windowHandles[good++] = batch.handle(i);
+                    }
+                }
+                mapped[window] = good;
+                if (ok != segments)
+                {
+                    unmapWindow(window);
+                    return "grant map of ref=" + segRef[firstFailed(segments)] + ": " +
+                        GrantStatus.name(batch.status(firstFailed(segments)));
+                }
+                return null;
+            case COPY:
+                return copyIn(base, segments);
+            default:
+                for (int i = 0; i < segments; i++)
+                {
+                    if (persistentIndex.get(segRef[i]) < 0)
+                    {
+                        domain.count(CounterType.GRANT_ERRORS, 1);
+                        return "segment " + i + " ref=" + segRef[i] + " is no persistent grant of this channel";
+                    }
+                }
+                return null;
+        }
+    }
+
+    private int firstFailed(final int segments)
+    {
+        for (int i = 0; i < segments; i++)
+        {
+            if (batch.status(i) != GrantStatus.OKAY)
+            {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private String copyIn(final long base, final int segments)
+    {
+        long at = base;
+        for (int i = 0; i < segments; i++)
+        {
+            int done = 0;
+            while (done < segBytes[i])
+            {
+                // A grant copy stays within one page of the destination too.
+                final int room = pageSize - (int)(at & (pageSize - 1));
+                final int chunk = Math.min(room, segBytes[i] - done);
+                try
+                {
+                    hypervisor.grantCopy(domain, peer.id(), segRef[i], segOffset[i] + done, at, chunk, false);
+                }
+                catch (final GrantException ex)
+                {
+                    return "grant copy of segment " + i + ": " + ex.getMessage();
+                }
+                done += chunk;
+                at += chunk;
+            }
+        }
+        return null;
+    }
+
+    private void addPieces(final Message into, final int window, final int segments)
+    {
+        if (mode == GrantMode.COPY)
+        {
+            Flyweights.addPiece(into, windowBase + (long)window * pagesPerBuffer * pageSize,
+                XenRequestDescriptor.length(request, 0));
+            return;
+        }
+        final long base = windowBase + (long)window * pagesPerBuffer * pageSize;
+        long start = -1;
+        int run = 0;
+        for (int i = 0; i < segments; i++)
+        {
+            final long page = mode == GrantMode.MAP ? base + (long)i * pageSize :
+                windowBase + (long)persistentIndex.get(segRef[i]) * pageSize;
+            final long address = page + segOffset[i];
+            if (start >= 0 && start + run == address)
+            {
+                run += segBytes[i];
+                continue;
+            }
+            if (start >= 0)
+            {
+                Flyweights.addPiece(into, start, run);
+            }
+            start = address;
+            run = segBytes[i];
+        }
+        Flyweights.addPiece(into, start, run);
+    }
+
+    private ProtocolViolationException refuse(final int window, final int id, final String why)
+    {
+        free[freeCount++] = window;
+        respond(id, XenRequestDescriptor.RSP_ERROR);
+        return channel.violation(domain, "request id=" + id + " refused: " + why);
+    }
+
+    private void respond(final int id, final int status)
+    {
+        XenRequestDescriptor.response(ring.buffer(), ring.claimResponse(), id, status);
+        if (ring.pushResponsesAndCheckNotify())
+        {
+            channel.events.notify(domain, port);
+        }
+    }
+
+    @Override
+    public synchronized void release(final Message message)
+    {
+        try
+        {
+            answer(message);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private void answer(final Message message)
+    {
+        if (!message.isHeld())
+        {
+            throw new BufferStateException("message released twice (or never received)");
+        }
+        if (message.source() != this)
+        {
+            throw new IllegalArgumentException("message was not received by this receiver");
+        }
+        final long token = Flyweights.token(message);
+        if (channel.isDown())
+        {
+            // Closed: teardown reclaimed the window. Broken: it does so at close; no response goes to the peer.
+            Flyweights.end(message);
+            return;
+        }
+        final int window = (int)token;
+        if (!held[window])
+        {
+            throw new BufferStateException("window " + window + " is not held");
+        }
+        if (mode == GrantMode.MAP)
+        {
+            unmapWindow(window);
+        }
+        held[window] = false;
+        free[freeCount++] = window;
+        Flyweights.end(message);
+        respond(ids[window], XenRequestDescriptor.RSP_OKAY);
+    }
+
+    private void unmapWindow(final int window)
+    {
+        final int count = mapped[window];
+        if (count > 0)
+        {
+            hypervisor.unmapGrants(domain, handles[window], count, unmapStatus);
+            // The unmapped pages may sit in the translation cache: flush before the front end reuses them.
+            kernel.flush(domain);
+            mapped[window] = 0;
+        }
+    }
+
+    /** Teardown: unmaps the pages of messages still held. */
+    private void unmapHeld()
+    {
+        for (int w = 0; w < capacity; w++)
+        {
+            unmapWindow(w);
+            held[w] = false;
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package io.barge.grant.xen;
+
+import io.barge.core.ChannelClosedException;
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.DomainListener;
+import io.barge.core.Kernel;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.grant.EventChannels;
+import io.barge.grant.GrantTable;
+import io.barge.grant.Hypervisor;
+import io.barge.grant.SharedRingDescriptor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One Xen device channel: a front end (the sender, a guest) and a back end (the receiver, a driver domain) sharing a
+ * descriptor ring ({@link SharedRingDescriptor}, requests and responses of {@link XenRequestDescriptor}) on pages the
+ * front end grants, an event channel each way, and grants of the message pages in the channel's {@link GrantMode}.
+ * <p>
+ * The front end owns {@code capacity} buffers of {@code maxMessageLength} bytes rounded up to pages, page aligned
+ * in its space; a message is claimed directly in one. Messages longer than {@link XenRequestDescriptor#DIRECT_SEGMENTS}
+ * pages name indirect pages (granted once, read-only) holding their segments.
+ * <p>
+ * Teardown, by {@link #close} from any thread or by either domain's death (the kernel's {@link DomainListener},
+ * after the hypervisor's and the event channels' own listeners have dropped the dead domain's mappings and ports):
+ * <ol>
+ *   <li>both ends' monitors are taken, so neither end is inside a call, and the state becomes CLOSED; every later
+ *       call fails with {@link ChannelClosedException};</li>
+ *   <li>what the channel acquired is undone in reverse: the back end unmaps (held messages' maps, persistent maps,
+ *       the ring) and frees its private pages, then the front end ends every grant (all idle now) and frees its
+ *       pages; work on behalf of a dead domain is skipped, as the hypervisor and kernel reclaim it;</li>
+ *   <li>the front end's grant table is released with its last channel.</li>
+ * </ol>
+ */
+public final class XenChannel implements Channel
+{
+    private static final int OPEN = 0;
+    private static final int BROKEN = 1;
+    private static final int CLOSED = 2;
+
+    final XenTransport transport;
+    final Kernel kernel;
+    final Hypervisor hypervisor;
+    final EventChannels events;
+    final Domain front;
+    final Domain back;
+    final GrantMode mode;
+    final int pageSize;
+    final int maxMessageLength;
+    final int capacity;
+    final int pagesPerBuffer;
+    final int indirectPerBuffer;
+    final int ringPages;
+    final int grantEntries;
+    /** Events delivered to the back end's port (requests signalled) and to the front end's (responses). */
+    final AtomicLong requestEvents = new AtomicLong();
+    final AtomicLong responseEvents = new AtomicLong();
+
+    private final List<Domain> undoOwners = new ArrayList<>();
+    private final List<Runnable> undoActions = new ArrayList<>();
+    private final DomainListener deaths = this::onDestroy;
+    private volatile int state = OPEN;
+    private volatile String failure;
+    private XenFrontend frontend;
+    private XenBackend backend;
+    private int frontPort;
+    private int backPort;
+
+    private XenChannel(final XenTransport transport, final Kernel kernel, final Domain front, final Domain back,
+        final ChannelConfig config)
+    {
+        this.transport = transport;
+        this.kernel = kernel;
+        this.hypervisor = transport.hypervisor();
+        this.events = transport.events();
+        this.front = front;
+        this.back = back;
+        this.mode = transport.mode();
+        this.pageSize = kernel.memory().frameSize();
+        this.maxMessageLength = config.maxMessageLength();
+        this.capacity = config.capacity();
+        this.pagesPerBuffer = (maxMessageLength + pageSize - 1) / pageSize;
+        this.indirectPerBuffer = XenRequestDescriptor.indirectPagesFor(pagesPerBuffer, pageSize);
+        this.ringPages = (SharedRingDescriptor.SLOTS_OFFSET + capacity * XenRequestDescriptor.SLOT_LENGTH +
+            pageSize - 1) / pageSize;
+        this.grantEntries = ringPages + capacity * (pagesPerBuffer + indirectPerBuffer);
+    }
+
+    /**
+     * Opens a channel; on failure everything acquired so far is returned.
+     *
+     * @param transport the transport (hypervisor, event channels, grant tables).
+     * @param kernel    the machine.
+     * @param front     the sender.
+     * @param back      the receiver.
+     * @param config    sizes.
+     * @return the open channel.
+     */
+    static XenChannel open(final XenTransport transport, final Kernel kernel, final Domain front, final Domain back,
+        final ChannelConfig config)
+    {
+        if (front == back)
+        {
+            throw new IllegalArgumentException("front and back end must differ, both are " + front);
+        }
+        front.checkAlive();
+        back.checkAlive();
+        final XenChannel channel = new XenChannel(transport, kernel, front, back, config);
+        try
+        {
+            channel.setUp();
+        }
+        catch (final RuntimeException ex)
+        {
+            channel.state = CLOSED;
+            channel.undoAll(ex);
+            throw ex;
+        }
+        return channel;
+    }
+
+    private void setUp()
+    {
+        final GrantTable table = transport.acquireTable(front, grantEntries);
+        undo(null, () -> transport.releaseTable(table, grantEntries));
+        kernel.addDomainListener(deaths);
+        undo(null, () -> kernel.removeDomainListener(deaths));
+        frontend = new XenFrontend(this, table);
+        backend = new XenBackend(this, frontend.ringRefs(), frontend.persistentRefs());
+        frontPort = events.allocUnbound(front, back.id());
+        undo(front, () -> events.close(front, frontPort));
+        backPort = events.bindInterdomain(back, front.id(), frontPort);
+        undo(back, () -> events.close(back, backPort));
+        events.bindHandler(back, backPort, requestEvents::incrementAndGet);
+        events.bindHandler(front, frontPort, responseEvents::incrementAndGet);
+        frontend.connect(frontPort);
+        backend.connect(backPort);
+    }
+
+    /**
+     * Registers what undoes an acquisition; teardown runs these in reverse.
+     *
+     * @param owner  the domain the action works for, skipped once it is dead; null to always run.
+     * @param action the undo.
+     */
+    void undo(final Domain owner, final Runnable action)
+    {
+        undoOwners.add(owner);
+        undoActions.add(action);
+    }
+
+    @Override
+    public XenFrontend sender()
+    {
+        return frontend;
+    }
+
+    @Override
+    public XenBackend receiver()
+    {
+        return backend;
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return state == OPEN;
+    }
+
+    /**
+     * @return the grant mode.
+     */
+    public GrantMode mode()
+    {
+        return mode;
+    }
+
+    /**
+     * @return why the channel broke, or null.
+     */
+    public String failure()
+    {
+        return failure;
+    }
+
+    /**
+     * @return the ring's first frame (owned by the front end; tests play a hostile peer on it).
+     */
+    int ringFrame()
+    {
+        return frontend.ringFrame();
+    }
+
+    /**
+     * Throws unless both ends may act.
+     */
+    void checkUsable()
+    {
+        final int s = state;
+        if (s == CLOSED)
+        {
+            throw new ChannelClosedException("xen channel " + front + "->" + back + " is closed");
+        }
+        if (s == BROKEN)
+        {
+            throw new ProtocolViolationException("xen channel " + front + "->" + back + " is broken: " + failure);
+        }
+    }
+
+    /**
+     * @return whether the channel is closed or broken (held messages' releases then only end the flyweight).
+     */
+    boolean isDown()
+    {
+        return state != OPEN;
+    }
+
+    /**
+     * A ring detected a broken peer: the channel breaks (every later call throws) and nothing else.
+     *
+     * @param ex the ring's exception (already counted).
+     * @return the exception, to throw.
+     */
+    ProtocolViolationException broken(final ProtocolViolationException ex)
+    {
+        markBroken(ex.getMessage());
+        return ex;
+    }
+
+    /**
+     * The peer broke the protocol: counted on the detecting domain, the channel breaks.
+     *
+     * @param detector the domain that saw it.
+     * @param why      the broken rule, with values.
+     * @return the exception, to throw.
+     */
+    ProtocolViolationException violation(final Domain detector, final String why)
+    {
+        final String message = "xen channel " + front + "->" + back + ": " + why;
+        // A peer dying mid-call (its grants already gone) is no violation: whyFailed reports the channel closed.
+        if (front.isAlive() && back.isAlive())
+        {
+            detector.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+            markBroken(message);
+        }
+        return new ProtocolViolationException(message);
+    }
+
+    /**
+     * An end's call failed. If a domain of the channel is being destroyed (marked dead, this channel's teardown
+     * about to take the ends' monitors), that is the cause, and the caller sees the channel closed, as it will
+     * on every later call; any other failure stands.
+     *
+     * @param ex what the call raised.
+     * @return the exception to throw.
+     */
+    RuntimeException whyFailed(final RuntimeException ex)
+    {
+        if (ex instanceof ChannelClosedException || (front.isAlive() && back.isAlive()))
+        {
+            return ex;
+        }
+        final ChannelClosedException closed = new ChannelClosedException("xen channel " + front + "->" + back +
+            ": " + (front.isAlive() ? back : front) + " was destroyed");
+        closed.initCause(ex);
+        return closed;
+    }
+
+    private void markBroken(final String why)
+    {
+        if (state == OPEN)
+        {
+            failure = why;
+            state = BROKEN;
+        }
+    }
+
+    private void onDestroy(final Domain dead)
+    {
+        if (dead == front || dead == back)
+        {
+            close();
+        }
+    }
+
+    /**
+     * Tears the channel down and returns every frame (see the class comment). Idempotent; safe from any thread.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (frontend)
+        {
+            synchronized (backend)
+            {
+                if (state == CLOSED && undoActions.isEmpty())
+                {
+                    return;
+                }
+                state = CLOSED;
+                undoAll(null);
+            }
+        }
+        transport.forget(this);
+    }
+
+    private void undoAll(final RuntimeException cause)
+    {
+        RuntimeException first = null;
+        for (int i = undoActions.size() - 1; i >= 0; i--)
+        {
+            final Domain owner = undoOwners.get(i);
+            if (owner == null || owner.isAlive())
+            {
+                try
+                {
+                    undoActions.get(i).run();
+                }
+                catch (final RuntimeException ex)
+                {
+                    if (cause != null)
+                    {
+                        cause.addSuppressed(ex);
+                    }
+                    else if (first == null)
+                    {
+                        first = ex;
+                    }
+                }
+            }
+        }
+        undoActions.clear();
+        undoOwners.clear();
+        if (first != null)
+        {
+            throw new IllegalStateException("xen channel " + front + "->" + back + " teardown failed", first);
+        }
+    }
+}

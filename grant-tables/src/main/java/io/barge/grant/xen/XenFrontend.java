@@ -1,0 +1,501 @@
+package io.barge.grant.xen;
+
+import io.barge.core.Access;
+import io.barge.core.BufferStateException;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.ProtocolViolationException;
+import io.barge.core.Rights;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.Flyweights;
+import io.barge.grant.EndAccessResult;
+import io.barge.grant.FrontRing;
+import io.barge.grant.GrantTable;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The front end of a {@link XenChannel} (the guest's {@code blkfront}/{@code netfront}): a pool of page-aligned
+ * buffers in its own space; a claim points into a free one, a commit grants its pages (per message in
+ * {@link GrantMode#MAP} and {@link GrantMode#COPY}, once at open in {@link GrantMode#PERSISTENT}), writes a request
+ * and pushes it, notifying the back end only when its {@code req_event} asks for it. Responses are consumed on the
+ * next claim: a response id that names no request in flight (unknown or repeated) breaks the channel; a good one ends
+ * the message's grants and returns its buffer.
+ * <p>
+ * One thread acts for the front end; calls are serialised on this object (teardown takes it too). The claim and
+ * commit path allocates nothing.
+ */
+public final class XenFrontend implements Sender
+{
+    private final XenChannel channel;
+    private final Kernel kernel;
+    private final Domain domain;
+    private final Domain peer;
+    private final GrantTable table;
+    private final GrantMode mode;
+    private final int pageSize;
+    private final int pagesPerBuffer;
+    private final int indirectPerBuffer;
+    private final int capacity;
+    private final int segmentsPerIndirectPage;
+    private final FrontRing ring;
+    private final int ringFrame;
+    private final int[] ringRefs;
+    private final long bufferBase;
+    private final int[] frames;
+    private final int[] refs;
+    private final int[] granted;
+    private final boolean[] inFlight;
+    private final int[] free;
+    private final UnsafeBuffer[] indirectViews;
+    private final int[] indirectRefs;
+    private final UnsafeBuffer response = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
+    private final Claim forwardClaim = new Claim();
+    /** Frames whose grant's end was deferred at teardown: the hypervisor frees them, not this end. */
+    private final IntHashSet givenUp = new IntHashSet();
+    private int freeCount;
+    private int port;
+    private long refusedRequests;
+
+    XenFrontend(final XenChannel channel, final GrantTable table)
+    {
+        this.channel = channel;
+        this.kernel = channel.kernel;
+        this.domain = channel.front;
+        this.peer = channel.back;
+        this.table = table;
+        this.mode = channel.mode;
+        this.pageSize = channel.pageSize;
+        this.pagesPerBuffer = channel.pagesPerBuffer;
+        this.indirectPerBuffer = channel.indirectPerBuffer;
+        this.capacity = channel.capacity;
+        this.segmentsPerIndirectPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
+        final int ringPages = channel.ringPages;
+        final long ringVa = reserve(ringPages);
+        ringFrame = kernel.allocateContiguousFrames(domain, ringPages, true);
+        ringRefs = new int[ringPages];
+        for (int i = 0; i < ringPages; i++)
+        {
+            final int frame = ringFrame + i;
+            channel.undo(domain, () -> freeUnlessGivenUp(frame));
+            kernel.map(domain, ringVa + (long)i * pageSize, frame, Rights.READ_WRITE);
+        }
+        for (int i = 0; i < ringPages; i++)
+        {
+            ringRefs[i] = grant(ringFrame + i, false);
+        }
+        final AtomicBuffer ringView = new UnsafeBuffer(0, 0);
+        domain.addressSpace().wrapView((UnsafeBuffer)ringView, ringVa, ringPages * pageSize, Access.WRITE);
+        ring = new FrontRing(domain, ringView, XenRequestDescriptor.SLOT_LENGTH);
+
+        final int dataPages = capacity * pagesPerBuffer;
+        bufferBase = reserve(dataPages);
+        frames = allocateMapped(bufferBase, dataPages);
+        refs = new int[dataPages];
+        granted = new int[capacity];
+        inFlight = new boolean[capacity];
+        free = new int[capacity];
+        for (int b = capacity - 1; b >= 0; b--)
+        {
+            free[freeCount++] = b;
+        }
+        final int indirectPages = capacity * indirectPerBuffer;
+        indirectViews = new UnsafeBuffer[indirectPages];
+        indirectRefs = new int[indirectPages];
+        if (indirectPages > 0)
+        {
+            final long indirectBase = reserve(indirectPages);
+            final int[] indirectFrames = allocateMapped(indirectBase, indirectPages);
+            for (int k = 0; k < indirectPages; k++)
+            {
+                indirectViews[k] = new UnsafeBuffer(0, 0);
+                domain.addressSpace().wrapView(indirectViews[k], indirectBase + (long)k * pageSize, pageSize,
+                    Access.WRITE);
+                // Granted once, as blkfront's persistent indirect pages: the back end only grant-copies from them.
+                indirectRefs[k] = grant(indirectFrames[k], true);
+            }
+        }
+        if (mode == GrantMode.PERSISTENT)
+        {
+            for (int k = 0; k < dataPages; k++)
+            {
+                refs[k] = grant(frames[k], true);
+            }
+        }
+        else
+        {
+            channel.undo(domain, this::endInFlight);
+        }
+    }
+
+    private long reserve(final int pages)
+    {
+        final long va = kernel.reserve(domain, pages);
+        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
+        return va;
+    }
+
+    private int[] allocateMapped(final long base, final int pages)
+    {
+        final int[] allocated = new int[pages];
+        kernel.allocateFrames(domain, pages, true, allocated);
+        for (int k = 0; k < pages; k++)
+        {
+            final int frame = allocated[k];
+            channel.undo(domain, () -> freeUnlessGivenUp(frame));
+            kernel.map(domain, base + (long)k * pageSize, frame, Rights.READ_WRITE);
+        }
+        return allocated;
+    }
+
+    private int grant(final int frame, final boolean readOnly)
+    {
+        final int ref = table.grantAccess(peer, frame, readOnly);
+        channel.undo(domain, () -> endAtTeardown(ref, frame));
+        return ref;
+    }
+
+    /**
+     * Ends a grant at teardown. The back end has unmapped what the channel mapped, so the grant is normally idle; if
+     * the peer still maps or pins it (outside the channel), the end is deferred and the frame given up to it: the
+     * hypervisor frees the frame after the last unmap, and this end never frees or reuses it.
+     */
+    private void endAtTeardown(final int ref, final int frame)
+    {
+        if (table.endAccess(ref) != EndAccessResult.ENDED)
+        {
+            table.endAccessDeferred(ref);
+            givenUp.add(frame);
+        }
+    }
+
+    private void freeUnlessGivenUp(final int frame)
+    {
+        if (!givenUp.contains(frame))
+        {
+            kernel.freeFrame(domain, frame);
+        }
+    }
+
+    void connect(final int port)
+    {
+        this.port = port;
+    }
+
+    int[] ringRefs()
+    {
+        return ringRefs;
+    }
+
+    /**
+     * @return the persistently granted data pages' references, buffer-major; null unless persistent.
+     */
+    int[] persistentRefs()
+    {
+        return mode == GrantMode.PERSISTENT ? refs : null;
+    }
+
+    int ringFrame()
+    {
+        return ringFrame;
+    }
+
+    int ringSize()
+    {
+        return ring.size();
+    }
+
+    @Override
+    public Domain domain()
+    {
+        return domain;
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return channel.maxMessageLength;
+    }
+
+    @Override
+    public Claim newClaim()
+    {
+        return new Claim();
+    }
+
+    /**
+     * @return requests the back end answered with an error status.
+     */
+    public synchronized long refusedRequests()
+    {
+        return refusedRequests;
+    }
+
+    /**
+     * @return buffers free for claims now (responses not yet consumed count as in flight).
+     */
+    public synchronized int freeBuffers()
+    {
+        return freeCount;
+    }
+
+    /**
+     * Claims a free buffer, first consuming the responses the back end published.
+     *
+     * @return {@link Status#OK} or {@link Status#BACK_PRESSURED} (every buffer in flight or held).
+     * @throws ProtocolViolationException if the back end broke the protocol; the channel is then broken.
+     */
+    @Override
+    public synchronized int tryClaim(final int length, final Claim claim)
+    {
+        try
+        {
+            return claim(length, claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private int claim(final int length, final Claim claim)
+    {
+        channel.checkUsable();
+        Flyweights.checkClaimable(claim, length, channel.maxMessageLength);
+        // One acquire read of rsp_prod when nothing is new: buffers and grants come back as soon as answered.
+        consumeResponses();
+        // Ask for an event on the next response before reporting back pressure, so a waiter is woken.
+        if (freeCount == 0 && (!finalCheck() || consumeResponses() == 0))
+        {
+            return Status.BACK_PRESSURED;
+        }
+        final int buffer = free[--freeCount];
+        Flyweights.wrap(claim, domain.addressSpace(), bufferBase + (long)buffer * pagesPerBuffer * pageSize, length,
+            buffer, null);
+        return Status.OK;
+    }
+
+    @Override
+    public synchronized void commit(final Claim claim)
+    {
+        try
+        {
+            send(claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private void send(final Claim claim)
+    {
+        checkClaim(claim);
+        final int buffer = (int)Flyweights.token(claim);
+        final int length = claim.length();
+        final int segments = (length + pageSize - 1) / pageSize;
+        final int first = buffer * pagesPerBuffer;
+        if (mode != GrantMode.PERSISTENT)
+        {
+            for (int i = 0; i < segments; i++)
+            {
+                refs[first + i] = table.grantAccess(peer, frames[first + i], true);
+                granted[buffer] = i + 1;
+            }
+        }
+        final int slot = ring.claimRequest();
+        if (slot == FrontRing.RING_FULL)
+        {
+            throw new IllegalStateException("ring full with a buffer free: ring size " + ring.size() +
+                " < capacity " + capacity);
+        }
+        writeRequest(ring.buffer(), slot, buffer, length, segments, first);
+        inFlight[buffer] = true;
+        Flyweights.complete(claim);
+        if (ring.pushRequestsAndCheckNotify())
+        {
+            channel.events.notify(domain, port);
+        }
+    }
+
+    private void writeRequest(final AtomicBuffer shared, final int slot, final int buffer, final int length,
+        final int segments, final int first)
+    {
+        if (segments <= XenRequestDescriptor.DIRECT_SEGMENTS)
+        {
+            XenRequestDescriptor.header(shared, slot, buffer, 0, length, segments);
+            for (int i = 0; i < segments; i++)
+            {
+                XenRequestDescriptor.segment(shared,
+                    XenRequestDescriptor.segmentOffset(slot + XenRequestDescriptor.SEGMENTS_OFFSET, i),
+                    refs[first + i], 0, Math.min(pageSize, length - i * pageSize));
+            }
+            return;
+        }
+        for (int i = 0; i < segments; i++)
+        {
+            final UnsafeBuffer page = indirectViews[buffer * indirectPerBuffer + i / segmentsPerIndirectPage];
+            XenRequestDescriptor.segment(page, XenRequestDescriptor.segmentOffset(0, i % segmentsPerIndirectPage),
+                refs[first + i], 0, Math.min(pageSize, length - i * pageSize));
+        }
+        XenRequestDescriptor.header(shared, slot, buffer, XenRequestDescriptor.FLAG_INDIRECT, length, segments);
+        final int indirect = XenRequestDescriptor.indirectPagesFor(segments, pageSize);
+        for (int k = 0; k < indirect; k++)
+        {
+            XenRequestDescriptor.segment(shared,
+                XenRequestDescriptor.segmentOffset(slot + XenRequestDescriptor.SEGMENTS_OFFSET, k),
+                indirectRefs[buffer * indirectPerBuffer + k], 0, 0);
+        }
+    }
+
+    @Override
+    public synchronized void abort(final Claim claim)
+    {
+        try
+        {
+            giveBack(claim);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(ex);
+        }
+    }
+
+    private void giveBack(final Claim claim)
+    {
+        checkClaim(claim);
+        free[freeCount++] = (int)Flyweights.token(claim);
+        Flyweights.complete(claim);
+    }
+
+    @Override
+    public int forward(final Message message)
+    {
+        if (message.source().domain() != domain)
+        {
+            throw new IllegalArgumentException("message was received by " + message.source().domain() +
+                ", not by this sender's " + domain);
+        }
+        final Claim claim = forwardClaim;
+        final int length = message.length();
+        final int status = tryClaim(length, claim);
+        if (status != Status.OK)
+        {
+            return status;
+        }
+        // No grant can be handed on: the front end copies the pieces into its buffer (kernel-counted copy).
+        int done = 0;
+        for (int i = 0; i < message.pieceCount(); i++)
+        {
+            final int piece = message.pieceLength(i);
+            kernel.copy(domain, domain, message.pieceAddress(i), domain, claim.address() + done, piece);
+            done += piece;
+        }
+        commit(claim);
+        message.source().release(message);
+        return Status.OK;
+    }
+
+    private void checkClaim(final Claim claim)
+    {
+        channel.checkUsable();
+        if (!claim.isActive())
+        {
+            throw new BufferStateException("claim is not active (already committed or aborted)");
+        }
+        final long token = Flyweights.token(claim);
+        if (token < 0 || token >= capacity || inFlight[(int)token])
+        {
+            throw new IllegalArgumentException("claim token=" + token + " is not a claim of this sender");
+        }
+    }
+
+    private boolean finalCheck()
+    {
+        try
+        {
+            return ring.finalCheckForResponses();
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw channel.broken(ex);
+        }
+    }
+
+    /**
+     * Consumes every published response: each is copied once into private memory, then its id is checked against
+     * the requests in flight before anything is done with it.
+     */
+    private int consumeResponses()
+    {
+        int consumed = 0;
+        while (true)
+        {
+            final boolean got;
+            try
+            {
+                got = ring.copyNextResponse(response, 0);
+            }
+            catch (final ProtocolViolationException ex)
+            {
+                throw channel.broken(ex);
+            }
+            if (!got)
+            {
+                return consumed;
+            }
+            final int id = XenRequestDescriptor.id(response, 0);
+            if (id < 0 || id >= capacity || !inFlight[id])
+            {
+                throw channel.violation(domain, "response id=" + id + " names no request in flight " +
+                    "(unknown or repeated)");
+            }
+            endGrants(id);
+            if (XenRequestDescriptor.status(response, 0) != XenRequestDescriptor.RSP_OKAY)
+            {
+                refusedRequests++;
+            }
+            inFlight[id] = false;
+            free[freeCount++] = id;
+            consumed++;
+        }
+    }
+
+    private void endGrants(final int buffer)
+    {
+        final int first = buffer * pagesPerBuffer;
+        for (int i = granted[buffer] - 1; i >= 0; i--)
+        {
+            if (table.endAccess(refs[first + i]) != EndAccessResult.ENDED)
+            {
+                // The back end answered while still using the page: it stays in flight (not reused) until teardown.
+                throw channel.violation(domain, "response id=" + buffer + " while grant ref=" + refs[first + i] +
+                    " is still mapped or pinned by " + peer);
+            }
+            refs[first + i] = 0;
+            granted[buffer] = i;
+        }
+    }
+
+    /** Teardown: ends the grants of messages still in flight (the back end has unmapped them by now). */
+    private void endInFlight()
+    {
+        for (int b = 0; b < capacity; b++)
+        {
+            final int first = b * pagesPerBuffer;
+            for (int i = 0; i < granted[b]; i++)
+            {
+                if (refs[first + i] != 0)
+                {
+                    endAtTeardown(refs[first + i], frames[first + i]);
+                    refs[first + i] = 0;
+                }
+            }
+            granted[b] = 0;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.barge.grant.xen;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Layout of the requests and responses of a {@code xen} channel's descriptor ring (the slots of
+ * {@link io.barge.grant.SharedRingDescriptor}), after Xen's {@code blkif} protocol: a request names the granted pages
+ * of one message by (grant reference, offset, length) segments; a message of more than {@link #DIRECT_SEGMENTS}
+ * pages names instead indirect pages, each holding {@link #SEGMENTS_PER_INDIRECT_PAGE} segments
+ * ({@code BLKIF_OP_INDIRECT}). A response in the same slot answers a request by its id.
+ * <p>
+ * Request [FRONT]:
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                          Request id                           |
+ *  +---------------------------------------------------------------+
+ *  |                   Flags (bit 0: INDIRECT)                     |
+ *  +---------------------------------------------------------------+
+ *  |                     Message length (bytes)                    |
+ *  +---------------------------------------------------------------+
+ *  |                        Segment count                          |
+ *  +---------------------------------------------------------------+
+ *  |  Segment 0: grant reference (INDIRECT: ref of indirect page 0)|
+ *  +-------------------------------+-------------------------------+
+ *  |   Segment 0: offset in page   |   Segment 0: length (bytes)   |
+ *  +-------------------------------+-------------------------------+
+ *  |                      ... up to segment 15                    ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * An indirect page is a packed array of the same 8-byte segments. Response [BACK]:
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 Request id (as the request said)              |
+ *  +---------------------------------------------------------------+
+ *  |              Status ({@link #RSP_OKAY} or {@link #RSP_ERROR}) |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * Both sides copy a slot once into private memory before reading a field of it (the ring's consume protocol).
+ */
+public final class XenRequestDescriptor
+{
+    /** Segments carried in the request itself. */
+    public static final int DIRECT_SEGMENTS = 16;
+    /** Bytes of one segment. */
+    public static final int SEGMENT_LENGTH = 8;
+    /** Segments per indirect page of the default 4 KiB page ({@link #segmentsPerIndirectPage} for others). */
+    public static final int SEGMENTS_PER_INDIRECT_PAGE = 4096 / SEGMENT_LENGTH;
+    /** Flag: the segments are indirect pages' references. */
+    public static final int FLAG_INDIRECT = 1;
+    /** Response status: the message was received and released. */
+    public static final int RSP_OKAY = 0;
+    /** Response status: the request was refused (bad segment or grant); the buffer is the front end's again. */
+    public static final int RSP_ERROR = -1;
+
+    /** Offset of the request id. */
+    public static final int ID_OFFSET = 0;
+    /** Offset of the flags. */
+    public static final int FLAGS_OFFSET = 4;
+    /** Offset of the message length. */
+    public static final int LENGTH_OFFSET = 8;
+    /** Offset of the segment count. */
+    public static final int SEGMENT_COUNT_OFFSET = 12;
+    /** Offset of segment 0. */
+    public static final int SEGMENTS_OFFSET = 16;
+    /** Offset of a response's status. */
+    public static final int STATUS_OFFSET = 4;
+    /** Bytes of a ring slot: the request, the larger of the two. */
+    public static final int SLOT_LENGTH = SEGMENTS_OFFSET + DIRECT_SEGMENTS * SEGMENT_LENGTH;
+
+    private static final int SEGMENT_REF_OFFSET = 0;
+    private static final int SEGMENT_PAGE_OFFSET = 4;
+    private static final int SEGMENT_BYTES_OFFSET = 6;
+
+    private XenRequestDescriptor()
+    {
+    }
+
+    /**
+     * @param pageSize bytes per page.
+     * @return segments per indirect page.
+     */
+    public static int segmentsPerIndirectPage(final int pageSize)
+    {
+        return pageSize / SEGMENT_LENGTH;
+    }
+
+    /**
+     * @param segments data segments of a message.
+     * @param pageSize bytes per page.
+     * @return indirect pages it needs: 0 if its segments fit in the request.
+     */
+    public static int indirectPagesFor(final int segments, final int pageSize)
+    {
+        if (segments <= DIRECT_SEGMENTS)
+        {
+            return 0;
+        }
+        final int perPage = segmentsPerIndirectPage(pageSize);
+        return (segments + perPage - 1) / perPage;
+    }
+
+    /**
+     * @param slot  a request slot or its private copy.
+     * @param base  the slot's offset.
+     * @param id    request id.
+     * @param flags flags.
+     * @param length message length.
+     * @param segments segment count.
+     */
+    public static void header(final MutableDirectBuffer slot, final int base, final int id, final int flags,
+        final int length, final int segments)
+    {
+        slot.putInt(base + ID_OFFSET, id);
+        slot.putInt(base + FLAGS_OFFSET, flags);
+        slot.putInt(base + LENGTH_OFFSET, length);
+        slot.putInt(base + SEGMENT_COUNT_OFFSET, segments);
+    }
+
+    /**
+     * @param slot a slot or its copy.
+     * @param base the slot's offset.
+     * @return the request (or response) id.
+     */
+    public static int id(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + ID_OFFSET);
+    }
+
+    /**
+     * @param slot a request or its copy.
+     * @param base the slot's offset.
+     * @return the flags.
+     */
+    public static int flags(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + FLAGS_OFFSET);
+    }
+
+    /**
+     * @param slot a request or its copy.
+     * @param base the slot's offset.
+     * @return the message length.
+     */
+    public static int length(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + LENGTH_OFFSET);
+    }
+
+    /**
+     * @param slot a request or its copy.
+     * @param base the slot's offset.
+     * @return the segment count.
+     */
+    public static int segmentCount(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + SEGMENT_COUNT_OFFSET);
+    }
+
+    /**
+     * @param segments where segment 0 is (a request's {@link #SEGMENTS_OFFSET}, or an indirect page's 0).
+     * @param i        segment index.
+     * @return the segment's offset.
+     */
+    public static int segmentOffset(final int segments, final int i)
+    {
+        return segments + i * SEGMENT_LENGTH;
+    }
+
+    /**
+     * @param buffer the memory holding the segment.
+     * @param offset the segment's offset.
+     * @param ref    grant reference.
+     * @param pageOffset first byte in the page.
+     * @param bytes  bytes in the page, 1..page size.
+     */
+    public static void segment(final MutableDirectBuffer buffer, final int offset, final int ref,
+        final int pageOffset, final int bytes)
+    {
+        buffer.putInt(offset + SEGMENT_REF_OFFSET, ref);
+        buffer.putShort(offset + SEGMENT_PAGE_OFFSET, (short)pageOffset);
+        buffer.putShort(offset + SEGMENT_BYTES_OFFSET, (short)bytes);
+    }
+
+    /**
+     * @param buffer the memory holding the segment.
+     * @param offset the segment's offset.
+     * @return its grant reference.
+     */
+    public static int segmentRef(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + SEGMENT_REF_OFFSET);
+    }
+
+    /**
+     * @param buffer the memory holding the segment.
+     * @param offset the segment's offset.
+     * @return its first byte in the page (unsigned).
+     */
+    public static int segmentPageOffset(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + SEGMENT_PAGE_OFFSET) & 0xFFFF;
+    }
+
+    /**
+     * @param buffer the memory holding the segment.
+     * @param offset the segment's offset.
+     * @return its length (unsigned).
+     */
+    public static int segmentBytes(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + SEGMENT_BYTES_OFFSET) & 0xFFFF;
+    }
+
+    /**
+     * @param slot   a response slot.
+     * @param base   the slot's offset.
+     * @param id     the request's id.
+     * @param status {@link #RSP_OKAY} or {@link #RSP_ERROR}.
+     */
+    public static void response(final MutableDirectBuffer slot, final int base, final int id, final int status)
+    {
+        slot.putInt(base + ID_OFFSET, id);
+        slot.putInt(base + STATUS_OFFSET, status);
+    }
+
+    /**
+     * @param slot a response or its copy.
+     * @param base the slot's offset.
+     * @return the status.
+     */
+    public static int status(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + STATUS_OFFSET);
+    }
+}

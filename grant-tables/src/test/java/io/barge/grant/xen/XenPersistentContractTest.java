@@ -1,0 +1,23 @@
+package io.barge.grant.xen;
+
+import io.barge.core.transport.TransportContractTest;
+
+import java.util.Map;
+
+/**
+ * The transport contract, run against the {@code xen} transport with {@code grants=persistent}.
+ */
+class XenPersistentContractTest extends TransportContractTest
+{
+    @Override
+    protected String transportName()
+    {
+        return "xen";
+    }
+
+    @Override
+    protected Map<String, String> transportOptions()
+    {
+        return Map.of("grants", "persistent");
+    }
+}
