@@ -1,6 +1,7 @@
 /**
  * Xen-style device channels, the parts below a transport (seed 004): grant tables, the hypervisor's grant
- * operations, shared descriptor rings and event channels. The {@code xen} transport on top of them is not built yet.
+ * operations, shared descriptor rings and event channels. The {@code xen} transport built on them is in
+ * {@link io.barge.grant.xen}; a program that only moves data uses that through the transport API.
  * <ul>
  *     <li>{@link io.barge.grant.Hypervisor}: the kernel's Xen face; start here. It sets up each domain's
  *     {@link io.barge.grant.GrantTable} (in frames the granter owns; layout
