@@ -45,6 +45,8 @@ public final class Kernel implements AutoCloseable
     private final java.util.BitSet orphaned = new java.util.BitSet();
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
+    /** Holders of pins kept past a teardown, asked to drop them before frames are counted or run out. */
+    private final List<PinReclaimer> reclaimers = new CopyOnWriteArrayList<>();
     private final Domain kernelDomain;
     private final boolean ownsMemory;
     private int nextDomainId = KERNEL_DOMAIN_ID;
@@ -156,6 +158,36 @@ public final class Kernel implements AutoCloseable
         listeners.remove(listener);
     }
 
+    /**
+     * Registers a holder of pins kept past a teardown: it is asked to drop them (outside the kernel's monitor) before
+     * {@link #freeFrames()} answers and before an allocation fails for want of frames, until it reports it holds
+     * none.
+     *
+     * @param reclaimer the holder.
+     */
+    public void addPinReclaimer(final PinReclaimer reclaimer)
+    {
+        reclaimers.add(reclaimer);
+    }
+
+    /** @return whether a reclaimer freed frames. */
+    private boolean reclaimPins()
+    {
+        if (reclaimers.isEmpty())
+        {
+            return false;
+        }
+        final int before = memory.freeFrames();
+        for (final PinReclaimer reclaimer : reclaimers)
+        {
+            if (reclaimer.reclaim())
+            {
+                reclaimers.remove(reclaimer);
+            }
+        }
+        return memory.freeFrames() != before;
+    }
+
     // ---- domains -----------------------------------------------------------------------------------------------
 
     /**
@@ -263,7 +295,23 @@ public final class Kernel implements AutoCloseable
      * @return the frame number.
      * @throws OutOfFramesException if none is free.
      */
-    public synchronized int allocateFrame(final Domain owner, final boolean zero)
+    public int allocateFrame(final Domain owner, final boolean zero)
+    {
+        try
+        {
+            return allocateFrameLocked(owner, zero);
+        }
+        catch (final OutOfFramesException ex)
+        {
+            if (reclaimPins())
+            {
+                return allocateFrameLocked(owner, zero);
+            }
+            throw ex;
+        }
+    }
+
+    private synchronized int allocateFrameLocked(final Domain owner, final boolean zero)
     {
         checkLive(owner);
         final int frame = memory.allocateFrame();
@@ -285,7 +333,17 @@ public final class Kernel implements AutoCloseable
      * @param frames receives the frame numbers, at least {@code count} long.
      * @throws OutOfFramesException if fewer than {@code count} are free; nothing is allocated then.
      */
-    public synchronized void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
+    public void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
+    {
+        if (count > memory.freeFrames())
+        {
+            reclaimPins();
+        }
+        allocateFramesLocked(owner, count, zero, frames);
+    }
+
+    private synchronized void allocateFramesLocked(
+        final Domain owner, final int count, final boolean zero, final int[] frames)
     {
         checkLive(owner);
         if (count > memory.freeFrames())
@@ -294,7 +352,7 @@ public final class Kernel implements AutoCloseable
         }
         for (int i = 0; i < count; i++)
         {
-            frames[i] = allocateFrame(owner, zero);
+            frames[i] = allocateFrameLocked(owner, zero);
         }
     }
 
@@ -308,7 +366,23 @@ public final class Kernel implements AutoCloseable
      * @return the first frame; the run is {@code [first, first + count)}.
      * @throws OutOfFramesException if no such run is free; nothing is allocated then.
      */
-    public synchronized int allocateContiguousFrames(final Domain owner, final int count, final boolean zero)
+    public int allocateContiguousFrames(final Domain owner, final int count, final boolean zero)
+    {
+        try
+        {
+            return allocateRunLocked(owner, count, zero);
+        }
+        catch (final OutOfFramesException ex)
+        {
+            if (reclaimPins())
+            {
+                return allocateRunLocked(owner, count, zero);
+            }
+            throw ex;
+        }
+    }
+
+    private synchronized int allocateRunLocked(final Domain owner, final int count, final boolean zero)
     {
         checkLive(owner);
         final int first = memory.allocateRun(count);
@@ -429,10 +503,11 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * @return frames not owned by anybody.
+     * @return frames not owned by anybody, after the registered {@link PinReclaimer}s dropped what they could.
      */
     public int freeFrames()
     {
+        reclaimPins();
         return memory.freeFrames();
     }
 
@@ -470,6 +545,43 @@ public final class Kernel implements AutoCloseable
         {
             orphaned.clear(frame);
             release(kernelDomain, frame);
+        }
+    }
+
+    /**
+     * Drops one pin and, if it was the frame's last, frees the frame: an orphan as {@link #unpinFrame} does, a frame
+     * {@code owner} still owns (and is alive) as {@link #freeFrame} does; a frame whose owner is being destroyed is
+     * left to {@link #destroyDomain}. For trusted code that pins frames of its own so that they outlive their
+     * teardown until nothing can touch them any more (a notification channel's ring, kept out of reuse until an
+     * end on another thread is quiescent). After {@link #close()} every frame is free already: nothing happens.
+     *
+     * @param owner the domain that owned the frame when it was pinned (it may have died since).
+     * @param frame a pinned frame.
+     * @throws IllegalStateException if it is not pinned.
+     */
+    public synchronized void unpinAndFree(final Domain owner, final int frame)
+    {
+        if (closed)
+        {
+            return;
+        }
+        checkFrame(frame);
+        if (pinCount[frame] == 0)
+        {
+            throw new IllegalStateException("frame=" + frame + " is not pinned");
+        }
+        if (--pinCount[frame] > 0)
+        {
+            return;
+        }
+        if (orphaned.get(frame))
+        {
+            orphaned.clear(frame);
+            release(kernelDomain, frame);
+        }
+        else if (this.owner[frame] == owner.id() && owner.isAlive())
+        {
+            release(owner, frame);
         }
     }
 
@@ -904,6 +1016,7 @@ public final class Kernel implements AutoCloseable
             }
             closed = true;
         }
+        reclaimers.clear();
         counters.close();
         if (ownsMemory)
         {
