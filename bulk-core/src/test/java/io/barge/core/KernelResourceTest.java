@@ -23,7 +23,7 @@ class KernelResourceTest
             final Domain b = kernel.createDomain("b");
             final int frame = kernel.allocateFrame(a, true);
             final long va = kernel.reserve(b, 1);
-            kernel.share(a, frame, b, va, Rights.READ);
+            kernel.acceptShare(b, kernel.offerShare(a, frame, b, Rights.READ), va, Rights.READ);
             kernel.allocateFrames(a, 3, false, new int[3]);
             assertEquals(free - 4, kernel.freeFrames());
 
