@@ -51,8 +51,8 @@ public final class StreamExample
                 idle.idle();
             }
             idle.reset();
-            claim.putLong(0, seq); // the sequence number, then (byte)seq in every other byte
-            claim.setMemory(8, SIZE - 8, (byte)seq);
+            claim.buffer().putLong(0, seq); // the sequence number, then (byte)seq in every other byte
+            claim.buffer().setMemory(8, SIZE - 8, (byte)seq); // an Agrona view, checked once, then plain stores
             sender.commit(claim);
         }
         sender.finish(); // the consumer's poll says END_OF_STREAM after the last message
