@@ -260,12 +260,12 @@ public final class Hypervisor implements AutoCloseable
         }
         if (status != GrantStatus.OKAY)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             return status;
         }
         active.add(ref, write, false);
         lastHandle = maptrack.allocate(caller.id(), granterId, ref, write ? Maptrack.WRITABLE : 0, address);
-        caller.count(CounterType.GRANT_MAPS, 1);
+        caller.count(GrantCounters.GRANT_MAPS, 1);
         return GrantStatus.OKAY;
     }
 
@@ -274,7 +274,7 @@ public final class Hypervisor implements AutoCloseable
         final int index = maptrack.lookup(handle, caller.id(), false);
         if (index < 0)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             return GrantStatus.BAD_HANDLE;
         }
         final ActiveGrantTable active = tables.get(maptrack.granter(index));
@@ -287,7 +287,7 @@ public final class Hypervisor implements AutoCloseable
         }
         active.release(ref, maptrack.writable(index), false, true);
         maptrack.release(index);
-        caller.count(CounterType.GRANT_UNMAPS, 1);
+        caller.count(GrantCounters.GRANT_UNMAPS, 1);
         dropIfDone(active);
         return GrantStatus.OKAY;
     }
@@ -312,11 +312,11 @@ public final class Hypervisor implements AutoCloseable
         final int status = active == null ? GrantStatus.BAD_DOMAIN : active.acquire(caller.id(), ref, !readOnly);
         if (status != GrantStatus.OKAY)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             throw new GrantException(status, "pin of ref=" + ref + " of domain " + granterId + " by " + caller);
         }
         active.add(ref, !readOnly, true);
-        caller.count(CounterType.GRANT_PINS, 1);
+        caller.count(GrantCounters.GRANT_PINS, 1);
         return maptrack.allocate(caller.id(), granterId, ref, Maptrack.PIN | (readOnly ? 0 : Maptrack.WRITABLE), 0);
     }
 
@@ -348,13 +348,13 @@ public final class Hypervisor implements AutoCloseable
         final int index = maptrack.lookup(handle, caller.id(), true);
         if (index < 0)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             throw new GrantException(GrantStatus.BAD_HANDLE, "unpin of handle=" + handle + " by " + caller);
         }
         final ActiveGrantTable active = tables.get(maptrack.granter(index));
         active.release(maptrack.ref(index), maptrack.writable(index), true, true);
         maptrack.release(index);
-        caller.count(CounterType.GRANT_UNPINS, 1);
+        caller.count(GrantCounters.GRANT_UNPINS, 1);
         dropIfDone(active);
     }
 
@@ -400,7 +400,7 @@ public final class Hypervisor implements AutoCloseable
                     caller.addressSpace().putBytes(address, copyView, grantOffset, length);
                 }
                 caller.count(CounterType.BYTES_COPIED, length);
-                caller.count(CounterType.GRANT_COPIES, 1);
+                caller.count(GrantCounters.GRANT_COPIES, 1);
             }
             catch (final ProtectionFault fault)
             {
@@ -414,7 +414,7 @@ public final class Hypervisor implements AutoCloseable
         }
         if (status != GrantStatus.OKAY)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             throw new GrantException(status, "copy " + (toGrant ? "to" : "from") + " ref=" + ref + " of domain " +
                 granterId + " offset=" + grantOffset + " length=" + length + " by " + caller + " at 0x" +
                 Long.toHexString(address));

@@ -2,7 +2,6 @@ package io.barge.grant.xen;
 
 import io.barge.core.Access;
 import io.barge.core.BufferStateException;
-import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
@@ -16,6 +15,7 @@ import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.BackRing;
+import io.barge.grant.GrantCounters;
 import io.barge.grant.GrantException;
 import io.barge.grant.GrantStatus;
 import io.barge.grant.Hypervisor;
@@ -469,7 +469,7 @@ public final class XenBackend implements Receiver
                 {
                     if (persistentIndex.get(segRef[i]) < 0)
                     {
-                        domain.count(CounterType.GRANT_ERRORS, 1);
+                        domain.count(GrantCounters.GRANT_ERRORS, 1);
                         return "segment " + i + " ref=" + segRef[i] + " is no persistent grant of this channel";
                     }
                 }
