@@ -20,6 +20,7 @@ public final class Claim
     private long token;
     private Object attachment;
     private boolean active;
+    private long messageId = -1;
 
     /**
      * Points the claim at a range (through {@link io.barge.core.transport.spi.Flyweights}).
@@ -39,6 +40,7 @@ public final class Claim
         this.token = token;
         this.attachment = attachment;
         this.active = true;
+        this.messageId = -1;
     }
 
     /**
@@ -94,6 +96,21 @@ public final class Claim
     public long address()
     {
         return address;
+    }
+
+    /**
+     * @return the id the transport gave this claim's message when it was claimed, valid until the next claim: the
+     *         id its response names ({@link ResponseHandler#onResponse}); -1 where the transport does not number
+     *         messages.
+     */
+    public long messageId()
+    {
+        return messageId;
+    }
+
+    void messageId(final long id)
+    {
+        this.messageId = id;
     }
 
     /**

@@ -30,6 +30,7 @@ public final class Message
     private Object attachment;
     private boolean zeroOnFault;
     private boolean held;
+    private long messageId = -1;
 
     /**
      * Starts filling the message (through {@link io.barge.core.transport.spi.Flyweights}).
@@ -55,6 +56,7 @@ public final class Message
         this.pieceCount = 0;
         this.length = 0;
         this.held = true;
+        this.messageId = -1;
     }
 
     /**
@@ -111,6 +113,20 @@ public final class Message
     {
         checkHeld();
         return source;
+    }
+
+    /**
+     * @return the id the transport gave this message on delivery (its own numbering: for xen, the request id on the
+     *         ring), valid until the flyweight's next delivery; -1 where the transport does not number messages.
+     */
+    public long messageId()
+    {
+        return messageId;
+    }
+
+    void messageId(final long id)
+    {
+        this.messageId = id;
     }
 
     /**

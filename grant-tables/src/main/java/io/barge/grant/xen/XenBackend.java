@@ -37,7 +37,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </ul>
  * A request that fails validation is answered with {@link XenRequestDescriptor#RSP_ERROR} (its partial maps undone)
  * and breaks the channel with a {@link ProtocolViolationException}; a rewrite of a request after it was copied
- * changes nothing. Responses sit in the slots of their requests, so they are bounded by the ring.
+ * changes nothing. Responses sit in the slots of their requests, so they are bounded by the ring. A release answers
+ * {@link XenRequestDescriptor#RSP_OKAY}; {@link #respond} answers the status the receiver gives.
  * <p>
  * An end request ({@link XenRequestDescriptor#FLAG_END}) is validated like any other: it must name exactly the
  * message requests consumed before it, and nothing may follow it; otherwise the channel breaks. After it, polls
@@ -313,6 +314,8 @@ public final class XenBackend implements Receiver
         ids[window] = id;
         held[window] = true;
         Flyweights.begin(into, this, domain.addressSpace(), window, null, false);
+        // The back end's own numbering is the ring's: the request id (the front end's buffer), as blkback sees it.
+        Flyweights.messageId(into, Integer.toUnsignedLong(id));
         addPieces(into, window, segments);
         return Status.OK;
     }
@@ -549,11 +552,11 @@ public final class XenBackend implements Receiver
     private ProtocolViolationException refuse(final int window, final int id, final String why)
     {
         free[freeCount++] = window;
-        respond(id, XenRequestDescriptor.RSP_ERROR);
+        pushResponse(id, XenRequestDescriptor.RSP_ERROR);
         return channel.violation(call, domain, "request id=" + id + " refused: " + why);
     }
 
-    private void respond(final int id, final int status)
+    private void pushResponse(final int id, final int status)
     {
         XenRequestDescriptor.response(ring.buffer(), ring.claimResponse(), id, status);
         if (ring.pushResponsesAndCheckNotify())
@@ -568,7 +571,7 @@ public final class XenBackend implements Receiver
         call = "xen release";
         try
         {
-            answer(message);
+            answer(message, XenRequestDescriptor.RSP_OKAY);
         }
         catch (final RuntimeException ex)
         {
@@ -576,7 +579,30 @@ public final class XenBackend implements Receiver
         }
     }
 
-    private void answer(final Message message)
+    /**
+     * Releases the message and answers its request with {@code status} on the ring ({@link Status#OK} as
+     * {@link XenRequestDescriptor#RSP_OKAY}, {@link Status#ERROR} as {@link XenRequestDescriptor#RSP_ERROR}).
+     */
+    @Override
+    public synchronized void respond(final Message message, final int status)
+    {
+        call = "xen respond";
+        if (status != Status.OK && status != Status.ERROR)
+        {
+            throw new IllegalArgumentException(call + ": status=" + Status.name(status) +
+                " must be Status.OK or Status.ERROR");
+        }
+        try
+        {
+            answer(message, status == Status.OK ? XenRequestDescriptor.RSP_OKAY : XenRequestDescriptor.RSP_ERROR);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+    }
+
+    private void answer(final Message message, final int status)
     {
         if (!message.isHeld())
         {
@@ -605,7 +631,7 @@ public final class XenBackend implements Receiver
         held[window] = false;
         free[freeCount++] = window;
         Flyweights.end(message);
-        respond(ids[window], XenRequestDescriptor.RSP_OKAY);
+        pushResponse(ids[window], status);
     }
 
     private void unmapWindow(final int window)

@@ -10,6 +10,7 @@ import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.ResponseHandler;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
@@ -33,6 +34,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * before it; the ring has a slot more than {@code capacity}, so the end always fits. A sender registered for space
  * ({@link #registerForSpace}) is woken by the response event channel: before it waits, the front end sets
  * {@code rsp_event} so that the back end's next response notifies.
+ * <p>
+ * Every claim gets a message id from a 64-bit sequence of this sender. A consumed response recycles its buffer and
+ * is kept, as (message id, {@link Status#OK} or {@link Status#ERROR}), for {@link #pollResponses}, which reports each
+ * once in the order the back end answered. Up to {@code capacity} unreported answers are kept; a sender that lets
+ * more pile up loses the oldest reports (its messages are not affected), counted by {@link #lostResponses()}.
  * <p>
  * One thread acts for the front end; calls are serialised on this object (teardown takes it too). The claim and
  * commit path allocates nothing.
@@ -69,6 +75,13 @@ public final class XenFrontend implements Sender
     private int freeCount;
     private int port;
     private long refusedRequests;
+    private final long[] messageIds;
+    private final long[] reportIds;
+    private final int[] reportStatus;
+    private int reportHead;
+    private int reportCount;
+    private long lostResponses;
+    private long nextMessageId;
     private boolean finished;
     private int activeClaims;
     /** Message requests pushed, mod 2^32: the count an end request names. */
@@ -113,6 +126,9 @@ public final class XenFrontend implements Sender
         frames = allocateMapped(bufferBase, dataPages);
         refs = new int[dataPages];
         granted = new int[capacity];
+        messageIds = new long[capacity];
+        reportIds = new long[capacity];
+        reportStatus = new int[capacity];
         inFlight = new boolean[capacity];
         free = new int[capacity];
         for (int b = capacity - 1; b >= 0; b--)
@@ -295,6 +311,8 @@ public final class XenFrontend implements Sender
         final int buffer = free[--freeCount];
         Flyweights.wrap(claim, domain.addressSpace(), bufferBase + (long)buffer * pagesPerBuffer * pageSize, length,
             buffer, null);
+        messageIds[buffer] = nextMessageId;
+        Flyweights.messageId(claim, nextMessageId++);
         activeClaims++;
         return Status.OK;
     }
@@ -517,6 +535,63 @@ public final class XenFrontend implements Sender
         }
     }
 
+    /**
+     * Reports the back end's answers, first consuming the responses it published (which also recycles buffers).
+     */
+    @Override
+    public synchronized int pollResponses(final ResponseHandler handler, final int limit)
+    {
+        call = "xen pollResponses";
+        if (handler == null || limit < 1)
+        {
+            throw new IllegalArgumentException(call + ": handler=" + handler + " limit=" + limit +
+                ": a handler and a limit >= 1 are needed");
+        }
+        try
+        {
+            channel.checkUsable(call);
+            consumeResponses();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+        int reported = 0;
+        while (reported < limit && reportCount > 0)
+        {
+            final long id = reportIds[reportHead];
+            final int status = reportStatus[reportHead];
+            reportHead = (reportHead + 1) % capacity;
+            reportCount--;
+            reported++;
+            handler.onResponse(id, status);
+        }
+        return reported;
+    }
+
+    /**
+     * @return answers whose reports were overwritten before {@link #pollResponses} took them.
+     */
+    public synchronized long lostResponses()
+    {
+        return lostResponses;
+    }
+
+    private void keepReport(final long messageId, final int status)
+    {
+        if (reportCount == capacity)
+        {
+            // Bounded, allocation free: the oldest unreported answer gives way (its message was long recycled).
+            reportHead = (reportHead + 1) % capacity;
+            reportCount--;
+            lostResponses++;
+        }
+        final int tail = (reportHead + reportCount) % capacity;
+        reportIds[tail] = messageId;
+        reportStatus[tail] = status;
+        reportCount++;
+    }
+
     /** The response event channel fired (or the channel closed): wakes a sender registered for space. */
     void onEvent()
     {
@@ -578,10 +653,12 @@ public final class XenFrontend implements Sender
                     "(unknown or repeated)");
             }
             endGrants(id);
-            if (XenRequestDescriptor.status(response, 0) != XenRequestDescriptor.RSP_OKAY)
+            final boolean ok = XenRequestDescriptor.status(response, 0) == XenRequestDescriptor.RSP_OKAY;
+            if (!ok)
             {
                 refusedRequests++;
             }
+            keepReport(messageIds[id], ok ? Status.OK : Status.ERROR);
             inFlight[id] = false;
             free[freeCount++] = id;
             consumed++;
