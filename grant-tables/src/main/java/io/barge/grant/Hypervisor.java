@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * once, validates it, records the use in its active grant table and pins the frame (so the granter cannot free or
  * reuse it while it is mapped, pinned or being copied).
  * <p>
- * Every operation is counted on the calling domain ({@link CounterType#GRANT_MAPS}, {@code GRANT_UNMAPS},
+ * Every operation is counted on the calling domain ({@link GrantCounters#GRANT_MAPS}, {@code GRANT_UNMAPS},
  * {@code GRANT_COPIES}, {@code GRANT_PINS}, {@code GRANT_UNPINS}, {@code GRANT_ERRORS}; page-table updates and
  * copied bytes by the kernel as usual). Single operations throw a {@link GrantException} with a {@link GrantStatus};
  * batches report a status per element. A refused operation changes nothing.
@@ -223,7 +223,8 @@ public final class Hypervisor implements AutoCloseable
      * @param statuses receives a {@link GrantStatus} per handle.
      * @return how many succeeded.
      */
-    public synchronized int unmapGrants(final Domain caller, final long[] handles, final int count, final int[] statuses)
+    public synchronized int unmapGrants(final Domain caller, final long[] handles, final int count,
+        final int[] statuses)
     {
         int ok = 0;
         for (int i = 0; i < count; i++)
@@ -249,7 +250,10 @@ public final class Hypervisor implements AutoCloseable
         {
             try
             {
-                kernel.share(active.granter, active.frame(ref), caller, address, write ? Rights.READ_WRITE : Rights.READ);
+                // The grant entry is the granter's consent: the hypervisor makes the offer on its behalf.
+                final int rights = write ? Rights.READ_WRITE : Rights.READ;
+                kernel.acceptShare(caller, kernel.offerShare(active.granter, active.frame(ref), caller, rights),
+                    address, rights);
             }
             catch (final IllegalArgumentException | IllegalStateException ex)
             {

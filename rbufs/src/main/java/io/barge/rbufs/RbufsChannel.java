@@ -98,7 +98,8 @@ public final class RbufsChannel implements Channel
         final int ringCapacity = ControlAreaDescriptor.ringCapacityFor(slots);
         final boolean tmm = mode == Mode.TMM;
 
-        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, false));
+        // Consecutive frames where free (once per channel): user views over a slot then take the one-run path.
+        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, true));
         final long receiverData = dataArea.shareWith(to, Rights.READ);
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
@@ -117,8 +118,11 @@ public final class RbufsChannel implements Channel
         kernel.addDomainListener(deaths);
         add(() -> kernel.removeDomainListener(deaths));
         final int notifySlots = notifySlots(config);
-        final NotifyChannel toReceiver = add(notify.open(kernel, from, to, config.notification(), notifySlots));
-        final NotifyChannel toOriginator = add(notify.open(kernel, to, from, config.notification(), notifySlots));
+        final NotifyChannel toReceiver = notify.open(kernel, from, to, config.notification(), notifySlots);
+        // The end gates are shut before resources close: nothing calls the event channels' ends any more.
+        add(toReceiver::closeQuiescent);
+        final NotifyChannel toOriginator = notify.open(kernel, to, from, config.notification(), notifySlots);
+        add(toOriginator::closeQuiescent);
 
         sender = new RbufsSender(state, from, tmm, dataArea.ownerAddress(), areaLength, slotSize, slots,
             config.maxMessageLength(), originatorWriter, receiverReader);
