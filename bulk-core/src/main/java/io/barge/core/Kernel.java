@@ -40,7 +40,10 @@ public final class Kernel implements AutoCloseable
     /** Pinned frames whose owner died: kept (owned by the kernel domain) until the last unpin frees them. */
     private final java.util.BitSet orphaned = new java.util.BitSet();
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
+    private final ShareTable shares = new ShareTable();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
+    /** Holders of pins kept past a teardown, asked to drop them before frames are counted or run out. */
+    private final List<PinReclaimer> reclaimers = new CopyOnWriteArrayList<>();
     private final Domain kernelDomain;
     private int nextDomainId = KERNEL_DOMAIN_ID;
     private boolean closed;
@@ -116,6 +119,36 @@ public final class Kernel implements AutoCloseable
         listeners.remove(listener);
     }
 
+    /**
+     * Registers a holder of pins kept past a teardown: it is asked to drop them (outside the kernel's monitor) before
+     * {@link #freeFrames()} answers and before an allocation fails for want of frames, until it reports it holds
+     * none.
+     *
+     * @param reclaimer the holder.
+     */
+    public void addPinReclaimer(final PinReclaimer reclaimer)
+    {
+        reclaimers.add(reclaimer);
+    }
+
+    /** @return whether a reclaimer freed frames. */
+    private boolean reclaimPins()
+    {
+        if (reclaimers.isEmpty())
+        {
+            return false;
+        }
+        final int before = memory.freeFrames();
+        for (final PinReclaimer reclaimer : reclaimers)
+        {
+            if (reclaimer.reclaim())
+            {
+                reclaimers.remove(reclaimer);
+            }
+        }
+        return memory.freeFrames() != before;
+    }
+
     // ---- domains -----------------------------------------------------------------------------------------------
 
     /**
@@ -182,6 +215,7 @@ public final class Kernel implements AutoCloseable
                 }
             }
             domains.remove(id);
+            shares.removeDomain(id);
             counters.retireDomain(domain.counters());
         }
     }
@@ -194,7 +228,23 @@ public final class Kernel implements AutoCloseable
      * @return the frame number.
      * @throws OutOfFramesException if none is free.
      */
-    public synchronized int allocateFrame(final Domain owner, final boolean zero)
+    public int allocateFrame(final Domain owner, final boolean zero)
+    {
+        try
+        {
+            return allocateFrameLocked(owner, zero);
+        }
+        catch (final OutOfFramesException ex)
+        {
+            if (reclaimPins())
+            {
+                return allocateFrameLocked(owner, zero);
+            }
+            throw ex;
+        }
+    }
+
+    private synchronized int allocateFrameLocked(final Domain owner, final boolean zero)
     {
         checkLive(owner);
         final int frame = memory.allocateFrame();
@@ -216,7 +266,17 @@ public final class Kernel implements AutoCloseable
      * @param frames receives the frame numbers, at least {@code count} long.
      * @throws OutOfFramesException if fewer than {@code count} are free; nothing is allocated then.
      */
-    public synchronized void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
+    public void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
+    {
+        if (count > memory.freeFrames())
+        {
+            reclaimPins();
+        }
+        allocateFramesLocked(owner, count, zero, frames);
+    }
+
+    private synchronized void allocateFramesLocked(
+        final Domain owner, final int count, final boolean zero, final int[] frames)
     {
         checkLive(owner);
         if (count > memory.freeFrames())
@@ -225,7 +285,7 @@ public final class Kernel implements AutoCloseable
         }
         for (int i = 0; i < count; i++)
         {
-            frames[i] = allocateFrame(owner, zero);
+            frames[i] = allocateFrameLocked(owner, zero);
         }
     }
 
@@ -239,7 +299,23 @@ public final class Kernel implements AutoCloseable
      * @return the first frame; the run is {@code [first, first + count)}.
      * @throws OutOfFramesException if no such run is free; nothing is allocated then.
      */
-    public synchronized int allocateContiguousFrames(final Domain owner, final int count, final boolean zero)
+    public int allocateContiguousFrames(final Domain owner, final int count, final boolean zero)
+    {
+        try
+        {
+            return allocateRunLocked(owner, count, zero);
+        }
+        catch (final OutOfFramesException ex)
+        {
+            if (reclaimPins())
+            {
+                return allocateRunLocked(owner, count, zero);
+            }
+            throw ex;
+        }
+    }
+
+    private synchronized int allocateRunLocked(final Domain owner, final int count, final boolean zero)
     {
         checkLive(owner);
         final int first = memory.allocateRun(count);
@@ -298,6 +374,7 @@ public final class Kernel implements AutoCloseable
             domain.addressSpace().invalidateFrame(frame);
         }
         this.owner[frame] = NO_OWNER;
+        shares.removeFrame(frame);
         memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
     }
@@ -336,6 +413,7 @@ public final class Kernel implements AutoCloseable
     {
         checkOwner(from, frame);
         checkLive(to);
+        shares.removeFrame(frame); // the old owner's offers go with its ownership
         owner[frame] = to.id();
     }
 
@@ -360,10 +438,11 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * @return frames not owned by anybody.
+     * @return frames not owned by anybody, after the registered {@link PinReclaimer}s dropped what they could.
      */
     public int freeFrames()
     {
+        reclaimPins();
         return memory.freeFrames();
     }
 
@@ -401,6 +480,43 @@ public final class Kernel implements AutoCloseable
         {
             orphaned.clear(frame);
             release(kernelDomain, frame);
+        }
+    }
+
+    /**
+     * Drops one pin and, if it was the frame's last, frees the frame: an orphan as {@link #unpinFrame} does, a frame
+     * {@code owner} still owns (and is alive) as {@link #freeFrame} does; a frame whose owner is being destroyed is
+     * left to {@link #destroyDomain}. For trusted code that pins frames of its own so that they outlive their
+     * teardown until nothing can touch them any more (a notification channel's ring, kept out of reuse until an
+     * end on another thread is quiescent). After {@link #close()} every frame is free already: nothing happens.
+     *
+     * @param owner the domain that owned the frame when it was pinned (it may have died since).
+     * @param frame a pinned frame.
+     * @throws IllegalStateException if it is not pinned.
+     */
+    public synchronized void unpinAndFree(final Domain owner, final int frame)
+    {
+        if (closed)
+        {
+            return;
+        }
+        checkFrame(frame);
+        if (pinCount[frame] == 0)
+        {
+            throw new IllegalStateException("frame=" + frame + " is not pinned");
+        }
+        if (--pinCount[frame] > 0)
+        {
+            return;
+        }
+        if (orphaned.get(frame))
+        {
+            orphaned.clear(frame);
+            release(kernelDomain, frame);
+        }
+        else if (this.owner[frame] == owner.id() && owner.isAlive())
+        {
+            release(owner, frame);
         }
     }
 
@@ -553,20 +669,105 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Maps a frame into another domain with the owner's consent (the kernel acting for the owner).
+     * The owner consents to let one domain map one of its frames: the kernel records the offer and returns its
+     * capability, a value the owner passes to the grantee (in a message, or by the channel set-up that acts for
+     * both). Sharing has no other way in: a domain reaches another's frame only through an offer its owner made
+     * here, or through a grant (the hypervisor's), which is the same consent kept in the granter's grant table.
      *
-     * @param owner   the frame's owner, who grants the mapping.
-     * @param frame   the frame.
-     * @param target  the domain that gets the mapping.
-     * @param address page-aligned virtual address in the target.
-     * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
+     * @param owner     the frame's owner.
+     * @param frame     the frame.
+     * @param grantee   the only domain that may use the offer.
+     * @param maxRights {@link Rights#READ} or {@link Rights#READ_WRITE}: the most the grantee may map it with.
+     * @return the capability, never 0; it is good for one mapping.
+     * @throws FrameOwnershipException if {@code owner} does not own the frame.
      */
-    public synchronized void share(
-        final Domain owner, final int frame, final Domain target, final long address, final int rights)
+    public synchronized long offerShare(final Domain owner, final int frame, final Domain grantee,
+        final int maxRights)
     {
         checkOwner(owner, frame);
-        checkLive(target);
-        install(target, address, frame, rights);
+        checkLive(grantee);
+        Rights.checkRights(maxRights);
+        if (maxRights == Rights.NONE)
+        {
+            throw new IllegalArgumentException("a share offer needs READ or READ_WRITE");
+        }
+        owner.count(CounterType.SHARES_OFFERED, 1);
+        return shares.add(owner.id(), frame, grantee.id(), maxRights);
+    }
+
+    /**
+     * The grantee takes an offer: the kernel validates the capability against what the owner offered (issued to this
+     * domain, unused, rights within the offer, the owner still owning the frame) and maps the frame.
+     *
+     * @param grantee    the domain the offer names.
+     * @param capability from {@link #offerShare}.
+     * @param address    page-aligned virtual address in the grantee.
+     * @param rights     {@link Rights#READ} or {@link Rights#READ_WRITE}, at most the offer's.
+     * @return the frame now mapped.
+     * @throws InvalidCapabilityException if the capability names no such offer; nothing is mapped then.
+     */
+    public synchronized int acceptShare(final Domain grantee, final long capability, final long address,
+        final int rights)
+    {
+        checkLive(grantee);
+        final int slot = shares.find(capability);
+        if (slot < 0)
+        {
+            throw new InvalidCapabilityException(grantee + " presented capability 0x" + Long.toHexString(capability) +
+                ", which names no offer (never made, used, withdrawn, or its frame freed)");
+        }
+        if (shares.granteeId(slot) != grantee.id())
+        {
+            throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) +
+                " was offered to domain " + shares.granteeId(slot) + ", not to " + grantee);
+        }
+        if ((rights & ~shares.rights(slot)) != 0)
+        {
+            throw new InvalidCapabilityException(grantee + " asked for rights=" + rights +
+                " under an offer of rights=" + shares.rights(slot));
+        }
+        final int frame = shares.frame(slot);
+        if (owner[frame] != shares.ownerId(slot))
+        {
+            throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" + frame +
+                " is no longer owned by domain " + shares.ownerId(slot));
+        }
+        install(grantee, address, frame, rights);
+        shares.remove(slot);
+        return frame;
+    }
+
+    /**
+     * The owner takes back an offer not yet used.
+     *
+     * @param owner      the domain that made it.
+     * @param capability from {@link #offerShare}.
+     * @return true if the offer was pending and is gone now; false if it was used or never existed.
+     * @throws InvalidCapabilityException if it is another domain's offer.
+     */
+    public synchronized boolean withdrawShare(final Domain owner, final long capability)
+    {
+        checkLive(owner);
+        final int slot = shares.find(capability);
+        if (slot < 0)
+        {
+            return false;
+        }
+        if (shares.ownerId(slot) != owner.id())
+        {
+            throw new InvalidCapabilityException(owner + " cannot withdraw an offer made by domain " +
+                shares.ownerId(slot));
+        }
+        shares.remove(slot);
+        return true;
+    }
+
+    /**
+     * @return offers made and neither used nor withdrawn (for leak checks).
+     */
+    public synchronized int pendingShares()
+    {
+        return shares.pending();
     }
 
     private void install(final Domain domain, final long address, final int frame, final int rights)
@@ -833,6 +1034,7 @@ public final class Kernel implements AutoCloseable
             }
             closed = true;
         }
+        reclaimers.clear();
         counters.close();
     }
 }

@@ -74,7 +74,8 @@ class KernelPinTest
     {
         final int frame = kernel.allocateFrame(owner, true);
         final long va = kernel.reserve(user, 1);
-        kernel.share(owner, frame, user, va, Rights.READ_WRITE);
+        kernel.acceptShare(user, kernel.offerShare(owner, frame, user, Rights.READ_WRITE),
+            va, Rights.READ_WRITE);
         kernel.pinFrame(owner, frame);
         final int free = kernel.freeFrames();
 
@@ -105,5 +106,78 @@ class KernelPinTest
         final int free = kernel.allocateFrame(owner, false);
         kernel.freeFrame(owner, free);
         assertThrows(IllegalStateException.class, () -> kernel.wrapFrame(view, free));
+    }
+    @Test
+    void unpinAndFreeFreesALiveOwnersFrameOnlyAtTheLastPin()
+    {
+        final int frame = kernel.allocateFrame(owner, false);
+        final int free = kernel.freeFrames();
+        kernel.pinFrame(owner, frame);
+        kernel.pinFrame(owner, frame);
+        kernel.unpinAndFree(owner, frame);
+        assertEquals(owner.id(), kernel.ownerOf(frame), "one pin left: kept");
+        assertEquals(free, kernel.freeFrames());
+        kernel.unpinAndFree(owner, frame);
+        assertEquals(-1, kernel.ownerOf(frame));
+        assertEquals(free + 1, kernel.freeFrames());
+        assertThrows(IllegalStateException.class, () -> kernel.unpinAndFree(owner, frame));
+    }
+
+    @Test
+    void unpinAndFreeFreesAnOrphanAndLeavesAFrameThatChangedHands()
+    {
+        final int orphan = kernel.allocateFrame(owner, false);
+        final int handed = kernel.allocateFrame(owner, false);
+        kernel.pinFrame(owner, orphan);
+        kernel.pinFrame(owner, handed);
+        kernel.transferFrame(owner, handed, user);
+        final int free = kernel.freeFrames();
+        kernel.unpinAndFree(owner, handed);
+        assertEquals(user.id(), kernel.ownerOf(handed), "not the pinner's any more: its new owner frees it");
+        kernel.destroyDomain(owner);
+        assertEquals(Kernel.KERNEL_DOMAIN_ID, kernel.ownerOf(orphan));
+        kernel.unpinAndFree(owner, orphan);
+        assertEquals(-1, kernel.ownerOf(orphan));
+        assertEquals(free + 1, kernel.freeFrames());
+    }
+
+    @Test
+    void aPinReclaimerIsAskedBeforeFramesAreCountedOrRunOutUntilItHoldsNothing()
+    {
+        final int frame = kernel.allocateFrame(owner, false);
+        kernel.pinFrame(owner, frame);
+        final int[] asked = { 0 };
+        final boolean[] ready = { false };
+        kernel.addPinReclaimer(() ->
+        {
+            asked[0]++;
+            if (ready[0])
+            {
+                kernel.unpinAndFree(owner, frame);
+                return true;
+            }
+            return false;
+        });
+        final int free = kernel.freeFrames();
+        assertEquals(1, asked[0]);
+        final int[] all = new int[free];
+        kernel.allocateFrames(user, free, false, all);
+        ready[0] = true;
+        final int last = kernel.allocateFrame(user, false); // none free: the reclaimer returns the pinned frame
+        assertEquals(frame, last);
+        assertEquals(2, asked[0], "counted once, short once");
+        kernel.freeFrames();
+        assertEquals(2, asked[0], "forgotten once it holds nothing");
+    }
+
+    @Test
+    void unpinAndFreeAfterTheKernelClosedDoesNothing()
+    {
+        final int frame = kernel.allocateFrame(owner, false);
+        kernel.pinFrame(owner, frame);
+        kernel.close();
+        assertEquals(memory.frameCount(), memory.freeFrames());
+        kernel.unpinAndFree(owner, frame);
+        assertEquals(memory.frameCount(), memory.freeFrames(), "no double free");
     }
 }

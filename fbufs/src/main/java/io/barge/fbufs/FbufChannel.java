@@ -156,7 +156,10 @@ public final class FbufChannel implements Channel
                 FbufReceiver.releaseQuietly(region, handles[i]);
             }
         }
-        notify.close(); // wakes a registered receive handler (LMP) or lets its poller see the close (UMP)
+        // awaitEndsQuiet waited out every other thread inside an end, and each later call sees the channel closed:
+        // nothing calls the notification ends any more, so all their frames return now. Like close, it wakes a
+        // registered receive handler (LMP) or lets its poller see the close (UMP).
+        notify.closeQuiescent();
         receiver.closed();
         sender.closed();
     }

@@ -55,10 +55,14 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
         ControlAreaDescriptor.checkHeader(backRead.firstPage(), ringCapacity, FLAG_FREE);
         reader = new IoRecReader(backRead, ringCapacity, FLAG_FREE);
         final int notifySlots = RbufsChannel.notifySlots(config);
+        // Released only with the receiver's gate shut and the sender's held or shut: the event channels' ends are
+        // called by nobody then, so they close quiescent.
         final NotifyChannel toReceiver =
-            add(notify.open(kernel, originator, receiverDomain, config.notification(), notifySlots));
+            notify.open(kernel, originator, receiverDomain, config.notification(), notifySlots);
+        add(toReceiver::closeQuiescent);
         final NotifyChannel toOriginator =
-            add(notify.open(kernel, receiverDomain, originator, config.notification(), notifySlots));
+            notify.open(kernel, receiverDomain, originator, config.notification(), notifySlots);
+        add(toOriginator::closeQuiescent);
         final RingView backWrite = view(receiverDomain, back, Access.WRITE);
         receiver = new RbufsReceiver(state, receiverDomain, true, receiverData, areaLength, slotSize, slots,
             new IoRecReader(outRead, ringCapacity, FLAG_DATA), new IoRecWriter(backWrite, ringCapacity));

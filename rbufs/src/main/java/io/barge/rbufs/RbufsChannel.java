@@ -117,8 +117,11 @@ public final class RbufsChannel implements Channel
         kernel.addDomainListener(deaths);
         add(() -> kernel.removeDomainListener(deaths));
         final int notifySlots = notifySlots(config);
-        final NotifyChannel toReceiver = add(notify.open(kernel, from, to, config.notification(), notifySlots));
-        final NotifyChannel toOriginator = add(notify.open(kernel, to, from, config.notification(), notifySlots));
+        final NotifyChannel toReceiver = notify.open(kernel, from, to, config.notification(), notifySlots);
+        // The end gates are shut before resources close: nothing calls the event channels' ends any more.
+        add(toReceiver::closeQuiescent);
+        final NotifyChannel toOriginator = notify.open(kernel, to, from, config.notification(), notifySlots);
+        add(toOriginator::closeQuiescent);
 
         sender = new RbufsSender(state, from, tmm, dataArea.ownerAddress(), areaLength, slotSize, slots,
             config.maxMessageLength(), originatorWriter, receiverReader);

@@ -214,7 +214,9 @@ final class CopyChannel implements Channel
             idle.idle(); // each call in progress ends at its next open check, or returns
         }
         sender.endClaim();
-        notify.close(); // wakes a registered receive handler (LMP) or lets its poller see the close (UMP)
+        // Both gates are quiet and every later call sees closed: the notification ends are done, so all their
+        // frames return now (closeQuiescent); like close, it wakes a registered receive handler or its poller.
+        notify.closeQuiescent();
         unmapPrivate(senderDomain, stagingAddress, stagingFrames);
         for (int i = 0; i < receiveAddresses.length; i++)
         {

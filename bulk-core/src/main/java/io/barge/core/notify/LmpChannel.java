@@ -4,6 +4,7 @@ import io.barge.core.Access;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.ProtectionFault;
 import io.barge.core.Rights;
 import io.barge.core.transport.Status;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -23,6 +24,12 @@ import static io.barge.core.notify.LmpDescriptor.*;
  * state here is touched only from the sending thread (the trap runs there). A receive handler still registered on a
  * waitset runs once more after close, and its poll throws ChannelClosedException: that is how a peer learns of a
  * teardown.
+ * <p>
+ * Frames: the sending end reaches its staging page, the endpoint and the consumer page (the trap writes the one and
+ * reads the other on its thread); the receiving end reaches the endpoint and the consumer page. Each is pinned once
+ * per end that reaches it and returns when those ends are quiescent ({@link AbstractNotifyChannel}, class comment),
+ * so a trap or a consumed-count store racing a teardown on another thread lands in a pinned frame, never in one
+ * handed to another domain.
  */
 public final class LmpChannel extends AbstractNotifyChannel
 {
@@ -79,6 +86,7 @@ public final class LmpChannel extends AbstractNotifyChannel
         try
         {
             setUp(kernel.memory().frameSize());
+            pinEnds();
         }
         catch (final RuntimeException ex)
         {
@@ -98,14 +106,15 @@ public final class LmpChannel extends AbstractNotifyChannel
         for (int i = 0; i < endpointPages; i++)
         {
             kernel.map(kernelDomain, kernelEndpoint + (long)i * pageSize, endpointFrame + i, Rights.READ_WRITE);
-            kernel.share(kernelDomain, endpointFrame + i, receiverDomain, receiverEndpoint + (long)i * pageSize,
-                Rights.READ);
+            final long offer = kernel.offerShare(kernelDomain, endpointFrame + i, receiverDomain, Rights.READ);
+            kernel.acceptShare(receiverDomain, offer, receiverEndpoint + (long)i * pageSize, Rights.READ);
         }
         consumerFrame = kernel.allocateFrame(receiverDomain, true);
         receiverConsumer = kernel.reserve(receiverDomain, 1);
         kernelConsumer = kernel.reserve(kernelDomain, 1);
         kernel.map(receiverDomain, receiverConsumer, consumerFrame, Rights.READ_WRITE);
-        kernel.share(receiverDomain, consumerFrame, kernelDomain, kernelConsumer, Rights.READ);
+        kernel.acceptShare(kernelDomain, kernel.offerShare(receiverDomain, consumerFrame, kernelDomain, Rights.READ),
+            kernelConsumer, Rights.READ);
         stagingFrame = kernel.allocateFrame(senderDomain, true);
         senderStaging = kernel.reserve(senderDomain, 1);
         kernel.map(senderDomain, senderStaging, stagingFrame, Rights.READ_WRITE);
@@ -117,6 +126,24 @@ public final class LmpChannel extends AbstractNotifyChannel
             receiverConsumerView, receiverConsumer, CONSUMER_AREA_LENGTH, Access.WRITE);
         kernelDomain.addressSpace().wrapView(kernelConsumerView, kernelConsumer, CONSUMER_AREA_LENGTH, Access.READ);
         senderDomain.addressSpace().wrapView(stagingView, senderStaging, UmpDescriptor.PAYLOAD_LENGTH, Access.WRITE);
+    }
+
+    private void pinEnds()
+    {
+        final int[] receiverFrames = new int[endpointPages + 1];
+        final Domain[] receiverOwners = new Domain[endpointPages + 1];
+        for (int i = 0; i < endpointPages; i++)
+        {
+            receiverFrames[i] = endpointFrame + i;
+            receiverOwners[i] = kernelDomain;
+        }
+        receiverFrames[endpointPages] = consumerFrame;
+        receiverOwners[endpointPages] = receiverDomain;
+        final int[] senderFrames = java.util.Arrays.copyOf(receiverFrames, endpointPages + 2);
+        final Domain[] senderOwners = java.util.Arrays.copyOf(receiverOwners, endpointPages + 2);
+        senderFrames[endpointPages + 1] = stagingFrame;
+        senderOwners[endpointPages + 1] = senderDomain;
+        pinEnds(senderFrames, senderOwners, receiverFrames, receiverOwners);
     }
 
     @Override
@@ -186,6 +213,10 @@ public final class LmpChannel extends AbstractNotifyChannel
         final long consumed = kernelConsumerView.getLongAcquire(CONSUMED_OFFSET);
         if (consumed > delivered || consumed < cachedConsumed)
         {
+            if (state() != OPEN)
+            {
+                return false; // a teardown re-pointed the view at private zeros: not the receiver's doing
+            }
             throw violation(kernelDomain, "LMP consumed=" + consumed + " impossible: delivered=" + delivered +
                 ", previous consumed=" + cachedConsumed);
         }
@@ -202,16 +233,31 @@ public final class LmpChannel extends AbstractNotifyChannel
     {
         if (state() != OPEN)
         {
-            throw closedException("send");
+            throw closedException(SENDER_END, "send");
         }
         if (!kernelHasRoom())
         {
+            if (state() != OPEN)
+            {
+                throw closedException(SENDER_END, "send");
+            }
             return Status.BACK_PRESSURED;
         }
         final long position = delivered;
         final int offset = entryOffset((int)position & mask);
-        kernel.copy(senderDomain, senderDomain, senderStaging, kernelDomain, kernelEndpoint + offset + PAYLOAD_OFFSET,
-            length);
+        try
+        {
+            kernel.copy(senderDomain, senderDomain, senderStaging, kernelDomain,
+                kernelEndpoint + offset + PAYLOAD_OFFSET, length);
+        }
+        catch (final ProtectionFault fault)
+        {
+            if (state() != OPEN)
+            {
+                throw closedException(SENDER_END, "send"); // unmapped by a teardown since the check above
+            }
+            throw fault;
+        }
         if (frame == NO_FRAME)
         {
             kernelEndpointView.putInt(offset + CAP_FRAME_OFFSET, NO_FRAME);
@@ -257,7 +303,8 @@ public final class LmpChannel extends AbstractNotifyChannel
         }
         else
         {
-            kernel.share(senderDomain, frame, receiverDomain, address, rights);
+            kernel.acceptShare(receiverDomain, kernel.offerShare(senderDomain, frame, receiverDomain, rights),
+                address, rights);
         }
         kernelEndpointView.putInt(offset + CAP_FRAME_OFFSET, frame);
         kernelEndpointView.putShort(offset + CAP_KIND_OFFSET, (short)transfer.ordinal());
@@ -299,9 +346,23 @@ public final class LmpChannel extends AbstractNotifyChannel
         unmapRange(kernel, receiverDomain, receiverConsumer, 1);
         unmapRange(kernel, kernelDomain, kernelConsumer, 1);
         unmapRange(kernel, senderDomain, senderStaging, 1);
-        freeRange(kernel, kernelDomain, endpointFrame, endpointPages);
-        freeRange(kernel, receiverDomain, consumerFrame, 1);
-        freeRange(kernel, senderDomain, stagingFrame, 1);
+        if (!endsPinned())
+        {
+            // Setup failed before the ends pinned the frames: no end has run, free them now.
+            freeRange(kernel, kernelDomain, endpointFrame, endpointPages);
+            freeRange(kernel, receiverDomain, consumerFrame, 1);
+            freeRange(kernel, senderDomain, stagingFrame, 1);
+        }
         kernelEndpoint = receiverEndpoint = receiverConsumer = kernelConsumer = senderStaging = 0;
+    }
+
+    @Override
+    Thread endThread(final int end)
+    {
+        if (sender == null)
+        {
+            return null;
+        }
+        return end == SENDER_END ? sender.lastThread() : endpoint.lastThread();
     }
 }

@@ -3,15 +3,20 @@ package io.barge.core.notify;
 import io.barge.core.Domain;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
+
 import static io.barge.core.notify.LmpDescriptor.*;
 
 /**
  * The receiving end of an {@link LmpChannel}: the endpoint buffer the kernel writes, read here through the
  * receiver's read-only mapping. After each message the receiver publishes its consumed count so the kernel can
- * reuse the entry. Not thread safe: one thread receives (the waitset delivers the receive event to one thread).
+ * reuse the entry. Not thread safe: one thread receives at a time (the waitset delivers the receive event to one
+ * thread). After a teardown on another thread the frames this end reaches (the endpoint and the consumer page)
+ * return at its next {@link #poll} or {@link #hasMessage} ({@link AbstractNotifyChannel}, class comment).
  */
 public final class LmpEndpoint implements NotifyReceiver
 {
+    private static final VarHandle THREAD = EndThreads.handle(LmpEndpoint.class);
     private static final FrameTransfer[] TRANSFERS = FrameTransfer.values();
 
     private final LmpChannel channel;
@@ -24,6 +29,8 @@ public final class LmpEndpoint implements NotifyReceiver
     private NotifyHandler notifyHandler;
     private final LmpHandler adapter = this::onAdapted;
     private long position;
+    /** The thread of the last call; stored (volatile) only when it changes ({@link EndThreads}). */
+    Thread thread;
 
     LmpEndpoint(final LmpChannel channel, final UnsafeBuffer endpoint, final UnsafeBuffer consumer, final int slots)
     {
@@ -69,9 +76,10 @@ public final class LmpEndpoint implements NotifyReceiver
      */
     public int poll(final LmpHandler handler, final int limit)
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
-            throw channel.closedException("poll");
+            throw channel.closedException(AbstractNotifyChannel.RECEIVER_END, "poll");
         }
         int delivered = 0;
         while (delivered < limit)
@@ -88,7 +96,8 @@ public final class LmpEndpoint implements NotifyReceiver
             {
                 if (channel.state() != AbstractNotifyChannel.OPEN)
                 {
-                    throw channel.closedException("poll"); // closed during this poll: discarded memory now
+                    // closed during this poll: discarded memory now
+                    throw channel.closedException(AbstractNotifyChannel.RECEIVER_END, "poll");
                 }
                 throw channel.violation(domain(), "LMP corrupt endpoint entry 0x" + Long.toHexString(control) +
                     " at sequence " + position);
@@ -135,9 +144,11 @@ public final class LmpEndpoint implements NotifyReceiver
      */
     public boolean hasMessage()
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
-            return true;
+            channel.endQuiescent(AbstractNotifyChannel.RECEIVER_END);
+            return true; // let the handler run poll(), which reports the closed channel
         }
         final long control = endpoint.getLongAcquire(entryOffset((int)position & mask) + CONTROL_OFFSET);
         return UmpDescriptor.epoch(control) == UmpDescriptor.epochFor(position, slotShift);
@@ -176,6 +187,23 @@ public final class LmpEndpoint implements NotifyReceiver
     public long position()
     {
         return position;
+    }
+
+    /** Records the calling thread before the call reads the state ({@link AbstractNotifyChannel}, step 2). */
+    private void enter()
+    {
+        final Thread current = Thread.currentThread();
+        if (thread != current)
+        {
+            // Volatile: a teardown that reads the old thread stored CLOSED before this call's state read sees it.
+            THREAD.setVolatile(this, current);
+        }
+    }
+
+    /** @return the thread of the last call, or null. */
+    Thread lastThread()
+    {
+        return (Thread)THREAD.getVolatile(this);
     }
 
     @Override

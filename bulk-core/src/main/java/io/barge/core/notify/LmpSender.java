@@ -6,16 +6,24 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * The sending end of an {@link LmpChannel}. The claimed buffer is the sender's own staging page (its "message
  * registers"); {@link #commit} traps into the kernel, which copies the words into the receiver's endpoint.
- * Not thread safe: one thread sends.
+ * Not thread safe: one thread sends at a time. After a teardown on another thread the frames this end reaches (its
+ * staging page, the endpoint and the consumer page) return at its next call, or at {@link #commit} if a claim is
+ * outstanding ({@link AbstractNotifyChannel}, class comment).
  */
 public final class LmpSender implements NotifySender
 {
+    private static final VarHandle THREAD = EndThreads.handle(LmpSender.class);
+
     private final LmpChannel channel;
     private final UnsafeBuffer staging;
     private boolean claimed;
+    /** The thread of the last call; stored (volatile) only when it changes ({@link EndThreads}). */
+    Thread thread;
 
     LmpSender(final LmpChannel channel, final UnsafeBuffer staging)
     {
@@ -43,9 +51,12 @@ public final class LmpSender implements NotifySender
     @Override
     public int tryClaim()
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
-            throw channel.closedException("tryClaim");
+            // An outstanding claim's payload is still the user's to write: the frames wait for its commit.
+            throw claimed ? channel.closedException("tryClaim") :
+                channel.closedException(AbstractNotifyChannel.SENDER_END, "tryClaim");
         }
         if (claimed)
         {
@@ -53,6 +64,10 @@ public final class LmpSender implements NotifySender
         }
         if (!channel.kernelHasRoom())
         {
+            if (channel.state() != AbstractNotifyChannel.OPEN)
+            {
+                throw channel.closedException(AbstractNotifyChannel.SENDER_END, "tryClaim");
+            }
             return Status.BACK_PRESSURED;
         }
         claimed = true;
@@ -71,6 +86,7 @@ public final class LmpSender implements NotifySender
         }
         UmpSender.checkTypeAndLength(type, length);
         claimed = false;
+        enter();
         // The claim saw room and only this thread delivers, so the endpoint still has room.
         channel.kernelDeliver(type, length, LmpDescriptor.NO_FRAME, null);
     }
@@ -111,6 +127,23 @@ public final class LmpSender implements NotifySender
         claimed = false;
         staging.putBytes(at, src, offset, length);
         return channel.kernelDeliver(type, length, frame, transfer);
+    }
+
+    /** Records the calling thread before the call reads the state ({@link AbstractNotifyChannel}, step 2). */
+    private void enter()
+    {
+        final Thread current = Thread.currentThread();
+        if (thread != current)
+        {
+            // Volatile: a teardown that reads the old thread stored CLOSED before this call's state read sees it.
+            THREAD.setVolatile(this, current);
+        }
+    }
+
+    /** @return the thread of the last call, or null. */
+    Thread lastThread()
+    {
+        return (Thread)THREAD.getVolatile(this);
     }
 
     @Override

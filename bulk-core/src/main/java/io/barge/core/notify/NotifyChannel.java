@@ -29,8 +29,20 @@ public interface NotifyChannel extends AutoCloseable
     void errorHandler(Consumer<Throwable> handler);
 
     /**
-     * Tears the channel down and frees its memory. Idempotent.
+     * Tears the channel down and frees its memory. Idempotent. The frames an end on another live thread may still
+     * touch return at that end's next call (see {@link UmpChannel} and {@link LmpChannel}).
      */
     @Override
     void close();
+
+    /**
+     * Tears the channel down for a caller that guarantees that no thread is inside a call of either end and that
+     * every later call sees the teardown first: a transport whose own per-end gate (rbufs' end gates, fbufs' end
+     * activity) has already barred and waited out the threads that call these ends. Every frame returns at once.
+     * Idempotent, and may follow {@link #close()} to return what it kept.
+     */
+    default void closeQuiescent()
+    {
+        close();
+    }
 }

@@ -14,12 +14,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * The ring occupies physically consecutive frames ({@link Kernel#allocateContiguousFrames}) so that each side wraps
  * it as one view ({@link io.barge.core.AddressSpace#wrapView}) and the hot path translates nothing. Closing points
- * every view at private discarded memory, then frees every frame: an end that still holds a claim, or a handler
- * running when its peer died, touches only that memory, and its next commit or poll throws
- * ChannelClosedException. Close from the threads that use the ends, or after they have stopped: an end that is
- * between its state check and its store on another thread at the moment of a teardown is not waited for. A receive
- * handler still registered on a waitset runs once more after close, and its poll throws ChannelClosedException: that
- * is how a peer learns of a teardown.
+ * every view at private discarded memory and unmaps the ring and the ack page: an end that still holds a claim, or a
+ * handler running when its peer died, touches only that memory, and its next commit or poll throws
+ * ChannelClosedException.
+ * <p>
+ * Frames: both ends reach the ring and the ack page, so each of those frames is pinned twice, once per end, and
+ * returns when both ends are quiescent ({@link AbstractNotifyChannel}, class comment): at once for a close on the
+ * ends' threads, after their threads ended, of a never-used end, or a {@link #closeQuiescent()}; otherwise at the
+ * other end's next call, which throws ChannelClosedException (a sender with a claim outstanding: at its commit), or
+ * once that end's thread has ended (the kernel's lazy pass). An end on another thread, caught between its state
+ * check and its store when a teardown (a close, or the peer domain's destruction) runs, therefore stores into a
+ * frame that is still pinned and unmapped, never into one handed to another domain; an end on a live thread that is
+ * never called again keeps its ring and ack page out of reuse until {@link Kernel#close()}. Nothing here waits for
+ * an end and nothing costs a fence per message: each claim and poll reads the calling thread and compares it with
+ * the one it recorded. A receive handler still registered on a waitset runs once more after close, and its poll throws
+ * ChannelClosedException: that is how a peer learns of a teardown, and that call returns the receiver's frames.
  */
 public final class UmpChannel extends AbstractNotifyChannel
 {
@@ -56,6 +65,7 @@ public final class UmpChannel extends AbstractNotifyChannel
         try
         {
             setUp(pageSize);
+            pinEnds();
         }
         catch (final RuntimeException ex)
         {
@@ -76,13 +86,15 @@ public final class UmpChannel extends AbstractNotifyChannel
         for (int i = 0; i < ringPages; i++)
         {
             kernel.map(senderDomain, senderRing + (long)i * pageSize, ringFrame + i, Rights.READ_WRITE);
-            kernel.share(senderDomain, ringFrame + i, receiverDomain, receiverRing + (long)i * pageSize, Rights.READ);
+            final long offer = kernel.offerShare(senderDomain, ringFrame + i, receiverDomain, Rights.READ);
+            kernel.acceptShare(receiverDomain, offer, receiverRing + (long)i * pageSize, Rights.READ);
         }
         ackFrame = kernel.allocateFrame(receiverDomain, true);
         receiverAck = kernel.reserve(receiverDomain, 1);
         senderAck = kernel.reserve(senderDomain, 1);
         kernel.map(receiverDomain, receiverAck, ackFrame, Rights.READ_WRITE);
-        kernel.share(receiverDomain, ackFrame, senderDomain, senderAck, Rights.READ);
+        kernel.acceptShare(senderDomain, kernel.offerShare(receiverDomain, ackFrame, senderDomain, Rights.READ),
+            senderAck, Rights.READ);
 
         // The receiver publishes the header; the sender checks it on attach as it would across processes.
         receiverDomain.addressSpace().putInt(receiverAck + UmpDescriptor.VERSION_OFFSET, UmpDescriptor.VERSION);
@@ -95,6 +107,21 @@ public final class UmpChannel extends AbstractNotifyChannel
         senderDomain.addressSpace().wrapView(senderAckView, senderAck, UmpDescriptor.ACK_AREA_LENGTH, Access.READ);
         receiverDomain.addressSpace().wrapView(
             receiverAckView, receiverAck, UmpDescriptor.ACK_AREA_LENGTH, Access.WRITE);
+    }
+
+    /** Both ends reach every frame: the ring (sender's) and the ack page (receiver's). */
+    private void pinEnds()
+    {
+        final int[] frames = new int[ringPages + 1];
+        final Domain[] owners = new Domain[ringPages + 1];
+        for (int i = 0; i < ringPages; i++)
+        {
+            frames[i] = ringFrame + i;
+            owners[i] = senderDomain;
+        }
+        frames[ringPages] = ackFrame;
+        owners[ringPages] = receiverDomain;
+        pinEnds(frames, owners, frames.clone(), owners.clone());
     }
 
     private void checkHeader()
@@ -187,8 +214,22 @@ public final class UmpChannel extends AbstractNotifyChannel
         unmapRange(kernel, receiverDomain, receiverRing, ringPages);
         unmapRange(kernel, senderDomain, senderAck, 1);
         unmapRange(kernel, receiverDomain, receiverAck, 1);
-        freeRange(kernel, senderDomain, ringFrame, ringFrame < 0 ? 0 : ringPages);
-        freeRange(kernel, receiverDomain, ackFrame, 1);
+        if (!endsPinned())
+        {
+            // Setup failed before the ends pinned the frames: no end has run, free them now.
+            freeRange(kernel, senderDomain, ringFrame, ringFrame < 0 ? 0 : ringPages);
+            freeRange(kernel, receiverDomain, ackFrame, 1);
+        }
         senderRing = receiverRing = senderAck = receiverAck = 0;
+    }
+
+    @Override
+    Thread endThread(final int end)
+    {
+        if (sender == null)
+        {
+            return null;
+        }
+        return end == SENDER_END ? sender.lastThread() : receiver.lastThread();
     }
 }

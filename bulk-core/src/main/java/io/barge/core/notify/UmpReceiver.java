@@ -3,6 +3,8 @@ package io.barge.core.notify;
 import io.barge.core.Domain;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
+
 import static io.barge.core.notify.UmpDescriptor.*;
 
 /** Padding before the receiver's hot fields. */
@@ -19,6 +21,8 @@ abstract class UmpReceiverFields extends UmpReceiverLhsPad
     long position;
     /** Consumed count last written to the ack word. */
     long lastAck;
+    /** The thread of the last call; stored (volatile) only when it changes ({@link EndThreads}). */
+    Thread thread;
 }
 
 /** Padding after the hot fields. */
@@ -35,10 +39,16 @@ abstract class UmpReceiverRhsPad extends UmpReceiverFields
  * {@code ackInterval = max(1, slots / 4)} messages since the last ack. The ack therefore lags the consumed count by
  * less than {@code ackInterval}, so once the receiver has caught up the sender sees at least
  * {@code slots - ackInterval + 1} free slots: the sender is never stuck behind a receiver that has drained the
- * ring, and acks cost one store per quarter ring. Not thread safe: one thread polls.
+ * ring, and acks cost one store per quarter ring.
+ * <p>
+ * Not thread safe: one thread polls at a time (a waitset's dispatching threads take turns through the waitset).
+ * After a teardown on another thread the frames this end reaches return at its next {@link #poll} or
+ * {@link #hasMessage} ({@link AbstractNotifyChannel}, class comment).
  */
 public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiver
 {
+    private static final VarHandle THREAD = EndThreads.handle(UmpReceiverFields.class);
+
     private final UmpChannel channel;
     private final Domain domain;
     private final UnsafeBuffer ring;
@@ -73,9 +83,10 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
     @Override
     public int poll(final NotifyHandler handler, final int limit)
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
-            throw channel.closedException("poll");
+            throw channel.closedException(AbstractNotifyChannel.RECEIVER_END, "poll");
         }
         final UnsafeBuffer ring = this.ring;
         final int mask = this.mask;
@@ -117,7 +128,7 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
             channel.state() != AbstractNotifyChannel.OPEN)
         {
             // A handler closed the channel (or a peer died) during this poll: the view shows discarded memory now.
-            throw channel.closedException("poll");
+            throw channel.closedException(AbstractNotifyChannel.RECEIVER_END, "poll");
         }
         if (!isWellFormed(control))
         {
@@ -144,13 +155,32 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
      */
     public boolean hasMessage()
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
+            channel.endQuiescent(AbstractNotifyChannel.RECEIVER_END);
             return true; // let the poller run poll(), which reports the closed channel
         }
         final long position = this.position;
         final long control = ring.getLongAcquire(slotOffset((int)position & mask) + CONTROL_OFFSET);
         return epoch(control) == epochFor(position, slotShift);
+    }
+
+    /** Records the calling thread before the call reads the state ({@link AbstractNotifyChannel}, step 2). */
+    private void enter()
+    {
+        final Thread current = Thread.currentThread();
+        if (thread != current)
+        {
+            // Volatile: a teardown that reads the old thread stored CLOSED before this call's state read sees it.
+            THREAD.setVolatile(this, current);
+        }
+    }
+
+    /** @return the thread of the last call, or null. */
+    Thread lastThread()
+    {
+        return (Thread)THREAD.getVolatile(this);
     }
 
     /**

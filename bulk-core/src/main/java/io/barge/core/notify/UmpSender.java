@@ -6,6 +6,8 @@ import io.barge.core.transport.Status;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
+
 import static io.barge.core.notify.UmpDescriptor.*;
 
 /** Padding before the sender's hot fields (JCTools style): keeps them off lines other objects write. */
@@ -26,6 +28,8 @@ abstract class UmpSenderFields extends UmpSenderLhsPad
     int claimedOffset = -1;
     /** Messages sent but not yet added to the domain's counter. */
     int uncounted;
+    /** The thread of the last call; stored (volatile) only when it changes ({@link EndThreads}). */
+    Thread thread;
 }
 
 /** Padding after the hot fields. */
@@ -46,12 +50,18 @@ abstract class UmpSenderRhsPad extends UmpSenderFields
  * 2-vCPU development box, one thread sending 128 then receiving 128: about 8-13 ns a message batched against
  * 10-20 ns counting each; noisy, shared machine). A reader that needs the exact count calls {@link #publishCount()}
  * from the sending thread, or closes the channel.
- * Not thread safe: one thread sends.
+ * <p>
+ * Not thread safe: one thread sends at a time (hand it to another thread with a happens-before edge, between a
+ * commit or abort and the next claim: the payload and the commit of a claim belong to the thread that claimed, which
+ * the claim records). After a teardown on another thread the frames this end reaches return at its next call, or at
+ * {@link #commit} if a claim is outstanding ({@link AbstractNotifyChannel}, class comment).
  */
 public final class UmpSender extends UmpSenderRhsPad implements NotifySender
 {
     /** Messages counted locally before they are added to the domain's counter. */
     public static final int COUNT_BATCH = 64;
+
+    private static final VarHandle THREAD = EndThreads.handle(UmpSenderFields.class);
 
     private final UmpChannel channel;
     private final Domain domain;
@@ -93,9 +103,10 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
     @Override
     public int tryClaim()
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
-            throw channel.closedException("tryClaim");
+            throw closed("tryClaim");
         }
         if (claimedOffset >= 0)
         {
@@ -106,6 +117,10 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         if (position - cachedAck >= slots && !refreshAck(position))
         {
             publishCount();
+            if (channel.state() != AbstractNotifyChannel.OPEN)
+            {
+                throw closed("tryClaim"); // torn down since the check above: the ack view may be discarded
+            }
             return Status.BACK_PRESSURED;
         }
         final int offset = slotOffset((int)position & mask);
@@ -119,6 +134,10 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         final long acked = ack.getLongAcquire(ACK_OFFSET);
         if (acked > position || acked < cachedAck)
         {
+            if (channel.state() != AbstractNotifyChannel.OPEN)
+            {
+                return false; // a teardown re-pointed the view at private zeros: not the receiver's doing
+            }
             throw channel.violation(domain, "UMP ack=" + acked + " impossible: sent=" + position +
                 ", previous ack=" + cachedAck);
         }
@@ -137,11 +156,12 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         {
             throw new IllegalStateException("commit without a claim");
         }
+        // No enter(): the claim recorded this thread, and a claim is committed on the thread that made it.
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
-            // Torn down since the claim (a peer died): the ring may be another domain's memory now.
+            // Torn down since the claim (a peer died): the ring stays pinned until now, and is freed by this call.
             claimedOffset = -1;
-            throw channel.closedException("commit");
+            throw channel.closedException(AbstractNotifyChannel.SENDER_END, "commit");
         }
         checkTypeAndLength(type, length);
         final long position = this.position;
@@ -190,12 +210,41 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
      */
     public boolean hasRoom()
     {
+        enter();
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
+            if (claimedOffset < 0)
+            {
+                channel.endQuiescent(AbstractNotifyChannel.SENDER_END);
+            }
             return false;
         }
         final long position = this.position;
         return position - cachedAck < slots || refreshAck(position);
+    }
+
+    /** Records the calling thread before the call reads the state ({@link AbstractNotifyChannel}, step 2). */
+    private void enter()
+    {
+        final Thread current = Thread.currentThread();
+        if (thread != current)
+        {
+            // Volatile: a teardown that reads the old thread stored CLOSED before this call's state read sees it.
+            THREAD.setVolatile(this, current);
+        }
+    }
+
+    /** @return the thread of the last call, or null. */
+    Thread lastThread()
+    {
+        return (Thread)THREAD.getVolatile(this);
+    }
+
+    private RuntimeException closed(final String what)
+    {
+        // An outstanding claim's payload is still the user's to write: the frames wait for its commit.
+        return claimedOffset < 0 ? channel.closedException(AbstractNotifyChannel.SENDER_END, what) :
+            channel.closedException(what);
     }
 
     static void checkTypeAndLength(final int type, final int length)
