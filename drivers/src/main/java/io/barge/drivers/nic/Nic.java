@@ -135,7 +135,10 @@ public final class Nic implements Agent, AutoCloseable
             }
             NicRegistersDescriptor.reset(regs, mtu);
             final long address = kernel.reserve(domain, 1);
-            kernel.share(kernel.kernelDomain(), regFrame, domain, address, Rights.READ_WRITE);
+            // The kernel owns the register page and consents to its one driver mapping it (the bus set-up acts
+            // for both sides, as a channel set-up does).
+            final long capability = kernel.offerShare(kernel.kernelDomain(), regFrame, domain, Rights.READ_WRITE);
+            kernel.acceptShare(domain, capability, address, Rights.READ_WRITE);
             driver = domain;
             dma = new Dma(kernel, domain);
             line = new InterruptLine(kernel, config.irqLine(), name, domain);
