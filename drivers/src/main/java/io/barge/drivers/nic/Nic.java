@@ -485,8 +485,8 @@ public final class Nic implements Agent, AutoCloseable
             return 0;
         }
         final long timeThreshold = config.irqTimeThresholdNanos();
-        if (unsignalled >= config.irqCountThreshold() ||
-            (timeThreshold != NicConfig.NO_TIME_THRESHOLD && clock.nanoTime() - oldestUnsignalledNanos >= timeThreshold))
+        if (unsignalled >= config.irqCountThreshold() || (timeThreshold != NicConfig.NO_TIME_THRESHOLD &&
+            clock.nanoTime() - oldestUnsignalledNanos >= timeThreshold))
         {
             unsignalled = 0;
             line.raise(); // masked or in service: the kernel folds it into the next delivery, nothing is lost
