@@ -56,6 +56,7 @@ public final class Nic implements Agent, AutoCloseable
     private Domain driver;
     private Dma dma;
     private InterruptLine line;
+    private InterruptLine retiredLine;
     private boolean enabled;
     private boolean closed;
     private int txRingFrame;
@@ -161,6 +162,9 @@ public final class Nic implements Agent, AutoCloseable
                 return;
             }
             line.close();
+            // The line's sending end last ran on the device thread: its frames come back when that thread sees
+            // the close (LMP's quiescent-state rule), so the next pass closes it again from there.
+            retiredLine = line;
             if (driver.isAlive())
             {
                 kernel.unmap(driver, leaving.registers());
@@ -189,6 +193,11 @@ public final class Nic implements Agent, AutoCloseable
     {
         synchronized (lock)
         {
+            if (retiredLine != null)
+            {
+                retiredLine.close();
+                retiredLine = null;
+            }
             if (driver == null || (!enabled && !tryEnable()))
             {
                 return rx.receive(onWireFrame, config.budget()); // no rings: every frame is a counted drop
