@@ -76,13 +76,20 @@ public final class Nic implements Agent, AutoCloseable
     private int rxCompleted;
 
     /**
-     * A driver's handle on the device: where the register page is mapped in its domain, and its interrupt line.
-     *
-     * @param registers virtual address of the register page in the driver domain.
-     * @param line      the interrupt line bound to the driver domain.
+     * A driver's handle on the device: where the register page is mapped in its domain, its interrupt line, and
+     * whether the device has let it go (then the driver must not touch its view of the register page again).
      */
-    record Attachment(long registers, InterruptLine line)
+    static final class Attachment
     {
+        final long registers;
+        final InterruptLine line;
+        volatile boolean detached;
+
+        Attachment(final long registers, final InterruptLine line)
+        {
+            this.registers = registers;
+            this.line = line;
+        }
     }
 
     /**
@@ -167,9 +174,10 @@ public final class Nic implements Agent, AutoCloseable
             retiredLine = line;
             if (driver.isAlive())
             {
-                kernel.unmap(driver, leaving.registers());
-                kernel.unreserve(driver, leaving.registers(), 1);
+                kernel.unmap(driver, leaving.registers);
+                kernel.unreserve(driver, leaving.registers, 1);
             }
+            leaving.detached = true;
             attachment = null;
             driver = null;
             dma = null;
@@ -518,7 +526,8 @@ public final class Nic implements Agent, AutoCloseable
     }
 
     /**
-     * Detaches any driver and frees the register page. Idempotent.
+     * Detaches any driver and frees the register page. Idempotent. Close the driver first: a driver left attached
+     * finds itself detached at its next call.
      */
     @Override
     public void close()
@@ -539,7 +548,7 @@ public final class Nic implements Agent, AutoCloseable
     @Override
     public void onClose()
     {
-        close();
+        // The runner stopping is not the device's end: its owner closes it, after the driver.
     }
 
     @Override

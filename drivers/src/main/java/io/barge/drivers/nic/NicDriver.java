@@ -128,7 +128,7 @@ public final class NicDriver implements AutoCloseable
         try
         {
             attached = nic.attach(domain);
-            space.wrapView(regs, attached.registers(), NicRegistersDescriptor.LENGTH, Access.WRITE);
+            space.wrapView(regs, attached.registers, NicRegistersDescriptor.LENGTH, Access.WRITE);
             NicRegistersDescriptor.checkIdentity(regs);
             this.mtu = Math.min(NicRegistersDescriptor.mtu(regs), rxCapacity);
             space.wrapView(txRing, memory.txRingAddress, ringSize * NicDescriptor.LENGTH, Access.WRITE);
@@ -153,7 +153,7 @@ public final class NicDriver implements AutoCloseable
             }
         }
         this.attachment = attached;
-        this.line = attached.line();
+        this.line = attached.line;
     }
 
     /**
@@ -450,6 +450,10 @@ public final class NicDriver implements AutoCloseable
         if (gone)
         {
             throw new IllegalStateException("NIC driver of " + domain + " is closed or its domain destroyed");
+        }
+        if (attachment.detached)
+        {
+            throw new IllegalStateException("NIC driver of " + domain + ": the device " + nic + " was closed");
         }
     }
 

@@ -123,7 +123,6 @@ class NicBackToBackTest
                 runA.close();
                 runB.close();
             }
-            // The runners closed the devices (Agent.onClose); drivers detached from closed devices still close.
             final Domain b = receiver.domain();
             assertEquals(frames, received[0], "dropped: " + b.counter(NicCounters.NIC_RX_NO_BUFFER));
             assertEquals(frames * 64L, received[1]);

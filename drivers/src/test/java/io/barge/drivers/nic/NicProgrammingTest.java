@@ -86,4 +86,25 @@ class NicProgrammingTest
             rig.kernel.pinFrame(driver.domain(), driver.txRingFrame()); // so that the driver's close unpins it
         }
     }
+
+    @Test
+    void aDriverWhoseDeviceWasClosedIsToldAndStillReturnsItsFrames() throws Exception
+    {
+        try (NicRig rig = new NicRig(1500))
+        {
+            final LeakCheck leaks = LeakCheck.of(rig.kernel);
+            final Nic nic = new Nic(rig.kernel, "nicC", rig.wire.a(), new NicConfig()); // nicA stays idle
+            final Domain domain = rig.kernel.createDomain("driverC");
+            final NicDriver driver = new NicDriver(rig.kernel, domain, nic, 8, NicDriver.Mode.POLLING, 64,
+                (b, o, l) -> { });
+            assertTrue(driver.send(new UnsafeBuffer(new byte[64]), 0, 64));
+            nic.close();
+            final IllegalStateException ex = assertThrows(IllegalStateException.class,
+                () -> driver.send(new UnsafeBuffer(new byte[64]), 0, 64));
+            assertTrue(ex.getMessage().contains("was closed"), ex.getMessage());
+            driver.close();
+            rig.kernel.destroyDomain(domain);
+            leaks.assertNothingLeaked();
+        }
+    }
 }
