@@ -67,6 +67,7 @@ public final class Nic implements Agent, AutoCloseable
     private long txTail;
     private long rxHead;
     private long rxTail;
+    private long badTail = -1;
     private boolean txFetched;
     private int txFrame;
     private int txOffset;
@@ -191,6 +192,7 @@ public final class Nic implements Agent, AutoCloseable
     {
         enabled = false;
         txHead = txTail = rxHead = rxTail = 0;
+        badTail = -1;
         txFetched = false;
         unsignalled = 0;
         rxCompleted = 0;
@@ -310,10 +312,7 @@ public final class Nic implements Agent, AutoCloseable
         final long tail = NicRegistersDescriptor.txTailAcquire(regs);
         if (tail - txHead < 0 || tail - txHead > txMask + 1)
         {
-            if (tail != txTail)
-            {
-                count(NicCounters.NIC_RING_ERRORS, 1); // an impossible tail: ignored, the old one stands
-            }
+            badTail(tail); // an impossible tail: ignored, the old one stands
             return false;
         }
         txTail = tail;
@@ -418,11 +417,20 @@ public final class Nic implements Agent, AutoCloseable
         final long tail = NicRegistersDescriptor.rxTailAcquire(regs);
         if (tail - rxHead < 0 || tail - rxHead > rxMask + 1)
         {
-            count(NicCounters.NIC_RING_ERRORS, 1);
+            badTail(tail);
             return false;
         }
         rxTail = tail;
         return tail != rxHead;
+    }
+
+    private void badTail(final long tail)
+    {
+        if (tail != badTail)
+        {
+            badTail = tail; // counted once per value the driver writes, not once per pass
+            count(NicCounters.NIC_RING_ERRORS, 1);
+        }
     }
 
     private void completeRx(final int slot, final int length, final int error)

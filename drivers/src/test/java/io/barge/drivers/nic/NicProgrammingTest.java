@@ -60,7 +60,11 @@ class NicProgrammingTest
             rig.kernel.wrapFrame(regs, rig.nicA.registerFrame());
             NicRegistersDescriptor.txTailRelease(regs, 9); // nine descriptors in a ring of eight
             rig.nicA.doWork();
-            assertEquals(1, driver.domain().counter(NicCounters.NIC_RING_ERRORS));
+            rig.nicA.doWork();
+            assertEquals(1, driver.domain().counter(NicCounters.NIC_RING_ERRORS), "once per bad value");
+            NicRegistersDescriptor.txTailRelease(regs, -1);
+            rig.nicA.doWork();
+            assertEquals(2, driver.domain().counter(NicCounters.NIC_RING_ERRORS));
             assertEquals(0, driver.domain().counter(NicCounters.NIC_TX_FRAMES));
             assertEquals(0, driver.domain().counter(NicCounters.NIC_TX_ERRORS));
         }
