@@ -142,6 +142,34 @@ class NicInterruptTest
         }
     }
 
+    @Test
+    void raisesWhileTheDriverMasksTheLineAreKeptAndDeliveredOnUnmask() throws Exception
+    {
+        try (NicRig rig = new NicRig(1500, 0, new NicConfig(), new NicConfig().budget(1)))
+        {
+            final int[] received = new int[1];
+            final NicDriver receiver = rig.driver(rig.nicB, "driverB", 16, NicDriver.Mode.INTERRUPT, 16,
+                (b, o, l) -> received[0]++);
+            final Waitset waitset = new Waitset("driverB");
+            receiver.register(waitset);
+            receiver.line().mask();
+            rig.generate(3, 64, 9L);
+            for (int i = 0; i < 3; i++)
+            {
+                rig.nicB.doWork();
+            }
+            assertEquals(3, raised(receiver));
+            assertFalse(waitset.poll(), "masked: no message");
+            assertEquals(0, received[0]);
+            receiver.line().unmask();
+            assertTrue(waitset.poll());
+            assertEquals(3, received[0]);
+            assertEquals(1, receiver.interrupts(), "one message");
+            assertEquals(3, receiver.interruptEvents(), "standing for the three raises");
+            assertFalse(receiver.line().inService());
+        }
+    }
+
     private static long raised(final NicDriver driver)
     {
         return driver.domain().counter(DeviceCounters.INTERRUPTS_RAISED);
