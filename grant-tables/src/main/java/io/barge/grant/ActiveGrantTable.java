@@ -148,14 +148,17 @@ final class ActiveGrantTable
             }
             // An active grant keeps the frame it was first validated with; only a new one reads the entry's frame.
             final int grantedFrame = active ? frame[ref] : GrantTableDescriptor.frame(page, entry);
-            if (!active && !pin(grantedFrame))
-            {
-                return GrantStatus.BAD_PAGE;
-            }
             final int bits = GrantTableDescriptor.READING | (write ? GrantTableDescriptor.WRITING : 0);
             final long update = GrantTableDescriptor.statusWord(flags | bits, callerId);
             if (update == status || GrantTableDescriptor.compareAndSetStatus(page, entry, status, update))
             {
+                // Pin only once the grant is marked in use, as Xen takes its page reference after the flags: a pin
+                // held across a failed compare-and-set would make the granter's ended, given-up frame unfreeable.
+                if (!active && !pin(grantedFrame))
+                {
+                    undoAcquire(ref);
+                    return GrantStatus.BAD_PAGE;
+                }
                 if (!active)
                 {
                     frame[ref] = grantedFrame;
@@ -164,13 +167,19 @@ final class ActiveGrantTable
                 }
                 return GrantStatus.OKAY;
             }
-            if (!active)
-            {
-                kernel.unpinFrame(grantedFrame);
-            }
             // The granter changed the entry between our read and the compare-and-set: read it again.
         }
         return GrantStatus.GENERAL_ERROR;
+    }
+
+    /**
+     * Takes back the in-use bits of a new use whose frame could not be pinned (not the granter's): no use was ever
+     * counted, and an end the granter tried meanwhile (refused or deferred on those bits) may complete now.
+     */
+    private void undoAcquire(final int ref)
+    {
+        clearBits(ref, GrantTableDescriptor.IN_USE_MASK);
+        table.onIdle(ref);
     }
 
     /**

@@ -50,10 +50,13 @@ import org.agrona.concurrent.AtomicBuffer;
  * <ol>
  *   <li>volatile-read the status word once (acquire: pairs with step 2 above, so the frame read next is the one
  *       the granter published) and check it: permit bit, granted domain, read-only against the requested access;</li>
- *   <li>read the frame once and validate it (in range, owned by the granter);</li>
+ *   <li>read the frame once;</li>
  *   <li>compare-and-set the status word from the value read to the same value with {@code READING} (and
  *       {@code WRITING}) set: success proves the entry did not change since step 1; failure means the granter
- *       moved, so read again.</li>
+ *       moved, so read again;</li>
+ *   <li>for a grant not yet in use, validate the frame by pinning it (in range, owned by the granter); if that
+ *       fails, clear the bits set in step 3 and refuse. Pinning only after step 3 means a granter whose end won
+ *       the race never finds its frame held by an acquire that lost it.</li>
  * </ol>
  * Revoke protocol (granter): compare-and-set the status word from a value without {@code READING}/{@code WRITING}
  * to zero; if either bit is set the grant is in use (mapped, pinned or being copied) and cannot end. The hypervisor

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -131,6 +132,102 @@ class GrantConcurrencyTest extends GrantFixture
                 hv.pins(a.id(), ref, false) + hv.pins(a.id(), ref, true));
             assertEquals(0, kernel.pinCountOf(frames[s]));
             assertEquals(EndAccessResult.ENDED, table.endAccess(ref));
+        }
+    }
+
+    /**
+     * A granter gives frames up with {@code endAccessDeferred} while a grantee maps the same grant, both released
+     * together each round: an end that wins against a map must free the frame at once, even while the losing map
+     * is still validating it (the hypervisor used to pin the frame before its compare-and-set, which then failed, and
+     * the free threw FrameInUseException and stranded the frame); an end that loses is deferred and completes on the
+     * unmap. Every frame comes back.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void deferredEndRacingMapsFreesEveryFrame() throws Exception
+    {
+        final int rounds = 5_000;
+        final int freeBefore = memory.freeFrames();
+        final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        final AtomicInteger published = new AtomicInteger();
+        final AtomicLong ended = new AtomicLong();
+        final AtomicLong mapped = new AtomicLong();
+        final CyclicBarrier start = new CyclicBarrier(2);
+        final CyclicBarrier round = new CyclicBarrier(2);
+        final Thread granter = new Thread(() -> guarded(errors, start, breaking(round, () ->
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                published.set(table.grantAccess(b, kernel.allocateFrame(a, true), false));
+                await(round);
+                if (table.endAccessDeferred(published.get()) == EndAccessResult.ENDED)
+                {
+                    ended.incrementAndGet();
+                }
+                await(round);
+            }
+        })), "granter");
+        final Thread grantee = new Thread(() -> guarded(errors, start, breaking(round, () ->
+        {
+            final long va = kernel.reserve(b, 1);
+            for (int i = 0; i < rounds; i++)
+            {
+                await(round);
+                try
+                {
+                    hv.unmapGrant(b, hv.mapGrant(b, a.id(), published.get(), va, false));
+                    mapped.incrementAndGet();
+                }
+                catch (final GrantException ex)
+                {
+                    // Ended before the map read it: refused, nothing changed.
+                    assertEquals(GrantStatus.name(GrantStatus.BAD_GNTREF), GrantStatus.name(ex.status()));
+                }
+                await(round);
+            }
+        })), "grantee");
+        granter.start();
+        grantee.start();
+        for (final Thread thread : new Thread[]{ granter, grantee })
+        {
+            thread.join(TimeUnit.SECONDS.toMillis(100));
+            assertFalse(thread.isAlive(), thread.getName() + " finished");
+        }
+        assertTrue(errors.isEmpty(), () -> "errors: " + errors);
+        assertTrue(ended.get() > 0 && mapped.get() > 0, "both sides won some races: ended=" + ended + " mapped=" +
+            mapped);
+        assertEquals(0, table.grantsInUse());
+        assertEquals(0, table.deferredEnds());
+        assertEquals(freeBefore, memory.freeFrames(), "every given-up frame freed");
+    }
+
+    /** @return the body, breaking the barrier if it fails so that its partner stops waiting at once. */
+    private static Runnable breaking(final CyclicBarrier barrier, final Runnable body)
+    {
+        return () ->
+        {
+            try
+            {
+                body.run();
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                barrier.reset();
+                throw ex;
+            }
+        };
+    }
+
+    /** A bounded wait at a barrier (a broken-barrier or timeout exception fails the thread's test). */
+    private static void await(final CyclicBarrier barrier)
+    {
+        try
+        {
+            barrier.await(30, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("barrier: " + ex, ex);
         }
     }
 

@@ -2,6 +2,7 @@ package io.barge.bench.report;
 
 import io.barge.core.CounterType;
 import io.barge.core.Kernel;
+import io.barge.grant.GrantCounters;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -10,6 +11,8 @@ import org.HdrHistogram.Histogram;
  */
 final class Counting
 {
+    /** Named first so that grant-tables has registered its types before {@link #TYPES} counts them. */
+    private static final CounterType GRANT_REGISTERED = GrantCounters.GRANT_MAPS;
     private static final int TYPES = CounterType.values().length;
 
     private Counting()
@@ -47,7 +50,11 @@ final class Counting
             delta(before, after, CounterType.VIRTUAL_RANGE_OPS) / n,
             delta(before, after, CounterType.AGGREGATE_OPS) / n,
             delta(before, after, CounterType.PROTOCOL_VIOLATIONS) / n,
-            delta(before, after, CounterType.REJECTED_READS) / n);
+            delta(before, after, CounterType.REJECTED_READS) / n,
+            delta(before, after, GrantCounters.GRANT_MAPS) / n,
+            delta(before, after, GrantCounters.GRANT_UNMAPS) / n,
+            delta(before, after, GrantCounters.GRANT_COPIES) / n,
+            delta(before, after, GrantCounters.GRANT_PINS) / n);
     }
 
     /**

@@ -14,6 +14,11 @@ import java.util.stream.Collectors;
  */
 final class HtmlReport
 {
+    /** Column heads of {@link #operationCells}, in its order. */
+    private static final String OPERATION_HEADS = "<th>page-table updates</th><th>TLB flushes</th>" +
+        "<th>bytes copied</th><th>grant maps</th><th>grant unmaps</th><th>grant copies</th><th>grant pins</th>" +
+        "<th>notifications</th>";
+
     private final StringBuilder html = new StringBuilder(1 << 16);
 
     /**
@@ -166,8 +171,45 @@ final class HtmlReport
                     .append("</td></tr>\n");
             }
             html.append("</table>\n");
+            operations(family.getValue());
             charts.stream().filter((c) -> c.section().equals(name)).forEach(this::figure);
             html.append("</section>\n");
+        }
+    }
+
+    /**
+     * A family's privileged operations per message, by mode: one touched crossing at the summary's size (or the
+     * largest measured below it), so that families compare on the same work; grant operations are the Xen family's.
+     */
+    private void operations(final List<ReportModel.Row> rows)
+    {
+        final int bytes = rows.stream().filter((r) -> Families.isCrossing(r) && r.touch())
+            .mapToInt(ReportModel.Row::messageBytes).filter((b) -> b <= Families.SUMMARY_BYTES).max().orElse(-1);
+        if (bytes < 0)
+        {
+            return;
+        }
+        html.append("<table class=\"operations\"><caption>Operations per message, one crossing, ").append(size(bytes))
+            .append(" touched</caption><tr><th class=\"l\">mode</th>").append(OPERATION_HEADS).append("</tr>\n");
+        for (final String mode : Families.modes(rows))
+        {
+            rows.stream().filter((r) -> Families.isCrossing(r) && r.touch() && r.messageBytes() == bytes &&
+                r.mode().equals(mode)).findFirst().ifPresent((r) ->
+                {
+                    html.append("<tr><td class=\"l\">").append(esc(mode)).append("</td>");
+                    operationCells(r.perMessage());
+                    html.append("</tr>\n");
+                });
+        }
+        html.append("</table>\n");
+    }
+
+    private void operationCells(final ReportModel.PerMessage m)
+    {
+        for (final double v : new double[]{ m.pageTableUpdates(), m.tlbFlushes(), m.bytesCopied(), m.grantMaps(),
+            m.grantUnmaps(), m.grantCopies(), m.grantPins(), m.notificationsSent() })
+        {
+            html.append("<td>").append(num(v)).append("</td>");
         }
     }
 
@@ -274,7 +316,8 @@ final class HtmlReport
             .append("<th class=\"l\">mode</th><th class=\"l\">scenario</th><th>hops</th><th>bytes</th>")
             .append("<th>touch</th><th class=\"l\">placement</th><th>messages/s</th><th>GB/s</th>")
             .append("<th>x bare read</th><th>min msg/s</th><th>max msg/s</th><th>p50 ns</th><th>p99 ns</th>")
-            .append("<th>p99.9 ns</th><th>max ns</th><th>bytes copied/msg</th></tr>\n");
+            .append("<th>p99.9 ns</th><th>max ns</th>").append(OPERATION_HEADS.replace("</th>", "/msg</th>"))
+            .append("</tr>\n");
         for (final ReportModel.Row r : results.results())
         {
             html.append("<tr><td class=\"l\">").append(esc(r.transport())).append("</td><td class=\"l\">")
@@ -287,8 +330,9 @@ final class HtmlReport
                 .append(num(r.spread().min())).append("</td><td>").append(num(r.spread().max())).append("</td><td>")
                 .append(num(r.latencyNanos().p50())).append("</td><td>").append(num(r.latencyNanos().p99()))
                 .append("</td><td>").append(num(r.latencyNanos().p999())).append("</td><td>")
-                .append(num(r.latencyNanos().max())).append("</td><td>").append(num(r.perMessage().bytesCopied()))
-                .append("</td></tr>\n");
+                .append(num(r.latencyNanos().max())).append("</td>");
+            operationCells(r.perMessage());
+            html.append("</tr>\n");
         }
         html.append("</table></section>\n");
     }

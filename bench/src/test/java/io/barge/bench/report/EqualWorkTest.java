@@ -234,7 +234,7 @@ class EqualWorkTest
     {
         return new ReportModel.Row("t", "default", scenario, hops, size, touch, placement, threads, rate, rate * size,
             relative, null, new ReportModel.Latency(1, 2, 3, 4), new ReportModel.PerMessage(0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0), spread(rate), List.of());
+            0, 0, 0, 0, 0, 0, 0, 0, 0), spread(rate), List.of());
     }
 
     static ReportModel.Spread spread(final double rate)

@@ -246,6 +246,58 @@ class ReportCommandTest
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void xenFamilyHasItsRowsGrantCountersColourAndSummary() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final JsonNode results = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile()).get("results");
+        final Map<String, JsonNode> touched4k = new java.util.HashMap<>();
+        for (final JsonNode row : results)
+        {
+            if ("xen".equals(row.get("transport").asText()) && "crossing".equals(row.get("scenario").asText()) &&
+                row.get("threads").asInt() == 1 && row.get("touch").asBoolean() &&
+                row.get("messageBytes").asInt() == 4096)
+            {
+                touched4k.put(row.get("mode").asText(), row.get("perMessage"));
+            }
+        }
+        assertEquals(Set.of("grants=map", "grants=copy", "grants=persistent"), touched4k.keySet(), "xen's modes");
+        final JsonNode map = touched4k.get("grants=map");
+        final JsonNode copy = touched4k.get("grants=copy");
+        final JsonNode persistent = touched4k.get("grants=persistent");
+        assertTrue(map.get("grantMaps").asDouble() >= 1 && map.get("grantUnmaps").asDouble() >= 1,
+            "grant map maps and unmaps every message: " + map);
+        assertEquals(0, copy.get("grantMaps").asDouble(), "grant copy maps nothing: " + copy);
+        assertTrue(copy.get("grantCopies").asDouble() >= 1, "grant copy copies every message: " + copy);
+        assertTrue(persistent.get("grantMaps").asDouble() < map.get("grantMaps").asDouble(),
+            "persistent grants are mapped once at open, not per message: " + persistent);
+
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        final String summary = html.substring(html.indexOf("<section id=\"summary\">"));
+        assertTrue(summary.substring(0, summary.indexOf("</section>")).contains("href=\"#family-xen\""),
+            "the summary has a xen line");
+        final int at = html.indexOf("<section id=\"family-xen\">");
+        assertTrue(at >= 0, "a xen section");
+        final String section = html.substring(at, html.indexOf("</section>", at));
+        assertTrue(section.contains("Operations per message") && section.contains("<th>grant maps</th>") &&
+            section.contains("<th>grant copies</th>") && section.contains("<th>TLB flushes</th>"),
+            "xen's per-message counters in its section");
+        for (final String mode : touched4k.keySet())
+        {
+            assertTrue(section.contains("<tr><td class=\"l\">" + mode + "</td>"), mode + " in the xen section");
+        }
+        final List<String> names = providers().stream().map(TransportProvider::name).toList();
+        for (final String other : names)
+        {
+            if (!"xen".equals(other))
+            {
+                assertNotEquals(Families.colour("xen", names), Families.colour(other, names), "xen's colour vs " +
+                    other);
+            }
+        }
+    }
+
+    @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void compareWithAnEarlierRunGivesRatios() throws IOException
     {
