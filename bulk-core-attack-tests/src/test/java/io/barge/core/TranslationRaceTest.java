@@ -145,7 +145,8 @@ class TranslationRaceTest
             kernel.map(a, src + (long)i * page, kernel.allocateFrame(a, true), Rights.READ_WRITE);
             dstFrames[i] = kernel.allocateFrame(b, true);
             kernel.map(b, dst + (long)i * page, dstFrames[i], Rights.READ_WRITE);
-            kernel.share(b, dstFrames[i], a, observer + (long)i * page, Rights.READ_WRITE);
+            kernel.acceptShare(a, kernel.offerShare(b, dstFrames[i], a, Rights.READ_WRITE),
+                observer + (long)i * page, Rights.READ_WRITE);
         }
         final AtomicBoolean stop = new AtomicBoolean();
         final Thread toggler = new Thread(() ->

@@ -40,6 +40,7 @@ public final class Kernel implements AutoCloseable
     /** Pinned frames whose owner died: kept (owned by the kernel domain) until the last unpin frees them. */
     private final java.util.BitSet orphaned = new java.util.BitSet();
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
+    private final ShareTable shares = new ShareTable();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     /** Holders of pins kept past a teardown, asked to drop them before frames are counted or run out. */
     private final List<PinReclaimer> reclaimers = new CopyOnWriteArrayList<>();
@@ -214,6 +215,7 @@ public final class Kernel implements AutoCloseable
                 }
             }
             domains.remove(id);
+            shares.removeDomain(id);
             counters.retireDomain(domain.counters());
         }
     }
@@ -372,6 +374,7 @@ public final class Kernel implements AutoCloseable
             domain.addressSpace().invalidateFrame(frame);
         }
         this.owner[frame] = NO_OWNER;
+        shares.removeFrame(frame);
         memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
     }
@@ -410,6 +413,7 @@ public final class Kernel implements AutoCloseable
     {
         checkOwner(from, frame);
         checkLive(to);
+        shares.removeFrame(frame); // the old owner's offers go with its ownership
         owner[frame] = to.id();
     }
 
@@ -665,20 +669,105 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Maps a frame into another domain with the owner's consent (the kernel acting for the owner).
+     * The owner consents to let one domain map one of its frames: the kernel records the offer and returns its
+     * capability, a value the owner passes to the grantee (in a message, or by the channel set-up that acts for
+     * both). Sharing has no other way in: a domain reaches another's frame only through an offer its owner made
+     * here, or through a grant (the hypervisor's), which is the same consent kept in the granter's grant table.
      *
-     * @param owner   the frame's owner, who grants the mapping.
-     * @param frame   the frame.
-     * @param target  the domain that gets the mapping.
-     * @param address page-aligned virtual address in the target.
-     * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
+     * @param owner     the frame's owner.
+     * @param frame     the frame.
+     * @param grantee   the only domain that may use the offer.
+     * @param maxRights {@link Rights#READ} or {@link Rights#READ_WRITE}: the most the grantee may map it with.
+     * @return the capability, never 0; it is good for one mapping.
+     * @throws FrameOwnershipException if {@code owner} does not own the frame.
      */
-    public synchronized void share(
-        final Domain owner, final int frame, final Domain target, final long address, final int rights)
+    public synchronized long offerShare(final Domain owner, final int frame, final Domain grantee,
+        final int maxRights)
     {
         checkOwner(owner, frame);
-        checkLive(target);
-        install(target, address, frame, rights);
+        checkLive(grantee);
+        Rights.checkRights(maxRights);
+        if (maxRights == Rights.NONE)
+        {
+            throw new IllegalArgumentException("a share offer needs READ or READ_WRITE");
+        }
+        owner.count(CounterType.SHARES_OFFERED, 1);
+        return shares.add(owner.id(), frame, grantee.id(), maxRights);
+    }
+
+    /**
+     * The grantee takes an offer: the kernel validates the capability against what the owner offered (issued to this
+     * domain, unused, rights within the offer, the owner still owning the frame) and maps the frame.
+     *
+     * @param grantee    the domain the offer names.
+     * @param capability from {@link #offerShare}.
+     * @param address    page-aligned virtual address in the grantee.
+     * @param rights     {@link Rights#READ} or {@link Rights#READ_WRITE}, at most the offer's.
+     * @return the frame now mapped.
+     * @throws InvalidCapabilityException if the capability names no such offer; nothing is mapped then.
+     */
+    public synchronized int acceptShare(final Domain grantee, final long capability, final long address,
+        final int rights)
+    {
+        checkLive(grantee);
+        final int slot = shares.find(capability);
+        if (slot < 0)
+        {
+            throw new InvalidCapabilityException(grantee + " presented capability 0x" + Long.toHexString(capability) +
+                ", which names no offer (never made, used, withdrawn, or its frame freed)");
+        }
+        if (shares.granteeId(slot) != grantee.id())
+        {
+            throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) +
+                " was offered to domain " + shares.granteeId(slot) + ", not to " + grantee);
+        }
+        if ((rights & ~shares.rights(slot)) != 0)
+        {
+            throw new InvalidCapabilityException(grantee + " asked for rights=" + rights +
+                " under an offer of rights=" + shares.rights(slot));
+        }
+        final int frame = shares.frame(slot);
+        if (owner[frame] != shares.ownerId(slot))
+        {
+            throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" + frame +
+                " is no longer owned by domain " + shares.ownerId(slot));
+        }
+        install(grantee, address, frame, rights);
+        shares.remove(slot);
+        return frame;
+    }
+
+    /**
+     * The owner takes back an offer not yet used.
+     *
+     * @param owner      the domain that made it.
+     * @param capability from {@link #offerShare}.
+     * @return true if the offer was pending and is gone now; false if it was used or never existed.
+     * @throws InvalidCapabilityException if it is another domain's offer.
+     */
+    public synchronized boolean withdrawShare(final Domain owner, final long capability)
+    {
+        checkLive(owner);
+        final int slot = shares.find(capability);
+        if (slot < 0)
+        {
+            return false;
+        }
+        if (shares.ownerId(slot) != owner.id())
+        {
+            throw new InvalidCapabilityException(owner + " cannot withdraw an offer made by domain " +
+                shares.ownerId(slot));
+        }
+        shares.remove(slot);
+        return true;
+    }
+
+    /**
+     * @return offers made and neither used nor withdrawn (for leak checks).
+     */
+    public synchronized int pendingShares()
+    {
+        return shares.pending();
     }
 
     private void install(final Domain domain, final long address, final int frame, final int rights)

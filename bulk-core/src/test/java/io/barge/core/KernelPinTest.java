@@ -74,7 +74,8 @@ class KernelPinTest
     {
         final int frame = kernel.allocateFrame(owner, true);
         final long va = kernel.reserve(user, 1);
-        kernel.share(owner, frame, user, va, Rights.READ_WRITE);
+        kernel.acceptShare(user, kernel.offerShare(owner, frame, user, Rights.READ_WRITE),
+            va, Rights.READ_WRITE);
         kernel.pinFrame(owner, frame);
         final int free = kernel.freeFrames();
 

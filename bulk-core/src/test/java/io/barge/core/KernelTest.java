@@ -63,7 +63,8 @@ class KernelTest
         kernel.map(a, va, frame, Rights.READ_WRITE);
         a.addressSpace().putLong(va, 7L);
         final long vb = kernel.reserve(b, 1);
-        kernel.share(a, frame, b, vb, Rights.READ);
+        kernel.acceptShare(b, kernel.offerShare(a, frame, b, Rights.READ),
+            vb, Rights.READ);
         assertEquals(7L, b.addressSpace().getLong(vb));
         final ProtectionFault fault = assertThrows(ProtectionFault.class, () -> b.addressSpace().putLong(vb, 9L));
         assertEquals(Access.WRITE, fault.access());
@@ -107,7 +108,7 @@ class KernelTest
         final long vb = kernel.reserve(b, 1);
         assertThrows(FrameOwnershipException.class, () -> kernel.map(b, vb, frame, Rights.READ));
         assertThrows(FrameOwnershipException.class, () -> kernel.freeFrame(b, frame));
-        assertThrows(FrameOwnershipException.class, () -> kernel.share(b, frame, a, vb, Rights.READ));
+        assertThrows(FrameOwnershipException.class, () -> kernel.offerShare(b, frame, a, Rights.READ));
         assertEquals(-1, b.addressSpace().rightsAt(vb));
         assertEquals(free, kernel.freeFrames());
     }
@@ -132,7 +133,8 @@ class KernelTest
         for (int i = 0; i < 10; i++)
         {
             kernel.map(a, va + i * 4096L, frames[i], Rights.READ_WRITE);
-            kernel.share(a, frames[i], b, vb + i * 4096L, Rights.READ);
+            kernel.acceptShare(b, kernel.offerShare(a, frames[i], b, Rights.READ),
+                vb + i * 4096L, Rights.READ);
         }
         assertEquals(0L, b.addressSpace().getLong(vb));
         kernel.destroyDomain(a);
@@ -211,7 +213,8 @@ class KernelTest
         assertTrue(kernel.isGlobal(g));
         final int frame = kernel.allocateFrame(a, true);
         kernel.map(a, g, frame, Rights.READ_WRITE);
-        kernel.share(a, frame, b, g, Rights.READ);
+        kernel.acceptShare(b, kernel.offerShare(a, frame, b, Rights.READ),
+            g, Rights.READ);
         a.addressSpace().putLong(g, 11L);
         assertEquals(11L, b.addressSpace().getLong(g));
         assertFalse(kernel.isGlobal(kernel.reserve(a, 1)));

@@ -102,7 +102,8 @@ public class CounterLinkWakeStress
             final long at = kernel.reserve(writer, 1);
             kernel.map(writer, at, frame, Rights.READ_WRITE);
             final long peerAt = kernel.reserve(reader, 1);
-            kernel.share(writer, frame, reader, peerAt, Rights.READ);
+            kernel.acceptShare(reader, kernel.offerShare(writer, frame, reader, Rights.READ),
+                peerAt, Rights.READ);
             final long initial = ControlAreaDescriptor.INITIAL_WAKE;
             writer.addressSpace().putLong(at + ControlAreaDescriptor.WAKE_HEAD_OFFSET, initial);
             writer.addressSpace().putLong(at + ControlAreaDescriptor.WAKE_TAIL_OFFSET, initial);

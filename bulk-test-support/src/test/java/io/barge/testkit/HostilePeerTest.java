@@ -38,8 +38,10 @@ class HostilePeerTest
         kernel.map(owner, ownerVa + 4096, readOnly, Rights.READ_WRITE);
         kernel.map(owner, ownerVa + 8192, privateFrame, Rights.READ_WRITE);
         final long attackerVa = kernel.reserve(attacker, 2);
-        kernel.share(owner, shared, attacker, attackerVa, Rights.READ_WRITE);
-        kernel.share(owner, readOnly, attacker, attackerVa + 4096, Rights.READ);
+        kernel.acceptShare(attacker, kernel.offerShare(owner, shared, attacker, Rights.READ_WRITE),
+            attackerVa, Rights.READ_WRITE);
+        kernel.acceptShare(attacker, kernel.offerShare(owner, readOnly, attacker, Rights.READ),
+            attackerVa + 4096, Rights.READ);
     }
 
     @AfterEach

@@ -347,7 +347,8 @@ public final class FbufRegion implements AutoCloseable
     {
         for (int i = 0; i < runPages[first]; i++)
         {
-            kernel.share(originator, frameOf[first + i], target, pageAddress(first + i), Rights.READ);
+            final long offer = kernel.offerShare(originator, frameOf[first + i], target, Rights.READ);
+            kernel.acceptShare(target, offer, pageAddress(first + i), Rights.READ);
         }
     }
 

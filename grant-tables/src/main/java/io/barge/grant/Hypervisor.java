@@ -249,7 +249,10 @@ public final class Hypervisor implements AutoCloseable
         {
             try
             {
-                kernel.share(active.granter, active.frame(ref), caller, address, write ? Rights.READ_WRITE : Rights.READ);
+                // The grant entry is the granter's consent: the hypervisor makes the offer on its behalf.
+                final int rights = write ? Rights.READ_WRITE : Rights.READ;
+                kernel.acceptShare(caller, kernel.offerShare(active.granter, active.frame(ref), caller, rights),
+                    address, rights);
             }
             catch (final IllegalArgumentException | IllegalStateException ex)
             {

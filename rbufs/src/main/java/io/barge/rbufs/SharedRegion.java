@@ -107,7 +107,8 @@ final class SharedRegion implements AutoCloseable
             }
             else
             {
-                kernel.share(owner, frames[i], domain, va + (long)i * pageSize, rights);
+                kernel.acceptShare(domain, kernel.offerShare(owner, frames[i], domain, rights),
+                    va + (long)i * pageSize, rights);
             }
         }
         return va;

@@ -72,7 +72,8 @@ final class LoopbackChannel implements Channel, Sender
         for (int i = 0; i < frames.length; i++)
         {
             kernel.map(sender, senderBase + (long)i * pageSize, frames[i], Rights.READ_WRITE);
-            kernel.share(sender, frames[i], receiver, receiverBase + (long)i * pageSize, Rights.READ);
+            kernel.acceptShare(receiver, kernel.offerShare(sender, frames[i], receiver, Rights.READ),
+                receiverBase + (long)i * pageSize, Rights.READ);
         }
     }
 

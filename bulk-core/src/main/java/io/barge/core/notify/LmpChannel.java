@@ -106,14 +106,15 @@ public final class LmpChannel extends AbstractNotifyChannel
         for (int i = 0; i < endpointPages; i++)
         {
             kernel.map(kernelDomain, kernelEndpoint + (long)i * pageSize, endpointFrame + i, Rights.READ_WRITE);
-            kernel.share(kernelDomain, endpointFrame + i, receiverDomain, receiverEndpoint + (long)i * pageSize,
-                Rights.READ);
+            final long offer = kernel.offerShare(kernelDomain, endpointFrame + i, receiverDomain, Rights.READ);
+            kernel.acceptShare(receiverDomain, offer, receiverEndpoint + (long)i * pageSize, Rights.READ);
         }
         consumerFrame = kernel.allocateFrame(receiverDomain, true);
         receiverConsumer = kernel.reserve(receiverDomain, 1);
         kernelConsumer = kernel.reserve(kernelDomain, 1);
         kernel.map(receiverDomain, receiverConsumer, consumerFrame, Rights.READ_WRITE);
-        kernel.share(receiverDomain, consumerFrame, kernelDomain, kernelConsumer, Rights.READ);
+        kernel.acceptShare(kernelDomain, kernel.offerShare(receiverDomain, consumerFrame, kernelDomain, Rights.READ),
+            kernelConsumer, Rights.READ);
         stagingFrame = kernel.allocateFrame(senderDomain, true);
         senderStaging = kernel.reserve(senderDomain, 1);
         kernel.map(senderDomain, senderStaging, stagingFrame, Rights.READ_WRITE);
@@ -302,7 +303,8 @@ public final class LmpChannel extends AbstractNotifyChannel
         }
         else
         {
-            kernel.share(senderDomain, frame, receiverDomain, address, rights);
+            kernel.acceptShare(receiverDomain, kernel.offerShare(senderDomain, frame, receiverDomain, rights),
+                address, rights);
         }
         kernelEndpointView.putInt(offset + CAP_FRAME_OFFSET, frame);
         kernelEndpointView.putShort(offset + CAP_KIND_OFFSET, (short)transfer.ordinal());

@@ -86,13 +86,15 @@ public final class UmpChannel extends AbstractNotifyChannel
         for (int i = 0; i < ringPages; i++)
         {
             kernel.map(senderDomain, senderRing + (long)i * pageSize, ringFrame + i, Rights.READ_WRITE);
-            kernel.share(senderDomain, ringFrame + i, receiverDomain, receiverRing + (long)i * pageSize, Rights.READ);
+            final long offer = kernel.offerShare(senderDomain, ringFrame + i, receiverDomain, Rights.READ);
+            kernel.acceptShare(receiverDomain, offer, receiverRing + (long)i * pageSize, Rights.READ);
         }
         ackFrame = kernel.allocateFrame(receiverDomain, true);
         receiverAck = kernel.reserve(receiverDomain, 1);
         senderAck = kernel.reserve(senderDomain, 1);
         kernel.map(receiverDomain, receiverAck, ackFrame, Rights.READ_WRITE);
-        kernel.share(receiverDomain, ackFrame, senderDomain, senderAck, Rights.READ);
+        kernel.acceptShare(senderDomain, kernel.offerShare(receiverDomain, ackFrame, senderDomain, Rights.READ),
+            senderAck, Rights.READ);
 
         // The receiver publishes the header; the sender checks it on attach as it would across processes.
         receiverDomain.addressSpace().putInt(receiverAck + UmpDescriptor.VERSION_OFFSET, UmpDescriptor.VERSION);
