@@ -42,6 +42,19 @@ public final class AddressSpace
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle TABLES = MethodHandles.arrayElementVarHandle(long[][].class);
+    private static final VarHandle MAPPING_EPOCH;
+
+    static
+    {
+        try
+        {
+            MAPPING_EPOCH = MethodHandles.lookup().findVarHandle(AddressSpace.class, "mappingEpoch", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final Domain domain;
     private final PhysicalMemory memory;
@@ -62,6 +75,11 @@ public final class AddressSpace
     // entries, so an entry cached by a walk that read the table before the change never outlives the change.
     private volatile long generation;
     private final long[] walkers = new long[2 * WALKER_STRIDE];
+    // Bumped (under the kernel's lock) after every change that removes or downgrades a mapping. Views that hold
+    // translations past one access (translateView) compare it on each access and re-translate when it moved, so a
+    // view never outlives the unmap of a page it covers. Written volatile, read plain (see mappingEpoch()).
+    @SuppressWarnings("unused") // accessed through MAPPING_EPOCH
+    private volatile long mappingEpoch;
 
     AddressSpace(final Domain domain, final PhysicalMemory memory, final int maxPages)
     {
@@ -439,6 +457,75 @@ public final class AddressSpace
     }
 
     /**
+     * The count of mapping removals and downgrades in this space so far. A view that caches translations
+     * ({@link #translateView}) reads it on every access; when it moved, the view translates its pages again before
+     * the access, so it never reaches a frame this space no longer maps with the right. A plain read, so that the
+     * JIT can keep it out of a user's loop (an opaque read kept every loop over a view several times slower): a
+     * change is seen by every access that happens after it (the same thread, or after any synchronisation with the
+     * kernel's thread, e.g. the next poll or commit); a loop already running when another thread tears the mapping
+     * down may finish on the old translation, as an access already translated completes before a TLB shootdown.
+     *
+     * @return the mapping epoch.
+     */
+    public long mappingEpoch()
+    {
+        return (long)MAPPING_EPOCH.get(this);
+    }
+
+    /**
+     * Translates every page of a range once, for a view that then reaches the frames directly (raw addresses) until
+     * {@link #mappingEpoch()} moves. Read the epoch before calling: a change after the read moves it.
+     *
+     * @param address        first virtual byte.
+     * @param length         bytes, at least 1.
+     * @param access         the access every page must allow.
+     * @param pageBases      receives, per page of the range, the raw address of that page's first byte.
+     * @param zeroUnreadable whether a page without the right reads as a frame of zeros instead of faulting (only
+     *                       for READ).
+     * @return how many pages were unreadable and point at the zero frame.
+     * @throws ProtectionFault          at the first page that fails, unless zeroed.
+     * @throws IllegalArgumentException if the length is not positive or {@code pageBases} is too short.
+     */
+    public int translateView(
+        final long address, final int length, final Access access, final long[] pageBases, final boolean zeroUnreadable)
+    {
+        if (length < 1 || pageBases.length < pagesSpanned(address, length))
+        {
+            throw new IllegalArgumentException("length=" + length + " pageBases=" + pageBases.length);
+        }
+        if (!raw)
+        {
+            throw new IllegalStateException("views need off-heap physical memory");
+        }
+        if (zeroUnreadable && access != Access.READ)
+        {
+            throw new IllegalArgumentException("only a READ view may read unreadable pages as zeros");
+        }
+        final long last = address + length - 1;
+        int zeroed = 0;
+        int i = 0;
+        for (long page = address & ~pageMask; page <= last; page += pageMask + 1)
+        {
+            final long at = Math.max(page, address);
+            try
+            {
+                pageBases[i] = rawBase + translate(at, access) - (at & pageMask);
+            }
+            catch (final ProtectionFault fault)
+            {
+                if (!zeroUnreadable)
+                {
+                    throw fault;
+                }
+                pageBases[i] = memory.zeroFrameAddress();
+                zeroed++;
+            }
+            i++;
+        }
+        return zeroed;
+    }
+
+    /**
      * @param address virtual address.
      * @return the rights mapped at the address, or -1 if unmapped.
      */
@@ -528,9 +615,13 @@ public final class AddressSpace
         }
         final long pte = ((long)frame << PTE_FRAME_SHIFT) | ((long)rights << PTE_RIGHTS_SHIFT) | PTE_PRESENT;
         // Release: a translator that sees the entry sees the frame's zeroed contents written before it.
-        LONGS.setRelease(table, (int)vpn & TABLE_MASK, pte);
+        final long old = (long)LONGS.getAndSetRelease(table, (int)vpn & TABLE_MASK, pte);
         changed();
         invalidate(vpn);
+        if ((old & PTE_PRESENT) != 0)
+        {
+            bumpMappingEpoch(); // a protect(): rights may have dropped
+        }
     }
 
     void clearPte(final long vpn)
@@ -542,6 +633,14 @@ public final class AddressSpace
         }
         changed();
         invalidate(vpn);
+        bumpMappingEpoch();
+    }
+
+    private void bumpMappingEpoch()
+    {
+        // After the entry is gone and cached ones dropped: a view that sees the new epoch translates again and
+        // sees the new table. One writer (the kernel's lock), so get-then-set does not lose a bump.
+        MAPPING_EPOCH.setVolatile(this, (long)MAPPING_EPOCH.getOpaque(this) + 1);
     }
 
     /**
@@ -635,6 +734,7 @@ public final class AddressSpace
     {
         Arrays.fill(directory, null);
         flushTlb();
+        bumpMappingEpoch();
     }
 
     @FunctionalInterface

@@ -1,5 +1,6 @@
 package io.barge.core;
 
+import org.agrona.BufferUtil;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -37,6 +38,9 @@ public final class PhysicalMemory implements AutoCloseable
     private final int frameShift;
     private final int frameCount;
     private final int[] freeStack;
+    // A frame of zeros outside the region, never handed out nor written: what an unreadable page of a
+    // zero-on-fault view reads (fbufs volatile). Read-only by contract: only read-only views point at it.
+    private final AlignedMemory zeroFrame;
     private int freeCount;
     private boolean closed;
 
@@ -56,6 +60,7 @@ public final class PhysicalMemory implements AutoCloseable
             freeStack[i] = frameCount - 1 - i; // frame 0 on top
         }
         this.freeCount = frameCount;
+        this.zeroFrame = new AlignedMemory(frameSize, 64);
     }
 
     /**
@@ -193,6 +198,14 @@ public final class PhysicalMemory implements AutoCloseable
         return buffer;
     }
 
+    /**
+     * @return raw address of a frame-sized block of zeros outside the region, for read-only views only.
+     */
+    long zeroFrameAddress()
+    {
+        return BufferUtil.address(zeroFrame.buffer());
+    }
+
     synchronized int allocateFrame()
     {
         if (freeCount == 0)
@@ -257,6 +270,7 @@ public final class PhysicalMemory implements AutoCloseable
         if (!closed)
         {
             closed = true;
+            zeroFrame.free();
             if (mapped)
             {
                 IoUtil.unmap(byteBuffer);

@@ -274,6 +274,32 @@ public final class FbufRegion implements AutoCloseable
         mapped[first] |= WRITABLE;
     }
 
+    /**
+     * Fills {@code frameScratch}. A cached fbuf is created once per path and then reused, so it is worth a run of
+     * physically consecutive frames (the free-stack scan is cold here): user views over it take the one-run fast
+     * path. Scattered frames when no run is free, and for uncached fbufs, created per message.
+     */
+    private void allocateFrames(final Domain originator, final int pages, final boolean contiguous)
+    {
+        if (contiguous && pages > 1)
+        {
+            try
+            {
+                final int frame = kernel.allocateContiguousFrames(originator, pages, true);
+                for (int i = 0; i < pages; i++)
+                {
+                    frameScratch[i] = frame + i;
+                }
+                return;
+            }
+            catch (final OutOfFramesException fragmented)
+            {
+                // fall through: scattered frames; views still work, page by page
+            }
+        }
+        kernel.allocateFrames(originator, pages, true, frameScratch);
+    }
+
     private synchronized long allocateFresh(final IoPath path, final int pages, final String outOfFrames)
     {
         checkOpen();
@@ -290,7 +316,7 @@ public final class FbufRegion implements AutoCloseable
         final Domain originator = path.originator();
         try
         {
-            kernel.allocateFrames(originator, pages, true, frameScratch);
+            allocateFrames(originator, pages, path.mode().cached());
         }
         catch (final OutOfFramesException ex)
         {

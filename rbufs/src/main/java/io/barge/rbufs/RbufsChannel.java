@@ -98,7 +98,8 @@ public final class RbufsChannel implements Channel
         final int ringCapacity = ControlAreaDescriptor.ringCapacityFor(slots);
         final boolean tmm = mode == Mode.TMM;
 
-        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, false));
+        // Consecutive frames where free (once per channel): user views over a slot then take the one-run path.
+        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, true));
         final long receiverData = dataArea.shareWith(to, Rights.READ);
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));

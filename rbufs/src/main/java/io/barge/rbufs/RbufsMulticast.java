@@ -63,7 +63,8 @@ public final class RbufsMulticast implements AutoCloseable
         // Before the event channels' own listeners, so that the ends are out before those channels' frames go.
         kernel.addDomainListener(deaths);
         data.add(() -> kernel.removeDomainListener(deaths));
-        dataArea = new SharedRegion(kernel, originator, (int)areaLength, receivers.length, false);
+        // Consecutive frames where free (once per group): user views over a slot then take the one-run path.
+        dataArea = new SharedRegion(kernel, originator, (int)areaLength, receivers.length, true);
         data.add(dataArea);
         links = new MulticastLink[receivers.length];
         for (int i = 0; i < receivers.length; i++)

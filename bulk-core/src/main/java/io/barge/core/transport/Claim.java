@@ -1,8 +1,10 @@
 package io.barge.core.transport;
 
+import io.barge.core.Access;
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * A writable buffer claimed on a {@link Sender}: a contiguous virtual range in the sender's address space that the
@@ -10,7 +12,8 @@ import org.agrona.DirectBuffer;
  * it to every {@link Sender#tryClaim(int, Claim)}.
  * <p>
  * Writes go through the sender's address space, so a range the sender may not write raises
- * {@link io.barge.core.ProtectionFault}.
+ * {@link io.barge.core.ProtectionFault}. For a loop over the bytes, {@link #buffer()} is an Agrona buffer over the
+ * claimed range whose rights are checked once; each access then costs a bounds check and a store.
  */
 public final class Claim
 {
@@ -20,6 +23,7 @@ public final class Claim
     private long token;
     private Object attachment;
     private boolean active;
+    private final ClaimView view = new ClaimView();
 
     /**
      * Points the claim at a range (through {@link io.barge.core.transport.spi.Flyweights}).
@@ -39,6 +43,7 @@ public final class Claim
         this.token = token;
         this.attachment = attachment;
         this.active = true;
+        view.invalidate(); // bound lazily by buffer(), against this range
     }
 
     /**
@@ -70,6 +75,7 @@ public final class Claim
         checkActive();
         active = false;
         attachment = null;
+        view.invalidate();
     }
 
     /**
@@ -110,6 +116,34 @@ public final class Claim
     Object attachment()
     {
         return attachment;
+    }
+
+    /**
+     * The claimed range as an Agrona buffer: index 0 is the first claimed byte, the capacity is the claimed length,
+     * and every get and put of {@link MutableDirectBuffer} works, in either byte order, across page boundaries.
+     * The sender's WRITE right is checked on every page once, here; each access then checks only its bounds and
+     * that no mapping of the sender's space changed meanwhile. The buffer is one flyweight per claim, reused for
+     * every message. After {@link Sender#commit commit} or {@link Sender#abort abort}, or once the channel's
+     * mapping of the range is gone (teardown, seen by every access after it: {@link AddressSpace#mappingEpoch()}),
+     * any use of it is a {@link BufferStateException}; its
+     * {@code wrap(...)} methods are refused ({@link UnsupportedOperationException}).
+     *
+     * @return the view of the claimed range, the same object on every call.
+     * @throws BufferStateException            if the claim is not active, or its range was unmapped under the view.
+     * @throws io.barge.core.ProtectionFault   if a page of the range is not writable by the sender.
+     */
+    public MutableDirectBuffer buffer()
+    {
+        if (!view.isValid())
+        {
+            if (view.isRevoked())
+            {
+                throw new BufferStateException("the claimed range was unmapped under its view (channel torn down?)");
+            }
+            checkActive();
+            view.bind(space, address, length, Access.WRITE, false);
+        }
+        return view;
     }
 
     /**

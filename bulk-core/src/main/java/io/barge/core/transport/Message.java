@@ -1,11 +1,14 @@
 package io.barge.core.transport;
 
+import io.barge.core.Access;
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.ProtectionFault;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -17,6 +20,9 @@ import java.util.Arrays;
  * Reads go through the receiver's address space. When the transport marks a message {@link #zeroOnFault()} (fbufs
  * in volatile mode, whose pieces a peer controls), a read the receiver has no right to yields zeros and is counted
  * as a rejected read instead of raising {@link ProtectionFault}.
+ * <p>
+ * For a loop over the bytes, {@link #buffer(int)} is a read-only Agrona buffer over one piece whose rights are
+ * checked once; each access then costs a bounds check and a load.
  */
 public final class Message
 {
@@ -30,6 +36,9 @@ public final class Message
     private Object attachment;
     private boolean zeroOnFault;
     private boolean held;
+    private static final MessageView[] NO_VIEWS = new MessageView[0];
+    private MessageView[] views = NO_VIEWS;
+    private int viewsBound;
 
     /**
      * Starts filling the message (through {@link io.barge.core.transport.spi.Flyweights}).
@@ -55,6 +64,7 @@ public final class Message
         this.pieceCount = 0;
         this.length = 0;
         this.held = true;
+        invalidateViews();
     }
 
     /**
@@ -94,6 +104,7 @@ public final class Message
         }
         held = false;
         attachment = null;
+        invalidateViews();
     }
 
     /**
@@ -173,6 +184,97 @@ public final class Message
     {
         checkPiece(i);
         return lengths[i];
+    }
+
+    /**
+     * One piece as a read-only Agrona buffer: index 0 is the piece's first byte, the capacity its length, and every
+     * get of {@link DirectBuffer} works, in either byte order, across page boundaries. The receiver's READ right is
+     * checked on every page of the piece once, here; each access then checks only its bounds and that no mapping of
+     * the receiver's space changed meanwhile. If the message is {@link #zeroOnFault()}, a page the receiver may not
+     * read reads as zeros and is counted once as a rejected read, here. Every put (the object is a
+     * {@code MutableDirectBuffer} underneath) is refused with {@link java.nio.ReadOnlyBufferException}, and
+     * {@code wrap(...)} with {@link UnsupportedOperationException}. The buffer is one flyweight per piece index,
+     * reused for every message; after {@link Receiver#release release}, or once the channel's mapping of the piece
+     * is gone (teardown), any use of it is a {@link BufferStateException}.
+     *
+     * @param piece piece index, in [0, {@link #pieceCount()}).
+     * @return the view of the piece, the same object on every call for this piece of this message.
+     * @throws BufferStateException          if the message is not held, or the piece was unmapped under its view.
+     * @throws IndexOutOfBoundsException     if there is no such piece.
+     * @throws ProtectionFault               if a page is not readable and the message is not zero-on-fault.
+     */
+    public DirectBuffer buffer(final int piece)
+    {
+        checkPiece(piece);
+        if (piece >= views.length)
+        {
+            growViews(piece + 1);
+        }
+        final MessageView view = views[piece];
+        if (!view.isValid())
+        {
+            if (view.isRevoked())
+            {
+                throw new BufferStateException("piece " + piece + " was unmapped under its view (channel torn down?)");
+            }
+            viewsBound = Math.max(viewsBound, piece + 1);
+            final int zeroed = view.bind(space, addresses[piece], lengths[piece], Access.READ, zeroOnFault);
+            if (zeroed > 0)
+            {
+                space.domain().count(CounterType.REJECTED_READS, zeroed);
+            }
+        }
+        return view;
+    }
+
+    private void growViews(final int count)
+    {
+        final int from = views.length;
+        views = Arrays.copyOf(views, Math.max(count, pieceCount)); // grows to the most pieces seen, then steady
+        for (int i = from; i < views.length; i++)
+        {
+            views[i] = new MessageView();
+        }
+    }
+
+    private void invalidateViews()
+    {
+        for (int i = 0; i < viewsBound; i++)
+        {
+            views[i].invalidate();
+        }
+        viewsBound = 0;
+    }
+
+    /**
+     * Reads an int in a byte order; it may span pieces.
+     *
+     * @param index     offset in the message.
+     * @param byteOrder the order of the bytes in the message.
+     * @return the int.
+     */
+    public int getInt(final int index, final ByteOrder byteOrder)
+    {
+        checkBounds(index, 4);
+        int value = 0;
+        for (int b = 3; b >= 0; b--)
+        {
+            value = (value << 8) | (getByte(index + b) & 0xFF);
+        }
+        return byteOrder == ByteOrder.LITTLE_ENDIAN ? value : Integer.reverseBytes(value);
+    }
+
+    /**
+     * Reads a long in a byte order; it may span pieces.
+     *
+     * @param index     offset in the message.
+     * @param byteOrder the order of the bytes in the message.
+     * @return the long.
+     */
+    public long getLong(final int index, final ByteOrder byteOrder)
+    {
+        final long value = getLong(index);
+        return byteOrder == ByteOrder.LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     /**
