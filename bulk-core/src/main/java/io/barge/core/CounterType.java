@@ -9,7 +9,8 @@ import java.util.Arrays;
  * <p>
  * The id is the Agrona counter type id under which each domain's counter is registered, so another process or a
  * report can find the counters by type and domain (the counter key holds the domain id). Ids 1..14 are the core's,
- * 15..23 are left free, 24..29 the grant tables'; modules pick ids above 29 and below {@link #MAX_ID}.
+ * 15..23 are left free, 24..29 the grant tables' ({@code io.barge.grant.GrantCounters}); modules pick ids above 29
+ * and below {@link #MAX_ID}.
  * {@link #ordinal()} is the registration index, dense from 0, used to index per-type arrays in this JVM; it is not
  * stable across processes (the id is).
  */
@@ -49,19 +50,6 @@ public final class CounterType
     public static final CounterType PROTOCOL_VIOLATIONS = register(12, "PROTOCOL_VIOLATIONS", "protocol violations");
     /** Reads of peer-controlled structures that were refused and yielded zeros or were skipped. */
     public static final CounterType REJECTED_READS = register(13, "REJECTED_READS", "rejected reads");
-    /** Grants the hypervisor mapped into this domain's address space. */
-    public static final CounterType GRANT_MAPS = register(24, "GRANT_MAPS", "grant maps");
-    /** Grant mappings the hypervisor removed from this domain's address space. */
-    public static final CounterType GRANT_UNMAPS = register(25, "GRANT_UNMAPS", "grant unmaps");
-    /** Grant copies the hypervisor did for this domain (the bytes count under bytes copied). */
-    public static final CounterType GRANT_COPIES = register(26, "GRANT_COPIES", "grant copies");
-    /** Grants the hypervisor pinned for this domain's devices (DMA). */
-    public static final CounterType GRANT_PINS = register(27, "GRANT_PINS", "grant pins");
-    /** Grant pins this domain dropped. */
-    public static final CounterType GRANT_UNPINS = register(28, "GRANT_UNPINS", "grant unpins");
-    /** Grant operations the hypervisor refused for this domain (bad reference, handle, rights or address). */
-    public static final CounterType GRANT_ERRORS = register(29, "GRANT_ERRORS", "grant operation errors");
-
     private final int id;
     private final String name;
     private final String label;

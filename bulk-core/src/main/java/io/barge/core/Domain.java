@@ -6,8 +6,10 @@ import org.agrona.concurrent.status.AtomicCounter;
  * A protection domain: an id, a name, an {@link AddressSpace} and its cost counters.
  * <p>
  * Created and destroyed only by the {@link Kernel}. A domain reads and writes memory only through its address space.
+ * {@link #close()} asks the kernel to destroy it, so a domain can live in a try-with-resources block; closing the
+ * kernel destroys every domain still alive.
  */
-public final class Domain
+public final class Domain implements AutoCloseable
 {
     private final Kernel kernel;
     private final int id;
@@ -129,6 +131,18 @@ public final class Domain
         {
             throw new IllegalStateException("domain " + name + "(" + id + ") has been destroyed");
         }
+    }
+
+    /**
+     * Destroys this domain as {@link Kernel#destroyDomain(Domain)} does: every frame it owned comes back. Does
+     * nothing if it is already destroyed or its kernel closed.
+     *
+     * @throws IllegalArgumentException for the kernel's own domain, which only closing the kernel destroys.
+     */
+    @Override
+    public void close()
+    {
+        kernel.destroyIfAlive(this);
     }
 
     @Override

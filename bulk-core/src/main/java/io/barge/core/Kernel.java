@@ -12,6 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * writes page tables, flushes translation caches and copies between domains; every such operation is counted on
  * the domain it was done for ({@link CounterType}).
  * <p>
+ * A machine in one object is {@link #withMemoryMiB(int)}: the kernel owns its memory and frees it on
+ * {@link #close()}, after destroying every domain. A kernel made with a constructor leaves the memory to its
+ * caller, who closes it after the kernel.
+ * <p>
  * Ownership: every frame has exactly one owner (a domain, or the kernel's own domain) or is free. A domain maps
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
@@ -45,11 +49,16 @@ public final class Kernel implements AutoCloseable
     /** Holders of pins kept past a teardown, asked to drop them before frames are counted or run out. */
     private final List<PinReclaimer> reclaimers = new CopyOnWriteArrayList<>();
     private final Domain kernelDomain;
+    private final boolean ownsMemory;
     private int nextDomainId = KERNEL_DOMAIN_ID;
     private boolean closed;
 
     /**
+     * A kernel on memory the caller owns: close the kernel first, then the memory. {@link #withMemoryMiB(int)}
+     * is the simpler form, a kernel that owns its memory.
+     *
      * @param memory the machine's physical memory; the kernel does not close it.
+     * @throws MissingJvmFlagException if the JVM lacks {@link JvmFlags#ADD_OPENS}.
      */
     public Kernel(final PhysicalMemory memory)
     {
@@ -60,14 +69,22 @@ public final class Kernel implements AutoCloseable
      * @param memory      the machine's physical memory; the kernel does not close it.
      * @param maxPages    virtual pages per domain; the upper half is the global window.
      * @param maxDomains  how many domains may live at once (sizes the off-heap counters).
+     * @throws MissingJvmFlagException if the JVM lacks {@link JvmFlags#ADD_OPENS}.
      */
     public Kernel(final PhysicalMemory memory, final int maxPages, final int maxDomains)
     {
+        this(memory, maxPages, maxDomains, false);
+    }
+
+    private Kernel(final PhysicalMemory memory, final int maxPages, final int maxDomains, final boolean ownsMemory)
+    {
+        JvmFlags.checkAgronaAccess();
         if (maxPages < 16 || Integer.bitCount(maxPages) != 1)
         {
             throw new IllegalArgumentException("maxPages=" + maxPages + " must be a power of two >= 16");
         }
         this.memory = memory;
+        this.ownsMemory = ownsMemory;
         this.maxPages = maxPages;
         this.privatePages = maxPages / 2;
         this.globalRanges = new VirtualRangeAllocator(privatePages, maxPages - privatePages);
@@ -77,6 +94,29 @@ public final class Kernel implements AutoCloseable
         Arrays.fill(owner, NO_OWNER);
         this.counters = new SystemCounters((maxDomains + 1) * SystemCounters.TYPES_ROOM + 64);
         this.kernelDomain = createDomain("kernel");
+    }
+
+    /**
+     * A machine in one object: a kernel on {@code mib} MiB of direct memory (4 KiB frames) that it owns, so that
+     * {@link #close()} destroys every domain and then frees the memory, in that order.
+     *
+     * @param mib megabytes of physical memory, 1..{@link PhysicalMemory#MAX_DIRECT_MIB}.
+     * @return the kernel.
+     * @throws IllegalArgumentException if {@code mib} is out of range.
+     * @throws MissingJvmFlagException  if the JVM lacks {@link JvmFlags#ADD_OPENS}.
+     */
+    public static Kernel withMemoryMiB(final int mib)
+    {
+        final PhysicalMemory memory = PhysicalMemory.allocateDirectMiB(mib);
+        try
+        {
+            return new Kernel(memory, DEFAULT_MAX_PAGES, 1024, true);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            memory.close();
+            throw ex;
+        }
     }
 
     /**
@@ -184,12 +224,41 @@ public final class Kernel implements AutoCloseable
         synchronized (this)
         {
             checkLive(domain);
-            if (domain == kernelDomain)
-            {
-                throw new IllegalArgumentException("the kernel domain cannot be destroyed");
-            }
+            checkNotKernelDomain(domain);
             domain.markDestroyed();
         }
+        reclaim(domain);
+    }
+
+    /**
+     * {@link Domain#close()}: destroys the domain unless it is already destroyed or the kernel closed, so that
+     * two closes (or a close after the kernel's) do nothing.
+     */
+    void destroyIfAlive(final Domain domain)
+    {
+        synchronized (this)
+        {
+            if (domain.kernel() != this || !domain.isAlive() || closed)
+            {
+                return;
+            }
+            checkNotKernelDomain(domain);
+            domain.markDestroyed();
+        }
+        reclaim(domain);
+    }
+
+    private void checkNotKernelDomain(final Domain domain)
+    {
+        if (domain == kernelDomain)
+        {
+            throw new IllegalArgumentException("the kernel domain cannot be destroyed; close the kernel instead");
+        }
+    }
+
+    /** After markDestroyed: tells listeners, removes mappings, frees or orphans every frame the domain owned. */
+    private void reclaim(final Domain domain)
+    {
         // Listeners run outside the monitor: they call back into the kernel to free what the domain held.
         for (final DomainListener listener : listeners)
         {
@@ -999,7 +1068,8 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Destroys every domain (returning all frames) and frees the counters. Physical memory stays open.
+     * Destroys every domain (returning all frames) and frees the counters. Physical memory stays open unless this
+     * kernel owns it ({@link #withMemoryMiB(int)}), in which case it is freed last. Idempotent.
      */
     public void close()
     {
@@ -1014,9 +1084,10 @@ public final class Kernel implements AutoCloseable
         }
         for (final Domain domain : live)
         {
-            if (domain != kernelDomain && domain.isAlive())
+            if (domain != kernelDomain)
             {
-                destroyDomain(domain);
+                // A domain closed by another thread meanwhile is skipped, not an error.
+                destroyIfAlive(domain);
             }
         }
         synchronized (this)
@@ -1036,5 +1107,9 @@ public final class Kernel implements AutoCloseable
         }
         reclaimers.clear();
         counters.close();
+        if (ownsMemory)
+        {
+            memory.close();
+        }
     }
 }

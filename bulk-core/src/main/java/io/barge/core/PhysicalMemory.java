@@ -29,6 +29,8 @@ public final class PhysicalMemory implements AutoCloseable
 {
     /** Default frame size: one 4 KiB page. */
     public static final int DEFAULT_FRAME_SIZE = 4096;
+    /** Largest size {@link #allocateDirectMiB(int)} takes: the region (and its header) must fit in an int. */
+    public static final int MAX_DIRECT_MIB = 2047;
 
     private final ByteBuffer byteBuffer;
     private final AlignedMemory direct;
@@ -64,8 +66,26 @@ public final class PhysicalMemory implements AutoCloseable
     }
 
     /**
+     * Sizes memory the way {@code barge pipeline --memory-mib} does.
+     *
+     * @param mib megabytes (MiB) of 4 KiB frames, 1..{@link #MAX_DIRECT_MIB}.
+     * @return memory backed by direct (off-heap) memory, {@code mib * 256} frames.
+     * @throws IllegalArgumentException if {@code mib} is out of range.
+     * @throws MissingJvmFlagException  if the JVM lacks {@link JvmFlags#ADD_OPENS}.
+     */
+    public static PhysicalMemory allocateDirectMiB(final int mib)
+    {
+        if (mib < 1 || mib > MAX_DIRECT_MIB)
+        {
+            throw new IllegalArgumentException("mib=" + mib + " must be in [1, " + MAX_DIRECT_MIB + "]");
+        }
+        return allocateDirect((int)((long)mib * 1024 * 1024 / DEFAULT_FRAME_SIZE));
+    }
+
+    /**
      * @param frameCount number of 4 KiB frames.
      * @return memory backed by direct (off-heap) memory.
+     * @throws MissingJvmFlagException if the JVM lacks {@link JvmFlags#ADD_OPENS}.
      */
     public static PhysicalMemory allocateDirect(final int frameCount)
     {
@@ -76,9 +96,11 @@ public final class PhysicalMemory implements AutoCloseable
      * @param frameCount number of frames.
      * @param frameSize  bytes per frame, a power of two.
      * @return memory backed by page-aligned direct memory.
+     * @throws MissingJvmFlagException if the JVM lacks {@link JvmFlags#ADD_OPENS}.
      */
     public static PhysicalMemory allocateDirect(final int frameCount, final int frameSize)
     {
+        JvmFlags.checkAgronaAccess();
         final int length = (int)regionLength(frameSize, frameCount);
         final AlignedMemory direct = new AlignedMemory(length, HEADER_LENGTH);
         final PhysicalMemory memory = new PhysicalMemory(direct.buffer(), direct, frameSize, frameCount);
@@ -93,9 +115,11 @@ public final class PhysicalMemory implements AutoCloseable
      * @param frameCount number of frames.
      * @param frameSize  bytes per frame, a power of two.
      * @return memory backed by the file.
+     * @throws MissingJvmFlagException if the JVM lacks {@link JvmFlags#ADD_OPENS}.
      */
     public static PhysicalMemory createFile(final Path file, final int frameCount, final int frameSize)
     {
+        JvmFlags.checkAgronaAccess();
         final long length = regionLength(frameSize, frameCount);
         final MappedByteBuffer byteBuffer = IoUtil.mapNewFile(file.toFile(), length, false);
         final PhysicalMemory memory = new PhysicalMemory(byteBuffer, null, frameSize, frameCount);
@@ -109,9 +133,11 @@ public final class PhysicalMemory implements AutoCloseable
      * @param file the file written by {@link #createFile(Path, int, int)}.
      * @return memory backed by the file, with every frame free in this process's allocator.
      * @throws MemoryFileFormatException if the magic, version or length is wrong.
+     * @throws MissingJvmFlagException   if the JVM lacks {@link JvmFlags#ADD_OPENS}.
      */
     public static PhysicalMemory attachFile(final Path file)
     {
+        JvmFlags.checkAgronaAccess();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
             final long size = channel.size();
@@ -260,6 +286,14 @@ public final class PhysicalMemory implements AutoCloseable
     synchronized void freeFrame(final int frame)
     {
         freeStack[freeCount++] = frame;
+    }
+
+    /**
+     * @return whether {@link #close()} has run (the region is gone).
+     */
+    public synchronized boolean isClosed()
+    {
+        return closed;
     }
 
     /**

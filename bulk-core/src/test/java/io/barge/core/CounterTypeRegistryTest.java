@@ -48,8 +48,6 @@ class CounterTypeRegistryTest
         assertEquals(5, CounterType.TLB_FLUSHES.id());
         assertEquals(9, CounterType.NOTIFICATIONS_SUPPRESSED.id());
         assertEquals(13, CounterType.REJECTED_READS.id());
-        assertEquals(24, CounterType.GRANT_MAPS.id());
-        assertEquals(29, CounterType.GRANT_ERRORS.id());
         assertSame(CounterType.TLB_FLUSHES, CounterType.fromId(5));
         assertEquals("translation-cache flushes", CounterType.TLB_FLUSHES.label());
     }

@@ -10,6 +10,7 @@ import io.barge.core.transport.TransportOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The fbufs transport: one {@link FbufRegion} per transport, and per opened path one {@link IoPath} for each
@@ -42,6 +43,16 @@ public final class FbufTransport implements Transport
         final int globalPages = kernel.kernelDomain().addressSpace().maxPages() / 2;
         this.region = new FbufRegion(kernel, Math.min(1 << 16, Math.max(1, globalPages / 4)));
         kernel.addDomainListener(listener);
+    }
+
+    /**
+     * @return {@link io.barge.core.transport.Capability#ZERO_COPY_FORWARD}: a forward passes the fbufs on along
+     *         the path, never their bytes.
+     */
+    @Override
+    public Set<io.barge.core.transport.Capability> capabilities()
+    {
+        return Set.of(io.barge.core.transport.Capability.ZERO_COPY_FORWARD);
     }
 
     @Override

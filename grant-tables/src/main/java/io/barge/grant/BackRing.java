@@ -3,6 +3,7 @@ package io.barge.grant;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.EventIndex;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -21,6 +22,8 @@ import java.lang.invoke.VarHandle;
 public final class BackRing
 {
     private final Domain owner;
+    /** Sent and suppressed notifications; batch 1, so the domain's counters are exact after every push. */
+    private final EventIndex.Counts counts;
     private final AtomicBuffer ring;
     private final int size;
     private final int mask;
@@ -40,6 +43,7 @@ public final class BackRing
     public BackRing(final Domain owner, final AtomicBuffer ring)
     {
         this.owner = owner;
+        this.counts = new EventIndex.Counts(owner, 1);
         this.ring = ring;
         // Acquire: the header fields below were written before the magic.
         final int magic = SharedRingDescriptor.magicVolatile(ring);
@@ -139,7 +143,7 @@ public final class BackRing
 
     /**
      * Publishes the claimed responses ({@code RING_PUSH_RESPONSES_AND_CHECK_NOTIFY}). A push that need not notify
-     * is counted as a suppressed notification.
+     * is counted as a suppressed notification, one that notifies as a sent one.
      *
      * @return whether the frontend asked to be notified: send the event if so.
      */
@@ -158,12 +162,7 @@ public final class BackRing
         // StoreLoad: rsp_prod must be visible before rsp_event is read; pairs with the fence in the frontend's
         // finalCheckForResponses between its rsp_event store and its rsp_prod re-read.
         VarHandle.fullFence();
-        final boolean notify = SharedRingDescriptor.crossed(old, now, SharedRingDescriptor.rspEventVolatile(ring));
-        if (!notify)
-        {
-            owner.count(CounterType.NOTIFICATIONS_SUPPRESSED, 1);
-        }
-        return notify;
+        return counts.record(EventIndex.crossed(old, now, SharedRingDescriptor.rspEventVolatile(ring)));
     }
 
     /**

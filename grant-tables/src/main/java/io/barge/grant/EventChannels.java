@@ -1,6 +1,5 @@
 package io.barge.grant;
 
-import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
@@ -17,7 +16,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * ({@link #bindInterdomain}), and then either end {@link #notify}s the other: the peer port's pending bit is set and,
  * unless the port is masked, the event is delivered to the port's handler or {@link Waitset}. An event raised while
  * masked stays pending and is delivered on {@link #unmask}: never lost; events raised while one is pending coalesce
- * into it (as Xen's). Notifications sent are counted on the sender ({@link CounterType#NOTIFICATIONS_SENT}).
+ * into it (as Xen's). A port counts nothing: the ring whose push decided to notify counts the notification sent
+ * or suppressed ({@link io.barge.core.notify.EventIndex.Counts}), so a notification is counted once.
  * <p>
  * Binding and closing are serialised on this object; notify, mask and unmask take no lock and allocate nothing.
  * A destroyed domain's ports close; its peers' ports become unbound (a notify on one returns false).
@@ -149,7 +149,7 @@ public final class EventChannels implements AutoCloseable
         }
         final Ports remote = ports.remote[port];
         final int remotePort = ports.remotePort[port];
-        domain.count(CounterType.NOTIFICATIONS_SENT, 1);
+        // Not counted here: the ring that decided to notify counts it (sent or suppressed, EventIndex.Counts).
         remote.raise(remotePort);
         return true;
     }

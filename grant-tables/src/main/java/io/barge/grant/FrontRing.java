@@ -3,6 +3,7 @@ package io.barge.grant;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.EventIndex;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -24,6 +25,8 @@ public final class FrontRing
     public static final int RING_FULL = -1;
 
     private final Domain owner;
+    /** Sent and suppressed notifications; batch 1, so the domain's counters are exact after every push. */
+    private final EventIndex.Counts counts;
     private final AtomicBuffer ring;
     private final int size;
     private final int mask;
@@ -43,6 +46,7 @@ public final class FrontRing
     public FrontRing(final Domain owner, final AtomicBuffer ring, final int slotLength)
     {
         this.owner = owner;
+        this.counts = new EventIndex.Counts(owner, 1);
         this.ring = ring;
         this.size = SharedRingDescriptor.slotCount(ring.capacity(), slotLength);
         this.mask = size - 1;
@@ -99,7 +103,7 @@ public final class FrontRing
 
     /**
      * Publishes the claimed requests ({@code RING_PUSH_REQUESTS_AND_CHECK_NOTIFY}). A push that need not notify is
-     * counted as a suppressed notification.
+     * counted as a suppressed notification, one that notifies as a sent one (the event channel counts nothing).
      *
      * @return whether the backend asked to be notified (its req_event was passed): send the event if so.
      */
@@ -118,12 +122,7 @@ public final class FrontRing
         // StoreLoad: req_prod must be visible before req_event is read; pairs with the backend's fence in
         // finalCheckForRequests (it writes req_event, fences, re-reads req_prod), so one of us sees the other.
         VarHandle.fullFence();
-        final boolean notify = SharedRingDescriptor.crossed(old, now, SharedRingDescriptor.reqEventVolatile(ring));
-        if (!notify)
-        {
-            owner.count(CounterType.NOTIFICATIONS_SUPPRESSED, 1);
-        }
-        return notify;
+        return counts.record(EventIndex.crossed(old, now, SharedRingDescriptor.reqEventVolatile(ring)));
     }
 
     /**

@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * once, validates it, records the use in its active grant table and pins the frame (so the granter cannot free or
  * reuse it while it is mapped, pinned or being copied).
  * <p>
- * Every operation is counted on the calling domain ({@link CounterType#GRANT_MAPS}, {@code GRANT_UNMAPS},
+ * Every operation is counted on the calling domain ({@link GrantCounters#GRANT_MAPS}, {@code GRANT_UNMAPS},
  * {@code GRANT_COPIES}, {@code GRANT_PINS}, {@code GRANT_UNPINS}, {@code GRANT_ERRORS}; page-table updates and
  * copied bytes by the kernel as usual). Single operations throw a {@link GrantException} with a {@link GrantStatus};
  * batches report a status per element. A refused operation changes nothing.
@@ -223,7 +223,8 @@ public final class Hypervisor implements AutoCloseable
      * @param statuses receives a {@link GrantStatus} per handle.
      * @return how many succeeded.
      */
-    public synchronized int unmapGrants(final Domain caller, final long[] handles, final int count, final int[] statuses)
+    public synchronized int unmapGrants(final Domain caller, final long[] handles, final int count,
+        final int[] statuses)
     {
         int ok = 0;
         for (int i = 0; i < count; i++)
@@ -263,12 +264,12 @@ public final class Hypervisor implements AutoCloseable
         }
         if (status != GrantStatus.OKAY)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             return status;
         }
         active.add(ref, write, false);
         lastHandle = maptrack.allocate(caller.id(), granterId, ref, write ? Maptrack.WRITABLE : 0, address);
-        caller.count(CounterType.GRANT_MAPS, 1);
+        caller.count(GrantCounters.GRANT_MAPS, 1);
         return GrantStatus.OKAY;
     }
 
@@ -277,7 +278,7 @@ public final class Hypervisor implements AutoCloseable
         final int index = maptrack.lookup(handle, caller.id(), false);
         if (index < 0)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             return GrantStatus.BAD_HANDLE;
         }
         final ActiveGrantTable active = tables.get(maptrack.granter(index));
@@ -290,7 +291,7 @@ public final class Hypervisor implements AutoCloseable
         }
         active.release(ref, maptrack.writable(index), false, true);
         maptrack.release(index);
-        caller.count(CounterType.GRANT_UNMAPS, 1);
+        caller.count(GrantCounters.GRANT_UNMAPS, 1);
         dropIfDone(active);
         return GrantStatus.OKAY;
     }
@@ -315,11 +316,11 @@ public final class Hypervisor implements AutoCloseable
         final int status = active == null ? GrantStatus.BAD_DOMAIN : active.acquire(caller.id(), ref, !readOnly);
         if (status != GrantStatus.OKAY)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             throw new GrantException(status, "pin of ref=" + ref + " of domain " + granterId + " by " + caller);
         }
         active.add(ref, !readOnly, true);
-        caller.count(CounterType.GRANT_PINS, 1);
+        caller.count(GrantCounters.GRANT_PINS, 1);
         return maptrack.allocate(caller.id(), granterId, ref, Maptrack.PIN | (readOnly ? 0 : Maptrack.WRITABLE), 0);
     }
 
@@ -351,13 +352,13 @@ public final class Hypervisor implements AutoCloseable
         final int index = maptrack.lookup(handle, caller.id(), true);
         if (index < 0)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             throw new GrantException(GrantStatus.BAD_HANDLE, "unpin of handle=" + handle + " by " + caller);
         }
         final ActiveGrantTable active = tables.get(maptrack.granter(index));
         active.release(maptrack.ref(index), maptrack.writable(index), true, true);
         maptrack.release(index);
-        caller.count(CounterType.GRANT_UNPINS, 1);
+        caller.count(GrantCounters.GRANT_UNPINS, 1);
         dropIfDone(active);
     }
 
@@ -403,7 +404,7 @@ public final class Hypervisor implements AutoCloseable
                     caller.addressSpace().putBytes(address, copyView, grantOffset, length);
                 }
                 caller.count(CounterType.BYTES_COPIED, length);
-                caller.count(CounterType.GRANT_COPIES, 1);
+                caller.count(GrantCounters.GRANT_COPIES, 1);
             }
             catch (final ProtectionFault fault)
             {
@@ -417,7 +418,7 @@ public final class Hypervisor implements AutoCloseable
         }
         if (status != GrantStatus.OKAY)
         {
-            caller.count(CounterType.GRANT_ERRORS, 1);
+            caller.count(GrantCounters.GRANT_ERRORS, 1);
             throw new GrantException(status, "copy " + (toGrant ? "to" : "from") + " ref=" + ref + " of domain " +
                 granterId + " offset=" + grantOffset + " length=" + length + " by " + caller + " at 0x" +
                 Long.toHexString(address));

@@ -250,17 +250,4 @@ public final class SharedRingDescriptor
     {
         ring.putIntRelease(RSP_EVENT_OFFSET, value);
     }
-
-    /**
-     * Xen's {@code RING_PUSH_*_AND_CHECK_NOTIFY} test: did the producer move past the consumer's event index?
-     *
-     * @param oldProd the producer index before the push.
-     * @param newProd the producer index after it.
-     * @param event   the consumer's event index.
-     * @return whether the event index lies in {@code (oldProd, newProd]} (unsigned, wrap-safe).
-     */
-    public static boolean crossed(final int oldProd, final int newProd, final int event)
-    {
-        return Integer.compareUnsigned(newProd - event, newProd - oldProd) < 0;
-    }
 }

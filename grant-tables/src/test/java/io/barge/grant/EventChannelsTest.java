@@ -36,14 +36,15 @@ class EventChannelsTest extends GrantFixture
     }
 
     @Test
-    void aNotifyRunsThePeersHandlerAndIsCounted()
+    void aNotifyRunsThePeersHandler()
     {
         final AtomicInteger runs = new AtomicInteger();
         events.bindHandler(b, bPort, runs::incrementAndGet);
         assertTrue(events.notify(a, aPort));
         assertTrue(events.notify(a, aPort));
         assertEquals(2, runs.get());
-        assertEquals(2, a.counter(CounterType.NOTIFICATIONS_SENT));
+        // A port counts nothing: the ring that decided to notify counts it (XenChannelTest, SharedRingTest).
+        assertEquals(0, a.counter(CounterType.NOTIFICATIONS_SENT));
         assertFalse(events.isPending(b, bPort));
         final AtomicInteger back = new AtomicInteger();
         events.bindHandler(a, aPort, back::incrementAndGet);

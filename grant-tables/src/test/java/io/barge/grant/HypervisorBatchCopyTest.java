@@ -39,8 +39,8 @@ class HypervisorBatchCopyTest extends GrantFixture
         assertEquals(10L, b.addressSpace().getLong(va[0]));
         assertEquals(11L, b.addressSpace().getLong(va[3]));
         assertEquals(12L, b.addressSpace().getLong(va[4]));
-        assertEquals(3, b.counter(CounterType.GRANT_MAPS));
-        assertEquals(2, b.counter(CounterType.GRANT_ERRORS));
+        assertEquals(3, b.counter(GrantCounters.GRANT_MAPS));
+        assertEquals(2, b.counter(GrantCounters.GRANT_ERRORS));
 
         final long[] handles = { batch.handle(0), batch.handle(3), batch.handle(4), batch.handle(3) };
         final int[] statuses = new int[4];
@@ -83,7 +83,7 @@ class HypervisorBatchCopyTest extends GrantFixture
         hv.grantCopy(b, a.id(), ref, 2000, va + 4000, 8, false);
         assertEquals(0x7777L, b.addressSpace().getLong(va + 4000));
 
-        assertEquals(2, b.counter(CounterType.GRANT_COPIES));
+        assertEquals(2, b.counter(GrantCounters.GRANT_COPIES));
         assertEquals(72, b.counter(CounterType.BYTES_COPIED));
         assertEquals(ptes, b.counter(CounterType.PAGE_TABLE_UPDATES), "a copy maps nothing");
         assertEquals(PERMIT_ACCESS, flags(ref), "the copy's hold ended with it");
@@ -115,8 +115,8 @@ class HypervisorBatchCopyTest extends GrantFixture
 
         assertEquals(0x66L, b.addressSpace().getLong(va));
         assertEquals(0x66L, b.addressSpace().getLong(readOnlyVa));
-        assertEquals(0, b.counter(CounterType.GRANT_COPIES));
-        assertEquals(9, b.counter(CounterType.GRANT_ERRORS));
+        assertEquals(0, b.counter(GrantCounters.GRANT_COPIES));
+        assertEquals(9, b.counter(GrantCounters.GRANT_ERRORS));
         assertEquals(PERMIT_ACCESS | READ_ONLY, flags(ro));
         assertEquals(0, kernel.pinCountOf(frame));
         assertEquals(EndAccessResult.ENDED, table.endAccess(ro));

@@ -25,13 +25,13 @@ class HypervisorMapTest extends GrantFixture
         assertEquals(frame, b.addressSpace().frameAt(va));
         assertEquals(PERMIT_ACCESS | READING | WRITING, flags(ref), "hypervisor marked the entry in use");
         assertEquals(1, kernel.pinCountOf(frame));
-        assertEquals(1, b.counter(CounterType.GRANT_MAPS));
+        assertEquals(1, b.counter(GrantCounters.GRANT_MAPS));
 
         hv.unmapGrant(b, handle);
         assertEquals(-1, b.addressSpace().frameAt(va));
         assertEquals(PERMIT_ACCESS, flags(ref), "both in-use bits cleared with the last use");
         assertEquals(0, kernel.pinCountOf(frame));
-        assertEquals(1, b.counter(CounterType.GRANT_UNMAPS));
+        assertEquals(1, b.counter(GrantCounters.GRANT_UNMAPS));
         assertEquals(EndAccessResult.ENDED, table.endAccess(ref));
         assertEquals(0L, rawStatus(ref));
         final HostilePeer owner = HostilePeer.of(kernel, a);
@@ -57,8 +57,8 @@ class HypervisorMapTest extends GrantFixture
         expectStatus(GrantStatus.BAD_DOMAIN, () -> hv.mapGrant(b, c.id(), toC, va, true));
         expectStatus(GrantStatus.BAD_DOMAIN, () -> hv.mapGrant(b, 999, toC, va, true));
 
-        assertEquals(8, b.counter(CounterType.GRANT_ERRORS));
-        assertEquals(0, b.counter(CounterType.GRANT_MAPS));
+        assertEquals(8, b.counter(GrantCounters.GRANT_ERRORS));
+        assertEquals(0, b.counter(GrantCounters.GRANT_MAPS));
         assertEquals(ptesBefore, b.counter(CounterType.PAGE_TABLE_UPDATES));
         assertEquals(-1, b.addressSpace().frameAt(va));
         assertEquals(0, kernel.pinCountOf(frame));
@@ -193,8 +193,8 @@ class HypervisorMapTest extends GrantFixture
         assertThrows(FrameInUseException.class, () -> kernel.freeFrame(a, frame));
         hv.unpinGrant(b, pin);
         expectStatus(GrantStatus.BAD_HANDLE, () -> hv.unpinGrant(b, pin));
-        assertEquals(1, b.counter(CounterType.GRANT_PINS));
-        assertEquals(1, b.counter(CounterType.GRANT_UNPINS));
+        assertEquals(1, b.counter(GrantCounters.GRANT_PINS));
+        assertEquals(1, b.counter(GrantCounters.GRANT_UNPINS));
         assertEquals(EndAccessResult.ENDED, table.endAccess(ref));
     }
 

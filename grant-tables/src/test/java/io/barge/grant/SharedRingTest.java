@@ -2,6 +2,7 @@ package io.barge.grant;
 
 import io.barge.core.CounterType;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.EventIndex;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,6 +59,10 @@ class SharedRingTest extends GrantFixture
         assertResponse(front, 4, 2);
         assertFalse(front.pushRequestsAndCheckNotify(), "nothing to push: no notification, none counted");
         assertEquals(1, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
+        // The pushes that notified are counted as sent by the ring itself (EventIndex.Counts, batch 1: exact).
+        assertEquals(2, a.counter(CounterType.NOTIFICATIONS_SENT));
+        assertEquals(2, b.counter(CounterType.NOTIFICATIONS_SENT));
+        assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
     }
 
     @Test
@@ -234,14 +239,14 @@ class SharedRingTest extends GrantFixture
     @Test
     void theNotifyTestIsWrapSafe()
     {
-        assertTrue(SharedRingDescriptor.crossed(0, 1, 1));
-        assertFalse(SharedRingDescriptor.crossed(1, 2, 1));
-        assertTrue(SharedRingDescriptor.crossed(1, 5, 3));
-        assertFalse(SharedRingDescriptor.crossed(1, 5, 6));
-        assertTrue(SharedRingDescriptor.crossed(Integer.MAX_VALUE, Integer.MIN_VALUE + 1, Integer.MIN_VALUE));
-        assertTrue(SharedRingDescriptor.crossed(-2, 2, 0));
-        assertFalse(SharedRingDescriptor.crossed(-2, 2, 3));
-        assertFalse(SharedRingDescriptor.crossed(-2, 2, -2));
+        assertTrue(EventIndex.crossed(0, 1, 1));
+        assertFalse(EventIndex.crossed(1, 2, 1));
+        assertTrue(EventIndex.crossed(1, 5, 3));
+        assertFalse(EventIndex.crossed(1, 5, 6));
+        assertTrue(EventIndex.crossed(Integer.MAX_VALUE, Integer.MIN_VALUE + 1, Integer.MIN_VALUE));
+        assertTrue(EventIndex.crossed(-2, 2, 0));
+        assertFalse(EventIndex.crossed(-2, 2, 3));
+        assertFalse(EventIndex.crossed(-2, 2, -2));
     }
 
     private static int request(final FrontRing front, final long id, final long value)

@@ -14,6 +14,7 @@ import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.Transports;
+import io.barge.grant.GrantCounters;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -144,9 +145,10 @@ public class XenThroughputBenchmark
             final long m = Math.max(1, messages);
             System.out.printf(Locale.ROOT, "%n%s size=%d: %d messages; per message %.2f grant maps, %.2f unmaps, " +
                 "%.2f TLB flushes, %.2f grant copies (back end, whole trial)%n", transport, size, messages,
-                back.counter(CounterType.GRANT_MAPS) / (double)m, back.counter(CounterType.GRANT_UNMAPS) / (double)m,
+                back.counter(GrantCounters.GRANT_MAPS) / (double)m,
+                back.counter(GrantCounters.GRANT_UNMAPS) / (double)m,
                 back.counter(CounterType.TLB_FLUSHES) / (double)m,
-                back.counter(CounterType.GRANT_COPIES) / (double)m);
+                back.counter(GrantCounters.GRANT_COPIES) / (double)m);
             channel.close();
             opened.close();
             kernel.close();

@@ -23,6 +23,7 @@ public final class Claim
     private long token;
     private Object attachment;
     private boolean active;
+    private long messageId = -1;
     private final ClaimView view = new ClaimView();
 
     /**
@@ -43,6 +44,7 @@ public final class Claim
         this.token = token;
         this.attachment = attachment;
         this.active = true;
+        this.messageId = -1;
         view.invalidate(); // bound lazily by buffer(), against this range
     }
 
@@ -100,6 +102,21 @@ public final class Claim
     public long address()
     {
         return address;
+    }
+
+    /**
+     * @return the id the transport gave this claim's message when it was claimed, valid until the next claim: the
+     *         id its response names ({@link ResponseHandler#onResponse}); -1 where the transport does not number
+     *         messages.
+     */
+    public long messageId()
+    {
+        return messageId;
+    }
+
+    void messageId(final long id)
+    {
+        this.messageId = id;
     }
 
     /**

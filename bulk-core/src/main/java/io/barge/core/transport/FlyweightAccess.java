@@ -74,4 +74,16 @@ final class FlyweightAccess implements Flyweights.Access
     {
         return message.attachment();
     }
+
+    @Override
+    public void messageId(final Claim claim, final long id)
+    {
+        claim.messageId(id);
+    }
+
+    @Override
+    public void messageId(final Message message, final long id)
+    {
+        message.messageId(id);
+    }
 }

@@ -36,6 +36,7 @@ public final class Message
     private Object attachment;
     private boolean zeroOnFault;
     private boolean held;
+    private long messageId = -1;
     private static final MessageView[] NO_VIEWS = new MessageView[0];
     private MessageView[] views = NO_VIEWS;
     private int viewsBound;
@@ -64,6 +65,7 @@ public final class Message
         this.pieceCount = 0;
         this.length = 0;
         this.held = true;
+        this.messageId = -1;
         invalidateViews();
     }
 
@@ -122,6 +124,20 @@ public final class Message
     {
         checkHeld();
         return source;
+    }
+
+    /**
+     * @return the id the transport gave this message on delivery (its own numbering: for xen, the request id on the
+     *         ring), valid until the flyweight's next delivery; -1 where the transport does not number messages.
+     */
+    public long messageId()
+    {
+        return messageId;
+    }
+
+    void messageId(final long id)
+    {
+        this.messageId = id;
     }
 
     /**

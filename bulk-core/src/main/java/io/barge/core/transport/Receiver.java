@@ -121,4 +121,22 @@ public interface Receiver
      * @throws io.barge.core.BufferStateException if the message is not held (released twice).
      */
     void release(Message message);
+
+    /**
+     * Answers a message and releases it: the sender's {@link Sender#pollResponses} reports the message's id with
+     * {@code status}. On a transport with {@link Capability#RESPONSES} a plain {@link #release} answers
+     * {@link Status#OK}; each message is answered exactly once.
+     *
+     * @param message a held message from this receiver.
+     * @param status  {@link Status#OK} or {@link Status#ERROR}.
+     * @throws UnsupportedOperationException if the transport has no {@link Capability#RESPONSES} (see
+     *                                       {@link Transport#capabilities()}); nothing changes then.
+     * @throws IllegalArgumentException      if the status is neither; the message stays held.
+     * @throws io.barge.core.BufferStateException if the message is not held.
+     */
+    default void respond(final Message message, final int status)
+    {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " respond: this transport has no " +
+            "RESPONSES capability (see Transport.capabilities()); release the message instead");
+    }
 }

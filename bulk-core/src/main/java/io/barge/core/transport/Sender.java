@@ -94,4 +94,24 @@ public interface Sender
      * @throws IllegalStateException if a registration is still outstanding.
      */
     void registerForSpace(Waitset waitset, Runnable handler);
+
+    /**
+     * Reports the receiver's answers ({@link Receiver#respond}, or {@link Status#OK} for a plain release) that have
+     * arrived, each exactly once, in the order the receiver gave them, by the id of the message's claim
+     * ({@link Claim#messageId()}).
+     *
+     * @param handler told of each answer.
+     * @param limit   most answers to report, at least 1.
+     * @return answers reported (0 if none has arrived).
+     * @throws UnsupportedOperationException if the transport has no {@link Capability#RESPONSES} (see
+     *                                       {@link Transport#capabilities()}).
+     * @throws IllegalArgumentException      if {@code limit < 1} or the handler is null.
+     * @throws io.barge.core.ProtocolViolationException if the peer broke the protocol.
+     * @throws io.barge.core.ChannelClosedException     if the channel has been torn down.
+     */
+    default int pollResponses(final ResponseHandler handler, final int limit)
+    {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " pollResponses: this transport has " +
+            "no RESPONSES capability (see Transport.capabilities())");
+    }
 }

@@ -17,6 +17,11 @@ public final class Status
      * more will come. Returned by every later poll.
      */
     public static final int END_OF_STREAM = -3;
+    /**
+     * A receiver's answer: the message was received and refused or failed ({@link Receiver#respond}); a sender
+     * sees it in {@link ResponseHandler#onResponse}. Never returned by a poll or a claim.
+     */
+    public static final int ERROR = -4;
 
     private Status()
     {
@@ -38,6 +43,8 @@ public final class Status
                 return "EMPTY";
             case END_OF_STREAM:
                 return "END_OF_STREAM";
+            case ERROR:
+                return "ERROR";
             default:
                 return "UNKNOWN(" + status + ")";
         }

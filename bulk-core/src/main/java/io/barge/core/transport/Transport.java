@@ -2,6 +2,8 @@ package io.barge.core.transport;
 
 import io.barge.core.Domain;
 
+import java.util.Set;
+
 /**
  * One configured bulk transport: opens channels between domains. Created by a {@link TransportProvider}.
  */
@@ -16,6 +18,18 @@ public interface Transport extends AutoCloseable
      * @return the options this transport was created with.
      */
     TransportOptions options();
+
+    /**
+     * What this transport can do beyond the calls every transport has. A call that needs a capability not listed
+     * here ({@link Receiver#respond}, {@link Sender#pollResponses} without {@link Capability#RESPONSES}) throws
+     * {@link UnsupportedOperationException}.
+     *
+     * @return the capabilities, unmodifiable; empty by default.
+     */
+    default Set<Capability> capabilities()
+    {
+        return Set.of();
+    }
 
     /**
      * Opens a channel. A transport whose buffers are set up along a path (fbufs) treats each channel as one hop.

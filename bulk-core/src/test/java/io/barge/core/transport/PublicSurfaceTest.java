@@ -63,6 +63,28 @@ class PublicSurfaceTest
         assertThrows(io.barge.core.BufferStateException.class, () -> Flyweights.end(message));
     }
 
+    @Test
+    void messageIdsAreSetThroughFlyweightsAndResetByTheNextClaimOrDelivery()
+    {
+        final Claim claim = new Claim();
+        assertEquals(-1, claim.messageId(), "not numbered");
+        Flyweights.wrap(claim, null, 4096, 8, 1, null);
+        Flyweights.messageId(claim, 1234567890123L);
+        assertEquals(1234567890123L, claim.messageId());
+        Flyweights.complete(claim);
+        assertEquals(1234567890123L, claim.messageId(), "valid until the next claim");
+        Flyweights.wrap(claim, null, 4096, 8, 2, null);
+        assertEquals(-1, claim.messageId(), "a claim the transport does not number");
+
+        final Message message = new Message();
+        Flyweights.begin(message, null, null, 7, null, false);
+        Flyweights.messageId(message, 9);
+        assertEquals(9, message.messageId());
+        Flyweights.end(message);
+        Flyweights.begin(message, null, null, 8, null, false);
+        assertEquals(-1, message.messageId());
+    }
+
     private static Set<String> publicMethods(final Class<?> type)
     {
         return Arrays.stream(type.getDeclaredMethods())

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Override {@link #config()} to change sizes; the defaults are 16 KiB messages and 8 in flight.
  */
 @Timeout(60)
-public abstract class TransportContractTest extends TransportEndsContract
+public abstract class TransportContractTest extends TransportResponsesContract
 {
     @ParameterizedTest
     @ValueSource(longs = { 1L, 7L, 0xFEEDL })

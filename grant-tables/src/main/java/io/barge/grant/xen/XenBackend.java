@@ -2,16 +2,20 @@ package io.barge.grant.xen;
 
 import io.barge.core.Access;
 import io.barge.core.BufferStateException;
-import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.BackRing;
+import io.barge.grant.GrantCounters;
 import io.barge.grant.GrantException;
 import io.barge.grant.GrantStatus;
 import io.barge.grant.Hypervisor;
@@ -33,8 +37,18 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </ul>
  * A request that fails validation is answered with {@link XenRequestDescriptor#RSP_ERROR} (its partial maps undone)
  * and breaks the channel with a {@link ProtocolViolationException}; a rewrite of a request after it was copied
- * changes nothing. Responses sit in the slots of their requests, so they are bounded by the ring. One thread acts
- * for the back end; calls are serialised on this object. The poll and release path allocates nothing.
+ * changes nothing. Responses sit in the slots of their requests, so they are bounded by the ring. A release answers
+ * {@link XenRequestDescriptor#RSP_OKAY}; {@link #respond} answers the status the receiver gives.
+ * <p>
+ * An end request ({@link XenRequestDescriptor#FLAG_END}) is validated like any other: it must name exactly the
+ * message requests consumed before it, and nothing may follow it; otherwise the channel breaks. After it, polls
+ * return {@link Status#END_OF_STREAM}. An honest front end cannot push a message while this end holds
+ * {@code capacity} (its buffers come back only with responses), so such a request is a violation too, and a poll
+ * is never back pressured. A receiver registered on a waitset ({@link #register}) is woken by the request event
+ * channel: before it waits, the back end sets {@code req_event} so that the front end's next push notifies.
+ * <p>
+ * One thread acts for the back end; calls are serialised on this object. The poll and release path allocates
+ * nothing.
  */
 public final class XenBackend implements Receiver
 {
@@ -63,8 +77,15 @@ public final class XenBackend implements Receiver
     private final boolean[] held;
     private final int[] free;
     private final Int2IntHashMap persistentIndex;
+    private final WaitsetChannel readable;
+    private final Message handlerMessage = new Message();
     private int freeCount;
     private int port;
+    /** Message requests consumed, mod 2^32: what an end request must name. */
+    private int consumedMessages;
+    private boolean ended;
+    /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
+    private String call = "xen poll";
 
     XenBackend(final XenChannel channel, final int[] ringRefs, final int[] persistentRefs)
     {
@@ -77,6 +98,7 @@ public final class XenBackend implements Receiver
         this.pageSize = channel.pageSize;
         this.pagesPerBuffer = channel.pagesPerBuffer;
         this.capacity = channel.capacity;
+        this.readable = new WaitsetChannel("xen requests " + channel.front + "->" + channel.back);
         final long ringVa = reserve(ringRefs.length);
         for (int i = 0; i < ringRefs.length; i++)
         {
@@ -179,42 +201,105 @@ public final class XenBackend implements Receiver
     @Override
     public synchronized int poll(final Message into)
     {
+        call = "xen poll";
         try
         {
             return receive(into);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.whyFailed(ex);
+            throw channel.whyFailed(call, ex);
         }
+    }
+
+    @Override
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        return EndSupport.poll(this, handlerMessage, handler, limit);
+    }
+
+    @Override
+    public synchronized boolean isEndOfStream()
+    {
+        return ended;
+    }
+
+    /**
+     * Registers for the next request: pending at once if one is waiting, the stream ended or the channel is down;
+     * otherwise it asks for an event on the next request and the request event channel triggers it.
+     */
+    @Override
+    public synchronized void register(final Waitset waitset, final Runnable handler)
+    {
+        call = "xen register";
+        // Idle first, checked after: a request event between the two triggers the registration, none is lost.
+        readable.register(waitset, handler);
+        boolean ready = channel.isDown() || ended;
+        if (!ready)
+        {
+            try
+            {
+                ready = ring.finalCheckForRequests();
+            }
+            catch (final ProtocolViolationException ex)
+            {
+                ready = true; // the handler's poll reports the broken ring
+            }
+        }
+        if (ready)
+        {
+            readable.trigger();
+        }
+    }
+
+    /** The request event channel fired (or the channel closed): wakes a registered receiver. */
+    void onEvent()
+    {
+        readable.trigger();
     }
 
     private int receive(final Message into)
     {
-        channel.checkUsable();
+        channel.checkUsable(call);
         if (into.isHeld())
         {
-            throw new BufferStateException("message is still held: release it before polling into it again");
+            throw new BufferStateException(call + ": message is still held: release it before polling into it " +
+                "again");
         }
         try
         {
+            if (ended)
+            {
+                if (ring.unconsumedRequests() != 0)
+                {
+                    throw channel.violation(call, domain, ring.unconsumedRequests() +
+                        " request(s) pushed after the end");
+                }
+                return Status.END_OF_STREAM;
+            }
             if (ring.unconsumedRequests() == 0 && !ring.finalCheckForRequests())
             {
                 return Status.EMPTY;
-            }
-            if (freeCount == 0)
-            {
-                return Status.BACK_PRESSURED;
             }
             // The one read of the shared slot: everything below works on the private copy.
             ring.copyNextRequest(request, 0);
         }
         catch (final ProtocolViolationException ex)
         {
-            throw channel.broken(ex);
+            throw channel.broken(call, ex);
         }
-        final int window = free[--freeCount];
         final int id = XenRequestDescriptor.id(request, 0);
+        if ((XenRequestDescriptor.flags(request, 0) & XenRequestDescriptor.FLAG_END) != 0)
+        {
+            return endOfStream(id);
+        }
+        if (freeCount == 0)
+        {
+            throw channel.violation(call, domain, "request id=" + id + " while " + capacity +
+                " messages are held: more than capacity committed and not released");
+        }
+        consumedMessages++;
+        final int window = free[--freeCount];
         final String bad = collectSegments();
         if (bad != null)
         {
@@ -229,8 +314,29 @@ public final class XenBackend implements Receiver
         ids[window] = id;
         held[window] = true;
         Flyweights.begin(into, this, domain.addressSpace(), window, null, false);
+        // The back end's own numbering is the ring's: the request id (the front end's buffer), as blkback sees it.
+        Flyweights.messageId(into, Integer.toUnsignedLong(id));
         addPieces(into, window, segments);
         return Status.OK;
+    }
+
+    private int endOfStream(final int count)
+    {
+        if (XenRequestDescriptor.flags(request, 0) != XenRequestDescriptor.FLAG_END ||
+            XenRequestDescriptor.length(request, 0) != 0 || XenRequestDescriptor.segmentCount(request, 0) != 0)
+        {
+            throw channel.violation(call, domain, "end request flags=0x" +
+                Integer.toHexString(XenRequestDescriptor.flags(request, 0)) + " length=" +
+                XenRequestDescriptor.length(request, 0) + " segments=" + XenRequestDescriptor.segmentCount(request, 0) +
+                ": an end carries no message");
+        }
+        if (count != consumedMessages)
+        {
+            throw channel.violation(call, domain, "end request names " + Integer.toUnsignedString(count) +
+                " messages, " + Integer.toUnsignedString(consumedMessages) + " were pushed before it");
+        }
+        ended = true;
+        return Status.END_OF_STREAM;
     }
 
     /**
@@ -366,7 +472,7 @@ public final class XenBackend implements Receiver
                 {
                     if (persistentIndex.get(segRef[i]) < 0)
                     {
-                        domain.count(CounterType.GRANT_ERRORS, 1);
+                        domain.count(GrantCounters.GRANT_ERRORS, 1);
                         return "segment " + i + " ref=" + segRef[i] + " is no persistent grant of this channel";
                     }
                 }
@@ -446,11 +552,11 @@ public final class XenBackend implements Receiver
     private ProtocolViolationException refuse(final int window, final int id, final String why)
     {
         free[freeCount++] = window;
-        respond(id, XenRequestDescriptor.RSP_ERROR);
-        return channel.violation(domain, "request id=" + id + " refused: " + why);
+        pushResponse(id, XenRequestDescriptor.RSP_ERROR);
+        return channel.violation(call, domain, "request id=" + id + " refused: " + why);
     }
 
-    private void respond(final int id, final int status)
+    private void pushResponse(final int id, final int status)
     {
         XenRequestDescriptor.response(ring.buffer(), ring.claimResponse(), id, status);
         if (ring.pushResponsesAndCheckNotify())
@@ -462,25 +568,49 @@ public final class XenBackend implements Receiver
     @Override
     public synchronized void release(final Message message)
     {
+        call = "xen release";
         try
         {
-            answer(message);
+            answer(message, XenRequestDescriptor.RSP_OKAY);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.whyFailed(ex);
+            throw channel.whyFailed(call, ex);
         }
     }
 
-    private void answer(final Message message)
+    /**
+     * Releases the message and answers its request with {@code status} on the ring ({@link Status#OK} as
+     * {@link XenRequestDescriptor#RSP_OKAY}, {@link Status#ERROR} as {@link XenRequestDescriptor#RSP_ERROR}).
+     */
+    @Override
+    public synchronized void respond(final Message message, final int status)
+    {
+        call = "xen respond";
+        if (status != Status.OK && status != Status.ERROR)
+        {
+            throw new IllegalArgumentException(call + ": status=" + Status.name(status) +
+                " must be Status.OK or Status.ERROR");
+        }
+        try
+        {
+            answer(message, status == Status.OK ? XenRequestDescriptor.RSP_OKAY : XenRequestDescriptor.RSP_ERROR);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+    }
+
+    private void answer(final Message message, final int status)
     {
         if (!message.isHeld())
         {
-            throw new BufferStateException("message released twice (or never received)");
+            throw new BufferStateException(call + ": message released twice (or never received)");
         }
         if (message.source() != this)
         {
-            throw new IllegalArgumentException("message was not received by this receiver");
+            throw new IllegalArgumentException(call + ": message was not received by this receiver");
         }
         final long token = Flyweights.token(message);
         if (channel.isDown())
@@ -492,7 +622,7 @@ public final class XenBackend implements Receiver
         final int window = (int)token;
         if (!held[window])
         {
-            throw new BufferStateException("window " + window + " is not held");
+            throw new BufferStateException(call + ": window " + window + " is not held");
         }
         if (mode == GrantMode.MAP)
         {
@@ -501,7 +631,7 @@ public final class XenBackend implements Receiver
         held[window] = false;
         free[freeCount++] = window;
         Flyweights.end(message);
-        respond(ids[window], XenRequestDescriptor.RSP_OKAY);
+        pushResponse(ids[window], status);
     }
 
     private void unmapWindow(final int window)

@@ -86,7 +86,10 @@ public final class XenChannel implements Channel
         this.capacity = config.capacity();
         this.pagesPerBuffer = (maxMessageLength + pageSize - 1) / pageSize;
         this.indirectPerBuffer = XenRequestDescriptor.indirectPagesFor(pagesPerBuffer, pageSize);
-        this.ringPages = (SharedRingDescriptor.SLOTS_OFFSET + capacity * XenRequestDescriptor.SLOT_LENGTH +
+        // One slot more than capacity, rounded to a power of two: an end request always finds a slot, even behind
+        // capacity messages in flight (the ring holds a power of two of slots, as Xen's __RING_SIZE).
+        final int slots = Integer.highestOneBit(capacity) << 1;
+        this.ringPages = (SharedRingDescriptor.SLOTS_OFFSET + slots * XenRequestDescriptor.SLOT_LENGTH +
             pageSize - 1) / pageSize;
         this.grantEntries = ringPages + capacity * (pagesPerBuffer + indirectPerBuffer);
     }
@@ -136,8 +139,20 @@ public final class XenChannel implements Channel
         undo(front, () -> events.close(front, frontPort));
         backPort = events.bindInterdomain(back, front.id(), frontPort);
         undo(back, () -> events.close(back, backPort));
-        events.bindHandler(back, backPort, requestEvents::incrementAndGet);
-        events.bindHandler(front, frontPort, responseEvents::incrementAndGet);
+        // The event channels are the waitset triggers: a request event wakes a registered receiver, a response
+        // event a sender registered for space.
+        final XenBackend receiverEnd = backend;
+        final XenFrontend senderEnd = frontend;
+        events.bindHandler(back, backPort, () ->
+        {
+            requestEvents.incrementAndGet();
+            receiverEnd.onEvent();
+        });
+        events.bindHandler(front, frontPort, () ->
+        {
+            responseEvents.incrementAndGet();
+            senderEnd.onEvent();
+        });
         frontend.connect(frontPort);
         backend.connect(backPort);
     }
@@ -198,17 +213,20 @@ public final class XenChannel implements Channel
 
     /**
      * Throws unless both ends may act.
+     *
+     * @param call the transport and the user's call, e.g. {@code "xen poll"}.
      */
-    void checkUsable()
+    void checkUsable(final String call)
     {
         final int s = state;
         if (s == CLOSED)
         {
-            throw new ChannelClosedException("xen channel " + front + "->" + back + " is closed");
+            throw new ChannelClosedException(call + ": xen channel " + front + "->" + back + " is closed");
         }
         if (s == BROKEN)
         {
-            throw new ProtocolViolationException("xen channel " + front + "->" + back + " is broken: " + failure);
+            throw new ProtocolViolationException(call + ": xen channel " + front + "->" + back + " is broken: " +
+                failure);
         }
     }
 
@@ -223,25 +241,29 @@ public final class XenChannel implements Channel
     /**
      * A ring detected a broken peer: the channel breaks (every later call throws) and nothing else.
      *
-     * @param ex the ring's exception (already counted).
+     * @param call the user's call.
+     * @param ex   the ring's exception (already counted).
      * @return the exception, to throw.
      */
-    ProtocolViolationException broken(final ProtocolViolationException ex)
+    ProtocolViolationException broken(final String call, final ProtocolViolationException ex)
     {
         markBroken(ex.getMessage());
-        return ex;
+        final ProtocolViolationException named = new ProtocolViolationException(call + ": " + ex.getMessage());
+        named.initCause(ex);
+        return named;
     }
 
     /**
      * The peer broke the protocol: counted on the detecting domain, the channel breaks.
      *
+     * @param call     the user's call.
      * @param detector the domain that saw it.
      * @param why      the broken rule, with values.
      * @return the exception, to throw.
      */
-    ProtocolViolationException violation(final Domain detector, final String why)
+    ProtocolViolationException violation(final String call, final Domain detector, final String why)
     {
-        final String message = "xen channel " + front + "->" + back + ": " + why;
+        final String message = call + ": xen channel " + front + "->" + back + ": " + why;
         // A peer dying mid-call (its grants already gone) is no violation: whyFailed reports the channel closed.
         if (front.isAlive() && back.isAlive())
         {
@@ -256,17 +278,18 @@ public final class XenChannel implements Channel
      * about to take the ends' monitors), that is the cause, and the caller sees the channel closed, as it will
      * on every later call; any other failure stands.
      *
-     * @param ex what the call raised.
+     * @param call the user's call.
+     * @param ex   what the call raised.
      * @return the exception to throw.
      */
-    RuntimeException whyFailed(final RuntimeException ex)
+    RuntimeException whyFailed(final String call, final RuntimeException ex)
     {
         if (ex instanceof ChannelClosedException || (front.isAlive() && back.isAlive()))
         {
             return ex;
         }
-        final ChannelClosedException closed = new ChannelClosedException("xen channel " + front + "->" + back +
-            ": " + (front.isAlive() ? back : front) + " was destroyed");
+        final ChannelClosedException closed = new ChannelClosedException(call + ": xen channel " + front + "->" +
+            back + ": " + (front.isAlive() ? back : front) + " was destroyed");
         closed.initCause(ex);
         return closed;
     }
@@ -306,6 +329,9 @@ public final class XenChannel implements Channel
                 undoAll(null);
             }
         }
+        // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
+        backend.onEvent();
+        frontend.onEvent();
         transport.forget(this);
     }
 

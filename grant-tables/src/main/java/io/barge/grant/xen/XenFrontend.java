@@ -6,10 +6,14 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.ResponseHandler;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.EndAccessResult;
 import io.barge.grant.FrontRing;
@@ -25,6 +29,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * and pushes it, notifying the back end only when its {@code req_event} asks for it. Responses are consumed on the
  * next claim: a response id that names no request in flight (unknown or repeated) breaks the channel; a good one ends
  * the message's grants and returns its buffer.
+ * <p>
+ * {@link #finish()} pushes an end request ({@link XenRequestDescriptor#FLAG_END}) naming how many messages went
+ * before it; the ring has a slot more than {@code capacity}, so the end always fits. A sender registered for space
+ * ({@link #registerForSpace}) is woken by the response event channel: before it waits, the front end sets
+ * {@code rsp_event} so that the back end's next response notifies.
+ * <p>
+ * Every claim gets a message id from a 64-bit sequence of this sender. A consumed response recycles its buffer and
+ * is kept, as (message id, {@link Status#OK} or {@link Status#ERROR}), for {@link #pollResponses}, which reports each
+ * once in the order the back end answered. Up to {@code capacity} unreported answers are kept; a sender that lets
+ * more pile up loses the oldest reports (its messages are not affected), counted by {@link #lostResponses()}.
  * <p>
  * One thread acts for the front end; calls are serialised on this object (teardown takes it too). The claim and
  * commit path allocates nothing.
@@ -55,11 +69,25 @@ public final class XenFrontend implements Sender
     private final int[] indirectRefs;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
     private final Claim forwardClaim = new Claim();
+    private final WaitsetChannel space;
     /** Frames whose grant's end was deferred at teardown: the hypervisor frees them, not this end. */
     private final IntHashSet givenUp = new IntHashSet();
     private int freeCount;
     private int port;
     private long refusedRequests;
+    private final long[] messageIds;
+    private final long[] reportIds;
+    private final int[] reportStatus;
+    private int reportHead;
+    private int reportCount;
+    private long lostResponses;
+    private long nextMessageId;
+    private boolean finished;
+    private int activeClaims;
+    /** Message requests pushed, mod 2^32: the count an end request names. */
+    private int pushedMessages;
+    /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
+    private String call = "xen tryClaim";
 
     XenFrontend(final XenChannel channel, final GrantTable table)
     {
@@ -74,6 +102,7 @@ public final class XenFrontend implements Sender
         this.indirectPerBuffer = channel.indirectPerBuffer;
         this.capacity = channel.capacity;
         this.segmentsPerIndirectPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
+        this.space = new WaitsetChannel("xen space " + channel.front + "->" + channel.back);
         final int ringPages = channel.ringPages;
         final long ringVa = reserve(ringPages);
         ringFrame = kernel.allocateContiguousFrames(domain, ringPages, true);
@@ -97,6 +126,9 @@ public final class XenFrontend implements Sender
         frames = allocateMapped(bufferBase, dataPages);
         refs = new int[dataPages];
         granted = new int[capacity];
+        messageIds = new long[capacity];
+        reportIds = new long[capacity];
+        reportStatus = new int[capacity];
         inFlight = new boolean[capacity];
         free = new int[capacity];
         for (int b = capacity - 1; b >= 0; b--)
@@ -252,19 +284,22 @@ public final class XenFrontend implements Sender
     @Override
     public synchronized int tryClaim(final int length, final Claim claim)
     {
+        call = "xen tryClaim";
         try
         {
             return claim(length, claim);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.whyFailed(ex);
+            throw channel.whyFailed(call, ex);
         }
     }
 
     private int claim(final int length, final Claim claim)
     {
-        channel.checkUsable();
+        channel.checkUsable(call);
+        EndSupport.checkNotFinished(call, finished);
+        EndSupport.checkLength(call, length, channel.maxMessageLength);
         Flyweights.checkClaimable(claim, length, channel.maxMessageLength);
         // One acquire read of rsp_prod when nothing is new: buffers and grants come back as soon as answered.
         consumeResponses();
@@ -276,19 +311,23 @@ public final class XenFrontend implements Sender
         final int buffer = free[--freeCount];
         Flyweights.wrap(claim, domain.addressSpace(), bufferBase + (long)buffer * pagesPerBuffer * pageSize, length,
             buffer, null);
+        messageIds[buffer] = nextMessageId;
+        Flyweights.messageId(claim, nextMessageId++);
+        activeClaims++;
         return Status.OK;
     }
 
     @Override
     public synchronized void commit(final Claim claim)
     {
+        call = "xen commit";
         try
         {
             send(claim);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.whyFailed(ex);
+            throw channel.whyFailed(call, ex);
         }
     }
 
@@ -310,11 +349,13 @@ public final class XenFrontend implements Sender
         final int slot = ring.claimRequest();
         if (slot == FrontRing.RING_FULL)
         {
-            throw new IllegalStateException("ring full with a buffer free: ring size " + ring.size() +
+            throw new IllegalStateException(call + ": ring full with a buffer free: ring size " + ring.size() +
                 " < capacity " + capacity);
         }
         writeRequest(ring.buffer(), slot, buffer, length, segments, first);
         inFlight[buffer] = true;
+        activeClaims--;
+        pushedMessages++;
         Flyweights.complete(claim);
         if (ring.pushRequestsAndCheckNotify())
         {
@@ -355,13 +396,14 @@ public final class XenFrontend implements Sender
     @Override
     public synchronized void abort(final Claim claim)
     {
+        call = "xen abort";
         try
         {
             giveBack(claim);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.whyFailed(ex);
+            throw channel.whyFailed(call, ex);
         }
     }
 
@@ -369,6 +411,7 @@ public final class XenFrontend implements Sender
     {
         checkClaim(claim);
         free[freeCount++] = (int)Flyweights.token(claim);
+        activeClaims--;
         Flyweights.complete(claim);
     }
 
@@ -377,15 +420,35 @@ public final class XenFrontend implements Sender
     {
         if (message.source().domain() != domain)
         {
-            throw new IllegalArgumentException("message was received by " + message.source().domain() +
-                ", not by this sender's " + domain);
+            throw new IllegalArgumentException("xen forward: message was received by " +
+                message.source().domain() + ", not by this sender's " + domain);
         }
-        final Claim claim = forwardClaim;
-        final int length = message.length();
-        final int status = tryClaim(length, claim);
-        if (status != Status.OK)
+        synchronized (this)
         {
-            return status;
+            call = "xen forward";
+            try
+            {
+                if (!copyOn(message))
+                {
+                    return Status.BACK_PRESSURED;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                throw channel.whyFailed(call, ex);
+            }
+        }
+        // Outside this end's monitor: the inbound receiver is another channel's end.
+        message.source().release(message);
+        return Status.OK;
+    }
+
+    private boolean copyOn(final Message message)
+    {
+        final Claim claim = forwardClaim;
+        if (claim(message.length(), claim) != Status.OK)
+        {
+            return false;
         }
         // No grant can be handed on: the front end copies the pieces into its buffer (kernel-counted copy).
         int done = 0;
@@ -395,22 +458,157 @@ public final class XenFrontend implements Sender
             kernel.copy(domain, domain, message.pieceAddress(i), domain, claim.address() + done, piece);
             done += piece;
         }
-        commit(claim);
-        message.source().release(message);
-        return Status.OK;
+        send(claim);
+        return true;
+    }
+
+    /**
+     * Pushes an end request behind every message committed so far; the back end delivers those, then
+     * {@link Status#END_OF_STREAM}. Never back pressured: the ring has a slot more than the buffers.
+     */
+    @Override
+    public synchronized void finish()
+    {
+        call = "xen finish";
+        try
+        {
+            end();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+    }
+
+    private void end()
+    {
+        channel.checkUsable(call);
+        if (finished)
+        {
+            return;
+        }
+        if (activeClaims > 0)
+        {
+            throw new IllegalStateException(call + ": " + activeClaims + " claim(s) still active: commit or abort " +
+                "before finish()");
+        }
+        consumeResponses();
+        final int slot = ring.claimRequest();
+        if (slot == FrontRing.RING_FULL)
+        {
+            throw new IllegalStateException(call + ": ring full for the end request: ring size " + ring.size() +
+                " <= capacity " + capacity);
+        }
+        XenRequestDescriptor.end(ring.buffer(), slot, pushedMessages);
+        finished = true;
+        if (ring.pushRequestsAndCheckNotify())
+        {
+            channel.events.notify(domain, port);
+        }
+    }
+
+    /**
+     * Registers for room: pending at once if a buffer is free (or the channel is down); otherwise it asks for an
+     * event on the next response and the response event channel triggers it.
+     */
+    @Override
+    public synchronized void registerForSpace(final Waitset waitset, final Runnable handler)
+    {
+        call = "xen registerForSpace";
+        // Idle first, checked after: a response event between the two triggers the registration, none is lost.
+        space.register(waitset, handler);
+        boolean ready = channel.isDown() || freeCount > 0;
+        if (!ready)
+        {
+            try
+            {
+                ready = consumeResponses() > 0 || finalCheck();
+            }
+            catch (final ProtocolViolationException ex)
+            {
+                ready = true; // the handler's next call reports the broken channel
+            }
+        }
+        if (ready)
+        {
+            space.trigger();
+        }
+    }
+
+    /**
+     * Reports the back end's answers, first consuming the responses it published (which also recycles buffers).
+     */
+    @Override
+    public synchronized int pollResponses(final ResponseHandler handler, final int limit)
+    {
+        call = "xen pollResponses";
+        if (handler == null || limit < 1)
+        {
+            throw new IllegalArgumentException(call + ": handler=" + handler + " limit=" + limit +
+                ": a handler and a limit >= 1 are needed");
+        }
+        try
+        {
+            channel.checkUsable(call);
+            consumeResponses();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+        int reported = 0;
+        while (reported < limit && reportCount > 0)
+        {
+            final long id = reportIds[reportHead];
+            final int status = reportStatus[reportHead];
+            reportHead = (reportHead + 1) % capacity;
+            reportCount--;
+            reported++;
+            handler.onResponse(id, status);
+        }
+        return reported;
+    }
+
+    /**
+     * @return answers whose reports were overwritten before {@link #pollResponses} took them.
+     */
+    public synchronized long lostResponses()
+    {
+        return lostResponses;
+    }
+
+    private void keepReport(final long messageId, final int status)
+    {
+        if (reportCount == capacity)
+        {
+            // Bounded, allocation free: the oldest unreported answer gives way (its message was long recycled).
+            reportHead = (reportHead + 1) % capacity;
+            reportCount--;
+            lostResponses++;
+        }
+        final int tail = (reportHead + reportCount) % capacity;
+        reportIds[tail] = messageId;
+        reportStatus[tail] = status;
+        reportCount++;
+    }
+
+    /** The response event channel fired (or the channel closed): wakes a sender registered for space. */
+    void onEvent()
+    {
+        space.trigger();
     }
 
     private void checkClaim(final Claim claim)
     {
-        channel.checkUsable();
+        channel.checkUsable(call);
         if (!claim.isActive())
         {
-            throw new BufferStateException("claim is not active (already committed or aborted)");
+            throw new BufferStateException(call + ": claim is not active (already committed or aborted)");
         }
         final long token = Flyweights.token(claim);
         if (token < 0 || token >= capacity || inFlight[(int)token])
         {
-            throw new IllegalArgumentException("claim token=" + token + " is not a claim of this sender");
+            throw new IllegalArgumentException(call + ": claim token=" + token + " is not a claim of this sender");
         }
     }
 
@@ -422,7 +620,7 @@ public final class XenFrontend implements Sender
         }
         catch (final ProtocolViolationException ex)
         {
-            throw channel.broken(ex);
+            throw channel.broken(call, ex);
         }
     }
 
@@ -442,7 +640,7 @@ public final class XenFrontend implements Sender
             }
             catch (final ProtocolViolationException ex)
             {
-                throw channel.broken(ex);
+                throw channel.broken(call, ex);
             }
             if (!got)
             {
@@ -451,14 +649,16 @@ public final class XenFrontend implements Sender
             final int id = XenRequestDescriptor.id(response, 0);
             if (id < 0 || id >= capacity || !inFlight[id])
             {
-                throw channel.violation(domain, "response id=" + id + " names no request in flight " +
+                throw channel.violation(call, domain, "response id=" + id + " names no request in flight " +
                     "(unknown or repeated)");
             }
             endGrants(id);
-            if (XenRequestDescriptor.status(response, 0) != XenRequestDescriptor.RSP_OKAY)
+            final boolean ok = XenRequestDescriptor.status(response, 0) == XenRequestDescriptor.RSP_OKAY;
+            if (!ok)
             {
                 refusedRequests++;
             }
+            keepReport(messageIds[id], ok ? Status.OK : Status.ERROR);
             inFlight[id] = false;
             free[freeCount++] = id;
             consumed++;
@@ -473,7 +673,7 @@ public final class XenFrontend implements Sender
             if (table.endAccess(refs[first + i]) != EndAccessResult.ENDED)
             {
                 // The back end answered while still using the page: it stays in flight (not reused) until teardown.
-                throw channel.violation(domain, "response id=" + buffer + " while grant ref=" + refs[first + i] +
+                throw channel.violation(call, domain, "response id=" + buffer + " while grant ref=" + refs[first + i] +
                     " is still mapped or pinned by " + peer);
             }
             refs[first + i] = 0;

@@ -17,7 +17,7 @@ import org.agrona.MutableDirectBuffer;
  *  +---------------------------------------------------------------+
  *  |                          Request id                           |
  *  +---------------------------------------------------------------+
- *  |                   Flags (bit 0: INDIRECT)                     |
+ *  |              Flags (bit 0: INDIRECT, bit 1: END)              |
  *  +---------------------------------------------------------------+
  *  |                     Message length (bytes)                    |
  *  +---------------------------------------------------------------+
@@ -30,7 +30,10 @@ import org.agrona.MutableDirectBuffer;
  *  |                      ... up to segment 15                    ...
  *  +---------------------------------------------------------------+
  * </pre>
- * An indirect page is a packed array of the same 8-byte segments. Response [BACK]:
+ * An indirect page is a packed array of the same 8-byte segments. An end request ({@link #FLAG_END}, the front
+ * end's {@code finish}) has length 0 and no segments, and its id field carries the number of message requests the
+ * front end pushed before it (mod 2^32); the back end checks that count against the requests it consumed, and
+ * answers an end with no response (nothing follows it, so its slot is never reused). Response [BACK]:
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -52,6 +55,8 @@ public final class XenRequestDescriptor
     public static final int SEGMENTS_PER_INDIRECT_PAGE = 4096 / SEGMENT_LENGTH;
     /** Flag: the segments are indirect pages' references. */
     public static final int FLAG_INDIRECT = 1;
+    /** Flag: the end of the stream; no request follows. */
+    public static final int FLAG_END = 2;
     /** Response status: the message was received and released. */
     public static final int RSP_OKAY = 0;
     /** Response status: the request was refused (bad segment or grant); the buffer is the front end's again. */
@@ -119,6 +124,18 @@ public final class XenRequestDescriptor
         slot.putInt(base + FLAGS_OFFSET, flags);
         slot.putInt(base + LENGTH_OFFSET, length);
         slot.putInt(base + SEGMENT_COUNT_OFFSET, segments);
+    }
+
+    /**
+     * Writes an end request.
+     *
+     * @param slot     a request slot.
+     * @param base     the slot's offset.
+     * @param messages message requests pushed before it (mod 2^32).
+     */
+    public static void end(final MutableDirectBuffer slot, final int base, final int messages)
+    {
+        header(slot, base, messages, FLAG_END, 0, 0);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.barge.grant.xen;
 
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.transport.Capability;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
@@ -59,6 +60,15 @@ public final class XenTransport implements Transport
     public String name()
     {
         return XenTransportProvider.NAME;
+    }
+
+    /**
+     * @return {@link Capability#RESPONSES}: the back end answers every request on the ring with (id, status).
+     */
+    @Override
+    public Set<Capability> capabilities()
+    {
+        return Set.of(Capability.RESPONSES);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.barge.core.Rights;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
+import io.barge.grant.GrantCounters;
 import io.barge.grant.GrantTable;
 import io.barge.grant.SharedRingDescriptor;
 import org.junit.jupiter.api.Test;
@@ -167,7 +168,7 @@ class XenBadInputTest extends XenFixture
         for (final BadGrant bad : BadGrant.values())
         {
             final long violations = b.counter(CounterType.PROTOCOL_VIOLATIONS);
-            final long errors = b.counter(CounterType.GRANT_ERRORS);
+            final long errors = b.counter(GrantCounters.GRANT_ERRORS);
             final XenTransport transport = transport(mode);
             try (XenChannel channel = transport.open(a, b, config(4 * PAGE, CAPACITY)))
             {
@@ -198,7 +199,7 @@ class XenBadInputTest extends XenFixture
                 assertTrue(ex.getMessage().contains("refused"), mode + " " + bad + ": " + ex.getMessage());
                 assertFalse(message.isHeld());
                 assertEquals(violations + 1, b.counter(CounterType.PROTOCOL_VIOLATIONS), mode + " " + bad);
-                assertEquals(errors + 1, b.counter(CounterType.GRANT_ERRORS), mode + " " + bad);
+                assertEquals(errors + 1, b.counter(GrantCounters.GRANT_ERRORS), mode + " " + bad);
                 assertEquals(0, channel.receiver().heldMessages());
                 // The protocol's error response went back, naming the request.
                 assertEquals(1, ringGetInt(channel, SharedRingDescriptor.RSP_PROD_OFFSET));

@@ -6,6 +6,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
+import io.barge.grant.GrantCounters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,18 +79,18 @@ class XenChannelTest extends XenFixture
         {
             for (int round = 0; round < 3; round++)
             {
-                final long maps0 = b.counter(CounterType.GRANT_MAPS);
-                final long unmaps0 = b.counter(CounterType.GRANT_UNMAPS);
+                final long maps0 = b.counter(GrantCounters.GRANT_MAPS);
+                final long unmaps0 = b.counter(GrantCounters.GRANT_UNMAPS);
                 final long flushes0 = b.counter(CounterType.TLB_FLUSHES);
-                final long copies0 = b.counter(CounterType.GRANT_COPIES);
+                final long copies0 = b.counter(GrantCounters.GRANT_COPIES);
                 final long bytes0 = b.counter(CounterType.BYTES_COPIED);
                 send(channel, round, pages * PAGE);
                 channel.receiver().release(receive(channel, round, pages * PAGE));
                 final String context = mode + " pages=" + pages + " round=" + round;
-                assertEquals(maps, b.counter(CounterType.GRANT_MAPS) - maps0, context + " maps");
-                assertEquals(unmaps, b.counter(CounterType.GRANT_UNMAPS) - unmaps0, context + " unmaps");
+                assertEquals(maps, b.counter(GrantCounters.GRANT_MAPS) - maps0, context + " maps");
+                assertEquals(unmaps, b.counter(GrantCounters.GRANT_UNMAPS) - unmaps0, context + " unmaps");
                 assertEquals(flushes, b.counter(CounterType.TLB_FLUSHES) - flushes0, context + " flushes");
-                assertEquals(copies, b.counter(CounterType.GRANT_COPIES) - copies0, context + " copies");
+                assertEquals(copies, b.counter(GrantCounters.GRANT_COPIES) - copies0, context + " copies");
                 assertEquals(bytesCopied, b.counter(CounterType.BYTES_COPIED) - bytes0, context + " bytes");
             }
         }

@@ -98,6 +98,18 @@ public final class Flyweights
          * @return its attachment.
          */
         Object attachment(Message message);
+
+        /**
+         * @param claim the claim.
+         * @param id    its message id.
+         */
+        void messageId(Claim claim, long id);
+
+        /**
+         * @param message the message.
+         * @param id      its message id.
+         */
+        void messageId(Message message, long id);
     }
 
     /**
@@ -215,6 +227,28 @@ public final class Flyweights
     public static Object attachment(final Message message)
     {
         return ACCESS.attachment(message);
+    }
+
+    /**
+     * Numbers a claim's message (after {@link #wrap}, which resets the id to -1).
+     *
+     * @param claim an active claim.
+     * @param id    the id its response will name.
+     */
+    public static void messageId(final Claim claim, final long id)
+    {
+        ACCESS.messageId(claim, id);
+    }
+
+    /**
+     * Numbers a delivered message (after {@link #begin}, which resets the id to -1).
+     *
+     * @param message a held message.
+     * @param id      the transport's id for it.
+     */
+    public static void messageId(final Message message, final long id)
+    {
+        ACCESS.messageId(message, id);
     }
 
     // The bridge class is package-private in io.barge.core.transport so that users cannot reach it; on the class
