@@ -10,7 +10,7 @@ import java.util.Locale;
  * warm-up: the counters' "before" snapshot is taken when the sink reaches the first measured message (so caches
  * filled during the warm-up are not charged), the "after" one when every stage has stopped, before teardown. Costs
  * of the few messages in flight at the first snapshot are split across it, an error of at most
- * (capacity x hops) / measured messages.
+ * (capacity x hops) / measured messages. A counter type registered after the run started reads 0.
  */
 public final class PipelineResult
 {
@@ -75,7 +75,7 @@ public final class PipelineResult
      */
     public long counterDelta(final int domain, final CounterType type)
     {
-        return domainCounterDeltas[domain][type.ordinal()];
+        return type.ordinal() < counterDeltas.length ? domainCounterDeltas[domain][type.ordinal()] : 0;
     }
 
     /**
@@ -183,7 +183,7 @@ public final class PipelineResult
      */
     public long counterDelta(final CounterType type)
     {
-        return counterDeltas[type.ordinal()];
+        return type.ordinal() < counterDeltas.length ? counterDeltas[type.ordinal()] : 0;
     }
 
     /**
@@ -192,7 +192,7 @@ public final class PipelineResult
      */
     public double counterPerMessage(final CounterType type)
     {
-        return measuredMessages == 0 ? 0 : (double)counterDeltas[type.ordinal()] / measuredMessages;
+        return measuredMessages == 0 ? 0 : (double)counterDelta(type) / measuredMessages;
     }
 
     /**

@@ -31,8 +31,9 @@ final class PipelineRun
     private final List<Transport> transports = new ArrayList<>();
     private final Domain[] domains;
     private final Channel[] channels;
-    private final long[] totalsBefore = new long[CounterType.values().length];
-    private final long[][] domainsBefore;
+    // Sized once the transports exist: a transport module may register its counter types when it loads.
+    private long[] totalsBefore;
+    private long[][] domainsBefore;
     private volatile SourceAgent source;
 
     PipelineRun(final Pipeline pipeline)
@@ -41,7 +42,6 @@ final class PipelineRun
         this.kernel = pipeline.kernel;
         this.domains = new Domain[pipeline.hops.length + 1];
         this.channels = new Channel[pipeline.hops.length];
-        this.domainsBefore = new long[domains.length][CounterType.values().length];
     }
 
     long sourceBackPressures()
@@ -116,6 +116,8 @@ final class PipelineRun
 
     private StreamOutcome stream()
     {
+        totalsBefore = new long[CounterType.values().length];
+        domainsBefore = new long[domains.length][totalsBefore.length];
         final List<Agent> agents = new ArrayList<>(domains.length);
         final SourceAgent sourceAgent = new SourceAgent(channels[0].sender(), pipeline.writer, pipeline.messages,
             pipeline.length, control);

@@ -360,6 +360,20 @@ class PipelineTest
     }
 
     @Test
+    void aCounterTypeRegisteredAfterTheRunReadsZeroAndTheResultStillFormats()
+    {
+        final StreamCheck check = new StreamCheck(17);
+        final PipelineResult result = forwarding(same("copy", 1), check, 50).build().run();
+        // As a transport module that loads later does (grant-tables registers its GRANT_* types when it loads).
+        final CounterType late = CounterType.register(1010, "PIPELINE_TEST_LATE", "pipeline test late type");
+
+        assertEquals(0, result.counterDelta(late));
+        assertEquals(0, result.counterDelta(0, late));
+        assertEquals(0.0, result.counterPerMessage(late));
+        assertTrue(result.format().contains("bytes copied"), result::format);
+    }
+
+    @Test
     void warmupLeavesLeadingMessagesOutOfTheMeasurement()
     {
         final StreamCheck check = new StreamCheck(13);
