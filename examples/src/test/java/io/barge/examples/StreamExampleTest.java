@@ -29,9 +29,9 @@ class StreamExampleTest
     }
 
     @Test
-    void copyFbufsAndRbufsAreInstalled()
+    void copyFbufsRbufsAndXenAreInstalled()
     {
-        assertTrue(transports().containsAll(List.of("copy", "fbufs", "rbufs")), transports().toString());
+        assertTrue(transports().containsAll(List.of("copy", "fbufs", "rbufs", "xen")), transports().toString());
     }
 
     @ParameterizedTest(name = "{0}")

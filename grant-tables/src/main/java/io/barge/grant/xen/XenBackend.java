@@ -49,6 +49,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * One thread acts for the back end; calls are serialised on this object. The poll and release path allocates
  * nothing.
+ * <p>
+ * Polled in a loop of its own, a {@code BackoffIdleStrategy} suits it; a driver domain serving many front ends
+ * registers each back end on one waitset instead ({@link #register}): the request event channel triggers it.
  */
 public final class XenBackend implements Receiver
 {

@@ -42,6 +42,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * One thread acts for the front end; calls are serialised on this object (teardown takes it too). The claim and
  * commit path allocates nothing.
+ * <p>
+ * A sender retrying a back-pressured {@code tryClaim} in a loop of its own idles with a {@code BackoffIdleStrategy};
+ * or it registers for space on a waitset ({@link #registerForSpace}), which the response event channel triggers.
  */
 public final class XenFrontend implements Sender
 {
