@@ -1,14 +1,20 @@
 package io.barge.bench.cli;
 
-import io.barge.bench.pipeline.Pipeline;
-import io.barge.bench.pipeline.PipelineConfig;
-import io.barge.bench.pipeline.PipelineResult;
+import io.barge.core.Kernel;
 import io.barge.core.OutOfFramesException;
+import io.barge.core.PhysicalMemory;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.InvalidOptionException;
+import io.barge.core.transport.MessageHandler;
+import io.barge.core.transport.OptionSpec;
 import io.barge.core.transport.TransportOptions;
-import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
+import io.barge.drivers.pipeline.MessageWriter;
+import io.barge.drivers.pipeline.Pipeline;
+import io.barge.drivers.pipeline.PipelineMessageDescriptor;
+import io.barge.drivers.pipeline.PipelineResult;
+import io.barge.drivers.pipeline.StageHandler;
+import io.barge.drivers.pipeline.TransportSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,44 +23,60 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code barge pipeline}: streams messages from a source domain through forwarding domains to a sink over a named
- * transport and prints throughput, one-way latency percentiles and the cost counters per message.
+ * {@code barge pipeline}: streams messages from a source domain through forwarding domains to a sink with a
+ * transport per hop, on the {@code drivers} pipeline library, and prints throughput, one-way latency percentiles and
+ * the cost counters per message.
  */
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
     description = {
-        "Streams messages from a source domain through forwarding domains to a sink over a transport.",
+        "Streams messages from a source domain through forwarding domains to a sink, a transport per hop.",
         "Prints messages/s, bytes/s, one-way latency percentiles (stamped by the source, read at the sink) and " +
             "the cost counters per message. With no options it runs the defaults below: a few seconds over copy."
     },
     sortOptions = false)
 final class PipelineCommand implements Callable<Integer>
 {
+    /** Default transport: the copy baseline. */
+    static final String DEFAULT_TRANSPORT = "copy";
+    /** Default hops: source, one forwarder, sink. */
+    static final int DEFAULT_HOPS = 2;
+    private static final byte FILL_BYTE = (byte)0x5A;
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-t", "--transport"}, paramLabel = "NAME", defaultValue = PipelineConfig.DEFAULT_TRANSPORT,
-        description = "Transport, as listed by `barge transports` (default: ${DEFAULT-VALUE}).")
-    String transport;
+    @Option(names = {"-t", "--transport"}, paramLabel = "NAME[,NAME...]", defaultValue = DEFAULT_TRANSPORT,
+        split = ",", description = "Transport per hop, as listed by `barge transports`; one name means every hop, " +
+        "several give hop 0, 1, ... in order (default: ${DEFAULT-VALUE}).")
+    List<String> transports;
 
-    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
-        description = "A transport option; repeat for several. Unknown keys or values are listed as errors.")
+    @Option(names = {"-o", "--option"}, paramLabel = "[NAME.]KEY=VALUE",
+        description = "A transport option; repeat for several. KEY applies to every transport on the path that has " +
+            "it, NAME.KEY to that transport only. Unknown keys or values are listed as errors.")
     Map<String, String> options = new LinkedHashMap<>();
 
-    @Option(names = {"-d", "--domains"}, paramLabel = "N", defaultValue = "" + PipelineConfig.DEFAULT_DOMAINS,
-        description = "Domains on the path, source and sink included, at least 2 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hops", paramLabel = "N", defaultValue = "-1",
+        description = "Hops on the path, at least 1 (default: " + DEFAULT_HOPS + ", or as many as --transport " +
+            "names).")
+    int hops;
+
+    @Option(names = {"-d", "--domains"}, paramLabel = "N", defaultValue = "-1",
+        description = "Domains on the path, source and sink included: --hops plus one.")
     int domains;
 
-    @Option(names = {"-n", "--messages"}, paramLabel = "COUNT", defaultValue = "" + PipelineConfig.DEFAULT_MESSAGES,
+    @Option(names = {"-n", "--messages"}, paramLabel = "COUNT", defaultValue = "100000",
         description = "Messages to send, warm-up included (default: ${DEFAULT-VALUE}).")
     long messages;
 
-    @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "" + PipelineConfig.DEFAULT_SIZE,
+    @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "65536",
         converter = Cli.ByteSize.class,
         description = "Message size in bytes, 16..1m; k and m suffixes allowed (default: ${DEFAULT-VALUE}).")
     int size;
@@ -73,77 +95,198 @@ final class PipelineCommand implements Callable<Integer>
     @Option(names = "--fill", description = "The source writes every byte of every message.")
     boolean fill;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "" + PipelineConfig.DEFAULT_THREADS,
-        description = "Threads the stages are spread over, in path order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
+        description = "Threads the stages are spread over, in path order; at most the domains " +
+            "(default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--warmup", paramLabel = "COUNT", defaultValue = "-1",
         description = "Leading messages left out of throughput and latency (default: a tenth of the messages).")
     long warmup;
 
-    @Option(names = "--memory-mib", paramLabel = "MIB", defaultValue = "" + PipelineConfig.DEFAULT_MEMORY_MIB,
-        description = "Simulated physical memory in MiB (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory-mib", paramLabel = "MIB", defaultValue = "256",
+        description = "Simulated physical memory in MiB, 1..2047 (default: ${DEFAULT-VALUE}).")
     int memoryMiB;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "" + PipelineConfig.DEFAULT_TIMEOUT_SECONDS,
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
         description = "Longest run before it is reported incomplete (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    private long touched;
 
     @Override
     public Integer call()
     {
-        final PipelineConfig config = Cli.usage(spec, this::config);
         // Checked before anything is allocated, so a typo costs nothing and lists what is valid.
-        final TransportProvider provider = Cli.usage(spec, () -> Transports.find(config.transport()));
-        Cli.usage(spec, () ->
-        {
-            try
-            {
-                return TransportOptions.parse(config.transport(), provider.options(), config.options());
-            }
-            catch (final InvalidOptionException ex)
-            {
-                // Say whose option it was when the message does not.
-                throw ex.getMessage().contains("transport " + provider.name()) ? ex :
-                    new InvalidOptionException("transport " + provider.name() + ": " + ex.getMessage() +
-                    "; valid options: " + TransportOptions.describe(provider.options()));
-            }
-        });
+        final TransportSpec[] path = Cli.usage(spec, this::path);
+        Cli.usage(spec, this::checkSettings);
+        final int frames = (int)((long)memoryMiB * 1024 * 1024 / PhysicalMemory.DEFAULT_FRAME_SIZE);
         final PipelineResult result;
-        try
+        try (PhysicalMemory memory = PhysicalMemory.allocateDirect(frames); Kernel kernel = new Kernel(memory))
         {
-            result = Pipeline.run(config);
-        }
-        catch (final OutOfFramesException ex)
-        {
-            throw new CommandLine.ParameterException(spec.commandLine(), "the simulated physical memory of " +
-                config.memoryMiB() + " MiB is too small for " + (config.domains() - 1) + " hops of " +
-                config.capacity() + " x " + config.size() + "-byte messages over " + config.transport() + " (" +
-                ex.getMessage() + "): raise --memory-mib (at most 2047) or lower --capacity or --size", ex);
+            final Pipeline pipeline = Cli.usage(spec, () -> pipeline(kernel, path));
+            result = run(pipeline);
         }
         final PrintWriter out = spec.commandLine().getOut();
         out.print(result.format());
         out.flush();
-        final boolean ok = result.completed() && result.framesLeaked() == 0 && result.sequenceErrors() == 0;
+        final boolean ok = result.completed() && result.received() == messages && result.framesLeaked() == 0 &&
+            result.sequenceErrors() == 0;
         return ok ? 0 : BargeCli.EXIT_FAILED;
     }
 
-    private PipelineConfig config()
+    private PipelineResult run(final Pipeline pipeline)
     {
-        return PipelineConfig.builder()
-            .transport(transport)
-            .options(options)
-            .domains(domains)
-            .messages(messages)
-            .warmup(warmup)
-            .size(size)
-            .capacity(capacity)
-            .notification(notification)
-            .touch(touch)
-            .fill(fill)
-            .threads(threads)
-            .memoryMiB(memoryMiB)
-            .timeoutSeconds(timeoutSeconds)
-            .build();
+        try
+        {
+            return pipeline.run();
+        }
+        catch (final OutOfFramesException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the simulated physical memory of " +
+                memoryMiB + " MiB is too small for " + pipeline.hopCount() + " hops of " + capacity + " x " + size +
+                "-byte messages over " + String.join(",", transports) + " (" + ex.getMessage() +
+                "): raise --memory-mib (at most 2047) or lower --capacity or --size", ex);
+        }
+    }
+
+    private Object checkSettings()
+    {
+        if (memoryMiB < 1 || memoryMiB > 2047)
+        {
+            throw new IllegalArgumentException("memoryMiB=" + memoryMiB + " must be in [1, 2047]");
+        }
+        if (size > ChannelConfig.MAX_MESSAGE_LENGTH_LIMIT)
+        {
+            throw new IllegalArgumentException("size=" + size + " exceeds " + ChannelConfig.MAX_MESSAGE_LENGTH_LIMIT);
+        }
+        PipelineMessageDescriptor.checkMessageLength(size);
+        return new ChannelConfig(size, capacity, notification);
+    }
+
+    private Pipeline pipeline(final Kernel kernel, final TransportSpec[] path)
+    {
+        if (threads < 1)
+        {
+            throw new IllegalArgumentException("threads=" + threads + " must be at least 1");
+        }
+        final MessageWriter writer = fill ? (claim, sequence) -> claim.setMemory(
+            PipelineMessageDescriptor.HEADER_LENGTH, claim.length() - PipelineMessageDescriptor.HEADER_LENGTH,
+            FILL_BYTE) : MessageWriter.HEADER_ONLY;
+        final MessageHandler consumer = touch ? (message) -> touched += message.touch() : (message) -> { };
+        final Pipeline.Builder builder = Pipeline.builder(kernel)
+            .source(messages, size, writer)
+            .sink("sink", consumer)
+            .channelConfig(new ChannelConfig(size, capacity, notification))
+            .threads(Math.min(threads, path.length + 1))
+            .warmup(warmup >= 0 ? warmup : messages / 10)
+            .timeout(timeoutSeconds, TimeUnit.SECONDS);
+        for (int i = 0; i < path.length; i++)
+        {
+            builder.hop(i, path[i]);
+            if (i > 0)
+            {
+                builder.stage("forward-" + i, StageHandler.FORWARD);
+            }
+        }
+        return builder.build();
+    }
+
+    /**
+     * @return the transport of each hop, with its options.
+     */
+    private TransportSpec[] path()
+    {
+        final int count = hopCount();
+        if (transports.size() != 1 && transports.size() != count)
+        {
+            throw new IllegalArgumentException("--transport names " + transports.size() + " transports for " + count +
+                " hops: give one (every hop) or one per hop");
+        }
+        final TransportSpec[] path = new TransportSpec[count];
+        for (int i = 0; i < count; i++)
+        {
+            final String name = transports.get(transports.size() == 1 ? 0 : i).trim();
+            path[i] = TransportSpec.of(name, optionsOf(name));
+        }
+        checkEveryOptionUsed();
+        return path;
+    }
+
+    private int hopCount()
+    {
+        if (domains >= 0 && hops >= 0 && domains != hops + 1)
+        {
+            throw new IllegalArgumentException("domains=" + domains + " and hops=" + hops + " disagree: domains " +
+                "are hops plus one");
+        }
+        if (domains >= 0 && domains < 2)
+        {
+            throw new IllegalArgumentException("domains=" + domains + " must be at least 2 (source and sink)");
+        }
+        final int count = hops >= 0 ? hops : domains >= 0 ? domains - 1 :
+            transports.size() > 1 ? transports.size() : DEFAULT_HOPS;
+        if (count < 1)
+        {
+            throw new IllegalArgumentException("hops=" + count + " must be at least 1");
+        }
+        return count;
+    }
+
+    /**
+     * KEY goes to every transport that declares it, NAME.KEY to NAME only; with one transport on the path every
+     * plain key is its, so an unknown one is reported with that transport's valid keys.
+     */
+    private Map<String, String> optionsOf(final String name)
+    {
+        final List<OptionSpec> specs = Transports.find(name).options();
+        final boolean single = transports.stream().distinct().count() == 1;
+        final Map<String, String> mine = new LinkedHashMap<>();
+        for (final Map.Entry<String, String> entry : options.entrySet())
+        {
+            final String key = entry.getKey();
+            if (key.startsWith(name + "."))
+            {
+                mine.put(key.substring(name.length() + 1), entry.getValue());
+            }
+            else if (key.indexOf('.') < 0 && (single || specs.stream().anyMatch((s) -> s.name().equals(key))))
+            {
+                mine.put(key, entry.getValue());
+            }
+        }
+        try
+        {
+            TransportOptions.parse(name, specs, mine);
+        }
+        catch (final InvalidOptionException ex)
+        {
+            // Say whose option it was when the message does not.
+            throw ex.getMessage().contains("transport " + name) ? ex : new InvalidOptionException("transport " +
+                name + ": " + ex.getMessage() + "; valid options: " + TransportOptions.describe(specs));
+        }
+        return mine;
+    }
+
+    private void checkEveryOptionUsed()
+    {
+        for (final String key : options.keySet())
+        {
+            final int dot = key.indexOf('.');
+            final boolean used = dot > 0 ? transports.contains(key.substring(0, dot)) : transports.stream()
+                .anyMatch((t) -> Transports.find(t.trim()).options().stream().anyMatch((s) -> s.name().equals(key)));
+            if (!used)
+            {
+                throw new InvalidOptionException("no transport on the path " + transports + " has option '" + key +
+                    "'");
+            }
+        }
+    }
+
+    /**
+     * @return sum of the bytes the sink touched (keeps the reads observable).
+     */
+    long touched()
+    {
+        return touched;
     }
 }

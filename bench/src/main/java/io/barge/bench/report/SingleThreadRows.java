@@ -2,6 +2,7 @@ package io.barge.bench.report;
 
 import io.barge.core.Kernel;
 import io.barge.core.transport.Transport;
+import io.barge.drivers.pipeline.PipelinePath;
 import org.HdrHistogram.Histogram;
 
 import java.util.List;
@@ -77,7 +78,8 @@ final class SingleThreadRows
 
     private ReportModel.Row measure(final String scenario, final int hops, final int size, final boolean touch)
     {
-        try (TransportPath path = new TransportPath(kernel, transport, hops, size, touch))
+        try (PipelinePath path = new PipelinePath(kernel, transport, hops, TransportSubject.config(size, 8, 4 << 20),
+            size, touch))
         {
             final long[] snapshot = new long[Counting.snapshot(kernel).length];
             final Runnable beforeMeasured = () -> kernel.counters().totals(snapshot);
@@ -107,7 +109,7 @@ final class SingleThreadRows
         }
     }
 
-    private ReportModel.Latency latencyPass(final TransportPath path)
+    private ReportModel.Latency latencyPass(final PipelinePath path)
     {
         final Histogram histogram = Counting.newHistogram();
         final long end = System.nanoTime() + settings.latencyNanos();

@@ -3,6 +3,7 @@ package io.barge.bench.report;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
@@ -46,7 +47,7 @@ final class TransportSubject extends TwoThreadSubject
         Channel opened = null;
         try
         {
-            opened = transport.open(senderDomain, receiverDomain, TransportPath.config(messageBytes, MAX_IN_FLIGHT, IN_FLIGHT_BYTES));
+            opened = transport.open(senderDomain, receiverDomain, config(messageBytes, MAX_IN_FLIGHT, IN_FLIGHT_BYTES));
         }
         finally
         {
@@ -134,5 +135,18 @@ final class TransportSubject extends TwoThreadSubject
                 kernel.destroyDomain(domain);
             }
         }
+    }
+
+    /**
+     * @param messageBytes largest message.
+     * @param maxCapacity  most messages in flight wanted.
+     * @param budgetBytes  in-flight bytes per channel not to exceed (unless 2 messages already do).
+     * @return a config with as many messages in flight as both limits allow, at least 2.
+     */
+    static ChannelConfig config(final int messageBytes, final int maxCapacity, final int budgetBytes)
+    {
+        final int byMemory = Integer.highestOneBit(Math.max(1, budgetBytes / messageBytes));
+        final int capacity = Math.max(2, Math.min(maxCapacity, byMemory));
+        return ChannelConfig.defaults().withMaxMessageLength(messageBytes).withCapacity(capacity);
     }
 }

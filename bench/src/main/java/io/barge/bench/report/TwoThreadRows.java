@@ -80,7 +80,7 @@ final class TwoThreadRows
         {
             // The reference at each size the transports run, with as many messages in flight as their channels.
             targets.add(new Target(null, new AgronaRingSubject(size,
-                TransportPath.config(size, TransportSubject.MAX_IN_FLIGHT, TransportSubject.IN_FLIGHT_BYTES)
+                TransportSubject.config(size, TransportSubject.MAX_IN_FLIGHT, TransportSubject.IN_FLIGHT_BYTES)
                     .capacity())));
         }
         for (final Map.Entry<ModeSpec, Transport> entry : transports.entrySet())

@@ -157,6 +157,44 @@ class BargeCliTest
     }
 
     @Test
+    void aTransportPerHopRunsOverTheDriversPipelineAndCopiesWhereTheTransportChanges()
+    {
+        final Run run = run("pipeline", "-t", "test-loopback,copy,test-loopback", "-n", "500", "-s", "1k",
+            "--warmup", "0", "--capacity", "8", "--memory-mib", "16");
+
+        assertEquals(0, run.exitCode(), run::all);
+        assertTrue(run.out().contains("copied forwards  1000"), run::all);
+        assertTrue(run.out().contains("test-loopback") && run.out().contains("copy"), run::all);
+        assertFalse(run.out().contains("WARNING"), run::all);
+    }
+
+    @Test
+    void aSingleTransportNameMeansEveryHopAndOptionsGoToTheTransportNamed()
+    {
+        final Run run = run("pipeline", "-t", "test-loopback", "--hops", "3", "-n", "300", "-s", "1k",
+            "-o", "test-loopback.flavour=fancy", "--memory-mib", "16");
+
+        assertEquals(0, run.exitCode(), run::all);
+        assertTrue(run.out().contains("forward-1 -> forward-2 -> sink"), run::all);
+        assertTrue(run.out().contains("flavour=fancy"), run::all);
+    }
+
+    @Test
+    void hopsAndTransportsThatDisagreeAreAUsageError()
+    {
+        final Run count = run("pipeline", "-t", "copy,copy", "--hops", "3");
+        final Run both = run("pipeline", "--hops", "3", "--domains", "3");
+        final Run unused = run("pipeline", "-t", "copy,test-loopback", "-o", "colour=red");
+
+        assertEquals(2, count.exitCode(), count::all);
+        assertTrue(count.err().contains("2 transports for 3 hops"), count::all);
+        assertEquals(2, both.exitCode(), both::all);
+        assertTrue(both.err().contains("disagree"), both::all);
+        assertEquals(2, unused.exitCode(), unused::all);
+        assertTrue(unused.err().contains("'colour'"), unused::all);
+    }
+
+    @Test
     void tooLittleSimulatedMemoryIsAUsageErrorThatSaysWhatToChange()
     {
         final Run run = run("pipeline", "-t", "test-loopback", "-s", "1m", "--capacity", "64", "--memory-mib", "16");

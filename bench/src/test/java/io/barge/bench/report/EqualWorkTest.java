@@ -4,9 +4,11 @@ import io.barge.core.CounterType;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
 import io.barge.core.copy.CopyTransportProvider;
+import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
+import io.barge.drivers.pipeline.PipelinePath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,7 +123,8 @@ class EqualWorkTest
         final CopyTransportProvider provider = new CopyTransportProvider();
         try (Transport copy = provider.create(kernel, TransportOptions.parse(provider.name(), provider.options(),
             Map.of()));
-            TransportPath path = new TransportPath(kernel, copy, hops, 1000, true))
+            PipelinePath path = new PipelinePath(kernel, copy, hops, ChannelConfig.defaults()
+                .withMaxMessageLength(1000).withCapacity(8), 1000, true))
         {
             path.send(8);
             final long before = kernel.counters().total(CounterType.BYTES_COPIED);

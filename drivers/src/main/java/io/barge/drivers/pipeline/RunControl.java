@@ -1,21 +1,21 @@
-package io.barge.bench.pipeline;
+package io.barge.drivers.pipeline;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What the stages of one run share with the thread that waits for it: a latch the sink (or a failure) opens, and
- * the first failure. Stages stop working once the run has failed.
+ * the first failure with the stage that raised it. Stages stop working once the run has failed.
  */
 final class RunControl
 {
     private final CountDownLatch done = new CountDownLatch(1);
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean failed;
+    private Throwable failure;
+    private String failedStage;
 
     /**
-     * Called by the sink after the last message.
+     * Called by the sink at the end of the stream.
      */
     void complete()
     {
@@ -25,11 +25,19 @@ final class RunControl
     /**
      * Records a stage's error (the first one is kept) and wakes the waiting thread.
      *
+     * @param stage the stage's role name.
      * @param error what went wrong.
      */
-    void fail(final Throwable error)
+    void fail(final String stage, final Throwable error)
     {
-        failure.compareAndSet(null, error);
+        synchronized (this)
+        {
+            if (failure == null)
+            {
+                failure = error;
+                failedStage = stage;
+            }
+        }
         failed = true;
         done.countDown();
     }
@@ -45,18 +53,26 @@ final class RunControl
     /**
      * @return the first failure, or null.
      */
-    Throwable failure()
+    synchronized Throwable failure()
     {
-        return failure.get();
+        return failure;
     }
 
     /**
-     * @param timeoutSeconds longest wait.
+     * @return the stage of the first failure, or null.
+     */
+    synchronized String failedStage()
+    {
+        return failedStage;
+    }
+
+    /**
+     * @param timeoutNanos longest wait.
      * @return true if the run completed or failed, false on timeout.
      * @throws InterruptedException if the waiting thread is interrupted.
      */
-    boolean await(final long timeoutSeconds) throws InterruptedException
+    boolean await(final long timeoutNanos) throws InterruptedException
     {
-        return done.await(timeoutSeconds, TimeUnit.SECONDS);
+        return done.await(timeoutNanos, TimeUnit.NANOSECONDS);
     }
 }

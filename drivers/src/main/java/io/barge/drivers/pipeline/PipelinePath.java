@@ -1,4 +1,4 @@
-package io.barge.bench.report;
+package io.barge.drivers.pipeline;
 
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
@@ -8,13 +8,17 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
- * A chain of domains joined by one transport's channels, driven from one thread: each message is claimed and
- * committed at the source, then polled and forwarded hop by hop, and touched (or not) and released at the sink
- * before the next message starts. One domain crossing is a path of one hop.
+ * A pipeline stepped by the calling thread, one message at a time: the source claims and commits, each middle
+ * domain polls and forwards through an {@link Outlet} (as a {@link StageHandler#FORWARD} stage of a
+ * {@link Pipeline} does), and the sink touches (or not) and releases before the next message starts. For
+ * measurements that time each message or need no threads (the report's single-thread rows); one domain crossing is
+ * a path of one hop. Opened on a transport the caller owns, with {@code Transport.openPath}.
  */
-final class TransportPath implements AutoCloseable
+public final class PipelinePath implements AutoCloseable
 {
     /** How long a message may take to show up before the transport is declared stuck. */
     private static final long STUCK_NANOS = 10_000_000_000L;
@@ -22,34 +26,44 @@ final class TransportPath implements AutoCloseable
     private final Kernel kernel;
     private final Domain[] domains;
     private final Channel[] channels;
+    private final Outlet[] outlets;
     private final Message[] messages;
     private final Claim claim;
     private final int messageBytes;
     private final boolean touch;
+    private final IdleStrategy idle = new BusySpinIdleStrategy();
     private long sequence;
 
     /**
+     * Creates {@code hops + 1} domains and opens the path over them.
+     *
      * @param kernel       the machine.
-     * @param transport    the transport.
+     * @param transport    the transport of every hop; the caller closes it.
      * @param hops         channels in the chain, at least 1.
-     * @param messageBytes message size.
+     * @param config       every hop's configuration.
+     * @param messageBytes message size, 1..{@code config.maxMessageLength()}.
      * @param touch        whether the sink reads every byte.
      */
-    TransportPath(final Kernel kernel, final Transport transport, final int hops, final int messageBytes,
-        final boolean touch)
+    public PipelinePath(final Kernel kernel, final Transport transport, final int hops, final ChannelConfig config,
+        final int messageBytes, final boolean touch)
     {
+        if (hops < 1 || messageBytes < 1 || messageBytes > config.maxMessageLength())
+        {
+            throw new IllegalArgumentException("hops=" + hops + " must be at least 1 and messageBytes=" +
+                messageBytes + " in [1, " + config.maxMessageLength() + "]");
+        }
         this.kernel = kernel;
         this.messageBytes = messageBytes;
         this.touch = touch;
         this.domains = new Domain[hops + 1];
-        for (int i = 0; i < domains.length; i++)
-        {
-            domains[i] = kernel.createDomain("report-" + i + "-of-" + domains.length);
-        }
         Channel[] opened = null;
         try
         {
-            opened = transport.openPath(domains, config(messageBytes, 8, 4 << 20));
+            for (int i = 0; i < domains.length; i++)
+            {
+                domains[i] = kernel.createDomain("path-" + i + "-of-" + domains.length);
+            }
+            opened = transport.openPath(domains, config);
         }
         finally
         {
@@ -60,41 +74,31 @@ final class TransportPath implements AutoCloseable
         }
         this.channels = opened;
         this.messages = new Message[hops];
+        this.outlets = new Outlet[hops];
         for (int i = 0; i < hops; i++)
         {
             messages[i] = channels[i].receiver().newMessage();
+            // One transport, one path: a middle domain forwards without copying where the transport can.
+            outlets[i] = i == 0 ? null : new Outlet(channels[i].sender(), true);
         }
         this.claim = channels[0].sender().newClaim();
     }
 
     /**
-     * @param messageBytes largest message.
-     * @param maxCapacity  most messages in flight wanted.
-     * @param budgetBytes  in-flight bytes per channel not to exceed (unless 2 messages already do).
-     * @return a config with as many messages in flight as both limits allow, at least 2.
-     */
-    static ChannelConfig config(final int messageBytes, final int maxCapacity, final int budgetBytes)
-    {
-        final int byMemory = Integer.highestOneBit(Math.max(1, budgetBytes / messageBytes));
-        final int capacity = Math.max(2, Math.min(maxCapacity, byMemory));
-        return ChannelConfig.defaults().withMaxMessageLength(messageBytes).withCapacity(capacity);
-    }
-
-    /**
      * @return the channels, source first.
      */
-    Channel[] channels()
+    public Channel[] channels()
     {
-        return channels;
+        return channels.clone();
     }
 
     /**
      * Moves messages from source to sink one at a time.
      *
      * @param count messages.
-     * @return the touch sums (0 when not touching).
+     * @return the sum of the touch sums (of the lengths when not touching).
      */
-    long send(final int count)
+    public long send(final int count)
     {
         long sum = 0;
         for (int m = 0; m < count; m++)
@@ -107,9 +111,10 @@ final class TransportPath implements AutoCloseable
     /**
      * Moves one message from source to sink.
      *
-     * @return its touch sum, or 0.
+     * @return its touch sum, or its length when not touching.
+     * @throws IllegalStateException if a hop stays empty or back pressured for 10 s (the transport is stuck).
      */
-    long sendOne()
+    public long sendOne()
     {
         if (channels[0].sender().tryClaim(messageBytes, claim) != Status.OK)
         {
@@ -117,7 +122,7 @@ final class TransportPath implements AutoCloseable
         }
         if (messageBytes >= 8)
         {
-            claim.putLong(0, ++sequence);
+            claim.putLong(0, ++sequence); // the bytes change from message to message
         }
         channels[0].sender().commit(claim);
         final int last = channels.length - 1;
@@ -136,42 +141,41 @@ final class TransportPath implements AutoCloseable
     private void receive(final int hop)
     {
         long deadline = 0;
-        int spins = 0;
+        idle.reset();
         while (channels[hop].receiver().poll(messages[hop]) != Status.OK)
         {
-            deadline = checkStuck(deadline, ++spins, "nothing arrived on hop " + hop);
+            deadline = checkStuck(deadline, "nothing arrived on hop " + hop);
         }
     }
 
     private void forward(final int hop)
     {
         long deadline = 0;
-        int spins = 0;
-        while (channels[hop + 1].sender().forward(messages[hop]) != Status.OK)
+        idle.reset();
+        while (outlets[hop + 1].forward(messages[hop]) != Status.OK)
         {
-            deadline = checkStuck(deadline, ++spins, "forward stayed back pressured on hop " + (hop + 1));
+            deadline = checkStuck(deadline, "forward stayed back pressured on hop " + (hop + 1));
         }
     }
 
-    private static long checkStuck(final long deadline, final int spins, final String what)
+    private long checkStuck(final long deadline, final String what)
     {
-        Thread.onSpinWait();
-        if ((spins & 1023) != 0)
-        {
-            return deadline;
-        }
+        idle.idle();
         final long now = System.nanoTime();
         if (deadline == 0)
         {
             return now + STUCK_NANOS;
         }
-        if (now > deadline)
+        if (now - deadline > 0)
         {
             throw new IllegalStateException("transport stuck: " + what + " for " + STUCK_NANOS / 1_000_000 + " ms");
         }
         return deadline;
     }
 
+    /**
+     * Closes the channels and destroys the domains (the transport stays open).
+     */
     @Override
     public void close()
     {

@@ -1,34 +1,33 @@
-package io.barge.bench.pipeline;
+package io.barge.drivers.pipeline;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.ProtectionFault;
-import io.barge.core.SystemCounters;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.Agent;
 
 /**
- * The last domain: polls, reads the header, optionally touches every byte, records the one-way latency, checks the
- * sequence and releases. At the first message after the warm-up it snapshots the cost counters and starts the
- * measurement window; after the last message it completes the run.
+ * The last domain: a handler poll of its inbound hop; for each message it reads the header, checks the sequence,
+ * records the one-way latency, and hands the message to the user's consumer. At the first message after the
+ * warm-up it snapshots the cost counters and starts the measurement window; at the end of the stream it completes
+ * the run.
  */
-final class SinkStage implements Agent
+final class SinkAgent implements Agent, MessageHandler
 {
     private static final int BURST = 32;
 
+    private final String name;
     private final Receiver receiver;
     private final AddressSpace space;
-    private final Message message;
+    private final MessageHandler consumer;
     private final RunControl control;
     private final Histogram latency;
-    private final long messages;
     private final long warmup;
-    private final boolean touch;
     private final long highestLatency;
-    private final SystemCounters counters;
-    private final long[] countersAtWarmupEnd;
+    private final Runnable onWarmupEnd;
 
     private long received;
     private long expectedSequence;
@@ -36,64 +35,58 @@ final class SinkStage implements Agent
     private long measuredBytes;
     private long windowStartNs;
     private long windowEndNs;
-    private long checksum;
+    private volatile boolean ended;
 
-    SinkStage(final Receiver receiver, final PipelineConfig config, final RunControl control, final Histogram latency,
-        final SystemCounters counters, final long[] countersAtWarmupEnd)
+    SinkAgent(final String name, final Receiver receiver, final MessageHandler consumer, final long warmup,
+        final Histogram latency, final Runnable onWarmupEnd, final RunControl control)
     {
-        this.counters = counters;
-        this.countersAtWarmupEnd = countersAtWarmupEnd;
+        this.name = name;
         this.receiver = receiver;
         this.space = receiver.domain().addressSpace();
-        this.message = receiver.newMessage();
-        this.control = control;
+        this.consumer = consumer;
+        this.warmup = warmup;
         this.latency = latency;
-        this.messages = config.messages();
-        this.warmup = config.warmup();
-        this.touch = config.touch();
         this.highestLatency = latency.getHighestTrackableValue();
+        this.onWarmupEnd = onWarmupEnd;
+        this.control = control;
     }
 
     @Override
     public int doWork()
     {
-        if (control.hasFailed())
+        if (control.hasFailed() || ended)
         {
             return 0;
         }
-        int work = 0;
-        while (work < BURST && received < messages)
+        try
         {
-            if (receiver.poll(message) != Status.OK)
+            final int delivered = receiver.poll(this, BURST);
+            if (delivered == Status.END_OF_STREAM)
             {
-                break;
-            }
-            final long now = System.nanoTime();
-            onMessage(now);
-            receiver.release(message);
-            work++;
-            if (received == messages)
-            {
-                windowEndNs = now;
+                ended = true;
                 control.complete();
+                return 1;
             }
+            return delivered;
         }
-        return work;
+        catch (final RuntimeException ex)
+        {
+            control.fail(roleName(), ex);
+            return 0;
+        }
     }
 
-    private void onMessage(final long now)
+    @Override
+    public void onMessage(final Message message)
     {
-        final long sentAt = readHeader(PipelineMessageDescriptor.TIMESTAMP_OFFSET);
-        final long sequence = readHeader(PipelineMessageDescriptor.SEQUENCE_OFFSET);
+        final long now = System.nanoTime();
+        final long sentAt = readHeader(message, PipelineMessageDescriptor.TIMESTAMP_OFFSET);
+        final long sequence = readHeader(message, PipelineMessageDescriptor.SEQUENCE_OFFSET);
         if (sequence != expectedSequence)
         {
             sequenceErrors++; // a gap counts once, and so does each late message
         }
         expectedSequence = Math.max(expectedSequence, sequence + 1);
-        if (touch)
-        {
-            checksum += message.touch();
-        }
         if (received >= warmup)
         {
             if (received == warmup)
@@ -101,17 +94,18 @@ final class SinkStage implements Agent
                 windowStartNs = sentAt;
                 if (warmup > 0)
                 {
-                    // Once per run: the cost counters from here on are the steady state's (caches filled).
-                    counters.totals(countersAtWarmupEnd);
+                    onWarmupEnd.run(); // once per run: counters from here on are the steady state's
                 }
             }
             latency.recordValue(Math.max(0, Math.min(now - sentAt, highestLatency)));
             measuredBytes += message.length();
+            windowEndNs = now;
         }
         received++;
+        consumer.onMessage(message);
     }
 
-    private long readHeader(final int offset)
+    private long readHeader(final Message message, final int offset)
     {
         // Fast path: the header sits in the first piece; a translated read, as the domain's own code would do.
         if (message.pieceCount() > 0 && message.pieceLength(0) >= PipelineMessageDescriptor.HEADER_LENGTH)
@@ -126,6 +120,11 @@ final class SinkStage implements Agent
             }
         }
         return message.getLong(offset);
+    }
+
+    boolean ended()
+    {
+        return ended;
     }
 
     long received()
@@ -148,14 +147,9 @@ final class SinkStage implements Agent
         return windowEndNs - windowStartNs;
     }
 
-    long checksum()
-    {
-        return checksum;
-    }
-
     @Override
     public String roleName()
     {
-        return "sink:" + receiver.domain().name();
+        return "sink:" + name;
     }
 }

@@ -1,4 +1,4 @@
-package io.barge.bench.pipeline;
+package io.barge.drivers.pipeline;
 
 /**
  * Layout of the header a pipeline's source writes at the start of every message; forwarders pass it on untouched
@@ -13,7 +13,7 @@ package io.barge.bench.pipeline;
  *  |              Sequence Number, from 0 [SOURCE]                 |
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |              Payload (not written unless --fill) ...          |
+ *  |              Payload (written by the source's writer) ...     |
  *  +---------------------------------------------------------------+
  * </pre>
  * The timestamp is taken right before the source commits, so the sink's one-way latency includes every queue the

@@ -1,4 +1,4 @@
-package io.barge.bench.pipeline;
+package io.barge.drivers.pipeline;
 
 import io.barge.core.CounterType;
 import org.HdrHistogram.Histogram;
@@ -10,12 +10,12 @@ import java.util.Locale;
  * warm-up: the counters' "before" snapshot is taken when the sink reaches the first measured message (so caches
  * filled during the warm-up are not charged), the "after" one when every stage has stopped, before teardown. Costs
  * of the few messages in flight at the first snapshot are split across it, an error of at most
- * (capacity x hops) / measured messages.
+ * (capacity x hops) / measured messages. A counter type registered after the run started reads 0.
  */
 public final class PipelineResult
 {
-    private final PipelineConfig config;
-    private final String transport;
+    private final Pipeline pipeline;
+    private final String[] domains;
     private final boolean completed;
     private final long received;
     private final long measuredMessages;
@@ -23,47 +23,80 @@ public final class PipelineResult
     private final long windowNanos;
     private final Histogram latency;
     private final long[] counterDeltas;
+    private final long[][] domainCounterDeltas;
+    private final long copiedForwards;
+    private final long sourceBackPressures;
     private final int freeFramesBefore;
     private final int freeFramesAfter;
     private final long sequenceErrors;
-    private final long checksum;
 
-    PipelineResult(final PipelineConfig config, final String transport, final boolean completed, final SinkStage sink,
-        final Histogram latency, final long[] counterDeltas, final int freeFramesBefore, final int freeFramesAfter)
+    PipelineResult(final Pipeline pipeline, final String[] domains, final boolean completed, final SinkAgent sink,
+        final Histogram latency, final long[] counterDeltas, final long[][] domainCounterDeltas,
+        final long copiedForwards, final long sourceBackPressures, final int freeFramesBefore,
+        final int freeFramesAfter)
     {
-        this.config = config;
-        this.transport = transport;
+        this.pipeline = pipeline;
+        this.domains = domains.clone();
         this.completed = completed;
         this.received = sink.received();
-        this.measuredMessages = Math.max(0, sink.received() - config.warmup());
+        this.measuredMessages = Math.max(0, sink.received() - pipeline.warmup());
         this.measuredBytes = sink.measuredBytes();
         this.windowNanos = completed ? sink.windowNanos() : 0;
         this.latency = latency;
         this.counterDeltas = counterDeltas.clone();
+        this.domainCounterDeltas = domainCounterDeltas;
+        this.copiedForwards = copiedForwards;
+        this.sourceBackPressures = sourceBackPressures;
         this.freeFramesBefore = freeFramesBefore;
         this.freeFramesAfter = freeFramesAfter;
         this.sequenceErrors = sink.sequenceErrors();
-        this.checksum = sink.checksum();
     }
 
     /**
-     * @return the configuration that ran.
+     * @return the pipeline that ran.
      */
-    public PipelineConfig config()
+    public Pipeline pipeline()
     {
-        return config;
+        return pipeline;
     }
 
     /**
-     * @return the transport with its option values, e.g. {@code copy} or {@code fbufs[cached=true,...]}.
+     * @return the domains' names, source first, sink last.
      */
-    public String transport()
+    public String[] domains()
     {
-        return transport;
+        return domains.clone();
     }
 
     /**
-     * @return whether the sink received every message before the timeout.
+     * @param domain a domain's index on the path (0 is the source).
+     * @param type   a counter type.
+     * @return how much that domain's counter grew during the measurement.
+     */
+    public long counterDelta(final int domain, final CounterType type)
+    {
+        return type.ordinal() < counterDeltas.length ? domainCounterDeltas[domain][type.ordinal()] : 0;
+    }
+
+    /**
+     * @return forwards that copied because a stage sits between two different transports.
+     */
+    public long copiedForwards()
+    {
+        return copiedForwards;
+    }
+
+    /**
+     * @return duty cycles in which the source found the first hop full (the back pressure it felt).
+     */
+    public long sourceBackPressures()
+    {
+        return sourceBackPressures;
+    }
+
+    /**
+     * @return whether the end of the stream reached the sink before the timeout (every message the stages passed
+     *         on was delivered first).
      */
     public boolean completed()
     {
@@ -145,11 +178,12 @@ public final class PipelineResult
 
     /**
      * @param type a counter type.
-     * @return how much it grew during the measurement (after the warm-up), summed over every domain.
+     * @return how much it grew during the measurement (after the warm-up), summed over every domain (the kernel's
+     *         and other domains' too).
      */
     public long counterDelta(final CounterType type)
     {
-        return counterDeltas[type.ordinal()];
+        return type.ordinal() < counterDeltas.length ? counterDeltas[type.ordinal()] : 0;
     }
 
     /**
@@ -158,7 +192,7 @@ public final class PipelineResult
      */
     public double counterPerMessage(final CounterType type)
     {
-        return measuredMessages == 0 ? 0 : (double)counterDeltas[type.ordinal()] / measuredMessages;
+        return measuredMessages == 0 ? 0 : (double)counterDelta(type) / measuredMessages;
     }
 
     /**
@@ -194,27 +228,19 @@ public final class PipelineResult
     }
 
     /**
-     * @return sum of the touched bytes (0 without touch); keeps the reads observable.
-     */
-    public long checksum()
-    {
-        return checksum;
-    }
-
-    /**
      * @return the figures as lines of text, as the {@code pipeline} command prints them.
      */
     public String format()
     {
         final StringBuilder out = new StringBuilder(1024);
-        out.append(String.format(Locale.ROOT, "pipeline  %s over %s%n", config, transport));
+        out.append(String.format(Locale.ROOT, "pipeline  %s%n", pipeline));
         if (!completed)
         {
-            out.append(String.format(Locale.ROOT, "WARNING: incomplete, the sink received %d of %d messages%n",
-                received, config.messages()));
+            out.append(String.format(Locale.ROOT, "WARNING: incomplete, the end of the stream did not reach the " +
+                "sink in time; it received %d of %d messages%n", received, pipeline.messages()));
         }
         out.append(String.format(Locale.ROOT, "throughput  %,.0f msgs/s  %,.1f MB/s  (%d messages after %d " +
-            "warm-up, %.3f s)%n", messagesPerSecond(), bytesPerSecond() / 1e6, measuredMessages, config.warmup(),
+            "warm-up, %.3f s)%n", messagesPerSecond(), bytesPerSecond() / 1e6, measuredMessages, pipeline.warmup(),
             windowNanos / 1e9));
         out.append(String.format(Locale.ROOT, "latency one-way (us)  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  " +
             "max %.2f%n", micros(50), micros(90), micros(99), micros(99.9), latency.getMaxValue() / 1e3));
@@ -223,6 +249,18 @@ public final class PipelineResult
         {
             out.append(String.format(Locale.ROOT, "  %-28s %14.3f%n", type.label(), counterPerMessage(type)));
         }
+        if (copiedForwards != 0)
+        {
+            out.append(String.format(Locale.ROOT, "copied forwards  %d (stages between two transports)%n",
+                copiedForwards));
+        }
+        out.append("bytes copied per message, by domain:");
+        for (int d = 0; d < domains.length; d++)
+        {
+            out.append(String.format(Locale.ROOT, "  %s %.1f", domains[d], measuredMessages == 0 ? 0.0 :
+                (double)domainCounterDeltas[d][CounterType.BYTES_COPIED.ordinal()] / measuredMessages));
+        }
+        out.append(System.lineSeparator());
         if (sequenceErrors != 0)
         {
             out.append(String.format(Locale.ROOT, "WARNING: %d messages arrived out of sequence%n", sequenceErrors));
