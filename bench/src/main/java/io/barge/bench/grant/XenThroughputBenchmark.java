@@ -1,5 +1,6 @@
 package io.barge.bench.grant;
 
+import io.barge.bench.core.Crossing;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
@@ -11,11 +12,8 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
-import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
-import io.barge.core.transport.Transports;
 import io.barge.grant.GrantCounters;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,9 +30,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.ByteBuffer;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,7 +55,6 @@ import java.util.concurrent.TimeUnit;
     "-Dagrona.disable.bounds.checks=true", "-XX:MaxDirectMemorySize=4g" })
 public class XenThroughputBenchmark
 {
-    private static final int MAX_POLLS = 1_000_000;
 
     /** The message size, shared by the channel and the bare-read states. */
     @State(Scope.Thread)
@@ -127,7 +122,7 @@ public class XenThroughputBenchmark
             kernel = new Kernel(memory);
             final Domain a = kernel.createDomain("front");
             back = kernel.createDomain("back");
-            opened = open(kernel, transport);
+            opened = Crossing.open(kernel, transport, "xen", "grants");
             final int capacity = Math.max(2, Math.min(16, (16 << 20) / size));
             channel = opened.open(a, back, new ChannelConfig(size, capacity, ChannelConfig.Notification.UMP));
             sender = channel.sender();
@@ -160,7 +155,6 @@ public class XenThroughputBenchmark
     @State(Scope.Thread)
     public static class Private
     {
-        ByteBuffer memory;
         UnsafeBuffer buffer;
         int size;
 
@@ -171,36 +165,8 @@ public class XenThroughputBenchmark
         public void setUp(final Payload payload)
         {
             size = payload.size;
-            memory = BufferUtil.allocateDirectAligned(size, 4096);
-            buffer = new UnsafeBuffer(memory);
-            for (int i = 0; i + 8 <= size; i += 8)
-            {
-                buffer.putLong(i, i);
-            }
+            buffer = Crossing.privateBuffer(size); // an aligned slice: the GC frees it
         }
-
-        /**
-         * Drops the buffer.
-         */
-        @TearDown(Level.Trial)
-        public void tearDown()
-        {
-            memory = null; // an aligned buffer is a slice, which BufferUtil.free refuses: the GC frees it
-        }
-    }
-
-    /**
-     * @param kernel the machine.
-     * @param name   {@code xen-<grants>} or a transport name without options.
-     * @return the transport.
-     */
-    static Transport open(final Kernel kernel, final String name)
-    {
-        if (name.startsWith("xen-"))
-        {
-            return Transports.create(kernel, "xen", Map.of("grants", name.substring("xen-".length())));
-        }
-        return Transports.create(kernel, name, Map.of());
     }
 
     /**
@@ -216,20 +182,7 @@ public class XenThroughputBenchmark
         final Sender sender = link.sender;
         final Receiver receiver = link.receiver;
         final Message message = link.message;
-        if (sender.tryClaim(link.size, link.claim) != Status.OK)
-        {
-            throw new IllegalStateException("back pressured with nothing in flight");
-        }
-        link.claim.putLong(0, link.sequence++);
-        sender.commit(link.claim);
-        int polls = 0;
-        while (receiver.poll(message) != Status.OK)
-        {
-            if (++polls == MAX_POLLS)
-            {
-                throw new IllegalStateException("committed but not received after " + polls + " polls");
-            }
-        }
+        Crossing.sendAndReceive(sender, link.claim, receiver, message, link.size, link.sequence++);
         final long result = link.touch ? message.touch() : message.length();
         bytes.bytes += message.length();
         bytes.messages++;

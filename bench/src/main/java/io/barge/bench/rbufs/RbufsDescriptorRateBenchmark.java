@@ -1,5 +1,6 @@
 package io.barge.bench.rbufs;
 
+import io.barge.bench.core.Crossing;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
@@ -111,7 +112,7 @@ public class RbufsDescriptorRateBenchmark
             kernel = new Kernel(memory);
             final Domain a = kernel.createDomain("originator");
             final Domain b = kernel.createDomain("receiver");
-            transport = RbufsThroughputBenchmark.open(kernel, "rbufs-" + mode);
+            transport = Crossing.open(kernel, "rbufs-" + mode, "rbufs", "mode");
             channel = transport.open(a, b, new ChannelConfig(SIZE, CAPACITY, ChannelConfig.Notification.UMP));
             sender = channel.sender();
             receiver = channel.receiver();

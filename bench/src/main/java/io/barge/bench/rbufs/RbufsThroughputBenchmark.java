@@ -1,5 +1,6 @@
 package io.barge.bench.rbufs;
 
+import io.barge.bench.core.Crossing;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
@@ -10,10 +11,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
-import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
-import io.barge.core.transport.Transports;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,8 +28,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.ByteBuffer;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,7 +49,6 @@ import java.util.concurrent.TimeUnit;
     "-Dagrona.disable.bounds.checks=true", "-XX:MaxDirectMemorySize=4g" })
 public class RbufsThroughputBenchmark
 {
-    private static final int MAX_POLLS = 1_000_000;
 
     /** The message size, shared by the channel and the bare-read states. */
     @State(Scope.Thread)
@@ -116,7 +111,7 @@ public class RbufsThroughputBenchmark
             kernel = new Kernel(memory);
             final Domain a = kernel.createDomain("originator");
             final Domain b = kernel.createDomain("receiver");
-            opened = open(kernel, transport);
+            opened = Crossing.open(kernel, transport, "rbufs", "mode");
             final int capacity = Math.max(2, Math.min(16, (16 << 20) / size));
             channel = opened.open(a, b, new ChannelConfig(size, capacity, ChannelConfig.Notification.UMP));
             sender = channel.sender();
@@ -142,7 +137,6 @@ public class RbufsThroughputBenchmark
     @State(Scope.Thread)
     public static class Private
     {
-        ByteBuffer memory;
         UnsafeBuffer buffer;
         int size;
 
@@ -153,36 +147,8 @@ public class RbufsThroughputBenchmark
         public void setUp(final Payload payload)
         {
             size = payload.size;
-            memory = BufferUtil.allocateDirectAligned(size, 4096);
-            buffer = new UnsafeBuffer(memory);
-            for (int i = 0; i + 8 <= size; i += 8)
-            {
-                buffer.putLong(i, i);
-            }
+            buffer = Crossing.privateBuffer(size); // an aligned slice: the GC frees it
         }
-
-        /**
-         * Frees the buffer.
-         */
-        @TearDown(Level.Trial)
-        public void tearDown()
-        {
-            memory = null; // an aligned buffer is a slice, which BufferUtil.free refuses: the GC frees it
-        }
-    }
-
-    /**
-     * @param kernel the machine.
-     * @param name   {@code rbufs-tmm}, {@code rbufs-rmm} or a transport name without options.
-     * @return the transport.
-     */
-    static Transport open(final Kernel kernel, final String name)
-    {
-        if (name.startsWith("rbufs-"))
-        {
-            return Transports.create(kernel, "rbufs", Map.of("mode", name.substring("rbufs-".length())));
-        }
-        return Transports.create(kernel, name, Map.of());
     }
 
     /**
@@ -198,20 +164,7 @@ public class RbufsThroughputBenchmark
         final Sender sender = link.sender;
         final Receiver receiver = link.receiver;
         final Message message = link.message;
-        if (sender.tryClaim(link.size, link.claim) != Status.OK)
-        {
-            throw new IllegalStateException("back pressured with nothing in flight");
-        }
-        link.claim.putLong(0, link.sequence++);
-        sender.commit(link.claim);
-        int polls = 0;
-        while (receiver.poll(message) != Status.OK)
-        {
-            if (++polls == MAX_POLLS)
-            {
-                throw new IllegalStateException("committed but not received after " + polls + " polls");
-            }
-        }
+        Crossing.sendAndReceive(sender, link.claim, receiver, message, link.size, link.sequence++);
         final long result = link.touch ? message.touch() : message.length();
         bytes.bytes += message.length();
         receiver.release(message);

@@ -1,0 +1,91 @@
+package io.barge.bench.core;
+
+import io.barge.core.Kernel;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.Transports;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.Map;
+
+/**
+ * What the one-thread throughput benchmarks share: one message across a channel (claim, first word, commit, bounded
+ * poll), the private buffer of the bare-read reference, and transport names with one option folded in
+ * ({@code rbufs-tmm}, {@code xen-persistent}).
+ */
+public final class Crossing
+{
+    /** Polls after a commit before the benchmark calls the channel broken. */
+    public static final int MAX_POLLS = 1_000_000;
+
+    private Crossing()
+    {
+    }
+
+    /**
+     * Sends one message of {@code size} bytes carrying {@code sequence} in its first word and takes it into
+     * {@code message}, held.
+     *
+     * @param sender   the sending end, nothing in flight.
+     * @param claim    its claim flyweight.
+     * @param receiver the receiving end.
+     * @param message  a released flyweight.
+     * @param size     message length.
+     * @param sequence the first word.
+     * @throws IllegalStateException if the send is back pressured or the message does not arrive.
+     */
+    public static void sendAndReceive(final Sender sender, final Claim claim, final Receiver receiver,
+        final Message message, final int size, final long sequence)
+    {
+        if (sender.tryClaim(size, claim) != Status.OK)
+        {
+            throw new IllegalStateException("back pressured with nothing in flight");
+        }
+        claim.putLong(0, sequence);
+        sender.commit(claim);
+        int polls = 0;
+        while (receiver.poll(message) != Status.OK)
+        {
+            if (++polls == MAX_POLLS)
+            {
+                throw new IllegalStateException("committed but not received after " + polls + " polls");
+            }
+        }
+    }
+
+    /**
+     * @param size bytes.
+     * @return a page-aligned off-heap buffer of that size, its words filled (so the bare read sums real data).
+     */
+    public static UnsafeBuffer privateBuffer(final int size)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(size, 4096));
+        for (int i = 0; i + 8 <= size; i += 8)
+        {
+            buffer.putLong(i, i);
+        }
+        return buffer;
+    }
+
+    /**
+     * @param kernel the machine.
+     * @param name   {@code <family>-<value>} for the one option {@code key} of {@code family}, or a plain name.
+     * @param family the transport with that option.
+     * @param key    its option.
+     * @return the transport.
+     */
+    public static Transport open(final Kernel kernel, final String name, final String family, final String key)
+    {
+        final String prefix = family + "-";
+        if (name.startsWith(prefix))
+        {
+            return Transports.create(kernel, family, Map.of(key, name.substring(prefix.length())));
+        }
+        return Transports.create(kernel, name, Map.of());
+    }
+}
