@@ -34,6 +34,8 @@ final class PipelineRun
     // Sized once the transports exist: a transport module may register its counter types when it loads.
     private long[] totalsBefore;
     private long[][] domainsBefore;
+    // Counts outside the pipeline's domains (kernel, retired), taken while nothing runs.
+    private long[] restAtStart;
     private volatile SourceAgent source;
 
     PipelineRun(final Pipeline pipeline)
@@ -118,6 +120,15 @@ final class PipelineRun
     {
         totalsBefore = new long[CounterType.values().length];
         domainsBefore = new long[domains.length][totalsBefore.length];
+        restAtStart = kernel.counters().totals(new long[totalsBefore.length]);
+        for (final Domain domain : domains)
+        {
+            final long[] counts = snapshot(domain, new long[totalsBefore.length]);
+            for (int t = 0; t < counts.length; t++)
+            {
+                restAtStart[t] -= counts[t];
+            }
+        }
         final List<Agent> agents = new ArrayList<>(domains.length);
         final SourceAgent sourceAgent = new SourceAgent(channels[0].sender(), pipeline.writer, pipeline.messages,
             pipeline.length, control);
@@ -182,10 +193,16 @@ final class PipelineRun
      */
     private void snapshotCounters()
     {
-        kernel.counters().totals(totalsBefore);
+        // Stages may be running (a warm-up's end): one read per domain counter, and the totals derived from those
+        // reads, so that the totals' delta is the sum of the domains' deltas, not a second read taken later.
+        System.arraycopy(restAtStart, 0, totalsBefore, 0, totalsBefore.length);
         for (int d = 0; d < domains.length; d++)
         {
             snapshot(domains[d], domainsBefore[d]);
+            for (int t = 0; t < totalsBefore.length; t++)
+            {
+                totalsBefore[t] += domainsBefore[d][t];
+            }
         }
     }
 
