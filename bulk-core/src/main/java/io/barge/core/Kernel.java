@@ -590,6 +590,38 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
+     * Pins for DMA the frame a domain reaches at a virtual address, on the consent its mapping carries: a driver
+     * domain may pin a guest's frame only because the guest (or the hypervisor, for a grant) mapped it there, and only
+     * with the rights it was mapped with, so a device can never write a page its driver may only read. The check
+     * and the pin are one step under the kernel's monitor: an unmap cannot slip between them, and once pinned the
+     * frame is not freed or reused until the matching {@link #unpinFrame}. Counted as
+     * {@link io.barge.core.device.DeviceCounters#DMA_PINS} on the domain.
+     *
+     * @param domain  the domain whose mapping is the consent (the driver domain).
+     * @param address a virtual address in its space.
+     * @param access  {@link Access#READ} for a device reading the frame (transmit), {@link Access#WRITE} for a device
+     *                writing it (receive).
+     * @return the frame, now holding one more pin.
+     * @throws ProtectionFault if nothing is mapped at the address, or not with the rights the access needs.
+     */
+    public synchronized int pinMappedForDma(final Domain domain, final long address, final Access access)
+    {
+        checkLive(domain);
+        final AddressSpace space = domain.addressSpace();
+        final int rights = space.rightsAt(address);
+        final int frame = space.frameAt(address);
+        final int required = Rights.required(access);
+        if (frame < 0 || rights < 0 || (rights & required) != required)
+        {
+            throw new ProtectionFault(domain.id(), domain.name(), address, access, "no DMA pin: " +
+                (frame < 0 ? "page not mapped" : "mapping has rights " + Rights.name(rights)));
+        }
+        pinCount[frame]++;
+        domain.count(io.barge.core.device.DeviceCounters.DMA_PINS, 1);
+        return frame;
+    }
+
+    /**
      * Takes one more pin on a frame that is already pinned, for the length of one DMA transfer, so that an unpin
      * racing the transfer cannot free the frame under it; the device drops it with {@link #unpinFrame} when done.
      * A frame nobody pinned is refused: DMA reaches only what a driver pinned with its owner's consent.

@@ -47,12 +47,14 @@ public final class FbufTransport implements Transport
 
     /**
      * @return {@link io.barge.core.transport.Capability#ZERO_COPY_FORWARD}: a forward passes the fbufs on along
-     *         the path, never their bytes.
+     *         the path, never their bytes; {@link io.barge.core.transport.Capability#POSTED_BUFFERS}: each claim is
+     *         an fbuf of its own, mapped writable in the sender until the commit.
      */
     @Override
     public Set<io.barge.core.transport.Capability> capabilities()
     {
-        return Set.of(io.barge.core.transport.Capability.ZERO_COPY_FORWARD);
+        return Set.of(io.barge.core.transport.Capability.ZERO_COPY_FORWARD,
+            io.barge.core.transport.Capability.POSTED_BUFFERS);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.transport.Capability;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Transport;
@@ -37,6 +38,16 @@ public final class RbufsTransport implements Transport
         this.options = options;
         this.mode = mode;
         this.notify = notify;
+    }
+
+    /**
+     * @return {@link Capability#POSTED_BUFFERS}: each claim is a slot of the data area (the sender's own in TMM, a
+     *         region the receiver posted in RMM), mapped writable in the sender.
+     */
+    @Override
+    public Set<Capability> capabilities()
+    {
+        return Set.of(Capability.POSTED_BUFFERS);
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class DeviceCounters
     /** Interrupts raised on a line whose driver is gone. */
     public static final CounterType INTERRUPTS_DROPPED =
         CounterType.register(35, "INTERRUPTS_DROPPED", "interrupts dropped");
+    /** Frames pinned for DMA through a mapping of the pinning domain ({@code Kernel.pinMappedForDma}). */
+    public static final CounterType DMA_PINS = CounterType.register(36, "DMA_PINS", "DMA pins");
 
     private DeviceCounters()
     {

@@ -16,5 +16,13 @@ public enum Capability
      * {@link Sender#forward} hands a received message's memory on to the next channel without copying its bytes
      * (fbufs pass the buffers along their path).
      */
-    ZERO_COPY_FORWARD
+    ZERO_COPY_FORWARD,
+    /**
+     * Buffers lent to be filled: the sender may hold several claims at once (up to the channel's capacity), fill
+     * them in any order of time and commit them in claim order, each {@link Claim#shrink shrunk} to what was
+     * filled, as a driver posts receive buffers to its device before any frame's length is known. Every claim lies
+     * in a frame the sender maps writable, so it may pin it for the device
+     * ({@link io.barge.core.Kernel#pinMappedForDma}).
+     */
+    POSTED_BUFFERS
 }

@@ -97,6 +97,27 @@ public final class Claim
     }
 
     /**
+     * Shortens the claim before it is committed: the buffer was claimed at the largest size it might need and was
+     * filled with less, as a device writes a received frame into a buffer posted before the frame's length was
+     * known. The bytes past the new length are not carried. Every transport reads the length at commit, so a
+     * shortened claim commits exactly its new length.
+     *
+     * @param newLength the filled length, in [1, {@link #length()}].
+     * @throws BufferStateException     if the claim is not active.
+     * @throws IllegalArgumentException if the new length is outside [1, length()].
+     */
+    public void shrink(final int newLength)
+    {
+        checkActive();
+        if (newLength < 1 || newLength > length)
+        {
+            throw new IllegalArgumentException("shrink to " + newLength + " outside [1, length=" + length + "]");
+        }
+        length = newLength;
+        view.invalidate(); // a view bound before must not reach past the new end
+    }
+
+    /**
      * @return first virtual byte of the claimed range in the sender's space.
      */
     public long address()

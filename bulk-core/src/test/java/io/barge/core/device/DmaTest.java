@@ -61,6 +61,35 @@ class DmaTest
     }
 
     @Test
+    void aDriverPinsAGuestFrameOnlyThroughItsMappingAndOnlyWithItsRights()
+    {
+        final int frame = kernel.allocateFrame(guest, true);
+        final long at = 0x20_000;
+        kernel.acceptShare(driver, kernel.offerShare(guest, frame, driver, Rights.READ), at, Rights.READ);
+        final io.barge.core.ProtectionFault noWrite = assertThrows(io.barge.core.ProtectionFault.class,
+            () -> kernel.pinMappedForDma(driver, at, io.barge.core.Access.WRITE));
+        assertEquals(true, noWrite.getMessage().contains("no DMA pin: mapping has rights"), noWrite.getMessage());
+        assertThrows(io.barge.core.ProtectionFault.class,
+            () -> kernel.pinMappedForDma(driver, at + memory.frameSize(), io.barge.core.Access.READ),
+            "nothing mapped on the next page");
+        assertEquals(0, kernel.pinCountOf(frame), "a refused pin takes nothing");
+
+        assertEquals(frame, kernel.pinMappedForDma(driver, at + 100, io.barge.core.Access.READ));
+        assertEquals(1, driver.counter(DeviceCounters.DMA_PINS));
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[8]);
+        dma.read(frame, 0, out, 0, 8);
+
+        // The guest dies while the device holds the frame: it is not reused until the driver unpins it.
+        final int freeBefore = kernel.freeFrames();
+        kernel.destroyDomain(guest);
+        assertEquals(1, kernel.pinCountOf(frame));
+        final int freeWhilePinned = kernel.freeFrames();
+        kernel.unpinFrame(frame);
+        assertEquals(freeWhilePinned + 1, kernel.freeFrames(), "the last unpin frees the dead guest's frame");
+        assertEquals(true, freeWhilePinned >= freeBefore);
+    }
+
+    @Test
     void anUnpinnedFrameIsAFaultAndNothingMoves()
     {
         final int frame = kernel.allocateFrame(guest, true);

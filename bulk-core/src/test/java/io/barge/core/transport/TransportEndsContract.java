@@ -1,5 +1,6 @@
 package io.barge.core.transport;
 
+import io.barge.core.Access;
 import io.barge.core.ChannelClosedException;
 import io.barge.core.Domain;
 import io.barge.core.OutOfFramesException;
@@ -65,6 +66,56 @@ public abstract class TransportEndsContract extends TransportContractFixture
             }, capacity));
             assertEquals(capacity, selfReleased.get());
             assertThrows(IllegalArgumentException.class, () -> channel.receiver().poll(handler, 0));
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    /**
+     * Buffers lent to be filled (a driver posting receive buffers to its device): several claims of the largest
+     * size outstanding at once, each filled with less and shrunk before its commit, in claim order; the receiver
+     * sees each new length and its bytes, and a shrink outside [1, length] or of a finished claim is refused.
+     */
+    @Test
+    void severalLargestClaimsOutstandingEachShrunkBeforeCommitCarryTheirNewLengths()
+    {
+        assumeTrue(transport.capabilities().contains(Capability.POSTED_BUFFERS), transportName() +
+            " has no POSTED_BUFFERS");
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Sender sender = channel.sender();
+            final int max = sender.maxMessageLength();
+            final int outstanding = Math.min(4, config().capacity());
+            final Claim[] claims = new Claim[outstanding];
+            final int[] lengths = new int[outstanding];
+            for (int i = 0; i < outstanding; i++)
+            {
+                claims[i] = sender.newClaim();
+                assertEquals(Status.OK, sender.tryClaim(max, claims[i]), "claim " + i + " of " + outstanding);
+                // The device's view: the claimed frame may be pinned for it to write, through the sender's mapping.
+                final int frame = kernel.pinMappedForDma(sender.domain(), claims[i].address(), Access.WRITE);
+                kernel.unpinFrame(frame);
+                fill(claims[i], i, max);
+                lengths[i] = Math.max(1, max / (i + 2) - i);
+            }
+            assertThrows(IllegalArgumentException.class, () -> claims[0].shrink(0));
+            assertThrows(IllegalArgumentException.class, () -> claims[0].shrink(max + 1));
+            for (int i = 0; i < outstanding; i++)
+            {
+                claims[i].shrink(lengths[i]);
+                assertEquals(lengths[i], claims[i].length());
+                sender.commit(claims[i]);
+            }
+            assertThrows(io.barge.core.BufferStateException.class, () -> claims[0].shrink(1));
+            final Message message = channel.receiver().newMessage();
+            for (int i = 0; i < outstanding; i++)
+            {
+                assertEquals(Status.OK, channel.receiver().poll(message), "message " + i);
+                assertEquals(lengths[i], message.length(), "message " + i + " carries its shrunk length");
+                assertContent(message, i, "shrunk claim");
+                // And a device may read what arrived: the first piece pins for READ through the receiver's mapping.
+                kernel.unpinFrame(kernel.pinMappedForDma(b, message.pieceAddress(0), Access.READ));
+                channel.receiver().release(message);
+            }
         }
         assertEquals(freeAtStart, kernel.freeFrames());
     }

@@ -68,7 +68,7 @@ public final class XenTransport implements Transport
     @Override
     public Set<Capability> capabilities()
     {
-        return Set.of(Capability.RESPONSES);
+        return Set.of(Capability.RESPONSES, Capability.POSTED_BUFFERS);
     }
 
     @Override
