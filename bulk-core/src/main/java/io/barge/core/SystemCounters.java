@@ -35,6 +35,7 @@ public final class SystemCounters implements AutoCloseable
     private final AlignedMemory values;
     private final CountersManager manager;
     private AtomicCounter[] retired = new AtomicCounter[0];
+    private int nextChannelId = 1;
     private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[CountersReader.MAX_KEY_LENGTH]);
 
     /**
@@ -92,6 +93,44 @@ public final class SystemCounters implements AutoCloseable
         return grown;
     }
 
+    /**
+     * Makes the counters of a new channel (its messages and bytes sent, its messages received), for a transport to
+     * count with and close with the channel.
+     *
+     * @param name     the channel's name for readers, e.g. {@code "copy A -> B"}.
+     * @param sender   the sending domain.
+     * @param receiver the receiving domain.
+     * @return the channel's counters, with a channel id new in this kernel.
+     */
+    public synchronized ChannelCounters newChannel(final String name, final Domain sender, final Domain receiver)
+    {
+        final int channelId = nextChannelId++;
+        final String prefix = name + ": ";
+        final AtomicCounter messagesSent = newChannelCounter(ChannelCounters.MESSAGES_SENT_TYPE_ID, channelId, sender,
+            receiver, name, prefix + "messages sent");
+        final AtomicCounter bytesSent = newChannelCounter(ChannelCounters.BYTES_SENT_TYPE_ID, channelId, sender,
+            receiver, name, prefix + "bytes sent");
+        final AtomicCounter messagesReceived = newChannelCounter(ChannelCounters.MESSAGES_RECEIVED_TYPE_ID, channelId,
+            sender, receiver, name, prefix + "messages received");
+        return new ChannelCounters(channelId, messagesSent, bytesSent, messagesReceived);
+    }
+
+    private AtomicCounter newChannelCounter(final int typeId, final int channelId, final Domain sender,
+        final Domain receiver, final String name, final String label)
+    {
+        final int keyLength = CounterKeyDescriptor.write(keyBuffer, CounterKeyDescriptor.KIND_CHANNEL, sender.id(),
+            channelId, receiver.id(), name);
+        return allocate(typeId, keyLength, label);
+    }
+
+    /** The key is in {@link #keyBuffer}. */
+    private AtomicCounter allocate(final int typeId, final int keyLength, final String label)
+    {
+        final byte[] ascii = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return manager.newCounter(typeId, keyBuffer, 0, keyLength, new UnsafeBuffer(ascii), 0,
+            Math.min(ascii.length, CountersReader.MAX_LABEL_LENGTH));
+    }
+
     synchronized void retireDomain(final AtomicCounter[] counters)
     {
         growRetired();
@@ -121,8 +160,7 @@ public final class SystemCounters implements AutoCloseable
         final String label)
     {
         final int keyLength = CounterKeyDescriptor.write(keyBuffer, kind, domainId, -1, -1, name);
-        return manager.newCounter(type.id(), keyBuffer, 0, keyLength, new UnsafeBuffer(label.getBytes(
-            java.nio.charset.StandardCharsets.US_ASCII)), 0, label.length());
+        return allocate(type.id(), keyLength, label);
     }
 
     /**
