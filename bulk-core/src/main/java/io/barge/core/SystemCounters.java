@@ -106,13 +106,31 @@ public final class SystemCounters implements AutoCloseable
     {
         final int channelId = nextChannelId++;
         final String prefix = name + ": ";
-        final AtomicCounter messagesSent = newChannelCounter(ChannelCounters.MESSAGES_SENT_TYPE_ID, channelId, sender,
-            receiver, name, prefix + "messages sent");
-        final AtomicCounter bytesSent = newChannelCounter(ChannelCounters.BYTES_SENT_TYPE_ID, channelId, sender,
-            receiver, name, prefix + "bytes sent");
-        final AtomicCounter messagesReceived = newChannelCounter(ChannelCounters.MESSAGES_RECEIVED_TYPE_ID, channelId,
-            sender, receiver, name, prefix + "messages received");
-        return new ChannelCounters(channelId, messagesSent, bytesSent, messagesReceived);
+        final int[] types = {ChannelCounters.MESSAGES_SENT_TYPE_ID, ChannelCounters.BYTES_SENT_TYPE_ID,
+            ChannelCounters.MESSAGES_RECEIVED_TYPE_ID};
+        final String[] labels = {"messages sent", "bytes sent", "messages received"};
+        final AtomicCounter[] made = new AtomicCounter[types.length];
+        try
+        {
+            for (int i = 0; i < types.length; i++)
+            {
+                made[i] = newChannelCounter(types[i], channelId, sender, receiver, name, prefix + labels[i]);
+            }
+        }
+        catch (final IllegalStateException full)
+        {
+            // No room left: the channel still opens and counts, in counters of its own that readers do not see.
+            final UnsafeBuffer own = new UnsafeBuffer(new byte[types.length * VALUE_LENGTH]);
+            for (int i = 0; i < types.length; i++)
+            {
+                if (made[i] != null)
+                {
+                    made[i].close();
+                }
+                made[i] = new AtomicCounter(own, i);
+            }
+        }
+        return new ChannelCounters(channelId, made[0], made[1], made[2]);
     }
 
     private AtomicCounter newChannelCounter(final int typeId, final int channelId, final Domain sender,
