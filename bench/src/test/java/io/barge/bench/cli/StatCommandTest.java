@@ -13,16 +13,14 @@ import io.barge.core.transport.Transports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.barge.bench.cli.BargeCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,25 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class StatCommandTest
 {
-    private record Run(int exitCode, String out, String err)
-    {
-        String all()
-        {
-            return "exit=" + exitCode + "\n--- out\n" + out + "\n--- err\n" + err;
-        }
-    }
-
-    private static Run run(final String... args)
-    {
-        final CommandLine cli = BargeCli.commandLine();
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        final int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     /** The value printed for a counter in a group (the indented lines under its title), or -1 if missing. */
     private static long printed(final String out, final String group, final String label)
     {

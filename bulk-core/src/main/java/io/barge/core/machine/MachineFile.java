@@ -9,6 +9,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -209,7 +210,14 @@ public final class MachineFile implements AutoCloseable
         final long pid = ProcessHandle.current().pid();
         final Path temporary = directory.resolve(FILE_NAME + "." + pid + ".tmp");
         final long length = (long)HEADER_LENGTH + countersMetaDataLength(valuesLength) + valuesLength;
-        Files.deleteIfExists(temporary);
+        // A kernel killed while creating its file left its temporary behind; the lock says none is creating now.
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(directory, FILE_NAME + ".*.tmp"))
+        {
+            for (final Path leftover : leftovers)
+            {
+                Files.deleteIfExists(leftover);
+            }
+        }
         final FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.READ, StandardOpenOption.WRITE);
         try

@@ -223,7 +223,7 @@ public final class MachineFileDescriptor
      */
     public static void heartbeatRelease(final AtomicBuffer buffer, final long nowMs)
     {
-        // Release, so that a reader that sees this beat sees the counter values written before it.
+        // Release, paired with the reader's volatile read: one aligned 64-bit store, never seen torn.
         buffer.putLongRelease(HEARTBEAT_TIMESTAMP_OFFSET, nowMs);
     }
 

@@ -88,10 +88,12 @@ public final class MachineReader implements AutoCloseable
             final long size = channel.size();
             // Copy once into private memory, validate, then use: the file is another process's.
             final ByteBuffer copy = ByteBuffer.allocate(HEADER_FIELDS_LENGTH);
-            while (copy.hasRemaining() && channel.read(copy, copy.position()) > 0)
+            int read;
+            do
             {
-                // reads until the fields are in or the file ends
+                read = channel.read(copy, copy.position()); // until the fields are in or the file ends
             }
+            while (read > 0 && copy.hasRemaining());
             final UnsafeBuffer fields = new UnsafeBuffer(copy.array());
             checkHeader(fields, size, file.toString());
             final long fileLength = fileLength(fields);

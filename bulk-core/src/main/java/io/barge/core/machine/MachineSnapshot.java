@@ -1,6 +1,8 @@
 package io.barge.core.machine;
 
 import io.barge.core.CounterKeyDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.util.ArrayList;
@@ -87,12 +89,35 @@ public final class MachineSnapshot
         this.groups = groups;
     }
 
+    /**
+     * Walks the metadata records as Agrona lays them out, trusting nothing of the file's: a label length out of
+     * range gives a placeholder label rather than a read past the record.
+     */
     static MachineSnapshot read(final MachineStatus status, final CountersReader reader)
     {
         final Map<List<Integer>, List<Counter>> byOwner = new LinkedHashMap<>();
         final Map<List<Integer>, String> names = new LinkedHashMap<>();
-        reader.forEach((counterId, typeId, key, label) ->
+        final AtomicBuffer metaData = reader.metaDataBuffer();
+        final UnsafeBuffer key = new UnsafeBuffer(0, 0);
+        for (int id = 0, max = reader.maxCounterId(); id <= max; id++)
         {
+            final int offset = CountersReader.metaDataOffset(id);
+            // Acquire: Agrona writes a record's type, key and label before its state, with release.
+            final int state = metaData.getIntVolatile(offset);
+            if (state == CountersReader.RECORD_UNUSED)
+            {
+                break;
+            }
+            if (state != CountersReader.RECORD_ALLOCATED)
+            {
+                continue;
+            }
+            final int typeId = metaData.getInt(offset + CountersReader.TYPE_ID_OFFSET);
+            key.wrap(metaData, offset + CountersReader.KEY_OFFSET, CountersReader.MAX_KEY_LENGTH);
+            final int labelLength = metaData.getInt(offset + CountersReader.LABEL_OFFSET);
+            final String label = labelLength >= 0 && labelLength <= CountersReader.MAX_LABEL_LENGTH ?
+                metaData.getStringWithoutLengthAscii(offset + CountersReader.LABEL_OFFSET + 4, labelLength) :
+                "(label length " + labelLength + " out of range)";
             final int kind = CounterKeyDescriptor.kind(key);
             final boolean ours = kind == CounterKeyDescriptor.KIND_DOMAIN ||
                 kind == CounterKeyDescriptor.KIND_RETIRED || kind == CounterKeyDescriptor.KIND_CHANNEL;
@@ -103,8 +128,8 @@ public final class MachineSnapshot
             final String prefix = name + ": ";
             final String shown = ours && label.startsWith(prefix) ? label.substring(prefix.length()) : label;
             byOwner.computeIfAbsent(owner, (k) -> new ArrayList<>())
-                .add(new Counter(counterId, typeId, shown, reader.getCounterValue(counterId)));
-        });
+                .add(new Counter(id, typeId, shown, reader.getCounterValue(id)));
+        }
         final List<Group> groups = new ArrayList<>();
         for (final Map.Entry<List<Integer>, List<Counter>> entry : byOwner.entrySet())
         {

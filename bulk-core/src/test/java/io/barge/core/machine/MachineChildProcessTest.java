@@ -50,10 +50,7 @@ class MachineChildProcessTest
             child.count(CounterType.NOTIFICATIONS_SENT, 42);
             System.out.println(READY + " " + ProcessHandle.current().pid());
             System.out.flush();
-            while (System.in.read() >= 0)
-            {
-                // blocks until the parent closes stdin or kills this process
-            }
+            System.in.readAllBytes(); // blocks until the parent closes stdin or kills this process
         }
     }
 

@@ -278,6 +278,43 @@ class MachineFileAttachTest
     }
 
     @Test
+    void aCounterRecordWithABadLabelLengthIsNamedAsSuchNotReadPastItsRecord(@TempDir final Path dir)
+        throws IOException
+    {
+        final Path file = closedMachine(dir);
+        final int metaData;
+        try (MachineReader reader = MachineReader.attach(dir))
+        {
+            metaData = (int)(Files.size(file) - reader.counters().valuesBuffer().capacity() -
+                reader.counters().metaDataBuffer().capacity());
+        }
+        putInt(file, metaData + org.agrona.concurrent.status.CountersReader.LABEL_OFFSET, 1 << 30);
+        putInt(file, metaData + org.agrona.concurrent.status.CountersReader.METADATA_LENGTH +
+            org.agrona.concurrent.status.CountersReader.LABEL_OFFSET, -5);
+        try (MachineReader reader = MachineReader.attach(dir))
+        {
+            final MachineSnapshot snapshot = reader.snapshot();
+            final String text = snapshot.format(true);
+            assertTrue(text.contains("(label length 1073741824 out of range)"), text);
+            assertTrue(text.contains("(label length -5 out of range)"), text);
+            assertEquals(123, snapshot.groups().stream().mapToLong((g) -> g.value("bytes copied"))
+                .filter((v) -> v > 0).sum(), text);
+        }
+    }
+
+    @Test
+    void aLeftoverTemporaryOfAKernelKilledWhileCreatingIsRemoved(@TempDir final Path dir) throws IOException
+    {
+        final Path leftover = dir.resolve(FILE_NAME + ".99999.tmp");
+        Files.write(leftover, new byte[10]);
+        try (Kernel kernel = MachineFileTest.kernel(dir))
+        {
+            assertFalse(Files.exists(leftover));
+            assertTrue(Files.exists(dir.resolve(FILE_NAME)));
+        }
+    }
+
+    @Test
     void aDirectoryOfGarbageIsReinitialised(@TempDir final Path dir) throws IOException
     {
         Files.write(dir.resolve(FILE_NAME), new byte[100]);
