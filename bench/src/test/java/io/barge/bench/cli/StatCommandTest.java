@@ -1,5 +1,6 @@
 package io.barge.bench.cli;
 
+import io.barge.bench.cli.BargeCliTest.Run;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
