@@ -34,12 +34,13 @@ import static io.barge.core.machine.MachineFileDescriptor.*;
  * A thread rather than the kernel's own calls, because the kernel is a library: an idle application makes no
  * kernel calls, and a machine that is idle is not dead. The same beat checks that the file still has its length: if
  * someone truncated it, the beat grows it back to its length (the truncated part now reads as zeros, so the kernel's
- * later counter stores land in the file instead of faulting), stops heartbeating, and marks the file
- * {@link #isDamaged() damaged}; readers then see a stale or unreadable machine.
+ * later counter stores land in the file instead of faulting), writes {@link MachineFileDescriptor#STATE_DAMAGED},
+ * stops heartbeating and reports {@link #isDamaged()}; readers then see a damaged machine (or, if the header was
+ * cut, a file that is not a machine file).
  * <p>
- * {@link #close()} writes {@link MachineFileDescriptor#STATE_CLOSED} and releases the lock; the file stays, so the
- * last counters can still be read, and the mapping is left to the garbage collector so that a stray counter store
- * after close lands in the file rather than in unmapped memory.
+ * {@link #close()} writes {@link MachineFileDescriptor#STATE_CLOSED} (or leaves {@code STATE_DAMAGED}) and releases
+ * the lock; the file stays, so the last counters can still be read, and the mapping is left to the garbage
+ * collector so that a stray counter store after close lands in the file rather than in unmapped memory.
  */
 public final class MachineFile implements AutoCloseable
 {
@@ -376,7 +377,8 @@ public final class MachineFile implements AutoCloseable
         if (fullLength())
         {
             heartbeatRelease(buffer, System.currentTimeMillis());
-            stateRelease(buffer, STATE_CLOSED);
+            // A damaged file stays marked so: its counters are incomplete, whoever reads them later.
+            stateRelease(buffer, damaged ? STATE_DAMAGED : STATE_CLOSED);
         }
         closeQuietly(channel);
         try

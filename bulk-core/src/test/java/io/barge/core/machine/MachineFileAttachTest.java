@@ -184,9 +184,14 @@ class MachineFileAttachTest
             assertEquals(startFree, kernel.freeFrames());
             assertEquals(1, a.counter(CounterType.BYTES_COPIED));
         }
+        try (MachineReader reader = MachineReader.attach(dir))
+        {
+            assertSame(MachineStatus.State.DAMAGED, reader.status().state(), "closing keeps the mark");
+        }
         // The directory is still usable: the next kernel replaces the damaged file.
         try (Kernel next = MachineFileTest.kernel(dir); MachineReader reader = MachineReader.attach(dir))
         {
+            assertSame(MachineStatus.State.DAMAGED, next.machineFile().previous().state());
             assertTrue(reader.status().isRunning());
             assertFalse(next.machineFile().isDamaged());
         }
