@@ -62,6 +62,7 @@ public final class MachineFile implements AutoCloseable
     private final long startMs;
     private final MachineStatus previous;
     private final ScheduledExecutorService heartbeat;
+    private volatile Thread heartbeatThread;
     private volatile boolean damaged;
     private boolean closed;
 
@@ -87,6 +88,7 @@ public final class MachineFile implements AutoCloseable
         {
             final Thread thread = new Thread(task, "barge-heartbeat " + directory);
             thread.setDaemon(true);
+            heartbeatThread = thread;
             return thread;
         });
         heartbeat.scheduleAtFixedRate(this::beat, interval, interval, TimeUnit.MILLISECONDS);
@@ -369,6 +371,11 @@ public final class MachineFile implements AutoCloseable
         try
         {
             heartbeat.awaitTermination(10, TimeUnit.SECONDS); // a beat in progress ends before CLOSED is written
+            final Thread thread = heartbeatThread;
+            if (thread != null)
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(10)); // and the thread itself is gone when close returns
+            }
         }
         catch (final InterruptedException ex)
         {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -122,6 +123,31 @@ class MachineFileTest
             assertEquals(1, retired.value("frames freed"));
             assertEquals(2, retired.value("translation-cache flushes"));
         }
+    }
+
+    @Test
+    void theHeartbeatThreadBeatsUntilTheKernelClosesAndThenEnds(@TempDir final Path dir)
+    {
+        final String threadName = "barge-heartbeat " + dir;
+        try (Kernel kernel = Kernel.builder().memoryMiB(1).maxDomains(2).machineDirectory(dir)
+            .heartbeatTimeoutMs(MachineFile.MIN_HEARTBEAT_TIMEOUT_MS).build();
+            MachineReader reader = MachineReader.attach(dir))
+        {
+            final long first = reader.status().heartbeatMs();
+            final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+            while (reader.status().heartbeatMs() == first) // bounded by the class's timeout
+            {
+                idle.idle();
+            }
+            assertTrue(reader.status().heartbeatMs() > first);
+            assertTrue(heartbeatThreadAlive(threadName), "one daemon thread beats");
+        }
+        assertFalse(heartbeatThreadAlive(threadName), "closing the kernel ends its heartbeat thread");
+    }
+
+    private static boolean heartbeatThreadAlive(final String name)
+    {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch((t) -> t.getName().equals(name) && t.isAlive());
     }
 
     @Test
