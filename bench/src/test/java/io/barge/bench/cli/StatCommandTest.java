@@ -165,6 +165,7 @@ class StatCommandTest
             final Run run = run("pipeline", "--dir", dir.toString(), "--messages", "10", "--size", "4096");
 
             assertEquals(2, run.exitCode(), run::all);
+            assertFalse(kernel.machineFile().isDamaged(), "the first kernel is untouched");
             assertTrue(run.err().contains("--dir: " + dir + ": another kernel holds kernel.lock"), run::all);
         }
     }

@@ -22,11 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A kernel in a child JVM, watched from this one over its machine file alone, then killed (SIGKILL, no chance to
- * close): the file is stale afterwards and the next kernel reinitialises it.
+ * A kernel in a child JVM, watched from this one over its machine file alone (a kernel here is refused its directory
+ * meanwhile), then killed (SIGKILL, no chance to close): the file is stale afterwards and the next kernel
+ * reinitialises it.
  */
 @Timeout(60)
 class MachineChildProcessTest
@@ -88,6 +90,12 @@ class MachineChildProcessTest
                 assertEquals(process.pid(), live.status().pid());
                 assertEquals(42, live.domain("child").value("notifications sent"));
                 assertEquals(1, live.domain("child").value("frames allocated"));
+
+                // This process's kernel is refused while the child's lives: the child holds the lock.
+                final MachineFileException refused = assertThrows(MachineFileException.class,
+                    () -> MachineFileTest.kernel(dir));
+                assertSame(MachineFileException.Reason.LIVE_KERNEL, refused.reason());
+                assertTrue(refused.getMessage().contains("kernel pid " + process.pid()), refused.getMessage());
 
                 process.destroyForcibly();
                 assertTrue(process.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS), "child not dead");

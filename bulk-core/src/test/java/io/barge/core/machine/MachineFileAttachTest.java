@@ -315,7 +315,8 @@ class MachineFileAttachTest
         try (Kernel kernel = MachineFileTest.kernel(dir))
         {
             assertFalse(Files.exists(leftover));
-            assertTrue(Files.exists(dir.resolve(FILE_NAME)));
+            assertEquals(dir.resolve(FILE_NAME), kernel.machineFile().file());
+            assertTrue(Files.exists(kernel.machineFile().file()));
         }
     }
 
