@@ -1,7 +1,9 @@
 package io.barge.core;
 
+import io.barge.core.machine.MachineFile;
 import org.agrona.collections.Int2ObjectHashMap;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>
  * A machine in one object is {@link #withMemoryMiB(int)}: the kernel owns its memory and frees it on
  * {@link #close()}, after destroying every domain. A kernel made with a constructor leaves the memory to its
- * caller, who closes it after the kernel.
+ * caller, who closes it after the kernel. {@link #builder()} makes either, and can put the kernel's counters in a
+ * machine file that other processes read ({@link Builder#machineDirectory(Path)}, {@code barge stat}).
  * <p>
  * Ownership: every frame has exactly one owner (a domain, or the kernel's own domain) or is free. A domain maps
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
@@ -50,6 +53,7 @@ public final class Kernel implements AutoCloseable
     private final List<PinReclaimer> reclaimers = new CopyOnWriteArrayList<>();
     private final Domain kernelDomain;
     private final boolean ownsMemory;
+    private final MachineFile machineFile;
     private int nextDomainId = KERNEL_DOMAIN_ID;
     private boolean closed;
 
@@ -73,10 +77,11 @@ public final class Kernel implements AutoCloseable
      */
     public Kernel(final PhysicalMemory memory, final int maxPages, final int maxDomains)
     {
-        this(memory, maxPages, maxDomains, false);
+        this(memory, maxPages, maxDomains, false, null);
     }
 
-    private Kernel(final PhysicalMemory memory, final int maxPages, final int maxDomains, final boolean ownsMemory)
+    private Kernel(final PhysicalMemory memory, final int maxPages, final int maxDomains, final boolean ownsMemory,
+        final MachineFile machineFile)
     {
         JvmFlags.checkAgronaAccess();
         if (maxPages < 16 || Integer.bitCount(maxPages) != 1)
@@ -92,7 +97,9 @@ public final class Kernel implements AutoCloseable
         this.mapCount = new int[memory.frameCount()];
         this.pinCount = new int[memory.frameCount()];
         Arrays.fill(owner, NO_OWNER);
-        this.counters = new SystemCounters((maxDomains + 1) * SystemCounters.TYPES_ROOM + 64);
+        this.machineFile = machineFile;
+        this.counters = machineFile == null ? new SystemCounters(maxCounters(maxDomains)) :
+            new SystemCounters(machineFile.countersMetaDataBuffer(), machineFile.countersValuesBuffer());
         this.kernelDomain = createDomain("kernel");
     }
 
@@ -110,13 +117,34 @@ public final class Kernel implements AutoCloseable
         final PhysicalMemory memory = PhysicalMemory.allocateDirectMiB(mib);
         try
         {
-            return new Kernel(memory, DEFAULT_MAX_PAGES, 1024, true);
+            return new Kernel(memory, DEFAULT_MAX_PAGES, 1024, true, null);
         }
         catch (final RuntimeException | Error ex)
         {
             memory.close();
             throw ex;
         }
+    }
+
+    private static int maxCounters(final int maxDomains)
+    {
+        return (maxDomains + 1) * SystemCounters.TYPES_ROOM + 64;
+    }
+
+    /**
+     * @return a builder: the constructors' and {@link #withMemoryMiB(int)}'s choices, plus a machine file.
+     */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * @return the machine file holding this kernel's counters, or null if they are in this JVM's memory only.
+     */
+    public MachineFile machineFile()
+    {
+        return machineFile;
     }
 
     /**
@@ -1139,9 +1167,132 @@ public final class Kernel implements AutoCloseable
         }
         reclaimers.clear();
         counters.close();
+        if (machineFile != null)
+        {
+            machineFile.close(); // after every domain is gone: the file keeps the final counts
+        }
         if (ownsMemory)
         {
             memory.close();
+        }
+    }
+
+    /**
+     * Builds a kernel. Memory is either given (the caller closes it after the kernel) or sized here (the kernel owns
+     * and frees it); with a machine directory the counters live in that directory's machine file, which
+     * {@link #close()} marks closed.
+     */
+    public static final class Builder
+    {
+        private PhysicalMemory memory;
+        private int memoryMiB = 64;
+        private int maxPages = DEFAULT_MAX_PAGES;
+        private int maxDomains = 1024;
+        private Path machineDirectory;
+        private long heartbeatTimeoutMs = MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS;
+
+        private Builder()
+        {
+        }
+
+        /**
+         * @param memory physical memory the caller owns and closes after the kernel.
+         * @return this.
+         */
+        public Builder memory(final PhysicalMemory memory)
+        {
+            this.memory = memory;
+            return this;
+        }
+
+        /**
+         * @param mib megabytes of direct memory the kernel allocates and owns (default 64), unless
+         *            {@link #memory(PhysicalMemory)} is given.
+         * @return this.
+         */
+        public Builder memoryMiB(final int mib)
+        {
+            this.memoryMiB = mib;
+            return this;
+        }
+
+        /**
+         * @param maxPages virtual pages per domain, a power of two of at least 16 (default
+         *                 {@link #DEFAULT_MAX_PAGES}).
+         * @return this.
+         */
+        public Builder maxPages(final int maxPages)
+        {
+            this.maxPages = maxPages;
+            return this;
+        }
+
+        /**
+         * @param maxDomains how many domains may live at once (default 1024); sizes the counters.
+         * @return this.
+         */
+        public Builder maxDomains(final int maxDomains)
+        {
+            this.maxDomains = maxDomains;
+            return this;
+        }
+
+        /**
+         * @param directory where the machine file goes (e.g. {@link MachineFile#defaultDirectory()}); null (the
+         *                  default) keeps the counters in this JVM's memory.
+         * @return this.
+         */
+        public Builder machineDirectory(final Path directory)
+        {
+            this.machineDirectory = directory;
+            return this;
+        }
+
+        /**
+         * @param timeoutMs how old the kernel's heartbeat may grow before readers call the machine stale (default
+         *                  {@link MachineFile#DEFAULT_HEARTBEAT_TIMEOUT_MS}).
+         * @return this.
+         */
+        public Builder heartbeatTimeoutMs(final long timeoutMs)
+        {
+            this.heartbeatTimeoutMs = timeoutMs;
+            return this;
+        }
+
+        /**
+         * @return the kernel.
+         * @throws io.barge.core.machine.MachineFileException if the machine directory has a live kernel or cannot
+         *                                                    hold the file.
+         * @throws MissingJvmFlagException                    if the JVM lacks {@link JvmFlags#ADD_OPENS}.
+         */
+        public Kernel build()
+        {
+            JvmFlags.checkAgronaAccess();
+            if (maxDomains < 1)
+            {
+                throw new IllegalArgumentException("maxDomains=" + maxDomains + " must be positive");
+            }
+            final boolean owns = memory == null;
+            final PhysicalMemory physical = owns ? PhysicalMemory.allocateDirectMiB(memoryMiB) : memory;
+            MachineFile file = null;
+            try
+            {
+                file = machineDirectory == null ? null :
+                    MachineFile.create(machineDirectory, maxCounters(maxDomains), heartbeatTimeoutMs);
+                return new Kernel(physical, maxPages, maxDomains, owns, file);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                if (file != null)
+                {
+                    file.close();
+                }
+                if (owns)
+                {
+                    physical.close();
+                }
+                throw ex;
+            }
         }
     }
 }

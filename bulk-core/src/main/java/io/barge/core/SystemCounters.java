@@ -1,5 +1,6 @@
 package io.barge.core;
 
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -12,6 +13,10 @@ import org.agrona.concurrent.status.CountersReader;
  * <p>
  * Counters are incremented with an atomic add: a domain's kernel operations may be made from more than one thread
  * (the sender's and the receiver's side of a channel both act for their own domain, but teardown acts for all).
+ * <p>
+ * Each counter's key is laid out by {@link CounterKeyDescriptor} (domain id, kind, name), its label is
+ * {@code "<domain name>: <type label>"}, its type id the {@link CounterType}'s: a reader holding only the buffers
+ * (another process, over a machine file) can name every counter.
  */
 public final class SystemCounters implements AutoCloseable
 {
@@ -21,21 +26,43 @@ public final class SystemCounters implements AutoCloseable
     /** Room per live domain: the core's types, a module's, and spare (types may be registered later). */
     public static final int TYPES_ROOM = 64;
 
+    /** Bytes of the values buffer per counter (Agrona: each value on its own pair of cache lines). */
+    public static final int VALUE_LENGTH = CountersReader.COUNTER_LENGTH;
+    /** Bytes of the metadata buffer per counter (Agrona's record: state, type id, key, label). */
+    public static final int METADATA_LENGTH = CountersReader.METADATA_LENGTH;
+
     private final AlignedMemory metaData;
     private final AlignedMemory values;
     private final CountersManager manager;
     private AtomicCounter[] retired = new AtomicCounter[0];
-    private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[4]);
+    private int nextChannelId = 1;
+    private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[CountersReader.MAX_KEY_LENGTH]);
 
     /**
+     * Counters in direct memory of this JVM, freed by {@link #close()}.
+     *
      * @param maxCounters how many counters can be live at once.
      */
     public SystemCounters(final int maxCounters)
     {
-        // Agrona: values take 128 bytes a counter (each on its own pair of cache lines), metadata 512.
-        values = new AlignedMemory(maxCounters * 128, 128);
-        metaData = new AlignedMemory(maxCounters * 512, 128);
+        values = new AlignedMemory(maxCounters * VALUE_LENGTH, 128);
+        metaData = new AlignedMemory(maxCounters * METADATA_LENGTH, 128);
         manager = new CountersManager(new UnsafeBuffer(metaData.buffer()), new UnsafeBuffer(values.buffer()));
+        growRetired();
+    }
+
+    /**
+     * Counters in buffers the caller owns and keeps alive, e.g. the sections of a machine file another process reads
+     * ({@code io.barge.core.machine.MachineFile}); {@link #close()} leaves them alone.
+     *
+     * @param metaDataBuffer zeroed, {@link #METADATA_LENGTH} bytes per counter.
+     * @param valuesBuffer   zeroed, {@link #VALUE_LENGTH} bytes per counter, 128-byte aligned.
+     */
+    public SystemCounters(final AtomicBuffer metaDataBuffer, final AtomicBuffer valuesBuffer)
+    {
+        values = null;
+        metaData = null;
+        manager = new CountersManager(metaDataBuffer, valuesBuffer);
         growRetired();
     }
 
@@ -60,9 +87,66 @@ public final class SystemCounters implements AutoCloseable
         final AtomicCounter[] grown = java.util.Arrays.copyOf(counters, types.length);
         for (int i = counters.length; i < types.length; i++)
         {
-            grown[i] = newCounter(types[i], domainId, domainName + ": " + types[i].label());
+            grown[i] = newCounter(types[i], CounterKeyDescriptor.KIND_DOMAIN, domainId, domainName,
+                domainName + ": " + types[i].label());
         }
         return grown;
+    }
+
+    /**
+     * Makes the counters of a new channel (its messages and bytes sent, its messages received), for a transport to
+     * count with and close with the channel.
+     *
+     * @param name     the channel's name for readers, e.g. {@code "copy A -> B"}.
+     * @param sender   the sending domain.
+     * @param receiver the receiving domain.
+     * @return the channel's counters, with a channel id new in this kernel.
+     */
+    public synchronized ChannelCounters newChannel(final String name, final Domain sender, final Domain receiver)
+    {
+        final int channelId = nextChannelId++;
+        final String prefix = name + ": ";
+        final int[] types = {ChannelCounters.MESSAGES_SENT_TYPE_ID, ChannelCounters.BYTES_SENT_TYPE_ID,
+            ChannelCounters.MESSAGES_RECEIVED_TYPE_ID};
+        final String[] labels = {"messages sent", "bytes sent", "messages received"};
+        final AtomicCounter[] made = new AtomicCounter[types.length];
+        try
+        {
+            for (int i = 0; i < types.length; i++)
+            {
+                made[i] = newChannelCounter(types[i], channelId, sender, receiver, name, prefix + labels[i]);
+            }
+        }
+        catch (final IllegalStateException full)
+        {
+            // No room left: the channel still opens and counts, in counters of its own that readers do not see.
+            final UnsafeBuffer own = new UnsafeBuffer(new byte[types.length * VALUE_LENGTH]);
+            for (int i = 0; i < types.length; i++)
+            {
+                if (made[i] != null)
+                {
+                    made[i].close();
+                }
+                made[i] = new AtomicCounter(own, i);
+            }
+        }
+        return new ChannelCounters(channelId, made[0], made[1], made[2]);
+    }
+
+    private AtomicCounter newChannelCounter(final int typeId, final int channelId, final Domain sender,
+        final Domain receiver, final String name, final String label)
+    {
+        final int keyLength = CounterKeyDescriptor.write(keyBuffer, CounterKeyDescriptor.KIND_CHANNEL, sender.id(),
+            channelId, receiver.id(), name);
+        return allocate(typeId, keyLength, label);
+    }
+
+    /** The key is in {@link #keyBuffer}. */
+    private AtomicCounter allocate(final int typeId, final int keyLength, final String label)
+    {
+        final byte[] ascii = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return manager.newCounter(typeId, keyBuffer, 0, keyLength, new UnsafeBuffer(ascii), 0,
+            Math.min(ascii.length, CountersReader.MAX_LABEL_LENGTH));
     }
 
     synchronized void retireDomain(final AtomicCounter[] counters)
@@ -83,17 +167,18 @@ public final class SystemCounters implements AutoCloseable
             final AtomicCounter[] grown = java.util.Arrays.copyOf(retired, types.length);
             for (int i = retired.length; i < types.length; i++)
             {
-                grown[i] = newCounter(types[i], RETIRED_KEY, "retired: " + types[i].label());
+                grown[i] = newCounter(types[i], CounterKeyDescriptor.KIND_RETIRED, RETIRED_KEY, "retired",
+                    "retired: " + types[i].label());
             }
             retired = grown;
         }
     }
 
-    private AtomicCounter newCounter(final CounterType type, final int key, final String label)
+    private AtomicCounter newCounter(final CounterType type, final int kind, final int domainId, final String name,
+        final String label)
     {
-        keyBuffer.putInt(0, key);
-        return manager.newCounter(type.id(), keyBuffer, 0, 4, new UnsafeBuffer(label.getBytes(
-            java.nio.charset.StandardCharsets.US_ASCII)), 0, label.length());
+        final int keyLength = CounterKeyDescriptor.write(keyBuffer, kind, domainId, -1, -1, name);
+        return allocate(type.id(), keyLength, label);
     }
 
     /**
@@ -143,11 +228,14 @@ public final class SystemCounters implements AutoCloseable
     }
 
     /**
-     * Frees the counter buffers.
+     * Frees the counter buffers if this object allocated them; buffers a caller passed in stay theirs.
      */
     public void close()
     {
-        values.free();
-        metaData.free();
+        if (values != null)
+        {
+            values.free();
+            metaData.free();
+        }
     }
 }

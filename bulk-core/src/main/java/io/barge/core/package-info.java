@@ -7,7 +7,10 @@
  * {@link io.barge.core.Domain}s ({@link io.barge.core.Kernel#createDomain(String)}), each with an
  * {@link io.barge.core.AddressSpace} through which alone it reads and writes memory; an access it has no right to
  * raises {@link io.barge.core.ProtectionFault}. {@link io.barge.core.SystemCounters} and
- * {@link io.barge.core.CounterType} are the off-heap counters, per domain, with stable ids. Every program needs the
+ * {@link io.barge.core.CounterType} are the off-heap counters, per domain, with stable ids (and
+ * {@link io.barge.core.ChannelCounters} per channel), keys laid out by {@link io.barge.core.CounterKeyDescriptor};
+ * {@link io.barge.core.Kernel#builder()} can put them in a machine file other processes read
+ * ({@code io.barge.core.machine}, {@code barge stat}). Every program needs the
  * JVM flag {@link io.barge.core.JvmFlags#ADD_OPENS}; without it building the machine throws
  * {@link io.barge.core.MissingJvmFlagException} naming it.
  * <p>

@@ -3,6 +3,7 @@ package io.barge.bench.cli;
 import io.barge.core.Kernel;
 import io.barge.core.OutOfFramesException;
 import io.barge.core.PhysicalMemory;
+import io.barge.core.machine.MachineFileException;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.InvalidOptionException;
 import io.barge.core.transport.MessageHandler;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +110,11 @@ final class PipelineCommand implements Callable<Integer>
         description = "Simulated physical memory in MiB, 1..2047 (default: ${DEFAULT-VALUE}).")
     int memoryMiB;
 
+    @Option(names = "--dir", paramLabel = "D",
+        description = "Put the machine's counters in a machine file in directory D, so that `barge stat --dir D` " +
+            "can watch the run from another terminal (default: none, counters in this process only).")
+    Path machineDirectory;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
         description = "Longest run before it is reported incomplete (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
@@ -122,7 +129,7 @@ final class PipelineCommand implements Callable<Integer>
         Cli.usage(spec, this::checkSettings);
         final int frames = (int)((long)memoryMiB * 1024 * 1024 / PhysicalMemory.DEFAULT_FRAME_SIZE);
         final PipelineResult result;
-        try (PhysicalMemory memory = PhysicalMemory.allocateDirect(frames); Kernel kernel = new Kernel(memory))
+        try (PhysicalMemory memory = PhysicalMemory.allocateDirect(frames); Kernel kernel = kernel(memory))
         {
             final Pipeline pipeline = Cli.usage(spec, () -> pipeline(kernel, path));
             result = run(pipeline);
@@ -133,6 +140,18 @@ final class PipelineCommand implements Callable<Integer>
         final boolean ok = result.completed() && result.received() == messages && result.framesLeaked() == 0 &&
             result.sequenceErrors() == 0;
         return ok ? 0 : BargeCli.EXIT_FAILED;
+    }
+
+    private Kernel kernel(final PhysicalMemory memory)
+    {
+        try
+        {
+            return Kernel.builder().memory(memory).machineDirectory(machineDirectory).build();
+        }
+        catch (final MachineFileException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dir: " + ex.getMessage(), ex);
+        }
     }
 
     private PipelineResult run(final Pipeline pipeline)

@@ -2,6 +2,7 @@ package io.barge.core.copy;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
+import io.barge.core.ChannelCounters;
 import io.barge.core.ChannelClosedException;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
@@ -63,6 +64,8 @@ final class CopyChannel implements Channel
     private final int[][] receiveFrames;
     /** Kernel state: messages the receiver released (or forwarded on); written by the receiving thread only. */
     final AtomicLong released = new AtomicLong();
+    /** Messages and bytes through this channel, in the kernel's counters (barge stat shows them). */
+    final ChannelCounters counters;
     private final CopySender sender;
     private final CopyReceiver receiver;
     private volatile boolean open = true;
@@ -124,6 +127,7 @@ final class CopyChannel implements Channel
         this.pipe = createdPipe;
         this.notify = createdNotify;
         this.stagingAddress = staging;
+        this.counters = kernel.counters().newChannel("copy " + from.name() + " -> " + to.name(), from, to);
         this.sender = new CopySender();
         this.receiver = new CopyReceiver(this);
         notify.errorHandler((error) -> open = false);
@@ -223,6 +227,7 @@ final class CopyChannel implements Channel
             unmapPrivate(receiverDomain, receiveAddresses[i], receiveFrames[i]);
         }
         pipe.free();
+        counters.close(); // both ends are quiet: no late count lands in a reused slot
         sender.spaceChannel.trigger();
         receiver.closed();
         transport.closed(this);
@@ -358,6 +363,7 @@ final class CopyChannel implements Channel
             CopyNotificationDescriptor.length(notifySender.buffer(), at, length);
             notifySender.commit(TYPE_DATA, CopyNotificationDescriptor.PAYLOAD_LENGTH);
             committed++;
+            counters.sent(length);
         }
 
         /** The ring has twice the capacity in slots, so this waits at most for a lagging acknowledgement. */

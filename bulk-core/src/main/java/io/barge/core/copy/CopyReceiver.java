@@ -134,6 +134,7 @@ final class CopyReceiver implements Receiver, NotifyHandler
             notifiedLength);
         freeCount--;
         delivered++;
+        channel.counters.received();
         Flyweights.begin(into, this, space, buffer, channel, false);
         Flyweights.addPiece(into, receiveAddresses[buffer], length);
         return Status.OK;

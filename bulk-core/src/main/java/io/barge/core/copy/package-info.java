@@ -2,7 +2,8 @@
  * The {@code copy} transport, the baseline every other transport is compared with: classic two-copy IPC. The sender
  * fills a private staging buffer; committing has the kernel copy it into a kernel pipe (a byte ring in frames only
  * the kernel's domain maps) and notify the receiver over UMP or LMP; the receiver's poll has the kernel copy it out
- * into one of the receiver's private buffers. Both copies are counted ({@code BYTES_COPIED}).
+ * into one of the receiver's private buffers. Both copies are counted ({@code BYTES_COPIED}), and each channel
+ * counts its messages and bytes in {@link io.barge.core.ChannelCounters} ({@code barge stat} shows them).
  * <p>
  * Use it through the transport API ({@code Transports.create(kernel, "copy", Map.of())}); the one public type is
  * {@link io.barge.core.copy.CopyTransportProvider}. It has no options. {@code forward} copies the received message
