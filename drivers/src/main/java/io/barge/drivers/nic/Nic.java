@@ -75,6 +75,7 @@ public final class Nic implements Agent, AutoCloseable
     private int unsignalled;
     private long oldestUnsignalledNanos;
     private int rxCompleted;
+    private long rxNoBufferDrops;
 
     /**
      * A driver's handle on the device: where the register page is mapped in its domain, its interrupt line, and
@@ -377,6 +378,7 @@ public final class Nic implements Agent, AutoCloseable
         }
         if (!enabled || (rxHead == rxTail && !refreshRxTail()))
         {
+            rxNoBufferDrops++;
             count(NicCounters.NIC_RX_NO_BUFFER, 1);
             return;
         }
@@ -523,6 +525,21 @@ public final class Nic implements Agent, AutoCloseable
     private void count(final io.barge.core.CounterType type, final long delta)
     {
         (driver != null ? driver : kernel.kernelDomain()).count(type, delta);
+    }
+
+    /**
+     * Frames this device dropped for want of a posted RX buffer, over its life (whoever its driver was): the
+     * per-device view of {@link NicCounters#NIC_RX_NO_BUFFER}, which counts on the driver's domain, so that a driver
+     * domain serving several guests, a device each, can say whose receive path backed up.
+     *
+     * @return drops so far.
+     */
+    public long rxNoBufferDrops()
+    {
+        synchronized (lock)
+        {
+            return rxNoBufferDrops;
+        }
     }
 
     /**

@@ -1,0 +1,118 @@
+package io.barge.drivers.idd;
+
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Status;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Guests send to each other through the driver domain over every path: each frame arrives once, in order, intact,
+ * at the next guest; xen answers every request OK; nothing leaks when the driver domain closes.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DriverDomainTest
+{
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({ "XEN, map", "XEN, copy", "XEN, persistent", "RBUFS, map", "FBUFS, map" })
+    void framesTravelToTheNextGuestIntactAndInOrder(final IddPath path, final String grants)
+    {
+        final int guests = 3;
+        final int perGuest = 200;
+        try (IddRig rig = new IddRig(guests, 8192))
+        {
+            final DriverDomain idd = rig.attach(IddRig.small(path, grants));
+            final Claim[] claims = new Claim[guests];
+            final long[] sent = new long[guests];
+            final long[] next = new long[guests];
+            final long[] answeredOk = new long[guests];
+            final List<String> problems = new ArrayList<>();
+            for (int g = 0; g < guests; g++)
+            {
+                claims[g] = idd.guest(g).newClaim();
+            }
+            final boolean done = rig.pumpUntil(200_000, () ->
+            {
+                boolean all = true;
+                for (int g = 0; g < guests; g++)
+                {
+                    final GuestNic nic = idd.guest(g);
+                    final int length = 60 + (int)(sent[g] * 37 % (idd.config().mtu() - 60));
+                    if (sent[g] < perGuest && IddRig.send(nic, claims[g], g, sent[g], length))
+                    {
+                        sent[g]++;
+                    }
+                    final int from = (g + guests - 1) % guests;
+                    nic.poll(message ->
+                    {
+                        final long stamp = IddRig.stamp(message);
+                        final long sequence = stamp & 0xFFFF_FFFF_FFFFL;
+                        if ((int)(stamp >>> 48) != from || sequence != next[from])
+                        {
+                            problems.add("guest " + from + " seq " + next[from] + " got stamp " + stamp);
+                        }
+                        final int length2 = 60 + (int)(sequence * 37 % (idd.config().mtu() - 60));
+                        if (message.length() != length2)
+                        {
+                            problems.add("length " + message.length() + " != " + length2);
+                        }
+                        for (int i = 8; i < message.length(); i += 97)
+                        {
+                            if (message.getByte(i) != IddRig.pattern(from, sequence, i))
+                            {
+                                problems.add("byte " + i + " of seq " + sequence);
+                            }
+                        }
+                        next[from]++;
+                    }, 16);
+                    nic.pollResponses((id, status) ->
+                    {
+                        if (status == Status.OK)
+                        {
+                            answeredOk[0]++;
+                        }
+                        else
+                        {
+                            problems.add("error response " + id);
+                        }
+                    }, 16);
+                    all &= next[from] == perGuest;
+                }
+                return all;
+            });
+            assertEquals(List.of(), problems);
+            assertTrue(done, "delivered " + java.util.Arrays.toString(next));
+            for (int g = 0; g < guests; g++)
+            {
+                final GuestStats stats = idd.stats(g);
+                assertEquals(perGuest, stats.txPackets(), "tx of guest " + g);
+                assertEquals(perGuest, stats.rxPackets(), "rx of guest " + g);
+                assertEquals(0, stats.txErrors() + stats.txRejected() + stats.rxErrors() + stats.rxDropped());
+                assertNull(stats.failure());
+            }
+            if (path == IddPath.XEN)
+            {
+                rig.pumpUntil(1000, () ->
+                {
+                    for (int g = 0; g < guests; g++)
+                    {
+                        idd.guest(g).pollResponses((id, status) -> answeredOk[0]++, 16);
+                    }
+                    return answeredOk[0] == (long)guests * perGuest;
+                });
+                assertEquals((long)guests * perGuest, answeredOk[0], "every xen request answered OK");
+            }
+            idd.close();
+            assertEquals(rig.freeAtStart, rig.kernel.freeFrames(), "every frame back");
+        }
+    }
+}
