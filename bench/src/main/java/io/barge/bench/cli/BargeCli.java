@@ -26,6 +26,7 @@ import java.util.ServiceLoader;
         BenchCommand.class,
         UmpVsAgronaCommand.class,
         PingPongCommand.class,
+        NicCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class BargeCli implements Runnable
