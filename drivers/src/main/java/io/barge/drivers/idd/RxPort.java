@@ -85,7 +85,8 @@ final class RxPort implements NicCompletionHandler
     private void refill()
     {
         final int mtu = idd.config.mtu();
-        while (!closed && freeCount > 0 && driver.rxPosted() < driver.ringSize())
+        final int ringSize = driver.ringSize();
+        while (!closed && freeCount > 0 && tail - head < ringSize) // posted and not completed: this port's count
         {
             final int index = free[freeCount - 1];
             final Claim claim = claims[index];

@@ -35,6 +35,7 @@ final class TxPort implements NicCompletionHandler
     private final WaitsetChannel kick;
     private final Runnable onRequests = this::onRequests;
     private NicDriver driver;
+    private int ringSize;
     private int freeCount;
     private boolean registered;
     private boolean stalled;
@@ -67,6 +68,7 @@ final class TxPort implements NicCompletionHandler
     void start(final NicDriver driver)
     {
         this.driver = driver;
+        this.ringSize = driver.ringSize();
         register();
     }
 
@@ -91,7 +93,8 @@ final class TxPort implements NicCompletionHandler
         int work = 0;
         while (!closed)
         {
-            if (freeCount == 0 || driver.txInFlight() == driver.ringSize())
+            // Each request in flight holds one TX descriptor: this port's own count, no call into the driver.
+            if (freeCount == 0 || messages.length - freeCount >= ringSize)
             {
                 stalled = true; // a completion kicks this port again
                 return;
