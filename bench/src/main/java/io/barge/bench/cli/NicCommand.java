@@ -98,7 +98,7 @@ final class NicCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--size=" + size + " outside [16, mtu=" + mtu + "]");
         }
-        if (config.path() == IddPath.XEN && !java.util.List.of("map", "copy", "persistent").contains(grants))
+        if (!java.util.List.of("map", "copy", "persistent").contains(grants)) // checked on every path: a typo is a typo
         {
             throw new IllegalArgumentException("--grants=" + grants + " is none of map, copy, persistent");
         }

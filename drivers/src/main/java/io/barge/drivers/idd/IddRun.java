@@ -107,12 +107,9 @@ public final class IddRun
         final Window window = new Window(kernel, traffic, size, seconds, progress);
         while (!window.done())
         {
-            for (int i = 0; i < 64; i++)
-            {
-                idd.pumpDevices();
-                idd.doWork();
-                traffic.doWork();
-            }
+            idd.pumpDevices();
+            idd.doWork();
+            traffic.doWork();
         }
         return window.result();
     }
@@ -167,7 +164,8 @@ public final class IddRun
         private final int size;
         private final Consumer<String> progress;
         private final long warmupEnd;
-        private final long end;
+        private final long nanos;
+        private long end;
         private final long[] before = new long[COUNTERS.size()];
         private final long[] after = new long[COUNTERS.size()];
         private long startNanos;
@@ -188,9 +186,8 @@ public final class IddRun
             this.size = size;
             this.progress = progress;
             final long now = System.nanoTime();
-            final long nanos = (long)(seconds * 1e9);
+            this.nanos = (long)(seconds * 1e9);
             this.warmupEnd = now + Math.min(1_000_000_000L, nanos / 4);
-            this.end = warmupEnd + nanos;
             this.nextProgress = now + 1_000_000_000L;
             this.lastProgress = now;
         }
@@ -207,6 +204,7 @@ public final class IddRun
                     before[i] = kernel.counters().total(COUNTERS.get(i));
                 }
                 startNanos = now;
+                end = now + nanos; // from the window's real start, however late the warm-up's last pass ended
                 startPackets = traffic.received();
                 startErrors = traffic.errors() + traffic.outOfOrder();
             }
