@@ -34,6 +34,7 @@ final class TxPort implements NicCompletionHandler
     private final int[] free;
     private final WaitsetChannel kick;
     private final Runnable onRequests = this::onRequests;
+    private final Runnable pumpTask = this::pump; // made once: a method reference per use would be garbage
     private NicDriver driver;
     private int ringSize;
     private int freeCount;
@@ -187,7 +188,7 @@ final class TxPort implements NicCompletionHandler
             stalled = false;
             if (kick.state() == WaitsetChannel.State.UNREGISTERED)
             {
-                kick.register(idd.waitset, this::pump);
+                kick.register(idd.waitset, pumpTask);
                 kick.trigger();
             }
         }
