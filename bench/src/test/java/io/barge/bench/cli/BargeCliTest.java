@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BargeCliTest
 {
     /** Output of one in-process run. */
-    private record Run(int exitCode, String out, String err)
+    record Run(int exitCode, String out, String err)
     {
         String all()
         {
@@ -27,7 +27,7 @@ class BargeCliTest
         }
     }
 
-    private static Run run(final String... args)
+    static Run run(final String... args)
     {
         final CommandLine cli = BargeCli.commandLine();
         final StringWriter out = new StringWriter();

@@ -4,10 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -22,13 +19,8 @@ class NicCommandTest
 {
     private static String[] run(final String... args)
     {
-        final CommandLine cli = BargeCli.commandLine();
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        final int code = cli.execute(args);
-        return new String[]{ Integer.toString(code), out.toString(), err.toString() };
+        final BargeCliTest.Run run = BargeCliTest.run(args); // the CLI in-process, output captured
+        return new String[]{ Integer.toString(run.exitCode()), run.out(), run.err() };
     }
 
     @ParameterizedTest

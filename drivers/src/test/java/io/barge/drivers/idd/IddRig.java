@@ -86,6 +86,13 @@ final class IddRig implements AutoCloseable
         return done.getAsBoolean();
     }
 
+    /** Closes the driver domain and checks that every frame came back (the guests own none). */
+    void closeAndCheckFrames(final DriverDomain driverDomain)
+    {
+        driverDomain.close();
+        org.junit.jupiter.api.Assertions.assertEquals(freeAtStart, kernel.freeFrames(), "every frame back");
+    }
+
     static long stamp(final io.barge.core.transport.Message message)
     {
         return message.getLong(0, ByteOrder.LITTLE_ENDIAN);
