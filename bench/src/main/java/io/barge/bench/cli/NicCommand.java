@@ -94,6 +94,7 @@ final class NicCommand implements Callable<Integer>
         }
         final IddConfig config = new IddConfig().path(IddPath.of(path)).grants(grants).mtu(mtu)
             .linkRate((long)(linkGbps * 1e9));
+        config.checkFits(io.barge.core.PhysicalMemory.DEFAULT_FRAME_SIZE);
         if (size < io.barge.drivers.idd.GuestTraffic.STAMP_LENGTH || size > mtu)
         {
             throw new IllegalArgumentException("--size=" + size + " outside [16, mtu=" + mtu + "]");

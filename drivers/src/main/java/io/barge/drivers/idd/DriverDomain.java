@@ -93,6 +93,7 @@ public final class DriverDomain implements Agent, AutoCloseable
         {
             throw new IllegalArgumentException("a driver domain serves at least 1 guest, got " + guests.length);
         }
+        config.checkFits(kernel.memory().frameSize());
         this.kernel = kernel;
         this.config = config;
         this.guests = guests.clone();

@@ -119,6 +119,28 @@ public final class IddConfig
         return this;
     }
 
+    /**
+     * Checks that no buffer of this path crosses a page (the NIC takes one buffer per descriptor): on rbufs a data
+     * area slot is the MTU rounded up to a cache line, so that size must divide the page.
+     *
+     * @param pageSize the machine's frame size.
+     * @throws IllegalArgumentException if a buffer would cross a page.
+     */
+    public void checkFits(final int pageSize)
+    {
+        final int slot = (mtu + 63) & ~63;
+        if (path == IddPath.RBUFS && pageSize % slot != 0)
+        {
+            throw new IllegalArgumentException("mtu=" + mtu + ": rbufs slots of " + slot + " B would cross " +
+                pageSize + " B pages and the NIC takes one buffer per descriptor; choose an MTU whose slot " +
+                "divides the page, e.g. 2048");
+        }
+        if (mtu > pageSize)
+        {
+            throw new IllegalArgumentException("mtu=" + mtu + " exceeds the page of " + pageSize + " B");
+        }
+    }
+
     /** @return the path. */
     public IddPath path()
     {

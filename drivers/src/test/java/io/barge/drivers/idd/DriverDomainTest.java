@@ -115,4 +115,19 @@ class DriverDomainTest
             rig.closeAndCheckFrames(idd);
         }
     }
+
+    @Test
+    void anRbufsMtuWhoseSlotsWouldCrossPagesIsRefusedBeforeAnythingIsAllocated()
+    {
+        try (IddRig rig = new IddRig(2, 1024))
+        {
+            final IddConfig config = IddRig.small(IddPath.RBUFS, "map").mtu(1500); // slots of 1536 B
+            final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> rig.attach(config));
+            assertTrue(ex.getMessage().contains("cross"), ex.getMessage());
+            assertEquals(rig.freeAtStart, rig.kernel.freeFrames());
+            rig.attach(IddRig.small(IddPath.XEN, "map").mtu(1500)); // xen buffers are whole pages: fine
+            rig.closeAndCheckFrames(rig.idd);
+        }
+    }
 }
