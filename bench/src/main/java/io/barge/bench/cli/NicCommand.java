@@ -57,6 +57,11 @@ final class NicCommand implements Callable<Integer>
     @Option(names = "--mtu", defaultValue = "2048", description = "MTU (default: ${DEFAULT-VALUE}).")
     int mtu;
 
+    @Option(names = "--pins", defaultValue = "persistent",
+        description = "persistent (keep DMA pins where the path keeps its mappings) or per-transfer " +
+            "(default: ${DEFAULT-VALUE}).")
+    String pins;
+
     @Option(names = "--placement", defaultValue = "PUMP",
         description = "PUMP (one thread runs devices, IDD and guests) or THREADS (three agents) " +
             "(default: ${DEFAULT-VALUE}).")
@@ -93,7 +98,11 @@ final class NicCommand implements Callable<Integer>
             throw new IllegalArgumentException("--link-gbps=" + linkGbps + " is negative");
         }
         final IddConfig config = new IddConfig().path(IddPath.of(path)).grants(grants).mtu(mtu)
-            .linkRate((long)(linkGbps * 1e9));
+            .linkRate((long)(linkGbps * 1e9)).persistentPins("persistent".equals(pins));
+        if (!"persistent".equals(pins) && !"per-transfer".equals(pins))
+        {
+            throw new IllegalArgumentException("--pins=" + pins + " is neither persistent nor per-transfer");
+        }
         config.checkFits(io.barge.core.PhysicalMemory.DEFAULT_FRAME_SIZE);
         if (size < io.barge.drivers.idd.GuestTraffic.STAMP_LENGTH || size > mtu)
         {

@@ -38,6 +38,8 @@ import java.util.concurrent.TimeUnit;
  * {@link NicDriver} that copies each payload into its own TX buffer and hands its own RX buffer to a handler, two
  * NICs back to back, one driver domain each, no guests and no transport. Read the {@code packets} counter (per
  * second); a path over {@code copying} at the same size is the ratio. One operation is one pass of every agent.
+ * {@code -p pins=per-transfer} pins and unpins every buffer per frame instead of keeping the pins of mappings that
+ * last (the {@code pins} parameter means nothing to {@code copying}).
  * <pre>
  *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -cp bench/target/barge.jar org.openjdk.jmh.Main \
  *       NicPath -f 1 -wi 2 -i 3 -w 1s -r 1s
@@ -81,6 +83,10 @@ public class NicPathBenchmark
         @Param({ "64", "1500" })
         public int size;
 
+        /** {@code persistent}: DMA pins kept where the path keeps its mappings; {@code per-transfer}: never. */
+        @Param({ "persistent" })
+        public String pins;
+
         PhysicalMemory memory;
         Kernel kernel;
         DriverDomain idd;
@@ -115,7 +121,7 @@ public class NicPathBenchmark
                 payload = new UnsafeBuffer(new byte[size]);
                 return;
             }
-            final IddConfig config = new IddConfig();
+            final IddConfig config = new IddConfig().persistentPins("persistent".equals(pins));
             if (path.startsWith("xen-"))
             {
                 config.path(IddPath.XEN).grants(path.substring(4));

@@ -47,7 +47,7 @@ class NicCommandTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "--path=virtio", "--size=8", "--guests=0", "--grants=lend", "--size=3000", "--mtu=1500" })
+    @ValueSource(strings = { "--path=virtio", "--size=8", "--guests=0", "--grants=lend", "--size=3000", "--mtu=1500", "--pins=some" })
     void impossibleSettingsAreUsageErrors(final String bad)
     {
         final String[] run = run("nic", bad, "--seconds", "0.1");

@@ -1,5 +1,6 @@
 package io.barge.drivers.idd;
 
+import io.barge.core.Access;
 import io.barge.core.Domain;
 import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
@@ -166,13 +167,19 @@ public final class DriverDomain implements Agent, AutoCloseable
             nicA[i] = new Nic(kernel, domain.name() + "-A" + i, wires[i].a(), config.nicConfig());
             nicB[i] = new Nic(kernel, domain.name() + "-B" + i, wires[i].b(), config.nicConfig());
         }
+        // Kept pins where a channel's buffers stay mapped at one address for its life: rbufs data areas, xen's
+        // persistent grants and its pre-allocated windows and pools; not xen map's per-request maps, not fbufs.
+        final boolean xen = path == IddPath.XEN;
+        final boolean keepTx = config.persistentPins() &&
+            (path == IddPath.RBUFS || xen && !"map".equals(config.grants()));
+        final boolean keepRx = config.persistentPins() && (path == IddPath.RBUFS || xen);
         for (int i = 0; i < n; i++)
         {
             final Channel txChannel = tx.open(guests[i], domain, txConfig);
-            txPorts[i] = new TxPort(this, i, txChannel, responses);
+            txPorts[i] = new TxPort(this, i, txChannel, responses, new DmaPins(kernel, domain, Access.READ, keepTx));
             final Channel rxChannel = path == IddPath.FBUFS ?
                 rx.openPath(new Domain[]{ domain, guests[i] }, rxConfig)[0] : rx.open(domain, guests[i], rxConfig);
-            rxPorts[i] = new RxPort(this, i, rxChannel);
+            rxPorts[i] = new RxPort(this, i, rxChannel, new DmaPins(kernel, domain, Access.WRITE, keepRx));
             nics[i] = new GuestNic(this, i, guests[i], txChannel.sender(), rxChannel.receiver(), responses);
         }
         for (int i = 0; i < n; i++)

@@ -27,6 +27,7 @@ public final class IddConfig
     private NicDriver.Mode driverMode = NicDriver.Mode.POLLING;
     private int irqCount = 32;
     private long irqNanos = 50_000;
+    private boolean persistentPins = true;
 
     /**
      * @param path the transport family.
@@ -141,6 +142,24 @@ public final class IddConfig
         }
     }
 
+    /**
+     * @param persistent keep a frame pinned for DMA from its first transfer until the port closes, where the
+     *                   channel's buffers stay mapped for its life (rbufs; xen copy and persistent, and xen RX), as
+     *                   persistent grants do; false pins and unpins per transfer everywhere.
+     * @return this.
+     */
+    public IddConfig persistentPins(final boolean persistent)
+    {
+        this.persistentPins = persistent;
+        return this;
+    }
+
+    /** @return whether pins are kept where the path allows. */
+    public boolean persistentPins()
+    {
+        return persistentPins;
+    }
+
     /** @return the path. */
     public IddPath path()
     {
@@ -207,6 +226,6 @@ public final class IddConfig
         return "IddConfig{path=" + path.transport() + (path == IddPath.XEN ? ", grants=" + grants : "") + ", mtu=" +
             mtu + ", ring=" + ringSize + ", capacity=" + capacity + ", budget=" + budget + ", link=" +
             (linkBitsPerSecond == Link.UNLIMITED ? "unlimited" : linkBitsPerSecond + " bit/s") + ", " + driverMode +
-            "}";
+            (persistentPins ? ", persistent pins" : ", pins per transfer") + "}";
     }
 }

@@ -1,6 +1,5 @@
 package io.barge.drivers.idd;
 
-import io.barge.core.Access;
 import io.barge.core.ChannelClosedException;
 import io.barge.core.Kernel;
 import io.barge.core.notify.WaitsetChannel;
@@ -27,6 +26,7 @@ import io.barge.drivers.nic.NicDriver;
 final class RxPort implements NicCompletionHandler
 {
     private final DriverDomain idd;
+    private final DmaPins pins;
     private final int guest;
     private final Channel channel;
     private final Sender sender;
@@ -48,9 +48,10 @@ final class RxPort implements NicCompletionHandler
     long bytes;
     long errors;
 
-    RxPort(final DriverDomain idd, final int guest, final Channel channel)
+    RxPort(final DriverDomain idd, final int guest, final Channel channel, final DmaPins pins)
     {
         this.idd = idd;
+        this.pins = pins;
         this.guest = guest;
         this.channel = channel;
         this.sender = channel.sender();
@@ -118,7 +119,7 @@ final class RxPort implements NicCompletionHandler
                     " bytes crosses a page: the NIC takes one buffer per descriptor"));
                 return;
             }
-            frames[index] = idd.kernel.pinMappedForDma(idd.domain, address, Access.WRITE);
+            frames[index] = pins.pin(address);
             freeCount--;
             order[(int)tail++ & mask] = index;
             driver.postRx(frames[index], offset, mtu, index); // room was checked above
@@ -134,7 +135,7 @@ final class RxPort implements NicCompletionHandler
             throw new IllegalStateException("RX completion of buffer " + index + " out of posted order");
         }
         head++;
-        idd.kernel.unpinFrame(frames[index]); // the device no longer reaches it
+        pins.release(frames[index]); // the device no longer reaches it
         final Claim claim = claims[index];
         try
         {
@@ -177,6 +178,7 @@ final class RxPort implements NicCompletionHandler
     {
         closed = true;
         kick.deregister();
+        pins.releaseAll(); // before the channel's teardown frees or unmaps what they hold
         channel.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.barge.drivers.idd;
 
-import io.barge.core.Access;
 import io.barge.core.ChannelClosedException;
 import io.barge.core.Kernel;
 import io.barge.core.ProtectionFault;
@@ -25,6 +24,7 @@ import io.barge.drivers.nic.NicDriver;
 final class TxPort implements NicCompletionHandler
 {
     private final DriverDomain idd;
+    private final DmaPins pins;
     private final int guest;
     private final Channel channel;
     private final Receiver receiver;
@@ -46,9 +46,11 @@ final class TxPort implements NicCompletionHandler
     long errors;
     long rejected;
 
-    TxPort(final DriverDomain idd, final int guest, final Channel channel, final boolean responses)
+    TxPort(final DriverDomain idd, final int guest, final Channel channel, final boolean responses,
+        final DmaPins pins)
     {
         this.idd = idd;
+        this.pins = pins;
         this.guest = guest;
         this.channel = channel;
         this.receiver = channel.receiver();
@@ -149,7 +151,7 @@ final class TxPort implements NicCompletionHandler
         final int frame;
         try
         {
-            frame = idd.kernel.pinMappedForDma(idd.domain, address, Access.READ);
+            frame = pins.pin(address);
         }
         catch (final ProtectionFault fault)
         {
@@ -171,7 +173,7 @@ final class TxPort implements NicCompletionHandler
     public void onTxDone(final long cookie, final int error)
     {
         final int index = (int)cookie;
-        idd.kernel.unpinFrame(frames[index]); // the device no longer reaches it
+        pins.release(frames[index]); // the device no longer reaches it
         if (error == NicDescriptor.ERROR_NONE)
         {
             packets++;
@@ -244,6 +246,7 @@ final class TxPort implements NicCompletionHandler
     {
         closed = true;
         kick.deregister();
+        pins.releaseAll(); // before the channel's teardown frees or unmaps what they hold
         channel.close();
     }
 }

@@ -130,4 +130,41 @@ class DriverDomainTest
             rig.closeAndCheckFrames(rig.idd);
         }
     }
+
+    @ParameterizedTest(name = "{0} {1} persistent={2}")
+    @CsvSource({ "RBUFS, map, true, true, true", "XEN, persistent, true, true, true", "XEN, copy, true, true, true",
+        "XEN, map, true, false, true", "FBUFS, map, true, false, false", "RBUFS, map, false, false, false",
+        "XEN, persistent, false, false, false" })
+    void keptPinsCostNoKernelCallPerFrameWhereThePathKeepsItsMappings(final IddPath path, final String grants,
+        final boolean persistent, final boolean txKept, final boolean rxKept)
+    {
+        try (IddRig rig = new IddRig(2, 4096))
+        {
+            final DriverDomain idd = rig.attach(IddRig.small(path, grants).persistentPins(persistent));
+            final Claim[] claims = { idd.guest(0).newClaim(), idd.guest(1).newClaim() };
+            final long[] sent = new long[2];
+            final long[] received = new long[1];
+            final int frames = 400;
+            assertTrue(rig.pumpUntil(200_000, () ->
+            {
+                for (int g = 0; g < 2; g++)
+                {
+                    if (sent[g] < frames && IddRig.send(idd.guest(g), claims[g], g, sent[g], 100))
+                    {
+                        sent[g]++;
+                    }
+                    idd.guest(g).poll(message -> received[0]++, 16);
+                    idd.guest(g).pollResponses((id, status) -> { }, 16);
+                }
+                return received[0] == 2 * frames && idd.stats(0).txPackets() + idd.stats(1).txPackets() == 2 * frames;
+            }));
+            final long pins = idd.domain().counter(io.barge.core.device.DeviceCounters.DMA_PINS);
+            // Kept: at most one pin per page of a channel's buffers (16 a channel, 2 channels a direction). Per
+            // transfer: one per frame, and on RX one per buffer posted and not yet filled (16 a guest).
+            final long least = (txKept ? 1 : 2 * frames) + (rxKept ? 1 : 2 * frames);
+            final long most = (txKept ? 2 * 16 : 2 * frames) + (rxKept ? 2 * 16 : 2 * frames + 2 * 16);
+            assertTrue(pins >= least && pins <= most, "pins=" + pins + " outside [" + least + ", " + most + "]");
+            rig.closeAndCheckFrames(idd);
+        }
+    }
 }

@@ -60,7 +60,7 @@ class IddBadInputTest
             }
         }
 
-        /** Pumps {@code rounds} times, every guest sending up to {@code upTo} frames: requests and buffers in flight. */
+        /** Pumps {@code rounds} times, each guest sending up to {@code upTo} frames: requests and buffers in flight. */
         void fill(final IddRig rig, final int rounds, final long upTo, final int length)
         {
             for (int i = 0; i < rounds; i++)
