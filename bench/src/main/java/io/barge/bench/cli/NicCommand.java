@@ -121,6 +121,11 @@ final class NicCommand implements Callable<Integer>
         out.printf("packets/s   %,.0f%n", result.packetsPerSecond());
         out.printf("bytes/s     %,.0f (%.3f Gbit/s)%n", result.bytesPerSecond(), result.bytesPerSecond() * 8 / 1e9);
         out.printf("packets     %,d in %.2f s, errors %d%n", result.packets(), result.nanos() / 1e9, result.errors());
+        if (result.cpuNanos() > 0)
+        {
+            out.printf("cpu         %.0f ns per packet on the pumping thread: %,.0f packets per CPU-second%n",
+                result.cpuNanos() / (double)result.packets(), result.packetsPerCpuSecond());
+        }
         if (latency.getTotalCount() > 0)
         {
             out.printf("latency us  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f (one way, %,d samples)%n",

@@ -49,10 +49,18 @@ public final class IddRun
      * @param latency    one-way latency, nanoseconds.
      * @param perPacket  counter deltas divided by the frames, by counter name.
      * @param errors     error responses and out-of-order frames seen by guests.
+     * @param cpuNanos   CPU time the one thread of the {@link Placement#PUMP} placement spent in the window (so the
+     *                   cost per packet on one core, whatever else the machine runs), or -1 for threads.
      */
     public record Result(long packets, long bytes, long nanos, Histogram latency, Map<String, Double> perPacket,
-        long errors)
+        long errors, long cpuNanos)
     {
+        /** @return packets per second of the pumping thread's CPU time, or NaN if not measured. */
+        public double packetsPerCpuSecond()
+        {
+            return cpuNanos <= 0 ? Double.NaN : packets * 1e9 / cpuNanos;
+        }
+
         /** @return frames per second. */
         public double packetsPerSecond()
         {
@@ -65,6 +73,8 @@ public final class IddRun
             return bytes * 1e9 / nanos;
         }
     }
+
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private IddRun()
     {
@@ -105,6 +115,7 @@ public final class IddRun
         final int size, final double seconds, final Consumer<String> progress)
     {
         final Window window = new Window(kernel, traffic, size, seconds, progress);
+        window.measureCpu();
         while (!window.done())
         {
             idd.pumpDevices();
@@ -177,6 +188,9 @@ public final class IddRun
         private long lastPackets;
         private long lastProgress;
         private boolean measuring;
+        private boolean cpu;
+        private long startCpu;
+        private long endCpu = -1;
 
         Window(final Kernel kernel, final GuestTraffic traffic, final int size, final double seconds,
             final Consumer<String> progress)
@@ -192,6 +206,12 @@ public final class IddRun
             this.lastProgress = now;
         }
 
+        /** The calling thread does all the work: its CPU time is the cost. */
+        void measureCpu()
+        {
+            cpu = CPU.isCurrentThreadCpuTimeSupported();
+        }
+
         boolean done()
         {
             final long now = System.nanoTime();
@@ -204,6 +224,7 @@ public final class IddRun
                     before[i] = kernel.counters().total(COUNTERS.get(i));
                 }
                 startNanos = now;
+                startCpu = cpu ? CPU.getCurrentThreadCpuTime() : 0;
                 end = now + nanos; // from the window's real start, however late the warm-up's last pass ended
                 startPackets = traffic.received();
                 startErrors = traffic.errors() + traffic.outOfOrder();
@@ -222,6 +243,7 @@ public final class IddRun
             if (measuring && now - end >= 0)
             {
                 endNanos = now;
+                endCpu = cpu ? CPU.getCurrentThreadCpuTime() - startCpu : -1;
                 endPackets = traffic.received();
                 for (int i = 0; i < after.length; i++)
                 {
@@ -243,7 +265,7 @@ public final class IddRun
                     (after[i] - before[i]) / (double)packets);
             }
             return new Result(packets, packets * size, endNanos - startNanos, traffic.latency().copy(), perPacket,
-                traffic.errors() + traffic.outOfOrder() - startErrors);
+                traffic.errors() + traffic.outOfOrder() - startErrors, endCpu);
         }
     }
 }
