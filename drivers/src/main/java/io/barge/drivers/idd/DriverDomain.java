@@ -405,7 +405,8 @@ public final class DriverDomain implements Agent, AutoCloseable
 
     /**
      * Stops serving: resets the devices, returns every guest buffer, closes every channel, transport and device and
-     * destroys the driver domain. The guests live on. Idempotent.
+     * destroys the driver domain. The guests live on. Stop the agents that run {@link #doWork()} and
+     * {@link #devices()} first (a device closed under its running agent finds itself closed). Idempotent.
      */
     @Override
     public void close()
