@@ -31,8 +31,8 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * <b>Descriptor fetch.</b> The rings are reached as a real NIC's descriptor engine does, a pass at a time: the first
  * descriptor access of a pass takes one DMA hold on each frame of that ring ({@link Kernel#holdPinnedForDma}, the
  * same check every DMA transfer makes: the frame must be pinned) and the pass ends by dropping it, so descriptors
- * cost the kernel two calls per ring per pass rather than three per descriptor; a ring frame the driver unpinned is
- * a ring fault at the next pass. Payloads go through the {@link Dma} engine one transfer at a time. The device's
+ * cost the kernel three calls (hold, wrap, release) per ring frame per pass rather than three per descriptor
+ * access; a ring frame the driver unpinned is a ring fault at the next pass. Payloads go through the {@link Dma} engine one transfer at a time. The device's
  * counters are summed over a pass and added at its end (exact at every pass boundary).
  * <p>
  * A driver {@link #attach}es (the kernel maps the register page into its domain and binds an interrupt line) and
@@ -66,9 +66,7 @@ public final class Nic implements Agent, AutoCloseable
     private InterruptLine retiredLine;
     private boolean enabled;
     private boolean closed;
-    private int txRingFrame;
     private int txMask;
-    private int rxRingFrame;
     private int rxMask;
     private long txHead;
     private long txTail;
@@ -294,9 +292,7 @@ public final class Nic implements Agent, AutoCloseable
             NicRegistersDescriptor.statusRelease(regs, NicRegistersDescriptor.STATUS_CONFIG_ERROR);
             return false;
         }
-        txRingFrame = txFirst;
         txMask = txSize - 1;
-        rxRingFrame = rxFirst;
         rxMask = rxSize - 1;
         txWindow.configure(txFirst, NicDescriptor.ringFrames(txSize, frameSize));
         rxWindow.configure(rxFirst, NicDescriptor.ringFrames(rxSize, frameSize));
