@@ -157,7 +157,7 @@ class DriverDomainTest
                     idd.guest(g).pollResponses((id, status) -> { }, 16);
                 }
                 return received[0] == 2 * frames && idd.stats(0).txPackets() + idd.stats(1).txPackets() == 2 * frames;
-            }));
+            }), () -> "received " + received[0] + ", " + idd.stats(0) + ", " + idd.stats(1));
             final long pins = idd.domain().counter(io.barge.core.device.DeviceCounters.DMA_PINS);
             // Kept: at most one pin per page of a channel's buffers (16 a channel, 2 channels a direction). Per
             // transfer: one per frame, and on RX one per buffer posted and not yet filled (16 a guest).
