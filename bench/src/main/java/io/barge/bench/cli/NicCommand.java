@@ -128,7 +128,8 @@ final class NicCommand implements Callable<Integer>
         }
         if (latency.getTotalCount() > 0)
         {
-            out.printf("latency us  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f (one way, %,d samples)%n",
+            out.printf("latency us  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f (one way, %,d samples, " +
+                "1 in " + io.barge.drivers.idd.GuestTraffic.LATENCY_SAMPLE + " frames)%n",
                 latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(90) / 1e3,
                 latency.getValueAtPercentile(99) / 1e3, latency.getValueAtPercentile(99.9) / 1e3,
                 latency.getMaxValue() / 1e3, latency.getTotalCount());
