@@ -7,7 +7,8 @@ import io.barge.core.Rights;
 /**
  * The frames a {@link NicDriver} owns in its domain, mapped in one reserved virtual range: the TX and RX rings
  * (each a run of consecutive frames, pinned while attached), one RX buffer per RX slot (pinned while posted, which is
- * always) and one TX buffer per TX slot (pinned by the driver between send and reap). Virtual layout:
+ * always) and one TX buffer per TX slot (pinned by the driver between send and reap); a driver for foreign buffers
+ * has only the rings. Virtual layout:
  * {@code [TX ring][RX ring][TX buffers][RX buffers]}, a page per frame.
  */
 final class DriverMemory
@@ -26,15 +27,16 @@ final class DriverMemory
     private final int pageSize;
     private boolean released;
 
-    DriverMemory(final Kernel kernel, final Domain domain, final int size)
+    DriverMemory(final Kernel kernel, final Domain domain, final int size, final boolean buffers)
     {
         this.kernel = kernel;
         this.domain = domain;
         this.pageSize = kernel.memory().frameSize();
         this.ringFrames = NicDescriptor.ringFrames(size, pageSize);
-        this.pages = 2 * ringFrames + 2 * size;
-        this.txBuffers = new int[size];
-        this.rxBuffers = new int[size];
+        final int count = buffers ? size : 0; // a driver for foreign buffers owns only its rings
+        this.pages = 2 * ringFrames + 2 * count;
+        this.txBuffers = new int[count];
+        this.rxBuffers = new int[count];
         this.base = kernel.reserve(domain, pages);
         this.txRingAddress = base;
         this.rxRingAddress = base + (long)ringFrames * pageSize;
@@ -47,11 +49,11 @@ final class DriverMemory
         {
             txRing = kernel.allocateContiguousFrames(domain, ringFrames, true);
             rxRing = kernel.allocateContiguousFrames(domain, ringFrames, true);
-            for (; tx < size; tx++)
+            for (; tx < count; tx++)
             {
                 txBuffers[tx] = kernel.allocateFrame(domain, false);
             }
-            for (; rx < size; rx++)
+            for (; rx < count; rx++)
             {
                 rxBuffers[rx] = kernel.allocateFrame(domain, false);
             }
@@ -62,7 +64,7 @@ final class DriverMemory
                 kernel.pinFrame(domain, txRing + i);
                 kernel.pinFrame(domain, rxRing + i);
             }
-            for (int slot = 0; slot < size; slot++)
+            for (int slot = 0; slot < count; slot++)
             {
                 kernel.map(domain, txBufferAddress(slot), txBuffers[slot], Rights.READ_WRITE);
                 kernel.map(domain, rxBufferAddress(slot), rxBuffers[slot], Rights.READ_WRITE);

@@ -28,6 +28,13 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * <li>Interrupts: completions raise the {@link InterruptLine} under count and time coalescing ({@link NicConfig}).
  * </li>
  * </ul>
+ * <b>Descriptor fetch.</b> The rings are reached as a real NIC's descriptor engine does, a pass at a time: the first
+ * descriptor access of a pass takes one DMA hold on each frame of that ring ({@link Kernel#holdPinnedForDma}, the
+ * same check every DMA transfer makes: the frame must be pinned) and the pass ends by dropping it, so descriptors
+ * cost the kernel three calls (hold, wrap, release) per ring frame per pass rather than three per descriptor
+ * access; a ring frame the driver unpinned is a ring fault at the next pass. Payloads go through the {@link Dma} engine one transfer at a time. The device's
+ * counters are summed over a pass and added at its end (exact at every pass boundary).
+ * <p>
  * A driver {@link #attach}es (the kernel maps the register page into its domain and binds an interrupt line) and
  * detaches; when its domain dies the device is reset before the dead domain's frames are freed, so it never touches
  * them again. The device's state is guarded by one monitor, held for a whole pass of {@link #doWork()}, so that a
@@ -59,9 +66,7 @@ public final class Nic implements Agent, AutoCloseable
     private InterruptLine retiredLine;
     private boolean enabled;
     private boolean closed;
-    private int txRingFrame;
     private int txMask;
-    private int rxRingFrame;
     private int rxMask;
     private long txHead;
     private long txTail;
@@ -75,6 +80,14 @@ public final class Nic implements Agent, AutoCloseable
     private int unsignalled;
     private long oldestUnsignalledNanos;
     private int rxCompleted;
+    private long rxNoBufferDrops;
+    private final RingWindow txWindow;
+    private final RingWindow rxWindow;
+    private long passTxFrames;
+    private long passTxBytes;
+    private long passRxFrames;
+    private long passRxBytes;
+    private long passDmaBytes;
 
     /**
      * A driver's handle on the device: where the register page is mapped in its domain, its interrupt line, and
@@ -114,6 +127,8 @@ public final class Nic implements Agent, AutoCloseable
         NicRegistersDescriptor.reset(regs, mtu);
         this.txCrc = new Link.Crc(tx);
         this.rxCrc = new Link.Crc(rx);
+        this.txWindow = new RingWindow(kernel);
+        this.rxWindow = new RingWindow(kernel);
     }
 
     /**
@@ -190,6 +205,13 @@ public final class Nic implements Agent, AutoCloseable
 
     private void resetState()
     {
+        if (txWindow != null)
+        {
+            txWindow.release();
+            rxWindow.release();
+            txWindow.configure(-1, 0);
+            rxWindow.configure(-1, 0);
+        }
         enabled = false;
         txHead = txTail = rxHead = rxTail = 0;
         badTail = -1;
@@ -219,7 +241,34 @@ public final class Nic implements Agent, AutoCloseable
                 rxCompleted = 0;
                 NicRegistersDescriptor.rxHeadRelease(regs, rxHead); // after the write-backs it publishes
             }
+            endPass();
             return work + signal();
+        }
+    }
+
+    /** Drops the pass's ring holds and adds the pass's counts. */
+    private void endPass()
+    {
+        txWindow.release();
+        rxWindow.release();
+        if (passTxFrames > 0)
+        {
+            count(NicCounters.NIC_TX_FRAMES, passTxFrames);
+            count(NicCounters.NIC_TX_BYTES, passTxBytes);
+            passTxFrames = 0;
+            passTxBytes = 0;
+        }
+        if (passRxFrames > 0)
+        {
+            count(NicCounters.NIC_RX_FRAMES, passRxFrames);
+            count(NicCounters.NIC_RX_BYTES, passRxBytes);
+            passRxFrames = 0;
+            passRxBytes = 0;
+        }
+        if (passDmaBytes > 0)
+        {
+            count(io.barge.core.device.DeviceCounters.DMA_BYTES, passDmaBytes);
+            passDmaBytes = 0;
         }
     }
 
@@ -243,10 +292,10 @@ public final class Nic implements Agent, AutoCloseable
             NicRegistersDescriptor.statusRelease(regs, NicRegistersDescriptor.STATUS_CONFIG_ERROR);
             return false;
         }
-        txRingFrame = txFirst;
         txMask = txSize - 1;
-        rxRingFrame = rxFirst;
         rxMask = rxSize - 1;
+        txWindow.configure(txFirst, NicDescriptor.ringFrames(txSize, frameSize));
+        rxWindow.configure(rxFirst, NicDescriptor.ringFrames(rxSize, frameSize));
         enabled = true;
         NicRegistersDescriptor.statusRelease(regs, NicRegistersDescriptor.STATUS_ENABLED);
         return true;
@@ -296,8 +345,8 @@ public final class Nic implements Agent, AutoCloseable
             }
             txCrc.append(tx.buffer(), index, txLength);
             tx.commit(index, wireLength);
-            count(NicCounters.NIC_TX_FRAMES, 1);
-            count(NicCounters.NIC_TX_BYTES, txLength);
+            passTxFrames++;
+            passTxBytes += txLength;
             completeTx(txLength, STATUS_DONE, ERROR_NONE);
         }
         if (txHead != startHead && enabled)
@@ -321,7 +370,7 @@ public final class Nic implements Agent, AutoCloseable
 
     private boolean fetchTx()
     {
-        if (!readDescriptor(txRingFrame, (int)txHead & txMask))
+        if (!readDescriptor(txWindow, (int)txHead & txMask))
         {
             return false;
         }
@@ -351,7 +400,7 @@ public final class Nic implements Agent, AutoCloseable
         {
             count(NicCounters.NIC_TX_ERRORS, 1);
         }
-        if (writeDescriptorBack(txRingFrame, (int)txHead & txMask, txHead, length, status, error))
+        if (writeDescriptorBack(txWindow, (int)txHead & txMask, txHead, length, status, error))
         {
             txFetched = false;
             txHead++;
@@ -377,11 +426,12 @@ public final class Nic implements Agent, AutoCloseable
         }
         if (!enabled || (rxHead == rxTail && !refreshRxTail()))
         {
+            rxNoBufferDrops++;
             count(NicCounters.NIC_RX_NO_BUFFER, 1);
             return;
         }
         final int slot = (int)rxHead & rxMask;
-        if (!readDescriptor(rxRingFrame, slot))
+        if (!readDescriptor(rxWindow, slot))
         {
             return;
         }
@@ -407,8 +457,8 @@ public final class Nic implements Agent, AutoCloseable
             completeRx(slot, 0, ERROR_DMA_FAULT);
             return;
         }
-        count(NicCounters.NIC_RX_FRAMES, 1);
-        count(NicCounters.NIC_RX_BYTES, length);
+        passRxFrames++;
+        passRxBytes += length;
         completeRx(slot, length, ERROR_NONE);
     }
 
@@ -440,7 +490,7 @@ public final class Nic implements Agent, AutoCloseable
         {
             count(NicCounters.NIC_RX_ERRORS, 1);
         }
-        if (writeDescriptorBack(rxRingFrame, slot, rxHead, length, status, error))
+        if (writeDescriptorBack(rxWindow, slot, rxHead, length, status, error))
         {
             rxHead++;
             rxCompleted++;
@@ -450,37 +500,35 @@ public final class Nic implements Agent, AutoCloseable
 
     // ---- rings ---------------------------------------------------------------------------------------------------
 
-    private boolean readDescriptor(final int ringFrame, final int slot)
+    private boolean readDescriptor(final RingWindow ring, final int slot)
     {
         final int at = descriptorOffset(slot);
-        try
+        if (!ring.hold())
         {
-            dma.read(ringFrame + at / frameSize, at % frameSize, descriptor, 0, NicDescriptor.LENGTH);
-            return true;
-        }
-        catch (final DmaFaultException ex)
-        {
+            count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1); // the ring's frame is not pinned for DMA
             ringFault();
             return false;
         }
+        ring.view(at / frameSize).getBytes(at % frameSize, descriptor, 0, NicDescriptor.LENGTH); // one copy
+        passDmaBytes += NicDescriptor.LENGTH;
+        return true;
     }
 
     private boolean writeDescriptorBack(
-        final int ringFrame, final int slot, final long position, final int length, final int status,
+        final RingWindow ring, final int slot, final long position, final int length, final int status,
         final int error)
     {
         NicDescriptor.writeBack(writeBack, 0, (int)position, length, status, error);
         final int at = descriptorOffset(slot) + NicDescriptor.WRITE_BACK_OFFSET;
-        try
+        if (!ring.hold())
         {
-            dma.write(ringFrame + at / frameSize, at % frameSize, writeBack, 0, NicDescriptor.WRITE_BACK_LENGTH);
-            return true;
-        }
-        catch (final DmaFaultException ex)
-        {
+            count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1); // the ring's frame is not pinned for DMA
             ringFault();
             return false;
         }
+        ring.view(at / frameSize).putBytes(at % frameSize, writeBack, 0, NicDescriptor.WRITE_BACK_LENGTH);
+        passDmaBytes += NicDescriptor.WRITE_BACK_LENGTH;
+        return true;
     }
 
     private void ringFault()
@@ -523,6 +571,21 @@ public final class Nic implements Agent, AutoCloseable
     private void count(final io.barge.core.CounterType type, final long delta)
     {
         (driver != null ? driver : kernel.kernelDomain()).count(type, delta);
+    }
+
+    /**
+     * Frames this device dropped for want of a posted RX buffer, over its life (whoever its driver was): the
+     * per-device view of {@link NicCounters#NIC_RX_NO_BUFFER}, which counts on the driver's domain, so that a driver
+     * domain serving several guests, a device each, can say whose receive path backed up.
+     *
+     * @return drops so far.
+     */
+    public long rxNoBufferDrops()
+    {
+        synchronized (lock)
+        {
+            return rxNoBufferDrops;
+        }
     }
 
     /**

@@ -36,6 +36,15 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * ({@link Mode#POLLING}: the line stays in service, so the device's raises are folded, while a poll finds a full
  * budget of work; the driver acknowledges only when a poll comes back short).
  * <p>
+ * <b>Foreign buffers.</b> A driver made by {@link #forForeignBuffers} owns only its rings: its RX ring starts empty,
+ * and its user (a driver domain serving guests) posts buffers it did not allocate, by frame, offset and length with
+ * a cookie ({@link #postTx}, {@link #postRx}), each frame pinned by that user beforehand (through its own mapping,
+ * {@link Kernel#pinMappedForDma}). Completions are reaped by the same checks and reported by cookie to a
+ * {@link NicCompletionHandler}, each cookie exactly once (a rejected write-back reports
+ * {@link NicCompletionHandler#ERROR_REJECTED}; a close reports what is still outstanding as
+ * {@link NicCompletionHandler#ERROR_CANCELLED}, after the device is reset). The user keeps its pins; the driver never
+ * unpins a foreign frame.
+ * <p>
  * When the driver domain is destroyed the device is reset first (no DMA after), then every pin the driver held is
  * dropped, so the kernel frees every frame of the domain. Thread safety: calls are serialised on the driver's
  * monitor (one thread drives it; the monitor orders them against a death told on another thread).
@@ -58,6 +67,10 @@ public final class NicDriver implements AutoCloseable
     private final Mode mode;
     private final int budget;
     private final RxHandler handler;
+    private final NicCompletionHandler completions;
+    private final long[] txCookies;
+    private final long[] rxCookies;
+    private final int[] rxCapacities;
     private final int size;
     private final int mask;
     private final int pageSize;
@@ -104,6 +117,33 @@ public final class NicDriver implements AutoCloseable
     public NicDriver(final Kernel kernel, final Domain domain, final Nic nic, final int ringSize, final Mode mode,
         final int budget, final RxHandler handler)
     {
+        this(kernel, domain, nic, ringSize, mode, budget, java.util.Objects.requireNonNull(handler, "handler"), null);
+    }
+
+    /**
+     * A driver for buffers it does not own: it allocates, maps and pins only its two rings, leaves the RX ring
+     * empty and enables the device; its user posts TX and RX buffers with {@link #postTx} and {@link #postRx} and
+     * learns of each completion through {@code completions}.
+     *
+     * @param kernel      the machine.
+     * @param domain      the driver domain.
+     * @param nic         the device.
+     * @param ringSize    descriptors per ring, a power of two in [2, 4096].
+     * @param mode        interrupt-driven or NAPI polling.
+     * @param budget      most completions per poll, at least 1.
+     * @param completions told of each posted buffer's completion, by cookie.
+     * @return the attached driver.
+     */
+    public static NicDriver forForeignBuffers(final Kernel kernel, final Domain domain, final Nic nic,
+        final int ringSize, final Mode mode, final int budget, final NicCompletionHandler completions)
+    {
+        return new NicDriver(kernel, domain, nic, ringSize, mode, budget, null,
+            java.util.Objects.requireNonNull(completions, "completions"));
+    }
+
+    private NicDriver(final Kernel kernel, final Domain domain, final Nic nic, final int ringSize, final Mode mode,
+        final int budget, final RxHandler handler, final NicCompletionHandler completions)
+    {
         NicDescriptor.checkRingSize(ringSize, 4096);
         if (budget < 1)
         {
@@ -116,13 +156,18 @@ public final class NicDriver implements AutoCloseable
         this.mode = mode;
         this.budget = budget;
         this.handler = handler;
+        this.completions = completions;
+        final boolean foreign = completions != null;
+        this.txCookies = new long[foreign ? ringSize : 0];
+        this.rxCookies = new long[foreign ? ringSize : 0];
+        this.rxCapacities = new int[foreign ? ringSize : 0];
         this.size = ringSize;
         this.mask = ringSize - 1;
         this.pageSize = kernel.memory().frameSize();
         this.rxCapacity = Math.min(pageSize, MAX_FIELD);
         this.txPinned = new boolean[ringSize];
         this.moreWork = new WaitsetChannel("nic-driver-more " + domain.name());
-        this.memory = new DriverMemory(kernel, domain, ringSize);
+        this.memory = new DriverMemory(kernel, domain, ringSize, !foreign);
         boolean done = false;
         Nic.Attachment attached = null;
         try
@@ -134,11 +179,11 @@ public final class NicDriver implements AutoCloseable
             space.wrapView(txRing, memory.txRingAddress, ringSize * NicDescriptor.LENGTH, Access.WRITE);
             space.wrapView(rxRing, memory.rxRingAddress, ringSize * NicDescriptor.LENGTH, Access.WRITE);
             kernel.addDomainListener(deaths);
-            for (int slot = 0; slot < ringSize; slot++)
+            for (int slot = 0; slot < memory.rxBuffers.length; slot++)
             {
                 NicDescriptor.post(rxRing, descriptorOffset(slot), memory.rxBuffers[slot], 0, rxCapacity);
             }
-            rxTail = ringSize;
+            rxTail = memory.rxBuffers.length; // foreign buffers: empty until the user posts
             NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after the descriptors it posts
             NicRegistersDescriptor.enable(regs, ringSize, memory.txRingFrame, ringSize, memory.rxRingFrame);
             done = true;
@@ -194,6 +239,10 @@ public final class NicDriver implements AutoCloseable
     public synchronized boolean send(final DirectBuffer src, final int offset, final int length)
     {
         checkUsable();
+        if (completions != null)
+        {
+            throw new IllegalStateException("NIC driver of " + domain + " is for foreign buffers: use postTx");
+        }
         if (length < 1 || length > mtu)
         {
             throw new IllegalArgumentException("length=" + length + " outside [1, mtu=" + mtu + "]");
@@ -209,6 +258,94 @@ public final class NicDriver implements AutoCloseable
         NicDescriptor.post(txRing, descriptorOffset(slot), memory.txBuffers[slot], 0, length);
         NicRegistersDescriptor.txTailRelease(regs, ++txTail); // after the descriptor it publishes
         return true;
+    }
+
+    /**
+     * Posts a foreign buffer for transmission: fills the next TX descriptor and rings the TX doorbell. The frame must
+     * stay pinned (by the caller) until its cookie is reported.
+     *
+     * @param frame  the buffer's frame, pinned for DMA by the caller.
+     * @param offset first byte in the frame.
+     * @param length bytes to send, in [1, {@link #mtu()}], within the frame.
+     * @param cookie names the buffer in {@link NicCompletionHandler#onTxDone}.
+     * @return true if posted; false if the TX ring is full.
+     * @throws IllegalStateException    if this driver copies into its own buffers, or is closed.
+     * @throws IllegalArgumentException if offset or length are out of range.
+     */
+    public synchronized boolean postTx(final int frame, final int offset, final int length, final long cookie)
+    {
+        checkForeign();
+        if (length < 1 || length > mtu || offset < 0 || offset > pageSize - length)
+        {
+            throw new IllegalArgumentException("offset=" + offset + " length=" + length + " outside [1, mtu=" + mtu +
+                "] within a frame of " + pageSize);
+        }
+        if (txTail - txClean == size)
+        {
+            return false;
+        }
+        final int slot = (int)txTail & mask;
+        txCookies[slot] = cookie;
+        NicDescriptor.post(txRing, descriptorOffset(slot), frame, offset, length);
+        NicRegistersDescriptor.txTailRelease(regs, ++txTail); // after the descriptor it publishes
+        return true;
+    }
+
+    /**
+     * Posts a foreign buffer for the device to receive into: fills the next RX descriptor and rings the RX doorbell.
+     * Buffers complete in the order posted. The frame must stay pinned (by the caller) until its cookie is reported.
+     *
+     * @param frame    the buffer's frame, pinned for DMA (writable) by the caller.
+     * @param offset   first byte in the frame.
+     * @param capacity bytes the device may write, in [1, {@link NicDescriptor#MAX_FIELD}], within the frame.
+     * @param cookie   names the buffer in {@link NicCompletionHandler#onRxDone}.
+     * @return true if posted; false if the RX ring is full.
+     * @throws IllegalStateException    if this driver posts its own buffers, or is closed.
+     * @throws IllegalArgumentException if offset or capacity are out of range.
+     */
+    public synchronized boolean postRx(final int frame, final int offset, final int capacity, final long cookie)
+    {
+        checkForeign();
+        if (capacity < 1 || capacity > MAX_FIELD || offset < 0 || offset > pageSize - capacity)
+        {
+            throw new IllegalArgumentException("offset=" + offset + " capacity=" + capacity +
+                " outside [1, " + MAX_FIELD + "] within a frame of " + pageSize);
+        }
+        if (rxTail - rxClean == size)
+        {
+            return false;
+        }
+        final int slot = (int)rxTail & mask;
+        rxCookies[slot] = cookie;
+        rxCapacities[slot] = capacity;
+        NicDescriptor.post(rxRing, descriptorOffset(slot), frame, offset, capacity);
+        NicRegistersDescriptor.rxTailRelease(regs, ++rxTail); // after the descriptor it posts
+        return true;
+    }
+
+    /**
+     * @return RX buffers posted and not yet completed.
+     */
+    public synchronized int rxPosted()
+    {
+        return (int)(rxTail - rxClean);
+    }
+
+    /**
+     * @return descriptors per ring.
+     */
+    public int ringSize()
+    {
+        return size;
+    }
+
+    private void checkForeign()
+    {
+        checkUsable();
+        if (completions == null)
+        {
+            throw new IllegalStateException("NIC driver of " + domain + " owns its buffers: use send");
+        }
     }
 
     /**
@@ -237,7 +374,15 @@ public final class NicDriver implements AutoCloseable
         {
             final int slot = (int)txClean & mask;
             final long word = writeBackWord(txRing, descriptorOffset(slot)); // copied once
-            checkWriteBack("TX", word, txClean, Integer.MAX_VALUE);
+            final boolean valid = checkWriteBack("TX", word, txClean, Integer.MAX_VALUE);
+            if (completions != null)
+            {
+                txClean++; // before the call: the handler may post into this slot again
+                done++;
+                completions.onTxDone(txCookies[slot], !valid ? NicCompletionHandler.ERROR_REJECTED :
+                    (status(word) & STATUS_ERROR) != 0 ? error(word) : ERROR_NONE);
+                continue;
+            }
             kernel.unpinFrame(memory.txBuffers[slot]);
             txPinned[slot] = false;
             txClean++;
@@ -259,6 +404,16 @@ public final class NicDriver implements AutoCloseable
         {
             final int slot = (int)rxClean & mask;
             final long word = writeBackWord(rxRing, descriptorOffset(slot)); // copied once
+            if (completions != null)
+            {
+                final boolean valid = checkWriteBack("RX", word, rxClean, rxCapacities[slot]);
+                final int error = !valid ? NicCompletionHandler.ERROR_REJECTED :
+                    (status(word) & STATUS_ERROR) != 0 ? error(word) : ERROR_NONE;
+                rxClean++; // before the call: the handler may post into this slot again
+                done++;
+                completions.onRxDone(rxCookies[slot], error == ERROR_NONE ? completedLength(word) : 0, error);
+                continue;
+            }
             if (checkWriteBack("RX", word, rxClean, rxCapacity) && (status(word) & STATUS_ERROR) == 0)
             {
                 space.wrapView(rxView, memory.rxBufferAddress(slot), rxCapacity, Access.READ);
@@ -270,7 +425,7 @@ public final class NicDriver implements AutoCloseable
             NicDescriptor.post(rxRing, descriptorOffset((int)rxTail & mask), memory.rxBuffers[slot], 0, rxCapacity);
             rxTail++;
         }
-        if (done > 0)
+        if (done > 0 && completions == null)
         {
             NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after the descriptors it posts again
         }
@@ -466,11 +621,31 @@ public final class NicDriver implements AutoCloseable
         gone = true;
         kernel.removeDomainListener(deaths);
         nic.detach(attachment); // no DMA after this: the frames below may be freed
+        cancelOutstanding();
         memory.release(txPinned, false); // drop every pin; the kernel frees the frames right after
     }
 
+    /** After the device is reset: every foreign buffer still posted is reported cancelled, once. */
+    private void cancelOutstanding()
+    {
+        if (completions == null)
+        {
+            return;
+        }
+        while (txClean != txTail)
+        {
+            completions.onTxDone(txCookies[(int)txClean++ & mask], NicCompletionHandler.ERROR_CANCELLED);
+        }
+        while (rxClean != rxTail)
+        {
+            completions.onRxDone(rxCookies[(int)rxClean++ & mask], 0, NicCompletionHandler.ERROR_CANCELLED);
+        }
+    }
+
     /**
-     * Detaches from the device and returns every frame. Idempotent.
+     * Detaches from the device and returns every frame (if the domain is being destroyed, only drops its pins: the
+     * kernel frees the frames). A driver for foreign buffers then reports every buffer still posted as
+     * {@link NicCompletionHandler#ERROR_CANCELLED}. Idempotent.
      */
     @Override
     public synchronized void close()
@@ -484,7 +659,8 @@ public final class NicDriver implements AutoCloseable
         moreWork.deregister();
         nic.detach(attachment);
         regs.wrap(new byte[0]);
-        memory.release(txPinned, true);
+        cancelOutstanding();
+        memory.release(txPinned, domain.isAlive());
     }
 
     @Override
