@@ -69,8 +69,6 @@ final class TransportSubject extends TwoThreadSubject
         final Message message = receiver.newMessage();
         return new Agent()
         {
-            private long sum;
-
             @Override
             public int doWork()
             {
@@ -79,17 +77,11 @@ final class TransportSubject extends TwoThreadSubject
                     return 0;
                 }
                 final long stamp = message.getLong(0);
-                sum += message.touch();
+                final long sum = message.touch();
                 final int length = message.length();
                 receiver.release(message);
-                consumed(stamp, length);
+                consumed(stamp, sum, length);
                 return 1;
-            }
-
-            @Override
-            public void onClose()
-            {
-                Blackhole.consume(sum);
             }
 
             @Override
