@@ -103,9 +103,9 @@ final class Assembly
                 out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s %8s GB/s  %s",
                     ref.name(), HtmlReport.size(ref.messageBytes()), ref.placement() + ":",
                     HtmlReport.num(ref.messagesPerSecond()), HtmlReport.num(ref.bytesPerSecond() / 1e9),
-                    Families.ratioTo(ref.messageBytes(), ref.placement(), ref.messagesPerSecond(),
-                        results.references(), CrossCoreLimitSubject.NAME).map((r) -> HtmlReport.num(r) +
-                        " x cross-core limit").orElse("")));
+                    CrossCoreLimitSubject.NAME.equals(ref.name()) ? "" : Families.ratioTo(ref.messageBytes(),
+                        ref.placement(), ref.messagesPerSecond(), results.references(), CrossCoreLimitSubject.NAME)
+                        .map((r) -> HtmlReport.num(r) + " x cross-core limit").orElse("")));
             }
         }
         for (final ReportModel.Row row : results.results())
