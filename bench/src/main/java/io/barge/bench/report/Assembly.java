@@ -166,7 +166,8 @@ final class Assembly
         env.put("singleThreadLoop", "one thread: claim, commit, then poll, forward, touch and release hop by hop");
         env.put("twoThreadLoop", "sender on the calling thread, receiver (touching) on an Agrona agent thread");
         env.put("twoThreadReferences", "cross-core-limit: a pool of capacity buffers handed over by index on " +
-            "Agrona's OneToOneRingBuffer and back by a release count; aeron-ipc: Aeron " + AeronVersion.VERSION +
+            "Agrona's OneToOneRingBuffer and back on a second, the buffer returned last reused first; " +
+            "aeron-ipc: Aeron " + AeronVersion.VERSION +
             " IPC, embedded driver in INVOKER mode run by the publisher when back pressured, exclusive publication " +
             "(tryClaim up to a frame, else offer and a FragmentAssembler), pub-wnd of capacity messages; " +
             "agrona-one-to-one-ring-buffer: at 64 B only");

@@ -202,7 +202,8 @@ final class Charts
         {
             final List<String> placements = List.of(PlacementProbe.NEAR, PlacementProbe.FAR);
             final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Two threads, " + HtmlReport.size(size) + " messages: each family's best mode and the references")
+                .title("Two threads, " + HtmlReport.size(size) +
+                    " messages: each family's best mode and the references")
                 .xAxisTitle("vCPU placement of the two threads (near or far)").yAxisTitle("rate (messages/s)")
                 .build();
             style(chart.getStyler());
@@ -234,7 +235,8 @@ final class Charts
             }
             save(chart, "two-thread-" + size, "families", "Two threads, " + HtmlReport.size(size) + " messages",
                 "Sender and receiver on two threads; every consumer touches every byte and records the same latency " +
-                    "samples. The cross-core limit is the most a zero-copy transport could do with this working set. Compare bars within one placement only: near and far differ by about 3x on their own. " +
+                    "samples. The cross-core limit is the most a zero-copy transport could do with this working " +
+                    "set. Compare bars within one placement only: near and far differ by about 3x on their own. " +
                     "A missing bar means no window settled at that placement.",
                 "vCPU placement of the two threads (near or far)", "rate (messages/s)", new Table(headers, cells));
         }

@@ -12,7 +12,8 @@ import static io.barge.bench.report.HtmlReport.num;
 
 /**
  * The page's summary (each family's best mode: x bare read at 64 KiB, two-thread 64 B rate against Agrona at the
- * same size and placement, two-thread 64 KiB against the cross-core limit and Aeron IPC, 8-hop scaling, each with its spread, linked to the family's detail) and the overhead
+ * same size and placement, two-thread 64 KiB against the cross-core limit and Aeron IPC, 8-hop scaling, each with
+ * its spread, linked to the family's detail) and the overhead
  * table (the seed's list beside the measured counts).
  */
 final class HtmlSummary
@@ -132,7 +133,8 @@ final class HtmlSummary
             html.append("<tr><td class=\"l\"><a href=\"#").append(Families.anchor(f.family())).append("\">")
                 .append(esc(f.family())).append("</a></td><td class=\"l\">").append(esc(f.bestMode()))
                 .append("</td><td>").append(f.bareRead()).append("</td><td>").append(f.twoThread())
-                .append("</td><td>").append(f.twoThreadBulk()).append("</td><td>").append(f.scaling()).append("</td></tr>\n");
+                .append("</td><td>").append(f.twoThreadBulk()).append("</td><td>").append(f.scaling())
+                .append("</td></tr>\n");
         }
         html.append("</table></section>\n");
     }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrossCoreLimitTest
 {
     @Test
-    void aPoolOfTwoTakesTwoMessagesThenPushesBackUntilOneIsReleased()
+    void aPoolOfTwoTakesTwoMessagesThenPushesBackUntilOneIsReturned()
     {
         final CrossCoreLimit limit = new CrossCoreLimit(64, 2);
         final List<Long> firstWords = new ArrayList<>();
@@ -39,15 +39,34 @@ class CrossCoreLimitTest
         assertTrue(limit.tryHandOver(11));
         assertTrue(limit.tryHandOver(12));
         assertFalse(limit.tryHandOver(13), "both buffers in flight");
-        assertEquals(2, limit.inFlight());
+        assertEquals(0, limit.freeBuffers());
         assertEquals(1, limit.poll(record, 1));
-        assertTrue(limit.tryHandOver(13), "the released buffer is used again");
+        assertTrue(limit.tryHandOver(13), "the returned buffer is used again");
         assertFalse(limit.tryHandOver(14));
         assertEquals(2, limit.poll(record, 64));
-        assertEquals(0, limit.inFlight());
+        assertEquals(2, limit.freeBuffers());
         assertEquals(List.of(11L, 12L, 13L), firstWords, "in order, each with its first word");
-        assertEquals(offsets.get(0), offsets.get(2), "buffers are used in turn");
+        assertEquals(offsets.get(0), offsets.get(2), "the buffer returned is the one taken next");
         assertEquals(0, limit.poll(record, 64), "nothing left");
+    }
+
+    @Test
+    void theBufferReturnedLastIsReusedFirst()
+    {
+        final CrossCoreLimit limit = new CrossCoreLimit(64, 4);
+        final List<Integer> offsets = new ArrayList<>();
+        final PayloadHandler record = (buffer, offset, length) -> offsets.add(offset);
+        for (int i = 0; i < 3; i++)
+        {
+            assertTrue(limit.tryHandOver(i));
+        }
+        assertEquals(3, limit.poll(record, 64));
+        // Returned in the order 0, 1, 2 of the three taken: the next message reuses the third, the warmest.
+        assertTrue(limit.tryHandOver(3));
+        assertTrue(limit.tryHandOver(4));
+        assertEquals(2, limit.poll(record, 64));
+        assertEquals(offsets.get(2), offsets.get(3));
+        assertEquals(offsets.get(1), offsets.get(4));
     }
 
     @Test
