@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * limit ({@link CrossCoreLimit}: a pool of buffers handed over by index, every byte touched), and {@code aeronIpc},
  * Aeron IPC ({@link AeronIpc}: embedded driver in invoker mode, {@code tryClaim} up to a frame, else {@code offer}
  * and a fragment assembler). Read the {@code received} counter (messages per second); the primary score counts
- * calls, empty ones included.
+ * calls, empty ones included. The producer's counts are {@link UmpVsAgronaBenchmark.Sent}'s.
  * <p>
  * A JMH mean over an iteration that spans a vCPU placement flip mixes two figures; the report's two-thread rows,
  * in alternating windows tagged by placement, are the figures to quote. This is for checking those references
@@ -97,29 +97,10 @@ public class CrossCoreLimitBenchmark
         }
     }
 
-    /** Producer-side counts. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Sent
-    {
-        /** Messages sent. */
-        public long sent;
-        long next;
-
-        /**
-         * Zero per iteration; the first word goes on counting.
-         */
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            sent = 0;
-        }
-    }
-
     /** Consumer-side counts and the consumer's work: touch every byte. */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
-    public static class Received
+    public static class Touched
     {
         /** Messages received. */
         public long received;
@@ -127,10 +108,10 @@ public class CrossCoreLimitBenchmark
         final PayloadHandler touch = this::touch;
 
         /**
-         * Zero per iteration.
+         * Per iteration: the count starts again, the sum goes on.
          */
         @Setup(Level.Iteration)
-        public void reset()
+        public void newIteration()
         {
             received = 0;
         }
@@ -150,15 +131,9 @@ public class CrossCoreLimitBenchmark
     @Benchmark
     @Group("limit")
     @GroupThreads(1)
-    public boolean limitHandOver(final Limit state, final Sent count)
+    public boolean limitHandOver(final Limit state, final UmpVsAgronaBenchmark.Sent count)
     {
-        if (state.limit.tryHandOver(count.next))
-        {
-            count.next++;
-            count.sent++;
-            return true;
-        }
-        return false;
+        return counted(state.limit.tryHandOver(count.next), count);
     }
 
     /**
@@ -169,7 +144,7 @@ public class CrossCoreLimitBenchmark
     @Benchmark
     @Group("limit")
     @GroupThreads(1)
-    public int limitPoll(final Limit state, final Received count)
+    public int limitPoll(final Limit state, final Touched count)
     {
         state.limit.poll(count.touch, POLL_LIMIT);
         return (int)count.sum;
@@ -183,15 +158,9 @@ public class CrossCoreLimitBenchmark
     @Benchmark
     @Group("aeronIpc")
     @GroupThreads(1)
-    public boolean aeronOffer(final Ipc state, final Sent count)
+    public boolean aeronOffer(final Ipc state, final UmpVsAgronaBenchmark.Sent count)
     {
-        if (state.aeron.offer(count.next))
-        {
-            count.next++;
-            count.sent++;
-            return true;
-        }
-        return false;
+        return counted(state.aeron.offer(count.next), count);
     }
 
     /**
@@ -202,9 +171,19 @@ public class CrossCoreLimitBenchmark
     @Benchmark
     @Group("aeronIpc")
     @GroupThreads(1)
-    public int aeronPoll(final Ipc state, final Received count)
+    public int aeronPoll(final Ipc state, final Touched count)
     {
         state.aeron.poll(count.touch);
         return (int)count.sum;
+    }
+
+    private static boolean counted(final boolean went, final UmpVsAgronaBenchmark.Sent count)
+    {
+        if (went)
+        {
+            count.next++;
+            count.sent++;
+        }
+        return went;
     }
 }

@@ -1,7 +1,8 @@
 package io.barge.bench.report;
 
 import io.barge.bench.core.AeronIpc;
-import org.agrona.concurrent.Agent;
+
+import java.nio.file.Path;
 
 /**
  * Aeron IPC ({@link AeronIpc}: an embedded driver, an exclusive IPC publication, {@code tryClaim} for messages that
@@ -10,7 +11,7 @@ import org.agrona.concurrent.Agent;
  * ({@link TwoThreadSubject#touch}). What a Java user picks today for IPC, at the same size, messages in flight and
  * placement as the transports.
  */
-final class AeronIpcSubject extends TwoThreadSubject
+final class AeronIpcSubject extends ReferenceSubject
 {
     /** The reference's name in the report. */
     static final String NAME = "aeron-ipc";
@@ -23,41 +24,20 @@ final class AeronIpcSubject extends TwoThreadSubject
      */
     AeronIpcSubject(final int messageBytes, final int capacity)
     {
+        super(NAME);
         this.aeron = new AeronIpc(messageBytes, capacity);
     }
 
     @Override
-    protected Agent newConsumer()
+    boolean offer(final long firstWord)
     {
-        return new Agent()
-        {
-            @Override
-            public int doWork()
-            {
-                return aeron.poll(touching);
-            }
-
-            @Override
-            public String roleName()
-            {
-                return "aeron-ipc-consumer";
-            }
-        };
+        return aeron.offer(firstWord);
     }
 
     @Override
-    long produce(final int count)
+    int poll()
     {
-        for (int i = 0; i < count; i++)
-        {
-            resetSpin();
-            while (!aeron.offer(stamp(produced + 1)))
-            {
-                spin("aeron ipc back pressured");
-            }
-            produced++;
-        }
-        return produced;
+        return aeron.poll(touching);
     }
 
     @Override
@@ -69,7 +49,7 @@ final class AeronIpcSubject extends TwoThreadSubject
     /**
      * @return the driver's directory, for tests (gone after {@link #close()}).
      */
-    java.nio.file.Path directory()
+    Path directory()
     {
         return aeron.directory();
     }
