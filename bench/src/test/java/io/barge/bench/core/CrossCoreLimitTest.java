@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -67,6 +69,69 @@ class CrossCoreLimitTest
         assertEquals(2, limit.poll(record, 64));
         assertEquals(offsets.get(2), offsets.get(3));
         assertEquals(offsets.get(1), offsets.get(4));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void steadyStateOfferAndPollAllocateNothing()
+    {
+        final long[] sum = new long[1];
+        final PayloadHandler touch = (buffer, offset, length) -> sum[0] += buffer.getLong(offset + length - 8);
+        final CrossCoreLimit limit = new CrossCoreLimit(4096, 64);
+        try (AeronIpc small = new AeronIpc(64, 64);
+            AeronIpc large = new AeronIpc(4096, 64))
+        {
+            // Made once: a capturing lambda made in the loop would itself allocate.
+            final BooleanSupplier limitOffer = () -> limit.tryHandOver(1);
+            final IntSupplier limitPoll = () -> limit.poll(touch, 64);
+            final BooleanSupplier smallOffer = () -> small.offer(1);
+            final IntSupplier smallPoll = () -> small.poll(touch);
+            final BooleanSupplier largeOffer = () -> large.offer(1);
+            final IntSupplier largePoll = () -> large.poll(touch);
+            for (int round = 0; round < 2; round++)
+            {
+                // Round 0 warms up (class loading, JIT, the assembler's buffer); round 1 is measured.
+                final long before = allocatedBytes();
+                for (int i = 0; i < 50_000; i++)
+                {
+                    deliver(limitOffer, limitPoll, "cross-core limit");
+                    deliver(smallOffer, smallPoll, "aeron ipc 64 B");
+                    deliver(largeOffer, largePoll, "aeron ipc 4 KiB");
+                }
+                final long allocated = allocatedBytes() - before;
+                if (round == 1)
+                {
+                    assertTrue(allocated < 16 * 1024, "allocated " + allocated + " bytes for 150,000 messages");
+                }
+            }
+        }
+        assertTrue(sum[0] != 0, "the handler read the messages' last words");
+    }
+
+    private static void deliver(final BooleanSupplier offer, final IntSupplier poll, final String what)
+    {
+        int attempts = 0;
+        while (!offer.getAsBoolean())
+        {
+            poll.getAsInt();
+            if (++attempts > 1_000_000)
+            {
+                throw new IllegalStateException(what + ": back pressured with nothing taken");
+            }
+        }
+        while (poll.getAsInt() == 0)
+        {
+            if (++attempts > 1_000_000)
+            {
+                throw new IllegalStateException(what + ": offered but never polled");
+            }
+        }
+    }
+
+    private static long allocatedBytes()
+    {
+        return ((com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean())
+            .getCurrentThreadAllocatedBytes();
     }
 
     @Test
