@@ -187,10 +187,13 @@ final class Charts
             "message size (bytes, log scale)", "latency (ns, log scale)", true, lines, false);
     }
 
-    /** Two-thread references drawn as bars: name, legend, colour (greys, so the families stand out). */
+    /**
+     * Two-thread references drawn as bars: name, legend, colour (dark grey, an orange no family has, light grey;
+     * none the copy baseline's grey).
+     */
     private static final String[][] REFERENCE_BARS = {
         { CrossCoreLimitSubject.NAME, "cross-core limit (reference)", "333333" },
-        { AeronIpcSubject.NAME, "Aeron IPC (reference)", "8c8c8c" },
+        { AeronIpcSubject.NAME, "Aeron IPC (reference)", "ff7f0e" },
         { AgronaRingSubject.NAME, "Agrona ring (reference)", "bdbdbd" } };
 
     private void twoThread(final ReportModel.Results results, final Map<String, List<ReportModel.Row>> families)
