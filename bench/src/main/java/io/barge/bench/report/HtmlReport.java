@@ -83,8 +83,9 @@ final class HtmlReport
             .append("not touch the bytes move descriptors only and are given in messages per second. Two-thread ")
             .append("rows put the receiver on a second thread; on a 2-vCPU machine those figures flip between a ")
             .append("<i>near</i> and a <i>far</i> placement of the vCPUs, so each window is tagged by a ping-pong ")
-            .append("probe and ratios are taken only against Agrona's ring at the same size and placement, whose ")
-            .append("consumer does the same work. Rates are medians of the measured iterations after warm-up, ")
+            .append("probe and ratios are taken only against the references at the same size and placement (the ")
+            .append("cross-core limit, Aeron IPC, Agrona's ring at 64 B), whose consumers do the same work. ")
+            .append("Rates are medians of the measured iterations after warm-up, ")
             .append("each group in a fresh JVM; min and max are the slowest and fastest iteration.</p>\n");
     }
 
