@@ -143,7 +143,7 @@ final class TwoThreadRows
 
     /**
      * @param rows       receives the transport rows.
-     * @param references receives the Agrona rows.
+     * @param references receives the reference rows (cross-core limit, Aeron IPC, Agrona).
      * @param progress   told the name of each window as it finishes.
      */
     void run(final Consumer<ReportModel.Row> rows, final Consumer<ReportModel.Reference> references,
