@@ -10,10 +10,36 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class TwoThreadRuns
 {
+    /** Most messages in flight on a two-thread channel of the report and of the two-thread benchmarks. */
+    public static final int MAX_IN_FLIGHT = 64;
+    /** In-flight bytes per two-thread channel not to exceed (unless two messages already do). */
+    public static final int IN_FLIGHT_BYTES = 1 << 20;
     private static final int BURST = 256;
 
     private TwoThreadRuns()
     {
+    }
+
+    /**
+     * @param messageBytes largest message.
+     * @param maxCapacity  most messages in flight wanted.
+     * @param budgetBytes  in-flight bytes not to exceed (unless 2 messages already do).
+     * @return as many messages in flight as both limits allow, a power of two, at least 2.
+     */
+    public static int capacity(final int messageBytes, final int maxCapacity, final int budgetBytes)
+    {
+        final int byMemory = Integer.highestOneBit(Math.max(1, budgetBytes / messageBytes));
+        return Math.max(2, Math.min(maxCapacity, byMemory));
+    }
+
+    /**
+     * @param messageBytes largest message.
+     * @return the report's two-thread capacity at that size: {@link #MAX_IN_FLIGHT} messages or
+     *         {@link #IN_FLIGHT_BYTES}, whichever is fewer, at least 2.
+     */
+    public static int capacity(final int messageBytes)
+    {
+        return capacity(messageBytes, MAX_IN_FLIGHT, IN_FLIGHT_BYTES);
     }
 
     /**

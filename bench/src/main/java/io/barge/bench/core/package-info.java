@@ -9,6 +9,8 @@
  *   ./barge bench UmpSendReceive -f 1     one send plus receive on one thread, UMP and Agrona
  *   ./barge bench LmpBenchmark -f 1       LMP send + poll / synchronous handler / waitset dispatch
  *   ./barge bench CopyTransport -f 1      one crossing of the copy transport, 64 B to 1 MiB (-p size=...)
+ *   ./barge bench CrossCoreLimit -f 1     the report's two-thread references, 64 B to 1 MiB: the cross-core limit
+ *                                         (CrossCoreLimit) and Aeron IPC (AeronIpc)
  * </pre>
  * Allocation check: add {@code -prof gc} to any JMH run and read {@code gc.alloc.rate.norm}; steady-state send and
  * receive should show ~0 B/op (e.g. {@code ./barge bench 'UmpSendReceive|LmpBenchmark|UmpVsAgrona' -f 1 -prof gc}).

@@ -1,6 +1,5 @@
 package io.barge.bench.report;
 
-import io.barge.core.Touch;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -14,11 +13,15 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * Agrona's {@link OneToOneRingBuffer} moving messages of a transport row's size from the calling thread to a
  * consumer thread, doing what the transport's two ends do: the producer claims a record, writes the stamp word and
  * commits it (zero copy, as a transport's claim); the consumer touches every byte with the shared routine and
- * records the stamped latencies ({@link TwoThreadSubject#consumed}). The reference the transports' two-thread rows
- * are divided by, at the same size and placement.
+ * records the stamped latencies ({@link TwoThreadSubject#touch}). The reference for small messages: at
+ * {@link TwoThreadRows#AGRONA_MAX_BYTES} a message is no bigger than a zero-copy transport's descriptor, so the ring
+ * carries as many bytes per message as the transports' notification path does.
  */
 final class AgronaRingSubject extends TwoThreadSubject
 {
+    /** The reference's name in the report. */
+    static final String NAME = "agrona-one-to-one-ring-buffer";
+
     private final int messageBytes;
     private final OneToOneRingBuffer ring;
 
@@ -43,27 +46,18 @@ final class AgronaRingSubject extends TwoThreadSubject
     {
         return new Agent()
         {
-            private long sum;
             private final MessageHandler handler = this::onMessage;
 
             private void onMessage(final int typeId, final MutableDirectBuffer buffer, final int index,
                 final int length)
             {
-                final long stamp = buffer.getLong(index);
-                sum += Touch.sumLongs(buffer, index, length);
-                consumed(stamp, length);
+                touch(buffer, index, length);
             }
 
             @Override
             public int doWork()
             {
                 return ring.read(handler);
-            }
-
-            @Override
-            public void onClose()
-            {
-                Blackhole.consume(sum);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.barge.bench.report;
 
+import io.aeron.AeronVersion;
 import io.barge.core.transport.TransportProvider;
 
 import java.io.IOException;
@@ -82,7 +83,8 @@ final class Assembly
         for (final HtmlSummary.Figures f : HtmlSummary.figures(results))
         {
             out.println(String.format(Locale.ROOT, "  %-8s %-28s x bare read at 64 KiB: %s%n%39s two threads 64 B: %s" +
-                "%n%39s 8 hops: %s", f.family(), f.bestMode(), f.bareRead(), "", f.twoThread(), "", f.scaling()));
+                "%n%39s two threads 64 KiB: %s%n%39s 8 hops: %s", f.family(), f.bestMode(), f.bareRead(), "",
+                f.twoThread(), "", f.twoThreadBulk(), "", f.scaling()));
         }
         for (final ReportModel.Row row : results.results())
         {
@@ -94,17 +96,35 @@ final class Assembly
                     row.relativeToBareRead() == null ? "-" : HtmlReport.num(row.relativeToBareRead())));
             }
         }
+        for (final ReportModel.Reference ref : results.references())
+        {
+            if (ref.threads() == 2 && !AgronaRingSubject.NAME.equals(ref.name()))
+            {
+                out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s %8s GB/s  %s",
+                    ref.name(), HtmlReport.size(ref.messageBytes()), ref.placement() + ":",
+                    HtmlReport.num(ref.messagesPerSecond()), HtmlReport.num(ref.bytesPerSecond() / 1e9),
+                    CrossCoreLimitSubject.NAME.equals(ref.name()) ? "" : Families.ratioTo(ref.messageBytes(),
+                        ref.placement(), ref.messagesPerSecond(), results.references(), CrossCoreLimitSubject.NAME)
+                        .map((r) -> HtmlReport.num(r) + " x cross-core limit").orElse("")));
+            }
+        }
         for (final ReportModel.Row row : results.results())
         {
             if (row.threads() == 2)
             {
-                final String ratio = Families.agrona(row, results.references())
-                    .map((r) -> HtmlReport.num(row.messagesPerSecond() / r.messagesPerSecond()) +
-                        " x Agrona's ring buffer at the same size and placement")
-                    .orElse("no Agrona window at this size and placement");
-                out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s  %s",
+                final List<String> ratios = new java.util.ArrayList<>();
+                for (final String[] reference : new String[][]{ {CrossCoreLimitSubject.NAME, "cross-core limit"},
+                    {AeronIpcSubject.NAME, "Aeron IPC"}, {AgronaRingSubject.NAME, "Agrona's ring buffer"} })
+                {
+                    Families.ratioTo(row.messageBytes(), row.placement(), row.messagesPerSecond(),
+                        results.references(), reference[0]).ifPresent((r) -> ratios.add(HtmlReport.num(r) + " x " +
+                        reference[1]));
+                }
+                final String ratio = ratios.isEmpty() ? "no reference window at this size and placement" :
+                    String.join(", ", ratios) + " at the same size and placement";
+                out.println(String.format(Locale.ROOT, "  %-40s %8s two threads, %-6s %10s msg/s %8s GB/s  %s",
                     Charts.modeName(row), HtmlReport.size(row.messageBytes()), row.placement() + ":",
-                    HtmlReport.num(row.messagesPerSecond()), ratio));
+                    HtmlReport.num(row.messagesPerSecond()), HtmlReport.num(row.bytesPerSecond() / 1e9), ratio));
             }
         }
         if (results.comparison() != null)
@@ -145,6 +165,12 @@ final class Assembly
         env.put("transportsMeasured", selected.stream().map(ModeSpec::display).collect(Collectors.toList()));
         env.put("singleThreadLoop", "one thread: claim, commit, then poll, forward, touch and release hop by hop");
         env.put("twoThreadLoop", "sender on the calling thread, receiver (touching) on an Agrona agent thread");
+        env.put("twoThreadReferences", "cross-core-limit: a pool of capacity buffers handed over by index on " +
+            "Agrona's OneToOneRingBuffer and back on a second, the buffer returned last reused first; " +
+            "aeron-ipc: Aeron " + AeronVersion.VERSION +
+            " IPC, embedded driver in INVOKER mode run by the publisher when back pressured, exclusive publication " +
+            "(tryClaim up to a frame, else offer and a FragmentAssembler), pub-wnd of capacity messages; " +
+            "agrona-one-to-one-ring-buffer: at 64 B only");
         env.putAll(settings.describe());
         return env;
     }

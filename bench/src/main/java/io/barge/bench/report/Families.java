@@ -128,12 +128,47 @@ final class Families
     static Optional<ReportModel.Reference> agrona(final ReportModel.Row row,
         final List<ReportModel.Reference> references)
     {
+        return twoThreadReference(row, references, AgronaRingSubject.NAME);
+    }
+
+    /**
+     * A two-thread reference at the same message size and placement as a two-thread row; never across sizes or
+     * placements, and never against a mixed window.
+     *
+     * @param row        a two-thread row.
+     * @param references the run's references.
+     * @param name       the reference's name, e.g. {@link CrossCoreLimitSubject#NAME}.
+     * @return the matching reference, if one was measured.
+     */
+    static Optional<ReportModel.Reference> twoThreadReference(final ReportModel.Row row,
+        final List<ReportModel.Reference> references, final String name)
+    {
         if (row.threads() != 2 || PlacementProbe.MIXED.equals(row.placement()))
         {
             return Optional.empty();
         }
-        return references.stream().filter((r) -> r.threads() == 2 && r.messageBytes() == row.messageBytes() &&
-            r.placement().equals(row.placement())).findFirst();
+        return references.stream().filter((r) -> r.threads() == 2 && r.name().equals(name) &&
+            r.messageBytes() == row.messageBytes() && r.placement().equals(row.placement())).findFirst();
+    }
+
+    /**
+     * @param bytes      a two-thread row's (or reference's) message size.
+     * @param placement  its placement.
+     * @param rate       its messages per second.
+     * @param references the run's references.
+     * @param name       a two-thread reference's name.
+     * @return the rate over that reference's at the same size and placement, if measured (never for mixed).
+     */
+    static Optional<Double> ratioTo(final int bytes, final String placement, final double rate,
+        final List<ReportModel.Reference> references, final String name)
+    {
+        if (PlacementProbe.MIXED.equals(placement))
+        {
+            return Optional.empty();
+        }
+        return references.stream().filter((r) -> r.threads() == 2 && r.name().equals(name) &&
+            r.messageBytes() == bytes && r.placement().equals(placement)).findFirst()
+            .map((r) -> rate / r.messagesPerSecond());
     }
 
     /**

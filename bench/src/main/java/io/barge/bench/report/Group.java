@@ -18,7 +18,10 @@ record Group(String kind, List<ModeSpec> modes)
     static final String REFERENCES = "references";
     /** Seed 004's overhead table: every fbufs combination, counted per phase of a message. */
     static final String OVERHEADS = "overheads";
-    /** Two-thread crossings and Agrona's ring buffer, in alternating windows with placement probes. */
+    /**
+     * Two-thread crossings beside the cross-core limit, Aeron IPC and Agrona's ring buffer, in alternating windows
+     * with placement probes.
+     */
     static final String TWO_THREAD = "two-thread";
 
     /**
@@ -36,7 +39,8 @@ record Group(String kind, List<ModeSpec> modes)
             case OVERHEADS:
                 return io.barge.fbufs.FbufMode.ALL.length;
             default:
-                return settings.twoThreadRounds() * (1 + modes.size()) * settings.twoThreadSizes().size();
+                return settings.twoThreadRounds() * settings.twoThreadSizes().stream()
+                    .mapToInt((size) -> modes.size() + TwoThreadRows.referencesAt(size)).sum();
         }
     }
 

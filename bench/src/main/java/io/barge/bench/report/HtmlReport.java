@@ -83,8 +83,9 @@ final class HtmlReport
             .append("not touch the bytes move descriptors only and are given in messages per second. Two-thread ")
             .append("rows put the receiver on a second thread; on a 2-vCPU machine those figures flip between a ")
             .append("<i>near</i> and a <i>far</i> placement of the vCPUs, so each window is tagged by a ping-pong ")
-            .append("probe and ratios are taken only against Agrona's ring at the same size and placement, whose ")
-            .append("consumer does the same work. Rates are medians of the measured iterations after warm-up, ")
+            .append("probe and ratios are taken only against the references at the same size and placement (the ")
+            .append("cross-core limit, Aeron IPC, Agrona's ring at 64 B), whose consumers do the same work. ")
+            .append("Rates are medians of the measured iterations after warm-up, ")
             .append("each group in a fresh JVM; min and max are the slowest and fastest iteration.</p>\n");
     }
 
@@ -215,44 +216,67 @@ final class HtmlReport
 
     private void twoThread(final ReportModel.Results results)
     {
-        html.append("<section id=\"two-thread\"><h2>Two threads, by placement</h2>\n<p>Each transport's crossing ")
-            .append("with the receiver on a second thread, beside Agrona's OneToOneRingBuffer at the same message ")
-            .append("sizes, in alternating windows. Both consumers do the same work: read the stamp word, touch ")
-            .append("every byte with the shared routine, and record the latency of every 16th message; both ")
-            .append("producers claim, write the stamp and commit. The ratio is taken only against Agrona at the ")
-            .append("same size and placement. A window is mixed when its placement probes disagree or either ")
-            .append("thread spent under 90% of it on a CPU; mixed windows were re-measured and are kept as mixed ")
-            .append("only when they never settled, and are never divided.</p>\n<table><tr>")
+        html.append("<section id=\"two-thread\"><h2>Two threads, by size and placement</h2>\n<p>Each transport's ")
+            .append("crossing with the receiver on a second thread, beside three references at the same size, in ")
+            .append("alternating windows of the same run. <b>cross-core limit</b>: a pool of as many buffers of the ")
+            .append("size as the transports' channels hold messages, the producer writing each buffer's stamp word ")
+            .append("and handing its index over Agrona's OneToOneRingBuffer, the consumer touching every byte and ")
+            .append("handing the buffer back: the most any zero-copy transport could do between these two threads ")
+            .append("with this working set (a private buffer read by one thread is not the limit for data another ")
+            .append("core handed over). <b>aeron-ipc</b>: Aeron 1.47.4 IPC, an embedded driver, an exclusive ")
+            .append("publication (tryClaim for messages that fit a frame, offer and a fragment assembler for larger ")
+            .append("ones), its window as many messages as the channels; the driver runs in invoker mode on the ")
+            .append("publisher's thread when it is back pressured, so no third thread takes one of the two vCPUs. ")
+            .append("<b>agrona-one-to-one-ring-buffer</b>: the ring carrying the whole message, only at 64 B, where ")
+            .append("a message is no bigger than a transport's descriptor. Every consumer does the same work: read ")
+            .append("the stamp word, touch every byte with the shared routine, record the latency of every 16th ")
+            .append("message. Ratios are taken only against a reference of the same size and placement. A window is ")
+            .append("mixed when its placement probes disagree or either thread spent under 90% of it on a CPU; ")
+            .append("mixed windows were re-measured and are kept as mixed only when they never settled, and are ")
+            .append("never divided.</p>\n<table><tr>")
             .append("<th class=\"l\">subject</th><th>bytes</th><th class=\"l\">placement</th><th>messages/s</th>")
-            .append("<th>min</th><th>max</th><th>x Agrona (same size and placement)</th><th>probe p50s (ns)</th>")
-            .append("</tr>\n");
-        for (final ReportModel.Reference ref : results.references())
+            .append("<th>GB/s</th><th>min</th><th>max</th><th>x cross-core limit</th><th>x Aeron IPC</th>")
+            .append("<th>x Agrona</th><th>probe p50s (ns)</th></tr>\n");
+        final List<ReportModel.Reference> references = results.references();
+        final java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>();
+        references.stream().filter((r) -> r.threads() == 2).forEach((r) -> sizes.add(r.messageBytes()));
+        results.results().stream().filter((r) -> r.threads() == 2).forEach((r) -> sizes.add(r.messageBytes()));
+        for (final int bytes : sizes)
         {
-            if (ref.threads() == 2)
+            for (final ReportModel.Reference ref : references)
             {
-                twoThreadRow(ref.name(), ref.messageBytes(), ref.placement(), ref.messagesPerSecond(), ref.spread(),
-                    Optional.empty(), ref.placementProbeNanos());
+                if (ref.threads() == 2 && ref.messageBytes() == bytes)
+                {
+                    twoThreadRow(ref.name(), bytes, ref.placement(), ref.messagesPerSecond(), ref.spread(),
+                        references, ref.placementProbeNanos());
+                }
             }
-        }
-        for (final ReportModel.Row row : results.results())
-        {
-            if (row.threads() == 2)
+            for (final ReportModel.Row row : results.results())
             {
-                twoThreadRow(Charts.modeName(row), row.messageBytes(), row.placement(), row.messagesPerSecond(),
-                    row.spread(), Families.agrona(row, results.references())
-                        .map((a) -> row.messagesPerSecond() / a.messagesPerSecond()), row.placementProbeNanos());
+                if (row.threads() == 2 && row.messageBytes() == bytes)
+                {
+                    twoThreadRow(Charts.modeName(row), bytes, row.placement(), row.messagesPerSecond(), row.spread(),
+                        references, row.placementProbeNanos());
+                }
             }
         }
         html.append("</table></section>\n");
     }
 
     private void twoThreadRow(final String name, final int bytes, final String placement, final double rate,
-        final ReportModel.Spread spread, final Optional<Double> ratio, final List<Double> probes)
+        final ReportModel.Spread spread, final List<ReportModel.Reference> references, final List<Double> probes)
     {
         html.append("<tr><td class=\"l\">").append(esc(name)).append("</td><td>").append(size(bytes))
             .append("</td><td class=\"l\">").append(placement).append("</td><td>").append(num(rate))
-            .append("</td><td>").append(num(spread.min())).append("</td><td>").append(num(spread.max()))
-            .append("</td><td>").append(ratio.map(HtmlReport::num).orElse("-")).append("</td><td>")
+            .append("</td><td>").append(num(rate * bytes / 1e9))
+            .append("</td><td>").append(num(spread.min())).append("</td><td>").append(num(spread.max()));
+        for (final String reference : new String[]{ CrossCoreLimitSubject.NAME, AeronIpcSubject.NAME,
+            AgronaRingSubject.NAME })
+        {
+            html.append("</td><td>").append(name.equals(reference) && !PlacementProbe.MIXED.equals(placement) ? "1" :
+                Families.ratioTo(bytes, placement, rate, references, reference).map(HtmlReport::num).orElse("-"));
+        }
+        html.append("</td><td>")
             .append(probes.stream().map((p) -> String.valueOf(Math.round(p))).collect(Collectors.joining(" ")))
             .append("</td></tr>\n");
     }
@@ -276,7 +300,8 @@ final class HtmlReport
 
     private static boolean isBandwidth(final String reference)
     {
-        return reference.startsWith("memory-") || reference.startsWith("agrona");
+        return reference.startsWith("memory-") || reference.startsWith("agrona") ||
+            CrossCoreLimitSubject.NAME.equals(reference) || AeronIpcSubject.NAME.equals(reference);
     }
 
     private void comparison(final ReportModel.Comparison comparison)

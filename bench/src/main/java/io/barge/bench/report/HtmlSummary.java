@@ -12,7 +12,8 @@ import static io.barge.bench.report.HtmlReport.num;
 
 /**
  * The page's summary (each family's best mode: x bare read at 64 KiB, two-thread 64 B rate against Agrona at the
- * same size and placement, 8-hop scaling, each with its spread, linked to the family's detail) and the overhead
+ * same size and placement, two-thread 64 KiB against the cross-core limit and Aeron IPC, 8-hop scaling, each with
+ * its spread, linked to the family's detail) and the overhead
  * table (the seed's list beside the measured counts).
  */
 final class HtmlSummary
@@ -22,7 +23,8 @@ final class HtmlSummary
     }
 
     /** The summary's figures for one family. */
-    record Figures(String family, String bestMode, String bareRead, String twoThread, String scaling)
+    record Figures(String family, String bestMode, String bareRead, String twoThread, String twoThreadBulk,
+        String scaling)
     {
     }
 
@@ -72,7 +74,41 @@ final class HtmlSummary
                 num(eight.get().messagesPerSecond() / one.get().messagesPerSecond()),
                 num(eight.get().spread().min() / one.get().messagesPerSecond()),
                 num(eight.get().spread().max() / one.get().messagesPerSecond())) : "not measured";
-        return new Figures(family, best, bareRead, twoThread, scaling);
+        return new Figures(family, best, bareRead, twoThread, twoThreadBulk(rows, best, references), scaling);
+    }
+
+    /**
+     * The best mode's two-thread rate at 64 KiB over the cross-core limit and over Aeron IPC, both at the same size
+     * and placement (near first, else far).
+     */
+    private static String twoThreadBulk(final List<ReportModel.Row> rows, final String best,
+        final List<ReportModel.Reference> references)
+    {
+        String text = rows.stream().anyMatch((r) -> r.threads() == 2 && r.mode().equals(best) &&
+            r.messageBytes() == Families.SUMMARY_BYTES) ? "no window settled at near or far (mixed only): no ratio" :
+            "not measured";
+        for (final String placement : List.of(PlacementProbe.NEAR, PlacementProbe.FAR))
+        {
+            final Optional<ReportModel.Row> row = rows.stream().filter((r) -> r.threads() == 2 &&
+                r.mode().equals(best) && r.messageBytes() == Families.SUMMARY_BYTES &&
+                r.placement().equals(placement)).findFirst();
+            if (row.isPresent())
+            {
+                final ReportModel.Row r = row.get();
+                final Optional<Double> limit = Families.ratioTo(r.messageBytes(), placement, r.messagesPerSecond(),
+                    references, CrossCoreLimitSubject.NAME);
+                final Optional<Double> aeron = Families.ratioTo(r.messageBytes(), placement, r.messagesPerSecond(),
+                    references, AeronIpcSubject.NAME);
+                if (limit.isPresent() || aeron.isPresent())
+                {
+                    return num(r.bytesPerSecond() / 1e9) + " GB/s = " + limit.map(HtmlReport::num).orElse("-") +
+                        " x cross-core limit, " + aeron.map(HtmlReport::num).orElse("-") + " x Aeron IPC, " +
+                        placement;
+                }
+                text = "no reference settled at " + placement;
+            }
+        }
+        return text;
     }
 
     /**
@@ -86,18 +122,19 @@ final class HtmlSummary
             .append("between rows of the same message size and placement, measured in the same JVM.</p>\n")
             .append("<table class=\"summary\"><tr><th class=\"l\">family</th><th class=\"l\">best mode</th>")
             .append("<th>x bare read, 64 KiB, touched</th><th>two threads, 64 B</th>")
-            .append("<th>8 hops at 64 KiB</th></tr>\n");
+            .append("<th>two threads, 64 KiB, touched</th><th>8 hops at 64 KiB</th></tr>\n");
         final List<Figures> figures = figures(results);
         if (figures.isEmpty())
         {
-            html.append("<tr><td class=\"l\" colspan=\"5\">no transport was measured</td></tr>\n");
+            html.append("<tr><td class=\"l\" colspan=\"6\">no transport was measured</td></tr>\n");
         }
         for (final Figures f : figures)
         {
             html.append("<tr><td class=\"l\"><a href=\"#").append(Families.anchor(f.family())).append("\">")
                 .append(esc(f.family())).append("</a></td><td class=\"l\">").append(esc(f.bestMode()))
                 .append("</td><td>").append(f.bareRead()).append("</td><td>").append(f.twoThread())
-                .append("</td><td>").append(f.scaling()).append("</td></tr>\n");
+                .append("</td><td>").append(f.twoThreadBulk()).append("</td><td>").append(f.scaling())
+                .append("</td></tr>\n");
         }
         html.append("</table></section>\n");
     }

@@ -29,9 +29,11 @@ import java.util.function.Supplier;
 @Command(name = "report", mixinStandardHelpOptions = true,
     description = {
         "Measures every installed transport and mode over message sizes 64 B .. 1 MiB (receiver touching the " +
-            "bytes or not), pipelines of 1/2/4/8 hops at 64 KiB, two-thread crossings tagged by vCPU placement, " +
-            "and reference points (memory read and copy, Agrona's ring buffer, Netty's pooled allocator and " +
-            "composite buffer); writes index.html, results.json and the charts.",
+            "bytes or not), pipelines of 1/2/4/8 hops at 64 KiB, two-thread crossings at 64 B, 4 KiB, 64 KiB and " +
+            "1 MiB (quick: 64 B and 64 KiB) tagged by vCPU placement, each beside the cross-core limit (a pool of " +
+            "buffers handed over by index, every byte touched), Aeron IPC and, at 64 B, Agrona's ring buffer, and " +
+            "reference points (memory read and copy, Netty's pooled allocator and composite buffer); writes " +
+            "index.html, results.json and the charts.",
         "Each measurement group runs in a fresh JVM with warm-up and several measured iterations."})
 public final class ReportCommand implements Callable<Integer>
 {
@@ -85,6 +87,10 @@ public final class ReportCommand implements Callable<Integer>
 
     @Option(names = "--two-thread-rounds", hidden = true, description = "Alternating windows per two-thread row.")
     private Integer twoThreadRounds;
+
+    @Option(names = "--two-thread-sizes", split = ",", hidden = true, paramLabel = "<size>",
+        description = "Two-thread message sizes (default: 64,4K,64K,1M; quick: 64,64K).")
+    private List<String> twoThreadSizeNames;
 
     @Option(names = "--placement-threshold-ns", defaultValue = "400", hidden = true,
         description = "Probe p50 below which a placement is near (default: ${DEFAULT-VALUE}).")
@@ -147,7 +153,17 @@ public final class ReportCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(), ex.getMessage(), ex);
         }
         final Path dir = checkWritable(out);
-        final Settings settings = settings(sizeList, selected.size());
+        final List<Integer> twoThreadSizes;
+        try
+        {
+            twoThreadSizes = twoThreadSizeNames != null ? Selection.sizes(twoThreadSizeNames) :
+                quick ? Settings.QUICK_TWO_THREAD_SIZES : Settings.TWO_THREAD_SIZES;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ParameterException(spec.commandLine(), ex.getMessage(), ex);
+        }
+        final Settings settings = settings(sizeList, twoThreadSizes, selected.size());
         final List<Group> groups = plan(selected);
         final PrintWriter stdout = spec.commandLine().getOut();
         if (providers.isEmpty())
@@ -186,10 +202,9 @@ public final class ReportCommand implements Callable<Integer>
         }
     }
 
-    private Settings settings(final List<Integer> sizeList, final int modeCount)
+    private Settings settings(final List<Integer> sizeList, final List<Integer> twoThreadSizes, final int modeCount)
     {
         final List<Integer> hopList = hops != null ? hops : Settings.HOPS;
-        final List<Integer> twoThreadSizes = quick ? List.of(64) : List.of(64, 65536);
         final int rounds = twoThreadRounds != null ? twoThreadRounds : quick ? 2 : 4;
         final int warm = warmups != null ? warmups : quick ? 2 : 3;
         final int measured = iterations != null ? iterations : quick ? 3 : 5;

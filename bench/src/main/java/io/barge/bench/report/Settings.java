@@ -30,6 +30,10 @@ record Settings(boolean quick, List<Integer> sizes, List<Integer> hops, int pipe
     static final List<Integer> FULL_SIZES = List.of(64, 256, 1024, 4096, 16384, 65536, 262144, 1048576);
     /** Sizes of a quick run. */
     static final List<Integer> QUICK_SIZES = List.of(64, 4096, 65536, 1048576);
+    /** Two-thread sizes of a full run. */
+    static final List<Integer> TWO_THREAD_SIZES = List.of(64, 4096, 65536, 1048576);
+    /** Two-thread sizes of a quick run: the descriptor rate and the bulk size the goals are quoted at. */
+    static final List<Integer> QUICK_TWO_THREAD_SIZES = List.of(64, 65536);
     /** Pipeline lengths. */
     static final List<Integer> HOPS = List.of(1, 2, 4, 8);
     /** Pipeline message size. */

@@ -1,5 +1,6 @@
 package io.barge.bench.report;
 
+import io.barge.bench.core.TwoThreadRuns;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.transport.Channel;
@@ -21,9 +22,9 @@ import org.agrona.concurrent.Agent;
 final class TransportSubject extends TwoThreadSubject
 {
     /** Most messages in flight on a two-thread channel. */
-    static final int MAX_IN_FLIGHT = 64;
+    static final int MAX_IN_FLIGHT = TwoThreadRuns.MAX_IN_FLIGHT;
     /** In-flight bytes per channel not to exceed (unless two messages already do). */
-    static final int IN_FLIGHT_BYTES = 1 << 20;
+    static final int IN_FLIGHT_BYTES = TwoThreadRuns.IN_FLIGHT_BYTES;
 
     private final Kernel kernel;
     private final Domain senderDomain;
@@ -69,8 +70,6 @@ final class TransportSubject extends TwoThreadSubject
         final Message message = receiver.newMessage();
         return new Agent()
         {
-            private long sum;
-
             @Override
             public int doWork()
             {
@@ -79,17 +78,11 @@ final class TransportSubject extends TwoThreadSubject
                     return 0;
                 }
                 final long stamp = message.getLong(0);
-                sum += message.touch();
+                final long sum = message.touch();
                 final int length = message.length();
                 receiver.release(message);
-                consumed(stamp, length);
+                consumed(stamp, sum, length);
                 return 1;
-            }
-
-            @Override
-            public void onClose()
-            {
-                Blackhole.consume(sum);
             }
 
             @Override
@@ -145,8 +138,7 @@ final class TransportSubject extends TwoThreadSubject
      */
     static ChannelConfig config(final int messageBytes, final int maxCapacity, final int budgetBytes)
     {
-        final int byMemory = Integer.highestOneBit(Math.max(1, budgetBytes / messageBytes));
-        final int capacity = Math.max(2, Math.min(maxCapacity, byMemory));
-        return ChannelConfig.defaults().withMaxMessageLength(messageBytes).withCapacity(capacity);
+        return ChannelConfig.defaults().withMaxMessageLength(messageBytes)
+            .withCapacity(TwoThreadRuns.capacity(messageBytes, maxCapacity, budgetBytes));
     }
 }

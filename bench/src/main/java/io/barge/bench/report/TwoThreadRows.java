@@ -13,11 +13,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The two-thread measurements: Agrona's ring buffer and each transport mode's crossing, in short alternating
- * windows (Agrona, mode 1, mode 2, ..., Agrona, mode 1, ...) so that every subject sees both placements when the
- * vCPUs flip. A placement probe runs before and after each window; a window whose probes disagree ("mixed") is
- * measured again, up to {@link #MIXED_RETRIES} times, and kept as mixed only if it never settles. Windows of the
- * same subject and placement are pooled into one row, so every ratio can be taken within one placement.
+ * The two-thread measurements: at each size, the references (the cross-core limit, Aeron IPC and, for small
+ * messages, Agrona's ring buffer) and each transport mode's crossing, in short alternating windows (size by size:
+ * limit, Aeron, Agrona, mode 1, mode 2, ...; then the next size; then the next round) so that every subject sees
+ * both placements when the vCPUs flip. A placement probe runs before and after each window; a window whose probes
+ * disagree ("mixed") is measured again, up to {@link #MIXED_RETRIES} times, and kept as mixed only if it never
+ * settles. Windows of the same subject and placement are pooled into one row, so every ratio can be taken within
+ * one placement and size.
  */
 final class TwoThreadRows
 {
@@ -28,6 +30,8 @@ final class TwoThreadRows
      * threads, other processes) rather than the two threads, and is retried; kept as mixed if it never settles.
      */
     static final double MIN_CPU_SHARE = 0.9;
+    /** Largest size at which Agrona's ring is measured: a message no bigger than a transport's descriptor. */
+    static final int AGRONA_MAX_BYTES = 64;
 
     private final Settings settings;
     private final Kernel kernel;
@@ -39,16 +43,30 @@ final class TwoThreadRows
     /** One subject and what its windows gathered, per placement. */
     private static final class Target
     {
+        final String reference;
         final ModeSpec mode;
         final TwoThreadSubject subject;
         final Map<String, Pool> pools = new LinkedHashMap<>();
         boolean failed;
 
-        Target(final ModeSpec mode, final TwoThreadSubject subject)
+        /**
+         * @param reference the reference's name, or null for a transport mode.
+         * @param mode      the transport mode, or null for a reference.
+         * @param subject   what is measured.
+         */
+        Target(final String reference, final ModeSpec mode, final TwoThreadSubject subject)
         {
+            this.reference = reference;
             this.mode = mode;
             this.subject = subject;
         }
+    }
+
+    /** Makes a reference subject of a size and capacity. */
+    @FunctionalInterface
+    private interface ReferenceFactory
+    {
+        TwoThreadSubject create(int messageBytes, int capacity);
     }
 
     /** Windows of one placement. */
@@ -78,18 +96,20 @@ final class TwoThreadRows
         this.harness = new Harness(1, settings.measuredIterations(), settings.iterationNanos());
         for (final int size : settings.twoThreadSizes())
         {
-            // The reference at each size the transports run, with as many messages in flight as their channels.
-            targets.add(new Target(null, new AgronaRingSubject(size,
-                TransportSubject.config(size, TransportSubject.MAX_IN_FLIGHT, TransportSubject.IN_FLIGHT_BYTES)
-                    .capacity())));
-        }
-        for (final Map.Entry<ModeSpec, Transport> entry : transports.entrySet())
-        {
-            for (final int size : settings.twoThreadSizes())
+            // The references at each size the transports run, with as many messages in flight as their channels.
+            final int capacity = TransportSubject.config(size, TransportSubject.MAX_IN_FLIGHT,
+                TransportSubject.IN_FLIGHT_BYTES).capacity();
+            reference(CrossCoreLimitSubject.NAME, size, capacity, CrossCoreLimitSubject::new);
+            reference(AeronIpcSubject.NAME, size, capacity, AeronIpcSubject::new);
+            if (size <= AGRONA_MAX_BYTES)
+            {
+                reference(AgronaRingSubject.NAME, size, capacity, AgronaRingSubject::new);
+            }
+            for (final Map.Entry<ModeSpec, Transport> entry : transports.entrySet())
             {
                 try
                 {
-                    targets.add(new Target(entry.getKey(), new TransportSubject(kernel, entry.getValue(), size)));
+                    targets.add(new Target(null, entry.getKey(), new TransportSubject(kernel, entry.getValue(), size)));
                 }
                 catch (final RuntimeException ex)
                 {
@@ -100,8 +120,30 @@ final class TwoThreadRows
     }
 
     /**
+     * @param messageBytes a two-thread size.
+     * @return how many references are measured at it (for the progress count).
+     */
+    static int referencesAt(final int messageBytes)
+    {
+        return messageBytes <= AGRONA_MAX_BYTES ? 3 : 2;
+    }
+
+    private void reference(final String name, final int size, final int capacity, final ReferenceFactory factory)
+    {
+        try
+        {
+            targets.add(new Target(name, null, factory.create(size, capacity)));
+        }
+        catch (final RuntimeException ex)
+        {
+            // Without this reference the rows at this size still run; the page says what could not be set up.
+            failures.accept("two-thread " + name + " " + size + " B: " + ex);
+        }
+    }
+
+    /**
      * @param rows       receives the transport rows.
-     * @param references receives the Agrona rows.
+     * @param references receives the reference rows (cross-core limit, Aeron IPC, Agrona).
      * @param progress   told the name of each window as it finishes.
      */
     void run(final Consumer<ReportModel.Row> rows, final Consumer<ReportModel.Reference> references,
@@ -206,7 +248,7 @@ final class TwoThreadRows
             final double rate = Harness.median(rates);
             if (target.mode == null)
             {
-                references.accept(new ReportModel.Reference("agrona-one-to-one-ring-buffer", size, entry.getKey(),
+                references.accept(new ReportModel.Reference(target.reference, size, entry.getKey(),
                     2, rate * size, rate, 1e9 / rate, Harness.spread(rates), List.copyOf(pool.probes)));
             }
             else
@@ -221,6 +263,7 @@ final class TwoThreadRows
 
     private static String name(final Target target)
     {
-        return (target.mode == null ? "agrona" : target.mode.display()) + " " + target.subject.messageBytes() + " B";
+        return (target.mode == null ? target.reference : target.mode.display()) + " " +
+            target.subject.messageBytes() + " B";
     }
 }

@@ -1,6 +1,9 @@
 package io.barge.bench.report;
 
+import io.barge.bench.core.PayloadHandler;
+import io.barge.core.Touch;
 import org.HdrHistogram.Histogram;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -20,11 +23,14 @@ abstract class TwoThreadSubject implements AutoCloseable
     protected long produced;
     /** Every this many messages carries a send timestamp for the latency histogram. */
     protected static final int STAMP_EVERY = 16;
+    /** The consumer's work on a message's bytes for subjects that hand over a buffer: {@link #touch}. */
+    protected final PayloadHandler touching = this::touch;
     private final Spinning spinning = new Spinning();
     private final Histogram histogram = Counting.newHistogram();
     private volatile boolean recording;
     // Consumer thread only; read after stop().
     private long bytesTouched;
+    private long checksum;
     private long latencySamples;
     private AgentRunner runner;
     private Thread consumerThread;
@@ -53,17 +59,34 @@ abstract class TwoThreadSubject implements AutoCloseable
      * record the one-way latency of a stamped message while recording.
      *
      * @param stamp   the message's first word: its send time, or 0.
+     * @param sum     what {@link Touch#sumLongs} (or a transport's touch, which uses it) returned for the message.
      * @param touched bytes the caller has just read with {@link io.barge.core.Touch}.
      */
-    protected final void consumed(final long stamp, final int touched)
+    protected final void consumed(final long stamp, final long sum, final int touched)
     {
         bytesTouched += touched;
+        // Less the stamp, the sum depends on the message's other bytes only: a test can check it.
+        checksum += sum - stamp;
         if (stamp != 0 && recording)
         {
             histogram.recordValue(Math.max(0, System.nanoTime() - stamp));
             latencySamples++;
         }
         consumed.lazySet(consumed.get() + 1);
+    }
+
+    /**
+     * The consumer's work on a message handed over in a buffer: read the stamp word, touch every byte with the
+     * shared routine, then {@link #consumed}.
+     *
+     * @param buffer the message's memory.
+     * @param offset its first byte.
+     * @param length its length.
+     */
+    protected final void touch(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long stamp = buffer.getLong(offset);
+        consumed(stamp, Touch.sumLongs(buffer, offset, length), length);
     }
 
     /**
@@ -97,6 +120,14 @@ abstract class TwoThreadSubject implements AutoCloseable
     long bytesTouched()
     {
         return bytesTouched;
+    }
+
+    /**
+     * @return the sum of every message's touched words less its first word (read after {@link #stop()}).
+     */
+    long checksum()
+    {
+        return checksum;
     }
 
     /**
@@ -141,6 +172,7 @@ abstract class TwoThreadSubject implements AutoCloseable
         runner.close();
         runner = null;
         consumerThread = null;
+        Blackhole.consume(checksum);
     }
 
     /**

@@ -162,7 +162,8 @@ class EqualWorkTest
         {
             final int size = 256;
             for (final TwoThreadSubject subject : List.of(new AgronaRingSubject(size, 16),
-                new TransportSubject(kernel, copy, size)))
+                new TransportSubject(kernel, copy, size), new CrossCoreLimitSubject(size, 16),
+                new AeronIpcSubject(size, 16)))
             {
                 try (subject)
                 {

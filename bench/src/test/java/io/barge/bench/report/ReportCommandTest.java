@@ -40,7 +40,8 @@ class ReportCommandTest
     /** Settings that make a whole run take a second or two. */
     private static final String[] TINY = {"--no-fork", "--no-progress", "--quick", "--sizes", "64,4K",
         "--iteration-millis", "2", "--iterations", "2", "--warmups", "1", "--hops", "1,2",
-        "--two-thread-rounds", "1", "--memory-frames", "4096", "--probe-round-trips", "50"};
+        "--two-thread-rounds", "1", "--two-thread-sizes", "64", "--memory-frames", "4096",
+        "--probe-round-trips", "50"};
 
     /**
      * Every chart a tiny run always draws: the families side by side, then one per installed family. The two-thread
@@ -201,7 +202,8 @@ class ReportCommandTest
         assertTrue(errors.isEmpty(), String.join("\n", errors));
         final Set<String> references = new HashSet<>();
         results.get("references").forEach((r) -> references.add(r.get("name").asText()));
-        assertEquals(Set.of("memory-read", "memory-copy", "agrona-one-to-one-ring-buffer", "fbuf-bytebuf-allocator",
+        assertEquals(Set.of("memory-read", "memory-copy", "agrona-one-to-one-ring-buffer", "cross-core-limit",
+            "aeron-ipc", "fbuf-bytebuf-allocator",
             "netty-adaptive-allocator", "netty-pooled-allocator", "fbuf-path-allocator-raw-handle",
             "netty-composite-buffer"), references);
         assertEquals(ReportModel.SCHEMA, results.get("schema").asInt());
