@@ -42,6 +42,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private static final byte IDLE = 0;
     private static final byte POSTED = 1;
     private static final byte HELD = 2;
+    private static final byte FREE = 0;
+    private static final byte FORWARDED = 3;
 
     private final EndState state;
     private final EndGate gate = new EndGate();
@@ -72,16 +74,46 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private final WaitsetChannel readyChannel = new WaitsetChannel("rbufs-ready");
     private volatile boolean endOfStream;
 
+    // On a path (RbufsPath): record offsets below pathLength name the path's data area, mapped read-only here at
+    // pathBase; offsets from pathLength on name this channel's own data area at dataBase. 0 off a path.
+    private final long pathLength;
+    private final long pathBase;
+    // Custody of each path slot: FREE, HELD (delivered here, not given back) or FORWARDED (handed on to the next
+    // hop, not come back yet), with the length it was delivered with. Private: what this end was given.
+    private final byte[] custody;
+    private final int[] custodyLength;
+    // The next hop's sender in this domain, whose returns of forwarded regions this end passes upstream; null off a
+    // path, at the path's last hop and once that hop has closed.
+    private RbufsSender outbound;
+    // A teardown of the next hop that ran on this end's thread inside one of its calls left the orphans to it.
+    private volatile boolean orphansPending;
+
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
         final IoRecWriter writer)
+    {
+        this(state, domain, transmitMaster, dataBase, areaLength, slotSize, slots, reader, writer, 0, 0);
+    }
+
+    /**
+     * @param pathBase   the path's data area in this domain (a receiver on a path).
+     * @param pathLength bytes of the path's data area, 0 off a path; record offsets below it name that area.
+     */
+    RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
+        final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
+        final IoRecWriter writer, final long pathBase, final long pathLength)
     {
         this.state = state;
         this.domain = domain;
         this.space = domain.addressSpace();
         this.transmitMaster = transmitMaster;
         this.dataBase = dataBase;
-        this.areaLength = areaLength;
+        this.areaLength = pathLength + areaLength;
+        this.pathBase = pathBase;
+        this.pathLength = pathLength;
+        final int pathSlots = (int)(pathLength / slotSize);
+        this.custody = new byte[pathSlots];
+        this.custodyLength = new int[pathSlots];
         this.slotSize = slotSize;
         this.slotIndex = new SlotIndex(slotSize);
         this.reader = reader;
@@ -149,6 +181,10 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     {
         try
         {
+            if (outbound != null || orphansPending)
+            {
+                pumpOutbound();
+            }
             if (!pending.isEmpty())
             {
                 link.poll();
@@ -170,7 +206,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                     held++;
                     for (int i = 0; i < rec.count; i++)
                     {
-                        Flyweights.addPiece(into, dataBase + rec.bases[i], (int)rec.lengths[i]);
+                        Flyweights.addPiece(into, addressOf(rec.bases[i]), (int)rec.lengths[i]);
                     }
                     return Status.OK;
                 }
@@ -357,7 +393,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         }
         if (transmitMaster)
         {
-            return true;
+            return pathLength == 0 || takeCustody(rec);
         }
         for (int i = 0; i < rec.count; i++)
         {
@@ -425,8 +461,12 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             final int pieces = message.pieceCount();
             for (int i = 0; i < pieces; i++)
             {
-                final long base = message.pieceAddress(i) - dataBase;
-                if (transmitMaster)
+                final long base = offsetOf(message.pieceAddress(i));
+                if (base < pathLength)
+                {
+                    giveBackHeld(base, message.pieceLength(i));
+                }
+                else if (transmitMaster)
                 {
                     batch(base, message.pieceLength(i));
                 }
@@ -527,6 +567,244 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             publish();
         }
+    }
+
+    // ---- Paths (RbufsPath): custody of the path's regions, forwarding them on, passing their returns upstream.
+
+    /**
+     * Checks the path pairs of a record this end read: each must be one whole path slot's start, no longer than a
+     * slot, named once, and one this end does not hold or have out (a region sent twice while here is refused).
+     * Only then are they taken into custody.
+     */
+    private boolean takeCustody(final IoRec rec)
+    {
+        final int count = rec.count;
+        final long[] bases = rec.bases;
+        final long[] lengths = rec.lengths;
+        for (int i = 0; i < count; i++)
+        {
+            final long base = bases[i];
+            if (base >= pathLength)
+            {
+                continue; // this channel's own area: inside it, as accept checked
+            }
+            if (lengths[i] > pathLength - base || !slotIndex.isStart(base) || lengths[i] > slotSize ||
+                custody[(int)slotIndex.slot(base)] != FREE)
+            {
+                return false;
+            }
+            for (int j = 0; j < i; j++)
+            {
+                if (bases[j] == base)
+                {
+                    return false;
+                }
+            }
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (bases[i] < pathLength)
+            {
+                final int slot = (int)slotIndex.slot(bases[i]);
+                custody[slot] = HELD;
+                custodyLength[slot] = (int)lengths[i];
+            }
+        }
+        return true;
+    }
+
+    private long addressOf(final long offset)
+    {
+        return offset < pathLength ? pathBase + offset : dataBase + (offset - pathLength);
+    }
+
+    private long offsetOf(final long address)
+    {
+        final long inPath = address - pathBase;
+        return inPath >= 0 && inPath < pathLength ? inPath : address - dataBase + pathLength;
+    }
+
+    /**
+     * A released path region goes back upstream, if this end holds it as delivered; a message whose piece names
+     * another region (an altered flyweight) gives nothing back for that piece and is counted.
+     */
+    private void giveBackHeld(final long base, final int length)
+    {
+        final int slot = (int)slotIndex.slot(base);
+        if (!slotIndex.isStart(base) || custody[slot] != HELD || custodyLength[slot] != length)
+        {
+            domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+            return;
+        }
+        custody[slot] = FREE;
+        batch(base, length);
+    }
+
+    /**
+     * @param next the next hop's sender in this domain (set once by the path, before either end is used).
+     */
+    void pathOutbound(final RbufsSender next)
+    {
+        this.outbound = next;
+    }
+
+    /**
+     * Where the message's region lies in the path's data area, if it can be handed on without copying: one piece in
+     * the path's area. A piece there must be a region this end holds, with the base and length it was delivered
+     * with; anything else is refused (and counted). The caller has entered this end's gate.
+     *
+     * @param message a held message of this receiver.
+     * @return the region's offset in the path's data area, or -1 if the message must be copied (several pieces, or
+     *         a piece in this channel's own data area, which the next hop does not map).
+     * @throws ForwardRefusedException if the piece names a path region not held here as delivered.
+     */
+    long forwardableOffset(final Message message)
+    {
+        if (pathLength == 0 || message.pieceCount() != 1)
+        {
+            return -1;
+        }
+        final long offset = message.pieceAddress(0) - pathBase;
+        if (offset < 0 || offset >= pathLength)
+        {
+            return -1;
+        }
+        final int slot = (int)slotIndex.slot(offset);
+        final int length = message.pieceLength(0);
+        final ForwardRefusedException.Reason refused;
+        if (custody[slot] == FREE)
+        {
+            refused = ForwardRefusedException.Reason.NOT_HELD;
+        }
+        else if (custody[slot] == FORWARDED)
+        {
+            refused = ForwardRefusedException.Reason.FORWARDED_TWICE;
+        }
+        else if (!slotIndex.isStart(offset) || custodyLength[slot] != length)
+        {
+            refused = ForwardRefusedException.Reason.ALTERED;
+        }
+        else
+        {
+            return offset;
+        }
+        domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+        throw new ForwardRefusedException(refused, "rbufs forward: " + refused + ": region base=" + offset +
+            " length=" + length + " of the path's data area; this domain holds slot " + slot + " as " +
+            custodyName(custody[slot]) + (custody[slot] == FREE ? "" : " with length=" + custodyLength[slot]));
+    }
+
+    private static String custodyName(final byte state)
+    {
+        return state == FREE ? "not held" : state == HELD ? "held" : "forwarded";
+    }
+
+    /**
+     * The message's region went on to the next hop: it stays in custody until that hop gives it back.
+     */
+    void handedOn(final Message message, final long offset)
+    {
+        custody[(int)slotIndex.slot(offset)] = FORWARDED;
+        held--;
+        Flyweights.end(message);
+    }
+
+    /**
+     * A forwarded region came back from the next hop (the caller has entered this end's gate): if this end handed
+     * exactly that region on and has not had it back, it goes upstream.
+     *
+     * @return whether it was one this end handed on; if not, nothing changes.
+     */
+    boolean takeBackForwarded(final long base, final long length)
+    {
+        if (base < 0 || base >= pathLength || !slotIndex.isStart(base))
+        {
+            return false;
+        }
+        final int slot = (int)slotIndex.slot(base);
+        if (custody[slot] != FORWARDED || custodyLength[slot] != length)
+        {
+            return false;
+        }
+        custody[slot] = FREE;
+        batch(base, length);
+        return true;
+    }
+
+    /**
+     * Signals the returns passed upstream at once: they come in batches already, and every hop that held them back
+     * would add to how long the master waits for its regions.
+     */
+    void publishPassedReturns()
+    {
+        publish();
+    }
+
+    private void pumpOutbound()
+    {
+        if (orphansPending)
+        {
+            orphansPending = false;
+            returnOrphans();
+        }
+        final RbufsSender next = outbound;
+        if (next != null)
+        {
+            next.pumpReturns();
+        }
+    }
+
+    /**
+     * The next hop closed: every region this end forwarded and has not had back goes upstream now. Runs on the
+     * closing thread with this end held out ({@link EndGate#hold}), or on this end's thread at its next poll when the
+     * teardown ran inside one of its calls.
+     */
+    void returnOrphansOnClose()
+    {
+        final int hold = gate.hold();
+        if (hold == EndGate.HELD_OUT)
+        {
+            try
+            {
+                returnOrphans();
+            }
+            finally
+            {
+                gate.unhold();
+            }
+        }
+        else if (hold == EndGate.INSIDE)
+        {
+            orphansPending = true;
+        }
+        // ALREADY_SHUT: this hop closed too; the hop above it takes its regions back.
+    }
+
+    private void returnOrphans()
+    {
+        outbound = null;
+        if (!state.isOpen())
+        {
+            return;
+        }
+        for (int slot = 0; slot < custody.length; slot++)
+        {
+            if (custody[slot] == FORWARDED)
+            {
+                custody[slot] = FREE;
+                batch((long)slot * slotSize, custodyLength[slot]);
+            }
+        }
+        publish();
+    }
+
+    /**
+     * @param slot a path slot.
+     * @return whether this end has it in custody (held or forwarded), for tests.
+     */
+    boolean inCustody(final int slot)
+    {
+        return custody[slot] != FREE;
     }
 
     @Override
