@@ -25,6 +25,7 @@ final class RbufsPathRig implements AutoCloseable
     final RbufsTransport transport;
     final RbufsChannel[] hops;
     final Message[] messages;
+    private final Message[] scratch;
     final Claim claim;
     final int maxLength;
     final int capacity;
@@ -46,10 +47,12 @@ final class RbufsPathRig implements AutoCloseable
             ChannelConfig.Notification.UMP));
         this.hops = new RbufsChannel[opened.length];
         this.messages = new Message[opened.length];
+        this.scratch = new Message[opened.length];
         for (int i = 0; i < opened.length; i++)
         {
             this.hops[i] = (RbufsChannel)opened[i];
             this.messages[i] = opened[i].receiver().newMessage();
+            this.scratch[i] = opened[i].receiver().newMessage();
         }
         this.claim = opened[0].sender().newClaim();
     }
@@ -91,7 +94,7 @@ final class RbufsPathRig implements AutoCloseable
             {
                 if (hops[hop].isOpen())
                 {
-                    assertEquals(Status.EMPTY, hops[hop].receiver().poll(messages[hop]), "nothing left on " + hop);
+                    assertEquals(Status.EMPTY, hops[hop].receiver().poll(scratch[hop]), "nothing left on " + hop);
                 }
             }
         }
