@@ -36,14 +36,17 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * a {@code BackoffIdleStrategy} suits it (an empty poll arms a wake-up, so it may also block on its waitset
  * instead: {@link #register}). The stream ends when the originator's end word is set and this end has consumed up
  * to the head it names.
+ * <p>
+ * On a path ({@link RbufsPath}) the pairs below the path area's length name the path's data area: each must be a
+ * slot's start, no longer than a slot, and a region this end neither holds nor has out (else rejected and counted);
+ * this end keeps custody of them until they are released (given back upstream) or handed on by this domain's
+ * sender of the next hop, whose returns it passes upstream at each poll.
  */
 final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.Listener
 {
     private static final byte IDLE = 0;
     private static final byte POSTED = 1;
     private static final byte HELD = 2;
-    private static final byte FREE = 0;
-    private static final byte FORWARDED = 3;
 
     private final EndState state;
     private final EndGate gate = new EndGate();
@@ -78,10 +81,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     // pathBase; offsets from pathLength on name this channel's own data area at dataBase. 0 off a path.
     private final long pathLength;
     private final long pathBase;
-    // Custody of each path slot: FREE, HELD (delivered here, not given back) or FORWARDED (handed on to the next
-    // hop, not come back yet), with the length it was delivered with. Private: what this end was given.
-    private final byte[] custody;
-    private final int[] custodyLength;
+    // What this end was given of the path's area (null off a path).
+    private final PathCustody custody;
     // The next hop's sender in this domain, whose returns of forwarded regions this end passes upstream; null off a
     // path, at the path's last hop and once that hop has closed.
     private RbufsSender outbound;
@@ -111,9 +112,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         this.areaLength = pathLength + areaLength;
         this.pathBase = pathBase;
         this.pathLength = pathLength;
-        final int pathSlots = (int)(pathLength / slotSize);
-        this.custody = new byte[pathSlots];
-        this.custodyLength = new int[pathSlots];
+        this.custody = pathLength == 0 ? null : new PathCustody(domain, pathLength, slotSize);
         this.slotSize = slotSize;
         this.slotIndex = new SlotIndex(slotSize);
         this.reader = reader;
@@ -393,7 +392,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         }
         if (transmitMaster)
         {
-            return pathLength == 0 || takeCustody(rec);
+            return custody == null || custody.take(rec);
         }
         for (int i = 0; i < rec.count; i++)
         {
@@ -571,48 +570,6 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
 
     // ---- Paths (RbufsPath): custody of the path's regions, forwarding them on, passing their returns upstream.
 
-    /**
-     * Checks the path pairs of a record this end read: each must be one whole path slot's start, no longer than a
-     * slot, named once, and one this end does not hold or have out (a region sent twice while here is refused).
-     * Only then are they taken into custody.
-     */
-    private boolean takeCustody(final IoRec rec)
-    {
-        final int count = rec.count;
-        final long[] bases = rec.bases;
-        final long[] lengths = rec.lengths;
-        for (int i = 0; i < count; i++)
-        {
-            final long base = bases[i];
-            if (base >= pathLength)
-            {
-                continue; // this channel's own area: inside it, as accept checked
-            }
-            if (lengths[i] > pathLength - base || !slotIndex.isStart(base) || lengths[i] > slotSize ||
-                custody[(int)slotIndex.slot(base)] != FREE)
-            {
-                return false;
-            }
-            for (int j = 0; j < i; j++)
-            {
-                if (bases[j] == base)
-                {
-                    return false;
-                }
-            }
-        }
-        for (int i = 0; i < count; i++)
-        {
-            if (bases[i] < pathLength)
-            {
-                final int slot = (int)slotIndex.slot(bases[i]);
-                custody[slot] = HELD;
-                custodyLength[slot] = (int)lengths[i];
-            }
-        }
-        return true;
-    }
-
     private long addressOf(final long offset)
     {
         return offset < pathLength ? pathBase + offset : dataBase + (offset - pathLength);
@@ -630,14 +587,10 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     private void giveBackHeld(final long base, final int length)
     {
-        final int slot = (int)slotIndex.slot(base);
-        if (!slotIndex.isStart(base) || custody[slot] != HELD || custodyLength[slot] != length)
+        if (custody.release(base, length))
         {
-            domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
-            return;
+            batch(base, length);
         }
-        custody[slot] = FREE;
-        batch(base, length);
     }
 
     /**
@@ -669,34 +622,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             return -1;
         }
-        final int slot = (int)slotIndex.slot(offset);
-        final int length = message.pieceLength(0);
-        final ForwardRefusedException.Reason refused;
-        if (custody[slot] == FREE)
-        {
-            refused = ForwardRefusedException.Reason.NOT_HELD;
-        }
-        else if (custody[slot] == FORWARDED)
-        {
-            refused = ForwardRefusedException.Reason.FORWARDED_TWICE;
-        }
-        else if (!slotIndex.isStart(offset) || custodyLength[slot] != length)
-        {
-            refused = ForwardRefusedException.Reason.ALTERED;
-        }
-        else
-        {
-            return offset;
-        }
-        domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
-        throw new ForwardRefusedException(refused, "rbufs forward: " + refused + ": region base=" + offset +
-            " length=" + length + " of the path's data area; this domain holds slot " + slot + " as " +
-            custodyName(custody[slot]) + (custody[slot] == FREE ? "" : " with length=" + custodyLength[slot]));
-    }
-
-    private static String custodyName(final byte state)
-    {
-        return state == FREE ? "not held" : state == HELD ? "held" : "forwarded";
+        custody.checkForward(offset, message.pieceLength(0));
+        return offset;
     }
 
     /**
@@ -704,7 +631,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     void handedOn(final Message message, final long offset)
     {
-        custody[(int)slotIndex.slot(offset)] = FORWARDED;
+        custody.handedOn(offset);
         held--;
         Flyweights.end(message);
     }
@@ -717,16 +644,10 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     boolean takeBackForwarded(final long base, final long length)
     {
-        if (base < 0 || base >= pathLength || !slotIndex.isStart(base))
+        if (custody == null || !custody.takeBack(base, length))
         {
             return false;
         }
-        final int slot = (int)slotIndex.slot(base);
-        if (custody[slot] != FORWARDED || custodyLength[slot] != length)
-        {
-            return false;
-        }
-        custody[slot] = FREE;
         batch(base, length);
         return true;
     }
@@ -787,12 +708,11 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             return;
         }
-        for (int slot = 0; slot < custody.length; slot++)
+        for (int slot = 0; slot < custody.slots(); slot++)
         {
-            if (custody[slot] == FORWARDED)
+            if (custody.isForwarded(slot))
             {
-                custody[slot] = FREE;
-                batch((long)slot * slotSize, custodyLength[slot]);
+                batch((long)slot * slotSize, custody.orphan(slot));
             }
         }
         publish();
@@ -804,7 +724,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     boolean inCustody(final int slot)
     {
-        return custody[slot] != FREE;
+        return custody.inCustody(slot);
     }
 
     @Override

@@ -37,6 +37,10 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * {@code BackoffIdleStrategy} suits it (a claim that finds no room arms a wake-up and polls for returns); one thread
  * serving many channels registers it with {@link #registerForSpace}, woken by the receiver's return signal.
  * {@link #finish()} stores the end word in this end's control area ({@link ControlAreaDescriptor#END_OFFSET}).
+ * <p>
+ * On a path past its first hop, record offsets below the path area's length name regions of the path's data area
+ * (forwarded), this channel's own slots follow; a FREE IOrec of a forwarded region is checked by this domain's
+ * receiver of the hop before, which passes it upstream ({@link RbufsPath}).
  */
 final class RbufsSender extends LinePadding implements Sender, CounterLink.Listener
 {
@@ -514,9 +518,13 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     /**
-     * Rbufs cannot hand a region of another channel's data area on: the data is copied (by this domain, counted
-     * as bytes copied) into a region of this channel, then the inbound message is released. Only a message this
-     * sender's domain holds can be forwarded.
+     * On a path ({@link RbufsPath}), a message the hop before delivered, of one piece in the path's data area, is
+     * handed on without copying: one DATA IOrec naming its region; the piece must be a region this domain holds as
+     * delivered ({@link ForwardRefusedException} otherwise, counted, nothing changed). Any other message is copied
+     * (by this domain, counted as bytes copied) into a region of this channel's own data area, then released. Only a
+     * message this sender's domain holds can be forwarded.
+     *
+     * @throws ForwardRefusedException if the message names a path region this domain does not hold as delivered.
      */
     @Override
     public int forward(final Message message)
