@@ -15,6 +15,8 @@ import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.collections.LongArrayQueue;
 
+import java.util.function.BooleanSupplier;
+
 import static io.barge.rbufs.IoRecDescriptor.FLAG_EMPTY;
 import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
 
@@ -88,6 +90,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private RbufsSender outbound;
     // A teardown of the next hop that ran on this end's thread inside one of its calls left the orphans to it.
     private volatile boolean orphansPending;
+    private final BooleanSupplier pathReady = this::pathReady;
 
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
@@ -291,11 +294,21 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 EndSupport.registerReady(readyChannel, waitset, handler);
                 return;
             }
+            if (outbound != null || orphansPending)
+            {
+                pumpOutbound();
+            }
             link.arm(reader.tail() + 1, pending.isEmpty() ? ControlAreaDescriptor.NEVER : writer.knownTail() + 1);
             link.poll();
             if (reader.hasNext() || link.peerEnd() != ControlAreaDescriptor.NOT_ENDED)
             {
                 EndSupport.registerReady(readyChannel, waitset, handler);
+            }
+            else if (outbound != null)
+            {
+                // A middle domain of a path must also wake for returns of what it forwarded, which only its poll
+                // passes upstream: a polled registration looks at both rings, on the dispatching (this end's) thread.
+                readyChannel.registerPolled(waitset, handler, pathReady);
             }
             else
             {
@@ -672,6 +685,40 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         if (next != null)
         {
             next.pumpReturns();
+        }
+    }
+
+    /**
+     * The polled wake-up of a middle path receiver: a record, the end, a close, or a return from the next hop to pass
+     * upstream.
+     */
+    private boolean pathReady()
+    {
+        if (!gate.enter())
+        {
+            return true;
+        }
+        try
+        {
+            if (!state.isOpen() || endOfStream || orphansPending)
+            {
+                return true;
+            }
+            link.poll();
+            if (reader.hasNext() || link.peerEnd() != ControlAreaDescriptor.NOT_ENDED)
+            {
+                return true;
+            }
+            final RbufsSender next = outbound;
+            return next != null && next.hasReturns();
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            return true; // the handler's poll reports it
+        }
+        finally
+        {
+            gate.leave();
         }
     }
 

@@ -614,6 +614,35 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     /**
+     * @return whether the next hop has returned something this end has not read (for a waiting middle domain).
+     */
+    boolean hasReturns()
+    {
+        if (!gate.enter())
+        {
+            return false;
+        }
+        try
+        {
+            if (!state.isOpen())
+            {
+                return false;
+            }
+            link.poll();
+            return reader.hasNext();
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            state.broken(domain, ex);
+            return false;
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
      * @param before this domain's receiver of the path's hop before this one (set once by the path, before either
      *               end is used).
      */

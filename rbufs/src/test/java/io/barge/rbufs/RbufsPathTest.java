@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
+import io.barge.core.notify.Waitset;
 import io.barge.core.transport.Capability;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
@@ -214,6 +215,41 @@ class RbufsPathTest extends RbufsFixture
             rig.domains[0].addressSpace().putByte(address, (byte)0x7E);
             assertEquals((byte)0x7E, rig.messages[3].getByte(0));
             rig.hops[3].receiver().release(rig.messages[3]);
+        }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
+    void aMiddleDomainWaitingOnItsWaitsetIsWokenByReturnsAndPassesThemUp()
+    {
+        try (RbufsPathRig rig = new RbufsPathRig(kernel, 2, 256, 2))
+        {
+            final Message[] atSink = { new Message(), new Message() };
+            for (int i = 0; i < 2; i++)
+            {
+                assertEquals(Status.OK, rig.send(100, i));
+                rig.carryToSink();
+                assertEquals(Status.OK, rig.hops[1].receiver().poll(atSink[i]));
+            }
+            assertEquals(Status.BACK_PRESSURED, rig.send(100, 2), "the sink holds both regions");
+            final Waitset waitset = new Waitset("d1");
+            final int[] woken = new int[1];
+            rig.hops[0].receiver().register(waitset, () ->
+            {
+                woken[0]++;
+                assertEquals(Status.EMPTY, rig.hops[0].receiver().poll(new Message()));
+            });
+            assertFalse(waitset.poll(), "nothing to read and nothing returned yet");
+            // The sink gives both back to d1: d1, waiting for its inbound hop, must wake to pass them up.
+            rig.hops[1].receiver().release(atSink[0]);
+            rig.hops[1].receiver().release(atSink[1]);
+            assertTrue(waitset.poll(), "d1 is woken by the returns");
+            assertEquals(1, woken[0]);
+            assertEquals(Status.OK, rig.send(100, 2), "the source has its regions back");
+            rig.carryToSink();
+            rig.receive(1);
+            assertContent(rig.messages[1], 100, 2);
+            rig.hops[1].receiver().release(rig.messages[1]);
         }
         assertEquals(freeAtStart, kernel.freeFrames());
     }
