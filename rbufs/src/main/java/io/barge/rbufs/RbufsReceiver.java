@@ -86,7 +86,8 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     // What this end was given of the path's area (null off a path).
     private final PathCustody custody;
     // The next hop's sender in this domain, whose returns of forwarded regions this end passes upstream; null off a
-    // path, at the path's last hop and once that hop has closed.
+    // path, at the path's last hop and once that hop has closed. Plain: besides this end's thread only a teardown
+    // writes it, with this end held out (EndGate.hold's CAS and unhold's release order it with this end's calls).
     private RbufsSender outbound;
     // A teardown of the next hop that ran on this end's thread inside one of its calls left the orphans to it.
     private volatile boolean orphansPending;
