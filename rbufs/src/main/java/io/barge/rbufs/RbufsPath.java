@@ -5,6 +5,9 @@ import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.core.transport.ChannelConfig;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -127,15 +130,13 @@ final class RbufsPath
         {
             throw new IllegalArgumentException("a path needs at least 2 domains, got " + domains.length);
         }
+        final Set<Domain> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < domains.length; i++)
         {
-            for (int j = i + 1; j < domains.length; j++)
+            if (!seen.add(domains[i]))
             {
-                if (domains[i] == domains[j])
-                {
-                    throw new IllegalArgumentException("path domains must be distinct: " + domains[i] + " at " + i +
-                        " and " + j);
-                }
+                throw new IllegalArgumentException("path domains must be distinct: " + domains[i] + " is there again " +
+                    "at " + i);
             }
         }
     }
