@@ -737,6 +737,11 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             {
                 returnOrphans();
             }
+            catch (final RuntimeException ex)
+            {
+                // The returns could not go upstream (its event channel failed): this hop cannot carry on either.
+                state.detached(ex);
+            }
             finally
             {
                 gate.unhold();
