@@ -78,7 +78,8 @@ public final class RbufsChannel implements Channel
     private final DomainListener deaths = this::onDestroy;
 
     private RbufsChannel(final Kernel kernel, final Domain from, final Domain to, final ChannelConfig config,
-        final Mode mode, final NotifyFactory notify, final Runnable onClose, final List<AutoCloseable> resources)
+        final Mode mode, final NotifyFactory notify, final Runnable onClose, final List<AutoCloseable> resources,
+        final RbufsPath path, final int hop)
     {
         this.resources = resources;
         this.kernel = kernel;
@@ -98,9 +99,20 @@ public final class RbufsChannel implements Channel
         final int ringCapacity = ControlAreaDescriptor.ringCapacityFor(slots);
         final boolean tmm = mode == Mode.TMM;
 
-        // Consecutive frames where free (once per channel): user views over a slot then take the one-run path.
-        dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, true));
-        final long receiverData = dataArea.shareWith(to, Rights.READ);
+        // On a path the first hop's data area is the path's (its master's, mapped read-only along the whole path);
+        // a later hop has an area of its own for the messages its originator writes, beside the path's.
+        final boolean firstOnPath = path != null && hop == 0;
+        final long pathLength = path == null ? 0 : path.areaLength();
+        if (firstOnPath)
+        {
+            dataArea = path.area();
+        }
+        else
+        {
+            // Consecutive frames where free (once per channel): user views over a slot then take the one-run path.
+            dataArea = add(new SharedRegion(kernel, from, (int)areaLength, 1, true));
+        }
+        final long receiverData = firstOnPath ? dataArea.addressIn(to) : dataArea.shareWith(to, Rights.READ);
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
 
@@ -125,9 +137,9 @@ public final class RbufsChannel implements Channel
         add(toOriginator::closeQuiescent);
 
         sender = new RbufsSender(state, from, tmm, dataArea.ownerAddress(), areaLength, slotSize, slots,
-            config.maxMessageLength(), originatorWriter, receiverReader);
-        receiver = new RbufsReceiver(state, to, tmm, receiverData, areaLength, slotSize, slots, originatorReader,
-            receiverWriter);
+            config.maxMessageLength(), originatorWriter, receiverReader, firstOnPath ? 0 : pathLength);
+        receiver = new RbufsReceiver(state, to, tmm, receiverData, firstOnPath ? 0 : areaLength, slotSize, slots,
+            originatorReader, receiverWriter, path == null ? 0 : path.area().addressIn(to), pathLength);
         sender.link(new CounterLink(toReceiver, toOriginator, sender, from, originatorOwn,
             originatorPeer));
         receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn,
@@ -149,6 +161,15 @@ public final class RbufsChannel implements Channel
     public static RbufsChannel open(final Kernel kernel, final Domain from, final Domain to,
         final ChannelConfig config, final Mode mode, final NotifyFactory notify, final Runnable onClose)
     {
+        return open(kernel, from, to, config, mode, notify, onClose, null, 0);
+    }
+
+    /**
+     * Opens hop {@code hop} of a path (transmit master), or a lone channel if {@code path} is null.
+     */
+    static RbufsChannel open(final Kernel kernel, final Domain from, final Domain to, final ChannelConfig config,
+        final Mode mode, final NotifyFactory notify, final Runnable onClose, final RbufsPath path, final int hop)
+    {
         if (from == to)
         {
             throw new IllegalArgumentException("originator and receiver must differ, both are " + from);
@@ -156,7 +177,7 @@ public final class RbufsChannel implements Channel
         final List<AutoCloseable> cleanup = new ArrayList<>();
         try
         {
-            return new RbufsChannel(kernel, from, to, config, mode, notify, onClose, cleanup);
+            return new RbufsChannel(kernel, from, to, config, mode, notify, onClose, cleanup, path, hop);
         }
         catch (final RuntimeException ex)
         {

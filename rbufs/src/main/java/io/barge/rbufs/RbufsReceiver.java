@@ -15,6 +15,8 @@ import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.collections.LongArrayQueue;
 
+import java.util.function.BooleanSupplier;
+
 import static io.barge.rbufs.IoRecDescriptor.FLAG_EMPTY;
 import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
 
@@ -36,6 +38,11 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * a {@code BackoffIdleStrategy} suits it (an empty poll arms a wake-up, so it may also block on its waitset
  * instead: {@link #register}). The stream ends when the originator's end word is set and this end has consumed up
  * to the head it names.
+ * <p>
+ * On a path ({@link RbufsPath}) the pairs below the path area's length name the path's data area: each must be a
+ * slot's start, no longer than a slot, and a region this end neither holds nor has out (else rejected and counted);
+ * this end keeps custody of them until they are released (given back upstream) or handed on by this domain's
+ * sender of the next hop, whose returns it passes upstream at each poll.
  */
 final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.Listener
 {
@@ -72,16 +79,44 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private final WaitsetChannel readyChannel = new WaitsetChannel("rbufs-ready");
     private volatile boolean endOfStream;
 
+    // On a path (RbufsPath): record offsets below pathLength name the path's data area, mapped read-only here at
+    // pathBase; offsets from pathLength on name this channel's own data area at dataBase. 0 off a path.
+    private final long pathLength;
+    private final long pathBase;
+    // What this end was given of the path's area (null off a path).
+    private final PathCustody custody;
+    // The next hop's sender in this domain, whose returns of forwarded regions this end passes upstream; null off a
+    // path, at the path's last hop and once that hop has closed. Plain: besides this end's thread only a teardown
+    // writes it, with this end held out (EndGate.hold's CAS and unhold's release order it with this end's calls).
+    private RbufsSender outbound;
+    // A teardown of the next hop that ran on this end's thread inside one of its calls left the orphans to it.
+    private volatile boolean orphansPending;
+    private final BooleanSupplier pathReady = this::pathReady;
+
     RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
         final IoRecWriter writer)
+    {
+        this(state, domain, transmitMaster, dataBase, areaLength, slotSize, slots, reader, writer, 0, 0);
+    }
+
+    /**
+     * @param pathBase   the path's data area in this domain (a receiver on a path).
+     * @param pathLength bytes of the path's data area, 0 off a path; record offsets below it name that area.
+     */
+    RbufsReceiver(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
+        final long areaLength, final int slotSize, final int slots, final IoRecReader reader,
+        final IoRecWriter writer, final long pathBase, final long pathLength)
     {
         this.state = state;
         this.domain = domain;
         this.space = domain.addressSpace();
         this.transmitMaster = transmitMaster;
         this.dataBase = dataBase;
-        this.areaLength = areaLength;
+        this.areaLength = pathLength + areaLength;
+        this.pathBase = pathBase;
+        this.pathLength = pathLength;
+        this.custody = pathLength == 0 ? null : new PathCustody(domain, pathLength, slotSize);
         this.slotSize = slotSize;
         this.slotIndex = new SlotIndex(slotSize);
         this.reader = reader;
@@ -149,6 +184,10 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     {
         try
         {
+            if (outbound != null || orphansPending)
+            {
+                pumpOutbound();
+            }
             if (!pending.isEmpty())
             {
                 link.poll();
@@ -170,7 +209,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                     held++;
                     for (int i = 0; i < rec.count; i++)
                     {
-                        Flyweights.addPiece(into, dataBase + rec.bases[i], (int)rec.lengths[i]);
+                        Flyweights.addPiece(into, addressOf(rec.bases[i]), (int)rec.lengths[i]);
                     }
                     return Status.OK;
                 }
@@ -256,11 +295,21 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 EndSupport.registerReady(readyChannel, waitset, handler);
                 return;
             }
+            if (outbound != null || orphansPending)
+            {
+                pumpOutbound();
+            }
             link.arm(reader.tail() + 1, pending.isEmpty() ? ControlAreaDescriptor.NEVER : writer.knownTail() + 1);
             link.poll();
             if (reader.hasNext() || link.peerEnd() != ControlAreaDescriptor.NOT_ENDED)
             {
                 EndSupport.registerReady(readyChannel, waitset, handler);
+            }
+            else if (outbound != null)
+            {
+                // A middle domain of a path must also wake for returns of what it forwarded, which only its poll
+                // passes upstream: a polled registration looks at both rings, on the dispatching (this end's) thread.
+                readyChannel.registerPolled(waitset, handler, pathReady);
             }
             else
             {
@@ -357,7 +406,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         }
         if (transmitMaster)
         {
-            return true;
+            return custody == null || custody.take(rec);
         }
         for (int i = 0; i < rec.count; i++)
         {
@@ -425,8 +474,12 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             final int pieces = message.pieceCount();
             for (int i = 0; i < pieces; i++)
             {
-                final long base = message.pieceAddress(i) - dataBase;
-                if (transmitMaster)
+                final long base = offsetOf(message.pieceAddress(i));
+                if (base < pathLength)
+                {
+                    giveBackHeld(base, message.pieceLength(i));
+                }
+                else if (transmitMaster)
                 {
                     batch(base, message.pieceLength(i));
                 }
@@ -527,6 +580,204 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             publish();
         }
+    }
+
+    // ---- Paths (RbufsPath): custody of the path's regions, forwarding them on, passing their returns upstream.
+
+    private long addressOf(final long offset)
+    {
+        return offset < pathLength ? pathBase + offset : dataBase + (offset - pathLength);
+    }
+
+    private long offsetOf(final long address)
+    {
+        final long inPath = address - pathBase;
+        return inPath >= 0 && inPath < pathLength ? inPath : address - dataBase + pathLength;
+    }
+
+    /**
+     * A released path region goes back upstream, if this end holds it as delivered; a message whose piece names
+     * another region (an altered flyweight) gives nothing back for that piece and is counted.
+     */
+    private void giveBackHeld(final long base, final int length)
+    {
+        if (custody.release(base, length))
+        {
+            batch(base, length);
+        }
+    }
+
+    /**
+     * @param next the next hop's sender in this domain (set once by the path, before either end is used).
+     */
+    void pathOutbound(final RbufsSender next)
+    {
+        this.outbound = next;
+    }
+
+    /**
+     * Where the message's region lies in the path's data area, if it can be handed on without copying: one piece in
+     * the path's area. A piece there must be a region this end holds, with the base and length it was delivered
+     * with; anything else is refused (and counted). The caller has entered this end's gate.
+     *
+     * @param message a held message of this receiver.
+     * @return the region's offset in the path's data area, or -1 if the message must be copied (several pieces, or
+     *         a piece in this channel's own data area, which the next hop does not map).
+     * @throws ForwardRefusedException if the piece names a path region not held here as delivered.
+     */
+    long forwardableOffset(final Message message)
+    {
+        if (pathLength == 0 || message.pieceCount() != 1)
+        {
+            return -1;
+        }
+        final long offset = message.pieceAddress(0) - pathBase;
+        if (offset < 0 || offset >= pathLength)
+        {
+            return -1;
+        }
+        custody.checkForward(offset, message.pieceLength(0));
+        return offset;
+    }
+
+    /**
+     * The message's region went on to the next hop: it stays in custody until that hop gives it back.
+     */
+    void handedOn(final Message message, final long offset)
+    {
+        custody.handedOn(offset);
+        held--;
+        Flyweights.end(message);
+    }
+
+    /**
+     * A forwarded region came back from the next hop (the caller has entered this end's gate): if this end handed
+     * exactly that region on and has not had it back, it goes upstream.
+     *
+     * @return whether it was one this end handed on; if not, nothing changes.
+     */
+    boolean takeBackForwarded(final long base, final long length)
+    {
+        if (custody == null || !custody.takeBack(base, length))
+        {
+            return false;
+        }
+        batch(base, length);
+        return true;
+    }
+
+    /**
+     * Signals the returns passed upstream at once: they come in batches already, and every hop that held them back
+     * would add to how long the master waits for its regions.
+     */
+    void publishPassedReturns()
+    {
+        publish();
+    }
+
+    private void pumpOutbound()
+    {
+        if (orphansPending)
+        {
+            orphansPending = false;
+            returnOrphans();
+        }
+        final RbufsSender next = outbound;
+        if (next != null)
+        {
+            next.pumpReturns();
+        }
+    }
+
+    /**
+     * The polled wake-up of a middle path receiver: a record, the end, a close, or a return from the next hop to pass
+     * upstream.
+     */
+    private boolean pathReady()
+    {
+        if (!gate.enter())
+        {
+            return true;
+        }
+        try
+        {
+            if (!state.isOpen() || endOfStream || orphansPending)
+            {
+                return true;
+            }
+            link.poll();
+            if (reader.hasNext() || link.peerEnd() != ControlAreaDescriptor.NOT_ENDED)
+            {
+                return true;
+            }
+            final RbufsSender next = outbound;
+            return next != null && next.hasReturns();
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            return true; // the handler's poll reports it
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
+     * The next hop closed: every region this end forwarded and has not had back goes upstream now. Runs on the
+     * closing thread with this end held out ({@link EndGate#hold}), or on this end's thread at its next poll when the
+     * teardown ran inside one of its calls.
+     */
+    void returnOrphansOnClose()
+    {
+        final int hold = gate.hold();
+        if (hold == EndGate.HELD_OUT)
+        {
+            try
+            {
+                returnOrphans();
+            }
+            catch (final RuntimeException ex)
+            {
+                // The returns could not go upstream (its event channel failed): this hop cannot carry on either.
+                state.detached(ex);
+            }
+            finally
+            {
+                gate.unhold();
+            }
+        }
+        else if (hold == EndGate.INSIDE)
+        {
+            orphansPending = true;
+        }
+        // ALREADY_SHUT: this hop closed too; the hop above it takes its regions back.
+    }
+
+    private void returnOrphans()
+    {
+        outbound = null;
+        if (!state.isOpen())
+        {
+            return;
+        }
+        for (int slot = 0; slot < custody.slots(); slot++)
+        {
+            if (custody.isForwarded(slot))
+            {
+                batch((long)slot * slotSize, custody.orphan(slot));
+            }
+        }
+        publish();
+    }
+
+    /**
+     * @param slot a path slot.
+     * @return whether this end has it in custody (held or forwarded), for tests.
+     */
+    boolean inCustody(final int slot)
+    {
+        return custody.inCustody(slot);
     }
 
     @Override

@@ -37,6 +37,10 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * {@code BackoffIdleStrategy} suits it (a claim that finds no room arms a wake-up and polls for returns); one thread
  * serving many channels registers it with {@link #registerForSpace}, woken by the receiver's return signal.
  * {@link #finish()} stores the end word in this end's control area ({@link ControlAreaDescriptor#END_OFFSET}).
+ * <p>
+ * On a path past its first hop, record offsets below the path area's length name regions of the path's data area
+ * (forwarded), this channel's own slots follow; a FREE IOrec of a forwarded region is checked by this domain's
+ * receiver of the hop before, which passes it upstream ({@link RbufsPath}).
  */
 final class RbufsSender extends LinePadding implements Sender, CounterLink.Listener
 {
@@ -45,6 +49,8 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private static final byte WITH_RECEIVER = 0;
     private static final byte POSTED = 1;
     private static final byte IN_CLAIM = 2;
+    /** forwardOnPath: the message is not a path region; copy it. */
+    private static final int COPY = Integer.MIN_VALUE;
 
     private final EndState state;
     private final EndGate gate = new EndGate();
@@ -77,10 +83,30 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private int spareCount;
     private final byte[] postState;
 
+    // On a path past its first hop (RbufsPath): record offsets below ownShift name the path's data area, this
+    // channel's own slots follow; inbound is this domain's receiver of the hop before, whose regions it hands on.
+    private final long ownShift;
+    private RbufsReceiver inbound;
+    private long zeroCopyForwards;
+    private long copiedForwards;
+
     RbufsSender(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
         final long areaLength, final int slotSize, final int slots, final int maxMessageLength,
         final IoRecWriter writer, final IoRecReader reader)
     {
+        this(state, domain, transmitMaster, dataBase, areaLength, slotSize, slots, maxMessageLength, writer, reader,
+            0);
+    }
+
+    /**
+     * @param ownShift bytes of the path's data area that precede this channel's own slots in record offsets (0 off a
+     *                 path and on its first hop, whose own area is the path's).
+     */
+    RbufsSender(final EndState state, final Domain domain, final boolean transmitMaster, final long dataBase,
+        final long areaLength, final int slotSize, final int slots, final int maxMessageLength,
+        final IoRecWriter writer, final IoRecReader reader, final long ownShift)
+    {
+        this.ownShift = ownShift;
         this.state = state;
         this.domain = domain;
         this.space = domain.addressSpace();
@@ -241,16 +267,59 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
      */
     private void reclaim()
     {
+        if (inbound == null)
+        {
+            reclaim(false);
+            return;
+        }
+        // Returns of forwarded regions go upstream through the hop before: its end is entered for them. If it is
+        // shut, that hop has closed and the hop above it takes those regions back (RbufsPath): they are dropped.
+        final RbufsReceiver before = inbound;
+        final boolean entered = before.gate().enter();
+        try
+        {
+            reclaim(entered);
+        }
+        finally
+        {
+            if (entered)
+            {
+                before.gate().leave();
+            }
+        }
+    }
+
+    /**
+     * @param upstreamOpen whether returns of forwarded path regions can go upstream (the hop before's end is
+     *                     entered by this thread); if not they are consumed and dropped.
+     */
+    private void reclaim(final boolean upstreamOpen)
+    {
         link.poll();
         final long tailBefore = reader.tail();
+        int passedUp = 0;
         while (reader.read(rec))
         {
             for (int i = 0; i < rec.count; i++)
             {
                 final long base = rec.bases[i];
                 final long length = rec.lengths[i];
-                final long slot = slots.slot(base);
-                if (base >= 0 && slots.isStart(base) && slot < sentLength.length &&
+                if (base >= 0 && base < ownShift)
+                {
+                    // A region of the path this end forwarded: the hop before checks it handed exactly it on.
+                    if (upstreamOpen && inbound.takeBackForwarded(base, length))
+                    {
+                        passedUp++;
+                    }
+                    else if (upstreamOpen)
+                    {
+                        domain.count(CounterType.PROTOCOL_VIOLATIONS, 1);
+                    }
+                    continue;
+                }
+                final long own = base - ownShift;
+                final long slot = slots.slot(own);
+                if (own >= 0 && slots.isStart(own) && slot < sentLength.length &&
                     sentLength[(int)slot] == length && length > 0)
                 {
                     sentLength[(int)slot] = NOT_SENT;
@@ -262,7 +331,49 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
                 }
             }
         }
-        ackIfStuck(tailBefore, freeCount);
+        if (passedUp > 0)
+        {
+            inbound.publishPassedReturns();
+        }
+        if (inbound != null && reader.tail() != tailBefore)
+        {
+            link.publish(writer.head(), reader.tail()); // a forwarder's reads free the next hop's return ring
+        }
+        else
+        {
+            ackIfStuck(tailBefore, freeCount);
+        }
+    }
+
+    /**
+     * The hop before's poll (this domain's receiver on the path, inside its own call) passes this end's returns of
+     * forwarded regions upstream. A violation breaks this channel, not the caller's.
+     */
+    void pumpReturns()
+    {
+        if (!gate.enter())
+        {
+            return;
+        }
+        try
+        {
+            if (state.isOpen())
+            {
+                link.poll();
+                if (reader.hasNext())
+                {
+                    reclaim(true);
+                }
+            }
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            state.broken(domain, ex);
+        }
+        finally
+        {
+            gate.leave();
+        }
     }
 
     /**
@@ -357,7 +468,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         final long token = Flyweights.token(claim);
         Flyweights.complete(claim); // first: a second commit of the same claim throws before touching any state
-        final long base = transmitMaster ? token * slotSize : token >>> 32;
+        final long base = transmitMaster ? ownShift + token * slotSize : token >>> 32;
         if (transmitMaster)
         {
             sentLength[(int)token] = claim.length();
@@ -407,9 +518,13 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     /**
-     * Rbufs cannot hand a region of another channel's data area on: the data is copied (by this domain, counted
-     * as bytes copied) into a region of this channel, then the inbound message is released. Only a message this
-     * sender's domain holds can be forwarded.
+     * On a path ({@link RbufsPath}), a message the hop before delivered, of one piece in the path's data area, is
+     * handed on without copying: one DATA IOrec naming its region; the piece must be a region this domain holds as
+     * delivered ({@link ForwardRefusedException} otherwise, counted, nothing changed). Any other message is copied
+     * (by this domain, counted as bytes copied) into a region of this channel's own data area, then released. Only a
+     * message this sender's domain holds can be forwarded.
+     *
+     * @throws ForwardRefusedException if the message names a path region this domain does not hold as delivered.
      */
     @Override
     public int forward(final Message message)
@@ -422,12 +537,134 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         try
         {
             EndSupport.checkNotFinished("rbufs forward", finished);
-            return forward(message, claim);
+            if (inbound != null && message.source() == inbound)
+            {
+                final int status = forwardOnPath(message);
+                if (status != COPY)
+                {
+                    return status;
+                }
+            }
+            final int status = forward(message, claim);
+            if (status == Status.OK)
+            {
+                copiedForwards++;
+            }
+            return status;
         }
         finally
         {
             gate.leave();
         }
+    }
+
+    /**
+     * Hands a region of the path's data area on: one DATA IOrec naming it, written into this channel's ring; the
+     * hop before keeps it in custody until the next hop gives it back. No byte moves.
+     *
+     * @return {@link Status#OK}, {@link Status#BACK_PRESSURED} (nothing changed) or {@link #COPY} (not a path
+     *         region: the caller copies).
+     */
+    private int forwardOnPath(final Message message)
+    {
+        final RbufsReceiver before = inbound;
+        if (!before.gate().enter())
+        {
+            throw state.closedException("forward"); // the hop before closed: so does this one (RbufsPath)
+        }
+        try
+        {
+            final long offset = before.forwardableOffset(message);
+            if (offset < 0)
+            {
+                return COPY;
+            }
+            link.flush();
+            if (!ringHasRoom())
+            {
+                reclaim(true); // the next hop's returns, and a fresh look at how far it has read
+                if (!ringHasRoom())
+                {
+                    link.arm(reader.tail() + 1, writer.knownTail() + 1);
+                    link.poll();
+                    if (!ringHasRoom())
+                    {
+                        return Status.BACK_PRESSURED;
+                    }
+                }
+            }
+            writer.write(FLAG_DATA, offset, message.length()); // room checked above
+            before.handedOn(message, offset);
+            zeroCopyForwards++;
+            link.publish(writer.head(), reader.tail());
+            return Status.OK;
+        }
+        catch (final ForwardRefusedException ex)
+        {
+            throw ex; // the caller's mistake (or malice): nothing changed, the channel stays open
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            throw state.broken(domain, ex);
+        }
+        finally
+        {
+            before.gate().leave();
+        }
+    }
+
+    /**
+     * @return whether the next hop has returned something this end has not read (for a waiting middle domain).
+     */
+    boolean hasReturns()
+    {
+        if (!gate.enter())
+        {
+            return false;
+        }
+        try
+        {
+            if (!state.isOpen())
+            {
+                return false;
+            }
+            link.poll();
+            return reader.hasNext();
+        }
+        catch (final ProtocolViolationException ex)
+        {
+            state.broken(domain, ex);
+            return false;
+        }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
+     * @param before this domain's receiver of the path's hop before this one (set once by the path, before either
+     *               end is used).
+     */
+    void pathInbound(final RbufsReceiver before)
+    {
+        this.inbound = before;
+    }
+
+    /**
+     * @return forwards that handed a path region on without copying.
+     */
+    long zeroCopyForwards()
+    {
+        return zeroCopyForwards;
+    }
+
+    /**
+     * @return forwards that copied (the message was not a region of this channel's path).
+     */
+    long copiedForwards()
+    {
+        return copiedForwards;
     }
 
     /**

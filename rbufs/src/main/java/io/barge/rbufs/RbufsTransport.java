@@ -42,12 +42,17 @@ public final class RbufsTransport implements Transport
 
     /**
      * @return {@link Capability#POSTED_BUFFERS}: each claim is a slot of the data area (the sender's own in TMM, a
-     *         region the receiver posted in RMM), mapped writable in the sender.
+     *         region the receiver posted in RMM), mapped writable in the sender; in transmit-master mode also
+     *         {@link Capability#ZERO_COPY_FORWARD}: on channels opened as one path ({@link #openPath}) a forward of a
+     *         message the hop before delivered hands its region of the path's data area on without copying. A forward
+     *         of any other message (from another channel or transport, a message of several pieces, one a stage
+     *         wrote into its own hop's area) copies, counted as bytes copied. Receive-master channels always copy.
      */
     @Override
     public Set<Capability> capabilities()
     {
-        return Set.of(Capability.POSTED_BUFFERS);
+        return mode == RbufsChannel.Mode.TMM ? Set.of(Capability.POSTED_BUFFERS, Capability.ZERO_COPY_FORWARD) :
+            Set.of(Capability.POSTED_BUFFERS);
     }
 
     @Override
@@ -89,6 +94,37 @@ public final class RbufsTransport implements Transport
             open.add(channel);
         }
         return channel;
+    }
+
+    /**
+     * In transmit-master mode, sets an Rbufs path up along the domains ({@link RbufsPath}): one data area, the
+     * source's, mapped read-only into every downstream domain, shared by the hops, so a middle domain forwards
+     * without copying and the regions come back to the source hop by hop. In receive-master mode (each receiver is
+     * master of its own hop's area) it opens independent channels, whose forwards copy.
+     */
+    @Override
+    public Channel[] openPath(final Domain[] path, final ChannelConfig config)
+    {
+        if (mode != RbufsChannel.Mode.TMM || path.length < 3)
+        {
+            return Transport.super.openPath(path, config);
+        }
+        synchronized (this)
+        {
+            if (closed)
+            {
+                throw new IllegalStateException("transport " + options + " is closed");
+            }
+        }
+        final RbufsChannel[] hops = RbufsPath.open(kernel, path, config, notify, this::forget);
+        synchronized (this)
+        {
+            for (final RbufsChannel hop : hops)
+            {
+                open.add(hop);
+            }
+        }
+        return hops.clone();
     }
 
     private synchronized void forget(final RbufsChannel channel)

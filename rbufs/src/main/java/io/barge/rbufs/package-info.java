@@ -32,8 +32,17 @@
  * end reads or writes a frame after it has been freed; its next call gets
  * {@link io.barge.core.ChannelClosedException}.
  * <p>
- * {@link io.barge.core.transport.Sender#forward} copies: a region of one channel's data area cannot become part
- * of another's, so a forwarding stage copies the bytes (counted as bytes copied) into its outbound data area.
+ * <b>Paths</b> ({@link io.barge.rbufs.RbufsPath}, opened by {@code RbufsTransport.openPath} in transmit-master
+ * mode): the source's data area is mapped read-only into every downstream domain and shared by the pair-wise
+ * channels, so {@link io.barge.core.transport.Sender#forward} of a message the hop before delivered passes its IOrec
+ * (base, length) on without copying; each receiver keeps private custody of the path's regions (a forward of one not
+ * held as delivered, or twice, is refused with {@link io.barge.rbufs.ForwardRefusedException} and counted), and
+ * regions go back to the source hop by hop, each hop checking what it handed on. A hop that closes or loses a domain
+ * closes the hops after it and gives back what it carried; the hops before go on.
+ * <p>
+ * Any other forward copies, counted as bytes copied, into a region of the outbound channel's own data area: a
+ * message from a channel off the path or of another transport, a message of several pieces, one a stage wrote into
+ * its own hop's area, and every forward in receive-master mode (each receiver is master of its own hop's area).
  * Only a message held by the forwarding sender's own domain can be forwarded.
  */
 package io.barge.rbufs;

@@ -118,7 +118,14 @@ public final class PipelinePath implements AutoCloseable
     {
         if (channels[0].sender().tryClaim(messageBytes, claim) != Status.OK)
         {
-            throw new IllegalStateException("source back pressured with nothing in flight: " + channels[0]);
+            // Nothing is in flight, but a transport whose buffers return along the path (rbufs) may still have
+            // returns on the way: every domain polls once, sink first, as each would when idle, then the source tries
+            // again.
+            settle();
+            if (channels[0].sender().tryClaim(messageBytes, claim) != Status.OK)
+            {
+                throw new IllegalStateException("source back pressured with nothing in flight: " + channels[0]);
+            }
         }
         if (messageBytes >= 8)
         {
@@ -136,6 +143,17 @@ public final class PipelinePath implements AutoCloseable
         final long sum = touch ? message.touch() : message.length();
         channels[last].receiver().release(message);
         return sum;
+    }
+
+    private void settle()
+    {
+        for (int hop = channels.length - 1; hop >= 0; hop--)
+        {
+            if (channels[hop].receiver().poll(messages[hop]) == Status.OK)
+            {
+                throw new IllegalStateException("a message showed up on hop " + hop + " with nothing sent");
+            }
+        }
     }
 
     private void receive(final int hop)

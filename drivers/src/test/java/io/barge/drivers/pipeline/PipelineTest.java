@@ -390,4 +390,106 @@ class PipelineTest
         assertEquals(copied, result.counterDelta(0, CounterType.BYTES_COPIED) +
             result.counterDelta(1, CounterType.BYTES_COPIED), "the copy transport counts on the two ends");
     }
+
+    // ---- Rbufs paths: consecutive rbufs hops are one path, so every middle stage hands the source's regions on.
+
+    private static TransportSpec[] sameSpec(final TransportSpec spec, final int hops)
+    {
+        final TransportSpec[] specs = new TransportSpec[hops];
+        java.util.Arrays.fill(specs, spec);
+        return specs;
+    }
+
+    @ParameterizedTest(name = "{0} hops on {1} threads")
+    @CsvSource({"4, 1", "4, 2", "8, 1", "8, 2", "8, 9"})
+    void everyForwardingStageOfAnRbufsPathCopiesNothing(final int hops, final int threads)
+    {
+        final LeakCheck leaks = LeakCheck.of(kernel);
+        final StreamCheck check = new StreamCheck(hops * 10L + threads);
+        final PipelineResult result = forwarding(same("rbufs", hops), check, 600).threads(threads).build().run();
+
+        assertDeliveredEverything(result, check, 600);
+        assertEquals(0, result.copiedForwards());
+        for (int stage = 1; stage < hops; stage++)
+        {
+            assertEquals(0, result.counterDelta(stage, CounterType.BYTES_COPIED), "stage " + stage + " copied");
+        }
+        assertEquals(0, result.counterDelta(CounterType.BYTES_COPIED), result::format);
+        assertEquals(0, result.counterDelta(CounterType.PROTOCOL_VIOLATIONS), result::format);
+        leaks.assertNothingLeaked();
+    }
+
+    @Test
+    void receiveMasterRbufsHopsStillForwardByCopying()
+    {
+        final LeakCheck leaks = LeakCheck.of(kernel);
+        final StreamCheck check = new StreamCheck(5);
+        final TransportSpec rmm = TransportSpec.of("rbufs", java.util.Map.of("mode", "rmm"));
+        final PipelineResult result = forwarding(sameSpec(rmm, 3), check, 600).threads(2).build().run();
+
+        assertDeliveredEverything(result, check, 600);
+        for (int stage = 1; stage < 3; stage++)
+        {
+            assertEquals(600L * LENGTH, result.counterDelta(stage, CounterType.BYTES_COPIED), "stage " + stage);
+        }
+        leaks.assertNothingLeaked();
+    }
+
+    @Test
+    void eachRunOfRbufsHopsAmongOtherTransportsIsAPathOfItsOwn()
+    {
+        final LeakCheck leaks = LeakCheck.of(kernel);
+        final StreamCheck check = new StreamCheck(17);
+        final TransportSpec rbufs = TransportSpec.of("rbufs");
+        final TransportSpec[] specs = {rbufs, rbufs, TransportSpec.of("fbufs"), rbufs, rbufs, rbufs};
+        final PipelineResult result = forwarding(specs, check, 600).threads(3).build().run();
+
+        assertDeliveredEverything(result, check, 600);
+        assertEquals(2 * 600, result.copiedForwards(), "into fbufs and out of it");
+        for (final int stage : new int[]{1, 4, 5})
+        {
+            assertEquals(0, result.counterDelta(stage, CounterType.BYTES_COPIED), "stage " + stage + " on a path");
+        }
+        leaks.assertNothingLeaked();
+    }
+
+    @Test
+    void aStageThatWritesItsOwnMessagesOnAnRbufsPathDeliversAndTheNextForwardCopies()
+    {
+        final LeakCheck leaks = LeakCheck.of(kernel);
+        final StreamCheck check = new StreamCheck(23);
+        final StageHandler rewrite = (message, out) ->
+        {
+            // A transformation: the same bytes, written by this stage into its own hop's area.
+            final int status = out.tryClaim(message.length());
+            if (status != Status.OK)
+            {
+                return status;
+            }
+            for (int i = 0; i + 8 <= message.length(); i += 8)
+            {
+                out.claim().putLong(i, message.getLong(i));
+            }
+            out.commit();
+            return Status.OK;
+        };
+        final PipelineResult result = Pipeline.builder(kernel)
+            .source(600, LENGTH, check)
+            .channelConfig(ChannelConfig.defaults().withMaxMessageLength(LENGTH).withCapacity(CAPACITY))
+            .stage("forward-1", StageHandler.FORWARD)
+            .stage("rewrite", rewrite)
+            .stage("forward-3", StageHandler.FORWARD)
+            .sink("sink", check)
+            .transport(TransportSpec.of("rbufs"))
+            .threads(2)
+            .timeout(100, TimeUnit.SECONDS)
+            .build()
+            .run();
+
+        assertDeliveredEverything(result, check, 600);
+        assertEquals(0, result.counterDelta(1, CounterType.BYTES_COPIED), "before the rewrite: handed on");
+        assertEquals(600L * LENGTH, result.counterDelta(3, CounterType.BYTES_COPIED),
+            "after it: the stage's own area is not the path's, so the forward copies");
+        leaks.assertNothingLeaked();
+    }
 }
