@@ -1,6 +1,7 @@
 package io.barge.rbufs;
 
 import io.barge.core.Access;
+import io.barge.core.ChannelCounters;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.notify.NotifyChannel;
@@ -25,6 +26,8 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
     final IoRecReader reader;
     final RbufsReceiver receiver;
     final CounterLink link;
+    /** This receiver's channel in the kernel's counters: what was sent to it and what it took. */
+    final ChannelCounters counters;
     final boolean[] held;
     int outstanding;
     long lastProgressNs;
@@ -70,6 +73,9 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
             backRead);
         receiver.link(new CounterLink(toOriginator, toReceiver, receiver, receiverDomain, backWrite,
             outRead));
+        counters = add(kernel.counters().newChannel("rbufs multicast " + originator.name() + " -> " +
+            receiverDomain.name(), originator, receiverDomain));
+        receiver.counters(counters);
     }
 
     private <T extends AutoCloseable> T add(final T resource)

@@ -351,6 +351,7 @@ final class MulticastSender extends LinePadding implements Sender
                 continue;
             }
             link.writer.write(FLAG_DATA, base, length); // room reserved by tryClaim
+            link.counters.sent(length);
             link.held[slot] = true;
             if (link.outstanding++ == 0)
             {

@@ -1,6 +1,7 @@
 package io.barge.rbufs;
 
 import io.barge.core.Access;
+import io.barge.core.ChannelCounters;
 import io.barge.core.Domain;
 import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
@@ -140,6 +141,11 @@ public final class RbufsChannel implements Channel
             config.maxMessageLength(), originatorWriter, receiverReader, firstOnPath ? 0 : pathLength);
         receiver = new RbufsReceiver(state, to, tmm, receiverData, firstOnPath ? 0 : areaLength, slotSize, slots,
             originatorReader, receiverWriter, path == null ? 0 : path.area().addressIn(to), pathLength);
+        // Closed with the other resources, after the end gates are shut: no late count lands in a reused slot.
+        final ChannelCounters counters = add(kernel.counters().newChannel("rbufs " + from.name() + " -> " +
+            to.name(), from, to));
+        sender.counters(counters);
+        receiver.counters(counters);
         sender.link(new CounterLink(toReceiver, toOriginator, sender, from, originatorOwn,
             originatorPeer));
         receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn,

@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
+import io.barge.core.ChannelCounters;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
@@ -46,6 +47,7 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  */
 final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.Listener
 {
+    private ChannelCounters counters;
     private static final byte IDLE = 0;
     private static final byte POSTED = 1;
     private static final byte HELD = 2;
@@ -131,6 +133,11 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      *
      * @param link this end's counter link.
      */
+    void counters(final ChannelCounters counters)
+    {
+        this.counters = counters;
+    }
+
     void link(final CounterLink link)
     {
         this.link = link;
@@ -207,6 +214,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
                 {
                     Flyweights.begin(into, this, space, 0, null, false);
                     held++;
+                    counters.received();
                     for (int i = 0; i < rec.count; i++)
                     {
                         Flyweights.addPiece(into, addressOf(rec.bases[i]), (int)rec.lengths[i]);

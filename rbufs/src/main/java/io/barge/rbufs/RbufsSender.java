@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
+import io.barge.core.ChannelCounters;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
@@ -68,6 +69,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private final Claim forwardClaim = new Claim();
     private CounterLink link;
     private int activeClaims;
+    private ChannelCounters counters;
     private boolean finished;
     private final WaitsetChannel readyChannel = new WaitsetChannel("rbufs-space");
     private final IdleStrategy endIdle = new BackoffIdleStrategy();
@@ -134,6 +136,11 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     void link(final CounterLink link)
     {
         this.link = link;
+    }
+
+    void counters(final ChannelCounters counters)
+    {
+        this.counters = counters;
     }
 
     @Override
@@ -480,6 +487,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         activeClaims--;
         // Cannot fail: tryClaim reserved the room. The head goes out after the record is written.
         writer.write(FLAG_DATA, base, claim.length());
+        counters.sent(claim.length());
         link.publish(writer.head(), reader.tail());
     }
 
@@ -594,6 +602,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
                 }
             }
             writer.write(FLAG_DATA, offset, message.length()); // room checked above
+            counters.sent(message.length());
             before.handedOn(message, offset);
             zeroCopyForwards++;
             link.publish(writer.head(), reader.tail());

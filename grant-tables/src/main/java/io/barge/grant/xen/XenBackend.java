@@ -317,6 +317,7 @@ public final class XenBackend implements Receiver
         ids[window] = id;
         held[window] = true;
         Flyweights.begin(into, this, domain.addressSpace(), window, null, false);
+        channel.counters.received();
         // The back end's own numbering is the ring's: the request id (the front end's buffer), as blkback sees it.
         Flyweights.messageId(into, Integer.toUnsignedLong(id));
         addPieces(into, window, segments);

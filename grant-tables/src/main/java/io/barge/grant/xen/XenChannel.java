@@ -2,6 +2,7 @@ package io.barge.grant.xen;
 
 import io.barge.core.ChannelClosedException;
 import io.barge.core.CounterType;
+import io.barge.core.ChannelCounters;
 import io.barge.core.Domain;
 import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
@@ -45,6 +46,8 @@ public final class XenChannel implements Channel
 
     final XenTransport transport;
     final Kernel kernel;
+    /** Messages and bytes through this channel, in the kernel's counters (barge stat shows them). */
+    ChannelCounters counters;
     final Hypervisor hypervisor;
     final EventChannels events;
     final Domain front;
@@ -133,6 +136,9 @@ public final class XenChannel implements Channel
         undo(null, () -> transport.releaseTable(table, grantEntries));
         kernel.addDomainListener(deaths);
         undo(null, () -> kernel.removeDomainListener(deaths));
+        // Closed under both ends' monitors (close), so no late count lands in a reused slot.
+        counters = kernel.counters().newChannel("xen " + front.name() + " -> " + back.name(), front, back);
+        undo(null, counters::close);
         frontend = new XenFrontend(this, table);
         backend = new XenBackend(this, frontend.ringRefs(), frontend.persistentRefs());
         frontPort = events.allocUnbound(front, back.id());

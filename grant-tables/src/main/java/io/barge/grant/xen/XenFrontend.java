@@ -360,6 +360,7 @@ public final class XenFrontend implements Sender
         activeClaims--;
         pushedMessages++;
         Flyweights.complete(claim);
+        channel.counters.sent(length);
         if (ring.pushRequestsAndCheckNotify())
         {
             channel.events.notify(domain, port);
