@@ -21,10 +21,9 @@ public final class AgronaLink implements SpscLink, MessageHandler
 
     private final ByteBuffer memory;
     private final OneToOneRingBuffer ring;
-    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
-    private long expected;
-    private long last;
-    private long errors;
+    private final ByteBuffer stagingMemory = ByteBuffer.allocateDirect(ConsumerCheck.stagingLength());
+    private final UnsafeBuffer payload = ConsumerCheck.staging(stagingMemory);
+    private final ConsumerCheck check = new ConsumerCheck();
 
     /**
      * @param messages ring capacity in 64-byte records, a power of two.
@@ -60,37 +59,31 @@ public final class AgronaLink implements SpscLink, MessageHandler
     @Override
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final long word = buffer.getLong(index);
-        if (word != expected)
-        {
-            errors++;
-        }
-        expected = word + 1;
-        last = word;
+        check.onWord(buffer.getLong(index));
     }
 
     @Override
     public long lastWord()
     {
-        return last;
+        return check.last;
     }
 
     @Override
     public long sequenceErrors()
     {
-        return errors;
+        return check.errors;
     }
 
     @Override
     public void expect(final long word)
     {
-        expected = word;
-        errors = 0;
+        check.expect(word);
     }
 
     @Override
     public void close()
     {
         BufferUtil.free(memory);
+        BufferUtil.free(stagingMemory);
     }
 }

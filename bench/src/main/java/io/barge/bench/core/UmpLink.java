@@ -5,6 +5,7 @@ import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.NotifyReceiver;
 import io.barge.core.notify.NotifySender;
 import io.barge.core.transport.Status;
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -23,10 +24,9 @@ public final class UmpLink implements SpscLink, NotifyHandler
     private final NotifyChannel channel;
     private final NotifySender sender;
     private final NotifyReceiver receiver;
-    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
-    private long expected;
-    private long last;
-    private long errors;
+    private final ByteBuffer stagingMemory = ByteBuffer.allocateDirect(ConsumerCheck.stagingLength());
+    private final UnsafeBuffer payload = ConsumerCheck.staging(stagingMemory);
+    private final ConsumerCheck check = new ConsumerCheck();
 
     /**
      * @param name    for reports, e.g. {@code ump}.
@@ -62,37 +62,31 @@ public final class UmpLink implements SpscLink, NotifyHandler
     @Override
     public void onNotify(final int type, final DirectBuffer buffer, final int offset, final int length)
     {
-        final long word = buffer.getLong(offset);
-        if (word != expected)
-        {
-            errors++;
-        }
-        expected = word + 1;
-        last = word;
+        check.onWord(buffer.getLong(offset));
     }
 
     @Override
     public long lastWord()
     {
-        return last;
+        return check.last;
     }
 
     @Override
     public long sequenceErrors()
     {
-        return errors;
+        return check.errors;
     }
 
     @Override
     public void expect(final long word)
     {
-        expected = word;
-        errors = 0;
+        check.expect(word);
     }
 
     @Override
     public void close()
     {
         channel.close();
+        BufferUtil.free(stagingMemory);
     }
 }

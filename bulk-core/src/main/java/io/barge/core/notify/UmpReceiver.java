@@ -48,6 +48,8 @@ abstract class UmpReceiverRhsPad extends UmpReceiverFields
 public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiver
 {
     private static final VarHandle THREAD = EndThreads.handle(UmpReceiverFields.class);
+    /** Control-word bits whose value a well-formed message at a known position fixes: epoch, reserved, sequence. */
+    private static final long FIXED_MASK = EPOCH_BIT | RESERVED_MASK | SEQUENCE_MASK;
 
     private final UmpChannel channel;
     private final Domain domain;
@@ -100,11 +102,16 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
                 final int offset = slotOffset((int)position & mask);
                 // Acquire: seeing this lap's epoch means seeing the payload the sender wrote before it.
                 final long control = ring.getLongAcquire(offset + CONTROL_OFFSET);
-                if (epoch(control) != epochFor(position, slotShift))
+                // One compare for the common case: this lap's epoch, reserved bits zero, the expected sequence id.
+                if ((control & FIXED_MASK) != (epochFor(position, slotShift) | (position & SEQUENCE_MASK)) ||
+                    length(control) > PAYLOAD_LENGTH)
                 {
-                    break;
+                    if (epoch(control) != epochFor(position, slotShift))
+                    {
+                        break;
+                    }
+                    validate(control, position);
                 }
-                validate(control, position);
                 position++;
                 delivered++;
                 handler.onNotify(type(control), ring, offset + PAYLOAD_OFFSET, length(control));
