@@ -107,6 +107,34 @@ class LinksTest
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "agrona", "ump" })
+    void oneWayRunRecordsEveryMessage(final String impl)
+    {
+        final Histogram histogram = new Histogram(3);
+        try (SpscLink link = open(impl, 16); Partner partner = new Partner())
+        {
+            TwoThreadRuns.oneWay(link, partner, 500, histogram);
+            assertEquals(500, histogram.getTotalCount());
+            assertEquals(499, link.lastWord(), "the last message");
+            assertEquals(0, link.sequenceErrors());
+        }
+    }
+
+    @Test
+    void oneWayComparisonNamesBothFigures()
+    {
+        final StringWriter text = new StringWriter();
+        final ComparisonSettings settings = new ComparisonSettings(2, 5, 0, 50, 400, 64, 200, 0);
+
+        final double[] ratios = UmpVsAgrona.oneWay(settings, new PrintWriter(text, true));
+
+        assertEquals(2, ratios.length);
+        final String out = text.toString();
+        assertTrue(out.contains("ratio ump-1way/ump-rtt"), out);
+        assertEquals(2, out.lines().filter((l) -> l.matches("^[01] +(ump-rtt|ump-1way) .*")).count(), out);
+    }
+
     @Test
     void alternatingComparisonReportsPerPlacementAndDropsNothingSilently()
     {
