@@ -46,22 +46,37 @@ public final class UmpVsAgrona
      */
     public static double[] throughput(final ComparisonSettings settings, final PrintWriter out)
     {
+        return throughput(settings, out, false);
+    }
+
+    /**
+     * Messages per second of UMP against a reference in alternating windows, per placement.
+     *
+     * @param settings windows and probes.
+     * @param out      where the table goes.
+     * @param floor    whether the reference is {@link SlotRingFloor} (UMP's protocol with nothing else) instead of
+     *                 Agrona's ring.
+     * @return the ratio UMP/reference per placement that had windows of both ({@code NaN} otherwise), near then far.
+     */
+    public static double[] throughput(final ComparisonSettings settings, final PrintWriter out, final boolean floor)
+    {
         final long windowNanos = TimeUnit.MILLISECONDS.toNanos(settings.windowMillis());
         try (Machine machine = new Machine(1024);
-            SpscLink agrona = new AgronaLink(settings.ringMessages());
+            SpscLink reference = floor ? new SlotRingFloor(settings.ringMessages()) :
+                new AgronaLink(settings.ringMessages());
             SpscLink ump = Links.ump(machine, settings.ringMessages());
             Partner partner = new Partner())
         {
-            out.printf("UMP vs Agrona OneToOneRingBuffer: 56-byte messages, two threads, %d windows of %d ms, " +
-                "rings of %d messages; probe %d round trips, near if p50 < %d ns%n", settings.windows(),
-                settings.windowMillis(), settings.ringMessages(), settings.probeRoundTrips(),
-                settings.thresholdNanos());
+            out.printf("UMP vs %s: 56-byte messages, two threads, %d windows of %d ms, rings of %d messages; " +
+                "probe %d round trips, near if p50 < %d ns%n", floor ? "the floor of its protocol (SlotRingFloor)" :
+                "Agrona OneToOneRingBuffer", settings.windows(), settings.windowMillis(), settings.ringMessages(),
+                settings.probeRoundTrips(), settings.thresholdNanos());
             final AlternatingWindows windows = new AlternatingWindows(settings, partner);
             try
             {
                 final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
-                    throughputWorkload(agrona, windowNanos), throughputWorkload(ump, windowNanos), out, "msgs/s");
-                return summary(tallies, windows, out, "msgs/s", false);
+                    throughputWorkload(reference, windowNanos), throughputWorkload(ump, windowNanos), out, "msgs/s");
+                return summary(tallies, windows, out, "msgs/s", false, reference.name(), ump.name());
             }
             finally
             {
