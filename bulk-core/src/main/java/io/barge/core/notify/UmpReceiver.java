@@ -86,6 +86,8 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
     public int poll(final NotifyHandler handler, final int limit)
     {
         enter();
+        // Volatile, once per poll, after enter(): with the teardown's CLOSED store and its read of our thread it
+        // forms the Dekker pair that keeps frames we may still read from being freed (AbstractNotifyChannel, 2-3).
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
             throw channel.closedException(AbstractNotifyChannel.RECEIVER_END, "poll");
@@ -169,7 +171,9 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
             return true; // let the poller run poll(), which reports the closed channel
         }
         final long position = this.position;
-        final long control = ring.getLongAcquire(slotOffset((int)position & mask) + CONTROL_OFFSET);
+        // Plain: only a hint, no payload is read on it; poll() reads the control word again with acquire. The
+        // volatile state read above keeps a caller's loop from hoisting this load.
+        final long control = ring.getLong(slotOffset((int)position & mask) + CONTROL_OFFSET);
         return epoch(control) == epochFor(position, slotShift);
     }
 

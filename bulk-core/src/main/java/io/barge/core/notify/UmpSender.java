@@ -197,6 +197,8 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
     {
         checkTypeAndLength(type, length);
         enter();
+        // Volatile, once per message, after enter(): the Dekker pair with a teardown's CLOSED store and its read of
+        // our thread (AbstractNotifyChannel, steps 2-3); an L1 hit on a line nobody writes while the channel is open.
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
             throw closed("offer");
