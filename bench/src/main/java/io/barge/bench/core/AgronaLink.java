@@ -14,16 +14,13 @@ import java.nio.ByteBuffer;
  * payload, as UMP's {@code offer} does) and read with {@code read}. A record is 8 bytes of header plus the payload:
  * 64 bytes, one cache line, like a UMP slot.
  */
-public final class AgronaLink implements SpscLink, MessageHandler
+public final class AgronaLink extends CheckedLink implements MessageHandler
 {
     private static final int MSG_TYPE = 1;
     private static final int ALIGNMENT = 128;
 
     private final ByteBuffer memory;
     private final OneToOneRingBuffer ring;
-    private final ByteBuffer stagingMemory = ByteBuffer.allocateDirect(ConsumerCheck.stagingLength());
-    private final UnsafeBuffer payload = ConsumerCheck.staging(stagingMemory);
-    private final ConsumerCheck check = new ConsumerCheck();
 
     /**
      * @param messages ring capacity in 64-byte records, a power of two.
@@ -63,27 +60,9 @@ public final class AgronaLink implements SpscLink, MessageHandler
     }
 
     @Override
-    public long lastWord()
-    {
-        return check.last;
-    }
-
-    @Override
-    public long sequenceErrors()
-    {
-        return check.errors;
-    }
-
-    @Override
-    public void expect(final long word)
-    {
-        check.expect(word);
-    }
-
-    @Override
     public void close()
     {
         BufferUtil.free(memory);
-        BufferUtil.free(stagingMemory);
+        freeStaging();
     }
 }

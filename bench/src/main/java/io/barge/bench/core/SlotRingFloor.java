@@ -34,7 +34,7 @@ final class SlotRingFloorEnd extends SlotRingFloorFields
  * UMP beside it; what UMP loses to it is the cost of its checks, and what the floor itself takes is the cache-line
  * handoff between the two cores that any ring of one line per message pays.
  */
-public final class SlotRingFloor implements SpscLink
+public final class SlotRingFloor extends CheckedLink
 {
     private static final int SLOT_SHIFT = 6;
     private static final int CONTROL_OFFSET = 56;
@@ -48,11 +48,8 @@ public final class SlotRingFloor implements SpscLink
     private final ByteBuffer memory;
     private final UnsafeBuffer ring;
     private final UnsafeBuffer ack;
-    private final ByteBuffer stagingMemory = ByteBuffer.allocateDirect(ConsumerCheck.stagingLength());
-    private final UnsafeBuffer payload = ConsumerCheck.staging(stagingMemory);
     private final SlotRingFloorEnd producer = new SlotRingFloorEnd();
     private final SlotRingFloorEnd consumer = new SlotRingFloorEnd();
-    private final ConsumerCheck check = new ConsumerCheck();
     private final int slots;
     private final int mask;
     private final int slotShift;
@@ -143,27 +140,9 @@ public final class SlotRingFloor implements SpscLink
     }
 
     @Override
-    public long lastWord()
-    {
-        return check.last;
-    }
-
-    @Override
-    public long sequenceErrors()
-    {
-        return check.errors;
-    }
-
-    @Override
-    public void expect(final long word)
-    {
-        check.expect(word);
-    }
-
-    @Override
     public void close()
     {
         BufferUtil.free(memory);
-        BufferUtil.free(stagingMemory);
+        freeStaging();
     }
 }

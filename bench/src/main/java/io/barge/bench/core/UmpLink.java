@@ -5,18 +5,14 @@ import io.barge.core.notify.NotifyHandler;
 import io.barge.core.notify.NotifyReceiver;
 import io.barge.core.notify.NotifySender;
 import io.barge.core.transport.Status;
-import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.ByteBuffer;
 
 /**
  * A notification channel (UMP, or LMP for single-thread use) driven as an {@link SpscLink}: 56-byte messages sent
  * with {@link NotifySender#offer} (a copy of the payload, as Agrona's {@code write}) and received with
  * {@link NotifyReceiver#poll}.
  */
-public final class UmpLink implements SpscLink, NotifyHandler
+public final class UmpLink extends CheckedLink implements NotifyHandler
 {
     private static final int MSG_TYPE = 1;
 
@@ -24,9 +20,6 @@ public final class UmpLink implements SpscLink, NotifyHandler
     private final NotifyChannel channel;
     private final NotifySender sender;
     private final NotifyReceiver receiver;
-    private final ByteBuffer stagingMemory = ByteBuffer.allocateDirect(ConsumerCheck.stagingLength());
-    private final UnsafeBuffer payload = ConsumerCheck.staging(stagingMemory);
-    private final ConsumerCheck check = new ConsumerCheck();
 
     /**
      * @param name    for reports, e.g. {@code ump}.
@@ -66,27 +59,9 @@ public final class UmpLink implements SpscLink, NotifyHandler
     }
 
     @Override
-    public long lastWord()
-    {
-        return check.last;
-    }
-
-    @Override
-    public long sequenceErrors()
-    {
-        return check.errors;
-    }
-
-    @Override
-    public void expect(final long word)
-    {
-        check.expect(word);
-    }
-
-    @Override
     public void close()
     {
         channel.close();
-        BufferUtil.free(stagingMemory);
+        freeStaging();
     }
 }

@@ -153,26 +153,6 @@ public final class UmpVsAgrona
         }
     }
 
-    private static AlternatingWindows.Workload oneWayWorkload(
-        final String name, final SpscLink link, final int messages)
-    {
-        return new AlternatingWindows.Workload()
-        {
-            @Override
-            public String name()
-            {
-                return name;
-            }
-
-            @Override
-            public double runWindow(final Partner partner, final Histogram latency)
-            {
-                TwoThreadRuns.oneWay(link, partner, messages, latency);
-                return latency.getValueAtPercentile(50);
-            }
-        };
-    }
-
     private static AlternatingWindows.Workload throughputWorkload(final SpscLink link, final long windowNanos)
     {
         return new AlternatingWindows.Workload()
@@ -194,6 +174,24 @@ public final class UmpVsAgrona
     private static AlternatingWindows.Workload pingPongWorkload(
         final String name, final SpscLink ping, final SpscLink pong, final int roundTrips)
     {
+        return latencyWorkload(name, (partner, latency) ->
+            TwoThreadRuns.pingPong(ping, pong, partner, roundTrips, latency));
+    }
+
+    private static AlternatingWindows.Workload oneWayWorkload(
+        final String name, final SpscLink link, final int messages)
+    {
+        return latencyWorkload(name, (partner, latency) -> TwoThreadRuns.oneWay(link, partner, messages, latency));
+    }
+
+    /** A run that records latencies into the window's histogram. */
+    private interface LatencyRun
+    {
+        void run(Partner partner, Histogram latency);
+    }
+
+    private static AlternatingWindows.Workload latencyWorkload(final String name, final LatencyRun run)
+    {
         return new AlternatingWindows.Workload()
         {
             @Override
@@ -205,7 +203,7 @@ public final class UmpVsAgrona
             @Override
             public double runWindow(final Partner partner, final Histogram latency)
             {
-                TwoThreadRuns.pingPong(ping, pong, partner, roundTrips, latency);
+                run.run(partner, latency);
                 return latency.getValueAtPercentile(50);
             }
         };
