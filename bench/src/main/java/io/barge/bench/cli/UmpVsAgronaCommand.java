@@ -2,9 +2,11 @@ package io.barge.bench.cli;
 
 import io.barge.bench.core.ComparisonSettings;
 import io.barge.bench.core.UmpVsAgrona;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
@@ -22,7 +24,10 @@ import java.util.concurrent.Callable;
         "Two threads in one JVM run alternating windows (Agrona, UMP, ...) each bracketed by a ping-pong probe; " +
             "windows are classified near/far by the probe p50, and those whose probes disagree, or in which a " +
             "thread was starved of CPU, are dropped. Prints msgs/s per implementation and placement and the ratio " +
-            "UMP/Agrona per placement."
+            "UMP/Agrona per placement.",
+        "With --against floor the reference is UMP's own protocol with nothing else (SlotRingFloor: no state, " +
+            "thread, validation or counting): the ratio ump/floor is what UMP's checks cost, and the floor's rate " +
+            "is the cache-line handoff any one-line-per-message ring pays between these two cores."
     })
 final class UmpVsAgronaCommand implements Callable<Integer>
 {
@@ -32,11 +37,21 @@ final class UmpVsAgronaCommand implements Callable<Integer>
     @Mixin
     ComparisonOptions options;
 
+    @Option(names = "--against", paramLabel = "REFERENCE", defaultValue = "agrona",
+        description = "agrona (Agrona's OneToOneRingBuffer) or floor (UMP's protocol alone) " +
+            "(default: ${DEFAULT-VALUE}).")
+    String against;
+
     @Override
     public Integer call()
     {
         final ComparisonSettings settings = Cli.usage(spec, () -> options.settings(90));
-        UmpVsAgrona.throughput(settings, spec.commandLine().getOut());
+        if (!"agrona".equals(against) && !"floor".equals(against))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--against must be agrona or floor, not " + against);
+        }
+        UmpVsAgrona.throughput(settings, spec.commandLine().getOut(), "floor".equals(against));
         return 0;
     }
 }

@@ -14,17 +14,13 @@ import java.nio.ByteBuffer;
  * payload, as UMP's {@code offer} does) and read with {@code read}. A record is 8 bytes of header plus the payload:
  * 64 bytes, one cache line, like a UMP slot.
  */
-public final class AgronaLink implements SpscLink, MessageHandler
+public final class AgronaLink extends CheckedLink implements MessageHandler
 {
     private static final int MSG_TYPE = 1;
     private static final int ALIGNMENT = 128;
 
     private final ByteBuffer memory;
     private final OneToOneRingBuffer ring;
-    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
-    private long expected;
-    private long last;
-    private long errors;
 
     /**
      * @param messages ring capacity in 64-byte records, a power of two.
@@ -60,37 +56,13 @@ public final class AgronaLink implements SpscLink, MessageHandler
     @Override
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final long word = buffer.getLong(index);
-        if (word != expected)
-        {
-            errors++;
-        }
-        expected = word + 1;
-        last = word;
-    }
-
-    @Override
-    public long lastWord()
-    {
-        return last;
-    }
-
-    @Override
-    public long sequenceErrors()
-    {
-        return errors;
-    }
-
-    @Override
-    public void expect(final long word)
-    {
-        expected = word;
-        errors = 0;
+        check.onWord(buffer.getLong(index));
     }
 
     @Override
     public void close()
     {
         BufferUtil.free(memory);
+        freeStaging();
     }
 }

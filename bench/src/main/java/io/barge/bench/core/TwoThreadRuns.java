@@ -6,7 +6,8 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The two-thread loops every comparison uses, written once for any {@link SpscLink}: a throughput window (the
- * calling thread produces, the partner consumes) and a ping-pong (the calling thread pings, the partner echoes).
+ * calling thread produces, the partner consumes), a ping-pong (the calling thread pings, the partner echoes) and a
+ * one-way run (one message in flight, stamped by the calling thread, timed by the partner).
  */
 public final class TwoThreadRuns
 {
@@ -122,6 +123,111 @@ public final class TwoThreadRuns
         {
             throw new IllegalStateException(ping.name() + " ping-pong lost or reordered messages: " +
                 ping.sequenceErrors() + " on ping, " + pong.sequenceErrors() + " on pong");
+        }
+    }
+
+    /**
+     * One-way latency with one message in flight: the calling thread stamps the time, sends one 56-byte message and
+     * waits until the partner has taken it before the next; the partner reads the clock as soon as its poll returns
+     * the message and records the difference (both threads read the same {@link System#nanoTime()} clock). The
+     * "taken" signal goes back on a line of its own, outside the channel and outside the measured interval.
+     *
+     * @param link     the channel; the calling thread sends.
+     * @param partner  the receiving thread.
+     * @param messages how many.
+     * @param into     records each one-way latency in nanoseconds (written by the partner, read after it is done).
+     */
+    static void oneWay(final SpscLink link, final Partner partner, final int messages, final Histogram into)
+    {
+        final Receiver receiver = new Receiver(link, messages, into);
+        partner.start(receiver);
+        final IdleStrategy spin = BusySpinIdleStrategy.INSTANCE;
+        while (!receiver.started)
+        {
+            spin.idle();
+        }
+        for (int i = 0; i < messages; i++)
+        {
+            // Plain store: the channel's release (publish) and acquire (poll) carry it to the receiver.
+            receiver.sentAt = System.nanoTime();
+            while (!link.offer(i))
+            {
+                spin.idle();
+            }
+            while (receiver.taken <= i)
+            {
+                spin.idle();
+            }
+        }
+        partner.awaitDone();
+        if (link.sequenceErrors() != 0)
+        {
+            throw new IllegalStateException(link.name() + " one-way run lost or reordered messages: " +
+                link.sequenceErrors());
+        }
+    }
+
+    /** Padding before the sender's stamp, so that it does not share a line with the receiver's signal. */
+    private abstract static class ReceiverLhsPad
+    {
+        long p000, p001, p002, p003, p004, p005, p006, p007;
+        long p010, p011, p012, p013, p014, p015, p016, p017;
+    }
+
+    /** Written by the sender before each message. */
+    private abstract static class ReceiverStamp extends ReceiverLhsPad
+    {
+        long sentAt;
+    }
+
+    /** Padding between the stamp and the receiver's signal. */
+    private abstract static class ReceiverMidPad extends ReceiverStamp
+    {
+        long p100, p101, p102, p103, p104, p105, p106, p107;
+        long p110, p111, p112, p113, p114, p115, p116, p117;
+    }
+
+    /** Written by the receiver after each message. */
+    private abstract static class ReceiverSignal extends ReceiverMidPad
+    {
+        volatile long taken;
+    }
+
+    /** Partner side of a one-way run. */
+    private static final class Receiver extends ReceiverSignal implements Runnable
+    {
+        long p200, p201, p202, p203, p204, p205, p206, p207;
+        long p210, p211, p212, p213, p214, p215, p216, p217;
+        private final SpscLink link;
+        private final int messages;
+        private final Histogram into;
+        volatile boolean started;
+
+        Receiver(final SpscLink link, final int messages, final Histogram into)
+        {
+            this.link = link;
+            this.messages = messages;
+            this.into = into;
+            link.expect(0);
+        }
+
+        @Override
+        public void run()
+        {
+            final IdleStrategy spin = BusySpinIdleStrategy.INSTANCE;
+            final long highest = into.getHighestTrackableValue();
+            started = true;
+            for (int i = 0; i < messages; i++)
+            {
+                while (link.drain(1) == 0)
+                {
+                    spin.idle();
+                }
+                final long now = System.nanoTime();
+                into.recordValue(Math.min(Math.max(0, now - sentAt), highest));
+                // Volatile: the sender's next stamp is written after it sees this, so never read early above.
+                taken = i + 1;
+            }
         }
     }
 

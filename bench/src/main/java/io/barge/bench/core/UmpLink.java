@@ -6,16 +6,13 @@ import io.barge.core.notify.NotifyReceiver;
 import io.barge.core.notify.NotifySender;
 import io.barge.core.transport.Status;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.ByteBuffer;
 
 /**
  * A notification channel (UMP, or LMP for single-thread use) driven as an {@link SpscLink}: 56-byte messages sent
  * with {@link NotifySender#offer} (a copy of the payload, as Agrona's {@code write}) and received with
  * {@link NotifyReceiver#poll}.
  */
-public final class UmpLink implements SpscLink, NotifyHandler
+public final class UmpLink extends CheckedLink implements NotifyHandler
 {
     private static final int MSG_TYPE = 1;
 
@@ -23,10 +20,6 @@ public final class UmpLink implements SpscLink, NotifyHandler
     private final NotifyChannel channel;
     private final NotifySender sender;
     private final NotifyReceiver receiver;
-    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
-    private long expected;
-    private long last;
-    private long errors;
 
     /**
      * @param name    for reports, e.g. {@code ump}.
@@ -62,37 +55,13 @@ public final class UmpLink implements SpscLink, NotifyHandler
     @Override
     public void onNotify(final int type, final DirectBuffer buffer, final int offset, final int length)
     {
-        final long word = buffer.getLong(offset);
-        if (word != expected)
-        {
-            errors++;
-        }
-        expected = word + 1;
-        last = word;
-    }
-
-    @Override
-    public long lastWord()
-    {
-        return last;
-    }
-
-    @Override
-    public long sequenceErrors()
-    {
-        return errors;
-    }
-
-    @Override
-    public void expect(final long word)
-    {
-        expected = word;
-        errors = 0;
+        check.onWord(buffer.getLong(offset));
     }
 
     @Override
     public void close()
     {
         channel.close();
+        freeStaging();
     }
 }

@@ -46,22 +46,37 @@ public final class UmpVsAgrona
      */
     public static double[] throughput(final ComparisonSettings settings, final PrintWriter out)
     {
+        return throughput(settings, out, false);
+    }
+
+    /**
+     * Messages per second of UMP against a reference in alternating windows, per placement.
+     *
+     * @param settings windows and probes.
+     * @param out      where the table goes.
+     * @param floor    whether the reference is {@link SlotRingFloor} (UMP's protocol with nothing else) instead of
+     *                 Agrona's ring.
+     * @return the ratio UMP/reference per placement that had windows of both ({@code NaN} otherwise), near then far.
+     */
+    public static double[] throughput(final ComparisonSettings settings, final PrintWriter out, final boolean floor)
+    {
         final long windowNanos = TimeUnit.MILLISECONDS.toNanos(settings.windowMillis());
         try (Machine machine = new Machine(1024);
-            SpscLink agrona = new AgronaLink(settings.ringMessages());
+            SpscLink reference = floor ? new SlotRingFloor(settings.ringMessages()) :
+                new AgronaLink(settings.ringMessages());
             SpscLink ump = Links.ump(machine, settings.ringMessages());
             Partner partner = new Partner())
         {
-            out.printf("UMP vs Agrona OneToOneRingBuffer: 56-byte messages, two threads, %d windows of %d ms, " +
-                "rings of %d messages; probe %d round trips, near if p50 < %d ns%n", settings.windows(),
-                settings.windowMillis(), settings.ringMessages(), settings.probeRoundTrips(),
-                settings.thresholdNanos());
+            out.printf("UMP vs %s: 56-byte messages, two threads, %d windows of %d ms, rings of %d messages; " +
+                "probe %d round trips, near if p50 < %d ns%n", floor ? "the floor of its protocol (SlotRingFloor)" :
+                "Agrona OneToOneRingBuffer", settings.windows(), settings.windowMillis(), settings.ringMessages(),
+                settings.probeRoundTrips(), settings.thresholdNanos());
             final AlternatingWindows windows = new AlternatingWindows(settings, partner);
             try
             {
                 final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
-                    throughputWorkload(agrona, windowNanos), throughputWorkload(ump, windowNanos), out, "msgs/s");
-                return summary(tallies, windows, out, "msgs/s", false);
+                    throughputWorkload(reference, windowNanos), throughputWorkload(ump, windowNanos), out, "msgs/s");
+                return summary(tallies, windows, out, "msgs/s", false, reference.name(), ump.name());
             }
             finally
             {
@@ -104,6 +119,40 @@ public final class UmpVsAgrona
         }
     }
 
+    /**
+     * UMP's one-way latency with one message in flight against its own round trip, alternately, per placement: the
+     * goal is a one-way p50 at most twice the half round trip, that is a ratio one-way/round trip of at most 1.0.
+     *
+     * @param settings windows and probes ({@link ComparisonSettings#roundTrips()} messages per window).
+     * @param out      where the table goes.
+     * @return the ratio of p50s one-way/round trip per placement, near then far.
+     */
+    public static double[] oneWay(final ComparisonSettings settings, final PrintWriter out)
+    {
+        try (Machine machine = new Machine(1024);
+            SpscLink umpPing = Links.ump(machine, settings.ringMessages());
+            SpscLink umpPong = Links.umpReverse(machine, settings.ringMessages());
+            SpscLink umpOneWay = Links.ump(machine, settings.ringMessages());
+            Partner partner = new Partner())
+        {
+            out.printf("UMP one-way (one message in flight) vs UMP round trip: 56-byte messages, %d windows of %d " +
+                "messages; probe %d round trips, near if p50 < %d ns; figures are window p50s in ns%n",
+                settings.windows(), settings.roundTrips(), settings.probeRoundTrips(), settings.thresholdNanos());
+            final AlternatingWindows windows = new AlternatingWindows(settings, partner);
+            try
+            {
+                final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
+                    pingPongWorkload("ump-rtt", umpPing, umpPong, settings.roundTrips()),
+                    oneWayWorkload("ump-1way", umpOneWay, settings.roundTrips()), out, "p50 ns");
+                return summary(tallies, windows, out, "p50 ns", true, "ump-rtt", "ump-1way");
+            }
+            finally
+            {
+                windows.close();
+            }
+        }
+    }
+
     private static AlternatingWindows.Workload throughputWorkload(final SpscLink link, final long windowNanos)
     {
         return new AlternatingWindows.Workload()
@@ -125,6 +174,24 @@ public final class UmpVsAgrona
     private static AlternatingWindows.Workload pingPongWorkload(
         final String name, final SpscLink ping, final SpscLink pong, final int roundTrips)
     {
+        return latencyWorkload(name, (partner, latency) ->
+            TwoThreadRuns.pingPong(ping, pong, partner, roundTrips, latency));
+    }
+
+    private static AlternatingWindows.Workload oneWayWorkload(
+        final String name, final SpscLink link, final int messages)
+    {
+        return latencyWorkload(name, (partner, latency) -> TwoThreadRuns.oneWay(link, partner, messages, latency));
+    }
+
+    /** A run that records latencies into the window's histogram. */
+    private interface LatencyRun
+    {
+        void run(Partner partner, Histogram latency);
+    }
+
+    private static AlternatingWindows.Workload latencyWorkload(final String name, final LatencyRun run)
+    {
         return new AlternatingWindows.Workload()
         {
             @Override
@@ -136,7 +203,7 @@ public final class UmpVsAgrona
             @Override
             public double runWindow(final Partner partner, final Histogram latency)
             {
-                TwoThreadRuns.pingPong(ping, pong, partner, roundTrips, latency);
+                run.run(partner, latency);
                 return latency.getValueAtPercentile(50);
             }
         };
@@ -144,6 +211,13 @@ public final class UmpVsAgrona
 
     private static double[] summary(final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies,
         final AlternatingWindows windows, final PrintWriter out, final String unit, final boolean latency)
+    {
+        return summary(tallies, windows, out, unit, latency, "agrona", "ump");
+    }
+
+    private static double[] summary(final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies,
+        final AlternatingWindows windows, final PrintWriter out, final String unit, final boolean latency,
+        final String first, final String second)
     {
         out.printf("%nsummary (windows dropped: %d whose probes disagreed, %d starved of CPU)%n", windows.dropped(),
             windows.starved());
@@ -153,7 +227,7 @@ public final class UmpVsAgrona
         for (final AlternatingWindows.Placement placement : AlternatingWindows.Placement.values())
         {
             final AlternatingWindows.Tally[] t = tallies.get(placement);
-            final String[] names = { "agrona", "ump" };
+            final String[] names = { first, second };
             for (int i = 0; i < 2; i++)
             {
                 out.printf(Locale.ROOT, "%-9s %-8s %8d %16s", placement.name().toLowerCase(Locale.ROOT),
@@ -167,8 +241,8 @@ public final class UmpVsAgrona
                 out.println();
             }
             ratios[placement.ordinal()] = t[1].mean() / t[0].mean();
-            out.printf(Locale.ROOT, "%-9s ratio ump/agrona %s%n", placement.name().toLowerCase(Locale.ROOT),
-                Double.isNaN(ratios[placement.ordinal()]) ? "n/a (no windows of both)" :
+            out.printf(Locale.ROOT, "%-9s ratio %s/%s %s%n", placement.name().toLowerCase(Locale.ROOT), second,
+                first, Double.isNaN(ratios[placement.ordinal()]) ? "n/a (no windows of both)" :
                 String.format(Locale.ROOT, "%.2f", ratios[placement.ordinal()]));
         }
         out.flush();

@@ -106,6 +106,15 @@ class BargeCliTest
     }
 
     @Test
+    void unknownUmpReferenceIsAUsageError()
+    {
+        final Run run = run("ump-vs-agrona", "--against", "nope");
+
+        assertEquals(2, run.exitCode(), run::all);
+        assertTrue(run.err().contains("--against must be agrona or floor, not nope"), run::all);
+    }
+
+    @Test
     void unknownOptionKeyIsAUsageErrorListingTheValidKeys()
     {
         final Run run = run("pipeline", "-t", "test-loopback", "--option", "colour=red");

@@ -36,11 +36,15 @@ class LinksTest
 
     private SpscLink open(final String impl, final int messages)
     {
+        if ("floor".equals(impl))
+        {
+            return new SlotRingFloor(messages);
+        }
         return "ump".equals(impl) ? Links.ump(machine, messages) : new AgronaLink(messages);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "agrona", "ump" })
+    @ValueSource(strings = { "agrona", "ump", "floor" })
     void linkDeliversInOrderAndPushesBackWhenFull(final String impl)
     {
         try (SpscLink link = open(impl, 8))
@@ -78,7 +82,7 @@ class LinksTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "agrona", "ump" })
+    @ValueSource(strings = { "agrona", "ump", "floor" })
     void twoThreadThroughputWindowLosesNothing(final String impl)
     {
         try (SpscLink link = open(impl, 64); Partner partner = new Partner())
@@ -107,6 +111,34 @@ class LinksTest
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "agrona", "ump", "floor" })
+    void oneWayRunRecordsEveryMessage(final String impl)
+    {
+        final Histogram histogram = new Histogram(3);
+        try (SpscLink link = open(impl, 16); Partner partner = new Partner())
+        {
+            TwoThreadRuns.oneWay(link, partner, 500, histogram);
+            assertEquals(500, histogram.getTotalCount());
+            assertEquals(499, link.lastWord(), "the last message");
+            assertEquals(0, link.sequenceErrors());
+        }
+    }
+
+    @Test
+    void oneWayComparisonNamesBothFigures()
+    {
+        final StringWriter text = new StringWriter();
+        final ComparisonSettings settings = new ComparisonSettings(2, 5, 0, 50, 400, 64, 200, 0);
+
+        final double[] ratios = UmpVsAgrona.oneWay(settings, new PrintWriter(text, true));
+
+        assertEquals(2, ratios.length);
+        final String out = text.toString();
+        assertTrue(out.contains("ratio ump-1way/ump-rtt"), out);
+        assertEquals(2, out.lines().filter((l) -> l.matches("^[01] +(ump-rtt|ump-1way) .*")).count(), out);
+    }
+
     @Test
     void alternatingComparisonReportsPerPlacementAndDropsNothingSilently()
     {
@@ -122,6 +154,19 @@ class LinksTest
         // Four measured windows, each either classified or counted as dropped.
         final long lines = out.lines().filter((l) -> l.matches("^[0-3] +(agrona|ump) .*")).count();
         assertEquals(4, lines, out);
+    }
+
+    @Test
+    void floorComparisonNamesTheFloor()
+    {
+        final StringWriter text = new StringWriter();
+        final ComparisonSettings settings = new ComparisonSettings(2, 5, 0, 50, 400, 64, 100, 0);
+
+        UmpVsAgrona.throughput(settings, new PrintWriter(text, true), true);
+
+        final String out = text.toString();
+        assertTrue(out.contains("ratio ump/floor"), out);
+        assertEquals(2, out.lines().filter((l) -> l.matches("^[01] +(floor|ump) .*")).count(), out);
     }
 
     @Test

@@ -48,6 +48,8 @@ abstract class UmpReceiverRhsPad extends UmpReceiverFields
 public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiver
 {
     private static final VarHandle THREAD = EndThreads.handle(UmpReceiverFields.class);
+    /** Control-word bits whose value a well-formed message at a known position fixes: epoch, reserved, sequence. */
+    private static final long FIXED_MASK = EPOCH_BIT | RESERVED_MASK | SEQUENCE_MASK;
 
     private final UmpChannel channel;
     private final Domain domain;
@@ -84,6 +86,8 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
     public int poll(final NotifyHandler handler, final int limit)
     {
         enter();
+        // Volatile, once per poll, after enter(): with the teardown's CLOSED store and its read of our thread it
+        // forms the Dekker pair that keeps frames we may still read from being freed (AbstractNotifyChannel, 2-3).
         if (channel.state() != AbstractNotifyChannel.OPEN)
         {
             throw channel.closedException(AbstractNotifyChannel.RECEIVER_END, "poll");
@@ -100,11 +104,16 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
                 final int offset = slotOffset((int)position & mask);
                 // Acquire: seeing this lap's epoch means seeing the payload the sender wrote before it.
                 final long control = ring.getLongAcquire(offset + CONTROL_OFFSET);
-                if (epoch(control) != epochFor(position, slotShift))
+                // One compare for the common case: this lap's epoch, reserved bits zero, the expected sequence id.
+                if ((control & FIXED_MASK) != (epochFor(position, slotShift) | (position & SEQUENCE_MASK)) ||
+                    length(control) > PAYLOAD_LENGTH)
                 {
-                    break;
+                    if (epoch(control) != epochFor(position, slotShift))
+                    {
+                        break;
+                    }
+                    validate(control, position);
                 }
-                validate(control, position);
                 position++;
                 delivered++;
                 handler.onNotify(type(control), ring, offset + PAYLOAD_OFFSET, length(control));
@@ -162,7 +171,9 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
             return true; // let the poller run poll(), which reports the closed channel
         }
         final long position = this.position;
-        final long control = ring.getLongAcquire(slotOffset((int)position & mask) + CONTROL_OFFSET);
+        // Plain: only a hint, no payload is read on it; poll() reads the control word again with acquire. The
+        // volatile state read above keeps a caller's loop from hoisting this load.
+        final long control = ring.getLong(slotOffset((int)position & mask) + CONTROL_OFFSET);
         return epoch(control) == epochFor(position, slotShift);
     }
 

@@ -3,6 +3,7 @@ package io.barge.core.notify;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.transport.Status;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -116,16 +117,22 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         final long position = this.position;
         if (position - cachedAck >= slots && !refreshAck(position))
         {
-            publishCount();
-            if (channel.state() != AbstractNotifyChannel.OPEN)
-            {
-                throw closed("tryClaim"); // torn down since the check above: the ack view may be discarded
-            }
-            return Status.BACK_PRESSURED;
+            return backPressured("tryClaim");
         }
         final int offset = slotOffset((int)position & mask);
         claimedOffset = offset;
         return offset;
+    }
+
+    /** The ring is full: the count goes out now (the sender may idle), unless the channel was torn down meanwhile. */
+    private int backPressured(final String what)
+    {
+        publishCount();
+        if (channel.state() != AbstractNotifyChannel.OPEN)
+        {
+            throw closed(what); // torn down since the state check: the ack view may be discarded
+        }
+        return Status.BACK_PRESSURED;
     }
 
     private boolean refreshAck(final long position)
@@ -174,6 +181,50 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         {
             publishCount();
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * One pass instead of {@link #tryClaim()}, a copy and {@link #commit}: the arguments are checked before anything
+     * is claimed, and the calling thread and the channel state are checked once per message, not twice. A teardown
+     * on another thread after that state check is the same race as one between a claim's state check and its
+     * commit's store: the store lands in a frame still pinned for this end, or in the discarded view, and this end's
+     * next call throws ChannelClosedException and returns the frames ({@link AbstractNotifyChannel}, class comment).
+     */
+    @Override
+    public int offer(final int type, final DirectBuffer src, final int offset, final int length)
+    {
+        checkTypeAndLength(type, length);
+        enter();
+        // Volatile, once per message, after enter(): the Dekker pair with a teardown's CLOSED store and its read of
+        // our thread (AbstractNotifyChannel, steps 2-3); an L1 hit on a line nobody writes while the channel is open.
+        if (channel.state() != AbstractNotifyChannel.OPEN)
+        {
+            throw closed("offer");
+        }
+        if (claimedOffset >= 0)
+        {
+            throw new IllegalStateException("a claim is outstanding at offset=" + claimedOffset +
+                ": commit or abort it before an offer");
+        }
+        final long position = this.position;
+        if (position - cachedAck >= slots && !refreshAck(position))
+        {
+            return backPressured("offer");
+        }
+        final UnsafeBuffer ring = this.ring;
+        final int slot = slotOffset((int)position & mask);
+        ring.putBytes(slot + PAYLOAD_OFFSET, src, offset, length);
+        // Release: a receiver that sees this control word (its epoch) sees the payload written before it.
+        ring.putLongRelease(slot + CONTROL_OFFSET, encodeControl(epochFor(position, slotShift), type, length,
+            (int)position));
+        this.position = position + 1;
+        if (++uncounted >= COUNT_BATCH)
+        {
+            publishCount();
+        }
+        return Status.OK;
     }
 
     /**

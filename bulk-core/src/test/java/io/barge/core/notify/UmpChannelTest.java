@@ -139,6 +139,36 @@ class UmpChannelTest
     }
 
     @Test
+    void offerChecksArgumentsBeforeClaimingAndRefusesAnOutstandingClaim()
+    {
+        final UmpChannel channel = Notifications.openUmp(kernel, a, b, 8);
+        final UmpSender sender = channel.sender();
+        src.putLong(0, 7);
+        assertThrows(IllegalArgumentException.class, () -> sender.offer(128, src, 0, 8));
+        assertThrows(IllegalArgumentException.class, () -> sender.offer(-1, src, 0, 8));
+        assertThrows(IllegalArgumentException.class, () -> sender.offer(1, src, 0, 57));
+        assertThrows(IllegalArgumentException.class, () -> sender.offer(1, src, 0, -1));
+        assertEquals(0, sender.position());
+        assertEquals(Status.OK, sender.offer(3, src, 0, 8)); // a refused offer left no claim behind
+        assertTrue(sender.tryClaim() >= 0); // claim slot 1 and keep it
+        assertThrows(IllegalStateException.class, () -> sender.offer(1, src, 0, 8));
+        sender.abort();
+        assertEquals(Status.OK, sender.offer(4, src, 0, 0));
+        final long[] seen = new long[4];
+        final int[] n = {0};
+        assertEquals(2, channel.receiver().poll((type, buffer, offset, length) ->
+        {
+            seen[n[0] * 2] = type;
+            seen[n[0] * 2 + 1] = length == 0 ? -1 : buffer.getLong(offset);
+            n[0]++;
+        }, 10));
+        assertArrayEquals(new long[]{3, 7, 4, -1}, seen);
+        channel.close();
+        assertThrows(ChannelClosedException.class, () -> sender.offer(1, src, 0, 8));
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    @Test
     void countsNotificationsSentOnSenderDomain()
     {
         final long before = a.counter(CounterType.NOTIFICATIONS_SENT);

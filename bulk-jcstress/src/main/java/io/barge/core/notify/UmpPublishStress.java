@@ -1,8 +1,5 @@
 package io.barge.core.notify;
 
-import io.barge.core.ProtocolViolationException;
-import io.barge.jcstress.Pool;
-import io.barge.jcstress.SharedMachine;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -30,38 +27,20 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @State
 public class UmpPublishStress
 {
-    private static final Pool<UmpChannel> CHANNELS =
-        new Pool<>(() -> Notifications.openUmp(SharedMachine.KERNEL, SharedMachine.A, SharedMachine.B, 2));
-    private static final int WORDS = NotifySender.MAX_PAYLOAD_LENGTH / 8;
-
-    private final UmpChannel channel = CHANNELS.take();
-    private final int[] seen = new int[1];
-    private final NotifyHandler check = (type, buffer, offset, length) ->
-    {
-        final long expected = channel.receiver().position() + 1; // position is stored after the poll loop
-        int verdict = length == NotifySender.MAX_PAYLOAD_LENGTH ? 1 : 2;
-        for (int i = 0; i < WORDS; i++)
-        {
-            if (buffer.getLong(offset + i * 8) != expected)
-            {
-                verdict = 2;
-            }
-        }
-        seen[0] = verdict;
-    };
+    private final UmpPublishRig rig = new UmpPublishRig();
 
     /** Sends message {@code n} whose every payload word is {@code n + 1}. */
     @Actor
     public void sender()
     {
-        final UmpSender sender = channel.sender();
+        final UmpSender sender = rig.channel.sender();
         final int at = sender.tryClaim();
         if (at < 0)
         {
             throw new IllegalStateException("back-pressured: the arbiter left unread messages");
         }
-        final long value = sender.position() + 1;
-        for (int i = 0; i < WORDS; i++)
+        final long value = rig.nextValue();
+        for (int i = 0; i < UmpPublishRig.WORDS; i++)
         {
             sender.buffer().putLong(at + i * 8, value);
         }
@@ -72,30 +51,13 @@ public class UmpPublishStress
     @Actor
     public void receiver(final I_Result r)
     {
-        seen[0] = 0;
-        try
-        {
-            channel.receiver().poll(check, 1);
-            r.r1 = seen[0];
-        }
-        catch (final ProtocolViolationException ex)
-        {
-            r.r1 = 3;
-        }
+        rig.receive(r);
     }
 
     /** Takes the message if the receiver missed it, so the ring is empty and acknowledged for the next state. */
     @Arbiter
     public void arbiter(final I_Result r)
     {
-        final UmpReceiver receiver = channel.receiver();
-        while (receiver.position() < channel.sender().position())
-        {
-            receiver.poll((type, buffer, offset, length) -> { }, 1);
-        }
-        if (channel.isOpen())
-        {
-            CHANNELS.give(channel);
-        }
+        rig.finish();
     }
 }
