@@ -247,6 +247,16 @@ public final class ReportCommand implements Callable<Integer>
             groups.add(new Group(Group.TRANSPORT, List.of(mode)));
         }
         groups.add(new Group(Group.TWO_THREAD, List.copyOf(selected)));
+        final Group nic = new Group(Group.NIC, List.copyOf(selected));
+        if (!NicRows.paths(false, nic.transports()).isEmpty())
+        {
+            groups.add(nic);
+        }
+        final Group scaling = new Group(Group.PIPELINE_SCALING, List.copyOf(selected));
+        if (!PipelineScalingRows.chains(false, scaling.transports()).isEmpty())
+        {
+            groups.add(scaling);
+        }
         return groups;
     }
 
@@ -258,6 +268,8 @@ public final class ReportCommand implements Callable<Integer>
         final List<ReportModel.Reference> references = new ArrayList<>();
         final List<ReportModel.Overhead> overheads = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
+        final List<ReportModel.NicRow> nic = new ArrayList<>();
+        final List<ReportModel.ScalingRow> scaling = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
         try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
             .setRenderer(new ProgressLine()).setConsumer(new ConsoleProgressBarConsumer(System.err,
@@ -288,6 +300,8 @@ public final class ReportCommand implements Callable<Integer>
                     references.addAll(output.references());
                     overheads.addAll(output.overheads());
                     failures.addAll(output.failures());
+                    nic.addAll(output.nic() == null ? List.of() : output.nic());
+                    scaling.addAll(output.pipelineScaling() == null ? List.of() : output.pipelineScaling());
                 }
                 catch (final RuntimeException ex)
                 {
@@ -296,6 +310,6 @@ public final class ReportCommand implements Callable<Integer>
                 }
             }
         }
-        return new ReportModel.GroupOutput(rows, references, overheads, failures);
+        return new ReportModel.GroupOutput(rows, references, overheads, failures, nic, scaling);
     }
 }
