@@ -32,8 +32,10 @@ import java.util.function.Supplier;
             "bytes or not), pipelines of 1/2/4/8 hops at 64 KiB, two-thread crossings at 64 B, 4 KiB, 64 KiB and " +
             "1 MiB (quick: 64 B and 64 KiB) tagged by vCPU placement, each beside the cross-core limit (a pool of " +
             "buffers handed over by index, every byte touched), Aeron IPC and, at 64 B, Agrona's ring buffer, and " +
-            "reference points (memory read and copy, Netty's pooled allocator and composite buffer); writes " +
-            "index.html, results.json and the charts.",
+            "reference points (memory read and copy, Netty's pooled allocator and composite buffer), packets/s " +
+            "through the driver domain per NIC path at 64 B and 1500 B beside the copying NicDriver (quick: 64 B) " +
+            "with the counters per packet, and pipeline scaling per chain of transports (mixed included) on own " +
+            "threads and one thread as ratios to 1 hop; writes index.html, results.json and the charts.",
         "Each measurement group runs in a fresh JVM with warm-up and several measured iterations."})
 public final class ReportCommand implements Callable<Integer>
 {
