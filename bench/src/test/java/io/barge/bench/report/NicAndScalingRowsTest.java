@@ -52,17 +52,8 @@ class NicAndScalingRowsTest
     void nicGroupHasARowPerPathAndSizeWithTheCountersThatExplainThem()
     {
         final Settings settings = settings(false, List.of(1), 20);
-        final Group group = new Group(Group.NIC, modes("xen", "rbufs", "fbufs"));
-        final List<String> steps = new ArrayList<>();
-        final ReportModel.GroupOutput out = GroupRunner.run(settings, group, List.of(), (s) ->
-        {
-            if (!s.startsWith(ReportCommand.STARTING))
-            {
-                steps.add(s);
-            }
-        });
-        assertEquals(List.of(), out.failures());
-        assertEquals(group.units(settings), steps.size(), "one progress step per measured window");
+        final ReportModel.GroupOutput out = runCountingSteps(settings, new Group(Group.NIC,
+            modes("xen", "rbufs", "fbufs")));
         final List<ReportModel.NicRow> rows = out.nic();
         assertEquals(12, rows.size(), rows.toString());
         for (final int size : List.of(64, 1500))
@@ -119,17 +110,8 @@ class NicAndScalingRowsTest
     void pipelineScalingHasEveryChainLengthAndThreadingWithRatiosToItsOwnOneHop()
     {
         final Settings settings = settings(false, List.of(1, 2), 3);
-        final Group group = new Group(Group.PIPELINE_SCALING, modes("copy", "fbufs", "rbufs", "xen"));
-        final List<String> steps = new ArrayList<>();
-        final ReportModel.GroupOutput out = GroupRunner.run(settings, group, List.of(), (s) ->
-        {
-            if (!s.startsWith(ReportCommand.STARTING))
-            {
-                steps.add(s);
-            }
-        });
-        assertEquals(List.of(), out.failures());
-        assertEquals(group.units(settings), steps.size(), "one progress step per measured window");
+        final ReportModel.GroupOutput out = runCountingSteps(settings, new Group(Group.PIPELINE_SCALING,
+            modes("copy", "fbufs", "rbufs", "xen")));
         final List<ReportModel.ScalingRow> rows = out.pipelineScaling();
         final List<String> chains = List.of("copy", "fbufs[cached=true,volatile=true]", "rbufs",
             "xen[grants=persistent]", "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs");
@@ -155,6 +137,22 @@ class NicAndScalingRowsTest
         final ReportModel.ScalingRow mixed = scaling(rows, chains.get(4), 2, 3);
         assertEquals(1.0, mixed.copiedForwards(), 1e-9, mixed.toString());
         assertEquals(0.0, scaling(rows, chains.get(4), 1, 2).copiedForwards());
+    }
+
+    /** Runs a group in this JVM; checks that nothing failed and that it reported one step per measured window. */
+    private static ReportModel.GroupOutput runCountingSteps(final Settings settings, final Group group)
+    {
+        final List<String> steps = new ArrayList<>();
+        final ReportModel.GroupOutput out = GroupRunner.run(settings, group, List.of(), (step) ->
+        {
+            if (!step.startsWith(ReportCommand.STARTING))
+            {
+                steps.add(step);
+            }
+        });
+        assertEquals(List.of(), out.failures());
+        assertEquals(group.units(settings), steps.size(), "one progress step per measured window");
+        return out;
     }
 
     private static ReportModel.NicRow row(final List<ReportModel.NicRow> rows, final String path, final int size)
