@@ -136,11 +136,19 @@ public class NicPathBenchmark
         }
 
         /**
-         * One pass of every agent.
+         * @return the machine's kernel, whose counters the report reads before and after each window.
+         */
+        public Kernel kernel()
+        {
+            return kernel;
+        }
+
+        /**
+         * One pass of every agent (the report's NIC rows run the same pass).
          *
          * @return frames received in it.
          */
-        long pass()
+        public long pass()
         {
             if (idd != null)
             {

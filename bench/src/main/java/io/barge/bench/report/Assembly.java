@@ -45,13 +45,15 @@ final class Assembly
         final Map<String, Object> environment = environment(settings, providers, selected, forked);
         final ReportModel.Results results = new ReportModel.Results(ReportModel.SCHEMA, environment, rows,
             List.copyOf(measured.references()), List.copyOf(measured.overheads()), null,
-            List.copyOf(measured.failures()));
+            List.copyOf(measured.failures()), measured.nic() == null ? List.of() : List.copyOf(measured.nic()),
+            measured.pipelineScaling() == null ? List.of() : List.copyOf(measured.pipelineScaling()));
         if (older == null)
         {
             return results;
         }
         return new ReportModel.Results(ReportModel.SCHEMA, environment, rows, results.references(),
-            results.overheads(), ResultsJson.compare(compareName, older, results), results.failures());
+            results.overheads(), ResultsJson.compare(compareName, older, results), results.failures(),
+            results.nic(), results.pipelineScaling());
     }
 
     /**
@@ -127,6 +129,8 @@ final class Assembly
                     HtmlReport.num(row.messagesPerSecond()), HtmlReport.num(row.bytesPerSecond() / 1e9), ratio));
             }
         }
+        summariseNic(results, out);
+        summariseScaling(results, out);
         if (results.comparison() != null)
         {
             out.println("compared with " + results.comparison().against() + " (ratio > 1: faster now):");
@@ -141,6 +145,47 @@ final class Assembly
             }
         }
         out.flush();
+    }
+
+    private static void summariseNic(final ReportModel.Results results, final PrintWriter out)
+    {
+        if (results.nicRows().isEmpty())
+        {
+            return;
+        }
+        out.println("NIC paths through the driver domain (one thread pumps devices, driver domain and guests; " +
+            "x the copying NicDriver at the same size):");
+        for (final ReportModel.NicRow row : results.nicRows())
+        {
+            final Map<String, Double> p = row.perPacket();
+            out.println(String.format(Locale.ROOT, "  nic %-16s %6s: %10s packets/s %8s GB/s  x copying %-6s " +
+                "per packet: grant ops %s, DMA pins %s, DMA bytes %s, interrupts %s, notifications %s sent / %s " +
+                "suppressed", row.path(), HtmlReport.size(row.frameBytes()), HtmlReport.num(row.packetsPerSecond()),
+                HtmlReport.num(row.bytesPerSecond() / 1e9),
+                row.relativeToReference() == null ? "-" : HtmlReport.num(row.relativeToReference()),
+                HtmlReport.num(NicRows.grantOps(p)), HtmlReport.num(NicRows.counter(p, "DMA_PINS")),
+                HtmlReport.num(NicRows.counter(p, "DMA_BYTES")),
+                HtmlReport.num(NicRows.counter(p, "INTERRUPTS_DELIVERED")),
+                HtmlReport.num(NicRows.counter(p, "NOTIFICATIONS_SENT")),
+                HtmlReport.num(NicRows.counter(p, "NOTIFICATIONS_SUPPRESSED"))));
+        }
+    }
+
+    private static void summariseScaling(final ReportModel.Results results, final PrintWriter out)
+    {
+        if (results.scalingRows().isEmpty())
+        {
+            return;
+        }
+        out.println("pipeline scaling (sink touching every byte; x the same chain's 1 hop, same threading):");
+        for (final ReportModel.ScalingRow row : results.scalingRows())
+        {
+            out.println(String.format(Locale.ROOT, "  pipeline %-62s %d hops, %d thread%s %8s: %10s msg/s %8s GB/s" +
+                "  x 1 hop %s", row.chain(), row.hops(), row.threads(), row.threads() == 1 ? " " : "s",
+                HtmlReport.size(row.messageBytes()), HtmlReport.num(row.messagesPerSecond()),
+                HtmlReport.num(row.bytesPerSecond() / 1e9),
+                row.relativeToOneHop() == null ? "-" : HtmlReport.num(row.relativeToOneHop())));
+        }
     }
 
     private static Map<String, Object> environment(final Settings settings, final List<TransportProvider> providers,
@@ -171,6 +216,14 @@ final class Assembly
             " IPC, embedded driver in INVOKER mode run by the publisher when back pressured, exclusive publication " +
             "(tryClaim up to a frame, else offer and a FragmentAssembler), pub-wnd of capacity messages; " +
             "agrona-one-to-one-ring-buffer: at 64 B only");
+        env.put("nicLoop", "one thread pumps both NICs, the driver domain and two guests sending to each other " +
+            "(NicPathBenchmark's machine), link unlimited, persistent DMA pins; reference: two back-to-back NICs " +
+            "with the copying NicDriver each");
+        env.put("nicPaths", NicRows.paths(settings.quick(), java.util.Set.of("xen", "rbufs", "fbufs")));
+        env.put("nicFrameBytes", NicRows.sizes(settings.quick()));
+        env.put("pipelineScalingLoop", "Pipeline library: source, forwarding stages, sink touching every byte; " +
+            "stages on their own threads" + (PipelineScalingRows.oneThread(settings.quick()) ?
+            " and all on one thread" : "") + "; mixed chains cycle their transports over the hops");
         env.putAll(settings.describe());
         return env;
     }

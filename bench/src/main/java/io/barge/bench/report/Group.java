@@ -5,10 +5,11 @@ import java.util.List;
 /**
  * A measurement group: what one JVM measures, where JMH would use one fork.
  *
- * @param kind  {@link #TRANSPORT}, {@link #REFERENCES}, {@link #OVERHEADS} or {@link #TWO_THREAD}.
+ * @param kind  {@link #TRANSPORT}, {@link #REFERENCES}, {@link #OVERHEADS}, {@link #TWO_THREAD}, {@link #NIC} or
+ *              {@link #PIPELINE_SCALING}.
  * @param modes the transport modes it measures (one for {@link #TRANSPORT}, every selected one for
- *              {@link #TWO_THREAD}, none for {@link #REFERENCES} and
- *              {@link #OVERHEADS}).
+ *              {@link #TWO_THREAD}, {@link #NIC} and {@link #PIPELINE_SCALING}, whose transports choose the paths
+ *              and chains; none for {@link #REFERENCES} and {@link #OVERHEADS}).
  */
 record Group(String kind, List<ModeSpec> modes)
 {
@@ -23,6 +24,10 @@ record Group(String kind, List<ModeSpec> modes)
      * with placement probes.
      */
     static final String TWO_THREAD = "two-thread";
+    /** Packets per second through the driver domain per NIC path and frame size, beside the copying NicDriver. */
+    static final String NIC = "nic";
+    /** Pipelines of each length per chain of transports, own threads and one thread, as ratios to 1 hop. */
+    static final String PIPELINE_SCALING = "pipeline-scaling";
 
     /**
      * @param settings the run's settings.
@@ -38,10 +43,22 @@ record Group(String kind, List<ModeSpec> modes)
                 return settings.sizes().size() * 2 + 2;
             case OVERHEADS:
                 return io.barge.fbufs.FbufMode.ALL.length;
+            case NIC:
+                return NicRows.units(settings, transports());
+            case PIPELINE_SCALING:
+                return PipelineScalingRows.units(settings, transports());
             default:
                 return settings.twoThreadRounds() * settings.twoThreadSizes().stream()
                     .mapToInt((size) -> modes.size() + TwoThreadRows.referencesAt(size)).sum();
         }
+    }
+
+    /**
+     * @return the names of the transports of its modes.
+     */
+    java.util.Set<String> transports()
+    {
+        return modes.stream().map(ModeSpec::transport).collect(java.util.stream.Collectors.toSet());
     }
 
     /**

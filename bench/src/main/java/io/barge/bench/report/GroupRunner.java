@@ -46,9 +46,23 @@ final class GroupRunner
             Overheads.run(overheads::add, progress);
             return new ReportModel.GroupOutput(rows, references, overheads, failures);
         }
+        if (Group.NIC.equals(group.kind()))
+        {
+            // Each path on a machine of its own (NicPathBenchmark's), so each kernel's counters are one path's.
+            final List<ReportModel.NicRow> nic = new ArrayList<>();
+            new NicRows(settings, group.transports()).run(nic::add, failures::add, progress);
+            return new ReportModel.GroupOutput(rows, references, overheads, failures, nic, List.of());
+        }
         try (PhysicalMemory memory = PhysicalMemory.allocateDirect(settings.memoryFrames());
             Kernel kernel = new Kernel(memory))
         {
+            if (Group.PIPELINE_SCALING.equals(group.kind()))
+            {
+                final List<ReportModel.ScalingRow> scaling = new ArrayList<>();
+                new PipelineScalingRows(settings, kernel, group.transports()).run(scaling::add, failures::add,
+                    progress);
+                return new ReportModel.GroupOutput(rows, references, overheads, failures, List.of(), scaling);
+            }
             final Map<ModeSpec, Transport> transports = new LinkedHashMap<>();
             try
             {

@@ -38,6 +38,8 @@ final class HtmlReport
         page.families(results, charts);
         HtmlSummary.overheads(page.html, results.overheads() == null ? List.of() : results.overheads());
         page.twoThread(results);
+        page.nic(results.nicRows());
+        page.pipelineScaling(results.scalingRows());
         page.references(results);
         page.comparison(results.comparison());
         page.allRows(results);
@@ -259,6 +261,79 @@ final class HtmlReport
                         references, row.placementProbeNanos());
                 }
             }
+        }
+        html.append("</table></section>\n");
+    }
+
+    private void nic(final List<ReportModel.NicRow> rows)
+    {
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        html.append("<section id=\"nic\"><h2>NIC paths through the driver domain</h2>\n<p>Two guests send to ")
+            .append("each other through a driver domain over back-to-back simulated DMA NICs, link unlimited; one ")
+            .append("thread pumps the devices, the driver domain and the guests, so a rate is the whole per-packet ")
+            .append("cost on one core (the machine of <code>NicPathBenchmark</code>). <b>copying</b> is the ")
+            .append("reference: the NicDriver copying each payload into its own buffers, two NICs back to back, no ")
+            .append("guests. Windows of every path at one size alternate in one JVM; <i>x copying</i> divides by the ")
+            .append("reference at the same size only. The counters per packet (deltas of each machine's kernel over ")
+            .append("the measured windows, divided by the packets received) say where the time goes: grant ")
+            .append("operations and page-table work on the xen paths, DMA pins where mappings do not last, DMA bytes ")
+            .append("(each NIC reads a 16 B descriptor, writes back 8 B and moves the payload once: at 64 B, ")
+            .append("2 x 64 + 2 x 24 = 176 B), interrupts and notifications.</p>\n<table><tr>")
+            .append("<th class=\"l\">path</th><th>frame</th><th>packets/s</th><th>GB/s</th><th>x copying</th>")
+            .append("<th>min</th><th>max</th><th>grant ops</th><th>grant maps</th><th>grant copies</th>")
+            .append("<th>DMA pins</th><th>DMA bytes</th><th>page-table updates</th><th>bytes copied</th>")
+            .append("<th>interrupts</th><th>notifications sent</th><th>suppressed</th><th>RX no buffer</th></tr>\n");
+        for (final ReportModel.NicRow r : rows)
+        {
+            final Map<String, Double> p = r.perPacket();
+            html.append("<tr><td class=\"l\">").append(esc(r.path())).append("</td><td>").append(size(r.frameBytes()))
+                .append("</td><td>").append(num(r.packetsPerSecond())).append("</td><td>")
+                .append(num(r.bytesPerSecond() / 1e9)).append("</td><td>")
+                .append(r.relativeToReference() == null ? "-" : num(r.relativeToReference())).append("</td><td>")
+                .append(num(r.spread().min())).append("</td><td>").append(num(r.spread().max()));
+            for (final double v : new double[]{ NicRows.grantOps(p), NicRows.counter(p, "GRANT_MAPS"),
+                NicRows.counter(p, "GRANT_COPIES"), NicRows.counter(p, "DMA_PINS"), NicRows.counter(p, "DMA_BYTES"),
+                NicRows.counter(p, "PAGE_TABLE_UPDATES"), NicRows.counter(p, "BYTES_COPIED"),
+                NicRows.counter(p, "INTERRUPTS_DELIVERED"), NicRows.counter(p, "NOTIFICATIONS_SENT"),
+                NicRows.counter(p, "NOTIFICATIONS_SUPPRESSED"), NicRows.counter(p, "NIC_RX_NO_BUFFER") })
+            {
+                html.append("</td><td>").append(num(v));
+            }
+            html.append("</td></tr>\n");
+        }
+        html.append("</table></section>\n");
+    }
+
+    private void pipelineScaling(final List<ReportModel.ScalingRow> rows)
+    {
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        html.append("<section id=\"pipeline-scaling\"><h2>Pipeline scaling, by chain and threads</h2>\n<p>")
+            .append("Pipelines of the Pipeline library (source, forwarding stages, a sink touching every byte) at ")
+            .append(size(rows.get(0).messageBytes())).append(", each stage on its own thread (threads = hops + 1) ")
+            .append("or all on one thread. A chain of several transports cycles them over the hops; a stage ")
+            .append("between two different transports copies once into the next one's claim (<i>copied ")
+            .append("forwards</i>). Windows of every chain, length and threading alternate; <i>x 1 hop</i> divides ")
+            .append("by the same chain's 1-hop row with the same threading, in this run. The goal: 8 hops at least ")
+            .append("0.8 x 1 hop for the zero-copy transports, on their own threads; copy beside them.</p>\n")
+            .append("<table><tr><th class=\"l\">chain</th><th>hops</th><th>threads</th><th>messages/s</th>")
+            .append("<th>GB/s</th><th>x 1 hop</th><th>min</th><th>max</th><th>copied forwards/msg</th>")
+            .append(OPERATION_HEADS.replace("</th>", "/msg</th>")).append("</tr>\n");
+        for (final ReportModel.ScalingRow r : rows)
+        {
+            html.append("<tr><td class=\"l\">").append(esc(r.chain())).append("</td><td>").append(r.hops())
+                .append("</td><td>").append(r.threads()).append("</td><td>").append(num(r.messagesPerSecond()))
+                .append("</td><td>").append(num(r.bytesPerSecond() / 1e9)).append("</td><td>")
+                .append(r.relativeToOneHop() == null ? "-" : num(r.relativeToOneHop())).append("</td><td>")
+                .append(num(r.spread().min())).append("</td><td>").append(num(r.spread().max())).append("</td><td>")
+                .append(num(r.copiedForwards())).append("</td>");
+            operationCells(r.perMessage());
+            html.append("</tr>\n");
         }
         html.append("</table></section>\n");
     }

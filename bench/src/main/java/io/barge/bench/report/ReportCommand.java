@@ -32,8 +32,10 @@ import java.util.function.Supplier;
             "bytes or not), pipelines of 1/2/4/8 hops at 64 KiB, two-thread crossings at 64 B, 4 KiB, 64 KiB and " +
             "1 MiB (quick: 64 B and 64 KiB) tagged by vCPU placement, each beside the cross-core limit (a pool of " +
             "buffers handed over by index, every byte touched), Aeron IPC and, at 64 B, Agrona's ring buffer, and " +
-            "reference points (memory read and copy, Netty's pooled allocator and composite buffer); writes " +
-            "index.html, results.json and the charts.",
+            "reference points (memory read and copy, Netty's pooled allocator and composite buffer), packets/s " +
+            "through the driver domain per NIC path at 64 B and 1500 B beside the copying NicDriver (quick: 64 B) " +
+            "with the counters per packet, and pipeline scaling per chain of transports (mixed included) on own " +
+            "threads and one thread as ratios to 1 hop; writes index.html, results.json and the charts.",
         "Each measurement group runs in a fresh JVM with warm-up and several measured iterations."})
 public final class ReportCommand implements Callable<Integer>
 {
@@ -247,6 +249,16 @@ public final class ReportCommand implements Callable<Integer>
             groups.add(new Group(Group.TRANSPORT, List.of(mode)));
         }
         groups.add(new Group(Group.TWO_THREAD, List.copyOf(selected)));
+        final Group nic = new Group(Group.NIC, List.copyOf(selected));
+        if (!NicRows.paths(false, nic.transports()).isEmpty())
+        {
+            groups.add(nic);
+        }
+        final Group scaling = new Group(Group.PIPELINE_SCALING, List.copyOf(selected));
+        if (!PipelineScalingRows.chains(false, scaling.transports()).isEmpty())
+        {
+            groups.add(scaling);
+        }
         return groups;
     }
 
@@ -258,6 +270,8 @@ public final class ReportCommand implements Callable<Integer>
         final List<ReportModel.Reference> references = new ArrayList<>();
         final List<ReportModel.Overhead> overheads = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
+        final List<ReportModel.NicRow> nic = new ArrayList<>();
+        final List<ReportModel.ScalingRow> scaling = new ArrayList<>();
         final int units = groups.stream().mapToInt((g) -> g.units(settings)).sum();
         try (ProgressBar bar = !noProgress ? new ProgressBarBuilder().setTaskName("barge report").setInitialMax(units)
             .setRenderer(new ProgressLine()).setConsumer(new ConsoleProgressBarConsumer(System.err,
@@ -288,6 +302,8 @@ public final class ReportCommand implements Callable<Integer>
                     references.addAll(output.references());
                     overheads.addAll(output.overheads());
                     failures.addAll(output.failures());
+                    nic.addAll(output.nic() == null ? List.of() : output.nic());
+                    scaling.addAll(output.pipelineScaling() == null ? List.of() : output.pipelineScaling());
                 }
                 catch (final RuntimeException ex)
                 {
@@ -296,6 +312,6 @@ public final class ReportCommand implements Callable<Integer>
                 }
             }
         }
-        return new ReportModel.GroupOutput(rows, references, overheads, failures);
+        return new ReportModel.GroupOutput(rows, references, overheads, failures, nic, scaling);
     }
 }

@@ -140,9 +140,68 @@ public final class ReportModel
      * @param references reference rows.
      * @param overheads  the fbufs overhead table, if the group measured it.
      * @param failures   what could not be measured, and why.
+     * @param nic        NIC path rows, if the group measured them.
+     * @param pipelineScaling pipeline-scaling rows, if the group measured them.
      */
     public record GroupOutput(List<Row> results, List<Reference> references, List<Overhead> overheads,
-        List<String> failures)
+        List<String> failures, List<NicRow> nic, List<ScalingRow> pipelineScaling)
+    {
+        /**
+         * A group that measured neither NIC paths nor pipeline scaling.
+         *
+         * @param results    transport rows.
+         * @param references reference rows.
+         * @param overheads  the fbufs overhead table, if the group measured it.
+         * @param failures   what could not be measured, and why.
+         */
+        public GroupOutput(final List<Row> results, final List<Reference> references, final List<Overhead> overheads,
+            final List<String> failures)
+        {
+            this(results, references, overheads, failures, List.of(), List.of());
+        }
+    }
+
+    /**
+     * One NIC path at one frame size through the driver domain, or the copying {@code NicDriver} reference: the
+     * median of its windows, each window alternating with the other paths' at the same size in one JVM.
+     *
+     * @param path                xen-map, xen-copy, xen-persistent, rbufs, fbufs, or {@value NicRows#REFERENCE}.
+     * @param frameBytes          frame length.
+     * @param placement           "single-thread": one thread pumps devices, driver domain and guests.
+     * @param packetsPerSecond    median over the windows of frames received per second.
+     * @param bytesPerSecond      {@code packetsPerSecond * frameBytes}.
+     * @param relativeToReference packetsPerSecond over the reference's at the same size and placement, or null if
+     *                            the reference was not measured.
+     * @param perPacket           counter deltas over every measured window, divided by the frames received in them,
+     *                            by counter name (the counters {@code barge nic} prints).
+     * @param packets             frames received in the measured windows.
+     * @param spread              spread of the windows' rates.
+     */
+    public record NicRow(String path, int frameBytes, String placement, double packetsPerSecond,
+        double bytesPerSecond, Double relativeToReference, Map<String, Double> perPacket, long packets, Spread spread)
+    {
+    }
+
+    /**
+     * One pipeline of the scaling rows: a chain of transports over some hops, stages on their own threads or all
+     * on one, in windows alternating with every other chain, length and thread count of the run.
+     *
+     * @param chain            the transports in hop order, cycled over the hops, e.g. "xen[grants=persistent]" or
+     *                         "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs".
+     * @param hops             domain crossings.
+     * @param threads          threads the stages ran on: hops + 1 (each on its own) or 1.
+     * @param messageBytes     message size.
+     * @param messagesPerSecond median over the windows, messages the sink received (and touched) per second.
+     * @param bytesPerSecond   {@code messagesPerSecond * messageBytes}.
+     * @param relativeToOneHop messagesPerSecond over the same chain's 1-hop row with the same thread placement
+     *                         (own threads or one) in this run, or null if that row is missing.
+     * @param perMessage       privileged operations per message over the whole pipeline.
+     * @param copiedForwards   messages a stage copied into the next transport (the joins of a mixed chain), per
+     *                         message.
+     * @param spread           spread of the windows' rates.
+     */
+    public record ScalingRow(String chain, int hops, int threads, int messageBytes, double messagesPerSecond,
+        double bytesPerSecond, Double relativeToOneHop, PerMessage perMessage, double copiedForwards, Spread spread)
     {
     }
 
@@ -203,10 +262,44 @@ public final class ReportModel
      * @param comparison  rows compared with {@code --compare}, or null.
      * @param overheads   seed 004's overhead table, measured (empty when fbufs was not measured).
      * @param failures    measurements that failed, and why (the rest of the run went on).
+     * @param nic         packets per second through the driver domain per path and frame size, beside the copying
+     *                    NicDriver reference, with the counters per packet.
+     * @param pipelineScaling pipelines of each length per chain of transports, own threads and one thread, with
+     *                    the ratio to the same chain's 1-hop row.
      */
     public record Results(int schema, Map<String, Object> environment, List<Row> results,
-        List<Reference> references, List<Overhead> overheads, Comparison comparison, List<String> failures)
+        List<Reference> references, List<Overhead> overheads, Comparison comparison, List<String> failures,
+        List<NicRow> nic, List<ScalingRow> pipelineScaling)
     {
+        /**
+         * A run without NIC or pipeline-scaling rows.
+         *
+         * @param schema      {@link #SCHEMA}.
+         * @param environment machine, JVM and settings.
+         * @param results     transport rows.
+         * @param references  reference rows.
+         * @param overheads   seed 004's overhead table, measured (empty when fbufs was not measured).
+         * @param comparison  rows compared with {@code --compare}, or null.
+         * @param failures    measurements that failed, and why.
+         */
+        public Results(final int schema, final Map<String, Object> environment, final List<Row> results,
+            final List<Reference> references, final List<Overhead> overheads, final Comparison comparison,
+            final List<String> failures)
+        {
+            this(schema, environment, results, references, overheads, comparison, failures, List.of(), List.of());
+        }
+
+        /** @return the NIC rows, empty (not null) when an older file has none. */
+        List<NicRow> nicRows()
+        {
+            return nic == null ? List.of() : nic;
+        }
+
+        /** @return the pipeline-scaling rows, empty (not null) when an older file has none. */
+        List<ScalingRow> scalingRows()
+        {
+            return pipelineScaling == null ? List.of() : pipelineScaling;
+        }
     }
 
     /**

@@ -188,6 +188,30 @@ class ReportCommandTest
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void nicAndPipelineScalingRowsAreInTheJsonThePageAndTheSummary() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final JsonNode results = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile());
+        final Set<String> paths = new HashSet<>();
+        results.get("nic").forEach((r) -> paths.add(r.get("path").asText() + " " + r.get("frameBytes").asInt()));
+        assertEquals(Set.of("copying 64", "xen-persistent 64", "rbufs 64", "fbufs 64"), paths,
+            "a quick run measures 64 B frames on three paths beside the reference");
+        results.get("nic").forEach((r) -> assertTrue(r.get("perPacket").get("DMA_BYTES").asDouble() > 0, r.toString()));
+        final Set<String> scaling = new HashSet<>();
+        results.get("pipelineScaling").forEach((r) -> scaling.add(r.get("chain").asText() + " " +
+            r.get("hops").asInt() + "/" + r.get("threads").asInt()));
+        final String fbufs = "fbufs[cached=true,volatile=true]";
+        final String mixed = "xen[grants=persistent]," + fbufs + ",rbufs";
+        assertEquals(Set.of("copy 1/2", "copy 2/3", fbufs + " 1/2", fbufs + " 2/3", mixed + " 1/2", mixed + " 2/3"),
+            scaling, "a quick run: own threads, copy, fbufs and the mixed chain at the run's hops");
+        final String page = Files.readString(firstRun.resolve("index.html"));
+        assertTrue(page.contains("id=\"nic\"") && page.contains("id=\"pipeline-scaling\""));
+        assertTrue(first.out().contains("nic xen-persistent") && first.out().contains("pipeline " + mixed),
+            first.out());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void resultsMatchTheSchema() throws IOException
     {
         assertEquals(0, first.exit(), first.err());

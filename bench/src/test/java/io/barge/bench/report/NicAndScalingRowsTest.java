@@ -1,0 +1,171 @@
+package io.barge.bench.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The NIC group and the pipeline-scaling group, run in this JVM with tiny windows: a row per path and size (or per
+ * chain, length and threading), the counters that must be there, DMA bytes per packet as the device's behaviour
+ * fixes them, ratios taken only within a size (or within a chain and threading), the progress count.
+ */
+class NicAndScalingRowsTest
+{
+    /**
+     * Per packet, the TX NIC reads a 16 B descriptor and the payload and writes back 8 B; the RX NIC reads a 16 B
+     * descriptor, writes the payload and writes back 8 B: 2 x payload + 2 x (16 + 8).
+     */
+    private static final int DESCRIPTOR_BYTES_PER_PACKET = 2 * (16 + 8);
+    /** Packets in flight when a window opens or closes blur the per-packet division by a few percent. */
+    private static final double WINDOW_EDGE = 0.1;
+    /** The counters {@code barge nic} prints per packet: pins, DMA bytes and faults, two interrupt counts, five
+     * grant operations, page-table updates, TLB flushes, bytes copied, notifications sent and suppressed, RX drops. */
+    private static final int PER_PACKET_COUNTERS = 16;
+
+    private static Settings settings(final boolean quick, final List<Integer> hops, final double iterationMillis)
+    {
+        return new Settings(quick, List.of(64), hops, Settings.PIPELINE_BYTES, List.of(64), 1, 1, 2,
+            (long)(iterationMillis * 1e6), (long)(iterationMillis * 1e6), 400, 16384, 50);
+    }
+
+    private static List<ModeSpec> modes(final String... transports)
+    {
+        final List<ModeSpec> modes = new ArrayList<>();
+        for (final String transport : transports)
+        {
+            modes.add(new ModeSpec(transport, Map.of(), "default"));
+        }
+        return modes;
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void nicGroupHasARowPerPathAndSizeWithTheCountersThatExplainThem()
+    {
+        final Settings settings = settings(false, List.of(1), 20);
+        final ReportModel.GroupOutput out = runCountingSteps(settings, new Group(Group.NIC,
+            modes("xen", "rbufs", "fbufs")));
+        final List<ReportModel.NicRow> rows = out.nic();
+        assertEquals(12, rows.size(), rows.toString());
+        for (final int size : List.of(64, 1500))
+        {
+            final ReportModel.NicRow reference = row(rows, NicRows.REFERENCE, size);
+            for (final String path : List.of("copying", "xen-map", "xen-copy", "xen-persistent", "rbufs", "fbufs"))
+            {
+                final ReportModel.NicRow r = row(rows, path, size);
+                assertTrue(r.packets() > 0 && r.packetsPerSecond() > 0, r.toString());
+                assertEquals(r.packetsPerSecond() * size, r.bytesPerSecond(), 1e-6 * r.bytesPerSecond());
+                assertEquals("single-thread", r.placement());
+                assertNotNull(r.relativeToReference(), r.toString());
+                // The ratio is to the reference of the same size, not the other size's.
+                assertEquals(r.packetsPerSecond() / reference.packetsPerSecond(), r.relativeToReference(), 1e-9);
+                final double expectedDma = 2.0 * size + DESCRIPTOR_BYTES_PER_PACKET;
+                assertEquals(expectedDma, NicRows.counter(r.perPacket(), "DMA_BYTES"), expectedDma * WINDOW_EDGE,
+                    path + " " + size + " B: " + r.perPacket());
+                assertEquals(PER_PACKET_COUNTERS, r.perPacket().size(), r.perPacket().toString());
+            }
+            assertEquals(1.0, reference.relativeToReference(), 1e-12);
+            assertEquals(0.0, NicRows.grantOps(reference.perPacket()), "the reference has no guests, so no grants");
+            assertTrue(NicRows.counter(row(rows, "xen-map", size).perPacket(), "GRANT_MAPS") > 0.5,
+                "xen map maps each request's grant");
+            assertTrue(NicRows.counter(row(rows, "xen-map", size).perPacket(), "PAGE_TABLE_UPDATES") > 0);
+            assertTrue(NicRows.counter(row(rows, "xen-copy", size).perPacket(), "GRANT_COPIES") > 0.5,
+                "xen copy copies each request's payload through the hypervisor");
+            assertTrue(NicRows.counter(row(rows, "xen-copy", size).perPacket(), "BYTES_COPIED") >= size,
+                "xen copy copies each request's payload through the hypervisor");
+            for (final String path : List.of("xen-persistent", "rbufs", "fbufs"))
+            {
+                assertEquals(0.0, NicRows.counter(row(rows, path, size).perPacket(), "GRANT_MAPS"), path);
+                final Map<String, Double> p = row(rows, path, size).perPacket();
+                assertTrue(NicRows.counter(p, "NOTIFICATIONS_SENT") + NicRows.counter(p, "NOTIFICATIONS_SUPPRESSED") > 0,
+                    path + " notifies or suppresses per packet: " + p);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void quickNicGroupIsShortAndOnlyMeasuresTheSelectedPaths()
+    {
+        final Settings settings = settings(true, List.of(1), 2);
+        final Group group = new Group(Group.NIC, modes("rbufs", "copy"));
+        final ReportModel.GroupOutput out = GroupRunner.run(settings, group, List.of(), (s) -> { });
+        assertEquals(List.of(), out.failures());
+        assertEquals(List.of("copying 64", "rbufs 64"), out.nic().stream().map((r) -> r.path() + " " + r.frameBytes())
+            .toList());
+        assertEquals(List.of(), NicRows.paths(true, Set.of("copy")), "no driver domain path without its transport");
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void pipelineScalingHasEveryChainLengthAndThreadingWithRatiosToItsOwnOneHop()
+    {
+        final Settings settings = settings(false, List.of(1, 2), 3);
+        final ReportModel.GroupOutput out = runCountingSteps(settings, new Group(Group.PIPELINE_SCALING,
+            modes("copy", "fbufs", "rbufs", "xen")));
+        final List<ReportModel.ScalingRow> rows = out.pipelineScaling();
+        final List<String> chains = List.of("copy", "fbufs[cached=true,volatile=true]", "rbufs",
+            "xen[grants=persistent]", "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs");
+        assertEquals(chains.size() * 2 * 2, rows.size(), rows.toString());
+        for (final String chain : chains)
+        {
+            for (final int threads : List.of(1, 0))
+            {
+                final ReportModel.ScalingRow one = scaling(rows, chain, 1, threads == 1 ? 1 : 2);
+                final ReportModel.ScalingRow two = scaling(rows, chain, 2, threads == 1 ? 1 : 3);
+                assertEquals(1.0, one.relativeToOneHop(), 1e-12);
+                assertEquals(two.messagesPerSecond() / one.messagesPerSecond(), two.relativeToOneHop(), 1e-9,
+                    "the ratio is to the same chain's 1 hop with the same threading");
+                assertEquals(Settings.PIPELINE_BYTES, two.messageBytes());
+                assertTrue(two.messagesPerSecond() > 0);
+            }
+        }
+        // copy copies every payload once per hop; the zero-copy chains copy nothing in the kernel.
+        final ReportModel.ScalingRow copyTwo = scaling(rows, "copy", 2, 3);
+        assertTrue(copyTwo.perMessage().bytesCopied() >= 2.0 * Settings.PIPELINE_BYTES, copyTwo.toString());
+        assertEquals(0.0, scaling(rows, "fbufs[cached=true,volatile=true]", 2, 3).copiedForwards());
+        // The mixed chain's 2 hops are xen then fbufs: the stage between them copies each message once.
+        final ReportModel.ScalingRow mixed = scaling(rows, chains.get(4), 2, 3);
+        assertEquals(1.0, mixed.copiedForwards(), 1e-9, mixed.toString());
+        assertEquals(0.0, scaling(rows, chains.get(4), 1, 2).copiedForwards());
+    }
+
+    /** Runs a group in this JVM; checks that nothing failed and that it reported one step per measured window. */
+    private static ReportModel.GroupOutput runCountingSteps(final Settings settings, final Group group)
+    {
+        final List<String> steps = new ArrayList<>();
+        final ReportModel.GroupOutput out = GroupRunner.run(settings, group, List.of(), (step) ->
+        {
+            if (!step.startsWith(ReportCommand.STARTING))
+            {
+                steps.add(step);
+            }
+        });
+        assertEquals(List.of(), out.failures());
+        assertEquals(group.units(settings), steps.size(), "one progress step per measured window");
+        return out;
+    }
+
+    private static ReportModel.NicRow row(final List<ReportModel.NicRow> rows, final String path, final int size)
+    {
+        return rows.stream().filter((r) -> r.path().equals(path) && r.frameBytes() == size).findFirst()
+            .orElseThrow(() -> new AssertionError("no row " + path + " " + size + " B in " + rows));
+    }
+
+    private static ReportModel.ScalingRow scaling(final List<ReportModel.ScalingRow> rows, final String chain,
+        final int hops, final int threads)
+    {
+        return rows.stream().filter((r) -> r.chain().equals(chain) && r.hops() == hops && r.threads() == threads)
+            .findFirst().orElseThrow(() -> new AssertionError("no row " + chain + " " + hops + " hops " + threads +
+                " threads in " + rows));
+    }
+}
