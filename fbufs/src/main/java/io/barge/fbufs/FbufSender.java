@@ -62,7 +62,8 @@ public final class FbufSender implements Sender
     private long sent;
     private boolean finished;
     private final WaitsetChannel spaceChannel;
-    private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCredit();
+    // Polled by a waitset's thread: the exact count, leaving the sending thread's cached credit alone.
+    private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCreditExact();
     // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
     private final EndActivity activity = new EndActivity();
 
@@ -85,6 +86,11 @@ public final class FbufSender implements Sender
 
     /** Whether another message may be claimed: fewer than capacity claimed, in flight or held. */
     private boolean hasCredit()
+    {
+        return channel.inFlight.hasCredit(claimCount);
+    }
+
+    private boolean hasCreditExact()
     {
         return channel.inFlight.unreleased() + claimCount < channel.inFlight.capacity();
     }
