@@ -55,6 +55,8 @@ public final class FbufReceiver implements Receiver
     private final Message flyweight = new Message();
     private final WaitsetChannel readyChannel;
     private long taken;
+    /** Aggregates built (3.3) and not yet added to the domain's counter. */
+    private int uncountedAggregates;
     private long endCount;
     private volatile boolean endOfStream;
     // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
@@ -114,7 +116,12 @@ public final class FbufReceiver implements Receiver
         activity.enter();
         try
         {
-            return pollMessage(into);
+            final int status = pollMessage(into);
+            if (status != Status.OK)
+            {
+                publishCounts(); // nothing to take: the end idles, its counts go in now
+            }
+            return status;
         }
         catch (final RuntimeException ex)
         {
@@ -240,18 +247,40 @@ public final class FbufReceiver implements Receiver
         if (type == AggregateDescriptor.ROOT_MESSAGE && mode.integrated())
         {
             walker.walk(root, maxMessageLength, zeroOnFault, rx.pieces);
-            domain.count(CounterType.AGGREGATE_OPS, 1); // 3.3: the receiver builds its aggregate from the DAG
+            countAggregate(); // 3.3: the receiver builds its aggregate from the DAG
         }
         else if (type == AggregateDescriptor.PIECES_MESSAGE && !mode.integrated())
         {
             walker.pieces(offsets, lengths, pieceCount, maxMessageLength, zeroOnFault, rx.pieces);
-            domain.count(CounterType.AGGREGATE_OPS, 1); // 3.3: the receiver builds its aggregate from the list
+            countAggregate(); // 3.3: the receiver builds its aggregate from the list
         }
         else
         {
             walker.pieces(offsets, lengths, -1, maxMessageLength, zeroOnFault, rx.pieces);
         }
         lastViolation = walker.violation();
+    }
+
+    private void countAggregate()
+    {
+        if (++uncountedAggregates >= FbufSender.COUNT_BATCH)
+        {
+            publishCounts();
+        }
+    }
+
+    /**
+     * Adds the aggregates built since the last call to the domain's {@code AGGREGATE_OPS}: in batches, whenever a
+     * poll finds nothing to take, and at teardown, as the sender does ({@link FbufSender#publishCounts()}).
+     */
+    void publishCounts()
+    {
+        final int n = uncountedAggregates;
+        if (n > 0)
+        {
+            uncountedAggregates = 0;
+            domain.count(CounterType.AGGREGATE_OPS, n);
+        }
     }
 
     private void onNotify(final int messageType, final DirectBuffer buffer, final int offset, final int length)
@@ -369,6 +398,8 @@ public final class FbufReceiver implements Receiver
      */
     void releaseAll()
     {
+        publishCounts(); // teardown, once the ends are quiet
+
         for (final RxState rx : pool)
         {
             final Message message = rx.message;

@@ -414,11 +414,12 @@ public final class FbufRegion implements AutoCloseable
             final long s = (long)STATE.getVolatile(state, first);
             checkLive(handle, s);
             final boolean last = (int)s == 1;
-            if (STATE.compareAndSet(state, first, s, last ? nextGeneration(s) : s - 1))
+            final long next = last ? nextGeneration(s) : s - 1;
+            if (STATE.compareAndSet(state, first, s, next))
             {
                 if (last)
                 {
-                    free(first);
+                    free(first, next >>> 32);
                 }
                 return;
             }
@@ -489,7 +490,7 @@ public final class FbufRegion implements AutoCloseable
         return first;
     }
 
-    private void free(final int first)
+    private void free(final int first, final long generation)
     {
         final int pathId = pathOf[first];
         if (pathId < 0)
@@ -497,11 +498,53 @@ public final class FbufRegion implements AutoCloseable
             return; // reclaimed by a path teardown while a stale handle was being dropped
         }
         final IoPath path = paths[pathId];
-        if (path != null && path.mode().cached() && path.pushFree(first, runPages[first]))
+        if (path != null && path.mode().cached() && path.pushFree(first, runPages[first], generation))
         {
             return;
         }
         freeToKernel(first, pathId);
+    }
+
+    /**
+     * For a path's allocator taking an entry out of its {@link ReturnRing}: whether it still names a free fbuf of the
+     * path (a teardown may have reclaimed it, and its pages may be another fbuf's by now). Takes no lock.
+     *
+     * @param entry  a ring entry.
+     * @param pathId the path.
+     * @return the fbuf's pages, or -1 if the entry is stale.
+     */
+    int freeRunPages(final long entry, final int pathId)
+    {
+        final int first = ReturnRing.first(entry);
+        if (first < 0 || first >= pageCount)
+        {
+            return -1;
+        }
+        // Acquire: a free (or teardown) seen in the state comes with the bookkeeping written before it.
+        final long s = (long)STATE.getAcquire(state, first);
+        if (s != ReturnRing.generation(entry) << 32 || pathOf[first] != pathId)
+        {
+            return -1;
+        }
+        final int pages = runPages[first];
+        return pages > 0 ? pages : -1;
+    }
+
+    /**
+     * Gives a free fbuf a path's allocator has no room for back to the kernel, unless a teardown took it first (a new
+     * generation makes the claim exclusive).
+     *
+     * @param entry  a ring entry naming a free fbuf.
+     * @param pathId its path.
+     */
+    synchronized void freeCachedToKernel(final long entry, final int pathId)
+    {
+        final int first = ReturnRing.first(entry);
+        final long free = ReturnRing.generation(entry) << 32;
+        if (STATE.compareAndSet(state, first, free, nextGeneration(free)))
+        {
+            freeToKernel(first, pathId);
+        }
     }
 
     private synchronized void freeToKernel(final int first, final int pathId)

@@ -44,6 +44,9 @@ import static io.barge.fbufs.AggregateDescriptor.TYPE_OFFSET;
  */
 public final class FbufSender implements Sender
 {
+    /** Messages counted locally before {@code AGGREGATE_OPS} is added to the domain's counter. */
+    static final int COUNT_BATCH = 64;
+
     private final FbufChannel channel;
     private final FbufRegion region;
     private final FbufMode mode;
@@ -60,9 +63,12 @@ public final class FbufSender implements Sender
     private int claimCount;
     private int nodeCursor;
     private long sent;
+    /** Aggregate lists built (2.1) and not yet added to the domain's counter. */
+    private int uncountedAggregates;
     private boolean finished;
     private final WaitsetChannel spaceChannel;
-    private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCredit();
+    // Polled by a waitset's thread: the exact count, leaving the sending thread's cached credit alone.
+    private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCreditExact();
     // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
     private final EndActivity activity = new EndActivity();
 
@@ -85,6 +91,11 @@ public final class FbufSender implements Sender
 
     /** Whether another message may be claimed: fewer than capacity claimed, in flight or held. */
     private boolean hasCredit()
+    {
+        return channel.inFlight.hasCredit(claimCount);
+    }
+
+    private boolean hasCreditExact()
     {
         return channel.inFlight.unreleased() + claimCount < channel.inFlight.capacity();
     }
@@ -121,7 +132,7 @@ public final class FbufSender implements Sender
         activity.enter();
         try
         {
-            return claimFbuf(length, claim);
+            return published(claimFbuf(length, claim));
         }
         catch (final RuntimeException ex)
         {
@@ -152,6 +163,33 @@ public final class FbufSender implements Sender
         addClaim(handle, claim);
         Flyweights.wrap(claim, space, region.address(handle), length, handle, this);
         return Status.OK;
+    }
+
+    /** A claim, forward or send that did not go through is when the end idles: its counts are published then. */
+    private int published(final int status)
+    {
+        if (status != Status.OK)
+        {
+            publishCounts();
+        }
+        return status;
+    }
+
+    /**
+     * Adds the aggregate lists built since the last call to the domain's {@code AGGREGATE_OPS}. The counter is an
+     * atomic add on a word every channel of the domain shares (a full fence, which on two cores waits for every store
+     * of the message before it to reach the other core), so a message does not pay it: the count goes in every
+     * {@link #COUNT_BATCH} messages, whenever a claim is back pressured, at {@link #finish()} and at teardown, like
+     * UMP's notification count. A reader that needs the exact figure mid-stream calls this on the sending thread.
+     */
+    void publishCounts()
+    {
+        final int n = uncountedAggregates;
+        if (n > 0)
+        {
+            uncountedAggregates = 0;
+            domain.count(CounterType.AGGREGATE_OPS, n);
+        }
     }
 
     @Override
@@ -235,7 +273,7 @@ public final class FbufSender implements Sender
         activity.enter();
         try
         {
-            return forwardMessage(message);
+            return published(forwardMessage(message));
         }
         catch (final RuntimeException ex)
         {
@@ -304,7 +342,7 @@ public final class FbufSender implements Sender
         activity.enter();
         try
         {
-            return sendAggregate(aggregate);
+            return published(sendAggregate(aggregate));
         }
         catch (final RuntimeException ex)
         {
@@ -436,8 +474,12 @@ public final class FbufSender implements Sender
         {
             region.flush(domain);
         }
-        // 2.1: the list of fbufs handed to the kernel, built in every mode (handles[0..count) above).
-        domain.count(CounterType.AGGREGATE_OPS, 1);
+        // 2.1: the list of fbufs handed to the kernel, built in every mode (handles[0..count) above); counted in
+        // batches (see publishCounts).
+        if (++uncountedAggregates >= COUNT_BATCH)
+        {
+            publishCounts();
+        }
         if (!channel.inFlight.offer(handles, count))
         {
             throw new IllegalStateException("in-flight record full despite the claim-time check");
@@ -521,6 +563,7 @@ public final class FbufSender implements Sender
             notifier.buffer().putLong(at + AggregateDescriptor.END_COUNT_OFFSET, sent);
             finished = true;
             notifier.commit(AggregateDescriptor.END_MESSAGE, AggregateDescriptor.END_MESSAGE_LENGTH);
+            publishCounts();
         }
         catch (final RuntimeException ex)
         {
@@ -578,6 +621,8 @@ public final class FbufSender implements Sender
 
     void releaseAll()
     {
+        publishCounts(); // teardown, once the ends are quiet
+
         for (int i = 0; i < claimCount; i++)
         {
             // End the claim before its fbuf goes, so its writes raise BufferStateException rather than land.

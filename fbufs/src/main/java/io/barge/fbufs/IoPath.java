@@ -10,24 +10,33 @@ import java.util.Arrays;
  * freed fbuf goes to the path's free list for its size, still mapped along the path, and the next allocation of that
  * size takes it without mapping or zeroing.
  * <p>
- * Thread safe: any domain on the path may drop the last reference. The thread that allocates owns a small lock-free
- * magazine of free fbufs per size (Netty's thread caches are the model), filled by its own frees; other threads'
- * frees, and the owner's when its magazine is full, go to the shared free lists under a short lock. The magazine
- * follows allocation: a thread that is not the owner and finds the shared lists empty becomes the owner, and the old
- * owner's magazine is retired; its thread (the only one that touches its contents) moves them to the shared lists on
- * its next free or allocation. Cached fbufs do not count against the budget (only fbufs out do), so a retired
- * magazine never blocks the allocating thread.
+ * Thread safe: any domain on the path may drop the last reference. The thread that allocates owns a {@link Magazine}
+ * of free fbufs per size (Netty's thread caches are the model), filled by its own frees and by the magazine's
+ * {@link ReturnRing}, into which every other thread's frees go: when its stacks run dry the owner drains the ring, so
+ * a cached fbuf crosses from the freeing core back to the allocating one without a lock, and in steady state the two
+ * sides share no written line but the ring's slots. The shared free lists, under a short lock, take only what does
+ * not fit (a full stack or ring) and serve threads that are not the owner.
+ * <p>
+ * The magazine follows allocation: a thread that is not the owner and finds the shared lists empty becomes the
+ * owner, and the old owner's magazine is retired; its thread (the only one that touches its stacks and drains its
+ * ring) moves its contents to the shared lists on its next allocation or locked free, and once that thread has ended
+ * any thread does. A free that raced with the retirement and landed in the old ring puts the magazine back on the
+ * retired list, so nothing waits there unseen. Cached fbufs do not count against the budget (only fbufs out do), so a
+ * retired magazine never blocks the allocating thread.
  */
 public final class IoPath
 {
     /** Free fbufs per size the owner thread keeps without locking. */
-    static final int MAGAZINE_SIZE = 32;
+    static final int MAGAZINE_SIZE = Magazine.SIZE;
+    /** Most entries of a return ring. */
+    static final int MAX_RETURN_RING = 1024;
 
     private final FbufRegion region;
     private final int id;
     private final Domain[] domains;
     private final FbufMode mode;
     private final int budgetPages;
+    private final int ringCapacity;
     /** Pages held by the path's fbufs, cached ones included; guarded by the region's lock. */
     int pagesInUse;
     private int[][] freeLists = new int[0][];
@@ -35,8 +44,13 @@ public final class IoPath
     private volatile boolean closed;
     /** The allocating thread's magazine, or null before the first allocation. */
     private volatile Magazine magazine;
-    /** Magazines of former owners that still hold fbufs; guarded by this. */
+    /** Magazines of former owners that may still hold fbufs; guarded by this. */
     private Magazine retired;
+    /** Where a drain under the lock puts each ring entry: the shared lists, or the spill. */
+    private final ReturnRing.Sink toShared = this::returnToShared;
+    /** Entries a drain under the lock found no room for, to give back to the kernel outside it; guarded by this. */
+    private final long[] spill = new long[2 * Magazine.SIZE];
+    private int spillCount;
 
     IoPath(final FbufRegion region, final int id, final Domain[] domains, final FbufMode mode, final int budgetPages)
     {
@@ -49,6 +63,8 @@ public final class IoPath
         this.domains = domains;
         this.mode = mode;
         this.budgetPages = budgetPages;
+        // Room for every fbuf the budget lets out (one page each at most), so a return is refused only past it.
+        this.ringCapacity = Math.min(MAX_RETURN_RING, Integer.highestOneBit(Math.max(1, 2 * budgetPages - 1)));
     }
 
     /**
@@ -167,7 +183,7 @@ public final class IoPath
     }
 
     /**
-     * @return fbufs waiting on the free lists.
+     * @return fbufs waiting on the free lists, the magazines and the return rings.
      */
     public synchronized int cachedFbufs()
     {
@@ -177,21 +193,21 @@ public final class IoPath
             total += count;
         }
         final Magazine owned = magazine;
-        if (owned != null)
+        if (owned != null && !owned.listed)
         {
-            total += owned.fbufs();
+            total += owned.fbufs() + owned.tallyReturns();
         }
         for (Magazine m = retired; m != null; m = m.next)
         {
-            total += m.fbufs();
+            total += m.fbufs() + m.tallyReturns();
         }
         return total;
     }
 
     /**
-     * Pages on the free lists, for the budget check (which counts only fbufs out). A magazine's counts are read
-     * while its thread may change them: the figure is exact when the path is quiet and may lag by that thread's
-     * operation in progress otherwise.
+     * Pages on the free lists, for the budget check (which counts only fbufs out). A magazine's counts and its ring
+     * are read while its thread and other threads' frees may change them: the figure is exact when the path is quiet
+     * and may lag by the operations in progress otherwise.
      */
     synchronized int cachedPages()
     {
@@ -201,13 +217,15 @@ public final class IoPath
             total += freeCounts[pages] * pages;
         }
         final Magazine owned = magazine;
-        if (owned != null)
+        if (owned != null && !owned.listed)
         {
-            total += owned.pages();
+            owned.tallyReturns();
+            total += owned.pages() + owned.tallyPages();
         }
         for (Magazine m = retired; m != null; m = m.next)
         {
-            total += m.pages();
+            m.tallyReturns();
+            total += m.pages() + m.tallyPages();
         }
         return total;
     }
@@ -217,21 +235,37 @@ public final class IoPath
         return closed;
     }
 
+    /**
+     * @param pages size wanted.
+     * @return the first page of a free fbuf of that size, or -1: from the owner's magazine, refilled from its return
+     *         ring when the stack is empty (no lock), else from the shared lists.
+     */
     int popFree(final int pages)
     {
         final Magazine m = magazine;
         if (m != null && m.thread == Thread.currentThread())
         {
-            final int[] counts = m.counts;
-            if (pages < counts.length && counts[pages] > 0)
+            int first = m.pop(pages);
+            if (first >= 0)
             {
-                return m.lists[pages][--counts[pages]];
+                return first;
+            }
+            if (m.refill() > 0 && (first = m.pop(pages)) >= 0)
+            {
+                return first;
             }
         }
         return popShared(pages);
     }
 
-    private synchronized int popShared(final int pages)
+    private int popShared(final int pages)
+    {
+        final int first = popSharedLocked(pages);
+        freeSpill();
+        return first;
+    }
+
+    private synchronized int popSharedLocked(final int pages)
     {
         final Thread current = Thread.currentThread();
         drainRetired(current);
@@ -242,64 +276,172 @@ public final class IoPath
         final Magazine owned = magazine;
         if (owned == null || owned.thread != current)
         {
-            // Nothing shared to take: this thread allocates, so its frees should feed its own allocations.
-            if (owned != null && owned.fbufs() > 0)
+            // Nothing shared to take: this thread allocates, so its frees and other threads' should feed it.
+            magazine = new Magazine(this, current, ringCapacity);
+            if (owned != null)
             {
-                owned.next = retired;
-                retired = owned;
+                list(owned);
+                if (!owned.thread.isAlive())
+                {
+                    // Its thread has ended: nobody else can be draining it, so what it kept is shared at once.
+                    drainRetired(current);
+                    if (pages < freeCounts.length && freeCounts[pages] > 0)
+                    {
+                        return freeLists[pages][--freeCounts[pages]];
+                    }
+                }
             }
-            magazine = new Magazine(current);
         }
         return -1;
     }
 
-    /** Moves this thread's retired magazines to the shared lists (only their thread touches their contents). */
+    /** Under the lock: puts a magazine that is no longer the owner's on the retired list (once). */
+    private void list(final Magazine m)
+    {
+        if (!m.listed)
+        {
+            m.listed = true;
+            m.next = retired;
+            retired = m;
+        }
+    }
+
+    /**
+     * Under the lock: moves to the shared lists the retired magazines this thread may drain (its own, and those
+     * whose thread has ended), and drops those left empty.
+     */
     private void drainRetired(final Thread current)
     {
         Magazine previous = null;
         for (Magazine m = retired; m != null; m = m.next)
         {
-            if (m.thread == current)
+            if ((m.thread == current || !m.thread.isAlive()) && m.drainTo(toShared))
             {
-                for (int pages = 0; pages < m.counts.length; pages++)
+                m.listed = false;
+                if (previous == null)
                 {
-                    while (m.counts[pages] > 0 && pushToList(m.lists[pages][m.counts[pages] - 1], pages))
-                    {
-                        m.counts[pages]--;
-                    }
+                    retired = m.next;
                 }
-                if (m.fbufs() == 0)
+                else
                 {
-                    if (previous == null)
-                    {
-                        retired = m.next;
-                    }
-                    else
-                    {
-                        previous.next = m.next;
-                    }
-                    continue;
+                    previous.next = m.next;
                 }
+                continue;
             }
             previous = m;
         }
     }
 
-    boolean pushFree(final int first, final int pages)
+    /** A drain under the lock: an entry still free goes to the shared lists, or (full) to the spill. */
+    private void returnToShared(final long entry)
+    {
+        final int pages = region.freeRunPages(entry, id);
+        if (pages > 0 && !pushToList(ReturnRing.first(entry), pages))
+        {
+            spill[spillCount++] = entry;
+        }
+    }
+
+    /** @return entries the spill can still take; guarded by this. */
+    int spillRoom()
+    {
+        return spill.length - spillCount;
+    }
+
+    /** Gives back to the kernel what a drain under the lock spilled, outside the lock (the region's is never taken in
+     * this one). */
+    private void freeSpill()
+    {
+        while (true)
+        {
+            final long entry;
+            synchronized (this)
+            {
+                if (spillCount == 0)
+                {
+                    return;
+                }
+                entry = spill[--spillCount];
+            }
+            region.freeCachedToKernel(entry, id);
+        }
+    }
+
+    /**
+     * A refill found no room in its magazine for an entry of another size: the shared lists take it, or the kernel.
+     */
+    void overflow(final long entry, final int pages)
+    {
+        final boolean kept;
+        synchronized (this)
+        {
+            kept = !closed && pushToList(ReturnRing.first(entry), pages);
+        }
+        if (!kept)
+        {
+            region.freeCachedToKernel(entry, id);
+        }
+    }
+
+    /**
+     * A freed fbuf of this path: to the owner's magazine if this is the owner, else to the owner's return ring, else
+     * (both full) to the shared lists.
+     *
+     * @param first      its first page.
+     * @param pages      its size.
+     * @param generation its state's generation after the free.
+     * @return false if nothing can keep it (the path is closed or every list is full): it goes back to the kernel.
+     */
+    boolean pushFree(final int first, final int pages, final long generation)
     {
         if (closed)
         {
             return false;
         }
         final Magazine m = magazine;
-        if (m != null && m.thread == Thread.currentThread() && m.push(first, pages))
+        if (m != null)
         {
-            return true;
+            if (m.thread == Thread.currentThread())
+            {
+                if (m.push(first, pages))
+                {
+                    return true;
+                }
+            }
+            else if (m.returns.offer(ReturnRing.entry(generation, first)))
+            {
+                if (magazine != m)
+                {
+                    relist(m);
+                }
+                return true;
+            }
         }
         return pushShared(first, pages);
     }
 
-    private synchronized boolean pushShared(final int first, final int pages)
+    /**
+     * A free went into the ring of a magazine retired meanwhile: make sure it is on the retired list, where its
+     * thread (or, once that has ended, anyone) drains it. The claim on the ring's tail came before this thread read
+     * the new magazine, so a drain that saw the ring empty and dropped the magazine ran before the claim; listing it
+     * again here is what finds the entry.
+     */
+    private synchronized void relist(final Magazine m)
+    {
+        if (magazine != m)
+        {
+            list(m);
+        }
+    }
+
+    private boolean pushShared(final int first, final int pages)
+    {
+        final boolean kept = pushSharedLocked(first, pages);
+        freeSpill();
+        return kept;
+    }
+
+    private synchronized boolean pushSharedLocked(final int first, final int pages)
     {
         if (closed)
         {
@@ -309,8 +451,12 @@ public final class IoPath
         return pushToList(first, pages);
     }
 
-    /** @return false if the shared list for this size is full (the fbuf then goes back to the kernel). */
-    private boolean pushToList(final int first, final int pages)
+    /**
+     * Under the lock.
+     *
+     * @return false if the shared list for this size is full (the fbuf then goes back to the kernel).
+     */
+    boolean pushToList(final int first, final int pages)
     {
         if (pages >= freeCounts.length)
         {
@@ -332,13 +478,27 @@ public final class IoPath
     }
 
     /**
-     * Marks the path closed and empties the free lists and the magazines. An fbuf an owner pushes to its magazine
-     * while this runs is still found by the region's scan of the path's fbufs.
+     * Marks the path closed and empties the free lists and the magazines' stacks. An fbuf an owner pushes to its
+     * magazine while this runs, and every fbuf in a return ring, is still found by the region's scan of the path's
+     * fbufs.
      */
     synchronized int[] close()
     {
         closed = true;
-        int total = cachedFbufs();
+        int total = 0;
+        for (final int count : freeCounts)
+        {
+            total += count;
+        }
+        final Magazine owned = magazine;
+        if (owned != null && !owned.listed)
+        {
+            total += owned.fbufs();
+        }
+        for (Magazine m = retired; m != null; m = m.next)
+        {
+            total += m.fbufs();
+        }
         final int[] cached = new int[total];
         int n = 0;
         for (int pages = 0; pages < freeCounts.length; pages++)
@@ -349,88 +509,17 @@ public final class IoPath
             }
             freeCounts[pages] = 0;
         }
-        final Magazine owned = magazine;
-        if (owned != null)
+        if (owned != null && !owned.listed)
         {
             n = owned.takeAll(cached, n);
         }
         for (Magazine m = retired; m != null; m = m.next)
         {
             n = m.takeAll(cached, n);
+            m.listed = false;
         }
         retired = null;
         return n == cached.length ? cached : Arrays.copyOf(cached, n);
-    }
-
-    /** One thread's free fbufs per size; its lists are touched only by that thread (and by close). */
-    private static final class Magazine
-    {
-        final Thread thread;
-        int[][] lists = new int[0][];
-        int[] counts = new int[0];
-        /** Next retired magazine; guarded by the path's lock. */
-        Magazine next;
-
-        Magazine(final Thread thread)
-        {
-            this.thread = thread;
-        }
-
-        boolean push(final int first, final int pages)
-        {
-            if (pages >= counts.length)
-            {
-                lists = Arrays.copyOf(lists, pages + 1);
-                counts = Arrays.copyOf(counts, pages + 1);
-            }
-            int[] list = lists[pages];
-            if (list == null)
-            {
-                list = new int[MAGAZINE_SIZE];
-                lists[pages] = list;
-            }
-            if (counts[pages] < MAGAZINE_SIZE)
-            {
-                list[counts[pages]++] = first;
-                return true;
-            }
-            return false;
-        }
-
-        int fbufs()
-        {
-            int total = 0;
-            for (final int count : counts)
-            {
-                total += count;
-            }
-            return total;
-        }
-
-        int pages()
-        {
-            final int[] snapshot = counts;
-            int total = 0;
-            for (int pages = 0; pages < snapshot.length; pages++)
-            {
-                total += snapshot[pages] * pages;
-            }
-            return total;
-        }
-
-        int takeAll(final int[] into, final int from)
-        {
-            int n = from;
-            for (int pages = 0; pages < counts.length; pages++)
-            {
-                for (int i = 0; i < counts[pages] && n < into.length; i++)
-                {
-                    into[n++] = lists[pages][i];
-                }
-                counts[pages] = 0;
-            }
-            return n;
-        }
     }
 
     @Override

@@ -388,22 +388,25 @@ public final class OverheadTable
         {
             throw new IllegalStateException("unexpected back pressure with one message in flight");
         }
-        end(phased, Phase.ALLOCATE);
+        end(phased, Phase.ALLOCATE, channel);
         claim.setMemory(0, length, (byte)i);
         channel.sender().commit(claim);
-        end(phased, Phase.SEND);
+        end(phased, Phase.SEND, channel);
         if (channel.receiver().poll(message) != Status.OK)
         {
             throw new IllegalStateException("message not delivered");
         }
-        end(phased, Phase.RECEIVE);
+        end(phased, Phase.RECEIVE, channel);
         message.touch();
         channel.receiver().release(message);
-        end(phased, Phase.FREE);
+        end(phased, Phase.FREE, channel);
     }
 
-    private static void end(final Phased phased, final Phase phase)
+    private static void end(final Phased phased, final Phase phase, final FbufChannel channel)
     {
+        // The ends count aggregate lists in batches: publish them so that each phase reads its own.
+        channel.sender().publishCounts();
+        channel.receiver().publishCounts();
         if (phased != null)
         {
             phased.end(phase);
