@@ -1,6 +1,7 @@
 package io.barge.fbufs;
 
 import io.barge.core.ChannelClosedException;
+import io.barge.core.ChannelCounters;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
@@ -28,6 +29,8 @@ public final class FbufChannel implements Channel
     final NotifyChannel notify;
     private final FbufSender sender;
     private final FbufReceiver receiver;
+    /** Messages and bytes through this hop, in the kernel's counters (barge stat shows them). */
+    final ChannelCounters counters;
     private volatile boolean open = true;
 
     FbufChannel(final FbufTransport transport, final FbufTransport.PathSet pathSet, final IoPath path,
@@ -44,6 +47,8 @@ public final class FbufChannel implements Channel
         final int slots = config.notification() == ChannelConfig.Notification.LMP ?
             Math.min(2 * config.capacity(), 1024) : 2 * config.capacity();
         this.notify = Notifications.open(transport.kernel(), from, to, config.notification(), slots);
+        this.counters = transport.kernel().counters().newChannel("fbufs " + from.name() + " -> " + to.name(), from,
+            to);
         this.sender = new FbufSender(this, from, to);
         this.receiver = new FbufReceiver(this, to);
     }
@@ -160,6 +165,7 @@ public final class FbufChannel implements Channel
         // nothing calls the notification ends any more, so all their frames return now. Like close, it wakes a
         // registered receive handler (LMP) or lets its poller see the close (UMP).
         notify.closeQuiescent();
+        counters.close(); // the ends are quiet (above): no late count lands in a reused slot
         receiver.closed();
         sender.closed();
     }

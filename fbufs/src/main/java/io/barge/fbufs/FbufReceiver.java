@@ -186,6 +186,7 @@ public final class FbufReceiver implements Receiver
             throw channel.violation(domain, "a node or piece lies outside the fbufs transferred with the message");
         }
         Flyweights.begin(into, this, space, 0, rx, mode.isVolatile());
+        channel.counters.received();
         final PieceList pieces = rx.pieces;
         for (int i = 0; i < pieces.count; i++)
         {

@@ -223,7 +223,7 @@ public final class FbufSender implements Sender
             final long node = address + AggregateDescriptor.nodeAreaOffset(length);
             writeLeaf(node, address, length);
             transfer(1);
-            notifyRoot(node);
+            notifyRoot(node, length);
         }
         else
         {
@@ -310,7 +310,7 @@ public final class FbufSender implements Sender
         if (mode.integrated())
         {
             transfer(count);
-            notifyRoot(rx.root);
+            notifyRoot(rx.root, message.length());
         }
         else
         {
@@ -384,7 +384,7 @@ public final class FbufSender implements Sender
             nodeCursor = 0;
             final long root = writeTree(aggregate, 0, aggregate.pieceCount() - 1, base);
             transfer(count);
-            notifyRoot(root);
+            notifyRoot(root, aggregate.length());
         }
         else
         {
@@ -487,8 +487,9 @@ public final class FbufSender implements Sender
         sent++;
     }
 
-    private void notifyRoot(final long root)
+    private void notifyRoot(final long root, final int length)
     {
+        channel.counters.sent(length);
         final NotifySender notifier = channel.notify.sender();
         final int at = claimNotification(notifier);
         notifier.buffer().putLong(at + AggregateDescriptor.ROOT_ADDRESS_OFFSET, root);
@@ -497,6 +498,7 @@ public final class FbufSender implements Sender
 
     private void notifyPieces(final int count, final int total)
     {
+        channel.counters.sent(total);
         final NotifySender notifier = channel.notify.sender();
         final int at = claimNotification(notifier);
         final MutableDirectBuffer buffer = notifier.buffer();
