@@ -598,6 +598,13 @@ public final class AddressSpace
 
     // ---- kernel side -------------------------------------------------------------------------------------------
 
+    /** @return the page-table entry at a virtual address (acquire), 0 if unmapped or outside the space. */
+    long pteAt(final long address)
+    {
+        final long vpn = address >>> pageShift;
+        return address < 0 || vpn >= maxPages ? 0 : pte(vpn);
+    }
+
     long pte(final long vpn)
     {
         final long[] table = (long[])TABLES.getAcquire(directory, (int)(vpn >>> TABLE_BITS));
