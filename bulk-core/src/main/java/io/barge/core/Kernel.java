@@ -909,6 +909,8 @@ public final class Kernel implements AutoCloseable
     }
 
     // ---- virtual ranges ----------------------------------------------------------------------------------------
+    // Not on the kernel's monitor: a domain's private window has its own lock (its allocator), the global window
+    // another, so reservations of different domains do not contend. Nothing else reads the allocators.
 
     /**
      * Reserves a run of pages in a domain's private window.
@@ -918,10 +920,14 @@ public final class Kernel implements AutoCloseable
      * @return the first virtual address of the run.
      * @throws IllegalStateException if the window has no such run free.
      */
-    public synchronized long reserve(final Domain domain, final int pages)
+    public long reserve(final Domain domain, final int pages)
     {
         checkLive(domain);
-        final long page = domain.privateRanges.reserve(pages);
+        final long page;
+        synchronized (domain.privateRanges)
+        {
+            page = domain.privateRanges.reserve(pages);
+        }
         if (page < 0)
         {
             throw new IllegalStateException("domain " + domain + " has no " + pages + " free virtual pages");
@@ -935,9 +941,12 @@ public final class Kernel implements AutoCloseable
      * @param address an address returned by {@link #reserve(Domain, int)}.
      * @param pages   the run length reserved.
      */
-    public synchronized void unreserve(final Domain domain, final long address, final int pages)
+    public void unreserve(final Domain domain, final long address, final int pages)
     {
-        domain.privateRanges.release(address >>> memory.frameShift(), pages);
+        synchronized (domain.privateRanges)
+        {
+            domain.privateRanges.release(address >>> memory.frameShift(), pages);
+        }
         domain.count(CounterType.VIRTUAL_RANGE_OPS, 1);
     }
 
@@ -948,9 +957,13 @@ public final class Kernel implements AutoCloseable
      * @return the first virtual address of the run.
      * @throws IllegalStateException if the window has no such run free.
      */
-    public synchronized long reserveGlobal(final int pages)
+    public long reserveGlobal(final int pages)
     {
-        final long page = globalRanges.reserve(pages);
+        final long page;
+        synchronized (globalRanges)
+        {
+            page = globalRanges.reserve(pages);
+        }
         if (page < 0)
         {
             throw new IllegalStateException("global window has no " + pages + " free virtual pages");
@@ -962,9 +975,12 @@ public final class Kernel implements AutoCloseable
      * @param address an address returned by {@link #reserveGlobal(int)}.
      * @param pages   the run length reserved.
      */
-    public synchronized void unreserveGlobal(final long address, final int pages)
+    public void unreserveGlobal(final long address, final int pages)
     {
-        globalRanges.release(address >>> memory.frameShift(), pages);
+        synchronized (globalRanges)
+        {
+            globalRanges.release(address >>> memory.frameShift(), pages);
+        }
     }
 
     /**
