@@ -25,11 +25,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
  * <p>
- * State changes are serialised on the kernel's monitor (a trap into a single kernel), except pins: a frame's pin
- * count, its orphan mark and whether it is free share one word per frame changed by compare-and-set, so
- * {@link #pinFrame}, {@link #pinMappedForDma}, {@link #holdPinnedForDma}, {@link #unpinFrame}, {@link #ownerOf} and
- * {@link #wrapFrame} do not take the monitor (only the last unpin of an orphan does, to free it). Translation and
- * {@link #copy} do not take it either, so data paths on different threads never contend on the kernel.
+ * Locking: frames, shares and the set of domains change under the kernel's monitor (allocate, free, transfer,
+ * offers, domain creation and teardown). Pins do not take it: a frame's pin count, its orphan mark and whether it is
+ * free share one word per frame changed by compare-and-set, so {@link #pinFrame}, {@link #pinMappedForDma},
+ * {@link #holdPinnedForDma}, {@link #unpinFrame}, {@link #ownerOf} and {@link #wrapFrame} are lock-free (only the
+ * last unpin of an orphan takes the monitor, to free it). A domain's own {@link #map}, {@link #unmap},
+ * {@link #protect} and {@link #flush} take only that domain's page-table lock, and its virtual ranges only their
+ * allocator's, so domains do not contend on them. A free (or a teardown) takes the monitor and then each domain's
+ * page-table lock in turn; nothing takes them in the other order. Translation and {@link #copy} take no lock, so
+ * data paths on different threads never contend on the kernel.
  */
 public final class Kernel implements AutoCloseable
 {
@@ -50,6 +54,7 @@ public final class Kernel implements AutoCloseable
      */
     private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle MAP_COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final long PINS = 0xFFFF_FFFFL;
     private static final long ORPHAN = 1L << 32;
     private static final long FREE = 1L << 33;
@@ -63,6 +68,7 @@ public final class Kernel implements AutoCloseable
     private final VirtualRangeAllocator globalRanges;
     /** Owner per frame: written under the monitor with release, read lock-free with acquire. */
     private final int[] owner;
+    /** Page-table entries per frame, changed atomically (different domains' locks map the same frame). */
     private final int[] mapCount;
     /**
      * Pin word per frame (pins are a hypervisor's grant mapping, a device's DMA; a pinned frame is not freed; a
@@ -319,8 +325,13 @@ public final class Kernel implements AutoCloseable
         }
         synchronized (this)
         {
-            domain.addressSpace().forEachMapping((vpn, frame) -> mapCount[frame]--);
-            domain.addressSpace().clearAll();
+            synchronized (domain.pageTableLock)
+            {
+                // A map of this domain racing its death checks liveness under this lock: it ran before (and is
+                // cleared here) or finds the domain dead.
+                domain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
+                domain.addressSpace().clearAll();
+            }
             final int id = domain.id();
             for (int frame = 0; frame < owner.length; frame++)
             {
@@ -492,15 +503,23 @@ public final class Kernel implements AutoCloseable
     /** Under the monitor, with the frame's word claimed FREE: unmaps it everywhere and returns it. */
     private void release(final Domain owner, final int frame)
     {
-        if (mapCount[frame] > 0)
+        // Volatile read after the CAS that claimed FREE: a map that raised the count first is seen here (and
+        // removed by the scan, which waits for its domain's lock); one that raises it later sees FREE and backs out.
+        if ((int)MAP_COUNTS.getVolatile(mapCount, frame) > 0)
         {
             unmapEverywhere(frame);
         }
         // Whatever the map count: a translation cached by a walk that raced an earlier unmap must not reach the
         // frame once it is reused (the address spaces also refuse to cache such walks; this is the kernel's check).
+        // Taking every live domain's page-table lock here, before the frame goes back to the free stack, also waits
+        // out a map that checked the owner before the free began: it finishes (and the scan above, or its own check
+        // of FREE, dealt with it) before the frame can be handed to anybody else.
         for (final Domain domain : domains.values())
         {
-            domain.addressSpace().invalidateFrame(frame);
+            synchronized (domain.pageTableLock)
+            {
+                domain.addressSpace().invalidateFrame(frame);
+            }
         }
         OWNERS.setRelease(this.owner, frame, NO_OWNER);
         shares.removeFrame(frame);
@@ -513,21 +532,24 @@ public final class Kernel implements AutoCloseable
         final List<long[]> victims = new ArrayList<>();
         for (final Domain domain : domains.values())
         {
-            domain.addressSpace().forEachMapping((vpn, f) ->
+            synchronized (domain.pageTableLock)
             {
-                if (f == frame)
+                victims.clear();
+                domain.addressSpace().forEachMapping((vpn, f) ->
                 {
-                    victims.add(new long[]{ domain.id(), vpn });
+                    if (f == frame)
+                    {
+                        victims.add(new long[]{ vpn });
+                    }
+                });
+                for (final long[] victim : victims)
+                {
+                    domain.addressSpace().clearPte(victim[0]);
+                    MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+                    domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+                    flush(domain);
                 }
-            });
-        }
-        for (final long[] victim : victims)
-        {
-            final Domain domain = domains.get((int)victim[0]);
-            domain.addressSpace().clearPte(victim[1]);
-            mapCount[frame]--;
-            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
-            flush(domain);
+            }
         }
     }
 
@@ -560,10 +582,10 @@ public final class Kernel implements AutoCloseable
      * @param frame a frame.
      * @return how many page-table entries map it.
      */
-    public synchronized int mapCountOf(final int frame)
+    public int mapCountOf(final int frame)
     {
         checkFrame(frame);
-        return mapCount[frame];
+        return (int)MAP_COUNTS.getVolatile(mapCount, frame);
     }
 
     /**
@@ -1004,10 +1026,14 @@ public final class Kernel implements AutoCloseable
      * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
      * @throws FrameOwnershipException if the domain does not own the frame.
      */
-    public synchronized void map(final Domain domain, final long address, final int frame, final int rights)
+    public void map(final Domain domain, final long address, final int frame, final int rights)
     {
-        checkOwner(domain, frame);
-        install(domain, address, frame, rights);
+        checkOwner(domain, frame); // outside the lock too: a bad frame number fails before any lock
+        synchronized (domain.pageTableLock)
+        {
+            checkLive(domain);
+            install(domain, address, frame, rights, domain.id());
+        }
     }
 
     /**
@@ -1074,7 +1100,11 @@ public final class Kernel implements AutoCloseable
             throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" + frame +
                 " is no longer owned by domain " + shares.ownerId(slot));
         }
-        install(grantee, address, frame, rights);
+        synchronized (grantee.pageTableLock)
+        {
+            checkLive(grantee);
+            install(grantee, address, frame, rights, shares.ownerId(slot));
+        }
         shares.remove(slot);
         return frame;
     }
@@ -1112,7 +1142,9 @@ public final class Kernel implements AutoCloseable
         return shares.pending();
     }
 
-    private void install(final Domain domain, final long address, final int frame, final int rights)
+    /** Under the domain's page-table lock: maps a frame that {@code ownerId} owns (checked here, against frees). */
+    private void install(final Domain domain, final long address, final int frame, final int rights,
+        final int ownerId)
     {
         Rights.checkRights(rights);
         if (rights == Rights.NONE)
@@ -1127,8 +1159,27 @@ public final class Kernel implements AutoCloseable
             throw new IllegalStateException("domain " + domain + " already maps address 0x" +
                 Long.toHexString(address) + " to frame " + (old >>> AddressSpace.PTE_FRAME_SHIFT));
         }
+        // The owner is checked between two reads of the frame's word, and the map count raised before the second:
+        // if the second shows the same allocation, not FREE, the owner read was this allocation's, and a free that
+        // claims FREE later reads this count (all volatile, one order) and scans, waiting for this domain's lock.
+        // Otherwise the frame is being (or was) freed: back out. Never a mapping of a frame on the free stack or
+        // handed to somebody else.
+        final long before = (long)STATES.getVolatile(pinState, frame);
+        final int current = (int)OWNERS.getAcquire(owner, frame);
+        if ((before & FREE) == 0 && current != ownerId)
+        {
+            throw new FrameOwnershipException("frame=" + frame + " is owned by " +
+                (current == NO_OWNER ? "nobody (free)" : "domain " + current) + ", not by domain " + ownerId);
+        }
+        MAP_COUNTS.getAndAdd(mapCount, frame, 1);
+        final long after = (long)STATES.getVolatile(pinState, frame);
+        if ((before & FREE) != 0 || ((before ^ after) & ~(PINS | ORPHAN)) != 0)
+        {
+            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            throw new FrameOwnershipException("frame=" + frame + " is free or being freed; domain " + domain +
+                " cannot map it");
+        }
         space.writePte(vpn, frame, rights);
-        mapCount[frame]++;
         domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
     }
 
@@ -1139,20 +1190,24 @@ public final class Kernel implements AutoCloseable
      * @param address page-aligned mapped address.
      * @return the frame that was mapped.
      */
-    public synchronized int unmap(final Domain domain, final long address)
+    public int unmap(final Domain domain, final long address)
     {
-        checkLive(domain);
         final long vpn = checkPage(domain, address);
-        final long pte = domain.addressSpace().pte(vpn);
-        if ((pte & AddressSpace.PTE_PRESENT) == 0)
+        synchronized (domain.pageTableLock)
         {
-            throw new IllegalStateException("domain " + domain + " maps nothing at 0x" + Long.toHexString(address));
+            checkLive(domain);
+            final long pte = domain.addressSpace().pte(vpn);
+            if ((pte & AddressSpace.PTE_PRESENT) == 0)
+            {
+                throw new IllegalStateException("domain " + domain + " maps nothing at 0x" +
+                    Long.toHexString(address));
+            }
+            final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
+            domain.addressSpace().clearPte(vpn);
+            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+            return frame;
         }
-        final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
-        domain.addressSpace().clearPte(vpn);
-        mapCount[frame]--;
-        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
-        return frame;
     }
 
     /**
@@ -1162,19 +1217,23 @@ public final class Kernel implements AutoCloseable
      * @param address page-aligned mapped address.
      * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
      */
-    public synchronized void protect(final Domain domain, final long address, final int rights)
+    public void protect(final Domain domain, final long address, final int rights)
     {
-        checkLive(domain);
         Rights.checkRights(rights);
         final long vpn = checkPage(domain, address);
-        final long pte = domain.addressSpace().pte(vpn);
-        if ((pte & AddressSpace.PTE_PRESENT) == 0)
+        synchronized (domain.pageTableLock)
         {
-            throw new IllegalStateException("domain " + domain + " maps nothing at 0x" + Long.toHexString(address));
+            checkLive(domain);
+            final long pte = domain.addressSpace().pte(vpn);
+            if ((pte & AddressSpace.PTE_PRESENT) == 0)
+            {
+                throw new IllegalStateException("domain " + domain + " maps nothing at 0x" +
+                    Long.toHexString(address));
+            }
+            domain.addressSpace().writePte(vpn, (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT), rights);
+            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+            domain.count(CounterType.PROTECTION_CHANGES, 1);
         }
-        domain.addressSpace().writePte(vpn, (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT), rights);
-        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
-        domain.count(CounterType.PROTECTION_CHANGES, 1);
     }
 
     /**
@@ -1182,10 +1241,13 @@ public final class Kernel implements AutoCloseable
      *
      * @param domain the domain.
      */
-    public synchronized void flush(final Domain domain)
+    public void flush(final Domain domain)
     {
-        domain.addressSpace().flushTlb();
-        domain.count(CounterType.TLB_FLUSHES, 1);
+        synchronized (domain.pageTableLock)
+        {
+            domain.addressSpace().flushTlb();
+            domain.count(CounterType.TLB_FLUSHES, 1);
+        }
     }
 
     // ---- copies ------------------------------------------------------------------------------------------------
@@ -1368,8 +1430,11 @@ public final class Kernel implements AutoCloseable
         {
             closed = true; // first: an unpin of a frame freed below then sees a closed kernel, not a pin-count bug
             kernelDomain.markDestroyed();
-            kernelDomain.addressSpace().forEachMapping((vpn, frame) -> mapCount[frame]--);
-            kernelDomain.addressSpace().clearAll();
+            synchronized (kernelDomain.pageTableLock)
+            {
+                kernelDomain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
+                kernelDomain.addressSpace().clearAll();
+            }
             for (int frame = 0; frame < owner.length; frame++)
             {
                 if (owner[frame] == KERNEL_DOMAIN_ID)
