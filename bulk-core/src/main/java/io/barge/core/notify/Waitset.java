@@ -300,6 +300,12 @@ public final class Waitset
         }
     }
 
+    /** @return whether a thread is in a parking dispatch; for tests. */
+    synchronized boolean hasWaiterForTest()
+    {
+        return waiterCount != 0;
+    }
+
     private boolean hasPolledRegistration()
     {
         for (final WaitsetChannel channel : polled)
@@ -485,25 +491,17 @@ public final class Waitset
     /** @return -1 if the channel is not on this waitset, 1 if it was registered, 0 otherwise. */
     synchronized int deregister(final WaitsetChannel channel)
     {
-        if (channel.waitset != this)
+        final int result = cancel(channel);
+        if (result >= 0)
         {
-            return -1;
+            channel.waitset = null;
+            if (channel.polledIn == this)
+            {
+                channel.polledIn = null;
+                removePolled(channel);
+            }
         }
-        final boolean wasRegistered = channel.state != WaitsetChannel.State.UNREGISTERED;
-        if (channel.state == WaitsetChannel.State.PENDING)
-        {
-            unlink(channel);
-        }
-        channel.state = WaitsetChannel.State.UNREGISTERED;
-        channel.handler = null;
-        channel.poller = null;
-        channel.waitset = null;
-        if (channel.polledIn == this)
-        {
-            channel.polledIn = null;
-            removePolled(channel);
-        }
-        return wasRegistered ? 1 : 0;
+        return result;
     }
 
     private void unlink(final WaitsetChannel channel)

@@ -4,6 +4,7 @@ import io.barge.core.ChannelClosedException;
 import io.barge.core.notify.Waitset;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,26 +55,18 @@ public abstract class TransportReceiveContract extends TransportContractFixture
         {
             final Receiver receiver = channel.receiver();
             final AtomicReference<Object> outcome = new AtomicReference<>();
-            final Thread consumer = new Thread(() ->
+            final Thread consumer = start("receive-consumer", outcome, () ->
             {
-                try
+                final Message message = receiver.newMessage();
+                for (int i = 0; i < 3; i++)
                 {
-                    final Message message = receiver.newMessage();
-                    for (int i = 0; i < 3; i++)
-                    {
-                        final int status = receiver.receive(message, LONG_WAIT_SECONDS, TimeUnit.SECONDS);
-                        assertEquals(Status.OK, status, "receive " + i);
-                        assertContent(message, i, "received while waiting");
-                        receiver.release(message);
-                    }
-                    outcome.set("done");
+                    final int status = receiver.receive(message, LONG_WAIT_SECONDS, TimeUnit.SECONDS);
+                    assertEquals(Status.OK, status, "receive " + i);
+                    assertContent(message, i, "received while waiting");
+                    receiver.release(message);
                 }
-                catch (final Throwable t)
-                {
-                    outcome.set(t);
-                }
-            }, "receive-consumer");
-            consumer.start();
+                return "done";
+            });
             for (int i = 0; i < 3; i++)
             {
                 awaitParked(consumer);
@@ -103,22 +96,14 @@ public abstract class TransportReceiveContract extends TransportContractFixture
         {
             final Receiver receiver = channel.receiver();
             final AtomicReference<Object> outcome = new AtomicReference<>();
-            final Thread consumer = new Thread(() ->
+            final Thread consumer = start("receive-end", outcome, () ->
             {
-                try
-                {
-                    final Message message = receiver.newMessage();
-                    assertEquals(Status.OK, receiver.receive(message, LONG_WAIT_SECONDS, TimeUnit.SECONDS));
-                    assertContent(message, 7, "the last message");
-                    receiver.release(message);
-                    outcome.set(receiver.receive(message, LONG_WAIT_SECONDS, TimeUnit.SECONDS));
-                }
-                catch (final Throwable t)
-                {
-                    outcome.set(t);
-                }
-            }, "receive-end");
-            consumer.start();
+                final Message message = receiver.newMessage();
+                assertEquals(Status.OK, receiver.receive(message, LONG_WAIT_SECONDS, TimeUnit.SECONDS));
+                assertContent(message, 7, "the last message");
+                receiver.release(message);
+                return receiver.receive(message, LONG_WAIT_SECONDS, TimeUnit.SECONDS);
+            });
             awaitParked(consumer);
             sendAll(channel.sender(), 7, 1, 300);
             channel.sender().finish();
@@ -137,19 +122,8 @@ public abstract class TransportReceiveContract extends TransportContractFixture
     {
         final Channel channel = transport.open(a, b, config());
         final AtomicReference<Object> outcome = new AtomicReference<>();
-        final Thread consumer = new Thread(() ->
-        {
-            try
-            {
-                outcome.set(channel.receiver().receive(channel.receiver().newMessage(), LONG_WAIT_SECONDS,
-                    TimeUnit.SECONDS));
-            }
-            catch (final Throwable t)
-            {
-                outcome.set(t);
-            }
-        }, "receive-close");
-        consumer.start();
+        final Thread consumer = start("receive-close", outcome,
+            () -> channel.receiver().receive(channel.receiver().newMessage(), LONG_WAIT_SECONDS, TimeUnit.SECONDS));
         awaitParked(consumer);
         channel.close();
         consumer.join(TimeUnit.SECONDS.toMillis(LONG_WAIT_SECONDS * 2));
@@ -182,6 +156,24 @@ public abstract class TransportReceiveContract extends TransportContractFixture
             assertTrue(allocated < 500, transportName() + ": 500 timed-out receives allocated " + allocated +
                 " bytes");
         }
+    }
+
+    /** Starts a thread that runs {@code body} and leaves its result, or what it threw, in {@code outcome}. */
+    private static Thread start(final String name, final AtomicReference<Object> outcome, final Callable<Object> body)
+    {
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                outcome.set(body.call());
+            }
+            catch (final Throwable t)
+            {
+                outcome.set(t);
+            }
+        }, name);
+        thread.start();
+        return thread;
     }
 
     /** Waits until the thread is parked or has ended (a receive that found nothing parks in its waitset). */
