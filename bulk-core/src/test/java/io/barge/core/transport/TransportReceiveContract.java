@@ -153,7 +153,8 @@ public abstract class TransportReceiveContract extends TransportContractFixture
                 receiver.receive(message, 1, TimeUnit.MICROSECONDS);
             }
             final long allocated = threads.getThreadAllocatedBytes(id) - before;
-            assertTrue(allocated < 500, transportName() + ": 500 timed-out receives allocated " + allocated +
+            // Under 8 bytes a call: an object made per call is at least 16; a one-off (a lazily made lock) is not.
+            assertTrue(allocated < 500 * 8, transportName() + ": 500 timed-out receives allocated " + allocated +
                 " bytes");
         }
     }
