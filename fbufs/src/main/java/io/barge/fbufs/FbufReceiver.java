@@ -14,8 +14,10 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.DirectBuffer;
 
+import java.util.concurrent.TimeUnit;
 
 import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
 
@@ -54,6 +56,7 @@ public final class FbufReceiver implements Receiver
     private Violation lastViolation = Violation.NONE;
     private final Message flyweight = new Message();
     private final WaitsetChannel readyChannel;
+    private final WaitingReceive waiting = new WaitingReceive(this);
     private long taken;
     /** Aggregates built (3.3) and not yet added to the domain's counter. */
     private int uncountedAggregates;
@@ -233,6 +236,19 @@ public final class FbufReceiver implements Receiver
         {
             channel.notify.receiver().registerReceive(waitset, handler);
         }
+    }
+
+    @Override
+    public boolean deregister()
+    {
+        // Either may hold the registration: which one depends on the state register saw.
+        return readyChannel.cancel() | channel.notify.receiver().cancelReceive();
+    }
+
+    @Override
+    public int receive(final Message into, final long timeout, final TimeUnit unit)
+    {
+        return waiting.receive(into, timeout, unit);
     }
 
     /** Teardown: a handler registered as ready runs and learns of the close. */

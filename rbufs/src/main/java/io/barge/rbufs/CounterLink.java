@@ -182,6 +182,16 @@ final class CounterLink extends LinePadding
     }
 
     /**
+     * Cancels the handler {@link #registerWake} registered, if not yet delivered.
+     *
+     * @return whether one was outstanding.
+     */
+    boolean cancelWake()
+    {
+        return in.receiver().cancelReceive();
+    }
+
+    /**
      * Sends a wake-up that could not be sent before (the notification ring was full).
      *
      * @return whether nothing is left waiting.

@@ -14,8 +14,10 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.collections.LongArrayQueue;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static io.barge.rbufs.IoRecDescriptor.FLAG_EMPTY;
@@ -79,6 +81,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private int unsignalled;
     private final Message flyweight = new Message();
     private final WaitsetChannel readyChannel = new WaitsetChannel("rbufs-ready");
+    private final WaitingReceive waiting = new WaitingReceive(this);
     private volatile boolean endOfStream;
 
     // On a path (RbufsPath): record offsets below pathLength name the path's data area, mapped read-only here at
@@ -332,6 +335,19 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             gate.leave();
         }
+    }
+
+    @Override
+    public boolean deregister()
+    {
+        // register chose one of the two channels (ready, or the wake-up link) by the state it saw.
+        return readyChannel.cancel() | link.cancelWake();
+    }
+
+    @Override
+    public int receive(final Message into, final long timeout, final TimeUnit unit)
+    {
+        return waiting.receive(into, timeout, unit);
     }
 
     /**

@@ -267,6 +267,12 @@ final class LoopbackChannel implements Channel, Sender
         }
 
         @Override
+        public boolean deregister()
+        {
+            return readyChannel.cancel();
+        }
+
+        @Override
         public void release(final Message message)
         {
             final int slot = (int)Flyweights.token(message);

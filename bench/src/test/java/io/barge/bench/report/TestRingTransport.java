@@ -321,6 +321,12 @@ final class TestRingTransport implements TransportProvider
             }
 
             @Override
+            public boolean deregister()
+            {
+                return readyChannel.cancel();
+            }
+
+            @Override
             public void release(final Message message)
             {
                 final int slot = (int)Flyweights.token(message);

@@ -14,7 +14,10 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.DirectBuffer;
+
+import java.util.concurrent.TimeUnit;
 
 import static io.barge.core.copy.CopyNotificationDescriptor.TYPE_DATA;
 import static io.barge.core.copy.CopyNotificationDescriptor.TYPE_END;
@@ -37,6 +40,7 @@ final class CopyReceiver implements Receiver, NotifyHandler
     private final Message flyweight = new Message();
     private final CopyEndGate gate = new CopyEndGate();
     private final WaitsetChannel readyChannel;
+    private final WaitingReceive waiting = new WaitingReceive(this);
     private int freeCount;
     private int notifiedType;
     private long notifiedWord;
@@ -189,6 +193,19 @@ final class CopyReceiver implements Receiver, NotifyHandler
     CopyEndGate gate()
     {
         return gate;
+    }
+
+    @Override
+    public boolean deregister()
+    {
+        // Either may hold the registration: which one depends on the state register saw.
+        return readyChannel.cancel() | channel.notify.receiver().cancelReceive();
+    }
+
+    @Override
+    public int receive(final Message into, final long timeout, final TimeUnit unit)
+    {
+        return waiting.receive(into, timeout, unit);
     }
 
     /** Teardown: a handler registered as ready runs and learns of the close. */

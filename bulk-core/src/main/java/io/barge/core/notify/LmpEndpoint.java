@@ -182,6 +182,15 @@ public final class LmpEndpoint implements NotifyReceiver
     }
 
     /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean cancelReceive()
+    {
+        return receiveChannel.cancel();
+    }
+
+    /**
      * @return messages consumed so far.
      */
     public long position()

@@ -38,4 +38,15 @@ public interface NotifyReceiver
     {
         throw new UnsupportedOperationException(getClass().getName() + " has no waitset integration");
     }
+
+    /**
+     * Cancels the handler {@link #registerReceive} registered, if it has not been delivered yet: it will not run
+     * (unless a dispatcher already took it) and a handler may be registered again at once, on any waitset.
+     *
+     * @return whether a registration was outstanding.
+     */
+    default boolean cancelReceive()
+    {
+        throw new UnsupportedOperationException(getClass().getName() + " has no waitset integration");
+    }
 }

@@ -214,6 +214,15 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
     }
 
     /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean cancelReceive()
+    {
+        return receiveChannel.cancel();
+    }
+
+    /**
      * @return messages consumed so far.
      */
     public long position()

@@ -5,6 +5,8 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rendezvous of threads with events (seed 003, 4.1): event channels ({@link WaitsetChannel}) become pending,
@@ -14,8 +16,11 @@ import java.util.concurrent.TimeUnit;
  * lock, so queueing and delivering allocate nothing. Polled channels stay in an array while registered (and
  * across single-shot re-registrations); a dispatcher runs their pollers, each by one thread at a time, when it finds
  * nothing pending and also after every {@link #SWEEP_INTERVAL} deliveries, so that channels that are always pending
- * again (a busy LMP channel re-registering) cannot starve the polled ones. Blocking waits use an Agrona
- * {@link IdleStrategy}.
+ * again (a busy LMP channel re-registering) cannot starve the polled ones. Blocking waits either use an Agrona
+ * {@link IdleStrategy} ({@link #dispatch(IdleStrategy)} and its kin) or park ({@link #dispatch(long, TimeUnit)},
+ * {@link #dispatchUntil}): a parked dispatcher is woken by a trigger (LMP, closes, {@link WaitsetChannel#trigger})
+ * and, while any polled channel (UMP) is registered, parks at most {@link #MAX_POLL_PARK_NS} at a time so that it
+ * looks at the polled channels again; parking allocates nothing.
  * <p>
  * <b>Fairness bound.</b> Let {@code N} be the number of channels registered on the waitset. An idle channel that is
  * triggered runs within {@code N} deliveries (FIFO; a channel is queued at most once). A polled channel whose poller
@@ -32,6 +37,16 @@ public final class Waitset
      */
     public static final int SWEEP_INTERVAL = 16;
 
+    /**
+     * Longest park of a dispatcher while a polled channel is registered: nothing triggers a polled channel, so the
+     * dispatcher must look again. Parks start at {@link #MIN_POLL_PARK_NS} and double up to this bound, trading a
+     * polled event's latency (at most this) against the CPU a sleeping dispatcher burns.
+     */
+    public static final long MAX_POLL_PARK_NS = 1_000_000L;
+
+    /** First park of a dispatcher while a polled channel is registered. */
+    public static final long MIN_POLL_PARK_NS = 1_000L;
+
     private final String name;
     private WaitsetChannel head;
     private WaitsetChannel tail;
@@ -41,6 +56,9 @@ public final class Waitset
     /** Set every {@link #SWEEP_INTERVAL} deliveries; the next dispatcher sweeps before it takes. */
     private volatile boolean sweepDue;
     private volatile WaitsetChannel[] polled = new WaitsetChannel[0];
+    /** Threads parked (or about to park) in a parking dispatch; under this waitset's lock. Grows, never shrinks. */
+    private Thread[] waiters = new Thread[2];
+    private int waiterCount;
 
     /**
      * @param name for diagnostics.
@@ -187,6 +205,141 @@ public final class Waitset
         return true;
     }
 
+    /**
+     * Waits at most {@code timeout} for the next event and runs it, parking the thread while nothing is pending
+     * (see the class comment: a trigger wakes it; polled channels are looked at again after bounded parks).
+     *
+     * @param timeout longest wait; zero looks once.
+     * @param unit    its unit.
+     * @return whether an event ran (false on timeout).
+     * @throws IllegalArgumentException if {@code timeout < 0} or the unit is null.
+     */
+    public boolean dispatch(final long timeout, final TimeUnit unit)
+    {
+        return dispatch(null, timeout, unit, false);
+    }
+
+    /**
+     * Runs events on the calling thread until {@code done} says true or {@code timeout} passes, parking while
+     * nothing is pending as {@link #dispatch(long, TimeUnit)} does. {@code done} is asked first, after every event
+     * and after every wake-up; a condition that another thread makes true (an event delivered elsewhere, as LMP's
+     * directed yield does) should come with a {@link LockSupport#unpark} of the waiting thread, or is seen only at
+     * the next trigger, bounded park or the timeout.
+     *
+     * @param done    the condition waited for; cheap, asked often.
+     * @param timeout longest wait.
+     * @param unit    its unit.
+     * @return whether {@code done} said true (false on timeout).
+     * @throws IllegalArgumentException if {@code done} or the unit is null or {@code timeout < 0}.
+     */
+    public boolean dispatchUntil(final BooleanSupplier done, final long timeout, final TimeUnit unit)
+    {
+        if (done == null)
+        {
+            throw new IllegalArgumentException(this + " dispatchUntil: the condition must not be null");
+        }
+        return dispatch(done, timeout, unit, true);
+    }
+
+    private boolean dispatch(final BooleanSupplier done, final long timeout, final TimeUnit unit,
+        final boolean untilDone)
+    {
+        if (unit == null || timeout < 0)
+        {
+            throw new IllegalArgumentException(this + " dispatch: timeout=" + timeout + " unit=" + unit +
+                ": a timeout >= 0 and a unit are needed");
+        }
+        if (untilDone && done.getAsBoolean())
+        {
+            return true;
+        }
+        final Thread current = Thread.currentThread();
+        // Wrap-safe: only differences of nanoTime values are compared.
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long pollPark = MIN_POLL_PARK_NS;
+        addWaiter(current);
+        try
+        {
+            while (true)
+            {
+                // Looked at after the thread became a waiter: a trigger from now on unparks it, one before is seen.
+                final Runnable handler = tryNextEvent();
+                if (handler != null)
+                {
+                    handler.run();
+                    if (!untilDone || done.getAsBoolean())
+                    {
+                        return true;
+                    }
+                    pollPark = MIN_POLL_PARK_NS;
+                    continue;
+                }
+                if (untilDone && done.getAsBoolean())
+                {
+                    return true;
+                }
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+                if (hasPolledRegistration())
+                {
+                    LockSupport.parkNanos(this, Math.min(remaining, pollPark));
+                    pollPark = Math.min(pollPark << 1, MAX_POLL_PARK_NS);
+                }
+                else
+                {
+                    LockSupport.parkNanos(this, remaining);
+                }
+            }
+        }
+        finally
+        {
+            removeWaiter(current);
+        }
+    }
+
+    /** @return whether a thread is in a parking dispatch; for tests. */
+    synchronized boolean hasWaiterForTest()
+    {
+        return waiterCount != 0;
+    }
+
+    private boolean hasPolledRegistration()
+    {
+        for (final WaitsetChannel channel : polled)
+        {
+            if (channel.state == WaitsetChannel.State.POLLED)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void addWaiter(final Thread thread)
+    {
+        if (waiterCount == waiters.length)
+        {
+            waiters = Arrays.copyOf(waiters, waiterCount << 1); // only when more threads park at once than before
+        }
+        waiters[waiterCount++] = thread;
+    }
+
+    private synchronized void removeWaiter(final Thread thread)
+    {
+        for (int i = 0; i < waiterCount; i++)
+        {
+            if (waiters[i] == thread)
+            {
+                waiters[i] = waiters[--waiterCount];
+                waiters[waiterCount] = null;
+                return;
+            }
+        }
+    }
+
     private synchronized Runnable take()
     {
         final WaitsetChannel channel = head;
@@ -306,11 +459,19 @@ public final class Waitset
         }
         tail = channel;
         pendingCount++;
+        // Every parked dispatcher looks again; one takes the event, the others park again.
+        for (int i = 0; i < waiterCount; i++)
+        {
+            LockSupport.unpark(waiters[i]);
+        }
         return 1;
     }
 
-    /** @return -1 if the channel is not on this waitset, 1 if it was registered, 0 otherwise. */
-    synchronized int deregister(final WaitsetChannel channel)
+    /**
+     * @return -1 if the channel is not on this waitset, 1 if it was registered, 0 otherwise; as a delivery, the
+     *         channel stays in this waitset's polled list.
+     */
+    synchronized int cancel(final WaitsetChannel channel)
     {
         if (channel.waitset != this)
         {
@@ -324,13 +485,23 @@ public final class Waitset
         channel.state = WaitsetChannel.State.UNREGISTERED;
         channel.handler = null;
         channel.poller = null;
-        channel.waitset = null;
-        if (channel.polledIn == this)
-        {
-            channel.polledIn = null;
-            removePolled(channel);
-        }
         return wasRegistered ? 1 : 0;
+    }
+
+    /** @return -1 if the channel is not on this waitset, 1 if it was registered, 0 otherwise. */
+    synchronized int deregister(final WaitsetChannel channel)
+    {
+        final int result = cancel(channel);
+        if (result >= 0)
+        {
+            channel.waitset = null;
+            if (channel.polledIn == this)
+            {
+                channel.polledIn = null;
+                removePolled(channel);
+            }
+        }
+        return result;
     }
 
     private void unlink(final WaitsetChannel channel)

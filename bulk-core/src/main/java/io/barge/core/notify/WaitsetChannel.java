@@ -12,7 +12,8 @@ import java.util.function.BooleanSupplier;
  *   <li>a pending channel is delivered exactly once to one thread dispatching its waitset, and becomes
  *       unregistered just before its handler runs: registrations are single-shot, a handler that wants the next
  *       event registers again;</li>
- *   <li>{@link #deregister} cancels from any state.</li>
+ *   <li>{@link #deregister} cancels from any state; {@link #cancel} too, as a delivery would (the channel stays
+ *       known to its waitset, so registering there again allocates nothing).</li>
  * </ul>
  * State changes are serialised on the waitset's lock; {@link #state()} may be read from any thread.
  */
@@ -137,6 +138,31 @@ public final class WaitsetChannel
                 return false;
             }
             final int result = ws.deregister(this);
+            if (result >= 0)
+            {
+                return result == 1;
+            }
+        }
+    }
+
+    /**
+     * Cancels the registration from any state as a delivery would, without running the handler: a pending event is
+     * dropped and the channel may be registered again at once. Unlike {@link #deregister} a polled channel stays in
+     * its waitset's list of polled channels (as after a delivery), so cancelling and registering again on the same
+     * waitset allocate nothing.
+     *
+     * @return whether the channel was registered.
+     */
+    public boolean cancel()
+    {
+        while (true)
+        {
+            final Waitset ws = waitset;
+            if (ws == null)
+            {
+                return false;
+            }
+            final int result = ws.cancel(this);
             if (result >= 0)
             {
                 return result == 1;

@@ -2,7 +2,7 @@ package io.barge.core.transport;
 
 import io.barge.core.Domain;
 import io.barge.core.notify.Waitset;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.concurrent.TimeUnit;
@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * <b>Waiting.</b> A receiver that polls in a loop of its own uses an Agrona {@link IdleStrategy} between empty
  * polls; each transport's receiver says which one suits it. One thread serving many channels registers each
- * receiver on one {@link Waitset} ({@link #register}) and dispatches the waitset instead.
+ * receiver on one {@link Waitset} ({@link #register}) and dispatches the waitset instead. A thread that serves one
+ * receiver and would rather sleep than spin calls {@link #receive(Message, long, TimeUnit)}, which parks on a
+ * registration of its own.
  */
 public interface Receiver
 {
@@ -83,35 +85,39 @@ public interface Receiver
     void register(Waitset waitset, Runnable handler);
 
     /**
-     * Waits for the next message at most {@code timeout}, polling with a {@link BackoffIdleStrategy} (spins, then
-     * yields, then parks up to 1 ms) made only if the first poll finds nothing.
+     * Cancels the registration {@link #register} made, if its handler has not been delivered yet: the handler will
+     * not run (unless a dispatcher already took it) and {@link #register} may be called again at once, on any
+     * waitset. Safe to call with nothing registered.
+     *
+     * @return whether a registration was outstanding.
+     */
+    boolean deregister();
+
+    /**
+     * Waits for the next message at most {@code timeout}, the thread parked rather than spinning: polls once and,
+     * if nothing is there, registers on a waitset private to this receiver ({@link #register}) and parks until the
+     * registration fires, then polls again. A notification that triggers (LMP) wakes the thread at once; one that
+     * is polled (UMP) is looked at after parks of at most {@link Waitset#MAX_POLL_PARK_NS}. While the receiver holds
+     * as many messages as it may it polls after parks of at most {@link WaitingReceive#BACK_PRESSURE_PARK_NS}.
+     * <p>
+     * A receive that times out cancels its registration ({@link #deregister}): none is left behind and
+     * {@link #register} may follow. A {@link Channel#close()} from another thread wakes a blocked receive, which
+     * then throws {@link io.barge.core.ChannelClosedException}. The transports' receivers allocate nothing per
+     * call; this default, for other implementations, makes a {@link WaitingReceive} per call (an implementation
+     * keeps one and delegates to it instead).
      *
      * @param into    a flyweight not currently held.
      * @param timeout longest wait; zero polls once.
      * @param unit    its unit.
      * @return {@link Status#OK}, {@link Status#END_OF_STREAM}, or {@link Status#EMPTY} if the timeout passed.
+     * @throws IllegalArgumentException if {@code timeout < 0} or the unit is null.
+     * @throws IllegalStateException    if a registration made with {@link #register} is outstanding.
      * @throws io.barge.core.ProtocolViolationException if the peer broke the protocol.
-     * @throws io.barge.core.ChannelClosedException     if the channel has been torn down.
+     * @throws io.barge.core.ChannelClosedException     if the channel has been torn down, before or during the wait.
      */
     default int receive(final Message into, final long timeout, final TimeUnit unit)
     {
-        int status = poll(into);
-        if (status != Status.EMPTY && status != Status.BACK_PRESSURED)
-        {
-            return status;
-        }
-        final long deadline = System.nanoTime() + unit.toNanos(timeout);
-        final IdleStrategy idle = new BackoffIdleStrategy();
-        while (System.nanoTime() - deadline < 0)
-        {
-            idle.idle();
-            status = poll(into);
-            if (status != Status.EMPTY && status != Status.BACK_PRESSURED)
-            {
-                return status;
-            }
-        }
-        return Status.EMPTY;
+        return new WaitingReceive(this).receive(into, timeout, unit);
     }
 
     /**

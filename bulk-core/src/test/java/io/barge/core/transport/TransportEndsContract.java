@@ -26,9 +26,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * abortive close from any thread, out of frames distinct from back pressure, and errors that name the transport
  * and the call. Run by every {@link TransportContractTest} subclass.
  */
-public abstract class TransportEndsContract extends TransportContractFixture
+public abstract class TransportEndsContract extends TransportReceiveContract
 {
-    private static final String SEND_PROBLEM = "send";
     private long touched;
 
     @Test
@@ -642,17 +641,5 @@ public abstract class TransportEndsContract extends TransportContractFixture
     {
         assertTrue(thrown.getMessage().startsWith(prefix), () -> "expected '" + prefix + "...', got: " +
             thrown.getMessage());
-    }
-
-    /** Sends {@code count} messages numbered from {@code first}, each claim expected to succeed. */
-    protected static void sendAll(final Sender sender, final int first, final int count, final int length)
-    {
-        final Claim claim = sender.newClaim();
-        for (int i = first; i < first + count; i++)
-        {
-            assertEquals(Status.OK, sender.tryClaim(length, claim), SEND_PROBLEM + " " + i);
-            fill(claim, i, length);
-            sender.commit(claim);
-        }
     }
 }

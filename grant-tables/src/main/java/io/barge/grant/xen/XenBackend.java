@@ -14,6 +14,7 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.WaitingReceive;
 import io.barge.grant.BackRing;
 import io.barge.grant.GrantCounters;
 import io.barge.grant.GrantException;
@@ -22,6 +23,8 @@ import io.barge.grant.Hypervisor;
 import io.barge.grant.MapBatch;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The back end of a {@link XenChannel} (a driver domain's {@code blkback}/{@code netback}): it copies each request
@@ -82,6 +85,7 @@ public final class XenBackend implements Receiver
     private final Int2IntHashMap persistentIndex;
     private final WaitsetChannel readable;
     private final Message handlerMessage = new Message();
+    private final WaitingReceive waiting = new WaitingReceive(this);
     private int freeCount;
     private int port;
     /** Message requests consumed, mod 2^32: what an end request must name. */
@@ -253,6 +257,21 @@ public final class XenBackend implements Receiver
         {
             readable.trigger();
         }
+    }
+
+    @Override
+    public boolean deregister()
+    {
+        return readable.cancel();
+    }
+
+    /**
+     * Not synchronized: it parks; its polls and registrations take the lock as the plain calls do.
+     */
+    @Override
+    public int receive(final Message into, final long timeout, final TimeUnit unit)
+    {
+        return waiting.receive(into, timeout, unit);
     }
 
     /** The request event channel fired (or the channel closed): wakes a registered receiver. */
