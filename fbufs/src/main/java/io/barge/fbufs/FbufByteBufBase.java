@@ -57,14 +57,19 @@ abstract class FbufByteBufBase extends AbstractReferenceCountedByteBuf
             return this;
         }
         // Through a private array, so that the destination applies its own checks (and rights) to its writes.
+        if (isThisBuffer(dst))
+        {
+            final byte[] all = new byte[length];
+            getBytes(index, all, 0, length);
+            dst.setBytes(dstIndex, all, 0, length);
+            return this;
+        }
         final byte[] chunk = new byte[Math.min(CHUNK, length)];
-        final boolean backwards = dst == this && dstIndex > index;
         for (int done = 0; done < length; )
         {
             final int n = Math.min(chunk.length, length - done);
-            final int at = backwards ? length - done - n : done;
-            getBytes(index + at, chunk, 0, n);
-            dst.setBytes(dstIndex + at, chunk, 0, n);
+            getBytes(index + done, chunk, 0, n);
+            dst.setBytes(dstIndex + done, chunk, 0, n);
             done += n;
         }
         return this;
@@ -114,18 +119,41 @@ abstract class FbufByteBufBase extends AbstractReferenceCountedByteBuf
         {
             return setBytes(index, src.array(), src.arrayOffset() + srcIndex, length);
         }
-        // Chunks through a private array, from the end when this buffer's bytes move up over themselves.
+        if (isThisBuffer(src))
+        {
+            final byte[] all = new byte[length];
+            src.getBytes(srcIndex, all, 0, length);
+            return setBytes(index, all, 0, length);
+        }
+        // Chunks through a private array, so that the source applies its own checks to its reads.
         final byte[] chunk = new byte[Math.min(CHUNK, length)];
-        final boolean backwards = src == this && index > srcIndex;
         for (int done = 0; done < length; )
         {
             final int n = Math.min(chunk.length, length - done);
-            final int at = backwards ? length - done - n : done;
-            src.getBytes(srcIndex + at, chunk, 0, n);
-            setBytes(index + at, chunk, 0, n);
+            src.getBytes(srcIndex + done, chunk, 0, n);
+            setBytes(index + done, chunk, 0, n);
             done += n;
         }
         return this;
+    }
+
+    /**
+     * Whether the other buffer reaches this buffer's memory: this buffer itself, a Netty leak-aware wrapper of it
+     * (which Netty's leak detector hands a sampled caller instead of it), or a view of it, whatever their index
+     * offsets. A copy between the two then reads its whole range before it writes a byte, so no overlap of the
+     * ranges can make it read bytes it already overwrote (chunking from the right end would need the views'
+     * offsets, and comparing with {@code this} alone misses every wrapper).
+     */
+    private boolean isThisBuffer(final ByteBuf other)
+    {
+        for (ByteBuf b = other; b != null; b = b.unwrap())
+        {
+            if (b == this)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
