@@ -70,14 +70,15 @@ public final class AddressSpace
     private final long[][] directory;
     // TLB entry: (vpn + 1) << 32 | frame << 2 | rights; 0 is empty.
     private final long[] tlb = new long[TLB_SIZE];
-    // Bumped (under the kernel's lock) by every page-table change and flush. The change then waits for the walks
-    // registered under the old generation (walkers[0] for even, walkers[WALKER_STRIDE] for odd) before it drops
-    // entries, so an entry cached by a walk that read the table before the change never outlives the change.
+    // Bumped (under the domain's page-table lock) by every page-table change and flush. The change then waits for
+    // the walks registered under the old generation (walkers[0] for even, walkers[WALKER_STRIDE] for odd) before it
+    // drops entries, so an entry cached by a walk that read the table before the change never outlives the change.
     private volatile long generation;
     private final long[] walkers = new long[2 * WALKER_STRIDE];
-    // Bumped (under the kernel's lock) after every change that removes or downgrades a mapping. Views that hold
-    // translations past one access (translateView) compare it on each access and re-translate when it moved, so a
-    // view never outlives the unmap of a page it covers. Written volatile, read plain (see mappingEpoch()).
+    // Bumped (under the domain's page-table lock) after every change that removes or downgrades a mapping. Views
+    // that hold translations past one access (translateView) compare it on each access and re-translate when it
+    // moved, so a view never outlives the unmap of a page it covers. Written volatile, read plain (see
+    // mappingEpoch()).
     @SuppressWarnings("unused") // accessed through MAPPING_EPOCH
     private volatile long mappingEpoch;
 
@@ -598,6 +599,13 @@ public final class AddressSpace
 
     // ---- kernel side -------------------------------------------------------------------------------------------
 
+    /** @return the page-table entry at a virtual address (acquire), 0 if unmapped or outside the space. */
+    long pteAt(final long address)
+    {
+        final long vpn = address >>> pageShift;
+        return address < 0 || vpn >= maxPages ? 0 : pte(vpn);
+    }
+
     long pte(final long vpn)
     {
         final long[] table = (long[])TABLES.getAcquire(directory, (int)(vpn >>> TABLE_BITS));
@@ -639,7 +647,7 @@ public final class AddressSpace
     private void bumpMappingEpoch()
     {
         // After the entry is gone and cached ones dropped: a view that sees the new epoch translates again and
-        // sees the new table. One writer (the kernel's lock), so get-then-set does not lose a bump.
+        // sees the new table. One writer (the domain's page-table lock), so get-then-set does not lose a bump.
         MAPPING_EPOCH.setVolatile(this, (long)MAPPING_EPOCH.getOpaque(this) + 1);
     }
 
@@ -651,7 +659,7 @@ public final class AddressSpace
     private void changed()
     {
         final long old = generation;
-        generation = old + 1; // one writer: the kernel's lock serialises page-table changes
+        generation = old + 1; // one writer: the domain's page-table lock serialises page-table changes
         VarHandle.fullFence(); // pairs with the atomic add in enterWalk()
         final int phase = (int)(old & 1) * WALKER_STRIDE;
         for (int spins = 0; (long)LONGS.getVolatile(walkers, phase) != 0; spins++)

@@ -18,6 +18,12 @@ public final class Domain implements AutoCloseable
     // Grows (copy on write, under the kernel's counters) when a module registers a counter type later.
     private volatile AtomicCounter[] counters;
     final VirtualRangeAllocator privateRanges;
+    /**
+     * Serialises changes to this domain's page table and translation cache (the address space's one writer at a
+     * time); the kernel takes it alone for the domain's own map, unmap, protect and flush, and after its own monitor
+     * (never the other way round) when a free or a teardown reaches into the domain's space.
+     */
+    final Object pageTableLock = new Object();
     private volatile boolean alive = true;
 
     Domain(final Kernel kernel, final int id, final String name, final int maxPages, final int privatePages,

@@ -3,6 +3,8 @@ package io.barge.core;
 import io.barge.core.machine.MachineFile;
 import org.agrona.collections.Int2ObjectHashMap;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,8 +25,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
  * <p>
- * State changes are serialised on the kernel's monitor (a trap into a single kernel); translation and
- * {@link #copy} do not take it, so data paths on different threads never contend on the kernel.
+ * Locking: frames, shares and the set of domains change under the kernel's monitor (allocate, free, transfer,
+ * offers, domain creation and teardown). Pins do not take it: a frame's pin count, its orphan mark and whether it is
+ * free share one word per frame changed by compare-and-set, so {@link #pinFrame}, {@link #pinMappedForDma},
+ * {@link #holdPinnedForDma}, {@link #unpinFrame}, {@link #ownerOf} and {@link #wrapFrame} are lock-free (only the
+ * last unpin of an orphan takes the monitor, to free it). A domain's own {@link #map}, {@link #unmap},
+ * {@link #protect} and {@link #flush} take only that domain's page-table lock, and its virtual ranges only their
+ * allocator's, so domains do not contend on them. A free (or a teardown) takes the monitor and then each domain's
+ * page-table lock in turn; nothing takes them in the other order. Translation and {@link #copy} take no lock, so
+ * data paths on different threads never contend on the kernel.
  */
 public final class Kernel implements AutoCloseable
 {
@@ -35,17 +44,37 @@ public final class Kernel implements AutoCloseable
 
     private static final int NO_OWNER = -1;
 
+    /*
+     * A frame's pin word: bits 0..31 its pin count, ORPHAN if its owner died while it was pinned, FREE while the
+     * frame is free or being freed, and above them a generation bumped by every allocation, so that a compare-and-set
+     * based on a word read before an owner or page-table check fails if the frame was freed (and perhaps reallocated)
+     * in between. Only the monitor moves a word into or out of FREE, except the last unpin of an orphan, which claims
+     * the free by its compare-and-set and then frees under the monitor; a pin or hold never succeeds on a FREE word,
+     * so a frame is never freed while pinned or held, and exactly one party frees it.
+     */
+    private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle MAP_COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final long PINS = 0xFFFF_FFFFL;
+    private static final long ORPHAN = 1L << 32;
+    private static final long FREE = 1L << 33;
+    private static final long GENERATION = 1L << 34;
+    private static final long MAX_PINS = Integer.MAX_VALUE;
+
     private final PhysicalMemory memory;
     private final SystemCounters counters;
     private final int maxPages;
     private final int privatePages;
     private final VirtualRangeAllocator globalRanges;
+    /** Owner per frame: written under the monitor with release, read lock-free with acquire. */
     private final int[] owner;
+    /** Page-table entries per frame, changed atomically (different domains' locks map the same frame). */
     private final int[] mapCount;
-    /** Pins per frame (a hypervisor's grant mapping, a device's DMA): a pinned frame is not freed. */
-    private final int[] pinCount;
-    /** Pinned frames whose owner died: kept (owned by the kernel domain) until the last unpin frees them. */
-    private final java.util.BitSet orphaned = new java.util.BitSet();
+    /**
+     * Pin word per frame (pins are a hypervisor's grant mapping, a device's DMA; a pinned frame is not freed; a
+     * pinned frame whose owner died is an orphan, kept by the kernel domain until the last unpin frees it).
+     */
+    private final long[] pinState;
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
     private final ShareTable shares = new ShareTable();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
@@ -55,7 +84,8 @@ public final class Kernel implements AutoCloseable
     private final boolean ownsMemory;
     private final MachineFile machineFile;
     private int nextDomainId = KERNEL_DOMAIN_ID;
-    private boolean closed;
+    /** Volatile: the lock-free unpin reads it to tell a frame freed by close from a pin-count bug. */
+    private volatile boolean closed;
 
     /**
      * A kernel on memory the caller owns: close the kernel first, then the memory. {@link #withMemoryMiB(int)}
@@ -95,8 +125,9 @@ public final class Kernel implements AutoCloseable
         this.globalRanges = new VirtualRangeAllocator(privatePages, maxPages - privatePages);
         this.owner = new int[memory.frameCount()];
         this.mapCount = new int[memory.frameCount()];
-        this.pinCount = new int[memory.frameCount()];
+        this.pinState = new long[memory.frameCount()];
         Arrays.fill(owner, NO_OWNER);
+        Arrays.fill(pinState, FREE);
         this.machineFile = machineFile;
         this.counters = machineFile == null ? new SystemCounters(maxCounters(maxDomains)) :
             new SystemCounters(machineFile.countersMetaDataBuffer(), machineFile.countersValuesBuffer());
@@ -294,20 +325,27 @@ public final class Kernel implements AutoCloseable
         }
         synchronized (this)
         {
-            domain.addressSpace().forEachMapping((vpn, frame) -> mapCount[frame]--);
-            domain.addressSpace().clearAll();
+            synchronized (domain.pageTableLock)
+            {
+                // A map of this domain racing its death checks liveness under this lock: it ran before (and is
+                // cleared here) or finds the domain dead.
+                domain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
+                domain.addressSpace().clearAll();
+            }
             final int id = domain.id();
             for (int frame = 0; frame < owner.length; frame++)
             {
                 if (owner[frame] == id)
                 {
-                    if (pinCount[frame] > 0)
+                    if (claimFreeOrOrphan(frame))
                     {
-                        orphan(frame);
+                        release(domain, frame);
                     }
                     else
                     {
-                        release(domain, frame);
+                        // Other domains' mappings of the frame stay: they were made with the dead owner's consent
+                        // and end by unpin.
+                        OWNERS.setRelease(owner, frame, KERNEL_DOMAIN_ID);
                     }
                 }
             }
@@ -345,7 +383,7 @@ public final class Kernel implements AutoCloseable
     {
         checkLive(owner);
         final int frame = memory.allocateFrame();
-        this.owner[frame] = owner.id();
+        publishAllocated(frame, owner.id());
         owner.count(CounterType.FRAMES_ALLOCATED, 1);
         if (zero)
         {
@@ -418,7 +456,7 @@ public final class Kernel implements AutoCloseable
         final int first = memory.allocateRun(count);
         for (int frame = first; frame < first + count; frame++)
         {
-            this.owner[frame] = owner.id();
+            publishAllocated(frame, owner.id());
             if (zero)
             {
                 zero(owner, frame);
@@ -454,23 +492,36 @@ public final class Kernel implements AutoCloseable
     public synchronized void freeFrame(final Domain owner, final int frame)
     {
         checkOwner(owner, frame);
-        checkNotPinned(frame);
+        if (!claimFree(frame))
+        {
+            throw new FrameInUseException("frame=" + frame + " holds " + pinCountOf(frame) +
+                " pin(s) and cannot be freed");
+        }
         release(owner, frame);
     }
 
+    /** Under the monitor, with the frame's word claimed FREE: unmaps it everywhere and returns it. */
     private void release(final Domain owner, final int frame)
     {
-        if (mapCount[frame] > 0)
+        // Volatile read after the CAS that claimed FREE: a map that raised the count first is seen here (and
+        // removed by the scan, which waits for its domain's lock); one that raises it later sees FREE and backs out.
+        if ((int)MAP_COUNTS.getVolatile(mapCount, frame) > 0)
         {
             unmapEverywhere(frame);
         }
         // Whatever the map count: a translation cached by a walk that raced an earlier unmap must not reach the
         // frame once it is reused (the address spaces also refuse to cache such walks; this is the kernel's check).
+        // Taking every live domain's page-table lock here, before the frame goes back to the free stack, also waits
+        // out a map that checked the owner before the free began: it finishes (and the scan above, or its own check
+        // of FREE, dealt with it) before the frame can be handed to anybody else.
         for (final Domain domain : domains.values())
         {
-            domain.addressSpace().invalidateFrame(frame);
+            synchronized (domain.pageTableLock)
+            {
+                domain.addressSpace().invalidateFrame(frame);
+            }
         }
-        this.owner[frame] = NO_OWNER;
+        OWNERS.setRelease(this.owner, frame, NO_OWNER);
         shares.removeFrame(frame);
         memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
@@ -481,21 +532,24 @@ public final class Kernel implements AutoCloseable
         final List<long[]> victims = new ArrayList<>();
         for (final Domain domain : domains.values())
         {
-            domain.addressSpace().forEachMapping((vpn, f) ->
+            synchronized (domain.pageTableLock)
             {
-                if (f == frame)
+                victims.clear();
+                domain.addressSpace().forEachMapping((vpn, f) ->
                 {
-                    victims.add(new long[]{ domain.id(), vpn });
+                    if (f == frame)
+                    {
+                        victims.add(new long[]{ vpn });
+                    }
+                });
+                for (final long[] victim : victims)
+                {
+                    domain.addressSpace().clearPte(victim[0]);
+                    MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+                    domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+                    flush(domain);
                 }
-            });
-        }
-        for (final long[] victim : victims)
-        {
-            final Domain domain = domains.get((int)victim[0]);
-            domain.addressSpace().clearPte(victim[1]);
-            mapCount[frame]--;
-            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
-            flush(domain);
+            }
         }
     }
 
@@ -511,27 +565,27 @@ public final class Kernel implements AutoCloseable
         checkOwner(from, frame);
         checkLive(to);
         shares.removeFrame(frame); // the old owner's offers go with its ownership
-        owner[frame] = to.id();
+        OWNERS.setRelease(owner, frame, to.id());
     }
 
     /**
      * @param frame a frame.
      * @return the owning domain's id, or -1 if free.
      */
-    public synchronized int ownerOf(final int frame)
+    public int ownerOf(final int frame)
     {
         checkFrame(frame);
-        return owner[frame];
+        return (int)OWNERS.getAcquire(owner, frame); // acquire: pairs with the release of allocate, free, transfer
     }
 
     /**
      * @param frame a frame.
      * @return how many page-table entries map it.
      */
-    public synchronized int mapCountOf(final int frame)
+    public int mapCountOf(final int frame)
     {
         checkFrame(frame);
-        return mapCount[frame];
+        return (int)MAP_COUNTS.getVolatile(mapCount, frame);
     }
 
     /**
@@ -554,28 +608,73 @@ public final class Kernel implements AutoCloseable
      * @param frame the frame.
      * @throws FrameOwnershipException if {@code owner} does not own it.
      */
-    public synchronized void pinFrame(final Domain owner, final int frame)
+    public void pinFrame(final Domain owner, final int frame)
     {
-        checkOwner(owner, frame);
-        pinCount[frame]++;
+        checkLive(owner);
+        checkFrame(frame);
+        while (true)
+        {
+            // The owner check sits between reading the word and the compare-and-set: if the CAS succeeds the frame
+            // was not freed (nor reallocated) since, so the owner read is this allocation's (the allocation
+            // published the owner before the word). A transfer does not change the word: a pin racing it is
+            // ordered before it.
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            if ((s & FREE) != 0)
+            {
+                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
+            }
+            checkOwner(owner, frame);
+            checkPinRoom(frame, s);
+            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            {
+                return;
+            }
+        }
     }
 
     /**
-     * Drops one pin. The last unpin of a frame whose owner died frees it (unmapping it wherever it is still mapped).
+     * Drops one pin. The last unpin of a frame whose owner died frees it (unmapping it wherever it is still mapped);
+     * only that one takes the kernel's monitor. After {@link #close()} every frame is free already: nothing happens.
      *
      * @param frame a pinned frame.
      * @throws IllegalStateException if it is not pinned.
      */
-    public synchronized void unpinFrame(final int frame)
+    public void unpinFrame(final int frame)
     {
         checkFrame(frame);
-        if (pinCount[frame] == 0)
+        while (true)
         {
-            throw new IllegalStateException("frame=" + frame + " is not pinned");
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long pins = s & PINS;
+            if ((s & FREE) != 0 || pins == 0)
+            {
+                if (closed)
+                {
+                    return;
+                }
+                throw new IllegalStateException("frame=" + frame + " is not pinned");
+            }
+            if (pins == 1 && (s & ORPHAN) != 0)
+            {
+                // The last pin of an orphan: this CAS claims the free, so a racing hold fails from now on and the
+                // frame is freed exactly once, by this thread, under the monitor.
+                if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+                {
+                    freeClaimedOrphan(frame);
+                    return;
+                }
+            }
+            else if (STATES.compareAndSet(pinState, frame, s, s - 1))
+            {
+                return;
+            }
         }
-        if (--pinCount[frame] == 0 && orphaned.get(frame))
+    }
+
+    private synchronized void freeClaimedOrphan(final int frame)
+    {
+        if (!closed) // close() freed every kernel-owned frame, this one included
         {
-            orphaned.clear(frame);
             release(kernelDomain, frame);
         }
     }
@@ -598,31 +697,42 @@ public final class Kernel implements AutoCloseable
             return;
         }
         checkFrame(frame);
-        if (pinCount[frame] == 0)
+        while (true)
         {
-            throw new IllegalStateException("frame=" + frame + " is not pinned");
-        }
-        if (--pinCount[frame] > 0)
-        {
-            return;
-        }
-        if (orphaned.get(frame))
-        {
-            orphaned.clear(frame);
-            release(kernelDomain, frame);
-        }
-        else if (this.owner[frame] == owner.id() && owner.isAlive())
-        {
-            release(owner, frame);
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long pins = s & PINS;
+            if ((s & FREE) != 0 || pins == 0)
+            {
+                throw new IllegalStateException("frame=" + frame + " is not pinned");
+            }
+            // Under the monitor the orphan mark, the owner and liveness cannot change; only lock-free pins, holds
+            // and unpins race this CAS.
+            final boolean orphan = (s & ORPHAN) != 0;
+            final boolean owned = !orphan && (int)OWNERS.getAcquire(this.owner, frame) == owner.id() &&
+                owner.isAlive();
+            if (pins == 1 && (orphan || owned))
+            {
+                if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+                {
+                    release(orphan ? kernelDomain : owner, frame);
+                    return;
+                }
+            }
+            else if (STATES.compareAndSet(pinState, frame, s, s - 1))
+            {
+                return;
+            }
         }
     }
 
     /**
      * Pins for DMA the frame a domain reaches at a virtual address, on the consent its mapping carries: a driver
      * domain may pin a guest's frame only because the guest (or the hypervisor, for a grant) mapped it there, and only
-     * with the rights it was mapped with, so a device can never write a page its driver may only read. The check
-     * and the pin are one step under the kernel's monitor: an unmap cannot slip between them, and once pinned the
-     * frame is not freed or reused until the matching {@link #unpinFrame}. Counted as
+     * with the rights it was mapped with, so a device can never write a page its driver may only read. Lock-free:
+     * the page-table entry is read again after the frame's pin word and the pin is a compare-and-set on that word,
+     * so the pin succeeds only if the mapping held for this allocation of the frame and the frame was not freed in
+     * between (an unmap and free racing it either see the pin and refuse the free, or make the pin fault); once
+     * pinned the frame is not freed or reused until the matching {@link #unpinFrame}. Counted as
      * {@link io.barge.core.device.DeviceCounters#DMA_PINS} on the domain.
      *
      * @param domain  the domain whose mapping is the consent (the driver domain).
@@ -632,56 +742,110 @@ public final class Kernel implements AutoCloseable
      * @return the frame, now holding one more pin.
      * @throws ProtectionFault if nothing is mapped at the address, or not with the rights the access needs.
      */
-    public synchronized int pinMappedForDma(final Domain domain, final long address, final Access access)
+    public int pinMappedForDma(final Domain domain, final long address, final Access access)
     {
         checkLive(domain);
         final AddressSpace space = domain.addressSpace();
-        final int rights = space.rightsAt(address);
-        final int frame = space.frameAt(address);
         final int required = Rights.required(access);
-        if (frame < 0 || rights < 0 || (rights & required) != required)
+        while (true)
         {
-            throw new ProtectionFault(domain.id(), domain.name(), address, access, "no DMA pin: " +
-                (frame < 0 ? "page not mapped" : "mapping has rights " + Rights.name(rights)));
+            final long pte = space.pteAt(address);
+            final int rights = (int)(pte >>> AddressSpace.PTE_RIGHTS_SHIFT) & 3;
+            if ((pte & AddressSpace.PTE_PRESENT) == 0 || (rights & required) != required)
+            {
+                throw new ProtectionFault(domain.id(), domain.name(), address, access, "no DMA pin: " +
+                    ((pte & AddressSpace.PTE_PRESENT) == 0 ? "page not mapped" : "mapping has rights " +
+                    Rights.name(rights)));
+            }
+            final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            if ((s & FREE) != 0)
+            {
+                // The frame's free has begun (it unmaps it everywhere next): the mapping is as good as gone.
+                throw new ProtectionFault(domain.id(), domain.name(), address, access,
+                    "no DMA pin: page being unmapped (frame=" + frame + " is being freed)");
+            }
+            // Read after the word: an entry left from an earlier allocation of the frame was cleared before that
+            // allocation's word was published, so an entry seen now is this allocation's.
+            if (space.pteAt(address) != pte)
+            {
+                continue;
+            }
+            checkPinRoom(frame, s);
+            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            {
+                if (!domain.isAlive())
+                {
+                    // Destroyed meanwhile: its teardown may have run already and would never drop this pin.
+                    unpinFrame(frame);
+                    domain.checkAlive();
+                }
+                domain.count(io.barge.core.device.DeviceCounters.DMA_PINS, 1);
+                return frame;
+            }
         }
-        pinCount[frame]++;
-        domain.count(io.barge.core.device.DeviceCounters.DMA_PINS, 1);
-        return frame;
     }
 
     /**
      * Takes one more pin on a frame that is already pinned, for the length of one DMA transfer, so that an unpin
      * racing the transfer cannot free the frame under it; the device drops it with {@link #unpinFrame} when done.
-     * A frame nobody pinned is refused: DMA reaches only what a driver pinned with its owner's consent.
+     * A frame nobody pinned is refused: DMA reaches only what a driver pinned with its owner's consent. Lock-free.
      *
      * @param frame a frame.
      * @return true if the frame was pinned and now holds one more pin; false if it was not pinned.
      */
-    public synchronized boolean holdPinnedForDma(final int frame)
+    public boolean holdPinnedForDma(final int frame)
     {
         checkFrame(frame);
-        if (pinCount[frame] == 0)
+        while (true)
+        {
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            if ((s & FREE) != 0 || (s & PINS) == 0)
+            {
+                return false;
+            }
+            checkPinRoom(frame, s);
+            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * {@link #holdPinnedForDma(int)} and, if it held the frame, points {@code view} at the frame's bytes: a DMA
+     * engine's whole set-up for one transfer in one lock-free step (a held frame is allocated, so no owner check is
+     * needed). The caller drops the hold with {@link #unpinFrame} and stops using the view when done.
+     *
+     * @param frame a frame.
+     * @param view  the buffer to wrap; left untouched if the frame is not pinned.
+     * @return true if the frame was pinned and now holds one more pin; false if it was not pinned.
+     */
+    public boolean holdPinnedForDma(final int frame, final org.agrona.concurrent.UnsafeBuffer view)
+    {
+        if (!holdPinnedForDma(frame))
         {
             return false;
         }
-        pinCount[frame]++;
+        view.wrap(memory.buffer(), memory.frameOffset(frame), memory.frameSize());
         return true;
     }
 
     /**
      * @param frame a frame.
-     * @return how many pins it holds.
+     * @return how many pins it holds (a snapshot: lock-free pins and unpins may change it at once).
      */
-    public synchronized int pinCountOf(final int frame)
+    public int pinCountOf(final int frame)
     {
         checkFrame(frame);
-        return pinCount[frame];
+        final long s = (long)STATES.getVolatile(pinState, frame);
+        return (s & FREE) != 0 ? 0 : (int)(s & PINS);
     }
 
     /**
      * Points a buffer at one frame's physical bytes, for trusted code that acts as part of the kernel (the
      * hypervisor reading grant tables and doing grant copies) and reaches frames it holds pinned, not through a
-     * domain's page table.
+     * domain's page table. Lock-free.
      *
      * @param view  the buffer to wrap.
      * @param frame an allocated frame.
@@ -696,22 +860,79 @@ public final class Kernel implements AutoCloseable
         view.wrap(memory.buffer(), memory.frameOffset(frame), memory.frameSize());
     }
 
-    private void checkNotPinned(final int frame)
+    private static void checkPinRoom(final int frame, final long s)
     {
-        if (pinCount[frame] > 0)
+        if ((s & PINS) == MAX_PINS)
         {
-            throw new FrameInUseException("frame=" + frame + " holds " + pinCount[frame] + " pin(s) and cannot be freed");
+            throw new IllegalStateException("frame=" + frame + " holds the most pins a frame can hold");
         }
     }
 
-    private void orphan(final int frame)
+    /** Under the monitor, on a newly allocated frame: the owner first, then the word (release), a new generation. */
+    private void publishAllocated(final int frame, final int ownerId)
     {
-        // Other domains' mappings of the frame stay: they were made with the dead owner's consent and end by unpin.
-        owner[frame] = KERNEL_DOMAIN_ID;
-        orphaned.set(frame);
+        OWNERS.setRelease(owner, frame, ownerId);
+        // Release: a lock-free pinner that reads this word sees the owner above and every page-table entry the
+        // frame's previous free cleared. No CAS races it: nothing but the monitor changes a FREE word.
+        final long s = (long)STATES.getVolatile(pinState, frame);
+        STATES.setRelease(pinState, frame, (s & ~(PINS | ORPHAN | FREE)) + GENERATION);
+    }
+
+    /** Under the monitor: marks an unpinned frame FREE so that no pin can succeed on it; false if it is pinned. */
+    private boolean claimFree(final int frame)
+    {
+        while (true)
+        {
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            if ((s & (FREE | PINS)) != 0)
+            {
+                return false;
+            }
+            if (STATES.compareAndSet(pinState, frame, s, s | FREE))
+            {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Under the monitor, for a frame of a dying owner: claims it FREE if unpinned (true), else marks it an orphan
+     * (false) in the same word the unpins change, so the last unpin either came before (and the frame is freed
+     * here) or sees the mark (and frees it there), never neither nor both.
+     */
+    private boolean claimFreeOrOrphan(final int frame)
+    {
+        while (true)
+        {
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            if ((s & FREE) != 0)
+            {
+                throw new IllegalStateException("frame=" + frame + " is owned but free");
+            }
+            final boolean unpinned = (s & PINS) == 0;
+            if (STATES.compareAndSet(pinState, frame, s, unpinned ? s | FREE : s | ORPHAN))
+            {
+                return unpinned;
+            }
+        }
+    }
+
+    /** Under the monitor in close(): the frame goes free whatever pins it holds. */
+    private void forceFree(final int frame)
+    {
+        while (true)
+        {
+            final long s = (long)STATES.getVolatile(pinState, frame);
+            if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+            {
+                return;
+            }
+        }
     }
 
     // ---- virtual ranges ----------------------------------------------------------------------------------------
+    // Not on the kernel's monitor: a domain's private window has its own lock (its allocator), the global window
+    // another, so reservations of different domains do not contend. Nothing else reads the allocators.
 
     /**
      * Reserves a run of pages in a domain's private window.
@@ -721,10 +942,14 @@ public final class Kernel implements AutoCloseable
      * @return the first virtual address of the run.
      * @throws IllegalStateException if the window has no such run free.
      */
-    public synchronized long reserve(final Domain domain, final int pages)
+    public long reserve(final Domain domain, final int pages)
     {
         checkLive(domain);
-        final long page = domain.privateRanges.reserve(pages);
+        final long page;
+        synchronized (domain.privateRanges)
+        {
+            page = domain.privateRanges.reserve(pages);
+        }
         if (page < 0)
         {
             throw new IllegalStateException("domain " + domain + " has no " + pages + " free virtual pages");
@@ -738,9 +963,12 @@ public final class Kernel implements AutoCloseable
      * @param address an address returned by {@link #reserve(Domain, int)}.
      * @param pages   the run length reserved.
      */
-    public synchronized void unreserve(final Domain domain, final long address, final int pages)
+    public void unreserve(final Domain domain, final long address, final int pages)
     {
-        domain.privateRanges.release(address >>> memory.frameShift(), pages);
+        synchronized (domain.privateRanges)
+        {
+            domain.privateRanges.release(address >>> memory.frameShift(), pages);
+        }
         domain.count(CounterType.VIRTUAL_RANGE_OPS, 1);
     }
 
@@ -751,9 +979,13 @@ public final class Kernel implements AutoCloseable
      * @return the first virtual address of the run.
      * @throws IllegalStateException if the window has no such run free.
      */
-    public synchronized long reserveGlobal(final int pages)
+    public long reserveGlobal(final int pages)
     {
-        final long page = globalRanges.reserve(pages);
+        final long page;
+        synchronized (globalRanges)
+        {
+            page = globalRanges.reserve(pages);
+        }
         if (page < 0)
         {
             throw new IllegalStateException("global window has no " + pages + " free virtual pages");
@@ -765,9 +997,12 @@ public final class Kernel implements AutoCloseable
      * @param address an address returned by {@link #reserveGlobal(int)}.
      * @param pages   the run length reserved.
      */
-    public synchronized void unreserveGlobal(final long address, final int pages)
+    public void unreserveGlobal(final long address, final int pages)
     {
-        globalRanges.release(address >>> memory.frameShift(), pages);
+        synchronized (globalRanges)
+        {
+            globalRanges.release(address >>> memory.frameShift(), pages);
+        }
     }
 
     /**
@@ -791,10 +1026,14 @@ public final class Kernel implements AutoCloseable
      * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
      * @throws FrameOwnershipException if the domain does not own the frame.
      */
-    public synchronized void map(final Domain domain, final long address, final int frame, final int rights)
+    public void map(final Domain domain, final long address, final int frame, final int rights)
     {
-        checkOwner(domain, frame);
-        install(domain, address, frame, rights);
+        checkOwner(domain, frame); // outside the lock too: a bad frame number fails before any lock
+        synchronized (domain.pageTableLock)
+        {
+            checkLive(domain);
+            install(domain, address, frame, rights, domain.id());
+        }
     }
 
     /**
@@ -856,12 +1095,16 @@ public final class Kernel implements AutoCloseable
                 " under an offer of rights=" + shares.rights(slot));
         }
         final int frame = shares.frame(slot);
-        if (owner[frame] != shares.ownerId(slot))
+        if ((int)OWNERS.getAcquire(owner, frame) != shares.ownerId(slot))
         {
             throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" + frame +
                 " is no longer owned by domain " + shares.ownerId(slot));
         }
-        install(grantee, address, frame, rights);
+        synchronized (grantee.pageTableLock)
+        {
+            checkLive(grantee);
+            install(grantee, address, frame, rights, shares.ownerId(slot));
+        }
         shares.remove(slot);
         return frame;
     }
@@ -899,7 +1142,9 @@ public final class Kernel implements AutoCloseable
         return shares.pending();
     }
 
-    private void install(final Domain domain, final long address, final int frame, final int rights)
+    /** Under the domain's page-table lock: maps a frame that {@code ownerId} owns (checked here, against frees). */
+    private void install(final Domain domain, final long address, final int frame, final int rights,
+        final int ownerId)
     {
         Rights.checkRights(rights);
         if (rights == Rights.NONE)
@@ -914,8 +1159,27 @@ public final class Kernel implements AutoCloseable
             throw new IllegalStateException("domain " + domain + " already maps address 0x" +
                 Long.toHexString(address) + " to frame " + (old >>> AddressSpace.PTE_FRAME_SHIFT));
         }
+        // The owner is checked between two reads of the frame's word, and the map count raised before the second:
+        // if the second shows the same allocation, not FREE, the owner read was this allocation's, and a free that
+        // claims FREE later reads this count (all volatile, one order) and scans, waiting for this domain's lock.
+        // Otherwise the frame is being (or was) freed: back out. Never a mapping of a frame on the free stack or
+        // handed to somebody else.
+        final long before = (long)STATES.getVolatile(pinState, frame);
+        final int current = (int)OWNERS.getAcquire(owner, frame);
+        if ((before & FREE) == 0 && current != ownerId)
+        {
+            throw new FrameOwnershipException("frame=" + frame + " is owned by " +
+                (current == NO_OWNER ? "nobody (free)" : "domain " + current) + ", not by domain " + ownerId);
+        }
+        MAP_COUNTS.getAndAdd(mapCount, frame, 1);
+        final long after = (long)STATES.getVolatile(pinState, frame);
+        if ((before & FREE) != 0 || ((before ^ after) & ~(PINS | ORPHAN)) != 0)
+        {
+            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            throw new FrameOwnershipException("frame=" + frame + " is free or being freed; domain " + domain +
+                " cannot map it");
+        }
         space.writePte(vpn, frame, rights);
-        mapCount[frame]++;
         domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
     }
 
@@ -926,20 +1190,24 @@ public final class Kernel implements AutoCloseable
      * @param address page-aligned mapped address.
      * @return the frame that was mapped.
      */
-    public synchronized int unmap(final Domain domain, final long address)
+    public int unmap(final Domain domain, final long address)
     {
-        checkLive(domain);
         final long vpn = checkPage(domain, address);
-        final long pte = domain.addressSpace().pte(vpn);
-        if ((pte & AddressSpace.PTE_PRESENT) == 0)
+        synchronized (domain.pageTableLock)
         {
-            throw new IllegalStateException("domain " + domain + " maps nothing at 0x" + Long.toHexString(address));
+            checkLive(domain);
+            final long pte = domain.addressSpace().pte(vpn);
+            if ((pte & AddressSpace.PTE_PRESENT) == 0)
+            {
+                throw new IllegalStateException("domain " + domain + " maps nothing at 0x" +
+                    Long.toHexString(address));
+            }
+            final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
+            domain.addressSpace().clearPte(vpn);
+            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+            return frame;
         }
-        final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
-        domain.addressSpace().clearPte(vpn);
-        mapCount[frame]--;
-        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
-        return frame;
     }
 
     /**
@@ -949,19 +1217,23 @@ public final class Kernel implements AutoCloseable
      * @param address page-aligned mapped address.
      * @param rights  {@link Rights#READ} or {@link Rights#READ_WRITE}.
      */
-    public synchronized void protect(final Domain domain, final long address, final int rights)
+    public void protect(final Domain domain, final long address, final int rights)
     {
-        checkLive(domain);
         Rights.checkRights(rights);
         final long vpn = checkPage(domain, address);
-        final long pte = domain.addressSpace().pte(vpn);
-        if ((pte & AddressSpace.PTE_PRESENT) == 0)
+        synchronized (domain.pageTableLock)
         {
-            throw new IllegalStateException("domain " + domain + " maps nothing at 0x" + Long.toHexString(address));
+            checkLive(domain);
+            final long pte = domain.addressSpace().pte(vpn);
+            if ((pte & AddressSpace.PTE_PRESENT) == 0)
+            {
+                throw new IllegalStateException("domain " + domain + " maps nothing at 0x" +
+                    Long.toHexString(address));
+            }
+            domain.addressSpace().writePte(vpn, (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT), rights);
+            domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
+            domain.count(CounterType.PROTECTION_CHANGES, 1);
         }
-        domain.addressSpace().writePte(vpn, (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT), rights);
-        domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
-        domain.count(CounterType.PROTECTION_CHANGES, 1);
     }
 
     /**
@@ -969,10 +1241,13 @@ public final class Kernel implements AutoCloseable
      *
      * @param domain the domain.
      */
-    public synchronized void flush(final Domain domain)
+    public void flush(final Domain domain)
     {
-        domain.addressSpace().flushTlb();
-        domain.count(CounterType.TLB_FLUSHES, 1);
+        synchronized (domain.pageTableLock)
+        {
+            domain.addressSpace().flushTlb();
+            domain.count(CounterType.TLB_FLUSHES, 1);
+        }
     }
 
     // ---- copies ------------------------------------------------------------------------------------------------
@@ -1094,10 +1369,11 @@ public final class Kernel implements AutoCloseable
     {
         checkLive(domain);
         checkFrame(frame);
-        if (owner[frame] != domain.id())
+        final int current = (int)OWNERS.getAcquire(owner, frame);
+        if (current != domain.id())
         {
             throw new FrameOwnershipException("frame=" + frame + " is owned by " +
-                (owner[frame] == NO_OWNER ? "nobody (free)" : "domain " + owner[frame]) + ", not by " + domain);
+                (current == NO_OWNER ? "nobody (free)" : "domain " + current) + ", not by " + domain);
         }
     }
 
@@ -1152,18 +1428,24 @@ public final class Kernel implements AutoCloseable
         }
         synchronized (this)
         {
+            closed = true; // first: an unpin of a frame freed below then sees a closed kernel, not a pin-count bug
             kernelDomain.markDestroyed();
-            kernelDomain.addressSpace().forEachMapping((vpn, frame) -> mapCount[frame]--);
-            kernelDomain.addressSpace().clearAll();
+            synchronized (kernelDomain.pageTableLock)
+            {
+                kernelDomain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
+                kernelDomain.addressSpace().clearAll();
+            }
             for (int frame = 0; frame < owner.length; frame++)
             {
                 if (owner[frame] == KERNEL_DOMAIN_ID)
                 {
-                    owner[frame] = NO_OWNER;
+                    // Orphans still pinned go too (the machine is gone); an orphan whose last unpin claimed it and
+                    // waits for the monitor finds the kernel closed and leaves it to this loop.
+                    forceFree(frame);
+                    OWNERS.setRelease(owner, frame, NO_OWNER);
                     memory.freeFrame(frame);
                 }
             }
-            closed = true;
         }
         reclaimers.clear();
         counters.close();

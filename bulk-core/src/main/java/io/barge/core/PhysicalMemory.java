@@ -40,6 +40,8 @@ public final class PhysicalMemory implements AutoCloseable
     private final int frameShift;
     private final int frameCount;
     private final int[] freeStack;
+    /** Whether each frame is on the free stack: a second free of a frame is a kernel bug, refused loudly. */
+    private final boolean[] isFree;
     // A frame of zeros outside the region, never handed out nor written: what an unreadable page of a
     // zero-on-fault view reads (fbufs volatile). Read-only by contract: only read-only views point at it.
     private final AlignedMemory zeroFrame;
@@ -62,6 +64,8 @@ public final class PhysicalMemory implements AutoCloseable
             freeStack[i] = frameCount - 1 - i; // frame 0 on top
         }
         this.freeCount = frameCount;
+        this.isFree = new boolean[frameCount];
+        java.util.Arrays.fill(isFree, true);
         this.zeroFrame = new AlignedMemory(frameSize, 64);
     }
 
@@ -238,7 +242,9 @@ public final class PhysicalMemory implements AutoCloseable
         {
             throw new OutOfFramesException("no free frame: frameCount=" + frameCount);
         }
-        return freeStack[--freeCount];
+        final int frame = freeStack[--freeCount];
+        isFree[frame] = false;
+        return frame;
     }
 
     /**
@@ -277,6 +283,7 @@ public final class PhysicalMemory implements AutoCloseable
                     }
                 }
                 freeCount = kept;
+                java.util.Arrays.fill(isFree, first, frame + 1, false);
                 return first;
             }
         }
@@ -285,6 +292,11 @@ public final class PhysicalMemory implements AutoCloseable
 
     synchronized void freeFrame(final int frame)
     {
+        if (isFree[frame])
+        {
+            throw new IllegalStateException("frame=" + frame + " is free already (freed twice)");
+        }
+        isFree[frame] = true;
         freeStack[freeCount++] = frame;
     }
 

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * rights it may take. An offer is used once. Its capability is a long that can travel in a message: the slot and a
  * generation that changes whenever the slot is reused, so a stale or forged value names no offer.
  * <p>
- * Guarded by the kernel's monitor.
+ * Guarded by the kernel's monitor (offers, accepts and withdrawals all take it).
  */
 final class ShareTable
 {

@@ -10,7 +10,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A device's DMA engine: it reads and writes frames by number, as a bus master does physical addresses, and only
  * frames pinned for DMA (a driver pinned them, through the hypervisor, with their owner's consent). A transfer
  * holds one extra pin for its duration ({@link Kernel#holdPinnedForDma}), so an unpin that races it cannot let the
- * frame be freed and reused under the device. Anything else is a {@link DmaFaultException}, counted, with nothing
+ * frame be freed and reused under the device. The hold and its drop are lock-free compare-and-sets on the frame's
+ * pin word: a transfer takes no kernel monitor. Anything else is a {@link DmaFaultException}, counted, with nothing
  * transferred. Counts go to the domain the engine works for (its driver).
  * <p>
  * Not thread safe: one device thread runs an engine (the view is a reused flyweight).
@@ -97,11 +98,11 @@ public final class Dma
             throw fault(frame, "DMA range offset=" + offset + " length=" + length + " leaves frame=" + frame +
                 " of " + frameSize + " bytes");
         }
-        if (!kernel.holdPinnedForDma(frame))
+        // One lock-free step: the hold and the view (a held frame is allocated, so it needs no owner check).
+        if (!kernel.holdPinnedForDma(frame, frameView))
         {
             throw fault(frame, "DMA to frame=" + frame + " which is not pinned for DMA");
         }
-        kernel.wrapFrame(frameView, frame);
     }
 
     private void release(final int frame)
