@@ -163,8 +163,13 @@ public final class AddressSpace
             // Release: a kernel change waiting for this walk sees the entry it cached, and drops it if stale.
             LONGS.getAndAddRelease(walkers, phase, -1L);
         }
-        throw fault(address, access, (pte & PTE_PRESENT) == 0 ? "page not mapped" :
-            "mapping has rights " + Rights.name((int)(pte >>> PTE_RIGHTS_SHIFT) & 3));
+        throw fault(address, access, refusal(pte));
+    }
+
+    private static String refusal(final long pte)
+    {
+        return (pte & PTE_PRESENT) == 0 ? "page not mapped" :
+            "mapping has rights " + Rights.name((int)(pte >>> PTE_RIGHTS_SHIFT) & 3);
     }
 
     /**
@@ -502,26 +507,64 @@ public final class AddressSpace
         {
             throw new IllegalArgumentException("only a READ view may read unreadable pages as zeros");
         }
+        final int need = Rights.required(access);
         final long last = address + length - 1;
         int zeroed = 0;
         int i = 0;
-        for (long page = address & ~pageMask; page <= last; page += pageMask + 1)
+        int phase = -1;
+        try
         {
-            final long at = Math.max(page, address);
-            try
+            for (long page = address & ~pageMask; page <= last; page += pageMask + 1, i++)
             {
-                pageBases[i] = rawBase + translate(at, access) - (at & pageMask);
-            }
-            catch (final ProtectionFault fault)
-            {
-                if (!zeroUnreadable)
+                final long at = Math.max(page, address);
+                final long vpn = at >>> pageShift;
+                final int slot = (int)vpn & TLB_MASK;
+                final long entry = (long)LONGS.getOpaque(tlb, slot);
+                if ((entry >>> 32) == vpn + 1 && (entry & need) == need)
                 {
-                    throw fault;
+                    pageBases[i] = rawBase + memory.frameOffset((int)(entry >>> 2) & 0x3FFF_FFFF);
+                    continue;
                 }
-                pageBases[i] = memory.zeroFrameAddress();
-                zeroed++;
+                // A miss: the range's pages outnumber the TLB's slots for a message of more than a few pages, so
+                // one walk registration covers every miss of the range (two atomics per view, not per page).
+                final long pte;
+                if (at < 0 || vpn >= maxPages)
+                {
+                    pte = 0;
+                }
+                else
+                {
+                    if (phase < 0)
+                    {
+                        phase = enterWalk();
+                    }
+                    pte = pte(vpn);
+                }
+                final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
+                if ((pte & PTE_PRESENT) != 0 && (rights & need) == need)
+                {
+                    LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((pte >>> PTE_FRAME_SHIFT) << 2) | rights);
+                    pageBases[i] = rawBase + memory.frameOffset((int)(pte >>> PTE_FRAME_SHIFT));
+                }
+                else if (zeroUnreadable)
+                {
+                    pageBases[i] = memory.zeroFrameAddress();
+                    zeroed++;
+                }
+                else
+                {
+                    throw fault(at, access, at < 0 || vpn >= maxPages ?
+                        "outside the address space of " + maxPages + " pages" : refusal(pte));
+                }
             }
-            i++;
+        }
+        finally
+        {
+            if (phase >= 0)
+            {
+                // Release: a kernel change waiting for this walk sees the entries it cached, and drops them if stale.
+                LONGS.getAndAddRelease(walkers, phase, -1L);
+            }
         }
         return zeroed;
     }

@@ -14,6 +14,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -428,6 +429,44 @@ class SpaceViewTest
         kernel.protect(d, base + PAGE, Rights.READ_WRITE);
         kernel.map(d, base + 2 * PAGE, frame, Rights.READ_WRITE);
         claim.buffer().putLong(0, 1L); // the claim binds once the right is back
+    }
+
+    /**
+     * A range of more pages than the TLB has slots, every page a miss, walked under one registration: each page
+     * reaches its own frame, a fault deep in the range names that page, and the walk is over when the fault leaves
+     * (a page-table change waits for open walks; one left open would hang the unmap below).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a walk left open spins, deaf to interrupts
+    void aRangeLargerThanTheTlbTranslatesEveryPageAndAFaultDeepInItEndsTheWalk()
+    {
+        final int pages = 100;
+        try (PhysicalMemory big = PhysicalMemory.allocateDirect(pages + 8); Kernel k = new Kernel(big))
+        {
+            final Domain owner = k.createDomain("big");
+            final long at = k.reserve(owner, pages);
+            final int[] held = new int[pages];
+            k.allocateFrames(owner, pages, true, held);
+            for (int p = 0; p < pages; p++)
+            {
+                k.map(owner, at + (long)p * PAGE, held[pages - 1 - p], Rights.READ_WRITE); // reversed: no runs
+                owner.addressSpace().putLong(at + (long)p * PAGE + 16, p);
+            }
+            final Claim claim = new Claim();
+            claim.wrap(owner.addressSpace(), at, pages * PAGE, 0, null);
+            final MutableDirectBuffer view = claim.buffer();
+            for (int p = 0; p < pages; p++)
+            {
+                assertEquals(p, view.getLong(p * PAGE + 16), "page " + p);
+            }
+            k.protect(owner, at + 80L * PAGE, Rights.READ);
+            final Claim again = new Claim();
+            again.wrap(owner.addressSpace(), at, pages * PAGE, 0, null);
+            final ProtectionFault fault = assertThrows(ProtectionFault.class, again::buffer);
+            assertEquals(at + 80L * PAGE, fault.address(), "the first page without the right");
+            k.unmap(owner, at + 3L * PAGE); // waits for every open walk: returns only if the faulting one ended
+            assertEquals(-1, owner.addressSpace().frameAt(at + 3L * PAGE));
+        }
     }
 
     @Test
