@@ -39,6 +39,11 @@ public final class CounterKeyDescriptor
     public static final int KIND_RETIRED = 2;
     /** Kind of a channel's counter: the domain is the end that counts, the peer the other end. */
     public static final int KIND_CHANNEL = 3;
+    /**
+     * Kind of a destroyed domain's counter in quarantine: its counts moved to the retired totals, it holds only counts
+     * that raced the destroy, and is freed (its value added to the retired totals) soon. Summed in totals, not shown.
+     */
+    public static final int KIND_QUARANTINED = 4;
 
     /** Offset of the domain id. */
     public static final int DOMAIN_ID_OFFSET = 0;
@@ -63,7 +68,7 @@ public final class CounterKeyDescriptor
      * Writes a key.
      *
      * @param key       at least {@link CountersReader#MAX_KEY_LENGTH} bytes.
-     * @param kind      {@link #KIND_DOMAIN}, {@link #KIND_RETIRED} or {@link #KIND_CHANNEL}.
+     * @param kind      {@link #KIND_DOMAIN}, {@link #KIND_RETIRED}, {@link #KIND_CHANNEL} or {@link #KIND_QUARANTINED}.
      * @param domainId  the domain counted for, or -1.
      * @param channelId the channel, or -1.
      * @param peerId    the channel's other end, or -1.

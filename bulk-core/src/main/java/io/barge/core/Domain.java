@@ -15,8 +15,11 @@ public final class Domain implements AutoCloseable
     private final int id;
     private final String name;
     private final AddressSpace addressSpace;
-    // Grows (copy on write, under the kernel's counters) when a module registers a counter type later.
+    // Grows (copy on write, under the kernel's counters) when a module registers a counter type later. Once the
+    // domain is destroyed: the kernel's retired totals, so that a count racing the destroy never reaches a freed slot.
     private volatile AtomicCounter[] counters;
+    // Null while alive; then the counts as they stood when the domain's own counters were retired.
+    private volatile long[] finalCounts;
     final VirtualRangeAllocator privateRanges;
     /**
      * Serialises changes to this domain's page table and translation cache (the address space's one writer at a
@@ -89,8 +92,19 @@ public final class Domain implements AutoCloseable
     }
 
     /**
+     * Kernel, under its counters' lock, as the domain is destroyed: later counts go to {@code retired}; reads see
+     * {@code finalCounts}.
+     */
+    void retireCounters(final AtomicCounter[] retired, final long[] finalCounts)
+    {
+        this.finalCounts = finalCounts;
+        this.counters = retired;
+    }
+
+    /**
      * Records an operation done on this domain's behalf. The kernel counts its own operations; channel code counts
-     * notifications and validation outcomes with this.
+     * notifications and validation outcomes with this. On a destroyed domain the count goes to the kernel's retired
+     * totals (a count that races the destroy may be lost, but never lands in another counter).
      *
      * @param type  what was done.
      * @param delta how many.
@@ -102,10 +116,15 @@ public final class Domain implements AutoCloseable
 
     /**
      * @param type a counter type.
-     * @return this domain's current count of it.
+     * @return this domain's current count of it; for a destroyed domain, its count when it was destroyed.
      */
     public long counter(final CounterType type)
     {
+        final long[] last = finalCounts;
+        if (last != null)
+        {
+            return type.ordinal() < last.length ? last[type.ordinal()] : 0;
+        }
         return counterOf(type).get();
     }
 
@@ -120,7 +139,8 @@ public final class Domain implements AutoCloseable
     {
         synchronized (kernel.counters())
         {
-            final AtomicCounter[] grown = kernel.counters().extendDomain(id, name, counters);
+            final AtomicCounter[] grown = finalCounts != null ? kernel.counters().retiredCounters() :
+                kernel.counters().extendDomain(id, name, counters);
             counters = grown;
             return grown[index];
         }

@@ -351,7 +351,7 @@ public final class Kernel implements AutoCloseable
             }
             domains.remove(id);
             shares.removeDomain(id);
-            counters.retireDomain(domain.counters());
+            counters.retireDomain(domain);
         }
     }
 

@@ -34,7 +34,16 @@ public final class SystemCounters implements AutoCloseable
     private final AlignedMemory metaData;
     private final AlignedMemory values;
     private final CountersManager manager;
+    /**
+     * How long a destroyed domain's counters stay allocated after their counts moved to the retired totals: a late
+     * count, by a thread that read the domain's counters just before the destroy, lands in them and not in a newer
+     * counter that reused the slot. Sooner only when the counters are full.
+     */
+    public static final long QUARANTINE_MS = 1_000;
     private AtomicCounter[] retired = new AtomicCounter[0];
+    /** Destroyed domains' counters not yet freed, oldest first, and when each may be. */
+    private final java.util.ArrayDeque<AtomicCounter[]> quarantined = new java.util.ArrayDeque<>();
+    private final org.agrona.collections.LongArrayQueue quarantinedUntil = new org.agrona.collections.LongArrayQueue();
     private int nextChannelId = 1;
     private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[CountersReader.MAX_KEY_LENGTH]);
 
@@ -47,7 +56,7 @@ public final class SystemCounters implements AutoCloseable
     {
         values = new AlignedMemory(maxCounters * VALUE_LENGTH, 128);
         metaData = new AlignedMemory(maxCounters * METADATA_LENGTH, 128);
-        manager = new CountersManager(new UnsafeBuffer(metaData.buffer()), new UnsafeBuffer(values.buffer()));
+        manager = manager(new UnsafeBuffer(metaData.buffer()), new UnsafeBuffer(values.buffer()));
         growRetired();
     }
 
@@ -62,8 +71,13 @@ public final class SystemCounters implements AutoCloseable
     {
         values = null;
         metaData = null;
-        manager = new CountersManager(metaDataBuffer, valuesBuffer);
+        manager = manager(metaDataBuffer, valuesBuffer);
         growRetired();
+    }
+
+    private static CountersManager manager(final AtomicBuffer metaDataBuffer, final AtomicBuffer valuesBuffer)
+    {
+        return new CountersManager(metaDataBuffer, valuesBuffer);
     }
 
     synchronized AtomicCounter[] allocateDomain(final int domainId, final String domainName)
@@ -145,18 +159,70 @@ public final class SystemCounters implements AutoCloseable
     private AtomicCounter allocate(final int typeId, final int keyLength, final String label)
     {
         final byte[] ascii = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        return manager.newCounter(typeId, keyBuffer, 0, keyLength, new UnsafeBuffer(ascii), 0,
-            Math.min(ascii.length, CountersReader.MAX_LABEL_LENGTH));
+        final UnsafeBuffer labelBuffer = new UnsafeBuffer(ascii);
+        final int labelLength = Math.min(ascii.length, CountersReader.MAX_LABEL_LENGTH);
+        releaseQuarantined(System.currentTimeMillis());
+        try
+        {
+            return manager.newCounter(typeId, keyBuffer, 0, keyLength, labelBuffer, 0, labelLength);
+        }
+        catch (final IllegalStateException full)
+        {
+            if (quarantined.isEmpty())
+            {
+                throw full;
+            }
+            releaseQuarantined(Long.MAX_VALUE); // full: the quarantine gives way rather than fail the allocation
+            return manager.newCounter(typeId, keyBuffer, 0, keyLength, labelBuffer, 0, labelLength);
+        }
     }
 
-    synchronized void retireDomain(final AtomicCounter[] counters)
+    private void releaseQuarantined(final long nowMs)
+    {
+        while (!quarantined.isEmpty() && quarantinedUntil.peekLong() <= nowMs)
+        {
+            quarantinedUntil.pollLong();
+            final AtomicCounter[] late = quarantined.poll();
+            for (int i = 0; i < late.length; i++)
+            {
+                retired[i].getAndAdd(late[i].getAndSet(0)); // counts that raced the destroy
+                late[i].close();
+            }
+        }
+    }
+
+    /**
+     * Moves a destroyed domain's counts to the retired totals; its counters are kept, re-keyed
+     * {@link CounterKeyDescriptor#KIND_QUARANTINED}, for {@link #QUARANTINE_MS} before they are freed. The domain
+     * counts into the retired totals from here on; a count by a thread that read the old counters just before lands
+     * in a quarantined counter (still in the totals, and added to the retired ones when it is freed), not in another
+     * domain's.
+     */
+    synchronized void retireDomain(final Domain domain)
     {
         growRetired();
-        for (int i = 0; i < counters.length; i++)
+        final AtomicCounter[] own = domain.counters();
+        final long[] last = new long[own.length];
+        domain.retireCounters(retired, last); // before the reads: a later count goes to the totals, not lost
+        final int keyLength = CounterKeyDescriptor.write(keyBuffer, CounterKeyDescriptor.KIND_QUARANTINED,
+            domain.id(), -1, -1, domain.name());
+        for (int i = 0; i < own.length; i++)
         {
-            retired[i].getAndAdd(counters[i].get());
-            counters[i].close();
+            last[i] = own[i].getAndSet(0); // atomic: a racing count stays, in the quarantined counter
+            retired[i].getAndAdd(last[i]);
+            manager.setCounterKey(own[i].id(), keyBuffer, 0, keyLength);
         }
+        quarantined.add(own);
+        quarantinedUntil.addLong(System.currentTimeMillis() + QUARANTINE_MS);
+    }
+
+    /**
+     * @return the retired totals, one per registered type (a destroyed domain counts into them).
+     */
+    synchronized AtomicCounter[] retiredCounters()
+    {
+        growRetired();
+        return retired;
     }
 
     private void growRetired()

@@ -119,6 +119,10 @@ public final class MachineSnapshot
                 metaData.getStringWithoutLengthAscii(offset + CountersReader.LABEL_OFFSET + 4, labelLength) :
                 "(label length " + labelLength + " out of range)";
             final int kind = CounterKeyDescriptor.kind(key);
+            if (kind == CounterKeyDescriptor.KIND_QUARANTINED)
+            {
+                continue; // a destroyed domain's, about to be freed: its counts are in the retired totals
+            }
             final boolean ours = kind == CounterKeyDescriptor.KIND_DOMAIN ||
                 kind == CounterKeyDescriptor.KIND_RETIRED || kind == CounterKeyDescriptor.KIND_CHANNEL;
             final List<Integer> owner = ours ? List.of(kind, CounterKeyDescriptor.domainId(key),
