@@ -102,10 +102,15 @@ public final class Domain implements AutoCloseable
      * @param task the domain's loop.
      * @param <T>  its result.
      * @return the task's future: its result, or the exception that ended it.
-     * @throws IllegalStateException if the domain has been destroyed.
+     * @throws IllegalStateException    if the domain has been destroyed.
+     * @throws IllegalArgumentException for the kernel's own domain, which is never destroyed on its own.
      */
     public <T> Future<T> start(final Callable<T> task)
     {
+        if (id == Kernel.KERNEL_DOMAIN_ID)
+        {
+            throw new IllegalArgumentException("the kernel domain starts no threads: start them in a domain of yours");
+        }
         final FutureTask<T> future = new FutureTask<>(task);
         synchronized (threads)
         {
@@ -124,7 +129,8 @@ public final class Domain implements AutoCloseable
      *
      * @param task the domain's loop.
      * @return the task's future: null once it ended normally, or the exception that ended it.
-     * @throws IllegalStateException if the domain has been destroyed.
+     * @throws IllegalStateException    if the domain has been destroyed.
+     * @throws IllegalArgumentException for the kernel's own domain.
      */
     public Future<?> start(final Runnable task)
     {

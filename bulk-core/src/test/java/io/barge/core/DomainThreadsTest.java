@@ -129,4 +129,10 @@ class DomainThreadsTest
         assertThrows(IllegalStateException.class, () -> domain.start(() -> "never"));
         assertThrows(IllegalStateException.class, () -> domain.start(() -> { }));
     }
+
+    @Test
+    void theKernelDomainStartsNoThread()
+    {
+        assertThrows(IllegalArgumentException.class, () -> kernel.kernelDomain().start(() -> "never"));
+    }
 }
