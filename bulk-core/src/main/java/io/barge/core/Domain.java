@@ -2,12 +2,22 @@ package io.barge.core;
 
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+
 /**
  * A protection domain: an id, a name, an {@link AddressSpace} and its cost counters.
  * <p>
  * Created and destroyed only by the {@link Kernel}. A domain reads and writes memory only through its address space.
  * {@link #close()} asks the kernel to destroy it, so a domain can live in a try-with-resources block; closing the
  * kernel destroys every domain still alive.
+ * <p>
+ * <b>Threads.</b> A domain's loops (a producer, a forwarder, a consumer) may run on threads of the domain's own,
+ * started with {@link #start(Callable)}: destroying the domain waits for them to end before it frees the domain's
+ * memory, as a process's threads end with it.
  */
 public final class Domain implements AutoCloseable
 {
@@ -28,6 +38,8 @@ public final class Domain implements AutoCloseable
      */
     final Object pageTableLock = new Object();
     private volatile boolean alive = true;
+    /** Threads started by {@link #start}; under its own monitor. */
+    private final List<Thread> threads = new ArrayList<>();
 
     Domain(final Kernel kernel, final int id, final String name, final int maxPages, final int privatePages,
         final AtomicCounter[] counters)
@@ -79,6 +91,92 @@ public final class Domain implements AutoCloseable
     public boolean isAlive()
     {
         return alive;
+    }
+
+    /**
+     * Runs a task on a new thread of this domain's own. Destroying the domain ({@link #close()},
+     * {@link Kernel#destroyDomain}, closing the kernel) first tells the kernel's listeners, so transports close the
+     * domain's channels, then interrupts each of the domain's threads still running and waits until it has ended,
+     * and only then takes the domain's mappings and frees its frames: no thread of a dead domain still reads or
+     * writes its memory. A Barge call blocked on a closed channel ends with
+     * {@link ChannelClosedException}; a task that ignores interrupts and never returns keeps the destroy waiting.
+     * A thread of the domain that destroys the domain itself is not waited for.
+     *
+     * @param task the domain's loop.
+     * @param <T>  its result.
+     * @return the task's future: its result, or the exception that ended it.
+     * @throws IllegalStateException    if the domain has been destroyed.
+     * @throws IllegalArgumentException for the kernel's own domain, which is never destroyed on its own.
+     */
+    public <T> Future<T> start(final Callable<T> task)
+    {
+        if (id == Kernel.KERNEL_DOMAIN_ID)
+        {
+            throw new IllegalArgumentException("the kernel domain starts no threads: start them in a domain of yours");
+        }
+        final FutureTask<T> future = new FutureTask<>(task);
+        synchronized (threads)
+        {
+            // Checked under the lock that joinThreads takes after the domain is marked dead: no thread is missed.
+            checkAlive();
+            threads.removeIf(thread -> !thread.isAlive());
+            final Thread thread = new Thread(future, name + "-" + id + "-thread");
+            threads.add(thread);
+            thread.start();
+        }
+        return future;
+    }
+
+    /**
+     * {@link #start(Callable)} for a task without a result.
+     *
+     * @param task the domain's loop.
+     * @return the task's future: null once it ended normally, or the exception that ended it.
+     * @throws IllegalStateException    if the domain has been destroyed.
+     * @throws IllegalArgumentException for the kernel's own domain.
+     */
+    public Future<?> start(final Runnable task)
+    {
+        return start(() ->
+        {
+            task.run();
+            return null;
+        });
+    }
+
+    /** After the domain is marked dead and its channels closed: interrupts and joins every thread it started. */
+    void joinThreads()
+    {
+        final List<Thread> started;
+        synchronized (threads)
+        {
+            started = new ArrayList<>(threads);
+            threads.clear();
+        }
+        boolean interrupted = false;
+        for (final Thread thread : started)
+        {
+            if (thread == Thread.currentThread())
+            {
+                continue;
+            }
+            thread.interrupt();
+            while (thread.isAlive())
+            {
+                try
+                {
+                    thread.join();
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true; // the domain's memory must outlive its threads: wait on, re-assert below
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void markDestroyed()

@@ -273,8 +273,9 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Destroys a domain: listeners are told, its mappings removed, every frame it owned unmapped everywhere and freed,
-     * its counters folded into the retired totals.
+     * Destroys a domain: listeners are told, its threads ({@link Domain#start}) interrupted and waited for, its
+     * mappings removed, every frame it owned unmapped everywhere and freed, its counters folded into the retired
+     * totals.
      *
      * @param domain a live domain other than the kernel's.
      */
@@ -323,6 +324,7 @@ public final class Kernel implements AutoCloseable
         {
             listener.onDestroy(domain);
         }
+        domain.joinThreads(); // its channels are closed now: its threads end before its memory goes
         synchronized (this)
         {
             synchronized (domain.pageTableLock)

@@ -17,8 +17,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.barge.examples.Examples.check;
-
 /**
  * Netty code on both ends of an fbufs channel: domain A writes a {@code ByteBuf} from fbufs'
  * {@link FbufByteBufAllocator} (its memory is an fbuf of the channel's path, so sending it copies nothing), B reads
@@ -95,6 +93,14 @@ public final class NettyAllocatorExample
             }
             check(kernel.freeFrames() == freeFrames, "frames not returned:", freeFrames - kernel.freeFrames());
             return count;
+        }
+    }
+
+    private static void check(final boolean ok, final String what, final long value)
+    {
+        if (!ok)
+        {
+            throw new IllegalStateException(what + " " + value);
         }
     }
 }

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * README.md's first program stays the real one: every code line of the java block in "Using Barge as a library"
- * appears, in the same order, in StreamExample.java followed by Examples.java (lines may be left out, not changed).
+ * appears, in the same order, in StreamExample.java (lines may be left out, not changed).
  */
 class ReadmeSnippetTest
 {
@@ -26,7 +26,7 @@ class ReadmeSnippetTest
         assertTrue(snippet.size() >= 25, "snippet found, " + snippet.size() + " code lines");
         final Path sources = root.resolve("examples/src/main/java/io/barge/examples");
         final List<String> code = new ArrayList<>();
-        for (final String file : List.of("StreamExample.java", "Examples.java"))
+        for (final String file : List.of("StreamExample.java"))
         {
             Files.readAllLines(sources.resolve(file)).forEach(line -> code.add(line.trim()));
         }

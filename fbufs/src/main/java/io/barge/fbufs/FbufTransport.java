@@ -3,8 +3,8 @@ package io.barge.fbufs;
 import io.barge.core.Domain;
 import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
-import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 
@@ -88,18 +88,18 @@ public final class FbufTransport implements Transport
     @Override
     public FbufChannel open(final Domain sender, final Domain receiver, final ChannelConfig config)
     {
-        return (FbufChannel)openPath(new Domain[]{ sender, receiver }, config)[0];
+        return (FbufChannel)openPath(config, sender, receiver).hop(0);
     }
 
     /**
      * Sets up an I/O path once along all its domains: one allocator per suffix, one channel per hop.
      *
-     * @param path   at least two distinct domains, originator first.
      * @param config sizes and notification choice for every hop.
-     * @return the hops, in order.
+     * @param path   2..{@link FbufRegion#MAX_PATH_LENGTH} distinct domains, originator first.
+     * @return the path; its hops are {@link FbufChannel}s.
      */
     @Override
-    public Channel[] openPath(final Domain[] path, final ChannelConfig config)
+    public ChannelPath openPath(final ChannelConfig config, final Domain... path)
     {
         checkPath(path);
         final PathSet set;
@@ -132,28 +132,16 @@ public final class FbufTransport implements Transport
             set.close();
             throw ex;
         }
-        final Channel[] hops = new Channel[set.hops.length];
-        System.arraycopy(set.hops, 0, hops, 0, hops.length);
-        return hops;
+        return new ChannelPath(set.hops);
     }
 
     private static void checkPath(final Domain[] path)
     {
-        if (path.length < 2 || path.length > FbufRegion.MAX_PATH_LENGTH)
+        ChannelPath.checkDomains(path);
+        if (path.length > FbufRegion.MAX_PATH_LENGTH)
         {
             throw new IllegalArgumentException("a path needs 2.." + FbufRegion.MAX_PATH_LENGTH + " domains, got " +
                 path.length);
-        }
-        for (int i = 0; i < path.length; i++)
-        {
-            for (int j = i + 1; j < path.length; j++)
-            {
-                if (path[i] == path[j])
-                {
-                    throw new IllegalArgumentException("path domains must be distinct: " + path[i] + " at " + i +
-                        " and " + j);
-                }
-            }
         }
     }
 

@@ -2,10 +2,9 @@ package io.barge.fbufs;
 
 import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
-import io.barge.core.Domain;
 import io.barge.core.ProtectionFault;
-import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
@@ -98,9 +97,9 @@ class FbufTransportTest extends FbufFixture
     @MethodSource("modes")
     void forwardingPassesTheAggregateOnWithoutCopying(final FbufMode mode)
     {
-        final Channel[] hops = transport(mode).openPath(new Domain[]{ a, b, c }, config(16384, 8));
-        final FbufChannel first = (FbufChannel)hops[0];
-        final FbufChannel second = (FbufChannel)hops[1];
+        final ChannelPath hops = transport(mode).openPath(config(16384, 8), a, b, c);
+        final FbufChannel first = (FbufChannel)hops.hop(0);
+        final FbufChannel second = (FbufChannel)hops.hop(1);
         for (int round = 0; round < 5; round++)
         {
             send(first, 10000, round);
@@ -119,9 +118,9 @@ class FbufTransportTest extends FbufFixture
     @MethodSource("modes")
     void forwarderPrependsItsOwnHeaderFbuf(final FbufMode mode)
     {
-        final Channel[] hops = transport(mode).openPath(new Domain[]{ a, b, c }, config(16384, 8));
-        final FbufChannel first = (FbufChannel)hops[0];
-        final FbufChannel second = (FbufChannel)hops[1];
+        final ChannelPath hops = transport(mode).openPath(config(16384, 8), a, b, c);
+        final FbufChannel first = (FbufChannel)hops.hop(0);
+        final FbufChannel second = (FbufChannel)hops.hop(1);
         send(first, 1000, 5);
         final Message inbound = first.receiver().newMessage();
         assertEquals(Status.OK, first.receiver().poll(inbound));
@@ -190,8 +189,8 @@ class FbufTransportTest extends FbufFixture
     @MethodSource("modes")
     void domainDestroyedWhileHoldingFbufsGivesEverythingBack(final FbufMode mode)
     {
-        final Channel[] hops = transport(mode).openPath(new Domain[]{ a, b, c }, config(8192, 8));
-        final FbufChannel first = (FbufChannel)hops[0];
+        final ChannelPath hops = transport(mode).openPath(config(8192, 8), a, b, c);
+        final FbufChannel first = (FbufChannel)hops.hop(0);
         final FbufChannel unrelated = transport.open(a, c, config(8192, 8));
         final int freeWithUnrelated = kernel.freeFrames();
         for (int i = 0; i < 3; i++)
@@ -202,7 +201,7 @@ class FbufTransportTest extends FbufFixture
         assertEquals(Status.OK, first.receiver().poll(held));
         kernel.destroyDomain(b);
         assertFalse(first.isOpen());
-        assertFalse(hops[1].isOpen());
+        assertFalse(hops.hop(1).isOpen());
         assertTrue(unrelated.isOpen());
         send(unrelated, 100, 9);
         receiveAndCheck(unrelated, 100, 9);

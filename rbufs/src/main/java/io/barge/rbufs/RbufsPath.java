@@ -4,10 +4,8 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.ChannelPath;
 
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -116,29 +114,13 @@ final class RbufsPath
      * @param notify  opens the event channels.
      * @param forget  told of each hop once it has closed (the transport forgets it).
      * @return the hops, in path order.
+     * @throws IllegalArgumentException if the domains break {@link ChannelPath#checkDomains}'s rule.
      */
-    static RbufsChannel[] open(final Kernel kernel, final Domain[] domains, final ChannelConfig config,
+    static ChannelPath open(final Kernel kernel, final Domain[] domains, final ChannelConfig config,
         final NotifyFactory notify, final Consumer<RbufsChannel> forget)
     {
-        checkDomains(domains);
-        return new RbufsPath(kernel, domains, config, notify, forget).hops.clone();
-    }
-
-    private static void checkDomains(final Domain[] domains)
-    {
-        if (domains.length < 2)
-        {
-            throw new IllegalArgumentException("a path needs at least 2 domains, got " + domains.length);
-        }
-        final Set<Domain> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int i = 0; i < domains.length; i++)
-        {
-            if (!seen.add(domains[i]))
-            {
-                throw new IllegalArgumentException("path domains must be distinct: " + domains[i] + " is there again " +
-                    "at " + i);
-            }
-        }
+        ChannelPath.checkDomains(domains);
+        return new ChannelPath(new RbufsPath(kernel, domains, config, notify, forget).hops);
     }
 
     /**

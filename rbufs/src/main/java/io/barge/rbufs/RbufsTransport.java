@@ -5,6 +5,7 @@ import io.barge.core.Kernel;
 import io.barge.core.transport.Capability;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 
@@ -103,11 +104,12 @@ public final class RbufsTransport implements Transport
      * master of its own hop's area) it opens independent channels, whose forwards copy.
      */
     @Override
-    public Channel[] openPath(final Domain[] path, final ChannelConfig config)
+    public ChannelPath openPath(final ChannelConfig config, final Domain... path)
     {
+        ChannelPath.checkDomains(path);
         if (mode != RbufsChannel.Mode.TMM || path.length < 3)
         {
-            return Transport.super.openPath(path, config);
+            return Transport.super.openPath(config, path);
         }
         synchronized (this)
         {
@@ -116,15 +118,15 @@ public final class RbufsTransport implements Transport
                 throw new IllegalStateException("transport " + options + " is closed");
             }
         }
-        final RbufsChannel[] hops = RbufsPath.open(kernel, path, config, notify, this::forget);
+        final ChannelPath opened = RbufsPath.open(kernel, path, config, notify, this::forget);
         synchronized (this)
         {
-            for (final RbufsChannel hop : hops)
+            for (int k = 0; k < opened.hops(); k++)
             {
-                open.add(hop);
+                open.add((RbufsChannel)opened.hop(k));
             }
         }
-        return hops.clone();
+        return opened;
     }
 
     private synchronized void forget(final RbufsChannel channel)

@@ -3,7 +3,7 @@ package io.barge.rbufs;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
-import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
@@ -43,18 +43,18 @@ final class RbufsPathRig implements AutoCloseable
         final RbufsTransportProvider provider = new RbufsTransportProvider();
         transport = (RbufsTransport)provider.create(kernel,
             TransportOptions.parse(RbufsTransportProvider.NAME, provider.options(), Map.of("mode", "tmm")));
-        final Channel[] opened = transport.openPath(domains, new ChannelConfig(maxLength, capacity,
-            ChannelConfig.Notification.UMP));
-        this.hops = new RbufsChannel[opened.length];
-        this.messages = new Message[opened.length];
-        this.scratch = new Message[opened.length];
-        for (int i = 0; i < opened.length; i++)
+        final ChannelPath opened = transport.openPath(new ChannelConfig(maxLength, capacity,
+            ChannelConfig.Notification.UMP), domains);
+        this.hops = new RbufsChannel[opened.hops()];
+        this.messages = new Message[opened.hops()];
+        this.scratch = new Message[opened.hops()];
+        for (int i = 0; i < opened.hops(); i++)
         {
-            this.hops[i] = (RbufsChannel)opened[i];
-            this.messages[i] = opened[i].receiver().newMessage();
-            this.scratch[i] = opened[i].receiver().newMessage();
+            this.hops[i] = (RbufsChannel)opened.hop(i);
+            this.messages[i] = opened.hop(i).receiver().newMessage();
+            this.scratch[i] = opened.hop(i).receiver().newMessage();
         }
-        this.claim = opened[0].sender().newClaim();
+        this.claim = opened.source().newClaim();
     }
 
     /** The source sends one message whose byte i is {@code seed + i}. */

@@ -4,8 +4,8 @@ import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.notify.Waitset;
 import io.barge.core.transport.Capability;
-import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
@@ -183,19 +183,18 @@ class RbufsPathTest extends RbufsFixture
     void aTwoDomainPathIsALoneChannelAndReceiveMasterPathsAreLoneChannels()
     {
         final RbufsTransport rmm = new RbufsTransport(kernel, null, RbufsChannel.Mode.RMM, NotifyFactory.CORE);
-        final Channel[] hops = rmm.openPath(new Domain[]{ a, b, c }, new ChannelConfig(MAX, SLOTS,
-            ChannelConfig.Notification.UMP));
-        final Claim claim = hops[0].sender().newClaim();
-        assertEquals(Status.OK, send(hops[0], claim, 64, 5));
-        final Message message = hops[0].receiver().newMessage();
-        assertEquals(Status.OK, hops[0].receiver().poll(message));
+        final ChannelPath hops = rmm.openPath(new ChannelConfig(MAX, SLOTS, ChannelConfig.Notification.UMP), a, b, c);
+        final Claim claim = hops.hop(0).sender().newClaim();
+        assertEquals(Status.OK, send(hops.hop(0), claim, 64, 5));
+        final Message message = hops.hop(0).receiver().newMessage();
+        assertEquals(Status.OK, hops.hop(0).receiver().poll(message));
         final long copied = b.counter(CounterType.BYTES_COPIED);
-        assertEquals(Status.OK, hops[1].sender().forward(message));
+        assertEquals(Status.OK, hops.hop(1).sender().forward(message));
         assertEquals(copied + 64, b.counter(CounterType.BYTES_COPIED), "receive master forwards by copying");
-        final Message out = hops[1].receiver().newMessage();
-        assertEquals(Status.OK, hops[1].receiver().poll(out));
+        final Message out = hops.hop(1).receiver().newMessage();
+        assertEquals(Status.OK, hops.hop(1).receiver().poll(out));
         assertContent(out, 64, 5);
-        hops[1].receiver().release(out);
+        hops.hop(1).receiver().release(out);
         rmm.close();
         assertEquals(freeAtStart, kernel.freeFrames());
     }

@@ -121,6 +121,29 @@ public interface Receiver
     }
 
     /**
+     * Passes every message on to {@code out}, untouched, until the end of the stream, then finishes {@code out}: the
+     * whole work of a middle domain of a path that forwards, as {@code InputStream.transferTo} is a copy loop's.
+     * Each message goes with {@link Sender#forward(Message)}, so a transport that can hand memory on without
+     * copying does (see {@link Capability#ZERO_COPY_FORWARD}). Waits parked as long as it takes, for messages
+     * ({@link #receive(Message, long, TimeUnit)}) and for room ({@link Sender#forward(Message, long, TimeUnit)}):
+     * stop it by closing either channel, which ends it with {@link io.barge.core.ChannelClosedException}. If a
+     * forward throws, the message it was passing is released first. Uses one message flyweight of this receiver,
+     * made once per call.
+     *
+     * @param out a sender of this receiver's domain, on the next hop.
+     * @return messages passed on.
+     * @throws IllegalArgumentException if {@code out} is null or sends from another domain.
+     * @throws IllegalStateException    if a registration made with {@link #register} is outstanding, or
+     *                                  {@code out} was finished already.
+     * @throws io.barge.core.ProtocolViolationException if a peer broke the protocol.
+     * @throws io.barge.core.ChannelClosedException     if either channel has been torn down.
+     */
+    default long transferTo(final Sender out)
+    {
+        return Waits.transferTo(this, out);
+    }
+
+    /**
      * Gives a message back: its memory returns to whoever manages it.
      *
      * @param message a held message from this receiver.

@@ -3,6 +3,8 @@ package io.barge.core.transport;
 import io.barge.core.Domain;
 import io.barge.core.notify.Waitset;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The originating end of a {@link Channel}: claim a writable buffer, fill it, commit it. Not thread safe: one
  * thread acts for the sending domain (only {@link Channel#close()} may come from another thread).
@@ -13,7 +15,9 @@ import io.barge.core.notify.Waitset;
  * <p>
  * <b>Waiting for room.</b> A sender that retries a back-pressured {@code tryClaim} in a loop of its own uses an
  * Agrona {@code IdleStrategy}; each transport's sender says which one suits it. One thread serving many channels
- * registers back-pressured senders on one {@link Waitset} ({@link #registerForSpace}).
+ * registers back-pressured senders on one {@link Waitset} ({@link #registerForSpace}). A thread that serves one
+ * sender and would rather wait than loop calls the waiting forms: {@link #awaitClaim}, and with a timeout
+ * {@link #tryClaim(int, Claim, long, TimeUnit)} and {@link #forward(Message, long, TimeUnit)}.
  */
 public interface Sender
 {
@@ -49,6 +53,48 @@ public interface Sender
     int tryClaim(int length, Claim claim);
 
     /**
+     * Claims as {@link #tryClaim(int, Claim)} does, waiting as long as back pressure lasts (as {@code BlockingQueue.put} waits
+     * for room), the way {@link #tryClaim(int, Claim, long, TimeUnit)} waits. To stop a wait that may never end (a
+     * receiver that stopped releasing), close the channel from another thread: the wait ends with
+     * {@link io.barge.core.ChannelClosedException}.
+     *
+     * @param length message length, 1..{@link #maxMessageLength()}.
+     * @param claim  the flyweight to point at the buffer; active when this returns.
+     * @throws IllegalArgumentException if the length is out of range.
+     * @throws IllegalStateException    if {@link #finish()} was called.
+     * @throws io.barge.core.OutOfFramesException   if the kernel has no free frame for the buffer.
+     * @throws io.barge.core.ChannelClosedException if the channel has been torn down, before or during the wait.
+     */
+    default void awaitClaim(final int length, final Claim claim)
+    {
+        while (Waits.claim(this, length, claim, Long.MAX_VALUE, TimeUnit.NANOSECONDS) != Status.OK)
+        {
+            // A wait of ~146 years ended without room: wait again.
+        }
+    }
+
+    /**
+     * Claims as {@link #tryClaim(int, Claim)} does, waiting at most {@code timeout} while back pressure lasts: between tries the
+     * thread spins, yields, then parks for 1 us doubling to 100 us, so it sees room at most that late; it allocates
+     * nothing. A {@link Channel#close()} from another thread ends the wait at the next try with
+     * {@link io.barge.core.ChannelClosedException}.
+     *
+     * @param length  message length, 1..{@link #maxMessageLength()}.
+     * @param claim   the flyweight to point at the buffer.
+     * @param timeout longest wait; zero tries once.
+     * @param unit    its unit.
+     * @return {@link Status#OK}, or {@link Status#BACK_PRESSURED} if the timeout passed without room.
+     * @throws IllegalArgumentException if the length is out of range, {@code timeout < 0} or the unit is null.
+     * @throws IllegalStateException    if {@link #finish()} was called.
+     * @throws io.barge.core.OutOfFramesException   if the kernel has no free frame for the buffer.
+     * @throws io.barge.core.ChannelClosedException if the channel has been torn down, before or during the wait.
+     */
+    default int tryClaim(final int length, final Claim claim, final long timeout, final TimeUnit unit)
+    {
+        return Waits.claim(this, length, claim, timeout, unit);
+    }
+
+    /**
      * Sends the claimed buffer to the receiver.
      *
      * @param claim an active claim of this sender.
@@ -71,6 +117,23 @@ public interface Sender
      * @return {@link Status#OK} or {@link Status#BACK_PRESSURED}.
      */
     int forward(Message message);
+
+    /**
+     * Forwards as {@link #forward(Message)} does, waiting at most {@code timeout} while back pressure lasts, as
+     * {@link #tryClaim(int, Claim, long, TimeUnit)} waits.
+     *
+     * @param message a held message received by {@link #domain()}.
+     * @param timeout longest wait; zero tries once.
+     * @param unit    its unit.
+     * @return {@link Status#OK} (the message has been consumed), or {@link Status#BACK_PRESSURED} if the timeout
+     *         passed without room (the message is still held and unchanged).
+     * @throws IllegalArgumentException if {@code timeout < 0} or the unit is null.
+     * @throws io.barge.core.ChannelClosedException if the channel has been torn down, before or during the wait.
+     */
+    default int forward(final Message message, final long timeout, final TimeUnit unit)
+    {
+        return Waits.forward(this, message, timeout, unit);
+    }
 
     /**
      * Ends the stream: the receiver gets every message committed before this call, then

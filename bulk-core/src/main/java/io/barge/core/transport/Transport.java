@@ -42,19 +42,20 @@ public interface Transport extends AutoCloseable
     Channel open(Domain sender, Domain receiver, ChannelConfig config);
 
     /**
-     * Opens one channel per hop of a path of domains, {@code path[i] -> path[i + 1]}. Transports that allocate
-     * along a whole I/O path (fbufs) override this so buffers are set up once for every domain they will cross.
+     * Opens a path of domains, one channel per hop {@code path[i] -> path[i + 1]}. Transports that allocate along a
+     * whole I/O path (fbufs, rbufs in transmit-master mode) override this so that buffers are set up once for every
+     * domain they will cross; this default opens each hop with {@link #open}. If a hop cannot be opened, the hops
+     * opened before it are closed and nothing is left allocated.
      *
-     * @param path   at least two distinct domains, source first.
      * @param config sizes and notification choice, for every hop.
-     * @return {@code path.length - 1} channels in path order.
+     * @param path   at least two distinct domains, source first.
+     * @return the path: {@code path.length - 1} hops in path order; closing it closes them all.
+     * @throws IllegalArgumentException if the domains break {@link ChannelPath#checkDomains}'s rule, or the config
+     *                                  does not suit the transport.
      */
-    default Channel[] openPath(final Domain[] path, final ChannelConfig config)
+    default ChannelPath openPath(final ChannelConfig config, final Domain... path)
     {
-        if (path.length < 2)
-        {
-            throw new IllegalArgumentException("a path needs at least 2 domains, got " + path.length);
-        }
+        ChannelPath.checkDomains(path);
         final Channel[] hops = new Channel[path.length - 1];
         try
         {
@@ -62,6 +63,7 @@ public interface Transport extends AutoCloseable
             {
                 hops[i] = open(path[i], path[i + 1], config);
             }
+            return new ChannelPath(hops);
         }
         catch (final RuntimeException ex)
         {
@@ -74,7 +76,6 @@ public interface Transport extends AutoCloseable
             }
             throw ex;
         }
-        return hops;
     }
 
     /**

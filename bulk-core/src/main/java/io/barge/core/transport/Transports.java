@@ -55,4 +55,17 @@ public final class Transports
         final TransportProvider provider = find(name);
         return provider.create(kernel, TransportOptions.parse(name, provider.options(), options));
     }
+
+    /**
+     * Creates a transport with every option at its default.
+     *
+     * @param kernel the machine.
+     * @param name   transport name, e.g. {@code copy}, {@code fbufs}, {@code rbufs} or {@code xen}.
+     * @return the transport.
+     * @throws InvalidOptionException if no installed transport has that name (the message lists those installed).
+     */
+    public static Transport create(final Kernel kernel, final String name)
+    {
+        return create(kernel, name, Map.of());
+    }
 }

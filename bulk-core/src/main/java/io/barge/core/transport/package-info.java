@@ -5,8 +5,9 @@
  * Start from {@link io.barge.core.transport.Transports#create}: a transport by name (found with
  * {@link java.util.ServiceLoader}; an unknown name or option is an {@link io.barge.core.transport.InvalidOptionException}
  * that lists the valid ones). A {@link io.barge.core.transport.Transport} opens one-way
- * {@link io.barge.core.transport.Channel}s between two domains ({@code open}) or along a path of domains
- * ({@code openPath}), sized by a {@link io.barge.core.transport.ChannelConfig}. The sender claims a writable buffer,
+ * {@link io.barge.core.transport.Channel}s between two domains ({@code open}) or a
+ * {@link io.barge.core.transport.ChannelPath} along distinct domains, one channel per hop ({@code openPath}), sized
+ * by a {@link io.barge.core.transport.ChannelConfig}. The sender claims a writable buffer,
  * fills it and commits it ({@link io.barge.core.transport.Sender#tryClaim}, {@link io.barge.core.transport.Claim},
  * {@code commit}/{@code abort}) or forwards a message it received without touching its bytes
  * ({@link io.barge.core.transport.Sender#forward}); the receiver polls a read-only
@@ -15,7 +16,10 @@
  * {@link io.barge.core.transport.Sender#finish()} ends the stream: the receiver gets every message before it, then
  * {@link io.barge.core.transport.Status#END_OF_STREAM}. Back pressure, "nothing yet" and the end are return values
  * ({@link io.barge.core.transport.Status}), never exceptions: wait with an Agrona {@code IdleStrategy}, not a busy
- * loop ({@code Receiver.receive(message, timeout, unit)} does that for one message).
+ * loop, or call the waiting forms, which allocate nothing and end with a close from another thread:
+ * {@code Receiver.receive(message, timeout, unit)}, {@code Sender.awaitClaim(length, claim)}, the timed
+ * {@code Sender.tryClaim} and {@code Sender.forward}, and {@code Receiver.transferTo(sender)}, a forwarding domain's
+ * whole loop.
  * <p>
  * Ownership: a claim belongs to the sender until committed (then the receiver's) or aborted; a message is held by
  * the receiver from a successful poll until {@code release} (or a successful {@code forward}), or, given to a
@@ -25,7 +29,8 @@
  * <p>
  * Threading: a {@link io.barge.core.transport.Sender} is used by one thread acting for the sending domain and a
  * {@link io.barge.core.transport.Receiver} by one thread acting for the receiving domain; the two ends of a channel
- * may be on different threads. Providers implement {@link io.barge.core.transport.TransportProvider}, fill claims
+ * may be on different threads, and a domain's threads may be its own ({@code Domain.start}, waited for when the
+ * domain is destroyed). Providers implement {@link io.barge.core.transport.TransportProvider}, fill claims
  * and messages through {@link io.barge.core.transport.spi.Flyweights}, and run the abstract
  * {@code TransportContractTest} of bulk-core's test-jar.
  */

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Override {@link #config()} to change sizes; the defaults are 16 KiB messages and 8 in flight.
  */
 @Timeout(60)
-public abstract class TransportContractTest extends TransportResponsesContract
+public abstract class TransportContractTest extends TransportPathContract
 {
     @ParameterizedTest
     @ValueSource(longs = { 1L, 7L, 0xFEEDL })
@@ -226,33 +226,25 @@ public abstract class TransportContractTest extends TransportResponsesContract
     @Test
     void forwardsAlongAPathWithoutChangingTheBytes()
     {
-        final Channel[] hops = transport.openPath(new Domain[]{ a, b, c }, config());
-        try
+        try (ChannelPath path = transport.openPath(config(), a, b, c))
         {
-            final Sender source = hops[0].sender();
+            final Sender source = path.source();
             final Claim claim = source.newClaim();
-            final Message atB = hops[0].receiver().newMessage();
-            final Message atC = hops[1].receiver().newMessage();
+            final Message atB = path.hop(0).receiver().newMessage();
+            final Message atC = path.hop(1).receiver().newMessage();
             for (int i = 0; i < 50; i++)
             {
                 final int length = 100 + i * 37;
                 assertEquals(Status.OK, source.tryClaim(length, claim));
                 fill(claim, i, length);
                 source.commit(claim);
-                assertEquals(Status.OK, hops[0].receiver().poll(atB));
-                assertEquals(Status.OK, hops[1].sender().forward(atB));
+                assertEquals(Status.OK, path.hop(0).receiver().poll(atB));
+                assertEquals(Status.OK, path.hop(1).sender().forward(atB));
                 assertFalse(atB.isHeld(), "forward consumes the inbound message");
-                assertEquals(Status.OK, hops[1].receiver().poll(atC));
+                assertEquals(Status.OK, path.hop(1).receiver().poll(atC));
                 assertEquals(length, atC.length());
                 assertContent(atC, i, "hop 2");
-                hops[1].receiver().release(atC);
-            }
-        }
-        finally
-        {
-            for (final Channel hop : hops)
-            {
-                hop.close();
+                path.hop(1).receiver().release(atC);
             }
         }
         assertEquals(freeAtStart, kernel.freeFrames());

@@ -191,34 +191,26 @@ public abstract class TransportResponsesContract extends TransportEndsContract
     void zeroCopyForwardCopiesNoByte()
     {
         assumeTrue(transport.capabilities().contains(Capability.ZERO_COPY_FORWARD), "no zero-copy forward");
-        final Channel[] hops = transport.openPath(new io.barge.core.Domain[]{ a, b, c }, config());
-        try
+        try (ChannelPath path = transport.openPath(config(), a, b, c))
         {
-            sendAll(hops[0].sender(), 0, 4, 3000);
-            final Message message = hops[0].receiver().newMessage();
+            sendAll(path.hop(0).sender(), 0, 4, 3000);
+            final Message message = path.hop(0).receiver().newMessage();
             final long copiedBefore = a.counter(CounterType.BYTES_COPIED) + b.counter(CounterType.BYTES_COPIED) +
                 c.counter(CounterType.BYTES_COPIED);
             for (int i = 0; i < 4; i++)
             {
-                assertEquals(Status.OK, hops[0].receiver().poll(message));
-                assertEquals(Status.OK, hops[1].sender().forward(message));
+                assertEquals(Status.OK, path.hop(0).receiver().poll(message));
+                assertEquals(Status.OK, path.hop(1).sender().forward(message));
             }
-            final Message out = hops[1].receiver().newMessage();
+            final Message out = path.hop(1).receiver().newMessage();
             for (int i = 0; i < 4; i++)
             {
-                assertEquals(Status.OK, hops[1].receiver().poll(out));
+                assertEquals(Status.OK, path.hop(1).receiver().poll(out));
                 assertContent(out, i, "forwarded");
-                hops[1].receiver().release(out);
+                path.hop(1).receiver().release(out);
             }
             assertEquals(copiedBefore, a.counter(CounterType.BYTES_COPIED) + b.counter(CounterType.BYTES_COPIED) +
                 c.counter(CounterType.BYTES_COPIED), "a zero-copy forward copies no byte");
-        }
-        finally
-        {
-            for (final Channel hop : hops)
-            {
-                hop.close();
-            }
         }
     }
 

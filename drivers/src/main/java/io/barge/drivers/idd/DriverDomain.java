@@ -178,7 +178,7 @@ public final class DriverDomain implements Agent, AutoCloseable
             final Channel txChannel = tx.open(guests[i], domain, txConfig);
             txPorts[i] = new TxPort(this, i, txChannel, responses, new DmaPins(kernel, domain, Access.READ, keepTx));
             final Channel rxChannel = path == IddPath.FBUFS ?
-                rx.openPath(new Domain[]{ domain, guests[i] }, rxConfig)[0] : rx.open(domain, guests[i], rxConfig);
+                rx.openPath(rxConfig, domain, guests[i]).hop(0) : rx.open(domain, guests[i], rxConfig);
             rxPorts[i] = new RxPort(this, i, rxChannel, new DmaPins(kernel, domain, Access.WRITE, keepRx));
             nics[i] = new GuestNic(this, i, guests[i], txChannel.sender(), rxChannel.receiver(), responses);
         }

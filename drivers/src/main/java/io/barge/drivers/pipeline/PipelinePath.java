@@ -4,6 +4,7 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
@@ -25,6 +26,8 @@ public final class PipelinePath implements AutoCloseable
 
     private final Kernel kernel;
     private final Domain[] domains;
+    private final ChannelPath path;
+    /** The path's hops, for the per-message loop. */
     private final Channel[] channels;
     private final Outlet[] outlets;
     private final Message[] messages;
@@ -56,14 +59,14 @@ public final class PipelinePath implements AutoCloseable
         this.messageBytes = messageBytes;
         this.touch = touch;
         this.domains = new Domain[hops + 1];
-        Channel[] opened = null;
+        ChannelPath opened = null;
         try
         {
             for (int i = 0; i < domains.length; i++)
             {
                 domains[i] = kernel.createDomain("path-" + i + "-of-" + domains.length);
             }
-            opened = transport.openPath(domains, config);
+            opened = transport.openPath(config, domains);
         }
         finally
         {
@@ -72,7 +75,12 @@ public final class PipelinePath implements AutoCloseable
                 destroyDomains();
             }
         }
-        this.channels = opened;
+        this.path = opened;
+        this.channels = new Channel[opened.hops()];
+        for (int i = 0; i < channels.length; i++)
+        {
+            channels[i] = opened.hop(i);
+        }
         this.messages = new Message[hops];
         this.outlets = new Outlet[hops];
         for (int i = 0; i < hops; i++)
@@ -85,11 +93,11 @@ public final class PipelinePath implements AutoCloseable
     }
 
     /**
-     * @return the channels, source first.
+     * @return the path's channels, source first.
      */
-    public Channel[] channels()
+    public ChannelPath path()
     {
-        return channels.clone();
+        return path;
     }
 
     /**
@@ -197,10 +205,7 @@ public final class PipelinePath implements AutoCloseable
     @Override
     public void close()
     {
-        for (final Channel channel : channels)
-        {
-            channel.close();
-        }
+        path.close();
         destroyDomains();
     }
 

@@ -4,6 +4,7 @@ import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelPath;
 import io.barge.core.transport.Transport;
 import org.HdrHistogram.Histogram;
 import org.agrona.CloseHelper;
@@ -103,9 +104,12 @@ final class PipelineRun
             }
             final Transport transport = hops[start].provider().create(kernel, hops[start].parsed());
             transports.add(transport);
-            final Channel[] path = transport.openPath(Arrays.copyOfRange(domains, start, end + 1),
-                pipeline.channelConfig);
-            System.arraycopy(path, 0, channels, start, path.length);
+            final ChannelPath path = transport.openPath(pipeline.channelConfig,
+                Arrays.copyOfRange(domains, start, end + 1));
+            for (int k = 0; k < path.hops(); k++)
+            {
+                channels[start + k] = path.hop(k);
+            }
             start = end;
         }
     }

@@ -52,7 +52,7 @@ class PipelinePathTest
             try (PipelinePath path = new PipelinePath(kernel, transport, hops,
                 ChannelConfig.defaults().withMaxMessageLength(1000).withCapacity(4), 1000, false))
             {
-                assertEquals(hops, path.channels().length);
+                assertEquals(hops, path.path().hops());
                 path.send(8);
                 final long before = kernel.counters().total(CounterType.BYTES_COPIED);
 
