@@ -202,7 +202,7 @@ final class Charts
                 final List<ReportModel.ScalingRow> series = rows.stream().filter((r) -> r.chain().equals(chain) &&
                     (r.threads() == 1) != own && r.relativeToOneHop() != null)
                     .sorted(Comparator.comparingInt(ReportModel.ScalingRow::hops)).collect(Collectors.toList());
-                addLine(lines, chain + (own ? ", own threads" : ", one thread"), colour,
+                addLine(lines, chainLabel(chain) + (own ? ", own threads" : ", one thread"), colour,
                     MARKERS[i % MARKERS.length], !own, series, ReportModel.ScalingRow::hops,
                     ReportModel.ScalingRow::relativeToOneHop);
             }
@@ -222,8 +222,35 @@ final class Charts
                 "run (" + HtmlReport.size(rows.get(0).messageBytes()) + " messages, sink touching every byte). " +
                 "Solid: each stage on its own thread (threads = hops + 1); dashed: all stages on one thread. " +
                 "The dark grey dashed line is the goal, 8 hops at 0.8 x 1 hop for the zero-copy transports on " +
-                "their own threads.",
+                "their own threads. A mixed chain cycles its transports over the hops in the order named; options " +
+                "are shortened as in the families' legends (cached+volatile: cached=true,volatile=true).",
             "hops (domain crossings)", "rate over the same chain's 1-hop rate (ratio)", false, lines, true);
+    }
+
+    /**
+     * @param chain a chain's name in rows, e.g. "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs".
+     * @return its legend name, each transport's options shortened as the families' legends do them, transports
+     *         in hop order split by " / ": "xen persistent / fbufs cached+volatile / rbufs".
+     */
+    static String chainLabel(final String chain)
+    {
+        final List<String> parts = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= chain.length(); i++)
+        {
+            final char c = i < chain.length() ? chain.charAt(i) : ',';
+            depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+            if (c == ',' && depth == 0)
+            {
+                final String spec = chain.substring(start, i);
+                final int open = spec.indexOf('[');
+                parts.add(open < 0 ? spec : spec.substring(0, open) + " " +
+                    Families.shortMode(spec.substring(open + 1, spec.length() - 1)));
+                start = i + 1;
+            }
+        }
+        return String.join(" / ", parts);
     }
 
     private static List<String> concat(final String first, final List<String> rest)

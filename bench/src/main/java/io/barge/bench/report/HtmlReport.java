@@ -19,6 +19,9 @@ final class HtmlReport
         "<th>bytes copied</th><th>grant maps</th><th>grant unmaps</th><th>grant copies</th><th>grant pins</th>" +
         "<th>notifications</th>";
 
+    /** Columns of the NIC table: path, frame, packets/s, GB/s, x copying, min, max and 11 counters. */
+    private static final int NIC_COLUMNS = 18;
+
     private final StringBuilder html = new StringBuilder(1 << 16);
 
     /**
@@ -285,12 +288,12 @@ final class HtmlReport
             .append("computed from those counters: the time per packet (1 / rate) and its difference from the ")
             .append("reference at the same size, then the work per packet beyond the reference's, privileged ")
             .append("operations largest count first, then bytes; the counts are not weighted by a cost, so ")
-            .append("<i>most</i> names the most frequent operation, not a measured share of the time.</p>\n<table><tr>")
+            .append("<i>most</i> names the most frequent operation, not a measured share of the time. It is the ")
+            .append("line under each path's row.</p>\n<table><tr>")
             .append("<th class=\"l\">path</th><th>frame</th><th>packets/s</th><th>GB/s</th><th>x copying</th>")
             .append("<th>min</th><th>max</th><th>grant ops</th><th>grant maps</th><th>grant copies</th>")
             .append("<th>DMA pins</th><th>DMA bytes</th><th>page-table updates</th><th>bytes copied</th>")
-            .append("<th>interrupts</th><th>notifications sent</th><th>suppressed</th><th>RX no buffer</th>")
-            .append("<th class=\"l\">where the time goes (from the counters)</th></tr>\n");
+            .append("<th>interrupts</th><th>notifications sent</th><th>suppressed</th><th>RX no buffer</th></tr>\n");
         for (final ReportModel.NicRow r : rows)
         {
             final Map<String, Double> p = r.perPacket();
@@ -307,8 +310,10 @@ final class HtmlReport
             {
                 html.append("</td><td>").append(num(v));
             }
-            html.append("</td><td class=\"l why\">").append(esc(NicRows.whereTimeGoes(r, NicRows.reference(rows,
-                r.frameBytes())))).append("</td></tr>\n");
+            // A line of its own under the row: the table is already as wide as the page.
+            html.append("</td></tr>\n<tr><td class=\"l why\" colspan=\"").append(NIC_COLUMNS)
+                .append("\"><i>where the time goes:</i> ").append(esc(NicRows.whereTimeGoes(r,
+                NicRows.reference(rows, r.frameBytes())))).append("</td></tr>\n");
         }
         html.append("</table>\n");
         charts.stream().filter((c) -> c.section().equals(Charts.NIC_SECTION)).forEach(this::figure);

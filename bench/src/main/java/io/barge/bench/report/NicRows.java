@@ -205,9 +205,8 @@ final class NicRows
         if (relative && most.map((e) -> e.getValue() < FEW_OPS).orElse(true) &&
             row.packetsPerSecond() < reference.packetsPerSecond())
         {
-            text.append("; under one counted operation in two packets: the counters do not explain the extra ")
-                .append("time, it is in work they do not count (requests, responses and descriptors on the rings ")
-                .append("of the guests and the driver domain)");
+            text.append("; under one counted operation in two packets does not explain the extra time: it is in ")
+                .append("uncounted work (ring requests, responses and descriptors)");
         }
         return text.toString();
     }

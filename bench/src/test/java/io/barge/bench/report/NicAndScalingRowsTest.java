@@ -166,14 +166,24 @@ class NicAndScalingRowsTest
             "BYTES_COPIED", 64.0));
         assertEquals("4000 ns/packet, +3000 ns vs copying; per packet vs copying: +4.00 notifications suppressed, " +
             "+0.060 notifications, +0.030 interrupts; most: notifications (+0.060); under one counted operation in " +
-            "two packets: the counters do not explain the extra time, it is in work they do not count (requests, " +
-            "responses and descriptors on the rings of the guests and the driver domain)",
+            "two packets does not explain the extra time: it is in uncounted work (ring requests, responses and " +
+            "descriptors)",
             NicRows.whereTimeGoes(persistent, copying));
         assertEquals("4000 ns/packet; per packet: 4.00 notifications suppressed, 0.280 interrupts, " +
             "0.060 notifications, 64.00 B copied by the kernel, 176 DMA B; most: interrupts (0.280)",
             NicRows.whereTimeGoes(persistent, null), "without a reference: absolute counts");
         assertEquals(copying, NicRows.reference(List.of(map, copying, persistent), 64));
         assertEquals(null, NicRows.reference(List.of(map, persistent), 64));
+    }
+
+    @Test
+    void chainLegendsShortenEachTransportsOptionsInHopOrder()
+    {
+        assertEquals("xen persistent / fbufs cached+volatile / rbufs",
+            Charts.chainLabel("xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs"));
+        assertEquals("fbufs cached+volatile", Charts.chainLabel("fbufs[cached=true,volatile=true]"));
+        assertEquals("copy", Charts.chainLabel("copy"));
+        assertEquals("rbufs / copy", Charts.chainLabel("rbufs,copy"));
     }
 
     /** Runs a group in this JVM; checks that nothing failed and that it reported one step per measured window. */

@@ -299,13 +299,14 @@ class ReportCommandTest
             .get("pipelineScaling");
         final String html = Files.readString(firstRun.resolve("index.html"));
         final List<List<String>> table = ReportPageCheck.chartTable(html, SCALING_CHART);
-        assertEquals(List.of("hops", "copy, own threads", FBUFS_CHAIN + ", own threads", MIXED_CHAIN + ", own threads",
-            "goal for zero-copy, own threads (0.800)"), table.get(0),
+        assertEquals(List.of("hops", "copy, own threads", "fbufs cached+volatile, own threads",
+            "xen persistent / fbufs cached+volatile / rbufs, own threads", "goal for zero-copy, own threads (0.800)"),
+            table.get(0),
             "a quick run: own threads only, one line per chain, and the goal");
         assertEquals(List.of("1", "2"), table.subList(1, table.size()).stream().map((r) -> r.get(0)).toList());
         for (final JsonNode row : scaling)
         {
-            final int column = table.get(0).indexOf(row.get("chain").asText() + ", own threads");
+            final int column = table.get(0).indexOf(Charts.chainLabel(row.get("chain").asText()) + ", own threads");
             final List<String> cells = table.get(row.get("hops").asInt());
             assertEquals(HtmlReport.num(row.get("relativeToOneHop").asDouble()), cells.get(column), row.toString());
             assertEquals("0.800", cells.get(cells.size() - 1), "the goal line");
@@ -324,13 +325,15 @@ class ReportCommandTest
         final List<ReportModel.NicRow> rows = ResultsJson.readForCompare(firstRun.resolve("results.json")).nicRows();
         final String html = Files.readString(firstRun.resolve("index.html"));
         final String section = html.substring(html.indexOf("<section id=\"nic\">"));
-        assertTrue(section.contains("<th class=\"l\">where the time goes (from the counters)</th>"));
+        final String table = section.substring(section.indexOf("<table>"), section.indexOf("</table>"));
+        assertEquals(rows.size() * 2 + 1, table.split("<tr>", -1).length - 1, "a heading, then a row and a line per path");
         for (final ReportModel.NicRow row : rows)
         {
             final String line = NicRows.whereTimeGoes(row, NicRows.reference(rows, row.frameBytes()));
             assertTrue(line.startsWith(HtmlReport.num(1e9 / row.packetsPerSecond()) + " ns/packet"), line);
             assertTrue(NicRows.REFERENCE.equals(row.path()) != line.contains("vs copying"), line);
-            assertTrue(section.contains("<td class=\"l why\">" + HtmlReport.esc(line) + "</td>"), row.path());
+            assertTrue(table.contains("<tr><td class=\"l why\" colspan=\"18\"><i>where the time goes:</i> " +
+                HtmlReport.esc(line) + "</td></tr>"), row.path() + " in the page: " + line);
             assertTrue(first.out().contains("where the time goes: " + line), row.path() + ": " + first.out());
         }
     }
