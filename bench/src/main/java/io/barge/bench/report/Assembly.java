@@ -133,18 +133,55 @@ final class Assembly
         summariseScaling(results, out);
         if (results.comparison() != null)
         {
-            out.println("compared with " + results.comparison().against() + " (ratio > 1: faster now):");
+            out.println("compared with " + results.comparison().against() + " (ratio now/before of messages/s, " +
+                "packets/s for NIC rows; > 1: faster now):");
             for (final ReportModel.Compared c : results.comparison().rows())
             {
-                out.println(String.format(Locale.ROOT, "  %-90s %s  %s", c.key(), HtmlReport.num(c.ratio()),
-                    c.change()));
+                out.println(String.format(Locale.ROOT, "  %-90s %10s -> %10s  %s  %s", c.key(),
+                    HtmlReport.num(c.oldValue()), HtmlReport.num(c.newValue()), HtmlReport.num(c.ratio()), c.change()));
             }
             if (results.comparison().rows().isEmpty())
             {
                 out.println("  no row in common");
             }
+            summariseNotCompared(results.comparison().unmatched(), out);
         }
         out.flush();
+    }
+
+    /** Rows listed one by one per group of not-compared rows; the page and results.json list them all. */
+    private static final int NOT_COMPARED_LINES = 12;
+
+    /** Rows of one run only, grouped by kind, side and reason: one heading per group, then its rows. */
+    private static void summariseNotCompared(final List<ReportModel.NotCompared> unmatched, final PrintWriter out)
+    {
+        final Map<String, List<ReportModel.NotCompared>> groups = new LinkedHashMap<>();
+        for (final String kind : ResultsJson.KINDS)
+        {
+            for (final ReportModel.NotCompared n : unmatched)
+            {
+                if (n.kind().equals(kind))
+                {
+                    groups.computeIfAbsent(kind + "|" + n.presentIn() + "|" + n.why(), (k) -> new java.util.ArrayList<>())
+                        .add(n);
+                }
+            }
+        }
+        for (final List<ReportModel.NotCompared> group : groups.values())
+        {
+            final ReportModel.NotCompared first = group.get(0);
+            out.println(String.format(Locale.ROOT, "  not compared: %d %s %s only (%s)", group.size(),
+                ResultsJson.kindName(first.kind()), ResultsJson.NOW.equals(first.presentIn()) ? "in this run" :
+                "in the earlier run", first.why()));
+            for (int i = 0; i < group.size() && i < NOT_COMPARED_LINES; i++)
+            {
+                out.println("    " + group.get(i).key());
+            }
+            if (group.size() > NOT_COMPARED_LINES)
+            {
+                out.println("    ... and " + (group.size() - NOT_COMPARED_LINES) + " more (index.html lists them all)");
+            }
+        }
     }
 
     private static void summariseNic(final ReportModel.Results results, final PrintWriter out)
@@ -168,6 +205,8 @@ final class Assembly
                 HtmlReport.num(NicRows.counter(p, "INTERRUPTS_DELIVERED")),
                 HtmlReport.num(NicRows.counter(p, "NOTIFICATIONS_SENT")),
                 HtmlReport.num(NicRows.counter(p, "NOTIFICATIONS_SUPPRESSED"))));
+            out.println("      where the time goes: " + NicRows.whereTimeGoes(row, NicRows.reference(results.nicRows(),
+                row.frameBytes())));
         }
     }
 

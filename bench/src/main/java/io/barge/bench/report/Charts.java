@@ -34,7 +34,9 @@ import java.util.stream.Collectors;
 /**
  * Draws the report's charts with XChart, writes each as PNG and SVG beside {@code index.html}, and hands back the
  * PNG for inlining (the page opens from disk with no network) together with the chart's numbers as a table. The
- * families chart shows each family's best mode side by side; each family then gets a chart of its own modes.
+ * families chart shows each family's best mode side by side; each family then gets a chart of its own modes; the
+ * NIC section gets packets per second per path and frame size, the pipeline-scaling section each chain's rate over
+ * its 1-hop rate by hops.
  * Every family has one colour on every chart (its modes are shades of it, told apart by marker); references are
  * dark grey and dashed; legends sit beside the plot, not above it.
  */
@@ -112,7 +114,151 @@ final class Charts
         {
             familyModes(family.getKey(), family.getValue());
         }
+        nic(results.nicRows());
+        pipelineScaling(results.scalingRows());
         return drawn;
+    }
+
+    /** The section of the NIC chart. */
+    static final String NIC_SECTION = "nic";
+    /** The section of the pipeline-scaling chart. */
+    static final String SCALING_SECTION = "pipeline-scaling";
+    /** The mixed chain's colour: an orange no family has. */
+    private static final Color MIXED = new Color(0xff7f0e);
+    /** The goal for 8 hops on own threads, as a share of 1 hop, drawn as a dotted reference line. */
+    static final double SCALING_GOAL = 0.8;
+
+    /**
+     * Packets per second per NIC path, bars grouped by frame size: the copying reference dark grey, each path in
+     * its transport family's colour (xen's grant modes in shades of it).
+     */
+    private void nic(final List<ReportModel.NicRow> rows) throws IOException
+    {
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        final List<Integer> sizes = rows.stream().map(ReportModel.NicRow::frameBytes).distinct().sorted()
+            .collect(Collectors.toList());
+        final List<String> categories = sizes.stream().map(HtmlReport::size).collect(Collectors.toList());
+        final List<String> paths = new ArrayList<>();
+        for (final String path : concat(NicRows.REFERENCE, NicRows.PATHS))
+        {
+            if (rows.stream().anyMatch((r) -> r.path().equals(path)))
+            {
+                paths.add(path);
+            }
+        }
+        final CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+            .title("NIC paths: packets per second through the driver domain, by frame size")
+            .xAxisTitle("frame size (bytes)").yAxisTitle("rate (packets/s)").build();
+        style(chart.getStyler());
+        chart.getStyler().setyAxisTickLabelsFormattingFunction(HtmlReport::num);
+        final List<String> headers = new ArrayList<>(List.of("frame size"));
+        final List<List<String>> cells = new ArrayList<>();
+        categories.forEach((c) -> cells.add(new ArrayList<>(List.of(c))));
+        final List<String> xenPaths = paths.stream().filter((p) -> p.startsWith("xen-")).collect(Collectors.toList());
+        for (final String path : paths)
+        {
+            final List<Double> rates = sizes.stream().map((size) -> rows.stream().filter((r) -> r.path().equals(path) &&
+                r.frameBytes() == size).mapToDouble(ReportModel.NicRow::packetsPerSecond).findFirst().orElse(0))
+                .collect(Collectors.toList());
+            final Color colour = NicRows.REFERENCE.equals(path) ? Families.REFERENCE : path.startsWith("xen-") ?
+                Families.shade(Families.colour("xen", familyNames), xenPaths.indexOf(path), xenPaths.size()) :
+                Families.colour(path, familyNames);
+            bars(chart, NicRows.REFERENCE.equals(path) ? "copying NicDriver (reference)" : path, colour, categories,
+                rates, headers, cells);
+        }
+        save(chart, "nic-packets", NIC_SECTION, "NIC paths: packets per second, by path and frame size",
+            "Frames received per second through the driver domain, link unlimited, one thread pumping both NICs, " +
+                "the driver domain and the guests (the median of the windows). The dark grey bar is the copying " +
+                "NicDriver reference, measured in windows alternating with the paths' at the same size: compare " +
+                "bars within one frame size.",
+            "frame size (bytes)", "rate (packets/s)", new Table(headers, cells));
+    }
+
+    /**
+     * Each chain's rate over its own 1-hop rate by hop count: solid on own threads, dashed all on one thread, one
+     * colour per chain (its transport family's; the mixed chain orange), the goal dotted.
+     */
+    private void pipelineScaling(final List<ReportModel.ScalingRow> rows) throws IOException
+    {
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        final List<String> chains = rows.stream().map(ReportModel.ScalingRow::chain).distinct()
+            .collect(Collectors.toList());
+        final List<Line> lines = new ArrayList<>();
+        for (int i = 0; i < chains.size(); i++)
+        {
+            final String chain = chains.get(i);
+            // Options sit in brackets and may hold commas; a comma outside them joins two transports.
+            final boolean mixed = chain.replaceAll("\\[[^\\]]*\\]", "").contains(",");
+            final String family = chain.replaceAll("\\[.*", "");
+            final Color colour = mixed ? MIXED : Families.colour(family, familyNames);
+            for (final boolean own : new boolean[]{ true, false })
+            {
+                final List<ReportModel.ScalingRow> series = rows.stream().filter((r) -> r.chain().equals(chain) &&
+                    (r.threads() == 1) != own && r.relativeToOneHop() != null)
+                    .sorted(Comparator.comparingInt(ReportModel.ScalingRow::hops)).collect(Collectors.toList());
+                addLine(lines, chainLabel(chain) + (own ? ", own threads" : ", one thread"), colour,
+                    MARKERS[i % MARKERS.length], !own, series, ReportModel.ScalingRow::hops,
+                    ReportModel.ScalingRow::relativeToOneHop);
+            }
+        }
+        if (lines.isEmpty())
+        {
+            return;
+        }
+        final List<Integer> hops = rows.stream().map(ReportModel.ScalingRow::hops).distinct().sorted()
+            .collect(Collectors.toList());
+        final List<Double> xs = hops.stream().map(Integer::doubleValue).collect(Collectors.toList());
+        lines.add(new Line("goal for zero-copy, own threads (" + HtmlReport.num(SCALING_GOAL) + ")",
+            Families.REFERENCE, SeriesMarkers.NONE, true, xs, xs.stream().map((x) -> SCALING_GOAL)
+            .collect(Collectors.toList())));
+        xy("pipeline-scaling", SCALING_SECTION, "Pipeline scaling: rate over 1 hop's rate, by hops, per chain",
+            "Messages per second at the sink over the same chain's 1-hop rate with the same threading, in this " +
+                "run (" + HtmlReport.size(rows.get(0).messageBytes()) + " messages, sink touching every byte). " +
+                "Solid: each stage on its own thread (threads = hops + 1); dashed: all stages on one thread. " +
+                "The dark grey dashed line is the goal, 8 hops at 0.8 x 1 hop for the zero-copy transports on " +
+                "their own threads. A mixed chain cycles its transports over the hops in the order named; options " +
+                "are shortened as in the families' legends (cached+volatile: cached=true,volatile=true).",
+            "hops (domain crossings)", "rate over the same chain's 1-hop rate (ratio)", false, lines, true);
+    }
+
+    /**
+     * @param chain a chain's name in rows, e.g. "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs".
+     * @return its legend name, each transport's options shortened as the families' legends do them, transports
+     *         in hop order split by " / ": "xen persistent / fbufs cached+volatile / rbufs".
+     */
+    static String chainLabel(final String chain)
+    {
+        final List<String> parts = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= chain.length(); i++)
+        {
+            final char c = i < chain.length() ? chain.charAt(i) : ',';
+            depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+            if (c == ',' && depth == 0)
+            {
+                final String spec = chain.substring(start, i);
+                final int open = spec.indexOf('[');
+                parts.add(open < 0 ? spec : spec.substring(0, open) + " " +
+                    Families.shortMode(spec.substring(open + 1, spec.length() - 1)));
+                start = i + 1;
+            }
+        }
+        return String.join(" / ", parts);
+    }
+
+    private static List<String> concat(final String first, final List<String> rest)
+    {
+        final List<String> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
     }
 
     private void familiesTouched(final ReportModel.Results results, final Map<String, List<ReportModel.Row>> families)

@@ -19,6 +19,9 @@ final class HtmlReport
         "<th>bytes copied</th><th>grant maps</th><th>grant unmaps</th><th>grant copies</th><th>grant pins</th>" +
         "<th>notifications</th>";
 
+    /** Columns of the NIC table: path, frame, packets/s, GB/s, x copying, min, max and 11 counters. */
+    private static final int NIC_COLUMNS = 18;
+
     private final StringBuilder html = new StringBuilder(1 << 16);
 
     /**
@@ -38,8 +41,8 @@ final class HtmlReport
         page.families(results, charts);
         HtmlSummary.overheads(page.html, results.overheads() == null ? List.of() : results.overheads());
         page.twoThread(results);
-        page.nic(results.nicRows());
-        page.pipelineScaling(results.scalingRows());
+        page.nic(results.nicRows(), charts);
+        page.pipelineScaling(results.scalingRows(), charts);
         page.references(results);
         page.comparison(results.comparison());
         page.allRows(results);
@@ -265,7 +268,7 @@ final class HtmlReport
         html.append("</table></section>\n");
     }
 
-    private void nic(final List<ReportModel.NicRow> rows)
+    private void nic(final List<ReportModel.NicRow> rows, final List<Charts.Drawn> charts)
     {
         if (rows.isEmpty())
         {
@@ -281,7 +284,12 @@ final class HtmlReport
             .append("the measured windows, divided by the packets received) say where the time goes: grant ")
             .append("operations and page-table work on the xen paths, DMA pins where mappings do not last, DMA bytes ")
             .append("(each NIC reads a 16 B descriptor, writes back 8 B and moves the payload once: at 64 B, ")
-            .append("2 x 64 + 2 x 24 = 176 B), interrupts and notifications.</p>\n<table><tr>")
+            .append("2 x 64 + 2 x 24 = 176 B), interrupts and notifications. <i>Where the time goes</i> is ")
+            .append("computed from those counters: the time per packet (1 / rate) and its difference from the ")
+            .append("reference at the same size, then the work per packet beyond the reference's, privileged ")
+            .append("operations largest count first, then bytes; the counts are not weighted by a cost, so ")
+            .append("<i>most</i> names the most frequent operation, not a measured share of the time. It is the ")
+            .append("line under each path's row.</p>\n<table><tr>")
             .append("<th class=\"l\">path</th><th>frame</th><th>packets/s</th><th>GB/s</th><th>x copying</th>")
             .append("<th>min</th><th>max</th><th>grant ops</th><th>grant maps</th><th>grant copies</th>")
             .append("<th>DMA pins</th><th>DMA bytes</th><th>page-table updates</th><th>bytes copied</th>")
@@ -302,12 +310,17 @@ final class HtmlReport
             {
                 html.append("</td><td>").append(num(v));
             }
-            html.append("</td></tr>\n");
+            // A line of its own under the row: the table is already as wide as the page.
+            html.append("</td></tr>\n<tr><td class=\"l why\" colspan=\"").append(NIC_COLUMNS)
+                .append("\"><i>where the time goes:</i> ").append(esc(NicRows.whereTimeGoes(r,
+                NicRows.reference(rows, r.frameBytes())))).append("</td></tr>\n");
         }
-        html.append("</table></section>\n");
+        html.append("</table>\n");
+        charts.stream().filter((c) -> c.section().equals(Charts.NIC_SECTION)).forEach(this::figure);
+        html.append("</section>\n");
     }
 
-    private void pipelineScaling(final List<ReportModel.ScalingRow> rows)
+    private void pipelineScaling(final List<ReportModel.ScalingRow> rows, final List<Charts.Drawn> charts)
     {
         if (rows.isEmpty())
         {
@@ -335,7 +348,9 @@ final class HtmlReport
             operationCells(r.perMessage());
             html.append("</tr>\n");
         }
-        html.append("</table></section>\n");
+        html.append("</table>\n");
+        charts.stream().filter((c) -> c.section().equals(Charts.SCALING_SECTION)).forEach(this::figure);
+        html.append("</section>\n");
     }
 
     private void twoThreadRow(final String name, final int bytes, final String placement, final double rate,
@@ -386,22 +401,53 @@ final class HtmlReport
             return;
         }
         html.append("<section id=\"comparison\"><h2>Compared with ").append(esc(comparison.against()))
-            .append("</h2>\n<p>Ratio = this run's messages/s over the earlier run's, for rows present in both ")
-            .append("(same scenario, size, touch and placement); above 1 is faster. A row is marked faster or ")
+            .append("</h2>\n<p>Ratio = this run's rate over the earlier run's (messages/s; packets/s for NIC ")
+            .append("rows), for rows present in both with the same identity: transport rows by scenario, ")
+            .append("transport, mode, hops, size, touch and placement; references by name, size and placement; NIC ")
+            .append("rows by path, frame size, DMA pins and placement; pipeline-scaling rows by chain, hops, ")
+            .append("threads and size. Above 1 is faster. A row is marked faster or ")
             .append("slower only when the change is larger than the spread (slowest to fastest iteration, over ")
-            .append("the median) of either run.</p>\n<table><tr><th class=\"l\">row</th><th>before</th>")
-            .append("<th>now</th><th>ratio</th><th>spread before</th><th>spread now</th><th class=\"l\">change</th>")
-            .append("</tr>\n");
+            .append("the median) of either run. Rows that one run has and the other does not are listed after ")
+            .append("the table, not compared.</p>\n<table><tr><th class=\"l\">row</th><th class=\"l\">kind</th>")
+            .append("<th>before</th><th>now</th><th>ratio</th><th>spread before</th><th>spread now</th>")
+            .append("<th class=\"l\">change</th></tr>\n");
         for (final ReportModel.Compared c : comparison.rows())
         {
             final String cls = "within spread".equals(c.change()) ? "" : c.change();
-            html.append("<tr><td class=\"l\">").append(esc(c.key())).append("</td><td>").append(num(c.oldValue()))
+            html.append("<tr><td class=\"l\">").append(esc(c.key())).append("</td><td class=\"l\">")
+                .append(esc(c.kind())).append("</td><td>").append(num(c.oldValue()))
                 .append("</td><td>").append(num(c.newValue())).append("</td><td class=\"").append(cls).append("\">")
                 .append(num(c.ratio())).append("</td><td>").append(percent(c.oldSpread())).append("</td><td>")
                 .append(percent(c.newSpread())).append("</td><td class=\"l ").append(cls).append("\">")
                 .append(esc(c.change())).append("</td></tr>\n");
         }
-        html.append("</table></section>\n");
+        if (comparison.rows().isEmpty())
+        {
+            html.append("<tr><td class=\"l\" colspan=\"8\">no row in common</td></tr>\n");
+        }
+        html.append("</table>\n");
+        final List<ReportModel.NotCompared> unmatched = comparison.unmatched();
+        if (!unmatched.isEmpty())
+        {
+            html.append("<h3 id=\"not-compared\">Not compared: in one run only</h3>\n<table class=\"not-compared\">")
+                .append("<tr><th class=\"l\">row</th><th class=\"l\">kind</th><th class=\"l\">only in</th>")
+                .append("<th class=\"l\">why</th></tr>\n");
+            for (final String kind : ResultsJson.KINDS)
+            {
+                for (final ReportModel.NotCompared n : unmatched)
+                {
+                    if (n.kind().equals(kind))
+                    {
+                        html.append("<tr><td class=\"l\">").append(esc(n.key())).append("</td><td class=\"l\">")
+                            .append(esc(n.kind())).append("</td><td class=\"l\">")
+                            .append(ResultsJson.NOW.equals(n.presentIn()) ? "this run" : "the earlier run")
+                            .append("</td><td class=\"l\">").append(esc(n.why())).append("</td></tr>\n");
+                    }
+                }
+            }
+            html.append("</table>\n");
+        }
+        html.append("</section>\n");
     }
 
     private static String percent(final double share)

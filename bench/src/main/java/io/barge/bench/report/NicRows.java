@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -31,6 +32,16 @@ final class NicRows
     static final List<Integer> SIZES = List.of(64, 1500);
     /** Frame sizes of a quick run. */
     static final List<Integer> QUICK_SIZES = List.of(64);
+    /** The DMA pin policy every machine of the report uses: pins kept where the path keeps its mappings. */
+    static final String PINS = "persistent";
+    /** Operations per packet below this are left out of {@link #whereTimeGoes} (window edges, rare events). */
+    private static final double NEGLIGIBLE_OPS = 0.01;
+    /** How {@link #whereTimeGoes} names suppressed notifications. */
+    private static final String SUPPRESSED = "notifications suppressed";
+    /** Below this many extra operations per packet, {@link #whereTimeGoes} says the counters do not explain it. */
+    private static final double FEW_OPS = 0.5;
+    /** Bytes per packet below this are left out of {@link #whereTimeGoes}. */
+    private static final double NEGLIGIBLE_BYTES = 1;
     /** Passes between clock reads. */
     private static final int BATCH = 16;
 
@@ -107,6 +118,115 @@ final class NicRows
         return value == null ? 0 : value;
     }
 
+    /** The privileged operations {@link #whereTimeGoes} weighs, by how it names them. */
+    private static final Map<String, java.util.function.ToDoubleFunction<Map<String, Double>>> OPERATIONS =
+        operations();
+
+    private static Map<String, java.util.function.ToDoubleFunction<Map<String, Double>>> operations()
+    {
+        final Map<String, java.util.function.ToDoubleFunction<Map<String, Double>>> ops = new LinkedHashMap<>();
+        ops.put("grant ops", NicRows::grantOps);
+        ops.put("DMA pins", (p) -> counter(p, "DMA_PINS"));
+        ops.put("page-table updates", (p) -> counter(p, "PAGE_TABLE_UPDATES"));
+        ops.put("TLB flushes", (p) -> counter(p, "TLB_FLUSHES"));
+        ops.put("interrupts", (p) -> counter(p, "INTERRUPTS_DELIVERED"));
+        ops.put("notifications", (p) -> counter(p, "NOTIFICATIONS_SENT"));
+        ops.put(SUPPRESSED, (p) -> counter(p, "NOTIFICATIONS_SUPPRESSED"));
+        ops.put("DMA faults", (p) -> counter(p, "DMA_FAULTS"));
+        ops.put("RX drops (no buffer)", (p) -> counter(p, "NIC_RX_NO_BUFFER"));
+        return ops;
+    }
+
+    /**
+     * Says, from a row's measured counters, where its time goes: the time per packet (1 / rate) and what beyond
+     * the copying reference at the same size it costs, and the work per packet that explains it: the privileged
+     * operations, largest count first, then the bytes the kernel copies and the DMA bytes, each as the difference
+     * from the reference (the reference's own row gives its absolute counts). The counts are not weighted by a
+     * cost, so "most" names the most frequent operation, not a measured share of the time.
+     *
+     * @param row       a NIC row.
+     * @param reference the copying reference's row at the same frame size, or null if not measured.
+     * @return one line, e.g. "2000 ns/packet, +1000 ns vs copying; per packet vs copying: +4.00 grant ops,
+     *         +2.00 page-table updates, +64 B copied by the kernel; most: grant ops (+4.00)".
+     */
+    static String whereTimeGoes(final ReportModel.NicRow row, final ReportModel.NicRow reference)
+    {
+        final boolean relative = reference != null && reference != row && !REFERENCE.equals(row.path());
+        final StringBuilder text = new StringBuilder();
+        if (row.packetsPerSecond() > 0)
+        {
+            final double nanos = 1e9 / row.packetsPerSecond();
+            text.append(HtmlReport.num(nanos)).append(" ns/packet");
+            if (relative && reference.packetsPerSecond() > 0)
+            {
+                text.append(", ").append(signed(nanos - 1e9 / reference.packetsPerSecond())).append(" ns vs copying");
+            }
+        }
+        final List<Map.Entry<String, Double>> ops = new ArrayList<>();
+        for (final Map.Entry<String, java.util.function.ToDoubleFunction<Map<String, Double>>> op :
+            OPERATIONS.entrySet())
+        {
+            final double value = op.getValue().applyAsDouble(row.perPacket()) -
+                (relative ? op.getValue().applyAsDouble(reference.perPacket()) : 0);
+            if (Math.abs(value) >= NEGLIGIBLE_OPS)
+            {
+                ops.add(Map.entry(op.getKey(), value));
+            }
+        }
+        ops.sort((a, b) -> Double.compare(Math.abs(b.getValue()), Math.abs(a.getValue())));
+        final List<String> items = new ArrayList<>();
+        ops.forEach((e) -> items.add((relative ? signed(e.getValue()) : HtmlReport.num(e.getValue())) + " " +
+            e.getKey()));
+        for (final String[] bytes : new String[][]{ { "BYTES_COPIED", "B copied by the kernel" },
+            { "DMA_BYTES", "DMA B" } })
+        {
+            final double value = counter(row.perPacket(), bytes[0]) -
+                (relative ? counter(reference.perPacket(), bytes[0]) : 0);
+            if (Math.abs(value) >= NEGLIGIBLE_BYTES)
+            {
+                items.add((relative ? signed(value) : HtmlReport.num(value)) + " " + bytes[1]);
+            }
+        }
+        text.append(text.length() == 0 ? "" : "; ").append(relative ? "per packet vs copying: " : "per packet: ")
+            .append(items.isEmpty() ? "the same work" : String.join(", ", items));
+        // A suppressed notification is a check that saved one: listed, never named as where the time goes.
+        final Optional<Map.Entry<String, Double>> most = ops.stream().filter((e) -> e.getValue() > 0 &&
+            !SUPPRESSED.equals(e.getKey())).findFirst();
+        text.append("; most: ");
+        if (most.isEmpty())
+        {
+            text.append(relative ? "no counted operation beyond copying" : "no counted operation");
+        }
+        else
+        {
+            text.append(most.get().getKey()).append(" (").append(relative ? signed(most.get().getValue()) :
+                HtmlReport.num(most.get().getValue())).append(")");
+        }
+        if (relative && most.map((e) -> e.getValue() < FEW_OPS).orElse(true) &&
+            row.packetsPerSecond() < reference.packetsPerSecond())
+        {
+            text.append("; under one counted operation in two packets does not explain the extra time: it is in ")
+                .append("uncounted work (ring requests, responses and descriptors)");
+        }
+        return text.toString();
+    }
+
+    /**
+     * @param rows       a run's NIC rows.
+     * @param frameBytes a frame size.
+     * @return the copying reference's row at that size, or null if it was not measured.
+     */
+    static ReportModel.NicRow reference(final List<ReportModel.NicRow> rows, final int frameBytes)
+    {
+        return rows.stream().filter((r) -> REFERENCE.equals(r.path()) && r.frameBytes() == frameBytes).findFirst()
+            .orElse(null);
+    }
+
+    private static String signed(final double value)
+    {
+        return (value >= 0 ? "+" : "") + HtmlReport.num(value);
+    }
+
     /** One machine and what its windows gathered. */
     private static final class Target
     {
@@ -148,7 +268,7 @@ final class NicRows
                     {
                         target.machine.path = path;
                         target.machine.size = size;
-                        target.machine.pins = "persistent";
+                        target.machine.pins = PINS;
                         target.machine.setUp();
                         targets.add(target);
                     }
@@ -274,7 +394,7 @@ final class NicRows
                 perPacket.put(type.name(), target.packets == 0 ? 0.0 : target.deltas[i] / (double)target.packets);
             }
             // Only within this size, one JVM and one placement: the reference's windows alternated with this path's.
-            out.accept(new ReportModel.NicRow(target.path, size, "single-thread", rate, rate * size,
+            out.accept(new ReportModel.NicRow(target.path, size, "single-thread", PINS, rate, rate * size,
                 reference == null || reference <= 0 ? null : rate / reference, perPacket, target.packets,
                 Harness.spread(target.rates.stream().mapToDouble(Double::doubleValue).toArray())));
         }

@@ -168,6 +168,8 @@ public final class ReportModel
      * @param path                xen-map, xen-copy, xen-persistent, rbufs, fbufs, or {@value NicRows#REFERENCE}.
      * @param frameBytes          frame length.
      * @param placement           "single-thread": one thread pumps devices, driver domain and guests.
+     * @param pins                the DMA pin policy of the machine: "persistent" (pins kept where the path keeps
+     *                            its mappings) or "per-transfer"; null in files written before the field existed.
      * @param packetsPerSecond    median over the windows of frames received per second.
      * @param bytesPerSecond      {@code packetsPerSecond * frameBytes}.
      * @param relativeToReference packetsPerSecond over the reference's at the same size and placement, or null if
@@ -177,9 +179,19 @@ public final class ReportModel
      * @param packets             frames received in the measured windows.
      * @param spread              spread of the windows' rates.
      */
-    public record NicRow(String path, int frameBytes, String placement, double packetsPerSecond,
+    public record NicRow(String path, int frameBytes, String placement, String pins, double packetsPerSecond,
         double bytesPerSecond, Double relativeToReference, Map<String, Double> perPacket, long packets, Spread spread)
     {
+        /**
+         * @return the identity under which runs are compared: everything but the figures. A file written before
+         *         {@code pins} was recorded was measured with {@value NicRows#PINS} pins (the only policy the report
+         *         has used), so a missing value reads as that.
+         */
+        public String key()
+        {
+            return "nic|" + path + "|" + frameBytes + "B|pins=" + (pins == null ? NicRows.PINS : pins) + "|" +
+                placement;
+        }
     }
 
     /**
@@ -203,15 +215,23 @@ public final class ReportModel
     public record ScalingRow(String chain, int hops, int threads, int messageBytes, double messagesPerSecond,
         double bytesPerSecond, Double relativeToOneHop, PerMessage perMessage, double copiedForwards, Spread spread)
     {
+        /**
+         * @return the identity under which runs are compared: everything but the figures.
+         */
+        public String key()
+        {
+            return "pipelineScaling|" + chain + "|hops=" + hops + "|threads=" + threads + "|" + messageBytes + "B";
+        }
     }
 
     /**
      * One row of a comparison with an earlier run.
      *
-     * @param key      the row's identity ({@link Row#key()} or {@link Reference#key()}).
-     * @param kind     "result" or "reference".
-     * @param oldValue earlier messages per second.
-     * @param newValue this run's messages per second.
+     * @param key      the row's identity ({@link Row#key()}, {@link Reference#key()}, {@link NicRow#key()} or
+     *                 {@link ScalingRow#key()}).
+     * @param kind     one of {@link ResultsJson#KINDS}: "result", "reference", "nic" or "pipelineScaling".
+     * @param oldValue earlier rate: messages (or operations) per second, packets per second for a NIC row.
+     * @param newValue this run's rate, the same way.
      * @param ratio    new over old: above 1 is faster.
      * @param oldSpread the earlier run's spread as a share of its rate ((max - min) / 2 / median), or 0.
      * @param newSpread this run's, the same way.
@@ -303,12 +323,31 @@ public final class ReportModel
     }
 
     /**
+     * A row of one run that the other run does not have, so it was not compared.
+     *
+     * @param key       the row's identity, as in {@link Compared#key()}.
+     * @param kind      as in {@link Compared#kind()}.
+     * @param presentIn "now" (only this run has it) or "before" (only the earlier run).
+     * @param why       the other run has no rows of this kind at all (e.g. a file written before the kind was
+     *                  measured), or none with this identity.
+     */
+    public record NotCompared(String key, String kind, String presentIn, String why)
+    {
+    }
+
+    /**
      * A comparison with an earlier results file.
      *
-     * @param against the earlier file.
-     * @param rows    rows present in both runs.
+     * @param against     the earlier file.
+     * @param rows        rows present in both runs.
+     * @param notCompared rows present in one run only; null in files written before it was recorded.
      */
-    public record Comparison(String against, List<Compared> rows)
+    public record Comparison(String against, List<Compared> rows, List<NotCompared> notCompared)
     {
+        /** @return the rows present in one run only, empty (not null) when an older file has none. */
+        List<NotCompared> unmatched()
+        {
+            return notCompared == null ? List.of() : notCompared;
+        }
     }
 }

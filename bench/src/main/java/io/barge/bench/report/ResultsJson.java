@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -98,32 +98,118 @@ final class ResultsJson
         }
     }
 
+    /** The kinds of row a comparison covers, in the order they are listed. */
+    static final List<String> KINDS = List.of("result", "reference", "nic", "pipelineScaling");
+    /** {@link ReportModel.NotCompared#presentIn()} of a row only this run has. */
+    static final String NOW = "now";
+    /** {@link ReportModel.NotCompared#presentIn()} of a row only the earlier run has. */
+    static final String BEFORE = "before";
+
+    /** One comparable row: its rate and its relative spread. */
+    private record Rate(String kind, String key, double value, double spread)
+    {
+    }
+
     /**
+     * @param kind one of {@link #KINDS}.
+     * @return how the page and the summary name that kind of row, plural.
+     */
+    static String kindName(final String kind)
+    {
+        switch (kind)
+        {
+            case "result":
+                return "transport rows";
+            case "reference":
+                return "reference rows";
+            case "nic":
+                return "NIC rows";
+            case "pipelineScaling":
+                return "pipeline-scaling rows";
+            default:
+                throw new IllegalArgumentException("no such kind of row: " + kind);
+        }
+    }
+
+    /**
+     * Matches the two runs' rows by identity ({@code key()}: everything but the figures) kind by kind.
+     *
      * @param against the earlier file's name.
      * @param older   the earlier run.
      * @param newer   this run.
-     * @return ratios of messages per second for every row and reference present in both.
+     * @return ratios of the rates (messages per second; packets per second for NIC rows) for every row present in
+     *         both, and every row present in one only, with why.
      */
     static ReportModel.Comparison compare(final String against, final ReportModel.Results older,
         final ReportModel.Results newer)
     {
-        final Map<String, double[]> oldRates = new HashMap<>();
-        older.results().forEach((r) -> oldRates.put("result|" + r.key(),
-            new double[]{ r.messagesPerSecond(), relativeSpread(r.spread(), r.messagesPerSecond()) }));
-        older.references().forEach((r) -> oldRates.put("reference|" + r.key(),
-            new double[]{ r.messagesPerSecond(), relativeSpread(r.spread(), r.messagesPerSecond()) }));
+        final Map<String, Rate> oldRates = rates(older);
+        final Map<String, Rate> newRates = rates(newer);
         final List<ReportModel.Compared> rows = new ArrayList<>();
-        for (final ReportModel.Row row : newer.results())
+        final List<ReportModel.NotCompared> unmatched = new ArrayList<>();
+        for (final Map.Entry<String, Rate> entry : newRates.entrySet())
         {
-            add(rows, oldRates, "result", row.key(), row.messagesPerSecond(),
-                relativeSpread(row.spread(), row.messagesPerSecond()));
+            final Rate now = entry.getValue();
+            final Rate old = oldRates.get(entry.getKey());
+            if (old != null && old.value() > 0)
+            {
+                final double ratio = now.value() / old.value();
+                rows.add(new ReportModel.Compared(now.key(), now.kind(), old.value(), now.value(), ratio, old.spread(),
+                    now.spread(), change(ratio, old.spread(), now.spread())));
+            }
+            else
+            {
+                unmatched.add(new ReportModel.NotCompared(now.key(), now.kind(), NOW, old != null ?
+                    "the earlier run's rate is not above 0" : why(oldRates, now.kind(), "the earlier run")));
+            }
         }
-        for (final ReportModel.Reference ref : newer.references())
+        for (final Map.Entry<String, Rate> entry : oldRates.entrySet())
         {
-            add(rows, oldRates, "reference", ref.key(), ref.messagesPerSecond(),
-                relativeSpread(ref.spread(), ref.messagesPerSecond()));
+            if (!newRates.containsKey(entry.getKey()))
+            {
+                final Rate old = entry.getValue();
+                unmatched.add(new ReportModel.NotCompared(old.key(), old.kind(), BEFORE, why(newRates, old.kind(),
+                    "this run")));
+            }
         }
-        return new ReportModel.Comparison(against, rows);
+        return new ReportModel.Comparison(against, rows, unmatched);
+    }
+
+    /** @return why a row of one run is not compared, {@code which} naming the other run ("this run"...). */
+    private static String why(final Map<String, Rate> other, final String kind, final String which)
+    {
+        final boolean any = other.values().stream().anyMatch((r) -> r.kind().equals(kind));
+        return any ? "no row with this identity in " + which : which + " has no " + kindName(kind) + (kind.equals("nic") || kind.equals("pipelineScaling") ?
+            " (measured without them, or written before they existed)" : "");
+    }
+
+    /** @return every row of the run by kind and key, in KINDS order, then the run's order. */
+    private static Map<String, Rate> rates(final ReportModel.Results run)
+    {
+        final Map<String, Rate> rates = new LinkedHashMap<>();
+        for (final ReportModel.Row r : run.results())
+        {
+            put(rates, "result", r.key(), r.messagesPerSecond(), r.spread());
+        }
+        for (final ReportModel.Reference r : run.references())
+        {
+            put(rates, "reference", r.key(), r.messagesPerSecond(), r.spread());
+        }
+        for (final ReportModel.NicRow r : run.nicRows())
+        {
+            put(rates, "nic", r.key(), r.packetsPerSecond(), r.spread());
+        }
+        for (final ReportModel.ScalingRow r : run.scalingRows())
+        {
+            put(rates, "pipelineScaling", r.key(), r.messagesPerSecond(), r.spread());
+        }
+        return rates;
+    }
+
+    private static void put(final Map<String, Rate> rates, final String kind, final String key, final double value,
+        final ReportModel.Spread spread)
+    {
+        rates.put(kind + "|" + key, new Rate(kind, key, value, relativeSpread(spread, value)));
     }
 
     /**
@@ -154,18 +240,6 @@ final class ResultsJson
             return "slower";
         }
         return "within spread";
-    }
-
-    private static void add(final List<ReportModel.Compared> rows, final Map<String, double[]> oldRates,
-        final String kind, final String key, final double newRate, final double newSpread)
-    {
-        final double[] old = oldRates.get(kind + "|" + key);
-        if (old != null && old[0] > 0)
-        {
-            final double ratio = newRate / old[0];
-            rows.add(new ReportModel.Compared(key, kind, old[0], newRate, ratio, old[1], newSpread,
-                change(ratio, old[1], newSpread)));
-        }
     }
 
     private static String firstLine(final String message)

@@ -49,18 +49,67 @@ class ReportCommandTest
      */
     static final List<String> CHARTS = charts();
     private static final String TWO_THREAD_CHART = "two-thread-64";
+    private static final String NIC_CHART = "nic-packets";
+    private static final String SCALING_CHART = "pipeline-scaling";
+    private static final String FBUFS_CHAIN = "fbufs[cached=true,volatile=true]";
+    private static final String MIXED_CHAIN = "xen[grants=persistent]," + FBUFS_CHAIN + ",rbufs";
+
+    /**
+     * An earlier run, fixed data, that the first run is compared with: no transport or reference rows; NIC rows
+     * for two of the quick run's paths (rbufs as a file from before the pins field, without it) and one path and
+     * size the quick run does not measure; pipeline-scaling rows for two of the quick run's shapes and one it does
+     * not measure.
+     */
+    static final String OLDER = """
+        {"schema": 2, "environment": {"timestamp": "2026-01-01T00:00:00Z"}, "results": [], "references": [],
+         "overheads": [], "failures": [],
+         "nic": [
+          {"path": "xen-persistent", "frameBytes": 64, "placement": "single-thread", "pins": "persistent",
+           "packetsPerSecond": 1000000.0, "bytesPerSecond": 64000000.0, "relativeToReference": 0.5,
+           "perPacket": {"DMA_BYTES": 176.0}, "packets": 1000,
+           "spread": {"iterations": 2, "mean": 1000000.0, "min": 990000.0, "max": 1010000.0, "stdev": 10000.0}},
+          {"path": "rbufs", "frameBytes": 64, "placement": "single-thread",
+           "packetsPerSecond": 4000000.0, "bytesPerSecond": 256000000.0, "relativeToReference": 2.0,
+           "perPacket": {"DMA_BYTES": 176.0}, "packets": 4000,
+           "spread": {"iterations": 2, "mean": 4000000.0, "min": 3800000.0, "max": 4200000.0, "stdev": 200000.0}},
+          {"path": "xen-map", "frameBytes": 1500, "placement": "single-thread", "pins": "persistent",
+           "packetsPerSecond": 300000.0, "bytesPerSecond": 450000000.0, "relativeToReference": 0.3,
+           "perPacket": {"DMA_BYTES": 3048.0}, "packets": 300,
+           "spread": {"iterations": 2, "mean": 300000.0, "min": 290000.0, "max": 310000.0, "stdev": 10000.0}}],
+         "pipelineScaling": [
+          {"chain": "copy", "hops": 1, "threads": 2, "messageBytes": 65536, "messagesPerSecond": 20000.0,
+           "bytesPerSecond": 1310720000.0, "relativeToOneHop": 1.0, "perMessage": null, "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 20000.0, "min": 19000.0, "max": 21000.0, "stdev": 1000.0}},
+          {"chain": "fbufs[cached=true,volatile=true]", "hops": 2, "threads": 3, "messageBytes": 65536,
+           "messagesPerSecond": 50000.0, "bytesPerSecond": 3276800000.0, "relativeToOneHop": 0.9,
+           "perMessage": null, "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 50000.0, "min": 45000.0, "max": 55000.0, "stdev": 5000.0}},
+          {"chain": "copy", "hops": 8, "threads": 9, "messageBytes": 65536, "messagesPerSecond": 9000.0,
+           "bytesPerSecond": 589824000.0, "relativeToOneHop": 0.45, "perMessage": null, "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 9000.0, "min": 8000.0, "max": 10000.0, "stdev": 1000.0}}]}
+        """;
+
+    /** An earlier run from before NIC and pipeline-scaling rows existed: neither key is there. */
+    static final String OLDER_WITHOUT_SECTIONS = """
+        {"schema": 2, "environment": {"timestamp": "2025-06-01T00:00:00Z"}, "results": [], "references": [],
+         "overheads": [], "comparison": null, "failures": []}
+        """;
 
     private static List<String> charts()
     {
         final List<String> charts = new ArrayList<>(List.of("families-throughput", "families-relative",
             "families-descriptor-rate", "families-pipeline", "families-latency"));
         providers().forEach((p) -> charts.add("family-" + p.name().replaceAll("[^A-Za-z0-9_-]", "_")));
+        // xen, rbufs and fbufs are installed, so the quick run measures NIC paths and pipeline-scaling chains.
+        charts.add(NIC_CHART);
+        charts.add(SCALING_CHART);
         return List.copyOf(charts);
     }
 
     @TempDir
     static Path shared;
     private static Path firstRun;
+    private static Path older;
     private static Result first;
 
     /** Exit code and what the command printed. */
@@ -70,10 +119,11 @@ class ReportCommandTest
 
     @BeforeAll
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
-    static void runOnce()
+    static void runOnce() throws IOException
     {
         firstRun = shared.resolve("first");
-        first = run(firstRun);
+        older = Files.writeString(shared.resolve("older.json"), OLDER);
+        first = run(firstRun, "--compare", older.toString());
     }
 
     /**
@@ -212,6 +262,205 @@ class ReportCommandTest
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void nicChartDrawsEveryPathsPacketRateBesideTheCopyingReference() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final JsonNode nic = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile()).get("nic");
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        final List<List<String>> table = ReportPageCheck.chartTable(html, NIC_CHART);
+        assertEquals(List.of("frame size", "copying NicDriver (reference)", "xen-persistent", "rbufs", "fbufs"),
+            table.get(0), "a bar per path, the reference first");
+        assertEquals(2, table.size(), "one frame size in a quick run: " + table);
+        assertEquals("64 B", table.get(1).get(0));
+        for (final JsonNode row : nic)
+        {
+            final String path = row.get("path").asText();
+            final int column = table.get(0).indexOf(NicRows.REFERENCE.equals(path) ? "copying NicDriver (reference)" :
+                path);
+            assertEquals(HtmlReport.num(row.get("packetsPerSecond").asDouble()), table.get(1).get(column), path);
+        }
+        final int section = html.indexOf("<section id=\"nic\">");
+        assertTrue(html.indexOf("id=\"chart-" + NIC_CHART + "\"") > section &&
+            html.indexOf("id=\"chart-" + NIC_CHART + "\"") < html.indexOf("</section>", section),
+            "the chart sits in the NIC section");
+        assertTrue(html.contains("Axes: x frame size (bytes), y rate (packets/s)"), "axes named with units");
+        for (final String ext : List.of(".png", ".svg"))
+        {
+            assertTrue(Files.size(firstRun.resolve(NIC_CHART + ext)) > 1000, NIC_CHART + ext);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void pipelineScalingChartDrawsEachChainsRatioToOneHopByHops() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final JsonNode scaling = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile())
+            .get("pipelineScaling");
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        final List<List<String>> table = ReportPageCheck.chartTable(html, SCALING_CHART);
+        assertEquals(List.of("hops", "copy, own threads", "fbufs cached+volatile, own threads",
+            "xen persistent / fbufs cached+volatile / rbufs, own threads", "goal for zero-copy, own threads (0.800)"),
+            table.get(0),
+            "a quick run: own threads only, one line per chain, and the goal");
+        assertEquals(List.of("1", "2"), table.subList(1, table.size()).stream().map((r) -> r.get(0)).toList());
+        for (final JsonNode row : scaling)
+        {
+            final int column = table.get(0).indexOf(Charts.chainLabel(row.get("chain").asText()) + ", own threads");
+            final List<String> cells = table.get(row.get("hops").asInt());
+            assertEquals(HtmlReport.num(row.get("relativeToOneHop").asDouble()), cells.get(column), row.toString());
+            assertEquals("0.800", cells.get(cells.size() - 1), "the goal line");
+        }
+        final int section = html.indexOf("<section id=\"pipeline-scaling\">");
+        assertTrue(html.indexOf("id=\"chart-" + SCALING_CHART + "\"") > section, "in the pipeline-scaling section");
+        assertTrue(html.contains("Axes: x hops (domain crossings), y rate over the same chain's 1-hop rate (ratio)"),
+            "axes named with units");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void everyNicRowSaysWhereTheTimeGoesFromItsCounters() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final List<ReportModel.NicRow> rows = ResultsJson.readForCompare(firstRun.resolve("results.json")).nicRows();
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        final String section = html.substring(html.indexOf("<section id=\"nic\">"));
+        final String table = section.substring(section.indexOf("<table>"), section.indexOf("</table>"));
+        assertEquals(rows.size() * 2 + 1, table.split("<tr>", -1).length - 1, "a heading, then a row and a line per path");
+        for (final ReportModel.NicRow row : rows)
+        {
+            final String line = NicRows.whereTimeGoes(row, NicRows.reference(rows, row.frameBytes()));
+            assertTrue(line.startsWith(HtmlReport.num(1e9 / row.packetsPerSecond()) + " ns/packet"), line);
+            assertTrue(NicRows.REFERENCE.equals(row.path()) != line.contains("vs copying"), line);
+            assertTrue(table.contains("<tr><td class=\"l why\" colspan=\"18\"><i>where the time goes:</i> " +
+                HtmlReport.esc(line) + "</td></tr>"), row.path() + " in the page: " + line);
+            assertTrue(first.out().contains("where the time goes: " + line), row.path() + ": " + first.out());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void compareCoversNicAndPipelineScalingRowsByIdentity() throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final JsonNode now = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile());
+        final JsonNode comparison = now.get("comparison");
+        final Map<String, JsonNode> compared = new java.util.HashMap<>();
+        comparison.get("rows").forEach((r) -> compared.put(r.get("kind").asText() + " " + r.get("key").asText(), r));
+        final Map<String, Double> nicNow = new java.util.HashMap<>();
+        now.get("nic").forEach((r) -> nicNow.put(r.get("path").asText() + " " + r.get("frameBytes").asInt(),
+            r.get("packetsPerSecond").asDouble()));
+        final Map<String, Double> scalingNow = new java.util.HashMap<>();
+        now.get("pipelineScaling").forEach((r) -> scalingNow.put(r.get("chain").asText() + " " + r.get("hops").asInt() +
+            "/" + r.get("threads").asInt(), r.get("messagesPerSecond").asDouble()));
+        // Fixed data of OLDER: before, its spread as (max - min) / median, and this run's row.
+        final Object[][] expected = {
+            { "nic nic|xen-persistent|64B|pins=persistent|single-thread", 1e6, 0.02, nicNow.get("xen-persistent 64") },
+            { "nic nic|rbufs|64B|pins=persistent|single-thread", 4e6, 0.1, nicNow.get("rbufs 64") },
+            { "pipelineScaling pipelineScaling|copy|hops=1|threads=2|65536B", 2e4, 0.1, scalingNow.get("copy 1/2") },
+            { "pipelineScaling pipelineScaling|" + FBUFS_CHAIN + "|hops=2|threads=3|65536B", 5e4, 0.2,
+                scalingNow.get(FBUFS_CHAIN + " 2/3") } };
+        final String html = Files.readString(firstRun.resolve("index.html"));
+        final String section = html.substring(html.indexOf("<section id=\"comparison\">"));
+        for (final Object[] row : expected)
+        {
+            final JsonNode c = compared.get((String)row[0]);
+            assertTrue(c != null, row[0] + " compared: " + compared.keySet());
+            assertEquals((double)row[1], c.get("oldValue").asDouble(), 1e-9);
+            assertEquals((double)row[3], c.get("newValue").asDouble(), 1e-9, "this run's rate");
+            assertEquals((double)row[3] / (double)row[1], c.get("ratio").asDouble(), 1e-12, row[0] + ": now / before");
+            assertEquals((double)row[2], c.get("oldSpread").asDouble(), 1e-12);
+            assertEquals(ResultsJson.change(c.get("ratio").asDouble(), c.get("oldSpread").asDouble(),
+                c.get("newSpread").asDouble()), c.get("change").asText());
+            final String key = c.get("key").asText();
+            assertTrue(section.contains("<tr><td class=\"l\">" + HtmlReport.esc(key) + "</td><td class=\"l\">" +
+                c.get("kind").asText() + "</td><td>" + HtmlReport.num((double)row[1]) + "</td><td>" +
+                HtmlReport.num((double)row[3]) + "</td><td class=\""), key + " in the page's comparison table");
+            assertTrue(first.out().lines().anyMatch((l) -> l.contains(key) &&
+                l.contains(HtmlReport.num(c.get("ratio").asDouble()))), key + " in the summary: " + first.out());
+        }
+        assertEquals(expected.length, compared.keySet().stream().filter((k) -> k.startsWith("nic ") ||
+            k.startsWith("pipelineScaling ")).count(), "only rows with the same identity are compared");
+        // Rows in one run only are listed, with the side and why.
+        final Map<String, JsonNode> unmatched = new java.util.HashMap<>();
+        comparison.get("notCompared").forEach((r) -> unmatched.put(r.get("key").asText(), r));
+        final String noSuchRow = "no row with this identity in the earlier run";
+        for (final String[] row : new String[][]{
+            { "nic|xen-map|1500B|pins=persistent|single-thread", ResultsJson.BEFORE, "no row with this identity in " +
+                "this run" },
+            { "nic|copying|64B|pins=persistent|single-thread", ResultsJson.NOW, noSuchRow },
+            { "nic|fbufs|64B|pins=persistent|single-thread", ResultsJson.NOW, noSuchRow },
+            { "pipelineScaling|copy|hops=8|threads=9|65536B", ResultsJson.BEFORE, "no row with this identity in " +
+                "this run" },
+            { "pipelineScaling|" + MIXED_CHAIN + "|hops=1|threads=2|65536B", ResultsJson.NOW, noSuchRow } })
+        {
+            final JsonNode n = unmatched.get(row[0]);
+            assertTrue(n != null, row[0] + " listed as not compared: " + unmatched.keySet());
+            assertEquals(row[1], n.get("presentIn").asText(), row[0]);
+            assertEquals(row[2], n.get("why").asText(), row[0]);
+            assertTrue(section.contains("<tr><td class=\"l\">" + HtmlReport.esc(row[0]) + "</td>"), row[0] +
+                " in the page's not-compared table");
+        }
+        // The earlier run has no transport rows at all: each of this run's is listed as such, none compared.
+        assertTrue(now.get("results").size() > 0);
+        now.get("results").forEach((r) -> assertEquals("the earlier run has no transport rows", unmatched.values()
+            .stream().filter((n) -> "result".equals(n.get("kind").asText())).findFirst().orElseThrow()
+            .get("why").asText()));
+        assertEquals(now.get("results").size(), unmatched.values().stream().filter((n) ->
+            "result".equals(n.get("kind").asText())).count());
+        assertTrue(first.out().contains("not compared: 1 NIC rows in the earlier run only"), first.out());
+        assertTrue(first.out().contains("not compared: 2 NIC rows in this run only (" + noSuchRow + ")"), first.out());
+        assertTrue(first.out().contains("not compared: " + now.get("results").size() + " transport rows in this " +
+            "run only (the earlier run has no transport rows)"), first.out());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anOlderFileWithoutNicOrScalingRowsListsThemAsNotCompared(@TempDir final Path dir) throws IOException
+    {
+        assertEquals(0, first.exit(), first.err());
+        final Path file = Files.writeString(dir.resolve("older.json"), OLDER_WITHOUT_SECTIONS);
+        final ReportModel.Results before = ResultsJson.readForCompare(file);
+        assertEquals(List.of(), before.nicRows());
+        assertEquals(List.of(), before.scalingRows());
+        final ReportModel.Results now = ResultsJson.readForCompare(firstRun.resolve("results.json"));
+        assertFalse(now.nicRows().isEmpty() || now.scalingRows().isEmpty(), "the tiny run has both kinds");
+        final ReportModel.Comparison comparison = ResultsJson.compare(file.toString(), before, now);
+        assertEquals(List.of(), comparison.rows(), "nothing in common");
+        for (final String kind : List.of("nic", "pipelineScaling"))
+        {
+            final List<ReportModel.NotCompared> listed = comparison.unmatched().stream()
+                .filter((n) -> n.kind().equals(kind)).toList();
+            assertEquals(kind.equals("nic") ? now.nicRows().size() : now.scalingRows().size(), listed.size(), kind);
+            for (final ReportModel.NotCompared n : listed)
+            {
+                assertEquals(ResultsJson.NOW, n.presentIn());
+                assertEquals("the earlier run has no " + ResultsJson.kindName(kind) + " (measured without them, or " +
+                    "written before they existed)", n.why());
+            }
+        }
+        assertEquals(now.nicRows().stream().map(ReportModel.NicRow::key).toList(), comparison.unmatched().stream()
+            .filter((n) -> n.kind().equals("nic")).map(ReportModel.NotCompared::key).toList());
+        final ReportModel.Results compared = new ReportModel.Results(now.schema(), now.environment(), now.results(),
+            now.references(), now.overheads(), comparison, now.failures(), now.nic(), now.pipelineScaling());
+        final StringWriter text = new StringWriter();
+        Assembly.summarise(compared, dir, new PrintWriter(text));
+        assertTrue(text.toString().contains("  no row in common"), text.toString());
+        assertTrue(text.toString().contains("not compared: " + now.nicRows().size() + " NIC rows in this run only " +
+            "(the earlier run has no NIC rows"), text.toString());
+        assertTrue(text.toString().contains("not compared: " + now.scalingRows().size() + " pipeline-scaling rows " +
+            "in this run only"), text.toString());
+        final String html = HtmlReport.render(compared, List.of());
+        assertTrue(html.contains("no row in common") && html.contains("id=\"not-compared\""));
+        for (final ReportModel.ScalingRow row : now.scalingRows())
+        {
+            assertTrue(html.contains("<tr><td class=\"l\">" + HtmlReport.esc(row.key()) + "</td><td class=\"l\">" +
+                "pipelineScaling</td><td class=\"l\">this run</td>"), row.key());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void resultsMatchTheSchema() throws IOException
     {
         assertEquals(0, first.exit(), first.err());
@@ -345,6 +594,19 @@ class ReportCommandTest
         }
         assertTrue(result.out().contains("compared with"), result.out());
         assertTrue(Files.readString(second.resolve("index.html")).contains("Compared with"));
+        // The second run measures no NIC path (the test ring only): the first run's NIC rows are listed, not lost.
+        final JsonNode firstNic = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile()).get("nic");
+        final List<String> listed = new ArrayList<>();
+        comparison.get("notCompared").forEach((n) ->
+        {
+            if ("nic".equals(n.get("kind").asText()))
+            {
+                assertEquals(ResultsJson.BEFORE, n.get("presentIn").asText(), n.toString());
+                assertTrue(n.get("why").asText().startsWith("this run has no NIC rows"), n.toString());
+                listed.add(n.get("key").asText());
+            }
+        });
+        assertEquals(firstNic.size(), listed.size(), listed.toString());
     }
 
     @Test

@@ -93,6 +93,42 @@ final class ReportPageCheck
         return problems;
     }
 
+    private static final Pattern ROW = Pattern.compile("<tr>(.*?)</tr>", Pattern.DOTALL);
+    private static final Pattern CELL = Pattern.compile("<t[hd][^>]*>(.*?)</t[hd]>", Pattern.DOTALL);
+
+    /**
+     * @param html the page.
+     * @param name a chart's name.
+     * @return the cells of the data table under that chart, headings first, one list per table row; empty if the
+     *         page has no such chart.
+     */
+    static List<List<String>> chartTable(final String html, final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        final Matcher figures = FIGURE.matcher(html);
+        while (figures.find())
+        {
+            if (figures.group(1).equals(name))
+            {
+                final String body = figures.group(2);
+                final int table = body.indexOf("<table class=\"data\">");
+                final Matcher row = ROW.matcher(body.substring(Math.max(0, table)));
+                while (table >= 0 && row.find())
+                {
+                    final List<String> cells = new ArrayList<>();
+                    final Matcher cell = CELL.matcher(row.group(1));
+                    while (cell.find())
+                    {
+                        cells.add(cell.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                            .replace("&quot;", "\""));
+                    }
+                    rows.add(cells);
+                }
+            }
+        }
+        return rows;
+    }
+
     /**
      * @param html the page.
      * @return the chart names, in page order.
