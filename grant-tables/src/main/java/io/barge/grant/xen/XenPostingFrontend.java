@@ -157,12 +157,11 @@ public final class XenPostingFrontend implements Receiver
         {
             channel.undo(domain, this::endPosted);
         }
-        // Every buffer is lent at once; the back end, attached next, finds them behind req_prod.
+        // Every buffer is lent at once, published at connect once the event channel is bound.
         for (int b = 0; b < capacity; b++)
         {
             post(b);
         }
-        ring.pushRequestsAndCheckNotify();
     }
 
     private long reserve(final int pages)
@@ -216,6 +215,10 @@ public final class XenPostingFrontend implements Receiver
     void connect(final int port)
     {
         this.port = port;
+        if (ring.pushRequestsAndCheckNotify())
+        {
+            channel.events.notify(domain, port);
+        }
     }
 
     int[] ringRefs()
