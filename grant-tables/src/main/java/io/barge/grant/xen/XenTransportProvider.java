@@ -50,7 +50,7 @@ public final class XenTransportProvider implements TransportProvider
     public String description()
     {
         return "Xen device channels: shared descriptor ring, event channels, grant map, grant copy or " +
-            "persistent grants";
+            "persistent grants; pages granted by the sender, or posted empty by the receiver";
     }
 
     @Override
