@@ -69,12 +69,7 @@ public final class XenFillingBackend implements Sender
     private final int bufferLength;
     private final BackRing ring;
     private final long windowBase;
-    private final long scratch;
-    private final UnsafeBuffer scratchView = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer request = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
-    private final int[] segRef;
-    private final int[] segOffset;
-    private final int[] segBytes;
+    private final PostedRequest request;
     private final int[][] windowRefs;
     private final MapBatch batch;
     private final long[][] handles;
@@ -123,18 +118,15 @@ public final class XenFillingBackend implements Sender
         domain.addressSpace().wrapView(ringView, ringVa, ringRefs.length * pageSize, Access.WRITE);
         ring = new BackRing(domain, ringView);
 
+        long scratch = 0;
         if (channel.indirectPerBuffer > 0)
         {
             scratch = reserve(1);
             final int scratchFrame = kernel.allocateFrame(domain, true);
             channel.undo(domain, () -> kernel.freeFrame(domain, scratchFrame));
             kernel.map(domain, scratch, scratchFrame, Rights.READ_WRITE);
-            domain.addressSpace().wrapView(scratchView, scratch, pageSize, Access.READ);
         }
-        else
-        {
-            scratch = 0;
-        }
+        request = new PostedRequest(channel, scratch);
 
         final int windowPages = capacity * pagesPerBuffer;
         windowBase = reserve(windowPages);
@@ -157,9 +149,6 @@ public final class XenFillingBackend implements Sender
                 persistentIndex.put(persistentRefs[k], k);
             }
         }
-        segRef = new int[pagesPerBuffer];
-        segOffset = new int[pagesPerBuffer];
-        segBytes = new int[pagesPerBuffer];
         windowRefs = new int[mode == GrantMode.COPY ? capacity : 0][pagesPerBuffer];
         batch = new MapBatch(pagesPerBuffer);
         handles = new long[mode == GrantMode.MAP ? capacity : 0][pagesPerBuffer];
@@ -289,14 +278,15 @@ public final class XenFillingBackend implements Sender
                 return -1;
             }
             // The one read of the shared slot: everything below works on the private copy.
-            ring.copyNextRequest(request, 0);
+            ring.copyNextRequest(request.slot(), 0);
         }
         catch (final ProtocolViolationException ex)
         {
             throw channel.broken(call, ex);
         }
-        final int id = XenRequestDescriptor.id(request, 0);
-        final String bad = checkRequest(id);
+        final int id = request.id();
+        final String bad = id < 0 || id >= capacity ? "request id=" + id + " outside [0, " + capacity + ")" :
+            outstanding[id] ? "request id=" + id + " repeats a buffer posted and not yet answered" : request.check();
         if (bad != null)
         {
             throw refuse(id, bad);
@@ -310,101 +300,6 @@ public final class XenFillingBackend implements Sender
         windowId[window] = id;
         state[window] = SPARE;
         return window;
-    }
-
-    /**
-     * Validates the private copy and reads its segments (from the request, or grant-copied once from the indirect
-     * pages) into private arrays.
-     *
-     * @return null, or the broken rule.
-     */
-    private String checkRequest(final int id)
-    {
-        final int flags = XenRequestDescriptor.flags(request, 0);
-        final int length = XenRequestDescriptor.length(request, 0);
-        final int segments = XenRequestDescriptor.segmentCount(request, 0);
-        if ((flags & ~XenRequestDescriptor.FLAG_INDIRECT) != 0)
-        {
-            return "request flags=0x" + Integer.toHexString(flags) + ": a posted buffer has no flag but INDIRECT";
-        }
-        if (id < 0 || id >= capacity)
-        {
-            return "request id=" + id + " outside [0, " + capacity + ")";
-        }
-        if (outstanding[id])
-        {
-            return "request id=" + id + " repeats a buffer posted and not yet answered";
-        }
-        if (length != bufferLength)
-        {
-            return "posted length=" + length + " is not the channel's buffer of " + bufferLength;
-        }
-        if (segments != pagesPerBuffer)
-        {
-            return "request segments=" + segments + ": a posted buffer has " + pagesPerBuffer;
-        }
-        final boolean indirect = (flags & XenRequestDescriptor.FLAG_INDIRECT) != 0;
-        if (indirect != segments > XenRequestDescriptor.DIRECT_SEGMENTS)
-        {
-            return "request segments=" + segments + " with indirect=" + indirect;
-        }
-        if (indirect)
-        {
-            final String bad = copyIndirect(segments);
-            if (bad != null)
-            {
-                return bad;
-            }
-        }
-        else
-        {
-            for (int i = 0; i < segments; i++)
-            {
-                readSegment(request, XenRequestDescriptor.segmentOffset(XenRequestDescriptor.SEGMENTS_OFFSET, i), i);
-            }
-        }
-        for (int i = 0; i < segments; i++)
-        {
-            if (segOffset[i] != 0 || segBytes[i] != Math.min(pageSize, length - i * pageSize))
-            {
-                return "segment " + i + " offset=" + segOffset[i] + " length=" + segBytes[i] + ": a posted buffer " +
-                    "is whole pages from offset 0";
-            }
-        }
-        return null;
-    }
-
-    private String copyIndirect(final int segments)
-    {
-        final int perPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
-        final int pages = XenRequestDescriptor.indirectPagesFor(segments, pageSize);
-        for (int k = 0; k < pages; k++)
-        {
-            final int ref = XenRequestDescriptor.segmentRef(request,
-                XenRequestDescriptor.segmentOffset(XenRequestDescriptor.SEGMENTS_OFFSET, k));
-            final int count = Math.min(perPage, segments - k * perPage);
-            try
-            {
-                hypervisor.grantCopy(domain, peer.id(), ref, 0, scratch, count * XenRequestDescriptor.SEGMENT_LENGTH,
-                    false);
-            }
-            catch (final GrantException ex)
-            {
-                return "indirect page " + k + ": " + ex.getMessage();
-            }
-            for (int j = 0; j < count; j++)
-            {
-                readSegment(scratchView, XenRequestDescriptor.segmentOffset(0, j), k * perPage + j);
-            }
-        }
-        return null;
-    }
-
-    private void readSegment(final UnsafeBuffer from, final int offset, final int i)
-    {
-        segRef[i] = XenRequestDescriptor.segmentRef(from, offset);
-        segOffset[i] = XenRequestDescriptor.segmentPageOffset(from, offset);
-        segBytes[i] = XenRequestDescriptor.segmentBytes(from, offset);
     }
 
     /**
@@ -423,7 +318,7 @@ public final class XenFillingBackend implements Sender
                 batch.clear();
                 for (int i = 0; i < pagesPerBuffer; i++)
                 {
-                    batch.add(peer.id(), segRef[i], base + (long)i * pageSize, false);
+                    batch.add(peer.id(), request.ref(i), base + (long)i * pageSize, false);
                 }
                 final int ok = hypervisor.mapGrants(domain, batch);
                 final long[] windowHandles = handles[window];
@@ -445,7 +340,7 @@ public final class XenFillingBackend implements Sender
                 {
                     unmapWindow(window);
                     free[freeCount++] = window;
-                    refusal = "writable grant map of ref=" + segRef[failed] + ": " +
+                    refusal = "writable grant map of ref=" + request.ref(failed) + ": " +
                         GrantStatus.name(batch.status(failed));
                     return -1;
                 }
@@ -455,7 +350,7 @@ public final class XenFillingBackend implements Sender
             {
                 // The grants are checked by the hypervisor at commit, when the filled bytes are copied in.
                 final int window = free[--freeCount];
-                System.arraycopy(segRef, 0, windowRefs[window], 0, pagesPerBuffer);
+                System.arraycopy(request.refs(), 0, windowRefs[window], 0, pagesPerBuffer);
                 return window;
             }
             default:
@@ -465,19 +360,19 @@ public final class XenFillingBackend implements Sender
 
     private int persistentWindow()
     {
-        final int first = persistentIndex.get(segRef[0]);
+        final int first = persistentIndex.get(request.ref(0));
         if (first < 0 || first % pagesPerBuffer != 0)
         {
             domain.count(GrantCounters.GRANT_ERRORS, 1);
-            refusal = "segment 0 ref=" + segRef[0] + " starts no buffer of this channel's persistent pool";
+            refusal = "segment 0 ref=" + request.ref(0) + " starts no buffer of this channel's persistent pool";
             return -1;
         }
         for (int i = 1; i < pagesPerBuffer; i++)
         {
-            if (persistentIndex.get(segRef[i]) != first + i)
+            if (persistentIndex.get(request.ref(i)) != first + i)
             {
                 domain.count(GrantCounters.GRANT_ERRORS, 1);
-                refusal = "segment " + i + " ref=" + segRef[i] + " is not page " + i + " of the pool buffer its " +
+                refusal = "segment " + i + " ref=" + request.ref(i) + " is not page " + i + " of the pool buffer its " +
                     "segment 0 starts";
                 return -1;
             }
