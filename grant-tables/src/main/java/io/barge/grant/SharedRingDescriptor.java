@@ -13,6 +13,8 @@ import org.agrona.concurrent.AtomicBuffer;
  *  +------------------------------+ 0
  *  | header: magic, version,      |   [FRONT] written once at init, checked by the backend on attach
  *  | slot count, slot length      |
+ *  +------------------------------+ 64
+ *  | user area                    |   the ring user's own fields (Xen's pvt pad), zero at init
  *  +------------------------------+ 128
  *  | req_prod                     |   [FRONT]  requests published
  *  +------------------------------+ 256
@@ -68,6 +70,10 @@ public final class SharedRingDescriptor
     public static final int SLOT_COUNT_OFFSET = 8;
     /** Offset of the slot length. */
     public static final int SLOT_LENGTH_OFFSET = 12;
+    /** Offset of the user area: bytes of the header a ring's user lays out itself, zeroed at init. */
+    public static final int USER_OFFSET = 64;
+    /** Bytes of the user area. */
+    public static final int USER_LENGTH = 64;
     /** Offset of req_prod. */
     public static final int REQ_PROD_OFFSET = INDEX_SPACING;
     /** Offset of req_event. */

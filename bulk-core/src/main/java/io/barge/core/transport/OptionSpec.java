@@ -11,8 +11,12 @@ import java.util.Locale;
  * @param choices     the accepted values of an {@link Type#ENUM}; empty otherwise.
  * @param defaultValue the value when the option is not given, in its string form.
  * @param description one line for {@code --help}.
+ * @param labelledAtDefault whether a mode's label ({@link TransportOptions#mode()}) names the option when it has its
+ *                          default value; false for an option added to a transport after its modes were named, so
+ *                          that their labels stay as they were.
  */
-public record OptionSpec(String name, Type type, List<String> choices, String defaultValue, String description)
+public record OptionSpec(String name, Type type, List<String> choices, String defaultValue, String description,
+    boolean labelledAtDefault)
 {
     /** Value types. */
     public enum Type
@@ -32,6 +36,29 @@ public record OptionSpec(String name, Type type, List<String> choices, String de
     {
         choices = List.copyOf(choices);
         parse(name, type, choices, defaultValue);
+    }
+
+    /**
+     * A spec whose default is named in mode labels.
+     *
+     * @param name         key.
+     * @param type         value type.
+     * @param choices      accepted values of an enum, else empty.
+     * @param defaultValue default.
+     * @param description  help line.
+     */
+    public OptionSpec(final String name, final Type type, final List<String> choices, final String defaultValue,
+        final String description)
+    {
+        this(name, type, choices, defaultValue, description, true);
+    }
+
+    /**
+     * @return this spec, but left out of mode labels while it has its default value.
+     */
+    public OptionSpec quietAtDefault()
+    {
+        return new OptionSpec(name, type, choices, defaultValue, description, false);
     }
 
     /**

@@ -13,11 +13,14 @@ public final class TransportOptions
 {
     private final String transport;
     private final Map<String, Object> values;
+    private final Map<String, Object> labels;
 
-    private TransportOptions(final String transport, final Map<String, Object> values)
+    private TransportOptions(final String transport, final Map<String, Object> values,
+        final Map<String, Object> labels)
     {
         this.transport = transport;
         this.values = Collections.unmodifiableMap(values);
+        this.labels = Collections.unmodifiableMap(labels);
     }
 
     /**
@@ -42,7 +45,16 @@ public final class TransportOptions
                     entry.getKey() + "'; valid options: " + describe(specs)));
             values.put(spec.name(), spec.parse(entry.getValue()));
         }
-        return new TransportOptions(transport, values);
+        final Map<String, Object> labels = new LinkedHashMap<>();
+        for (final OptionSpec spec : specs)
+        {
+            final Object value = values.get(spec.name());
+            if (spec.labelledAtDefault() || !value.equals(spec.parse(spec.defaultValue())))
+            {
+                labels.put(spec.name(), value);
+            }
+        }
+        return new TransportOptions(transport, values, labels);
     }
 
     /**
@@ -106,17 +118,18 @@ public final class TransportOptions
     }
 
     /**
-     * @return "k=v,k=v", or "" with no options; names a mode in reports.
+     * @return "k=v,k=v", or "" with no options; names a mode in reports. An option whose spec is
+     *         {@link OptionSpec#quietAtDefault() quiet at its default} is left out while it has that value.
      */
     public String mode()
     {
-        return values.entrySet().stream().map((e) -> e.getKey() + "=" + e.getValue())
+        return labels.entrySet().stream().map((e) -> e.getKey() + "=" + e.getValue())
             .collect(Collectors.joining(","));
     }
 
     @Override
     public String toString()
     {
-        return transport + (values.isEmpty() ? "" : "[" + mode() + "]");
+        return transport + (labels.isEmpty() ? "" : "[" + mode() + "]");
     }
 }

@@ -25,8 +25,9 @@ import java.util.Map;
 /**
  * The driver domain (Xen's IDD): a domain that runs the NIC drivers and serves N guest domains, each isolated, over
  * one transport family ({@link IddPath}). Zero copy: the devices DMA straight from the frames behind a guest's
- * transmit request and straight into the buffer a guest will receive, each pinned for the transfer through the
- * driver domain's own mapping ({@link Kernel#pinMappedForDma}) and unpinned when the device completes it.
+ * transmit request and straight into the buffer a guest will receive (on xen {@code copy} RX, as in Linux's netback,
+ * into a staging page grant-copied into the guest's posted page), each pinned for the transfer through the driver
+ * domain's own mapping ({@link Kernel#pinMappedForDma}) and unpinned when the device completes it.
  * <p>
  * <b>Wiring</b> (like virtual functions): per guest {@code i} a pair of NICs back to back on a {@link Wire}; guest
  * {@code i} transmits on NIC {@code A_i}, whose wire delivers to NIC {@code B_i}, whose RX ring holds buffers of guest
@@ -35,9 +36,13 @@ import java.util.Map;
  * <ul>
  * <li>xen: the guest is the TX front end and grants its pages; each request is answered when its DMA completes
  *     ({@code OK}), or refused ({@code ERROR}) when longer than the MTU, crossing a page, or not readable. The TX
- *     channel carries a page so that an over-MTU request reaches the driver domain to be refused. RX: the Barge
- *     xen transport makes the sender the granter, so the RX buffers are the driver domain's own granted pages
- *     (page flipping style); netfront's guest-posted RX grants are not built.</li>
+ *     channel carries a page so that an over-MTU request reaches the driver domain to be refused. RX is netfront's
+ *     and netback's: a second {@code xen} transport with {@code granter=receiver} makes the guest the front end of
+ *     its RX channel, granting its own empty pages and posting them as RX requests; the driver domain claims a
+ *     posted buffer, pins it through its mapping and the NIC DMAs the frame straight into the guest's page
+ *     ({@code persistent}: the guest's pool, mapped writable once; {@code map}: the posted pages mapped writable per
+ *     buffer), or, with {@code copy}, into a staging page of the driver domain that the commit grant-copies into the
+ *     posted page (as Linux's netback does); the response carries the frame's length.</li>
  * <li>rbufs: TX in TMM (the guest is master, the driver domain reads its data area), RX in RMM (the guest posts
  *     empty areas, the driver domain claims them, several at once, and the device fills them).</li>
  * <li>fbufs: RX over an I/O path driver domain to guest, buffers from the path's cached free list; TX over
@@ -146,9 +151,15 @@ public final class DriverDomain implements Agent, AutoCloseable
             tx = transport("rbufs", Map.of("mode", "tmm"));
             rx = transport("rbufs", Map.of("mode", "rmm"));
         }
+        else if (path == IddPath.XEN)
+        {
+            tx = transport("xen", Map.of("grants", config.grants()));
+            // The guest posts its own granted RX pages (netfront's RX requests); the driver domain fills them.
+            rx = transport("xen", Map.of("grants", config.grants(), "granter", "receiver"));
+        }
         else
         {
-            tx = transport(path.transport(), path == IddPath.XEN ? Map.of("grants", config.grants()) : Map.of());
+            tx = transport(path.transport(), Map.of());
             rx = tx;
         }
         final boolean responses = tx.capabilities().contains(Capability.RESPONSES);
@@ -168,18 +179,17 @@ public final class DriverDomain implements Agent, AutoCloseable
             nicB[i] = new Nic(kernel, domain.name() + "-B" + i, wires[i].b(), config.nicConfig());
         }
         // Kept pins where a channel's buffers stay mapped at one address for its life: rbufs data areas, xen's
-        // persistent grants and its pre-allocated windows and pools; not xen map's per-request maps, not fbufs.
+        // persistent grants and copy's private windows; not xen map's per-buffer maps (either way), not fbufs.
         final boolean xen = path == IddPath.XEN;
-        final boolean keepTx = config.persistentPins() &&
+        final boolean keep = config.persistentPins() &&
             (path == IddPath.RBUFS || xen && !"map".equals(config.grants()));
-        final boolean keepRx = config.persistentPins() && (path == IddPath.RBUFS || xen);
         for (int i = 0; i < n; i++)
         {
             final Channel txChannel = tx.open(guests[i], domain, txConfig);
-            txPorts[i] = new TxPort(this, i, txChannel, responses, new DmaPins(kernel, domain, Access.READ, keepTx));
+            txPorts[i] = new TxPort(this, i, txChannel, responses, new DmaPins(kernel, domain, Access.READ, keep));
             final Channel rxChannel = path == IddPath.FBUFS ?
                 rx.openPath(rxConfig, domain, guests[i]).hop(0) : rx.open(domain, guests[i], rxConfig);
-            rxPorts[i] = new RxPort(this, i, rxChannel, new DmaPins(kernel, domain, Access.WRITE, keepRx));
+            rxPorts[i] = new RxPort(this, i, rxChannel, new DmaPins(kernel, domain, Access.WRITE, keep));
             nics[i] = new GuestNic(this, i, guests[i], txChannel.sender(), rxChannel.receiver(), responses);
         }
         for (int i = 0; i < n; i++)
@@ -335,6 +345,12 @@ public final class DriverDomain implements Agent, AutoCloseable
     synchronized int txFrameInFlight(final int guest)
     {
         return txPorts[guest].frameInFlight();
+    }
+
+    /** For tests: the frame behind the oldest RX buffer of the guest posted to its NIC now, or -1. */
+    synchronized int rxFramePosted(final int guest)
+    {
+        return rxPorts[guest].framePosted();
     }
 
     /** A port of the guest found its channel broken or torn down: retire the guest alone. */

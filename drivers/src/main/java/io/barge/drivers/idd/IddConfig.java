@@ -144,7 +144,7 @@ public final class IddConfig
 
     /**
      * @param persistent keep a frame pinned for DMA from its first transfer until the port closes, where the
-     *                   channel's buffers stay mapped for its life (rbufs; xen copy and persistent, and xen RX), as
+     *                   channel's buffers stay mapped for its life (rbufs; xen copy and persistent), as
      *                   persistent grants do; false pins and unpins per transfer everywhere.
      * @return this.
      */

@@ -9,8 +9,8 @@ public enum IddPath
     /**
      * Xen device channels ({@code xen} transport, grants {@code map}, {@code copy} or {@code persistent}): the guest
      * is the front end of its TX channel and grants its pages; the driver domain answers each request when its DMA
-     * completes. RX runs the other way, the driver domain the front end granting its own pages (page flipping
-     * style): the guest-posted RX grants of netfront are not built.
+     * completes. RX runs as netfront's: the guest is the front end of its RX channel too ({@code granter=receiver}),
+     * posting its own granted empty pages, which the driver domain fills.
      */
     XEN("xen"),
     /**

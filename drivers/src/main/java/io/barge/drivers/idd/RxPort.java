@@ -13,10 +13,11 @@ import io.barge.drivers.nic.NicDriver;
 
 /**
  * One guest's receive path in the driver domain: buffers claimed on the channel to the guest (each claim an MTU,
- * several outstanding: {@link io.barge.core.transport.Capability#POSTED_BUFFERS}), pinned writable through the
- * driver domain's mapping ({@link Kernel#pinMappedForDma}, WRITE) and posted to the NIC's RX ring; the device DMAs
- * a frame straight into one, and on its completion the claim is unpinned, shrunk to the frame and committed to the
- * guest. The NIC completes RX buffers in the order posted, which is the order claimed, so commits keep claim order;
+ * several outstanding: {@link io.barge.core.transport.Capability#POSTED_BUFFERS}; on xen each claim is an RX buffer
+ * the guest posted, its own granted page reached through the driver domain's grant mapping), pinned writable through
+ * the driver domain's mapping ({@link Kernel#pinMappedForDma}, WRITE) and posted to the NIC's RX ring; the device
+ * DMAs a frame straight into one, and on its completion the claim is unpinned, shrunk to the frame and committed to
+ * the guest (on xen: answered with the frame's length). The NIC completes RX buffers in the order posted, which is the order claimed, so commits keep claim order;
  * a buffer completed with an error is aborted, also in order.
  * <p>
  * A guest that stops consuming backs its channel up: claims are back pressured, the RX ring runs dry and the NIC
@@ -44,6 +45,7 @@ final class RxPort implements NicCompletionHandler
     private long tail;
     private boolean waitingForSpace;
     private boolean closed;
+    private RuntimeException failure;
     long packets;
     long bytes;
     long errors;
@@ -85,6 +87,11 @@ final class RxPort implements NicCompletionHandler
     /** Claims, pins and posts buffers until the ring is full, the pool is empty or the guest's channel is. */
     private void refill()
     {
+        if (failure != null && !closed)
+        {
+            idd.guestFailed(guest, failure);
+            return;
+        }
         final int mtu = idd.config.mtu();
         final int ringSize = driver.ringSize();
         while (!closed && freeCount > 0 && tail - head < ringSize) // posted and not completed: this port's count
@@ -159,6 +166,15 @@ final class RxPort implements NicCompletionHandler
         {
             // Torn down meanwhile: the claim ended with the channel.
         }
+        catch (final RuntimeException ex)
+        {
+            // The guest broke its channel (e.g. a posted grant the hypervisor refused at the commit's grant copy):
+            // retired from the refill, on the waitset, not from inside the NIC driver's completion loop.
+            if (failure == null)
+            {
+                failure = ex;
+            }
+        }
         free[freeCount++] = index;
         if (!closed && kick.state() == WaitsetChannel.State.UNREGISTERED)
         {
@@ -171,6 +187,12 @@ final class RxPort implements NicCompletionHandler
     public void onTxDone(final long cookie, final int error)
     {
         throw new IllegalStateException("RX port of guest " + guest + " posts no TX buffers");
+    }
+
+    /** For tests: the frame pinned for the oldest buffer posted to the NIC and not yet completed, or -1. */
+    int framePosted()
+    {
+        return head == tail ? -1 : frames[order[(int)head & mask]];
     }
 
     /** Stops the port: the NIC driver was closed first (its cancellations unpinned and aborted every claim). */

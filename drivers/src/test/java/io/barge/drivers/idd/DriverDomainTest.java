@@ -133,7 +133,7 @@ class DriverDomainTest
 
     @ParameterizedTest(name = "{0} {1} persistent={2}")
     @CsvSource({ "RBUFS, map, true, true, true", "XEN, persistent, true, true, true", "XEN, copy, true, true, true",
-        "XEN, map, true, false, true", "FBUFS, map, true, false, false", "RBUFS, map, false, false, false",
+        "XEN, map, true, false, false", "FBUFS, map, true, false, false", "RBUFS, map, false, false, false",
         "XEN, persistent, false, false, false" })
     void keptPinsCostNoKernelCallPerFrameWhereThePathKeepsItsMappings(final IddPath path, final String grants,
         final boolean persistent, final boolean txKept, final boolean rxKept)

@@ -162,8 +162,10 @@ class IddBadInputTest
                 if (rig.kernel.ownerOf(frame) == rig.guests[1].id() && rig.kernel.mapCountOf(frame) == 2)
                 {
                     rig.kernel.wrapFrame(ring, frame);
+                    // Its TX ring: one request pushed (its RX ring, a ring of its own too, holds its posted buffers).
                     if (ring.getInt(SharedRingDescriptor.MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN) ==
-                        SharedRingDescriptor.MAGIC)
+                        SharedRingDescriptor.MAGIC &&
+                        ring.getInt(SharedRingDescriptor.REQ_PROD_OFFSET, ByteOrder.LITTLE_ENDIAN) == 1)
                     {
                         ring.putInt(SharedRingDescriptor.SLOTS_OFFSET + XenRequestDescriptor.SEGMENTS_OFFSET,
                             0x7FFF_0000, ByteOrder.LITTLE_ENDIAN);

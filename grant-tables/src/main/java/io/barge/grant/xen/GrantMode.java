@@ -7,11 +7,20 @@ import java.util.Locale;
  */
 public enum GrantMode
 {
-    /** Per message the front end grants its pages; the back end maps them, reads in place, unmaps on release. */
+    /**
+     * Per message the front end grants its pages; the back end maps them and reads in place, unmapping on release
+     * (receiver-posted: maps the posted pages writable at the claim, fills them in place, unmaps at the commit).
+     */
     MAP,
-    /** Per message the front end grants its pages; the back end grant-copies them into private memory. */
+    /**
+     * Per message the front end grants its pages; the back end grant-copies them into private memory
+     * (receiver-posted: fills a private staging buffer and grant-copies it into the posted pages at the commit).
+     */
     COPY,
-    /** A pool of pages granted and mapped once at open (persistent grants): nothing mapped or copied per message. */
+    /**
+     * A pool of pages granted and mapped once at open (persistent grants; writable when the receiver posts them):
+     * nothing mapped or copied per message.
+     */
     PERSISTENT;
 
     /**

@@ -1,100 +1,38 @@
 package io.barge.grant.xen;
 
 import io.barge.core.ChannelClosedException;
-import io.barge.core.CounterType;
-import io.barge.core.ChannelCounters;
 import io.barge.core.Domain;
-import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
-import io.barge.core.ProtocolViolationException;
-import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
-import io.barge.grant.EventChannels;
 import io.barge.grant.GrantTable;
-import io.barge.grant.Hypervisor;
 import io.barge.grant.SharedRingDescriptor;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * One Xen device channel: a front end (the sender, a guest) and a back end (the receiver, a driver domain) sharing a
- * descriptor ring ({@link SharedRingDescriptor}, requests and responses of {@link XenRequestDescriptor}) on pages the
- * front end grants, an event channel each way, and grants of the message pages in the channel's {@link GrantMode}.
+ * One Xen device channel whose sender grants: a front end (the sender, a guest) and a back end (the receiver, a
+ * driver domain) sharing a descriptor ring ({@link SharedRingDescriptor}, requests and responses of
+ * {@link XenRequestDescriptor}) on pages the front end grants, an event channel each way, and grants of the message
+ * pages in the channel's {@link GrantMode}.
  * <p>
  * The front end owns {@code capacity} buffers of {@code maxMessageLength} bytes rounded up to pages, page aligned
  * in its space; a message is claimed directly in one. Messages longer than {@link XenRequestDescriptor#DIRECT_SEGMENTS}
  * pages name indirect pages (granted once, read-only) holding their segments.
  * <p>
- * Teardown, by {@link #close} from any thread or by either domain's death (the kernel's {@link DomainListener},
- * after the hypervisor's and the event channels' own listeners have dropped the dead domain's mappings and ports):
- * <ol>
- *   <li>both ends' monitors are taken, so neither end is inside a call, and the state becomes CLOSED; every later
- *       call fails with {@link ChannelClosedException};</li>
- *   <li>what the channel acquired is undone in reverse: the back end unmaps (held messages' maps, persistent maps,
- *       the ring) and frees its private pages, then the front end ends every grant (all idle now) and frees its
- *       pages; work on behalf of a dead domain is skipped, as the hypervisor and kernel reclaim it;</li>
- *   <li>the front end's grant table is released with its last channel.</li>
- * </ol>
+ * Teardown, by {@link #close} from any thread or by either domain's death: both ends' monitors are taken and the
+ * state becomes CLOSED (every later call fails with {@link ChannelClosedException}); the back end unmaps (held
+ * messages' maps, persistent maps, the ring) and frees its private pages, then the front end ends every grant and
+ * frees its pages; the front end's grant table is released with its last channel. {@link XenPostedChannel} is the
+ * other direction.
  */
-public final class XenChannel implements Channel
+public final class XenChannel extends AbstractXenChannel
 {
-    private static final int OPEN = 0;
-    private static final int BROKEN = 1;
-    private static final int CLOSED = 2;
-
-    final XenTransport transport;
-    final Kernel kernel;
-    /** Messages and bytes through this channel, in the kernel's counters (barge stat shows them). */
-    ChannelCounters counters;
-    final Hypervisor hypervisor;
-    final EventChannels events;
-    final Domain front;
-    final Domain back;
-    final GrantMode mode;
-    final int pageSize;
-    final int maxMessageLength;
-    final int capacity;
-    final int pagesPerBuffer;
-    final int indirectPerBuffer;
-    final int ringPages;
-    final int grantEntries;
-    /** Events delivered to the back end's port (requests signalled) and to the front end's (responses). */
-    final AtomicLong requestEvents = new AtomicLong();
-    final AtomicLong responseEvents = new AtomicLong();
-
-    private final List<Domain> undoOwners = new ArrayList<>();
-    private final List<Runnable> undoActions = new ArrayList<>();
-    private final DomainListener deaths = this::onDestroy;
-    private volatile int state = OPEN;
-    private volatile String failure;
     private XenFrontend frontend;
     private XenBackend backend;
-    private int frontPort;
-    private int backPort;
 
     private XenChannel(final XenTransport transport, final Kernel kernel, final Domain front, final Domain back,
         final ChannelConfig config)
     {
-        this.transport = transport;
-        this.kernel = kernel;
-        this.hypervisor = transport.hypervisor();
-        this.events = transport.events();
-        this.front = front;
-        this.back = back;
-        this.mode = transport.mode();
-        this.pageSize = kernel.memory().frameSize();
-        this.maxMessageLength = config.maxMessageLength();
-        this.capacity = config.capacity();
-        this.pagesPerBuffer = (maxMessageLength + pageSize - 1) / pageSize;
-        this.indirectPerBuffer = XenRequestDescriptor.indirectPagesFor(pagesPerBuffer, pageSize);
-        // One slot more than capacity, rounded to a power of two: an end request always finds a slot, even behind
-        // capacity messages in flight (the ring holds a power of two of slots, as Xen's __RING_SIZE).
-        final int slots = Integer.highestOneBit(capacity) << 1;
-        this.ringPages = (SharedRingDescriptor.SLOTS_OFFSET + slots * XenRequestDescriptor.SLOT_LENGTH +
-            pageSize - 1) / pageSize;
-        this.grantEntries = ringPages + capacity * (pagesPerBuffer + indirectPerBuffer);
+        // One slot more than capacity: an end request always finds a slot, even behind capacity messages in flight.
+        super(transport, kernel, front, back, config, config.capacity() + 1);
     }
 
     /**
@@ -110,69 +48,48 @@ public final class XenChannel implements Channel
     static XenChannel open(final XenTransport transport, final Kernel kernel, final Domain front, final Domain back,
         final ChannelConfig config)
     {
-        if (front == back)
-        {
-            throw new IllegalArgumentException("front and back end must differ, both are " + front);
-        }
-        front.checkAlive();
-        back.checkAlive();
+        checkEnds(front, back);
         final XenChannel channel = new XenChannel(transport, kernel, front, back, config);
-        try
-        {
-            channel.setUp();
-        }
-        catch (final RuntimeException ex)
-        {
-            channel.state = CLOSED;
-            channel.undoAll(ex);
-            throw ex;
-        }
+        channel.setUp(front, back);
         return channel;
     }
 
-    private void setUp()
+    @Override
+    void makeEnds(final GrantTable table)
     {
-        final GrantTable table = transport.acquireTable(front, grantEntries);
-        undo(null, () -> transport.releaseTable(table, grantEntries));
-        kernel.addDomainListener(deaths);
-        undo(null, () -> kernel.removeDomainListener(deaths));
-        // Closed under both ends' monitors (close), so no late count lands in a reused slot.
-        counters = kernel.counters().newChannel("xen " + front.name() + " -> " + back.name(), front, back);
-        undo(null, counters::close);
         frontend = new XenFrontend(this, table);
         backend = new XenBackend(this, frontend.ringRefs(), frontend.persistentRefs());
-        frontPort = events.allocUnbound(front, back.id());
-        undo(front, () -> events.close(front, frontPort));
-        backPort = events.bindInterdomain(back, front.id(), frontPort);
-        undo(back, () -> events.close(back, backPort));
-        // The event channels are the waitset triggers: a request event wakes a registered receiver, a response
-        // event a sender registered for space.
-        final XenBackend receiverEnd = backend;
-        final XenFrontend senderEnd = frontend;
-        events.bindHandler(back, backPort, () ->
-        {
-            requestEvents.incrementAndGet();
-            receiverEnd.onEvent();
-        });
-        events.bindHandler(front, frontPort, () ->
-        {
-            responseEvents.incrementAndGet();
-            senderEnd.onEvent();
-        });
+    }
+
+    @Override
+    void connect(final int frontPort, final int backPort)
+    {
         frontend.connect(frontPort);
         backend.connect(backPort);
     }
 
-    /**
-     * Registers what undoes an acquisition; teardown runs these in reverse.
-     *
-     * @param owner  the domain the action works for, skipped once it is dead; null to always run.
-     * @param action the undo.
-     */
-    void undo(final Domain owner, final Runnable action)
+    @Override
+    void onBackEvent()
     {
-        undoOwners.add(owner);
-        undoActions.add(action);
+        backend.onEvent();
+    }
+
+    @Override
+    void onFrontEvent()
+    {
+        frontend.onEvent();
+    }
+
+    @Override
+    Object frontLock()
+    {
+        return frontend;
+    }
+
+    @Override
+    Object backLock()
+    {
+        return backend;
     }
 
     @Override
@@ -187,190 +104,11 @@ public final class XenChannel implements Channel
         return backend;
     }
 
-    @Override
-    public boolean isOpen()
-    {
-        return state == OPEN;
-    }
-
-    /**
-     * @return the grant mode.
-     */
-    public GrantMode mode()
-    {
-        return mode;
-    }
-
-    /**
-     * @return why the channel broke, or null.
-     */
-    public String failure()
-    {
-        return failure;
-    }
-
     /**
      * @return the ring's first frame (owned by the front end; tests play a hostile peer on it).
      */
     int ringFrame()
     {
         return frontend.ringFrame();
-    }
-
-    /**
-     * Throws unless both ends may act.
-     *
-     * @param call the transport and the user's call, e.g. {@code "xen poll"}.
-     */
-    void checkUsable(final String call)
-    {
-        final int s = state;
-        if (s == CLOSED)
-        {
-            throw new ChannelClosedException(call + ": xen channel " + front + "->" + back + " is closed");
-        }
-        if (s == BROKEN)
-        {
-            throw new ProtocolViolationException(call + ": xen channel " + front + "->" + back + " is broken: " +
-                failure);
-        }
-    }
-
-    /**
-     * @return whether the channel is closed or broken (held messages' releases then only end the flyweight).
-     */
-    boolean isDown()
-    {
-        return state != OPEN;
-    }
-
-    /**
-     * A ring detected a broken peer: the channel breaks (every later call throws) and nothing else.
-     *
-     * @param call the user's call.
-     * @param ex   the ring's exception (already counted).
-     * @return the exception, to throw.
-     */
-    ProtocolViolationException broken(final String call, final ProtocolViolationException ex)
-    {
-        markBroken(ex.getMessage());
-        final ProtocolViolationException named = new ProtocolViolationException(call + ": " + ex.getMessage());
-        named.initCause(ex);
-        return named;
-    }
-
-    /**
-     * The peer broke the protocol: counted on the detecting domain, the channel breaks.
-     *
-     * @param call     the user's call.
-     * @param detector the domain that saw it.
-     * @param why      the broken rule, with values.
-     * @return the exception, to throw.
-     */
-    ProtocolViolationException violation(final String call, final Domain detector, final String why)
-    {
-        final String message = call + ": xen channel " + front + "->" + back + ": " + why;
-        // A peer dying mid-call (its grants already gone) is no violation: whyFailed reports the channel closed.
-        if (front.isAlive() && back.isAlive())
-        {
-            detector.count(CounterType.PROTOCOL_VIOLATIONS, 1);
-            markBroken(message);
-        }
-        return new ProtocolViolationException(message);
-    }
-
-    /**
-     * An end's call failed. If a domain of the channel is being destroyed (marked dead, this channel's teardown
-     * about to take the ends' monitors), that is the cause, and the caller sees the channel closed, as it will
-     * on every later call; any other failure stands.
-     *
-     * @param call the user's call.
-     * @param ex   what the call raised.
-     * @return the exception to throw.
-     */
-    RuntimeException whyFailed(final String call, final RuntimeException ex)
-    {
-        if (ex instanceof ChannelClosedException || (front.isAlive() && back.isAlive()))
-        {
-            return ex;
-        }
-        final ChannelClosedException closed = new ChannelClosedException(call + ": xen channel " + front + "->" +
-            back + ": " + (front.isAlive() ? back : front) + " was destroyed");
-        closed.initCause(ex);
-        return closed;
-    }
-
-    private void markBroken(final String why)
-    {
-        if (state == OPEN)
-        {
-            failure = why;
-            state = BROKEN;
-        }
-    }
-
-    private void onDestroy(final Domain dead)
-    {
-        if (dead == front || dead == back)
-        {
-            close();
-        }
-    }
-
-    /**
-     * Tears the channel down and returns every frame (see the class comment). Idempotent; safe from any thread.
-     */
-    @Override
-    public void close()
-    {
-        synchronized (frontend)
-        {
-            synchronized (backend)
-            {
-                if (state == CLOSED && undoActions.isEmpty())
-                {
-                    return;
-                }
-                state = CLOSED;
-                undoAll(null);
-            }
-        }
-        // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
-        backend.onEvent();
-        frontend.onEvent();
-        transport.forget(this);
-    }
-
-    private void undoAll(final RuntimeException cause)
-    {
-        RuntimeException first = null;
-        for (int i = undoActions.size() - 1; i >= 0; i--)
-        {
-            final Domain owner = undoOwners.get(i);
-            if (owner == null || owner.isAlive())
-            {
-                try
-                {
-                    undoActions.get(i).run();
-                }
-                catch (final RuntimeException ex)
-                {
-                    if (cause != null)
-                    {
-                        cause.addSuppressed(ex);
-                    }
-                    else if (first == null)
-                    {
-                        first = ex;
-                    }
-                }
-            }
-        }
-        undoActions.clear();
-        undoOwners.clear();
-        if (first != null)
-        {
-            throw new IllegalStateException("xen channel " + front + "->" + back + " teardown failed", first);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.barge.grant.xen;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 
 /**
  * Layout of the requests and responses of a {@code xen} channel's descriptor ring (the slots of
@@ -44,6 +45,41 @@ import org.agrona.MutableDirectBuffer;
  *  +---------------------------------------------------------------+
  * </pre>
  * Both sides copy a slot once into private memory before reading a field of it (the ring's consume protocol).
+ * <p>
+ * <b>Receiver-posted buffers</b> ({@link XenPostedChannel}, Xen's {@code netif} RX ring): the front end is the
+ * receiver. A request [FRONT] posts an empty buffer in the same format: id (the buffer), flags 0 or
+ * {@link #FLAG_INDIRECT}, length the channel's buffer size, and one segment per page, each at offset 0, every page
+ * full but the last. The back end fills the buffer and answers it with a filled response [BACK]
+ * ({@code netif_rx_response}):
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 Request id (as the request said)              |
+ *  +---------------------------------------------------------------+
+ *  |     Status: bytes filled (1..length), or {@link #RSP_ERROR}     |
+ *  +---------------------------------------------------------------+
+ *  |               Offset of the first filled byte                 |
+ *  +---------------------------------------------------------------+
+ *  |                    Flags (none defined: 0)                    |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * The end of the stream travels outside the slots, since every slot may hold a filled buffer: the back end's
+ * {@code finish} writes the stream-end word in the ring header's user area (offset {@link #STREAM_END_OFFSET},
+ * [BACK], zero while the stream is open):
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |          Responses pushed before the end (mod 2^32)           |
+ *  +---------------------------------------------------------------+
+ *  |               Ended: {@link #STREAM_ENDED}, else 0              |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * End protocol: (1) the back end pushes its last responses (release-store of rsp_prod); (2) it release-stores the
+ * stream-end word, one 64-bit store; (3) it notifies the front end's event channel. The front end acquire-reads the
+ * word; once it has consumed every response published after that read, the count it consumed must be the word's,
+ * and nothing may follow.
  */
 public final class XenRequestDescriptor
 {
@@ -74,6 +110,14 @@ public final class XenRequestDescriptor
     public static final int SEGMENTS_OFFSET = 16;
     /** Offset of a response's status. */
     public static final int STATUS_OFFSET = 4;
+    /** Offset of a filled response's first-byte offset (receiver-posted buffers). */
+    public static final int FILL_OFFSET_OFFSET = 8;
+    /** Offset of a filled response's flags (receiver-posted buffers). */
+    public static final int FILL_FLAGS_OFFSET = 12;
+    /** Offset of the stream-end word in ring page 0 (receiver-posted buffers): the ring header's user area. */
+    public static final int STREAM_END_OFFSET = io.barge.grant.SharedRingDescriptor.USER_OFFSET;
+    /** The stream-end word's upper half once the back end finished. */
+    public static final int STREAM_ENDED = 1;
     /** Bytes of a ring slot: the request, the larger of the two. */
     public static final int SLOT_LENGTH = SEGMENTS_OFFSET + DIRECT_SEGMENTS * SEGMENT_LENGTH;
 
@@ -253,5 +297,64 @@ public final class XenRequestDescriptor
     public static int status(final DirectBuffer slot, final int base)
     {
         return slot.getInt(base + STATUS_OFFSET);
+    }
+
+    /**
+     * Writes a filled response (receiver-posted buffers).
+     *
+     * @param slot   a response slot.
+     * @param base   the slot's offset.
+     * @param id     the request's id.
+     * @param status bytes filled, or {@link #RSP_ERROR}.
+     * @param offset offset of the first filled byte in the buffer.
+     */
+    public static void filled(final MutableDirectBuffer slot, final int base, final int id, final int status,
+        final int offset)
+    {
+        slot.putInt(base + ID_OFFSET, id);
+        slot.putInt(base + STATUS_OFFSET, status);
+        slot.putInt(base + FILL_OFFSET_OFFSET, offset);
+        slot.putInt(base + FILL_FLAGS_OFFSET, 0);
+    }
+
+    /**
+     * @param slot a filled response or its copy.
+     * @param base the slot's offset.
+     * @return the offset of the first filled byte.
+     */
+    public static int fillOffset(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + FILL_OFFSET_OFFSET);
+    }
+
+    /**
+     * @param slot a filled response or its copy.
+     * @param base the slot's offset.
+     * @return its flags.
+     */
+    public static int fillFlags(final DirectBuffer slot, final int base)
+    {
+        return slot.getInt(base + FILL_FLAGS_OFFSET);
+    }
+
+    /**
+     * Publishes the end of a receiver-posted stream (after the last responses' push).
+     *
+     * @param ring      ring page 0.
+     * @param responses responses pushed before the end (mod 2^32).
+     */
+    public static void streamEndRelease(final AtomicBuffer ring, final int responses)
+    {
+        ring.putLongRelease(STREAM_END_OFFSET, ((long)STREAM_ENDED << 32) | Integer.toUnsignedLong(responses));
+    }
+
+    /**
+     * @param ring ring page 0.
+     * @return the stream-end word (acquire): 0 while open; else {@link #STREAM_ENDED} in the upper half and the
+     *         responses before the end in the lower (untrusted on the front end's side).
+     */
+    public static long streamEndVolatile(final AtomicBuffer ring)
+    {
+        return ring.getLongVolatile(STREAM_END_OFFSET);
     }
 }

@@ -4,43 +4,25 @@ import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.transport.Capability;
 import io.barge.core.transport.ChannelConfig;
-import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
-import io.barge.grant.EventChannels;
-import io.barge.grant.GrantTable;
-import io.barge.grant.GrantTableDescriptor;
-import io.barge.grant.Hypervisor;
-import org.agrona.collections.Int2ObjectHashMap;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
- * A configured {@code xen} transport: its own {@link Hypervisor} and {@link EventChannels} on the kernel, and the
- * {@link XenChannel}s it opened. A front-end domain's grant table is set up (or grown) when a channel from it opens,
- * sized for every open channel's grants, and released when its last channel closes, so that closing returns every
- * frame. A channel signals through its event channels whatever {@link ChannelConfig#notification()} says: that is how
- * Xen device channels are woken.
+ * A configured {@code xen} transport whose senders grant (option {@code granter=sender}, the default; a guest's
+ * {@code blkfront}, or {@code netfront}'s TX): its own {@link io.barge.grant.Hypervisor} and
+ * {@link io.barge.grant.EventChannels} on the kernel, and the {@link XenChannel}s it opened, each with the sender as
+ * front end. A front-end domain's grant table is set up (or grown) when a channel from it opens, sized for every open
+ * channel's grants, and released when its last channel closes, so that closing returns every frame. A channel
+ * signals through its event channels whatever {@link ChannelConfig#notification()} says: that is how Xen device
+ * channels are woken. {@link XenPostedTransport} is the other direction.
  */
-public final class XenTransport implements Transport
+public final class XenTransport extends AbstractXenTransport
 {
     /** Largest grant table a domain may set up. */
-    public static final int MAX_TABLE_ENTRIES = 1 << 16;
+    public static final int MAX_TABLE_ENTRIES = MAX_ENTRIES;
     /** Event-channel ports per domain. */
-    public static final int PORTS_PER_DOMAIN = 1024;
-
-    private final Kernel kernel;
-    private final TransportOptions options;
-    private final GrantMode mode;
-    private final Hypervisor hypervisor;
-    private final EventChannels events;
-    private final Set<XenChannel> open = new LinkedHashSet<>();
-    /** Per front-end domain id: {open channels, grant entries they reserved}. */
-    private final Int2ObjectHashMap<int[]> tableUse = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<GrantTable> tables = new Int2ObjectHashMap<>();
-    private boolean closed;
+    public static final int PORTS_PER_DOMAIN = PORTS;
 
     /**
      * @param kernel  the machine.
@@ -49,21 +31,12 @@ public final class XenTransport implements Transport
      */
     public XenTransport(final Kernel kernel, final TransportOptions options, final GrantMode mode)
     {
-        this.kernel = kernel;
-        this.options = options;
-        this.mode = mode;
-        this.hypervisor = new Hypervisor(kernel, MAX_TABLE_ENTRIES);
-        this.events = new EventChannels(kernel, PORTS_PER_DOMAIN);
-    }
-
-    @Override
-    public String name()
-    {
-        return XenTransportProvider.NAME;
+        super(kernel, options, mode);
     }
 
     /**
-     * @return {@link Capability#RESPONSES}: the back end answers every request on the ring with (id, status).
+     * @return {@link Capability#RESPONSES}: the back end answers every request on the ring with (id, status);
+     *         {@link Capability#POSTED_BUFFERS}: the front end's pool lends several buffers at once.
      */
     @Override
     public Set<Capability> capabilities()
@@ -72,154 +45,11 @@ public final class XenTransport implements Transport
     }
 
     @Override
-    public TransportOptions options()
-    {
-        return options;
-    }
-
-    /**
-     * @return how this transport's channels grant message pages.
-     */
-    public GrantMode mode()
-    {
-        return mode;
-    }
-
-    /**
-     * @return the hypervisor the channels' grants go through (its counters and handles are observable).
-     */
-    public Hypervisor hypervisor()
-    {
-        return hypervisor;
-    }
-
-    /**
-     * @return the event channels the channels notify through.
-     */
-    public EventChannels events()
-    {
-        return events;
-    }
-
-    @Override
     public XenChannel open(final Domain sender, final Domain receiver, final ChannelConfig config)
     {
-        synchronized (this)
-        {
-            if (closed)
-            {
-                throw new IllegalStateException("transport " + options + " is closed");
-            }
-        }
+        checkOpen();
         final XenChannel channel = XenChannel.open(this, kernel, sender, receiver, config);
-        synchronized (this)
-        {
-            open.add(channel);
-        }
+        track(channel);
         return channel;
-    }
-
-    /**
-     * Sets up or grows the front end's grant table for one more channel.
-     *
-     * @param front   the granting domain.
-     * @param entries grants the channel may hold at once.
-     * @return the domain's grant table.
-     */
-    synchronized GrantTable acquireTable(final Domain front, final int entries)
-    {
-        int[] use = tableUse.get(front.id());
-        final int reserved = (use == null ? 0 : use[1]) + entries;
-        if (GrantTableDescriptor.FIRST_REF + reserved > MAX_TABLE_ENTRIES)
-        {
-            throw new IllegalArgumentException("channel needs " + entries + " grants; with the " +
-                (reserved - entries) + " of " + front + "'s other channels that exceeds " + MAX_TABLE_ENTRIES);
-        }
-        final GrantTable table = hypervisor.setupTable(front, GrantTableDescriptor.FIRST_REF + reserved);
-        tables.put(front.id(), table);
-        if (use == null)
-        {
-            use = new int[2];
-            tableUse.put(front.id(), use);
-        }
-        use[0]++;
-        use[1] = reserved;
-        return table;
-    }
-
-    /**
-     * A channel that acquired a table is gone: the table is released with its domain's last channel, or, while a
-     * grant's end is still deferred (a peer kept a mapping), when the transport closes.
-     *
-     * @param table   the front end's grant table.
-     * @param entries what the channel reserved.
-     */
-    synchronized void releaseTable(final GrantTable table, final int entries)
-    {
-        final Domain front = table.granter();
-        final int[] use = tableUse.get(front.id());
-        if (use == null)
-        {
-            return;
-        }
-        use[1] -= entries;
-        if (--use[0] == 0)
-        {
-            releaseIfIdle(table);
-        }
-    }
-
-    private void releaseIfIdle(final GrantTable table)
-    {
-        final Domain front = table.granter();
-        if (!front.isAlive())
-        {
-            tableUse.remove(front.id());
-            tables.remove(front.id());
-        }
-        else if (table.grantsInUse() == 0)
-        {
-            tableUse.remove(front.id());
-            tables.remove(front.id());
-            hypervisor.releaseTable(front);
-        }
-    }
-
-    synchronized void forget(final XenChannel channel)
-    {
-        open.remove(channel);
-    }
-
-    @Override
-    public void close()
-    {
-        final List<XenChannel> channels;
-        synchronized (this)
-        {
-            if (closed)
-            {
-                return;
-            }
-            closed = true;
-            channels = new ArrayList<>(open);
-        }
-        for (final XenChannel channel : channels)
-        {
-            channel.close();
-        }
-        synchronized (this)
-        {
-            // Tables kept for a deferred end: released now if that end has completed, else left to the domain's death.
-            for (final GrantTable table : new ArrayList<>(tables.values()))
-            {
-                final int[] use = tableUse.get(table.granter().id());
-                if (use == null || use[0] == 0)
-                {
-                    releaseIfIdle(table);
-                }
-            }
-        }
-        events.close();
-        hypervisor.close();
     }
 }

@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code xen} transport: Xen device channels (seed 004; Fraser et al. 2004). The sender is the front end (a
- * guest), the receiver the back end (a driver domain); a channel is one shared descriptor ring, an event channel each
- * way and grants. Option {@code grants} picks how the back end reaches the message pages: {@code map},
+ * The {@code xen} transport: Xen device channels (seed 004; Fraser et al. 2004). A channel is one shared descriptor
+ * ring, an event channel each way and grants. Option {@code granter} picks the front end, the domain that grants:
+ * {@code sender} (default; {@link XenTransport}: the sender grants the pages it filled, as blkfront or netfront's TX)
+ * or {@code receiver} ({@link XenPostedTransport}: the receiver posts empty pages it granted and the sender fills
+ * them, as netfront's RX). Option {@code grants} picks how the back end reaches the pages: {@code map},
  * {@code copy} or {@code persistent}.
  */
 public final class XenTransportProvider implements TransportProvider
@@ -21,12 +23,22 @@ public final class XenTransportProvider implements TransportProvider
     public static final String NAME = "xen";
     /** Option: how message pages are granted. */
     public static final String GRANTS = "grants";
+    /** Option: which end grants the message pages, {@link #SENDER} or {@link #RECEIVER}. */
+    public static final String GRANTER = "granter";
+    /** {@link #GRANTER}: the sender is the front end and grants its filled pages (blkfront, netfront TX). */
+    public static final String SENDER = "sender";
+    /** {@link #GRANTER}: the receiver is the front end and posts empty pages it granted (netfront RX). */
+    public static final String RECEIVER = "receiver";
 
     private static final List<OptionSpec> OPTIONS = List.of(OptionSpec.ofEnum(GRANTS,
         List.of(GrantMode.MAP.optionValue(), GrantMode.COPY.optionValue(), GrantMode.PERSISTENT.optionValue()),
         GrantMode.MAP.optionValue(),
         "map: the back end maps each message's granted pages; copy: it grant-copies them into private memory; " +
-        "persistent: a pool of pages granted and mapped once"));
+        "persistent: a pool of pages granted and mapped once"),
+        // Quiet at its default: the modes named before this option existed keep their labels.
+        OptionSpec.ofEnum(GRANTER, List.of(SENDER, RECEIVER), SENDER,
+            "sender: the sender grants the pages it filled; receiver: the receiver posts empty pages it granted " +
+            "and the sender fills them (netfront's RX requests)").quietAtDefault());
 
     @Override
     public String name()
@@ -38,7 +50,7 @@ public final class XenTransportProvider implements TransportProvider
     public String description()
     {
         return "Xen device channels: shared descriptor ring, event channels, grant map, grant copy or " +
-            "persistent grants";
+            "persistent grants; pages granted by the sender, or posted empty by the receiver";
     }
 
     @Override
@@ -57,6 +69,8 @@ public final class XenTransportProvider implements TransportProvider
     @Override
     public Transport create(final Kernel kernel, final TransportOptions options)
     {
-        return new XenTransport(kernel, options, GrantMode.of(options.getString(GRANTS)));
+        final GrantMode mode = GrantMode.of(options.getString(GRANTS));
+        return RECEIVER.equals(options.getString(GRANTER)) ? new XenPostedTransport(kernel, options, mode) :
+            new XenTransport(kernel, options, mode);
     }
 }
