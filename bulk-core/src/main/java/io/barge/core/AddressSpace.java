@@ -479,8 +479,20 @@ public final class AddressSpace
     }
 
     /**
+     * {@link #mappingEpoch()} with acquire: read once before {@link #translateView}, so that the page-table reads
+     * of the translation cannot be ordered before it (an epoch read after a stale entry would vouch for it).
+     *
+     * @return the mapping epoch.
+     */
+    public long mappingEpochAcquire()
+    {
+        return (long)MAPPING_EPOCH.getAcquire(this);
+    }
+
+    /**
      * Translates every page of a range once, for a view that then reaches the frames directly (raw addresses) until
-     * {@link #mappingEpoch()} moves. Read the epoch before calling: a change after the read moves it.
+     * {@link #mappingEpoch()} moves. Read the epoch before calling, with {@link #mappingEpochAcquire()}: a change after
+     * the read moves it.
      *
      * @param address        first virtual byte.
      * @param length         bytes, at least 1.
@@ -507,63 +519,46 @@ public final class AddressSpace
         {
             throw new IllegalArgumentException("only a READ view may read unreadable pages as zeros");
         }
+        // Straight from the page table, neither through nor into the TLB: a view does not need the translation
+        // cache (its range usually outnumbers the TLB's slots, so every page would miss and evict), and without a
+        // cached entry there is no walk to register. The mapping epoch, read by the caller before this, is what
+        // keeps the view honest: a removal or downgrade after that read moves it and the view translates again.
         final int need = Rights.required(access);
         final long last = address + length - 1;
         int zeroed = 0;
         int i = 0;
-        int phase = -1;
-        try
+        int tableIndex = -1;
+        long[] table = null;
+        for (long page = address & ~pageMask; page <= last; page += pageMask + 1, i++)
         {
-            for (long page = address & ~pageMask; page <= last; page += pageMask + 1, i++)
+            final long at = Math.max(page, address);
+            final long vpn = at >>> pageShift;
+            final boolean inside = at >= 0 && vpn < maxPages;
+            long pte = 0;
+            if (inside)
             {
-                final long at = Math.max(page, address);
-                final long vpn = at >>> pageShift;
-                final int slot = (int)vpn & TLB_MASK;
-                final long entry = (long)LONGS.getOpaque(tlb, slot);
-                if ((entry >>> 32) == vpn + 1 && (entry & need) == need)
+                final int dir = (int)(vpn >>> TABLE_BITS);
+                if (dir != tableIndex)
                 {
-                    pageBases[i] = rawBase + memory.frameOffset((int)(entry >>> 2) & 0x3FFF_FFFF);
-                    continue;
+                    table = (long[])TABLES.getAcquire(directory, dir);
+                    tableIndex = dir;
                 }
-                // A miss: the range's pages outnumber the TLB's slots for a message of more than a few pages, so
-                // one walk registration covers every miss of the range (two atomics per view, not per page).
-                final long pte;
-                if (at < 0 || vpn >= maxPages)
-                {
-                    pte = 0;
-                }
-                else
-                {
-                    if (phase < 0)
-                    {
-                        phase = enterWalk();
-                    }
-                    pte = pte(vpn);
-                }
-                final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
-                if ((pte & PTE_PRESENT) != 0 && (rights & need) == need)
-                {
-                    LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((pte >>> PTE_FRAME_SHIFT) << 2) | rights);
-                    pageBases[i] = rawBase + memory.frameOffset((int)(pte >>> PTE_FRAME_SHIFT));
-                }
-                else if (zeroUnreadable)
-                {
-                    pageBases[i] = memory.zeroFrameAddress();
-                    zeroed++;
-                }
-                else
-                {
-                    throw fault(at, access, at < 0 || vpn >= maxPages ?
-                        "outside the address space of " + maxPages + " pages" : refusal(pte));
-                }
+                // Acquire: pairs with writePte's release, so the frame's contents written before the entry are seen.
+                pte = table == null ? 0 : (long)LONGS.getAcquire(table, (int)vpn & TABLE_MASK);
             }
-        }
-        finally
-        {
-            if (phase >= 0)
+            final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
+            if ((pte & PTE_PRESENT) != 0 && (rights & need) == need)
             {
-                // Release: a kernel change waiting for this walk sees the entries it cached, and drops them if stale.
-                LONGS.getAndAddRelease(walkers, phase, -1L);
+                pageBases[i] = rawBase + memory.frameOffset((int)(pte >>> PTE_FRAME_SHIFT));
+            }
+            else if (zeroUnreadable)
+            {
+                pageBases[i] = memory.zeroFrameAddress();
+                zeroed++;
+            }
+            else
+            {
+                throw fault(at, access, inside ? refusal(pte) : "outside the address space of " + maxPages + " pages");
             }
         }
         return zeroed;

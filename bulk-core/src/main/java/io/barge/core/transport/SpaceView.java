@@ -96,7 +96,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
             bases = new long[pages]; // grows to the largest range seen, then steady
             check = new long[pages];
         }
-        final long seen = space.mappingEpoch();
+        final long seen = space.mappingEpochAcquire();
         final int zeroed = space.translateView(address, length, access, bases, zeroUnreadable);
         boolean run = true;
         for (int i = 1; i < pages; i++)
@@ -211,7 +211,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
 
     private void revalidate()
     {
-        final long seen = space.mappingEpoch();
+        final long seen = space.mappingEpochAcquire();
         final int pages = pageCount();
         try
         {

@@ -432,9 +432,9 @@ class SpaceViewTest
     }
 
     /**
-     * A range of more pages than the TLB has slots, every page a miss, walked under one registration: each page
-     * reaches its own frame, a fault deep in the range names that page, and the walk is over when the fault leaves
-     * (a page-table change waits for open walks; one left open would hang the unmap below).
+     * A range of more pages than the TLB has slots, translated straight from the page table: each page reaches its
+     * own frame, a fault deep in the range names that page, and nothing of the translation is left behind (a
+     * page-table change waits for open walks; one left open would hang the unmap below).
      */
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a walk left open spins, deaf to interrupts
