@@ -59,7 +59,7 @@ class GrantLincheckTest
                 actors(actor("grant", 0, false), actor("mapB", true), actor("mapB", false)),
                 actors(actor("unmapB", true), actor("unmapB", false), actor("unmapAgainB")),
                 actors(actor("endAccessDeferred"), actor("grant", 1, true)),
-                actors(actor("mapC", true))))
+                actors(actor("mapC", false), actor("mapC", true))))
             .iterations(5)
             .invocationsPerIteration(200)
             .threads(3)
