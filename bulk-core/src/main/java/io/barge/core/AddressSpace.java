@@ -403,11 +403,16 @@ public final class AddressSpace
     }
 
     /**
-     * Reads a range with {@link Touch#sumLongs(DirectBuffer, int, int)}, one translation per page.
+     * Reads a range with {@link Touch#sumLongs(DirectBuffer, int, int)} over each page's part of it, in order, one
+     * translation per page. A range that starts on a word boundary is read in one call per run of physically
+     * consecutive frames: the sum is the same (every page's part but the last is whole words), and a message over
+     * consecutive frames is read as fast as a private buffer instead of paying a call per page.
      *
      * @param address first virtual byte.
      * @param length  bytes.
      * @return the sum.
+     * @throws ProtectionFault          if a page of the range is unmapped or not readable.
+     * @throws IllegalArgumentException if {@code length} is negative.
      */
     public long sumLongs(final long address, final int length)
     {
@@ -415,7 +420,43 @@ public final class AddressSpace
         {
             return Touch.sumLongs(physical, translate(address, Access.READ), length);
         }
-        checkRange(address, length, Access.READ);
+        if (length <= 0)
+        {
+            checkRange(address, length, Access.READ);
+            return 0;
+        }
+        if ((address & 7) != 0)
+        {
+            return sumLongsByPage(address, length);
+        }
+        long sum = 0;
+        int runStart = translate(address, Access.READ);
+        int run = chunk(address, length);
+        long va = address + run;
+        int done = run;
+        while (done < length)
+        {
+            final int chunk = chunk(va, length - done);
+            final int at = translate(va, Access.READ);
+            if (at == runStart + run)
+            {
+                run += chunk;
+            }
+            else
+            {
+                sum += Touch.sumLongs(physical, runStart, run);
+                runStart = at;
+                run = chunk;
+            }
+            va += chunk;
+            done += chunk;
+        }
+        return sum + Touch.sumLongs(physical, runStart, run);
+    }
+
+    /** The documented order with nothing coalesced: a word may straddle two pages' parts of an unaligned range. */
+    private long sumLongsByPage(final long address, final int length)
+    {
         long sum = 0;
         long va = address;
         int done = 0;

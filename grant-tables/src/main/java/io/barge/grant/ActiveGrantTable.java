@@ -131,7 +131,7 @@ final class ActiveGrantTable
         final boolean active = isActive(ref);
         for (int attempt = 0; attempt < ACQUIRE_RETRIES; attempt++)
         {
-            // Acquire: pairs with the granter's release of the permit bit; the frame read below is the published one.
+            // Acquire: pairs with the granter's release of the permit bit (the frame is read only after the CAS).
             final long status = GrantTableDescriptor.statusVolatile(page, entry);
             final int flags = GrantTableDescriptor.flags(status);
             if ((flags & GrantTableDescriptor.PERMIT_ACCESS) == 0)
@@ -146,12 +146,14 @@ final class ActiveGrantTable
             {
                 return GrantStatus.PERMISSION_DENIED;
             }
-            // An active grant keeps the frame it was first validated with; only a new one reads the entry's frame.
-            final int grantedFrame = active ? frame[ref] : GrantTableDescriptor.frame(page, entry);
             final int bits = GrantTableDescriptor.READING | (write ? GrantTableDescriptor.WRITING : 0);
             final long update = GrantTableDescriptor.statusWord(flags | bits, callerId);
             if (update == status || GrantTableDescriptor.compareAndSetStatus(page, entry, status, update))
             {
+                // Only now read a new grant's frame, as Xen does after its flags: read before the compare-and-set it
+                // could be the frame of a grant ended and issued again (same status word) meanwhile. An active grant
+                // keeps the frame it was first validated with.
+                final int grantedFrame = active ? frame[ref] : GrantTableDescriptor.frame(page, entry);
                 // Pin only once the grant is marked in use, as Xen takes its page reference after the flags: a pin
                 // held across a failed compare-and-set would make the granter's ended, given-up frame unfreeable.
                 if (!active && !pin(grantedFrame))
@@ -209,9 +211,9 @@ final class ActiveGrantTable
     }
 
     /**
-     * Ends one use (or undoes an {@link #acquire} that was not {@link #add}ed, with {@code counted} false): clears
-     * {@code WRITING} when the last writable use ends and {@code READING} with the last use, then unpins the frame
-     * and tells the granter's table, which may complete a deferred end.
+     * Ends one use (or undoes an {@link #acquire} that was not {@link #add}ed, with {@code counted} false): with the
+     * last use unpins the frame, then clears {@code WRITING} when the last writable use ends and {@code READING} with
+     * the last use, and tells the granter's table, which may complete a deferred end.
      */
     void release(final int ref, final boolean write, final boolean pin, final boolean counted)
     {
@@ -225,23 +227,25 @@ final class ActiveGrantTable
             counts[ref]--;
         }
         final boolean idle = !isActive(ref);
+        if (idle)
+        {
+            // Unpin before clearing READING, as Xen drops its page reference before the flags: once the bit is
+            // clear the granter's end can win and free the frame, which must then no longer be pinned.
+            final int f = frame[ref];
+            frame[ref] = 0;
+            user[ref] = 0;
+            activeCount--;
+            kernel.unpinFrame(f);
+        }
         final int clear = (idle ? GrantTableDescriptor.READING : 0) |
             (writes(ref) == 0 ? GrantTableDescriptor.WRITING : 0);
         if (granterAlive && clear != 0)
         {
             clearBits(ref, clear);
         }
-        if (idle)
+        if (idle && granterAlive)
         {
-            final int f = frame[ref];
-            frame[ref] = 0;
-            user[ref] = 0;
-            activeCount--;
-            kernel.unpinFrame(f);
-            if (granterAlive)
-            {
-                table.onIdle(ref);
-            }
+            table.onIdle(ref);
         }
     }
 

@@ -48,20 +48,24 @@ import org.agrona.concurrent.AtomicBuffer;
  * </ol>
  * Acquire protocol (hypervisor, on map, pin or copy):
  * <ol>
- *   <li>volatile-read the status word once (acquire: pairs with step 2 above, so the frame read next is the one
- *       the granter published) and check it: permit bit, granted domain, read-only against the requested access;</li>
- *   <li>read the frame once;</li>
+ *   <li>volatile-read the status word once and check it: permit bit, granted domain, read-only against the
+ *       requested access;</li>
  *   <li>compare-and-set the status word from the value read to the same value with {@code READING} (and
- *       {@code WRITING}) set: success proves the entry did not change since step 1; failure means the granter
- *       moved, so read again;</li>
- *   <li>for a grant not yet in use, validate the frame by pinning it (in range, owned by the granter); if that
- *       fails, clear the bits set in step 3 and refuse. Pinning only after step 3 means a granter whose end won
- *       the race never finds its frame held by an acquire that lost it.</li>
+ *       {@code WRITING}) set: success marks the entry in use, so the granter can no longer end it; failure means
+ *       the granter moved, so read again. Success does not prove the entry never changed: a grant ended and issued
+ *       again to the same domain with the same flags has the same status word, and the use is then of the new
+ *       grant;</li>
+ *   <li>for a grant not yet in use, read the frame once, only now (the compare-and-set acquired the granter's
+ *       release of step 2 above, so this is the frame of the grant marked in use: a frame read before step 2 could
+ *       be the ended grant's), and validate it by pinning it (in range, owned by the granter); if that fails, clear
+ *       the bits set in step 2 and refuse. Pinning only after step 2 means a granter whose end won the race never
+ *       finds its frame held by an acquire that lost it.</li>
  * </ol>
  * Revoke protocol (granter): compare-and-set the status word from a value without {@code READING}/{@code WRITING}
  * to zero; if either bit is set the grant is in use (mapped, pinned or being copied) and cannot end. The hypervisor
  * clears {@code WRITING} when the last writable use ends and {@code READING} when the last use ends (atomic
- * read-modify-write), after which the granter's compare-and-set succeeds.
+ * read-modify-write), after which the granter's compare-and-set succeeds; it unpins the frame before it clears
+ * {@code READING}, so a granter whose end then succeeds may free the frame at once.
  */
 public final class GrantTableDescriptor
 {

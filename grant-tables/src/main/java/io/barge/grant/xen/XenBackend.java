@@ -83,6 +83,10 @@ public final class XenBackend implements Receiver
     private final boolean[] held;
     private final int[] free;
     private final Int2IntHashMap persistentIndex;
+    /** The persistent pool's references in pool order (the map's inverse), to confirm a guessed page cheaply. */
+    private final int[] poolRefs;
+    /** Per segment of the request in hand, its page of the persistent pool (found once, in reach). */
+    private final int[] segPage;
     private final WaitsetChannel readable;
     private final Message handlerMessage = new Message();
     private final WaitingReceive waiting = new WaitingReceive(this);
@@ -135,6 +139,7 @@ public final class XenBackend implements Receiver
             }
         }
         persistentIndex = new Int2IntHashMap(-1);
+        poolRefs = mode == GrantMode.PERSISTENT ? persistentRefs.clone() : new int[0];
         if (mode == GrantMode.PERSISTENT)
         {
             for (int k = 0; k < windowPages; k++)
@@ -146,6 +151,7 @@ public final class XenBackend implements Receiver
         segRef = new int[pagesPerBuffer];
         segOffset = new int[pagesPerBuffer];
         segBytes = new int[pagesPerBuffer];
+        segPage = new int[pagesPerBuffer];
         batch = new MapBatch(pagesPerBuffer);
         handles = new long[mode == GrantMode.MAP ? capacity : 0][pagesPerBuffer];
         mapped = new int[capacity];
@@ -493,7 +499,8 @@ public final class XenBackend implements Receiver
             default:
                 for (int i = 0; i < segments; i++)
                 {
-                    if (persistentIndex.get(segRef[i]) < 0)
+                    segPage[i] = poolPage(segRef[i], i == 0 ? -1 : segPage[i - 1] + 1);
+                    if (segPage[i] < 0)
                     {
                         domain.count(GrantCounters.GRANT_ERRORS, 1);
                         return "segment " + i + " ref=" + segRef[i] + " is no persistent grant of this channel";
@@ -501,6 +508,19 @@ public final class XenBackend implements Receiver
                 }
                 return null;
         }
+    }
+
+    /**
+     * @return the pool page granted as {@code ref}, or -1: {@code guess} (the page after the previous segment's, as
+     * a front end's buffer takes consecutive pool pages) if that is the one, else a look-up.
+     */
+    private int poolPage(final int ref, final int guess)
+    {
+        if (guess >= 0 && guess < poolRefs.length && poolRefs[guess] == ref)
+        {
+            return guess;
+        }
+        return persistentIndex.get(ref);
     }
 
     private int firstFailed(final int segments)
@@ -555,7 +575,7 @@ public final class XenBackend implements Receiver
         for (int i = 0; i < segments; i++)
         {
             final long page = mode == GrantMode.MAP ? base + (long)i * pageSize :
-                windowBase + (long)persistentIndex.get(segRef[i]) * pageSize;
+                windowBase + (long)segPage[i] * pageSize;
             final long address = page + segOffset[i];
             if (start >= 0 && start + run == address)
             {

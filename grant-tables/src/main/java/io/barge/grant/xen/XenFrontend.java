@@ -4,6 +4,7 @@ import io.barge.core.Access;
 import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.OutOfFramesException;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
 import io.barge.core.notify.Waitset;
@@ -126,7 +127,7 @@ public final class XenFrontend implements Sender
 
         final int dataPages = capacity * pagesPerBuffer;
         bufferBase = reserve(dataPages);
-        frames = allocateMapped(bufferBase, dataPages);
+        frames = allocateBuffers(bufferBase);
         refs = new int[dataPages];
         granted = new int[capacity];
         messageIds = new long[capacity];
@@ -172,6 +173,42 @@ public final class XenFrontend implements Sender
         final long va = kernel.reserve(domain, pages);
         channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
         return va;
+    }
+
+    /**
+     * The data buffers' frames, each buffer on physically consecutive frames while memory has such runs free, so that
+     * a message is one run of frames for the receiver's touch ({@code AddressSpace.sumLongs} reads a run in one
+     * call, as from a private buffer); a buffer gets scattered frames when no run is free.
+     */
+    private int[] allocateBuffers(final long base)
+    {
+        final int[] allocated = new int[capacity * pagesPerBuffer];
+        final int[] scattered = new int[pagesPerBuffer];
+        for (int b = 0; b < capacity; b++)
+        {
+            final int at = b * pagesPerBuffer;
+            int first = -1;
+            try
+            {
+                first = pagesPerBuffer == 1 ? -1 : kernel.allocateContiguousFrames(domain, pagesPerBuffer, true);
+            }
+            catch (final OutOfFramesException ex)
+            {
+                // Fragmented: this buffer's frames come from anywhere.
+            }
+            if (first < 0)
+            {
+                kernel.allocateFrames(domain, pagesPerBuffer, true, scattered);
+            }
+            for (int k = 0; k < pagesPerBuffer; k++)
+            {
+                final int frame = first < 0 ? scattered[k] : first + k;
+                allocated[at + k] = frame;
+                channel.undo(domain, () -> freeUnlessGivenUp(frame));
+                kernel.map(domain, base + (long)(at + k) * pageSize, frame, Rights.READ_WRITE);
+            }
+        }
+        return allocated;
     }
 
     private int[] allocateMapped(final long base, final int pages)
