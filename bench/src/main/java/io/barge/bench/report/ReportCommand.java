@@ -45,7 +45,8 @@ public final class ReportCommand implements Callable<Integer>
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--quick", description = "A short run: 4 sizes, shorter iterations; under 2 minutes.")
+    @Option(names = "--quick", description = "A short run: 4 sizes, shorter iterations (each measurement still " +
+        "warms up 300 ms); about 3-4 minutes.")
     private boolean quick;
 
     @Option(names = "--out", paramLabel = "<dir>", defaultValue = "report",
