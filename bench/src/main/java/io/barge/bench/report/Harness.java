@@ -31,7 +31,7 @@ final class Harness
      * read, which compiles at once, from 0.01 to above 1).
      */
     static final long MIN_WARMUP_NANOS = 300_000_000L;
-    /** Warm-up iterations the minimum may add, at most: tests' 1-2 ms iterations stay fast. */
+    /** Warm-up iterations the minimum may ask for, at most. */
     static final int MAX_WARMUP_ITERATIONS = 15;
 
     private final int warmups;
@@ -62,8 +62,7 @@ final class Harness
      */
     static Harness of(final Settings settings)
     {
-        return new Harness(warmupsFor(settings.warmupIterations(), settings.iterationNanos()),
-            settings.measuredIterations(), settings.iterationNanos());
+        return new Harness(settings.warmupIterations(), settings.measuredIterations(), settings.iterationNanos());
     }
 
     /**

@@ -233,7 +233,9 @@ public final class ReportCommand implements Callable<Integer>
             nanos = Math.max(quick ? 20_000_000L : 100_000_000L, Math.min(quick ? 150_000_000L : 1_000_000_000L,
                 nanos));
         }
-        return new Settings(quick, sizeList, hopList, Settings.PIPELINE_BYTES, twoThreadSizes, rounds, warm,
+        // Unless told how many, warm up long enough for the JIT, however short the iterations came out.
+        final int warmed = warmups != null ? warm : Harness.warmupsFor(warm, nanos);
+        return new Settings(quick, sizeList, hopList, Settings.PIPELINE_BYTES, twoThreadSizes, rounds, warmed,
             measured, nanos, nanos, placementThreshold, memoryFrames, probeRoundTrips);
     }
 
