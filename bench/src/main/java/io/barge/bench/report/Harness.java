@@ -24,6 +24,16 @@ final class Harness
     {
     }
 
+    /**
+     * Least warm-up time per measurement, however short the iterations: C2 has compiled a transport's path (and
+     * recompiled it for a new size's branches) by then. Quick runs at their 20 ms floor warmed up 40 ms, and measured
+     * the transports partly interpreted (64 B crossings 17x slower than with 150 ms iterations, ratios to the bare
+     * read, which compiles at once, from 0.01 to above 1).
+     */
+    static final long MIN_WARMUP_NANOS = 300_000_000L;
+    /** Warm-up iterations the minimum may ask for, at most. */
+    static final int MAX_WARMUP_ITERATIONS = 15;
+
     private final int warmups;
     private final int iterations;
     private final long iterationNanos;
@@ -53,6 +63,16 @@ final class Harness
     static Harness of(final Settings settings)
     {
         return new Harness(settings.warmupIterations(), settings.measuredIterations(), settings.iterationNanos());
+    }
+
+    /**
+     * @return {@code warmups}, raised so that warm-up lasts {@link #MIN_WARMUP_NANOS} where that takes no more than
+     * {@link #MAX_WARMUP_ITERATIONS} iterations.
+     */
+    static int warmupsFor(final int warmups, final long iterationNanos)
+    {
+        final long needed = (MIN_WARMUP_NANOS + iterationNanos - 1) / Math.max(1, iterationNanos);
+        return (int)Math.max(warmups, Math.min(MAX_WARMUP_ITERATIONS, needed));
     }
 
     /**

@@ -45,7 +45,8 @@ public final class ReportCommand implements Callable<Integer>
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--quick", description = "A short run: 4 sizes, shorter iterations; under 2 minutes.")
+    @Option(names = "--quick", description = "A short run: 4 sizes, shorter iterations (each measurement still " +
+        "warms up 300 ms); about 3-4 minutes.")
     private boolean quick;
 
     @Option(names = "--out", paramLabel = "<dir>", defaultValue = "report",
@@ -232,7 +233,9 @@ public final class ReportCommand implements Callable<Integer>
             nanos = Math.max(quick ? 20_000_000L : 100_000_000L, Math.min(quick ? 150_000_000L : 1_000_000_000L,
                 nanos));
         }
-        return new Settings(quick, sizeList, hopList, Settings.PIPELINE_BYTES, twoThreadSizes, rounds, warm,
+        // Unless told how many, warm up long enough for the JIT, however short the iterations came out.
+        final int warmed = warmups != null ? warm : Harness.warmupsFor(warm, nanos);
+        return new Settings(quick, sizeList, hopList, Settings.PIPELINE_BYTES, twoThreadSizes, rounds, warmed,
             measured, nanos, nanos, placementThreshold, memoryFrames, probeRoundTrips);
     }
 
