@@ -19,7 +19,6 @@ import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.EndAccessResult;
 import io.barge.grant.FrontRing;
 import io.barge.grant.GrantTable;
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -74,8 +73,8 @@ public final class XenFrontend implements Sender
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
     private final Claim forwardClaim = new Claim();
     private final WaitsetChannel space;
-    /** Frames whose grant's end was deferred at teardown: the hypervisor frees them, not this end. */
-    private final IntHashSet givenUp = new IntHashSet();
+    /** Reserves, allocates, maps and grants this end's pages, each undone at teardown. */
+    private final GranterPages pages;
     private int freeCount;
     private int port;
     private long refusedRequests;
@@ -100,6 +99,7 @@ public final class XenFrontend implements Sender
         this.domain = channel.front;
         this.peer = channel.back;
         this.table = table;
+        this.pages = new GranterPages(channel, channel.front, channel.back, table);
         this.mode = channel.mode;
         this.pageSize = channel.pageSize;
         this.pagesPerBuffer = channel.pagesPerBuffer;
@@ -108,25 +108,25 @@ public final class XenFrontend implements Sender
         this.segmentsPerIndirectPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
         this.space = new WaitsetChannel("xen space " + channel.front + "->" + channel.back);
         final int ringPages = channel.ringPages;
-        final long ringVa = reserve(ringPages);
+        final long ringVa = pages.reserve(ringPages);
         ringFrame = kernel.allocateContiguousFrames(domain, ringPages, true);
         ringRefs = new int[ringPages];
         for (int i = 0; i < ringPages; i++)
         {
             final int frame = ringFrame + i;
-            channel.undo(domain, () -> freeUnlessGivenUp(frame));
+            pages.freeAtTeardown(frame);
             kernel.map(domain, ringVa + (long)i * pageSize, frame, Rights.READ_WRITE);
         }
         for (int i = 0; i < ringPages; i++)
         {
-            ringRefs[i] = grant(ringFrame + i, false);
+            ringRefs[i] = pages.grant(ringFrame + i, false);
         }
         final AtomicBuffer ringView = new UnsafeBuffer(0, 0);
         domain.addressSpace().wrapView((UnsafeBuffer)ringView, ringVa, ringPages * pageSize, Access.WRITE);
         ring = new FrontRing(domain, ringView, XenRequestDescriptor.SLOT_LENGTH);
 
         final int dataPages = capacity * pagesPerBuffer;
-        bufferBase = reserve(dataPages);
+        bufferBase = pages.reserve(dataPages);
         frames = allocateBuffers(bufferBase);
         refs = new int[dataPages];
         granted = new int[capacity];
@@ -144,22 +144,22 @@ public final class XenFrontend implements Sender
         indirectRefs = new int[indirectPages];
         if (indirectPages > 0)
         {
-            final long indirectBase = reserve(indirectPages);
-            final int[] indirectFrames = allocateMapped(indirectBase, indirectPages);
+            final long indirectBase = pages.reserve(indirectPages);
+            final int[] indirectFrames = pages.allocateMapped(indirectBase, indirectPages);
             for (int k = 0; k < indirectPages; k++)
             {
                 indirectViews[k] = new UnsafeBuffer(0, 0);
                 domain.addressSpace().wrapView(indirectViews[k], indirectBase + (long)k * pageSize, pageSize,
                     Access.WRITE);
                 // Granted once, as blkfront's persistent indirect pages: the back end only grant-copies from them.
-                indirectRefs[k] = grant(indirectFrames[k], true);
+                indirectRefs[k] = pages.grant(indirectFrames[k], true);
             }
         }
         if (mode == GrantMode.PERSISTENT)
         {
             for (int k = 0; k < dataPages; k++)
             {
-                refs[k] = grant(frames[k], true);
+                refs[k] = pages.grant(frames[k], true);
             }
         }
         else
@@ -168,12 +168,6 @@ public final class XenFrontend implements Sender
         }
     }
 
-    private long reserve(final int pages)
-    {
-        final long va = kernel.reserve(domain, pages);
-        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
-        return va;
-    }
 
     /**
      * The data buffers' frames, each buffer on physically consecutive frames while memory has such runs free, so that
@@ -204,54 +198,15 @@ public final class XenFrontend implements Sender
             {
                 final int frame = first < 0 ? scattered[k] : first + k;
                 allocated[at + k] = frame;
-                channel.undo(domain, () -> freeUnlessGivenUp(frame));
+                pages.freeAtTeardown(frame);
                 kernel.map(domain, base + (long)(at + k) * pageSize, frame, Rights.READ_WRITE);
             }
         }
         return allocated;
     }
 
-    private int[] allocateMapped(final long base, final int pages)
-    {
-        final int[] allocated = new int[pages];
-        kernel.allocateFrames(domain, pages, true, allocated);
-        for (int k = 0; k < pages; k++)
-        {
-            final int frame = allocated[k];
-            channel.undo(domain, () -> freeUnlessGivenUp(frame));
-            kernel.map(domain, base + (long)k * pageSize, frame, Rights.READ_WRITE);
-        }
-        return allocated;
-    }
 
-    private int grant(final int frame, final boolean readOnly)
-    {
-        final int ref = table.grantAccess(peer, frame, readOnly);
-        channel.undo(domain, () -> endAtTeardown(ref, frame));
-        return ref;
-    }
 
-    /**
-     * Ends a grant at teardown. The back end has unmapped what the channel mapped, so the grant is normally idle; if
-     * the peer still maps or pins it (outside the channel), the end is deferred and the frame given up to it: the
-     * hypervisor frees the frame after the last unmap, and this end never frees or reuses it.
-     */
-    private void endAtTeardown(final int ref, final int frame)
-    {
-        if (table.endAccess(ref) != EndAccessResult.ENDED)
-        {
-            table.endAccessDeferred(ref);
-            givenUp.add(frame);
-        }
-    }
-
-    private void freeUnlessGivenUp(final int frame)
-    {
-        if (!givenUp.contains(frame))
-        {
-            kernel.freeFrame(domain, frame);
-        }
-    }
 
     void connect(final int port)
     {
@@ -732,7 +687,7 @@ public final class XenFrontend implements Sender
             {
                 if (refs[first + i] != 0)
                 {
-                    endAtTeardown(refs[first + i], frames[first + i]);
+                    pages.endAtTeardown(refs[first + i], frames[first + i]);
                     refs[first + i] = 0;
                 }
             }

@@ -18,7 +18,6 @@ import io.barge.core.transport.spi.WaitingReceive;
 import io.barge.grant.EndAccessResult;
 import io.barge.grant.FrontRing;
 import io.barge.grant.GrantTable;
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -79,8 +78,8 @@ public final class XenPostingFrontend implements Receiver
     private final WaitsetChannel readable;
     private final Message handlerMessage = new Message();
     private final WaitingReceive waiting = new WaitingReceive(this);
-    /** Frames whose grant's end was deferred at teardown: the hypervisor frees them, not this end. */
-    private final IntHashSet givenUp = new IntHashSet();
+    /** Reserves, allocates, maps and grants this end's pages, each undone at teardown. */
+    private final GranterPages pages;
     private int port;
     /** Responses consumed, mod 2^32: what the stream-end word must name. */
     private int consumedResponses;
@@ -97,6 +96,7 @@ public final class XenPostingFrontend implements Receiver
         this.domain = channel.front;
         this.peer = channel.back;
         this.table = table;
+        this.pages = new GranterPages(channel, channel.front, channel.back, table);
         this.mode = channel.mode;
         this.pageSize = channel.pageSize;
         this.pagesPerBuffer = channel.pagesPerBuffer;
@@ -106,26 +106,26 @@ public final class XenPostingFrontend implements Receiver
         this.segmentsPerIndirectPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
         this.readable = new WaitsetChannel("xen responses " + channel.back + "->" + channel.front);
         final int ringPages = channel.ringPages;
-        final long ringVa = reserve(ringPages);
+        final long ringVa = pages.reserve(ringPages);
         ringFrame = kernel.allocateContiguousFrames(domain, ringPages, true);
         ringRefs = new int[ringPages];
         for (int i = 0; i < ringPages; i++)
         {
             final int frame = ringFrame + i;
-            channel.undo(domain, () -> freeUnlessGivenUp(frame));
+            pages.freeAtTeardown(frame);
             kernel.map(domain, ringVa + (long)i * pageSize, frame, Rights.READ_WRITE);
         }
         for (int i = 0; i < ringPages; i++)
         {
-            ringRefs[i] = grant(ringFrame + i, false);
+            ringRefs[i] = pages.grant(ringFrame + i, false);
         }
         final AtomicBuffer ringView = new UnsafeBuffer(0, 0);
         domain.addressSpace().wrapView((UnsafeBuffer)ringView, ringVa, ringPages * pageSize, Access.WRITE);
         ring = new FrontRing(domain, ringView, XenRequestDescriptor.SLOT_LENGTH);
 
         final int dataPages = capacity * pagesPerBuffer;
-        bufferBase = reserve(dataPages);
-        frames = allocateMapped(bufferBase, dataPages);
+        bufferBase = pages.reserve(dataPages);
+        frames = pages.allocateMapped(bufferBase, dataPages);
         refs = new int[dataPages];
         granted = new int[capacity];
         posted = new boolean[capacity];
@@ -135,22 +135,22 @@ public final class XenPostingFrontend implements Receiver
         indirectRefs = new int[indirectPages];
         if (indirectPages > 0)
         {
-            final long indirectBase = reserve(indirectPages);
-            final int[] indirectFrames = allocateMapped(indirectBase, indirectPages);
+            final long indirectBase = pages.reserve(indirectPages);
+            final int[] indirectFrames = pages.allocateMapped(indirectBase, indirectPages);
             for (int k = 0; k < indirectPages; k++)
             {
                 indirectViews[k] = new UnsafeBuffer(0, 0);
                 domain.addressSpace().wrapView(indirectViews[k], indirectBase + (long)k * pageSize, pageSize,
                     Access.WRITE);
                 // Granted once, read-only: the back end only grant-copies the segments out of them.
-                indirectRefs[k] = grant(indirectFrames[k], true);
+                indirectRefs[k] = pages.grant(indirectFrames[k], true);
             }
         }
         if (mode == GrantMode.PERSISTENT)
         {
             for (int k = 0; k < dataPages; k++)
             {
-                refs[k] = grant(frames[k], false);
+                refs[k] = pages.grant(frames[k], false);
             }
         }
         else
@@ -164,53 +164,9 @@ public final class XenPostingFrontend implements Receiver
         }
     }
 
-    private long reserve(final int pages)
-    {
-        final long va = kernel.reserve(domain, pages);
-        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
-        return va;
-    }
 
-    private int[] allocateMapped(final long base, final int pages)
-    {
-        final int[] allocated = new int[pages];
-        kernel.allocateFrames(domain, pages, true, allocated);
-        for (int k = 0; k < pages; k++)
-        {
-            final int frame = allocated[k];
-            channel.undo(domain, () -> freeUnlessGivenUp(frame));
-            kernel.map(domain, base + (long)k * pageSize, frame, Rights.READ_WRITE);
-        }
-        return allocated;
-    }
 
-    private int grant(final int frame, final boolean readOnly)
-    {
-        final int ref = table.grantAccess(peer, frame, readOnly);
-        channel.undo(domain, () -> endAtTeardown(ref, frame));
-        return ref;
-    }
 
-    /**
-     * Ends a grant at teardown. The back end has unmapped what the channel mapped, so the grant is normally idle; if
-     * the peer still maps or pins it (outside the channel), the end is deferred and the frame given up to it.
-     */
-    private void endAtTeardown(final int ref, final int frame)
-    {
-        if (table.endAccess(ref) != EndAccessResult.ENDED)
-        {
-            table.endAccessDeferred(ref);
-            givenUp.add(frame);
-        }
-    }
-
-    private void freeUnlessGivenUp(final int frame)
-    {
-        if (!givenUp.contains(frame))
-        {
-            kernel.freeFrame(domain, frame);
-        }
-    }
 
     void connect(final int port)
     {
@@ -633,7 +589,7 @@ public final class XenPostingFrontend implements Receiver
             {
                 if (refs[first + i] != 0)
                 {
-                    endAtTeardown(refs[first + i], frames[first + i]);
+                    pages.endAtTeardown(refs[first + i], frames[first + i]);
                     refs[first + i] = 0;
                 }
             }

@@ -1,0 +1,94 @@
+package io.barge.grant.xen;
+
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import io.barge.core.Rights;
+import io.barge.grant.EndAccessResult;
+import io.barge.grant.GrantTable;
+import org.agrona.collections.IntHashSet;
+
+/**
+ * The granting end's pages of one channel (either front end: {@link XenFrontend}, whose sender grants the pages it
+ * fills, and {@link XenPostingFrontend}, whose receiver grants the pages it lends): ranges reserved, frames
+ * allocated and mapped, grants issued, each registered with the channel's undo list, so that a failed open or a
+ * teardown returns every one. A grant the peer still maps or pins at teardown is ended deferred and its frame given
+ * up: the hypervisor frees it after the last unmap, and this end never frees or reuses it.
+ */
+final class GranterPages
+{
+    private final AbstractXenChannel channel;
+    private final Kernel kernel;
+    private final Domain domain;
+    private final Domain peer;
+    private final GrantTable table;
+    private final int pageSize;
+    /** Frames whose grant's end was deferred at teardown: the hypervisor frees them, not this end. */
+    private final IntHashSet givenUp = new IntHashSet();
+
+    GranterPages(final AbstractXenChannel channel, final Domain domain, final Domain peer, final GrantTable table)
+    {
+        this.channel = channel;
+        this.kernel = channel.kernel;
+        this.domain = domain;
+        this.peer = peer;
+        this.table = table;
+        this.pageSize = channel.pageSize;
+    }
+
+    /** @return a range of {@code pages} in the granter's space, unreserved at teardown. */
+    long reserve(final int pages)
+    {
+        final long va = kernel.reserve(domain, pages);
+        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
+        return va;
+    }
+
+    /** @return fresh zeroed frames mapped writable at {@code base}, each freed at teardown unless given up. */
+    int[] allocateMapped(final long base, final int pages)
+    {
+        final int[] allocated = new int[pages];
+        kernel.allocateFrames(domain, pages, true, allocated);
+        for (int k = 0; k < pages; k++)
+        {
+            final int frame = allocated[k];
+            freeAtTeardown(frame);
+            kernel.map(domain, base + (long)k * pageSize, frame, Rights.READ_WRITE);
+        }
+        return allocated;
+    }
+
+    /** Registers a frame of the granter's to be freed at teardown, unless its grant's end was deferred. */
+    void freeAtTeardown(final int frame)
+    {
+        channel.undo(domain, () -> freeUnlessGivenUp(frame));
+    }
+
+    /** @return a reference granting the peer the frame, ended at teardown. */
+    int grant(final int frame, final boolean readOnly)
+    {
+        final int ref = table.grantAccess(peer, frame, readOnly);
+        channel.undo(domain, () -> endAtTeardown(ref, frame));
+        return ref;
+    }
+
+    /**
+     * Ends a grant at teardown. The back end has unmapped what the channel mapped, so the grant is normally idle; if
+     * the peer still maps or pins it (outside the channel), the end is deferred and the frame given up to it.
+     */
+    void endAtTeardown(final int ref, final int frame)
+    {
+        if (table.endAccess(ref) != EndAccessResult.ENDED)
+        {
+            table.endAccessDeferred(ref);
+            givenUp.add(frame);
+        }
+    }
+
+    private void freeUnlessGivenUp(final int frame)
+    {
+        if (!givenUp.contains(frame))
+        {
+            kernel.freeFrame(domain, frame);
+        }
+    }
+}
