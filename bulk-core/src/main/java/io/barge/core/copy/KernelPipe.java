@@ -6,6 +6,7 @@ import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.Rights;
 import io.barge.core.transport.Message;
+import io.barge.core.transport.spi.EndSupport;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -143,13 +144,7 @@ final class KernelPipe
         final int length = message.length();
         final int record = align(HEADER_LENGTH + length);
         final long start = startRecord(record);
-        long at = address + (int)(start & mask) + HEADER_LENGTH;
-        for (int i = 0, n = message.pieceCount(); i < n; i++)
-        {
-            final int pieceLength = message.pieceLength(i);
-            kernel.copy(sender, sender, message.pieceAddress(i), kernelDomain, at, pieceLength);
-            at += pieceLength;
-        }
+        EndSupport.copyPieces(kernel, sender, message, kernelDomain, address + (int)(start & mask) + HEADER_LENGTH);
         publish(start, record, length);
     }
 

@@ -433,11 +433,11 @@ class SpaceViewTest
 
     /**
      * A range of more pages than the TLB has slots, translated straight from the page table: each page reaches its
-     * own frame, a fault deep in the range names that page, and nothing of the translation is left behind (a
-     * page-table change waits for open walks; one left open would hang the unmap below).
+     * own frame, a fault deep in the range names that page, and the page table can change after it (a page-table
+     * change waits for open walks: a translation that left one open would hang the unmap below).
      */
     @Test
-    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a walk left open spins, deaf to interrupts
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hung change spins, deaf to interrupts
     void aRangeLargerThanTheTlbTranslatesEveryPageAndAFaultDeepInItEndsTheWalk()
     {
         final int pages = 100;

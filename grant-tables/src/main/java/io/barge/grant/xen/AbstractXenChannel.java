@@ -194,6 +194,38 @@ abstract class AbstractXenChannel implements Channel
         undoActions.add(action);
     }
 
+    /**
+     * @param owner the domain whose space gets the range.
+     * @param pages its length in pages.
+     * @return a range reserved in the owner's space, unreserved at teardown.
+     */
+    long reserve(final Domain owner, final int pages)
+    {
+        final long va = kernel.reserve(owner, pages);
+        undo(owner, () -> kernel.unreserve(owner, va, pages));
+        return va;
+    }
+
+    /**
+     * Maps a peer's grant into a back end's space for the channel's life; unmapped (and the back end's translations
+     * flushed) at teardown.
+     *
+     * @param mapper   the back end.
+     * @param granter  the domain that granted it.
+     * @param ref      the grant reference.
+     * @param va       where in the mapper's space.
+     * @param readOnly whether to map it read-only.
+     */
+    void mapForLife(final Domain mapper, final Domain granter, final int ref, final long va, final boolean readOnly)
+    {
+        final long handle = hypervisor.mapGrant(mapper, granter.id(), ref, va, readOnly);
+        undo(mapper, () ->
+        {
+            hypervisor.unmapGrant(mapper, handle);
+            kernel.flush(mapper);
+        });
+    }
+
     @Override
     public boolean isOpen()
     {

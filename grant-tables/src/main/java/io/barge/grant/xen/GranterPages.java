@@ -38,9 +38,7 @@ final class GranterPages
     /** @return a range of {@code pages} in the granter's space, unreserved at teardown. */
     long reserve(final int pages)
     {
-        final long va = kernel.reserve(domain, pages);
-        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
-        return va;
+        return channel.reserve(domain, pages);
     }
 
     /** @return fresh zeroed frames mapped writable at {@code base}, each freed at teardown unless given up. */

@@ -110,23 +110,23 @@ public final class XenBackend implements Receiver
         this.pagesPerBuffer = channel.pagesPerBuffer;
         this.capacity = channel.capacity;
         this.readable = new WaitsetChannel("xen requests " + channel.front + "->" + channel.back);
-        final long ringVa = reserve(ringRefs.length);
+        final long ringVa = channel.reserve(domain, ringRefs.length);
         for (int i = 0; i < ringRefs.length; i++)
         {
-            mapOnce(ringRefs[i], ringVa + (long)i * pageSize, false);
+            channel.mapForLife(domain, peer, ringRefs[i], ringVa + (long)i * pageSize, false);
         }
         final UnsafeBuffer ringView = new UnsafeBuffer(0, 0);
         domain.addressSpace().wrapView(ringView, ringVa, ringRefs.length * pageSize, Access.WRITE);
         ring = new BackRing(domain, ringView);
 
-        scratch = reserve(1);
+        scratch = channel.reserve(domain, 1);
         final int scratchFrame = kernel.allocateFrame(domain, true);
         channel.undo(domain, () -> kernel.freeFrame(domain, scratchFrame));
         kernel.map(domain, scratch, scratchFrame, Rights.READ_WRITE);
         domain.addressSpace().wrapView(scratchView, scratch, pageSize, Access.READ);
 
         final int windowPages = capacity * pagesPerBuffer;
-        windowBase = reserve(windowPages);
+        windowBase = channel.reserve(domain, windowPages);
         if (mode == GrantMode.COPY)
         {
             final int[] frames = new int[windowPages];
@@ -144,7 +144,7 @@ public final class XenBackend implements Receiver
         {
             for (int k = 0; k < windowPages; k++)
             {
-                mapOnce(persistentRefs[k], windowBase + (long)k * pageSize, true);
+                channel.mapForLife(domain, peer, persistentRefs[k], windowBase + (long)k * pageSize, true);
                 persistentIndex.put(persistentRefs[k], k);
             }
         }
@@ -167,23 +167,6 @@ public final class XenBackend implements Receiver
         {
             channel.undo(domain, this::unmapHeld);
         }
-    }
-
-    private long reserve(final int pages)
-    {
-        final long va = kernel.reserve(domain, pages);
-        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
-        return va;
-    }
-
-    private void mapOnce(final int ref, final long va, final boolean readOnly)
-    {
-        final long handle = hypervisor.mapGrant(domain, peer.id(), ref, va, readOnly);
-        channel.undo(domain, () ->
-        {
-            hypervisor.unmapGrant(domain, handle);
-            kernel.flush(domain);
-        });
     }
 
     void connect(final int port)

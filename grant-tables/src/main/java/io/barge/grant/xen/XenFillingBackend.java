@@ -109,10 +109,10 @@ public final class XenFillingBackend implements Sender
         this.capacity = channel.capacity;
         this.bufferLength = channel.maxMessageLength;
         this.space = new WaitsetChannel("xen posted buffers " + channel.front + "->" + channel.back);
-        final long ringVa = reserve(ringRefs.length);
+        final long ringVa = channel.reserve(domain, ringRefs.length);
         for (int i = 0; i < ringRefs.length; i++)
         {
-            mapOnce(ringRefs[i], ringVa + (long)i * pageSize, false);
+            channel.mapForLife(domain, peer, ringRefs[i], ringVa + (long)i * pageSize, false);
         }
         final UnsafeBuffer ringView = new UnsafeBuffer(0, 0);
         domain.addressSpace().wrapView(ringView, ringVa, ringRefs.length * pageSize, Access.WRITE);
@@ -121,7 +121,7 @@ public final class XenFillingBackend implements Sender
         long scratch = 0;
         if (channel.indirectPerBuffer > 0)
         {
-            scratch = reserve(1);
+            scratch = channel.reserve(domain, 1);
             final int scratchFrame = kernel.allocateFrame(domain, true);
             channel.undo(domain, () -> kernel.freeFrame(domain, scratchFrame));
             kernel.map(domain, scratch, scratchFrame, Rights.READ_WRITE);
@@ -129,7 +129,7 @@ public final class XenFillingBackend implements Sender
         request = new PostedRequest(channel, scratch);
 
         final int windowPages = capacity * pagesPerBuffer;
-        windowBase = reserve(windowPages);
+        windowBase = channel.reserve(domain, windowPages);
         if (mode == GrantMode.COPY)
         {
             final int[] frames = new int[windowPages];
@@ -145,7 +145,7 @@ public final class XenFillingBackend implements Sender
         {
             for (int k = 0; k < windowPages; k++)
             {
-                mapOnce(persistentRefs[k], windowBase + (long)k * pageSize, false);
+                channel.mapForLife(domain, peer, persistentRefs[k], windowBase + (long)k * pageSize, false);
                 persistentIndex.put(persistentRefs[k], k);
             }
         }
@@ -167,23 +167,6 @@ public final class XenFillingBackend implements Sender
         {
             channel.undo(domain, this::unmapAll);
         }
-    }
-
-    private long reserve(final int pages)
-    {
-        final long va = kernel.reserve(domain, pages);
-        channel.undo(domain, () -> kernel.unreserve(domain, va, pages));
-        return va;
-    }
-
-    private void mapOnce(final int ref, final long va, final boolean readOnly)
-    {
-        final long handle = hypervisor.mapGrant(domain, peer.id(), ref, va, readOnly);
-        channel.undo(domain, () ->
-        {
-            hypervisor.unmapGrant(domain, handle);
-            kernel.flush(domain);
-        });
     }
 
     void connect(final int port)
@@ -530,13 +513,7 @@ public final class XenFillingBackend implements Sender
             return false;
         }
         // The received pages cannot be lent on as the receiver's posted buffer: copied in (kernel-counted copy).
-        int done = 0;
-        for (int i = 0; i < message.pieceCount(); i++)
-        {
-            final int piece = message.pieceLength(i);
-            kernel.copy(domain, domain, message.pieceAddress(i), domain, claim.address() + done, piece);
-            done += piece;
-        }
+        EndSupport.copyPieces(kernel, domain, message, domain, claim.address());
         send(claim);
         return true;
     }

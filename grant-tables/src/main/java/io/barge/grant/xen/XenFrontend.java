@@ -447,13 +447,7 @@ public final class XenFrontend implements Sender
             return false;
         }
         // No grant can be handed on: the front end copies the pieces into its buffer (kernel-counted copy).
-        int done = 0;
-        for (int i = 0; i < message.pieceCount(); i++)
-        {
-            final int piece = message.pieceLength(i);
-            kernel.copy(domain, domain, message.pieceAddress(i), domain, claim.address() + done, piece);
-            done += piece;
-        }
+        EndSupport.copyPieces(kernel, domain, message, domain, claim.address());
         send(claim);
         return true;
     }

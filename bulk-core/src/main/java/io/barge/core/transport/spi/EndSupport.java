@@ -1,5 +1,7 @@
 package io.barge.core.transport.spi;
 
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 
@@ -108,5 +110,27 @@ public final class EndSupport
     {
         channel.registerPolled(waitset, handler, ALREADY);
         channel.trigger();
+    }
+
+    /**
+     * Copies a held message's pieces, in order and back to back, to one range: the copy a transport makes when it
+     * cannot hand a received message's memory on (a forward by copy), each piece one {@link Kernel#copy}, counted.
+     *
+     * @param kernel  the machine.
+     * @param holder  the domain that holds the message (and asks for the copy).
+     * @param message the held message.
+     * @param to      the domain whose space receives the bytes.
+     * @param address first byte of the destination range, at least {@code message.length()} bytes, writable by it.
+     */
+    public static void copyPieces(final Kernel kernel, final Domain holder, final Message message, final Domain to,
+        final long address)
+    {
+        long at = address;
+        for (int i = 0, n = message.pieceCount(); i < n; i++)
+        {
+            final int piece = message.pieceLength(i);
+            kernel.copy(holder, holder, message.pieceAddress(i), to, at, piece);
+            at += piece;
+        }
     }
 }
