@@ -41,9 +41,13 @@ public final class SystemCounters implements AutoCloseable
      */
     public static final long QUARANTINE_MS = 1_000;
     private AtomicCounter[] retired = new AtomicCounter[0];
-    /** Destroyed domains' counters not yet freed, oldest first, and when each may be. */
-    private final java.util.ArrayDeque<AtomicCounter[]> quarantined = new java.util.ArrayDeque<>();
-    private final org.agrona.collections.LongArrayQueue quarantinedUntil = new org.agrona.collections.LongArrayQueue();
+    /** Destroyed domains' counters not yet freed, oldest first. */
+    private final java.util.ArrayDeque<Quarantined> quarantined = new java.util.ArrayDeque<>();
+
+    /** A destroyed domain's counters, and when they may be freed. */
+    private record Quarantined(AtomicCounter[] counters, long untilMs)
+    {
+    }
     private int nextChannelId = 1;
     private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[CountersReader.MAX_KEY_LENGTH]);
 
@@ -179,10 +183,9 @@ public final class SystemCounters implements AutoCloseable
 
     private void releaseQuarantined(final long nowMs)
     {
-        while (!quarantined.isEmpty() && quarantinedUntil.peekLong() <= nowMs)
+        while (!quarantined.isEmpty() && quarantined.peek().untilMs() <= nowMs)
         {
-            quarantinedUntil.pollLong();
-            final AtomicCounter[] late = quarantined.poll();
+            final AtomicCounter[] late = quarantined.poll().counters();
             for (int i = 0; i < late.length; i++)
             {
                 retired[i].getAndAdd(late[i].getAndSet(0)); // counts that raced the destroy
@@ -212,8 +215,7 @@ public final class SystemCounters implements AutoCloseable
             retired[i].getAndAdd(last[i]);
             manager.setCounterKey(own[i].id(), keyBuffer, 0, keyLength);
         }
-        quarantined.add(own);
-        quarantinedUntil.addLong(System.currentTimeMillis() + QUARANTINE_MS);
+        quarantined.add(new Quarantined(own, System.currentTimeMillis() + QUARANTINE_MS));
     }
 
     /**
