@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import static org.agrona.BufferUtil.ARRAY_BASE_OFFSET;
 import static org.agrona.BufferUtil.NATIVE_BYTE_ORDER;
@@ -22,7 +23,9 @@ import static org.agrona.BufferUtil.NATIVE_BYTE_ORDER;
  * {@link ProtectionFault} then); every access then reaches the frames directly, after a bounds check and a check of
  * the space's {@link AddressSpace#mappingEpoch() mapping epoch}: when a mapping of the space was removed or
  * downgraded since, the view translates its pages again and becomes invalid if any of them changed (a channel torn
- * down). After {@link #invalidate()} (commit, abort, release) every use is a {@link BufferStateException}; the
+ * down). A flyweight binding again a range it bound before, under the same epoch, reuses that translation (a few
+ * recent ones are kept per view), so that cycling through a channel's buffers costs no page-table walk per message.
+ * After {@link #invalidate()} (commit, abort, release) every use is a {@link BufferStateException}; the
  * bounds check is not Agrona's optional one, since it is what keeps a user inside the range it may use.
  * <p>
  * A range whose frames are physically consecutive is one run (the fast path: one add per access). Otherwise the view
@@ -38,6 +41,9 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     /** {@link #slowAddress} result for an access that spans two pages of a split view. */
     static final long SPANS_PAGES = -1L;
     private static final boolean NATIVE_LITTLE = NATIVE_BYTE_ORDER == ByteOrder.LITTLE_ENDIAN;
+    /** Entries of a view's cache of recent translations (a power of two). */
+    private static final int CACHE_SLOTS = 32;
+    private static final int CACHE_SHIFT = 64 - Integer.numberOfTrailingZeros(CACHE_SLOTS);
 
     /** The whole range when valid and one run; -1 otherwise, so that the fast check fails. */
     int limit = -1;
@@ -54,6 +60,22 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     private int pageMask;
     private long[] bases = new long[1];
     private long[] check = new long[1];
+    /** Raw address of the first page when the range is one run ({@code bases} is filled only when split). */
+    private long runBase;
+    /*
+     * Recent one-run translations of this view, so that a flyweight cycling through a channel's few buffers binds
+     * without walking the page table: direct mapped by the range's first page, each entry the range, the access
+     * translated for, the mapping epoch read before the translation and the run's raw base. An entry is used only
+     * while the space's epoch still equals the one it was translated under: then no mapping of the space was removed
+     * or downgraded since, which is the same guarantee a bound view relies on between accesses. Ranges with a page
+     * read as zeros, or not one run, are never cached. One owner thread, as the flyweight.
+     */
+    private AddressSpace cachedSpace;
+    private final long[] cachedAddress = new long[CACHE_SLOTS];
+    private final long[] cachedEpoch = new long[CACHE_SLOTS];
+    private final long[] cachedBase = new long[CACHE_SLOTS];
+    private final int[] cachedLength = new int[CACHE_SLOTS];
+    private final byte[] cachedNeed = new byte[CACHE_SLOTS];
     private final UnsafeBuffer chunk = new UnsafeBuffer(0, 0);
     private UnsafeBuffer scratch;
 
@@ -90,33 +112,69 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
             return 0;
         }
         final int pageSize = space.pageSize();
-        final int pages = (int)(((address + length - 1) / pageSize) - (address / pageSize)) + 1;
+        final int pageShift = Integer.numberOfTrailingZeros(pageSize);
+        final long seen = space.mappingEpochAcquire();
+        final int slot = slot(address, pageShift);
+        final byte need = (byte)(access.ordinal() + 1);
+        if (cachedSpace == space && cachedEpoch[slot] == seen && cachedAddress[slot] == address &&
+            cachedLength[slot] == length && cachedNeed[slot] == need)
+        {
+            // Translated under this very epoch: nothing under the range was removed or downgraded since.
+            bound(space, address, length, access, zeroUnreadable, pageShift, seen, cachedBase[slot], true);
+            return 0;
+        }
+        final int pages = (int)(((address + length - 1) >>> pageShift) - (address >>> pageShift)) + 1;
         if (bases.length < pages)
         {
             bases = new long[pages]; // grows to the largest range seen, then steady
             check = new long[pages];
         }
-        final long seen = space.mappingEpochAcquire();
         final int zeroed = space.translateView(address, length, access, bases, zeroUnreadable);
         boolean run = true;
         for (int i = 1; i < pages; i++)
         {
             run &= bases[i] == bases[i - 1] + pageSize;
         }
+        if (run && zeroed == 0)
+        {
+            if (cachedSpace != space)
+            {
+                Arrays.fill(cachedEpoch, -1L); // another space's translations mean nothing here
+                cachedSpace = space;
+            }
+            cachedAddress[slot] = address;
+            cachedLength[slot] = length;
+            cachedNeed[slot] = need;
+            cachedBase[slot] = bases[0];
+            cachedEpoch[slot] = seen;
+        }
+        bound(space, address, length, access, zeroUnreadable, pageShift, seen, bases[0], run);
+        return zeroed;
+    }
+
+    private static int slot(final long address, final int pageShift)
+    {
+        // Buffers are often a power of two of pages apart: mix the page number so that they spread over the slots.
+        return (int)(((address >>> pageShift) * 0x9E37_79B9_7F4A_7C15L) >>> CACHE_SHIFT);
+    }
+
+    private void bound(final AddressSpace space, final long address, final int length, final Access access,
+        final boolean zeroUnreadable, final int pageShift, final long seen, final long firstBase, final boolean run)
+    {
         this.space = space;
         this.virtualAddress = address;
         this.access = access;
         this.zeroUnreadable = zeroUnreadable;
-        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
-        this.pageMask = pageSize - 1;
+        this.pageShift = pageShift;
+        this.pageMask = (1 << pageShift) - 1;
         this.firstOffset = (int)(address & pageMask);
         this.split = !run;
-        this.addressOffset = bases[0] + firstOffset;
+        this.runBase = firstBase;
+        this.addressOffset = firstBase + firstOffset;
         this.capacity = length;
         this.epoch = seen;
         this.valid = true;
         this.limit = run ? length : -1;
-        return zeroed;
     }
 
     /**
@@ -226,7 +284,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         }
         for (int i = 0; i < pages; i++)
         {
-            if (check[i] != bases[i])
+            if (check[i] != (split ? bases[i] : runBase + ((long)i << pageShift)))
             {
                 invalidate();
                 revoked = true;

@@ -415,6 +415,59 @@ class SpaceViewTest
         assertEquals(7L, d.addressSpace().getLong(base + 8));
     }
 
+    /**
+     * A flyweight bound again over a range it bound before may reuse that translation only while nothing under the
+     * space moved: a remap of a page, a downgrade, or another space at the same address each translates afresh.
+     */
+    @Test
+    void aFlyweightBoundAgainSeesEveryRemapDowngradeAndSpaceChangeSinceItsLastBind()
+    {
+        map(false);
+        final Claim claim = new Claim();
+        final Message message = new Message();
+        for (int round = 0; round < 3; round++) // bound, rebound (the cached translation), rebound again
+        {
+            claim.wrap(d.addressSpace(), base, 2 * PAGE, 0, null);
+            claim.buffer().putLong(PAGE, 100 + round);
+            message.begin(null, d.addressSpace(), 0, null, false);
+            message.addPiece(base, 2 * PAGE);
+            assertEquals(100 + round, message.buffer(0).getLong(PAGE));
+            message.end();
+        }
+        // Page 1 now maps another frame: the next bind of the same range must reach it, not the old frame.
+        final int old = frames[1];
+        final int spare = kernel.allocateFrame(d, true);
+        kernel.unmap(d, base + PAGE);
+        kernel.map(d, base + PAGE, spare, Rights.READ_WRITE);
+        claim.wrap(d.addressSpace(), base, 2 * PAGE, 0, null);
+        claim.buffer().putLong(PAGE, 7L);
+        kernel.map(d, base + (long)PAGES * PAGE, old, Rights.READ); // the old frame, to look at
+        assertEquals(7L, d.addressSpace().getLong(base + PAGE), "written to the frame mapped now");
+        assertEquals(102L, d.addressSpace().getLong(base + (long)PAGES * PAGE), "the old frame untouched");
+        message.begin(null, d.addressSpace(), 0, null, false);
+        message.addPiece(base, 2 * PAGE);
+        assertEquals(7L, message.buffer(0).getLong(PAGE), "read from the frame mapped now");
+        message.end();
+        // A downgrade: the same claim flyweight over the same range faults instead of writing.
+        kernel.protect(d, base, Rights.READ);
+        claim.wrap(d.addressSpace(), base, 2 * PAGE, 0, null);
+        assertThrows(ProtectionFault.class, claim::buffer);
+        kernel.protect(d, base, Rights.READ_WRITE);
+        // Another space mapping the same virtual address to other frames: the message flyweight reads that space's.
+        final Domain e = kernel.createDomain("e");
+        final long eBase = kernel.reserve(e, PAGES + 1);
+        assertEquals(base, eBase, "both spaces reserve the same first range");
+        final int[] eFrames = new int[2];
+        kernel.allocateFrames(e, 2, true, eFrames);
+        kernel.map(e, eBase, eFrames[0], Rights.READ_WRITE);
+        kernel.map(e, eBase + PAGE, eFrames[1], Rights.READ_WRITE);
+        e.addressSpace().putLong(eBase + PAGE, 55L);
+        message.begin(null, e.addressSpace(), 0, null, false);
+        message.addPiece(eBase, 2 * PAGE);
+        assertEquals(55L, message.buffer(0).getLong(PAGE), "read in e's space, not d's cached translation");
+        message.end();
+    }
+
     @Test
     void aPageWithoutTheRightFaultsAtWrap()
     {
