@@ -43,7 +43,6 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     private static final boolean NATIVE_LITTLE = NATIVE_BYTE_ORDER == ByteOrder.LITTLE_ENDIAN;
     /** Entries of a view's cache of recent translations (a power of two). */
     private static final int CACHE_SLOTS = 32;
-    private static final int CACHE_SHIFT = 64 - Integer.numberOfTrailingZeros(CACHE_SLOTS);
 
     /** The whole range when valid and one run; -1 otherwise, so that the fast check fails. */
     int limit = -1;
@@ -114,7 +113,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         final int pageSize = space.pageSize();
         final int pageShift = Integer.numberOfTrailingZeros(pageSize);
         final long seen = space.mappingEpochAcquire();
-        final int slot = slot(address, pageShift);
+        final int slot = slot(address, length);
         final byte need = (byte)(access.ordinal() + 1);
         if (cachedSpace == space && cachedEpoch[slot] == seen && cachedAddress[slot] == address &&
             cachedLength[slot] == length && cachedNeed[slot] == need)
@@ -152,10 +151,12 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         return zeroed;
     }
 
-    private static int slot(final long address, final int pageShift)
+    private static int slot(final long address, final int length)
     {
-        // Buffers are often a power of two of pages apart: mix the page number so that they spread over the slots.
-        return (int)(((address >>> pageShift) * 0x9E37_79B9_7F4A_7C15L) >>> CACHE_SHIFT);
+        // A channel's buffers are usually equal ranges side by side: indexed by the address in units of the range's
+        // size rounded up to a power of two, consecutive buffers take consecutive slots and never collide.
+        final int shift = 64 - Long.numberOfLeadingZeros(length - 1L);
+        return (int)(address >>> shift) & (CACHE_SLOTS - 1);
     }
 
     private void bound(final AddressSpace space, final long address, final int length, final Access access,
