@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * The {@code xen} transport with {@code grants=map}, {@code copy} and {@code persistent} beside the {@code copy}
  * baseline, 64 B to 1 MiB, the receiver touching every byte ({@link Touch#sumLongs}, through
  * {@link Message#touch()}) or not, and in the same run the bare read: the same touch routine over a private buffer of
- * the same size. One thread plays both ends: claim, write the first word, commit, poll, touch or not, release.
+ * the same size ({@code bareReadPool}: over as many private buffers as the channel holds, the same working set). One
+ * thread plays both ends: claim, write the first word, commit, poll, touch or not, release.
  * Compare the {@code bytes} counters: {@code crossing} over {@code bareRead} at the same size is the ratio of the
  * issue (goals: persistent at 64 KiB touching at least 0.9 of the bare read; grant copy no dearer than the copy
  * transport). The back end's hypervisor operations per message (grant maps, unmaps, translation-cache flushes,
@@ -55,6 +56,14 @@ import java.util.concurrent.TimeUnit;
     "-Dagrona.disable.bounds.checks=true", "-XX:MaxDirectMemorySize=4g" })
 public class XenThroughputBenchmark
 {
+    /**
+     * @param size the message size.
+     * @return buffers the channel holds in flight at that size (its working set is this times the size).
+     */
+    static int capacity(final int size)
+    {
+        return Math.max(2, Math.min(16, (16 << 20) / size));
+    }
 
     /** The message size, shared by the channel and the bare-read states. */
     @State(Scope.Thread)
@@ -123,7 +132,7 @@ public class XenThroughputBenchmark
             final Domain a = kernel.createDomain("front");
             back = kernel.createDomain("back");
             opened = Crossing.open(kernel, transport, "xen", "grants");
-            final int capacity = Math.max(2, Math.min(16, (16 << 20) / size));
+            final int capacity = capacity(size);
             channel = opened.open(a, back, new ChannelConfig(size, capacity, ChannelConfig.Notification.UMP));
             sender = channel.sender();
             receiver = channel.receiver();
@@ -151,11 +160,13 @@ public class XenThroughputBenchmark
         }
     }
 
-    /** A private buffer for the bare read. */
+    /** A private buffer for the bare read, and a pool of the channel's working set for {@link #bareReadPool}. */
     @State(Scope.Thread)
     public static class Private
     {
         UnsafeBuffer buffer;
+        UnsafeBuffer[] pool;
+        int next;
         int size;
 
         /**
@@ -166,6 +177,11 @@ public class XenThroughputBenchmark
         {
             size = payload.size;
             buffer = Crossing.privateBuffer(size); // an aligned slice: the GC frees it
+            pool = new UnsafeBuffer[capacity(size)];
+            for (int i = 0; i < pool.length; i++)
+            {
+                pool[i] = Crossing.privateBuffer(size);
+            }
         }
     }
 
@@ -204,5 +220,25 @@ public class XenThroughputBenchmark
         bytes.bytes += buffer.size;
         bytes.messages++;
         return Touch.sumLongs(buffer.buffer, 0, buffer.size);
+    }
+
+    /**
+     * The bare read at the channel's placement: the same touch routine over private buffers as many as the channel
+     * holds in flight, taken in turn, so that the bytes come from the same working set (at 64 KiB, 16 buffers: all
+     * of this machine's 1 MiB L2) instead of one buffer that stays in the cache.
+     *
+     * @param buffer the private buffers.
+     * @param bytes  the counters.
+     * @return the sum.
+     */
+    @Benchmark
+    public long bareReadPool(final Private buffer, final Bytes bytes)
+    {
+        final UnsafeBuffer[] pool = buffer.pool;
+        final int at = buffer.next;
+        buffer.next = at + 1 == pool.length ? 0 : at + 1;
+        bytes.bytes += buffer.size;
+        bytes.messages++;
+        return Touch.sumLongs(pool[at], 0, buffer.size);
     }
 }
