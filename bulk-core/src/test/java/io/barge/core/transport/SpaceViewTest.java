@@ -1,5 +1,6 @@
 package io.barge.core.transport;
 
+import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
@@ -466,6 +467,70 @@ class SpaceViewTest
         message.addPiece(eBase, 2 * PAGE);
         assertEquals(55L, message.buffer(0).getLong(PAGE), "read in e's space, not d's cached translation");
         message.end();
+    }
+
+    /**
+     * {@link Message#touch()} reads a multi-page piece of one run through its own cached translation: a touch after a
+     * remap, a lost right or in another space at the same address must read what is mapped now, as a bound view does.
+     */
+    @Test
+    void touchAgainSeesEveryRemapLostRightAndSpaceChangeSinceTheLastTouch()
+    {
+        map(false);
+        final AddressSpace space = d.addressSpace();
+        fillWords(space, base, 2 * PAGE, 1L);
+        final Message message = new Message();
+        for (int round = 0; round < 3; round++) // touched, then touched again from the cached translation
+        {
+            message.begin(null, space, 0, null, false);
+            message.addPiece(base, 2 * PAGE);
+            assertFalse(((SpaceView)message.buffer(0)).isSplit(), "the piece is one run of frames");
+            assertEquals(2 * PAGE / 8, message.touch());
+            message.end();
+        }
+        // Page 1 now maps a frame of 2s: the next touch of the same range must read it, not the old frame.
+        final int spare = kernel.allocateFrame(d, true);
+        kernel.unmap(d, base + PAGE);
+        kernel.map(d, base + PAGE, spare, Rights.READ_WRITE);
+        fillWords(space, base + PAGE, PAGE, 2L);
+        message.begin(null, space, 0, null, false);
+        message.addPiece(base, 2 * PAGE);
+        assertEquals(PAGE / 8 + 2 * (PAGE / 8), message.touch(), "page 1 read from the frame mapped now");
+        message.end();
+        // Page 1 mapped consecutive again, then its READ right lost: the touch faults instead of reading it.
+        kernel.unmap(d, base + PAGE);
+        kernel.map(d, base + PAGE, frames[1], Rights.READ_WRITE);
+        message.begin(null, space, 0, null, false);
+        message.addPiece(base, 2 * PAGE);
+        assertEquals(2 * PAGE / 8, message.touch(), "one run again");
+        message.end();
+        kernel.unmap(d, base + PAGE);
+        message.begin(null, space, 0, null, false);
+        message.addPiece(base, 2 * PAGE);
+        assertThrows(ProtectionFault.class, message::touch);
+        message.end();
+        kernel.map(d, base + PAGE, frames[1], Rights.READ_WRITE);
+        // Another space mapping the same virtual address to frames of 3s: the touch reads that space's.
+        final Domain e = kernel.createDomain("e");
+        final long eBase = kernel.reserve(e, PAGES + 1);
+        assertEquals(base, eBase, "both spaces reserve the same first range");
+        final int[] eFrames = new int[2];
+        kernel.allocateFrames(e, 2, true, eFrames);
+        kernel.map(e, eBase, eFrames[0], Rights.READ_WRITE);
+        kernel.map(e, eBase + PAGE, eFrames[1], Rights.READ_WRITE);
+        fillWords(e.addressSpace(), eBase, 2 * PAGE, 3L);
+        message.begin(null, e.addressSpace(), 0, null, false);
+        message.addPiece(eBase, 2 * PAGE);
+        assertEquals(3 * (2 * PAGE / 8), message.touch(), "read in e's space, not d's cached translation");
+        message.end();
+    }
+
+    private static void fillWords(final AddressSpace space, final long address, final int length, final long value)
+    {
+        for (int at = 0; at < length; at += 8)
+        {
+            space.putLong(address + at, value);
+        }
     }
 
     @Test
