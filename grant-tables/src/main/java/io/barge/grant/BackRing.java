@@ -119,7 +119,8 @@ public final class BackRing
         {
             return false;
         }
-        dst.putBytes(dstIndex, ring, SharedRingDescriptor.slotOffset(reqCons, mask, slotLength), slotLength);
+        SharedRingDescriptor.copySlot(ring, SharedRingDescriptor.slotOffset(reqCons, mask, slotLength), dst, dstIndex,
+            slotLength);
         reqCons++;
         return true;
     }

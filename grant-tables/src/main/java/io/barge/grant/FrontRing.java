@@ -157,7 +157,8 @@ public final class FrontRing
         {
             return false;
         }
-        dst.putBytes(dstIndex, ring, SharedRingDescriptor.slotOffset(rspCons, mask, slotLength), slotLength);
+        SharedRingDescriptor.copySlot(ring, SharedRingDescriptor.slotOffset(rspCons, mask, slotLength), dst, dstIndex,
+            slotLength);
         rspCons++;
         return true;
     }

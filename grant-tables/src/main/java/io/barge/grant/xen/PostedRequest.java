@@ -166,8 +166,9 @@ final class PostedRequest
 
     private void read(final UnsafeBuffer from, final int offset, final int i)
     {
-        segRef[i] = XenRequestDescriptor.segmentRef(from, offset);
-        segOffset[i] = XenRequestDescriptor.segmentPageOffset(from, offset);
-        segBytes[i] = XenRequestDescriptor.segmentBytes(from, offset);
+        final long word = XenRequestDescriptor.segmentWord(from, offset);
+        segRef[i] = XenRequestDescriptor.wordRef(word);
+        segOffset[i] = XenRequestDescriptor.wordPageOffset(word);
+        segBytes[i] = XenRequestDescriptor.wordBytes(word);
     }
 }

@@ -438,9 +438,10 @@ public final class XenBackend implements Receiver
 
     private void readSegment(final UnsafeBuffer from, final int offset, final int i)
     {
-        segRef[i] = XenRequestDescriptor.segmentRef(from, offset);
-        segOffset[i] = XenRequestDescriptor.segmentPageOffset(from, offset);
-        segBytes[i] = XenRequestDescriptor.segmentBytes(from, offset);
+        final long word = XenRequestDescriptor.segmentWord(from, offset);
+        segRef[i] = XenRequestDescriptor.wordRef(word);
+        segOffset[i] = XenRequestDescriptor.wordPageOffset(word);
+        segBytes[i] = XenRequestDescriptor.wordBytes(word);
     }
 
     /**

@@ -4,6 +4,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * Layout of the requests and responses of a {@code xen} channel's descriptor ring (the slots of
  * {@link io.barge.grant.SharedRingDescriptor}), after Xen's {@code blkif} protocol: a request names the granted pages
@@ -124,6 +126,7 @@ public final class XenRequestDescriptor
     private static final int SEGMENT_REF_OFFSET = 0;
     private static final int SEGMENT_PAGE_OFFSET = 4;
     private static final int SEGMENT_BYTES_OFFSET = 6;
+    private static final boolean NATIVE_LITTLE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private XenRequestDescriptor()
     {
@@ -242,9 +245,51 @@ public final class XenRequestDescriptor
     public static void segment(final MutableDirectBuffer buffer, final int offset, final int ref,
         final int pageOffset, final int bytes)
     {
-        buffer.putInt(offset + SEGMENT_REF_OFFSET, ref);
-        buffer.putShort(offset + SEGMENT_PAGE_OFFSET, (short)pageOffset);
-        buffer.putShort(offset + SEGMENT_BYTES_OFFSET, (short)bytes);
+        // One 8-byte store of the three fields, laid out as the three native-order stores would lay them out.
+        final long word = NATIVE_LITTLE ?
+            (ref & 0xFFFF_FFFFL) | (pageOffset & 0xFFFFL) << 32 | (bytes & 0xFFFFL) << 48 :
+            (long)ref << 32 | (pageOffset & 0xFFFFL) << 16 | (bytes & 0xFFFFL);
+        buffer.putLong(offset + SEGMENT_REF_OFFSET, word);
+    }
+
+    /**
+     * Reads a whole segment in one load, for a reader that takes its fields apart with {@link #wordRef},
+     * {@link #wordPageOffset} and {@link #wordBytes}.
+     *
+     * @param buffer the memory holding the segment (a private copy: the fields must come from one read).
+     * @param offset the segment's offset.
+     * @return the segment's 8 bytes.
+     */
+    public static long segmentWord(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + SEGMENT_REF_OFFSET);
+    }
+
+    /**
+     * @param word a {@link #segmentWord}.
+     * @return its grant reference.
+     */
+    public static int wordRef(final long word)
+    {
+        return NATIVE_LITTLE ? (int)word : (int)(word >>> 32);
+    }
+
+    /**
+     * @param word a {@link #segmentWord}.
+     * @return its first byte in the page (unsigned).
+     */
+    public static int wordPageOffset(final long word)
+    {
+        return (int)(word >>> (NATIVE_LITTLE ? 32 : 16)) & 0xFFFF;
+    }
+
+    /**
+     * @param word a {@link #segmentWord}.
+     * @return its length (unsigned).
+     */
+    public static int wordBytes(final long word)
+    {
+        return (int)(word >>> (NATIVE_LITTLE ? 48 : 0)) & 0xFFFF;
     }
 
     /**

@@ -73,6 +73,10 @@ class XenRequestDescriptorTest
                 assertEquals(refs[i], XenRequestDescriptor.segmentRef(slot, at), context + " segment " + i);
                 assertEquals(offsets[i], XenRequestDescriptor.segmentPageOffset(slot, at), context + " segment " + i);
                 assertEquals(bytes[i], XenRequestDescriptor.segmentBytes(slot, at), context + " segment " + i);
+                final long word = XenRequestDescriptor.segmentWord(slot, at);
+                assertEquals(refs[i], XenRequestDescriptor.wordRef(word), context + " segment word " + i);
+                assertEquals(offsets[i], XenRequestDescriptor.wordPageOffset(word), context + " segment word " + i);
+                assertEquals(bytes[i], XenRequestDescriptor.wordBytes(word), context + " segment word " + i);
             }
             final int status = random.nextInt();
             XenRequestDescriptor.response(slot, base, id + 1, status);
