@@ -536,16 +536,21 @@ class ReportCommandTest
                 touched4k.put(row.get("mode").asText(), row.get("perMessage"));
             }
         }
-        assertEquals(Set.of("grants=map", "grants=copy", "grants=persistent"), touched4k.keySet(), "xen's modes");
-        final JsonNode map = touched4k.get("grants=map");
-        final JsonNode copy = touched4k.get("grants=copy");
-        final JsonNode persistent = touched4k.get("grants=persistent");
-        assertTrue(map.get("grantMaps").asDouble() >= 1 && map.get("grantUnmaps").asDouble() >= 1,
-            "grant map maps and unmaps every message: " + map);
-        assertEquals(0, copy.get("grantMaps").asDouble(), "grant copy maps nothing: " + copy);
-        assertTrue(copy.get("grantCopies").asDouble() >= 1, "grant copy copies every message: " + copy);
-        assertTrue(persistent.get("grantMaps").asDouble() < map.get("grantMaps").asDouble(),
-            "persistent grants are mapped once at open, not per message: " + persistent);
+        assertEquals(Set.of("grants=map", "grants=copy", "grants=persistent", "grants=map,granter=receiver",
+            "grants=copy,granter=receiver", "grants=persistent,granter=receiver"), touched4k.keySet(),
+            "xen's modes, sender-granted and receiver-posted");
+        for (final String posted : List.of("", ",granter=receiver"))
+        {
+            final JsonNode map = touched4k.get("grants=map" + posted);
+            final JsonNode copy = touched4k.get("grants=copy" + posted);
+            final JsonNode persistent = touched4k.get("grants=persistent" + posted);
+            assertTrue(map.get("grantMaps").asDouble() >= 1 && map.get("grantUnmaps").asDouble() >= 1,
+                "grant map maps and unmaps every message: " + map);
+            assertEquals(0, copy.get("grantMaps").asDouble(), "grant copy maps nothing: " + copy);
+            assertTrue(copy.get("grantCopies").asDouble() >= 1, "grant copy copies every message: " + copy);
+            assertTrue(persistent.get("grantMaps").asDouble() < map.get("grantMaps").asDouble(),
+                "persistent grants are mapped once at open, not per message: " + persistent);
+        }
 
         final String html = Files.readString(firstRun.resolve("index.html"));
         final String summary = html.substring(html.indexOf("<section id=\"summary\">"));

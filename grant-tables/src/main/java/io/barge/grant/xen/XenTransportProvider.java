@@ -6,6 +6,7 @@ import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportOptions;
 import io.barge.core.transport.TransportProvider;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -59,11 +60,23 @@ public final class XenTransportProvider implements TransportProvider
         return OPTIONS;
     }
 
+    /**
+     * @return every grant mode with the sender granting, then every grant mode with the receiver posting.
+     */
     @Override
     public List<Map<String, String>> modes()
     {
-        return List.of(Map.of(GRANTS, GrantMode.MAP.optionValue()), Map.of(GRANTS, GrantMode.COPY.optionValue()),
-            Map.of(GRANTS, GrantMode.PERSISTENT.optionValue()));
+        final List<Map<String, String>> modes = new ArrayList<>();
+        for (final String granter : List.of(SENDER, RECEIVER))
+        {
+            for (final GrantMode mode : List.of(GrantMode.MAP, GrantMode.COPY, GrantMode.PERSISTENT))
+            {
+                // The sender-granted modes keep the one-option sets (and labels) they had before posting existed.
+                modes.add(SENDER.equals(granter) ? Map.of(GRANTS, mode.optionValue()) :
+                    Map.of(GRANTS, mode.optionValue(), GRANTER, granter));
+            }
+        }
+        return List.copyOf(modes);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.barge.core.CounterType;
 import io.barge.core.transport.InvalidOptionException;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.Transport;
 import io.barge.core.transport.TransportProvider;
 import io.barge.core.transport.Transports;
 import io.barge.grant.GrantCounters;
@@ -28,12 +29,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class XenChannelTest extends XenFixture
 {
     @Test
-    void providerIsFoundByNameWithItsThreeModes()
+    void providerIsFoundByNameWithItsSixModes()
     {
         final TransportProvider provider = Transports.find("xen");
         assertEquals(XenTransportProvider.class, provider.getClass());
-        assertEquals(List.of(Map.of("grants", "map"), Map.of("grants", "copy"), Map.of("grants", "persistent")),
-            provider.modes());
+        assertEquals(List.of(Map.of("grants", "map"), Map.of("grants", "copy"), Map.of("grants", "persistent"),
+            Map.of("grants", "map", "granter", "receiver"), Map.of("grants", "copy", "granter", "receiver"),
+            Map.of("grants", "persistent", "granter", "receiver")), provider.modes());
+        for (final Map<String, String> mode : provider.modes())
+        {
+            final Transport transport = Transports.create(kernel, "xen", mode);
+            assertEquals("receiver".equals(mode.get("granter")), transport instanceof XenPostedTransport,
+                mode.toString());
+            transport.close();
+        }
         assertThrows(InvalidOptionException.class, () -> Transports.create(kernel, "xen", Map.of("grants", "pin")));
         assertEquals(GrantMode.MAP, ((XenTransport)Transports.create(kernel, "xen", Map.of())).mode());
     }
