@@ -1,6 +1,7 @@
 package io.barge.bench.grant;
 
 import io.barge.bench.core.Crossing;
+import io.barge.bench.core.ThreadCpu;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
@@ -43,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  * issue (goals: persistent at 64 KiB touching at least 0.9 of the bare read; grant copy no dearer than the copy
  * transport). The back end's hypervisor operations per message (grant maps, unmaps, translation-cache flushes,
  * grant copies), read from its counters over the whole trial (warm-up included), are printed at the trial's end.
+ * {@code interleavedCpu} gives the same ratio from one thread's CPU clock, both halves in one method (its
+ * {@code crossingPerMilleCpu} counter), for a machine where other work runs.
  * <pre>
  *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -cp bench/target/barge.jar org.openjdk.jmh.Main \
  *       XenThroughput -p size=65536 -f 1 -wi 3 -i 5 -w 1s -r 1s
@@ -240,5 +243,89 @@ public class XenThroughputBenchmark
         bytes.bytes += buffer.size;
         bytes.messages++;
         return Touch.sumLongs(pool[at], 0, buffer.size);
+    }
+
+    /**
+     * CPU time of {@link #interleavedCpu}'s two halves over an iteration, and the goal's ratio from them: on a machine
+     * shared with other work the wall clock also counts time the thread waited for a CPU, which lands on either
+     * benchmark at random; the thread's CPU clock leaves it out, and both halves run in the same JVM and method.
+     */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Halves
+    {
+        /** CPU nanoseconds in the crossings (claim to release, touching as the link says), clock cost taken off. */
+        public long crossingCpuNanos;
+        /** CPU nanoseconds in the bare reads, clock cost taken off. */
+        public long bareCpuNanos;
+        long clockNanos;
+
+        /**
+         * Measures what one reading of the thread's CPU clock costs, to take it off each half.
+         */
+        @Setup(Level.Trial)
+        public void measureClock()
+        {
+            final int readings = 2000;
+            final long t0 = ThreadCpu.now();
+            for (int i = 0; i < readings; i++)
+            {
+                ThreadCpu.now();
+            }
+            clockNanos = (ThreadCpu.now() - t0) / (readings + 1);
+        }
+
+        /**
+         * Starts each iteration from zero.
+         */
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            crossingCpuNanos = 0;
+            bareCpuNanos = 0;
+        }
+
+        /**
+         * @return the crossings' throughput as a per-mille of the bare read's over this iteration (1000 = as fast).
+         */
+        public long crossingPerMilleCpu()
+        {
+            return crossingCpuNanos <= 0 ? 0 : 1000 * bareCpuNanos / crossingCpuNanos;
+        }
+    }
+
+    /**
+     * The goal's ratio measured on one thread's CPU clock: a batch of messages across the channel (as
+     * {@link #crossing}), then as many bare reads of the same size (as {@link #bareRead}), each half timed
+     * ({@link Halves}; its {@code crossingPerMilleCpu} counter is the ratio). A batch is at least 2 MiB of payload, so
+     * the clock's own cost (measured, and taken off) is under a percent of a half. The primary score counts batches.
+     *
+     * @param link   the channel.
+     * @param buffer the private buffer.
+     * @param halves where the two halves' times go.
+     * @return the sums, so nothing is dead code.
+     */
+    @Benchmark
+    public long interleavedCpu(final Link link, final Private buffer, final Halves halves)
+    {
+        final int batch = Math.max(16, (2 << 20) / link.size);
+        long sum = 0;
+        final long t0 = ThreadCpu.now();
+        for (int i = 0; i < batch; i++)
+        {
+            Crossing.sendAndReceive(link.sender, link.claim, link.receiver, link.message, link.size, link.sequence++);
+            sum += link.touch ? link.message.touch() : link.message.length();
+            link.messages++;
+            link.receiver.release(link.message);
+        }
+        final long t1 = ThreadCpu.now();
+        for (int i = 0; i < batch; i++)
+        {
+            sum += Touch.sumLongs(buffer.buffer, 0, buffer.size);
+        }
+        final long t2 = ThreadCpu.now();
+        halves.crossingCpuNanos += t1 - t0 - halves.clockNanos;
+        halves.bareCpuNanos += t2 - t1 - halves.clockNanos;
+        return sum;
     }
 }
