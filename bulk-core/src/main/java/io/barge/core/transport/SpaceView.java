@@ -12,7 +12,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 import static org.agrona.BufferUtil.ARRAY_BASE_OFFSET;
 import static org.agrona.BufferUtil.NATIVE_BYTE_ORDER;
@@ -43,6 +42,7 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
     private static final boolean NATIVE_LITTLE = NATIVE_BYTE_ORDER == ByteOrder.LITTLE_ENDIAN;
     /** Entries of a view's cache of recent translations (a power of two). */
     private static final int CACHE_SLOTS = 32;
+    private static final int ENTRY = 4;
 
     /** The whole range when valid and one run; -1 otherwise, so that the fast check fails. */
     int limit = -1;
@@ -70,11 +70,9 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
      * read as zeros, or not one run, are never cached. One owner thread, as the flyweight.
      */
     private AddressSpace cachedSpace;
-    private final long[] cachedAddress = new long[CACHE_SLOTS];
-    private final long[] cachedEpoch = new long[CACHE_SLOTS];
-    private final long[] cachedBase = new long[CACHE_SLOTS];
-    private final int[] cachedLength = new int[CACHE_SLOTS];
-    private final byte[] cachedNeed = new byte[CACHE_SLOTS];
+    // Entry-major, four longs an entry (address, epoch, base, length << 8 | need): a look-up reads one or two cache
+    // lines, not one of each of five arrays, which matters when the message just read has evicted them all.
+    private final long[] cache = new long[CACHE_SLOTS * ENTRY];
     private final UnsafeBuffer chunk = new UnsafeBuffer(0, 0);
     private UnsafeBuffer scratch;
 
@@ -115,11 +113,12 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         final long seen = space.mappingEpochAcquire();
         final int slot = slot(address, length);
         final byte need = (byte)(access.ordinal() + 1);
-        if (cachedSpace == space && cachedEpoch[slot] == seen && cachedAddress[slot] == address &&
-            cachedLength[slot] == length && cachedNeed[slot] == need)
+        final int at = slot * ENTRY;
+        final long key = (long)length << 8 | need;
+        if (cachedSpace == space && cache[at + 1] == seen && cache[at] == address && cache[at + 3] == key)
         {
             // Translated under this very epoch: nothing under the range was removed or downgraded since.
-            bound(space, address, length, access, zeroUnreadable, pageShift, seen, cachedBase[slot], true);
+            bound(space, address, length, access, zeroUnreadable, pageShift, seen, cache[at + 2], true);
             return 0;
         }
         final int pages = (int)(((address + length - 1) >>> pageShift) - (address >>> pageShift)) + 1;
@@ -138,14 +137,16 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         {
             if (cachedSpace != space)
             {
-                Arrays.fill(cachedEpoch, -1L); // another space's translations mean nothing here
+                for (int i = 1; i < cache.length; i += ENTRY)
+                {
+                    cache[i] = -1L; // another space's translations mean nothing here
+                }
                 cachedSpace = space;
             }
-            cachedAddress[slot] = address;
-            cachedLength[slot] = length;
-            cachedNeed[slot] = need;
-            cachedBase[slot] = bases[0];
-            cachedEpoch[slot] = seen;
+            cache[at] = address;
+            cache[at + 1] = seen;
+            cache[at + 2] = bases[0];
+            cache[at + 3] = key;
         }
         bound(space, address, length, access, zeroUnreadable, pageShift, seen, bases[0], run);
         return zeroed;
