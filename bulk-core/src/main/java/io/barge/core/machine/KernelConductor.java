@@ -27,7 +27,7 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * Liveness: a client whose last command (a keepalive at least) is older than the machine's timeout is declared dead:
  * its domains are destroyed (their frames back to the kernel), {@code ON_CLIENT_TIMEOUT} is broadcast and its slot
  * freed, so that a restarted process can attach again (under a new client id: ids are never reused). The same
- * timeout frees the ring from a producer that died between claiming a record and committing it.
+ * timeout, halved, frees the ring from a producer that died between claiming a record and committing it.
  * <p>
  * Client ids are not credentials: the ring is shared memory, and a process that can write it can name another
  * client's id. The checks here stop mistakes and garbage, not an impostor.
@@ -171,6 +171,13 @@ public final class KernelConductor implements Agent
 
     private int checkTimeouts(final long now)
     {
+        // A producer is between claim and commit for microseconds: a head stuck for half the timeout is a dead one's
+        // claim (or damage). Freed well within the clients' timeout, their keepalives queued behind it still count.
+        if (reader.unblockIfStuck(now, timeoutMs / 2) != CommandRingReader.OK)
+        {
+            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            return 1; // clients are judged after the queued commands are read, at the next check
+        }
         int work = 0;
         for (final Client client : slots)
         {
@@ -184,11 +191,6 @@ public final class KernelConductor implements Agent
                 transmitter.transmit(ON_CLIENT_TIMEOUT, response, 0, ONE_INT_LENGTH);
                 work++;
             }
-        }
-        if (reader.unblockIfStuck(now, timeoutMs) != CommandRingReader.OK)
-        {
-            count(ConductorCounters.COMMAND_RING_REPAIRS);
-            work++;
         }
         return work;
     }
