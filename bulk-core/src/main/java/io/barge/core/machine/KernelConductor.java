@@ -162,7 +162,7 @@ public final class KernelConductor implements Agent
     }
 
     /**
-     * @return clients attached now.
+     * @return clients attached now (from the conductor's thread; others read the client table).
      */
     public int clientCount()
     {

@@ -364,6 +364,12 @@ public final class MachineFileDescriptor
             throw new MachineFileException(MachineFileException.Reason.TRUNCATED, source + ": length=" +
                 actualLength + " is shorter than the " + required + " bytes its header describes");
         }
+        if (actualLength > required)
+        {
+            // The kernel makes the file at its exact length: sections that add up short are shifted, not trailing.
+            throw badLengths(source, "length=" + actualLength + " is longer than the " + required +
+                " bytes its header describes (the sections do not add up to the file)");
+        }
     }
 
     private static void checkLengths(final DirectBuffer header, final String source)

@@ -133,6 +133,7 @@ class MachineFileAttachTest
             {TO_DOMAINS_BUFFER_LENGTH_OFFSET, 4096},            // a trailer page and no buffer
             {CLIENT_TABLE_LENGTH_OFFSET, 0},                    // no client table
             {CLIENT_TABLE_LENGTH_OFFSET, 100},                  // not whole pages
+            {TO_DOMAINS_BUFFER_LENGTH_OFFSET, 3 * 4096},        // a valid ring, but the sections fall short of the file
         };
         for (final int[] field : spoilt)
         {
