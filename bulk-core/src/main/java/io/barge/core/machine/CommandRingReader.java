@@ -210,6 +210,17 @@ final class CommandRingReader
     }
 
     /**
+     * Tells producers the consumer is alive: the ring's consumer-heartbeat word, which clients check before they
+     * wait for an answer (a kernel that serves no clients never writes it).
+     *
+     * @param nowMs now, epoch milliseconds.
+     */
+    void consumerHeartbeatRelease(final long nowMs)
+    {
+        buffer.putLongRelease(capacity + RingBufferDescriptor.CONSUMER_HEARTBEAT_OFFSET, nowMs);
+    }
+
+    /**
      * @return the consumer's position.
      */
     long head()

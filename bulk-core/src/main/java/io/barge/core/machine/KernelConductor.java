@@ -115,6 +115,7 @@ public final class KernelConductor implements Agent
         this.clientTable = file.clientTableBuffer();
         this.slots = new Client[ClientTableDescriptor.slots(clientTable.capacity())];
         this.nextCheckMs = clock.time() + checkIntervalMs;
+        reader.consumerHeartbeatRelease(clock.time());
     }
 
     @Override
@@ -141,6 +142,7 @@ public final class KernelConductor implements Agent
         if (now - nextCheckMs >= 0)
         {
             nextCheckMs = now + checkIntervalMs;
+            reader.consumerHeartbeatRelease(now);
             work += checkTimeouts(now);
         }
         return work;

@@ -273,6 +273,13 @@ public final class MachineClient implements AutoCloseable
             throw new KernelGoneException(what + ": no kernel runs in " + file + " (" + status.describe() + ")",
                 status);
         }
+        // The conductor beats in the ring's trailer every tenth of the timeout; a kernel without one never does.
+        final long conductorAgeMs = status.nowMs() - ring.consumerHeartbeatTime();
+        if (conductorAgeMs > timeoutMs)
+        {
+            throw new KernelGoneException(what + ": the kernel in " + file + " runs but serves no client processes " +
+                "(its conductor's heartbeat is " + conductorAgeMs + " ms old; start it with `barge kernel`)", status);
+        }
     }
 
     private void checkOpen()

@@ -156,6 +156,18 @@ class MachineClientTest
     }
 
     @Test
+    void aKernelWithoutAConductorIsGoneOnAttachAtOnce()
+    {
+        try (Kernel kernel = Kernel.builder().memoryMiB(2).maxDomains(4).machineDirectory(dir)
+            .heartbeatTimeoutMs(TIMEOUT_MS).build())
+        {
+            final KernelGoneException gone = assertThrows(KernelGoneException.class, () -> MachineClient.attach(dir));
+            assertTrue(gone.getMessage().contains("serves no client processes"), gone.getMessage());
+            assertTrue(gone.status().isRunning());
+        }
+    }
+
+    @Test
     void aStaleKernelIsGoneOnAttach() throws IOException
     {
         try (KernelService service = service(dir, conductorErrors))
