@@ -97,6 +97,7 @@ public final class KernelConductor implements Agent
      * @param kernel a kernel built with a machine directory.
      * @param clock  the time for keepalives and timeouts.
      * @throws IllegalArgumentException if the kernel has no machine file.
+     * @throws IllegalStateException    if the kernel has a conductor already.
      */
     public KernelConductor(final Kernel kernel, final EpochClock clock)
     {
@@ -105,6 +106,7 @@ public final class KernelConductor implements Agent
         {
             throw new IllegalArgumentException("the kernel has no machine file: build it with machineDirectory(dir)");
         }
+        file.claimConductor();
         this.kernel = kernel;
         this.kernelDomain = kernel.kernelDomain();
         this.clock = clock;

@@ -70,6 +70,7 @@ public final class MachineFile implements AutoCloseable
     private volatile Thread heartbeatThread;
     private volatile boolean damaged;
     private boolean closed;
+    private boolean conductorClaimed;
 
     private MachineFile(final Path directory, final FileChannel lockChannel, final FileLock lock,
         final MachineStatus previous, final FileChannel channel, final MappedByteBuffer map, final long length,
@@ -348,6 +349,21 @@ public final class MachineFile implements AutoCloseable
     public boolean isDamaged()
     {
         return damaged;
+    }
+
+    /**
+     * Claims the command ring's consumer side for one conductor: the ring has a single consumer.
+     *
+     * @throws IllegalStateException if a conductor has claimed it already.
+     */
+    synchronized void claimConductor()
+    {
+        if (conductorClaimed)
+        {
+            throw new IllegalStateException(file + " has a kernel conductor already: the command ring has one " +
+                "consumer");
+        }
+        conductorClaimed = true;
     }
 
     /**

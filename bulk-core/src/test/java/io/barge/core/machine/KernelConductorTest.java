@@ -1,6 +1,7 @@
 package io.barge.core.machine;
 
 import io.barge.core.Domain;
+import io.barge.core.Kernel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -282,6 +284,22 @@ class KernelConductorTest
             }
             h.error(h.create(again, "one too many"), ERROR_TOO_MANY_DOMAINS);
             assertEquals(ClientTableDescriptor.MAX_DOMAINS_PER_CLIENT, h.one(h.detach(again), ON_DETACHED).value());
+        }
+    }
+
+    @Test
+    void aKernelHasOneConductorAndOnlyWithAMachineFile()
+    {
+        try (ConductorHarness h = new ConductorHarness(dir))
+        {
+            assertTrue(assertThrows(IllegalStateException.class,
+                () -> new KernelConductor(h.kernel, h.clock)).getMessage().contains("one consumer"));
+            h.createDomain(h.attachClient(1), "the first conductor goes on");
+        }
+        try (Kernel plain = Kernel.builder().memoryMiB(1).maxDomains(2).build())
+        {
+            assertThrows(IllegalArgumentException.class,
+                () -> new KernelConductor(plain, org.agrona.concurrent.SystemEpochClock.INSTANCE));
         }
     }
 
