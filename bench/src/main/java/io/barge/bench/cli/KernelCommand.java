@@ -3,6 +3,7 @@ package io.barge.bench.cli;
 import io.barge.core.Kernel;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineFile;
+import io.barge.core.machine.MachineFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,12 +63,21 @@ final class KernelCommand implements Callable<Integer>
         }
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final KernelService service = KernelService.start(Kernel.builder().memoryMiB(memoryMiB)
-            .machineDirectory(dir).heartbeatTimeoutMs(timeoutMs), (ex) ->
+        final KernelService service;
+        try
         {
-            err.println("kernel conductor error (it goes on): " + ex);
-            err.flush();
-        });
+            service = KernelService.start(Kernel.builder().memoryMiB(memoryMiB).machineDirectory(dir)
+                .heartbeatTimeoutMs(timeoutMs), (ex) ->
+            {
+                err.println("kernel conductor error (it goes on): " + ex);
+                err.flush();
+            });
+        }
+        catch (final MachineFileException ex)
+        {
+            // As pipeline --dir does: a directory owned by a live kernel (or unusable) is a usage error.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dir: " + ex.getMessage(), ex);
+        }
         final CountDownLatch closed = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {

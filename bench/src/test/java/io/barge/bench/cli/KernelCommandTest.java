@@ -2,6 +2,7 @@ package io.barge.bench.cli;
 
 import io.barge.bench.cli.BargeCliTest.Run;
 import io.barge.core.JvmFlags;
+import io.barge.core.Kernel;
 import io.barge.core.machine.KernelGoneException;
 import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.MachineReader;
@@ -107,5 +108,17 @@ class KernelCommandTest
         assertTrue(shortTimeout.err().contains("--timeout-ms=5 must be at least 100"), shortTimeout::all);
         final Run noMemory = run("kernel", "--dir", dir.toString(), "--memory-mib", "0");
         assertEquals(2, noMemory.exitCode(), noMemory::all);
+    }
+
+    @Test
+    void aDirectoryWithALiveKernelIsRefused(@TempDir final Path dir)
+    {
+        try (Kernel live = Kernel.builder().memoryMiB(1).maxDomains(2).machineDirectory(dir).build())
+        {
+            final Run second = run("kernel", "--dir", dir.toString());
+            assertEquals(2, second.exitCode(), second::all);
+            assertTrue(second.err().contains("--dir: ") && second.err().contains("running: kernel pid " +
+                ProcessHandle.current().pid()), second::all);
+        }
     }
 }
