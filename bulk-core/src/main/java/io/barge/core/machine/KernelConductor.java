@@ -143,9 +143,14 @@ public final class KernelConductor implements Agent
         final long now = clock.time();
         if (now - nextCheckMs >= 0)
         {
-            nextCheckMs = now + checkIntervalMs;
             reader.consumerHeartbeatRelease(now);
-            work += checkTimeouts(now);
+            // Clients are judged only with the ring drained: keepalives still queued (after a stall of this thread)
+            // would otherwise count as missed.
+            if (read >= 0 && read < COMMAND_LIMIT)
+            {
+                nextCheckMs = now + checkIntervalMs;
+                work += checkTimeouts(now);
+            }
         }
         return work;
     }
@@ -272,8 +277,8 @@ public final class KernelConductor implements Agent
             }
             if (length != NAME_OFFSET + (long)nameLength)
             {
-                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + nameLength) + " for nameLength=" +
-                    nameLength;
+                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + (long)nameLength) +
+                    " for nameLength=" + nameLength;
             }
             return null;
         }

@@ -68,7 +68,7 @@ class MachineClientChildProcessTest
     @Test
     void aKilledClientIsDetectedItsDomainsDestroyedAndANewClientAttaches() throws Exception
     {
-        try (KernelService service = MachineClientTest.service(dir, conductorErrors))
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors, MachineClientTest.TIMEOUT_MS))
         {
             final int startFree = service.kernel().freeFrames();
             final Domain local = service.kernel().createDomain("the kernel process's own");
