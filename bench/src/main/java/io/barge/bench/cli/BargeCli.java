@@ -27,6 +27,7 @@ import java.util.ServiceLoader;
         UmpVsAgronaCommand.class,
         PingPongCommand.class,
         StatCommand.class,
+        KernelCommand.class,
         NicCommand.class,
         CommandLine.HelpCommand.class
     })

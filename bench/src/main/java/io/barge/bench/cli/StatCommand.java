@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
     description = {
         "Prints the counters of a running Barge machine per domain and per channel, read from its machine file " +
             "(read-only), refreshing every --interval until interrupted; --once prints one snapshot.",
-        "Start a machine with a directory, e.g. `barge pipeline --dir D`, and watch it with `barge stat --dir D`. " +
+        "Start a machine with a directory, e.g. `barge kernel --dir D` or `barge pipeline --dir D`, and watch it " +
+            "with `barge stat --dir D` (a kernel's attached client processes are listed first). " +
             "Exit status: 0 if a kernel was running, 1 if none is (the last counters of a closed or dead one are " +
             "still printed), 2 for bad arguments."
     },

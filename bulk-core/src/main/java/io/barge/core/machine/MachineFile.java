@@ -2,6 +2,8 @@ package io.barge.core.machine;
 
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -55,6 +57,9 @@ public final class MachineFile implements AutoCloseable
     private final FileLock lock;
     private final FileChannel channel;
     private final UnsafeBuffer buffer;
+    private final AtomicBuffer toKernel;
+    private final AtomicBuffer toDomains;
+    private final AtomicBuffer clientTable;
     private final AtomicBuffer metaData;
     private final AtomicBuffer values;
     private final long length;
@@ -65,6 +70,7 @@ public final class MachineFile implements AutoCloseable
     private volatile Thread heartbeatThread;
     private volatile boolean damaged;
     private boolean closed;
+    private boolean conductorClaimed;
 
     private MachineFile(final Path directory, final FileChannel lockChannel, final FileLock lock,
         final MachineStatus previous, final FileChannel channel, final MappedByteBuffer map, final long length,
@@ -80,6 +86,11 @@ public final class MachineFile implements AutoCloseable
         this.length = length;
         this.pid = pid;
         this.startMs = startMs;
+        this.toKernel = new UnsafeBuffer(map, toKernelRingOffset(),
+            ringCapacity(buffer.getInt(TO_KERNEL_RING_LENGTH_OFFSET)) + RingBufferDescriptor.TRAILER_LENGTH);
+        this.toDomains = new UnsafeBuffer(map, toDomainsBufferOffset(buffer),
+            ringCapacity(buffer.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET)) + BroadcastBufferDescriptor.TRAILER_LENGTH);
+        this.clientTable = new UnsafeBuffer(map, clientTableOffset(buffer), buffer.getInt(CLIENT_TABLE_LENGTH_OFFSET));
         this.metaData = new UnsafeBuffer(map, countersMetaDataOffset(buffer),
             buffer.getInt(COUNTERS_METADATA_LENGTH_OFFSET));
         this.values = new UnsafeBuffer(map, countersValuesOffset(buffer), buffer.getInt(COUNTERS_VALUES_LENGTH_OFFSET));
@@ -212,7 +223,7 @@ public final class MachineFile implements AutoCloseable
     {
         final long pid = ProcessHandle.current().pid();
         final Path temporary = directory.resolve(FILE_NAME + "." + pid + ".tmp");
-        final long length = (long)HEADER_LENGTH + countersMetaDataLength(valuesLength) + valuesLength;
+        final long length = newFileLength(valuesLength);
         // A kernel killed while creating its file left its temporary behind; the lock says none is creating now.
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(directory, FILE_NAME + ".*.tmp"))
         {
@@ -338,6 +349,53 @@ public final class MachineFile implements AutoCloseable
     public boolean isDamaged()
     {
         return damaged;
+    }
+
+    /**
+     * Claims the command ring's consumer side for one conductor: the ring has a single consumer.
+     *
+     * @throws IllegalStateException if a conductor has claimed it already.
+     */
+    synchronized void claimConductor()
+    {
+        if (conductorClaimed)
+        {
+            throw new IllegalStateException(file + " has a kernel conductor already: the command ring has one " +
+                "consumer");
+        }
+        conductorClaimed = true;
+    }
+
+    /**
+     * @return the to-kernel command ring (data and trailer), for a {@link KernelConductor}'s reader.
+     */
+    public AtomicBuffer toKernelBuffer()
+    {
+        return toKernel;
+    }
+
+    /**
+     * @return the to-domains broadcast buffer (data and trailer), for a {@link KernelConductor}'s transmitter.
+     */
+    public AtomicBuffer toDomainsBuffer()
+    {
+        return toDomains;
+    }
+
+    /**
+     * @return the client table, which a {@link KernelConductor} alone writes.
+     */
+    public AtomicBuffer clientTableBuffer()
+    {
+        return clientTable;
+    }
+
+    /**
+     * @return the heartbeat timeout of the kernel and of its clients, milliseconds.
+     */
+    public long timeoutMs()
+    {
+        return buffer.getLong(HEARTBEAT_TIMEOUT_OFFSET);
     }
 
     /**

@@ -15,9 +15,12 @@ import org.agrona.concurrent.status.CountersReader;
  *   +------------------------------+ 0
  *   |  Header (one page)           |
  *   +------------------------------+ HEADER_LENGTH
- *   |  To-kernel command ring      |  To-kernel Ring Length bytes (0 in version 1)
- *   +------------------------------+
- *   |  To-domains broadcast        |  To-domains Buffer Length bytes (0 in version 1)
+ *   |  To-kernel command ring      |  To-kernel Ring Length bytes: an Agrona ManyToOneRingBuffer of
+ *   |                              |  (length - PAGE_LENGTH) bytes, a power of two, its trailer in the last page
+ *   +------------------------------+ toDomainsBufferOffset
+ *   |  To-domains broadcast        |  To-domains Buffer Length bytes: an Agrona broadcast buffer, laid out alike
+ *   +------------------------------+ clientTableOffset
+ *   |  Client table                |  Client Table Length bytes: ClientTableDescriptor slots
  *   +------------------------------+ countersMetaDataOffset
  *   |  Counters metadata           |  Agrona CountersManager metadata records, 512 bytes a counter
  *   +------------------------------+ countersValuesOffset
@@ -58,7 +61,13 @@ import org.agrona.concurrent.status.CountersReader;
  *  +---------------------------------------------------------------+
  *  |                        State (32)                    [KERNEL] |  64, RUNNING, then CLOSED or DAMAGED; release
  *  +---------------------------------------------------------------+
+ *  |                 Client Table Length (32)             [KERNEL] |  68
+ *  +---------------------------------------------------------------+
  * </pre>
+ * The heartbeat timeout is also the clients' liveness timeout: a client whose keepalives the kernel has not seen for
+ * that long is declared dead. Who writes the sections: the ring's records [CLIENT] (any attached process, through
+ * {@code ManyToOneRingBuffer}) and its head [KERNEL]; the broadcast buffer and the client table [KERNEL] only
+ * (clients map them read-only); the counters [KERNEL].
  * Creation protocol (the kernel, holding the directory's lock file):
  * <ol>
  *   <li>Creates the file under a temporary name at its full length (zeros: Agrona's empty counters).</li>
@@ -75,7 +84,7 @@ public final class MachineFileDescriptor
     /** "BARGEMCH" in ASCII, little-endian. */
     public static final long MAGIC = 0x48434D4547524142L;
     /** Bumped whenever the layout changes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** The kernel runs and heartbeats. */
     public static final int STATE_RUNNING = 1;
@@ -108,14 +117,25 @@ public final class MachineFileDescriptor
     public static final int HEARTBEAT_TIMEOUT_OFFSET = 56;
     /** Offset of the state. */
     public static final int STATE_OFFSET = 64;
+    /** Offset of the client table's length. */
+    public static final int CLIENT_TABLE_LENGTH_OFFSET = 68;
     /** Bytes the header fields occupy. */
-    public static final int HEADER_FIELDS_LENGTH = 68;
+    public static final int HEADER_FIELDS_LENGTH = 72;
     /** The header takes one page so that the sections after it stay page aligned. */
     public static final int HEADER_LENGTH = 4096;
     /** Every section is a whole number of these. */
     public static final int PAGE_LENGTH = 4096;
     /** Largest file: its offsets must fit in an int. */
     public static final long MAX_FILE_LENGTH = Integer.MAX_VALUE - PAGE_LENGTH + 1;
+
+    /** Bytes of the to-kernel ring's data (its section adds a page for the trailer). */
+    public static final int TO_KERNEL_RING_CAPACITY = 64 * 1024;
+    /** Bytes of the to-domains broadcast buffer's data (its section adds a page for the trailer). */
+    public static final int TO_DOMAINS_BUFFER_CAPACITY = 256 * 1024;
+    /** Smallest data capacity of either ring section. */
+    public static final int MIN_RING_CAPACITY = 4096;
+    /** Clients the table holds. */
+    public static final int MAX_CLIENTS = 64;
 
     /** Name of the machine file in its directory. */
     public static final String FILE_NAME = "machine.dat";
@@ -138,7 +158,7 @@ public final class MachineFileDescriptor
             throw new IllegalArgumentException("maxCounters=" + maxCounters + " must be positive");
         }
         final long length = align((long)maxCounters * CountersReader.COUNTER_LENGTH);
-        if (HEADER_LENGTH + length * (1 + metaDataPerValue()) > MAX_FILE_LENGTH)
+        if (newFileLength(0) + length * (1 + metaDataPerValue()) > MAX_FILE_LENGTH)
         {
             throw new IllegalArgumentException("maxCounters=" + maxCounters + " makes a machine file over " +
                 MAX_FILE_LENGTH + " bytes");
@@ -161,13 +181,56 @@ public final class MachineFileDescriptor
     }
 
     /**
+     * @param capacity a ring's data capacity, a power of two.
+     * @return bytes of the section that holds it and its trailer.
+     */
+    public static int ringSectionLength(final int capacity)
+    {
+        return capacity + PAGE_LENGTH;
+    }
+
+    /**
+     * @param sectionLength a checked ring section's length.
+     * @return the data capacity of the ring in it.
+     */
+    public static int ringCapacity(final int sectionLength)
+    {
+        return sectionLength - PAGE_LENGTH;
+    }
+
+    /**
+     * @return where the to-kernel ring starts.
+     */
+    public static int toKernelRingOffset()
+    {
+        return HEADER_LENGTH;
+    }
+
+    /**
+     * @param header a header.
+     * @return where the to-domains broadcast buffer starts.
+     */
+    public static int toDomainsBufferOffset(final DirectBuffer header)
+    {
+        return HEADER_LENGTH + header.getInt(TO_KERNEL_RING_LENGTH_OFFSET);
+    }
+
+    /**
+     * @param header a header.
+     * @return where the client table starts.
+     */
+    public static int clientTableOffset(final DirectBuffer header)
+    {
+        return toDomainsBufferOffset(header) + header.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET);
+    }
+
+    /**
      * @param header a header.
      * @return where the counters metadata section starts.
      */
     public static int countersMetaDataOffset(final DirectBuffer header)
     {
-        return HEADER_LENGTH + header.getInt(TO_KERNEL_RING_LENGTH_OFFSET) +
-            header.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET);
+        return clientTableOffset(header) + header.getInt(CLIENT_TABLE_LENGTH_OFFSET);
     }
 
     /**
@@ -180,14 +243,25 @@ public final class MachineFileDescriptor
     }
 
     /**
+     * @param valuesLength bytes of the values section, from {@link #countersValuesLength(int)}.
+     * @return bytes a new machine file takes with this layout's ring and client sections.
+     */
+    public static long newFileLength(final int valuesLength)
+    {
+        return (long)HEADER_LENGTH + ringSectionLength(TO_KERNEL_RING_CAPACITY) +
+            ringSectionLength(TO_DOMAINS_BUFFER_CAPACITY) + ClientTableDescriptor.tableLength(MAX_CLIENTS) +
+            countersMetaDataLength(valuesLength) + valuesLength;
+    }
+
+    /**
      * @param header a checked header.
      * @return bytes the whole file takes.
      */
     public static long fileLength(final DirectBuffer header)
     {
         return (long)HEADER_LENGTH + header.getInt(TO_KERNEL_RING_LENGTH_OFFSET) +
-            header.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET) + header.getInt(COUNTERS_METADATA_LENGTH_OFFSET) +
-            header.getInt(COUNTERS_VALUES_LENGTH_OFFSET);
+            header.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET) + header.getInt(CLIENT_TABLE_LENGTH_OFFSET) +
+            header.getInt(COUNTERS_METADATA_LENGTH_OFFSET) + header.getInt(COUNTERS_VALUES_LENGTH_OFFSET);
     }
 
     /**
@@ -204,8 +278,9 @@ public final class MachineFileDescriptor
     {
         buffer.putInt(VERSION_OFFSET, VERSION);
         buffer.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
-        buffer.putInt(TO_KERNEL_RING_LENGTH_OFFSET, 0);
-        buffer.putInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET, 0);
+        buffer.putInt(TO_KERNEL_RING_LENGTH_OFFSET, ringSectionLength(TO_KERNEL_RING_CAPACITY));
+        buffer.putInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET, ringSectionLength(TO_DOMAINS_BUFFER_CAPACITY));
+        buffer.putInt(CLIENT_TABLE_LENGTH_OFFSET, ClientTableDescriptor.tableLength(MAX_CLIENTS));
         buffer.putInt(COUNTERS_METADATA_LENGTH_OFFSET, countersMetaDataLength(valuesLength));
         buffer.putInt(COUNTERS_VALUES_LENGTH_OFFSET, valuesLength);
         buffer.putLong(KERNEL_PID_OFFSET, pid);
@@ -289,6 +364,12 @@ public final class MachineFileDescriptor
             throw new MachineFileException(MachineFileException.Reason.TRUNCATED, source + ": length=" +
                 actualLength + " is shorter than the " + required + " bytes its header describes");
         }
+        if (actualLength > required)
+        {
+            // The kernel makes the file at its exact length: sections that add up short are shifted, not trailing.
+            throw badLengths(source, "length=" + actualLength + " is longer than the " + required +
+                " bytes its header describes (the sections do not add up to the file)");
+        }
     }
 
     private static void checkLengths(final DirectBuffer header, final String source)
@@ -298,24 +379,31 @@ public final class MachineFileDescriptor
         final int toDomains = header.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET);
         final int metaData = header.getInt(COUNTERS_METADATA_LENGTH_OFFSET);
         final int values = header.getInt(COUNTERS_VALUES_LENGTH_OFFSET);
+        final int clients = header.getInt(CLIENT_TABLE_LENGTH_OFFSET);
         final String lengths = " (headerLength=" + headerLength + " toKernelRingLength=" + toKernel +
-            " toDomainsBufferLength=" + toDomains + " countersMetaDataLength=" + metaData +
-            " countersValuesLength=" + values + ")";
+            " toDomainsBufferLength=" + toDomains + " clientTableLength=" + clients + " countersMetaDataLength=" +
+            metaData + " countersValuesLength=" + values + ")";
         if (headerLength != HEADER_LENGTH)
         {
             throw badLengths(source, "headerLength must be " + HEADER_LENGTH + lengths);
         }
-        if (!isPages(toKernel) || !isPages(toDomains) || !isPages(metaData) || !isPages(values) || values == 0)
+        if (!isPages(toKernel) || !isPages(toDomains) || !isPages(clients) || !isPages(metaData) || !isPages(values) ||
+            values == 0 || clients == 0)
         {
             throw badLengths(source, "every section must be a whole number of " + PAGE_LENGTH +
-                "-byte pages and the values section not empty" + lengths);
+                "-byte pages and the values and client sections not empty" + lengths);
+        }
+        if (!isRingSection(toKernel) || !isRingSection(toDomains))
+        {
+            throw badLengths(source, "each ring section must be a power of two of at least " + MIN_RING_CAPACITY +
+                " bytes plus one " + PAGE_LENGTH + "-byte page" + lengths);
         }
         if ((long)values * metaDataPerValue() != metaData)
         {
             throw badLengths(source, "countersMetaDataLength must be " + metaDataPerValue() +
                 " x countersValuesLength" + lengths);
         }
-        if ((long)HEADER_LENGTH + toKernel + toDomains + metaData + values > MAX_FILE_LENGTH)
+        if ((long)HEADER_LENGTH + toKernel + toDomains + clients + metaData + values > MAX_FILE_LENGTH)
         {
             throw badLengths(source, "the sections add up to more than " + MAX_FILE_LENGTH + " bytes" + lengths);
         }
@@ -324,6 +412,12 @@ public final class MachineFileDescriptor
     private static MachineFileException badLengths(final String source, final String rule)
     {
         return new MachineFileException(MachineFileException.Reason.BAD_LENGTHS, source + ": " + rule);
+    }
+
+    private static boolean isRingSection(final int length)
+    {
+        final int capacity = length - PAGE_LENGTH;
+        return capacity >= MIN_RING_CAPACITY && Integer.bitCount(capacity) == 1;
     }
 
     private static boolean isPages(final int length)

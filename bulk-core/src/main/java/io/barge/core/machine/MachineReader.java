@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 import static io.barge.core.machine.MachineFileDescriptor.*;
 
@@ -34,14 +36,20 @@ public final class MachineReader implements AutoCloseable
     private final long length;
     private final UnsafeBuffer header;
     private final CountersReader counters;
+    private final UnsafeBuffer clientTable;
 
     private MachineReader(final Path file, final FileChannel channel, final long length, final MappedByteBuffer map,
-        final int metaDataOffset, final int metaDataLength, final int valuesOffset, final int valuesLength)
+        final UnsafeBuffer fields)
     {
         this.file = file;
         this.channel = channel;
         this.length = length;
         this.header = new UnsafeBuffer(map, 0, HEADER_LENGTH);
+        this.clientTable = new UnsafeBuffer(map, clientTableOffset(fields), fields.getInt(CLIENT_TABLE_LENGTH_OFFSET));
+        final int metaDataOffset = countersMetaDataOffset(fields);
+        final int metaDataLength = fields.getInt(COUNTERS_METADATA_LENGTH_OFFSET);
+        final int valuesOffset = countersValuesOffset(fields);
+        final int valuesLength = fields.getInt(COUNTERS_VALUES_LENGTH_OFFSET);
         this.counters = new CountersReader(new UnsafeBuffer(map, metaDataOffset, metaDataLength),
             new UnsafeBuffer(map, valuesOffset, valuesLength));
     }
@@ -85,27 +93,40 @@ public final class MachineReader implements AutoCloseable
     {
         try
         {
-            final long size = channel.size();
-            // Copy once into private memory, validate, then use: the file is another process's.
-            final ByteBuffer copy = ByteBuffer.allocate(HEADER_FIELDS_LENGTH);
-            int read;
-            do
-            {
-                read = channel.read(copy, copy.position()); // until the fields are in or the file ends
-            }
-            while (read > 0 && copy.hasRemaining());
-            final UnsafeBuffer fields = new UnsafeBuffer(copy.array());
-            checkHeader(fields, size, file.toString());
+            final UnsafeBuffer fields = readHeader(file, channel);
             final long fileLength = fileLength(fields);
             final MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileLength);
-            return new MachineReader(file, channel, fileLength, map, countersMetaDataOffset(fields),
-                fields.getInt(COUNTERS_METADATA_LENGTH_OFFSET), countersValuesOffset(fields),
-                fields.getInt(COUNTERS_VALUES_LENGTH_OFFSET));
+            return new MachineReader(file, channel, fileLength, map, fields);
         }
         catch (final IOException ex)
         {
             throw new MachineFileException(MachineFileException.Reason.IO, file + ": cannot read: " + ex, ex);
         }
+    }
+
+    /**
+     * Copies a machine file's header fields once into private memory and checks them: the file is another
+     * process's.
+     *
+     * @param file    the file, for messages.
+     * @param channel open on it.
+     * @return the checked copy.
+     * @throws IOException          if the file cannot be read.
+     * @throws MachineFileException if the header fails a check.
+     */
+    static UnsafeBuffer readHeader(final Path file, final FileChannel channel) throws IOException
+    {
+        final long size = channel.size();
+        final ByteBuffer copy = ByteBuffer.allocate(HEADER_FIELDS_LENGTH);
+        int read;
+        do
+        {
+            read = channel.read(copy, copy.position()); // until the fields are in or the file ends
+        }
+        while (read > 0 && copy.hasRemaining());
+        final UnsafeBuffer fields = new UnsafeBuffer(copy.array());
+        checkHeader(fields, size, file.toString());
+        return fields;
     }
 
     /**
@@ -143,6 +164,32 @@ public final class MachineReader implements AutoCloseable
     }
 
     /**
+     * @return the clients attached now, by slot, each copied consistently from the client table.
+     * @throws MachineFileException if the file has been truncated since the attach.
+     */
+    public List<MachineClientInfo> clients()
+    {
+        checkLength();
+        try
+        {
+            final List<MachineClientInfo> clients = new ArrayList<>();
+            for (int slot = 0, slots = ClientTableDescriptor.slots(clientTable.capacity()); slot < slots; slot++)
+            {
+                final MachineClientInfo client = ClientTableDescriptor.readSlot(clientTable, slot);
+                if (client != null)
+                {
+                    clients.add(client);
+                }
+            }
+            return clients;
+        }
+        catch (final InternalError ex)
+        {
+            throw truncated(ex);
+        }
+    }
+
+    /**
      * @return the counters, read straight from the mapping (check {@link #status()} for the file's health).
      */
     public CountersReader counters()
@@ -161,7 +208,7 @@ public final class MachineReader implements AutoCloseable
         final MachineStatus status = status();
         try
         {
-            final MachineSnapshot snapshot = MachineSnapshot.read(status, counters);
+            final MachineSnapshot snapshot = MachineSnapshot.read(status, counters, clients());
             checkLength();
             return snapshot;
         }

@@ -82,18 +82,21 @@ public final class MachineSnapshot
 
     private final MachineStatus status;
     private final List<Group> groups;
+    private final List<MachineClientInfo> clients;
 
-    private MachineSnapshot(final MachineStatus status, final List<Group> groups)
+    private MachineSnapshot(final MachineStatus status, final List<Group> groups, final List<MachineClientInfo> clients)
     {
         this.status = status;
         this.groups = groups;
+        this.clients = clients;
     }
 
     /**
      * Walks the metadata records as Agrona lays them out, trusting nothing of the file's: a label length out of
      * range gives a placeholder label rather than a read past the record.
      */
-    static MachineSnapshot read(final MachineStatus status, final CountersReader reader)
+    static MachineSnapshot read(final MachineStatus status, final CountersReader reader,
+        final List<MachineClientInfo> clients)
     {
         final Map<List<Integer>, List<Counter>> byOwner = new LinkedHashMap<>();
         final Map<List<Integer>, String> names = new LinkedHashMap<>();
@@ -143,7 +146,7 @@ public final class MachineSnapshot
         }
         groups.sort(Comparator.comparingInt((Group g) -> order(g.kind())).thenComparingInt(Group::domainId)
             .thenComparingInt(Group::channelId));
-        return new MachineSnapshot(status, Collections.unmodifiableList(groups));
+        return new MachineSnapshot(status, Collections.unmodifiableList(groups), List.copyOf(clients));
     }
 
     private static int order(final int kind)
@@ -161,6 +164,31 @@ public final class MachineSnapshot
         }
     }
 
+    private void formatClients(final StringBuilder out)
+    {
+        if (clients.isEmpty())
+        {
+            return;
+        }
+        out.append("clients\n");
+        for (final MachineClientInfo client : clients)
+        {
+            out.append(String.format("  client %d pid %d, heartbeat %d ms ago, domains:", client.clientId(),
+                client.pid(), status.nowMs() - client.heartbeatMs()));
+            final int[] ids = client.domainIds();
+            if (ids.length == 0)
+            {
+                out.append(" none");
+            }
+            for (final int id : ids)
+            {
+                final Group domain = domain(id);
+                out.append(' ').append(id).append(domain == null ? "" : " \"" + domain.name() + "\"");
+            }
+            out.append('\n');
+        }
+    }
+
     /**
      * @return the kernel's liveness when the counters were read.
      */
@@ -175,6 +203,30 @@ public final class MachineSnapshot
     public List<Group> groups()
     {
         return groups;
+    }
+
+    /**
+     * @return the client processes attached to the kernel when the snapshot was taken.
+     */
+    public List<MachineClientInfo> clients()
+    {
+        return clients;
+    }
+
+    /**
+     * @param domainId a domain's id.
+     * @return the live domain with that id, or null.
+     */
+    public Group domain(final int domainId)
+    {
+        for (final Group group : groups)
+        {
+            if (group.kind() == CounterKeyDescriptor.KIND_DOMAIN && group.domainId() == domainId)
+            {
+                return group;
+            }
+        }
+        return null;
     }
 
     /**
@@ -202,6 +254,7 @@ public final class MachineSnapshot
     public String format(final boolean zeros)
     {
         final StringBuilder out = new StringBuilder();
+        formatClients(out);
         for (final Group group : groups)
         {
             out.append(group.title()).append('\n');

@@ -105,6 +105,14 @@ public final class MachineStatus
     }
 
     /**
+     * @return when this status was taken, epoch milliseconds.
+     */
+    public long nowMs()
+    {
+        return nowMs;
+    }
+
+    /**
      * @return milliseconds from the last heartbeat to the moment this status was taken.
      */
     public long heartbeatAgeMs()

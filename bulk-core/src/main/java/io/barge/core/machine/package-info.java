@@ -11,9 +11,15 @@
  * {@link io.barge.core.machine.MachineFileException.Reason} for a bad file) and names the counters by domain and
  * channel with {@link io.barge.core.machine.MachineSnapshot}; {@code barge stat} is that reader.
  * <p>
- * Ownership and threading: the kernel's process alone writes the file (its heartbeat thread the heartbeat, the
- * domains' threads their counters, each with release); readers only read. Version 1 holds no frames nor kernel
- * state: the to-kernel command ring and the to-domains broadcast are sections of length 0, reserved for a kernel
- * process serving domains in other processes.
+ * A kernel process serves domains in other processes ({@link io.barge.core.machine.KernelService}, run by
+ * {@code barge kernel}): its {@link io.barge.core.machine.KernelConductor} reads commands from the file's to-kernel
+ * ring and answers on its to-domains broadcast buffer ({@link io.barge.core.machine.ControlProtocolDescriptor}),
+ * keeping the client table ({@link io.barge.core.machine.ClientTableDescriptor}); a process attaches with
+ * {@link io.barge.core.machine.MachineClient}.
+ * <p>
+ * Ownership and threading: the kernel's process writes the file (its heartbeat thread the heartbeat, the conductor
+ * the ring's head, the broadcast buffer and the client table, the domains' threads their counters, each with
+ * release); clients write only the ring's records (Agrona's many-producer protocol), readers nothing. Version 2
+ * holds no frames nor page tables: those are still the kernel process's heap, so no transport crosses processes yet.
  */
 package io.barge.core.machine;

@@ -106,6 +106,15 @@ class MachineFileAttachTest
     }
 
     @Test
+    void aVersionOneFileIsRefusedByName(@TempDir final Path dir) throws IOException
+    {
+        putInt(closedMachine(dir), VERSION_OFFSET, 1);
+        final MachineFileException ex = assertThrows(MachineFileException.class, () -> MachineReader.attach(dir));
+        assertSame(MachineFileException.Reason.WRONG_VERSION, ex.reason());
+        assertTrue(ex.getMessage().contains("version=1 expected=2"), ex.getMessage());
+    }
+
+    @Test
     void inconsistentLengthsAreRefused(@TempDir final Path dir) throws IOException
     {
         final Path file = closedMachine(dir);
@@ -118,6 +127,13 @@ class MachineFileAttachTest
             {TO_KERNEL_RING_LENGTH_OFFSET, -4096},
             {TO_DOMAINS_BUFFER_LENGTH_OFFSET, 100},
             {TO_KERNEL_RING_LENGTH_OFFSET, 0x7FFF_F000},        // sections past the largest file
+            {TO_KERNEL_RING_LENGTH_OFFSET, 0},                  // version 1's reserved empty ring
+            {TO_KERNEL_RING_LENGTH_OFFSET, 4096},               // a trailer page and no ring
+            {TO_DOMAINS_BUFFER_LENGTH_OFFSET, 4 * 4096},        // a ring of 3 pages: not a power of two
+            {TO_DOMAINS_BUFFER_LENGTH_OFFSET, 4096},            // a trailer page and no buffer
+            {CLIENT_TABLE_LENGTH_OFFSET, 0},                    // no client table
+            {CLIENT_TABLE_LENGTH_OFFSET, 100},                  // not whole pages
+            {TO_DOMAINS_BUFFER_LENGTH_OFFSET, 3 * 4096},        // a valid ring, but the sections fall short of the file
         };
         for (final int[] field : spoilt)
         {
@@ -133,7 +149,7 @@ class MachineFileAttachTest
     @Test
     void aSectionLongerThanTheFileIsTruncation(@TempDir final Path dir) throws IOException
     {
-        putInt(closedMachine(dir), TO_KERNEL_RING_LENGTH_OFFSET, 1 << 20);
+        putInt(closedMachine(dir), TO_KERNEL_RING_LENGTH_OFFSET, (1 << 20) + PAGE_LENGTH);
         assertSame(MachineFileException.Reason.TRUNCATED, attachFailure(dir));
     }
 

@@ -1,0 +1,60 @@
+package io.barge.core.machine;
+
+import io.barge.core.CounterType;
+
+/**
+ * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 40..48: every command it reads,
+ * by type, every command it refuses, every client it declares dead, every repair of the command ring.
+ */
+public final class ConductorCounters
+{
+    /** Records read from the command ring, valid or not. */
+    public static final CounterType COMMANDS = CounterType.register(40, "COMMANDS", "commands");
+    /** CLIENT_ATTACH commands. */
+    public static final CounterType CLIENT_ATTACHES = CounterType.register(41, "CLIENT_ATTACHES", "client attaches");
+    /** CLIENT_KEEPALIVE commands. */
+    public static final CounterType CLIENT_KEEPALIVES =
+        CounterType.register(42, "CLIENT_KEEPALIVES", "client keepalives");
+    /** CREATE_DOMAIN commands. */
+    public static final CounterType REMOTE_DOMAIN_CREATES =
+        CounterType.register(43, "REMOTE_DOMAIN_CREATES", "remote domain creates");
+    /** DESTROY_DOMAIN commands. */
+    public static final CounterType REMOTE_DOMAIN_DESTROYS =
+        CounterType.register(44, "REMOTE_DOMAIN_DESTROYS", "remote domain destroys");
+    /** CLIENT_DETACH commands. */
+    public static final CounterType CLIENT_DETACHES = CounterType.register(45, "CLIENT_DETACHES", "client detaches");
+    /** Commands refused with an error response. */
+    public static final CounterType COMMAND_ERRORS = CounterType.register(46, "COMMAND_ERRORS", "command errors");
+    /** Clients declared dead for missing their keepalives. */
+    public static final CounterType CLIENT_TIMEOUTS = CounterType.register(47, "CLIENT_TIMEOUTS", "client timeouts");
+    /** Repairs of the command ring: a dead producer's claim unblocked, or damage dropped. */
+    public static final CounterType COMMAND_RING_REPAIRS =
+        CounterType.register(48, "COMMAND_RING_REPAIRS", "command ring repairs");
+
+    private ConductorCounters()
+    {
+    }
+
+    /**
+     * @param type a command type ({@link ControlProtocolDescriptor}).
+     * @return its counter, or null for a type not the protocol's.
+     */
+    static CounterType ofCommand(final int type)
+    {
+        switch (type)
+        {
+            case ControlProtocolDescriptor.CLIENT_ATTACH:
+                return CLIENT_ATTACHES;
+            case ControlProtocolDescriptor.CLIENT_KEEPALIVE:
+                return CLIENT_KEEPALIVES;
+            case ControlProtocolDescriptor.CREATE_DOMAIN:
+                return REMOTE_DOMAIN_CREATES;
+            case ControlProtocolDescriptor.DESTROY_DOMAIN:
+                return REMOTE_DOMAIN_DESTROYS;
+            case ControlProtocolDescriptor.CLIENT_DETACH:
+                return CLIENT_DETACHES;
+            default:
+                return null;
+        }
+    }
+}

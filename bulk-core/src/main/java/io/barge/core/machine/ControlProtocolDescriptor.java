@@ -1,0 +1,227 @@
+package io.barge.core.machine;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Layout of the messages between client processes and the kernel: commands on the to-kernel ring (the Agrona
+ * record's type id is the command type), responses and events on the to-domains broadcast buffer (its type id is
+ * the response type). Every message starts with the same two fields, so that a client matches a response to its
+ * request by correlation id (from the ring's {@code nextCorrelationId()}) and client id.
+ * <p>
+ * Common header, {@link #HEADER_LENGTH} bytes:
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                    Correlation Id (64)        [CLIENT|KERNEL] |  0, echoed in the response
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                     Client Id (32)            [CLIENT|KERNEL] |  8, 0 in CLIENT_ATTACH
+ *  +---------------------------------------------------------------+
+ *  |                      Reserved (32)                            |  12
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * Commands [CLIENT] (bodies after the header; each command has exactly this length, else it is refused):
+ * <pre>
+ *  CLIENT_ATTACH     | PID (64)                                     |  24 bytes; the answer gives the client id
+ *  CLIENT_KEEPALIVE  |                                              |  16 bytes; no answer
+ *  CREATE_DOMAIN     | Name Length (32) | Name, ASCII, no padding   |  20 + name length, 1..MAX_NAME_LENGTH
+ *  DESTROY_DOMAIN    | Domain Id (32)                               |  20 bytes
+ *  CLIENT_DETACH     |                                              |  16 bytes; destroys the client's domains
+ * </pre>
+ * Responses and events [KERNEL]:
+ * <pre>
+ *  ON_ATTACHED        |                                             |  16 bytes; client id = the new client's
+ *  ON_DOMAIN_CREATED  | Domain Id (32)                              |  20 bytes
+ *  ON_DOMAIN_DESTROYED| Domain Id (32)                              |  20 bytes
+ *  ON_DETACHED        | Domains Destroyed (32)                      |  20 bytes
+ *  ON_ERROR           | Error Code (32) | Message Length (32) | Message, ASCII  |  24 + message length
+ *  ON_CLIENT_TIMEOUT  | Domains Destroyed (32)                      |  20 bytes; correlation id NULL_ID (event)
+ * </pre>
+ * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read.
+ */
+public final class ControlProtocolDescriptor
+{
+    /** Correlation or client id of nobody. */
+    public static final int NULL_ID = -1;
+
+    /** Command: a process attaches and is given a client id. */
+    public static final int CLIENT_ATTACH = 1;
+    /** Command: the client is alive. */
+    public static final int CLIENT_KEEPALIVE = 2;
+    /** Command: create a domain the client owns. */
+    public static final int CREATE_DOMAIN = 3;
+    /** Command: destroy one of the client's domains. */
+    public static final int DESTROY_DOMAIN = 4;
+    /** Command: the client leaves; its domains are destroyed. */
+    public static final int CLIENT_DETACH = 5;
+
+    /** Response to CLIENT_ATTACH. */
+    public static final int ON_ATTACHED = 101;
+    /** Response to CREATE_DOMAIN. */
+    public static final int ON_DOMAIN_CREATED = 102;
+    /** Response to DESTROY_DOMAIN. */
+    public static final int ON_DOMAIN_DESTROYED = 103;
+    /** Response to CLIENT_DETACH. */
+    public static final int ON_DETACHED = 104;
+    /** Response to any refused command. */
+    public static final int ON_ERROR = 105;
+    /** Event: a client missed its keepalives and was declared dead. */
+    public static final int ON_CLIENT_TIMEOUT = 106;
+
+    /** Error: the command type is not one of this protocol's. */
+    public static final int ERROR_UNKNOWN_COMMAND = 1;
+    /** Error: the command is shorter or longer than its type's length. */
+    public static final int ERROR_MALFORMED = 2;
+    /** Error: a domain name is empty, too long, or not printable ASCII. */
+    public static final int ERROR_BAD_NAME = 3;
+    /** Error: no attached client has the command's client id. */
+    public static final int ERROR_UNKNOWN_CLIENT = 4;
+    /** Error: the domain is not one of the client's. */
+    public static final int ERROR_NOT_OWNER = 5;
+    /** Error: the client table is full. */
+    public static final int ERROR_TOO_MANY_CLIENTS = 6;
+    /** Error: the client owns {@link ClientTableDescriptor#MAX_DOMAINS_PER_CLIENT} domains already. */
+    public static final int ERROR_TOO_MANY_DOMAINS = 7;
+    /** Error: the kernel could not do it (e.g. out of domains). */
+    public static final int ERROR_KERNEL = 8;
+    /** Error: CLIENT_ATTACH with a client id other than 0, or a pid that is not positive. */
+    public static final int ERROR_BAD_ATTACH = 9;
+
+    /** Offset of the correlation id. */
+    public static final int CORRELATION_ID_OFFSET = 0;
+    /** Offset of the client id. */
+    public static final int CLIENT_ID_OFFSET = 8;
+    /** Bytes of the common header. */
+    public static final int HEADER_LENGTH = 16;
+    /** Offset of CLIENT_ATTACH's pid. */
+    public static final int PID_OFFSET = HEADER_LENGTH;
+    /** Bytes of CLIENT_ATTACH. */
+    public static final int ATTACH_LENGTH = PID_OFFSET + Long.BYTES;
+    /** Offset of CREATE_DOMAIN's name length. */
+    public static final int NAME_LENGTH_OFFSET = HEADER_LENGTH;
+    /** Offset of CREATE_DOMAIN's name. */
+    public static final int NAME_OFFSET = NAME_LENGTH_OFFSET + Integer.BYTES;
+    /** Longest domain name a client may give. */
+    public static final int MAX_NAME_LENGTH = 64;
+    /** Offset of the domain id in DESTROY_DOMAIN, ON_DOMAIN_CREATED and ON_DOMAIN_DESTROYED. */
+    public static final int DOMAIN_ID_OFFSET = HEADER_LENGTH;
+    /** Offset of the count of destroyed domains in ON_DETACHED and ON_CLIENT_TIMEOUT. */
+    public static final int DOMAINS_DESTROYED_OFFSET = HEADER_LENGTH;
+    /** Bytes of a message with one int after the header. */
+    public static final int ONE_INT_LENGTH = HEADER_LENGTH + Integer.BYTES;
+    /** Offset of ON_ERROR's code. */
+    public static final int ERROR_CODE_OFFSET = HEADER_LENGTH;
+    /** Offset of ON_ERROR's message length. */
+    public static final int ERROR_MESSAGE_LENGTH_OFFSET = ERROR_CODE_OFFSET + Integer.BYTES;
+    /** Offset of ON_ERROR's message. */
+    public static final int ERROR_MESSAGE_OFFSET = ERROR_MESSAGE_LENGTH_OFFSET + Integer.BYTES;
+    /** Longest error message. */
+    public static final int MAX_ERROR_MESSAGE_LENGTH = 256;
+    /** Longest message either way: a private buffer of this size holds any valid one. */
+    public static final int MAX_MESSAGE_LENGTH = ERROR_MESSAGE_OFFSET + MAX_ERROR_MESSAGE_LENGTH;
+
+    private ControlProtocolDescriptor()
+    {
+    }
+
+    /**
+     * @param buffer        where to write.
+     * @param correlationId the request's.
+     * @param clientId      the client's.
+     */
+    public static void putHeader(final MutableDirectBuffer buffer, final long correlationId, final int clientId)
+    {
+        buffer.putLong(CORRELATION_ID_OFFSET, correlationId);
+        buffer.putInt(CLIENT_ID_OFFSET, clientId);
+        buffer.putInt(CLIENT_ID_OFFSET + Integer.BYTES, 0);
+    }
+
+    /**
+     * @param buffer a message.
+     * @return its correlation id.
+     */
+    public static long correlationId(final DirectBuffer buffer)
+    {
+        return buffer.getLong(CORRELATION_ID_OFFSET);
+    }
+
+    /**
+     * @param buffer a message.
+     * @return its client id.
+     */
+    public static int clientId(final DirectBuffer buffer)
+    {
+        return buffer.getInt(CLIENT_ID_OFFSET);
+    }
+
+    /**
+     * @param type a command type.
+     * @return its exact length, or -1 for CREATE_DOMAIN (which depends on the name) and unknown types.
+     */
+    public static int commandLength(final int type)
+    {
+        switch (type)
+        {
+            case CLIENT_ATTACH:
+                return ATTACH_LENGTH;
+            case CLIENT_KEEPALIVE:
+            case CLIENT_DETACH:
+                return HEADER_LENGTH;
+            case DESTROY_DOMAIN:
+                return ONE_INT_LENGTH;
+            default:
+                return -1;
+        }
+    }
+
+    /**
+     * @param type a command type.
+     * @return whether it is one of this protocol's.
+     */
+    public static boolean isCommand(final int type)
+    {
+        return type >= CLIENT_ATTACH && type <= CLIENT_DETACH;
+    }
+
+    /**
+     * @param b a byte of a name.
+     * @return whether a domain name may hold it: printable ASCII.
+     */
+    public static boolean isNameByte(final byte b)
+    {
+        return b >= 0x20 && b <= 0x7E;
+    }
+
+    /**
+     * @param code an error code.
+     * @return its constant's name, e.g. {@code NOT_OWNER}, or {@code ERROR_<code>} for one not known here.
+     */
+    public static String errorName(final int code)
+    {
+        switch (code)
+        {
+            case ERROR_UNKNOWN_COMMAND:
+                return "UNKNOWN_COMMAND";
+            case ERROR_MALFORMED:
+                return "MALFORMED";
+            case ERROR_BAD_NAME:
+                return "BAD_NAME";
+            case ERROR_UNKNOWN_CLIENT:
+                return "UNKNOWN_CLIENT";
+            case ERROR_NOT_OWNER:
+                return "NOT_OWNER";
+            case ERROR_TOO_MANY_CLIENTS:
+                return "TOO_MANY_CLIENTS";
+            case ERROR_TOO_MANY_DOMAINS:
+                return "TOO_MANY_DOMAINS";
+            case ERROR_KERNEL:
+                return "KERNEL";
+            case ERROR_BAD_ATTACH:
+                return "BAD_ATTACH";
+            default:
+                return "ERROR_" + code;
+        }
+    }
+}

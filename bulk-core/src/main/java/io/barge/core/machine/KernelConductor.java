@@ -1,0 +1,450 @@
+package io.barge.core.machine;
+
+import io.barge.core.CounterType;
+import io.barge.core.Domain;
+import io.barge.core.Kernel;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.broadcast.BroadcastTransmitter;
+
+import java.nio.charset.StandardCharsets;
+
+import static io.barge.core.machine.ControlProtocolDescriptor.*;
+
+/**
+ * The kernel's side of the machine file: performs privileged operations on the embedded {@link Kernel} for client
+ * processes, which reach it through the to-kernel command ring and hear back on the to-domains broadcast buffer
+ * ({@link ControlProtocolDescriptor}); the role of Aeron's driver conductor or Barrelfish's monitor.
+ * <p>
+ * Each command is copied out of the ring once ({@link CommandRingReader}), then validated: its type, its exact
+ * length, its name, its client id, and that a domain it names is the caller's. A command that fails gets an
+ * {@code ON_ERROR} response with a code and a message and changes nothing; the kernel and other clients go on. Every
+ * command and every error is counted on the kernel's domain ({@link ConductorCounters}).
+ * <p>
+ * Liveness: a client whose last command (a keepalive at least) is older than the machine's timeout is declared dead:
+ * its domains are destroyed (their frames back to the kernel), {@code ON_CLIENT_TIMEOUT} is broadcast and its slot
+ * freed, so that a restarted process can attach again (under a new client id: ids are never reused). The same
+ * timeout, halved, frees the ring from a producer that died between claiming a record and committing it.
+ * <p>
+ * Client ids are not credentials: the ring is shared memory, and a process that can write it can name another
+ * client's id. The checks here stop mistakes and garbage, not an impostor.
+ * <p>
+ * One thread runs it (an {@link org.agrona.concurrent.AgentRunner}, or a test calling {@link #doWork()}); one
+ * conductor per kernel, since it owns the ring's head.
+ */
+public final class KernelConductor implements Agent
+{
+    /** Most commands taken per {@link #doWork()}. */
+    static final int COMMAND_LIMIT = 16;
+
+    private final Kernel kernel;
+    private final Domain kernelDomain;
+    private final EpochClock clock;
+    private final long timeoutMs;
+    private final long checkIntervalMs;
+    private final CommandRingReader reader;
+    private final BroadcastTransmitter transmitter;
+    private final AtomicBuffer clientTable;
+    private final Client[] slots;
+    private final Int2ObjectHashMap<Client> byId = new Int2ObjectHashMap<>();
+    private final UnsafeBuffer response = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
+    private final CommandRingReader.Handler handler = this::onCommand;
+    private int nextClientId = 1;
+    private long nextCheckMs;
+
+    /** A client's state, private to the kernel; the client table mirrors it. */
+    private static final class Client
+    {
+        final int slot;
+        final int clientId;
+        final long pid;
+        final long attachMs;
+        final int[] domainIds = new int[ClientTableDescriptor.MAX_DOMAINS_PER_CLIENT];
+        int domainCount;
+        long lastSeenMs;
+
+        Client(final int slot, final int clientId, final long pid, final long attachMs)
+        {
+            this.slot = slot;
+            this.clientId = clientId;
+            this.pid = pid;
+            this.attachMs = attachMs;
+            this.lastSeenMs = attachMs;
+        }
+
+        int indexOf(final int domainId)
+        {
+            for (int i = 0; i < domainCount; i++)
+            {
+                if (domainIds[i] == domainId)
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        void remove(final int index)
+        {
+            domainIds[index] = domainIds[--domainCount];
+        }
+    }
+
+    /**
+     * @param kernel a kernel built with a machine directory.
+     * @param clock  the time for keepalives and timeouts.
+     * @throws IllegalArgumentException if the kernel has no machine file.
+     * @throws IllegalStateException    if the kernel has a conductor already.
+     */
+    public KernelConductor(final Kernel kernel, final EpochClock clock)
+    {
+        final MachineFile file = kernel.machineFile();
+        if (file == null)
+        {
+            throw new IllegalArgumentException("the kernel has no machine file: build it with machineDirectory(dir)");
+        }
+        file.claimConductor();
+        this.kernel = kernel;
+        this.kernelDomain = kernel.kernelDomain();
+        this.clock = clock;
+        this.timeoutMs = file.timeoutMs();
+        this.checkIntervalMs = Math.max(1, timeoutMs / 10);
+        this.reader = new CommandRingReader(file.toKernelBuffer(), MAX_MESSAGE_LENGTH);
+        this.transmitter = new BroadcastTransmitter(file.toDomainsBuffer());
+        this.clientTable = file.clientTableBuffer();
+        this.slots = new Client[ClientTableDescriptor.slots(clientTable.capacity())];
+        this.nextCheckMs = clock.time() + checkIntervalMs;
+        reader.consumerHeartbeatRelease(clock.time());
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "barge-kernel-conductor";
+    }
+
+    @Override
+    public int doWork()
+    {
+        final int read = reader.read(handler, COMMAND_LIMIT);
+        int work;
+        if (read < 0)
+        {
+            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            work = -read;
+        }
+        else
+        {
+            work = read;
+        }
+        final long now = clock.time();
+        if (now - nextCheckMs >= 0)
+        {
+            reader.consumerHeartbeatRelease(now);
+            // Clients are judged only with the ring drained: keepalives still queued (after a stall of this thread)
+            // would otherwise count as missed.
+            if (read >= 0 && read < COMMAND_LIMIT)
+            {
+                nextCheckMs = now + checkIntervalMs;
+                work += checkTimeouts(now);
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Frees the client table: the clients' domains go with the kernel when it closes.
+     */
+    @Override
+    public void onClose()
+    {
+        for (final Client client : slots)
+        {
+            if (client != null)
+            {
+                freeSlot(client);
+            }
+        }
+    }
+
+    /**
+     * @return clients attached now (from the conductor's thread; others read the client table).
+     */
+    public int clientCount()
+    {
+        return byId.size();
+    }
+
+    private int checkTimeouts(final long now)
+    {
+        // A producer is between claim and commit for microseconds: a head stuck for half the timeout is a dead one's
+        // claim (or damage). Freed well within the clients' timeout, their keepalives queued behind it still count.
+        if (reader.unblockIfStuck(now, timeoutMs / 2) != CommandRingReader.OK)
+        {
+            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            return 1; // clients are judged after the queued commands are read, at the next check
+        }
+        int work = 0;
+        for (final Client client : slots)
+        {
+            if (client != null && now - client.lastSeenMs > timeoutMs)
+            {
+                final int destroyed = destroyAll(client);
+                freeSlot(client);
+                count(ConductorCounters.CLIENT_TIMEOUTS);
+                putHeader(response, NULL_ID, client.clientId);
+                response.putInt(DOMAINS_DESTROYED_OFFSET, destroyed);
+                transmitter.transmit(ON_CLIENT_TIMEOUT, response, 0, ONE_INT_LENGTH);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void onCommand(final int type, final UnsafeBuffer command, final int length)
+    {
+        count(ConductorCounters.COMMANDS);
+        final long correlationId = length >= CLIENT_ID_OFFSET ? correlationId(command) : NULL_ID;
+        final int clientId = length >= HEADER_LENGTH ? clientId(command) : NULL_ID;
+        final CounterType typeCounter = ConductorCounters.ofCommand(type);
+        if (typeCounter == null)
+        {
+            error(correlationId, clientId, ERROR_UNKNOWN_COMMAND, "command type " + type + " is not one of " +
+                CLIENT_ATTACH + ".." + CLIENT_DETACH);
+            return;
+        }
+        count(typeCounter);
+        final String malformed = checkLength(type, command, length);
+        if (malformed != null)
+        {
+            error(correlationId, clientId, ERROR_MALFORMED, malformed);
+            return;
+        }
+        if (type == CLIENT_ATTACH)
+        {
+            onAttach(correlationId, clientId, command.getLong(PID_OFFSET));
+            return;
+        }
+        final Client client = byId.get(clientId);
+        if (client == null)
+        {
+            error(correlationId, clientId, ERROR_UNKNOWN_CLIENT, "no attached client has id " + clientId +
+                " (never attached, detached, or timed out)");
+            return;
+        }
+        final long now = clock.time();
+        client.lastSeenMs = now; // any valid command shows the client alive
+        switch (type)
+        {
+            case CLIENT_KEEPALIVE:
+                ClientTableDescriptor.heartbeat(clientTable, client.slot, now);
+                break;
+            case CREATE_DOMAIN:
+                onCreateDomain(correlationId, client, command, command.getInt(NAME_LENGTH_OFFSET));
+                break;
+            case DESTROY_DOMAIN:
+                onDestroyDomain(correlationId, client, command.getInt(DOMAIN_ID_OFFSET));
+                break;
+            default: // CLIENT_DETACH
+                final int destroyed = destroyAll(client);
+                freeSlot(client);
+                putHeader(response, correlationId, clientId);
+                response.putInt(DOMAINS_DESTROYED_OFFSET, destroyed);
+                transmitter.transmit(ON_DETACHED, response, 0, ONE_INT_LENGTH);
+                break;
+        }
+    }
+
+    /**
+     * @return null if the command has its type's length, else what is wrong (a name's length is checked here too,
+     *         since it decides the command's length; its bytes are checked by the command).
+     */
+    private static String checkLength(final int type, final UnsafeBuffer command, final int length)
+    {
+        if (type == CREATE_DOMAIN)
+        {
+            if (length < NAME_OFFSET)
+            {
+                return "CREATE_DOMAIN length=" + length + " is shorter than its " + NAME_OFFSET + "-byte fixed part";
+            }
+            final int nameLength = command.getInt(NAME_LENGTH_OFFSET);
+            if (nameLength < 0)
+            {
+                return "CREATE_DOMAIN nameLength=" + nameLength + " is negative";
+            }
+            if (length != NAME_OFFSET + (long)nameLength)
+            {
+                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + (long)nameLength) +
+                    " for nameLength=" + nameLength;
+            }
+            return null;
+        }
+        final int expected = commandLength(type);
+        return length == expected ? null : "command type " + type + " length=" + length + " must be " + expected;
+    }
+
+    private void onAttach(final long correlationId, final int clientId, final long pid)
+    {
+        if (clientId != 0 || pid <= 0)
+        {
+            error(correlationId, clientId, ERROR_BAD_ATTACH, "CLIENT_ATTACH needs clientId=0 and a positive pid, " +
+                "got clientId=" + clientId + " pid=" + pid);
+            return;
+        }
+        int slot = 0;
+        while (slot < slots.length && slots[slot] != null)
+        {
+            slot++;
+        }
+        if (slot == slots.length)
+        {
+            error(correlationId, clientId, ERROR_TOO_MANY_CLIENTS, "all " + slots.length + " client slots are taken");
+            return;
+        }
+        final Client client = new Client(slot, nextClientId++, pid, clock.time());
+        slots[slot] = client;
+        byId.put(client.clientId, client);
+        writeSlot(client);
+        putHeader(response, correlationId, client.clientId);
+        transmitter.transmit(ON_ATTACHED, response, 0, HEADER_LENGTH);
+    }
+
+    private void onCreateDomain(final long correlationId, final Client client, final UnsafeBuffer command,
+        final int nameLength)
+    {
+        if (nameLength > MAX_NAME_LENGTH)
+        {
+            error(correlationId, client.clientId, ERROR_BAD_NAME, "a domain name of " + nameLength +
+                " bytes is longer than " + MAX_NAME_LENGTH);
+            return;
+        }
+        for (int i = 0; i < nameLength; i++)
+        {
+            if (!isNameByte(command.getByte(NAME_OFFSET + i)))
+            {
+                error(correlationId, client.clientId, ERROR_BAD_NAME, "name byte " + i + " = 0x" +
+                    Integer.toHexString(command.getByte(NAME_OFFSET + i) & 0xFF) + " is not printable ASCII");
+                return;
+            }
+        }
+        if (nameLength == 0)
+        {
+            error(correlationId, client.clientId, ERROR_BAD_NAME, "a domain name must not be empty");
+            return;
+        }
+        if (client.domainCount == client.domainIds.length)
+        {
+            error(correlationId, client.clientId, ERROR_TOO_MANY_DOMAINS, "client " + client.clientId + " owns " +
+                client.domainCount + " domains, the most a client may");
+            return;
+        }
+        final String name = command.getStringWithoutLengthAscii(NAME_OFFSET, nameLength);
+        final Domain domain;
+        try
+        {
+            domain = kernel.createDomain(name);
+        }
+        catch (final RuntimeException ex)
+        {
+            error(correlationId, client.clientId, ERROR_KERNEL, "the kernel refused to create \"" + name + "\": " +
+                ex.getMessage());
+            return;
+        }
+        client.domainIds[client.domainCount++] = domain.id();
+        writeSlot(client);
+        putHeader(response, correlationId, client.clientId);
+        response.putInt(DOMAIN_ID_OFFSET, domain.id());
+        transmitter.transmit(ON_DOMAIN_CREATED, response, 0, ONE_INT_LENGTH);
+    }
+
+    private void onDestroyDomain(final long correlationId, final Client client, final int domainId)
+    {
+        final int index = client.indexOf(domainId);
+        if (index < 0)
+        {
+            error(correlationId, client.clientId, ERROR_NOT_OWNER, "domain " + domainId + " is not client " +
+                client.clientId + "'s" + (kernel.domain(domainId) == null ? " (no such domain)" : ""));
+            return;
+        }
+        client.remove(index);
+        writeSlot(client);
+        final String failure = destroy(domainId);
+        if (failure != null)
+        {
+            error(correlationId, client.clientId, ERROR_KERNEL, failure);
+            return;
+        }
+        putHeader(response, correlationId, client.clientId);
+        response.putInt(DOMAIN_ID_OFFSET, domainId);
+        transmitter.transmit(ON_DOMAIN_DESTROYED, response, 0, ONE_INT_LENGTH);
+    }
+
+    /** @return how many of the client's domains were destroyed (some may have gone another way already). */
+    private int destroyAll(final Client client)
+    {
+        int destroyed = 0;
+        while (client.domainCount > 0)
+        {
+            final int domainId = client.domainIds[client.domainCount - 1];
+            client.remove(client.domainCount - 1);
+            if (destroy(domainId) == null)
+            {
+                destroyed++;
+            }
+        }
+        return destroyed;
+    }
+
+    /** @return null once the domain is gone, or why the kernel could not destroy it. */
+    private String destroy(final int domainId)
+    {
+        final Domain domain = kernel.domain(domainId);
+        if (domain == null)
+        {
+            return "domain " + domainId + " was already destroyed";
+        }
+        try
+        {
+            kernel.destroyDomain(domain);
+            return null;
+        }
+        catch (final RuntimeException ex)
+        {
+            return "the kernel could not destroy domain " + domainId + ": " + ex.getMessage();
+        }
+    }
+
+    private void freeSlot(final Client client)
+    {
+        slots[client.slot] = null;
+        byId.remove(client.clientId);
+        ClientTableDescriptor.writeSlot(clientTable, client.slot, 0, ClientTableDescriptor.STATE_FREE, 0, 0, 0,
+            client.domainIds, 0);
+    }
+
+    private void writeSlot(final Client client)
+    {
+        ClientTableDescriptor.writeSlot(clientTable, client.slot, client.clientId, ClientTableDescriptor.STATE_ACTIVE,
+            client.pid, client.attachMs, client.lastSeenMs, client.domainIds, client.domainCount);
+    }
+
+    private void error(final long correlationId, final int clientId, final int code, final String message)
+    {
+        count(ConductorCounters.COMMAND_ERRORS);
+        final byte[] text = message.getBytes(StandardCharsets.US_ASCII);
+        final int length = Math.min(text.length, MAX_ERROR_MESSAGE_LENGTH);
+        putHeader(response, correlationId, clientId);
+        response.putInt(ERROR_CODE_OFFSET, code);
+        response.putInt(ERROR_MESSAGE_LENGTH_OFFSET, length);
+        response.putBytes(ERROR_MESSAGE_OFFSET, text, 0, length);
+        transmitter.transmit(ON_ERROR, response, 0, ERROR_MESSAGE_OFFSET + length);
+    }
+
+    private void count(final CounterType type)
+    {
+        kernelDomain.count(type, 1);
+    }
+}

@@ -1,0 +1,444 @@
+package io.barge.core.machine;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
+import org.agrona.concurrent.broadcast.BroadcastReceiver;
+import org.agrona.concurrent.broadcast.CopyBroadcastReceiver;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static io.barge.core.machine.ControlProtocolDescriptor.*;
+import static io.barge.core.machine.MachineFileDescriptor.FILE_NAME;
+import static io.barge.core.machine.MachineFileDescriptor.HEARTBEAT_TIMEOUT_OFFSET;
+import static io.barge.core.machine.MachineFileDescriptor.TO_DOMAINS_BUFFER_LENGTH_OFFSET;
+import static io.barge.core.machine.MachineFileDescriptor.TO_KERNEL_RING_LENGTH_OFFSET;
+import static io.barge.core.machine.MachineFileDescriptor.fileLength;
+import static io.barge.core.machine.MachineFileDescriptor.ringCapacity;
+import static io.barge.core.machine.MachineFileDescriptor.toDomainsBufferOffset;
+import static io.barge.core.machine.MachineFileDescriptor.toKernelRingOffset;
+
+/**
+ * A process's handle on a kernel running in another process ({@code barge kernel}): attaches through the machine
+ * file, asks the kernel for domains it then owns, and keeps itself alive with a keepalive on a daemon thread every
+ * fifth of the machine's timeout. The role of Aeron's client conductor, reduced to requests and answers.
+ * <p>
+ * Each request takes a correlation id from the ring, writes its command, and waits (an idle strategy, bounded by the
+ * response timeout) for the broadcast answer with that id, checking meanwhile that the kernel still runs. Failures
+ * are typed: {@link MachineFileException} for a file that is not a machine's, {@link KernelGoneException} when the
+ * kernel closed, died or stopped beating, {@link KernelRefusedException} when it refused, and
+ * {@link MachineClientException} when no answer came in time.
+ * <p>
+ * The client maps the header and the broadcast buffer read-only and only the command ring writable, so a bug here
+ * cannot scribble over the kernel's state. Requests are serialised (one at a time per client). The domains are the
+ * kernel's: this slice moves no data between processes, only their lifecycle.
+ */
+public final class MachineClient implements AutoCloseable
+{
+    /** Shortest time a request waits for its answer. */
+    public static final long MIN_RESPONSE_TIMEOUT_MS = 1_000;
+
+    private static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final Path file;
+    private final FileChannel channel;
+    private final long length;
+    private final UnsafeBuffer header;
+    private final ManyToOneRingBuffer ring;
+    private final CopyBroadcastReceiver receiver;
+    private final long timeoutMs;
+    private final long responseTimeoutNs;
+    private final UnsafeBuffer command = new UnsafeBuffer(new byte[NAME_OFFSET + 1024]);
+    private final UnsafeBuffer keepalive = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+    private final IdleStrategy idle = new BackoffIdleStrategy(1, 10, 1_000, 1_000_000);
+    private final ScheduledExecutorService heartbeat;
+    private volatile int clientId = NULL_ID;
+    private boolean closed;
+
+    // The answer being waited for, filled by onMessage.
+    private long awaitedCorrelationId;
+    private int answerType;
+    private int answerValue;
+    private String answerMessage;
+    private boolean timedOut;
+
+    private MachineClient(final Path file, final FileChannel channel, final UnsafeBuffer fields, final long length)
+        throws IOException
+    {
+        this.file = file;
+        this.channel = channel;
+        this.length = length;
+        final MappedByteBuffer headerMap = channel.map(FileChannel.MapMode.READ_ONLY, 0,
+            MachineFileDescriptor.HEADER_LENGTH);
+        this.header = new UnsafeBuffer(headerMap);
+        final int ringLength = ringCapacity(fields.getInt(TO_KERNEL_RING_LENGTH_OFFSET)) +
+            RingBufferDescriptor.TRAILER_LENGTH;
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(channel.map(FileChannel.MapMode.READ_WRITE,
+            toKernelRingOffset(), ringLength)));
+        final int broadcastLength = ringCapacity(fields.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET)) +
+            BroadcastBufferDescriptor.TRAILER_LENGTH;
+        this.receiver = new CopyBroadcastReceiver(new BroadcastReceiver(new UnsafeBuffer(channel.map(
+            FileChannel.MapMode.READ_ONLY, toDomainsBufferOffset(fields), broadcastLength))));
+        this.timeoutMs = fields.getLong(HEARTBEAT_TIMEOUT_OFFSET);
+        this.responseTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Math.max(MIN_RESPONSE_TIMEOUT_MS, 2 * timeoutMs));
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor((task) ->
+        {
+            final Thread thread = new Thread(task, "barge-client-keepalive " + file);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Attaches to the kernel whose machine file is in a directory.
+     *
+     * @param directory the machine's directory.
+     * @return an attached client, heartbeating; close it to detach.
+     * @throws MachineFileException    if there is no machine file or it fails a header check.
+     * @throws KernelGoneException     if no kernel runs there.
+     * @throws KernelRefusedException  if the kernel refuses (e.g. its client table is full).
+     * @throws MachineClientException  if the kernel does not answer in time.
+     */
+    public static MachineClient attach(final Path directory)
+    {
+        final Path file = directory.resolve(FILE_NAME);
+        final FileChannel channel;
+        try
+        {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new MachineFileException(MachineFileException.Reason.NOT_FOUND, "no Barge machine in " +
+                directory + " (no " + FILE_NAME + ")", ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new MachineFileException(MachineFileException.Reason.IO, file + ": cannot open: " + ex, ex);
+        }
+        MachineClient client = null;
+        try
+        {
+            final UnsafeBuffer fields = MachineReader.readHeader(file, channel);
+            client = new MachineClient(file, channel, fields, fileLength(fields));
+            client.checkKernel("attach");
+            client.clientId = client.request(CLIENT_ATTACH, ATTACH_LENGTH, ON_ATTACHED, ProcessHandle.current().pid(),
+                "attach");
+            client.startHeartbeat();
+            return client;
+        }
+        catch (final IOException ex)
+        {
+            MachineReader.closeQuietly(channel);
+            throw new MachineFileException(MachineFileException.Reason.IO, file + ": cannot map: " + ex, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (client != null)
+            {
+                client.heartbeat.shutdownNow();
+            }
+            MachineReader.closeQuietly(channel);
+            throw ex;
+        }
+    }
+
+    private void startHeartbeat()
+    {
+        final long interval = Math.max(1, timeoutMs / 5);
+        heartbeat.scheduleAtFixedRate(this::sendKeepalive, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** From the keepalive thread: the ring takes many producers, so it writes beside a request in progress. */
+    private void sendKeepalive()
+    {
+        try
+        {
+            putHeader(keepalive, ring.nextCorrelationId(), clientId);
+            ring.write(CLIENT_KEEPALIVE, keepalive, 0, HEADER_LENGTH); // a full ring: the next one may get in
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            // the file went away under the client; its next request reports it
+        }
+    }
+
+    /**
+     * @return the id the kernel gave this client.
+     */
+    public int clientId()
+    {
+        return clientId;
+    }
+
+    /**
+     * @return the machine file.
+     */
+    public Path file()
+    {
+        return file;
+    }
+
+    /**
+     * Asks the kernel for a new domain, owned by this client until it destroys it or detaches (or dies).
+     *
+     * @param name the domain's name: 1..{@link ControlProtocolDescriptor#MAX_NAME_LENGTH} printable ASCII bytes.
+     * @return the kernel's id for the domain.
+     * @throws IllegalArgumentException if the name is over 1,024 bytes (the kernel refuses any over
+     *                                  {@link ControlProtocolDescriptor#MAX_NAME_LENGTH} itself).
+     * @throws KernelRefusedException if the kernel refuses (a bad name, too many domains, ...).
+     * @throws KernelGoneException    if the kernel is gone.
+     * @throws MachineClientException if no answer comes in time.
+     */
+    public synchronized int createDomain(final String name)
+    {
+        checkOpen();
+        final byte[] bytes = name.getBytes(StandardCharsets.ISO_8859_1);
+        if (bytes.length > command.capacity() - NAME_OFFSET)
+        {
+            throw new IllegalArgumentException("name length=" + bytes.length + " exceeds " +
+                (command.capacity() - NAME_OFFSET) + " (the kernel takes at most " + MAX_NAME_LENGTH + ")");
+        }
+        // The name goes as given: the kernel applies its rules (length, printable ASCII) and answers by code.
+        command.putInt(NAME_LENGTH_OFFSET, bytes.length);
+        command.putBytes(NAME_OFFSET, bytes);
+        return request(CREATE_DOMAIN, NAME_OFFSET + bytes.length, ON_DOMAIN_CREATED, 0, "create domain \"" + name +
+            "\"");
+    }
+
+    /**
+     * Destroys one of this client's domains.
+     *
+     * @param domainId the id {@link #createDomain} returned.
+     * @throws KernelRefusedException if it is not this client's.
+     * @throws KernelGoneException    if the kernel is gone.
+     * @throws MachineClientException if no answer comes in time.
+     */
+    public synchronized void destroyDomain(final int domainId)
+    {
+        checkOpen();
+        command.putInt(DOMAIN_ID_OFFSET, domainId);
+        request(DESTROY_DOMAIN, ONE_INT_LENGTH, ON_DOMAIN_DESTROYED, 0, "destroy domain " + domainId);
+    }
+
+    /**
+     * @return whether the kernel runs, as its file says now.
+     */
+    public boolean isKernelRunning()
+    {
+        try
+        {
+            return status().isRunning();
+        }
+        catch (final KernelGoneException ex)
+        {
+            return false;
+        }
+    }
+
+    private MachineStatus status()
+    {
+        try
+        {
+            if (channel.size() < length)
+            {
+                throw new KernelGoneException(file + ": the machine file shrank under the client", null);
+            }
+            return MachineReader.statusOf(header, System.currentTimeMillis());
+        }
+        catch (final IOException | InternalError ex)
+        {
+            throw new KernelGoneException(file + ": cannot read the machine file: " + ex, null);
+        }
+    }
+
+    private void checkKernel(final String what)
+    {
+        final MachineStatus status = status();
+        if (!status.isRunning())
+        {
+            throw new KernelGoneException(what + ": no kernel runs in " + file + " (" + status.describe() + ")",
+                status);
+        }
+        // The conductor beats in the ring's trailer every tenth of the timeout; a kernel without one never does.
+        final long conductorAgeMs = status.nowMs() - ring.consumerHeartbeatTime();
+        if (conductorAgeMs > timeoutMs)
+        {
+            throw new KernelGoneException(what + ": the kernel in " + file + " runs but serves no client processes " +
+                "(its conductor's heartbeat is " + conductorAgeMs + " ms old; start it with `barge kernel`)", status);
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the client is closed");
+        }
+    }
+
+    /**
+     * Writes {@code command} (its body already in place) and waits for the answer.
+     *
+     * @return the answer's value: the client id for an attach, else the int after the header.
+     */
+    private int request(final int type, final int commandLength, final int answer, final long pid,
+        final String what)
+    {
+        drain(); // old broadcasts are not ours: start waiting from the newest
+        final long correlationId = ring.nextCorrelationId();
+        putHeader(command, correlationId, type == CLIENT_ATTACH ? 0 : clientId);
+        if (type == CLIENT_ATTACH)
+        {
+            command.putLong(PID_OFFSET, pid);
+        }
+        awaitedCorrelationId = correlationId;
+        answerType = 0;
+        final long deadline = System.nanoTime() + responseTimeoutNs;
+        long nextCheck = System.nanoTime() + LIVENESS_CHECK_NS;
+        boolean written = false;
+        idle.reset();
+        while (true)
+        {
+            if (!written)
+            {
+                written = ring.write(type, command, 0, commandLength);
+            }
+            if (written && receive() > 0 && answerType != 0)
+            {
+                idle.reset();
+                break;
+            }
+            final long now = System.nanoTime();
+            if (now - nextCheck >= 0)
+            {
+                checkKernel(what);
+                nextCheck = now + LIVENESS_CHECK_NS;
+            }
+            if (now - deadline >= 0)
+            {
+                throw new MachineClientException(what + ": " + (written ? "no answer" : "the command ring stayed " +
+                    "full") + " within " + TimeUnit.NANOSECONDS.toMillis(responseTimeoutNs) + " ms from the kernel " +
+                    "in " + file);
+            }
+            idle.idle();
+        }
+        if (answerType == ON_ERROR)
+        {
+            throw new KernelRefusedException(answerValue, what + " refused: " + errorName(answerValue) + ": " +
+                answerMessage + (timedOut ? " (the kernel timed this client out earlier)" : ""));
+        }
+        if (answerType != answer)
+        {
+            throw new MachineClientException(what + ": the kernel answered with type " + answerType +
+                ", expected " + answer);
+        }
+        return answerValue;
+    }
+
+    private int receive()
+    {
+        try
+        {
+            return receiver.receive(this::onMessage);
+        }
+        catch (final IllegalStateException ex)
+        {
+            return 0; // lapped while copying: the answer may be lost, and the deadline says so
+        }
+    }
+
+    private void drain()
+    {
+        awaitedCorrelationId = NULL_ID;
+        for (int i = 0; i < 1_000_000 && receive() > 0; i++)
+        {
+            // bounded: the kernel may be broadcasting faster than this reads
+        }
+    }
+
+    /** On a private copy of one broadcast; the kernel is trusted, its lengths still checked before any read. */
+    private void onMessage(final int type, final DirectBuffer buffer, final int index, final int length)
+    {
+        if (length < HEADER_LENGTH)
+        {
+            return;
+        }
+        final long correlationId = buffer.getLong(index + CORRELATION_ID_OFFSET);
+        final int messageClient = buffer.getInt(index + CLIENT_ID_OFFSET);
+        if (type == ON_CLIENT_TIMEOUT && messageClient == clientId)
+        {
+            timedOut = true;
+        }
+        if (correlationId != awaitedCorrelationId || answerType != 0)
+        {
+            return;
+        }
+        if (type == ON_ERROR && length >= ERROR_MESSAGE_OFFSET)
+        {
+            final int textLength = buffer.getInt(index + ERROR_MESSAGE_LENGTH_OFFSET);
+            answerValue = buffer.getInt(index + ERROR_CODE_OFFSET);
+            answerMessage = textLength >= 0 && textLength <= length - ERROR_MESSAGE_OFFSET ?
+                buffer.getStringWithoutLengthAscii(index + ERROR_MESSAGE_OFFSET, textLength) : "(no message)";
+            answerType = ON_ERROR;
+        }
+        else if (type == ON_ATTACHED)
+        {
+            answerValue = messageClient;
+            answerType = type;
+        }
+        else if (length >= ONE_INT_LENGTH)
+        {
+            answerValue = buffer.getInt(index + HEADER_LENGTH);
+            answerType = type;
+        }
+    }
+
+    /**
+     * Detaches (the kernel destroys this client's domains) if the kernel still runs, stops the keepalives and closes
+     * the file. Idempotent; never throws for a kernel that is gone.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        heartbeat.shutdownNow();
+        try
+        {
+            heartbeat.awaitTermination(10, TimeUnit.SECONDS);
+            if (isKernelRunning())
+            {
+                request(CLIENT_DETACH, HEADER_LENGTH, ON_DETACHED, 0, "detach");
+            }
+        }
+        catch (final MachineClientException ex)
+        {
+            // gone or refused (e.g. timed out already): there is nothing left to detach
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            MachineReader.closeQuietly(channel);
+        }
+    }
+}
