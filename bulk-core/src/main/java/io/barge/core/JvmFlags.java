@@ -2,6 +2,11 @@ package io.barge.core;
 
 import org.agrona.DirectBuffer;
 
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The JVM flag every program using Barge needs, and the early check for it.
  * <p>
@@ -55,5 +60,30 @@ public final class JvmFlags
             + " for Maven tests, to maven-surefire-plugin's <argLine>" + flag + "</argLine>;"
             + " for mvn exec:java, to .mvn/jvm.config or MAVEN_OPTS=\"" + flag + "\";"
             + " for mvn exec:exec, to the <arguments> before -classpath.";
+    }
+
+    /**
+     * The command line of a child JVM that runs a class of this process's class path with {@link #ADD_OPENS}: this
+     * JVM's own {@code java} executable, then the flag, the heap limit, the class path, the class and its arguments.
+     * For processes that attach to a machine another process runs (and for tests of them).
+     *
+     * @param maxHeap   the child's {@code -Xmx} value, e.g. {@code "64m"}.
+     * @param mainClass the class whose {@code main} the child runs.
+     * @param args      its arguments.
+     * @return the command, for {@link ProcessBuilder}.
+     */
+    public static List<String> childJvm(final String maxHeap, final Class<?> mainClass, final List<String> args)
+    {
+        final String java = ProcessHandle.current().info().command()
+            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        final List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(Arrays.asList(ADD_OPENS.split(" ")));
+        command.add("-Xmx" + maxHeap);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(args);
+        return command;
     }
 }

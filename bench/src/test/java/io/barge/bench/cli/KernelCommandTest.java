@@ -15,9 +15,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -41,16 +38,7 @@ class KernelCommandTest
     @Test
     void aKernelProcessServesAClientShowsInStatAndClosesOnSigterm(@TempDir final Path dir) throws Exception
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> command = new ArrayList<>();
-        command.add(java);
-        command.addAll(Arrays.asList(JvmFlags.ADD_OPENS.split(" ")));
-        command.add("-Xmx128m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(BargeCli.class.getName());
-        command.addAll(List.of("kernel", "--dir", dir.toString(), "--memory-mib", "4", "--timeout-ms", "300"));
+        final List<String> command = JvmFlags.childJvm("128m", BargeCli.class, List.of("kernel", "--dir", dir.toString(), "--memory-mib", "4", "--timeout-ms", "300"));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try
         {

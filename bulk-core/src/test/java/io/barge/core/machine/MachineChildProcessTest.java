@@ -13,8 +13,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -59,16 +57,7 @@ class MachineChildProcessTest
     @Test
     void aKilledKernelLeavesAStaleFileThatTheNextKernelReinitialises(@TempDir final Path dir) throws Exception
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> command = new ArrayList<>();
-        command.add(java);
-        command.addAll(Arrays.asList(JvmFlags.ADD_OPENS.split(" ")));
-        command.add("-Xmx64m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(MachineChildProcessTest.class.getName());
-        command.add(dir.toString());
+        final List<String> command = JvmFlags.childJvm("64m", MachineChildProcessTest.class, List.of(dir.toString()));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try
         {
