@@ -234,15 +234,22 @@ final class ReturnRing extends ReturnRingRhsPad
 
     /**
      * Calls {@code sink} for each entry in the ring now without taking it: exact when the ring is quiet, a snapshot
-     * that may miss or repeat an entry being added or taken otherwise.
+     * that may miss or repeat an entry being added or taken otherwise. Entries come in ring order.
+     * <p>
+     * Only the positions between the consumer's and the producers' can hold entries, so only those are read: an
+     * allocator that is back pressured checks its budget ({@link IoPath#cachedPages}) on every claim, and a scan of
+     * every slot read the lines the freeing thread on the other core was writing, on each try.
      *
      * @param sink receives each entry seen.
      */
     void forEach(final Sink sink)
     {
-        for (int i = 0; i < capacity; i++)
+        // Acquire both: slots before head were zeroed before it was released; entries at or past tail are not there.
+        final long start = (long)HEAD.getAcquire(this);
+        final long end = start + Math.min(Math.max((long)TAIL.getVolatile(this) - start, 0L), capacity);
+        for (long position = start; position < end; position++)
         {
-            final long entry = (long)SLOTS.getAcquire(slots, PAD + i);
+            final long entry = (long)SLOTS.getAcquire(slots, PAD + (int)(position & mask));
             if (entry != 0)
             {
                 sink.accept(entry);

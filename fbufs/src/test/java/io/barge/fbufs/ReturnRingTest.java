@@ -89,6 +89,37 @@ class ReturnRingTest
     }
 
     @Test
+    void forEachAfterManyLapsSeesExactlyTheWaitingEntriesInRingOrder()
+    {
+        final ReturnRing ring = new ReturnRing(8);
+        long next = 1;
+        for (int lap = 0; lap < 5; lap++)
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                assertTrue(ring.offer(ReturnRing.entry(next++, i)));
+            }
+            assertEquals(6, ring.drain((entry) -> { }, 6));
+        }
+        // Positions 30..34 now: they wrap past the end of the slot array (30 & 7 = 6).
+        final List<Long> offered = new ArrayList<>();
+        for (int i = 0; i < 5; i++)
+        {
+            offered.add(ReturnRing.entry(next++, i));
+            assertTrue(ring.offer(offered.get(i)));
+        }
+        final List<Long> seen = new ArrayList<>();
+
+        ring.forEach(seen::add);
+
+        assertEquals(offered, seen);
+        assertEquals(2, ring.drain((entry) -> { }, 2));
+        seen.clear();
+        ring.forEach(seen::add);
+        assertEquals(offered.subList(2, 5), seen, "what was taken is not seen again");
+    }
+
+    @Test
     void severalProducersOneConsumerEveryEntryExactlyOnce() throws Exception
     {
         final long seed = new SplittableRandom().nextLong();

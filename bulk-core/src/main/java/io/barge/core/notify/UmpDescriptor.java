@@ -149,7 +149,9 @@ public final class UmpDescriptor
      */
     public static long epochFor(final long position, final int slotShift)
     {
-        return ((position >>> slotShift) & 1L) == 0 ? EPOCH_BIT : 0L;
+        // Branch-free: a receiver's first lap sees one epoch only, so a compiled branch here would be speculated on it
+        // and deoptimised, with every caller it was inlined into, at the first wrap of the ring.
+        return (~position >>> slotShift) << 63; // EPOCH_BIT is bit 63
     }
 
     /**

@@ -351,4 +351,15 @@ class UmpChannelTest
                 UmpDescriptor.encodeControl(epoch, type, badLength, sequence)), msg);
         }
     }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "0, 3, true", "7, 3, true", "8, 3, false", "15, 3, false", "16, 3, true", "23, 0, false", "24, 0, true",
+        "1023, 10, true", "1024, 10, false", "2048, 10, true", "4611686018427387904, 62, false",
+        "9223372036854775807, 62, false", "9223372036854775807, 63, true"})
+    void theEpochBitIsSetOnEvenLapsOfTheRing(final long position, final int slotShift, final boolean set)
+    {
+        assertEquals(set ? UmpDescriptor.EPOCH_BIT : 0L, UmpDescriptor.epochFor(position, slotShift),
+            "position=" + position + " slotShift=" + slotShift);
+    }
 }

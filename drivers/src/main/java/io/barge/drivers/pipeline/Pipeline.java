@@ -37,7 +37,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * <b>Threads.</b> The agents are spread in path order over {@link Builder#threads(int)} threads: as many threads
  * as domains puts each stage on its own {@link org.agrona.concurrent.AgentRunner}; fewer compose neighbours on one
- * thread with a {@link org.agrona.concurrent.CompositeAgent}.
+ * thread, which runs them downstream and back up each duty cycle (source to sink, then the middle stages in reverse),
+ * so that buffers a transport returns hop by hop (an Rbufs path) reach the top of the thread in the same cycle as
+ * the messages reached its bottom.
  * <p>
  * <b>End and errors.</b> The source finishes its hop after the last message; each stage passes
  * {@link io.barge.core.transport.Status#END_OF_STREAM} on; the run completes when it reaches the sink. A stage that

@@ -11,7 +11,6 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.CompositeAgent;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -232,7 +231,7 @@ final class PipelineRun
         for (int k = 0; k < t; k++)
         {
             final List<Agent> group = new ArrayList<>(agents.subList(k * n / t, (k + 1) * n / t));
-            final Agent agent = group.size() == 1 ? group.get(0) : new CompositeAgent(group);
+            final Agent agent = group.size() == 1 ? group.get(0) : new SweepAgent(group);
             runners.add(new AgentRunner(
                 new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
                 (error) -> control.fail(agent.roleName(), error), null, agent));

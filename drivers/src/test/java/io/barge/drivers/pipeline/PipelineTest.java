@@ -419,6 +419,26 @@ class PipelineTest
         leaks.assertNothingLeaked();
     }
 
+    @ParameterizedTest(name = "{0} hops")
+    @ValueSource(ints = {4, 8})
+    void oneThreadOfAnRbufsPathGetsEveryRegionBackWithinTheDutyCycleSoTheSourceIsNeverFull(final int hops)
+    {
+        // Capacity 64, above the source's burst of 32: the path's 64 regions are enough if each cycle's returns reach
+        // the source before it claims again (the upstream sweep passes them up every hop). In path order alone a return
+        // climbed one hop per cycle and the source found the first hop full about once every ten messages.
+        final LeakCheck leaks = LeakCheck.of(kernel);
+        final StreamCheck check = new StreamCheck(hops);
+        final Pipeline.Builder builder = forwarding(same("rbufs", hops), check, 2000).threads(1)
+            .channelConfig(ChannelConfig.defaults().withMaxMessageLength(LENGTH).withCapacity(64));
+
+        final PipelineResult result = builder.build().run();
+
+        assertDeliveredEverything(result, check, 2000);
+        assertEquals(0, result.sourceBackPressures(), result::format);
+        assertEquals(0, result.counterDelta(CounterType.BYTES_COPIED), result::format);
+        leaks.assertNothingLeaked();
+    }
+
     @Test
     void receiveMasterRbufsHopsStillForwardByCopying()
     {
