@@ -1,11 +1,13 @@
 package io.barge.grant.xen;
 
+import io.barge.core.Access;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.grant.EndAccessResult;
 import io.barge.grant.GrantTable;
 import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The granting end's pages of one channel (either front end: {@link XenFrontend}, whose sender grants the pages it
@@ -53,6 +55,32 @@ final class GranterPages
             kernel.map(domain, base + (long)k * pageSize, frame, Rights.READ_WRITE);
         }
         return allocated;
+    }
+
+    /**
+     * Sets up a front end's shared ring: consecutive zeroed frames (a multi-page ring is one run, as Xen's are),
+     * mapped writable in a range of their own and each granted writable to the peer; all undone at teardown.
+     *
+     * @param refs the pages' grant references, filled in page order; its length is the ring's page count.
+     * @param view pointed at the mapped ring.
+     * @return the ring's first frame.
+     */
+    int allocateRing(final int[] refs, final UnsafeBuffer view)
+    {
+        final int ringPages = refs.length;
+        final long ringVa = reserve(ringPages);
+        final int first = kernel.allocateContiguousFrames(domain, ringPages, true);
+        for (int i = 0; i < ringPages; i++)
+        {
+            freeAtTeardown(first + i);
+            kernel.map(domain, ringVa + (long)i * pageSize, first + i, Rights.READ_WRITE);
+        }
+        for (int i = 0; i < ringPages; i++)
+        {
+            refs[i] = grant(first + i, false);
+        }
+        domain.addressSpace().wrapView(view, ringVa, ringPages * pageSize, Access.WRITE);
+        return first;
     }
 
     /** Registers a frame of the granter's to be freed at teardown, unless its grant's end was deferred. */

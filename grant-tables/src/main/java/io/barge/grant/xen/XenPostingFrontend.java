@@ -5,7 +5,6 @@ import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
-import io.barge.core.Rights;
 import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Message;
@@ -105,22 +104,9 @@ public final class XenPostingFrontend implements Receiver
         this.bufferLength = channel.maxMessageLength;
         this.segmentsPerIndirectPage = XenRequestDescriptor.segmentsPerIndirectPage(pageSize);
         this.readable = new WaitsetChannel("xen responses " + channel.back + "->" + channel.front);
-        final int ringPages = channel.ringPages;
-        final long ringVa = pages.reserve(ringPages);
-        ringFrame = kernel.allocateContiguousFrames(domain, ringPages, true);
-        ringRefs = new int[ringPages];
-        for (int i = 0; i < ringPages; i++)
-        {
-            final int frame = ringFrame + i;
-            pages.freeAtTeardown(frame);
-            kernel.map(domain, ringVa + (long)i * pageSize, frame, Rights.READ_WRITE);
-        }
-        for (int i = 0; i < ringPages; i++)
-        {
-            ringRefs[i] = pages.grant(ringFrame + i, false);
-        }
-        final AtomicBuffer ringView = new UnsafeBuffer(0, 0);
-        domain.addressSpace().wrapView((UnsafeBuffer)ringView, ringVa, ringPages * pageSize, Access.WRITE);
+        ringRefs = new int[channel.ringPages];
+        final UnsafeBuffer ringView = new UnsafeBuffer(0, 0);
+        ringFrame = pages.allocateRing(ringRefs, ringView);
         ring = new FrontRing(domain, ringView, XenRequestDescriptor.SLOT_LENGTH);
 
         final int dataPages = capacity * pagesPerBuffer;
