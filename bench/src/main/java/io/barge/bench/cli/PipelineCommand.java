@@ -102,6 +102,11 @@ final class PipelineCommand implements Callable<Integer>
             "(default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--placement", paramLabel = "T,T,...", split = ",",
+        description = "The thread of each domain in path order (source, forwarders, sink), e.g. 0,0,0,1 puts the " +
+            "sink alone on a second thread; the indices 0..k-1 each at least once; overrides --threads.")
+    int[] placement;
+
     @Option(names = "--warmup", paramLabel = "COUNT", defaultValue = "-1",
         description = "Leading messages left out of throughput and latency (default: a tenth of the messages).")
     long warmup;
@@ -197,9 +202,16 @@ final class PipelineCommand implements Callable<Integer>
             .source(messages, size, writer)
             .sink("sink", consumer)
             .channelConfig(new ChannelConfig(size, capacity, notification))
-            .threads(Math.min(threads, path.length + 1))
             .warmup(warmup >= 0 ? warmup : messages / 10)
             .timeout(timeoutSeconds, TimeUnit.SECONDS);
+        if (placement != null)
+        {
+            builder.placement(placement);
+        }
+        else
+        {
+            builder.threads(Math.min(threads, path.length + 1));
+        }
         for (int i = 0; i < path.length; i++)
         {
             builder.hop(i, path[i]);

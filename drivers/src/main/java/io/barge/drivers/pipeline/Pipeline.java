@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * as domains puts each stage on its own {@link org.agrona.concurrent.AgentRunner}; fewer compose neighbours on one
  * thread, which runs them downstream and back up each duty cycle (source to sink, then the middle stages in reverse),
  * so that buffers a transport returns hop by hop (an Rbufs path) reach the top of the thread in the same cycle as
- * the messages reached its bottom.
+ * the messages reached its bottom. An even split in path order suits stages of equal cost; where they differ (a sink
+ * that reads every byte, stages that only forward) {@link Builder#placement(int...)} names each domain's thread.
  * <p>
  * <b>End and errors.</b> The source finishes its hop after the last message; each stage passes
  * {@link io.barge.core.transport.Status#END_OF_STREAM} on; the run completes when it reaches the sink. A stage that
@@ -62,6 +63,8 @@ public final class Pipeline
     final TransportSpec[] hops;
     final ChannelConfig channelConfig;
     final int threads;
+    /** The thread of each domain in path order, or null: spread evenly in path order. */
+    final int[] placement;
     final long warmup;
     final long timeoutNanos;
     private volatile PipelineRun current;
@@ -79,7 +82,8 @@ public final class Pipeline
         this.hops = hops;
         this.channelConfig = b.channelConfig != null ? b.channelConfig :
             ChannelConfig.defaults().withMaxMessageLength(Math.max(b.length, ChannelConfig.DEFAULT_MAX_MESSAGE_LENGTH));
-        this.threads = b.threads > 0 ? b.threads : hops.length + 1;
+        this.placement = b.placement == null ? null : b.placement.clone();
+        this.threads = b.placement != null ? threadsOf(b.placement) : b.threads > 0 ? b.threads : hops.length + 1;
         this.warmup = b.warmup;
         this.timeoutNanos = b.timeoutNanos;
     }
@@ -198,6 +202,24 @@ public final class Pipeline
             " over " + Arrays.toString(hops) + ", " + messages + " x " + length + " B, " + threads + " threads";
     }
 
+    private static int threadsOf(final int[] placement)
+    {
+        int max = -1;
+        for (final int thread : placement)
+        {
+            max = Math.max(max, thread);
+        }
+        return max + 1;
+    }
+
+    /**
+     * @return the thread index of each domain in path order, or null when they are spread evenly in path order.
+     */
+    public int[] placement()
+    {
+        return placement == null ? null : placement.clone();
+    }
+
     /**
      * Describes a pipeline; {@link #build()} checks it. A source, a sink and a transport are required.
      */
@@ -215,6 +237,7 @@ public final class Pipeline
         private final Map<Integer, TransportSpec> hopTransports = new TreeMap<>();
         private ChannelConfig channelConfig;
         private int threads;
+        private int[] placement;
         private long warmup;
         private long timeoutNanos = TimeUnit.SECONDS.toNanos(DEFAULT_TIMEOUT_SECONDS);
 
@@ -307,6 +330,20 @@ public final class Pipeline
         }
 
         /**
+         * Puts each domain on a thread of its own choosing instead of spreading them evenly in path order; the
+         * domains of one thread run on it in path order, downstream and back, as with {@link #threads(int)}.
+         *
+         * @param threadOfDomain a thread index per domain in path order (source, stages, sink), the indices
+         *                       {@code 0..k-1} each used at least once; then the pipeline has {@code k} threads.
+         * @return this builder.
+         */
+        public Builder placement(final int... threadOfDomain)
+        {
+            this.placement = threadOfDomain.clone();
+            return this;
+        }
+
+        /**
          * @param warmup leading messages left out of throughput, latency and counters (default 0).
          * @return this builder.
          */
@@ -366,6 +403,43 @@ public final class Pipeline
             if (timeoutNanos <= 0)
             {
                 throw new IllegalArgumentException("timeout=" + timeoutNanos + " ns must be positive");
+            }
+            if (placement != null)
+            {
+                checkPlacement(domains);
+            }
+        }
+
+        private void checkPlacement(final int domains)
+        {
+            if (placement.length != domains)
+            {
+                throw new IllegalArgumentException("placement names " + placement.length + " threads, one per domain " +
+                    "is needed: domains=" + domains);
+            }
+            final int k = threadsOf(placement);
+            final boolean[] used = new boolean[k];
+            for (final int thread : placement)
+            {
+                if (thread < 0)
+                {
+                    throw new IllegalArgumentException("placement " + Arrays.toString(placement) +
+                        ": thread indices start at 0");
+                }
+                used[thread] = true;
+            }
+            for (int t = 0; t < k; t++)
+            {
+                if (!used[t])
+                {
+                    throw new IllegalArgumentException("placement " + Arrays.toString(placement) + ": thread " + t +
+                        " has no domain (use the indices 0.." + (k - 1) + " each at least once)");
+                }
+            }
+            if (threads != 0 && threads != k)
+            {
+                throw new IllegalArgumentException("placement " + Arrays.toString(placement) + " uses " + k +
+                    " threads, threads=" + threads);
             }
         }
 

@@ -227,10 +227,18 @@ final class PipelineRun
     {
         final int n = agents.size();
         final int t = Math.min(pipeline.threads, n);
+        final int[] placement = pipeline.placement;
         final List<AgentRunner> runners = new ArrayList<>(t);
         for (int k = 0; k < t; k++)
         {
-            final List<Agent> group = new ArrayList<>(agents.subList(k * n / t, (k + 1) * n / t));
+            final List<Agent> group = new ArrayList<>();
+            for (int a = 0; a < n; a++)
+            {
+                if (placement != null ? placement[a] == k : a >= k * n / t && a < (k + 1) * n / t)
+                {
+                    group.add(agents.get(a));
+                }
+            }
             final Agent agent = group.size() == 1 ? group.get(0) : new SweepAgent(group);
             runners.add(new AgentRunner(
                 new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),

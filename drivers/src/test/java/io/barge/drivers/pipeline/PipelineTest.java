@@ -122,6 +122,72 @@ class PipelineTest
         leaks.assertNothingLeaked();
     }
 
+    /** A placement puts each domain on the thread it names: here the two ends share one, the stages the other. */
+    @Test
+    void aPlacementRunsEachDomainOnTheThreadItNames()
+    {
+        final LeakCheck leaks = LeakCheck.of(kernel);
+        final StreamCheck check = new StreamCheck(7);
+        final AtomicReference<Thread> source = new AtomicReference<>();
+        final AtomicReference<Thread> first = new AtomicReference<>();
+        final AtomicReference<Thread> second = new AtomicReference<>();
+        final AtomicReference<Thread> sink = new AtomicReference<>();
+        final Pipeline pipeline = Pipeline.builder(kernel)
+            .source(300, LENGTH, (claim, sequence) ->
+            {
+                source.set(Thread.currentThread());
+                check.write(claim, sequence);
+            })
+            .stage("first", (message, out) ->
+            {
+                first.set(Thread.currentThread());
+                return out.forward(message);
+            })
+            .stage("second", (message, out) ->
+            {
+                second.set(Thread.currentThread());
+                return out.forward(message);
+            })
+            .sink("sink", (message) ->
+            {
+                sink.set(Thread.currentThread());
+                check.onMessage(message);
+            })
+            .transport(TransportSpec.of("rbufs"))
+            .channelConfig(ChannelConfig.defaults().withMaxMessageLength(LENGTH).withCapacity(CAPACITY))
+            .placement(1, 0, 0, 1)
+            .timeout(100, TimeUnit.SECONDS)
+            .build();
+        assertEquals(2, pipeline.threads());
+        final PipelineResult result = pipeline.run();
+
+        assertDeliveredEverything(result, check, 300);
+        assertSame(source.get(), sink.get(), "the source and the sink share thread 1");
+        assertSame(first.get(), second.get(), "both stages run on thread 0");
+        assertTrue(source.get() != first.get(), "two threads");
+        leaks.assertNothingLeaked();
+    }
+
+    @Test
+    void aPlacementThatDoesNotNameOneThreadPerDomainIsRefusedBeforeAnythingRuns()
+    {
+        final StreamCheck check = new StreamCheck(8);
+        final TransportSpec[] hops = same("copy", 2); // three domains
+        assertEquals("placement names 2 threads, one per domain is needed: domains=3",
+            assertThrows(IllegalArgumentException.class, () -> forwarding(hops, check, 10).placement(0, 1).build())
+                .getMessage());
+        assertEquals("placement [0, 2, 2]: thread 1 has no domain (use the indices 0..2 each at least once)",
+            assertThrows(IllegalArgumentException.class, () -> forwarding(hops, check, 10).placement(0, 2, 2)
+                .build()).getMessage());
+        assertEquals("placement [0, -1, 0]: thread indices start at 0",
+            assertThrows(IllegalArgumentException.class, () -> forwarding(hops, check, 10).placement(0, -1, 0)
+                .build()).getMessage());
+        assertEquals("placement [0, 0, 1] uses 2 threads, threads=3",
+            assertThrows(IllegalArgumentException.class, () -> forwarding(hops, check, 10).threads(3)
+                .placement(0, 0, 1).build()).getMessage());
+        assertEquals(0, check.received());
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 42, 0x5EED, 20261202})
     void mixedTransportsCopyOnlyWhereTheTransportChanges(final long seed)
