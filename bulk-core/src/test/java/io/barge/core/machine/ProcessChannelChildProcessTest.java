@@ -97,7 +97,9 @@ class ProcessChannelChildProcessTest
     @Test
     void aKilledSenderNeverExposesATornMessageTheReceiverHearsPeerGoneAndARestartedSenderResumes() throws Exception
     {
-        try (KernelService service = MachineClientTest.service(dir, conductorErrors, MachineClientTest.TIMEOUT_MS))
+        // A 1 s liveness timeout: short enough for a quick detection, long enough that this process's own client is
+        // not timed out on a loaded machine.
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors, 1_000))
         {
             final int startFree = service.kernel().freeFrames();
             try (MachineClient client = MachineClient.attach(dir))

@@ -252,6 +252,42 @@ class ProcessChannelTest
         }
     }
 
+    @Test
+    void aSenderThatStopsBetweenPayloadAndCommitExposesNothing()
+    {
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors))
+        {
+            final int free = service.kernel().freeFrames();
+            final MachineClient a = MachineClient.attach(dir);
+            try (MachineClient b = MachineClient.attach(dir))
+            {
+                final int channelId = a.createChannel(a.createDomain("a"), b.createDomain("b"), 1024, 4096);
+                final ProcessSender sender = a.openSender(channelId);
+                final ProcessReceiver receiver = b.openReceiver(channelId);
+                final UnsafeBuffer message = new UnsafeBuffer(new byte[1024]);
+                fill(message, 0, 100);
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, 100));
+                // What a sender killed mid-message leaves: type and payload of the next record (index 112), no length.
+                final UnsafeBuffer ring = ringFrame(service, channelId);
+                ring.putInt(112 + ProcessChannelDescriptor.TYPE_OFFSET, ProcessChannelDescriptor.TYPE_MESSAGE);
+                ring.putBytes(112 + ProcessChannelDescriptor.RECORD_HEADER_LENGTH, message, 0, 1000);
+                a.close(); // the sender's end is closed without a commit
+                final int[] seen = {0};
+                final ProcessReceiver.MessageHandler check = (buffer, offset, length) ->
+                {
+                    assertEquals(100, length);
+                    assertTrue(isWhole(buffer, offset, length, seen[0]++));
+                };
+                assertEquals(1, receiver.poll(check, 10));
+                final PeerGoneException gone = assertThrows(PeerGoneException.class, () -> receiver.poll(check, 10));
+                assertTrue(gone.getMessage().contains("closed"), gone.getMessage());
+                assertEquals(1, seen[0], "the uncommitted record was never delivered");
+                receiver.close();
+            }
+            assertEquals(free, service.kernel().freeFrames());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"long", "short", "negative", "type", "padding-at-0", "padding-short", "past-end"})
     void garbageOverTheRingBreaksThatChannelOnly(final String garbage)
