@@ -346,6 +346,72 @@ class ProcessChannelTest
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {7L, 1234L, 0xBADL, 99_999L})
+    void randomGarbageOverTheRingDeliversWellFormedRecordsOrBreaksNeverAnythingElse(final long seed)
+    {
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors);
+             Pair pair = new Pair(dir))
+        {
+            final int channelId = pair.channel(1024, 4096);
+            final ProcessReceiver receiver = pair.b.openReceiver(channelId);
+            final UnsafeBuffer ring = ringFrame(service, channelId);
+            final SplittableRandom random = new SplittableRandom(seed);
+            for (int i = 0; i < 4096; i += Integer.BYTES)
+            {
+                // Headers that are plausible half the time, so that some records pass and the walk goes on.
+                ring.putInt(i, random.nextBoolean() ? random.nextInt() : random.nextInt(1, 3) + (random.nextInt(8) << 8));
+            }
+            final int[] delivered = {0};
+            final ProcessReceiver.MessageHandler check = (buffer, offset, length) ->
+            {
+                assertTrue(length >= 0 && length <= 1024, "seed " + seed + ": length=" + length);
+                delivered[0]++;
+            };
+            boolean broken = false;
+            for (int poll = 0; poll < 2_000 && !broken; poll++)
+            {
+                try
+                {
+                    receiver.poll(check, 16);
+                }
+                catch (final ChannelBrokenException ex)
+                {
+                    broken = true;
+                }
+            }
+            // A ring of garbage is either walked record by record (bounded by the polls) or found broken.
+            assertTrue(broken || delivered[0] > 0, "seed " + seed + ": neither delivered nor broken");
+            receiver.close();
+        }
+    }
+
+    @Test
+    void aMissingOrBadMemoryFileIsATypedErrorOnOpen() throws Exception
+    {
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors);
+             Pair pair = new Pair(dir))
+        {
+            final int channelId = pair.channel(64, 4096);
+            final Path memory = dir.resolve(MachineFileDescriptor.MEMORY_FILE_NAME);
+            final Path aside = dir.resolve("memory.aside");
+            Files.move(memory, aside);
+            final MachineFileException missing = assertThrows(MachineFileException.class,
+                () -> pair.a.openSender(channelId));
+            assertEquals(MachineFileException.Reason.NOT_FOUND, missing.reason());
+            Files.move(aside, memory);
+            // Another magic in the file's header page (the kernel never reads it back: its own state is on its heap).
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(memory,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE))
+            {
+                file.write(java.nio.ByteBuffer.wrap(new byte[]{'N', 'O', 'T', 'B', 'A', 'R', 'G', 'E'}), 0);
+            }
+            final io.barge.core.MemoryFileFormatException bad = assertThrows(
+                io.barge.core.MemoryFileFormatException.class, () -> pair.b.openReceiver(channelId));
+            assertTrue(bad.getMessage().contains("magic"), bad.getMessage());
+        }
+    }
+
     @Test
     void aReceiverPositionNoCorrectReceiverWritesBreaksTheSender()
     {
