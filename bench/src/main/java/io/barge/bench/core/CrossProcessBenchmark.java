@@ -44,7 +44,10 @@ import java.util.concurrent.TimeUnit;
  * size as the ratio. Both are one crossing on one thread (send, then receive, the first word read), so what differs
  * is the path, not scheduling: both ends of the process channel live in this JVM (two {@code MachineClient}s beside a
  * {@code KernelService}), mapping the same file pages a second process would; a second process's scheduling and
- * cache transfer are not in the figure.
+ * cache transfer are not in the figure. {@code processChannelFromChild} is the real crossing: a child JVM
+ * ({@link ProcessChannelSender}) streams messages as fast as the ring takes them and this process receives one per
+ * operation, so it is a two-process streaming rate (sender and receiver on different vCPUs, whose placement on these
+ * 2-vCPU machines flips the figure), not the one-thread crossing of the other two.
  * <pre>
  *   ./barge bench CrossProcess -f 1 -wi 2 -i 3 -w 1s -r 1s
  * </pre>
@@ -84,6 +87,92 @@ public class CrossProcessBenchmark
     private long lastWord;
     private long sequence;
 
+    /** The real crossing: a sending child process and its own kernel service, for one benchmark only. */
+    @State(Scope.Thread)
+    public static class Child
+    {
+        Path directory;
+        KernelService service;
+        MachineClient client;
+        Process process;
+        ProcessReceiver receiver;
+        long lastWord;
+        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) -> lastWord = buffer.getLong(offset);
+
+        /**
+         * Starts the kernel service and the sending child, and opens the receiving end.
+         *
+         * @param benchmark the benchmark's state, for the message size.
+         * @throws IOException if the child cannot be started or says nothing.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            directory = Files.createTempDirectory("barge-cross-process-child");
+            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
+                Throwable::printStackTrace);
+            client = MachineClient.attach(directory);
+            final int domain = client.createDomain("benchmark receiver");
+            final String javaCommand = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand,
+                "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true",
+                "-cp", System.getProperty("java.class.path"), ProcessChannelSender.class.getName(),
+                directory.toString(), Integer.toString(domain), Integer.toString(benchmark.size),
+                Integer.toString(capacityFor(benchmark.size))));
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith(ProcessChannelSender.READY))
+            {
+                System.out.println("child: " + line);
+            }
+            if (line == null)
+            {
+                throw new IOException("the sending child ended without opening its channel");
+            }
+            receiver = client.openReceiver(Integer.parseInt(line.substring(ProcessChannelSender.READY.length())
+                .trim()));
+        }
+
+        /**
+         * Closes the receiving end (the child then stops), the client and the kernel service.
+         *
+         * @throws InterruptedException if interrupted while waiting for the child.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown() throws InterruptedException
+        {
+            receiver.close();
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            client.close();
+            service.close();
+            delete(directory);
+        }
+    }
+
+    static int capacityFor(final int size)
+    {
+        final int record = size + 16;
+        return Math.max(4096, Integer.highestOneBit(16 * record - 1) << 1);
+    }
+
+    static void delete(final Path directory)
+    {
+        try (var files = Files.walk(directory))
+        {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     /**
      * Opens a copy channel between two domains, and a process channel between two clients' domains.
      *
@@ -105,9 +194,8 @@ public class CrossProcessBenchmark
             Throwable::printStackTrace);
         a = MachineClient.attach(directory);
         b = MachineClient.attach(directory);
-        final int record = size + 16;
-        final int capacity = Math.max(4096, Integer.highestOneBit(Math.max(16 * record, 4 * record) - 1) << 1);
-        final int channelId = a.createChannel(a.createDomain("sender"), b.createDomain("receiver"), size, capacity);
+        final int channelId = a.createChannel(a.createDomain("sender"), b.createDomain("receiver"), size,
+            capacityFor(size));
         processSender = a.openSender(channelId);
         processReceiver = b.openReceiver(channelId);
         source = new UnsafeBuffer(new byte[size]);
@@ -127,14 +215,7 @@ public class CrossProcessBenchmark
         a.close();
         b.close();
         service.close();
-        try (var files = Files.walk(directory))
-        {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        delete(directory);
     }
 
     /**
@@ -182,6 +263,24 @@ public class CrossProcessBenchmark
             }
         }
         return lastWord;
+    }
+
+    /**
+     * @param child the sending child and the receiving end.
+     * @return the first word received.
+     */
+    @Benchmark
+    public long processChannelFromChild(final Child child)
+    {
+        long polls = 0;
+        while (child.receiver.poll(child.handler, 1) == 0)
+        {
+            if (++polls == 100L * MAX_POLLS)
+            {
+                throw new IllegalStateException("the sending child sent nothing for " + polls + " polls");
+            }
+        }
+        return child.lastWord;
     }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length)
