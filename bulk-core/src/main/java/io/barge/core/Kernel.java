@@ -1473,6 +1473,7 @@ public final class Kernel implements AutoCloseable
         private int maxPages = DEFAULT_MAX_PAGES;
         private int maxDomains = 1024;
         private Path machineDirectory;
+        private boolean memoryFile;
         private long heartbeatTimeoutMs = MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS;
 
         private Builder()
@@ -1533,6 +1534,22 @@ public final class Kernel implements AutoCloseable
         }
 
         /**
+         * Puts the physical memory the kernel allocates ({@link #memoryMiB(int)}) in the machine directory's
+         * {@link io.barge.core.machine.MachineFileDescriptor#MEMORY_FILE_NAME} instead of direct memory, so that
+         * client processes can map the frames of the channels they are given. Off by default: the in-JVM machine
+         * keeps its memory private.
+         *
+         * @param inFile whether the memory goes in the machine directory (needs one; ignored if
+         *               {@link #memory(PhysicalMemory)} is given).
+         * @return this.
+         */
+        public Builder memoryInMachineDirectory(final boolean inFile)
+        {
+            this.memoryFile = inFile;
+            return this;
+        }
+
+        /**
          * @param timeoutMs how old the kernel's heartbeat may grow before readers call the machine stale (default
          *                  {@link MachineFile#DEFAULT_HEARTBEAT_TIMEOUT_MS}).
          * @return this.
@@ -1557,12 +1574,25 @@ public final class Kernel implements AutoCloseable
                 throw new IllegalArgumentException("maxDomains=" + maxDomains + " must be positive");
             }
             final boolean owns = memory == null;
-            final PhysicalMemory physical = owns ? PhysicalMemory.allocateDirectMiB(memoryMiB) : memory;
+            final boolean inFile = owns && memoryFile;
+            if (inFile && machineDirectory == null)
+            {
+                throw new IllegalArgumentException("memoryInMachineDirectory needs a machineDirectory");
+            }
+            PhysicalMemory physical = inFile ? null : owns ? PhysicalMemory.allocateDirectMiB(memoryMiB) : memory;
             MachineFile file = null;
             try
             {
                 file = machineDirectory == null ? null :
                     MachineFile.create(machineDirectory, maxCounters(maxDomains), heartbeatTimeoutMs);
+                if (inFile)
+                {
+                    // After the machine file: its lock is held, so no live kernel's memory file is replaced.
+                    physical = PhysicalMemory.createFileAtomically(
+                        machineDirectory.resolve(io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME),
+                        (int)((long)memoryMiB * 1024 * 1024 / PhysicalMemory.DEFAULT_FRAME_SIZE),
+                        PhysicalMemory.DEFAULT_FRAME_SIZE);
+                }
                 return new Kernel(physical, maxPages, maxDomains, owns, file);
             }
             catch (final RuntimeException | Error ex)
@@ -1571,7 +1601,7 @@ public final class Kernel implements AutoCloseable
                 {
                     file.close();
                 }
-                if (owns)
+                if (owns && physical != null)
                 {
                     physical.close();
                 }

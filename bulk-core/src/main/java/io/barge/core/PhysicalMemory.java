@@ -132,6 +132,36 @@ public final class PhysicalMemory implements AutoCloseable
     }
 
     /**
+     * Creates a file under a temporary name, maps it as physical memory with its header written, then renames it to
+     * {@code file} atomically, so that a process opening {@code file} never sees a half-written header (and one still
+     * mapping an older file keeps that one).
+     *
+     * @param file       the file.
+     * @param frameCount number of frames.
+     * @param frameSize  bytes per frame, a power of two.
+     * @return memory backed by the file.
+     * @throws UncheckedIOException    if the file cannot be made or renamed.
+     * @throws MissingJvmFlagException if the JVM lacks {@link JvmFlags#ADD_OPENS}.
+     */
+    public static PhysicalMemory createFileAtomically(final Path file, final int frameCount, final int frameSize)
+    {
+        final Path temporary = file.resolveSibling(file.getFileName() + ".new");
+        final PhysicalMemory memory = createFile(temporary, frameCount, frameSize);
+        try
+        {
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return memory;
+        }
+        catch (final IOException ex)
+        {
+            memory.close();
+            deleteFile(temporary);
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
      * Maps an existing physical memory file after checking its header.
      *
      * @param file the file written by {@link #createFile(Path, int, int)}.

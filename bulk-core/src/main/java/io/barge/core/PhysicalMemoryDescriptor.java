@@ -129,7 +129,7 @@ public final class PhysicalMemoryDescriptor
      * @param source       where the region came from, for the message.
      * @throws MemoryFileFormatException if the magic, version or lengths are wrong.
      */
-    static void checkHeader(final DirectBuffer buffer, final long actualLength, final String source)
+    public static void checkHeader(final DirectBuffer buffer, final long actualLength, final String source)
     {
         if (actualLength < HEADER_FIELDS_LENGTH)
         {

@@ -40,7 +40,7 @@ final class KernelCommand implements Callable<Integer>
     Path dir = MachineFile.defaultDirectory();
 
     @Option(names = "--memory-mib", paramLabel = "M", defaultValue = "64",
-        description = "Physical memory of the machine, MiB (default: ${DEFAULT-VALUE}).")
+        description = "Physical memory of the machine, MiB, in DIR/memory.dat (default: ${DEFAULT-VALUE}).")
     int memoryMiB;
 
     @Option(names = "--timeout-ms", paramLabel = "T", defaultValue = "" + MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS,

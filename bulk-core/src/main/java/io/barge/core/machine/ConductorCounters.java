@@ -3,8 +3,9 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 
 /**
- * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 40..48: every command it reads,
- * by type, every command it refuses, every client it declares dead, every repair of the command ring.
+ * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 40..48 and 60..62: every command
+ * it reads, by type, every command it refuses, every client it declares dead, every repair of the command ring, and
+ * the channels between processes it creates and frees.
  */
 public final class ConductorCounters
 {
@@ -31,6 +32,13 @@ public final class ConductorCounters
     public static final CounterType COMMAND_RING_REPAIRS =
         CounterType.register(48, "COMMAND_RING_REPAIRS", "command ring repairs");
 
+    /** CREATE_CHANNEL commands. */
+    public static final CounterType CHANNEL_CREATES = CounterType.register(60, "CHANNEL_CREATES", "channel creates");
+    /** CLOSE_CHANNEL commands. */
+    public static final CounterType CHANNEL_CLOSES = CounterType.register(61, "CHANNEL_CLOSES", "channel closes");
+    /** Channels whose frames went back to the kernel (both ends closed or dead). */
+    public static final CounterType CHANNELS_FREED = CounterType.register(62, "CHANNELS_FREED", "channels freed");
+
     private ConductorCounters()
     {
     }
@@ -53,6 +61,10 @@ public final class ConductorCounters
                 return REMOTE_DOMAIN_DESTROYS;
             case ControlProtocolDescriptor.CLIENT_DETACH:
                 return CLIENT_DETACHES;
+            case ControlProtocolDescriptor.CREATE_CHANNEL:
+                return CHANNEL_CREATES;
+            case ControlProtocolDescriptor.CLOSE_CHANNEL:
+                return CHANNEL_CLOSES;
             default:
                 return null;
         }

@@ -29,7 +29,13 @@ import org.agrona.MutableDirectBuffer;
  *  CREATE_DOMAIN     | Name Length (32) | Name, ASCII, no padding   |  20 + name length, 1..MAX_NAME_LENGTH
  *  DESTROY_DOMAIN    | Domain Id (32)                               |  20 bytes
  *  CLIENT_DETACH     |                                              |  16 bytes; destroys the client's domains
+ *  CREATE_CHANNEL    | Sender Domain (32) | Receiver Domain (32) | Max Message Length (32) | Capacity (32) |  32
+ *  CLOSE_CHANNEL     | Channel Id (32) | End (32), SENDER or RECEIVER |  24 bytes
  * </pre>
+ * CREATE_CHANNEL: each domain must be owned by an attached client, the caller must own one of them; the kernel
+ * allocates the channel's frames in its memory file ({@link ProcessChannelDescriptor}) and records it in the channel
+ * table ({@link ChannelTableDescriptor}). CLOSE_CHANNEL: the caller must own that end; once both ends are closed or
+ * dead the frames go back to the kernel.
  * Responses and events [KERNEL]:
  * <pre>
  *  ON_ATTACHED        |                                             |  16 bytes; client id = the new client's
@@ -38,6 +44,8 @@ import org.agrona.MutableDirectBuffer;
  *  ON_DETACHED        | Domains Destroyed (32)                      |  20 bytes
  *  ON_ERROR           | Error Code (32) | Message Length (32) | Message, ASCII  |  24 + message length
  *  ON_CLIENT_TIMEOUT  | Domains Destroyed (32)                      |  20 bytes; correlation id NULL_ID (event)
+ *  ON_CHANNEL_CREATED | Channel Id (32) | First Frame (32) | Frame Count (32) | Reserved (32) |  32 bytes
+ *  ON_CHANNEL_CLOSED  | Channel Id (32)                             |  20 bytes
  * </pre>
  * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read.
  */
@@ -56,6 +64,12 @@ public final class ControlProtocolDescriptor
     public static final int DESTROY_DOMAIN = 4;
     /** Command: the client leaves; its domains are destroyed. */
     public static final int CLIENT_DETACH = 5;
+    /** Command: create a channel between two client domains. */
+    public static final int CREATE_CHANNEL = 6;
+    /** Command: close one end of a channel. */
+    public static final int CLOSE_CHANNEL = 7;
+    /** Highest command type. */
+    public static final int LAST_COMMAND = CLOSE_CHANNEL;
 
     /** Response to CLIENT_ATTACH. */
     public static final int ON_ATTACHED = 101;
@@ -69,6 +83,10 @@ public final class ControlProtocolDescriptor
     public static final int ON_ERROR = 105;
     /** Event: a client missed its keepalives and was declared dead. */
     public static final int ON_CLIENT_TIMEOUT = 106;
+    /** Response to CREATE_CHANNEL. */
+    public static final int ON_CHANNEL_CREATED = 107;
+    /** Response to CLOSE_CHANNEL. */
+    public static final int ON_CHANNEL_CLOSED = 108;
 
     /** Error: the command type is not one of this protocol's. */
     public static final int ERROR_UNKNOWN_COMMAND = 1;
@@ -88,6 +106,16 @@ public final class ControlProtocolDescriptor
     public static final int ERROR_KERNEL = 8;
     /** Error: CLIENT_ATTACH with a client id other than 0, or a pid that is not positive. */
     public static final int ERROR_BAD_ATTACH = 9;
+    /** Error: a domain of CREATE_CHANNEL is no attached client's, or both ends are one domain. */
+    public static final int ERROR_UNKNOWN_DOMAIN = 10;
+    /** Error: CREATE_CHANNEL's sizes break {@link ProcessChannelDescriptor#checkSizes}. */
+    public static final int ERROR_BAD_SIZES = 11;
+    /** Error: the channel table is full. */
+    public static final int ERROR_TOO_MANY_CHANNELS = 12;
+    /** Error: no open channel has the id, or that end is not open. */
+    public static final int ERROR_UNKNOWN_CHANNEL = 13;
+    /** Error: the kernel has too few free frames for the channel (or no memory file). */
+    public static final int ERROR_NO_MEMORY = 14;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;
@@ -109,6 +137,30 @@ public final class ControlProtocolDescriptor
     public static final int DOMAIN_ID_OFFSET = HEADER_LENGTH;
     /** Offset of the count of destroyed domains in ON_DETACHED and ON_CLIENT_TIMEOUT. */
     public static final int DOMAINS_DESTROYED_OFFSET = HEADER_LENGTH;
+    /** Offset of CREATE_CHANNEL's sender domain. */
+    public static final int SENDER_DOMAIN_OFFSET = HEADER_LENGTH;
+    /** Offset of CREATE_CHANNEL's receiver domain. */
+    public static final int RECEIVER_DOMAIN_OFFSET = HEADER_LENGTH + 4;
+    /** Offset of CREATE_CHANNEL's longest message. */
+    public static final int MAX_MESSAGE_LENGTH_OFFSET = HEADER_LENGTH + 8;
+    /** Offset of CREATE_CHANNEL's ring capacity. */
+    public static final int CAPACITY_OFFSET = HEADER_LENGTH + 12;
+    /** Bytes of CREATE_CHANNEL and of ON_CHANNEL_CREATED. */
+    public static final int CREATE_CHANNEL_LENGTH = HEADER_LENGTH + 16;
+    /** Offset of the channel id in CLOSE_CHANNEL, ON_CHANNEL_CREATED and ON_CHANNEL_CLOSED. */
+    public static final int CHANNEL_ID_OFFSET = HEADER_LENGTH;
+    /** Offset of CLOSE_CHANNEL's end. */
+    public static final int END_OFFSET = HEADER_LENGTH + 4;
+    /** Offset of ON_CHANNEL_CREATED's first frame. */
+    public static final int FIRST_FRAME_OFFSET = HEADER_LENGTH + 4;
+    /** Offset of ON_CHANNEL_CREATED's frame count. */
+    public static final int FRAME_COUNT_OFFSET = HEADER_LENGTH + 8;
+    /** Bytes of CLOSE_CHANNEL. */
+    public static final int CLOSE_CHANNEL_LENGTH = HEADER_LENGTH + 8;
+    /** CLOSE_CHANNEL's end: the sender's. */
+    public static final int END_SENDER = 1;
+    /** CLOSE_CHANNEL's end: the receiver's. */
+    public static final int END_RECEIVER = 2;
     /** Bytes of a message with one int after the header. */
     public static final int ONE_INT_LENGTH = HEADER_LENGTH + Integer.BYTES;
     /** Offset of ON_ERROR's code. */
@@ -171,6 +223,10 @@ public final class ControlProtocolDescriptor
                 return HEADER_LENGTH;
             case DESTROY_DOMAIN:
                 return ONE_INT_LENGTH;
+            case CREATE_CHANNEL:
+                return CREATE_CHANNEL_LENGTH;
+            case CLOSE_CHANNEL:
+                return CLOSE_CHANNEL_LENGTH;
             default:
                 return -1;
         }
@@ -182,7 +238,7 @@ public final class ControlProtocolDescriptor
      */
     public static boolean isCommand(final int type)
     {
-        return type >= CLIENT_ATTACH && type <= CLIENT_DETACH;
+        return type >= CLIENT_ATTACH && type <= LAST_COMMAND;
     }
 
     /**
@@ -220,6 +276,16 @@ public final class ControlProtocolDescriptor
                 return "KERNEL";
             case ERROR_BAD_ATTACH:
                 return "BAD_ATTACH";
+            case ERROR_UNKNOWN_DOMAIN:
+                return "UNKNOWN_DOMAIN";
+            case ERROR_BAD_SIZES:
+                return "BAD_SIZES";
+            case ERROR_TOO_MANY_CHANNELS:
+                return "TOO_MANY_CHANNELS";
+            case ERROR_UNKNOWN_CHANNEL:
+                return "UNKNOWN_CHANNEL";
+            case ERROR_NO_MEMORY:
+                return "NO_MEMORY";
             default:
                 return "ERROR_" + code;
         }

@@ -3,6 +3,7 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.OutOfFramesException;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
@@ -29,6 +30,12 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * freed, so that a restarted process can attach again (under a new client id: ids are never reused). The same
  * timeout, halved, frees the ring from a producer that died between claiming a record and committing it.
  * <p>
+ * Channels between client processes (CREATE_CHANNEL): the kernel allocates a run of frames in its memory file (owned
+ * by the kernel's domain, counted there), lays out a {@link ProcessChannelDescriptor} ring in them and records the
+ * channel in the channel table; each end maps the frames itself. An end whose client closes it, detaches, destroys
+ * its domain or times out is marked CLOSED or DEAD in the table (what the surviving end polls); once both ends are,
+ * the frames go back to the kernel.
+ * <p>
  * Client ids are not credentials: the ring is shared memory, and a process that can write it can name another
  * client's id. The checks here stop mistakes and garbage, not an impostor.
  * <p>
@@ -50,6 +57,10 @@ public final class KernelConductor implements Agent
     private final AtomicBuffer clientTable;
     private final Client[] slots;
     private final Int2ObjectHashMap<Client> byId = new Int2ObjectHashMap<>();
+    private final AtomicBuffer channelTable;
+    private final ChannelEntry[] channels;
+    private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
+    private int nextChannelId = 1;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
     private final CommandRingReader.Handler handler = this::onCommand;
     private int nextClientId = 1;
@@ -116,6 +127,8 @@ public final class KernelConductor implements Agent
         this.transmitter = new BroadcastTransmitter(file.toDomainsBuffer());
         this.clientTable = file.clientTableBuffer();
         this.slots = new Client[ClientTableDescriptor.slots(clientTable.capacity())];
+        this.channelTable = file.channelTableBuffer();
+        this.channels = new ChannelEntry[ChannelTableDescriptor.slots(channelTable.capacity())];
         this.nextCheckMs = clock.time() + checkIntervalMs;
         reader.consumerHeartbeatRelease(clock.time());
     }
@@ -161,6 +174,13 @@ public final class KernelConductor implements Agent
     @Override
     public void onClose()
     {
+        for (final ChannelEntry channel : channels)
+        {
+            if (channel != null)
+            {
+                freeChannel(channel);
+            }
+        }
         for (final Client client : slots)
         {
             if (client != null)
@@ -192,6 +212,7 @@ public final class KernelConductor implements Agent
         {
             if (client != null && now - client.lastSeenMs > timeoutMs)
             {
+                endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_DEAD);
                 final int destroyed = destroyAll(client);
                 freeSlot(client);
                 count(ConductorCounters.CLIENT_TIMEOUTS);
@@ -213,7 +234,7 @@ public final class KernelConductor implements Agent
         if (typeCounter == null)
         {
             error(correlationId, clientId, ERROR_UNKNOWN_COMMAND, "command type " + type + " is not one of " +
-                CLIENT_ATTACH + ".." + CLIENT_DETACH);
+                CLIENT_ATTACH + ".." + LAST_COMMAND);
             return;
         }
         count(typeCounter);
@@ -248,7 +269,16 @@ public final class KernelConductor implements Agent
             case DESTROY_DOMAIN:
                 onDestroyDomain(correlationId, client, command.getInt(DOMAIN_ID_OFFSET));
                 break;
+            case CREATE_CHANNEL:
+                onCreateChannel(correlationId, client, command.getInt(SENDER_DOMAIN_OFFSET),
+                    command.getInt(RECEIVER_DOMAIN_OFFSET), command.getInt(MAX_MESSAGE_LENGTH_OFFSET),
+                    command.getInt(CAPACITY_OFFSET));
+                break;
+            case CLOSE_CHANNEL:
+                onCloseChannel(correlationId, client, command.getInt(CHANNEL_ID_OFFSET), command.getInt(END_OFFSET));
+                break;
             default: // CLIENT_DETACH
+                endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_CLOSED);
                 final int destroyed = destroyAll(client);
                 freeSlot(client);
                 putHeader(response, correlationId, clientId);
@@ -371,6 +401,7 @@ public final class KernelConductor implements Agent
         }
         client.remove(index);
         writeSlot(client);
+        endChannelsOf(client.clientId, domainId, ChannelTableDescriptor.END_CLOSED);
         final String failure = destroy(domainId);
         if (failure != null)
         {
@@ -380,6 +411,180 @@ public final class KernelConductor implements Agent
         putHeader(response, correlationId, client.clientId);
         response.putInt(DOMAIN_ID_OFFSET, domainId);
         transmitter.transmit(ON_DOMAIN_DESTROYED, response, 0, ONE_INT_LENGTH);
+    }
+
+    private void onCreateChannel(final long correlationId, final Client client, final int senderDomain,
+        final int receiverDomain, final int maxMessageLength, final int capacity)
+    {
+        final Client sender = ownerOfDomain(senderDomain);
+        final Client receiver = ownerOfDomain(receiverDomain);
+        if (sender == null || receiver == null || senderDomain == receiverDomain)
+        {
+            error(correlationId, client.clientId, ERROR_UNKNOWN_DOMAIN, "CREATE_CHANNEL senderDomain=" +
+                senderDomain + " receiverDomain=" + receiverDomain + ": each must be a different domain owned by an " +
+                "attached client" + (sender == null ? " (no client owns the sender's)" : "") +
+                (receiver == null ? " (no client owns the receiver's)" : ""));
+            return;
+        }
+        if (sender != client && receiver != client)
+        {
+            error(correlationId, client.clientId, ERROR_NOT_OWNER, "client " + client.clientId + " owns neither " +
+                "domain " + senderDomain + " nor domain " + receiverDomain);
+            return;
+        }
+        final int frameSize = kernel.memory().frameSize();
+        final String badSizes = ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
+        if (badSizes != null)
+        {
+            error(correlationId, client.clientId, ERROR_BAD_SIZES, "CREATE_CHANNEL " + badSizes);
+            return;
+        }
+        int slot = 0;
+        while (slot < channels.length && channels[slot] != null)
+        {
+            slot++;
+        }
+        if (slot == channels.length)
+        {
+            error(correlationId, client.clientId, ERROR_TOO_MANY_CHANNELS, "all " + channels.length +
+                " channel slots are taken");
+            return;
+        }
+        if (!kernel.memory().isFileBacked())
+        {
+            error(correlationId, client.clientId, ERROR_NO_MEMORY, "the kernel's memory is not in a file that " +
+                "client processes can map (build it with memoryInMachineDirectory)");
+            return;
+        }
+        final int frameCount = ProcessChannelDescriptor.frameCount(capacity, frameSize);
+        final int firstFrame;
+        try
+        {
+            firstFrame = kernel.allocateContiguousFrames(kernelDomain, frameCount, true);
+        }
+        catch (final OutOfFramesException ex)
+        {
+            error(correlationId, client.clientId, ERROR_NO_MEMORY, "no run of " + frameCount + " free frames for " +
+                "the channel: " + ex.getMessage());
+            return;
+        }
+        final ChannelEntry channel = new ChannelEntry(nextChannelId++, senderDomain, receiverDomain, sender.clientId,
+            receiver.clientId, firstFrame, frameCount, capacity, maxMessageLength);
+        channel.slot = slot;
+        kernel.wrapFrame(frameView, firstFrame);
+        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength);
+        channels[slot] = channel;
+        ChannelTableDescriptor.writeSlot(channelTable, slot, channel); // after the header: the ends read it next
+        putHeader(response, correlationId, client.clientId);
+        response.putInt(CHANNEL_ID_OFFSET, channel.channelId);
+        response.putInt(FIRST_FRAME_OFFSET, firstFrame);
+        response.putInt(FRAME_COUNT_OFFSET, frameCount);
+        response.putInt(FRAME_COUNT_OFFSET + Integer.BYTES, 0);
+        transmitter.transmit(ON_CHANNEL_CREATED, response, 0, CREATE_CHANNEL_LENGTH);
+    }
+
+    private void onCloseChannel(final long correlationId, final Client client, final int channelId, final int end)
+    {
+        ChannelEntry channel = null;
+        for (final ChannelEntry c : channels)
+        {
+            if (c != null && c.channelId == channelId)
+            {
+                channel = c;
+            }
+        }
+        if (channel == null || (end != END_SENDER && end != END_RECEIVER))
+        {
+            error(correlationId, client.clientId, ERROR_UNKNOWN_CHANNEL, "CLOSE_CHANNEL channelId=" + channelId +
+                " end=" + end + ": no open channel has that id, or the end is not " + END_SENDER + " (sender) or " +
+                END_RECEIVER + " (receiver)");
+            return;
+        }
+        final boolean sender = end == END_SENDER;
+        if ((sender ? channel.senderClient : channel.receiverClient) != client.clientId)
+        {
+            error(correlationId, client.clientId, ERROR_NOT_OWNER, "channel " + channelId + "'s " +
+                (sender ? "sender" : "receiver") + " end is not client " + client.clientId + "'s");
+            return;
+        }
+        if ((sender ? channel.senderEnd : channel.receiverEnd) != ChannelTableDescriptor.END_OPEN)
+        {
+            error(correlationId, client.clientId, ERROR_UNKNOWN_CHANNEL, "channel " + channelId + "'s " +
+                (sender ? "sender" : "receiver") + " end is closed already");
+            return;
+        }
+        endChannel(channel, sender, ChannelTableDescriptor.END_CLOSED);
+        putHeader(response, correlationId, client.clientId);
+        response.putInt(CHANNEL_ID_OFFSET, channelId);
+        transmitter.transmit(ON_CHANNEL_CLOSED, response, 0, ONE_INT_LENGTH);
+    }
+
+    /** Ends every open end of the client's channels (only those of {@code domainId} unless it is -1). */
+    private void endChannelsOf(final int clientId, final int domainId, final int endState)
+    {
+        for (final ChannelEntry channel : channels)
+        {
+            if (channel == null)
+            {
+                continue;
+            }
+            if (channel.senderClient == clientId && channel.senderEnd == ChannelTableDescriptor.END_OPEN &&
+                (domainId == -1 || channel.senderDomain == domainId))
+            {
+                endChannel(channel, true, endState);
+            }
+            // Checked again: ending the sender's side may have freed the channel (a client owning both ends).
+            if (channels[channel.slot] == channel && channel.receiverClient == clientId &&
+                channel.receiverEnd == ChannelTableDescriptor.END_OPEN &&
+                (domainId == -1 || channel.receiverDomain == domainId))
+            {
+                endChannel(channel, false, endState);
+            }
+        }
+    }
+
+    private void endChannel(final ChannelEntry channel, final boolean sender, final int endState)
+    {
+        if (sender)
+        {
+            channel.senderEnd = endState;
+        }
+        else
+        {
+            channel.receiverEnd = endState;
+        }
+        if (channel.bothEndsGone())
+        {
+            freeChannel(channel);
+        }
+        else
+        {
+            ChannelTableDescriptor.writeSlot(channelTable, channel.slot, channel);
+        }
+    }
+
+    /** Both ends are gone: the slot first (no end maps the frames anew), then the frames back to the kernel. */
+    private void freeChannel(final ChannelEntry channel)
+    {
+        channels[channel.slot] = null;
+        ChannelTableDescriptor.writeSlot(channelTable, channel.slot, null);
+        for (int frame = channel.firstFrame; frame < channel.firstFrame + channel.frameCount; frame++)
+        {
+            kernel.freeFrame(kernelDomain, frame);
+        }
+        count(ConductorCounters.CHANNELS_FREED);
+    }
+
+    private Client ownerOfDomain(final int domainId)
+    {
+        for (final Client client : slots)
+        {
+            if (client != null && client.indexOf(domainId) >= 0)
+            {
+                return client;
+            }
+        }
+        return null;
     }
 
     /** @return how many of the client's domains were destroyed (some may have gone another way already). */

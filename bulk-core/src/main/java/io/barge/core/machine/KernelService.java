@@ -1,6 +1,7 @@
 package io.barge.core.machine;
 
 import io.barge.core.Kernel;
+import io.barge.core.PhysicalMemory;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
@@ -10,8 +11,9 @@ import org.agrona.concurrent.SystemEpochClock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A kernel serving client processes: the embedded {@link Kernel}, built with a machine directory, and its
- * {@link KernelConductor} on its own thread (an {@link AgentRunner} that backs off to 1 ms parks when idle). What
+ * A kernel serving client processes: the embedded {@link Kernel}, built with a machine directory and its physical
+ * memory in that directory's {@link MachineFileDescriptor#MEMORY_FILE_NAME} (so that clients can map the frames of
+ * their channels), and its {@link KernelConductor} on its own thread (an {@link AgentRunner} that backs off to 1 ms parks when idle). What
  * {@code barge kernel} runs, and what tests run in place of it.
  */
 public final class KernelService implements AutoCloseable
@@ -32,7 +34,8 @@ public final class KernelService implements AutoCloseable
     /**
      * Builds the kernel and starts its conductor.
      *
-     * @param builder      a kernel builder with a machine directory.
+     * @param builder      a kernel builder with a machine directory; its memory goes in the directory's memory file
+     *                     unless it was given one ({@link Kernel.Builder#memory}), which then serves no channels.
      * @param errorHandler told of anything the conductor throws (it goes on afterwards).
      * @return the running service.
      * @throws MachineFileException     if the directory has a live kernel or cannot hold the file.
@@ -40,7 +43,7 @@ public final class KernelService implements AutoCloseable
      */
     public static KernelService start(final Kernel.Builder builder, final ErrorHandler errorHandler)
     {
-        final Kernel kernel = builder.build();
+        final Kernel kernel = builder.memoryInMachineDirectory(true).build();
         try
         {
             final KernelService service = new KernelService(kernel, errorHandler);
@@ -92,6 +95,12 @@ public final class KernelService implements AutoCloseable
         }
         closed = true;
         runner.close();
+        if (kernel.memory().isFileBacked())
+        {
+            // The name goes before the kernel closes: the lock is still held, so it is this kernel's file (a client
+            // still mapping it keeps its mapping; a new client finds no memory file instead of a dead one's).
+            PhysicalMemory.deleteFile(kernel.machineFile().directory().resolve(MachineFileDescriptor.MEMORY_FILE_NAME));
+        }
         kernel.close();
     }
 }

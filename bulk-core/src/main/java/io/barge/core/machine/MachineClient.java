@@ -1,6 +1,10 @@
 package io.barge.core.machine;
 
+import io.barge.core.MemoryFileFormatException;
+import io.barge.core.PhysicalMemoryDescriptor;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -11,6 +15,7 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +28,10 @@ import java.util.concurrent.TimeUnit;
 
 import static io.barge.core.machine.ControlProtocolDescriptor.*;
 import static io.barge.core.machine.MachineFileDescriptor.FILE_NAME;
+import static io.barge.core.machine.MachineFileDescriptor.CHANNEL_TABLE_LENGTH_OFFSET;
 import static io.barge.core.machine.MachineFileDescriptor.HEARTBEAT_TIMEOUT_OFFSET;
+import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
+import static io.barge.core.machine.MachineFileDescriptor.channelTableOffset;
 import static io.barge.core.machine.MachineFileDescriptor.TO_DOMAINS_BUFFER_LENGTH_OFFSET;
 import static io.barge.core.machine.MachineFileDescriptor.TO_KERNEL_RING_LENGTH_OFFSET;
 import static io.barge.core.machine.MachineFileDescriptor.fileLength;
@@ -44,7 +52,12 @@ import static io.barge.core.machine.MachineFileDescriptor.toKernelRingOffset;
  * <p>
  * The client maps the header and the broadcast buffer read-only and only the command ring writable, so a bug here
  * cannot scribble over the kernel's state. Requests are serialised (one at a time per client). The domains are the
- * kernel's: this slice moves no data between processes, only their lifecycle.
+ * kernel's.
+ * <p>
+ * Data between processes: {@link #createChannel} asks the kernel for a channel between two attached clients'
+ * domains; each owning client then opens its end ({@link #openSender}, {@link #openReceiver}), mapping only that
+ * channel's frames of the kernel's memory file ({@link MachineFileDescriptor#MEMORY_FILE_NAME}, its header checked
+ * on first use) and checking the channel's layout against the channel table, which it maps read-only.
  */
 public final class MachineClient implements AutoCloseable
 {
@@ -59,6 +72,11 @@ public final class MachineClient implements AutoCloseable
     private final UnsafeBuffer header;
     private final ManyToOneRingBuffer ring;
     private final CopyBroadcastReceiver receiver;
+    private final AtomicBuffer channelTable;
+    private final IntHashSet openEnds = new IntHashSet();
+    private FileChannel memoryChannel;
+    private int memoryFrameSize;
+    private int memoryFrameCount;
     private final long timeoutMs;
     private final long responseTimeoutNs;
     private final UnsafeBuffer command = new UnsafeBuffer(new byte[NAME_OFFSET + 1024]);
@@ -92,6 +110,8 @@ public final class MachineClient implements AutoCloseable
             BroadcastBufferDescriptor.TRAILER_LENGTH;
         this.receiver = new CopyBroadcastReceiver(new BroadcastReceiver(new UnsafeBuffer(channel.map(
             FileChannel.MapMode.READ_ONLY, toDomainsBufferOffset(fields), broadcastLength))));
+        this.channelTable = new UnsafeBuffer(channel.map(FileChannel.MapMode.READ_ONLY, channelTableOffset(fields),
+            fields.getInt(CHANNEL_TABLE_LENGTH_OFFSET)));
         this.timeoutMs = fields.getLong(HEARTBEAT_TIMEOUT_OFFSET);
         this.responseTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Math.max(MIN_RESPONSE_TIMEOUT_MS, 2 * timeoutMs));
         this.heartbeat = Executors.newSingleThreadScheduledExecutor((task) ->
@@ -232,6 +252,220 @@ public final class MachineClient implements AutoCloseable
         checkOpen();
         command.putInt(DOMAIN_ID_OFFSET, domainId);
         request(DESTROY_DOMAIN, ONE_INT_LENGTH, ON_DOMAIN_DESTROYED, 0, "destroy domain " + domainId);
+    }
+
+    /**
+     * Asks the kernel for a channel from one attached client's domain to another's; this client must own one of
+     * them. The kernel allocates its frames (a header frame and {@code capacity} bytes of ring) in its memory file.
+     *
+     * @param senderDomain     the sending domain.
+     * @param receiverDomain   the receiving domain.
+     * @param maxMessageLength longest message, 1..{@link ProcessChannelDescriptor#MAX_MESSAGE_LENGTH}.
+     * @param capacity         ring bytes: a power of two, whole frames, holding two longest records.
+     * @return the channel's id, for {@link #openSender} and {@link #openReceiver} (the peer learns it from this
+     *         client: the id is not a secret, the table says who may open each end).
+     * @throws KernelRefusedException if the kernel refuses (unknown domain, not the owner, bad sizes, no frames).
+     * @throws KernelGoneException    if the kernel is gone.
+     * @throws MachineClientException if no answer comes in time.
+     */
+    public synchronized int createChannel(final int senderDomain, final int receiverDomain,
+        final int maxMessageLength, final int capacity)
+    {
+        checkOpen();
+        command.putInt(SENDER_DOMAIN_OFFSET, senderDomain);
+        command.putInt(RECEIVER_DOMAIN_OFFSET, receiverDomain);
+        command.putInt(MAX_MESSAGE_LENGTH_OFFSET, maxMessageLength);
+        command.putInt(CAPACITY_OFFSET, capacity);
+        return request(CREATE_CHANNEL, CREATE_CHANNEL_LENGTH, ON_CHANNEL_CREATED, 0, "create channel " +
+            senderDomain + " -> " + receiverDomain);
+    }
+
+    /**
+     * Opens the sending end of a channel whose sender domain this client owns.
+     *
+     * @param channelId the id {@link #createChannel} returned.
+     * @return the sender, for one thread.
+     * @throws IllegalStateException  if no open channel has the id, the end is not this client's, or it is open or
+     *                                closed already.
+     * @throws ChannelBrokenException if the channel's table entry or layout is inconsistent.
+     * @throws MemoryFileFormatException if the kernel's memory file fails its header check.
+     */
+    public synchronized ProcessSender openSender(final int channelId)
+    {
+        final ChannelEntry channel = checkEnd(channelId, true);
+        final AtomicBuffer[] views = map(channel);
+        openEnds.add(endKey(channelId, true));
+        return new ProcessSender(this, channel, views[0], views[1], channelTable, channel.slot);
+    }
+
+    /**
+     * Opens the receiving end of a channel whose receiver domain this client owns.
+     *
+     * @param channelId the id {@link #createChannel} returned.
+     * @return the receiver, for one thread.
+     * @throws IllegalStateException  if no open channel has the id, the end is not this client's, or it is open or
+     *                                closed already.
+     * @throws ChannelBrokenException if the channel's table entry or layout is inconsistent.
+     * @throws MemoryFileFormatException if the kernel's memory file fails its header check.
+     */
+    public synchronized ProcessReceiver openReceiver(final int channelId)
+    {
+        final ChannelEntry channel = checkEnd(channelId, false);
+        final AtomicBuffer[] views = map(channel);
+        openEnds.add(endKey(channelId, false));
+        return new ProcessReceiver(this, channel, views[0], views[1], channelTable, channel.slot);
+    }
+
+    private static int endKey(final int channelId, final boolean sender)
+    {
+        return channelId * 2 + (sender ? 0 : 1);
+    }
+
+    /** Copies the channel's table entry once; the end must be this client's, open, and not opened here yet. */
+    private ChannelEntry checkEnd(final int channelId, final boolean sender)
+    {
+        checkOpen();
+        final String end = sender ? "sender" : "receiver";
+        for (int slot = 0, slots = ChannelTableDescriptor.slots(channelTable.capacity()); slot < slots; slot++)
+        {
+            if (ChannelTableDescriptor.channelIdAcquire(channelTable, slot) != channelId)
+            {
+                continue;
+            }
+            final ChannelEntry channel = ChannelTableDescriptor.readSlot(channelTable, slot);
+            if (channel == null || channel.channelId != channelId)
+            {
+                break;
+            }
+            channel.slot = slot;
+            final int owner = sender ? channel.senderClient : channel.receiverClient;
+            if (owner != clientId)
+            {
+                throw new IllegalStateException("channel " + channelId + "'s " + end + " end is client " + owner +
+                    "'s, not this client's (" + clientId + ")");
+            }
+            if ((sender ? channel.senderEnd : channel.receiverEnd) != ChannelTableDescriptor.END_OPEN ||
+                openEnds.contains(endKey(channelId, sender)))
+            {
+                throw new IllegalStateException("channel " + channelId + "'s " + end + " end is " +
+                    (openEnds.contains(endKey(channelId, sender)) ? "open already" : "closed"));
+            }
+            return channel;
+        }
+        throw new IllegalStateException("no open channel has id " + channelId + " (never created, or both ends gone)");
+    }
+
+    /** @return the channel's header frame and ring, mapped after checking the entry against the memory file. */
+    private AtomicBuffer[] map(final ChannelEntry channel)
+    {
+        openMemory();
+        final int frameSize = memoryFrameSize;
+        final String sizes = ProcessChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength,
+            frameSize);
+        final int frameCount = sizes == null ? ProcessChannelDescriptor.frameCount(channel.capacity, frameSize) : 0;
+        if (sizes != null || channel.frameCount != frameCount || channel.firstFrame < 0 ||
+            (long)channel.firstFrame + channel.frameCount > memoryFrameCount)
+        {
+            throw new ChannelBrokenException("channel " + channel.channelId + ": its table entry (firstFrame=" +
+                channel.firstFrame + " frameCount=" + channel.frameCount + " capacity=" + channel.capacity +
+                " maxMessageLength=" + channel.maxMessageLength + ") does not fit memory of " + memoryFrameCount +
+                " frames of " + frameSize + " bytes" + (sizes == null ? "" : ": " + sizes));
+        }
+        final MappedByteBuffer map;
+        try
+        {
+            map = memoryChannel.map(FileChannel.MapMode.READ_WRITE,
+                PhysicalMemoryDescriptor.frameOffset(channel.firstFrame, frameSize), (long)frameCount * frameSize);
+        }
+        catch (final IOException ex)
+        {
+            throw new MachineFileException(MachineFileException.Reason.IO, "cannot map channel " +
+                channel.channelId + "'s frames: " + ex, ex);
+        }
+        final UnsafeBuffer header = new UnsafeBuffer(map, 0, frameSize);
+        final UnsafeBuffer ring = new UnsafeBuffer(map, frameSize, channel.capacity);
+        final long magic = header.getLongAcquire(ProcessChannelDescriptor.MAGIC_OFFSET);
+        final int version = header.getInt(ProcessChannelDescriptor.VERSION_OFFSET);
+        final int id = header.getInt(ProcessChannelDescriptor.CHANNEL_ID_OFFSET);
+        final int capacity = header.getInt(ProcessChannelDescriptor.CAPACITY_OFFSET);
+        final int max = header.getInt(ProcessChannelDescriptor.MAX_MESSAGE_LENGTH_OFFSET);
+        if (magic != ProcessChannelDescriptor.MAGIC || version != ProcessChannelDescriptor.VERSION ||
+            id != channel.channelId || capacity != channel.capacity || max != channel.maxMessageLength)
+        {
+            throw new ChannelBrokenException("channel " + channel.channelId + ": its header (magic=0x" +
+                Long.toHexString(magic) + " version=" + version + " channelId=" + id + " capacity=" + capacity +
+                " maxMessageLength=" + max + ") does not match the kernel's table");
+        }
+        return new AtomicBuffer[]{header, ring};
+    }
+
+    private void openMemory()
+    {
+        if (memoryChannel != null)
+        {
+            return;
+        }
+        final Path memoryFile = file.resolveSibling(MEMORY_FILE_NAME);
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(memoryFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            final long size = channel.size();
+            final ByteBuffer copy = ByteBuffer.allocate(PhysicalMemoryDescriptor.HEADER_FIELDS_LENGTH);
+            while (copy.hasRemaining() && channel.read(copy, copy.position()) > 0)
+            {
+                // copied once, then validated
+            }
+            final UnsafeBuffer fields = new UnsafeBuffer(copy.array());
+            PhysicalMemoryDescriptor.checkHeader(fields, copy.position() < copy.capacity() ? copy.position() : size,
+                memoryFile.toString());
+            memoryFrameSize = fields.getInt(PhysicalMemoryDescriptor.FRAME_SIZE_OFFSET);
+            memoryFrameCount = fields.getInt(PhysicalMemoryDescriptor.FRAME_COUNT_OFFSET);
+            memoryChannel = channel;
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new MachineFileException(MachineFileException.Reason.NOT_FOUND, "the kernel in " + file +
+                " has no memory file " + memoryFile + " (it does not serve channels between processes)", ex);
+        }
+        catch (final IOException ex)
+        {
+            MachineReader.closeQuietly(channel);
+            throw new MachineFileException(MachineFileException.Reason.IO, memoryFile + ": cannot open: " + ex, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            MachineReader.closeQuietly(channel);
+            throw ex;
+        }
+    }
+
+    /** An end closes: the kernel marks it (if it still runs and the client is attached). */
+    synchronized void closeEnd(final int channelId, final int end)
+    {
+        openEnds.remove(endKey(channelId, end == END_SENDER));
+        if (closed || !isKernelRunning())
+        {
+            return;
+        }
+        try
+        {
+            closeEndChecked(channelId, end);
+        }
+        catch (final MachineClientException ex)
+        {
+            // refused (the kernel closed the end already: the client timed out) or gone: nothing left to close
+        }
+    }
+
+    /** CLOSE_CHANNEL as asked, its refusal thrown (what {@link #closeEnd} sends; tests send bad ones). */
+    synchronized void closeEndChecked(final int channelId, final int end)
+    {
+        checkOpen();
+        command.putInt(CHANNEL_ID_OFFSET, channelId);
+        command.putInt(END_OFFSET, end);
+        request(CLOSE_CHANNEL, CLOSE_CHANNEL_LENGTH, ON_CHANNEL_CLOSED, 0, "close channel " + channelId + " end " +
+            end);
     }
 
     /**
@@ -439,6 +673,7 @@ public final class MachineClient implements AutoCloseable
         finally
         {
             MachineReader.closeQuietly(channel);
+            MachineReader.closeQuietly(memoryChannel);
         }
     }
 }

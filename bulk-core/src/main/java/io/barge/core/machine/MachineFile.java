@@ -60,6 +60,7 @@ public final class MachineFile implements AutoCloseable
     private final AtomicBuffer toKernel;
     private final AtomicBuffer toDomains;
     private final AtomicBuffer clientTable;
+    private final AtomicBuffer channelTable;
     private final AtomicBuffer metaData;
     private final AtomicBuffer values;
     private final long length;
@@ -91,6 +92,8 @@ public final class MachineFile implements AutoCloseable
         this.toDomains = new UnsafeBuffer(map, toDomainsBufferOffset(buffer),
             ringCapacity(buffer.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET)) + BroadcastBufferDescriptor.TRAILER_LENGTH);
         this.clientTable = new UnsafeBuffer(map, clientTableOffset(buffer), buffer.getInt(CLIENT_TABLE_LENGTH_OFFSET));
+        this.channelTable = new UnsafeBuffer(map, channelTableOffset(buffer),
+            buffer.getInt(CHANNEL_TABLE_LENGTH_OFFSET));
         this.metaData = new UnsafeBuffer(map, countersMetaDataOffset(buffer),
             buffer.getInt(COUNTERS_METADATA_LENGTH_OFFSET));
         this.values = new UnsafeBuffer(map, countersValuesOffset(buffer), buffer.getInt(COUNTERS_VALUES_LENGTH_OFFSET));
@@ -388,6 +391,14 @@ public final class MachineFile implements AutoCloseable
     public AtomicBuffer clientTableBuffer()
     {
         return clientTable;
+    }
+
+    /**
+     * @return the channel table section ({@link ChannelTableDescriptor}), written by the conductor alone.
+     */
+    public AtomicBuffer channelTableBuffer()
+    {
+        return channelTable;
     }
 
     /**

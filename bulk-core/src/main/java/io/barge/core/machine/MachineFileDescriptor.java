@@ -5,10 +5,10 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
 /**
- * Layout of a machine file: the state of a running Barge machine that other processes may read (and, in later
- * versions, share), in the way Aeron's CnC file holds a media driver's. Version 1 holds the kernel's identity and
- * liveness and its cost counters; the command-ring sections are reserved (length 0) for the kernel process that
- * will serve domains in other processes.
+ * Layout of a machine file: the state of a running Barge machine that other processes read and share, in the way
+ * Aeron's CnC file holds a media driver's: the kernel's identity and liveness, the command ring and broadcast buffer
+ * between the kernel and client processes, the client and channel tables, and the cost counters. Version 3 added
+ * the channel table (channels between client processes, their frames in {@link #MEMORY_FILE_NAME}).
  * <p>
  * File, every section a whole number of 4 KiB pages so that each starts page aligned:
  * <pre>
@@ -21,6 +21,8 @@ import org.agrona.concurrent.status.CountersReader;
  *   |  To-domains broadcast        |  To-domains Buffer Length bytes: an Agrona broadcast buffer, laid out alike
  *   +------------------------------+ clientTableOffset
  *   |  Client table                |  Client Table Length bytes: ClientTableDescriptor slots
+ *   +------------------------------+ channelTableOffset
+ *   |  Channel table               |  Channel Table Length bytes: ChannelTableDescriptor slots (version 3)
  *   +------------------------------+ countersMetaDataOffset
  *   |  Counters metadata           |  Agrona CountersManager metadata records, 512 bytes a counter
  *   +------------------------------+ countersValuesOffset
@@ -66,7 +68,7 @@ import org.agrona.concurrent.status.CountersReader;
  * </pre>
  * The heartbeat timeout is also the clients' liveness timeout: a client whose keepalives the kernel has not seen for
  * that long is declared dead. Who writes the sections: the ring's records [CLIENT] (any attached process, through
- * {@code ManyToOneRingBuffer}) and its head [KERNEL]; the broadcast buffer and the client table [KERNEL] only
+ * {@code ManyToOneRingBuffer}) and its head [KERNEL]; the broadcast buffer, the client table and the channel table [KERNEL] only
  * (clients map them read-only); the counters [KERNEL].
  * Creation protocol (the kernel, holding the directory's lock file):
  * <ol>
@@ -84,7 +86,7 @@ public final class MachineFileDescriptor
     /** "BARGEMCH" in ASCII, little-endian. */
     public static final long MAGIC = 0x48434D4547524142L;
     /** Bumped whenever the layout changes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** The kernel runs and heartbeats. */
     public static final int STATE_RUNNING = 1;
@@ -119,8 +121,10 @@ public final class MachineFileDescriptor
     public static final int STATE_OFFSET = 64;
     /** Offset of the client table's length. */
     public static final int CLIENT_TABLE_LENGTH_OFFSET = 68;
+    /** Offset of the channel table's length. */
+    public static final int CHANNEL_TABLE_LENGTH_OFFSET = 72;
     /** Bytes the header fields occupy. */
-    public static final int HEADER_FIELDS_LENGTH = 72;
+    public static final int HEADER_FIELDS_LENGTH = 80;
     /** The header takes one page so that the sections after it stay page aligned. */
     public static final int HEADER_LENGTH = 4096;
     /** Every section is a whole number of these. */
@@ -139,6 +143,11 @@ public final class MachineFileDescriptor
 
     /** Name of the machine file in its directory. */
     public static final String FILE_NAME = "machine.dat";
+    /** Channels the channel table holds. */
+    public static final int MAX_CHANNELS = 64;
+
+    /** Name of the kernel's physical memory file, next to the machine file (a kernel serving client processes). */
+    public static final String MEMORY_FILE_NAME = "memory.dat";
     /** Name of the lock file the live kernel holds, next to it. */
     public static final String LOCK_FILE_NAME = "kernel.lock";
 
@@ -226,11 +235,20 @@ public final class MachineFileDescriptor
 
     /**
      * @param header a header.
+     * @return where the channel table starts.
+     */
+    public static int channelTableOffset(final DirectBuffer header)
+    {
+        return clientTableOffset(header) + header.getInt(CLIENT_TABLE_LENGTH_OFFSET);
+    }
+
+    /**
+     * @param header a header.
      * @return where the counters metadata section starts.
      */
     public static int countersMetaDataOffset(final DirectBuffer header)
     {
-        return clientTableOffset(header) + header.getInt(CLIENT_TABLE_LENGTH_OFFSET);
+        return channelTableOffset(header) + header.getInt(CHANNEL_TABLE_LENGTH_OFFSET);
     }
 
     /**
@@ -250,6 +268,7 @@ public final class MachineFileDescriptor
     {
         return (long)HEADER_LENGTH + ringSectionLength(TO_KERNEL_RING_CAPACITY) +
             ringSectionLength(TO_DOMAINS_BUFFER_CAPACITY) + ClientTableDescriptor.tableLength(MAX_CLIENTS) +
+            ChannelTableDescriptor.tableLength(MAX_CHANNELS) +
             countersMetaDataLength(valuesLength) + valuesLength;
     }
 
@@ -261,6 +280,7 @@ public final class MachineFileDescriptor
     {
         return (long)HEADER_LENGTH + header.getInt(TO_KERNEL_RING_LENGTH_OFFSET) +
             header.getInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET) + header.getInt(CLIENT_TABLE_LENGTH_OFFSET) +
+            header.getInt(CHANNEL_TABLE_LENGTH_OFFSET) +
             header.getInt(COUNTERS_METADATA_LENGTH_OFFSET) + header.getInt(COUNTERS_VALUES_LENGTH_OFFSET);
     }
 
@@ -281,6 +301,7 @@ public final class MachineFileDescriptor
         buffer.putInt(TO_KERNEL_RING_LENGTH_OFFSET, ringSectionLength(TO_KERNEL_RING_CAPACITY));
         buffer.putInt(TO_DOMAINS_BUFFER_LENGTH_OFFSET, ringSectionLength(TO_DOMAINS_BUFFER_CAPACITY));
         buffer.putInt(CLIENT_TABLE_LENGTH_OFFSET, ClientTableDescriptor.tableLength(MAX_CLIENTS));
+        buffer.putInt(CHANNEL_TABLE_LENGTH_OFFSET, ChannelTableDescriptor.tableLength(MAX_CHANNELS));
         buffer.putInt(COUNTERS_METADATA_LENGTH_OFFSET, countersMetaDataLength(valuesLength));
         buffer.putInt(COUNTERS_VALUES_LENGTH_OFFSET, valuesLength);
         buffer.putLong(KERNEL_PID_OFFSET, pid);
@@ -380,18 +401,20 @@ public final class MachineFileDescriptor
         final int metaData = header.getInt(COUNTERS_METADATA_LENGTH_OFFSET);
         final int values = header.getInt(COUNTERS_VALUES_LENGTH_OFFSET);
         final int clients = header.getInt(CLIENT_TABLE_LENGTH_OFFSET);
+        final int channels = header.getInt(CHANNEL_TABLE_LENGTH_OFFSET);
         final String lengths = " (headerLength=" + headerLength + " toKernelRingLength=" + toKernel +
-            " toDomainsBufferLength=" + toDomains + " clientTableLength=" + clients + " countersMetaDataLength=" +
+            " toDomainsBufferLength=" + toDomains + " clientTableLength=" + clients + " channelTableLength=" +
+            channels + " countersMetaDataLength=" +
             metaData + " countersValuesLength=" + values + ")";
         if (headerLength != HEADER_LENGTH)
         {
             throw badLengths(source, "headerLength must be " + HEADER_LENGTH + lengths);
         }
-        if (!isPages(toKernel) || !isPages(toDomains) || !isPages(clients) || !isPages(metaData) || !isPages(values) ||
-            values == 0 || clients == 0)
+        if (!isPages(toKernel) || !isPages(toDomains) || !isPages(clients) || !isPages(channels) ||
+            !isPages(metaData) || !isPages(values) || values == 0 || clients == 0 || channels == 0)
         {
             throw badLengths(source, "every section must be a whole number of " + PAGE_LENGTH +
-                "-byte pages and the values and client sections not empty" + lengths);
+                "-byte pages and the values, client and channel sections not empty" + lengths);
         }
         if (!isRingSection(toKernel) || !isRingSection(toDomains))
         {
@@ -403,7 +426,7 @@ public final class MachineFileDescriptor
             throw badLengths(source, "countersMetaDataLength must be " + metaDataPerValue() +
                 " x countersValuesLength" + lengths);
         }
-        if ((long)HEADER_LENGTH + toKernel + toDomains + clients + metaData + values > MAX_FILE_LENGTH)
+        if ((long)HEADER_LENGTH + toKernel + toDomains + clients + channels + metaData + values > MAX_FILE_LENGTH)
         {
             throw badLengths(source, "the sections add up to more than " + MAX_FILE_LENGTH + " bytes" + lengths);
         }

@@ -254,6 +254,10 @@ public final class MachineReader implements AutoCloseable
 
     static void closeQuietly(final FileChannel channel)
     {
+        if (channel == null)
+        {
+            return;
+        }
         try
         {
             channel.close();

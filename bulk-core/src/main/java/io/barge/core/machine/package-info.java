@@ -15,11 +15,16 @@
  * {@code barge kernel}): its {@link io.barge.core.machine.KernelConductor} reads commands from the file's to-kernel
  * ring and answers on its to-domains broadcast buffer ({@link io.barge.core.machine.ControlProtocolDescriptor}),
  * keeping the client table ({@link io.barge.core.machine.ClientTableDescriptor}); a process attaches with
- * {@link io.barge.core.machine.MachineClient}.
+ * {@link io.barge.core.machine.MachineClient}. Its physical memory is a second file of the directory
+ * ({@link io.barge.core.machine.MachineFileDescriptor#MEMORY_FILE_NAME}), in which the kernel lays out channels
+ * between client processes ({@link io.barge.core.machine.ProcessChannelDescriptor}, recorded in the
+ * {@link io.barge.core.machine.ChannelTableDescriptor}); their ends are
+ * {@link io.barge.core.machine.ProcessSender} and {@link io.barge.core.machine.ProcessReceiver}.
  * <p>
  * Ownership and threading: the kernel's process writes the file (its heartbeat thread the heartbeat, the conductor
- * the ring's head, the broadcast buffer and the client table, the domains' threads their counters, each with
- * release); clients write only the ring's records (Agrona's many-producer protocol), readers nothing. Version 2
- * holds no frames nor page tables: those are still the kernel process's heap, so no transport crosses processes yet.
+ * the ring's head, the broadcast buffer, the client and channel tables, the domains' threads their counters, each
+ * with release); clients write only the ring's records (Agrona's many-producer protocol) and, in the memory file,
+ * their channels' records (the sender) and consumer position (the receiver); readers nothing. Page tables, pins and
+ * grants are still the kernel process's heap, so only the copy channel crosses processes so far.
  */
 package io.barge.core.machine;

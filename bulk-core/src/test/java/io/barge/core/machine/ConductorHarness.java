@@ -39,8 +39,14 @@ final class ConductorHarness implements AutoCloseable
 
     ConductorHarness(final Path dir)
     {
+        this(dir, false);
+    }
+
+    /** @param memoryFile whether the kernel's memory goes in the directory's memory file (channels need it). */
+    ConductorHarness(final Path dir, final boolean memoryFile)
+    {
         kernel = Kernel.builder().memoryMiB(2).maxDomains(128).machineDirectory(dir).heartbeatTimeoutMs(TIMEOUT_MS)
-            .build();
+            .memoryInMachineDirectory(memoryFile).build();
         clock.update(START_MS);
         conductor = new KernelConductor(kernel, clock);
         ring = new ManyToOneRingBuffer(kernel.machineFile().toKernelBuffer());

@@ -181,7 +181,7 @@ class KernelConductorTest
     }
 
     @ParameterizedTest(name = "type {0}")
-    @CsvSource({"6", "100", "101", "2147483647"})
+    @CsvSource({"8", "100", "101", "2147483647"})
     void anUnknownCommandTypeIsRefused(final int type)
     {
         try (ConductorHarness h = new ConductorHarness(dir))

@@ -1,0 +1,42 @@
+package io.barge.core.machine;
+
+/**
+ * A channel between client processes as the kernel keeps it on its heap, and as an end copies it out of the channel
+ * table (then validated before use: the table is shared memory).
+ */
+final class ChannelEntry
+{
+    final int channelId;
+    final int senderDomain;
+    final int receiverDomain;
+    final int senderClient;
+    final int receiverClient;
+    final int firstFrame;
+    final int frameCount;
+    final int capacity;
+    final int maxMessageLength;
+    int senderEnd = ChannelTableDescriptor.END_OPEN;
+    int receiverEnd = ChannelTableDescriptor.END_OPEN;
+    /** The kernel's slot for it (kernel side only). */
+    int slot = -1;
+
+    ChannelEntry(final int channelId, final int senderDomain, final int receiverDomain, final int senderClient,
+        final int receiverClient, final int firstFrame, final int frameCount, final int capacity,
+        final int maxMessageLength)
+    {
+        this.channelId = channelId;
+        this.senderDomain = senderDomain;
+        this.receiverDomain = receiverDomain;
+        this.senderClient = senderClient;
+        this.receiverClient = receiverClient;
+        this.firstFrame = firstFrame;
+        this.frameCount = frameCount;
+        this.capacity = capacity;
+        this.maxMessageLength = maxMessageLength;
+    }
+
+    boolean bothEndsGone()
+    {
+        return senderEnd != ChannelTableDescriptor.END_OPEN && receiverEnd != ChannelTableDescriptor.END_OPEN;
+    }
+}

@@ -1,0 +1,200 @@
+package io.barge.core.machine;
+
+import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import static io.barge.core.machine.ProcessChannelDescriptor.*;
+
+/**
+ * The receiving end of a channel between processes ({@link MachineClient#openReceiver(int)}): delivers each committed
+ * message as a view over its record in the ring, then frees it. One thread uses it. The sender is not trusted: each
+ * record's length and type are copied once and validated (the consume protocol of {@link ProcessChannelDescriptor});
+ * a header no correct sender writes breaks this channel only ({@link ChannelBrokenException}, now and on every later
+ * poll). When the sender closed or died, the messages it committed are delivered first, then
+ * {@link PeerGoneException}.
+ * <p>
+ * The view is shared memory the sender can still write: a handler that must trust the bytes copies them first.
+ */
+public final class ProcessReceiver implements AutoCloseable
+{
+    /** Takes each message; the view is valid only during the call. */
+    @FunctionalInterface
+    public interface MessageHandler
+    {
+        /**
+         * @param buffer the message's bytes (a view over the ring).
+         * @param offset where they start.
+         * @param length how many.
+         */
+        void onMessage(DirectBuffer buffer, int offset, int length);
+    }
+
+    private final MachineClient client;
+    private final int channelId;
+    private final AtomicBuffer header;
+    private final AtomicBuffer ring;
+    private final AtomicBuffer channelTable;
+    private final int slot;
+    private final int capacity;
+    private final int mask;
+    private final int maxMessageLength;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private long head;
+    private String broken;
+    private String gone;
+    private boolean closed;
+
+    ProcessReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
+        final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot)
+    {
+        this.client = client;
+        this.channelId = channel.channelId;
+        this.header = header;
+        this.ring = ring;
+        this.channelTable = channelTable;
+        this.slot = slot;
+        this.capacity = channel.capacity;
+        this.mask = capacity - 1;
+        this.maxMessageLength = channel.maxMessageLength;
+    }
+
+    /**
+     * @return the channel's id.
+     */
+    public int channelId()
+    {
+        return channelId;
+    }
+
+    /**
+     * Delivers up to {@code limit} committed messages. Allocates nothing.
+     *
+     * @param handler takes each message.
+     * @param limit   most messages delivered.
+     * @return how many were delivered (0: none committed).
+     * @throws IllegalStateException  if the receiver is closed.
+     * @throws ChannelBrokenException if a record header breaks the protocol (now or before).
+     * @throws PeerGoneException      if none is left and the sender closed the channel or died.
+     */
+    public int poll(final MessageHandler handler, final int limit)
+    {
+        checkUsable();
+        long head = this.head;
+        int read = 0;
+        try
+        {
+            while (read < limit)
+            {
+                final int index = (int)head & mask;
+                final int length = lengthAcquire(ring, index);
+                if (length == 0)
+                {
+                    if (read == 0 && senderGone(index))
+                    {
+                        continue; // a record committed before the sender went: deliver it
+                    }
+                    break;
+                }
+                final int type = type(ring, index);
+                if (type == TYPE_PADDING)
+                {
+                    // A correct sender pads only from inside the ring to its end, so never twice in a row.
+                    if (index == 0 || length != capacity - index)
+                    {
+                        throw breaks("padding at index=" + index + " has length=" + length + ", not " +
+                            (capacity - index) + " to the ring's end");
+                    }
+                    head += length;
+                    continue;
+                }
+                if (type != TYPE_MESSAGE)
+                {
+                    throw breaks("record at index=" + index + " has type=" + type + ", neither message (" +
+                        TYPE_MESSAGE + ") nor padding (" + TYPE_PADDING + ")");
+                }
+                if (length < RECORD_HEADER_LENGTH || length > RECORD_HEADER_LENGTH + maxMessageLength ||
+                    index + length > capacity)
+                {
+                    throw breaks("record at index=" + index + " has length=" + length + ", not in [" +
+                        RECORD_HEADER_LENGTH + ", " + (RECORD_HEADER_LENGTH + maxMessageLength) + "] within " +
+                        "the ring's " + capacity + " bytes");
+                }
+                head += BitUtil.align(length, RECORD_ALIGNMENT);
+                read++;
+                view.wrap(ring, index + RECORD_HEADER_LENGTH, length - RECORD_HEADER_LENGTH);
+                handler.onMessage(view, 0, length - RECORD_HEADER_LENGTH);
+            }
+        }
+        finally
+        {
+            if (head != this.head)
+            {
+                this.head = head;
+                consumerPositionRelease(header, head);
+            }
+        }
+        return read;
+    }
+
+    /**
+     * @return whether the sender's end is closed or dead with a record now at {@code index} (then false: deliver
+     *         it); throws {@link PeerGoneException} if it is gone with none.
+     */
+    private boolean senderGone(final int index)
+    {
+        if (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN)
+        {
+            return false;
+        }
+        // Read again after the end word's acquire: a sender that closed committed its records before its
+        // CLOSE_CHANNEL (the command ring's release, the kernel's acquire, the table's release); one that died
+        // committed them long before the kernel timed it out.
+        if (lengthAcquire(ring, index) != 0)
+        {
+            return true;
+        }
+        gone = "channel " + channelId + ": the sender " +
+            (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_DEAD ?
+            "died (the kernel timed its client out)" : "closed the channel") +
+            "; every message it committed was delivered";
+        throw new PeerGoneException(gone);
+    }
+
+    private ChannelBrokenException breaks(final String what)
+    {
+        broken = "channel " + channelId + ": " + what;
+        return new ChannelBrokenException(broken);
+    }
+
+    private void checkUsable()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("channel " + channelId + ": the receiver is closed");
+        }
+        if (broken != null)
+        {
+            throw new ChannelBrokenException(broken);
+        }
+        if (gone != null)
+        {
+            throw new PeerGoneException(gone);
+        }
+    }
+
+    /**
+     * Closes this end (the kernel marks it closed; a sender blocked on a full ring hears
+     * {@link PeerGoneException}). Idempotent; never throws for a kernel that is gone.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            client.closeEnd(channelId, ControlProtocolDescriptor.END_RECEIVER);
+        }
+    }
+}
