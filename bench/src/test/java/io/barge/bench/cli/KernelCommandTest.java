@@ -38,7 +38,8 @@ class KernelCommandTest
     @Test
     void aKernelProcessServesAClientShowsInStatAndClosesOnSigterm(@TempDir final Path dir) throws Exception
     {
-        final List<String> command = JvmFlags.childJvm("128m", BargeCli.class, List.of("kernel", "--dir", dir.toString(), "--memory-mib", "4", "--timeout-ms", "300"));
+        final List<String> command = JvmFlags.childJvm("128m", BargeCli.class,
+            List.of("kernel", "--dir", dir.toString(), "--memory-mib", "4", "--timeout-ms", "300"));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try
         {

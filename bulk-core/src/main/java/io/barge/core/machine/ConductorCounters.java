@@ -3,34 +3,34 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 
 /**
- * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 40..48 and 60..62: every command
+ * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..78 and 60..62 (40..50 are the NIC's): every command
  * it reads, by type, every command it refuses, every client it declares dead, every repair of the command ring, and
  * the channels between processes it creates and frees.
  */
 public final class ConductorCounters
 {
     /** Records read from the command ring, valid or not. */
-    public static final CounterType COMMANDS = CounterType.register(40, "COMMANDS", "commands");
+    public static final CounterType COMMANDS = CounterType.register(70, "COMMANDS", "commands");
     /** CLIENT_ATTACH commands. */
-    public static final CounterType CLIENT_ATTACHES = CounterType.register(41, "CLIENT_ATTACHES", "client attaches");
+    public static final CounterType CLIENT_ATTACHES = CounterType.register(71, "CLIENT_ATTACHES", "client attaches");
     /** CLIENT_KEEPALIVE commands. */
     public static final CounterType CLIENT_KEEPALIVES =
-        CounterType.register(42, "CLIENT_KEEPALIVES", "client keepalives");
+        CounterType.register(72, "CLIENT_KEEPALIVES", "client keepalives");
     /** CREATE_DOMAIN commands. */
     public static final CounterType REMOTE_DOMAIN_CREATES =
-        CounterType.register(43, "REMOTE_DOMAIN_CREATES", "remote domain creates");
+        CounterType.register(73, "REMOTE_DOMAIN_CREATES", "remote domain creates");
     /** DESTROY_DOMAIN commands. */
     public static final CounterType REMOTE_DOMAIN_DESTROYS =
-        CounterType.register(44, "REMOTE_DOMAIN_DESTROYS", "remote domain destroys");
+        CounterType.register(74, "REMOTE_DOMAIN_DESTROYS", "remote domain destroys");
     /** CLIENT_DETACH commands. */
-    public static final CounterType CLIENT_DETACHES = CounterType.register(45, "CLIENT_DETACHES", "client detaches");
+    public static final CounterType CLIENT_DETACHES = CounterType.register(75, "CLIENT_DETACHES", "client detaches");
     /** Commands refused with an error response. */
-    public static final CounterType COMMAND_ERRORS = CounterType.register(46, "COMMAND_ERRORS", "command errors");
+    public static final CounterType COMMAND_ERRORS = CounterType.register(76, "COMMAND_ERRORS", "command errors");
     /** Clients declared dead for missing their keepalives. */
-    public static final CounterType CLIENT_TIMEOUTS = CounterType.register(47, "CLIENT_TIMEOUTS", "client timeouts");
+    public static final CounterType CLIENT_TIMEOUTS = CounterType.register(77, "CLIENT_TIMEOUTS", "client timeouts");
     /** Repairs of the command ring: a dead producer's claim unblocked, or damage dropped. */
     public static final CounterType COMMAND_RING_REPAIRS =
-        CounterType.register(48, "COMMAND_RING_REPAIRS", "command ring repairs");
+        CounterType.register(78, "COMMAND_RING_REPAIRS", "command ring repairs");
 
     /** CREATE_CHANNEL commands. */
     public static final CounterType CHANNEL_CREATES = CounterType.register(60, "CHANNEL_CREATES", "channel creates");

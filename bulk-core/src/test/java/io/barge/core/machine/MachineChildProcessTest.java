@@ -57,7 +57,8 @@ class MachineChildProcessTest
     @Test
     void aKilledKernelLeavesAStaleFileThatTheNextKernelReinitialises(@TempDir final Path dir) throws Exception
     {
-        final List<String> command = JvmFlags.childJvm("64m", MachineChildProcessTest.class, List.of(dir.toString()));
+        final List<String> command = JvmFlags.childJvm("64m", MachineChildProcessTest.class,
+            List.of(dir.toString()));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try
         {

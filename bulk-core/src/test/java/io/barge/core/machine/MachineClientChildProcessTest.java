@@ -144,7 +144,8 @@ class MachineClientChildProcessTest
 
     private Process startChild() throws Exception
     {
-        final List<String> command = JvmFlags.childJvm("64m", MachineClientChildProcessTest.class, List.of(dir.toString()));
+        final List<String> command = JvmFlags.childJvm("64m", MachineClientChildProcessTest.class,
+            List.of(dir.toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 

@@ -14,8 +14,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -181,17 +179,8 @@ class ProcessChannelChildProcessTest
 
     private Process startChild(final int receiverDomain) throws Exception
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> command = new ArrayList<>();
-        command.add(java);
-        command.addAll(Arrays.asList(JvmFlags.ADD_OPENS.split(" ")));
-        command.add("-Xmx64m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(ProcessChannelChildProcessTest.class.getName());
-        command.add(dir.toString());
-        command.add(Integer.toString(receiverDomain));
+        final List<String> command = JvmFlags.childJvm("64m", ProcessChannelChildProcessTest.class,
+            List.of(dir.toString(), Integer.toString(receiverDomain)));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
