@@ -433,10 +433,9 @@ public final class Message
         if ((address & 7) == 0 && (address & pageMask) + (long)length > pageMask + 1)
         {
             touchView.bind(space, address, length, Access.READ, false); // a page without READ faults here
-            final boolean run = !touchView.isSplit();
-            final long base = run ? touchView.addressOffset() : 0; // a split view has no single address
+            final long base = touchView.boundRunAddress(); // -1: split, no single address
             touchView.invalidate();
-            if (run)
+            if (base >= 0)
             {
                 return Touch.sumLongs(base, length); // checked by the bind: every page of the run READ-mapped
             }

@@ -450,6 +450,18 @@ abstract class SpaceView extends AbstractMutableDirectBuffer
         checkRange(index, length);
     }
 
+    /**
+     * For the owner right after its own bind (a message's touch): the run's raw first address as translated then,
+     * without {@link #addressOffset()}'s check, which would turn a mapping removed since into a
+     * {@link BufferStateException}; a read through it races a concurrent unmap exactly as a per-page translation does.
+     *
+     * @return the bound run's raw address, or -1 if the range is split across frames.
+     */
+    final long boundRunAddress()
+    {
+        return split ? -1 : addressOffset;
+    }
+
     @Override
     public long addressOffset()
     {
