@@ -11,7 +11,6 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
-import io.barge.core.transport.Status;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.Transports;
 import org.agrona.DirectBuffer;
@@ -224,20 +223,7 @@ public class CrossProcessBenchmark
     @Benchmark
     public long copyTransport()
     {
-        if (sender.tryClaim(size, claim) != Status.OK)
-        {
-            throw new IllegalStateException("back pressured with nothing in flight");
-        }
-        claim.putLong(0, sequence++);
-        sender.commit(claim);
-        int polls = 0;
-        while (receiver.poll(message) != Status.OK)
-        {
-            if (++polls == MAX_POLLS)
-            {
-                throw new IllegalStateException("message committed but not received after " + polls + " polls");
-            }
-        }
+        Crossing.sendAndReceive(sender, claim, receiver, message, size, sequence++);
         final long word = message.getLong(0);
         receiver.release(message);
         return word;

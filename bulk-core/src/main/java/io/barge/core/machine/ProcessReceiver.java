@@ -17,7 +17,7 @@ import static io.barge.core.machine.ProcessChannelDescriptor.*;
  * <p>
  * The view is shared memory the sender can still write: a handler that must trust the bytes copies them first.
  */
-public final class ProcessReceiver implements AutoCloseable
+public final class ProcessReceiver extends ProcessChannelEnd
 {
     /** Takes each message; the view is valid only during the call. */
     @FunctionalInterface
@@ -31,41 +31,14 @@ public final class ProcessReceiver implements AutoCloseable
         void onMessage(DirectBuffer buffer, int offset, int length);
     }
 
-    private final MachineClient client;
-    private final int channelId;
-    private final AtomicBuffer header;
-    private final AtomicBuffer ring;
-    private final AtomicBuffer channelTable;
-    private final int slot;
-    private final int capacity;
-    private final int mask;
-    private final int maxMessageLength;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long head;
-    private String broken;
     private String gone;
-    private boolean closed;
 
     ProcessReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot)
     {
-        this.client = client;
-        this.channelId = channel.channelId;
-        this.header = header;
-        this.ring = ring;
-        this.channelTable = channelTable;
-        this.slot = slot;
-        this.capacity = channel.capacity;
-        this.mask = capacity - 1;
-        this.maxMessageLength = channel.maxMessageLength;
-    }
-
-    /**
-     * @return the channel's id.
-     */
-    public int channelId()
-    {
-        return channelId;
+        super(client, channel, header, ring, channelTable, slot, ControlProtocolDescriptor.END_RECEIVER, "receiver");
     }
 
     /**
@@ -170,31 +143,10 @@ public final class ProcessReceiver implements AutoCloseable
 
     private void checkUsable()
     {
-        if (closed)
-        {
-            throw new IllegalStateException("channel " + channelId + ": the receiver is closed");
-        }
-        if (broken != null)
-        {
-            throw new ChannelBrokenException(broken);
-        }
+        checkOpenAndWhole();
         if (gone != null)
         {
             throw new PeerGoneException(gone);
-        }
-    }
-
-    /**
-     * Closes this end (the kernel marks it closed; a sender blocked on a full ring hears
-     * {@link PeerGoneException}). Idempotent; never throws for a kernel that is gone.
-     */
-    @Override
-    public void close()
-    {
-        if (!closed)
-        {
-            closed = true;
-            client.closeEnd(channelId, ControlProtocolDescriptor.END_RECEIVER);
         }
     }
 }

@@ -12,47 +12,20 @@ import static io.barge.core.machine.ProcessChannelDescriptor.*;
  * uses it. The receiver is not trusted: its position is copied once per read, validated, and a value no correct
  * receiver writes breaks the channel ({@link ChannelBrokenException}).
  */
-public final class ProcessSender implements AutoCloseable
+public final class ProcessSender extends ProcessChannelEnd
 {
     /** {@link #offer} result: the message is in the ring. */
     public static final int OK = 0;
     /** {@link #offer} result: the ring is full; try again after the receiver has read. */
     public static final int BACK_PRESSURED = -1;
 
-    private final MachineClient client;
-    private final int channelId;
-    private final AtomicBuffer header;
-    private final AtomicBuffer ring;
-    private final AtomicBuffer channelTable;
-    private final int slot;
-    private final int capacity;
-    private final int mask;
-    private final int maxMessageLength;
     private long tail;
     private long headCache;
-    private String broken;
-    private boolean closed;
 
     ProcessSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot)
     {
-        this.client = client;
-        this.channelId = channel.channelId;
-        this.header = header;
-        this.ring = ring;
-        this.channelTable = channelTable;
-        this.slot = slot;
-        this.capacity = channel.capacity;
-        this.mask = capacity - 1;
-        this.maxMessageLength = channel.maxMessageLength;
-    }
-
-    /**
-     * @return the channel's id.
-     */
-    public int channelId()
-    {
-        return channelId;
+        super(client, channel, header, ring, channelTable, slot, ControlProtocolDescriptor.END_SENDER, "sender");
     }
 
     /**
@@ -77,7 +50,7 @@ public final class ProcessSender implements AutoCloseable
      */
     public int offer(final DirectBuffer source, final int offset, final int length)
     {
-        checkUsable();
+        checkOpenAndWhole();
         if (length < 0 || length > maxMessageLength)
         {
             throw new IllegalArgumentException("length=" + length + " must be in [0, maxMessageLength=" +
@@ -124,31 +97,5 @@ public final class ProcessSender implements AutoCloseable
         }
         headCache = head;
         return head;
-    }
-
-    private void checkUsable()
-    {
-        if (closed)
-        {
-            throw new IllegalStateException("channel " + channelId + ": the sender is closed");
-        }
-        if (broken != null)
-        {
-            throw new ChannelBrokenException(broken);
-        }
-    }
-
-    /**
-     * Closes this end (the kernel marks it closed; the receiver drains what was committed, then hears
-     * {@link PeerGoneException}). Idempotent; never throws for a kernel that is gone.
-     */
-    @Override
-    public void close()
-    {
-        if (!closed)
-        {
-            closed = true;
-            client.closeEnd(channelId, ControlProtocolDescriptor.END_SENDER);
-        }
     }
 }

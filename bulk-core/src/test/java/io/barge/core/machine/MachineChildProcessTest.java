@@ -8,9 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,15 +58,7 @@ class MachineChildProcessTest
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try
         {
-            final BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-            final StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = out.readLine()) != null && !line.startsWith(READY))
-            {
-                seen.append(line).append('\n');
-            }
-            assertNotNull(line, "child ended without getting ready:\n" + seen);
+            final String line = ChildOutput.readyLine(process, READY);
             assertEquals(READY + " " + process.pid(), line);
 
             try (MachineReader reader = MachineReader.attach(dir))

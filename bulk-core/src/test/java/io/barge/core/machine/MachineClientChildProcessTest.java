@@ -7,9 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -151,15 +147,7 @@ class MachineClientChildProcessTest
 
     private static int[] readReady(final Process process) throws Exception
     {
-        final BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-            StandardCharsets.UTF_8));
-        final StringBuilder seen = new StringBuilder();
-        String line;
-        while ((line = out.readLine()) != null && !line.startsWith(READY))
-        {
-            seen.append(line).append('\n');
-        }
-        assertNotNull(line, "child ended without getting ready:\n" + seen);
+        final String line = ChildOutput.readyLine(process, READY);
         final String[] words = line.substring(READY.length()).trim().split(" ");
         return new int[]{Integer.parseInt(words[0]), Integer.parseInt(words[1]), Integer.parseInt(words[2])};
     }
