@@ -25,8 +25,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
  * <p>
- * Locking: frames, shares and the set of domains change under the kernel's monitor (allocate, free, transfer,
- * offers, domain creation and teardown). Pins do not take it: a frame's pin count, its orphan mark and whether it is
+ * Locking: frames and the set of domains change under the kernel's monitor (allocate, free, transfer, domain
+ * creation and teardown). Share offers live in stripes by owner, each under its own monitor, so offers, accepts and
+ * withdrawals of different domains run at once and never take the kernel's monitor (a free, transfer or teardown
+ * takes the kernel's monitor and then the stripes it sweeps; an accept takes its stripe and then the grantee's
+ * page-table lock). Pins do not take it: a frame's pin count, its orphan mark and whether it is
  * free share one word per frame changed by compare-and-set, so {@link #pinFrame}, {@link #pinMappedForDma},
  * {@link #holdPinnedForDma}, {@link #unpinFrame}, {@link #ownerOf} and {@link #wrapFrame} are lock-free (only the
  * last unpin of an orphan takes the monitor, to free it). A domain's own {@link #map}, {@link #unmap},
@@ -41,6 +44,7 @@ public final class Kernel implements AutoCloseable
     public static final int DEFAULT_MAX_PAGES = 1 << 20;
     /** Id of the kernel's own domain, which owns kernel buffers. */
     public static final int KERNEL_DOMAIN_ID = 0;
+    private static final int SHARE_STRIPE_BITS = 4;
 
     private static final int NO_OWNER = -1;
 
@@ -76,7 +80,9 @@ public final class Kernel implements AutoCloseable
      */
     private final long[] pinState;
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
-    private final ShareTable shares = new ShareTable();
+    // Share offers, striped by owner: offers and accepts of different domains take different monitors, never the
+    // kernel's. Lock order: a stripe before a page-table lock; the kernel's monitor before a stripe.
+    private final ShareTable[] shares = newShareStripes();
     private final List<DomainListener> listeners = new CopyOnWriteArrayList<>();
     /** Holders of pins kept past a teardown, asked to drop them before frames are counted or run out. */
     private final List<PinReclaimer> reclaimers = new CopyOnWriteArrayList<>();
@@ -352,7 +358,13 @@ public final class Kernel implements AutoCloseable
                 }
             }
             domains.remove(id);
-            shares.removeDomain(id);
+            for (final ShareTable stripe : shares)
+            {
+                synchronized (stripe)
+                {
+                    stripe.removeDomain(id);
+                }
+            }
             counters.retireDomain(domain);
         }
     }
@@ -524,7 +536,7 @@ public final class Kernel implements AutoCloseable
             }
         }
         OWNERS.setRelease(this.owner, frame, NO_OWNER);
-        shares.removeFrame(frame);
+        removeOffers(owner, frame); // after the owner word: see offerShare
         memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
     }
@@ -566,8 +578,34 @@ public final class Kernel implements AutoCloseable
     {
         checkOwner(from, frame);
         checkLive(to);
-        shares.removeFrame(frame); // the old owner's offers go with its ownership
         OWNERS.setRelease(owner, frame, to.id());
+        removeOffers(from, frame); // the old owner's offers go with its ownership; after the owner word: see offerShare
+    }
+
+    private static ShareTable[] newShareStripes()
+    {
+        final ShareTable[] stripes = new ShareTable[1 << SHARE_STRIPE_BITS];
+        for (int i = 0; i < stripes.length; i++)
+        {
+            stripes[i] = new ShareTable(i, SHARE_STRIPE_BITS);
+        }
+        return stripes;
+    }
+
+    /** The stripe of an owner's offers: domains that offer on different threads take different monitors. */
+    private ShareTable stripeOf(final Domain owner)
+    {
+        return shares[owner.id() & (shares.length - 1)];
+    }
+
+    private void removeOffers(final Domain owner, final int frame)
+    {
+        // An orphan's dead owner's offers (owner here is the kernel's domain) go when its domain's sweep runs.
+        final ShareTable stripe = stripeOf(owner);
+        synchronized (stripe)
+        {
+            stripe.removeFrame(frame);
+        }
     }
 
     /**
@@ -1051,8 +1089,7 @@ public final class Kernel implements AutoCloseable
      * @return the capability, never 0; it is good for one mapping.
      * @throws FrameOwnershipException if {@code owner} does not own the frame.
      */
-    public synchronized long offerShare(final Domain owner, final int frame, final Domain grantee,
-        final int maxRights)
+    public long offerShare(final Domain owner, final int frame, final Domain grantee, final int maxRights)
     {
         checkOwner(owner, frame);
         checkLive(grantee);
@@ -1061,8 +1098,26 @@ public final class Kernel implements AutoCloseable
         {
             throw new IllegalArgumentException("a share offer needs READ or READ_WRITE");
         }
+        final ShareTable stripe = stripeOf(owner);
+        final long capability;
+        synchronized (stripe)
+        {
+            final int slot = stripe.add(owner.id(), frame, grantee.id(), maxRights);
+            // Checked again after the add, under the stripe: a free or transfer moves the frame's owner word, and
+            // a destroy marks its domain dead, before it sweeps this stripe. One that swept first is seen here (the
+            // stripe's monitor orders its store before this read); one that sweeps later removes this offer.
+            // Either way no offer outlives its frame's ownership or its domains.
+            if ((int)OWNERS.getAcquire(this.owner, frame) != owner.id() || !owner.isAlive() || !grantee.isAlive())
+            {
+                stripe.remove(slot);
+                checkLive(owner);
+                checkLive(grantee);
+                throw new FrameOwnershipException("frame=" + frame + " changed hands while " + owner + " offered it");
+            }
+            capability = stripe.capability(slot);
+        }
         owner.count(CounterType.SHARES_OFFERED, 1);
-        return shares.add(owner.id(), frame, grantee.id(), maxRights);
+        return capability;
     }
 
     /**
@@ -1076,39 +1131,53 @@ public final class Kernel implements AutoCloseable
      * @return the frame now mapped.
      * @throws InvalidCapabilityException if the capability names no such offer; nothing is mapped then.
      */
-    public synchronized int acceptShare(final Domain grantee, final long capability, final long address,
-        final int rights)
+    public int acceptShare(final Domain grantee, final long capability, final long address, final int rights)
     {
         checkLive(grantee);
-        final int slot = shares.find(capability);
-        if (slot < 0)
+        final int stripeIndex = ShareTable.stripeOf(capability, SHARE_STRIPE_BITS);
+        if (stripeIndex < 0)
         {
-            throw new InvalidCapabilityException(grantee + " presented capability 0x" + Long.toHexString(capability) +
-                ", which names no offer (never made, used, withdrawn, or its frame freed)");
+            throw noOffer(grantee, capability);
         }
-        if (shares.granteeId(slot) != grantee.id())
+        final ShareTable stripe = shares[stripeIndex];
+        final int frame;
+        synchronized (stripe)
         {
-            throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) +
-                " was offered to domain " + shares.granteeId(slot) + ", not to " + grantee);
+            final int slot = stripe.find(capability);
+            if (slot < 0)
+            {
+                throw noOffer(grantee, capability);
+            }
+            if (stripe.granteeId(slot) != grantee.id())
+            {
+                throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) +
+                    " was offered to domain " + stripe.granteeId(slot) + ", not to " + grantee);
+            }
+            if ((rights & ~stripe.rights(slot)) != 0)
+            {
+                throw new InvalidCapabilityException(grantee + " asked for rights=" + rights +
+                    " under an offer of rights=" + stripe.rights(slot));
+            }
+            frame = stripe.frame(slot);
+            if ((int)OWNERS.getAcquire(owner, frame) != stripe.ownerId(slot))
+            {
+                throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" +
+                    frame + " is no longer owned by domain " + stripe.ownerId(slot));
+            }
+            synchronized (grantee.pageTableLock)
+            {
+                checkLive(grantee);
+                install(grantee, address, frame, rights, stripe.ownerId(slot));
+            }
+            stripe.remove(slot);
         }
-        if ((rights & ~shares.rights(slot)) != 0)
-        {
-            throw new InvalidCapabilityException(grantee + " asked for rights=" + rights +
-                " under an offer of rights=" + shares.rights(slot));
-        }
-        final int frame = shares.frame(slot);
-        if ((int)OWNERS.getAcquire(owner, frame) != shares.ownerId(slot))
-        {
-            throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" + frame +
-                " is no longer owned by domain " + shares.ownerId(slot));
-        }
-        synchronized (grantee.pageTableLock)
-        {
-            checkLive(grantee);
-            install(grantee, address, frame, rights, shares.ownerId(slot));
-        }
-        shares.remove(slot);
         return frame;
+    }
+
+    private static InvalidCapabilityException noOffer(final Domain grantee, final long capability)
+    {
+        return new InvalidCapabilityException(grantee + " presented capability 0x" + Long.toHexString(capability) +
+            ", which names no offer (never made, used, withdrawn, or its frame freed)");
     }
 
     /**
@@ -1119,29 +1188,46 @@ public final class Kernel implements AutoCloseable
      * @return true if the offer was pending and is gone now; false if it was used or never existed.
      * @throws InvalidCapabilityException if it is another domain's offer.
      */
-    public synchronized boolean withdrawShare(final Domain owner, final long capability)
+    public boolean withdrawShare(final Domain owner, final long capability)
     {
         checkLive(owner);
-        final int slot = shares.find(capability);
-        if (slot < 0)
+        final int stripeIndex = ShareTable.stripeOf(capability, SHARE_STRIPE_BITS);
+        if (stripeIndex < 0)
         {
             return false;
         }
-        if (shares.ownerId(slot) != owner.id())
+        final ShareTable stripe = shares[stripeIndex];
+        synchronized (stripe)
         {
-            throw new InvalidCapabilityException(owner + " cannot withdraw an offer made by domain " +
-                shares.ownerId(slot));
+            final int slot = stripe.find(capability);
+            if (slot < 0)
+            {
+                return false;
+            }
+            if (stripe.ownerId(slot) != owner.id())
+            {
+                throw new InvalidCapabilityException(owner + " cannot withdraw an offer made by domain " +
+                    stripe.ownerId(slot));
+            }
+            stripe.remove(slot);
+            return true;
         }
-        shares.remove(slot);
-        return true;
     }
 
     /**
      * @return offers made and neither used nor withdrawn (for leak checks).
      */
-    public synchronized int pendingShares()
+    public int pendingShares()
     {
-        return shares.pending();
+        int pending = 0;
+        for (final ShareTable stripe : shares)
+        {
+            synchronized (stripe)
+            {
+                pending += stripe.pending();
+            }
+        }
+        return pending;
     }
 
     /** Under the domain's page-table lock: maps a frame that {@code ownerId} owns (checked here, against frees). */
