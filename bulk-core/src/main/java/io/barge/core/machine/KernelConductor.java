@@ -472,7 +472,8 @@ public final class KernelConductor implements Agent
             receiver.clientId, firstFrame, frameCount, capacity, maxMessageLength);
         channel.slot = slot;
         kernel.wrapFrame(frameView, firstFrame);
-        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength);
+        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength,
+            ProcessChannelDescriptor.KIND_RING);
         channels[slot] = channel;
         ChannelTableDescriptor.writeSlot(channelTable, slot, channel); // after the header: the ends read it next
         putHeader(response, correlationId, client.clientId);
