@@ -144,12 +144,6 @@ public final class ProcessReceiver extends ProcessChannelEnd
         throw new PeerGoneException(gone);
     }
 
-    private ChannelBrokenException breaks(final String what)
-    {
-        broken = "channel " + channelId + ": " + what;
-        return new ChannelBrokenException(broken);
-    }
-
     private void checkUsable()
     {
         checkOpenAndWhole();
