@@ -407,7 +407,7 @@ class RbufsChannelTest
 
     @ParameterizedTest
     @ValueSource(longs = {7L, 1234L, 0xBADL, 99_999L})
-    void seededGarbageOverTheTransmitRingDeliversOnlyViewsInsideTheAreaOrBreaks(final long seed)
+    void seededGarbageOverTheTransmitRingDeliversOnlyWholeBuffersInsideTheAreaOrBreaks(final long seed)
     {
         try (KernelService service = MachineClientTest.service(dir, conductorErrors);
              ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
@@ -415,30 +415,43 @@ class RbufsChannelTest
             final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
             final RbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
             final UnsafeBuffer control = frame(service, channelId, 1);
+            final UnsafeBuffer data = frame(service, channelId, 2);
+            for (int b = 0; b < 4; b++)
+            {
+                data.putLong(b * SMALL_MAX, 0xB0F0L + b); // each buffer's start says which it is
+            }
             final SplittableRandom random = new SplittableRandom(seed);
             final int[] delivered = {0};
             final ProcessReceiver.MessageHandler check = (buffer, offset, length) ->
             {
                 assertTrue(length >= 0 && length <= SMALL_MAX, "seed " + seed + ": length=" + length);
+                final long start = buffer.getLong(offset);
+                assertTrue(start >= 0xB0F0L && start < 0xB0F0L + 4, "seed " + seed + ": a view not at a buffer's " +
+                    "start: " + Long.toHexString(start));
                 buffer.getByte(offset + Math.max(0, length - 1)); // inside the mapping, or the JVM would fault
                 delivered[0]++;
             };
             boolean broken = false;
             long producer = 0;
-            for (int round = 0; round < 500 && !broken; round++)
+            for (int round = 0; round < 2_000 && !broken; round++)
             {
-                for (int i = 0; i < 4; i++)
+                // Mostly well-formed IOrecs for the free slots, with a lie now and then: a base off a buffer's
+                // start or outside the area, a length too long or negative, other flags, a wild index.
+                final long room = 4 - (producer - control.getLongAcquire(TX_CONSUMER_OFFSET));
+                final int pushed = (int)(room <= 0 ? 0 : random.nextLong(room + 1));
+                for (int i = 0; i < pushed; i++)
                 {
-                    // Plausible IOrecs half the time, so that some pass and the walk goes on.
-                    final int offset = TX_RING_OFFSET + i * IOREC_LENGTH;
-                    final boolean plausible = random.nextBoolean();
-                    putIoRec(control, offset, plausible ? random.nextInt(4) * SMALL_MAX : random.nextInt(),
-                        plausible ? random.nextInt(SMALL_MAX + 1) : random.nextInt(), plausible ? FLAG_DATA :
-                        random.nextInt(8));
+                    final int lie = random.nextInt(300);
+                    final int base = lie == 0 ? random.nextInt() : lie == 1 ? random.nextInt(4) * SMALL_MAX + 8 :
+                        random.nextInt(4) * SMALL_MAX;
+                    final int length = lie == 2 ? SMALL_MAX + 1 + random.nextInt(1 << 20) : lie == 3 ?
+                        -1 - random.nextInt(1 << 20) : 8 + random.nextInt(SMALL_MAX - 7);
+                    putIoRec(control, TX_RING_OFFSET + (int)((producer + i) & 3) * IOREC_LENGTH, base, length,
+                        lie == 4 ? random.nextInt(8) : FLAG_DATA);
                 }
-                producer = random.nextInt(10) == 0 ? random.nextLong() : producer + random.nextInt(5);
+                producer = random.nextInt(200) == 0 ? random.nextLong() : producer + pushed;
                 control.putLongRelease(TX_PRODUCER_OFFSET, producer);
-                control.putLongRelease(RETURN_CONSUMER_OFFSET, control.getLong(RETURN_PRODUCER_OFFSET));
+                control.putLongRelease(RETURN_CONSUMER_OFFSET, control.getLongAcquire(RETURN_PRODUCER_OFFSET));
                 try
                 {
                     receiver.poll(check, 1 + random.nextInt(4));
@@ -448,8 +461,82 @@ class RbufsChannelTest
                     broken = true;
                 }
             }
-            assertTrue(broken || delivered[0] > 0, "seed " + seed + ": neither delivered nor broken");
+            assertTrue(delivered[0] > 4, "seed " + seed + ": only " + delivered[0] + " delivered before the walk " +
+                (broken ? "broke" : "ended"));
             receiver.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {3L, 77L, 0xFEEDL, 123_456L})
+    void seededGarbageOverTheReturnRingIsTakenOnlyForBuffersOutAndNoBufferIsHandedOutTwice(final long seed)
+    {
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors);
+             ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
+        {
+            final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
+            final RbufsSender sender = pair.a.openRbufsSender(channelId);
+            final UnsafeBuffer control = frame(service, channelId, 1);
+            final UnsafeBuffer data = frame(service, channelId, 2);
+            final int ring = returnRingOffset(4);
+            final SplittableRandom random = new SplittableRandom(seed);
+            final java.util.Map<Integer, Integer> out = new java.util.HashMap<>(); // base -> length sent
+            int claims = 0;
+            boolean broken = false;
+            for (int round = 0; round < 2_000 && !broken; round++)
+            {
+                final long consumer = control.getLongAcquire(RETURN_CONSUMER_OFFSET);
+                // Mostly honest returns of buffers out (in a random order), with a lie now and then: a plausible
+                // or random base, a wrong length or flags, a wild index; the walk goes on until one is caught.
+                final List<Integer> bases = new ArrayList<>(out.keySet());
+                final int pushed = bases.isEmpty() ? 0 : random.nextInt(bases.size() + 1);
+                for (int i = 0; i < pushed; i++)
+                {
+                    final int honest = bases.remove(random.nextInt(bases.size()));
+                    final int lie = random.nextInt(60);
+                    final int base = lie == 0 ? random.nextInt(4) * SMALL_MAX : lie == 1 ? random.nextInt() : honest;
+                    final int length = lie == 2 ? random.nextInt(SMALL_MAX + 1) : out.getOrDefault(base, 0);
+                    putIoRec(control, ring + (int)((consumer + i) & 3) * IOREC_LENGTH, base, length,
+                        lie == 3 ? random.nextInt(8) : FLAG_FREE);
+                }
+                control.putLongRelease(RETURN_PRODUCER_OFFSET, random.nextInt(200) == 0 ? random.nextLong() :
+                    consumer + pushed);
+                control.putLongRelease(TX_CONSUMER_OFFSET, control.getLong(TX_PRODUCER_OFFSET));
+                int claimed = RbufsSender.BACK_PRESSURED;
+                try
+                {
+                    claimed = sender.tryClaim(8 + random.nextInt(SMALL_MAX - 7));
+                }
+                catch (final ChannelBrokenException ex)
+                {
+                    broken = true;
+                }
+                // Every return the sender took was for a buffer out with the receiver, with the length it was sent.
+                for (long i = consumer, taken = control.getLongAcquire(RETURN_CONSUMER_OFFSET); i < taken; i++)
+                {
+                    final int offset = ring + (int)(i & 3) * IOREC_LENGTH;
+                    final Integer length = out.remove(control.getInt(offset + BASE_OFFSET));
+                    assertTrue(length != null && length == control.getInt(offset + RbufsChannelDescriptor.LENGTH_OFFSET),
+                        "seed " + seed + ": return " + i + " taken for a buffer not out, or with another length");
+                }
+                if (claimed == RbufsSender.OK)
+                {
+                    claims++;
+                    final long tag = 0x7A6000000000L + claims;
+                    sender.buffer().putLong(0, tag);
+                    int base = -1;
+                    for (int b = 0; b < 4; b++)
+                    {
+                        base = data.getLong(b * SMALL_MAX) == tag ? b * SMALL_MAX : base;
+                    }
+                    assertTrue(base >= 0 && !out.containsKey(base), "seed " + seed + ": buffer " + base +
+                        " handed out while out with the receiver");
+                    out.put(base, sender.buffer().capacity());
+                    sender.commit();
+                }
+            }
+            assertTrue(claims > 4, "seed " + seed + ": the 4 buffers were never taken back (" + claims + " claims)");
+            sender.close();
         }
     }
 
