@@ -17,6 +17,8 @@ final class ChannelEntry
     final int maxMessageLength;
     int senderEnd = ChannelTableDescriptor.END_OPEN;
     int receiverEnd = ChannelTableDescriptor.END_OPEN;
+    /** {@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}. */
+    int kind = ProcessChannelDescriptor.KIND_RING;
     /** The kernel's slot for it (kernel side only). */
     int slot = -1;
 

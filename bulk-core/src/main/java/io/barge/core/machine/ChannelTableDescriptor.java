@@ -42,8 +42,9 @@ import java.lang.invoke.VarHandle;
  *  +---------------------------------------------------------------+
  *  |                    Receiver End (32)                 [KERNEL] |  52, OPEN, CLOSED or DEAD; release
  *  +---------------------------------------------------------------+
- *  |                       Reserved (64)                           |  56
- *  |                                                               |
+ *  |                  Kind, RING or RBUFS (32)            [KERNEL] |  56
+ *  +---------------------------------------------------------------+
+ *  |                       Reserved (32)                           |  60
  *  +---------------------------------------------------------------+
  * </pre>
  * Update protocol: as {@link ClientTableDescriptor}'s, a sequence lock (odd sequence, store-store fence, plain
@@ -90,6 +91,8 @@ public final class ChannelTableDescriptor
     public static final int SENDER_END_OFFSET = 48;
     /** Offset of the receiver end's state. */
     public static final int RECEIVER_END_OFFSET = 52;
+    /** Offset of the channel's kind ({@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}). */
+    public static final int KIND_OFFSET = 56;
     /** Bytes a slot takes. */
     public static final int SLOT_LENGTH = 64;
 
@@ -149,6 +152,7 @@ public final class ChannelTableDescriptor
         table.putInt(base + FRAME_COUNT_OFFSET, open ? entry.frameCount : 0);
         table.putInt(base + CAPACITY_OFFSET, open ? entry.capacity : 0);
         table.putInt(base + MAX_MESSAGE_LENGTH_OFFSET, open ? entry.maxMessageLength : 0);
+        table.putInt(base + KIND_OFFSET, open ? entry.kind : 0);
         // Release: an end that reads its peer's word alone (acquire) sees the slot's other fields as of this update.
         table.putIntRelease(base + SENDER_END_OFFSET, open ? entry.senderEnd : 0);
         table.putIntRelease(base + RECEIVER_END_OFFSET, open ? entry.receiverEnd : 0);
@@ -181,6 +185,7 @@ public final class ChannelTableDescriptor
                 table.getInt(base + CAPACITY_OFFSET), table.getInt(base + MAX_MESSAGE_LENGTH_OFFSET));
             entry.senderEnd = table.getInt(base + SENDER_END_OFFSET);
             entry.receiverEnd = table.getInt(base + RECEIVER_END_OFFSET);
+            entry.kind = table.getInt(base + KIND_OFFSET);
             final int state = table.getInt(base + STATE_OFFSET);
             VarHandle.loadLoadFence(); // the copies above are read before the sequence is read again
             if (table.getLong(base + SEQUENCE_OFFSET) != before)

@@ -29,12 +29,15 @@ import org.agrona.MutableDirectBuffer;
  *  CREATE_DOMAIN     | Name Length (32) | Name, ASCII, no padding   |  20 + name length, 1..MAX_NAME_LENGTH
  *  DESTROY_DOMAIN    | Domain Id (32)                               |  20 bytes
  *  CLIENT_DETACH     |                                              |  16 bytes; destroys the client's domains
- *  CREATE_CHANNEL    | Sender Domain (32) | Receiver Domain (32) | Max Message Length (32) | Capacity (32) |  32
+ *  CREATE_CHANNEL    | Sender Domain (32) | Receiver Domain (32) | Max Message Length (32) | Capacity (32) |
+ *                    | Kind (32), RING or RBUFS                     |  36 bytes
  *  CLOSE_CHANNEL     | Channel Id (32) | End (32), SENDER or RECEIVER |  24 bytes
  * </pre>
  * CREATE_CHANNEL: each domain must be owned by an attached client, the caller must own one of them; the kernel
- * allocates the channel's frames in its memory file ({@link ProcessChannelDescriptor}) and records it in the channel
- * table ({@link ChannelTableDescriptor}). CLOSE_CHANNEL: the caller must own that end; once both ends are closed or
+ * allocates the channel's frames in its memory file ({@link ProcessChannelDescriptor}: a ring of records for
+ * {@link ProcessChannelDescriptor#KIND_RING}, the data and control areas of {@link RbufsChannelDescriptor} for
+ * {@code KIND_RBUFS}; capacity is the ring's or the data area's bytes) and records it in the channel table
+ * ({@link ChannelTableDescriptor}). CLOSE_CHANNEL: the caller must own that end; once both ends are closed or
  * dead the frames go back to the kernel.
  * Responses and events [KERNEL]:
  * <pre>
@@ -108,7 +111,7 @@ public final class ControlProtocolDescriptor
     public static final int ERROR_BAD_ATTACH = 9;
     /** Error: a domain of CREATE_CHANNEL is no attached client's, or both ends are one domain. */
     public static final int ERROR_UNKNOWN_DOMAIN = 10;
-    /** Error: CREATE_CHANNEL's sizes break {@link ProcessChannelDescriptor#checkSizes}. */
+    /** Error: CREATE_CHANNEL's sizes break {@link ProcessChannelDescriptor#checkSizes} (or Rbufs' rules). */
     public static final int ERROR_BAD_SIZES = 11;
     /** Error: the channel table is full. */
     public static final int ERROR_TOO_MANY_CHANNELS = 12;
@@ -116,6 +119,8 @@ public final class ControlProtocolDescriptor
     public static final int ERROR_UNKNOWN_CHANNEL = 13;
     /** Error: the kernel has too few free frames for the channel (or no memory file). */
     public static final int ERROR_NO_MEMORY = 14;
+    /** Error: CREATE_CHANNEL's kind is neither RING nor RBUFS. */
+    public static final int ERROR_BAD_KIND = 15;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;
@@ -145,8 +150,12 @@ public final class ControlProtocolDescriptor
     public static final int MAX_MESSAGE_LENGTH_OFFSET = HEADER_LENGTH + 8;
     /** Offset of CREATE_CHANNEL's ring capacity. */
     public static final int CAPACITY_OFFSET = HEADER_LENGTH + 12;
-    /** Bytes of CREATE_CHANNEL and of ON_CHANNEL_CREATED. */
-    public static final int CREATE_CHANNEL_LENGTH = HEADER_LENGTH + 16;
+    /** Offset of CREATE_CHANNEL's kind. */
+    public static final int KIND_OFFSET = HEADER_LENGTH + 16;
+    /** Bytes of CREATE_CHANNEL. */
+    public static final int CREATE_CHANNEL_LENGTH = HEADER_LENGTH + 20;
+    /** Bytes of ON_CHANNEL_CREATED. */
+    public static final int CHANNEL_CREATED_LENGTH = HEADER_LENGTH + 16;
     /** Offset of the channel id in CLOSE_CHANNEL, ON_CHANNEL_CREATED and ON_CHANNEL_CLOSED. */
     public static final int CHANNEL_ID_OFFSET = HEADER_LENGTH;
     /** Offset of CLOSE_CHANNEL's end. */
@@ -286,6 +295,8 @@ public final class ControlProtocolDescriptor
                 return "UNKNOWN_CHANNEL";
             case ERROR_NO_MEMORY:
                 return "NO_MEMORY";
+            case ERROR_BAD_KIND:
+                return "BAD_KIND";
             default:
                 return "ERROR_" + code;
         }

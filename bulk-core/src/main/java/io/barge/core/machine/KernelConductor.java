@@ -31,7 +31,8 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * timeout, halved, frees the ring from a producer that died between claiming a record and committing it.
  * <p>
  * Channels between client processes (CREATE_CHANNEL): the kernel allocates a run of frames in its memory file (owned
- * by the kernel's domain, counted there), lays out a {@link ProcessChannelDescriptor} ring in them and records the
+ * by the kernel's domain, counted there), lays out a {@link ProcessChannelDescriptor} ring (or an Rbufs channel,
+ * {@link RbufsChannelDescriptor}) in them and records the
  * channel in the channel table; each end maps the frames itself. An end whose client closes it, detaches, destroys
  * its domain or times out is marked CLOSED or DEAD in the table (what the surviving end polls); once both ends are,
  * the frames go back to the kernel.
@@ -272,7 +273,7 @@ public final class KernelConductor implements Agent
             case CREATE_CHANNEL:
                 onCreateChannel(correlationId, client, command.getInt(SENDER_DOMAIN_OFFSET),
                     command.getInt(RECEIVER_DOMAIN_OFFSET), command.getInt(MAX_MESSAGE_LENGTH_OFFSET),
-                    command.getInt(CAPACITY_OFFSET));
+                    command.getInt(CAPACITY_OFFSET), command.getInt(KIND_OFFSET));
                 break;
             case CLOSE_CHANNEL:
                 onCloseChannel(correlationId, client, command.getInt(CHANNEL_ID_OFFSET), command.getInt(END_OFFSET));
@@ -414,7 +415,7 @@ public final class KernelConductor implements Agent
     }
 
     private void onCreateChannel(final long correlationId, final Client client, final int senderDomain,
-        final int receiverDomain, final int maxMessageLength, final int capacity)
+        final int receiverDomain, final int maxMessageLength, final int capacity, final int kind)
     {
         final Client sender = ownerOfDomain(senderDomain);
         final Client receiver = ownerOfDomain(receiverDomain);
@@ -432,8 +433,17 @@ public final class KernelConductor implements Agent
                 "domain " + senderDomain + " nor domain " + receiverDomain);
             return;
         }
+        final boolean rbufs = kind == ProcessChannelDescriptor.KIND_RBUFS;
+        if (!rbufs && kind != ProcessChannelDescriptor.KIND_RING)
+        {
+            error(correlationId, client.clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " is neither " +
+                ProcessChannelDescriptor.KIND_RING + " (ring) nor " + ProcessChannelDescriptor.KIND_RBUFS +
+                " (rbufs)");
+            return;
+        }
         final int frameSize = kernel.memory().frameSize();
-        final String badSizes = ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
+        final String badSizes = rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
+            ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
         if (badSizes != null)
         {
             error(correlationId, client.clientId, ERROR_BAD_SIZES, "CREATE_CHANNEL " + badSizes);
@@ -456,7 +466,8 @@ public final class KernelConductor implements Agent
                 "client processes can map (build it with memoryInMachineDirectory)");
             return;
         }
-        final int frameCount = ProcessChannelDescriptor.frameCount(capacity, frameSize);
+        final int frameCount = rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
+            ProcessChannelDescriptor.frameCount(capacity, frameSize);
         final int firstFrame;
         try
         {
@@ -471,8 +482,10 @@ public final class KernelConductor implements Agent
         final ChannelEntry channel = new ChannelEntry(nextChannelId++, senderDomain, receiverDomain, sender.clientId,
             receiver.clientId, firstFrame, frameCount, capacity, maxMessageLength);
         channel.slot = slot;
+        channel.kind = kind;
         kernel.wrapFrame(frameView, firstFrame);
-        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength);
+        // The frames are zeroed: every index and counter starts at 0.
+        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength, kind);
         channels[slot] = channel;
         ChannelTableDescriptor.writeSlot(channelTable, slot, channel); // after the header: the ends read it next
         putHeader(response, correlationId, client.clientId);
@@ -480,7 +493,7 @@ public final class KernelConductor implements Agent
         response.putInt(FIRST_FRAME_OFFSET, firstFrame);
         response.putInt(FRAME_COUNT_OFFSET, frameCount);
         response.putInt(FRAME_COUNT_OFFSET + Integer.BYTES, 0);
-        transmitter.transmit(ON_CHANNEL_CREATED, response, 0, CREATE_CHANNEL_LENGTH);
+        transmitter.transmit(ON_CHANNEL_CREATED, response, 0, CHANNEL_CREATED_LENGTH);
     }
 
     private void onCloseChannel(final long correlationId, final Client client, final int channelId, final int end)

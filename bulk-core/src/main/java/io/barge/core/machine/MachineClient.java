@@ -271,13 +271,44 @@ public final class MachineClient implements AutoCloseable
     public synchronized int createChannel(final int senderDomain, final int receiverDomain,
         final int maxMessageLength, final int capacity)
     {
+        return createChannel(senderDomain, receiverDomain, maxMessageLength, capacity,
+            ProcessChannelDescriptor.KIND_RING);
+    }
+
+    /**
+     * Asks the kernel for a channel of a given kind from one attached client's domain to another's; this client must
+     * own one of them.
+     * <ul>
+     *   <li>{@link ProcessChannelDescriptor#KIND_RING}: as {@link #createChannel(int, int, int, int)}; the ends are
+     *       {@link #openSender} and {@link #openReceiver}.</li>
+     *   <li>{@link ProcessChannelDescriptor#KIND_RBUFS}: zero copy ({@link RbufsChannelDescriptor}): a data area of
+     *       {@code capacity} bytes cut into buffers of {@code maxMessageLength} (rounded up to 64 bytes), 2 to
+     *       {@link RbufsChannelDescriptor#MAX_BUFFERS} of them, and two IOrec rings; the ends are
+     *       {@link #openRbufsSender} and {@link #openRbufsReceiver}.</li>
+     * </ul>
+     *
+     * @param senderDomain     the sending domain.
+     * @param receiverDomain   the receiving domain.
+     * @param maxMessageLength longest message, 1..{@link ProcessChannelDescriptor#MAX_MESSAGE_LENGTH}.
+     * @param capacity         ring or data-area bytes: a power of two, whole frames.
+     * @param kind             {@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}.
+     * @return the channel's id.
+     * @throws KernelRefusedException if the kernel refuses (unknown domain, not the owner, bad kind or sizes, no
+     *                                frames).
+     * @throws KernelGoneException    if the kernel is gone.
+     * @throws MachineClientException if no answer comes in time.
+     */
+    public synchronized int createChannel(final int senderDomain, final int receiverDomain,
+        final int maxMessageLength, final int capacity, final int kind)
+    {
         checkOpen();
         command.putInt(SENDER_DOMAIN_OFFSET, senderDomain);
         command.putInt(RECEIVER_DOMAIN_OFFSET, receiverDomain);
         command.putInt(MAX_MESSAGE_LENGTH_OFFSET, maxMessageLength);
         command.putInt(CAPACITY_OFFSET, capacity);
-        return request(CREATE_CHANNEL, CREATE_CHANNEL_LENGTH, ON_CHANNEL_CREATED, 0, "create channel " +
-            senderDomain + " -> " + receiverDomain);
+        command.putInt(KIND_OFFSET, kind);
+        return request(CREATE_CHANNEL, CREATE_CHANNEL_LENGTH, ON_CHANNEL_CREATED, 0, "create " +
+            ProcessChannelDescriptor.kindName(kind) + " channel " + senderDomain + " -> " + receiverDomain);
     }
 
     /**
@@ -292,10 +323,48 @@ public final class MachineClient implements AutoCloseable
      */
     public synchronized ProcessSender openSender(final int channelId)
     {
-        final ChannelEntry channel = checkEnd(channelId, true);
-        final AtomicBuffer[] views = map(channel);
+        final ChannelEntry channel = checkEnd(channelId, true, ProcessChannelDescriptor.KIND_RING);
+        final AtomicBuffer[] views = map(channel, true);
         openEnds.add(endKey(channelId, true));
         return new ProcessSender(this, channel, views[0], views[1], channelTable, channel.slot);
+    }
+
+    /**
+     * Opens the sending end of an Rbufs channel ({@link ProcessChannelDescriptor#KIND_RBUFS}) whose sender domain
+     * this client owns: the data area is mapped writable here.
+     *
+     * @param channelId the id {@link #createChannel(int, int, int, int, int)} returned.
+     * @return the sender, for one thread.
+     * @throws IllegalStateException  if no open Rbufs channel has the id, the end is not this client's, or it is
+     *                                open or closed already.
+     * @throws ChannelBrokenException if the channel's table entry or layout is inconsistent.
+     * @throws MemoryFileFormatException if the kernel's memory file fails its header check.
+     */
+    public synchronized RbufsSender openRbufsSender(final int channelId)
+    {
+        final ChannelEntry channel = checkEnd(channelId, true, ProcessChannelDescriptor.KIND_RBUFS);
+        final AtomicBuffer[] views = map(channel, true);
+        openEnds.add(endKey(channelId, true));
+        return new RbufsSender(this, channel, views[0], views[1], views[2], channelTable, channel.slot);
+    }
+
+    /**
+     * Opens the receiving end of an Rbufs channel ({@link ProcessChannelDescriptor#KIND_RBUFS}) whose receiver domain
+     * this client owns: the data area is mapped read-only here.
+     *
+     * @param channelId the id {@link #createChannel(int, int, int, int, int)} returned.
+     * @return the receiver, for one thread.
+     * @throws IllegalStateException  if no open Rbufs channel has the id, the end is not this client's, or it is
+     *                                open or closed already.
+     * @throws ChannelBrokenException if the channel's table entry or layout is inconsistent.
+     * @throws MemoryFileFormatException if the kernel's memory file fails its header check.
+     */
+    public synchronized RbufsReceiver openRbufsReceiver(final int channelId)
+    {
+        final ChannelEntry channel = checkEnd(channelId, false, ProcessChannelDescriptor.KIND_RBUFS);
+        final AtomicBuffer[] views = map(channel, false);
+        openEnds.add(endKey(channelId, false));
+        return new RbufsReceiver(this, channel, views[0], views[1], views[2], channelTable, channel.slot);
     }
 
     /**
@@ -310,8 +379,8 @@ public final class MachineClient implements AutoCloseable
      */
     public synchronized ProcessReceiver openReceiver(final int channelId)
     {
-        final ChannelEntry channel = checkEnd(channelId, false);
-        final AtomicBuffer[] views = map(channel);
+        final ChannelEntry channel = checkEnd(channelId, false, ProcessChannelDescriptor.KIND_RING);
+        final AtomicBuffer[] views = map(channel, false);
         openEnds.add(endKey(channelId, false));
         return new ProcessReceiver(this, channel, views[0], views[1], channelTable, channel.slot);
     }
@@ -322,7 +391,7 @@ public final class MachineClient implements AutoCloseable
     }
 
     /** Copies the channel's table entry once; the end must be this client's, open, and not opened here yet. */
-    private ChannelEntry checkEnd(final int channelId, final boolean sender)
+    private ChannelEntry checkEnd(final int channelId, final boolean sender, final int kind)
     {
         checkOpen();
         final String end = sender ? "sender" : "receiver";
@@ -338,6 +407,14 @@ public final class MachineClient implements AutoCloseable
                 break;
             }
             channel.slot = slot;
+            if (channel.kind != kind)
+            {
+                throw new IllegalStateException("channel " + channelId + " is a " +
+                    ProcessChannelDescriptor.kindName(channel.kind) + " channel, not " +
+                    ProcessChannelDescriptor.kindName(kind) + ": open it with " +
+                    (channel.kind == ProcessChannelDescriptor.KIND_RBUFS ? "openRbufs" : "open") +
+                    (sender ? "Sender" : "Receiver"));
+            }
             final int owner = sender ? channel.senderClient : channel.receiverClient;
             if (owner != clientId)
             {
@@ -355,14 +432,21 @@ public final class MachineClient implements AutoCloseable
         throw new IllegalStateException("no open channel has id " + channelId + " (never created, or both ends gone)");
     }
 
-    /** @return the channel's header frame and ring, mapped after checking the entry against the memory file. */
-    private AtomicBuffer[] map(final ChannelEntry channel)
+    /**
+     * @return the channel's header frame and ring (RING), or header, control area and data area (RBUFS; the data area
+     *         read-only for the receiver), mapped after checking the entry against the memory file.
+     */
+    private AtomicBuffer[] map(final ChannelEntry channel, final boolean sender)
     {
         openMemory();
         final int frameSize = memoryFrameSize;
-        final String sizes = ProcessChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength,
-            frameSize);
-        final int frameCount = sizes == null ? ProcessChannelDescriptor.frameCount(channel.capacity, frameSize) : 0;
+        final boolean rbufs = channel.kind == ProcessChannelDescriptor.KIND_RBUFS;
+        final String sizes = rbufs ?
+            RbufsChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize) :
+            ProcessChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize);
+        final int frameCount = sizes != null ? 0 : rbufs ?
+            RbufsChannelDescriptor.frameCount(channel.capacity, channel.maxMessageLength, frameSize) :
+            ProcessChannelDescriptor.frameCount(channel.capacity, frameSize);
         if (sizes != null || channel.frameCount != frameCount || channel.firstFrame < 0 ||
             (long)channel.firstFrame + channel.frameCount > memoryFrameCount)
         {
@@ -371,32 +455,41 @@ public final class MachineClient implements AutoCloseable
                 " maxMessageLength=" + channel.maxMessageLength + ") does not fit memory of " + memoryFrameCount +
                 " frames of " + frameSize + " bytes" + (sizes == null ? "" : ": " + sizes));
         }
-        final MappedByteBuffer map;
+        final long start = PhysicalMemoryDescriptor.frameOffset(channel.firstFrame, frameSize);
+        final int dataOffset = (frameCount - channel.capacity / frameSize) * frameSize;
+        final AtomicBuffer[] views;
         try
         {
-            map = memoryChannel.map(FileChannel.MapMode.READ_WRITE,
-                PhysicalMemoryDescriptor.frameOffset(channel.firstFrame, frameSize), (long)frameCount * frameSize);
+            // The header and control frames both ends write; the data area (ring or Rbufs buffers) is writable only
+            // for a sender, so an Rbufs receiver cannot scribble over what it reads in place.
+            final MappedByteBuffer control = memoryChannel.map(FileChannel.MapMode.READ_WRITE, start, dataOffset);
+            final MappedByteBuffer data = memoryChannel.map(sender || !rbufs ? FileChannel.MapMode.READ_WRITE :
+                FileChannel.MapMode.READ_ONLY, start + dataOffset, channel.capacity);
+            views = rbufs ? new AtomicBuffer[]{new UnsafeBuffer(control, 0, frameSize),
+                new UnsafeBuffer(control, frameSize, dataOffset - frameSize), new UnsafeBuffer(data)} :
+                new AtomicBuffer[]{new UnsafeBuffer(control, 0, frameSize), new UnsafeBuffer(data)};
         }
         catch (final IOException ex)
         {
             throw new MachineFileException(MachineFileException.Reason.IO, "cannot map channel " +
                 channel.channelId + "'s frames: " + ex, ex);
         }
-        final UnsafeBuffer header = new UnsafeBuffer(map, 0, frameSize);
-        final UnsafeBuffer ring = new UnsafeBuffer(map, frameSize, channel.capacity);
+        final AtomicBuffer header = views[0];
         final long magic = header.getLongAcquire(ProcessChannelDescriptor.MAGIC_OFFSET);
         final int version = header.getInt(ProcessChannelDescriptor.VERSION_OFFSET);
         final int id = header.getInt(ProcessChannelDescriptor.CHANNEL_ID_OFFSET);
         final int capacity = header.getInt(ProcessChannelDescriptor.CAPACITY_OFFSET);
         final int max = header.getInt(ProcessChannelDescriptor.MAX_MESSAGE_LENGTH_OFFSET);
+        final int kind = header.getInt(ProcessChannelDescriptor.KIND_OFFSET);
         if (magic != ProcessChannelDescriptor.MAGIC || version != ProcessChannelDescriptor.VERSION ||
-            id != channel.channelId || capacity != channel.capacity || max != channel.maxMessageLength)
+            id != channel.channelId || capacity != channel.capacity || max != channel.maxMessageLength ||
+            kind != channel.kind)
         {
             throw new ChannelBrokenException("channel " + channel.channelId + ": its header (magic=0x" +
                 Long.toHexString(magic) + " version=" + version + " channelId=" + id + " capacity=" + capacity +
-                " maxMessageLength=" + max + ") does not match the kernel's table");
+                " maxMessageLength=" + max + " kind=" + kind + ") does not match the kernel's table");
         }
-        return new AtomicBuffer[]{header, ring};
+        return views;
     }
 
     private void openMemory()

@@ -37,6 +37,7 @@ public final class MachineReader implements AutoCloseable
     private final UnsafeBuffer header;
     private final CountersReader counters;
     private final UnsafeBuffer clientTable;
+    private final ProcessChannelCountersReader channels;
 
     private MachineReader(final Path file, final FileChannel channel, final long length, final MappedByteBuffer map,
         final UnsafeBuffer fields)
@@ -46,6 +47,8 @@ public final class MachineReader implements AutoCloseable
         this.length = length;
         this.header = new UnsafeBuffer(map, 0, HEADER_LENGTH);
         this.clientTable = new UnsafeBuffer(map, clientTableOffset(fields), fields.getInt(CLIENT_TABLE_LENGTH_OFFSET));
+        this.channels = new ProcessChannelCountersReader(file.resolveSibling(MEMORY_FILE_NAME),
+            new UnsafeBuffer(map, channelTableOffset(fields), fields.getInt(CHANNEL_TABLE_LENGTH_OFFSET)));
         final int metaDataOffset = countersMetaDataOffset(fields);
         final int metaDataLength = fields.getInt(COUNTERS_METADATA_LENGTH_OFFSET);
         final int valuesOffset = countersValuesOffset(fields);
@@ -198,17 +201,20 @@ public final class MachineReader implements AutoCloseable
     }
 
     /**
-     * Reads every counter once, grouped by domain and channel.
+     * Reads every counter once, grouped by domain and channel: the kernel's counters in the machine file, and the
+     * counters each channel between client processes keeps in its own frames of the memory file.
      *
      * @return the snapshot.
-     * @throws MachineFileException if the file has been truncated since the attach.
+     * @throws MachineFileException if the file has been truncated since the attach, or the memory file cannot be
+     *                              read.
+     * @throws io.barge.core.MemoryFileFormatException if the memory file fails its header check.
      */
     public MachineSnapshot snapshot()
     {
         final MachineStatus status = status();
         try
         {
-            final MachineSnapshot snapshot = MachineSnapshot.read(status, counters, clients());
+            final MachineSnapshot snapshot = MachineSnapshot.read(status, counters, clients(), channels.read());
             checkLength();
             return snapshot;
         }
@@ -249,6 +255,7 @@ public final class MachineReader implements AutoCloseable
     @Override
     public void close()
     {
+        channels.close();
         closeQuietly(channel);
     }
 

@@ -14,15 +14,23 @@ import java.util.Map;
 
 /**
  * Every counter of a machine read once, grouped by whom it counts for: each live domain, the retired totals of
- * destroyed domains, each channel end, and any counter whose key is not Barge's. Names come from the counters'
- * keys and labels alone ({@link CounterKeyDescriptor}), so a reader needs nothing but the file.
+ * destroyed domains, each channel end, each channel between client processes, and any counter whose key is not
+ * Barge's. Names come from the counters' keys and labels alone ({@link CounterKeyDescriptor}) and from the channel
+ * table, so a reader needs nothing but the files.
  */
 public final class MachineSnapshot
 {
     /**
+     * {@link Group#kind()} of a channel between client processes ({@link MachineClient#createChannel}): its counters
+     * are in the channel's own frames, written by its two ends; its domain is the sender's, its peer the receiver's.
+     * Outside {@link CounterKeyDescriptor}'s kinds, since no Agrona counter key carries it.
+     */
+    public static final int KIND_PROCESS_CHANNEL = 16;
+
+    /**
      * One counter.
      *
-     * @param counterId the Agrona counter id.
+     * @param counterId the Agrona counter id, -1 for a process channel's (not an Agrona counter).
      * @param typeId    the stable type id ({@link io.barge.core.CounterType#id()}).
      * @param label     what it counts, the group's name left out (e.g. {@code frames allocated}).
      * @param value     its value when read.
@@ -34,8 +42,8 @@ public final class MachineSnapshot
     /**
      * The counters of one domain, channel end, or of the retired totals.
      *
-     * @param kind         {@link CounterKeyDescriptor#KIND_DOMAIN}, {@code KIND_RETIRED}, {@code KIND_CHANNEL}, or
-     *                     0 for counters whose key is not Barge's.
+     * @param kind         {@link CounterKeyDescriptor#KIND_DOMAIN}, {@code KIND_RETIRED}, {@code KIND_CHANNEL},
+     *                     {@link #KIND_PROCESS_CHANNEL}, or 0 for counters whose key is not Barge's.
      * @param domainId     the domain, -1 for retired totals.
      * @param name         the domain's (or channel's) name.
      * @param channelId    the channel, -1 unless a channel's.
@@ -57,6 +65,9 @@ public final class MachineSnapshot
                     return "retired (destroyed domains)";
                 case CounterKeyDescriptor.KIND_CHANNEL:
                     return "channel " + channelId + " \"" + name + "\" (domain " + domainId + " -> " +
+                        peerDomainId + ")";
+                case KIND_PROCESS_CHANNEL:
+                    return "process channel " + channelId + " \"" + name + "\" (domain " + domainId + " -> " +
                         peerDomainId + ")";
                 default:
                     return "other counters";
@@ -96,7 +107,7 @@ public final class MachineSnapshot
      * range gives a placeholder label rather than a read past the record.
      */
     static MachineSnapshot read(final MachineStatus status, final CountersReader reader,
-        final List<MachineClientInfo> clients)
+        final List<MachineClientInfo> clients, final List<Group> processChannels)
     {
         final Map<List<Integer>, List<Counter>> byOwner = new LinkedHashMap<>();
         final Map<List<Integer>, String> names = new LinkedHashMap<>();
@@ -144,9 +155,28 @@ public final class MachineSnapshot
             groups.add(new Group(owner.get(0), owner.get(1), names.get(owner), owner.get(2), owner.get(3),
                 Collections.unmodifiableList(entry.getValue())));
         }
+        for (final Group channel : processChannels)
+        {
+            // Named as the copy channels are: kind, then the domains' names where the domains are live.
+            groups.add(new Group(channel.kind(), channel.domainId(), channel.name() + " " +
+                domainName(groups, channel.domainId()) + " -> " + domainName(groups, channel.peerDomainId()),
+                channel.channelId(), channel.peerDomainId(), channel.counters()));
+        }
         groups.sort(Comparator.comparingInt((Group g) -> order(g.kind())).thenComparingInt(Group::domainId)
             .thenComparingInt(Group::channelId));
         return new MachineSnapshot(status, Collections.unmodifiableList(groups), List.copyOf(clients));
+    }
+
+    private static String domainName(final List<Group> groups, final int domainId)
+    {
+        for (final Group group : groups)
+        {
+            if (group.kind() == CounterKeyDescriptor.KIND_DOMAIN && group.domainId() == domainId)
+            {
+                return group.name();
+            }
+        }
+        return String.valueOf(domainId);
     }
 
     private static int order(final int kind)
@@ -157,10 +187,12 @@ public final class MachineSnapshot
                 return 0;
             case CounterKeyDescriptor.KIND_CHANNEL:
                 return 1;
-            case CounterKeyDescriptor.KIND_RETIRED:
+            case KIND_PROCESS_CHANNEL:
                 return 2;
-            default:
+            case CounterKeyDescriptor.KIND_RETIRED:
                 return 3;
+            default:
+                return 4;
         }
     }
 
@@ -198,7 +230,8 @@ public final class MachineSnapshot
     }
 
     /**
-     * @return every group: domains by id, then channel ends, then retired totals, then others.
+     * @return every group: domains by id, then channel ends, then channels between processes, then retired totals,
+     *         then others.
      */
     public List<Group> groups()
     {

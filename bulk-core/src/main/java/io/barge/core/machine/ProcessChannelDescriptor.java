@@ -4,9 +4,11 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
 
 /**
- * Layout of a channel between client processes, in the run of frames the kernel allocated for it in its memory file:
- * a single-producer single-consumer ring of length-prefixed records, in the manner of Agrona's
- * {@code OneToOneRingBuffer}, with no trust between the two ends.
+ * Layout of a channel between client processes, in the run of frames the kernel allocated for it in its memory file.
+ * Every kind of channel starts with the header frame below (its identity and the two ends' counters); a
+ * {@link #KIND_RING} channel then holds a single-producer single-consumer ring of length-prefixed records, in the
+ * manner of Agrona's {@code OneToOneRingBuffer}, with no trust between the two ends; a {@link #KIND_RBUFS} channel
+ * holds the Rbufs control and data areas (RbufsChannelDescriptor).
  * <p>
  * Region, {@code frameCount} frames:
  * <pre>
@@ -32,12 +34,36 @@ import org.agrona.concurrent.AtomicBuffer;
  *  +---------------------------------------------------------------+
  *  |                  Max Message Length (32)             [KERNEL] |  20
  *  +---------------------------------------------------------------+
+ *  |                  Kind, RING or RBUFS (32)            [KERNEL] |  24
+ *  +---------------------------------------------------------------+
  *  |                   ... to offset 128 ...                       |
  *  +---------------------------------------------------------------+
  *  |                  Consumer Position (64)            [CONSUMER] |  128, its own two cache lines; release
- *  |                                                               |
+ *  |                                   (a RING channel's only)     |
+ *  +---------------------------------------------------------------+
+ *  |                    Messages Sent (64)                [SENDER] |  256, the sender's counters: two cache
+ *  +---------------------------------------------------------------+       lines of their own
+ *  |                      Bytes Sent (64)                 [SENDER] |  264
+ *  +---------------------------------------------------------------+
+ *  |                 Offers Back-Pressured (64)           [SENDER] |  272
+ *  +---------------------------------------------------------------+
+ *  |                Buffers Returned (64)  (RBUFS)        [SENDER] |  280, returns the sender took back
+ *  +---------------------------------------------------------------+
+ *  |                   ... to offset 384 ...                       |
+ *  +---------------------------------------------------------------+
+ *  |                  Messages Received (64)            [RECEIVER] |  384, the receiver's counters: two cache
+ *  +---------------------------------------------------------------+       lines of their own
+ *  |                    Bytes Received (64)             [RECEIVER] |  392
+ *  +---------------------------------------------------------------+
+ *  |                Buffers Released (64)  (RBUFS)      [RECEIVER] |  400, returns the receiver pushed
+ *  +---------------------------------------------------------------+
+ *  |                   ... to offset 512 ...                       |
  *  +---------------------------------------------------------------+
  * </pre>
+ * Counters: each has one writer, the end named, which keeps the value privately and stores it with release after
+ * each offer or batch (one ordered store, no atomic add); {@code barge stat} reads them with acquire from another
+ * process ({@link MachineReader}). They are statistics: no end ever reads its peer's, so a peer that scribbles over
+ * them misleads only a person reading {@code stat}.
  * Record, at a position aligned to {@link #RECORD_ALIGNMENT}, the next one {@code align(length, 8)} bytes on:
  * <pre>
  *   0                   1                   2                   3
@@ -74,7 +100,7 @@ public final class ProcessChannelDescriptor
     /** "BARGECHN" in ASCII, little-endian. */
     public static final long MAGIC = 0x4E48434547524142L;
     /** Bumped whenever the layout changes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -86,10 +112,42 @@ public final class ProcessChannelDescriptor
     public static final int CAPACITY_OFFSET = 16;
     /** Offset of the longest message. */
     public static final int MAX_MESSAGE_LENGTH_OFFSET = 20;
+    /** Offset of the channel's kind. */
+    public static final int KIND_OFFSET = 24;
     /** Offset of the consumer's position. */
     public static final int CONSUMER_POSITION_OFFSET = 128;
+    /** Offset of the sender's messages sent. */
+    public static final int MESSAGES_SENT_OFFSET = 256;
+    /** Offset of the sender's bytes sent. */
+    public static final int BYTES_SENT_OFFSET = 264;
+    /** Offset of the sender's offers that found no room. */
+    public static final int BACK_PRESSURED_OFFSET = 272;
+    /** Offset of the sender's buffers taken back from the return ring (rbufs). */
+    public static final int RETURNS_OFFSET = 280;
+    /** Offset of the receiver's messages received. */
+    public static final int MESSAGES_RECEIVED_OFFSET = 384;
+    /** Offset of the receiver's bytes received. */
+    public static final int BYTES_RECEIVED_OFFSET = 392;
+    /** Offset of the receiver's buffers given back through the return ring (rbufs). */
+    public static final int RELEASES_OFFSET = 400;
     /** Bytes of the header's fields: a frame must hold them. */
-    public static final int HEADER_FIELDS_LENGTH = 256;
+    public static final int HEADER_FIELDS_LENGTH = 512;
+
+    /** Kind: a ring of records the sender copies each message into ({@link ProcessSender}). */
+    public static final int KIND_RING = 1;
+    /** Kind: Rbufs, a data area the sender writes in place and IOrecs both ways (RbufsSender). */
+    public static final int KIND_RBUFS = 2;
+
+    /** Stable type ids of the counters, {@code barge stat}'s ids (the first three are the copy channels'). */
+    static final int[] COUNTER_TYPE_IDS = {2001, 2002, 2003, 2004, 2005, 2006, 2007};
+    /** The counters' offsets, in the order of {@link #COUNTER_TYPE_IDS}. */
+    static final int[] COUNTER_OFFSETS = {MESSAGES_SENT_OFFSET, BYTES_SENT_OFFSET, MESSAGES_RECEIVED_OFFSET,
+        BYTES_RECEIVED_OFFSET, BACK_PRESSURED_OFFSET, RETURNS_OFFSET, RELEASES_OFFSET};
+    /** The counters' labels, in the same order. */
+    static final String[] COUNTER_LABELS = {"messages sent", "bytes sent", "messages received", "bytes received",
+        "offers back-pressured", "buffers returned", "buffers released"};
+    /** How many of the counters a RING channel has (the rest count rbufs' buffers). */
+    static final int RING_COUNTERS = 5;
 
     /** Record type: a message. */
     public static final int TYPE_MESSAGE = 1;
@@ -164,11 +222,13 @@ public final class ProcessChannelDescriptor
      * @param channelId        the channel's id.
      * @param capacity         ring bytes.
      * @param maxMessageLength longest message.
+     * @param kind             {@link #KIND_RING} or {@link #KIND_RBUFS}.
      */
     public static void writeHeader(final AtomicBuffer header, final int channelId, final int capacity,
-        final int maxMessageLength)
+        final int maxMessageLength, final int kind)
     {
         header.putInt(VERSION_OFFSET, VERSION);
+        header.putInt(KIND_OFFSET, kind);
         header.putInt(CHANNEL_ID_OFFSET, channelId);
         header.putInt(CAPACITY_OFFSET, capacity);
         header.putInt(MAX_MESSAGE_LENGTH_OFFSET, maxMessageLength);
@@ -195,6 +255,36 @@ public final class ProcessChannelDescriptor
     {
         // Release: the producer that reads it (acquire) sees every read of the bytes before it as done.
         header.putLongRelease(CONSUMER_POSITION_OFFSET, position);
+    }
+
+    /**
+     * @param header the header frame.
+     * @param offset a counter's offset, e.g. {@link #MESSAGES_SENT_OFFSET}.
+     * @param value  its new value, from its one writer.
+     */
+    public static void counterRelease(final AtomicBuffer header, final int offset, final long value)
+    {
+        // Release: a plain store on x86; a reader in another process sees the value whole, never older than before.
+        header.putLongRelease(offset, value);
+    }
+
+    /**
+     * @param header the header frame (possibly mapped read-only by a reader).
+     * @param offset a counter's offset.
+     * @return its value (acquire: pairs with its writer's release).
+     */
+    public static long counterAcquire(final AtomicBuffer header, final int offset)
+    {
+        return header.getLongAcquire(offset);
+    }
+
+    /**
+     * @param kind a channel's kind.
+     * @return its name for people: {@code ring} or {@code rbufs}, else {@code kind <n>}.
+     */
+    public static String kindName(final int kind)
+    {
+        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : "kind " + kind;
     }
 
     /**

@@ -3,7 +3,8 @@ package io.barge.core.machine;
 import org.agrona.concurrent.AtomicBuffer;
 
 /**
- * What both ends of a channel between processes hold: the channel's mapped header, ring and table slot, its sizes,
+ * What both ends of a channel between processes hold: the channel's mapped header, ring (an Rbufs channel's control
+ * area) and table slot, its sizes,
  * and the end's own state (closed, or broken by a peer that wrote what no correct peer writes). One thread uses an
  * end.
  */
@@ -62,6 +63,18 @@ abstract class ProcessChannelEnd implements AutoCloseable
         {
             throw new ChannelBrokenException(broken);
         }
+    }
+
+    /**
+     * Breaks this end for good: the peer wrote what no correct peer writes.
+     *
+     * @param what the broken rule, with values.
+     * @return the exception to throw now (every later call throws one too).
+     */
+    final ChannelBrokenException breaks(final String what)
+    {
+        broken = "channel " + channelId + ": " + what;
+        return new ChannelBrokenException(broken);
     }
 
     /**

@@ -34,6 +34,9 @@ public final class ProcessReceiver extends ProcessChannelEnd
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long head;
     private String gone;
+    // This end's counters (it is their one writer), stored to the header after each batch.
+    private long messagesReceived;
+    private long bytesReceived;
 
     ProcessReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot)
@@ -96,6 +99,7 @@ public final class ProcessReceiver extends ProcessChannelEnd
                 }
                 head += BitUtil.align(length, RECORD_ALIGNMENT);
                 read++;
+                bytesReceived += length - RECORD_HEADER_LENGTH;
                 view.wrap(ring, index + RECORD_HEADER_LENGTH, length - RECORD_HEADER_LENGTH);
                 handler.onMessage(view, 0, length - RECORD_HEADER_LENGTH);
             }
@@ -106,6 +110,11 @@ public final class ProcessReceiver extends ProcessChannelEnd
             {
                 this.head = head;
                 consumerPositionRelease(header, head);
+            }
+            if (read > 0)
+            {
+                counterRelease(header, MESSAGES_RECEIVED_OFFSET, messagesReceived += read);
+                counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived);
             }
         }
         return read;
@@ -133,12 +142,6 @@ public final class ProcessReceiver extends ProcessChannelEnd
             "died (the kernel timed its client out)" : "closed the channel") +
             "; every message it committed was delivered";
         throw new PeerGoneException(gone);
-    }
-
-    private ChannelBrokenException breaks(final String what)
-    {
-        broken = "channel " + channelId + ": " + what;
-        return new ChannelBrokenException(broken);
     }
 
     private void checkUsable()

@@ -21,6 +21,10 @@ public final class ProcessSender extends ProcessChannelEnd
 
     private long tail;
     private long headCache;
+    // This end's counters (it is their one writer), stored to the header after each offer.
+    private long messagesSent;
+    private long bytesSent;
+    private long backPressured;
 
     ProcessSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot)
@@ -69,6 +73,7 @@ public final class ProcessSender extends ProcessChannelEnd
                 throw new PeerGoneException("channel " + channelId + ": the receiver closed it or died (the ring " +
                     "is full)");
             }
+            counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
             return BACK_PRESSURED;
         }
         if (padding > 0)
@@ -83,6 +88,8 @@ public final class ProcessSender extends ProcessChannelEnd
         ring.putInt(((index + aligned) & mask) + LENGTH_OFFSET, 0); // free space (checked): the next commit's word
         lengthRelease(ring, index, recordLength);
         this.tail = tail + padding + aligned;
+        counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
+        counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
         return OK;
     }
 

@@ -18,13 +18,16 @@
  * {@link io.barge.core.machine.MachineClient}. Its physical memory is a second file of the directory
  * ({@link io.barge.core.machine.MachineFileDescriptor#MEMORY_FILE_NAME}), in which the kernel lays out channels
  * between client processes ({@link io.barge.core.machine.ProcessChannelDescriptor}, recorded in the
- * {@link io.barge.core.machine.ChannelTableDescriptor}); their ends are
- * {@link io.barge.core.machine.ProcessSender} and {@link io.barge.core.machine.ProcessReceiver}.
+ * {@link io.barge.core.machine.ChannelTableDescriptor}), of two kinds: a ring the sender copies into, whose ends are
+ * {@link io.barge.core.machine.ProcessSender} and {@link io.barge.core.machine.ProcessReceiver}, and Rbufs, zero copy
+ * ({@link io.barge.core.machine.RbufsChannelDescriptor}: a data area written and read in place, IOrecs both ways),
+ * whose ends are {@link io.barge.core.machine.RbufsSender} and {@link io.barge.core.machine.RbufsReceiver}. Each
+ * channel's ends keep its counters in its header frame, which {@link io.barge.core.machine.MachineReader} reads.
  * <p>
  * Ownership and threading: the kernel's process writes the file (its heartbeat thread the heartbeat, the conductor
  * the ring's head, the broadcast buffer, the client and channel tables, the domains' threads their counters, each
  * with release); clients write only the ring's records (Agrona's many-producer protocol) and, in the memory file,
- * their channels' records (the sender) and consumer position (the receiver); readers nothing. Page tables, pins and
- * grants are still the kernel process's heap, so only the copy channel crosses processes so far.
+ * their channels' records, buffers and indices (each index and counter by one end only); readers nothing. Page
+ * tables, pins and grants are still the kernel process's heap, so only these two kinds cross processes so far.
  */
 package io.barge.core.machine;

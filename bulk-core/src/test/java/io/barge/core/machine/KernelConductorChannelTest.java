@@ -27,6 +27,7 @@ class KernelConductorChannelTest
         h.command().putInt(RECEIVER_DOMAIN_OFFSET, receiver);
         h.command().putInt(MAX_MESSAGE_LENGTH_OFFSET, 64);
         h.command().putInt(CAPACITY_OFFSET, 4096);
+        h.command().putInt(KIND_OFFSET, ProcessChannelDescriptor.KIND_RING);
         return h.send(CREATE_CHANNEL, client, CREATE_CHANNEL_LENGTH);
     }
 

@@ -62,7 +62,8 @@ public class ProcessChannelCommitStress
             final int capacity = 4096;
             final ChannelEntry entry = new ChannelEntry(1, 1, 2, 1, 2, 0, 2, capacity, WORDS * 8);
             final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
-            ProcessChannelDescriptor.writeHeader(header, 1, capacity, WORDS * 8);
+            ProcessChannelDescriptor.writeHeader(header, 1, capacity, WORDS * 8,
+                ProcessChannelDescriptor.KIND_RING);
             final UnsafeBuffer ring = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
             final UnsafeBuffer table = new UnsafeBuffer(ByteBuffer.allocateDirect(ChannelTableDescriptor.SLOT_LENGTH));
             ChannelTableDescriptor.writeSlot(table, 0, entry);

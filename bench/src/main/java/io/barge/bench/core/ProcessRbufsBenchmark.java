@@ -1,0 +1,320 @@
+package io.barge.bench.core;
+
+import io.barge.core.Kernel;
+import io.barge.core.Touch;
+import io.barge.core.machine.KernelService;
+import io.barge.core.machine.MachineClient;
+import io.barge.core.machine.PeerGoneException;
+import io.barge.core.machine.ProcessChannelDescriptor;
+import io.barge.core.machine.ProcessReceiver;
+import io.barge.core.machine.RbufsReceiver;
+import io.barge.core.machine.RbufsSender;
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.Transports;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The zero-copy Rbufs channel between client processes ({@code RbufsSender}: claim a buffer of the data area in the
+ * kernel's memory file, write the first word in place, commit an IOrec; {@code RbufsReceiver}: a view of the buffer
+ * in place, every byte read with {@link Touch}, the buffer returned) beside the in-process {@code rbufs} transport's
+ * same crossing (claim, first word, commit, poll, {@code Message.touch}, release), at 64 B and 64 KiB, in one run:
+ * read {@code processChannel / rbufsTransport} per size as the ratio. Both are one crossing on one thread, so what
+ * differs is the path: both ends of the process channel live in this JVM (two {@code MachineClient}s beside a
+ * {@code KernelService}), mapping the same file pages a second process would. {@code processChannelFromChild} is
+ * the real crossing: a child JVM (this class's {@link #main}) streams messages as fast as buffers come back and this
+ * process receives and touches one per operation: a two-process streaming rate (sender and receiver on different
+ * vCPUs), not the one-thread crossing of the other two.
+ * <pre>
+ *   ./barge bench ProcessRbufs -f 1 -wi 2 -i 3 -w 1s -r 1s
+ * </pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+    BenchJvm.ADD_OPENS, BenchJvm.MISC, BenchJvm.NO_BOUNDS_CHECKS, BenchJvm.DIRECT_MEMORY })
+@State(Scope.Thread)
+public class ProcessRbufsBenchmark
+{
+    /** Buffers in flight on either path: the in-process channel's capacity, the process channel's buffers. */
+    static final int BUFFERS = 16;
+    /** What the child prints once its channel exists. */
+    static final String READY = "rbufs channel";
+
+    @Param({ "64", "65536" })
+    int size;
+
+    // The in-process rbufs transport's crossing.
+    private Machine machine;
+    private Transport rbufs;
+    private Channel channel;
+    private Sender sender;
+    private Receiver receiver;
+    private Claim claim;
+    private Message message;
+
+    // The Rbufs process channel.
+    private Path directory;
+    private KernelService service;
+    private MachineClient a;
+    private MachineClient b;
+    private RbufsSender processSender;
+    private RbufsReceiver processReceiver;
+    private final ProcessReceiver.MessageHandler handler = this::onMessage;
+    private long sum;
+    private long sequence;
+
+    /** The real crossing: a sending child process and its own kernel service, for one benchmark only. */
+    @State(Scope.Thread)
+    public static class Child
+    {
+        Path directory;
+        KernelService service;
+        MachineClient client;
+        Process process;
+        RbufsReceiver receiver;
+        long sum;
+        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) ->
+            sum = Touch.sumLongs(buffer, offset, length);
+
+        /**
+         * Starts the kernel service and the sending child, and opens the receiving end.
+         *
+         * @param benchmark the benchmark's state, for the message size.
+         * @throws IOException if the child cannot be started or says nothing.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final ProcessRbufsBenchmark benchmark) throws IOException
+        {
+            directory = Files.createTempDirectory("barge-process-rbufs-child");
+            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
+                Throwable::printStackTrace);
+            client = MachineClient.attach(directory);
+            final int domain = client.createDomain("benchmark receiver");
+            final String javaCommand = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            final List<String> command = new ArrayList<>(List.of(javaCommand, BenchJvm.ADD_OPENS, BenchJvm.MISC,
+                BenchJvm.NO_BOUNDS_CHECKS, "-cp", System.getProperty("java.class.path"),
+                ProcessRbufsBenchmark.class.getName(), directory.toString(), Integer.toString(domain),
+                Integer.toString(benchmark.size)));
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith(READY))
+            {
+                System.out.println("child: " + line);
+            }
+            if (line == null)
+            {
+                throw new IOException("the sending child ended without opening its channel");
+            }
+            receiver = client.openRbufsReceiver(Integer.parseInt(line.substring(READY.length()).trim()));
+        }
+
+        /**
+         * Closes the receiving end (the child then stops), the client and the kernel service.
+         *
+         * @throws InterruptedException if interrupted while waiting for the child.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown() throws InterruptedException
+        {
+            receiver.close();
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            client.close();
+            service.close();
+            CrossProcessBenchmark.delete(directory);
+        }
+    }
+
+    /**
+     * @param size message bytes.
+     * @return a data area of {@link #BUFFERS} buffers of {@code size} (at least a frame).
+     */
+    static int capacityFor(final int size)
+    {
+        final int stride = Math.max(64, Integer.highestOneBit(size - 1) << 1);
+        return Math.max(4096, BUFFERS * stride);
+    }
+
+    /**
+     * The sending child of {@link #processChannelFromChild}: attaches to the machine in {@code args[0]}, creates a
+     * domain and an Rbufs channel from it to domain {@code args[1]} ({@code args[2]}-byte messages), prints
+     * "rbufs channel &lt;id&gt;", then claims, writes the first word in place and commits as fast as buffers come
+     * back, until the receiver closes its end.
+     *
+     * @param args machine directory, receiver domain, message size.
+     */
+    public static void main(final String[] args)
+    {
+        final int size = Integer.parseInt(args[2]);
+        try (MachineClient client = MachineClient.attach(Paths.get(args[0])))
+        {
+            final int domain = client.createDomain("benchmark sender");
+            final int channelId = client.createChannel(domain, Integer.parseInt(args[1]), size, capacityFor(size),
+                ProcessChannelDescriptor.KIND_RBUFS);
+            final RbufsSender sender = client.openRbufsSender(channelId);
+            System.out.println(READY + " " + channelId);
+            System.out.flush();
+            final IdleStrategy idle = new BusySpinIdleStrategy();
+            try
+            {
+                for (long sequence = 0; ; sequence++)
+                {
+                    while (sender.tryClaim(size) == RbufsSender.BACK_PRESSURED)
+                    {
+                        idle.idle();
+                    }
+                    sender.buffer().putLong(0, sequence);
+                    sender.commit();
+                }
+            }
+            catch (final PeerGoneException ex)
+            {
+                sender.close(); // the receiver closed: the benchmark is over
+            }
+        }
+    }
+
+    /**
+     * Opens an in-process rbufs channel between two domains, and an Rbufs process channel between two clients'
+     * domains.
+     *
+     * @throws IOException if the machine directory cannot be made.
+     */
+    @Setup(Level.Trial)
+    public void setUp() throws IOException
+    {
+        machine = new Machine(65536);
+        rbufs = Transports.create(machine.kernel(), "rbufs", Map.of());
+        channel = rbufs.open(machine.a(), machine.b(), new ChannelConfig(size, BUFFERS,
+            ChannelConfig.Notification.UMP));
+        sender = channel.sender();
+        receiver = channel.receiver();
+        claim = sender.newClaim();
+        message = receiver.newMessage();
+
+        directory = Files.createTempDirectory("barge-process-rbufs");
+        service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
+            Throwable::printStackTrace);
+        a = MachineClient.attach(directory);
+        b = MachineClient.attach(directory);
+        final int channelId = a.createChannel(a.createDomain("sender"), b.createDomain("receiver"), size,
+            capacityFor(size), ProcessChannelDescriptor.KIND_RBUFS);
+        processSender = a.openRbufsSender(channelId);
+        processReceiver = b.openRbufsReceiver(channelId);
+    }
+
+    /**
+     * Closes both channels and both machines.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        channel.close();
+        rbufs.close();
+        machine.close();
+        processSender.close();
+        processReceiver.close();
+        a.close();
+        b.close();
+        service.close();
+        CrossProcessBenchmark.delete(directory);
+    }
+
+    /**
+     * @return the sum of the message's words.
+     */
+    @Benchmark
+    public long rbufsTransport()
+    {
+        Crossing.sendAndReceive(sender, claim, receiver, message, size, sequence++);
+        final long touched = message.touch();
+        receiver.release(message);
+        return touched;
+    }
+
+    /**
+     * @return the sum of the message's words.
+     */
+    @Benchmark
+    public long processChannel()
+    {
+        if (processSender.tryClaim(size) != RbufsSender.OK)
+        {
+            throw new IllegalStateException("back pressured with nothing in flight");
+        }
+        processSender.buffer().putLong(0, sequence++);
+        processSender.commit();
+        int polls = 0;
+        while (processReceiver.poll(handler, 1) == 0)
+        {
+            if (++polls == Crossing.MAX_POLLS)
+            {
+                throw new IllegalStateException("message committed but not received after " + polls + " polls");
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * @param child the sending child and the receiving end.
+     * @return the sum of the message's words.
+     */
+    @Benchmark
+    public long processChannelFromChild(final Child child)
+    {
+        long polls = 0;
+        while (child.receiver.poll(child.handler, 1) == 0)
+        {
+            if (++polls == 100L * Crossing.MAX_POLLS)
+            {
+                throw new IllegalStateException("the sending child sent nothing for " + polls + " polls");
+            }
+        }
+        return child.sum;
+    }
+
+    private void onMessage(final DirectBuffer buffer, final int offset, final int length)
+    {
+        sum = Touch.sumLongs(buffer, offset, length);
+    }
+}
