@@ -81,23 +81,27 @@ final class PipelineCommand implements Callable<Integer>
     int domains;
 
     @Option(names = {"-n", "--messages"}, paramLabel = "COUNT", defaultValue = "100000",
-        description = "Messages to send, warm-up included (default: ${DEFAULT-VALUE}).")
+        description = "Messages to send, warm-up included (default: ${DEFAULT-VALUE}; a stage: to send, forward or " +
+            "take before it ends, default no end).")
     long messages;
 
     @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "65536",
         converter = Cli.ByteSize.class,
-        description = "Message size in bytes, 16..1m; k and m suffixes allowed (default: ${DEFAULT-VALUE}).")
+        description = "Message size in bytes, 16..1m (a stage: 24..1m, the longest it takes for a forward or " +
+            "sink); k and m suffixes allowed (default: ${DEFAULT-VALUE}).")
     int size;
 
     @Option(names = "--capacity", paramLabel = "N", defaultValue = "" + ChannelConfig.DEFAULT_CAPACITY,
-        description = "Messages in flight per hop, a power of two (default: ${DEFAULT-VALUE}).")
+        description = "Messages in flight per hop, a power of two (default: ${DEFAULT-VALUE}; a stage: per channel " +
+            "it makes, at least 2).")
     int capacity;
 
     @Option(names = "--notify", paramLabel = "ump|lmp", defaultValue = "ump",
         description = "How the ends of each hop signal each other (default: ${DEFAULT-VALUE}).")
     ChannelConfig.Notification notification;
 
-    @Option(names = "--touch", description = "The sink reads every byte of every message.")
+    @Option(names = "--touch", description = "The sink reads every byte of every message (a sink stage checks " +
+        "every byte; without it the header and the first and last payload words).")
     boolean touch;
 
     @Option(names = "--fill", description = "The source writes every byte of every message.")

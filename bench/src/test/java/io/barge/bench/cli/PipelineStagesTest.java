@@ -1,19 +1,26 @@
 package io.barge.bench.cli;
 
 import io.barge.bench.cli.BargeCliTest.Run;
+import io.barge.bench.core.ChannelTableView;
+import io.barge.bench.core.StageMessageDescriptor;
 import io.barge.core.Kernel;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
+import io.barge.core.machine.ProcessSender;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.barge.bench.cli.BargeCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -152,6 +159,56 @@ class PipelineStagesTest
     }
 
     @Test
+    void aSinkRejectsTornOrCorruptMessagesAndAcceptsTheWholeOnes(@TempDir final Path dir) throws Exception
+    {
+        try (KernelService service = kernel(dir);
+            ChildLines sink = stage(dir, "sink", "snk", "--from", "src", "--touch", "--messages", "2");
+            MachineClient source = MachineClient.attach(dir);
+            ChannelTableView table = ChannelTableView.attach(dir))
+        {
+            sink.awaitStart("sink \"snk\" running", WAIT_S);
+            // This test is the source: it finds the sink's channel as a source stage does, and sends by hand.
+            final int domain = source.createDomain("src");
+            ChannelTableView.Entry channel = null;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            final BackoffIdleStrategy idle = new BackoffIdleStrategy();
+            while (channel == null && System.nanoTime() - deadline < 0)
+            {
+                channel = table.newestOpenFrom(domain, (id) -> false);
+                idle.idle();
+            }
+            assertNotNull(channel, sink::seen);
+            final int size = Integer.parseInt(SIZE);
+            final UnsafeBuffer message = new UnsafeBuffer(new byte[size]);
+            try (ProcessSender sender = source.openSender(channel.channelId()))
+            {
+                StageMessageDescriptor.write(message, 0, 77, size);
+                message.putByte(size - 3, (byte)(message.getByte(size - 3) + 1)); // one byte off
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                StageMessageDescriptor.write(message, 1, 77, size);
+                message.putInt(StageMessageDescriptor.LENGTH_OFFSET, size - 8); // header says otherwise
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                StageMessageDescriptor.write(message, 2, 77, size);
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                StageMessageDescriptor.write(message, 1, 77, size); // whole, but after 2: out of order
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                StageMessageDescriptor.write(message, 3, 77, size);
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                final String first = sink.awaitContaining("rejected message", WAIT_S);
+                assertTrue(first.contains("sequence 0: tail byte") || first.contains("sequence 0: payload word"),
+                    first);
+                assertTrue(sink.awaitContaining("rejected message", WAIT_S).contains("header check"), sink::seen);
+                assertTrue(sink.awaitContaining("rejected message", WAIT_S).contains("repeated or out of order"),
+                    sink::seen);
+                final String summary = sink.awaitStart("sink \"snk\" summary: received 2 messages", WAIT_S);
+                assertTrue(summary.contains("rejected 3"), summary);
+                assertTrue(sink.process().waitFor(WAIT_S, TimeUnit.SECONDS));
+                assertEquals(1, sink.process().exitValue(), "a sink that rejected anything fails");
+            }
+        }
+    }
+
+    @Test
     void aStageWaitsBoundedAndSaysForWhat(@TempDir final Path dir)
     {
         try (KernelService service = kernel(dir))
@@ -184,7 +241,7 @@ class PipelineStagesTest
             assertTrue(source.out().contains("summary: sent 5,000 messages (5,120,000 bytes)"), source::all);
             final String summary = sink.awaitStart("sink \"snk\" summary: received 5,000 messages", WAIT_S);
             assertTrue(summary.contains("gaps 0 (missing 0), rejected 0"), summary);
-            assertTrue(sink.process().waitFor(WAIT_S, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(sink.process().waitFor(WAIT_S, TimeUnit.SECONDS));
             assertEquals(0, sink.process().exitValue(), sink::seen);
         }
     }
