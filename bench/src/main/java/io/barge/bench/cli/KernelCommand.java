@@ -27,7 +27,8 @@ import java.util.concurrent.CountDownLatch;
         "Runs a Barge kernel for domains in other processes: client processes attach through the machine file in " +
             "--dir, create and destroy domains they own, and keep alive; one silent for --timeout-ms is declared " +
             "dead and its domains destroyed. Runs until Ctrl-C or SIGTERM. Watch it with `barge stat --dir D`.",
-        "Only domain lifecycle crosses processes so far: no transport moves data between processes yet."
+        "Client processes can also open channels between their domains (the kernel's process channels), e.g. the " +
+            "stages of `barge pipeline --attach D --role source|forward|sink`, one stage per process."
     },
     sortOptions = false)
 final class KernelCommand implements Callable<Integer>

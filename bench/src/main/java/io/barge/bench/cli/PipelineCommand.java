@@ -1,5 +1,6 @@
 package io.barge.bench.cli;
 
+import io.barge.bench.core.PipelineStage;
 import io.barge.core.Kernel;
 import io.barge.core.OutOfFramesException;
 import io.barge.core.PhysicalMemory;
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code barge pipeline}: streams messages from a source domain through forwarding domains to a sink with a
  * transport per hop, on the {@code drivers} pipeline library, and prints throughput, one-way latency percentiles and
- * the cost counters per message.
+ * the cost counters per message. With {@code --attach D} it runs instead one stage of a pipeline whose stages are
+ * separate processes attached to the kernel in D ({@link AttachedStage}).
  */
 @Command(
     name = "pipeline",
@@ -41,7 +43,11 @@ import java.util.concurrent.TimeUnit;
     description = {
         "Streams messages from a source domain through forwarding domains to a sink, a transport per hop.",
         "Prints messages/s, bytes/s, one-way latency percentiles (stamped by the source, read at the sink) and " +
-            "the cost counters per message. With no options it runs the defaults below: a few seconds over copy."
+            "the cost counters per message. With no options it runs the defaults below: a few seconds over copy.",
+        "With --attach D it runs one stage per process instead, attached to `barge kernel --dir D`: e.g. " +
+            "`--attach D --role sink --name snk --from src` in one terminal, `--attach D --role source --name src` " +
+            "in another. Each stage waits for its peers, says when one goes, and resumes with a restarted one; " +
+            "--size, --messages, --capacity and --touch apply, the in-process options do not."
     },
     sortOptions = false)
 final class PipelineCommand implements Callable<Integer>
@@ -75,23 +81,27 @@ final class PipelineCommand implements Callable<Integer>
     int domains;
 
     @Option(names = {"-n", "--messages"}, paramLabel = "COUNT", defaultValue = "100000",
-        description = "Messages to send, warm-up included (default: ${DEFAULT-VALUE}).")
+        description = "Messages to send, warm-up included (default: ${DEFAULT-VALUE}; a stage: to send, forward or " +
+            "take before it ends, default no end).")
     long messages;
 
     @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "65536",
         converter = Cli.ByteSize.class,
-        description = "Message size in bytes, 16..1m; k and m suffixes allowed (default: ${DEFAULT-VALUE}).")
+        description = "Message size in bytes, 16..1m (a stage: 24..1m, the longest it takes for a forward or " +
+            "sink); k and m suffixes allowed (default: ${DEFAULT-VALUE}).")
     int size;
 
     @Option(names = "--capacity", paramLabel = "N", defaultValue = "" + ChannelConfig.DEFAULT_CAPACITY,
-        description = "Messages in flight per hop, a power of two (default: ${DEFAULT-VALUE}).")
+        description = "Messages in flight per hop, a power of two (default: ${DEFAULT-VALUE}; a stage: per channel " +
+            "it makes, at least 2).")
     int capacity;
 
     @Option(names = "--notify", paramLabel = "ump|lmp", defaultValue = "ump",
         description = "How the ends of each hop signal each other (default: ${DEFAULT-VALUE}).")
     ChannelConfig.Notification notification;
 
-    @Option(names = "--touch", description = "The sink reads every byte of every message.")
+    @Option(names = "--touch", description = "The sink reads every byte of every message (a sink stage checks " +
+        "every byte; without it the header and the first and last payload words).")
     boolean touch;
 
     @Option(names = "--fill", description = "The source writes every byte of every message.")
@@ -124,11 +134,48 @@ final class PipelineCommand implements Callable<Integer>
         description = "Longest run before it is reported incomplete (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
+    @Option(names = "--attach", paramLabel = "D",
+        description = "Run one stage of a pipeline of processes, attached to the kernel in directory D " +
+            "(`barge kernel --dir D`); needs --role and --name.")
+    Path attach;
+
+    @Option(names = "--role", paramLabel = "source|forward|sink",
+        description = "With --attach: what this stage does.")
+    PipelineStage.Role role;
+
+    @Option(names = "--name", paramLabel = "N",
+        description = "With --attach: this stage's domain name (printable ASCII, at most 64).")
+    String name;
+
+    @Option(names = "--from", paramLabel = "UPSTREAM",
+        description = "With --attach, for a forward or sink: the --name of the stage before it.")
+    String from;
+
+    @Option(names = "--wait-ms", paramLabel = "T", defaultValue = "0",
+        description = "With --attach: longest wait for a peer stage before giving up, exit 1 (default: no end).")
+    long waitMs;
+
+    @Option(names = "--report-ms", paramLabel = "T", defaultValue = "1000",
+        description = "With --attach: milliseconds between rate lines, at least 100 (default: ${DEFAULT-VALUE}).")
+    long reportMs;
+
     private long touched;
 
     @Override
     public Integer call()
     {
+        if (attach != null)
+        {
+            return AttachedStage.run(spec, this);
+        }
+        for (final String stageOnly : AttachedStage.STAGE_ONLY)
+        {
+            if (spec.commandLine().getParseResult().hasMatchedOption(stageOnly))
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), stageOnly + " is for a stage: add " +
+                    "--attach D (the directory of a `barge kernel`)");
+            }
+        }
         // Checked before anything is allocated, so a typo costs nothing and lists what is valid.
         final TransportSpec[] path = Cli.usage(spec, this::path);
         Cli.usage(spec, this::checkSettings);

@@ -103,15 +103,7 @@ public final class AeronIpc implements AutoCloseable
         Subscription sub = null;
         try
         {
-            final MediaDriver.Context driverContext = new MediaDriver.Context()
-                .aeronDirectoryName(directory.toString())
-                .dirDeleteOnStart(true)
-                .dirDeleteOnShutdown(true)
-                .threadingMode(ThreadingMode.INVOKER)
-                .clientLivenessTimeoutNs(IDLE_TIMEOUT_NS)
-                .imageLivenessTimeoutNs(IDLE_TIMEOUT_NS)
-                .publicationUnblockTimeoutNs(IDLE_TIMEOUT_NS + TimeUnit.MINUTES.toNanos(1))
-                .warnIfDirectoryExists(false);
+            final MediaDriver.Context driverContext = driverContext(directory);
             startedDriver = MediaDriver.launch(driverContext);
             final AgentInvoker invoker = startedDriver.sharedAgentInvoker();
             startedClient = Aeron.connect(new Aeron.Context()
@@ -119,11 +111,8 @@ public final class AeronIpc implements AutoCloseable
                 .driverAgentInvoker(invoker)
                 .useConductorAgentInvoker(true)
                 .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(IDLE_TIMEOUT_NS)));
-            final int mtu = driverContext.ipcMtuLength();
-            final int window = Math.max(mtu, Math.multiplyExact(capacity, framedLength(messageBytes, mtu)));
-            final int termLength = termLength(messageBytes, window);
-            pub = startedClient.addExclusivePublication(new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
-                .termLength(termLength).publicationWindowLength(window).build(), STREAM_ID);
+            pub = startedClient.addExclusivePublication(publicationChannel(driverContext, messageBytes, capacity),
+                STREAM_ID);
             sub = startedClient.addSubscription(CommonContext.IPC_CHANNEL, STREAM_ID);
             awaitConnected(invoker, startedClient.conductorAgentInvoker(), pub, sub);
         }
@@ -254,6 +243,41 @@ public final class AeronIpc implements AutoCloseable
     }
 
     /**
+     * The driver as this class runs it: invoker mode (no thread of its own), timeouts an hour long, its directory
+     * deleted on start and on shutdown.
+     *
+     * @param directory the driver's directory.
+     * @return the context, for {@link MediaDriver#launch}.
+     */
+    static MediaDriver.Context driverContext(final Path directory)
+    {
+        return new MediaDriver.Context()
+            .aeronDirectoryName(directory.toString())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .threadingMode(ThreadingMode.INVOKER)
+            .clientLivenessTimeoutNs(IDLE_TIMEOUT_NS)
+            .imageLivenessTimeoutNs(IDLE_TIMEOUT_NS)
+            .publicationUnblockTimeoutNs(IDLE_TIMEOUT_NS + TimeUnit.MINUTES.toNanos(1))
+            .warnIfDirectoryExists(false);
+    }
+
+    /**
+     * @param driverContext the driver's context (for its IPC MTU).
+     * @param messageBytes  a message's length.
+     * @param capacity      messages in flight at most.
+     * @return the IPC channel of a publication whose window is {@code capacity} messages' frames.
+     */
+    static String publicationChannel(final MediaDriver.Context driverContext, final int messageBytes,
+        final int capacity)
+    {
+        final int mtu = driverContext.ipcMtuLength();
+        final int window = Math.max(mtu, Math.multiplyExact(capacity, framedLength(messageBytes, mtu)));
+        return new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
+            .termLength(termLength(messageBytes, window)).publicationWindowLength(window).build();
+    }
+
+    /**
      * @param messageBytes a message's length.
      * @param mtu          the largest frame.
      * @return bytes the message takes in the log: each frame's header and payload, aligned to 32.
@@ -295,7 +319,7 @@ public final class AeronIpc implements AutoCloseable
         }
     }
 
-    private static Path uniqueDirectory()
+    static Path uniqueDirectory()
     {
         final Path shm = Path.of("/dev/shm");
         final Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm :

@@ -1,8 +1,16 @@
 package io.barge.bench.core;
 
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
 import io.barge.core.Kernel;
+import io.barge.core.Touch;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
+import io.barge.core.machine.ProcessChannelDescriptor;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessSender;
 import io.barge.core.transport.Channel;
@@ -13,6 +21,8 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.Transports;
+import org.agrona.BitUtil;
+import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -46,7 +56,13 @@ import java.util.concurrent.TimeUnit;
  * cache transfer are not in the figure. {@code processChannelFromChild} is the real crossing: a child JVM
  * ({@link ProcessChannelSender}) streams messages as fast as the ring takes them and this process receives one per
  * operation, so it is a two-process streaming rate (sender and receiver on different vCPUs, whose placement on these
- * 2-vCPU machines flips the figure), not the one-thread crossing of the other two.
+ * 2-vCPU machines flips the figure), not the one-thread crossing of the other two. {@code aeronIpcFromChild} is the
+ * same two-process stream over Aeron IPC ({@link AeronIpcChildSender}: the media driver in the child in invoker
+ * mode, its duty cycle run by the child's sending thread on back pressure, so both rows have one busy thread per
+ * process; a publication window of as many messages as the process channel's ring holds; this process subscribes and takes one whole message per operation, a
+ * fragmented one put back together by a {@link ControlledFragmentAssembler}): read
+ * {@code processChannelFromChild / aeronIpcFromChild} per size and touch. With {@code touch} every receiver reads
+ * every byte of every message ({@link Touch#sumLongs}); without it, the first word.
  * <pre>
  *   ./barge bench CrossProcess -f 1 -wi 2 -i 3 -w 1s -r 1s
  * </pre>
@@ -64,6 +80,9 @@ public class CrossProcessBenchmark
 
     @Param({ "64", "65536" })
     int size;
+
+    @Param({ "false", "true" })
+    boolean touch;
 
     // The copy transport's crossing, as CopyTransportBenchmark measures it.
     private Machine machine;
@@ -96,7 +115,9 @@ public class CrossProcessBenchmark
         Process process;
         ProcessReceiver receiver;
         long lastWord;
-        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) -> lastWord = buffer.getLong(offset);
+        boolean touch;
+        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) -> lastWord = touch ?
+            Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
 
         /**
          * Starts the kernel service and the sending child, and opens the receiving end.
@@ -107,30 +128,15 @@ public class CrossProcessBenchmark
         @Setup(Level.Trial)
         public void setUp(final CrossProcessBenchmark benchmark) throws IOException
         {
+            touch = benchmark.touch;
             directory = Files.createTempDirectory("barge-cross-process-child");
             service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
                 Throwable::printStackTrace);
             client = MachineClient.attach(directory);
             final int domain = client.createDomain("benchmark receiver");
-            final String javaCommand = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand,
-                "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true",
-                "-cp", System.getProperty("java.class.path"), ProcessChannelSender.class.getName(),
-                directory.toString(), Integer.toString(domain), Integer.toString(benchmark.size),
-                Integer.toString(capacityFor(benchmark.size))));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
-                process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null && !line.startsWith(ProcessChannelSender.READY))
-            {
-                System.out.println("child: " + line);
-            }
-            if (line == null)
-            {
-                throw new IOException("the sending child ended without opening its channel");
-            }
+            process = startChild(ProcessChannelSender.class, directory.toString(), Integer.toString(domain),
+                Integer.toString(benchmark.size), Integer.toString(capacityFor(benchmark.size)));
+            final String line = readyLine(process, ProcessChannelSender.READY);
             receiver = client.openReceiver(Integer.parseInt(line.substring(ProcessChannelSender.READY.length())
                 .trim()));
         }
@@ -154,10 +160,124 @@ public class CrossProcessBenchmark
         }
     }
 
+    /**
+     * Aeron IPC's real crossing: a child process with the media driver and the publication
+     * ({@link AeronIpcChildSender}), and this process's subscription, for one benchmark only.
+     */
+    @State(Scope.Thread)
+    public static class AeronChild
+    {
+        Path directory;
+        Process process;
+        Aeron aeron;
+        Subscription subscription;
+        boolean touch;
+        boolean taken;
+        long lastWord;
+        ControlledFragmentAssembler assembler;
+        private final ControlledFragmentHandler whole = this::onMessage;
+
+        /**
+         * Starts the sending child (and its driver), connects to its driver and subscribes.
+         *
+         * @param benchmark the benchmark's state, for the message size and touch.
+         * @throws IOException if the child cannot be started or says nothing.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            touch = benchmark.touch;
+            directory = AeronIpc.uniqueDirectory();
+            process = startChild(AeronIpcChildSender.class, directory.toString(), Integer.toString(benchmark.size),
+                Integer.toString(inFlight(benchmark.size)));
+            readyLine(process, AeronIpcChildSender.READY);
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(directory.toString())
+                .useConductorAgentInvoker(true)
+                .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(AeronIpc.IDLE_TIMEOUT_NS)));
+            subscription = aeron.addSubscription(CommonContext.IPC_CHANNEL, AeronIpc.STREAM_ID);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!subscription.isConnected())
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new IllegalStateException("the aeron subscription did not connect to the child's " +
+                        "publication in 30 s");
+                }
+                aeron.conductorAgentInvoker().invoke();
+            }
+            assembler = new ControlledFragmentAssembler(whole, benchmark.size, true);
+        }
+
+        private ControlledFragmentHandler.Action onMessage(final DirectBuffer buffer, final int offset,
+            final int length, final Header header)
+        {
+            lastWord = touch ? Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
+            taken = true;
+            return ControlledFragmentHandler.Action.BREAK; // one whole message per operation, as the other rows
+        }
+
+        /**
+         * Closes the subscription (the child then stops and its driver deletes its directory) and the client.
+         *
+         * @throws InterruptedException if interrupted while waiting for the child.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown() throws InterruptedException
+        {
+            CloseHelper.closeAll(subscription, aeron);
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            AeronIpc.deleteRecursively(directory); // a child that was killed left it
+        }
+    }
+
+    /** Messages the process channel's ring is sized for (it holds more once rounded to a power of two). */
+    static final int CAPACITY = 16;
+
+    /**
+     * @param size a message size.
+     * @return messages the process channel's ring holds: Aeron's publication window is made as many messages long.
+     */
+    static int inFlight(final int size)
+    {
+        return capacityFor(size) / BitUtil.align(size + ProcessChannelDescriptor.RECORD_HEADER_LENGTH,
+            ProcessChannelDescriptor.RECORD_ALIGNMENT);
+    }
+
+    static Process startChild(final Class<?> main, final String... args) throws IOException
+    {
+        final String javaCommand = ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand,
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true",
+            "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(java.util.List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** Reads the child's output up to its ready line, echoing what comes before; the rest is left in the pipe. */
+    static String readyLine(final Process process, final String ready) throws IOException
+    {
+        final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+            process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith(ready))
+        {
+            System.out.println("child: " + line);
+        }
+        if (line == null)
+        {
+            throw new IOException("the sending child " + process.pid() + " ended without getting ready");
+        }
+        return line;
+    }
+
     static int capacityFor(final int size)
     {
         final int record = size + 16;
-        return Math.max(4096, Integer.highestOneBit(16 * record - 1) << 1);
+        return Math.max(4096, Integer.highestOneBit(CAPACITY * record - 1) << 1);
     }
 
     static void delete(final Path directory)
@@ -224,7 +344,7 @@ public class CrossProcessBenchmark
     public long copyTransport()
     {
         Crossing.sendAndReceive(sender, claim, receiver, message, size, sequence++);
-        final long word = message.getLong(0);
+        final long word = touch ? message.touch() : message.getLong(0);
         receiver.release(message);
         return word;
     }
@@ -269,8 +389,28 @@ public class CrossProcessBenchmark
         return child.lastWord;
     }
 
+    /**
+     * @param child the sending child and this process's subscription.
+     * @return the first word received (or the message's sum, with touch).
+     */
+    @Benchmark
+    public long aeronIpcFromChild(final AeronChild child)
+    {
+        child.taken = false;
+        long polls = 0;
+        while (!child.taken)
+        {
+            if (child.subscription.controlledPoll(child.assembler, AeronIpc.FRAGMENT_LIMIT) == 0 &&
+                ++polls == 100L * MAX_POLLS)
+            {
+                throw new IllegalStateException("the aeron child sent nothing for " + polls + " polls");
+            }
+        }
+        return child.lastWord;
+    }
+
     private void onMessage(final DirectBuffer buffer, final int offset, final int length)
     {
-        lastWord = buffer.getLong(offset);
+        lastWord = touch ? Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
     }
 }
