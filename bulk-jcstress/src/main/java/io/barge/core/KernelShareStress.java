@@ -34,6 +34,25 @@ public final class KernelShareStress
     {
     }
 
+    /** @return the offer's capability, or 0 if the frame was no longer the owner's (freed or handed on first). */
+    static long offer(final Pair pair, final int frame)
+    {
+        try
+        {
+            return KERNEL.offerShare(pair.owner, frame, pair.grantee, Rights.READ);
+        }
+        catch (final FrameOwnershipException gone)
+        {
+            return 0;
+        }
+    }
+
+    /** @return whether an offer made is still pending (withdrawing it, so the pair is clean either way). */
+    static boolean leftOver(final Pair pair, final long capability)
+    {
+        return capability != 0 && KERNEL.withdrawShare(pair.owner, capability);
+    }
+
     /**
      * The owner offers its frame on one thread and frees it on another: either the offer comes first and the free
      * sweeps it, or the free comes first and the offer is refused. Left pending after both: forbidden.
@@ -55,15 +74,8 @@ public final class KernelShareStress
         @Actor
         public void offerer(final III_Result r)
         {
-            try
-            {
-                capability = KERNEL.offerShare(pair.owner, frame, pair.grantee, Rights.READ);
-                r.r1 = 1;
-            }
-            catch (final FrameOwnershipException freed)
-            {
-                r.r1 = 0;
-            }
+            capability = offer(pair, frame);
+            r.r1 = capability != 0 ? 1 : 0;
         }
 
         /** Frees the frame. */
@@ -78,7 +90,7 @@ public final class KernelShareStress
         @Arbiter
         public void arbiter(final III_Result r)
         {
-            r.r3 = capability != 0 && KERNEL.withdrawShare(pair.owner, capability) ? 0 : 1;
+            r.r3 = leftOver(pair, capability) ? 0 : 1;
             if (r.r3 == 1)
             {
                 PAIRS.give(pair);
@@ -107,15 +119,8 @@ public final class KernelShareStress
         @Actor
         public void offerer(final III_Result r)
         {
-            try
-            {
-                capability = KERNEL.offerShare(pair.owner, frame, pair.grantee, Rights.READ);
-                r.r1 = 1;
-            }
-            catch (final FrameOwnershipException moved)
-            {
-                r.r1 = 0;
-            }
+            capability = offer(pair, frame);
+            r.r1 = capability != 0 ? 1 : 0;
         }
 
         /** Hands the frame to the heir. */
@@ -130,7 +135,7 @@ public final class KernelShareStress
         @Arbiter
         public void arbiter(final III_Result r)
         {
-            r.r3 = capability != 0 && KERNEL.withdrawShare(pair.owner, capability) ? 0 : 1;
+            r.r3 = leftOver(pair, capability) ? 0 : 1;
             KERNEL.freeFrame(pair.heir, frame);
             if (r.r3 == 1)
             {

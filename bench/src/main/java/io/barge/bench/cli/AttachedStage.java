@@ -1,6 +1,5 @@
 package io.barge.bench.cli;
 
-import io.barge.bench.core.ChannelTableView;
 import io.barge.bench.core.PipelineStage;
 import io.barge.bench.core.StageMessageDescriptor;
 import io.barge.core.CounterKeyDescriptor;
@@ -45,7 +44,6 @@ final class AttachedStage
     private final PipelineStage.Settings settings;
     private MachineClient client;
     private MachineReader reader;
-    private ChannelTableView table;
     private PipelineStage stage;
     private volatile AgentRunner runner;
     private boolean finished;
@@ -202,9 +200,8 @@ final class AttachedStage
         {
             final int domainId = createDomain();
             reader = MachineReader.attach(directory);
-            table = ChannelTableView.attach(directory);
             checkNoLiveNamesake(domainId);
-            stage = new PipelineStage(settings, client, domainId, reader, table, out);
+            stage = new PipelineStage(settings, client, domainId, reader, out);
             runner = new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
                 TimeUnit.MILLISECONDS.toNanos(1)), (ex) -> out.println("stage error: " + ex), null, stage);
             Runtime.getRuntime().addShutdownHook(hook);
@@ -297,10 +294,6 @@ final class AttachedStage
         if (reader != null)
         {
             reader.close();
-        }
-        if (table != null)
-        {
-            table.close();
         }
         if (stage != null)
         {

@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Whether the kernel's privileged operations scale when different domains use them on different frames: each
  * thread has its own owner and grantee domain and its own frames, and shares one frame per operation (the owner
- * offers it, the grantee accepts the offer, which maps the page, then unmaps it), the path of a hypervisor grant
- * map and of an fbufs mapping. {@code shareOneThread} runs it on one thread, {@code shareTwoThreads} on two at
+ * offers it, the grantee accepts the offer, which maps the page, then unmaps it): the kernel's part of an fbufs
+ * mapping and of a hypervisor grant map (the hypervisor's own monitor is not in it). {@code shareOneThread} runs it on one thread, {@code shareTwoThreads} on two at
  * once, in the same run: {@code shareTwoThreads / shareOneThread} is the scaling, 2.0 on two free cores if nothing
  * is shared, under 1.0 when every operation waits for one lock the other thread holds. The second thread's frames
  * lie next to the first's, as in a kernel with several busy domains.

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * or sink looks its upstream's domain up by name in the machine's counters ({@link MachineReader#snapshot()}: the
  * newest live domain of that name whose owning process is alive), asks the kernel for a channel from it to its own
  * domain, and opens the receiving end; the kernel refuses a domain that went meanwhile, and the stage looks again.
- * A source or forward looks in the channel table ({@link ChannelTableView}) for the newest channel out of its own
+ * A source or forward looks in the channel table ({@link MachineClient#newestOpenChannelFrom}) for the newest channel out of its own
  * domain with both ends open, and opens the sending end. So a stage may start, die and restart in any order: each
  * waits (looking every {@value #LOOK_INTERVAL_MS} ms, bounded by {@code waitMs} when that is set) and says what it
  * waits for.
@@ -95,7 +95,6 @@ public final class PipelineStage implements Agent
     private final Settings settings;
     private final MachineClient client;
     private final MachineReader reader;
-    private final ChannelTableView table;
     private final PrintWriter out;
     private final int domainId;
     private final String title;
@@ -147,17 +146,15 @@ public final class PipelineStage implements Agent
      * @param client   attached to the kernel.
      * @param domainId this stage's domain, made by {@code client}.
      * @param reader   read-only view of the same machine (upstream lookups).
-     * @param table    read-only view of its channel table (downstream lookups).
      * @param out      where the stage reports.
      */
     public PipelineStage(final Settings settings, final MachineClient client, final int domainId,
-        final MachineReader reader, final ChannelTableView table, final PrintWriter out)
+        final MachineReader reader, final PrintWriter out)
     {
         this.settings = settings;
         this.client = client;
         this.domainId = domainId;
         this.reader = reader;
-        this.table = table;
         this.out = out;
         this.title = settings.role().name().toLowerCase(java.util.Locale.ROOT) + " \"" + settings.name() + "\"";
         this.message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
@@ -471,7 +468,7 @@ public final class PipelineStage implements Agent
 
     private int findDownstream()
     {
-        final ChannelTableView.Entry channel = table.newestOpenFrom(domainId, givenUp::contains);
+        final MachineClient.ChannelInfo channel = client.newestOpenChannelFrom(domainId, givenUp::contains);
         if (channel == null)
         {
             waiting("a downstream stage (one started with --from " + settings.name() + ")");

@@ -34,15 +34,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -125,24 +120,9 @@ public class ProcessRbufsBenchmark
                 Throwable::printStackTrace);
             client = MachineClient.attach(directory);
             final int domain = client.createDomain("benchmark receiver");
-            final String javaCommand = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            final List<String> command = new ArrayList<>(List.of(javaCommand, BenchJvm.ADD_OPENS, BenchJvm.MISC,
-                BenchJvm.NO_BOUNDS_CHECKS, "-cp", System.getProperty("java.class.path"),
-                ProcessRbufsBenchmark.class.getName(), directory.toString(), Integer.toString(domain),
-                Integer.toString(benchmark.size)));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null && !line.startsWith(READY))
-            {
-                System.out.println("child: " + line);
-            }
-            if (line == null)
-            {
-                throw new IOException("the sending child ended without opening its channel");
-            }
+            process = CrossProcessBenchmark.startChild(ProcessRbufsBenchmark.class, directory.toString(),
+                Integer.toString(domain), Integer.toString(benchmark.size));
+            final String line = CrossProcessBenchmark.readyLine(process, READY);
             receiver = client.openRbufsReceiver(Integer.parseInt(line.substring(READY.length()).trim()));
         }
 

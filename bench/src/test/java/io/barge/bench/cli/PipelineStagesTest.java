@@ -1,7 +1,6 @@
 package io.barge.bench.cli;
 
 import io.barge.bench.cli.BargeCliTest.Run;
-import io.barge.bench.core.ChannelTableView;
 import io.barge.bench.core.StageMessageDescriptor;
 import io.barge.core.Kernel;
 import io.barge.core.machine.KernelService;
@@ -163,18 +162,17 @@ class PipelineStagesTest
     {
         try (KernelService service = kernel(dir);
             ChildLines sink = stage(dir, "sink", "snk", "--from", "src", "--touch", "--messages", "2");
-            MachineClient source = MachineClient.attach(dir);
-            ChannelTableView table = ChannelTableView.attach(dir))
+            MachineClient source = MachineClient.attach(dir))
         {
             sink.awaitStart("sink \"snk\" running", WAIT_S);
             // This test is the source: it finds the sink's channel as a source stage does, and sends by hand.
             final int domain = source.createDomain("src");
-            ChannelTableView.Entry channel = null;
+            MachineClient.ChannelInfo channel = null;
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
             final BackoffIdleStrategy idle = new BackoffIdleStrategy();
             while (channel == null && System.nanoTime() - deadline < 0)
             {
-                channel = table.newestOpenFrom(domain, (id) -> false);
+                channel = source.newestOpenChannelFrom(domain, (id) -> false);
                 idle.idle();
             }
             assertNotNull(channel, sink::seen);

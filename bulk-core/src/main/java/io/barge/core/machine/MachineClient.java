@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 
 import static io.barge.core.machine.ControlProtocolDescriptor.*;
 import static io.barge.core.machine.MachineFileDescriptor.FILE_NAME;
@@ -383,6 +384,48 @@ public final class MachineClient implements AutoCloseable
         final AtomicBuffer[] views = map(channel, false);
         openEnds.add(endKey(channelId, false));
         return new ProcessReceiver(this, channel, views[0], views[1], channelTable, channel.slot);
+    }
+
+    /**
+     * A channel as the channel table showed it at one moment (values unchecked: the table is shared memory; opening
+     * the channel checks the entry again).
+     *
+     * @param channelId        the channel's id.
+     * @param senderDomain     its sending domain.
+     * @param receiverDomain   its receiving domain.
+     * @param maxMessageLength its longest message.
+     * @param kind             {@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}.
+     */
+    public record ChannelInfo(int channelId, int senderDomain, int receiverDomain, int maxMessageLength, int kind)
+    {
+    }
+
+    /**
+     * Finds the newest channel out of a domain with both ends open, as the channel table shows it now: a stage
+     * whose downstream made the channel finds it this way (channel ids are never reused, so the highest is the
+     * newest).
+     *
+     * @param senderDomain the sending domain.
+     * @param skipped      channel ids to pass over (ones the caller gave up).
+     * @return the channel, or null if there is none.
+     */
+    public synchronized ChannelInfo newestOpenChannelFrom(final int senderDomain, final IntPredicate skipped)
+    {
+        checkOpen();
+        ChannelEntry newest = null;
+        for (int slot = 0, slots = ChannelTableDescriptor.slots(channelTable.capacity()); slot < slots; slot++)
+        {
+            final ChannelEntry entry = ChannelTableDescriptor.readSlot(channelTable, slot);
+            if (entry != null && entry.senderDomain == senderDomain &&
+                entry.senderEnd == ChannelTableDescriptor.END_OPEN &&
+                entry.receiverEnd == ChannelTableDescriptor.END_OPEN && !skipped.test(entry.channelId) &&
+                (newest == null || entry.channelId > newest.channelId))
+            {
+                newest = entry;
+            }
+        }
+        return newest == null ? null : new ChannelInfo(newest.channelId, newest.senderDomain, newest.receiverDomain,
+            newest.maxMessageLength, newest.kind);
     }
 
     private static int endKey(final int channelId, final boolean sender)
