@@ -101,6 +101,7 @@ public final class PipelineStage implements Agent
     private final UnsafeBuffer message;
     private final long runId;
     private final IntHashSet givenUp = new IntHashSet();
+    private final IntHashSet lostUpstreams = new IntHashSet();
     private final ProcessReceiver.MessageHandler forwardHandler = this::onForward;
     private final ProcessReceiver.MessageHandler sinkHandler = this::onSink;
     private final long startNs = System.nanoTime();
@@ -108,6 +109,7 @@ public final class PipelineStage implements Agent
     private ProcessReceiver receiver;
     private ProcessSender sender;
     private String upstreamName = "";
+    private int upstreamDomain = -1;
     private long nextUpstreamLookNs;
     private long nextDownstreamLookNs;
     private long waitingSinceNs = startNs;
@@ -424,13 +426,17 @@ public final class PipelineStage implements Agent
         }
         receiver = client.openReceiver(channelId);
         upstreams++;
+        upstreamDomain = upstream;
         upstreamName = "domain " + upstream;
         say("connected: channel " + channelId + " from domain " + upstream + " \"" + settings.from() + "\"");
         connected();
         return 1;
     }
 
-    /** @return the newest live domain of that name whose owning process is alive, or -1. */
+    /**
+     * @return the newest live domain of that name whose owning process is alive and from which this stage never
+     *         lost a channel, or -1.
+     */
     private int liveDomain(final String name)
     {
         final MachineSnapshot snapshot = reader.snapshot();
@@ -438,7 +444,8 @@ public final class PipelineStage implements Agent
         for (final MachineSnapshot.Group group : snapshot.groups())
         {
             if (group.kind() == CounterKeyDescriptor.KIND_DOMAIN && group.name().equals(name) &&
-                group.domainId() > newest && ownerAlive(snapshot, group.domainId()))
+                group.domainId() > newest && !lostUpstreams.contains(group.domainId()) &&
+                ownerAlive(snapshot, group.domainId()))
             {
                 newest = group.domainId();
             }
@@ -501,6 +508,9 @@ public final class PipelineStage implements Agent
 
     private void upstreamGone(final MachineClientException ex)
     {
+        // Never that domain again: a stage that ends closes its ends before it detaches, so its domain and process
+        // still look live for a moment after the channel is gone. Domain ids are not reused.
+        lostUpstreams.add(upstreamDomain);
         receiver.close();
         receiver = null;
         say("upstream gone (" + upstreamName + "): " + ex.getMessage() + "; waiting for a new \"" +
