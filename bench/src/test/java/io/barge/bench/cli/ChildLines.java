@@ -133,6 +133,23 @@ final class ChildLines implements AutoCloseable
         return seen.toString();
     }
 
+    /**
+     * @return every line taken so far and every line printed by now (for a failure message while not awaiting).
+     */
+    String seenNow()
+    {
+        for (String line = lines.poll(); line != null; line = lines.poll())
+        {
+            if (END.equals(line))
+            {
+                lines.add(END);
+                break;
+            }
+            seen.append(line).append('\n');
+        }
+        return seen.toString();
+    }
+
     Process process()
     {
         return process;

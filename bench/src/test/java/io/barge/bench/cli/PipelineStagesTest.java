@@ -166,16 +166,7 @@ class PipelineStagesTest
         {
             sink.awaitStart("sink \"snk\" running", WAIT_S);
             // This test is the source: it finds the sink's channel as a source stage does, and sends by hand.
-            final int domain = source.createDomain("src");
-            MachineClient.ChannelInfo channel = null;
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-            final BackoffIdleStrategy idle = new BackoffIdleStrategy();
-            while (channel == null && System.nanoTime() - deadline < 0)
-            {
-                channel = source.newestOpenChannelFrom(domain, (id) -> false);
-                idle.idle();
-            }
-            assertNotNull(channel, sink::seen);
+            final MachineClient.ChannelInfo channel = awaitChannelFrom(source, source.createDomain("src"), sink);
             final int size = Integer.parseInt(SIZE);
             final UnsafeBuffer message = new UnsafeBuffer(new byte[size]);
             try (ProcessSender sender = source.openSender(channel.channelId()))
@@ -204,6 +195,49 @@ class PipelineStagesTest
                 assertEquals(1, sink.process().exitValue(), "a sink that rejected anything fails");
             }
         }
+    }
+
+    @Test
+    void aSinkNeverTakesUpAgainAnUpstreamDomainWhoseChannelClosed(@TempDir final Path dir) throws Exception
+    {
+        try (KernelService service = kernel(dir);
+            ChildLines sink = stage(dir, "sink", "snk", "--from", "src");
+            MachineClient source = MachineClient.attach(dir))
+        {
+            sink.awaitStart("sink \"snk\" running", WAIT_S);
+            // An ending stage closes its ends before it detaches: its domain stays live meanwhile, as this one does.
+            final int closing = source.createDomain("src");
+            final MachineClient.ChannelInfo first = awaitChannelFrom(source, closing, sink);
+            final int size = Integer.parseInt(SIZE);
+            final UnsafeBuffer message = new UnsafeBuffer(new byte[size]);
+            try (ProcessSender sender = source.openSender(first.channelId()))
+            {
+                StageMessageDescriptor.write(message, 0, 5, size);
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+            }
+            sink.awaitContaining("the sender closed the channel", WAIT_S);
+            final int next = source.createDomain("src");
+            final MachineClient.ChannelInfo second = awaitChannelFrom(source, next, sink);
+            sink.awaitContaining("connected: channel " + second.channelId() + " from domain " + next, WAIT_S);
+            final String seen = sink.seen();
+            assertEquals(1, seen.split("from domain " + closing + " ", -1).length - 1, seen);
+            assertEquals(closing, first.senderDomain());
+        }
+    }
+
+    private static MachineClient.ChannelInfo awaitChannelFrom(final MachineClient client, final int domain,
+        final ChildLines sink)
+    {
+        MachineClient.ChannelInfo channel = null;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        final BackoffIdleStrategy idle = new BackoffIdleStrategy();
+        while (channel == null && System.nanoTime() - deadline < 0)
+        {
+            channel = client.newestOpenChannelFrom(domain, (id) -> false);
+            idle.idle();
+        }
+        assertNotNull(channel, sink::seenNow);
+        return channel;
     }
 
     @Test
