@@ -7,8 +7,8 @@ import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.PeerGoneException;
 import io.barge.core.machine.ProcessChannelDescriptor;
 import io.barge.core.machine.ProcessReceiver;
-import io.barge.core.machine.RbufsReceiver;
-import io.barge.core.machine.RbufsSender;
+import io.barge.core.machine.ProcessRbufsReceiver;
+import io.barge.core.machine.ProcessRbufsSender;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
@@ -42,14 +42,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The zero-copy Rbufs channel between client processes ({@code RbufsSender}: claim a buffer of the data area in the
- * kernel's memory file, write the first word in place, commit an IOrec; {@code RbufsReceiver}: a view of the buffer
- * in place, every byte read with {@link Touch}, the buffer returned) beside the in-process {@code rbufs} transport's
- * same crossing (claim, first word, commit, poll, {@code Message.touch}, release), at 64 B and 64 KiB, in one run:
- * read {@code processChannel / rbufsTransport} per size as the ratio. Both are one crossing on one thread, so what
- * differs is the path: both ends of the process channel live in this JVM (two {@code MachineClient}s beside a
- * {@code KernelService}), mapping the same file pages a second process would. {@code processChannelFromChild} is
- * the real crossing: a child JVM (this class's {@link #main}) streams messages as fast as buffers come back and this
+ * The zero-copy Rbufs channel between client processes ({@code ProcessRbufsSender}: claim a buffer of the data area in
+ * the kernel's memory file, write the first word in place, commit an IOrec; {@code ProcessRbufsReceiver}: a view of the
+ * buffer in place, every byte read with {@link Touch}, the buffer returned) beside the in-process {@code rbufs}
+ * transport's same crossing (claim, first word, commit, poll, {@code Message.touch}, release), at 64 B and 64 KiB, in
+ * one run: read {@code processChannel / rbufsTransport} per size as the ratio. Both are one crossing on one thread, so
+ * what differs is the path: both ends of the process channel live in this JVM (two {@code MachineClient}s beside a
+ * {@code KernelService}), mapping the same file pages a second process would. {@code processChannelFromChild} is the
+ * real crossing: a child JVM (this class's {@link #main}) streams messages as fast as buffers come back and this
  * process receives and touches one per operation: a two-process streaming rate (sender and receiver on different
  * vCPUs), not the one-thread crossing of the other two.
  * <pre>
@@ -87,8 +87,8 @@ public class ProcessRbufsBenchmark
     private KernelService service;
     private MachineClient a;
     private MachineClient b;
-    private RbufsSender processSender;
-    private RbufsReceiver processReceiver;
+    private ProcessRbufsSender processSender;
+    private ProcessRbufsReceiver processReceiver;
     private final ProcessReceiver.MessageHandler handler = this::onMessage;
     private long sum;
     private long sequence;
@@ -101,7 +101,7 @@ public class ProcessRbufsBenchmark
         KernelService service;
         MachineClient client;
         Process process;
-        RbufsReceiver receiver;
+        ProcessRbufsReceiver receiver;
         long sum;
         final ProcessReceiver.MessageHandler handler = (buffer, offset, length) ->
             sum = Touch.sumLongs(buffer, offset, length);
@@ -171,7 +171,7 @@ public class ProcessRbufsBenchmark
             final int domain = client.createDomain("benchmark sender");
             final int channelId = client.createChannel(domain, Integer.parseInt(args[1]), size, capacityFor(size),
                 ProcessChannelDescriptor.KIND_RBUFS);
-            final RbufsSender sender = client.openRbufsSender(channelId);
+            final ProcessRbufsSender sender = client.openRbufsSender(channelId);
             System.out.println(READY + " " + channelId);
             System.out.flush();
             final IdleStrategy idle = new BusySpinIdleStrategy();
@@ -179,7 +179,7 @@ public class ProcessRbufsBenchmark
             {
                 for (long sequence = 0; ; sequence++)
                 {
-                    while (sender.tryClaim(size) == RbufsSender.BACK_PRESSURED)
+                    while (sender.tryClaim(size) == ProcessRbufsSender.BACK_PRESSURED)
                     {
                         idle.idle();
                     }
@@ -258,7 +258,7 @@ public class ProcessRbufsBenchmark
     @Benchmark
     public long processChannel()
     {
-        if (processSender.tryClaim(size) != RbufsSender.OK)
+        if (processSender.tryClaim(size) != ProcessRbufsSender.OK)
         {
             throw new IllegalStateException("back pressured with nothing in flight");
         }

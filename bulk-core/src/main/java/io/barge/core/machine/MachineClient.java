@@ -341,12 +341,12 @@ public final class MachineClient implements AutoCloseable
      * @throws ChannelBrokenException if the channel's table entry or layout is inconsistent.
      * @throws MemoryFileFormatException if the kernel's memory file fails its header check.
      */
-    public synchronized RbufsSender openRbufsSender(final int channelId)
+    public synchronized ProcessRbufsSender openRbufsSender(final int channelId)
     {
         final ChannelEntry channel = checkEnd(channelId, true, ProcessChannelDescriptor.KIND_RBUFS);
         final AtomicBuffer[] views = map(channel, true);
         openEnds.add(endKey(channelId, true));
-        return new RbufsSender(this, channel, views[0], views[1], views[2], channelTable, channel.slot);
+        return new ProcessRbufsSender(this, channel, views[0], views[1], views[2], channelTable, channel.slot);
     }
 
     /**
@@ -360,12 +360,12 @@ public final class MachineClient implements AutoCloseable
      * @throws ChannelBrokenException if the channel's table entry or layout is inconsistent.
      * @throws MemoryFileFormatException if the kernel's memory file fails its header check.
      */
-    public synchronized RbufsReceiver openRbufsReceiver(final int channelId)
+    public synchronized ProcessRbufsReceiver openRbufsReceiver(final int channelId)
     {
         final ChannelEntry channel = checkEnd(channelId, false, ProcessChannelDescriptor.KIND_RBUFS);
         final AtomicBuffer[] views = map(channel, false);
         openEnds.add(endKey(channelId, false));
-        return new RbufsReceiver(this, channel, views[0], views[1], views[2], channelTable, channel.slot);
+        return new ProcessRbufsReceiver(this, channel, views[0], views[1], views[2], channelTable, channel.slot);
     }
 
     /**

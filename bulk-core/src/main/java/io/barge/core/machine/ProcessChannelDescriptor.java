@@ -135,7 +135,7 @@ public final class ProcessChannelDescriptor
 
     /** Kind: a ring of records the sender copies each message into ({@link ProcessSender}). */
     public static final int KIND_RING = 1;
-    /** Kind: Rbufs, a data area the sender writes in place and IOrecs both ways (RbufsSender). */
+    /** Kind: Rbufs, a data area the sender writes in place and IOrecs both ways (ProcessRbufsSender). */
     public static final int KIND_RBUFS = 2;
 
     /** Stable type ids of the counters, {@code barge stat}'s ids (the first three are the copy channels'). */

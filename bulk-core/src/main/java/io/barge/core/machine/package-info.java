@@ -21,7 +21,7 @@
  * {@link io.barge.core.machine.ChannelTableDescriptor}), of two kinds: a ring the sender copies into, whose ends are
  * {@link io.barge.core.machine.ProcessSender} and {@link io.barge.core.machine.ProcessReceiver}, and Rbufs, zero copy
  * ({@link io.barge.core.machine.RbufsChannelDescriptor}: a data area written and read in place, IOrecs both ways),
- * whose ends are {@link io.barge.core.machine.RbufsSender} and {@link io.barge.core.machine.RbufsReceiver}. Each
+ * whose ends are {@link ProcessRbufsSender} and {@link ProcessRbufsReceiver}. Each
  * channel's ends keep its counters in its header frame, which {@link io.barge.core.machine.MachineReader} reads.
  * <p>
  * Ownership and threading: the kernel's process writes the file (its heartbeat thread the heartbeat, the conductor

@@ -59,7 +59,7 @@ class RbufsChannelChildProcessTest
         final int domain = client.createDomain("child sender");
         final int channelId = client.createChannel(domain, Integer.parseInt(args[1]), MAX_MESSAGE, CAPACITY,
             ProcessChannelDescriptor.KIND_RBUFS);
-        final RbufsSender sender = client.openRbufsSender(channelId);
+        final ProcessRbufsSender sender = client.openRbufsSender(channelId);
         System.out.println(READY + " " + channelId);
         System.out.flush();
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 100_000);
@@ -104,7 +104,7 @@ class RbufsChannelChildProcessTest
                     try
                     {
                         final int channelId = readReady(child);
-                        final RbufsReceiver receiver = client.openRbufsReceiver(channelId);
+                        final ProcessRbufsReceiver receiver = client.openRbufsReceiver(channelId);
                         final int[] next = {0};
                         final ProcessReceiver.MessageHandler check = (buffer, offset, length) ->
                         {
@@ -157,7 +157,7 @@ class RbufsChannelChildProcessTest
         }
     }
 
-    private static void pollUntil(final RbufsReceiver receiver, final ProcessReceiver.MessageHandler handler,
+    private static void pollUntil(final ProcessRbufsReceiver receiver, final ProcessReceiver.MessageHandler handler,
         final java.util.function.BooleanSupplier done, final String what)
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -53,9 +53,9 @@ class RbufsChannelTest
     }
 
     /** Claims, fills with message {@code sequence} in place, commits; false if back-pressured. */
-    static boolean send(final RbufsSender sender, final int sequence, final int length)
+    static boolean send(final ProcessRbufsSender sender, final int sequence, final int length)
     {
-        if (sender.tryClaim(length) != RbufsSender.OK)
+        if (sender.tryClaim(length) != ProcessRbufsSender.OK)
         {
             return false;
         }
@@ -88,8 +88,8 @@ class RbufsChannelTest
                 final int channelId = rbufs(pair, max, capacity);
                 assertEquals(free - RbufsChannelDescriptor.frameCount(capacity, max, 4096),
                     service.kernel().freeFrames(), "the channel's frames are the kernel's");
-                final RbufsSender sender = pair.a.openRbufsSender(channelId);
-                final RbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
+                final ProcessRbufsSender sender = pair.a.openRbufsSender(channelId);
+                final ProcessRbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
                 assertEquals(8, sender.bufferCount());
                 final SplittableRandom random = new SplittableRandom(seed);
                 final int count = 600;
@@ -154,9 +154,9 @@ class RbufsChannelTest
              ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
         {
             final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
-            final RbufsSender sender = pair.a.openRbufsSender(channelId);
-            final RbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
-            assertEquals(RbufsSender.OK, sender.tryClaim(8));
+            final ProcessRbufsSender sender = pair.a.openRbufsSender(channelId);
+            final ProcessRbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
+            assertEquals(ProcessRbufsSender.OK, sender.tryClaim(8));
             sender.buffer().putLong(0, 0x1111L);
             sender.commit();
             final UnsafeBuffer data = frame(service, channelId, 2); // buffer 0 is the data area's start
@@ -182,12 +182,12 @@ class RbufsChannelTest
              ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
         {
             final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
-            final RbufsSender sender = pair.a.openRbufsSender(channelId);
+            final ProcessRbufsSender sender = pair.a.openRbufsSender(channelId);
             for (int i = 0; i < 4; i++)
             {
                 assertTrue(send(sender, i, 100 + i));
             }
-            assertEquals(RbufsSender.BACK_PRESSURED, sender.tryClaim(10));
+            assertEquals(ProcessRbufsSender.BACK_PRESSURED, sender.tryClaim(10));
             // A receiver (the test) takes all four and returns them 2, 0, 3, 1.
             final UnsafeBuffer control = frame(service, channelId, 1);
             assertEquals(4, control.getLongAcquire(TX_PRODUCER_OFFSET));
@@ -204,7 +204,7 @@ class RbufsChannelTest
             final UnsafeBuffer data = frame(service, channelId, 2);
             for (int i = 0; i < 4; i++)
             {
-                assertEquals(RbufsSender.OK, sender.tryClaim(8), "return " + i + " was taken");
+                assertEquals(ProcessRbufsSender.OK, sender.tryClaim(8), "return " + i + " was taken");
                 sender.buffer().putLong(0, 0xAB00L + i);
                 sender.commit();
                 for (int b = 0; b < 4; b++)
@@ -217,7 +217,7 @@ class RbufsChannelTest
             }
             assertEquals(List.of(1, 3, 0, 2), bases, "the buffer returned last is reused first");
             assertEquals(4, control.getLongAcquire(RETURN_CONSUMER_OFFSET));
-            assertEquals(RbufsSender.BACK_PRESSURED, sender.tryClaim(10));
+            assertEquals(ProcessRbufsSender.BACK_PRESSURED, sender.tryClaim(10));
             sender.close();
         }
     }
@@ -246,11 +246,11 @@ class RbufsChannelTest
             assertThrows(IllegalStateException.class, () -> pair.a.openSender(rbufs));
             assertThrows(IllegalStateException.class, () -> pair.b.openReceiver(rbufs));
             assertThrows(IllegalStateException.class, () -> pair.b.openRbufsSender(rbufs), "not b's end");
-            final RbufsSender sender = pair.a.openRbufsSender(rbufs);
+            final ProcessRbufsSender sender = pair.a.openRbufsSender(rbufs);
             assertThrows(IllegalStateException.class, () -> pair.a.openRbufsSender(rbufs), "opened twice");
             assertThrows(IllegalStateException.class, sender::commit, "no claim");
             assertThrows(IllegalArgumentException.class, () -> sender.tryClaim(65));
-            assertEquals(RbufsSender.OK, sender.tryClaim(64));
+            assertEquals(ProcessRbufsSender.OK, sender.tryClaim(64));
             assertThrows(IllegalStateException.class, () -> sender.tryClaim(1), "a claim is open");
             sender.close();
             pair.a.openSender(ring).close();
@@ -273,14 +273,14 @@ class RbufsChannelTest
                 final int domainB = b.createDomain("b");
                 final int forth = a.createChannel(domainA, domainB, SMALL_MAX, SMALL_CAPACITY, KIND_RBUFS);
                 final int back = b.createChannel(domainB, domainA, SMALL_MAX, SMALL_CAPACITY, KIND_RBUFS);
-                final RbufsSender sender = a.openRbufsSender(forth);
-                final RbufsReceiver receiver = b.openRbufsReceiver(forth);
-                final RbufsSender backSender = b.openRbufsSender(back);
+                final ProcessRbufsSender sender = a.openRbufsSender(forth);
+                final ProcessRbufsReceiver receiver = b.openRbufsReceiver(forth);
+                final ProcessRbufsSender backSender = b.openRbufsSender(back);
                 for (int i = 0; i < 3; i++)
                 {
                     assertTrue(send(sender, i, 300));
                 }
-                assertEquals(RbufsSender.OK, sender.tryClaim(10)); // claimed, never committed
+                assertEquals(ProcessRbufsSender.OK, sender.tryClaim(10)); // claimed, never committed
                 sender.buffer().putInt(0, 12345);
                 a.close(); // detach: its ends close, its domain is destroyed
                 final int[] seen = {0};
@@ -321,7 +321,7 @@ class RbufsChannelTest
             {
                 final int victim = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
                 final int bystander = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
-                final RbufsSender sender = pair.a.openRbufsSender(victim);
+                final ProcessRbufsSender sender = pair.a.openRbufsSender(victim);
                 assertTrue(send(sender, 0, 100)); // buffer 0, out with the receiver
                 assertTrue(send(sender, 1, 200)); // buffer 1
                 final UnsafeBuffer control = frame(service, victim, 1);
@@ -350,8 +350,8 @@ class RbufsChannelTest
                 assertTrue(broken.getMessage().contains("channel " + victim), broken.getMessage());
                 assertThrows(ChannelBrokenException.class, () -> sender.tryClaim(10), "broken stays broken");
 
-                final RbufsSender other = pair.a.openRbufsSender(bystander);
-                final RbufsReceiver otherReceiver = pair.b.openRbufsReceiver(bystander);
+                final ProcessRbufsSender other = pair.a.openRbufsSender(bystander);
+                final ProcessRbufsReceiver otherReceiver = pair.b.openRbufsReceiver(bystander);
                 assertTrue(send(other, 5, SMALL_MAX));
                 assertEquals(1, otherReceiver.poll((buffer, offset, length) ->
                     assertTrue(ProcessChannelTest.isWhole(buffer, offset, length, 5)), 10));
@@ -374,8 +374,8 @@ class RbufsChannelTest
              ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
         {
             final int victim = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
-            final RbufsSender sender = pair.a.openRbufsSender(victim);
-            final RbufsReceiver receiver = pair.b.openRbufsReceiver(victim);
+            final ProcessRbufsSender sender = pair.a.openRbufsSender(victim);
+            final ProcessRbufsReceiver receiver = pair.b.openRbufsReceiver(victim);
             assertTrue(send(sender, 0, 100));
             assertEquals(1, receiver.poll((buffer, offset, length) ->
                 assertTrue(ProcessChannelTest.isWhole(buffer, offset, length, 0)), 10));
@@ -413,7 +413,7 @@ class RbufsChannelTest
              ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
         {
             final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
-            final RbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
+            final ProcessRbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
             final UnsafeBuffer control = frame(service, channelId, 1);
             final UnsafeBuffer data = frame(service, channelId, 2);
             for (int b = 0; b < 4; b++)
@@ -475,7 +475,7 @@ class RbufsChannelTest
              ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
         {
             final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
-            final RbufsSender sender = pair.a.openRbufsSender(channelId);
+            final ProcessRbufsSender sender = pair.a.openRbufsSender(channelId);
             final UnsafeBuffer control = frame(service, channelId, 1);
             final UnsafeBuffer data = frame(service, channelId, 2);
             final int ring = returnRingOffset(4);
@@ -502,7 +502,7 @@ class RbufsChannelTest
                 control.putLongRelease(RETURN_PRODUCER_OFFSET, random.nextInt(200) == 0 ? random.nextLong() :
                     consumer + pushed);
                 control.putLongRelease(TX_CONSUMER_OFFSET, control.getLong(TX_PRODUCER_OFFSET));
-                int claimed = RbufsSender.BACK_PRESSURED;
+                int claimed = ProcessRbufsSender.BACK_PRESSURED;
                 try
                 {
                     claimed = sender.tryClaim(8 + random.nextInt(SMALL_MAX - 7));
@@ -519,7 +519,7 @@ class RbufsChannelTest
                     assertTrue(length != null && length == control.getInt(offset + RbufsChannelDescriptor.LENGTH_OFFSET),
                         "seed " + seed + ": return " + i + " taken for a buffer not out, or with another length");
                 }
-                if (claimed == RbufsSender.OK)
+                if (claimed == ProcessRbufsSender.OK)
                 {
                     claims++;
                     final long tag = 0x7A6000000000L + claims;

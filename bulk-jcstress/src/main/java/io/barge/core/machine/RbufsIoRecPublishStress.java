@@ -17,11 +17,11 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
  * The IOrec publish of an Rbufs channel between processes ({@link RbufsChannelDescriptor}) through the real
- * {@link RbufsSender} and {@link RbufsReceiver}: the sender writes a message in place in a buffer of the data area
- * and its IOrec with plain stores, then the transmit producer index with release, while the receiver polls (index
- * with acquire). The rig is reused from state to state, so the rings wrap every 64 messages and the buffer returned
- * last is written again next (the return path's release and acquire are exercised too); message {@code n} carries
- * {@code n} in every word, so a stale buffer or IOrec behind a new index is caught.
+ * {@link ProcessRbufsSender} and {@link ProcessRbufsReceiver}: the sender writes a message in place in a buffer of the
+ * data area and its IOrec with plain stores, then the transmit producer index with release, while the receiver polls
+ * (index with acquire). The rig is reused from state to state, so the rings wrap every 64 messages and the buffer
+ * returned last is written again next (the return path's release and acquire are exercised too); message {@code n}
+ * carries {@code n} in every word, so a stale buffer or IOrec behind a new index is caught.
  */
 @JCStressTest
 @Description("Rbufs process channel: a receiver that sees the producer index sees the IOrec and the bytes in place")
@@ -38,8 +38,8 @@ public class RbufsIoRecPublishStress
     /** A sender and receiver over private buffers laid out as the kernel lays out an Rbufs channel's frames. */
     static final class Rig
     {
-        final RbufsSender sender;
-        final RbufsReceiver receiver;
+        final ProcessRbufsSender sender;
+        final ProcessRbufsReceiver receiver;
         long sent;
         long received;
         int verdict;
@@ -73,8 +73,8 @@ public class RbufsIoRecPublishStress
             final UnsafeBuffer data = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
             final UnsafeBuffer table = new UnsafeBuffer(ByteBuffer.allocateDirect(ChannelTableDescriptor.SLOT_LENGTH));
             ChannelTableDescriptor.writeSlot(table, 0, entry);
-            sender = new RbufsSender(null, entry, header, control, data, table, 0);
-            receiver = new RbufsReceiver(null, entry, header, control, data, table, 0);
+            sender = new ProcessRbufsSender(null, entry, header, control, data, table, 0);
+            receiver = new ProcessRbufsReceiver(null, entry, header, control, data, table, 0);
         }
     }
 
@@ -86,7 +86,7 @@ public class RbufsIoRecPublishStress
     {
         try
         {
-            if (rig.sender.tryClaim(WORDS * 8) != RbufsSender.OK)
+            if (rig.sender.tryClaim(WORDS * 8) != ProcessRbufsSender.OK)
             {
                 throw new IllegalStateException("back-pressured: the arbiter left buffers out");
             }

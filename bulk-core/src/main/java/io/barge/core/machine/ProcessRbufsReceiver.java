@@ -20,7 +20,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * <p>
  * The view is shared memory the sender can still write: a handler that must trust the bytes copies them first.
  */
-public final class RbufsReceiver extends ProcessChannelEnd
+public final class ProcessRbufsReceiver extends ProcessChannelEnd
 {
     private final AtomicBuffer data;
     private final int stride;
@@ -37,7 +37,7 @@ public final class RbufsReceiver extends ProcessChannelEnd
     private long messagesReceived;
     private long bytesReceived;
 
-    RbufsReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
+    ProcessRbufsReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot)
     {
         super(client, channel, header, control, channelTable, slot, ControlProtocolDescriptor.END_RECEIVER,

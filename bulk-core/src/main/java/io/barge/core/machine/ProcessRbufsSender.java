@@ -18,7 +18,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * for a buffer this end sent and has not had back, with the length it sent. A value no correct receiver writes
  * breaks the channel ({@link ChannelBrokenException}, now and on every later call).
  */
-public final class RbufsSender extends ProcessChannelEnd
+public final class ProcessRbufsSender extends ProcessChannelEnd
 {
     /** {@link #tryClaim} result: a buffer is claimed, its view is {@link #buffer()}. */
     public static final int OK = 0;
@@ -51,7 +51,7 @@ public final class RbufsSender extends ProcessChannelEnd
     private long backPressured;
     private long returns;
 
-    RbufsSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
+    ProcessRbufsSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot)
     {
         super(client, channel, header, control, channelTable, slot, ControlProtocolDescriptor.END_SENDER, "sender");
