@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * prints {@value #READY}, then, once the parent's subscription has connected, sends as fast as the log takes
  * messages, the first word a sequence: one that fits a frame by {@code tryClaim} (the whole message copied in from
  * a private buffer, as {@link io.barge.core.machine.ProcessSender#offer} copies), a larger one by {@code offer}
- * (Aeron fragments it). It ends when the subscription has gone (the publication is no longer connected) or after
+ * (Aeron fragments it). With {@code args[3]} "fill" it writes every word of each message ({@link Crossing#fill}): in
+ * place in the claim when one frame holds it (Aeron's zero-copy path), else into the private buffer the offer then
+ * copies, as {@link ProcessChannelSender} does. It ends when the subscription has gone (the publication is no longer connected) or after
  * a minute without one, and the driver deletes its directory.
  */
 public final class AeronIpcChildSender
@@ -36,13 +38,14 @@ public final class AeronIpcChildSender
     }
 
     /**
-     * @param args driver directory, message size, messages in flight.
+     * @param args driver directory, message size, messages in flight[, "fill"].
      */
     public static void main(final String[] args)
     {
         final Path directory = Path.of(args[0]);
         final int size = Integer.parseInt(args[1]);
         final int capacity = Integer.parseInt(args[2]);
+        final boolean fill = args.length > 3 && "fill".equals(args[3]);
         final MediaDriver.Context driverContext = AeronIpc.driverContext(directory);
         try (MediaDriver driver = MediaDriver.launch(driverContext);
             Aeron aeron = Aeron.connect(new Aeron.Context()
@@ -63,17 +66,18 @@ public final class AeronIpcChildSender
                 driverInvoker.invoke();
                 clientInvoker.invoke();
             }
-            send(publication, size, driverInvoker, clientInvoker);
+            send(publication, size, fill, driverInvoker, clientInvoker);
         }
     }
 
-    private static void send(final ExclusivePublication publication, final int size, final AgentInvoker driverInvoker,
-        final AgentInvoker clientInvoker)
+    private static void send(final ExclusivePublication publication, final int size, final boolean fill,
+        final AgentInvoker driverInvoker, final AgentInvoker clientInvoker)
     {
         final UnsafeBuffer source = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BitUtil.align(size, 4096),
             4096), 0, size);
         final boolean claims = size <= publication.maxPayloadLength();
         final BufferClaim claim = new BufferClaim();
+        long filled = -1;
         for (long sequence = 0; publication.isConnected(); )
         {
             final long result;
@@ -82,14 +86,29 @@ public final class AeronIpcChildSender
                 result = publication.tryClaim(size, claim);
                 if (result > 0)
                 {
-                    claim.buffer().putBytes(claim.offset(), source, 0, size);
-                    claim.buffer().putLong(claim.offset(), sequence);
+                    if (fill)
+                    {
+                        Crossing.fill(claim.buffer(), claim.offset(), size, sequence); // in place: Aeron's zero copy
+                    }
+                    else
+                    {
+                        claim.buffer().putBytes(claim.offset(), source, 0, size);
+                        claim.buffer().putLong(claim.offset(), sequence);
+                    }
                     claim.commit(); // a release of the frame length: the subscriber that sees it sees the bytes
                 }
             }
             else
             {
-                source.putLong(0, sequence);
+                if (!fill)
+                {
+                    source.putLong(0, sequence);
+                }
+                else if (filled != sequence)
+                {
+                    Crossing.fill(source, 0, size, sequence); // once per message, as the ring's sender: not per try
+                    filled = sequence;
+                }
                 result = publication.offer(source, 0, size);
             }
             if (result > 0)

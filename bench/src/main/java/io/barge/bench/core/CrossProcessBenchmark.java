@@ -11,6 +11,7 @@ import io.barge.core.Touch;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.ProcessChannelDescriptor;
+import io.barge.core.machine.ProcessRbufsReceiver;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessSender;
 import io.barge.core.transport.Channel;
@@ -59,10 +60,15 @@ import java.util.concurrent.TimeUnit;
  * 2-vCPU machines flips the figure), not the one-thread crossing of the other two. {@code aeronIpcFromChild} is the
  * same two-process stream over Aeron IPC ({@link AeronIpcChildSender}: the media driver in the child in invoker
  * mode, its duty cycle run by the child's sending thread on back pressure, so both rows have one busy thread per
- * process; a publication window of as many messages as the process channel's ring holds; this process subscribes and takes one whole message per operation, a
- * fragmented one put back together by a {@link ControlledFragmentAssembler}): read
- * {@code processChannelFromChild / aeronIpcFromChild} per size and touch. With {@code touch} every receiver reads
- * every byte of every message ({@link Touch#sumLongs}); without it, the first word.
+ * process; a publication window of as many messages as the process channel's ring holds; this process subscribes
+ * and takes one whole message per operation, a fragmented one put back together by a
+ * {@link ControlledFragmentAssembler}). {@code rbufsChannelFromChild} is the zero-copy stream: a child sending on an
+ * Rbufs channel ({@link RbufsChild}), each message written in place and delivered in place. Read
+ * {@code processChannelFromChild / aeronIpcFromChild} and {@code rbufsChannelFromChild / aeronIpcFromChild} per size
+ * and touch. With {@code touch} every receiver reads every byte of every message ({@link Touch#sumLongs}); without
+ * it, the first word. With {@code fill} (the default) every sending child writes every word of every message, so
+ * the three streams do the same producing work and differ by what their transport adds (the copies, the protocol).
+ * The one-thread rows ({@code copyTransport}, {@code processChannel}) write the first word whatever {@code fill}.
  * <pre>
  *   ./barge bench CrossProcess -f 1 -wi 2 -i 3 -w 1s -r 1s
  * </pre>
@@ -83,6 +89,16 @@ public class CrossProcessBenchmark
 
     @Param({ "false", "true" })
     boolean touch;
+
+    /**
+     * Whether each sending child writes every word of each message ({@link Crossing#fill}: in place for the Rbufs
+     * channel and for Aeron's claim, into the private buffer a copying send then copies), as a producing source
+     * does; else each writes the first word, the copying ones copying a buffer no one rewrites. Only {@code true}
+     * is a fair row for {@code rbufsChannelFromChild}: without it no line its receiver reads was written since the
+     * last lap.
+     */
+    @Param({ "true" })
+    boolean fill;
 
     // The copy transport's crossing, as CopyTransportBenchmark measures it.
     private Machine machine;
@@ -135,7 +151,8 @@ public class CrossProcessBenchmark
             client = MachineClient.attach(directory);
             final int domain = client.createDomain("benchmark receiver");
             process = startChild(ProcessChannelSender.class, directory.toString(), Integer.toString(domain),
-                Integer.toString(benchmark.size), Integer.toString(capacityFor(benchmark.size)));
+                Integer.toString(benchmark.size), Integer.toString(capacityFor(benchmark.size)),
+                fillArgument(benchmark));
             final String line = readyLine(process, ProcessChannelSender.READY);
             receiver = client.openReceiver(Integer.parseInt(line.substring(ProcessChannelSender.READY.length())
                 .trim()));
@@ -149,14 +166,61 @@ public class CrossProcessBenchmark
         @TearDown(Level.Trial)
         public void tearDown() throws InterruptedException
         {
-            receiver.close();
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            client.close();
-            service.close();
-            delete(directory);
+            stopChild(receiver, process, client, service, directory);
+        }
+    }
+
+    /**
+     * The zero-copy real crossing: a child process sending on an Rbufs channel ({@link ProcessRbufsBenchmark#main}:
+     * claim, write in place, commit), its data area as many bytes as the ring channel's ring ({@link #capacityFor}:
+     * 32 buffers of 64 KiB beside the ring's and Aeron's 31 messages; 64 of 64 B beside 51), and this process's
+     * receiving end, which delivers each message in place; for one benchmark only.
+     */
+    @State(Scope.Thread)
+    public static class RbufsChild
+    {
+        Path directory;
+        KernelService service;
+        MachineClient client;
+        Process process;
+        ProcessRbufsReceiver receiver;
+        long lastWord;
+        boolean touch;
+        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) -> lastWord = touch ?
+            Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
+
+        /**
+         * Starts the kernel service and the sending child, and opens the receiving end.
+         *
+         * @param benchmark the benchmark's state, for the message size, touch and fill.
+         * @throws IOException if the child cannot be started or says nothing.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            touch = benchmark.touch;
+            directory = Files.createTempDirectory("barge-cross-process-rbufs");
+            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
+                Throwable::printStackTrace);
+            client = MachineClient.attach(directory);
+            final int domain = client.createDomain("benchmark receiver");
+            process = startChild(ProcessRbufsBenchmark.class, directory.toString(), Integer.toString(domain),
+                Integer.toString(benchmark.size), Integer.toString(capacityFor(benchmark.size)),
+                fillArgument(benchmark));
+            final String line = readyLine(process, ProcessRbufsBenchmark.READY);
+            receiver = client.openRbufsReceiver(Integer.parseInt(line.substring(ProcessRbufsBenchmark.READY
+                .length()).trim()));
+        }
+
+        /**
+         * Closes the receiving end (the child then stops), the client and the kernel service.
+         *
+         * @throws InterruptedException if interrupted while waiting for the child.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown() throws InterruptedException
+        {
+            stopChild(receiver, process, client, service, directory);
         }
     }
 
@@ -189,7 +253,7 @@ public class CrossProcessBenchmark
             touch = benchmark.touch;
             directory = AeronIpc.uniqueDirectory();
             process = startChild(AeronIpcChildSender.class, directory.toString(), Integer.toString(benchmark.size),
-                Integer.toString(inFlight(benchmark.size)));
+                Integer.toString(inFlight(benchmark.size)), fillArgument(benchmark));
             readyLine(process, AeronIpcChildSender.READY);
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(directory.toString())
                 .useConductorAgentInvoker(true)
@@ -231,6 +295,30 @@ public class CrossProcessBenchmark
             }
             AeronIpc.deleteRecursively(directory); // a child that was killed left it
         }
+    }
+
+    /**
+     * Closes a receiving end (its sending child then stops), waits for the child (kills it after 10 s), then closes
+     * the client and the kernel service and deletes the machine directory.
+     *
+     * @throws InterruptedException if interrupted while waiting for the child.
+     */
+    static void stopChild(final AutoCloseable receiver, final Process process, final MachineClient client,
+        final KernelService service, final Path directory) throws InterruptedException
+    {
+        CloseHelper.close(receiver);
+        if (!process.waitFor(10, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        client.close();
+        service.close();
+        delete(directory);
+    }
+
+    static String fillArgument(final CrossProcessBenchmark benchmark)
+    {
+        return benchmark.fill ? "fill" : "word";
     }
 
     /** Messages the process channel's ring is sized for (it holds more once rounded to a power of two). */
@@ -377,6 +465,24 @@ public class CrossProcessBenchmark
      */
     @Benchmark
     public long processChannelFromChild(final Child child)
+    {
+        long polls = 0;
+        while (child.receiver.poll(child.handler, 1) == 0)
+        {
+            if (++polls == 100L * MAX_POLLS)
+            {
+                throw new IllegalStateException("the sending child sent nothing for " + polls + " polls");
+            }
+        }
+        return child.lastWord;
+    }
+
+    /**
+     * @param child the sending child on an Rbufs channel and the receiving end.
+     * @return the first word received (or the message's sum, with touch).
+     */
+    @Benchmark
+    public long rbufsChannelFromChild(final RbufsChild child)
     {
         long polls = 0;
         while (child.receiver.poll(child.handler, 1) == 0)

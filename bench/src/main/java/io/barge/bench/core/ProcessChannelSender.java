@@ -13,7 +13,8 @@ import java.nio.file.Paths;
  * The sending process of {@link CrossProcessBenchmark#processChannelFromChild}: attaches to the machine in
  * {@code args[0]}, creates a domain and a channel from it to domain {@code args[1]} ({@code args[2]}-byte messages,
  * an {@code args[3]}-byte ring), prints "channel &lt;id&gt;", then sends messages (the first word a sequence) as fast
- * as the ring takes them until the receiver closes its end.
+ * as the ring takes them until the receiver closes its end. With {@code args[4]} "fill" it writes every word of each
+ * message into its private buffer first ({@link Crossing#fill}), then the offer copies it.
  */
 public final class ProcessChannelSender
 {
@@ -25,11 +26,12 @@ public final class ProcessChannelSender
     }
 
     /**
-     * @param args machine directory, receiver domain, message size, ring capacity.
+     * @param args machine directory, receiver domain, message size, ring capacity[, "fill"].
      */
     public static void main(final String[] args)
     {
         final int size = Integer.parseInt(args[2]);
+        final boolean fill = args.length > 4 && "fill".equals(args[4]);
         try (MachineClient client = MachineClient.attach(Paths.get(args[0])))
         {
             final int domain = client.createDomain("benchmark sender");
@@ -44,7 +46,14 @@ public final class ProcessChannelSender
             {
                 for (long sequence = 0; ; sequence++)
                 {
-                    message.putLong(0, sequence);
+                    if (fill)
+                    {
+                        Crossing.fill(message, 0, size, sequence);
+                    }
+                    else
+                    {
+                        message.putLong(0, sequence);
+                    }
                     while (sender.offer(message, 0, size) == ProcessSender.BACK_PRESSURED)
                     {
                         idle.idle();

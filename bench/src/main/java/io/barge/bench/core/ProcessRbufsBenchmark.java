@@ -134,14 +134,7 @@ public class ProcessRbufsBenchmark
         @TearDown(Level.Trial)
         public void tearDown() throws InterruptedException
         {
-            receiver.close();
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            client.close();
-            service.close();
-            CrossProcessBenchmark.delete(directory);
+            CrossProcessBenchmark.stopChild(receiver, process, client, service, directory);
         }
     }
 
@@ -156,20 +149,24 @@ public class ProcessRbufsBenchmark
     }
 
     /**
-     * The sending child of {@link #processChannelFromChild}: attaches to the machine in {@code args[0]}, creates a
-     * domain and an Rbufs channel from it to domain {@code args[1]} ({@code args[2]}-byte messages), prints
-     * "rbufs channel &lt;id&gt;", then claims, writes the first word in place and commits as fast as buffers come
-     * back, until the receiver closes its end.
+     * The sending child of {@link #processChannelFromChild} (and of {@link CrossProcessBenchmark}'s
+     * {@code rbufsChannelFromChild}): attaches to the machine in {@code args[0]}, creates a domain and an Rbufs
+     * channel from it to domain {@code args[1]} ({@code args[2]}-byte messages; a data area of {@code args[3]} bytes
+     * if given, else {@link #capacityFor}), prints "rbufs channel &lt;id&gt;", then claims, writes the message in place
+     * and commits as fast as buffers come back, until the receiver closes its end. It writes the first word, or with
+     * {@code args[4]} "fill" every word ({@link Crossing#fill}).
      *
-     * @param args machine directory, receiver domain, message size.
+     * @param args machine directory, receiver domain, message size[, data-area bytes[, "fill"]].
      */
     public static void main(final String[] args)
     {
         final int size = Integer.parseInt(args[2]);
+        final int capacity = args.length > 3 ? Integer.parseInt(args[3]) : capacityFor(size);
+        final boolean fill = args.length > 4 && "fill".equals(args[4]);
         try (MachineClient client = MachineClient.attach(Paths.get(args[0])))
         {
             final int domain = client.createDomain("benchmark sender");
-            final int channelId = client.createChannel(domain, Integer.parseInt(args[1]), size, capacityFor(size),
+            final int channelId = client.createChannel(domain, Integer.parseInt(args[1]), size, capacity,
                 ProcessChannelDescriptor.KIND_RBUFS);
             final ProcessRbufsSender sender = client.openRbufsSender(channelId);
             System.out.println(READY + " " + channelId);
@@ -183,7 +180,14 @@ public class ProcessRbufsBenchmark
                     {
                         idle.idle();
                     }
-                    sender.buffer().putLong(0, sequence);
+                    if (fill)
+                    {
+                        Crossing.fill(sender.buffer(), 0, size, sequence);
+                    }
+                    else
+                    {
+                        sender.buffer().putLong(0, sequence);
+                    }
                     sender.commit();
                 }
             }
