@@ -30,6 +30,7 @@ public final class ProcessRbufsReceiver extends ProcessChannelEnd
     private final int returnRing;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long txConsumer;
+    private long txProducerCache;
     private long returnProducer;
     private long returnConsumerCache;
     private String gone;
@@ -65,7 +66,14 @@ public final class ProcessRbufsReceiver extends ProcessChannelEnd
     {
         checkUsable();
         final long consumer = txConsumer;
-        long available = readProducer(consumer) - consumer;
+        // The sender's index is read only once the IOrecs it last showed are taken: its line moves between the
+        // cores once per batch, not once per message (the acquire that read it covers every IOrec below it).
+        long available = txProducerCache - consumer;
+        if (available == 0)
+        {
+            txProducerCache = readProducer(consumer);
+            available = txProducerCache - consumer;
+        }
         if (available == 0)
         {
             if (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN)
@@ -74,7 +82,8 @@ public final class ProcessRbufsReceiver extends ProcessChannelEnd
             }
             // Read again after the end word's acquire: a sender that closed committed before its CLOSE_CHANNEL
             // (the command ring's release, the kernel's acquire, the table's release); one that died, long before.
-            available = readProducer(consumer) - consumer;
+            txProducerCache = readProducer(consumer);
+            available = txProducerCache - consumer;
             if (available == 0)
             {
                 gone = "channel " + channelId + ": the sender " +

@@ -110,7 +110,13 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
             throw new IllegalArgumentException("length=" + length + " must be in [0, maxMessageLength=" +
                 maxMessageLength + "]");
         }
-        takeReturns();
+        if (freeCount <= bufferCount >> 1)
+        {
+            // Returns are read only once half the buffers are out: the receiver's return index then moves between
+            // the cores once per batch of returns, not once per message, and a lie in it is still found while
+            // buffers are left.
+            takeReturns();
+        }
         if (freeCount == 0)
         {
             if (ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN)
