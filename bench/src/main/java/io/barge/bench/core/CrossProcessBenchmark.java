@@ -1,17 +1,12 @@
 package io.barge.bench.core;
 
-import io.aeron.Aeron;
-import io.aeron.CommonContext;
 import io.aeron.ControlledFragmentAssembler;
-import io.aeron.Subscription;
-import io.aeron.logbuffer.ControlledFragmentHandler;
-import io.aeron.logbuffer.Header;
 import io.barge.core.Kernel;
 import io.barge.core.Touch;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
+import io.barge.core.machine.MachineFile;
 import io.barge.core.machine.ProcessChannelDescriptor;
-import io.barge.core.machine.ProcessRbufsReceiver;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessSender;
 import io.barge.core.transport.Channel;
@@ -23,7 +18,6 @@ import io.barge.core.transport.Sender;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.Transports;
 import org.agrona.BitUtil;
-import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -121,73 +115,11 @@ public class CrossProcessBenchmark
     private long lastWord;
     private long sequence;
 
-    /** The real crossing: a sending child process and its own kernel service, for one benchmark only. */
+    /** The real crossing: a child sending on the ring channel ({@link ChildStreams#ring}), for one benchmark only. */
     @State(Scope.Thread)
     public static class Child
     {
-        Path directory;
-        KernelService service;
-        MachineClient client;
-        Process process;
-        ProcessReceiver receiver;
-        long lastWord;
-        boolean touch;
-        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) -> lastWord = touch ?
-            Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
-
-        /**
-         * Starts the kernel service and the sending child, and opens the receiving end.
-         *
-         * @param benchmark the benchmark's state, for the message size.
-         * @throws IOException if the child cannot be started or says nothing.
-         */
-        @Setup(Level.Trial)
-        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
-        {
-            touch = benchmark.touch;
-            directory = Files.createTempDirectory("barge-cross-process-child");
-            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
-                Throwable::printStackTrace);
-            client = MachineClient.attach(directory);
-            final int domain = client.createDomain("benchmark receiver");
-            process = startChild(ProcessChannelSender.class, directory.toString(), Integer.toString(domain),
-                Integer.toString(benchmark.size), Integer.toString(capacityFor(benchmark.size)),
-                fillArgument(benchmark));
-            final String line = readyLine(process, ProcessChannelSender.READY);
-            receiver = client.openReceiver(Integer.parseInt(line.substring(ProcessChannelSender.READY.length())
-                .trim()));
-        }
-
-        /**
-         * Closes the receiving end (the child then stops), the client and the kernel service.
-         *
-         * @throws InterruptedException if interrupted while waiting for the child.
-         */
-        @TearDown(Level.Trial)
-        public void tearDown() throws InterruptedException
-        {
-            stopChild(receiver, process, client, service, directory);
-        }
-    }
-
-    /**
-     * The zero-copy real crossing: a child process sending on an Rbufs channel ({@link ProcessRbufsBenchmark#main}:
-     * claim, write in place, commit), its data area as many bytes as the ring channel's ring ({@link #capacityFor}:
-     * 32 buffers of 64 KiB beside the ring's and Aeron's 31 messages; 64 of 64 B beside 51), and this process's
-     * receiving end, which delivers each message in place; for one benchmark only.
-     */
-    @State(Scope.Thread)
-    public static class RbufsChild
-    {
-        Path directory;
-        KernelService service;
-        MachineClient client;
-        Process process;
-        ProcessRbufsReceiver receiver;
-        long lastWord;
-        boolean touch;
-        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) -> lastWord = touch ?
-            Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
+        ChildStreams.Stream stream;
 
         /**
          * Starts the kernel service and the sending child, and opens the receiving end.
@@ -198,127 +130,73 @@ public class CrossProcessBenchmark
         @Setup(Level.Trial)
         public void setUp(final CrossProcessBenchmark benchmark) throws IOException
         {
-            touch = benchmark.touch;
-            directory = Files.createTempDirectory("barge-cross-process-rbufs");
-            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
-                Throwable::printStackTrace);
-            client = MachineClient.attach(directory);
-            final int domain = client.createDomain("benchmark receiver");
-            process = startChild(ProcessRbufsBenchmark.class, directory.toString(), Integer.toString(domain),
-                Integer.toString(benchmark.size), Integer.toString(capacityFor(benchmark.size)),
-                fillArgument(benchmark));
-            final String line = readyLine(process, ProcessRbufsBenchmark.READY);
-            receiver = client.openRbufsReceiver(Integer.parseInt(line.substring(ProcessRbufsBenchmark.READY
-                .length()).trim()));
+            stream = ChildStreams.ring(benchmark.size, benchmark.touch, benchmark.fill,
+                MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
         }
 
-        /**
-         * Closes the receiving end (the child then stops), the client and the kernel service.
-         *
-         * @throws InterruptedException if interrupted while waiting for the child.
-         */
+        /** Closes the receiving end (the child then stops), the client and the kernel service. */
         @TearDown(Level.Trial)
-        public void tearDown() throws InterruptedException
+        public void tearDown()
         {
-            stopChild(receiver, process, client, service, directory);
+            stream.close();
         }
     }
 
     /**
-     * Aeron IPC's real crossing: a child process with the media driver and the publication
-     * ({@link AeronIpcChildSender}), and this process's subscription, for one benchmark only.
+     * The zero-copy real crossing: a child sending on an Rbufs channel ({@link ChildStreams#rbufs}: claim, write in
+     * place, commit), its data area as many bytes as the ring channel's ring ({@link #capacityFor}: 32 buffers of
+     * 64 KiB beside the ring's and Aeron's 31 messages; 64 of 64 B beside 51), for one benchmark only.
      */
     @State(Scope.Thread)
-    public static class AeronChild
+    public static class RbufsChild
     {
-        Path directory;
-        Process process;
-        Aeron aeron;
-        Subscription subscription;
-        boolean touch;
-        boolean taken;
-        long lastWord;
-        ControlledFragmentAssembler assembler;
-        private final ControlledFragmentHandler whole = this::onMessage;
+        ChildStreams.Stream stream;
 
         /**
-         * Starts the sending child (and its driver), connects to its driver and subscribes.
+         * Starts the kernel service and the sending child, and opens the receiving end.
          *
-         * @param benchmark the benchmark's state, for the message size and touch.
+         * @param benchmark the benchmark's state, for the message size, touch and fill.
          * @throws IOException if the child cannot be started or says nothing.
          */
         @Setup(Level.Trial)
         public void setUp(final CrossProcessBenchmark benchmark) throws IOException
         {
-            touch = benchmark.touch;
-            directory = AeronIpc.uniqueDirectory();
-            process = startChild(AeronIpcChildSender.class, directory.toString(), Integer.toString(benchmark.size),
-                Integer.toString(inFlight(benchmark.size)), fillArgument(benchmark));
-            readyLine(process, AeronIpcChildSender.READY);
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(directory.toString())
-                .useConductorAgentInvoker(true)
-                .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(AeronIpc.IDLE_TIMEOUT_NS)));
-            subscription = aeron.addSubscription(CommonContext.IPC_CHANNEL, AeronIpc.STREAM_ID);
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!subscription.isConnected())
-            {
-                if (System.nanoTime() - deadline > 0)
-                {
-                    throw new IllegalStateException("the aeron subscription did not connect to the child's " +
-                        "publication in 30 s");
-                }
-                aeron.conductorAgentInvoker().invoke();
-            }
-            assembler = new ControlledFragmentAssembler(whole, benchmark.size, true);
+            stream = ChildStreams.rbufs(benchmark.size, capacityFor(benchmark.size), benchmark.touch,
+                benchmark.fill, MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
         }
 
-        private ControlledFragmentHandler.Action onMessage(final DirectBuffer buffer, final int offset,
-            final int length, final Header header)
+        /** Closes the receiving end (the child then stops), the client and the kernel service. */
+        @TearDown(Level.Trial)
+        public void tearDown()
         {
-            lastWord = touch ? Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
-            taken = true;
-            return ControlledFragmentHandler.Action.BREAK; // one whole message per operation, as the other rows
+            stream.close();
         }
+    }
+
+    /** Aeron IPC's real crossing ({@link ChildStreams#aeron}), for one benchmark only. */
+    @State(Scope.Thread)
+    public static class AeronChild
+    {
+        ChildStreams.Stream stream;
 
         /**
-         * Closes the subscription (the child then stops and its driver deletes its directory) and the client.
+         * Starts the sending child (and its driver), connects to its driver and subscribes.
          *
-         * @throws InterruptedException if interrupted while waiting for the child.
+         * @param benchmark the benchmark's state, for the message size, touch and fill.
+         * @throws IOException if the child cannot be started or says nothing.
          */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            stream = ChildStreams.aeron(benchmark.size, benchmark.touch, benchmark.fill);
+        }
+
+        /** Closes the subscription (the child then stops and its driver deletes its directory) and the client. */
         @TearDown(Level.Trial)
-        public void tearDown() throws InterruptedException
+        public void tearDown()
         {
-            CloseHelper.closeAll(subscription, aeron);
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            AeronIpc.deleteRecursively(directory); // a child that was killed left it
+            stream.close();
         }
-    }
-
-    /**
-     * Closes a receiving end (its sending child then stops), waits for the child (kills it after 10 s), then closes
-     * the client and the kernel service and deletes the machine directory.
-     *
-     * @throws InterruptedException if interrupted while waiting for the child.
-     */
-    static void stopChild(final AutoCloseable receiver, final Process process, final MachineClient client,
-        final KernelService service, final Path directory) throws InterruptedException
-    {
-        CloseHelper.close(receiver);
-        if (!process.waitFor(10, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        client.close();
-        service.close();
-        delete(directory);
-    }
-
-    static String fillArgument(final CrossProcessBenchmark benchmark)
-    {
-        return benchmark.fill ? "fill" : "word";
     }
 
     /** Messages the process channel's ring is sized for (it holds more once rounded to a power of two). */
@@ -466,15 +344,7 @@ public class CrossProcessBenchmark
     @Benchmark
     public long processChannelFromChild(final Child child)
     {
-        long polls = 0;
-        while (child.receiver.poll(child.handler, 1) == 0)
-        {
-            if (++polls == 100L * MAX_POLLS)
-            {
-                throw new IllegalStateException("the sending child sent nothing for " + polls + " polls");
-            }
-        }
-        return child.lastWord;
+        return take(child.stream);
     }
 
     /**
@@ -484,15 +354,7 @@ public class CrossProcessBenchmark
     @Benchmark
     public long rbufsChannelFromChild(final RbufsChild child)
     {
-        long polls = 0;
-        while (child.receiver.poll(child.handler, 1) == 0)
-        {
-            if (++polls == 100L * MAX_POLLS)
-            {
-                throw new IllegalStateException("the sending child sent nothing for " + polls + " polls");
-            }
-        }
-        return child.lastWord;
+        return take(child.stream);
     }
 
     /**
@@ -502,17 +364,25 @@ public class CrossProcessBenchmark
     @Benchmark
     public long aeronIpcFromChild(final AeronChild child)
     {
-        child.taken = false;
+        return take(child.stream);
+    }
+
+    /**
+     * @param stream a child's stream.
+     * @return the last word of the one message taken (polling, bounded).
+     */
+    static long take(final ChildStreams.Stream stream)
+    {
         long polls = 0;
-        while (!child.taken)
+        while (stream.poll() == 0)
         {
-            if (child.subscription.controlledPoll(child.assembler, AeronIpc.FRAGMENT_LIMIT) == 0 &&
-                ++polls == 100L * MAX_POLLS)
+            if (++polls == 100L * MAX_POLLS)
             {
-                throw new IllegalStateException("the aeron child sent nothing for " + polls + " polls");
+                throw new IllegalStateException("the " + stream.name() + " child sent nothing for " + polls +
+                    " polls");
             }
         }
-        return child.lastWord;
+        return stream.lastWord();
     }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length)

@@ -3,6 +3,7 @@ package io.barge.bench.core;
 import io.barge.core.Kernel;
 import io.barge.core.Touch;
 import io.barge.core.machine.KernelService;
+import io.barge.core.machine.MachineFile;
 import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.PeerGoneException;
 import io.barge.core.machine.ProcessChannelDescriptor;
@@ -97,17 +98,11 @@ public class ProcessRbufsBenchmark
     @State(Scope.Thread)
     public static class Child
     {
-        Path directory;
-        KernelService service;
-        MachineClient client;
-        Process process;
-        ProcessRbufsReceiver receiver;
-        long sum;
-        final ProcessReceiver.MessageHandler handler = (buffer, offset, length) ->
-            sum = Touch.sumLongs(buffer, offset, length);
+        ChildStreams.Stream stream;
 
         /**
-         * Starts the kernel service and the sending child, and opens the receiving end.
+         * Starts the kernel service and the sending child (first word written, {@link #BUFFERS} buffers), and opens
+         * the receiving end, which touches every byte.
          *
          * @param benchmark the benchmark's state, for the message size.
          * @throws IOException if the child cannot be started or says nothing.
@@ -115,26 +110,15 @@ public class ProcessRbufsBenchmark
         @Setup(Level.Trial)
         public void setUp(final ProcessRbufsBenchmark benchmark) throws IOException
         {
-            directory = Files.createTempDirectory("barge-process-rbufs-child");
-            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
-                Throwable::printStackTrace);
-            client = MachineClient.attach(directory);
-            final int domain = client.createDomain("benchmark receiver");
-            process = CrossProcessBenchmark.startChild(ProcessRbufsBenchmark.class, directory.toString(),
-                Integer.toString(domain), Integer.toString(benchmark.size));
-            final String line = CrossProcessBenchmark.readyLine(process, READY);
-            receiver = client.openRbufsReceiver(Integer.parseInt(line.substring(READY.length()).trim()));
+            stream = ChildStreams.rbufs(benchmark.size, capacityFor(benchmark.size), true, false,
+                MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
         }
 
-        /**
-         * Closes the receiving end (the child then stops), the client and the kernel service.
-         *
-         * @throws InterruptedException if interrupted while waiting for the child.
-         */
+        /** Closes the receiving end (the child then stops), the client and the kernel service. */
         @TearDown(Level.Trial)
-        public void tearDown() throws InterruptedException
+        public void tearDown()
         {
-            CrossProcessBenchmark.stopChild(receiver, process, client, service, directory);
+            stream.close();
         }
     }
 
@@ -286,15 +270,7 @@ public class ProcessRbufsBenchmark
     @Benchmark
     public long processChannelFromChild(final Child child)
     {
-        long polls = 0;
-        while (child.receiver.poll(child.handler, 1) == 0)
-        {
-            if (++polls == 100L * Crossing.MAX_POLLS)
-            {
-                throw new IllegalStateException("the sending child sent nothing for " + polls + " polls");
-            }
-        }
-        return child.sum;
+        return CrossProcessBenchmark.take(child.stream);
     }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length)

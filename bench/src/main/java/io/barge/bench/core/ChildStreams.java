@@ -1,0 +1,336 @@
+package io.barge.bench.core;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.barge.core.Kernel;
+import io.barge.core.Touch;
+import io.barge.core.machine.KernelService;
+import io.barge.core.machine.MachineClient;
+import io.barge.core.machine.ProcessRbufsReceiver;
+import io.barge.core.machine.ProcessReceiver;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The two-process streams of {@link CrossProcessBenchmark} and {@code barge cross-process}: a sending child JVM
+ * and this process's receiving end, one per transport. Each child sends as fast as its transport takes messages
+ * (with {@code fill}, every word of each message written: in place for Rbufs and Aeron's claim, into the private
+ * buffer a copying send copies); this process takes one whole message per {@link Stream#poll}, reading every byte
+ * with {@code touch}, else the first word.
+ * <ul>
+ *   <li>{@link #ring}: the copying process channel ({@link ProcessChannelSender});</li>
+ *   <li>{@link #rbufs}: the zero-copy Rbufs process channel ({@link ProcessRbufsBenchmark#main}), its data area as
+ *       many bytes as the ring's ring;</li>
+ *   <li>{@link #aeron}: Aeron IPC ({@link AeronIpcChildSender}, its driver in the child), a publication window of
+ *       as many messages as the ring holds.</li>
+ * </ul>
+ * The Barge streams each have a kernel service of their own in this process.
+ */
+public final class ChildStreams
+{
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    private ChildStreams()
+    {
+    }
+
+    /** A sending child and this process's receiving end. */
+    public abstract static class Stream implements AutoCloseable
+    {
+        private final String name;
+        final boolean touch;
+        Process process;
+        long lastWord;
+
+        Stream(final String name, final boolean touch)
+        {
+            this.name = name;
+            this.touch = touch;
+        }
+
+        /**
+         * Takes at most one whole message.
+         *
+         * @return 1 if one was taken, else 0.
+         */
+        public abstract int poll();
+
+        /**
+         * @return the first word of the last message taken, or its sum with touch.
+         */
+        public long lastWord()
+        {
+            return lastWord;
+        }
+
+        /**
+         * @return the transport's name.
+         */
+        public String name()
+        {
+            return name;
+        }
+
+        /**
+         * @return the sending child.
+         */
+        public Process process()
+        {
+            return process;
+        }
+
+        /**
+         * Closes the receiving end, so the child stops; waits for it (kills it after 10 s); then frees what this
+         * process holds for the stream.
+         */
+        @Override
+        public final void close()
+        {
+            try
+            {
+                closeReceiver();
+                if (process != null && !process.waitFor(10, TimeUnit.SECONDS))
+                {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            finally
+            {
+                release();
+            }
+        }
+
+        abstract void closeReceiver();
+
+        abstract void release();
+
+        final void onMessage(final DirectBuffer buffer, final int offset, final int length)
+        {
+            lastWord = touch ? Touch.sumLongs(buffer, offset, length) : buffer.getLong(offset);
+        }
+    }
+
+    /** A Barge child: its kernel service and client in this process. */
+    private abstract static class BargeStream extends Stream
+    {
+        final Path directory;
+        final KernelService service;
+        final MachineClient client;
+        final ProcessReceiver.MessageHandler handler = this::onMessage;
+
+        BargeStream(final String name, final boolean touch, final long heartbeatTimeoutMs) throws IOException
+        {
+            super(name, touch);
+            directory = Files.createTempDirectory("barge-child-stream");
+            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory)
+                .heartbeatTimeoutMs(heartbeatTimeoutMs), Throwable::printStackTrace);
+            client = MachineClient.attach(directory);
+        }
+
+        @Override
+        void release()
+        {
+            CloseHelper.closeAll(client, service);
+            CrossProcessBenchmark.delete(directory);
+        }
+    }
+
+    /**
+     * @param size               message bytes.
+     * @param touch              whether every byte is read.
+     * @param fill               whether the child writes every word of each message.
+     * @param heartbeatTimeoutMs the kernel's client timeout (longer than a child is ever paused).
+     * @return the copying process channel's stream, started.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream ring(final int size, final boolean touch, final boolean fill, final long heartbeatTimeoutMs)
+        throws IOException
+    {
+        final class Ring extends BargeStream
+        {
+            ProcessReceiver receiver;
+
+            Ring(final boolean touchBytes) throws IOException
+            {
+                super("ring", touchBytes, heartbeatTimeoutMs);
+            }
+
+            @Override
+            public int poll()
+            {
+                return receiver.poll(handler, 1);
+            }
+
+            @Override
+            void closeReceiver()
+            {
+                CloseHelper.close(receiver);
+            }
+        }
+        final Ring stream = new Ring(touch);
+        try
+        {
+            final int domain = stream.client.createDomain("benchmark receiver");
+            stream.process = CrossProcessBenchmark.startChild(ProcessChannelSender.class, stream.directory.toString(),
+                Integer.toString(domain), Integer.toString(size),
+                Integer.toString(CrossProcessBenchmark.capacityFor(size)), fill ? "fill" : "word");
+            stream.receiver = stream.client.openReceiver(channelId(stream.process, ProcessChannelSender.READY));
+            return stream;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stream.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @param size               message bytes.
+     * @param capacity           data-area bytes (a power of two holding at least two buffers).
+     * @param touch              whether every byte is read.
+     * @param fill               whether the child writes every word of each message.
+     * @param heartbeatTimeoutMs the kernel's client timeout (longer than a child is ever paused).
+     * @return the Rbufs process channel's stream, started.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream rbufs(final int size, final int capacity, final boolean touch, final boolean fill,
+        final long heartbeatTimeoutMs) throws IOException
+    {
+        final class Rbufs extends BargeStream
+        {
+            ProcessRbufsReceiver receiver;
+
+            Rbufs(final boolean touchBytes) throws IOException
+            {
+                super("rbufs", touchBytes, heartbeatTimeoutMs);
+            }
+
+            @Override
+            public int poll()
+            {
+                return receiver.poll(handler, 1);
+            }
+
+            @Override
+            void closeReceiver()
+            {
+                CloseHelper.close(receiver);
+            }
+        }
+        final Rbufs stream = new Rbufs(touch);
+        try
+        {
+            final int domain = stream.client.createDomain("benchmark receiver");
+            stream.process = CrossProcessBenchmark.startChild(ProcessRbufsBenchmark.class,
+                stream.directory.toString(), Integer.toString(domain), Integer.toString(size),
+                Integer.toString(capacity), fill ? "fill" : "word");
+            stream.receiver = stream.client.openRbufsReceiver(channelId(stream.process, ProcessRbufsBenchmark.READY));
+            return stream;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stream.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @param size  message bytes.
+     * @param touch whether every byte is read.
+     * @param fill  whether the child writes every word of each message.
+     * @return Aeron IPC's stream, started and connected.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream aeron(final int size, final boolean touch, final boolean fill) throws IOException
+    {
+        final class AeronStream extends Stream
+        {
+            final Path directory = AeronIpc.uniqueDirectory();
+            Aeron aeron;
+            Subscription subscription;
+            ControlledFragmentAssembler assembler;
+            boolean taken;
+
+            AeronStream(final boolean touchBytes)
+            {
+                super("aeron", touchBytes);
+            }
+
+            private ControlledFragmentHandler.Action onFragment(final DirectBuffer buffer, final int offset,
+                final int length, final Header header)
+            {
+                onMessage(buffer, offset, length);
+                taken = true;
+                return ControlledFragmentHandler.Action.BREAK; // one whole message per poll, as the other streams
+            }
+
+            @Override
+            public int poll()
+            {
+                taken = false;
+                subscription.controlledPoll(assembler, AeronIpc.FRAGMENT_LIMIT);
+                return taken ? 1 : 0;
+            }
+
+            @Override
+            void closeReceiver()
+            {
+                CloseHelper.closeAll(subscription, aeron); // the child then stops; its driver deletes its directory
+            }
+
+            @Override
+            void release()
+            {
+                AeronIpc.deleteRecursively(directory); // a child that was killed left it
+            }
+        }
+        final AeronStream stream = new AeronStream(touch);
+        try
+        {
+            stream.process = CrossProcessBenchmark.startChild(AeronIpcChildSender.class, stream.directory.toString(),
+                Integer.toString(size), Integer.toString(CrossProcessBenchmark.inFlight(size)), fill ? "fill" : "word");
+            CrossProcessBenchmark.readyLine(stream.process, AeronIpcChildSender.READY);
+            stream.aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(stream.directory.toString())
+                .useConductorAgentInvoker(true)
+                .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(AeronIpc.IDLE_TIMEOUT_NS)));
+            stream.subscription = stream.aeron.addSubscription(CommonContext.IPC_CHANNEL, AeronIpc.STREAM_ID);
+            final long deadline = System.nanoTime() + CONNECT_TIMEOUT_NS;
+            while (!stream.subscription.isConnected())
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new IllegalStateException("the aeron subscription did not connect to the child's " +
+                        "publication in 30 s");
+                }
+                stream.aeron.conductorAgentInvoker().invoke();
+            }
+            stream.assembler = new ControlledFragmentAssembler(stream::onFragment, size, true);
+            return stream;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stream.close();
+            throw ex;
+        }
+    }
+
+    private static int channelId(final Process process, final String ready) throws IOException
+    {
+        final String line = CrossProcessBenchmark.readyLine(process, ready);
+        return Integer.parseInt(line.substring(ready.length()).trim());
+    }
+}
