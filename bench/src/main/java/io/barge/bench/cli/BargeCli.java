@@ -29,6 +29,7 @@ import java.util.ServiceLoader;
         StatCommand.class,
         KernelCommand.class,
         NicCommand.class,
+        CrossProcessCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class BargeCli implements Runnable

@@ -1,0 +1,75 @@
+package io.barge.bench.cli;
+
+import io.barge.bench.core.CrossProcessWindows;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code barge cross-process}: a child JVM streaming to this one over each of the Rbufs process channel, the ring
+ * process channel and Aeron IPC, measured in alternating windows ({@link CrossProcessWindows}).
+ */
+@Command(
+    name = "cross-process",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Two-process streaming: a child JVM sends, this one receives, over the zero-copy Rbufs process channel, " +
+            "the copying ring process channel and Aeron IPC (1.47.4, driver in the child), in alternating windows.",
+        "Every child is started and then stopped (SIGSTOP); each round resumes one at a time for a warm-up and a " +
+            "counted window, so each transport runs alone with this process and all of a round see the same vCPU " +
+            "placement. Each child writes every word of every message (in place for Rbufs and Aeron's claim) " +
+            "unless --no-fill; with --touch this process reads every byte. Prints each round's rates and ratios " +
+            "to the last stream, and their medians."
+    })
+final class CrossProcessCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = { "-s", "--size" }, paramLabel = "BYTES", defaultValue = "65536", converter = Cli.ByteSize.class,
+        description = "Message size in bytes, 8..1m; k and m suffixes allowed (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--touch", description = "This process reads every byte of every message (else the first word).")
+    boolean touch;
+
+    @Option(names = "--no-fill", description = "Each child writes only the first word of each message (the copying " +
+        "ones still copy every byte; the Rbufs receiver then reads lines no one rewrote: not a fair row).")
+    boolean noFill;
+
+    @Option(names = "--streams", paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "rbufs,ring,aeron",
+        description = "Streams in order, from rbufs, ring, aeron; the last is the ratios' reference " +
+            "(default: ${DEFAULT-VALUE}).")
+    List<String> streams;
+
+    @Option(names = "--window-ms", paramLabel = "T", defaultValue = "1000",
+        description = "Counted milliseconds per window (default: ${DEFAULT-VALUE}).")
+    long windowMs;
+
+    @Option(names = "--warmup-ms", paramLabel = "T", defaultValue = "300",
+        description = "Uncounted milliseconds before each window (default: ${DEFAULT-VALUE}).")
+    long warmupMs;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+        description = "Rounds of one window per stream (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final CrossProcessWindows.Settings settings = Cli.usage(spec, () ->
+        {
+            if (size < 8 || size > (1 << 20))
+            {
+                throw new IllegalArgumentException("--size=" + size + " must be in [8, 1m]");
+            }
+            return new CrossProcessWindows.Settings(size, touch, !noFill, streams, windowMs, warmupMs, rounds);
+        });
+        CrossProcessWindows.run(settings, spec.commandLine().getOut());
+        return 0;
+    }
+}
