@@ -2,10 +2,10 @@ package io.barge.bench.core;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,7 +85,11 @@ public final class CrossProcessWindows
      */
     public static double[][] run(final Settings settings, final PrintWriter out) throws IOException
     {
-        final List<ChildStreams.Stream> streams = new ArrayList<>();
+        final List<ChildStreams.Stream> streams = new CopyOnWriteArrayList<>(); // the hook reads it too
+        // Ctrl-C while children are stopped: SIGKILL ends a stopped process too, so none is left behind.
+        final Thread killChildren = new Thread(() -> streams.forEach((stream) -> stream.process().destroyForcibly()),
+            "barge-cross-process-children");
+        Runtime.getRuntime().addShutdownHook(killChildren);
         try
         {
             for (final String name : settings.streams())
@@ -117,6 +121,14 @@ public final class CrossProcessWindows
         }
         finally
         {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(killChildren);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // the JVM is shutting down: the hook runs
+            }
             for (final ChildStreams.Stream stream : streams)
             {
                 try
