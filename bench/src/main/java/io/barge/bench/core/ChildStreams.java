@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * The two-process streams of {@link CrossProcessBenchmark} and {@code barge cross-process}: a sending child JVM
@@ -124,13 +125,15 @@ public final class ChildStreams
         }
     }
 
-    /** A Barge child: its kernel service and client in this process. */
-    private abstract static class BargeStream extends Stream
+    /** A Barge child: its kernel service and client in this process, and the receiving end of its channel. */
+    private static final class BargeStream extends Stream
     {
         final Path directory;
         final KernelService service;
         final MachineClient client;
         final ProcessReceiver.MessageHandler handler = this::onMessage;
+        AutoCloseable receiver;
+        IntSupplier poller;
 
         BargeStream(final String name, final boolean touch, final long heartbeatTimeoutMs) throws IOException
         {
@@ -139,6 +142,30 @@ public final class ChildStreams
             service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory)
                 .heartbeatTimeoutMs(heartbeatTimeoutMs), Throwable::printStackTrace);
             client = MachineClient.attach(directory);
+        }
+
+        /** Starts the child with these arguments after the machine directory and the receiving domain. */
+        int start(final Class<?> main, final String ready, final String... args) throws IOException
+        {
+            final String[] all = new String[args.length + 2];
+            all[0] = directory.toString();
+            all[1] = Integer.toString(client.createDomain("benchmark receiver"));
+            System.arraycopy(args, 0, all, 2, args.length);
+            process = CrossProcessBenchmark.startChild(main, all);
+            final String line = CrossProcessBenchmark.readyLine(process, ready);
+            return Integer.parseInt(line.substring(ready.length()).trim());
+        }
+
+        @Override
+        public int poll()
+        {
+            return poller.getAsInt();
+        }
+
+        @Override
+        void closeReceiver()
+        {
+            CloseHelper.close(receiver);
         }
 
         @Override
@@ -160,35 +187,14 @@ public final class ChildStreams
     public static Stream ring(final int size, final boolean touch, final boolean fill, final long heartbeatTimeoutMs)
         throws IOException
     {
-        final class Ring extends BargeStream
-        {
-            ProcessReceiver receiver;
-
-            Ring(final boolean touchBytes) throws IOException
-            {
-                super("ring", touchBytes, heartbeatTimeoutMs);
-            }
-
-            @Override
-            public int poll()
-            {
-                return receiver.poll(handler, 1);
-            }
-
-            @Override
-            void closeReceiver()
-            {
-                CloseHelper.close(receiver);
-            }
-        }
-        final Ring stream = new Ring(touch);
+        final BargeStream stream = new BargeStream("ring", touch, heartbeatTimeoutMs);
         try
         {
-            final int domain = stream.client.createDomain("benchmark receiver");
-            stream.process = CrossProcessBenchmark.startChild(ProcessChannelSender.class, stream.directory.toString(),
-                Integer.toString(domain), Integer.toString(size),
-                Integer.toString(CrossProcessBenchmark.capacityFor(size)), fill ? "fill" : "word");
-            stream.receiver = stream.client.openReceiver(channelId(stream.process, ProcessChannelSender.READY));
+            final ProcessReceiver receiver = stream.client.openReceiver(stream.start(ProcessChannelSender.class,
+                ProcessChannelSender.READY, Integer.toString(size),
+                Integer.toString(CrossProcessBenchmark.capacityFor(size)), fill ? "fill" : "word"));
+            stream.receiver = receiver;
+            stream.poller = () -> receiver.poll(stream.handler, 1);
             return stream;
         }
         catch (final IOException | RuntimeException ex)
@@ -210,35 +216,14 @@ public final class ChildStreams
     public static Stream rbufs(final int size, final int capacity, final boolean touch, final boolean fill,
         final long heartbeatTimeoutMs) throws IOException
     {
-        final class Rbufs extends BargeStream
-        {
-            ProcessRbufsReceiver receiver;
-
-            Rbufs(final boolean touchBytes) throws IOException
-            {
-                super("rbufs", touchBytes, heartbeatTimeoutMs);
-            }
-
-            @Override
-            public int poll()
-            {
-                return receiver.poll(handler, 1);
-            }
-
-            @Override
-            void closeReceiver()
-            {
-                CloseHelper.close(receiver);
-            }
-        }
-        final Rbufs stream = new Rbufs(touch);
+        final BargeStream stream = new BargeStream("rbufs", touch, heartbeatTimeoutMs);
         try
         {
-            final int domain = stream.client.createDomain("benchmark receiver");
-            stream.process = CrossProcessBenchmark.startChild(ProcessRbufsBenchmark.class,
-                stream.directory.toString(), Integer.toString(domain), Integer.toString(size),
-                Integer.toString(capacity), fill ? "fill" : "word");
-            stream.receiver = stream.client.openRbufsReceiver(channelId(stream.process, ProcessRbufsBenchmark.READY));
+            final ProcessRbufsReceiver receiver = stream.client.openRbufsReceiver(stream.start(
+                ProcessRbufsBenchmark.class, ProcessRbufsBenchmark.READY, Integer.toString(size),
+                Integer.toString(capacity), fill ? "fill" : "word"));
+            stream.receiver = receiver;
+            stream.poller = () -> receiver.poll(stream.handler, 1);
             return stream;
         }
         catch (final IOException | RuntimeException ex)
@@ -326,11 +311,5 @@ public final class ChildStreams
             stream.close();
             throw ex;
         }
-    }
-
-    private static int channelId(final Process process, final String ready) throws IOException
-    {
-        final String line = CrossProcessBenchmark.readyLine(process, ready);
-        return Integer.parseInt(line.substring(ready.length()).trim());
     }
 }
