@@ -115,8 +115,8 @@ public final class PipelineStage implements Agent
     private final ProcessReceiver.MessageHandler sinkHandler = this::onSink;
     private final long startNs = System.nanoTime();
 
-    private StageEnds.Upstream receiver;
-    private StageEnds.Downstream sender;
+    private StageEnd receiver;
+    private StageEnd sender;
     private String upstreamName = "";
     private int upstreamDomain = -1;
     private long nextUpstreamLookNs;
@@ -446,7 +446,7 @@ public final class PipelineStage implements Agent
             }
             return 0; // an unknown domain went between the lookup and the request: look again
         }
-        receiver = new StageEnds.Upstream(client, channelId, settings.kind());
+        receiver = StageEnd.upstream(client, channelId, settings.kind());
         upstreams++;
         upstreamDomain = upstream;
         upstreamName = "domain " + upstream;
@@ -514,7 +514,7 @@ public final class PipelineStage implements Agent
         }
         try
         {
-            sender = new StageEnds.Downstream(client, channel.channelId(), channel.kind());
+            sender = StageEnd.downstream(client, channel.channelId(), channel.kind());
         }
         catch (final IllegalStateException ex)
         {
