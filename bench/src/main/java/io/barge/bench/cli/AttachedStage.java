@@ -12,6 +12,7 @@ import io.barge.core.machine.MachineFileException;
 import io.barge.core.machine.MachineReader;
 import io.barge.core.machine.MachineSnapshot;
 import io.barge.core.machine.ProcessChannelDescriptor;
+import io.barge.core.machine.RbufsChannelDescriptor;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -35,7 +36,10 @@ final class AttachedStage
     static final List<String> IN_PROCESS_ONLY = List.of("--transport", "--option", "--hops", "--domains",
         "--notify", "--fill", "--threads", "--placement", "--warmup", "--memory-mib", "--dir", "--timeout");
     /** Options that only a stage takes. */
-    static final List<String> STAGE_ONLY = List.of("--role", "--name", "--from", "--wait-ms", "--report-ms");
+    static final List<String> STAGE_ONLY = List.of("--role", "--name", "--from", "--channel", "--wait-ms",
+        "--report-ms");
+    /** The kind of channel a forward or sink makes unless told: the zero-copy one. */
+    static final String DEFAULT_CHANNEL = "rbufs";
     /** Fewest messages in flight on a stage's channel. */
     static final int MIN_CAPACITY = 2;
 
@@ -121,7 +125,13 @@ final class AttachedStage
             throw new IllegalArgumentException("--capacity is for a forward or a sink: the downstream stage makes " +
                 "each channel");
         }
-        final int ringBytes = ringBytes(options.capacity, options.size);
+        if (source && parsed.hasMatchedOption("--channel"))
+        {
+            throw new IllegalArgumentException("--channel is for a forward or a sink: the downstream stage makes " +
+                "each channel, and a source sends on whatever kind it finds");
+        }
+        final int kind = kind(options.channel);
+        final int channelBytes = channelBytes(kind, options.capacity, options.size);
         if (options.waitMs < 0)
         {
             throw new IllegalArgumentException("--wait-ms=" + options.waitMs + " must not be negative (0: no end)");
@@ -131,28 +141,47 @@ final class AttachedStage
             throw new IllegalArgumentException("--report-ms=" + options.reportMs + " must be at least 100");
         }
         return new PipelineStage.Settings(options.role, options.name, options.from, options.size, messages,
-            options.touch, ringBytes, options.waitMs, options.reportMs);
+            options.touch, kind, channelBytes, options.waitMs, options.reportMs);
     }
 
-    /** Ring bytes for {@code capacity} longest records, checked as the kernel will. */
-    static int ringBytes(final int capacity, final int size)
+    private static int kind(final String channel)
+    {
+        switch (channel)
+        {
+            case "ring":
+                return ProcessChannelDescriptor.KIND_RING;
+            case "rbufs":
+                return ProcessChannelDescriptor.KIND_RBUFS;
+            default:
+                throw new IllegalArgumentException("--channel=" + channel + " must be ring or rbufs");
+        }
+    }
+
+    /**
+     * Bytes of the channel a forward or sink makes for {@code capacity} longest messages, checked as the kernel
+     * will: a ring of that many longest records, or an Rbufs data area of that many buffers.
+     */
+    static int channelBytes(final int kind, final int capacity, final int size)
     {
         if (capacity < MIN_CAPACITY || Integer.bitCount(capacity) != 1)
         {
             throw new IllegalArgumentException("--capacity=" + capacity + " must be a power of two, at least " +
                 MIN_CAPACITY);
         }
-        final long record = ProcessChannelDescriptor.maxRecordLength(size) + ProcessChannelDescriptor.RECORD_HEADER_LENGTH;
-        final long wanted = Math.max(PhysicalMemory.DEFAULT_FRAME_SIZE, (long)capacity * record);
-        final int bytes = wanted > ProcessChannelDescriptor.MAX_CAPACITY ? Integer.MIN_VALUE :
-            BitUtil.findNextPositivePowerOfTwo((int)wanted);
-        final String wrong = bytes < 0 ? wanted + " bytes exceed the largest ring, " +
-            ProcessChannelDescriptor.MAX_CAPACITY : ProcessChannelDescriptor.checkSizes(bytes, size,
-            PhysicalMemory.DEFAULT_FRAME_SIZE);
+        final boolean ring = kind == ProcessChannelDescriptor.KIND_RING;
+        final long each = ring ? ProcessChannelDescriptor.maxRecordLength(size) +
+            ProcessChannelDescriptor.RECORD_HEADER_LENGTH : RbufsChannelDescriptor.stride(size);
+        final int largest = ring ? ProcessChannelDescriptor.MAX_CAPACITY : RbufsChannelDescriptor.MAX_CAPACITY;
+        final String what = ring ? "a ring" : "an Rbufs data area";
+        final long wanted = Math.max(PhysicalMemory.DEFAULT_FRAME_SIZE, capacity * each);
+        final int bytes = wanted > largest ? Integer.MIN_VALUE : BitUtil.findNextPositivePowerOfTwo((int)wanted);
+        final String wrong = bytes < 0 ? wanted + " bytes exceed the largest, " + largest : ring ?
+            ProcessChannelDescriptor.checkSizes(bytes, size, PhysicalMemory.DEFAULT_FRAME_SIZE) :
+            RbufsChannelDescriptor.checkSizes(bytes, size, PhysicalMemory.DEFAULT_FRAME_SIZE);
         if (wrong != null)
         {
             throw new IllegalArgumentException("--capacity=" + capacity + " messages of --size " + size +
-                " make a ring the kernel refuses: " + wrong + " (lower --capacity or --size)");
+                " make " + what + " the kernel refuses: " + wrong + " (lower --capacity or --size)");
         }
         return bytes;
     }

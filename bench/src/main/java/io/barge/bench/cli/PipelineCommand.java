@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
         "With --attach D it runs one stage per process instead, attached to `barge kernel --dir D`: e.g. " +
             "`--attach D --role sink --name snk --from src` in one terminal, `--attach D --role source --name src` " +
             "in another. Each stage waits for its peers, says when one goes, and resumes with a restarted one; " +
-            "--size, --messages, --capacity and --touch apply, the in-process options do not."
+            "--size, --messages, --capacity, --channel and --touch apply, the in-process options do not."
     },
     sortOptions = false)
 final class PipelineCommand implements Callable<Integer>
@@ -150,6 +150,11 @@ final class PipelineCommand implements Callable<Integer>
     @Option(names = "--from", paramLabel = "UPSTREAM",
         description = "With --attach, for a forward or sink: the --name of the stage before it.")
     String from;
+
+    @Option(names = "--channel", paramLabel = "ring|rbufs", defaultValue = AttachedStage.DEFAULT_CHANNEL,
+        description = "With --attach, for a forward or sink: the kind of channel it makes from its upstream: rbufs " +
+            "(zero copy: written and read in place) or ring (copied into a ring) (default: ${DEFAULT-VALUE}).")
+    String channel;
 
     @Option(names = "--wait-ms", paramLabel = "T", defaultValue = "0",
         description = "With --attach: longest wait for a peer stage before giving up, exit 1 (default: no end).")

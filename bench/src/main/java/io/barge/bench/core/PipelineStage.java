@@ -11,8 +11,8 @@ import io.barge.core.machine.MachineClientInfo;
 import io.barge.core.machine.MachineReader;
 import io.barge.core.machine.MachineSnapshot;
 import io.barge.core.machine.PeerGoneException;
+import io.barge.core.machine.ProcessChannelDescriptor;
 import io.barge.core.machine.ProcessReceiver;
-import io.barge.core.machine.ProcessSender;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntHashSet;
@@ -33,16 +33,23 @@ import java.util.concurrent.TimeUnit;
  * or sink looks its upstream's domain up by name in the machine's counters ({@link MachineReader#snapshot()}: the
  * newest live domain of that name whose owning process is alive), asks the kernel for a channel from it to its own
  * domain, and opens the receiving end; the kernel refuses a domain that went meanwhile, and the stage looks again.
- * A source or forward looks in the channel table ({@link MachineClient#newestOpenChannelFrom}) for the newest channel out of its own
- * domain with both ends open, and opens the sending end. So a stage may start, die and restart in any order: each
- * waits (looking every {@value #LOOK_INTERVAL_MS} ms, bounded by {@code waitMs} when that is set) and says what it
- * waits for.
+ * A source or forward looks in the channel table ({@link MachineClient#newestOpenChannelFrom}) for the newest channel
+ * out of its own domain with both ends open, and opens the sending end. So a stage may start, die and restart in any
+ * order: each waits (looking every {@value #LOOK_INTERVAL_MS} ms, bounded by {@code waitMs} when that is set) and
+ * says what it waits for.
+ * <p>
+ * <b>Channel kinds.</b> The downstream makes each channel, so the kind is its choice ({@link Settings#kind()}); an
+ * upstream opens whatever kind the table shows. On an Rbufs channel a source writes each message in place in the
+ * claimed buffer and a sink checks it in place in the read-only view (no copy); a forward copies each message once,
+ * from its upstream's view into a claimed downstream buffer (the two channels' data areas differ). On a ring channel
+ * the sender copies into the ring.
  * <p>
  * <b>Peers going.</b> An upstream that closes or dies is heard as {@link PeerGoneException} once every message it
- * committed has been taken; a downstream, as {@link PeerGoneException} from a full ring. Either way the stage says
+ * committed has been taken; a downstream, as {@link PeerGoneException} on the next send. Either way the stage says
  * so, closes its end and waits for a new peer as above. A forward never loses a message it took: one the downstream
  * could not take is kept in a private buffer and sent first to the next downstream. A channel whose peer broke the
- * protocol ({@link ChannelBrokenException}) is given up the same way.
+ * protocol ({@link ChannelBrokenException}) is given up the same way. A kernel that is gone stops the stage with
+ * exit 1, whether an end with nothing to do found it ({@link KernelGoneException}) or the stage's own look did.
  * <p>
  * <b>The sink</b> accepts only whole messages ({@link StageMessageDescriptor#check}: the header always, every byte
  * with {@code touch}); it reports a new source run, a sequence gap (messages lost with a stage that died), and
@@ -72,12 +79,14 @@ public final class PipelineStage implements Agent
      * @param size     bytes of each message a source sends; the longest a forward or sink takes.
      * @param messages messages to send or take before the stage ends, 0 for no end.
      * @param touch    whether a sink checks every byte.
-     * @param ringBytes ring capacity of each channel the stage makes (forward, sink).
+     * @param kind     kind of each channel the stage makes (forward, sink): {@link ProcessChannelDescriptor#KIND_RING}
+     *                 or {@link ProcessChannelDescriptor#KIND_RBUFS}.
+     * @param channelBytes ring or data-area bytes of each channel the stage makes (forward, sink).
      * @param waitMs   longest wait for a peer, 0 for no end.
      * @param reportMs milliseconds between rate lines.
      */
     public record Settings(Role role, String name, String from, int size, long messages, boolean touch,
-        int ringBytes, long waitMs, long reportMs)
+        int kind, int channelBytes, long waitMs, long reportMs)
     {
     }
 
@@ -106,8 +115,8 @@ public final class PipelineStage implements Agent
     private final ProcessReceiver.MessageHandler sinkHandler = this::onSink;
     private final long startNs = System.nanoTime();
 
-    private ProcessReceiver receiver;
-    private ProcessSender sender;
+    private StageEnd receiver;
+    private StageEnd sender;
     private String upstreamName = "";
     private int upstreamDomain = -1;
     private long nextUpstreamLookNs;
@@ -236,16 +245,28 @@ public final class PipelineStage implements Agent
         {
             while (sent < BATCH)
             {
-                if (!written)
+                if (sender.inPlace())
                 {
-                    StageMessageDescriptor.write(message, sequence, runId, settings.size());
-                    written = true;
+                    if (!sender.tryClaim(settings.size()))
+                    {
+                        break;
+                    }
+                    StageMessageDescriptor.write(sender.claimed(), sequence, runId, settings.size());
+                    sender.commit(); // a receiver gone since the claim throws: the sequence stays in hand
                 }
-                if (sender.offer(message, 0, settings.size()) != ProcessSender.OK)
+                else
                 {
-                    break;
+                    if (!written)
+                    {
+                        StageMessageDescriptor.write(message, sequence, runId, settings.size());
+                        written = true;
+                    }
+                    if (!sender.offer(message, 0, settings.size()))
+                    {
+                        break;
+                    }
+                    written = false;
                 }
-                written = false;
                 sequence++;
                 sent++;
                 count++;
@@ -271,7 +292,7 @@ public final class PipelineStage implements Agent
         {
             try
             {
-                if (sender.offer(message, 0, pendingLength) != ProcessSender.OK)
+                if (!sender.offer(message, 0, pendingLength))
                 {
                     return 0;
                 }
@@ -316,7 +337,7 @@ public final class PipelineStage implements Agent
         received++;
         try
         {
-            if (sender.offer(buffer, offset, length) == ProcessSender.OK)
+            if (sender.offer(buffer, offset, length))
             {
                 counted(length);
                 return;
@@ -326,7 +347,7 @@ public final class PipelineStage implements Agent
         {
             downstreamFailure = ex;
         }
-        // Taken from upstream but not sent on: kept (the ring's view goes when this returns), sent first next time.
+        // Taken from upstream but not sent on: kept (the view goes when this returns), sent first next time.
         message.putBytes(0, buffer, offset, length);
         pendingLength = length;
     }
@@ -410,7 +431,8 @@ public final class PipelineStage implements Agent
         final int channelId;
         try
         {
-            channelId = client.createChannel(upstream, domainId, settings.size(), settings.ringBytes());
+            channelId = client.createChannel(upstream, domainId, settings.size(), settings.channelBytes(),
+                settings.kind());
         }
         catch (final KernelRefusedException ex)
         {
@@ -424,11 +446,12 @@ public final class PipelineStage implements Agent
             }
             return 0; // an unknown domain went between the lookup and the request: look again
         }
-        receiver = client.openReceiver(channelId);
+        receiver = StageEnd.upstream(client, channelId, settings.kind());
         upstreams++;
         upstreamDomain = upstream;
         upstreamName = "domain " + upstream;
-        say("connected: channel " + channelId + " from domain " + upstream + " \"" + settings.from() + "\"");
+        say("connected: channel " + channelId + " from domain " + upstream + " \"" + settings.from() + "\" (" +
+            ProcessChannelDescriptor.kindName(settings.kind()) + ")");
         connected();
         return 1;
     }
@@ -491,7 +514,7 @@ public final class PipelineStage implements Agent
         }
         try
         {
-            sender = client.openSender(channel.channelId());
+            sender = StageEnd.downstream(client, channel.channelId(), channel.kind());
         }
         catch (final IllegalStateException ex)
         {
@@ -501,7 +524,8 @@ public final class PipelineStage implements Agent
             return 0;
         }
         downstreams++;
-        say("connected: channel " + channel.channelId() + " to domain " + channel.receiverDomain());
+        say("connected: channel " + channel.channelId() + " to domain " + channel.receiverDomain() + " (" +
+            ProcessChannelDescriptor.kindName(channel.kind()) + ")");
         connected();
         return 1;
     }
@@ -574,7 +598,7 @@ public final class PipelineStage implements Agent
     {
         if (!client.isKernelRunning())
         {
-            fail(EXIT_FAILED, "the kernel in " + client.file().getParent() + " is gone (closed or dead)");
+            fail(EXIT_FAILED, "the kernel is gone: the kernel in " + client.file().getParent() + " closed or died");
         }
     }
 

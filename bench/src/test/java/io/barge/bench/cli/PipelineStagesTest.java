@@ -5,12 +5,16 @@ import io.barge.bench.core.StageMessageDescriptor;
 import io.barge.core.Kernel;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
+import io.barge.core.machine.ProcessChannelDescriptor;
+import io.barge.core.machine.ProcessRbufsSender;
 import io.barge.core.machine.ProcessSender;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code barge pipeline --attach}: stages as child JVMs on a kernel service in this JVM. Messages flow and are
  * checked; {@code barge stat} shows the stages; a stage killed with SIGKILL leaves its peers waiting and the kernel
- * serving; a restarted stage is taken up again; SIGTERM ends a stage with its summary.
+ * serving; a restarted stage is taken up again; SIGTERM ends a stage with its summary; a kernel killed under the
+ * stages ends them with "the kernel is gone". Every scenario with channels runs on both kinds a downstream can make
+ * ({@code --channel rbufs}, the default, and {@code ring}); with Rbufs a stage killed mid-stream most likely dies
+ * with a claim half written, which the touching sink never sees (rejected 0).
  */
 @Timeout(120)
 class PipelineStagesTest
@@ -41,10 +48,14 @@ class PipelineStagesTest
             Throwable::printStackTrace);
     }
 
-    private static ChildLines stage(final Path dir, final String role, final String name, final String... more)
+    private static ChildLines stage(final Path dir, final String kind, final String role, final String name,
+        final String... more)
     {
-        final String[] base = { "pipeline", "--attach", dir.toString(), "--role", role, "--name", name, "--size",
-            SIZE, "--report-ms", "200" };
+        final String[] base = role.equals("source") ?
+            new String[]{ "pipeline", "--attach", dir.toString(), "--role", role, "--name", name, "--size", SIZE,
+                "--report-ms", "200" } :
+            new String[]{ "pipeline", "--attach", dir.toString(), "--role", role, "--name", name, "--size", SIZE,
+                "--report-ms", "200", "--channel", kind };
         final String[] args = new String[base.length + more.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(more, 0, args, base.length, more.length);
@@ -64,18 +75,21 @@ class PipelineStagesTest
         return Long.parseLong(m.group(1).replace(",", ""));
     }
 
-    @Test
-    void sourceToSinkSurvivesTheSourceDyingAndResumesWithANewOne(@TempDir final Path dir) throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"rbufs", "ring"})
+    void sourceToSinkSurvivesTheSourceDyingAndResumesWithANewOne(final String kind, @TempDir final Path dir)
+        throws Exception
     {
         try (KernelService service = kernel(dir);
-            ChildLines sink = stage(dir, "sink", "snk", "--from", "src", "--touch"))
+            ChildLines sink = stage(dir, kind, "sink", "snk", "--from", "src", "--touch"))
         {
             sink.awaitStart("sink \"snk\" running: pid ", WAIT_S);
             sink.awaitContaining("waiting for a live domain named \"src\"", WAIT_S);
-            try (ChildLines source = stage(dir, "source", "src"))
+            try (ChildLines source = stage(dir, kind, "source", "src"))
             {
                 source.awaitStart("source \"src\" running", WAIT_S);
-                source.awaitContaining("connected: channel ", WAIT_S);
+                final String connected = source.awaitContaining("connected: channel ", WAIT_S);
+                assertTrue(connected.endsWith("(" + kind + ")"), connected);
                 sink.awaitContaining("first message: source run ", WAIT_S);
                 final long before = awaitReceivedAbove(sink, 0);
 
@@ -98,7 +112,7 @@ class PipelineStagesTest
                 }
                 assertTrue(before > 0);
             }
-            try (ChildLines again = stage(dir, "source", "src"))
+            try (ChildLines again = stage(dir, kind, "source", "src"))
             {
                 again.awaitContaining("connected: channel ", WAIT_S);
                 sink.awaitContaining("new source run ", WAIT_S);
@@ -117,17 +131,18 @@ class PipelineStagesTest
         }
     }
 
-    @Test
-    void aForwardKilledAndRestartedLeavesSourceAndSinkRunningAndTheyResume(@TempDir final Path dir)
+    @ParameterizedTest
+    @ValueSource(strings = {"rbufs", "ring"})
+    void aForwardKilledAndRestartedLeavesSourceAndSinkRunningAndTheyResume(final String kind, @TempDir final Path dir)
         throws Exception
     {
         try (KernelService service = kernel(dir);
-            ChildLines sink = stage(dir, "sink", "snk", "--from", "fwd", "--touch");
-            ChildLines source = stage(dir, "source", "src"))
+            ChildLines sink = stage(dir, kind, "sink", "snk", "--from", "fwd", "--touch");
+            ChildLines source = stage(dir, kind, "source", "src"))
         {
             sink.awaitStart("sink \"snk\" running", WAIT_S);
             source.awaitStart("source \"src\" running", WAIT_S);
-            try (ChildLines forward = stage(dir, "forward", "fwd", "--from", "src"))
+            try (ChildLines forward = stage(dir, kind, "forward", "fwd", "--from", "src"))
             {
                 forward.awaitStart("forward \"fwd\" running", WAIT_S);
                 sink.awaitContaining("first message: source run ", WAIT_S);
@@ -138,7 +153,7 @@ class PipelineStagesTest
             final long atGone = awaitReceivedAbove(sink, 0);
             source.awaitContaining("downstream gone", WAIT_S);
             assertTrue(sink.process().isAlive() && source.process().isAlive(), sink.seen() + source.seen());
-            try (ChildLines forward = stage(dir, "forward", "fwd", "--from", "src"))
+            try (ChildLines forward = stage(dir, kind, "forward", "fwd", "--from", "src"))
             {
                 forward.awaitContaining("connected: channel ", WAIT_S);
                 forward.awaitContaining("connected: channel ", WAIT_S); // both ends: upstream and downstream
@@ -157,11 +172,13 @@ class PipelineStagesTest
         }
     }
 
-    @Test
-    void aSinkRejectsTornOrCorruptMessagesAndAcceptsTheWholeOnes(@TempDir final Path dir) throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"rbufs", "ring"})
+    void aSinkRejectsTornOrCorruptMessagesAndAcceptsTheWholeOnes(final String kind, @TempDir final Path dir)
+        throws Exception
     {
         try (KernelService service = kernel(dir);
-            ChildLines sink = stage(dir, "sink", "snk", "--from", "src", "--touch", "--messages", "2");
+            ChildLines sink = stage(dir, kind, "sink", "snk", "--from", "src", "--touch", "--messages", "2");
             MachineClient source = MachineClient.attach(dir))
         {
             sink.awaitStart("sink \"snk\" running", WAIT_S);
@@ -169,20 +186,20 @@ class PipelineStagesTest
             final MachineClient.ChannelInfo channel = awaitChannelFrom(source, source.createDomain("src"), sink);
             final int size = Integer.parseInt(SIZE);
             final UnsafeBuffer message = new UnsafeBuffer(new byte[size]);
-            try (ProcessSender sender = source.openSender(channel.channelId()))
+            try (HandSender sender = new HandSender(source, channel, kind))
             {
                 StageMessageDescriptor.write(message, 0, 77, size);
                 message.putByte(size - 3, (byte)(message.getByte(size - 3) + 1)); // one byte off
-                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                sender.send(message, size);
                 StageMessageDescriptor.write(message, 1, 77, size);
                 message.putInt(StageMessageDescriptor.LENGTH_OFFSET, size - 8); // header says otherwise
-                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                sender.send(message, size);
                 StageMessageDescriptor.write(message, 2, 77, size);
-                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                sender.send(message, size);
                 StageMessageDescriptor.write(message, 1, 77, size); // whole, but after 2: out of order
-                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                sender.send(message, size);
                 StageMessageDescriptor.write(message, 3, 77, size);
-                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                sender.send(message, size);
                 final String first = sink.awaitContaining("rejected message", WAIT_S);
                 assertTrue(first.contains("sequence 0: tail byte") || first.contains("sequence 0: payload word"),
                     first);
@@ -197,11 +214,13 @@ class PipelineStagesTest
         }
     }
 
-    @Test
-    void aSinkNeverTakesUpAgainAnUpstreamDomainWhoseChannelClosed(@TempDir final Path dir) throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"rbufs", "ring"})
+    void aSinkNeverTakesUpAgainAnUpstreamDomainWhoseChannelClosed(final String kind, @TempDir final Path dir)
+        throws Exception
     {
         try (KernelService service = kernel(dir);
-            ChildLines sink = stage(dir, "sink", "snk", "--from", "src");
+            ChildLines sink = stage(dir, kind, "sink", "snk", "--from", "src");
             MachineClient source = MachineClient.attach(dir))
         {
             sink.awaitStart("sink \"snk\" running", WAIT_S);
@@ -210,10 +229,10 @@ class PipelineStagesTest
             final MachineClient.ChannelInfo first = awaitChannelFrom(source, closing, sink);
             final int size = Integer.parseInt(SIZE);
             final UnsafeBuffer message = new UnsafeBuffer(new byte[size]);
-            try (ProcessSender sender = source.openSender(first.channelId()))
+            try (HandSender sender = new HandSender(source, first, kind))
             {
                 StageMessageDescriptor.write(message, 0, 5, size);
-                assertEquals(ProcessSender.OK, sender.offer(message, 0, size));
+                sender.send(message, size);
             }
             sink.awaitContaining("the sender closed the channel", WAIT_S);
             final int next = source.createDomain("src");
@@ -222,6 +241,46 @@ class PipelineStagesTest
             final String seen = sink.seen();
             assertEquals(1, seen.split("from domain " + closing + " ", -1).length - 1, seen);
             assertEquals(closing, first.senderDomain());
+        }
+    }
+
+    /** The test as a source by hand, on the kind the sink made: sends copies of a message. */
+    private static final class HandSender implements AutoCloseable
+    {
+        private final ProcessSender ring;
+        private final ProcessRbufsSender rbufs;
+
+        HandSender(final MachineClient client, final MachineClient.ChannelInfo channel, final String kind)
+        {
+            assertEquals(kind, ProcessChannelDescriptor.kindName(channel.kind()), "the sink made the kind asked");
+            final boolean isRing = channel.kind() == ProcessChannelDescriptor.KIND_RING;
+            ring = isRing ? client.openSender(channel.channelId()) : null;
+            rbufs = isRing ? null : client.openRbufsSender(channel.channelId());
+        }
+
+        void send(final UnsafeBuffer message, final int length)
+        {
+            if (ring != null)
+            {
+                assertEquals(ProcessSender.OK, ring.offer(message, 0, length));
+                return;
+            }
+            assertEquals(ProcessRbufsSender.OK, rbufs.tryClaim(length));
+            rbufs.buffer().putBytes(0, message, 0, length);
+            rbufs.commit();
+        }
+
+        @Override
+        public void close()
+        {
+            if (ring != null)
+            {
+                ring.close();
+            }
+            else
+            {
+                rbufs.close();
+            }
         }
     }
 
@@ -238,6 +297,33 @@ class PipelineStagesTest
         }
         assertNotNull(channel, sink::seenNow);
         return channel;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rbufs", "ring"})
+    void aKernelKilledUnderRunningStagesEndsThemWithTheKernelIsGone(final String kind, @TempDir final Path dir)
+        throws Exception
+    {
+        try (ChildLines kernel = ChildLines.start("kernel", "kernel", "--dir", dir.toString(), "--memory-mib", "16",
+            "--timeout-ms", "2000"))
+        {
+            kernel.awaitStart("kernel running: pid ", WAIT_S);
+            try (ChildLines sink = stage(dir, kind, "sink", "snk", "--from", "src", "--touch");
+                ChildLines source = stage(dir, kind, "source", "src"))
+            {
+                sink.awaitStart("sink \"snk\" running", WAIT_S);
+                awaitReceivedAbove(sink, 0);
+                kernel.kill(WAIT_S);
+                // Found by an end with nothing to do, or by the stage's own look between reports: either ends it.
+                for (final ChildLines stage : new ChildLines[]{ sink, source })
+                {
+                    stage.awaitContaining("stopping: the kernel is gone: ", WAIT_S);
+                    assertTrue(stage.process().waitFor(WAIT_S, TimeUnit.SECONDS), stage::seenNow);
+                    assertEquals(1, stage.process().exitValue(), stage::seen);
+                }
+                assertTrue(!sink.seen().contains("rejected message"), sink::seen);
+            }
+        }
     }
 
     @Test
@@ -260,11 +346,13 @@ class PipelineStagesTest
         }
     }
 
-    @Test
-    void aBoundedSourceAndSinkEndByThemselves(@TempDir final Path dir) throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"rbufs", "ring"})
+    void aBoundedSourceAndSinkEndByThemselves(final String kind, @TempDir final Path dir)
+        throws Exception
     {
         try (KernelService service = kernel(dir);
-            ChildLines sink = stage(dir, "sink", "snk", "--from", "src", "--touch", "--messages", "5000"))
+            ChildLines sink = stage(dir, kind, "sink", "snk", "--from", "src", "--touch", "--messages", "5000"))
         {
             sink.awaitStart("sink \"snk\" running", WAIT_S);
             final Run source = run("pipeline", "--attach", dir.toString(), "--role", "source", "--name", "src",
@@ -301,7 +389,13 @@ class PipelineStagesTest
         expectUsage("--capacity=3 must be a power of two", "pipeline", "--attach", d, "--role", "sink", "--name",
             "s", "--from", "x", "--capacity", "3");
         expectUsage("make a ring the kernel refuses", "pipeline", "--attach", d, "--role", "sink", "--name",
-            "s", "--from", "x", "--size", "1m", "--capacity", "64");
+            "s", "--from", "x", "--size", "1m", "--capacity", "64", "--channel", "ring");
+        expectUsage("make an Rbufs data area the kernel refuses", "pipeline", "--attach", d, "--role", "sink",
+            "--name", "s", "--from", "x", "--size", "1m", "--capacity", "128");
+        expectUsage("--channel=pipe must be ring or rbufs", "pipeline", "--attach", d, "--role", "sink", "--name",
+            "s", "--from", "x", "--channel", "pipe");
+        expectUsage("--channel is for a forward or a sink", "pipeline", "--attach", d, "--role", "source",
+            "--name", "s", "--channel", "ring");
         expectUsage("--capacity is for a forward or a sink", "pipeline", "--attach", d, "--role", "source",
             "--name", "s", "--capacity", "4");
         expectUsage("--messages=-1 must not be negative", "pipeline", "--attach", d, "--role", "source", "--name",

@@ -84,6 +84,9 @@ public final class MachineClient implements AutoCloseable
     private final UnsafeBuffer keepalive = new UnsafeBuffer(new byte[HEADER_LENGTH]);
     private final IdleStrategy idle = new BackoffIdleStrategy(1, 10, 1_000, 1_000_000);
     private final ScheduledExecutorService heartbeat;
+    /** The kernel's pid and process as the file said on attach, for {@link #kernelBeating()}. */
+    private final long kernelPid;
+    private final ProcessHandle kernelProcess;
     private volatile int clientId = NULL_ID;
     private boolean closed;
 
@@ -115,6 +118,8 @@ public final class MachineClient implements AutoCloseable
             fields.getInt(CHANNEL_TABLE_LENGTH_OFFSET)));
         this.timeoutMs = fields.getLong(HEARTBEAT_TIMEOUT_OFFSET);
         this.responseTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Math.max(MIN_RESPONSE_TIMEOUT_MS, 2 * timeoutMs));
+        this.kernelPid = header.getLong(MachineFileDescriptor.KERNEL_PID_OFFSET);
+        this.kernelProcess = kernelPid > 0 ? ProcessHandle.of(kernelPid).orElse(null) : null;
         this.heartbeat = Executors.newSingleThreadScheduledExecutor((task) ->
         {
             final Thread thread = new Thread(task, "barge-client-keepalive " + file);
@@ -617,6 +622,69 @@ public final class MachineClient implements AutoCloseable
         {
             return false;
         }
+    }
+
+    /**
+     * Whether the kernel this client attached to still serves, judged without allocating or locking (for channel
+     * ends that found nothing to do, at a bounded rate): the file says running, its pid is the one attached to and
+     * that process is alive, and both the kernel's and its conductor's heartbeats are younger than the timeout.
+     * {@link #kernelGone} says why not.
+     *
+     * @return true while the kernel serves.
+     */
+    boolean kernelBeating()
+    {
+        try
+        {
+            final long nowMs = System.currentTimeMillis();
+            return MachineFileDescriptor.stateVolatile(header) == MachineFileDescriptor.STATE_RUNNING &&
+                header.getLong(MachineFileDescriptor.KERNEL_PID_OFFSET) == kernelPid &&
+                nowMs - MachineFileDescriptor.heartbeatVolatile(header) <= timeoutMs &&
+                nowMs - ring.consumerHeartbeatTime() <= timeoutMs &&
+                kernelProcess != null && kernelProcess.isAlive();
+        }
+        catch (final InternalError ex)
+        {
+            return false; // the mapped file shrank under the client: no kernel keeps it
+        }
+    }
+
+    /**
+     * Explains a false {@link #kernelBeating()} (this allocates: once, on the way out).
+     *
+     * @param what the end that found it, e.g. "channel 7: the receiver".
+     * @return the exception to throw.
+     */
+    KernelGoneException kernelGone(final String what)
+    {
+        final MachineStatus status;
+        try
+        {
+            status = status();
+        }
+        catch (final KernelGoneException ex)
+        {
+            return new KernelGoneException(what + ": " + ex.getMessage(), null);
+        }
+        final String why;
+        if (!status.isRunning())
+        {
+            why = status.describe();
+        }
+        else if (status.pid() != kernelPid)
+        {
+            why = "kernel pid " + kernelPid + " attached to is gone; pid " + status.pid() + " runs the file now";
+        }
+        else if (kernelProcess == null || !kernelProcess.isAlive())
+        {
+            why = "kernel pid " + kernelPid + " is not alive";
+        }
+        else
+        {
+            why = "its conductor's heartbeat is " + (status.nowMs() - ring.consumerHeartbeatTime()) +
+                " ms old (timeout " + timeoutMs + " ms)";
+        }
+        return new KernelGoneException(what + ": the kernel in " + file + " is gone (" + why + ")", status);
     }
 
     private MachineStatus status()

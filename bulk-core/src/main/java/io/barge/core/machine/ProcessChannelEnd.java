@@ -2,11 +2,17 @@ package io.barge.core.machine;
 
 import org.agrona.concurrent.AtomicBuffer;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * What both ends of a channel between processes hold: the channel's mapped header, ring (an Rbufs channel's control
- * area) and table slot, its sizes,
- * and the end's own state (closed, or broken by a peer that wrote what no correct peer writes). One thread uses an
- * end.
+ * area) and table slot, its sizes, and the end's own state (closed, broken by a peer that wrote what no correct peer
+ * writes, or cut off from a kernel that is gone). One thread uses an end.
+ * <p>
+ * <b>A kernel that is gone.</b> The peer-gone words in the channel table are the kernel's to write, so an end whose
+ * kernel died would wait forever. An end that finds nothing to do (an empty poll, a send back-pressured) therefore
+ * asks the client whether the kernel still beats ({@link MachineClient#kernelBeating()}: a few loads, no
+ * allocation), at most once every {@link #KERNEL_CHECK_INTERVAL_NS} ns, never on a call that moves a message.
  */
 abstract class ProcessChannelEnd implements AutoCloseable
 {
@@ -19,11 +25,17 @@ abstract class ProcessChannelEnd implements AutoCloseable
     final int capacity;
     final int mask;
     final int maxMessageLength;
+    /** Shortest time between two kernel liveness checks of one end. */
+    static final long KERNEL_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(2);
+
     /** Why the peer broke the channel, or null. */
     String broken;
     boolean closed;
     private final int end;
     private final String role;
+    private long nextKernelCheckNs;
+    /** Why the kernel is gone, once an idle check found it, or null. */
+    private KernelGoneException kernelGone;
 
     ProcessChannelEnd(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot, final int end, final String role)
@@ -63,6 +75,58 @@ abstract class ProcessChannelEnd implements AutoCloseable
         {
             throw new ChannelBrokenException(broken);
         }
+    }
+
+    /**
+     * For a sender: one acquire load of the receiver's end word, which only the kernel writes, once, when the
+     * receiver went (the word's line stays shared in this core's cache meanwhile).
+     *
+     * @throws PeerGoneException if the receiver closed the channel or died.
+     */
+    final void checkReceiverThere()
+    {
+        final int receiverEnd = ChannelTableDescriptor.endAcquire(channelTable, slot, false);
+        if (receiverEnd != ChannelTableDescriptor.END_OPEN)
+        {
+            throw new PeerGoneException("channel " + channelId + ": the receiver " +
+                (receiverEnd == ChannelTableDescriptor.END_DEAD ? "died (the kernel timed its client out)" :
+                "closed the channel") + "; nothing more is sent");
+        }
+    }
+
+    /**
+     * For an end that found nothing to do: whether the kernel is gone, checked at most every
+     * {@link #KERNEL_CHECK_INTERVAL_NS} ns (between checks, and while it beats: false). Once gone, always gone.
+     * Allocates nothing until it finds the kernel gone.
+     *
+     * @return true if the kernel is gone: throw {@link #kernelGoneException()} once nothing is left to deliver.
+     */
+    final boolean kernelGoneWhenIdle()
+    {
+        if (kernelGone != null)
+        {
+            return true;
+        }
+        final long now = System.nanoTime();
+        if (now - nextKernelCheckNs < 0)
+        {
+            return false;
+        }
+        nextKernelCheckNs = now + KERNEL_CHECK_INTERVAL_NS;
+        if (client.kernelBeating())
+        {
+            return false;
+        }
+        kernelGone = client.kernelGone("channel " + channelId + ": the " + role);
+        return true;
+    }
+
+    /**
+     * @return a new exception saying why the kernel is gone (after {@link #kernelGoneWhenIdle()} said so).
+     */
+    final KernelGoneException kernelGoneException()
+    {
+        return new KernelGoneException(kernelGone.getMessage(), kernelGone.status());
     }
 
     /**

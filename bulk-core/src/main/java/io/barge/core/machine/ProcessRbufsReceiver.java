@@ -16,7 +16,8 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * The sender is not trusted: its index and each IOrec are copied once and validated (base a buffer's start inside
  * the data area, length at most the longest message); a value no correct sender writes breaks this channel only
  * ({@link ChannelBrokenException}, now and on every later poll). When the sender closed or died, the messages it
- * committed are delivered first, then {@link PeerGoneException}.
+ * committed are delivered first, then {@link PeerGoneException}; when the kernel is gone, likewise, then
+ * {@link KernelGoneException}.
  * <p>
  * The view is shared memory the sender can still write: a handler that must trust the bytes copies them first.
  */
@@ -61,6 +62,8 @@ public final class ProcessRbufsReceiver extends ProcessChannelEnd
      * @throws IllegalStateException  if the receiver is closed.
      * @throws ChannelBrokenException if the sender broke the protocol (now or before).
      * @throws PeerGoneException      if none is left and the sender closed the channel or died.
+     * @throws KernelGoneException    if none is left and the kernel is gone (checked when a poll finds nothing, at
+     *                                most every {@link #KERNEL_CHECK_INTERVAL_NS} ns; then on every empty poll).
      */
     public int poll(final ProcessReceiver.MessageHandler handler, final int limit)
     {
@@ -76,14 +79,21 @@ public final class ProcessRbufsReceiver extends ProcessChannelEnd
         }
         if (available == 0)
         {
-            if (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN)
+            final boolean open =
+                ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN;
+            if (open && !kernelGoneWhenIdle())
             {
                 return 0;
             }
             // Read again after the end word's acquire: a sender that closed committed before its CLOSE_CHANNEL
             // (the command ring's release, the kernel's acquire, the table's release); one that died, long before.
+            // With the kernel gone no one will mark the sender's end: deliver what it committed meanwhile.
             txProducerCache = readProducer(consumer);
             available = txProducerCache - consumer;
+            if (available == 0 && open)
+            {
+                throw kernelGoneException();
+            }
             if (available == 0)
             {
                 gone = "channel " + channelId + ": the sender " +

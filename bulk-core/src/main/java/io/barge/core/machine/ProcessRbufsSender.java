@@ -96,7 +96,11 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
      * @throws IllegalArgumentException if {@code length} is out of range.
      * @throws IllegalStateException    if the sender is closed or a claim is open.
      * @throws ChannelBrokenException   if the receiver wrote an index or a return no correct receiver writes.
-     * @throws PeerGoneException        if every buffer is out and the receiver closed the channel or died.
+     * @throws PeerGoneException        if the receiver closed the channel or died, whether or not buffers are free
+     *                                  (checked on every claim: one acquire load of its end word, which the kernel
+     *                                  writes once); nothing is claimed.
+     * @throws KernelGoneException      if every buffer is out and the kernel is gone (checked only then, at most every
+     *                                  {@link #KERNEL_CHECK_INTERVAL_NS} ns).
      */
     public int tryClaim(final int length)
     {
@@ -110,6 +114,7 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
             throw new IllegalArgumentException("length=" + length + " must be in [0, maxMessageLength=" +
                 maxMessageLength + "]");
         }
+        checkReceiverThere();
         if (freeCount <= bufferCount >> 1)
         {
             // Returns are read only once half the buffers are out: the receiver's return index then moves between
@@ -119,10 +124,9 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
         }
         if (freeCount == 0)
         {
-            if (ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN)
+            if (kernelGoneWhenIdle())
             {
-                throw new PeerGoneException("channel " + channelId + ": the receiver closed it or died (every " +
-                    "buffer is out)");
+                throw kernelGoneException();
             }
             counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
             return BACK_PRESSURED;
@@ -150,13 +154,23 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
      * Sends the claimed buffer: its IOrec on the transmit ring, published with one release store.
      *
      * @throws IllegalStateException  if the sender is closed or no claim is open.
-     * @throws ChannelBrokenException if the receiver broke the channel before, or the transmit ring is full, which only a receiver that lies about its index
-     *                                makes it (at most {@code bufferCount} buffers are ever out).
+     * @throws ChannelBrokenException if the receiver broke the channel before, or the transmit ring is full, which
+     *                                only a receiver that lies about its index makes it (at most {@code bufferCount}
+     *                                buffers are ever out).
+     * @throws PeerGoneException      if the receiver closed the channel or died since the claim: the claim is
+     *                                aborted (its buffer free again), nothing is published or counted as sent.
+     *                                Messages committed before and not yet received are not delivered: only the
+     *                                receiver's counters say what was.
      */
     public void commit()
     {
         checkOpenAndWhole();
         checkClaimed();
+        if (ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN)
+        {
+            abort(); // nothing published: the buffer is this end's again
+            checkReceiverThere();
+        }
         final long producer = txProducer;
         if (producer - txConsumerCache >= slots)
         {

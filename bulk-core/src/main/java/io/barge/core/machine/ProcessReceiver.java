@@ -13,7 +13,7 @@ import static io.barge.core.machine.ProcessChannelDescriptor.*;
  * record's length and type are copied once and validated (the consume protocol of {@link ProcessChannelDescriptor});
  * a header no correct sender writes breaks this channel only ({@link ChannelBrokenException}, now and on every later
  * poll). When the sender closed or died, the messages it committed are delivered first, then
- * {@link PeerGoneException}.
+ * {@link PeerGoneException}; when the kernel is gone, likewise, then {@link KernelGoneException}.
  * <p>
  * The view is shared memory the sender can still write: a handler that must trust the bytes copies them first.
  */
@@ -53,6 +53,8 @@ public final class ProcessReceiver extends ProcessChannelEnd
      * @throws IllegalStateException  if the receiver is closed.
      * @throws ChannelBrokenException if a record header breaks the protocol (now or before).
      * @throws PeerGoneException      if none is left and the sender closed the channel or died.
+     * @throws KernelGoneException    if none is left and the kernel is gone (checked when a poll finds nothing, at
+     *                                most every {@link #KERNEL_CHECK_INTERVAL_NS} ns; then on every empty poll).
      */
     public int poll(final MessageHandler handler, final int limit)
     {
@@ -121,14 +123,24 @@ public final class ProcessReceiver extends ProcessChannelEnd
     }
 
     /**
-     * @return whether the sender's end is closed or dead with a record now at {@code index} (then false: deliver
-     *         it); throws {@link PeerGoneException} if it is gone with none.
+     * @return whether the sender's end is closed or dead, or the kernel gone, with a record now at {@code index}
+     *         (then true: deliver it); false while both are there; throws {@link PeerGoneException} or
+     *         {@link KernelGoneException} if gone with none.
      */
     private boolean senderGone(final int index)
     {
         if (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN)
         {
-            return false;
+            if (!kernelGoneWhenIdle())
+            {
+                return false;
+            }
+            // No kernel will ever mark the sender's end: deliver what it committed meanwhile, then say so.
+            if (lengthAcquire(ring, index) != 0)
+            {
+                return true;
+            }
+            throw kernelGoneException();
         }
         // Read again after the end word's acquire: a sender that closed committed its records before its
         // CLOSE_CHANNEL (the command ring's release, the kernel's acquire, the table's release); one that died

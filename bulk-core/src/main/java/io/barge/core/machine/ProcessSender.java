@@ -50,7 +50,12 @@ public final class ProcessSender extends ProcessChannelEnd
      * @throws IllegalArgumentException if {@code length} is out of range.
      * @throws IllegalStateException    if the sender is closed.
      * @throws ChannelBrokenException   if the receiver wrote a position no correct receiver writes (now or before).
-     * @throws PeerGoneException        if the ring is full and the receiver closed it or died.
+     * @throws PeerGoneException        if the receiver closed the channel or died (checked on every offer: one
+     *                                  acquire load of its end word, which the kernel writes once); nothing is
+     *                                  written or counted. Messages committed before and not yet read are not
+     *                                  delivered: only the receiver's counters say what was.
+     * @throws KernelGoneException      if the ring is full and the kernel is gone (checked only then, at most every
+     *                                  {@link #KERNEL_CHECK_INTERVAL_NS} ns).
      */
     public int offer(final DirectBuffer source, final int offset, final int length)
     {
@@ -60,6 +65,7 @@ public final class ProcessSender extends ProcessChannelEnd
             throw new IllegalArgumentException("length=" + length + " must be in [0, maxMessageLength=" +
                 maxMessageLength + "]");
         }
+        checkReceiverThere();
         final int recordLength = RECORD_HEADER_LENGTH + length;
         final int aligned = BitUtil.align(recordLength, RECORD_ALIGNMENT);
         final long tail = this.tail;
@@ -68,10 +74,9 @@ public final class ProcessSender extends ProcessChannelEnd
         final long required = padding + aligned + RECORD_HEADER_LENGTH; // and the zeroed length word after it
         if (required > capacity - (tail - headCache) && required > capacity - (tail - readHead(tail)))
         {
-            if (ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN)
+            if (kernelGoneWhenIdle())
             {
-                throw new PeerGoneException("channel " + channelId + ": the receiver closed it or died (the ring " +
-                    "is full)");
+                throw kernelGoneException();
             }
             counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
             return BACK_PRESSURED;

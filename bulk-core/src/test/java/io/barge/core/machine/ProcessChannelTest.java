@@ -253,6 +253,38 @@ class ProcessChannelTest
     }
 
     @Test
+    void anOfferAfterTheReceiverWentIsPeerGoneThoughTheRingHasRoomAndNothingIsWrittenOrCounted()
+    {
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors))
+        {
+            final int free = service.kernel().freeFrames();
+            try (Pair pair = new Pair(dir))
+            {
+                final int channelId = pair.channel(64, 4096);
+                final ProcessSender sender = pair.a.openSender(channelId);
+                final ProcessReceiver receiver = pair.b.openReceiver(channelId);
+                final UnsafeBuffer message = new UnsafeBuffer(new byte[64]);
+                fill(message, 0, 64);
+                assertEquals(ProcessSender.OK, sender.offer(message, 0, 64));
+                assertEquals(1, receiver.poll((buffer, offset, length) -> { }, 10));
+                receiver.close();
+                fill(message, 1, 64);
+                final PeerGoneException gone = assertThrows(PeerGoneException.class,
+                    () -> sender.offer(message, 0, 64));
+                assertTrue(gone.getMessage().contains("the receiver closed the channel"), gone.getMessage());
+                assertThrows(PeerGoneException.class, () -> sender.offer(message, 0, 64), "and every later one");
+                assertEquals(1, ProcessChannelDescriptor.counterAcquire(sender.header,
+                    ProcessChannelDescriptor.MESSAGES_SENT_OFFSET), "only the message received counts as sent");
+                assertEquals(0, ProcessChannelDescriptor.lengthAcquire(sender.ring, org.agrona.BitUtil.align(
+                    ProcessChannelDescriptor.RECORD_HEADER_LENGTH + 64, ProcessChannelDescriptor.RECORD_ALIGNMENT)),
+                    "nothing written after the first record");
+                sender.close();
+            }
+            assertEquals(free, service.kernel().freeFrames());
+        }
+    }
+
+    @Test
     void aSenderThatStopsBetweenPayloadAndCommitExposesNothing()
     {
         try (KernelService service = MachineClientTest.service(dir, conductorErrors))

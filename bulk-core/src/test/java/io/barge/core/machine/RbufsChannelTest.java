@@ -261,7 +261,7 @@ class RbufsChannelTest
     }
 
     @Test
-    void aGoneReceiverIsPeerGoneOnceEveryBufferIsOutAndAGoneSenderAfterTheDrain()
+    void aGoneReceiverIsPeerGoneOnTheNextClaimThoughBuffersAreFreeAndAGoneSenderAfterTheDrain()
     {
         try (KernelService service = MachineClientTest.service(dir, conductorErrors))
         {
@@ -290,14 +290,44 @@ class RbufsChannelTest
                     () -> receiver.poll((buffer, offset, length) -> { }, 10));
                 assertTrue(gone.getMessage().contains("closed"), gone.getMessage());
                 assertEquals(3, seen[0], "the claim never committed was never delivered");
-                for (int i = 0; i < 4; i++)
-                {
-                    assertTrue(send(backSender, i, 10), "buffers are free: no need to hear of the receiver");
-                }
-                final PeerGoneException full = assertThrows(PeerGoneException.class, () -> backSender.tryClaim(10));
-                assertTrue(full.getMessage().contains("receiver"), full.getMessage());
+                // Every buffer is free, yet the first claim hears it: a sender never fills a channel nobody reads.
+                final PeerGoneException first = assertThrows(PeerGoneException.class, () -> backSender.tryClaim(10));
+                assertTrue(first.getMessage().contains("the receiver closed the channel"), first.getMessage());
+                assertThrows(PeerGoneException.class, () -> backSender.tryClaim(10), "and every later one");
+                assertEquals(0, ProcessChannelDescriptor.counterAcquire(backSender.header,
+                    ProcessChannelDescriptor.MESSAGES_SENT_OFFSET));
                 receiver.close();
                 backSender.close();
+            }
+            assertEquals(free, service.kernel().freeFrames());
+        }
+    }
+
+    @Test
+    void aCommitAfterTheReceiverWentIsPeerGoneAndNeitherPublishedNorCountedAsSent()
+    {
+        try (KernelService service = MachineClientTest.service(dir, conductorErrors))
+        {
+            final int free = service.kernel().freeFrames();
+            try (ProcessChannelTest.Pair pair = new ProcessChannelTest.Pair(dir))
+            {
+                final int channelId = rbufs(pair, SMALL_MAX, SMALL_CAPACITY);
+                final ProcessRbufsSender sender = pair.a.openRbufsSender(channelId);
+                final ProcessRbufsReceiver receiver = pair.b.openRbufsReceiver(channelId);
+                assertTrue(send(sender, 0, 100));
+                assertEquals(1, receiver.poll((buffer, offset, length) -> { }, 10));
+                assertEquals(ProcessRbufsSender.OK, sender.tryClaim(200)); // claimed while the receiver is there
+                sender.buffer().putInt(0, 1);
+                receiver.close();
+                final PeerGoneException gone = assertThrows(PeerGoneException.class, sender::commit);
+                assertTrue(gone.getMessage().contains("the receiver closed the channel"), gone.getMessage());
+                assertThrows(IllegalStateException.class, sender::buffer, "the claim was aborted");
+                assertEquals(1, ProcessChannelDescriptor.counterAcquire(sender.header,
+                    ProcessChannelDescriptor.MESSAGES_SENT_OFFSET), "only the message received counts as sent");
+                assertEquals(1, RbufsChannelDescriptor.indexAcquire(sender.ring, TX_PRODUCER_OFFSET),
+                    "no IOrec was published");
+                assertThrows(PeerGoneException.class, () -> sender.tryClaim(10));
+                sender.close();
             }
             assertEquals(free, service.kernel().freeFrames());
         }
