@@ -10,7 +10,8 @@ import java.util.Arrays;
  * The hypervisor's private record of one granter's grants in use (Xen's active grant table): per reference, read
  * and write map and pin counts, the frame (copied once from the shared entry when the grant became active, then
  * trusted over anything the granter writes later), and the domain using it. Also the hypervisor's own views of the
- * granter's table pages and its own copy of the capacity. Guarded by the {@link Hypervisor}'s monitor.
+ * granter's table pages and its own copy of the capacity. Guarded by its own monitor, the granter's grant-table lock
+ * in the {@link Hypervisor}'s lock order (after a mapper's {@link Maptrack}, before the {@link GrantTable}'s).
  */
 final class ActiveGrantTable
 {

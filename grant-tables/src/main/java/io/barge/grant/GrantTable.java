@@ -178,7 +178,7 @@ public final class GrantTable
 
     /**
      * The hypervisor's word that the grantee's last use of {@code ref} has gone (its bits cleared): a deferred end
-     * completes now. Called with the hypervisor's monitor held (lock order: hypervisor, table, kernel).
+     * completes now. Called with the granter's {@link ActiveGrantTable} locked (lock order: see {@link Hypervisor}).
      */
     synchronized void onIdle(final int ref)
     {
