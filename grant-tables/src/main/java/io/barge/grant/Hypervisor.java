@@ -113,30 +113,11 @@ public final class Hypervisor implements AutoCloseable
                 }
                 if (entries > active.capacity())
                 {
-                    grow(domain, active, entries);
+                    active.grow(entries);
                 }
                 return active.table;
             }
         }
-    }
-
-    private void grow(final Domain domain, final ActiveGrantTable active, final int entries)
-    {
-        final int oldPages = active.tablePages();
-        final long[] addresses = new long[GrantTableDescriptor.pagesFor(entries, pageSize) - oldPages];
-        final int[] frames = new int[addresses.length];
-        // All or none: out of frames, nothing changes (OutOfFramesException).
-        kernel.allocateFrames(domain, frames.length, true, frames);
-        for (int i = 0; i < addresses.length; i++)
-        {
-            final int frame = frames[i];
-            kernel.pinFrame(domain, frame);
-            addresses[i] = kernel.reserve(domain, 1);
-            kernel.map(domain, addresses[i], frame, Rights.READ_WRITE);
-            active.addPage(frame);
-        }
-        active.capacity(entries);
-        active.table.addPages(addresses, entries);
     }
 
     /**
@@ -170,15 +151,7 @@ public final class Hypervisor implements AutoCloseable
             // Under this lock: a map that found the table before the removal sees it gone and is refused.
             active.granterAlive = false;
             tables.remove(domain.id(), active);
-            final long[] addresses = active.table.detach();
-            for (int page = 0; page < active.tablePages(); page++)
-            {
-                final int frame = active.tableFrames[page];
-                kernel.unpinFrame(frame);
-                kernel.unmap(domain, addresses[page]);
-                kernel.unreserve(domain, addresses[page], 1);
-                kernel.freeFrame(domain, frame);
-            }
+            active.freeTablePages(active.table.detach());
             return true;
         }
     }
@@ -606,18 +579,15 @@ public final class Hypervisor implements AutoCloseable
 
     int maps(final int granterId, final int ref, final boolean write)
     {
-        final ActiveGrantTable active = tables.get(granterId);
-        if (active == null)
-        {
-            return 0;
-        }
-        synchronized (active)
-        {
-            return ref >= active.capacity() ? 0 : active.maps(ref, write);
-        }
+        return uses(granterId, ref, write, false);
     }
 
     int pins(final int granterId, final int ref, final boolean write)
+    {
+        return uses(granterId, ref, write, true);
+    }
+
+    private int uses(final int granterId, final int ref, final boolean write, final boolean pin)
     {
         final ActiveGrantTable active = tables.get(granterId);
         if (active == null)
@@ -626,7 +596,7 @@ public final class Hypervisor implements AutoCloseable
         }
         synchronized (active)
         {
-            return ref >= active.capacity() ? 0 : active.pins(ref, write);
+            return ref >= active.capacity() ? 0 : pin ? active.pins(ref, write) : active.maps(ref, write);
         }
     }
 
@@ -675,11 +645,8 @@ public final class Hypervisor implements AutoCloseable
                 if (granted.granterAlive)
                 {
                     granted.granterAlive = false;
-                    for (int page = 0; page < granted.tablePages(); page++)
-                    {
-                        // Unpinned now, the table frames are freed with the rest of the domain's frames after this.
-                        kernel.unpinFrame(granted.tableFrames[page]);
-                    }
+                    // Unpinned now, the table frames are freed with the rest of the domain's frames after this.
+                    granted.unpinTablePages();
                 }
                 dropIfDone(granted);
             }

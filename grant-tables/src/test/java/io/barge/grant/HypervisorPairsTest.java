@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
+import static io.barge.grant.Races.await;
+import static io.barge.grant.Races.guarded;
+import static io.barge.grant.Races.joinAll;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -206,7 +209,7 @@ class HypervisorPairsTest
             final Pair pair = pairs[p];
             final List<Long> mine = new ArrayList<>();
             held.add(mine);
-            threads.add(new Thread(() -> run(errors, start, seed, () ->
+            threads.add(new Thread(() -> guarded(errors, start, () ->
             {
                 final SplittableRandom random = new SplittableRandom(seed + 100 + pair.number);
                 for (int i = 0; i < OPS; i++)
@@ -215,7 +218,7 @@ class HypervisorPairsTest
                 }
                 grantersDone.incrementAndGet();
             }), "granter-" + p));
-            threads.add(new Thread(() -> run(errors, start, seed, () ->
+            threads.add(new Thread(() -> guarded(errors, start, () ->
             {
                 final SplittableRandom random = new SplittableRandom(seed + pair.number);
                 for (int i = 0; i < OPS; i++)
@@ -249,7 +252,7 @@ class HypervisorPairsTest
                 }
             }), "mapper-" + p));
         }
-        threads.add(new Thread(() -> run(errors, start, seed, () ->
+        threads.add(new Thread(() -> guarded(errors, start, () ->
         {
             while (mappersInPhaseTwo.get() < PAIRS || grantersDone.get() < PAIRS)
             {
@@ -261,11 +264,7 @@ class HypervisorPairsTest
             destroyed.set(true);
         }), "destroyer"));
         threads.forEach(Thread::start);
-        for (final Thread thread : threads)
-        {
-            thread.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(thread.isAlive(), thread.getName() + " finished, seed=" + seed);
-        }
+        joinAll(threads, 100);
         assertTrue(errors.isEmpty(), () -> "seed=" + seed + " errors: " + errors);
 
         pairs[0].assertCounted("seed=" + seed + " pair 0");
@@ -323,7 +322,7 @@ class HypervisorPairsTest
             final int target = round % 16;
             final boolean alsoGranter = (round & 1) != 0;
             final CyclicBarrier start = new CyclicBarrier(2);
-            final Thread user = new Thread(() -> run(errors, start, r, () ->
+            final Thread user = new Thread(() -> guarded(errors, start, () ->
             {
                 try
                 {
@@ -349,7 +348,7 @@ class HypervisorPairsTest
                     assertTrue(!mapper.isAlive() || !granter.isAlive(), ex.toString());
                 }
             }), "user-" + round);
-            final Thread destroyer = new Thread(() -> run(errors, start, r, () ->
+            final Thread destroyer = new Thread(() -> guarded(errors, start, () ->
             {
                 while (progress.get() < target)
                 {
@@ -363,11 +362,7 @@ class HypervisorPairsTest
             }), "destroyer-" + round);
             user.start();
             destroyer.start();
-            for (final Thread thread : new Thread[]{ user, destroyer })
-            {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
-                assertFalse(thread.isAlive(), thread.getName() + " finished");
-            }
+            joinAll(List.of(user, destroyer), 30);
             assertTrue(errors.isEmpty(), () -> "round " + r + " errors: " + errors);
             assertEquals(0, hv.liveHandles(), "round " + r + ": the dead mapper's pins and mappings released");
             if (alsoGranter)
@@ -406,7 +401,7 @@ class HypervisorPairsTest
         final long[] handles = new long[rounds];
         final CyclicBarrier start = new CyclicBarrier(2);
         final CyclicBarrier round = new CyclicBarrier(2);
-        final Thread end = new Thread(() -> run(errors, start, 0, () ->
+        final Thread end = new Thread(() -> guarded(errors, start, () ->
         {
             for (int i = 0; i < rounds; i++)
             {
@@ -417,7 +412,7 @@ class HypervisorPairsTest
                 await(round); // the mapper checks and cleans up
             }
         }), "end");
-        final Thread map = new Thread(() -> run(errors, start, 0, () ->
+        final Thread map = new Thread(() -> guarded(errors, start, () ->
         {
             for (int i = 0; i < rounds; i++)
             {
@@ -445,11 +440,7 @@ class HypervisorPairsTest
         }), "map");
         end.start();
         map.start();
-        for (final Thread thread : new Thread[]{ end, map })
-        {
-            thread.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(thread.isAlive(), thread.getName() + " finished");
-        }
+        joinAll(List.of(end, map), 100);
         assertTrue(errors.isEmpty(), () -> "errors: " + errors);
         int endWins = 0;
         for (int i = 0; i < rounds; i++)
@@ -461,31 +452,5 @@ class HypervisorPairsTest
         assertEquals(0, kernel.pinCountOf(frame));
         kernel.destroyDomain(mapper);
         kernel.destroyDomain(granter);
-    }
-
-    private static void run(final Queue<Throwable> errors, final CyclicBarrier start, final long seed,
-        final Runnable body)
-    {
-        try
-        {
-            start.await(30, TimeUnit.SECONDS);
-            body.run();
-        }
-        catch (final Throwable ex)
-        {
-            errors.add(new AssertionError("seed=" + seed + " " + Thread.currentThread().getName(), ex));
-        }
-    }
-
-    private static void await(final CyclicBarrier barrier)
-    {
-        try
-        {
-            barrier.await(30, TimeUnit.SECONDS);
-        }
-        catch (final Exception ex)
-        {
-            throw new IllegalStateException("partner gone", ex);
-        }
     }
 }
