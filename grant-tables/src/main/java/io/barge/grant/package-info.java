@@ -22,7 +22,7 @@
  * <p>
  * Threading: hypervisor state is per domain, so operations of disjoint domain pairs take disjoint locks (a
  * mapper's maptrack, then a granter's active table, then its grant table, then the kernel's; see
- * {@link io.barge.grant.Hypervisor}); a grant table's methods are serialised on the table; a front or back ring is driven by one thread; event-channel notify, mask
- * and unmask take no lock and allocate nothing.
+ * {@link io.barge.grant.Hypervisor}); a grant table's methods are serialised on the table; a front or back ring is
+ * driven by one thread; event-channel notify, mask and unmask take no lock and allocate nothing.
  */
 package io.barge.grant;
