@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  * and unmap) or grant-copies the whole 4 KiB frame into a page of its own ({@code copy*}). One hypervisor and one
  * kernel serve every thread, as one machine does. {@code *TwoThreads / *OneThread} is the scaling of the aggregate
  * rate: 2.0 on two free cores if the pairs share nothing, under 1.0 when every operation waits for a lock the other
- * thread holds. {@link KernelScalingBenchmark} is the kernel's part alone.
+ * thread holds. {@link KernelScalingBenchmark} is the kernel's part alone. {@code spacing} frames lie between one
+ * pair's frames and the next's: 0 keeps them adjacent, as in a kernel with several busy domains, where the kernel's
+ * per-frame pin, owner and map-count words of the two pairs share cache lines; 16 puts each pair's words on lines
+ * of their own, so the difference is that false sharing in the kernel, not the hypervisor.
  * <pre>
  *   ./barge bench HypervisorScaling -f 1 -wi 3 -i 5 -w 1s -r 1s
  * </pre>
@@ -78,6 +82,10 @@ public class HypervisorScalingBenchmark
         long mapAddress;
         long copyAddress;
 
+        /** Frames allocated after this pair's, so that the next pair's lie that far away. */
+        @Param({ "0", "16" })
+        public int spacing;
+
         /**
          * @param machine the shared kernel and hypervisor.
          */
@@ -86,14 +94,22 @@ public class HypervisorScalingBenchmark
         {
             final Kernel kernel = machine.kernel;
             hypervisor = machine.hypervisor;
-            final Domain granter = kernel.createDomain("granter-" + Thread.currentThread().getId());
-            mapper = kernel.createDomain("mapper-" + Thread.currentThread().getId());
-            granterId = granter.id();
-            final GrantTable table = hypervisor.setupTable(granter, 16);
-            ref = table.grantAccess(mapper, kernel.allocateFrame(granter, true), false);
-            mapAddress = kernel.reserve(mapper, 1);
-            copyAddress = kernel.reserve(mapper, 1);
-            kernel.map(mapper, copyAddress, kernel.allocateFrame(mapper, true), Rights.READ_WRITE);
+            // One pair at a time, so that a pair's frames are contiguous and the spacing lies between pairs.
+            synchronized (machine)
+            {
+                final Domain granter = kernel.createDomain("granter-" + Thread.currentThread().getId());
+                mapper = kernel.createDomain("mapper-" + Thread.currentThread().getId());
+                granterId = granter.id();
+                final GrantTable table = hypervisor.setupTable(granter, 16);
+                ref = table.grantAccess(mapper, kernel.allocateFrame(granter, true), false);
+                mapAddress = kernel.reserve(mapper, 1);
+                copyAddress = kernel.reserve(mapper, 1);
+                kernel.map(mapper, copyAddress, kernel.allocateFrame(mapper, true), Rights.READ_WRITE);
+                if (spacing > 0)
+                {
+                    kernel.allocateFrames(granter, spacing, false, new int[spacing]);
+                }
+            }
         }
     }
 
