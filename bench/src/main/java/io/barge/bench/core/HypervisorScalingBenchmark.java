@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * rate: 2.0 on two free cores if the pairs share nothing, under 1.0 when every operation waits for a lock the other
  * thread holds. {@link KernelScalingBenchmark} is the kernel's part alone. {@code spacing} frames lie between one
  * pair's frames and the next's: 0 keeps them adjacent, as in a kernel with several busy domains, where the kernel's
- * per-frame pin, owner and map-count words of the two pairs share cache lines; 16 puts each pair's words on lines
+ * per-frame pin, owner and map-count words of the two pairs share cache lines; 64 puts each pair's words on lines
  * of their own, so the difference is that false sharing in the kernel, not the hypervisor.
  * <pre>
  *   ./barge bench HypervisorScaling -f 1 -wi 3 -i 5 -w 1s -r 1s
@@ -83,7 +83,7 @@ public class HypervisorScalingBenchmark
         long copyAddress;
 
         /** Frames allocated after this pair's, so that the next pair's lie that far away. */
-        @Param({ "0", "16" })
+        @Param({ "0", "64" })
         public int spacing;
 
         /**
