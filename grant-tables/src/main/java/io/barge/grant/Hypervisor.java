@@ -38,8 +38,8 @@ import java.util.function.Function;
  * <li>the kernel's: its monitor, then a share stripe, then a page-table lock (see {@link Kernel}); the kernel is
  * called under 1 (unmap, page-table reads), 2 (pins, share offer and accept, frame allocation) and 3 (frees).</li>
  * </ol>
- * A grant copy holds the mapper's lock and takes the granter's only to hold the grant (as a transient pin) and to
- * let it go: the copy itself runs under neither the granter's lock nor any global one.
+ * A grant copy takes just the two domains' locks, mapper's then granter's, and holds the grant as a transient pin
+ * while it copies; no global lock.
  */
 public final class Hypervisor implements AutoCloseable
 {
@@ -510,53 +510,50 @@ public final class Hypervisor implements AutoCloseable
         }
     }
 
-    /** Under the mapper's lock: holds the grant as a transient pin, copies under no granter lock, lets it go. */
+    /**
+     * Under the mapper's lock: holds the grant as a transient pin and copies under the granter's lock too (the two
+     * domains' locks in the fixed order, so only this pair's operations wait for it), then lets the grant go.
+     */
     private int copy(final Domain caller, final Maptrack track, final ActiveGrantTable active, final int ref,
         final int grantOffset, final long address, final int length, final boolean toGrant)
     {
-        final int frame;
         synchronized (active)
         {
-            final int status = active.acquire(caller.id(), ref, toGrant);
+            int status = active.acquire(caller.id(), ref, toGrant);
             if (status != GrantStatus.OKAY)
             {
                 return status;
             }
             active.add(ref, toGrant, true);
-            frame = active.frame(ref);
-        }
-        // The pin keeps the frame the granter's and allocated, the in-use bits keep the grant from ending; the
-        // mapper's lock keeps its destroy (and so the teardown of its own pages) until the copy is done.
-        final UnsafeBuffer view = track.copyView;
-        int status = GrantStatus.OKAY;
-        try
-        {
-            kernel.wrapFrame(view, frame);
-            if (toGrant)
+            // The pin keeps the frame the granter's and allocated, the in-use bits keep the grant from ending; the
+            // mapper's lock keeps its destroy (and so the teardown of its own pages) until the copy is done.
+            final UnsafeBuffer view = track.copyView;
+            try
             {
-                caller.addressSpace().getBytes(address, view, grantOffset, length);
+                kernel.wrapFrame(view, active.frame(ref));
+                if (toGrant)
+                {
+                    caller.addressSpace().getBytes(address, view, grantOffset, length);
+                }
+                else
+                {
+                    caller.addressSpace().putBytes(address, view, grantOffset, length);
+                }
+                caller.count(CounterType.BYTES_COPIED, length);
+                caller.count(GrantCounters.GRANT_COPIES, 1);
             }
-            else
+            catch (final ProtectionFault fault)
             {
-                caller.addressSpace().putBytes(address, view, grantOffset, length);
+                status = GrantStatus.BAD_VIRT_ADDR;
             }
-            caller.count(CounterType.BYTES_COPIED, length);
-            caller.count(GrantCounters.GRANT_COPIES, 1);
-        }
-        catch (final ProtectionFault fault)
-        {
-            status = GrantStatus.BAD_VIRT_ADDR;
-        }
-        finally
-        {
-            view.wrap(0, 0);
-            synchronized (active)
+            finally
             {
+                view.wrap(0, 0);
                 active.release(ref, toGrant, true, true);
                 dropIfDone(active);
             }
+            return status;
         }
-        return status;
     }
 
     // ---- observation (tests, reports) --------------------------------------------------------------------------
