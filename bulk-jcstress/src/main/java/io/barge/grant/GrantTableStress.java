@@ -98,6 +98,60 @@ public final class GrantTableStress
         }
     }
 
+    /**
+     * The grantee's last unmap against the granter's deferred end: the unmap clears the in-use bits and then looks
+     * for a deferred end without the table's monitor when none is pending, so the end must publish its deferral
+     * before it looks at the bits (a Dekker pair of volatile count and status word). Either the unmap is first and
+     * the end completes at once, or the end is deferred and the unmap completes it; never a deferral left pending.
+     */
+    @JCStressTest
+    @Description("grant: last unmap against deferred end; the end always completes")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "unmapped first: ended at once")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "deferred: the unmap completed the end")
+    @Outcome(id = ".*, 0", expect = FORBIDDEN, desc = "a deferred end left pending: its frame never freed")
+    @Outcome(expect = FORBIDDEN, desc = "anything else")
+    @State
+    public static class UnmapAgainstDeferredEnd
+    {
+        private static final Pool<GrantRig> RIGS = new Pool<>(GrantRig::new);
+
+        private final GrantRig rig = RIGS.take();
+        private final long handle;
+
+        /** Grants a fresh frame, writable, to the grantee, which maps it. */
+        public UnmapAgainstDeferredEnd()
+        {
+            check(rig.table.grantAccess(GRANTEE, KERNEL.allocateFrame(GRANTER, true), false) == REF,
+                "the one reference");
+            handle = rig.hv.mapGrant(GRANTEE, GRANTER.id(), REF, rig.pages[0], false);
+        }
+
+        /** The grantee's last unmap. */
+        @Actor
+        public void grantee()
+        {
+            rig.hv.unmapGrant(GRANTEE, handle);
+        }
+
+        /** The granter ends the grant and gives the frame up, now or after the last unmap. */
+        @Actor
+        public void granter(final II_Result r)
+        {
+            r.r1 = rig.table.endAccessDeferred(REF) == EndAccessResult.ENDED ? 1 : 0;
+        }
+
+        /** Both done: no deferral pending, nothing granted or mapped. */
+        @Arbiter
+        public void arbiter(final II_Result r)
+        {
+            r.r2 = rig.table.grantsInUse() == 0 && rig.table.deferredEnds() == 0 && rig.hv.liveHandles() == 0 ? 1 : 0;
+            if (r.r2 == 1)
+            {
+                rig.giveBack(RIGS);
+            }
+        }
+    }
+
     /** Two threads unmap the same handle: exactly one succeeds, and the grant is idle after both. */
     @JCStressTest
     @Description("grant: two unmaps of one handle; exactly one succeeds, the other is BAD_HANDLE")

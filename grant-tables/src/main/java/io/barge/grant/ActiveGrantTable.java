@@ -2,6 +2,7 @@ package io.barge.grant;
 
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
+import io.barge.core.Rights;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
@@ -10,7 +11,8 @@ import java.util.Arrays;
  * The hypervisor's private record of one granter's grants in use (Xen's active grant table): per reference, read
  * and write map and pin counts, the frame (copied once from the shared entry when the grant became active, then
  * trusted over anything the granter writes later), and the domain using it. Also the hypervisor's own views of the
- * granter's table pages and its own copy of the capacity. Guarded by the {@link Hypervisor}'s monitor.
+ * granter's table pages and its own copy of the capacity. Guarded by its own monitor, the granter's grant-table lock
+ * in the {@link Hypervisor}'s lock order (after a mapper's {@link Maptrack}, before the {@link GrantTable}'s).
  */
 final class ActiveGrantTable
 {
@@ -50,25 +52,58 @@ final class ActiveGrantTable
         return capacity;
     }
 
-    int tablePages()
-    {
-        return tablePages;
-    }
-
     int activeCount()
     {
         return activeCount;
     }
 
-    void addPage(final int tableFrame)
+    /**
+     * Grows the granter's table to {@code entries}: new table frames allocated to the granter, zeroed, pinned and
+     * mapped read-write in its space, then the granter's {@link GrantTable} told.
+     */
+    void grow(final int entries)
     {
-        tableFrames[tablePages] = tableFrame;
-        final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-        kernel.wrapFrame(view, tableFrame);
-        pages[tablePages++] = view;
+        final long[] addresses = new long[GrantTableDescriptor.pagesFor(entries, pageSize) - tablePages];
+        final int[] frames = new int[addresses.length];
+        // All or none: out of frames, nothing changes (OutOfFramesException).
+        kernel.allocateFrames(granter, frames.length, true, frames);
+        for (int i = 0; i < addresses.length; i++)
+        {
+            final int tableFrame = frames[i];
+            kernel.pinFrame(granter, tableFrame);
+            addresses[i] = kernel.reserve(granter, 1);
+            kernel.map(granter, addresses[i], tableFrame, Rights.READ_WRITE);
+            tableFrames[tablePages] = tableFrame;
+            final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+            kernel.wrapFrame(view, tableFrame);
+            pages[tablePages++] = view;
+        }
+        capacity(entries);
+        table.addPages(addresses, entries);
     }
 
-    void capacity(final int newCapacity)
+    /** Unpins, unmaps and frees the table frames of a live granter's table taken down ({@code addresses}: where). */
+    void freeTablePages(final long[] addresses)
+    {
+        for (int page = 0; page < tablePages; page++)
+        {
+            kernel.unpinFrame(tableFrames[page]);
+            kernel.unmap(granter, addresses[page]);
+            kernel.unreserve(granter, addresses[page], 1);
+            kernel.freeFrame(granter, tableFrames[page]);
+        }
+    }
+
+    /** Unpins the table frames of a dead granter, which the kernel then frees with the rest of its frames. */
+    void unpinTablePages()
+    {
+        for (int page = 0; page < tablePages; page++)
+        {
+            kernel.unpinFrame(tableFrames[page]);
+        }
+    }
+
+    private void capacity(final int newCapacity)
     {
         readMaps = Arrays.copyOf(readMaps, newCapacity);
         writeMaps = Arrays.copyOf(writeMaps, newCapacity);

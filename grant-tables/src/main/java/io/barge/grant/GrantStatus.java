@@ -24,6 +24,8 @@ public final class GrantStatus
     public static final int BAD_PAGE = -9;
     /** A copy's offset or length leaves the granted frame or crosses a page of the caller. */
     public static final int BAD_COPY_ARG = -10;
+    /** The caller's maptrack has no room for another mapping or pin (Xen's {@code GNTST_no_space}). */
+    public static final int NO_SPACE = -13;
 
     private GrantStatus()
     {
@@ -46,6 +48,7 @@ public final class GrantStatus
             case PERMISSION_DENIED: return "PERMISSION_DENIED";
             case BAD_PAGE: return "BAD_PAGE";
             case BAD_COPY_ARG: return "BAD_COPY_ARG";
+            case NO_SPACE: return "NO_SPACE";
             default: return "UNKNOWN(" + status + ")";
         }
     }

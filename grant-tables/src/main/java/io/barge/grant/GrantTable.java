@@ -32,7 +32,11 @@ public final class GrantTable
     private int[] freeRefs = new int[0];
     private int freeCount;
     private int capacity;
-    private int deferred;
+    /**
+     * Deferred ends pending: written under the monitor, volatile so that {@link #onIdle} can skip the monitor when
+     * there is none (the Dekker pairing in {@link #endAccessDeferred}).
+     */
+    private volatile int deferred;
 
     GrantTable(final Hypervisor hypervisor, final Domain granter)
     {
@@ -164,23 +168,38 @@ public final class GrantTable
             throw new IllegalArgumentException("frame=" + frameOf[ref] + " of ref=" + ref + " is also granted as ref=" +
                 other + "; a deferred end gives the frame up, so end that grant first");
         }
+        state[ref] = DEFERRED;
+        deferred++;
+        // Volatile store, then read the status word: pairs with the hypervisor's release, which clears the in-use
+        // bits (CAS) and then reads this count in onIdle. A last use that cleared its bits before the count was
+        // visible skipped onIdle's monitor, so its end is seen here; one that clears them later sees the count and
+        // completes the end under this monitor.
         if (tryEnd(ref))
         {
+            deferred--;
             final int frame = frameOf[ref];
             free(ref);
             kernel.freeFrame(granter, frame);
             return EndAccessResult.ENDED;
         }
-        state[ref] = DEFERRED;
-        deferred++;
         return EndAccessResult.DEFERRED;
     }
 
     /**
      * The hypervisor's word that the grantee's last use of {@code ref} has gone (its bits cleared): a deferred end
-     * completes now. Called with the hypervisor's monitor held (lock order: hypervisor, table, kernel).
+     * completes now. Called with the granter's {@link ActiveGrantTable} locked (lock order: see {@link Hypervisor}).
      */
-    synchronized void onIdle(final int ref)
+    void onIdle(final int ref)
+    {
+        // After the caller's compare-and-set that cleared the bits: no deferred end pending is the common case, and
+        // an end deferred from now on sees the cleared bits itself (endAccessDeferred's second look).
+        if (deferred != 0)
+        {
+            completeDeferred(ref);
+        }
+    }
+
+    private synchronized void completeDeferred(final int ref)
     {
         if (ref < capacity && state[ref] == DEFERRED && granter.isAlive() && tryEnd(ref))
         {

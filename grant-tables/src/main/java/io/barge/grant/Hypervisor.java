@@ -6,8 +6,9 @@ import io.barge.core.DomainListener;
 import io.barge.core.Kernel;
 import io.barge.core.ProtectionFault;
 import io.barge.core.Rights;
-import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.function.Function;
 
 /**
  * The kernel's Xen face: grant tables and the hypervisor's grant operations on them (seed 004). A domain reaches
@@ -22,18 +23,35 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * A destroyed domain's mappings and pins are released; a destroyed granter's grants accept no new use, and each
  * frame it granted stays allocated until the last mapping or pin of it goes, then returns to the free pool.
- * Operations are serialised on this object (a trap into the hypervisor); lock order hypervisor, grant table, kernel.
+ * <p>
+ * Locking: the state is per domain, as Xen keeps it, so operations of disjoint domain pairs take disjoint locks.
+ * Each granter's {@link ActiveGrantTable} is under its own monitor (the granter's grant-table lock); each mapping
+ * domain's {@link Maptrack} is under its own (the mapper's lock), which a map, unmap, pin, unpin or copy holds for
+ * the whole operation, so that the mapper's destroy, which takes it to release everything, never overlaps one.
+ * Domains find their state through two copy-on-write {@link PerDomain} maps, read without a lock. The lock order,
+ * every path included (no kernel lock calls back into this class: domain listeners run outside them):
+ * <ol>
+ * <li>a mapper's {@link Maptrack} (at most one at a time);</li>
+ * <li>a granter's {@link ActiveGrantTable} (at most one at a time);</li>
+ * <li>that granter's {@link GrantTable} monitor ({@link GrantTable#onIdle}, {@code addPages}, {@code detach});</li>
+ * <li>the {@link PerDomain} monitors (only the maptrack tags' monitor, a leaf, is taken under them);</li>
+ * <li>the kernel's: its monitor, then a share stripe, then a page-table lock (see {@link Kernel}); the kernel is
+ * called under 1 (unmap, page-table reads), 2 (pins, share offer and accept, frame allocation) and 3 (frees).</li>
+ * </ol>
+ * A grant copy takes just the two domains' locks, mapper's then granter's, and holds the grant as a transient pin
+ * while it copies; no global lock.
  */
 public final class Hypervisor implements AutoCloseable
 {
     private final Kernel kernel;
     private final int maxTableEntries;
     private final int pageSize;
-    private final Int2ObjectHashMap<ActiveGrantTable> tables = new Int2ObjectHashMap<>();
-    private final Maptrack maptrack = new Maptrack();
-    private final UnsafeBuffer copyView = new UnsafeBuffer(0, 0);
+    private final PerDomain<ActiveGrantTable> tables = new PerDomain<>();
+    private final PerDomain<Maptrack> maptracks = new PerDomain<>();
+    private final Function<Domain, ActiveGrantTable> newTable;
+    private final Maptrack.Tags tags = new Maptrack.Tags();
+    private final Function<Domain, Maptrack> newMaptrack = domain -> new Maptrack(tags.take());
     private final DomainListener listener = this::onDestroy;
-    private long lastHandle;
 
     /**
      * @param kernel          the kernel whose domains and frames the grants name.
@@ -50,6 +68,8 @@ public final class Hypervisor implements AutoCloseable
         this.maxTableEntries = maxTableEntries;
         this.pageSize = kernel.memory().frameSize();
         GrantTableDescriptor.entriesPerPage(pageSize);
+        final int maxPages = GrantTableDescriptor.pagesFor(maxTableEntries, pageSize);
+        this.newTable = domain -> new ActiveGrantTable(domain, new GrantTable(this, domain), maxPages);
         kernel.addDomainListener(listener);
     }
 
@@ -72,7 +92,7 @@ public final class Hypervisor implements AutoCloseable
      * @param entries capacity in entries, header slot included, in {@code [2, maxTableEntries]}.
      * @return the domain's grant table.
      */
-    public synchronized GrantTable setupTable(final Domain domain, final int entries)
+    public GrantTable setupTable(final Domain domain, final int entries)
     {
         domain.checkAlive();
         if (entries <= GrantTableDescriptor.FIRST_REF || entries > maxTableEntries)
@@ -80,33 +100,24 @@ public final class Hypervisor implements AutoCloseable
             throw new IllegalArgumentException("entries=" + entries + " outside [" +
                 (GrantTableDescriptor.FIRST_REF + 1) + ", " + maxTableEntries + "]");
         }
-        ActiveGrantTable active = tables.get(domain.id());
-        if (active == null)
+        while (true)
         {
-            active = new ActiveGrantTable(domain, new GrantTable(this, domain),
-                GrantTableDescriptor.pagesFor(maxTableEntries, pageSize));
+            final ActiveGrantTable active = tables.getOrCreate(domain, newTable);
+            synchronized (active)
+            {
+                if (!active.granterAlive)
+                {
+                    // Released meanwhile (a live domain: look again, a new table replaces it) or its domain died.
+                    domain.checkAlive();
+                    continue;
+                }
+                if (entries > active.capacity())
+                {
+                    active.grow(entries);
+                }
+                return active.table;
+            }
         }
-        if (entries <= active.capacity())
-        {
-            return active.table;
-        }
-        final int oldPages = active.tablePages();
-        final long[] addresses = new long[GrantTableDescriptor.pagesFor(entries, pageSize) - oldPages];
-        final int[] frames = new int[addresses.length];
-        // All or none: out of frames, nothing changes (OutOfFramesException).
-        kernel.allocateFrames(domain, frames.length, true, frames);
-        for (int i = 0; i < addresses.length; i++)
-        {
-            final int frame = frames[i];
-            kernel.pinFrame(domain, frame);
-            addresses[i] = kernel.reserve(domain, 1);
-            kernel.map(domain, addresses[i], frame, Rights.READ_WRITE);
-            active.addPage(frame);
-        }
-        active.capacity(entries);
-        active.table.addPages(addresses, entries);
-        tables.put(domain.id(), active);
-        return active.table;
     }
 
     /**
@@ -118,40 +129,48 @@ public final class Hypervisor implements AutoCloseable
      * @return whether there was a table to take down.
      * @throws IllegalStateException if a grant of the table is still open or in use.
      */
-    public synchronized boolean releaseTable(final Domain domain)
+    public boolean releaseTable(final Domain domain)
     {
         final ActiveGrantTable active = tables.get(domain.id());
-        if (active == null || !active.granterAlive)
+        if (active == null)
         {
             return false;
         }
-        final int open = active.table.grantsInUse();
-        if (open != 0 || active.activeCount() != 0)
+        synchronized (active)
         {
-            throw new IllegalStateException("grant table of " + domain + " has grantsInUse=" + open +
-                " activeEntries=" + active.activeCount() + ": end every grant before releasing the table");
+            if (!active.granterAlive)
+            {
+                return false;
+            }
+            final int open = active.table.grantsInUse();
+            if (open != 0 || active.activeCount() != 0)
+            {
+                throw new IllegalStateException("grant table of " + domain + " has grantsInUse=" + open +
+                    " activeEntries=" + active.activeCount() + ": end every grant before releasing the table");
+            }
+            // Under this lock: a map that found the table before the removal sees it gone and is refused.
+            active.granterAlive = false;
+            tables.remove(domain.id(), active);
+            active.freeTablePages(active.table.detach());
+            return true;
         }
-        tables.remove(domain.id());
-        final long[] addresses = active.table.detach();
-        for (int page = 0; page < active.tablePages(); page++)
-        {
-            final int frame = active.tableFrames[page];
-            kernel.unpinFrame(frame);
-            kernel.unmap(domain, addresses[page]);
-            kernel.unreserve(domain, addresses[page], 1);
-            kernel.freeFrame(domain, frame);
-        }
-        return true;
     }
 
     /**
      * @param domain a domain.
      * @return its grant table's capacity (Xen's {@code GNTTABOP_query_size}), 0 if it has none.
      */
-    public synchronized int queryTableSize(final Domain domain)
+    public int queryTableSize(final Domain domain)
     {
         final ActiveGrantTable active = tables.get(domain.id());
-        return active == null || !active.granterAlive ? 0 : active.capacity();
+        if (active == null)
+        {
+            return 0;
+        }
+        synchronized (active)
+        {
+            return active.granterAlive ? active.capacity() : 0;
+        }
     }
 
     // ---- map and unmap -----------------------------------------------------------------------------------------
@@ -167,16 +186,21 @@ public final class Hypervisor implements AutoCloseable
      * @return the handle that unmaps it.
      * @throws GrantException if refused; nothing changed.
      */
-    public synchronized long mapGrant(final Domain caller, final int granterId, final int ref, final long address,
+    public long mapGrant(final Domain caller, final int granterId, final int ref, final long address,
         final boolean readOnly)
     {
-        final int status = map(caller, granterId, ref, address, readOnly);
-        if (status != GrantStatus.OKAY)
+        final Maptrack track = openMaptrack(caller);
+        synchronized (track)
         {
-            throw new GrantException(status, "map of ref=" + ref + " of domain " + granterId + " by " + caller +
-                " at 0x" + Long.toHexString(address) + (readOnly ? " read-only" : " writable"));
+            checkOpen(caller, track);
+            final int status = map(caller, track, granterId, ref, address, readOnly);
+            if (status != GrantStatus.OKAY)
+            {
+                throw new GrantException(status, "map of ref=" + ref + " of domain " + granterId + " by " + caller +
+                    " at 0x" + Long.toHexString(address) + (readOnly ? " read-only" : " writable"));
+            }
+            return track.lastHandle;
         }
-        return lastHandle;
     }
 
     /**
@@ -186,16 +210,22 @@ public final class Hypervisor implements AutoCloseable
      * @param batch  the requests.
      * @return how many succeeded.
      */
-    public synchronized int mapGrants(final Domain caller, final MapBatch batch)
+    public int mapGrants(final Domain caller, final MapBatch batch)
     {
-        int ok = 0;
-        for (int i = 0; i < batch.size(); i++)
+        final Maptrack track = openMaptrack(caller);
+        synchronized (track)
         {
-            final int status = map(caller, batch.granter(i), batch.ref(i), batch.address(i), batch.readOnly(i));
-            batch.result(i, status, status == GrantStatus.OKAY ? lastHandle : -1);
-            ok += status == GrantStatus.OKAY ? 1 : 0;
+            checkOpen(caller, track);
+            int ok = 0;
+            for (int i = 0; i < batch.size(); i++)
+            {
+                final int status = map(caller, track, batch.granter(i), batch.ref(i), batch.address(i),
+                    batch.readOnly(i));
+                batch.result(i, status, status == GrantStatus.OKAY ? track.lastHandle : -1);
+                ok += status == GrantStatus.OKAY ? 1 : 0;
+            }
+            return ok;
         }
-        return ok;
     }
 
     /**
@@ -205,9 +235,9 @@ public final class Hypervisor implements AutoCloseable
      * @param handle from {@link #mapGrant} or {@link #mapGrants}.
      * @throws GrantException with {@link GrantStatus#BAD_HANDLE} if the handle is not a live mapping of the caller.
      */
-    public synchronized void unmapGrant(final Domain caller, final long handle)
+    public void unmapGrant(final Domain caller, final long handle)
     {
-        final int status = unmap(caller, handle);
+        final int status = unmapOne(caller, handle);
         if (status != GrantStatus.OKAY)
         {
             throw new GrantException(status, "unmap of handle=" + handle + " by " + caller);
@@ -223,43 +253,50 @@ public final class Hypervisor implements AutoCloseable
      * @param statuses receives a {@link GrantStatus} per handle.
      * @return how many succeeded.
      */
-    public synchronized int unmapGrants(final Domain caller, final long[] handles, final int count,
-        final int[] statuses)
+    public int unmapGrants(final Domain caller, final long[] handles, final int count, final int[] statuses)
     {
+        final Maptrack track = maptracks.get(caller.id());
         int ok = 0;
         for (int i = 0; i < count; i++)
         {
-            statuses[i] = unmap(caller, handles[i]);
+            statuses[i] = track == null ? badHandle(caller) : unmap(caller, track, handles[i]);
             ok += statuses[i] == GrantStatus.OKAY ? 1 : 0;
         }
         return ok;
     }
 
-    private int map(final Domain caller, final int granterId, final int ref, final long address,
-        final boolean readOnly)
+    private int unmapOne(final Domain caller, final long handle)
     {
-        caller.checkAlive();
+        final Maptrack track = maptracks.get(caller.id());
+        return track == null ? badHandle(caller) : unmap(caller, track, handle);
+    }
+
+    private int map(final Domain caller, final Maptrack track, final int granterId, final int ref,
+        final long address, final boolean readOnly)
+    {
         final ActiveGrantTable active = tables.get(granterId);
         int status = active == null ? GrantStatus.BAD_DOMAIN : checkAddress(caller, address);
+        status = status == GrantStatus.OKAY && !track.hasRoom() ? GrantStatus.NO_SPACE : status;
         final boolean write = !readOnly;
+        int frame = -1;
         if (status == GrantStatus.OKAY)
         {
-            status = active.acquire(caller.id(), ref, write);
-        }
-        if (status == GrantStatus.OKAY)
-        {
-            try
+            synchronized (active)
             {
-                // The grant entry is the granter's consent: the hypervisor makes the offer on its behalf.
-                final int rights = write ? Rights.READ_WRITE : Rights.READ;
-                kernel.acceptShare(caller, kernel.offerShare(active.granter, active.frame(ref), caller, rights),
-                    address, rights);
-            }
-            catch (final IllegalArgumentException | IllegalStateException ex)
-            {
-                // The caller mapped the address itself meanwhile, or the granter is dying: undo the acquire.
-                active.release(ref, write, false, false);
-                status = active.granter.isAlive() ? GrantStatus.BAD_VIRT_ADDR : GrantStatus.BAD_DOMAIN;
+                status = active.acquire(caller.id(), ref, write);
+                if (status == GrantStatus.OKAY)
+                {
+                    frame = active.frame(ref);
+                    status = share(caller, active, frame, address, write);
+                }
+                if (status == GrantStatus.OKAY)
+                {
+                    active.add(ref, write, false);
+                }
+                else if (frame != -1)
+                {
+                    active.release(ref, write, false, false);
+                }
             }
         }
         if (status != GrantStatus.OKAY)
@@ -267,33 +304,76 @@ public final class Hypervisor implements AutoCloseable
             caller.count(GrantCounters.GRANT_ERRORS, 1);
             return status;
         }
-        active.add(ref, write, false);
-        lastHandle = maptrack.allocate(caller.id(), granterId, ref, write ? Maptrack.WRITABLE : 0, address);
+        // Still under the mapper's lock: its destroy, which releases every record, cannot run before this one exists.
+        track.lastHandle = track.allocate(active, ref, frame, write ? Maptrack.WRITABLE : 0, address);
         caller.count(GrantCounters.GRANT_MAPS, 1);
         return GrantStatus.OKAY;
     }
 
-    private int unmap(final Domain caller, final long handle)
+    /** Maps an acquired grant's frame in the caller, on the granter's consent (its grant entry). */
+    private int share(final Domain caller, final ActiveGrantTable active, final int frame, final long address,
+        final boolean write)
     {
-        final int index = maptrack.lookup(handle, caller.id(), false);
-        if (index < 0)
+        try
         {
-            caller.count(GrantCounters.GRANT_ERRORS, 1);
-            return GrantStatus.BAD_HANDLE;
+            final int rights = write ? Rights.READ_WRITE : Rights.READ;
+            kernel.acceptShare(caller, kernel.offerShare(active.granter, frame, caller, rights), address, rights);
+            return GrantStatus.OKAY;
         }
-        final ActiveGrantTable active = tables.get(maptrack.granter(index));
-        final int ref = maptrack.ref(index);
-        final long address = maptrack.address(index);
-        // The caller may have removed the page itself (Kernel.unmap): then there is no entry left to remove.
-        if (caller.isAlive() && caller.addressSpace().frameAt(address) == active.frame(ref))
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            // The caller mapped the address itself meanwhile, or a domain is dying: the caller undoes the acquire.
+            return active.granter.isAlive() ? GrantStatus.BAD_VIRT_ADDR : GrantStatus.BAD_DOMAIN;
+        }
+    }
+
+    private int unmap(final Domain caller, final Maptrack track, final long handle)
+    {
+        synchronized (track)
+        {
+            final int index = track.lookup(handle, false);
+            if (index < 0)
+            {
+                return badHandle(caller);
+            }
+            final long address = track.address(index);
+            // The caller may have removed the page itself (Kernel.unmap): then there is no entry left to remove.
+            if (caller.isAlive() && caller.addressSpace().frameAt(address) == track.frame(index))
+            {
+                unmapPage(caller, address);
+            }
+            endUse(track, index);
+            caller.count(GrantCounters.GRANT_UNMAPS, 1);
+            return GrantStatus.OKAY;
+        }
+    }
+
+    private void unmapPage(final Domain caller, final long address)
+    {
+        try
         {
             kernel.unmap(caller, address);
         }
-        active.release(ref, maptrack.writable(index), false, true);
-        maptrack.release(index);
-        caller.count(GrantCounters.GRANT_UNMAPS, 1);
-        dropIfDone(active);
-        return GrantStatus.OKAY;
+        catch (final IllegalStateException ex)
+        {
+            // Marked dead since the check: the kernel clears its page table after the destroy's listeners.
+            if (caller.isAlive())
+            {
+                throw ex;
+            }
+        }
+    }
+
+    /** Under the mapper's lock: ends the use a record holds and frees the record. */
+    private void endUse(final Maptrack track, final int index)
+    {
+        final ActiveGrantTable active = track.table(index);
+        synchronized (active)
+        {
+            active.release(track.ref(index), track.writable(index), track.pin(index), true);
+            dropIfDone(active);
+        }
+        track.release(index);
     }
 
     // ---- pin and copy ------------------------------------------------------------------------------------------
@@ -309,19 +389,36 @@ public final class Hypervisor implements AutoCloseable
      * @return the pin handle; {@link #pinnedFrame} gives the frame for the device.
      * @throws GrantException if refused; nothing changed.
      */
-    public synchronized long pinGrant(final Domain caller, final int granterId, final int ref, final boolean readOnly)
+    public long pinGrant(final Domain caller, final int granterId, final int ref, final boolean readOnly)
     {
-        caller.checkAlive();
-        final ActiveGrantTable active = tables.get(granterId);
-        final int status = active == null ? GrantStatus.BAD_DOMAIN : active.acquire(caller.id(), ref, !readOnly);
-        if (status != GrantStatus.OKAY)
+        final Maptrack track = openMaptrack(caller);
+        synchronized (track)
         {
-            caller.count(GrantCounters.GRANT_ERRORS, 1);
-            throw new GrantException(status, "pin of ref=" + ref + " of domain " + granterId + " by " + caller);
+            checkOpen(caller, track);
+            final ActiveGrantTable active = tables.get(granterId);
+            int status = active == null ? GrantStatus.BAD_DOMAIN :
+                track.hasRoom() ? GrantStatus.OKAY : GrantStatus.NO_SPACE;
+            int frame = -1;
+            if (status == GrantStatus.OKAY)
+            {
+                synchronized (active)
+                {
+                    status = active.acquire(caller.id(), ref, !readOnly);
+                    if (status == GrantStatus.OKAY)
+                    {
+                        active.add(ref, !readOnly, true);
+                        frame = active.frame(ref);
+                    }
+                }
+            }
+            if (status != GrantStatus.OKAY)
+            {
+                caller.count(GrantCounters.GRANT_ERRORS, 1);
+                throw new GrantException(status, "pin of ref=" + ref + " of domain " + granterId + " by " + caller);
+            }
+            caller.count(GrantCounters.GRANT_PINS, 1);
+            return track.allocate(active, ref, frame, Maptrack.PIN | (readOnly ? 0 : Maptrack.WRITABLE), 0);
         }
-        active.add(ref, !readOnly, true);
-        caller.count(GrantCounters.GRANT_PINS, 1);
-        return maptrack.allocate(caller.id(), granterId, ref, Maptrack.PIN | (readOnly ? 0 : Maptrack.WRITABLE), 0);
     }
 
     /**
@@ -330,14 +427,21 @@ public final class Hypervisor implements AutoCloseable
      * @return the pinned frame.
      * @throws GrantException with {@link GrantStatus#BAD_HANDLE} if the handle is not a live pin of the caller.
      */
-    public synchronized int pinnedFrame(final Domain caller, final long handle)
+    public int pinnedFrame(final Domain caller, final long handle)
     {
-        final int index = maptrack.lookup(handle, caller.id(), true);
-        if (index < 0)
+        final Maptrack track = maptracks.get(caller.id());
+        if (track != null)
         {
-            throw new GrantException(GrantStatus.BAD_HANDLE, "handle=" + handle + " is no pin of " + caller);
+            synchronized (track)
+            {
+                final int index = track.lookup(handle, true);
+                if (index >= 0)
+                {
+                    return track.frame(index);
+                }
+            }
         }
-        return tables.get(maptrack.granter(index)).frame(maptrack.ref(index));
+        throw new GrantException(GrantStatus.BAD_HANDLE, "handle=" + handle + " is no pin of " + caller);
     }
 
     /**
@@ -347,19 +451,24 @@ public final class Hypervisor implements AutoCloseable
      * @param handle from {@link #pinGrant}.
      * @throws GrantException with {@link GrantStatus#BAD_HANDLE} if the handle is not a live pin of the caller.
      */
-    public synchronized void unpinGrant(final Domain caller, final long handle)
+    public void unpinGrant(final Domain caller, final long handle)
     {
-        final int index = maptrack.lookup(handle, caller.id(), true);
-        if (index < 0)
+        final Maptrack track = maptracks.get(caller.id());
+        if (track != null)
         {
-            caller.count(GrantCounters.GRANT_ERRORS, 1);
-            throw new GrantException(GrantStatus.BAD_HANDLE, "unpin of handle=" + handle + " by " + caller);
+            synchronized (track)
+            {
+                final int index = track.lookup(handle, true);
+                if (index >= 0)
+                {
+                    endUse(track, index);
+                    caller.count(GrantCounters.GRANT_UNPINS, 1);
+                    return;
+                }
+            }
         }
-        final ActiveGrantTable active = tables.get(maptrack.granter(index));
-        active.release(maptrack.ref(index), maptrack.writable(index), true, true);
-        maptrack.release(index);
-        caller.count(GrantCounters.GRANT_UNPINS, 1);
-        dropIfDone(active);
+        badHandle(caller);
+        throw new GrantException(GrantStatus.BAD_HANDLE, "unpin of handle=" + handle + " by " + caller);
     }
 
     /**
@@ -378,30 +487,57 @@ public final class Hypervisor implements AutoCloseable
      * @throws GrantException if refused ({@link GrantStatus#BAD_COPY_ARG} for ranges, {@code BAD_VIRT_ADDR} for a
      * caller address without the needed right); nothing changed.
      */
-    public synchronized void grantCopy(final Domain caller, final int granterId, final int ref, final int grantOffset,
+    public void grantCopy(final Domain caller, final int granterId, final int ref, final int grantOffset,
         final long address, final int length, final boolean toGrant)
     {
-        caller.checkAlive();
-        final ActiveGrantTable active = tables.get(granterId);
-        int status = active == null ? GrantStatus.BAD_DOMAIN : checkCopyArgs(grantOffset, address, length);
-        if (status == GrantStatus.OKAY)
+        final Maptrack track = openMaptrack(caller);
+        synchronized (track)
         {
-            status = active.acquire(caller.id(), ref, toGrant);
+            checkOpen(caller, track);
+            final ActiveGrantTable active = tables.get(granterId);
+            int status = active == null ? GrantStatus.BAD_DOMAIN : checkCopyArgs(grantOffset, address, length);
+            if (status == GrantStatus.OKAY)
+            {
+                status = copy(caller, track, active, ref, grantOffset, address, length, toGrant);
+            }
+            if (status != GrantStatus.OKAY)
+            {
+                caller.count(GrantCounters.GRANT_ERRORS, 1);
+                throw new GrantException(status, "copy " + (toGrant ? "to" : "from") + " ref=" + ref +
+                    " of domain " + granterId + " offset=" + grantOffset + " length=" + length + " by " + caller +
+                    " at 0x" + Long.toHexString(address));
+            }
         }
-        if (status == GrantStatus.OKAY)
+    }
+
+    /**
+     * Under the mapper's lock: holds the grant as a transient pin and copies under the granter's lock too (the two
+     * domains' locks in the fixed order, so only this pair's operations wait for it), then lets the grant go.
+     */
+    private int copy(final Domain caller, final Maptrack track, final ActiveGrantTable active, final int ref,
+        final int grantOffset, final long address, final int length, final boolean toGrant)
+    {
+        synchronized (active)
         {
+            int status = active.acquire(caller.id(), ref, toGrant);
+            if (status != GrantStatus.OKAY)
+            {
+                return status;
+            }
             active.add(ref, toGrant, true);
+            // The pin keeps the frame the granter's and allocated, the in-use bits keep the grant from ending; the
+            // mapper's lock keeps its destroy (and so the teardown of its own pages) until the copy is done.
+            final UnsafeBuffer view = track.copyView;
             try
             {
-                final int frame = active.frame(ref);
-                kernel.wrapFrame(copyView, frame);
+                kernel.wrapFrame(view, active.frame(ref));
                 if (toGrant)
                 {
-                    caller.addressSpace().getBytes(address, copyView, grantOffset, length);
+                    caller.addressSpace().getBytes(address, view, grantOffset, length);
                 }
                 else
                 {
-                    caller.addressSpace().putBytes(address, copyView, grantOffset, length);
+                    caller.addressSpace().putBytes(address, view, grantOffset, length);
                 }
                 caller.count(CounterType.BYTES_COPIED, length);
                 caller.count(GrantCounters.GRANT_COPIES, 1);
@@ -412,16 +548,11 @@ public final class Hypervisor implements AutoCloseable
             }
             finally
             {
-                copyView.wrap(0, 0);
+                view.wrap(0, 0);
                 active.release(ref, toGrant, true, true);
+                dropIfDone(active);
             }
-        }
-        if (status != GrantStatus.OKAY)
-        {
-            caller.count(GrantCounters.GRANT_ERRORS, 1);
-            throw new GrantException(status, "copy " + (toGrant ? "to" : "from") + " ref=" + ref + " of domain " +
-                granterId + " offset=" + grantOffset + " length=" + length + " by " + caller + " at 0x" +
-                Long.toHexString(address));
+            return status;
         }
     }
 
@@ -430,68 +561,124 @@ public final class Hypervisor implements AutoCloseable
     /**
      * @return live mappings and pins, all domains.
      */
-    public synchronized int liveHandles()
+    public int liveHandles()
     {
-        return maptrack.live();
+        int live = 0;
+        for (final Maptrack track : maptracks.snapshot().values())
+        {
+            synchronized (track)
+            {
+                live += track.live();
+            }
+        }
+        return live;
     }
 
-    synchronized int maps(final int granterId, final int ref, final boolean write)
+    int maps(final int granterId, final int ref, final boolean write)
+    {
+        return uses(granterId, ref, write, false);
+    }
+
+    int pins(final int granterId, final int ref, final boolean write)
+    {
+        return uses(granterId, ref, write, true);
+    }
+
+    private int uses(final int granterId, final int ref, final boolean write, final boolean pin)
     {
         final ActiveGrantTable active = tables.get(granterId);
-        return active == null || ref >= active.capacity() ? 0 : active.maps(ref, write);
+        if (active == null)
+        {
+            return 0;
+        }
+        synchronized (active)
+        {
+            return ref >= active.capacity() ? 0 : pin ? active.pins(ref, write) : active.maps(ref, write);
+        }
     }
 
-    synchronized int pins(final int granterId, final int ref, final boolean write)
+    int tableFrame(final int granterId, final int page)
     {
         final ActiveGrantTable active = tables.get(granterId);
-        return active == null || ref >= active.capacity() ? 0 : active.pins(ref, write);
+        synchronized (active)
+        {
+            return active.tableFrames[page];
+        }
     }
 
-    synchronized int tableFrame(final int granterId, final int page)
+    int activeGranters()
     {
-        return tables.get(granterId).tableFrames[page];
-    }
-
-    synchronized int activeGranters()
-    {
-        return tables.size();
+        return tables.snapshot().size();
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
 
-    private synchronized void onDestroy(final Domain domain)
+    private void onDestroy(final Domain domain)
     {
         final int id = domain.id();
-        for (int index = 0; index < maptrack.used(); index++)
+        // The domain is marked dead already: no new maptrack of it appears after this removal (see PerDomain).
+        final Maptrack track = maptracks.remove(id);
+        if (track != null)
         {
-            if (maptrack.isLive(index) && maptrack.holder(index) == id)
+            synchronized (track)
             {
-                // The kernel clears the dead domain's page table after the listeners; only the grant use goes here.
-                final ActiveGrantTable active = tables.get(maptrack.granter(index));
-                active.release(maptrack.ref(index), maptrack.writable(index), maptrack.pin(index), true);
-                maptrack.release(index);
-                dropIfDone(active);
+                track.close();
+                for (int index = 0; index < track.used(); index++)
+                {
+                    if (track.isLive(index))
+                    {
+                        // The kernel clears the dead domain's page table after the listeners; only the use goes here.
+                        endUse(track, index);
+                    }
+                }
             }
+            tags.give(track.tag);
         }
-        final ActiveGrantTable granted = tables.get(id);
+        final ActiveGrantTable granted = tables.getOrdered(id);
         if (granted != null)
         {
-            granted.granterAlive = false;
-            for (int page = 0; page < granted.tablePages(); page++)
+            synchronized (granted)
             {
-                // Unpinned now, the table frames are freed with the rest of the domain's frames right after this.
-                kernel.unpinFrame(granted.tableFrames[page]);
+                if (granted.granterAlive)
+                {
+                    granted.granterAlive = false;
+                    // Unpinned now, the table frames are freed with the rest of the domain's frames after this.
+                    granted.unpinTablePages();
+                }
+                dropIfDone(granted);
             }
-            dropIfDone(granted);
         }
     }
 
+    /** Under the granter's lock: a dead granter's table goes with its last use. */
     private void dropIfDone(final ActiveGrantTable active)
     {
         if (!active.granterAlive && active.activeCount() == 0)
         {
-            tables.remove(active.granter.id());
+            tables.remove(active.granter.id(), active);
         }
+    }
+
+    private Maptrack openMaptrack(final Domain caller)
+    {
+        final Maptrack track = maptracks.get(caller.id());
+        return track != null ? track : maptracks.getOrCreate(caller, newMaptrack);
+    }
+
+    /** Under the mapper's lock: a maptrack closed by its domain's destroy takes nothing new. */
+    private static void checkOpen(final Domain caller, final Maptrack track)
+    {
+        caller.checkAlive();
+        if (track.isClosed())
+        {
+            throw new IllegalStateException("domain " + caller + " has been destroyed");
+        }
+    }
+
+    private static int badHandle(final Domain caller)
+    {
+        caller.count(GrantCounters.GRANT_ERRORS, 1);
+        return GrantStatus.BAD_HANDLE;
     }
 
     private int checkAddress(final Domain caller, final long address)

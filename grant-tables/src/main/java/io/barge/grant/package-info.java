@@ -20,8 +20,9 @@
  * peer is untrusted: a ring index or grant entry that breaks the protocol breaks that ring or fails that operation
  * ({@code ProtocolViolationException}, {@link io.barge.grant.GrantStatus} codes) and nothing else.
  * <p>
- * Threading: hypervisor operations are serialised on the hypervisor (lock order hypervisor, grant table, kernel);
- * a grant table's methods on the table; a front or back ring is driven by one thread; event-channel notify, mask
- * and unmask take no lock and allocate nothing.
+ * Threading: hypervisor state is per domain, so operations of disjoint domain pairs take disjoint locks (a
+ * mapper's maptrack, then a granter's active table, then its grant table, then the kernel's; see
+ * {@link io.barge.grant.Hypervisor}); a grant table's methods are serialised on the table; a front or back ring is
+ * driven by one thread; event-channel notify, mask and unmask take no lock and allocate nothing.
  */
 package io.barge.grant;

@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.barge.grant.Races.await;
+import static io.barge.grant.Races.breaking;
+import static io.barge.grant.Races.guarded;
+import static io.barge.grant.Races.joinAll;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -117,11 +121,7 @@ class GrantConcurrencyTest extends GrantFixture
             }), "grantee-" + t));
         }
         threads.forEach(Thread::start);
-        for (final Thread thread : threads)
-        {
-            thread.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(thread.isAlive(), thread.getName() + " finished");
-        }
+        joinAll(threads, 100);
         assertTrue(errors.isEmpty(), () -> "errors: " + errors);
         assertTrue(mapped.get() > 0, "some maps succeeded");
         assertEquals(0, hv.liveHandles());
@@ -188,59 +188,12 @@ class GrantConcurrencyTest extends GrantFixture
         })), "grantee");
         granter.start();
         grantee.start();
-        for (final Thread thread : new Thread[]{ granter, grantee })
-        {
-            thread.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(thread.isAlive(), thread.getName() + " finished");
-        }
+        joinAll(List.of(granter, grantee), 100);
         assertTrue(errors.isEmpty(), () -> "errors: " + errors);
         assertTrue(ended.get() > 0 && mapped.get() > 0, "both sides won some races: ended=" + ended + " mapped=" +
             mapped);
         assertEquals(0, table.grantsInUse());
         assertEquals(0, table.deferredEnds());
         assertEquals(freeBefore, memory.freeFrames(), "every given-up frame freed");
-    }
-
-    /** @return the body, breaking the barrier if it fails so that its partner stops waiting at once. */
-    private static Runnable breaking(final CyclicBarrier barrier, final Runnable body)
-    {
-        return () ->
-        {
-            try
-            {
-                body.run();
-            }
-            catch (final RuntimeException | Error ex)
-            {
-                barrier.reset();
-                throw ex;
-            }
-        };
-    }
-
-    /** A bounded wait at a barrier (a broken-barrier or timeout exception fails the thread's test). */
-    private static void await(final CyclicBarrier barrier)
-    {
-        try
-        {
-            barrier.await(30, TimeUnit.SECONDS);
-        }
-        catch (final Exception ex)
-        {
-            throw new IllegalStateException("barrier: " + ex, ex);
-        }
-    }
-
-    private static void guarded(final Queue<Throwable> errors, final CyclicBarrier start, final Runnable body)
-    {
-        try
-        {
-            start.await(30, TimeUnit.SECONDS);
-            body.run();
-        }
-        catch (final Throwable t)
-        {
-            errors.add(t);
-        }
     }
 }
