@@ -113,7 +113,8 @@ abstract class ProcessChannelEnd implements AutoCloseable
             return false;
         }
         nextKernelCheckNs = now + KERNEL_CHECK_INTERVAL_NS;
-        if (client.kernelBeating())
+        // An end made without a client (the memory-ordering rigs drive ends over plain memory) has no kernel to watch.
+        if (client == null || client.kernelBeating())
         {
             return false;
         }
