@@ -380,7 +380,7 @@ public final class AeronIpc implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot delete the aeron driver's directory " + dir, ex);
+            throw new UncheckedIOException("cannot delete the directory " + dir, ex);
         }
     }
 

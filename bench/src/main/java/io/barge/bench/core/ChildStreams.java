@@ -12,12 +12,19 @@ import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.ProcessRbufsReceiver;
 import io.barge.core.machine.ProcessReceiver;
+import io.barge.core.machine.ProcessChannelDescriptor;
+import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -39,9 +46,71 @@ import java.util.function.IntSupplier;
 public final class ChildStreams
 {
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    /** Polls {@link Stream#take} makes before it gives up on a child that sends nothing. */
+    private static final long MAX_POLLS = 100_000_000L;
 
     private ChildStreams()
     {
+    }
+
+    /** Messages the process channel's ring is sized for (it holds more once rounded to a power of two). */
+    static final int CAPACITY = 16;
+
+    /**
+     * @param size a message size.
+     * @return messages the process channel's ring holds: Aeron's publication window is made as many messages long.
+     */
+    static int inFlight(final int size)
+    {
+        return capacityFor(size) / BitUtil.align(size + ProcessChannelDescriptor.RECORD_HEADER_LENGTH,
+            ProcessChannelDescriptor.RECORD_ALIGNMENT);
+    }
+
+    /**
+     * Starts a child JVM on this process's class path, with Agrona's opens and no bounds checks.
+     *
+     * @param main the child's main class.
+     * @param args its arguments.
+     * @return the child, its output and errors in one pipe.
+     * @throws IOException if it cannot be started.
+     */
+    static Process startChild(final Class<?> main, final String... args) throws IOException
+    {
+        final String javaCommand = ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final List<String> command = new ArrayList<>(List.of(javaCommand,
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true",
+            "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** Reads the child's output up to its ready line, echoing what comes before; the rest is left in the pipe. */
+    static String readyLine(final Process process, final String ready) throws IOException
+    {
+        final BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+            StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith(ready))
+        {
+            System.out.println("child: " + line);
+        }
+        if (line == null)
+        {
+            throw new IOException("the sending child " + process.pid() + " ended without getting ready");
+        }
+        return line;
+    }
+
+    /**
+     * @param size a message size.
+     * @return ring bytes for {@link #CAPACITY} messages of that size (at least a frame): the ring channel's ring, and
+     *         the Rbufs channel's data area beside it.
+     */
+    static int capacityFor(final int size)
+    {
+        final int record = size + 16;
+        return Math.max(4096, Integer.highestOneBit(CAPACITY * record - 1) << 1);
     }
 
     /** A sending child and this process's receiving end. */
@@ -64,6 +133,24 @@ public final class ChildStreams
          * @return 1 if one was taken, else 0.
          */
         public abstract int poll();
+
+        /**
+         * Polls until one whole message is taken (bounded: a child that sends nothing fails it).
+         *
+         * @return the message's first word, or its sum with touch.
+         */
+        public final long take()
+        {
+            long polls = 0;
+            while (poll() == 0)
+            {
+                if (++polls == MAX_POLLS)
+                {
+                    throw new IllegalStateException("the " + name + " child sent nothing for " + polls + " polls");
+                }
+            }
+            return lastWord;
+        }
 
         /**
          * @return the first word of the last message taken, or its sum with touch.
@@ -151,8 +238,8 @@ public final class ChildStreams
             all[0] = directory.toString();
             all[1] = Integer.toString(client.createDomain("benchmark receiver"));
             System.arraycopy(args, 0, all, 2, args.length);
-            process = CrossProcessBenchmark.startChild(main, all);
-            final String line = CrossProcessBenchmark.readyLine(process, ready);
+            process = startChild(main, all);
+            final String line = readyLine(process, ready);
             return Integer.parseInt(line.substring(ready.length()).trim());
         }
 
@@ -172,7 +259,7 @@ public final class ChildStreams
         void release()
         {
             CloseHelper.closeAll(client, service);
-            CrossProcessBenchmark.delete(directory);
+            AeronIpc.deleteRecursively(directory);
         }
     }
 
@@ -192,7 +279,7 @@ public final class ChildStreams
         {
             final ProcessReceiver receiver = stream.client.openReceiver(stream.start(ProcessChannelSender.class,
                 ProcessChannelSender.READY, Integer.toString(size),
-                Integer.toString(CrossProcessBenchmark.capacityFor(size)), fill ? "fill" : "word"));
+                Integer.toString(capacityFor(size)), fill ? "fill" : "word"));
             stream.receiver = receiver;
             stream.poller = () -> receiver.poll(stream.handler, 1);
             return stream;
@@ -286,9 +373,9 @@ public final class ChildStreams
         final AeronStream stream = new AeronStream(touch);
         try
         {
-            stream.process = CrossProcessBenchmark.startChild(AeronIpcChildSender.class, stream.directory.toString(),
-                Integer.toString(size), Integer.toString(CrossProcessBenchmark.inFlight(size)), fill ? "fill" : "word");
-            CrossProcessBenchmark.readyLine(stream.process, AeronIpcChildSender.READY);
+            stream.process = startChild(AeronIpcChildSender.class, stream.directory.toString(),
+                Integer.toString(size), Integer.toString(inFlight(size)), fill ? "fill" : "word");
+            readyLine(stream.process, AeronIpcChildSender.READY);
             stream.aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(stream.directory.toString())
                 .useConductorAgentInvoker(true)
                 .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(AeronIpc.IDLE_TIMEOUT_NS)));

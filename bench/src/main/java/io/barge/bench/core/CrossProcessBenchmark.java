@@ -6,7 +6,6 @@ import io.barge.core.Touch;
 import io.barge.core.machine.KernelService;
 import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.MachineFile;
-import io.barge.core.machine.ProcessChannelDescriptor;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessSender;
 import io.barge.core.transport.Channel;
@@ -17,7 +16,6 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Transport;
 import io.barge.core.transport.Transports;
-import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,7 +33,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -144,8 +141,8 @@ public class CrossProcessBenchmark
 
     /**
      * The zero-copy real crossing: a child sending on an Rbufs channel ({@link ChildStreams#rbufs}: claim, write in
-     * place, commit), its data area as many bytes as the ring channel's ring ({@link #capacityFor}: 32 buffers of
-     * 64 KiB beside the ring's and Aeron's 31 messages; 64 of 64 B beside 51), for one benchmark only.
+     * place, commit), its data area as many bytes as the ring channel's ring ({@link ChildStreams#capacityFor}: 32
+     * buffers of 64 KiB beside the ring's and Aeron's 31 messages; 64 of 64 B beside 51), for one benchmark only.
      */
     @State(Scope.Thread)
     public static class RbufsChild
@@ -161,7 +158,7 @@ public class CrossProcessBenchmark
         @Setup(Level.Trial)
         public void setUp(final CrossProcessBenchmark benchmark) throws IOException
         {
-            stream = ChildStreams.rbufs(benchmark.size, capacityFor(benchmark.size), benchmark.touch,
+            stream = ChildStreams.rbufs(benchmark.size, ChildStreams.capacityFor(benchmark.size), benchmark.touch,
                 benchmark.fill, MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
         }
 
@@ -199,65 +196,6 @@ public class CrossProcessBenchmark
         }
     }
 
-    /** Messages the process channel's ring is sized for (it holds more once rounded to a power of two). */
-    static final int CAPACITY = 16;
-
-    /**
-     * @param size a message size.
-     * @return messages the process channel's ring holds: Aeron's publication window is made as many messages long.
-     */
-    static int inFlight(final int size)
-    {
-        return capacityFor(size) / BitUtil.align(size + ProcessChannelDescriptor.RECORD_HEADER_LENGTH,
-            ProcessChannelDescriptor.RECORD_ALIGNMENT);
-    }
-
-    static Process startChild(final Class<?> main, final String... args) throws IOException
-    {
-        final String javaCommand = ProcessHandle.current().info().command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand,
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true",
-            "-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(java.util.List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
-    }
-
-    /** Reads the child's output up to its ready line, echoing what comes before; the rest is left in the pipe. */
-    static String readyLine(final Process process, final String ready) throws IOException
-    {
-        final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
-            process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null && !line.startsWith(ready))
-        {
-            System.out.println("child: " + line);
-        }
-        if (line == null)
-        {
-            throw new IOException("the sending child " + process.pid() + " ended without getting ready");
-        }
-        return line;
-    }
-
-    static int capacityFor(final int size)
-    {
-        final int record = size + 16;
-        return Math.max(4096, Integer.highestOneBit(CAPACITY * record - 1) << 1);
-    }
-
-    static void delete(final Path directory)
-    {
-        try (var files = Files.walk(directory))
-        {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
     /**
      * Opens a copy channel between two domains, and a process channel between two clients' domains.
      *
@@ -280,7 +218,7 @@ public class CrossProcessBenchmark
         a = MachineClient.attach(directory);
         b = MachineClient.attach(directory);
         final int channelId = a.createChannel(a.createDomain("sender"), b.createDomain("receiver"), size,
-            capacityFor(size));
+            ChildStreams.capacityFor(size));
         processSender = a.openSender(channelId);
         processReceiver = b.openReceiver(channelId);
         source = new UnsafeBuffer(new byte[size]);
@@ -300,7 +238,7 @@ public class CrossProcessBenchmark
         a.close();
         b.close();
         service.close();
-        delete(directory);
+        AeronIpc.deleteRecursively(directory);
     }
 
     /**
@@ -344,7 +282,7 @@ public class CrossProcessBenchmark
     @Benchmark
     public long processChannelFromChild(final Child child)
     {
-        return take(child.stream);
+        return child.stream.take();
     }
 
     /**
@@ -354,7 +292,7 @@ public class CrossProcessBenchmark
     @Benchmark
     public long rbufsChannelFromChild(final RbufsChild child)
     {
-        return take(child.stream);
+        return child.stream.take();
     }
 
     /**
@@ -364,26 +302,9 @@ public class CrossProcessBenchmark
     @Benchmark
     public long aeronIpcFromChild(final AeronChild child)
     {
-        return take(child.stream);
+        return child.stream.take();
     }
 
-    /**
-     * @param stream a child's stream.
-     * @return the last word of the one message taken (polling, bounded).
-     */
-    static long take(final ChildStreams.Stream stream)
-    {
-        long polls = 0;
-        while (stream.poll() == 0)
-        {
-            if (++polls == 100L * MAX_POLLS)
-            {
-                throw new IllegalStateException("the " + stream.name() + " child sent nothing for " + polls +
-                    " polls");
-            }
-        }
-        return stream.lastWord();
-    }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length)
     {

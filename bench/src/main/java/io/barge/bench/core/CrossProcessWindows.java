@@ -149,7 +149,7 @@ public final class CrossProcessWindows
         switch (name)
         {
             case "rbufs":
-                return ChildStreams.rbufs(settings.size(), CrossProcessBenchmark.capacityFor(settings.size()),
+                return ChildStreams.rbufs(settings.size(), ChildStreams.capacityFor(settings.size()),
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
             case "ring":
                 return ChildStreams.ring(settings.size(), settings.touch(), settings.fill(),

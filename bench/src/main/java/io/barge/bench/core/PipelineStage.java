@@ -117,7 +117,6 @@ public final class PipelineStage implements Agent
 
     private StageEnd receiver;
     private StageEnd sender;
-    private String upstreamName = "";
     private int upstreamDomain = -1;
     private long nextUpstreamLookNs;
     private long nextDownstreamLookNs;
@@ -449,7 +448,6 @@ public final class PipelineStage implements Agent
         receiver = StageEnd.upstream(client, channelId, settings.kind());
         upstreams++;
         upstreamDomain = upstream;
-        upstreamName = "domain " + upstream;
         say("connected: channel " + channelId + " from domain " + upstream + " \"" + settings.from() + "\" (" +
             ProcessChannelDescriptor.kindName(settings.kind()) + ")");
         connected();
@@ -537,7 +535,7 @@ public final class PipelineStage implements Agent
         lostUpstreams.add(upstreamDomain);
         receiver.close();
         receiver = null;
-        say("upstream gone (" + upstreamName + "): " + ex.getMessage() + "; waiting for a new \"" +
+        say("upstream gone (domain " + upstreamDomain + "): " + ex.getMessage() + "; waiting for a new \"" +
             settings.from() + "\"");
         startWaiting();
     }

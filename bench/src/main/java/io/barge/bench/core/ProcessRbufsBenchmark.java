@@ -225,7 +225,7 @@ public class ProcessRbufsBenchmark
         a.close();
         b.close();
         service.close();
-        CrossProcessBenchmark.delete(directory);
+        AeronIpc.deleteRecursively(directory);
     }
 
     /**
@@ -270,7 +270,7 @@ public class ProcessRbufsBenchmark
     @Benchmark
     public long processChannelFromChild(final Child child)
     {
-        return CrossProcessBenchmark.take(child.stream);
+        return child.stream.take();
     }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length)

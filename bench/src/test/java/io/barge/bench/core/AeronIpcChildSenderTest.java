@@ -34,13 +34,13 @@ class AeronIpcChildSenderTest
     void messagesArriveWholeAndInOrderAndTheChildCleansUp(final int size) throws Exception
     {
         final Path directory = AeronIpc.uniqueDirectory();
-        final Process child = CrossProcessBenchmark.startChild(AeronIpcChildSender.class, directory.toString(),
-            Integer.toString(size), Integer.toString(CrossProcessBenchmark.inFlight(size)));
+        final Process child = ChildStreams.startChild(AeronIpcChildSender.class, directory.toString(),
+            Integer.toString(size), Integer.toString(ChildStreams.inFlight(size)));
         Aeron aeron = null;
         Subscription subscription = null;
         try
         {
-            CrossProcessBenchmark.readyLine(child, AeronIpcChildSender.READY);
+            ChildStreams.readyLine(child, AeronIpcChildSender.READY);
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(directory.toString())
                 .useConductorAgentInvoker(true));
             subscription = aeron.addSubscription(CommonContext.IPC_CHANNEL, AeronIpc.STREAM_ID);

@@ -85,13 +85,22 @@ abstract class ProcessChannelEnd implements AutoCloseable
      */
     final void checkReceiverThere()
     {
-        final int receiverEnd = ChannelTableDescriptor.endAcquire(channelTable, slot, false);
-        if (receiverEnd != ChannelTableDescriptor.END_OPEN)
+        final PeerGoneException gone = receiverGone();
+        if (gone != null)
         {
-            throw new PeerGoneException("channel " + channelId + ": the receiver " +
-                (receiverEnd == ChannelTableDescriptor.END_DEAD ? "died (the kernel timed its client out)" :
-                "closed the channel") + "; nothing more is sent");
+            throw gone;
         }
+    }
+
+    /**
+     * @return why the receiver is gone (one acquire load of its end word, as {@link #checkReceiverThere}), or null.
+     */
+    final PeerGoneException receiverGone()
+    {
+        final int receiverEnd = ChannelTableDescriptor.endAcquire(channelTable, slot, false);
+        return receiverEnd == ChannelTableDescriptor.END_OPEN ? null : new PeerGoneException("channel " + channelId +
+            ": the receiver " + (receiverEnd == ChannelTableDescriptor.END_DEAD ?
+            "died (the kernel timed its client out)" : "closed the channel") + "; nothing more is sent");
     }
 
     /**

@@ -166,10 +166,11 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
     {
         checkOpenAndWhole();
         checkClaimed();
-        if (ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN)
+        final PeerGoneException gone = receiverGone();
+        if (gone != null)
         {
             abort(); // nothing published: the buffer is this end's again
-            checkReceiverThere();
+            throw gone;
         }
         final long producer = txProducer;
         if (producer - txConsumerCache >= slots)
