@@ -21,14 +21,8 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * <p>
  * The view is shared memory the sender can still write: a handler that must trust the bytes copies them first.
  */
-public final class ProcessRbufsReceiver extends ProcessChannelEnd
+public final class ProcessRbufsReceiver extends ProcessRbufsEnd
 {
-    private final AtomicBuffer data;
-    private final int stride;
-    private final int bufferCount;
-    private final int slots;
-    private final int slotMask;
-    private final int returnRing;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long txConsumer;
     private long txProducerCache;
@@ -42,14 +36,8 @@ public final class ProcessRbufsReceiver extends ProcessChannelEnd
     ProcessRbufsReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot)
     {
-        super(client, channel, header, control, channelTable, slot, ControlProtocolDescriptor.END_RECEIVER,
+        super(client, channel, header, control, data, channelTable, slot, ControlProtocolDescriptor.END_RECEIVER,
             "receiver");
-        this.data = data;
-        this.stride = stride(maxMessageLength);
-        this.bufferCount = bufferCount(capacity, maxMessageLength);
-        this.slots = RbufsChannelDescriptor.slots(bufferCount);
-        this.slotMask = slots - 1;
-        this.returnRing = returnRingOffset(slots);
     }
 
     /**

@@ -18,7 +18,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * for a buffer this end sent and has not had back, with the length it sent. A value no correct receiver writes
  * breaks the channel ({@link ChannelBrokenException}, now and on every later call).
  */
-public final class ProcessRbufsSender extends ProcessChannelEnd
+public final class ProcessRbufsSender extends ProcessRbufsEnd
 {
     /** {@link #tryClaim} result: a buffer is claimed, its view is {@link #buffer()}. */
     public static final int OK = 0;
@@ -28,12 +28,6 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
     private static final int FREE = -1;
     private static final int CLAIMED = -2;
 
-    private final AtomicBuffer data;
-    private final int stride;
-    private final int bufferCount;
-    private final int slots;
-    private final int slotMask;
-    private final int returnRing;
     /** Per buffer: FREE, CLAIMED, or the length it was sent with (out with the receiver). */
     private final int[] state;
     /** Free buffers, a stack: the buffer returned last is reused first, while its lines are still warm. */
@@ -54,13 +48,8 @@ public final class ProcessRbufsSender extends ProcessChannelEnd
     ProcessRbufsSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot)
     {
-        super(client, channel, header, control, channelTable, slot, ControlProtocolDescriptor.END_SENDER, "sender");
-        this.data = data;
-        this.stride = stride(maxMessageLength);
-        this.bufferCount = RbufsChannelDescriptor.bufferCount(capacity, maxMessageLength);
-        this.slots = RbufsChannelDescriptor.slots(bufferCount);
-        this.slotMask = slots - 1;
-        this.returnRing = returnRingOffset(slots);
+        super(client, channel, header, control, data, channelTable, slot, ControlProtocolDescriptor.END_SENDER,
+            "sender");
         this.state = new int[bufferCount];
         this.free = new int[bufferCount];
         for (int i = 0; i < bufferCount; i++)
