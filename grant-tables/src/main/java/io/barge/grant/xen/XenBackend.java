@@ -21,6 +21,7 @@ import io.barge.grant.GrantException;
 import io.barge.grant.GrantStatus;
 import io.barge.grant.Hypervisor;
 import io.barge.grant.MapBatch;
+import org.agrona.BitUtil;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -91,6 +92,21 @@ public final class XenBackend implements Receiver
     private final long[] runStart;
     private final int[] runLength;
     private int runCount;
+    /**
+     * The persistent fast path's memo: per slot ({@code request id & memoMask}) the length-and-count word and the
+     * segment words of the last request it accepted there, and that request's runs. A front end sends the same
+     * segments for a buffer each time it reuses it, so a request equal word for word to a remembered one has that
+     * one's verdict: {@link #joinPersistent} depends on nothing else that can change (the pool is mapped once, at
+     * open). 0 in {@code memoHeader} is no entry (an accepted request has a length of at least 1).
+     */
+    private final long[] memoHeader;
+    private final long[] memoWords;
+    private final long[] memoRunStart;
+    private final int[] memoRunLength;
+    private final int[] memoRunCount;
+    private final int memoMask;
+    /** Runs a memo slot holds: a direct request's most. */
+    private final int memoRuns;
     private final WaitsetChannel readable;
     private final Message handlerMessage = new Message();
     private final WaitingReceive waiting = new WaitingReceive(this);
@@ -158,6 +174,14 @@ public final class XenBackend implements Receiver
         segPage = new int[pagesPerBuffer];
         runStart = new long[pagesPerBuffer];
         runLength = new int[pagesPerBuffer];
+        final int memoSlots = mode == GrantMode.PERSISTENT ? BitUtil.findNextPositivePowerOfTwo(capacity) : 0;
+        memoRuns = Math.min(pagesPerBuffer, XenRequestDescriptor.DIRECT_SEGMENTS);
+        memoMask = memoSlots - 1;
+        memoHeader = new long[memoSlots];
+        memoWords = new long[memoSlots * XenRequestDescriptor.DIRECT_SEGMENTS];
+        memoRunStart = new long[memoSlots * memoRuns];
+        memoRunLength = new int[memoSlots * memoRuns];
+        memoRunCount = new int[memoSlots];
         batch = new MapBatch(pagesPerBuffer);
         handles = new long[mode == GrantMode.MAP ? capacity : 0][pagesPerBuffer];
         mapped = new int[capacity];
@@ -358,15 +382,32 @@ public final class XenBackend implements Receiver
      * The persistent fast path over a request that carries its segments itself: reads each segment of the private
      * copy once, checks it stays in its page, finds its pool page (the one after the previous segment's first, as a
      * front end's buffer takes consecutive pool pages) and joins it to the run before it when the two are adjacent.
-     * It changes nothing but the runs: a false answer (anything unexpected) leaves the verdict to the general passes.
+     * A request equal word for word to the one last accepted in its memo slot takes that one's runs instead. It
+     * changes nothing but the runs (and the memo): a false answer (anything unexpected) leaves the verdict to the
+     * general passes.
      *
      * @return whether the request is valid and its runs are in {@code runStart}/{@code runLength}.
      */
     private boolean joinPersistent(final int segments)
     {
+        if (XenRequestDescriptor.flags(request, 0) != 0 || segments < 1 || segments > pagesPerBuffer ||
+            segments > XenRequestDescriptor.DIRECT_SEGMENTS)
+        {
+            return false;
+        }
+        final long header = XenRequestDescriptor.lengthAndCount(request, 0);
+        final int slot = XenRequestDescriptor.id(request, 0) & memoMask;
+        if (memoHeader[slot] == header && sameSegments(slot, segments))
+        {
+            final int runs = memoRunCount[slot];
+            final int from = slot * memoRuns;
+            System.arraycopy(memoRunStart, from, runStart, 0, runs);
+            System.arraycopy(memoRunLength, from, runLength, 0, runs);
+            runCount = runs;
+            return true;
+        }
         final int length = XenRequestDescriptor.length(request, 0);
-        if (XenRequestDescriptor.flags(request, 0) != 0 || length < 1 || length > channel.maxMessageLength ||
-            segments < 1 || segments > pagesPerBuffer || segments > XenRequestDescriptor.DIRECT_SEGMENTS)
+        if (length < 1 || length > channel.maxMessageLength)
         {
             return false;
         }
@@ -396,7 +437,41 @@ public final class XenBackend implements Receiver
                 runLength[runCount++] = bytes;
             }
         }
-        return total == length;
+        if (total != length)
+        {
+            return false;
+        }
+        remember(slot, header, segments);
+        return true;
+    }
+
+    private boolean sameSegments(final int slot, final int segments)
+    {
+        final int base = slot * XenRequestDescriptor.DIRECT_SEGMENTS;
+        for (int i = 0; i < segments; i++)
+        {
+            if (memoWords[base + i] != XenRequestDescriptor.segmentWord(request,
+                XenRequestDescriptor.segmentOffset(XenRequestDescriptor.SEGMENTS_OFFSET, i)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void remember(final int slot, final long header, final int segments)
+    {
+        final int base = slot * XenRequestDescriptor.DIRECT_SEGMENTS;
+        for (int i = 0; i < segments; i++)
+        {
+            memoWords[base + i] = XenRequestDescriptor.segmentWord(request,
+                XenRequestDescriptor.segmentOffset(XenRequestDescriptor.SEGMENTS_OFFSET, i));
+        }
+        final int from = slot * memoRuns;
+        System.arraycopy(runStart, 0, memoRunStart, from, runCount);
+        System.arraycopy(runLength, 0, memoRunLength, from, runCount);
+        memoRunCount[slot] = runCount;
+        memoHeader[slot] = header;
     }
 
     private int endOfStream(final int count)

@@ -538,7 +538,7 @@ public final class XenFrontend implements Sender
         {
             final long id = reportIds[reportHead];
             final int status = reportStatus[reportHead];
-            reportHead = (reportHead + 1) % capacity;
+            reportHead = wrap(reportHead + 1);
             reportCount--;
             reported++;
             handler.onResponse(id, status);
@@ -559,14 +559,20 @@ public final class XenFrontend implements Sender
         if (reportCount == capacity)
         {
             // Bounded, allocation free: the oldest unreported answer gives way (its message was long recycled).
-            reportHead = (reportHead + 1) % capacity;
+            reportHead = wrap(reportHead + 1);
             reportCount--;
             lostResponses++;
         }
-        final int tail = (reportHead + reportCount) % capacity;
+        final int tail = wrap(reportHead + reportCount);
         reportIds[tail] = messageId;
         reportStatus[tail] = status;
         reportCount++;
+    }
+
+    /** An index into the report ring one lap past its end, brought back: no division on the claim path. */
+    private int wrap(final int index)
+    {
+        return index >= capacity ? index - capacity : index;
     }
 
     /** The response event channel fired (or the channel closed): wakes a sender registered for space. */

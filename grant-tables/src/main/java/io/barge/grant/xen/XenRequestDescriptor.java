@@ -216,6 +216,18 @@ public final class XenRequestDescriptor
     }
 
     /**
+     * Reads the length and the segment count in one load, for a reader that compares whole requests word by word.
+     *
+     * @param slot a request or its copy.
+     * @param base the slot's offset.
+     * @return the 8 bytes at {@link #LENGTH_OFFSET}: the length and the segment count.
+     */
+    public static long lengthAndCount(final DirectBuffer slot, final int base)
+    {
+        return slot.getLong(base + LENGTH_OFFSET);
+    }
+
+    /**
      * @param slot a request or its copy.
      * @param base the slot's offset.
      * @return the segment count.
