@@ -7,6 +7,7 @@ import io.barge.core.Kernel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
+import io.barge.core.transport.spi.EndGate;
 import org.agrona.concurrent.EpochNanoClock;
 
 import java.util.ArrayList;

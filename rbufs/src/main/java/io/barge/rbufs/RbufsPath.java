@@ -5,6 +5,7 @@ import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.ChannelPath;
+import io.barge.core.transport.spi.EndGate;
 
 import java.util.function.Consumer;
 

@@ -12,6 +12,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.concurrent.BackoffIdleStrategy;

@@ -16,6 +16,7 @@ import io.barge.grant.SharedRingDescriptor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,8 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Teardown, by {@link #close} from any thread or by either domain's death (the kernel's {@link DomainListener},
  * after the hypervisor's and the event channels' own listeners have dropped the dead domain's mappings and ports):
  * <ol>
- *   <li>both ends' monitors are taken (the front end's first), so neither end is inside a call, and the state
- *       becomes CLOSED; every later call fails with {@link ChannelClosedException};</li>
+ *   <li>both ends are kept out of calls ({@link #withEndsOut}: a sender-granting channel's ends shut their
+ *       {@link io.barge.core.transport.spi.EndGate}s, waiting for a call in progress to finish; a receiver-posted
+ *       channel's ends are held by their monitors, the front end's first), and the state becomes CLOSED; every
+ *       later call fails with {@link ChannelClosedException};</li>
  *   <li>what the channel acquired is undone in reverse: the back end unmaps what it mapped and frees its private
  *       pages, then the front end ends every grant (all idle now) and frees its pages; work on behalf of a dead
  *       domain is skipped, as the hypervisor and kernel reclaim it;</li>
@@ -64,6 +67,7 @@ abstract class AbstractXenChannel implements Channel
 
     private final List<Domain> undoOwners = new ArrayList<>();
     private final List<Runnable> undoActions = new ArrayList<>();
+    private final Object teardownLock = new Object();
     private final DomainListener deaths = this::onDestroy;
     private volatile int state = OPEN;
     private volatile String failure;
@@ -176,11 +180,14 @@ abstract class AbstractXenChannel implements Channel
     /** The front end's port fired (or the channel closed). */
     abstract void onFrontEvent();
 
-    /** @return the front end's monitor. */
-    abstract Object frontLock();
-
-    /** @return the back end's monitor. */
-    abstract Object backLock();
+    /**
+     * Keeps both ends out of every call while {@code teardown} runs (the xen ends shut their gates for good; the posted
+     * ends hold their monitors around it), then runs it.
+     *
+     * @param teardown the teardown; true if it tore anything down (false when closed already).
+     * @return what it returned.
+     */
+    abstract boolean withEndsOut(BooleanSupplier teardown);
 
     /**
      * Registers what undoes an acquisition; teardown runs these in reverse.
@@ -258,13 +265,22 @@ abstract class AbstractXenChannel implements Channel
         final int s = state;
         if (s == CLOSED)
         {
-            throw new ChannelClosedException(call + ": xen channel " + front + "->" + back + " is closed");
+            throw closed(call);
         }
         if (s == BROKEN)
         {
             throw new ProtocolViolationException(call + ": xen channel " + front + "->" + back + " is broken: " +
                 failure);
         }
+    }
+
+    /**
+     * @param call the user's call.
+     * @return the exception for a call on a closed channel (or on an end whose gate teardown shut).
+     */
+    ChannelClosedException closed(final String call)
+    {
+        return new ChannelClosedException(call + ": xen channel " + front + "->" + back + " is closed");
     }
 
     /**
@@ -354,22 +370,29 @@ abstract class AbstractXenChannel implements Channel
     @Override
     public void close()
     {
-        synchronized (frontLock())
+        if (!withEndsOut(this::tearDown))
         {
-            synchronized (backLock())
-            {
-                if (state == CLOSED && undoActions.isEmpty())
-                {
-                    return;
-                }
-                state = CLOSED;
-                undoAll(null);
-            }
+            return;
         }
         // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
         onBackEvent();
         onFrontEvent();
         transport.forget(this);
+    }
+
+    private boolean tearDown()
+    {
+        // Two closers (a user and a domain's death) may both get here with the ends out: one tears down.
+        synchronized (teardownLock)
+        {
+            if (state == CLOSED && undoActions.isEmpty())
+            {
+                return false;
+            }
+            state = CLOSED;
+            undoAll(null);
+            return true;
+        }
     }
 
     private void undoAll(final RuntimeException cause)

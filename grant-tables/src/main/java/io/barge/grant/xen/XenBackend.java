@@ -12,6 +12,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.core.transport.spi.WaitingReceive;
@@ -51,8 +52,8 @@ import java.util.concurrent.TimeUnit;
  * is never back pressured. A receiver registered on a waitset ({@link #register}) is woken by the request event
  * channel: before it waits, the back end sets {@code req_event} so that the front end's next push notifies.
  * <p>
- * One thread acts for the back end; calls are serialised on this object. The poll and release path allocates
- * nothing.
+ * One thread acts for the back end: each call runs inside this end's {@link EndGate}, which a teardown shuts once no
+ * call is in progress (as the front end's). The poll and release path allocates nothing.
  * <p>
  * Polled in a loop of its own, a {@code BackoffIdleStrategy} suits it; a driver domain serving many front ends
  * registers each back end on one waitset instead ({@link #register}): the request event channel triggers it.
@@ -109,6 +110,8 @@ public final class XenBackend implements Receiver
     private final int memoRuns;
     private final WaitsetChannel readable;
     private final Message handlerMessage = new Message();
+    /** Every call that touches the ring or the windows runs inside it; teardown shuts it (see the class comment). */
+    private final EndGate gate = new EndGate();
     private final WaitingReceive waiting = new WaitingReceive(this);
     private int freeCount;
     private int port;
@@ -217,17 +220,17 @@ public final class XenBackend implements Receiver
     }
 
     /**
-     * @return messages held now (received, not released).
+     * @return messages held now (received, not released; exact on this end's thread, a snapshot from any other).
      */
-    public synchronized int heldMessages()
+    public int heldMessages()
     {
         return capacity - freeCount;
     }
 
     @Override
-    public synchronized int poll(final Message into)
+    public int poll(final Message into)
     {
-        call = "xen poll";
+        enter("xen poll");
         try
         {
             return receive(into);
@@ -236,6 +239,26 @@ public final class XenBackend implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /** Enters a call through the gate, or throws if teardown shut it; then names the call for errors. */
+    private void enter(final String operation)
+    {
+        if (!gate.enter())
+        {
+            throw channel.closed(operation);
+        }
+        call = operation;
+    }
+
+    /** @return the gate a teardown shuts. */
+    EndGate gate()
+    {
+        return gate;
     }
 
     @Override
@@ -245,7 +268,7 @@ public final class XenBackend implements Receiver
     }
 
     @Override
-    public synchronized boolean isEndOfStream()
+    public boolean isEndOfStream()
     {
         return ended;
     }
@@ -255,21 +278,25 @@ public final class XenBackend implements Receiver
      * otherwise it asks for an event on the next request and the request event channel triggers it.
      */
     @Override
-    public synchronized void register(final Waitset waitset, final Runnable handler)
+    public void register(final Waitset waitset, final Runnable handler)
     {
-        call = "xen register";
         // Idle first, checked after: a request event between the two triggers the registration, none is lost.
         readable.register(waitset, handler);
-        boolean ready = channel.isDown() || ended;
-        if (!ready)
+        boolean ready = true; // a shut gate: the channel is closed, and the handler's poll says so
+        if (gate.enter())
         {
+            call = "xen register";
             try
             {
-                ready = ring.finalCheckForRequests();
+                ready = channel.isDown() || ended || ring.finalCheckForRequests();
             }
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's poll reports the broken ring
+            }
+            finally
+            {
+                gate.leave();
             }
         }
         if (ready)
@@ -285,7 +312,7 @@ public final class XenBackend implements Receiver
     }
 
     /**
-     * Not synchronized: it parks; its polls and registrations take the lock as the plain calls do.
+     * Outside the gate: it parks; its polls and registrations enter the gate as the plain calls do.
      */
     @Override
     public int receive(final Message into, final long timeout, final TimeUnit unit)
@@ -735,9 +762,12 @@ public final class XenBackend implements Receiver
     }
 
     @Override
-    public synchronized void release(final Message message)
+    public void release(final Message message)
     {
-        call = "xen release";
+        if (!enterToAnswer("xen release", message))
+        {
+            return;
+        }
         try
         {
             answer(message, XenRequestDescriptor.RSP_OKAY);
@@ -746,6 +776,10 @@ public final class XenBackend implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            gate.leave();
+        }
     }
 
     /**
@@ -753,13 +787,16 @@ public final class XenBackend implements Receiver
      * {@link XenRequestDescriptor#RSP_OKAY}, {@link Status#ERROR} as {@link XenRequestDescriptor#RSP_ERROR}).
      */
     @Override
-    public synchronized void respond(final Message message, final int status)
+    public void respond(final Message message, final int status)
     {
-        call = "xen respond";
         if (status != Status.OK && status != Status.ERROR)
         {
-            throw new IllegalArgumentException(call + ": status=" + Status.name(status) +
+            throw new IllegalArgumentException("xen respond: status=" + Status.name(status) +
                 " must be Status.OK or Status.ERROR");
+        }
+        if (!enterToAnswer("xen respond", message))
+        {
+            return;
         }
         try
         {
@@ -769,18 +806,45 @@ public final class XenBackend implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /**
+     * Enters to answer {@code message}; if teardown shut the gate, checks the message is held and this end's and ends
+     * it (its window went back at teardown), as a release on a closed channel does.
+     *
+     * @return whether the gate was entered.
+     */
+    private boolean enterToAnswer(final String operation, final Message message)
+    {
+        if (gate.enter())
+        {
+            call = operation;
+            return true;
+        }
+        checkAnswerable(operation, message);
+        Flyweights.end(message);
+        return false;
+    }
+
+    private void checkAnswerable(final String operation, final Message message)
+    {
+        if (!message.isHeld())
+        {
+            throw new BufferStateException(operation + ": message released twice (or never received)");
+        }
+        if (message.source() != this)
+        {
+            throw new IllegalArgumentException(operation + ": message was not received by this receiver");
+        }
     }
 
     private void answer(final Message message, final int status)
     {
-        if (!message.isHeld())
-        {
-            throw new BufferStateException(call + ": message released twice (or never received)");
-        }
-        if (message.source() != this)
-        {
-            throw new IllegalArgumentException(call + ": message was not received by this receiver");
-        }
+        checkAnswerable(call, message);
         final long token = Flyweights.token(message);
         if (channel.isDown())
         {

@@ -7,6 +7,8 @@ import io.barge.core.transport.ChannelConfig;
 import io.barge.grant.GrantTable;
 import io.barge.grant.SharedRingDescriptor;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * One Xen device channel whose sender grants: a front end (the sender, a guest) and a back end (the receiver, a
  * driver domain) sharing a descriptor ring ({@link SharedRingDescriptor}, requests and responses of
@@ -17,10 +19,11 @@ import io.barge.grant.SharedRingDescriptor;
  * in its space; a message is claimed directly in one. Messages longer than {@link XenRequestDescriptor#DIRECT_SEGMENTS}
  * pages name indirect pages (granted once, read-only) holding their segments.
  * <p>
- * Teardown, by {@link #close} from any thread or by either domain's death: both ends' monitors are taken and the
- * state becomes CLOSED (every later call fails with {@link ChannelClosedException}); the back end unmaps (held
- * messages' maps, persistent maps, the ring) and frees its private pages, then the front end ends every grant and
- * frees its pages; the front end's grant table is released with its last channel. {@link XenPostedChannel} is the
+ * Teardown, by {@link #close} from any thread or by either domain's death: both ends' gates are shut (each waits for
+ * a call in progress to finish) and the state becomes CLOSED (every later call fails with
+ * {@link ChannelClosedException}); the back end unmaps (held messages' maps, persistent maps, the ring) and frees its
+ * private pages, then the front end ends every grant and frees its pages; the front end's grant table is released
+ * with its last channel. {@link XenPostedChannel} is the
  * other direction.
  */
 public final class XenChannel extends AbstractXenChannel
@@ -81,15 +84,19 @@ public final class XenChannel extends AbstractXenChannel
     }
 
     @Override
-    Object frontLock()
+    boolean withEndsOut(final BooleanSupplier teardown)
     {
-        return frontend;
-    }
-
-    @Override
-    Object backLock()
-    {
-        return backend;
+        // Shut without holding a lock: an end that is inside a call may itself be closing (a domain's death on
+        // its thread), and a closer waiting at its gate must not hold what that end's close needs.
+        if (frontend != null)
+        {
+            frontend.gate().shut();
+        }
+        if (backend != null)
+        {
+            backend.gate().shut();
+        }
+        return teardown.getAsBoolean();
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.ResponseHandler;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.EndAccessResult;
@@ -40,8 +41,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * once in the order the back end answered. Up to {@code capacity} unreported answers are kept; a sender that lets
  * more pile up loses the oldest reports (its messages are not affected), counted by {@link #lostResponses()}.
  * <p>
- * One thread acts for the front end; calls are serialised on this object (teardown takes it too). The claim and
- * commit path allocates nothing.
+ * One thread acts for the front end: each call runs inside this end's {@link EndGate} (one CAS in, one release
+ * store out; a second thread inside at once is refused with {@link IllegalStateException}), which a teardown shuts
+ * once no call is in progress, so no call touches the ring or the buffers after their frames are returned. The
+ * claim and commit path allocates nothing.
  * <p>
  * A sender retrying a back-pressured {@code tryClaim} in a loop of its own idles with a {@code BackoffIdleStrategy};
  * or it registers for space on a waitset ({@link #registerForSpace}), which the response event channel triggers.
@@ -72,6 +75,8 @@ public final class XenFrontend implements Sender
     private final int[] indirectRefs;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
     private final Claim forwardClaim = new Claim();
+    /** Every call that touches the ring or the buffers runs inside it; teardown shuts it (see the class comment). */
+    private final EndGate gate = new EndGate();
     private final WaitsetChannel space;
     /** Reserves, allocates, maps and grants this end's pages, each undone at teardown. */
     private final GranterPages pages;
@@ -242,17 +247,19 @@ public final class XenFrontend implements Sender
     }
 
     /**
-     * @return requests the back end answered with an error status.
+     * @return requests the back end answered with an error status (exact on this end's thread; a snapshot from any
+     *         other).
      */
-    public synchronized long refusedRequests()
+    public long refusedRequests()
     {
         return refusedRequests;
     }
 
     /**
-     * @return buffers free for claims now (responses not yet consumed count as in flight).
+     * @return buffers free for claims now (responses not yet consumed count as in flight; exact on this end's
+     *         thread, a snapshot from any other).
      */
-    public synchronized int freeBuffers()
+    public int freeBuffers()
     {
         return freeCount;
     }
@@ -264,9 +271,9 @@ public final class XenFrontend implements Sender
      * @throws ProtocolViolationException if the back end broke the protocol; the channel is then broken.
      */
     @Override
-    public synchronized int tryClaim(final int length, final Claim claim)
+    public int tryClaim(final int length, final Claim claim)
     {
-        call = "xen tryClaim";
+        enter("xen tryClaim");
         try
         {
             return claim(length, claim);
@@ -275,6 +282,26 @@ public final class XenFrontend implements Sender
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            gate.leave();
+        }
+    }
+
+    /** Enters a call through the gate, or throws if teardown shut it; then names the call for errors. */
+    private void enter(final String operation)
+    {
+        if (!gate.enter())
+        {
+            throw channel.closed(operation);
+        }
+        call = operation;
+    }
+
+    /** @return the gate a teardown shuts. */
+    EndGate gate()
+    {
+        return gate;
     }
 
     private int claim(final int length, final Claim claim)
@@ -300,9 +327,9 @@ public final class XenFrontend implements Sender
     }
 
     @Override
-    public synchronized void commit(final Claim claim)
+    public void commit(final Claim claim)
     {
-        call = "xen commit";
+        enter("xen commit");
         try
         {
             send(claim);
@@ -310,6 +337,10 @@ public final class XenFrontend implements Sender
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            gate.leave();
         }
     }
 
@@ -377,9 +408,9 @@ public final class XenFrontend implements Sender
     }
 
     @Override
-    public synchronized void abort(final Claim claim)
+    public void abort(final Claim claim)
     {
-        call = "xen abort";
+        enter("xen abort");
         try
         {
             giveBack(claim);
@@ -387,6 +418,10 @@ public final class XenFrontend implements Sender
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            gate.leave();
         }
     }
 
@@ -406,22 +441,23 @@ public final class XenFrontend implements Sender
             throw new IllegalArgumentException("xen forward: message was received by " +
                 message.source().domain() + ", not by this sender's " + domain);
         }
-        synchronized (this)
+        enter("xen forward");
+        try
         {
-            call = "xen forward";
-            try
+            if (!copyOn(message))
             {
-                if (!copyOn(message))
-                {
-                    return Status.BACK_PRESSURED;
-                }
-            }
-            catch (final RuntimeException ex)
-            {
-                throw channel.whyFailed(call, ex);
+                return Status.BACK_PRESSURED;
             }
         }
-        // Outside this end's monitor: the inbound receiver is another channel's end.
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            gate.leave();
+        }
+        // Outside this end's gate: the inbound receiver is another channel's end.
         message.source().release(message);
         return Status.OK;
     }
@@ -444,9 +480,9 @@ public final class XenFrontend implements Sender
      * {@link Status#END_OF_STREAM}. Never back pressured: the ring has a slot more than the buffers.
      */
     @Override
-    public synchronized void finish()
+    public void finish()
     {
-        call = "xen finish";
+        enter("xen finish");
         try
         {
             end();
@@ -454,6 +490,10 @@ public final class XenFrontend implements Sender
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            gate.leave();
         }
     }
 
@@ -489,21 +529,25 @@ public final class XenFrontend implements Sender
      * event on the next response and the response event channel triggers it.
      */
     @Override
-    public synchronized void registerForSpace(final Waitset waitset, final Runnable handler)
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
     {
-        call = "xen registerForSpace";
         // Idle first, checked after: a response event between the two triggers the registration, none is lost.
         space.register(waitset, handler);
-        boolean ready = channel.isDown() || freeCount > 0;
-        if (!ready)
+        boolean ready = true; // a shut gate: the channel is closed, and the handler's next call says so
+        if (gate.enter())
         {
+            call = "xen registerForSpace";
             try
             {
-                ready = consumeResponses() > 0 || finalCheck();
+                ready = channel.isDown() || freeCount > 0 || consumeResponses() > 0 || finalCheck();
             }
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's next call reports the broken channel
+            }
+            finally
+            {
+                gate.leave();
             }
         }
         if (ready)
@@ -516,14 +560,14 @@ public final class XenFrontend implements Sender
      * Reports the back end's answers, first consuming the responses it published (which also recycles buffers).
      */
     @Override
-    public synchronized int pollResponses(final ResponseHandler handler, final int limit)
+    public int pollResponses(final ResponseHandler handler, final int limit)
     {
-        call = "xen pollResponses";
         if (handler == null || limit < 1)
         {
-            throw new IllegalArgumentException(call + ": handler=" + handler + " limit=" + limit +
+            throw new IllegalArgumentException("xen pollResponses: handler=" + handler + " limit=" + limit +
                 ": a handler and a limit >= 1 are needed");
         }
+        enter("xen pollResponses");
         try
         {
             channel.checkUsable(call);
@@ -533,6 +577,12 @@ public final class XenFrontend implements Sender
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            gate.leave();
+        }
+        // The reports are this end's heap, not shared frames: handed out outside the gate, so that a handler may
+        // claim and commit on this sender (which consumes responses and adds reports as it goes).
         int reported = 0;
         while (reported < limit && reportCount > 0)
         {
@@ -547,9 +597,10 @@ public final class XenFrontend implements Sender
     }
 
     /**
-     * @return answers whose reports were overwritten before {@link #pollResponses} took them.
+     * @return answers whose reports were overwritten before {@link #pollResponses} took them (exact on this end's
+     *         thread, a snapshot from any other).
      */
-    public synchronized long lostResponses()
+    public long lostResponses()
     {
         return lostResponses;
     }

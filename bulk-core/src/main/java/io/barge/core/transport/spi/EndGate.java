@@ -1,4 +1,4 @@
-package io.barge.rbufs;
+package io.barge.core.transport.spi;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -23,19 +23,22 @@ import java.util.concurrent.locks.LockSupport;
  *       spins until then and sees T's changes through that release.</li>
  * </ol>
  * A teardown on E's own thread while E is inside a call (a test hook destroying a domain mid-call) cannot wait for
- * E: it shuts the word at once; E's views already read private zeros ({@link RingView#drop}) when it resumes, on
- * the same thread, so it touches no freed frame either.
+ * E: it shuts the word at once; the end must then touch no freed frame when it resumes on that thread (Rbufs' ring
+ * views read private zeros once dropped).
  * <p>
- * Steady state costs one uncontended CAS and one release store per call, on a line only E writes.
+ * Steady state costs one uncontended CAS and one release store per call, on a line only E writes: half of what an
+ * uncontended monitor costs (a CAS to enter and one to exit). Unlike a monitor the gate is not reentrant and does
+ * not queue: a second thread entering a busy end is told so ({@link IllegalStateException}), as an end belongs to
+ * one thread. Used by the Rbufs and Xen ends.
  */
-final class EndGate extends LinePadding
+public final class EndGate extends EndGatePadding
 {
     /** {@link #hold} result: the end is held out; call {@link #unhold} when done. */
-    static final int HELD_OUT = 1;
+    public static final int HELD_OUT = 1;
     /** {@link #hold} result: this thread is inside the end's call (a hook); go on without waiting or undoing. */
-    static final int INSIDE = 2;
+    public static final int INSIDE = 2;
     /** {@link #hold} result: the end is shut; there is nothing to do on it. */
-    static final int ALREADY_SHUT = 3;
+    public static final int ALREADY_SHUT = 3;
 
     private static final int IDLE = 0;
     private static final int BUSY = 1;
@@ -65,7 +68,7 @@ final class EndGate extends LinePadding
      * @return false if the end is shut: the caller must throw, touching nothing.
      * @throws IllegalStateException if another call on this end is in progress (two threads on one end).
      */
-    boolean enter()
+    public boolean enter()
     {
         caller = Thread.currentThread();
         return WORD.compareAndSet(this, IDLE, BUSY) || enterSlow();
@@ -83,7 +86,7 @@ final class EndGate extends LinePadding
             }
             if (w == BUSY)
             {
-                throw new IllegalStateException("a call on this rbufs end is already in progress: one thread per end");
+                throw new IllegalStateException("a call on this end is already in progress on another thread: one thread per end");
             }
             if (w == IDLE)
             {
@@ -102,7 +105,7 @@ final class EndGate extends LinePadding
     /**
      * Leaves a call. A same-thread teardown during the call may have shut the word: it stays shut.
      */
-    void leave()
+    public void leave()
     {
         if ((int)WORD.getOpaque(this) == BUSY)
         {
@@ -113,7 +116,7 @@ final class EndGate extends LinePadding
     /**
      * Waits until the end is outside a call and bars it for good.
      */
-    void shut()
+    public void shut()
     {
         if (acquire(SHUT) == BUSY)
         {
@@ -126,7 +129,7 @@ final class EndGate extends LinePadding
      *
      * @return {@link #HELD_OUT}, {@link #INSIDE} or {@link #ALREADY_SHUT}.
      */
-    int hold()
+    public int hold()
     {
         final int was = acquire(HELD);
         return was == IDLE ? HELD_OUT : was == BUSY ? INSIDE : ALREADY_SHUT;
@@ -135,7 +138,7 @@ final class EndGate extends LinePadding
     /**
      * Lets the end in again after {@link #hold} returned {@link #HELD_OUT}.
      */
-    void unhold()
+    public void unhold()
     {
         WORD.setRelease(this, IDLE);
     }
@@ -178,4 +181,14 @@ final class EndGate extends LinePadding
         }
         return spins + 1;
     }
+}
+
+/**
+ * 128 bytes in front of the gate's word: ends are allocated beside the objects of their peer's thread, and the word
+ * is written on every call (the padding of Agrona's and JCTools' hot fields).
+ */
+abstract class EndGatePadding
+{
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    long p10, p11, p12, p13, p14, p15, p16, p17;
 }
