@@ -23,6 +23,45 @@ class XenResponsesTest extends XenFixture
 {
     private static final int CAPACITY = 4;
 
+    /**
+     * A response handler that sends the next message on the same sender (a loop driven by its answers): the
+     * reports are handed out outside the end's gate, so the handler's claim and commit are not a second call inside.
+     */
+    @ParameterizedTest
+    @EnumSource(GrantMode.class)
+    void aResponseHandlerMaySendOnTheSameSender(final GrantMode mode)
+    {
+        try (XenChannel channel = transport(mode).open(a, b, config(4 * PAGE, CAPACITY)))
+        {
+            final Claim claim = channel.sender().newClaim();
+            final List<Long> answered = new ArrayList<>();
+            final Message message = channel.receiver().newMessage();
+            send(channel, 0, 100);
+            for (int round = 0; round < 10; round++)
+            {
+                assertEquals(Status.OK, channel.receiver().poll(message), "round " + round);
+                assertContent(message, round, 100);
+                channel.receiver().release(message);
+                final int next = round + 1;
+                assertEquals(1, channel.sender().pollResponses((id, status) ->
+                {
+                    answered.add(id);
+                    assertEquals(Status.OK, status);
+                    assertEquals(Status.OK, channel.sender().tryClaim(100, claim));
+                    for (int i = 0; i < 100; i++)
+                    {
+                        claim.putByte(i, pattern(next, i));
+                    }
+                    channel.sender().commit(claim);
+                }, 4), "round " + round);
+            }
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), answered);
+            assertEquals(Status.OK, channel.receiver().poll(message), "the last message the handler sent");
+            assertContent(message, 10, 100);
+            channel.receiver().release(message);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(GrantMode.class)
     void respondWritesTheRequestIdAndStatusOnTheRing(final GrantMode mode)

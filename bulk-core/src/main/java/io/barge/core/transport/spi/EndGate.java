@@ -70,11 +70,12 @@ public final class EndGate extends EndGatePadding
      */
     public boolean enter()
     {
+        final Thread before = caller;
         caller = Thread.currentThread();
-        return WORD.compareAndSet(this, IDLE, BUSY) || enterSlow();
+        return WORD.compareAndSet(this, IDLE, BUSY) || enterSlow(before);
     }
 
-    private boolean enterSlow()
+    private boolean enterSlow(final Thread before)
     {
         int spins = 0;
         while (true)
@@ -86,6 +87,7 @@ public final class EndGate extends EndGatePadding
             }
             if (w == BUSY)
             {
+                caller = before; // the thread inside stays the one a same-thread teardown recognises
                 throw new IllegalStateException("a call on this end is already in progress on another thread: one thread per end");
             }
             if (w == IDLE)
