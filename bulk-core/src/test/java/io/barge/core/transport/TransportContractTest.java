@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,58 @@ public abstract class TransportContractTest extends TransportPathContract
             }
             assertEquals(Status.EMPTY, receiver.poll(message));
         }
+    }
+
+    /**
+     * Steady-state claim, commit, poll, touch and release allocate nothing (issue 13's rule for every transport):
+     * after a warm-up, 50,000 messages of 64 bytes and of the largest length, one thread playing both ends, allocate
+     * less than 16 KiB in all (the JIT and the measurement may allocate a little; an object per message would be
+     * hundreds of KiB).
+     */
+    @Test
+    void steadyStateCrossingsAllocateNothing()
+    {
+        try (Channel channel = transport.open(a, b, config()))
+        {
+            final Claim claim = channel.sender().newClaim();
+            final Message message = channel.receiver().newMessage();
+            final int messages = 50_000;
+            crossings(channel, claim, message, messages); // warm-up: class loading, the JIT, grown piece arrays
+            final long before = allocatedBytes();
+            crossings(channel, claim, message, messages);
+            final long allocated = allocatedBytes() - before;
+            assertTrue(allocated < 16 * 1024, transportName() + " " + transportOptions() + " allocated " + allocated +
+                " bytes for " + messages + " messages");
+        }
+    }
+
+    private static long crossings(final Channel channel, final Claim claim, final Message message, final int count)
+    {
+        final Sender sender = channel.sender();
+        final Receiver receiver = channel.receiver();
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final int length = (i & 1) == 0 ? 64 : sender.maxMessageLength();
+            if (sender.tryClaim(length, claim) != Status.OK)
+            {
+                throw new IllegalStateException("message " + i + " back pressured with nothing in flight");
+            }
+            claim.putLong(0, i);
+            sender.commit(claim);
+            if (receiver.poll(message) != Status.OK)
+            {
+                throw new IllegalStateException("message " + i + " committed but not delivered");
+            }
+            sum += message.touch();
+            receiver.release(message);
+        }
+        return sum;
+    }
+
+    private static long allocatedBytes()
+    {
+        return ((com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
     @Test
