@@ -126,6 +126,36 @@ public final class BackRing
     }
 
     /**
+     * Copies the next request once into private memory and consumes it, in two parts: the first
+     * {@code headerLength} bytes, then the rest of what {@code length} reads from that copy the request fills
+     * (clamped to the slot, rounded up to 8 bytes), so a short request costs its own bytes, not the slot's. Each
+     * shared byte is read once; validate and act on the copy only, and read no more of it than was copied.
+     *
+     * @param dst          private memory, {@link #slotLength()} bytes at {@code dstIndex}.
+     * @param dstIndex     where in it.
+     * @param headerLength bytes copied first, a multiple of 8, at most the slot.
+     * @param length       the request's bytes, from the copied header.
+     * @return false if no request is waiting.
+     * @throws ProtocolViolationException if req_prod is impossible.
+     */
+    public boolean copyNextRequest(final MutableDirectBuffer dst, final int dstIndex, final int headerLength,
+        final RequestLength length)
+    {
+        if (unconsumedRequests() == 0)
+        {
+            return false;
+        }
+        final int at = SharedRingDescriptor.slotOffset(reqCons, mask, slotLength);
+        SharedRingDescriptor.copySlot(ring, at, dst, dstIndex, headerLength);
+        final int bytes = length.of(dst, dstIndex);
+        final int total = bytes <= headerLength ? headerLength :
+            bytes >= slotLength ? slotLength : (bytes + 7) & ~7;
+        SharedRingDescriptor.copySlot(ring, at + headerLength, dst, dstIndex + headerLength, total - headerLength);
+        reqCons++;
+        return true;
+    }
+
+    /**
      * Claims the slot for the response to the oldest consumed request not yet answered.
      *
      * @return the slot's offset in {@link #buffer()}.

@@ -153,12 +153,27 @@ public final class FrontRing
      */
     public boolean copyNextResponse(final MutableDirectBuffer dst, final int dstIndex)
     {
+        return copyNextResponse(dst, dstIndex, slotLength);
+    }
+
+    /**
+     * Copies the first {@code length} bytes of the next response once into private memory and consumes its slot:
+     * for responses shorter than the slot (a request's slot is the larger); read no more of the copy than that.
+     *
+     * @param dst      private memory, {@code length} bytes at {@code dstIndex}.
+     * @param dstIndex where in it.
+     * @param length   bytes of a response, a multiple of 8, at most {@link #slotLength()}.
+     * @return false if no response is waiting.
+     * @throws ProtocolViolationException if rsp_prod is impossible.
+     */
+    public boolean copyNextResponse(final MutableDirectBuffer dst, final int dstIndex, final int length)
+    {
         if (unconsumedResponses() == 0)
         {
             return false;
         }
         SharedRingDescriptor.copySlot(ring, SharedRingDescriptor.slotOffset(rspCons, mask, slotLength), dst, dstIndex,
-            slotLength);
+            Math.min(length, slotLength));
         rspCons++;
         return true;
     }

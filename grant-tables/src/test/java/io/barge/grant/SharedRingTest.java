@@ -92,6 +92,47 @@ class SharedRingTest extends GrantFixture
         assertEquals(1, front.freeRequests());
     }
 
+    /**
+     * A request copied in two parts copies the header, then what the request says it fills (rounded up to 8 bytes,
+     * clamped to the slot), and nothing more of the slot; a response copy takes the length asked.
+     */
+    @Test
+    void aShortRequestCopiesItsOwnBytesAndNoMoreOfTheSlot()
+    {
+        final RingFixture shared = new RingFixture(this, a, table, b, 1);
+        final FrontRing front = new FrontRing(a, shared.frontView, 64);
+        final BackRing back = new BackRing(b, shared.backView);
+        // Bytes a request fills, in its first word; the request's 8 words are 1..8, the header is word 0.
+        final RequestLength firstWord = (copy, index) -> (int)copy.getLong(index);
+        final long[][] cases = { { 20, 24 }, { 3, 8 }, { 64, 64 }, { 1000, 64 }, { -5, 8 } };
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[64]);
+        for (final long[] c : cases)
+        {
+            final int slot = front.claimRequest();
+            shared.frontView.putLong(slot, c[0]);
+            for (int w = 1; w < 8; w++)
+            {
+                shared.frontView.putLong(slot + 8 * w, w + 1);
+            }
+            front.pushRequestsAndCheckNotify();
+            copy.setMemory(0, 64, (byte)0x5A);
+            assertTrue(back.copyNextRequest(copy, 0, 8, firstWord));
+            final int copied = (int)c[1];
+            assertEquals(c[0], copy.getLong(0), "header");
+            for (int at = 8; at < 64; at += 8)
+            {
+                assertEquals(at < copied ? at / 8 + 1 : 0x5A5A5A5A5A5A5A5AL, copy.getLong(at),
+                    "request of " + c[0] + " bytes: word at " + at);
+            }
+            back.claimResponse();
+            back.pushResponsesAndCheckNotify();
+            copy.setMemory(0, 64, (byte)0x5A);
+            assertTrue(front.copyNextResponse(copy, 0, 16));
+            assertEquals(2, copy.getLong(8), "the slot's second word: the request's, not answered over");
+            assertEquals(0x5A5A5A5A5A5A5A5AL, copy.getLong(16), "past the 16 bytes asked");
+        }
+    }
+
     @ParameterizedTest(name = "seed={0}")
     @ValueSource(longs = { 11L, 12L, 13L })
     void randomBatchesWrapTheRingManyTimesInOrder(final long seed)

@@ -350,7 +350,8 @@ public final class XenBackend implements Receiver
                 return Status.EMPTY;
             }
             // The one read of the shared slot: everything below works on the private copy.
-            ring.copyNextRequest(request, 0);
+            ring.copyNextRequest(request, 0, XenRequestDescriptor.SEGMENTS_OFFSET,
+                XenRequestDescriptor.REQUEST_LENGTH);
         }
         catch (final ProtocolViolationException ex)
         {

@@ -261,7 +261,8 @@ public final class XenFillingBackend implements Sender
                 return -1;
             }
             // The one read of the shared slot: everything below works on the private copy.
-            ring.copyNextRequest(request.slot(), 0);
+            ring.copyNextRequest(request.slot(), 0, XenRequestDescriptor.SEGMENTS_OFFSET,
+                XenRequestDescriptor.REQUEST_LENGTH);
         }
         catch (final ProtocolViolationException ex)
         {

@@ -670,7 +670,7 @@ public final class XenFrontend implements Sender
             final boolean got;
             try
             {
-                got = ring.copyNextResponse(response, 0);
+                got = ring.copyNextResponse(response, 0, XenRequestDescriptor.RESPONSE_LENGTH);
             }
             catch (final ProtocolViolationException ex)
             {

@@ -369,7 +369,7 @@ public final class XenPostingFrontend implements Receiver
     {
         try
         {
-            return ring.copyNextResponse(response, 0);
+            return ring.copyNextResponse(response, 0, XenRequestDescriptor.FILLED_RESPONSE_LENGTH);
         }
         catch (final ProtocolViolationException ex)
         {

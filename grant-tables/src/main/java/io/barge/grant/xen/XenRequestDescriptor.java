@@ -123,6 +123,22 @@ public final class XenRequestDescriptor
     /** Bytes of a ring slot: the request, the larger of the two. */
     public static final int SLOT_LENGTH = SEGMENTS_OFFSET + DIRECT_SEGMENTS * SEGMENT_LENGTH;
 
+    /** Bytes of a response (id and status): what a sender-granting front end copies of a response slot. */
+    public static final int RESPONSE_LENGTH = 8;
+    /** Bytes of a filled response (id, status, offset, flags): what a posting front end copies. */
+    public static final int FILLED_RESPONSE_LENGTH = 16;
+    /**
+     * A request's bytes from its copied header ({@link #SEGMENTS_OFFSET} bytes): the header and its segments when
+     * it is a plain message request of 1 to {@link #DIRECT_SEGMENTS} segments, else (indirect, end, or anything
+     * else a peer may write) the whole slot, which the checks then refuse or read as before.
+     */
+    public static final io.barge.grant.RequestLength REQUEST_LENGTH = (copy, index) ->
+    {
+        final int segments = segmentCount(copy, index);
+        return flags(copy, index) == 0 && segments >= 1 && segments <= DIRECT_SEGMENTS ?
+            SEGMENTS_OFFSET + segments * SEGMENT_LENGTH : SLOT_LENGTH;
+    };
+
     private static final int SEGMENT_REF_OFFSET = 0;
     private static final int SEGMENT_PAGE_OFFSET = 4;
     private static final int SEGMENT_BYTES_OFFSET = 6;

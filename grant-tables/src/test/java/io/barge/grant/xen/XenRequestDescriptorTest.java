@@ -27,6 +27,19 @@ class XenRequestDescriptorTest
         assertEquals(4, XenRequestDescriptor.STATUS_OFFSET);
         assertEquals(144, XenRequestDescriptor.SLOT_LENGTH);
         assertEquals(512, XenRequestDescriptor.SEGMENTS_PER_INDIRECT_PAGE);
+        assertEquals(8, XenRequestDescriptor.RESPONSE_LENGTH);
+        assertEquals(16, XenRequestDescriptor.FILLED_RESPONSE_LENGTH);
+    }
+
+    /** Flags, segment count, and the bytes of the slot the back end copies (fixed data: header 16, 8 a segment). */
+    @ParameterizedTest
+    @CsvSource({ "0, 1, 24", "0, 3, 40", "0, 16, 144", "0, 17, 144", "0, 0, 144", "0, -1, 144",
+        "1, 2, 144", "2, 0, 144", "4, 1, 144" })
+    void aRequestFillsItsHeaderAndSegmentsOrElseTheWholeSlot(final int flags, final int segments, final int bytes)
+    {
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
+        XenRequestDescriptor.header(copy, 0, 7, flags, 100, segments);
+        assertEquals(bytes, XenRequestDescriptor.REQUEST_LENGTH.of(copy, 0));
     }
 
     @ParameterizedTest
