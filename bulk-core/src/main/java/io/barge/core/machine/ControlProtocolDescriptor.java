@@ -7,7 +7,8 @@ import org.agrona.MutableDirectBuffer;
  * Layout of the messages between client processes and the kernel: commands on the to-kernel ring (the Agrona
  * record's type id is the command type), responses and events on the to-domains broadcast buffer (its type id is
  * the response type). Every message starts with the same two fields, so that a client matches a response to its
- * request by correlation id (from the ring's {@code nextCorrelationId()}) and client id.
+ * request by correlation id and client id. Attempt is 0 when a command is first sent and counts its re-sends (the
+ * kernel counts them; it is no part of what makes a command a duplicate).
  * <p>
  * Common header, {@link #HEADER_LENGTH} bytes:
  * <pre>
@@ -19,7 +20,7 @@ import org.agrona.MutableDirectBuffer;
  *  +---------------------------------------------------------------+
  *  |                     Client Id (32)            [CLIENT|KERNEL] |  8, 0 in CLIENT_ATTACH
  *  +---------------------------------------------------------------+
- *  |                      Reserved (32)                            |  12
+ *  |                      Attempt (32)               [CLIENT]       |  12, 0 in responses
  *  +---------------------------------------------------------------+
  * </pre>
  * Commands [CLIENT] (bodies after the header; each command has exactly this length, else it is refused):
@@ -49,8 +50,32 @@ import org.agrona.MutableDirectBuffer;
  *  ON_CLIENT_TIMEOUT  | Domains Destroyed (32)                      |  20 bytes; correlation id NULL_ID (event)
  *  ON_CHANNEL_CREATED | Channel Id (32) | First Frame (32) | Frame Count (32) | Reserved (32) |  32 bytes
  *  ON_CHANNEL_CLOSED  | Channel Id (32)                             |  20 bytes
+ *  ON_COMMAND_RING_RESET | Resets (32)                              |  20 bytes; correlation and client id
+ *                     |                                             |  NULL_ID (event)
  * </pre>
  * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read.
+ * <p>
+ * <b>Correlation ids, retries and duplicates.</b> A client numbers its commands itself, strictly increasing from its
+ * CLIENT_ATTACH's (the ring's shared counter is memory any client can rewind). The kernel remembers, per client, the
+ * correlation id and type of the last command it executed and that command's response (ON_ERROR included). When
+ * the kernel repairs a damaged command ring it may have dropped queued commands, so it broadcasts
+ * ON_COMMAND_RING_RESET (Resets: how many it has broadcast so far):
+ * <pre>
+ *   client                                  kernel
+ *   CREATE_DOMAIN id=42 ------X  (ring damaged by another client; the record is dropped)
+ *                         &lt;--------------- ON_COMMAND_RING_RESET (NULL_ID, NULL_ID, resets)
+ *   CREATE_DOMAIN id=42 (the same bytes) ---&gt; executed: id 42 remembered with ON_DOMAIN_CREATED
+ *                         &lt;--------------- ON_DOMAIN_CREATED id=42
+ *   CREATE_DOMAIN id=42 (a second copy) ---&gt; id == last and same type: the remembered response again,
+ *                         &lt;--------------- ON_DOMAIN_CREATED id=42    not executed (counted as a duplicate)
+ *   DESTROY_DOMAIN id=40 ------------------&gt; id &lt; last (or == last with another type): ON_ERROR STALE_COMMAND
+ * </pre>
+ * A client waiting for an answer re-sends its command on each ON_COMMAND_RING_RESET, unchanged but for its Attempt, a
+ * bounded number of times. A CLIENT_ATTACH is matched again by its pid and correlation id while that client has sent nothing else.
+ * Keepalives are neither compared nor remembered: they carry no answer, change nothing but the client's heartbeat,
+ * and come from the client's keepalive thread out of order with its commands, so a duplicate or a late one is
+ * harmless and must not make the next command look stale. CLIENT_DETACH frees the client, so a retried one is
+ * answered UNKNOWN_CLIENT (the detach happened).
  */
 public final class ControlProtocolDescriptor
 {
@@ -90,6 +115,8 @@ public final class ControlProtocolDescriptor
     public static final int ON_CHANNEL_CREATED = 107;
     /** Response to CLOSE_CHANNEL. */
     public static final int ON_CHANNEL_CLOSED = 108;
+    /** Event: the kernel repaired the command ring and may have dropped queued commands; waiting clients re-send. */
+    public static final int ON_COMMAND_RING_RESET = 109;
 
     /** Error: the command type is not one of this protocol's. */
     public static final int ERROR_UNKNOWN_COMMAND = 1;
@@ -121,11 +148,18 @@ public final class ControlProtocolDescriptor
     public static final int ERROR_NO_MEMORY = 14;
     /** Error: CREATE_CHANNEL's kind is neither RING nor RBUFS. */
     public static final int ERROR_BAD_KIND = 15;
+    /**
+     * Error: the correlation id is older than the client's last executed command's, or equal to it with another
+     * command type: not a retry, and not a new command.
+     */
+    public static final int ERROR_STALE_COMMAND = 16;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;
     /** Offset of the client id. */
     public static final int CLIENT_ID_OFFSET = 8;
+    /** Offset of a command's attempt: 0 first, then 1, 2, ... for each re-send. */
+    public static final int ATTEMPT_OFFSET = 12;
     /** Bytes of the common header. */
     public static final int HEADER_LENGTH = 16;
     /** Offset of CLIENT_ATTACH's pid. */
@@ -142,6 +176,8 @@ public final class ControlProtocolDescriptor
     public static final int DOMAIN_ID_OFFSET = HEADER_LENGTH;
     /** Offset of the count of destroyed domains in ON_DETACHED and ON_CLIENT_TIMEOUT. */
     public static final int DOMAINS_DESTROYED_OFFSET = HEADER_LENGTH;
+    /** Offset of ON_COMMAND_RING_RESET's count of resets. */
+    public static final int RESETS_OFFSET = HEADER_LENGTH;
     /** Offset of CREATE_CHANNEL's sender domain. */
     public static final int SENDER_DOMAIN_OFFSET = HEADER_LENGTH;
     /** Offset of CREATE_CHANNEL's receiver domain. */
@@ -196,7 +232,7 @@ public final class ControlProtocolDescriptor
     {
         buffer.putLong(CORRELATION_ID_OFFSET, correlationId);
         buffer.putInt(CLIENT_ID_OFFSET, clientId);
-        buffer.putInt(CLIENT_ID_OFFSET + Integer.BYTES, 0);
+        buffer.putInt(ATTEMPT_OFFSET, 0);
     }
 
     /**
@@ -206,6 +242,15 @@ public final class ControlProtocolDescriptor
     public static long correlationId(final DirectBuffer buffer)
     {
         return buffer.getLong(CORRELATION_ID_OFFSET);
+    }
+
+    /**
+     * @param buffer a command.
+     * @return its attempt: 0 for the first, more for a re-send.
+     */
+    public static int attempt(final DirectBuffer buffer)
+    {
+        return buffer.getInt(ATTEMPT_OFFSET);
     }
 
     /**
@@ -297,6 +342,8 @@ public final class ControlProtocolDescriptor
                 return "NO_MEMORY";
             case ERROR_BAD_KIND:
                 return "BAD_KIND";
+            case ERROR_STALE_COMMAND:
+                return "STALE_COMMAND";
             default:
                 return "ERROR_" + code;
         }

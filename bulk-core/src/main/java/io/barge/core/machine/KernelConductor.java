@@ -37,6 +37,13 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * its domain or times out is marked CLOSED or DEAD in the table (what the surviving end polls); once both ends are,
  * the frames go back to the kernel.
  * <p>
+ * Retries are idempotent ({@link ControlProtocolDescriptor}'s "Correlation ids, retries and duplicates"): a repair
+ * of the command ring that may have dropped queued commands is broadcast as {@code ON_COMMAND_RING_RESET}, and
+ * waiting clients re-send; each {@link ConductorClient} remembers its last executed command's correlation id and
+ * response, so a command seen again is answered again and not executed twice (a retried CREATE_DOMAIN makes one
+ * domain, a retried DESTROY_DOMAIN is not refused), and an older one is refused as {@code STALE_COMMAND}. Both are
+ * counted. A client that writes garbage into the ring thus breaks only its own commands.
+ * <p>
  * Client ids are not credentials: the ring is shared memory, and a process that can write it can name another
  * client's id. The checks here stop mistakes and garbage, not an impostor.
  * <p>
@@ -56,8 +63,8 @@ public final class KernelConductor implements Agent
     private final CommandRingReader reader;
     private final BroadcastTransmitter transmitter;
     private final AtomicBuffer clientTable;
-    private final Client[] slots;
-    private final Int2ObjectHashMap<Client> byId = new Int2ObjectHashMap<>();
+    private final ConductorClient[] slots;
+    private final Int2ObjectHashMap<ConductorClient> byId = new Int2ObjectHashMap<>();
     private final AtomicBuffer channelTable;
     private final ChannelEntry[] channels;
     private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
@@ -65,45 +72,10 @@ public final class KernelConductor implements Agent
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
     private final CommandRingReader.Handler handler = this::onCommand;
     private int nextClientId = 1;
+    /** The client whose command is executing: its response is remembered for a retry. */
+    private ConductorClient answering;
+    private int resets;
     private long nextCheckMs;
-
-    /** A client's state, private to the kernel; the client table mirrors it. */
-    private static final class Client
-    {
-        final int slot;
-        final int clientId;
-        final long pid;
-        final long attachMs;
-        final int[] domainIds = new int[ClientTableDescriptor.MAX_DOMAINS_PER_CLIENT];
-        int domainCount;
-        long lastSeenMs;
-
-        Client(final int slot, final int clientId, final long pid, final long attachMs)
-        {
-            this.slot = slot;
-            this.clientId = clientId;
-            this.pid = pid;
-            this.attachMs = attachMs;
-            this.lastSeenMs = attachMs;
-        }
-
-        int indexOf(final int domainId)
-        {
-            for (int i = 0; i < domainCount; i++)
-            {
-                if (domainIds[i] == domainId)
-                {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        void remove(final int index)
-        {
-            domainIds[index] = domainIds[--domainCount];
-        }
-    }
 
     /**
      * @param kernel a kernel built with a machine directory.
@@ -127,7 +99,7 @@ public final class KernelConductor implements Agent
         this.reader = new CommandRingReader(file.toKernelBuffer(), MAX_MESSAGE_LENGTH);
         this.transmitter = new BroadcastTransmitter(file.toDomainsBuffer());
         this.clientTable = file.clientTableBuffer();
-        this.slots = new Client[ClientTableDescriptor.slots(clientTable.capacity())];
+        this.slots = new ConductorClient[ClientTableDescriptor.slots(clientTable.capacity())];
         this.channelTable = file.channelTableBuffer();
         this.channels = new ChannelEntry[ChannelTableDescriptor.slots(channelTable.capacity())];
         this.nextCheckMs = clock.time() + checkIntervalMs;
@@ -147,7 +119,7 @@ public final class KernelConductor implements Agent
         int work;
         if (read < 0)
         {
-            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            ringReset();
             work = -read;
         }
         else
@@ -182,7 +154,7 @@ public final class KernelConductor implements Agent
                 freeChannel(channel);
             }
         }
-        for (final Client client : slots)
+        for (final ConductorClient client : slots)
         {
             if (client != null)
             {
@@ -199,17 +171,38 @@ public final class KernelConductor implements Agent
         return byId.size();
     }
 
+    /**
+     * The ring was damaged and reset, dropping whatever was queued: waiting clients hear it now, not at their
+     * timeout, and re-send (a command that was not dropped after all is then a duplicate, answered again).
+     */
+    private void ringReset()
+    {
+        count(ConductorCounters.COMMAND_RING_REPAIRS);
+        resets++;
+        putHeader(response, NULL_ID, NULL_ID);
+        response.putInt(RESETS_OFFSET, resets);
+        transmitter.transmit(ON_COMMAND_RING_RESET, response, 0, ONE_INT_LENGTH);
+    }
+
     private int checkTimeouts(final long now)
     {
         // A producer is between claim and commit for microseconds: a head stuck for half the timeout is a dead one's
         // claim (or damage). Freed well within the clients' timeout, their keepalives queued behind it still count.
-        if (reader.unblockIfStuck(now, timeoutMs / 2) != CommandRingReader.OK)
+        final int unstuck = reader.unblockIfStuck(now, timeoutMs / 2);
+        if (unstuck != CommandRingReader.OK)
         {
-            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            if (unstuck == CommandRingReader.RECOVERED)
+            {
+                ringReset();
+            }
+            else
+            {
+                count(ConductorCounters.COMMAND_RING_REPAIRS); // a dead producer's claim became padding: no loss
+            }
             return 1; // clients are judged after the queued commands are read, at the next check
         }
         int work = 0;
-        for (final Client client : slots)
+        for (final ConductorClient client : slots)
         {
             if (client != null && now - client.lastSeenMs > timeoutMs)
             {
@@ -247,10 +240,10 @@ public final class KernelConductor implements Agent
         }
         if (type == CLIENT_ATTACH)
         {
-            onAttach(correlationId, clientId, command.getLong(PID_OFFSET));
+            onAttach(correlationId, clientId, command);
             return;
         }
-        final Client client = byId.get(clientId);
+        final ConductorClient client = byId.get(clientId);
         if (client == null)
         {
             error(correlationId, clientId, ERROR_UNKNOWN_CLIENT, "no attached client has id " + clientId +
@@ -259,11 +252,49 @@ public final class KernelConductor implements Agent
         }
         final long now = clock.time();
         client.lastSeenMs = now; // any valid command shows the client alive
+        if (attempt(command) != 0)
+        {
+            count(ConductorCounters.RETRIED_COMMANDS);
+        }
+        if (type == CLIENT_KEEPALIVE)
+        {
+            // Not compared nor remembered: no answer, and sent beside the commands from another thread.
+            ClientTableDescriptor.heartbeat(clientTable, client.slot, now);
+            return;
+        }
+        final int seen = client.classify(correlationId, type);
+        if (seen == ConductorClient.DUPLICATE)
+        {
+            count(ConductorCounters.DUPLICATE_COMMANDS);
+            client.answerAgain(transmitter);
+            return;
+        }
+        if (seen == ConductorClient.STALE)
+        {
+            count(ConductorCounters.STALE_COMMANDS);
+            error(correlationId, clientId, ERROR_STALE_COMMAND, "command type " + type + " correlationId=" +
+                correlationId + " is not newer than client " + clientId + "'s last executed command (type " +
+                client.lastType() + ", correlationId=" + client.lastCorrelationId() + ")");
+            return;
+        }
+        client.executing(correlationId, type);
+        answering = client;
+        try
+        {
+            execute(type, correlationId, client, command);
+        }
+        finally
+        {
+            answering = null;
+        }
+    }
+
+    private void execute(final int type, final long correlationId, final ConductorClient client,
+        final UnsafeBuffer command)
+    {
+        final int clientId = client.clientId;
         switch (type)
         {
-            case CLIENT_KEEPALIVE:
-                ClientTableDescriptor.heartbeat(clientTable, client.slot, now);
-                break;
             case CREATE_DOMAIN:
                 onCreateDomain(correlationId, client, command, command.getInt(NAME_LENGTH_OFFSET));
                 break;
@@ -284,7 +315,7 @@ public final class KernelConductor implements Agent
                 freeSlot(client);
                 putHeader(response, correlationId, clientId);
                 response.putInt(DOMAINS_DESTROYED_OFFSET, destroyed);
-                transmitter.transmit(ON_DETACHED, response, 0, ONE_INT_LENGTH);
+                reply(ON_DETACHED, ONE_INT_LENGTH);
                 break;
         }
     }
@@ -317,13 +348,28 @@ public final class KernelConductor implements Agent
         return length == expected ? null : "command type " + type + " length=" + length + " must be " + expected;
     }
 
-    private void onAttach(final long correlationId, final int clientId, final long pid)
+    private void onAttach(final long correlationId, final int clientId, final UnsafeBuffer command)
     {
+        final long pid = command.getLong(PID_OFFSET);
         if (clientId != 0 || pid <= 0)
         {
             error(correlationId, clientId, ERROR_BAD_ATTACH, "CLIENT_ATTACH needs clientId=0 and a positive pid, " +
                 "got clientId=" + clientId + " pid=" + pid);
             return;
+        }
+        if (attempt(command) != 0)
+        {
+            count(ConductorCounters.RETRIED_COMMANDS);
+        }
+        for (final ConductorClient client : slots)
+        {
+            if (client != null && client.isAttachOf(pid, correlationId))
+            {
+                // Its retry after a ring reset: the attach happened, the client learns its id again.
+                count(ConductorCounters.DUPLICATE_COMMANDS);
+                client.answerAgain(transmitter);
+                return;
+            }
         }
         int slot = 0;
         while (slot < slots.length && slots[slot] != null)
@@ -335,15 +381,17 @@ public final class KernelConductor implements Agent
             error(correlationId, clientId, ERROR_TOO_MANY_CLIENTS, "all " + slots.length + " client slots are taken");
             return;
         }
-        final Client client = new Client(slot, nextClientId++, pid, clock.time());
+        final ConductorClient client = new ConductorClient(slot, nextClientId++, pid, clock.time(), correlationId);
         slots[slot] = client;
         byId.put(client.clientId, client);
         writeSlot(client);
         putHeader(response, correlationId, client.clientId);
-        transmitter.transmit(ON_ATTACHED, response, 0, HEADER_LENGTH);
+        answering = client;
+        reply(ON_ATTACHED, HEADER_LENGTH);
+        answering = null;
     }
 
-    private void onCreateDomain(final long correlationId, final Client client, final UnsafeBuffer command,
+    private void onCreateDomain(final long correlationId, final ConductorClient client, final UnsafeBuffer command,
         final int nameLength)
     {
         if (nameLength > MAX_NAME_LENGTH)
@@ -388,10 +436,10 @@ public final class KernelConductor implements Agent
         writeSlot(client);
         putHeader(response, correlationId, client.clientId);
         response.putInt(DOMAIN_ID_OFFSET, domain.id());
-        transmitter.transmit(ON_DOMAIN_CREATED, response, 0, ONE_INT_LENGTH);
+        reply(ON_DOMAIN_CREATED, ONE_INT_LENGTH);
     }
 
-    private void onDestroyDomain(final long correlationId, final Client client, final int domainId)
+    private void onDestroyDomain(final long correlationId, final ConductorClient client, final int domainId)
     {
         final int index = client.indexOf(domainId);
         if (index < 0)
@@ -411,14 +459,14 @@ public final class KernelConductor implements Agent
         }
         putHeader(response, correlationId, client.clientId);
         response.putInt(DOMAIN_ID_OFFSET, domainId);
-        transmitter.transmit(ON_DOMAIN_DESTROYED, response, 0, ONE_INT_LENGTH);
+        reply(ON_DOMAIN_DESTROYED, ONE_INT_LENGTH);
     }
 
-    private void onCreateChannel(final long correlationId, final Client client, final int senderDomain,
+    private void onCreateChannel(final long correlationId, final ConductorClient client, final int senderDomain,
         final int receiverDomain, final int maxMessageLength, final int capacity, final int kind)
     {
-        final Client sender = ownerOfDomain(senderDomain);
-        final Client receiver = ownerOfDomain(receiverDomain);
+        final ConductorClient sender = ownerOfDomain(senderDomain);
+        final ConductorClient receiver = ownerOfDomain(receiverDomain);
         if (sender == null || receiver == null || senderDomain == receiverDomain)
         {
             error(correlationId, client.clientId, ERROR_UNKNOWN_DOMAIN, "CREATE_CHANNEL senderDomain=" +
@@ -493,10 +541,10 @@ public final class KernelConductor implements Agent
         response.putInt(FIRST_FRAME_OFFSET, firstFrame);
         response.putInt(FRAME_COUNT_OFFSET, frameCount);
         response.putInt(FRAME_COUNT_OFFSET + Integer.BYTES, 0);
-        transmitter.transmit(ON_CHANNEL_CREATED, response, 0, CHANNEL_CREATED_LENGTH);
+        reply(ON_CHANNEL_CREATED, CHANNEL_CREATED_LENGTH);
     }
 
-    private void onCloseChannel(final long correlationId, final Client client, final int channelId, final int end)
+    private void onCloseChannel(final long correlationId, final ConductorClient client, final int channelId, final int end)
     {
         ChannelEntry channel = null;
         for (final ChannelEntry c : channels)
@@ -529,7 +577,7 @@ public final class KernelConductor implements Agent
         endChannel(channel, sender, ChannelTableDescriptor.END_CLOSED);
         putHeader(response, correlationId, client.clientId);
         response.putInt(CHANNEL_ID_OFFSET, channelId);
-        transmitter.transmit(ON_CHANNEL_CLOSED, response, 0, ONE_INT_LENGTH);
+        reply(ON_CHANNEL_CLOSED, ONE_INT_LENGTH);
     }
 
     /** Ends every open end of the client's channels (only those of {@code domainId} unless it is -1). */
@@ -588,9 +636,9 @@ public final class KernelConductor implements Agent
         count(ConductorCounters.CHANNELS_FREED);
     }
 
-    private Client ownerOfDomain(final int domainId)
+    private ConductorClient ownerOfDomain(final int domainId)
     {
-        for (final Client client : slots)
+        for (final ConductorClient client : slots)
         {
             if (client != null && client.indexOf(domainId) >= 0)
             {
@@ -601,7 +649,7 @@ public final class KernelConductor implements Agent
     }
 
     /** @return how many of the client's domains were destroyed (some may have gone another way already). */
-    private int destroyAll(final Client client)
+    private int destroyAll(final ConductorClient client)
     {
         int destroyed = 0;
         while (client.domainCount > 0)
@@ -635,7 +683,7 @@ public final class KernelConductor implements Agent
         }
     }
 
-    private void freeSlot(final Client client)
+    private void freeSlot(final ConductorClient client)
     {
         slots[client.slot] = null;
         byId.remove(client.clientId);
@@ -643,7 +691,7 @@ public final class KernelConductor implements Agent
             client.domainIds, 0);
     }
 
-    private void writeSlot(final Client client)
+    private void writeSlot(final ConductorClient client)
     {
         ClientTableDescriptor.writeSlot(clientTable, client.slot, client.clientId, ClientTableDescriptor.STATE_ACTIVE,
             client.pid, client.attachMs, client.lastSeenMs, client.domainIds, client.domainCount);
@@ -658,7 +706,17 @@ public final class KernelConductor implements Agent
         response.putInt(ERROR_CODE_OFFSET, code);
         response.putInt(ERROR_MESSAGE_LENGTH_OFFSET, length);
         response.putBytes(ERROR_MESSAGE_OFFSET, text, 0, length);
-        transmitter.transmit(ON_ERROR, response, 0, ERROR_MESSAGE_OFFSET + length);
+        reply(ON_ERROR, ERROR_MESSAGE_OFFSET + length);
+    }
+
+    /** Broadcasts the response built in {@code response}, remembered as its client's last if it answers one. */
+    private void reply(final int type, final int length)
+    {
+        transmitter.transmit(type, response, 0, length);
+        if (answering != null)
+        {
+            answering.answered(type, response, length);
+        }
     }
 
     private void count(final CounterType type)

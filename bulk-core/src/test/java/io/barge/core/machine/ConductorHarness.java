@@ -24,6 +24,7 @@ final class ConductorHarness implements AutoCloseable
 {
     static final long TIMEOUT_MS = 1_000;
     static final long START_MS = 1_000_000;
+    static final int MAX_DOMAINS = 128;
 
     /** One response or event, copied off the broadcast. */
     record Response(int type, long correlationId, int clientId, int value, String message)
@@ -45,8 +46,8 @@ final class ConductorHarness implements AutoCloseable
     /** @param memoryFile whether the kernel's memory goes in the directory's memory file (channels need it). */
     ConductorHarness(final Path dir, final boolean memoryFile)
     {
-        kernel = Kernel.builder().memoryMiB(2).maxDomains(128).machineDirectory(dir).heartbeatTimeoutMs(TIMEOUT_MS)
-            .memoryInMachineDirectory(memoryFile).build();
+        kernel = Kernel.builder().memoryMiB(2).maxDomains(MAX_DOMAINS).machineDirectory(dir)
+            .heartbeatTimeoutMs(TIMEOUT_MS).memoryInMachineDirectory(memoryFile).build();
         clock.update(START_MS);
         conductor = new KernelConductor(kernel, clock);
         ring = new ManyToOneRingBuffer(kernel.machineFile().toKernelBuffer());
@@ -95,6 +96,32 @@ final class ConductorHarness implements AutoCloseable
         putHeader(command, correlationId, clientId); // the ring takes only the first length bytes
         assertTrue(ring.write(type, command, 0, length), "ring full");
         return correlationId;
+    }
+
+    /**
+     * Writes a command with a given correlation id and attempt (a re-send of bytes already in {@link #command()}, or
+     * an impostor's or a stale one), its header filled in as far as the length reaches.
+     */
+    void send(final int type, final int clientId, final int length, final long correlationId, final int attempt)
+    {
+        putHeader(command, correlationId, clientId);
+        command.putInt(ATTEMPT_OFFSET, attempt);
+        assertTrue(ring.write(type, command, 0, length), "ring full");
+    }
+
+    /** How many live domains have that name. */
+    int domainsNamed(final String name)
+    {
+        int count = 0;
+        for (int id = 0; id < MAX_DOMAINS; id++)
+        {
+            final io.barge.core.Domain domain = kernel.domain(id);
+            if (domain != null && domain.name().equals(name))
+            {
+                count++;
+            }
+        }
+        return count;
     }
 
     long attach(final long pid)
