@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
@@ -45,11 +46,15 @@ import static io.barge.core.machine.MachineFileDescriptor.toKernelRingOffset;
  * file, asks the kernel for domains it then owns, and keeps itself alive with a keepalive on a daemon thread every
  * fifth of the machine's timeout. The role of Aeron's client conductor, reduced to requests and answers.
  * <p>
- * Each request takes a correlation id from the ring, writes its command, and waits (an idle strategy, bounded by the
- * response timeout) for the broadcast answer with that id, checking meanwhile that the kernel still runs. Failures
- * are typed: {@link MachineFileException} for a file that is not a machine's, {@link KernelGoneException} when the
- * kernel closed, died or stopped beating, {@link KernelRefusedException} when it refused, and
- * {@link MachineClientException} when no answer came in time.
+ * Each request takes the client's next correlation id (its own sequence, strictly increasing from a random start
+ * at attach: the ring's shared counter is memory any client can rewind), writes its command, and waits (an idle
+ * strategy, bounded by the response timeout) for the broadcast answer with that id and this client's id, checking
+ * meanwhile that the kernel still runs. When the kernel broadcasts that it reset a damaged command ring, the waiting
+ * command may have been dropped: it is re-sent unchanged (the kernel answers a command it executed already from its
+ * record, {@link ControlProtocolDescriptor}), up to {@link #MAX_RETRIES} times. Failures are typed:
+ * {@link MachineFileException} for a file that is not a machine's, {@link KernelGoneException} when the kernel
+ * closed, died or stopped beating, {@link KernelRefusedException} when it refused, {@link CommandLostException}
+ * after more ring resets than re-sends, and {@link MachineClientException} when no answer came in time.
  * <p>
  * The client maps the header and the broadcast buffer read-only and only the command ring writable, so a bug here
  * cannot scribble over the kernel's state. Requests are serialised (one at a time per client). The domains are the
@@ -64,6 +69,8 @@ public final class MachineClient implements AutoCloseable
 {
     /** Shortest time a request waits for its answer. */
     public static final long MIN_RESPONSE_TIMEOUT_MS = 1_000;
+    /** Re-sends of one command after ring resets before it fails with {@link CommandLostException}. */
+    public static final int MAX_RETRIES = 3;
 
     private static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -89,13 +96,19 @@ public final class MachineClient implements AutoCloseable
     private final ProcessHandle kernelProcess;
     private volatile int clientId = NULL_ID;
     private boolean closed;
+    /** The next command's correlation id: this client's own sequence, strictly increasing from its attach's. */
+    private long nextCorrelationId;
 
     // The answer being waited for, filled by onMessage.
     private long awaitedCorrelationId;
+    private int awaitedClientId;
     private int answerType;
     private int answerValue;
     private String answerMessage;
     private boolean timedOut;
+    /** Ring resets broadcast while the current command waited. */
+    private int resetsSeen;
+    private int lastResets;
 
     private MachineClient(final Path file, final FileChannel channel, final UnsafeBuffer fields, final long length)
         throws IOException
@@ -737,17 +750,27 @@ public final class MachineClient implements AutoCloseable
         final String what)
     {
         drain(); // old broadcasts are not ours: start waiting from the newest
-        final long correlationId = ring.nextCorrelationId();
-        putHeader(command, correlationId, type == CLIENT_ATTACH ? 0 : clientId);
-        if (type == CLIENT_ATTACH)
+        final boolean attach = type == CLIENT_ATTACH;
+        if (attach)
+        {
+            // Random, not the ring's counter: a hostile client could rewind that onto another's attach.
+            nextCorrelationId = ThreadLocalRandom.current().nextLong(1, 1L << 62);
+        }
+        final long correlationId = nextCorrelationId++;
+        putHeader(command, correlationId, attach ? 0 : clientId);
+        if (attach)
         {
             command.putLong(PID_OFFSET, pid);
         }
         awaitedCorrelationId = correlationId;
+        awaitedClientId = attach ? 0 : clientId;
         answerType = 0;
-        final long deadline = System.nanoTime() + responseTimeoutNs;
+        resetsSeen = 0;
+        long deadline = System.nanoTime() + responseTimeoutNs;
         long nextCheck = System.nanoTime() + LIVENESS_CHECK_NS;
         boolean written = false;
+        int attempt = 0;
+        int resetsHandled = 0;
         idle.reset();
         while (true)
         {
@@ -761,6 +784,21 @@ public final class MachineClient implements AutoCloseable
                 break;
             }
             final long now = System.nanoTime();
+            if (written && resetsSeen > resetsHandled)
+            {
+                // Read after the write, so they may predate it: a needless re-send is answered again, not redone.
+                if (attempt == MAX_RETRIES)
+                {
+                    throw new CommandLostException(resetsSeen, what + ": the kernel in " + file + " reset its " +
+                        "command ring " + resetsSeen + " times while the command waited (its reset #" + lastResets +
+                        " last; re-sent " + attempt + " times): another process is writing garbage into it");
+                }
+                resetsHandled = resetsSeen;
+                command.putInt(ATTEMPT_OFFSET, ++attempt);
+                written = ring.write(type, command, 0, commandLength);
+                deadline = now + responseTimeoutNs;
+                continue;
+            }
             if (now - nextCheck >= 0)
             {
                 checkKernel(what);
@@ -821,7 +859,15 @@ public final class MachineClient implements AutoCloseable
         {
             timedOut = true;
         }
-        if (correlationId != awaitedCorrelationId || answerType != 0)
+        if (type == ON_COMMAND_RING_RESET && awaitedCorrelationId != NULL_ID && length >= ONE_INT_LENGTH)
+        {
+            resetsSeen++;
+            lastResets = buffer.getInt(index + RESETS_OFFSET);
+            return;
+        }
+        // An attach's answer names the new client (its error, the 0 it was sent with); ids are each client's own.
+        if (correlationId != awaitedCorrelationId || answerType != 0 ||
+            (type == ON_ATTACHED ? awaitedClientId != 0 : messageClient != awaitedClientId))
         {
             return;
         }
