@@ -1,12 +1,16 @@
 package io.barge.core.machine;
 
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastTransmitter;
 
+import java.nio.ByteOrder;
+
 /**
  * One attached client's state, private to the {@link KernelConductor} (the client table mirrors part of it): its
- * slot, id, pid and domains, when it was last heard from, and what makes its retried commands idempotent — the
+ * slot, id, pid and domains, when it was last heard from, its command key (what makes its id a credential), and
+ * what makes its retried commands idempotent — the
  * correlation id and type of the last command executed for it and that command's response, kept in a buffer of its
  * own allocated once at attach ({@link ControlProtocolDescriptor}'s "Correlation ids, retries and duplicates").
  * <p>
@@ -30,6 +34,9 @@ final class ConductorClient
     int domainCount;
     long lastSeenMs;
 
+    private final long k0;
+    private final long k1;
+    private long lastKeepaliveId = Long.MIN_VALUE;
     private long lastCorrelationId;
     private int lastType;
     private final UnsafeBuffer lastResponse = new UnsafeBuffer(new byte[ControlProtocolDescriptor.MAX_MESSAGE_LENGTH]);
@@ -42,10 +49,13 @@ final class ConductorClient
      * @param pid                 its process, as its CLIENT_ATTACH said.
      * @param attachMs            when it attached.
      * @param attachCorrelationId its CLIENT_ATTACH's correlation id: its first executed command.
+     * @param key                 its command key, {k0, k1} ({@link CommandMac#deriveKey}).
      */
     ConductorClient(final int slot, final int clientId, final long pid, final long attachMs,
-        final long attachCorrelationId)
+        final long attachCorrelationId, final long[] key)
     {
+        this.k0 = key[0];
+        this.k1 = key[1];
         this.slot = slot;
         this.clientId = clientId;
         this.pid = pid;
@@ -53,6 +63,30 @@ final class ConductorClient
         this.lastSeenMs = attachMs;
         this.lastCorrelationId = attachCorrelationId;
         this.lastType = ControlProtocolDescriptor.CLIENT_ATTACH;
+    }
+
+    /**
+     * @param command    the kernel's private copy of a command; its Attempt is read and put back.
+     * @param bodyLength its length without the MAC that follows.
+     * @return whether the MAC after it is this client's for it.
+     */
+    boolean authentic(final int type, final MutableDirectBuffer command, final int bodyLength)
+    {
+        return CommandMac.tag(k0, k1, type, command, bodyLength) ==
+            command.getLong(bodyLength, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * @return whether a keepalive's id is newer than the last one's (then it is the last).
+     */
+    boolean newKeepalive(final long correlationId)
+    {
+        if (correlationId <= lastKeepaliveId)
+        {
+            return false;
+        }
+        lastKeepaliveId = correlationId;
+        return true;
     }
 
     int indexOf(final int domainId)

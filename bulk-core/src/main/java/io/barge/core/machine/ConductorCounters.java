@@ -3,10 +3,10 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 
 /**
- * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..81 and 60..62 (40..50 are the
+ * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..82 and 60..62 (40..50 are the
  * NIC's): every command it reads, by type, every command it refuses, every client it declares dead, every repair of
- * the command ring, the retried commands it sees and answers again, the stale ones it refuses, and the channels between
- * processes it creates and frees.
+ * the command ring, the retried commands it sees and answers again, the forged and the stale ones it refuses, and
+ * the channels between processes it creates and frees.
  */
 public final class ConductorCounters
 {
@@ -40,6 +40,8 @@ public final class ConductorCounters
     /** Commands re-sent by their client (attempt above 0) after a ring reset, whether executed or answered again. */
     public static final CounterType RETRIED_COMMANDS =
         CounterType.register(81, "RETRIED_COMMANDS", "retried commands");
+    /** Commands refused BAD_MAC: another client's id without that client's key (an impostor), or damage. */
+    public static final CounterType FORGED_COMMANDS = CounterType.register(82, "FORGED_COMMANDS", "forged commands");
 
     /** CREATE_CHANNEL commands. */
     public static final CounterType CHANNEL_CREATES = CounterType.register(60, "CHANNEL_CREATES", "channel creates");

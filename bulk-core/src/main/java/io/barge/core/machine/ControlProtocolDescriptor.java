@@ -23,9 +23,11 @@ import org.agrona.MutableDirectBuffer;
  *  |                      Attempt (32)               [CLIENT]       |  12, 0 in responses
  *  +---------------------------------------------------------------+
  * </pre>
- * Commands [CLIENT] (bodies after the header; each command has exactly this length, else it is refused):
+ * Commands [CLIENT] (bodies after the header; each command has exactly this length, else it is refused; every
+ * command but CLIENT_ATTACH is followed by its {@link #MAC_LENGTH}-byte MAC, not counted here):
  * <pre>
- *  CLIENT_ATTACH     | PID (64)                                     |  24 bytes; the answer gives the client id
+ *  CLIENT_ATTACH     | PID (64) | Public Key (256), X25519          |  56 bytes, no MAC; the answer gives the
+ *                    |                                              |  client id and the kernel's public key
  *  CLIENT_KEEPALIVE  |                                              |  16 bytes; no answer
  *  CREATE_DOMAIN     | Name Length (32) | Name, ASCII, no padding   |  20 + name length, 1..MAX_NAME_LENGTH
  *  DESTROY_DOMAIN    | Domain Id (32)                               |  20 bytes
@@ -42,7 +44,7 @@ import org.agrona.MutableDirectBuffer;
  * dead the frames go back to the kernel.
  * Responses and events [KERNEL]:
  * <pre>
- *  ON_ATTACHED        |                                             |  16 bytes; client id = the new client's
+ *  ON_ATTACHED        | Public Key (256), X25519, the kernel's      |  48 bytes; client id = the new client's
  *  ON_DOMAIN_CREATED  | Domain Id (32)                              |  20 bytes
  *  ON_DOMAIN_DESTROYED| Domain Id (32)                              |  20 bytes
  *  ON_DETACHED        | Domains Destroyed (32)                      |  20 bytes
@@ -53,7 +55,24 @@ import org.agrona.MutableDirectBuffer;
  *  ON_COMMAND_RING_RESET | Resets (32)                              |  20 bytes; correlation and client id
  *                     |                                             |  NULL_ID (event)
  * </pre>
- * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read.
+ * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read; one for
+ * a command whose MAC was not checked or failed carries client id NULL_ID (nobody's answer: no client may take it
+ * for its own, whoever forged it).
+ * <p>
+ * <b>Client keys and command MACs.</b> A client id is a credential. CLIENT_ATTACH carries a fresh X25519 public key
+ * of the client's (RFC 7748: the u-coordinate, 32 bytes little-endian), ON_ATTACHED one of the kernel's, made for
+ * that client; each side derives the client's command key = the first 16 bytes of SHA-256("barge command mac v1"
+ * || X25519 shared secret), read as two little-endian longs. A process that reads the whole file sees only the
+ * public keys, so it cannot derive the key. Every later command is followed by
+ * <pre>
+ *  | MAC (64): SipHash-2-4 under the client's key of the command's bytes, with its type in place of its Attempt |
+ * </pre>
+ * (so a re-send, whose Attempt differs, carries the first send's MAC, and a MAC cannot be moved to another type).
+ * The kernel checks the MAC before anything else of the command: a command with another client's id and a MAC not
+ * made with that client's key is refused BAD_MAC, counted, and changes nothing. A copy of one of the client's own
+ * earlier commands passes the MAC but not the correlation id check (below): replay is refused STALE_COMMAND, and a
+ * copy of its last one is answered again, changing nothing. (A process that writes the file can still forge the
+ * kernel's broadcasts, or damage the ring; that breaks other clients' answers, not the kernel's state.)
  * <p>
  * <b>Correlation ids, retries and duplicates.</b> A client numbers its commands itself, strictly increasing from its
  * CLIENT_ATTACH's (the ring's shared counter is memory any client can rewind). The kernel remembers, per client, the
@@ -71,11 +90,13 @@ import org.agrona.MutableDirectBuffer;
  *   DESTROY_DOMAIN id=40 ------------------&gt; id &lt; last (or == last with another type): ON_ERROR STALE_COMMAND
  * </pre>
  * A client waiting for an answer re-sends its command on each ON_COMMAND_RING_RESET, unchanged but for its Attempt, a
- * bounded number of times. A CLIENT_ATTACH is matched again by its pid and correlation id while that client has sent nothing else.
- * Keepalives are neither compared nor remembered: they carry no answer, change nothing but the client's heartbeat,
- * and come from the client's keepalive thread out of order with its commands, so a duplicate or a late one is
- * harmless and must not make the next command look stale. CLIENT_DETACH frees the client, so a retried one is
- * answered UNKNOWN_CLIENT (the detach happened).
+ * bounded number of times. A CLIENT_ATTACH is matched again by its pid and correlation id while that client has sent
+ * nothing else.
+ * Keepalives have a sequence of their own (their correlation ids, strictly increasing among keepalives): they come
+ * from the client's keepalive thread, out of order with its commands, so they are neither compared with commands nor
+ * remembered as one; an older keepalive is refused STALE_COMMAND (replayed, it would keep a dead client alive). Only
+ * a new command or keepalive counts as a sign of life, not a duplicate. CLIENT_DETACH frees the client, so a retried
+ * one is answered UNKNOWN_CLIENT (the detach happened).
  */
 public final class ControlProtocolDescriptor
 {
@@ -153,6 +174,8 @@ public final class ControlProtocolDescriptor
      * command type: not a retry, and not a new command.
      */
     public static final int ERROR_STALE_COMMAND = 16;
+    /** Error: the command's MAC is not its client's (forged by another process, or damaged); client id NULL_ID. */
+    public static final int ERROR_BAD_MAC = 17;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;
@@ -164,8 +187,18 @@ public final class ControlProtocolDescriptor
     public static final int HEADER_LENGTH = 16;
     /** Offset of CLIENT_ATTACH's pid. */
     public static final int PID_OFFSET = HEADER_LENGTH;
-    /** Bytes of CLIENT_ATTACH. */
-    public static final int ATTACH_LENGTH = PID_OFFSET + Long.BYTES;
+    /** Bytes of an X25519 public key: its u-coordinate, little-endian. */
+    public static final int PUBLIC_KEY_LENGTH = 32;
+    /** Offset of CLIENT_ATTACH's public key. */
+    public static final int ATTACH_PUBLIC_KEY_OFFSET = PID_OFFSET + Long.BYTES;
+    /** Bytes of CLIENT_ATTACH (it carries no MAC). */
+    public static final int ATTACH_LENGTH = ATTACH_PUBLIC_KEY_OFFSET + PUBLIC_KEY_LENGTH;
+    /** Offset of ON_ATTACHED's public key (the kernel's). */
+    public static final int ATTACHED_PUBLIC_KEY_OFFSET = HEADER_LENGTH;
+    /** Bytes of ON_ATTACHED. */
+    public static final int ATTACHED_LENGTH = ATTACHED_PUBLIC_KEY_OFFSET + PUBLIC_KEY_LENGTH;
+    /** Bytes of the MAC after every command but CLIENT_ATTACH. */
+    public static final int MAC_LENGTH = Long.BYTES;
     /** Offset of CREATE_DOMAIN's name length. */
     public static final int NAME_LENGTH_OFFSET = HEADER_LENGTH;
     /** Offset of CREATE_DOMAIN's name. */
@@ -264,7 +297,8 @@ public final class ControlProtocolDescriptor
 
     /**
      * @param type a command type.
-     * @return its exact length, or -1 for CREATE_DOMAIN (which depends on the name) and unknown types.
+     * @return its exact length (without the MAC), or -1 for CREATE_DOMAIN (which depends on the name) and unknown
+     *         types.
      */
     public static int commandLength(final int type)
     {
@@ -344,6 +378,8 @@ public final class ControlProtocolDescriptor
                 return "BAD_KIND";
             case ERROR_STALE_COMMAND:
                 return "STALE_COMMAND";
+            case ERROR_BAD_MAC:
+                return "BAD_MAC";
             default:
                 return "ERROR_" + code;
         }

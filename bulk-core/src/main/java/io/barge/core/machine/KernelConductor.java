@@ -12,6 +12,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastTransmitter;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 
 import static io.barge.core.machine.ControlProtocolDescriptor.*;
 
@@ -20,8 +22,9 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * processes, which reach it through the to-kernel command ring and hear back on the to-domains broadcast buffer
  * ({@link ControlProtocolDescriptor}); the role of Aeron's driver conductor or Barrelfish's monitor.
  * <p>
- * Each command is copied out of the ring once ({@link CommandRingReader}), then validated: its type, its exact
- * length, its name, its client id, and that a domain it names is the caller's. A command that fails gets an
+ * Each command is copied out of the ring once ({@link CommandRingReader}), authenticated (its client id and the MAC
+ * under that client's key), then validated: its type, its exact length, its name, its correlation id, and that a
+ * domain it names is the caller's. A command that fails gets an
  * {@code ON_ERROR} response with a code and a message and changes nothing; the kernel and other clients go on. Every
  * command and every error is counted on the kernel's domain ({@link ConductorCounters}).
  * <p>
@@ -44,8 +47,10 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * domain, a retried DESTROY_DOMAIN is not refused), and an older one is refused as {@code STALE_COMMAND}. Both are
  * counted. A client that writes garbage into the ring thus breaks only its own commands.
  * <p>
- * Client ids are not credentials: the ring is shared memory, and a process that can write it can name another
- * client's id. The checks here stop mistakes and garbage, not an impostor.
+ * Client ids are credentials ({@link ControlProtocolDescriptor}'s "Client keys and command MACs"): at attach the
+ * client and the kernel agree on a key no reader of the file can derive, and every later command carries a MAC under
+ * it, checked first; a command naming another client's id without its key is refused {@code BAD_MAC}, counted, and
+ * changes nothing, and a replayed one of the client's own is refused as stale.
  * <p>
  * One thread runs it (an {@link org.agrona.concurrent.AgentRunner}, or a test calling {@link #doWork()}); one
  * conductor per kernel, since it owns the ring's head.
@@ -222,8 +227,53 @@ public final class KernelConductor implements Agent
     private void onCommand(final int type, final UnsafeBuffer command, final int length)
     {
         count(ConductorCounters.COMMANDS);
-        final long correlationId = length >= CLIENT_ID_OFFSET ? correlationId(command) : NULL_ID;
-        final int clientId = length >= HEADER_LENGTH ? clientId(command) : NULL_ID;
+        if (type == CLIENT_ATTACH)
+        {
+            count(ConductorCounters.CLIENT_ATTACHES);
+            final long correlationId = length >= CLIENT_ID_OFFSET ? correlationId(command) : NULL_ID;
+            final int clientId = length >= HEADER_LENGTH ? clientId(command) : NULL_ID;
+            if (length != ATTACH_LENGTH)
+            {
+                error(correlationId, clientId, ERROR_MALFORMED, "command type " + type + " length=" + length +
+                    " must be " + ATTACH_LENGTH);
+                return;
+            }
+            onAttach(correlationId, clientId, command);
+            return;
+        }
+        // Below the MAC nothing is the claimed client's yet: its answers name no client.
+        final long correlationId = length >= CLIENT_ID_OFFSET + MAC_LENGTH ? correlationId(command) : NULL_ID;
+        if (length < HEADER_LENGTH + MAC_LENGTH || length > command.capacity())
+        {
+            error(correlationId, NULL_ID, ERROR_MALFORMED, "command type " + type + " length=" + length + " cannot " +
+                "be a header, a body and a " + MAC_LENGTH + "-byte MAC (" + (HEADER_LENGTH + MAC_LENGTH) + ".." +
+                command.capacity() + ")");
+            return;
+        }
+        final int clientId = clientId(command);
+        final ConductorClient client = byId.get(clientId);
+        if (client == null)
+        {
+            error(correlationId, clientId, ERROR_UNKNOWN_CLIENT, "no attached client has id " + clientId +
+                " (never attached, detached, or timed out)");
+            return;
+        }
+        final int bodyLength = length - MAC_LENGTH;
+        if (!client.authentic(type, command, bodyLength))
+        {
+            count(ConductorCounters.FORGED_COMMANDS);
+            error(correlationId, NULL_ID, ERROR_BAD_MAC, "command type " + type + " correlationId=" + correlationId +
+                " names client " + clientId + " but its MAC is not made with that client's key");
+            return;
+        }
+        onAuthentic(type, correlationId, client, command, bodyLength);
+    }
+
+    /** A command whose MAC is its client's: validated, then executed, answered again, or refused as stale. */
+    private void onAuthentic(final int type, final long correlationId, final ConductorClient client,
+        final UnsafeBuffer command, final int length)
+    {
+        final int clientId = client.clientId;
         final CounterType typeCounter = ConductorCounters.ofCommand(type);
         if (typeCounter == null)
         {
@@ -238,27 +288,22 @@ public final class KernelConductor implements Agent
             error(correlationId, clientId, ERROR_MALFORMED, malformed);
             return;
         }
-        if (type == CLIENT_ATTACH)
-        {
-            onAttach(correlationId, clientId, command);
-            return;
-        }
-        final ConductorClient client = byId.get(clientId);
-        if (client == null)
-        {
-            error(correlationId, clientId, ERROR_UNKNOWN_CLIENT, "no attached client has id " + clientId +
-                " (never attached, detached, or timed out)");
-            return;
-        }
-        final long now = clock.time();
-        client.lastSeenMs = now; // any valid command shows the client alive
         if (attempt(command) != 0)
         {
             count(ConductorCounters.RETRIED_COMMANDS);
         }
+        final long now = clock.time();
         if (type == CLIENT_KEEPALIVE)
         {
-            // Not compared nor remembered: no answer, and sent beside the commands from another thread.
+            // Its own sequence: sent beside the commands from another thread, and never answered or remembered.
+            if (!client.newKeepalive(correlationId))
+            {
+                count(ConductorCounters.STALE_COMMANDS);
+                error(correlationId, clientId, ERROR_STALE_COMMAND, "keepalive correlationId=" + correlationId +
+                    " is not newer than client " + clientId + "'s last keepalive");
+                return;
+            }
+            client.lastSeenMs = now;
             ClientTableDescriptor.heartbeat(clientTable, client.slot, now);
             return;
         }
@@ -266,7 +311,7 @@ public final class KernelConductor implements Agent
         if (seen == ConductorClient.DUPLICATE)
         {
             count(ConductorCounters.DUPLICATE_COMMANDS);
-            client.answerAgain(transmitter);
+            client.answerAgain(transmitter); // not a sign of life: anyone may copy it from the ring
             return;
         }
         if (seen == ConductorClient.STALE)
@@ -277,6 +322,7 @@ public final class KernelConductor implements Agent
                 client.lastType() + ", correlationId=" + client.lastCorrelationId() + ")");
             return;
         }
+        client.lastSeenMs = now; // a new command shows the client alive
         client.executing(correlationId, type);
         answering = client;
         try
@@ -381,13 +427,28 @@ public final class KernelConductor implements Agent
             error(correlationId, clientId, ERROR_TOO_MANY_CLIENTS, "all " + slots.length + " client slots are taken");
             return;
         }
-        final ConductorClient client = new ConductorClient(slot, nextClientId++, pid, clock.time(), correlationId);
+        // Once per attach, so it may allocate: a key pair for this client, the key both sides derive.
+        final KeyPair own = CommandMac.generateKeyPair();
+        final long[] key;
+        try
+        {
+            key = CommandMac.deriveKey(own.getPrivate(), command, ATTACH_PUBLIC_KEY_OFFSET);
+        }
+        catch (final GeneralSecurityException | RuntimeException ex)
+        {
+            error(correlationId, clientId, ERROR_BAD_ATTACH, "CLIENT_ATTACH's public key is not an X25519 key " +
+                "the kernel can agree with: " + ex.getMessage());
+            return;
+        }
+        final ConductorClient client = new ConductorClient(slot, nextClientId++, pid, clock.time(), correlationId,
+            key);
         slots[slot] = client;
         byId.put(client.clientId, client);
         writeSlot(client);
         putHeader(response, correlationId, client.clientId);
+        CommandMac.putPublicKey(response, ATTACHED_PUBLIC_KEY_OFFSET, own.getPublic());
         answering = client;
-        reply(ON_ATTACHED, HEADER_LENGTH);
+        reply(ON_ATTACHED, ATTACHED_LENGTH);
         answering = null;
     }
 
@@ -544,7 +605,8 @@ public final class KernelConductor implements Agent
         reply(ON_CHANNEL_CREATED, CHANNEL_CREATED_LENGTH);
     }
 
-    private void onCloseChannel(final long correlationId, final ConductorClient client, final int channelId, final int end)
+    private void onCloseChannel(final long correlationId, final ConductorClient client, final int channelId,
+        final int end)
     {
         ChannelEntry channel = null;
         for (final ChannelEntry c : channels)

@@ -16,12 +16,15 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -56,6 +59,9 @@ import static io.barge.core.machine.MachineFileDescriptor.toKernelRingOffset;
  * closed, died or stopped beating, {@link KernelRefusedException} when it refused, {@link CommandLostException}
  * after more ring resets than re-sends, and {@link MachineClientException} when no answer came in time.
  * <p>
+ * Its client id is a credential: at attach it agrees a key with the kernel that no reader of the file can derive,
+ * and every command and keepalive carries a MAC under it ({@link CommandMac}), so another process cannot speak for it.
+ * <p>
  * The client maps the header and the broadcast buffer read-only and only the command ring writable, so a bug here
  * cannot scribble over the kernel's state. Requests are serialised (one at a time per client). The domains are the
  * kernel's.
@@ -87,8 +93,15 @@ public final class MachineClient implements AutoCloseable
     private int memoryFrameCount;
     private final long timeoutMs;
     private final long responseTimeoutNs;
-    private final UnsafeBuffer command = new UnsafeBuffer(new byte[NAME_OFFSET + 1024]);
-    private final UnsafeBuffer keepalive = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+    private final UnsafeBuffer command = new UnsafeBuffer(new byte[NAME_OFFSET + 1024 + MAC_LENGTH]);
+    private final UnsafeBuffer keepalive = new UnsafeBuffer(new byte[HEADER_LENGTH + MAC_LENGTH]);
+    /** The key agreed with the kernel at attach ({@link CommandMac}): every later command carries a MAC under it. */
+    private long k0;
+    private long k1;
+    /** The keepalives' own sequence, the keepalive thread's alone. */
+    private long keepaliveSequence;
+    /** ON_ATTACHED's public key, copied by onMessage. */
+    private final UnsafeBuffer answerKey = new UnsafeBuffer(new byte[PUBLIC_KEY_LENGTH]);
     private final IdleStrategy idle = new BackoffIdleStrategy(1, 10, 1_000, 1_000_000);
     private final ScheduledExecutorService heartbeat;
     /** The kernel's pid and process as the file said on attach, for {@link #kernelBeating()}. */
@@ -174,8 +187,7 @@ public final class MachineClient implements AutoCloseable
             final UnsafeBuffer fields = MachineReader.readHeader(file, channel);
             client = new MachineClient(file, channel, fields, fileLength(fields));
             client.checkKernel("attach");
-            client.clientId = client.request(CLIENT_ATTACH, ATTACH_LENGTH, ON_ATTACHED, ProcessHandle.current().pid(),
-                "attach");
+            client.attachWithKey();
             client.startHeartbeat();
             return client;
         }
@@ -195,6 +207,27 @@ public final class MachineClient implements AutoCloseable
         }
     }
 
+    /** CLIENT_ATTACH with a fresh X25519 public key; the kernel's in the answer gives both sides the command key. */
+    private void attachWithKey()
+    {
+        final KeyPair pair = CommandMac.generateKeyPair();
+        CommandMac.putPublicKey(command, ATTACH_PUBLIC_KEY_OFFSET, pair.getPublic());
+        final int id = request(CLIENT_ATTACH, ATTACH_LENGTH, ON_ATTACHED, ProcessHandle.current().pid(), "attach");
+        final long[] key;
+        try
+        {
+            key = CommandMac.deriveKey(pair.getPrivate(), answerKey, 0);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new MachineClientException("attach: the kernel in " + file + " answered with a public key this " +
+                "client cannot agree with: " + ex, ex);
+        }
+        k0 = key[0];
+        k1 = key[1];
+        clientId = id;
+    }
+
     private void startHeartbeat()
     {
         final long interval = Math.max(1, timeoutMs / 5);
@@ -206,8 +239,9 @@ public final class MachineClient implements AutoCloseable
     {
         try
         {
-            putHeader(keepalive, ring.nextCorrelationId(), clientId);
-            ring.write(CLIENT_KEEPALIVE, keepalive, 0, HEADER_LENGTH); // a full ring: the next one may get in
+            putHeader(keepalive, ++keepaliveSequence, clientId);
+            sign(CLIENT_KEEPALIVE, keepalive, HEADER_LENGTH);
+            ring.write(CLIENT_KEEPALIVE, keepalive, 0, HEADER_LENGTH + MAC_LENGTH); // full: the next may get in
         }
         catch (final RuntimeException | InternalError ex)
         {
@@ -246,10 +280,11 @@ public final class MachineClient implements AutoCloseable
     {
         checkOpen();
         final byte[] bytes = name.getBytes(StandardCharsets.ISO_8859_1);
-        if (bytes.length > command.capacity() - NAME_OFFSET)
+        if (bytes.length > command.capacity() - NAME_OFFSET - MAC_LENGTH)
         {
             throw new IllegalArgumentException("name length=" + bytes.length + " exceeds " +
-                (command.capacity() - NAME_OFFSET) + " (the kernel takes at most " + MAX_NAME_LENGTH + ")");
+                (command.capacity() - NAME_OFFSET - MAC_LENGTH) + " (the kernel takes at most " + MAX_NAME_LENGTH +
+                ")");
         }
         // The name goes as given: the kernel applies its rules (length, printable ASCII) and answers by code.
         command.putInt(NAME_LENGTH_OFFSET, bytes.length);
@@ -762,6 +797,11 @@ public final class MachineClient implements AutoCloseable
         {
             command.putLong(PID_OFFSET, pid);
         }
+        final int sendLength = attach ? commandLength : commandLength + MAC_LENGTH;
+        if (!attach)
+        {
+            sign(type, command, commandLength);
+        }
         awaitedCorrelationId = correlationId;
         awaitedClientId = attach ? 0 : clientId;
         answerType = 0;
@@ -776,7 +816,7 @@ public final class MachineClient implements AutoCloseable
         {
             if (!written)
             {
-                written = ring.write(type, command, 0, commandLength);
+                written = ring.write(type, command, 0, sendLength);
             }
             if (written && receive() > 0 && answerType != 0)
             {
@@ -795,7 +835,7 @@ public final class MachineClient implements AutoCloseable
                 }
                 resetsHandled = resetsSeen;
                 command.putInt(ATTEMPT_OFFSET, ++attempt);
-                written = ring.write(type, command, 0, commandLength);
+                written = ring.write(type, command, 0, sendLength);
                 deadline = now + responseTimeoutNs;
                 continue;
             }
@@ -823,6 +863,12 @@ public final class MachineClient implements AutoCloseable
                 ", expected " + answer);
         }
         return answerValue;
+    }
+
+    /** Puts the MAC after a command of {@code length} bytes (its Attempt, changed by re-sends, is not covered). */
+    private void sign(final int type, final UnsafeBuffer buffer, final int length)
+    {
+        buffer.putLong(length, CommandMac.tag(k0, k1, type, buffer, length), ByteOrder.LITTLE_ENDIAN);
     }
 
     private int receive()
@@ -879,8 +925,9 @@ public final class MachineClient implements AutoCloseable
                 buffer.getStringWithoutLengthAscii(index + ERROR_MESSAGE_OFFSET, textLength) : "(no message)";
             answerType = ON_ERROR;
         }
-        else if (type == ON_ATTACHED)
+        else if (type == ON_ATTACHED && length >= ATTACHED_LENGTH)
         {
+            answerKey.putBytes(0, buffer, index + ATTACHED_PUBLIC_KEY_OFFSET, PUBLIC_KEY_LENGTH);
             answerValue = messageClient;
             answerType = type;
         }

@@ -196,7 +196,8 @@ class KernelConductorDamageTest
             final SplittableRandom random = new SplittableRandom(42);
             for (int i = 0; i < capacity(h); i += 4)
             {
-                ring.putInt(i, random.nextInt() | 0x40000000); // positive, and far too long for a record
+                // Positive (a negative one is a claim in progress), and far too long for a record.
+                ring.putInt(i, (random.nextInt() | 0x4000_0000) & 0x7FFF_FFFF);
             }
             h.work();
             checkRepairedAndWorking(h, a, "random bytes over the ring");

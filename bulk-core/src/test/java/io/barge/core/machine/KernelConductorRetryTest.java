@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Commands survive a repair of the command ring, on a conductor driven by hand: a hostile client damages the ring
  * while an honest client's command is queued behind the damage; the kernel broadcasts the reset, the honest client's
  * re-send is executed once, and a further copy is answered from the kernel's record of its last command, not
- * executed again. Older commands are refused as stale; keepalives are neither compared nor remembered.
+ * executed again. Older commands are refused as stale; keepalives are compared only among themselves.
  */
 @Timeout(10)
 class KernelConductorRetryTest
@@ -210,20 +210,26 @@ class KernelConductorRetryTest
     }
 
     @Test
-    void keepalivesAreNeitherComparedNorRemembered()
+    void keepalivesHaveASequenceOfTheirOwn()
     {
         try (ConductorHarness h = new ConductorHarness(dir))
         {
             final int a = h.attachClient(1);
             final long created = h.create(a, "before");
             h.one(created, ON_DOMAIN_CREATED);
-            // From the keepalive thread, out of order with the commands: an old id, then one far ahead.
+            // From the keepalive thread, out of order with the commands: one far behind them, then one far ahead.
             h.send(CLIENT_KEEPALIVE, a, HEADER_LENGTH, created - 10, 0);
-            h.send(CLIENT_KEEPALIVE, a, HEADER_LENGTH, Long.MAX_VALUE, 0);
+            h.send(CLIENT_KEEPALIVE, a, HEADER_LENGTH, Long.MAX_VALUE - 1, 0);
             h.work();
             assertEquals(List.of(), h.responses(), "no answer, no refusal");
-            h.createDomain(a, "after"); // not stale: the keepalive's id was not remembered
+            h.createDomain(a, "after"); // not stale: a keepalive's id is not a command's
             assertEquals(0, h.kernelCount(ConductorCounters.STALE_COMMANDS));
+            h.send(CLIENT_KEEPALIVE, a, HEADER_LENGTH, Long.MAX_VALUE - 2, 0); // behind the last keepalive
+            h.error(Long.MAX_VALUE - 2, ERROR_STALE_COMMAND);
+            h.send(CLIENT_KEEPALIVE, a, HEADER_LENGTH, Long.MAX_VALUE, 0);
+            h.work();
+            assertEquals(List.of(), h.responses());
+            assertEquals(1, h.kernelCount(ConductorCounters.STALE_COMMANDS));
             assertEquals(0, h.kernelCount(ConductorCounters.DUPLICATE_COMMANDS));
         }
     }

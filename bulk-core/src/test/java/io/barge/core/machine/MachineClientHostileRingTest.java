@@ -6,6 +6,8 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.junit.jupiter.api.AfterEach;
@@ -23,19 +25,22 @@ import java.util.concurrent.Future;
 import static io.barge.core.machine.ControlProtocolDescriptor.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The client's side of a command-ring repair: a {@link MachineClient} whose command is queued behind damage hears
+ * {@link MachineClient}s beside a hostile process that writes the command ring. A forged DESTROY_DOMAIN with a
+ * victim client's id, written by a process that read the whole file, is refused and the victim's domain lives. And
+ * the client's side of a command-ring repair: a {@link MachineClient} whose command is queued behind damage hears
  * the kernel's reset and re-sends, getting its answer (one domain or channel made) well before its response
  * timeout; through more resets than {@link MachineClient#MAX_RETRIES} it fails with {@link CommandLostException}
  * and goes on working. The client waits on a thread of its own; the test drives the conductor by hand (real clock)
  * and damages the ring only once it has seen the client's record in it, so every step is in a known order.
  */
 @Timeout(30)
-class MachineClientRetryTest
+class MachineClientHostileRingTest
 {
     private static final long TIMEOUT_MS = 2_000;
 
@@ -207,6 +212,45 @@ class MachineClientRetryTest
         finally
         {
             closeAll(honest, hostile);
+        }
+    }
+
+    @Test
+    void aForgedDestroyDomainInTheVictimsNameIsRefusedAndTheVictimGoesOn() throws Exception
+    {
+        start();
+        final MachineClient victim = call(() -> MachineClient.attach(dir));
+        try
+        {
+            final int domain = call(() -> victim.createDomain("victim's"));
+            // The impostor reads the file (the client table names the victim and its domain) and writes the ring.
+            final MachineClientInfo seen;
+            try (MachineReader reader = MachineReader.attach(dir))
+            {
+                seen = reader.clients().get(0);
+            }
+            assertEquals(domain, seen.domainIds()[0]);
+            final ManyToOneRingBuffer ring = new ManyToOneRingBuffer(ring());
+            final UnsafeBuffer forged = new UnsafeBuffer(new byte[ONE_INT_LENGTH + MAC_LENGTH]);
+            putHeader(forged, Long.MAX_VALUE / 2, seen.clientId()); // far ahead of the victim's sequence
+            forged.putInt(DOMAIN_ID_OFFSET, domain);
+            forged.putLong(ONE_INT_LENGTH, 0x5eed_5eed_5eedL); // no key can make it
+            assertTrue(ring.write(DESTROY_DOMAIN, forged, 0, forged.capacity()));
+            while (count(ConductorCounters.FORGED_COMMANDS) == 0)
+            {
+                conductor.doWork();
+            }
+            assertEquals(domain, kernel.domain(domain).id(), "the victim's domain lives");
+            call(() ->
+            {
+                victim.destroyDomain(domain); // its own commands still work, its sequence untouched
+                return null;
+            });
+            assertNull(kernel.domain(domain));
+        }
+        finally
+        {
+            closeAll(victim);
         }
     }
 
