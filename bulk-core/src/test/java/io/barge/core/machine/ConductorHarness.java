@@ -2,10 +2,12 @@ package io.barge.core.machine;
 
 import io.barge.core.Kernel;
 import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastReceiver;
 import org.agrona.concurrent.broadcast.CopyBroadcastReceiver;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -160,8 +162,14 @@ final class ConductorHarness implements AutoCloseable
     /** How many live domains have that name. */
     int domainsNamed(final String name)
     {
+        return domainsNamed(kernel, MAX_DOMAINS, name);
+    }
+
+    /** How many live domains of a kernel of at most {@code maxDomains} have that name. */
+    static int domainsNamed(final Kernel kernel, final int maxDomains, final String name)
+    {
         int count = 0;
-        for (int id = 0; id < MAX_DOMAINS; id++)
+        for (int id = 0; id < maxDomains; id++)
         {
             final io.barge.core.Domain domain = kernel.domain(id);
             if (domain != null && domain.name().equals(name))
@@ -170,6 +178,14 @@ final class ConductorHarness implements AutoCloseable
             }
         }
         return count;
+    }
+
+    /** What a hostile process does to a command ring: a length no record can have over the record at the head. */
+    static void damageAtHead(final AtomicBuffer ring)
+    {
+        final int capacity = ring.capacity() - RingBufferDescriptor.TRAILER_LENGTH;
+        final long head = ring.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
+        ring.putIntVolatile((int)head & (capacity - 1), 0x7FFF_0000);
     }
 
     /** Sends CLIENT_ATTACH with a fresh public key; its ON_ATTACHED, once read, gives the client's key. */

@@ -1,7 +1,6 @@
 package io.barge.core.machine;
 
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,8 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(10)
 class KernelConductorRetryTest
 {
-    /** A record length no record can have: the reader declares the ring damaged. */
-    private static final int GARBAGE_LENGTH = 0x7FFF_0000;
     private static final ConductorHarness.Response RESET_1 =
         new ConductorHarness.Response(ON_COMMAND_RING_RESET, NULL_ID, NULL_ID, 1, "");
 
@@ -34,10 +31,7 @@ class KernelConductorRetryTest
     /** The hostile client scribbles over the length of the record at the head (its own, queued first). */
     private static void damageAtHead(final ConductorHarness h)
     {
-        final AtomicBuffer ring = h.kernel.machineFile().toKernelBuffer();
-        final int capacity = ring.capacity() - RingBufferDescriptor.TRAILER_LENGTH;
-        final long head = ring.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
-        ring.putIntVolatile((int)head & (capacity - 1), GARBAGE_LENGTH);
+        ConductorHarness.damageAtHead(h.kernel.machineFile().toKernelBuffer());
     }
 
     private static int channelsInTable(final ConductorHarness h)

@@ -159,26 +159,14 @@ class MachineClientHostileRingTest
         idle.reset();
     }
 
-    /** What a hostile process does: a garbage length over the record at the head. */
     private void damageAtHead()
     {
-        final AtomicBuffer ring = ring();
-        final int capacity = ring.capacity() - RingBufferDescriptor.TRAILER_LENGTH;
-        final long head = ring.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
-        ring.putIntVolatile((int)head & (capacity - 1), 0x7FFF_0000);
+        ConductorHarness.damageAtHead(ring());
     }
 
     private int domainsNamed(final String name)
     {
-        int count = 0;
-        for (int id = 0; id < 64; id++)
-        {
-            if (kernel.domain(id) != null && kernel.domain(id).name().equals(name))
-            {
-                count++;
-            }
-        }
-        return count;
+        return ConductorHarness.domainsNamed(kernel, 64, name);
     }
 
     private long count(final io.barge.core.CounterType type)
