@@ -321,6 +321,37 @@ public final class ControlProtocolDescriptor
     }
 
     /**
+     * @param type    a known command type.
+     * @param command the command (a private copy).
+     * @param length  its length without the MAC.
+     * @return null if the command has its type's length, else what is wrong (a name's length is checked here too,
+     *         since it decides the command's length; its bytes are checked by the command).
+     */
+    static String checkCommandLength(final int type, final DirectBuffer command, final int length)
+    {
+        if (type == CREATE_DOMAIN)
+        {
+            if (length < NAME_OFFSET)
+            {
+                return "CREATE_DOMAIN length=" + length + " is shorter than its " + NAME_OFFSET + "-byte fixed part";
+            }
+            final int nameLength = command.getInt(NAME_LENGTH_OFFSET);
+            if (nameLength < 0)
+            {
+                return "CREATE_DOMAIN nameLength=" + nameLength + " is negative";
+            }
+            if (length != NAME_OFFSET + (long)nameLength)
+            {
+                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + (long)nameLength) +
+                    " for nameLength=" + nameLength;
+            }
+            return null;
+        }
+        final int expected = commandLength(type);
+        return length == expected ? null : "command type " + type + " length=" + length + " must be " + expected;
+    }
+
+    /**
      * @param type a command type.
      * @return whether it is one of this protocol's.
      */

@@ -3,7 +3,6 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
-import io.barge.core.OutOfFramesException;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
@@ -70,10 +69,7 @@ public final class KernelConductor implements Agent
     private final AtomicBuffer clientTable;
     private final ConductorClient[] slots;
     private final Int2ObjectHashMap<ConductorClient> byId = new Int2ObjectHashMap<>();
-    private final AtomicBuffer channelTable;
-    private final ChannelEntry[] channels;
-    private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
-    private int nextChannelId = 1;
+    private final ConductorChannels channels;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
     private final CommandRingReader.Handler handler = this::onCommand;
     private int nextClientId = 1;
@@ -105,8 +101,32 @@ public final class KernelConductor implements Agent
         this.transmitter = new BroadcastTransmitter(file.toDomainsBuffer());
         this.clientTable = file.clientTableBuffer();
         this.slots = new ConductorClient[ClientTableDescriptor.slots(clientTable.capacity())];
-        this.channelTable = file.channelTableBuffer();
-        this.channels = new ChannelEntry[ChannelTableDescriptor.slots(channelTable.capacity())];
+        this.channels = new ConductorChannels(kernel, file.channelTableBuffer(), new ConductorChannels.Answers()
+        {
+            @Override
+            public void error(final long correlationId, final int clientId, final int code, final String message)
+            {
+                KernelConductor.this.error(correlationId, clientId, code, message);
+            }
+
+            @Override
+            public UnsafeBuffer response()
+            {
+                return response;
+            }
+
+            @Override
+            public void reply(final int type, final int length)
+            {
+                KernelConductor.this.reply(type, length);
+            }
+
+            @Override
+            public void count(final CounterType type)
+            {
+                KernelConductor.this.count(type);
+            }
+        });
         this.nextCheckMs = clock.time() + checkIntervalMs;
         reader.consumerHeartbeatRelease(clock.time());
     }
@@ -152,13 +172,7 @@ public final class KernelConductor implements Agent
     @Override
     public void onClose()
     {
-        for (final ChannelEntry channel : channels)
-        {
-            if (channel != null)
-            {
-                freeChannel(channel);
-            }
-        }
+        channels.freeAll();
         for (final ConductorClient client : slots)
         {
             if (client != null)
@@ -211,7 +225,7 @@ public final class KernelConductor implements Agent
         {
             if (client != null && now - client.lastSeenMs > timeoutMs)
             {
-                endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_DEAD);
+                channels.endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_DEAD);
                 final int destroyed = destroyAll(client);
                 freeSlot(client);
                 count(ConductorCounters.CLIENT_TIMEOUTS);
@@ -282,7 +296,7 @@ public final class KernelConductor implements Agent
             return;
         }
         count(typeCounter);
-        final String malformed = checkLength(type, command, length);
+        final String malformed = checkCommandLength(type, command, length);
         if (malformed != null)
         {
             error(correlationId, clientId, ERROR_MALFORMED, malformed);
@@ -356,7 +370,7 @@ public final class KernelConductor implements Agent
                 onCloseChannel(correlationId, client, command.getInt(CHANNEL_ID_OFFSET), command.getInt(END_OFFSET));
                 break;
             default: // CLIENT_DETACH
-                endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_CLOSED);
+                channels.endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_CLOSED);
                 final int destroyed = destroyAll(client);
                 freeSlot(client);
                 putHeader(response, correlationId, clientId);
@@ -364,34 +378,6 @@ public final class KernelConductor implements Agent
                 reply(ON_DETACHED, ONE_INT_LENGTH);
                 break;
         }
-    }
-
-    /**
-     * @return null if the command has its type's length, else what is wrong (a name's length is checked here too,
-     *         since it decides the command's length; its bytes are checked by the command).
-     */
-    private static String checkLength(final int type, final UnsafeBuffer command, final int length)
-    {
-        if (type == CREATE_DOMAIN)
-        {
-            if (length < NAME_OFFSET)
-            {
-                return "CREATE_DOMAIN length=" + length + " is shorter than its " + NAME_OFFSET + "-byte fixed part";
-            }
-            final int nameLength = command.getInt(NAME_LENGTH_OFFSET);
-            if (nameLength < 0)
-            {
-                return "CREATE_DOMAIN nameLength=" + nameLength + " is negative";
-            }
-            if (length != NAME_OFFSET + (long)nameLength)
-            {
-                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + (long)nameLength) +
-                    " for nameLength=" + nameLength;
-            }
-            return null;
-        }
-        final int expected = commandLength(type);
-        return length == expected ? null : "command type " + type + " length=" + length + " must be " + expected;
     }
 
     private void onAttach(final long correlationId, final int clientId, final UnsafeBuffer command)
@@ -511,7 +497,7 @@ public final class KernelConductor implements Agent
         }
         client.remove(index);
         writeSlot(client);
-        endChannelsOf(client.clientId, domainId, ChannelTableDescriptor.END_CLOSED);
+        channels.endChannelsOf(client.clientId, domainId, ChannelTableDescriptor.END_CLOSED);
         final String failure = destroy(domainId);
         if (failure != null)
         {
@@ -542,160 +528,14 @@ public final class KernelConductor implements Agent
                 "domain " + senderDomain + " nor domain " + receiverDomain);
             return;
         }
-        final boolean rbufs = kind == ProcessChannelDescriptor.KIND_RBUFS;
-        if (!rbufs && kind != ProcessChannelDescriptor.KIND_RING)
-        {
-            error(correlationId, client.clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " is neither " +
-                ProcessChannelDescriptor.KIND_RING + " (ring) nor " + ProcessChannelDescriptor.KIND_RBUFS +
-                " (rbufs)");
-            return;
-        }
-        final int frameSize = kernel.memory().frameSize();
-        final String badSizes = rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
-            ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
-        if (badSizes != null)
-        {
-            error(correlationId, client.clientId, ERROR_BAD_SIZES, "CREATE_CHANNEL " + badSizes);
-            return;
-        }
-        int slot = 0;
-        while (slot < channels.length && channels[slot] != null)
-        {
-            slot++;
-        }
-        if (slot == channels.length)
-        {
-            error(correlationId, client.clientId, ERROR_TOO_MANY_CHANNELS, "all " + channels.length +
-                " channel slots are taken");
-            return;
-        }
-        if (!kernel.memory().isFileBacked())
-        {
-            error(correlationId, client.clientId, ERROR_NO_MEMORY, "the kernel's memory is not in a file that " +
-                "client processes can map (build it with memoryInMachineDirectory)");
-            return;
-        }
-        final int frameCount = rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
-            ProcessChannelDescriptor.frameCount(capacity, frameSize);
-        final int firstFrame;
-        try
-        {
-            firstFrame = kernel.allocateContiguousFrames(kernelDomain, frameCount, true);
-        }
-        catch (final OutOfFramesException ex)
-        {
-            error(correlationId, client.clientId, ERROR_NO_MEMORY, "no run of " + frameCount + " free frames for " +
-                "the channel: " + ex.getMessage());
-            return;
-        }
-        final ChannelEntry channel = new ChannelEntry(nextChannelId++, senderDomain, receiverDomain, sender.clientId,
-            receiver.clientId, firstFrame, frameCount, capacity, maxMessageLength);
-        channel.slot = slot;
-        channel.kind = kind;
-        kernel.wrapFrame(frameView, firstFrame);
-        // The frames are zeroed: every index and counter starts at 0.
-        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength, kind);
-        channels[slot] = channel;
-        ChannelTableDescriptor.writeSlot(channelTable, slot, channel); // after the header: the ends read it next
-        putHeader(response, correlationId, client.clientId);
-        response.putInt(CHANNEL_ID_OFFSET, channel.channelId);
-        response.putInt(FIRST_FRAME_OFFSET, firstFrame);
-        response.putInt(FRAME_COUNT_OFFSET, frameCount);
-        response.putInt(FRAME_COUNT_OFFSET + Integer.BYTES, 0);
-        reply(ON_CHANNEL_CREATED, CHANNEL_CREATED_LENGTH);
+        channels.create(correlationId, client.clientId, sender.clientId, receiver.clientId, senderDomain,
+            receiverDomain, maxMessageLength, capacity, kind);
     }
 
     private void onCloseChannel(final long correlationId, final ConductorClient client, final int channelId,
         final int end)
     {
-        ChannelEntry channel = null;
-        for (final ChannelEntry c : channels)
-        {
-            if (c != null && c.channelId == channelId)
-            {
-                channel = c;
-            }
-        }
-        if (channel == null || (end != END_SENDER && end != END_RECEIVER))
-        {
-            error(correlationId, client.clientId, ERROR_UNKNOWN_CHANNEL, "CLOSE_CHANNEL channelId=" + channelId +
-                " end=" + end + ": no open channel has that id, or the end is not " + END_SENDER + " (sender) or " +
-                END_RECEIVER + " (receiver)");
-            return;
-        }
-        final boolean sender = end == END_SENDER;
-        if ((sender ? channel.senderClient : channel.receiverClient) != client.clientId)
-        {
-            error(correlationId, client.clientId, ERROR_NOT_OWNER, "channel " + channelId + "'s " +
-                (sender ? "sender" : "receiver") + " end is not client " + client.clientId + "'s");
-            return;
-        }
-        if ((sender ? channel.senderEnd : channel.receiverEnd) != ChannelTableDescriptor.END_OPEN)
-        {
-            error(correlationId, client.clientId, ERROR_UNKNOWN_CHANNEL, "channel " + channelId + "'s " +
-                (sender ? "sender" : "receiver") + " end is closed already");
-            return;
-        }
-        endChannel(channel, sender, ChannelTableDescriptor.END_CLOSED);
-        putHeader(response, correlationId, client.clientId);
-        response.putInt(CHANNEL_ID_OFFSET, channelId);
-        reply(ON_CHANNEL_CLOSED, ONE_INT_LENGTH);
-    }
-
-    /** Ends every open end of the client's channels (only those of {@code domainId} unless it is -1). */
-    private void endChannelsOf(final int clientId, final int domainId, final int endState)
-    {
-        for (final ChannelEntry channel : channels)
-        {
-            if (channel == null)
-            {
-                continue;
-            }
-            if (channel.senderClient == clientId && channel.senderEnd == ChannelTableDescriptor.END_OPEN &&
-                (domainId == -1 || channel.senderDomain == domainId))
-            {
-                endChannel(channel, true, endState);
-            }
-            // Checked again: ending the sender's side may have freed the channel (a client owning both ends).
-            if (channels[channel.slot] == channel && channel.receiverClient == clientId &&
-                channel.receiverEnd == ChannelTableDescriptor.END_OPEN &&
-                (domainId == -1 || channel.receiverDomain == domainId))
-            {
-                endChannel(channel, false, endState);
-            }
-        }
-    }
-
-    private void endChannel(final ChannelEntry channel, final boolean sender, final int endState)
-    {
-        if (sender)
-        {
-            channel.senderEnd = endState;
-        }
-        else
-        {
-            channel.receiverEnd = endState;
-        }
-        if (channel.bothEndsGone())
-        {
-            freeChannel(channel);
-        }
-        else
-        {
-            ChannelTableDescriptor.writeSlot(channelTable, channel.slot, channel);
-        }
-    }
-
-    /** Both ends are gone: the slot first (no end maps the frames anew), then the frames back to the kernel. */
-    private void freeChannel(final ChannelEntry channel)
-    {
-        channels[channel.slot] = null;
-        ChannelTableDescriptor.writeSlot(channelTable, channel.slot, null);
-        for (int frame = channel.firstFrame; frame < channel.firstFrame + channel.frameCount; frame++)
-        {
-            kernel.freeFrame(kernelDomain, frame);
-        }
-        count(ConductorCounters.CHANNELS_FREED);
+        channels.close(correlationId, client.clientId, channelId, end);
     }
 
     private ConductorClient ownerOfDomain(final int domainId)
