@@ -255,7 +255,7 @@ public final class KernelConductor implements Agent
             onAttach(correlationId, clientId, command);
             return;
         }
-        // Below the MAC nothing is the claimed client's yet: its answers name no client.
+        // Until its MAC is checked a command is nobody's: its refusals name no attached client.
         final long correlationId = length >= CLIENT_ID_OFFSET + MAC_LENGTH ? correlationId(command) : NULL_ID;
         if (length < HEADER_LENGTH + MAC_LENGTH || length > command.capacity())
         {
