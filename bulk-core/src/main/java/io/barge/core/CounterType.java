@@ -11,7 +11,7 @@ import java.util.Arrays;
  * report can find the counters by type and domain (the counter key holds the domain id). Ids 1..14 are the core's,
  * 15..23 are left free, 24..29 the grant tables' ({@code io.barge.grant.GrantCounters}), 30..36 the devices'
  * ({@code io.barge.core.device.DeviceCounters}), 40..50 the simulated NIC's ({@code io.barge.drivers.nic.NicCounters}),
- * 60..62 and 70..78 the kernel conductor's ({@code io.barge.core.machine.ConductorCounters}); modules pick other ids
+ * 60..62 and 70..82 the kernel conductor's ({@code io.barge.core.machine.ConductorCounters}); modules pick other ids
  * above 29 and below {@link #MAX_ID}. Two types with one id cannot both load: the second registration throws.
  * {@link #ordinal()} is the registration index, dense from 0, used to index per-type arrays in this JVM; it is not
  * stable across processes (the id is).

@@ -3,8 +3,9 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 
 /**
- * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..78 and 60..62 (40..50 are the NIC's): every command
- * it reads, by type, every command it refuses, every client it declares dead, every repair of the command ring, and
+ * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..82 and 60..62 (40..50 are the
+ * NIC's): every command it reads, by type, every command it refuses, every client it declares dead, every repair of
+ * the command ring, the retried commands it sees and answers again, the forged and the stale ones it refuses, and
  * the channels between processes it creates and frees.
  */
 public final class ConductorCounters
@@ -31,6 +32,16 @@ public final class ConductorCounters
     /** Repairs of the command ring: a dead producer's claim unblocked, or damage dropped. */
     public static final CounterType COMMAND_RING_REPAIRS =
         CounterType.register(78, "COMMAND_RING_REPAIRS", "command ring repairs");
+    /** Commands that repeat the client's last executed one (a retry): answered again, not executed again. */
+    public static final CounterType DUPLICATE_COMMANDS =
+        CounterType.register(79, "DUPLICATE_COMMANDS", "duplicate commands");
+    /** Commands refused as STALE_COMMAND: a correlation id older than the client's last executed command's. */
+    public static final CounterType STALE_COMMANDS = CounterType.register(80, "STALE_COMMANDS", "stale commands");
+    /** Commands re-sent by their client (attempt above 0) after a ring reset, whether executed or answered again. */
+    public static final CounterType RETRIED_COMMANDS =
+        CounterType.register(81, "RETRIED_COMMANDS", "retried commands");
+    /** Commands refused BAD_MAC: another client's id without that client's key (an impostor), or damage. */
+    public static final CounterType FORGED_COMMANDS = CounterType.register(82, "FORGED_COMMANDS", "forged commands");
 
     /** CREATE_CHANNEL commands. */
     public static final CounterType CHANNEL_CREATES = CounterType.register(60, "CHANNEL_CREATES", "channel creates");

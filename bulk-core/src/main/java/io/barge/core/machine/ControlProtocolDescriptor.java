@@ -7,7 +7,8 @@ import org.agrona.MutableDirectBuffer;
  * Layout of the messages between client processes and the kernel: commands on the to-kernel ring (the Agrona
  * record's type id is the command type), responses and events on the to-domains broadcast buffer (its type id is
  * the response type). Every message starts with the same two fields, so that a client matches a response to its
- * request by correlation id (from the ring's {@code nextCorrelationId()}) and client id.
+ * request by correlation id and client id. Attempt is 0 when a command is first sent and counts its re-sends (the
+ * kernel counts them; it is no part of what makes a command a duplicate).
  * <p>
  * Common header, {@link #HEADER_LENGTH} bytes:
  * <pre>
@@ -19,12 +20,14 @@ import org.agrona.MutableDirectBuffer;
  *  +---------------------------------------------------------------+
  *  |                     Client Id (32)            [CLIENT|KERNEL] |  8, 0 in CLIENT_ATTACH
  *  +---------------------------------------------------------------+
- *  |                      Reserved (32)                            |  12
+ *  |                      Attempt (32)               [CLIENT]       |  12, 0 in responses
  *  +---------------------------------------------------------------+
  * </pre>
- * Commands [CLIENT] (bodies after the header; each command has exactly this length, else it is refused):
+ * Commands [CLIENT] (bodies after the header; each command has exactly this length, else it is refused; every
+ * command but CLIENT_ATTACH is followed by its {@link #MAC_LENGTH}-byte MAC, not counted here):
  * <pre>
- *  CLIENT_ATTACH     | PID (64)                                     |  24 bytes; the answer gives the client id
+ *  CLIENT_ATTACH     | PID (64) | Public Key (256), X25519          |  56 bytes, no MAC; the answer gives the
+ *                    |                                              |  client id and the kernel's public key
  *  CLIENT_KEEPALIVE  |                                              |  16 bytes; no answer
  *  CREATE_DOMAIN     | Name Length (32) | Name, ASCII, no padding   |  20 + name length, 1..MAX_NAME_LENGTH
  *  DESTROY_DOMAIN    | Domain Id (32)                               |  20 bytes
@@ -41,7 +44,7 @@ import org.agrona.MutableDirectBuffer;
  * dead the frames go back to the kernel.
  * Responses and events [KERNEL]:
  * <pre>
- *  ON_ATTACHED        |                                             |  16 bytes; client id = the new client's
+ *  ON_ATTACHED        | Public Key (256), X25519, the kernel's      |  48 bytes; client id = the new client's
  *  ON_DOMAIN_CREATED  | Domain Id (32)                              |  20 bytes
  *  ON_DOMAIN_DESTROYED| Domain Id (32)                              |  20 bytes
  *  ON_DETACHED        | Domains Destroyed (32)                      |  20 bytes
@@ -49,8 +52,51 @@ import org.agrona.MutableDirectBuffer;
  *  ON_CLIENT_TIMEOUT  | Domains Destroyed (32)                      |  20 bytes; correlation id NULL_ID (event)
  *  ON_CHANNEL_CREATED | Channel Id (32) | First Frame (32) | Frame Count (32) | Reserved (32) |  32 bytes
  *  ON_CHANNEL_CLOSED  | Channel Id (32)                             |  20 bytes
+ *  ON_COMMAND_RING_RESET | Resets (32)                              |  20 bytes; correlation and client id
+ *                     |                                             |  NULL_ID (event)
  * </pre>
- * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read.
+ * An error for a command too short to hold its header carries {@link #NULL_ID} for what it could not read; one for
+ * a command whose MAC was not checked or failed carries client id NULL_ID (nobody's answer: no client may take it
+ * for its own, whoever forged it).
+ * <p>
+ * <b>Client keys and command MACs.</b> A client id is a credential. CLIENT_ATTACH carries a fresh X25519 public key
+ * of the client's (RFC 7748: the u-coordinate, 32 bytes little-endian), ON_ATTACHED one of the kernel's, made for
+ * that client; each side derives the client's command key = the first 16 bytes of SHA-256("barge command mac v1"
+ * || X25519 shared secret), read as two little-endian longs. A process that reads the whole file sees only the
+ * public keys, so it cannot derive the key. Every later command is followed by
+ * <pre>
+ *  | MAC (64): SipHash-2-4 under the client's key of the command's bytes, with its type in place of its Attempt |
+ * </pre>
+ * (so a re-send, whose Attempt differs, carries the first send's MAC, and a MAC cannot be moved to another type).
+ * The kernel checks the MAC before anything else of the command: a command with another client's id and a MAC not
+ * made with that client's key is refused BAD_MAC, counted, and changes nothing. A copy of one of the client's own
+ * earlier commands passes the MAC but not the correlation id check (below): replay is refused STALE_COMMAND, and a
+ * copy of its last one is answered again, changing nothing. (A process that writes the file can still forge the
+ * kernel's broadcasts, or damage the ring; that breaks other clients' answers, not the kernel's state.)
+ * <p>
+ * <b>Correlation ids, retries and duplicates.</b> A client numbers its commands itself, strictly increasing from its
+ * CLIENT_ATTACH's (the ring's shared counter is memory any client can rewind). The kernel remembers, per client, the
+ * correlation id and type of the last command it executed and that command's response (ON_ERROR included). When
+ * the kernel repairs a damaged command ring it may have dropped queued commands, so it broadcasts
+ * ON_COMMAND_RING_RESET (Resets: how many it has broadcast so far):
+ * <pre>
+ *   client                                  kernel
+ *   CREATE_DOMAIN id=42 ------X  (ring damaged by another client; the record is dropped)
+ *                         &lt;--------------- ON_COMMAND_RING_RESET (NULL_ID, NULL_ID, resets)
+ *   CREATE_DOMAIN id=42 (the same bytes) ---&gt; executed: id 42 remembered with ON_DOMAIN_CREATED
+ *                         &lt;--------------- ON_DOMAIN_CREATED id=42
+ *   CREATE_DOMAIN id=42 (a second copy) ---&gt; id == last and same type: the remembered response again,
+ *                         &lt;--------------- ON_DOMAIN_CREATED id=42    not executed (counted as a duplicate)
+ *   DESTROY_DOMAIN id=40 ------------------&gt; id &lt; last (or == last with another type): ON_ERROR STALE_COMMAND
+ * </pre>
+ * A client waiting for an answer re-sends its command on each ON_COMMAND_RING_RESET, unchanged but for its Attempt, a
+ * bounded number of times. A CLIENT_ATTACH is matched again by its pid and correlation id while that client has sent
+ * nothing else.
+ * Keepalives have a sequence of their own (their correlation ids, strictly increasing among keepalives): they come
+ * from the client's keepalive thread, out of order with its commands, so they are neither compared with commands nor
+ * remembered as one; an older keepalive is refused STALE_COMMAND (replayed, it would keep a dead client alive). Only
+ * a new command or keepalive counts as a sign of life, not a duplicate. CLIENT_DETACH frees the client, so a retried
+ * one is answered UNKNOWN_CLIENT (the detach happened).
  */
 public final class ControlProtocolDescriptor
 {
@@ -90,6 +136,8 @@ public final class ControlProtocolDescriptor
     public static final int ON_CHANNEL_CREATED = 107;
     /** Response to CLOSE_CHANNEL. */
     public static final int ON_CHANNEL_CLOSED = 108;
+    /** Event: the kernel repaired the command ring and may have dropped queued commands; waiting clients re-send. */
+    public static final int ON_COMMAND_RING_RESET = 109;
 
     /** Error: the command type is not one of this protocol's. */
     public static final int ERROR_UNKNOWN_COMMAND = 1;
@@ -121,17 +169,36 @@ public final class ControlProtocolDescriptor
     public static final int ERROR_NO_MEMORY = 14;
     /** Error: CREATE_CHANNEL's kind is neither RING nor RBUFS. */
     public static final int ERROR_BAD_KIND = 15;
+    /**
+     * Error: the correlation id is older than the client's last executed command's, or equal to it with another
+     * command type: not a retry, and not a new command.
+     */
+    public static final int ERROR_STALE_COMMAND = 16;
+    /** Error: the command's MAC is not its client's (forged by another process, or damaged); client id NULL_ID. */
+    public static final int ERROR_BAD_MAC = 17;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;
     /** Offset of the client id. */
     public static final int CLIENT_ID_OFFSET = 8;
+    /** Offset of a command's attempt: 0 first, then 1, 2, ... for each re-send. */
+    public static final int ATTEMPT_OFFSET = 12;
     /** Bytes of the common header. */
     public static final int HEADER_LENGTH = 16;
     /** Offset of CLIENT_ATTACH's pid. */
     public static final int PID_OFFSET = HEADER_LENGTH;
-    /** Bytes of CLIENT_ATTACH. */
-    public static final int ATTACH_LENGTH = PID_OFFSET + Long.BYTES;
+    /** Bytes of an X25519 public key: its u-coordinate, little-endian. */
+    public static final int PUBLIC_KEY_LENGTH = 32;
+    /** Offset of CLIENT_ATTACH's public key. */
+    public static final int ATTACH_PUBLIC_KEY_OFFSET = PID_OFFSET + Long.BYTES;
+    /** Bytes of CLIENT_ATTACH (it carries no MAC). */
+    public static final int ATTACH_LENGTH = ATTACH_PUBLIC_KEY_OFFSET + PUBLIC_KEY_LENGTH;
+    /** Offset of ON_ATTACHED's public key (the kernel's). */
+    public static final int ATTACHED_PUBLIC_KEY_OFFSET = HEADER_LENGTH;
+    /** Bytes of ON_ATTACHED. */
+    public static final int ATTACHED_LENGTH = ATTACHED_PUBLIC_KEY_OFFSET + PUBLIC_KEY_LENGTH;
+    /** Bytes of the MAC after every command but CLIENT_ATTACH. */
+    public static final int MAC_LENGTH = Long.BYTES;
     /** Offset of CREATE_DOMAIN's name length. */
     public static final int NAME_LENGTH_OFFSET = HEADER_LENGTH;
     /** Offset of CREATE_DOMAIN's name. */
@@ -142,6 +209,8 @@ public final class ControlProtocolDescriptor
     public static final int DOMAIN_ID_OFFSET = HEADER_LENGTH;
     /** Offset of the count of destroyed domains in ON_DETACHED and ON_CLIENT_TIMEOUT. */
     public static final int DOMAINS_DESTROYED_OFFSET = HEADER_LENGTH;
+    /** Offset of ON_COMMAND_RING_RESET's count of resets. */
+    public static final int RESETS_OFFSET = HEADER_LENGTH;
     /** Offset of CREATE_CHANNEL's sender domain. */
     public static final int SENDER_DOMAIN_OFFSET = HEADER_LENGTH;
     /** Offset of CREATE_CHANNEL's receiver domain. */
@@ -196,7 +265,7 @@ public final class ControlProtocolDescriptor
     {
         buffer.putLong(CORRELATION_ID_OFFSET, correlationId);
         buffer.putInt(CLIENT_ID_OFFSET, clientId);
-        buffer.putInt(CLIENT_ID_OFFSET + Integer.BYTES, 0);
+        buffer.putInt(ATTEMPT_OFFSET, 0);
     }
 
     /**
@@ -206,6 +275,15 @@ public final class ControlProtocolDescriptor
     public static long correlationId(final DirectBuffer buffer)
     {
         return buffer.getLong(CORRELATION_ID_OFFSET);
+    }
+
+    /**
+     * @param buffer a command.
+     * @return its attempt: 0 for the first, more for a re-send.
+     */
+    public static int attempt(final DirectBuffer buffer)
+    {
+        return buffer.getInt(ATTEMPT_OFFSET);
     }
 
     /**
@@ -219,7 +297,8 @@ public final class ControlProtocolDescriptor
 
     /**
      * @param type a command type.
-     * @return its exact length, or -1 for CREATE_DOMAIN (which depends on the name) and unknown types.
+     * @return its exact length (without the MAC), or -1 for CREATE_DOMAIN (which depends on the name) and unknown
+     *         types.
      */
     public static int commandLength(final int type)
     {
@@ -239,6 +318,37 @@ public final class ControlProtocolDescriptor
             default:
                 return -1;
         }
+    }
+
+    /**
+     * @param type    a known command type.
+     * @param command the command (a private copy).
+     * @param length  its length without the MAC.
+     * @return null if the command has its type's length, else what is wrong (a name's length is checked here too,
+     *         since it decides the command's length; its bytes are checked by the command).
+     */
+    static String checkCommandLength(final int type, final DirectBuffer command, final int length)
+    {
+        if (type == CREATE_DOMAIN)
+        {
+            if (length < NAME_OFFSET)
+            {
+                return "CREATE_DOMAIN length=" + length + " is shorter than its " + NAME_OFFSET + "-byte fixed part";
+            }
+            final int nameLength = command.getInt(NAME_LENGTH_OFFSET);
+            if (nameLength < 0)
+            {
+                return "CREATE_DOMAIN nameLength=" + nameLength + " is negative";
+            }
+            if (length != NAME_OFFSET + (long)nameLength)
+            {
+                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + (long)nameLength) +
+                    " for nameLength=" + nameLength;
+            }
+            return null;
+        }
+        final int expected = commandLength(type);
+        return length == expected ? null : "command type " + type + " length=" + length + " must be " + expected;
     }
 
     /**
@@ -297,6 +407,10 @@ public final class ControlProtocolDescriptor
                 return "NO_MEMORY";
             case ERROR_BAD_KIND:
                 return "BAD_KIND";
+            case ERROR_STALE_COMMAND:
+                return "STALE_COMMAND";
+            case ERROR_BAD_MAC:
+                return "BAD_MAC";
             default:
                 return "ERROR_" + code;
         }

@@ -3,7 +3,6 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
-import io.barge.core.OutOfFramesException;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
@@ -12,6 +11,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastTransmitter;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 
 import static io.barge.core.machine.ControlProtocolDescriptor.*;
 
@@ -20,8 +21,9 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * processes, which reach it through the to-kernel command ring and hear back on the to-domains broadcast buffer
  * ({@link ControlProtocolDescriptor}); the role of Aeron's driver conductor or Barrelfish's monitor.
  * <p>
- * Each command is copied out of the ring once ({@link CommandRingReader}), then validated: its type, its exact
- * length, its name, its client id, and that a domain it names is the caller's. A command that fails gets an
+ * Each command is copied out of the ring once ({@link CommandRingReader}), authenticated (its client id and the MAC
+ * under that client's key), then validated: its type, its exact length, its name, its correlation id, and that a
+ * domain it names is the caller's. A command that fails gets an
  * {@code ON_ERROR} response with a code and a message and changes nothing; the kernel and other clients go on. Every
  * command and every error is counted on the kernel's domain ({@link ConductorCounters}).
  * <p>
@@ -37,8 +39,17 @@ import static io.barge.core.machine.ControlProtocolDescriptor.*;
  * its domain or times out is marked CLOSED or DEAD in the table (what the surviving end polls); once both ends are,
  * the frames go back to the kernel.
  * <p>
- * Client ids are not credentials: the ring is shared memory, and a process that can write it can name another
- * client's id. The checks here stop mistakes and garbage, not an impostor.
+ * Retries are idempotent ({@link ControlProtocolDescriptor}'s "Correlation ids, retries and duplicates"): a repair
+ * of the command ring that may have dropped queued commands is broadcast as {@code ON_COMMAND_RING_RESET}, and
+ * waiting clients re-send; each {@link ConductorClient} remembers its last executed command's correlation id and
+ * response, so a command seen again is answered again and not executed twice (a retried CREATE_DOMAIN makes one
+ * domain, a retried DESTROY_DOMAIN is not refused), and an older one is refused as {@code STALE_COMMAND}. Both are
+ * counted. A client that writes garbage into the ring thus breaks only its own commands.
+ * <p>
+ * Client ids are credentials ({@link ControlProtocolDescriptor}'s "Client keys and command MACs"): at attach the
+ * client and the kernel agree on a key no reader of the file can derive, and every later command carries a MAC under
+ * it, checked first; a command naming another client's id without its key is refused {@code BAD_MAC}, counted, and
+ * changes nothing, and a replayed one of the client's own is refused as stale.
  * <p>
  * One thread runs it (an {@link org.agrona.concurrent.AgentRunner}, or a test calling {@link #doWork()}); one
  * conductor per kernel, since it owns the ring's head.
@@ -56,54 +67,16 @@ public final class KernelConductor implements Agent
     private final CommandRingReader reader;
     private final BroadcastTransmitter transmitter;
     private final AtomicBuffer clientTable;
-    private final Client[] slots;
-    private final Int2ObjectHashMap<Client> byId = new Int2ObjectHashMap<>();
-    private final AtomicBuffer channelTable;
-    private final ChannelEntry[] channels;
-    private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
-    private int nextChannelId = 1;
+    private final ConductorClient[] slots;
+    private final Int2ObjectHashMap<ConductorClient> byId = new Int2ObjectHashMap<>();
+    private final ConductorChannels channels;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
     private final CommandRingReader.Handler handler = this::onCommand;
     private int nextClientId = 1;
+    /** The client whose command is executing: its response is remembered for a retry. */
+    private ConductorClient answering;
+    private int resets;
     private long nextCheckMs;
-
-    /** A client's state, private to the kernel; the client table mirrors it. */
-    private static final class Client
-    {
-        final int slot;
-        final int clientId;
-        final long pid;
-        final long attachMs;
-        final int[] domainIds = new int[ClientTableDescriptor.MAX_DOMAINS_PER_CLIENT];
-        int domainCount;
-        long lastSeenMs;
-
-        Client(final int slot, final int clientId, final long pid, final long attachMs)
-        {
-            this.slot = slot;
-            this.clientId = clientId;
-            this.pid = pid;
-            this.attachMs = attachMs;
-            this.lastSeenMs = attachMs;
-        }
-
-        int indexOf(final int domainId)
-        {
-            for (int i = 0; i < domainCount; i++)
-            {
-                if (domainIds[i] == domainId)
-                {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        void remove(final int index)
-        {
-            domainIds[index] = domainIds[--domainCount];
-        }
-    }
 
     /**
      * @param kernel a kernel built with a machine directory.
@@ -127,9 +100,33 @@ public final class KernelConductor implements Agent
         this.reader = new CommandRingReader(file.toKernelBuffer(), MAX_MESSAGE_LENGTH);
         this.transmitter = new BroadcastTransmitter(file.toDomainsBuffer());
         this.clientTable = file.clientTableBuffer();
-        this.slots = new Client[ClientTableDescriptor.slots(clientTable.capacity())];
-        this.channelTable = file.channelTableBuffer();
-        this.channels = new ChannelEntry[ChannelTableDescriptor.slots(channelTable.capacity())];
+        this.slots = new ConductorClient[ClientTableDescriptor.slots(clientTable.capacity())];
+        this.channels = new ConductorChannels(kernel, file.channelTableBuffer(), new ConductorChannels.Answers()
+        {
+            @Override
+            public void error(final long correlationId, final int clientId, final int code, final String message)
+            {
+                KernelConductor.this.error(correlationId, clientId, code, message);
+            }
+
+            @Override
+            public UnsafeBuffer response()
+            {
+                return response;
+            }
+
+            @Override
+            public void reply(final int type, final int length)
+            {
+                KernelConductor.this.reply(type, length);
+            }
+
+            @Override
+            public void count(final CounterType type)
+            {
+                KernelConductor.this.count(type);
+            }
+        });
         this.nextCheckMs = clock.time() + checkIntervalMs;
         reader.consumerHeartbeatRelease(clock.time());
     }
@@ -147,7 +144,7 @@ public final class KernelConductor implements Agent
         int work;
         if (read < 0)
         {
-            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            ringReset();
             work = -read;
         }
         else
@@ -175,14 +172,8 @@ public final class KernelConductor implements Agent
     @Override
     public void onClose()
     {
-        for (final ChannelEntry channel : channels)
-        {
-            if (channel != null)
-            {
-                freeChannel(channel);
-            }
-        }
-        for (final Client client : slots)
+        channels.freeAll();
+        for (final ConductorClient client : slots)
         {
             if (client != null)
             {
@@ -199,21 +190,42 @@ public final class KernelConductor implements Agent
         return byId.size();
     }
 
+    /**
+     * The ring was damaged and reset, dropping whatever was queued: waiting clients hear it now, not at their
+     * timeout, and re-send (a command that was not dropped after all is then a duplicate, answered again).
+     */
+    private void ringReset()
+    {
+        count(ConductorCounters.COMMAND_RING_REPAIRS);
+        resets++;
+        putHeader(response, NULL_ID, NULL_ID);
+        response.putInt(RESETS_OFFSET, resets);
+        transmitter.transmit(ON_COMMAND_RING_RESET, response, 0, ONE_INT_LENGTH);
+    }
+
     private int checkTimeouts(final long now)
     {
         // A producer is between claim and commit for microseconds: a head stuck for half the timeout is a dead one's
         // claim (or damage). Freed well within the clients' timeout, their keepalives queued behind it still count.
-        if (reader.unblockIfStuck(now, timeoutMs / 2) != CommandRingReader.OK)
+        final int unstuck = reader.unblockIfStuck(now, timeoutMs / 2);
+        if (unstuck != CommandRingReader.OK)
         {
-            count(ConductorCounters.COMMAND_RING_REPAIRS);
+            if (unstuck == CommandRingReader.RECOVERED)
+            {
+                ringReset();
+            }
+            else
+            {
+                count(ConductorCounters.COMMAND_RING_REPAIRS); // a dead producer's claim became padding: no loss
+            }
             return 1; // clients are judged after the queued commands are read, at the next check
         }
         int work = 0;
-        for (final Client client : slots)
+        for (final ConductorClient client : slots)
         {
             if (client != null && now - client.lastSeenMs > timeoutMs)
             {
-                endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_DEAD);
+                channels.endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_DEAD);
                 final int destroyed = destroyAll(client);
                 freeSlot(client);
                 count(ConductorCounters.CLIENT_TIMEOUTS);
@@ -229,8 +241,53 @@ public final class KernelConductor implements Agent
     private void onCommand(final int type, final UnsafeBuffer command, final int length)
     {
         count(ConductorCounters.COMMANDS);
-        final long correlationId = length >= CLIENT_ID_OFFSET ? correlationId(command) : NULL_ID;
-        final int clientId = length >= HEADER_LENGTH ? clientId(command) : NULL_ID;
+        if (type == CLIENT_ATTACH)
+        {
+            count(ConductorCounters.CLIENT_ATTACHES);
+            final long correlationId = length >= CLIENT_ID_OFFSET ? correlationId(command) : NULL_ID;
+            final int clientId = length >= HEADER_LENGTH ? clientId(command) : NULL_ID;
+            if (length != ATTACH_LENGTH)
+            {
+                error(correlationId, clientId, ERROR_MALFORMED, "command type " + type + " length=" + length +
+                    " must be " + ATTACH_LENGTH);
+                return;
+            }
+            onAttach(correlationId, clientId, command);
+            return;
+        }
+        // Until its MAC is checked a command is nobody's: its refusals name no attached client.
+        final long correlationId = length >= CLIENT_ID_OFFSET + MAC_LENGTH ? correlationId(command) : NULL_ID;
+        if (length < HEADER_LENGTH + MAC_LENGTH || length > command.capacity())
+        {
+            error(correlationId, NULL_ID, ERROR_MALFORMED, "command type " + type + " length=" + length + " cannot " +
+                "be a header, a body and a " + MAC_LENGTH + "-byte MAC (" + (HEADER_LENGTH + MAC_LENGTH) + ".." +
+                command.capacity() + ")");
+            return;
+        }
+        final int clientId = clientId(command);
+        final ConductorClient client = byId.get(clientId);
+        if (client == null)
+        {
+            error(correlationId, clientId, ERROR_UNKNOWN_CLIENT, "no attached client has id " + clientId +
+                " (never attached, detached, or timed out)");
+            return;
+        }
+        final int bodyLength = length - MAC_LENGTH;
+        if (!client.authentic(type, command, bodyLength))
+        {
+            count(ConductorCounters.FORGED_COMMANDS);
+            error(correlationId, NULL_ID, ERROR_BAD_MAC, "command type " + type + " correlationId=" + correlationId +
+                " names client " + clientId + " but its MAC is not made with that client's key");
+            return;
+        }
+        onAuthentic(type, correlationId, client, command, bodyLength);
+    }
+
+    /** A command whose MAC is its client's: validated, then executed, answered again, or refused as stale. */
+    private void onAuthentic(final int type, final long correlationId, final ConductorClient client,
+        final UnsafeBuffer command, final int length)
+    {
+        final int clientId = client.clientId;
         final CounterType typeCounter = ConductorCounters.ofCommand(type);
         if (typeCounter == null)
         {
@@ -239,31 +296,65 @@ public final class KernelConductor implements Agent
             return;
         }
         count(typeCounter);
-        final String malformed = checkLength(type, command, length);
+        final String malformed = checkCommandLength(type, command, length);
         if (malformed != null)
         {
             error(correlationId, clientId, ERROR_MALFORMED, malformed);
             return;
         }
-        if (type == CLIENT_ATTACH)
+        if (attempt(command) != 0)
         {
-            onAttach(correlationId, clientId, command.getLong(PID_OFFSET));
-            return;
-        }
-        final Client client = byId.get(clientId);
-        if (client == null)
-        {
-            error(correlationId, clientId, ERROR_UNKNOWN_CLIENT, "no attached client has id " + clientId +
-                " (never attached, detached, or timed out)");
-            return;
+            count(ConductorCounters.RETRIED_COMMANDS);
         }
         final long now = clock.time();
-        client.lastSeenMs = now; // any valid command shows the client alive
+        if (type == CLIENT_KEEPALIVE)
+        {
+            // Its own sequence: sent beside the commands from another thread, and never answered or remembered.
+            if (!client.newKeepalive(correlationId))
+            {
+                count(ConductorCounters.STALE_COMMANDS);
+                error(correlationId, clientId, ERROR_STALE_COMMAND, "keepalive correlationId=" + correlationId +
+                    " is not newer than client " + clientId + "'s last keepalive");
+                return;
+            }
+            client.lastSeenMs = now;
+            ClientTableDescriptor.heartbeat(clientTable, client.slot, now);
+            return;
+        }
+        final int seen = client.classify(correlationId, type);
+        if (seen == ConductorClient.DUPLICATE)
+        {
+            count(ConductorCounters.DUPLICATE_COMMANDS);
+            client.answerAgain(transmitter); // not a sign of life: anyone may copy it from the ring
+            return;
+        }
+        if (seen == ConductorClient.STALE)
+        {
+            count(ConductorCounters.STALE_COMMANDS);
+            error(correlationId, clientId, ERROR_STALE_COMMAND, "command type " + type + " correlationId=" +
+                correlationId + " is not newer than client " + clientId + "'s last executed command (type " +
+                client.lastType() + ", correlationId=" + client.lastCorrelationId() + ")");
+            return;
+        }
+        client.lastSeenMs = now; // a new command shows the client alive
+        client.executing(correlationId, type);
+        answering = client;
+        try
+        {
+            execute(type, correlationId, client, command);
+        }
+        finally
+        {
+            answering = null;
+        }
+    }
+
+    private void execute(final int type, final long correlationId, final ConductorClient client,
+        final UnsafeBuffer command)
+    {
+        final int clientId = client.clientId;
         switch (type)
         {
-            case CLIENT_KEEPALIVE:
-                ClientTableDescriptor.heartbeat(clientTable, client.slot, now);
-                break;
             case CREATE_DOMAIN:
                 onCreateDomain(correlationId, client, command, command.getInt(NAME_LENGTH_OFFSET));
                 break;
@@ -279,51 +370,38 @@ public final class KernelConductor implements Agent
                 onCloseChannel(correlationId, client, command.getInt(CHANNEL_ID_OFFSET), command.getInt(END_OFFSET));
                 break;
             default: // CLIENT_DETACH
-                endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_CLOSED);
+                channels.endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_CLOSED);
                 final int destroyed = destroyAll(client);
                 freeSlot(client);
                 putHeader(response, correlationId, clientId);
                 response.putInt(DOMAINS_DESTROYED_OFFSET, destroyed);
-                transmitter.transmit(ON_DETACHED, response, 0, ONE_INT_LENGTH);
+                reply(ON_DETACHED, ONE_INT_LENGTH);
                 break;
         }
     }
 
-    /**
-     * @return null if the command has its type's length, else what is wrong (a name's length is checked here too,
-     *         since it decides the command's length; its bytes are checked by the command).
-     */
-    private static String checkLength(final int type, final UnsafeBuffer command, final int length)
+    private void onAttach(final long correlationId, final int clientId, final UnsafeBuffer command)
     {
-        if (type == CREATE_DOMAIN)
-        {
-            if (length < NAME_OFFSET)
-            {
-                return "CREATE_DOMAIN length=" + length + " is shorter than its " + NAME_OFFSET + "-byte fixed part";
-            }
-            final int nameLength = command.getInt(NAME_LENGTH_OFFSET);
-            if (nameLength < 0)
-            {
-                return "CREATE_DOMAIN nameLength=" + nameLength + " is negative";
-            }
-            if (length != NAME_OFFSET + (long)nameLength)
-            {
-                return "CREATE_DOMAIN length=" + length + " must be " + (NAME_OFFSET + (long)nameLength) +
-                    " for nameLength=" + nameLength;
-            }
-            return null;
-        }
-        final int expected = commandLength(type);
-        return length == expected ? null : "command type " + type + " length=" + length + " must be " + expected;
-    }
-
-    private void onAttach(final long correlationId, final int clientId, final long pid)
-    {
+        final long pid = command.getLong(PID_OFFSET);
         if (clientId != 0 || pid <= 0)
         {
             error(correlationId, clientId, ERROR_BAD_ATTACH, "CLIENT_ATTACH needs clientId=0 and a positive pid, " +
                 "got clientId=" + clientId + " pid=" + pid);
             return;
+        }
+        if (attempt(command) != 0)
+        {
+            count(ConductorCounters.RETRIED_COMMANDS);
+        }
+        for (final ConductorClient client : slots)
+        {
+            if (client != null && client.isAttachOf(pid, correlationId))
+            {
+                // Its retry after a ring reset: the attach happened, the client learns its id again.
+                count(ConductorCounters.DUPLICATE_COMMANDS);
+                client.answerAgain(transmitter);
+                return;
+            }
         }
         int slot = 0;
         while (slot < slots.length && slots[slot] != null)
@@ -335,15 +413,32 @@ public final class KernelConductor implements Agent
             error(correlationId, clientId, ERROR_TOO_MANY_CLIENTS, "all " + slots.length + " client slots are taken");
             return;
         }
-        final Client client = new Client(slot, nextClientId++, pid, clock.time());
+        // Once per attach, so it may allocate: a key pair for this client, the key both sides derive.
+        final KeyPair own = CommandMac.generateKeyPair();
+        final long[] key;
+        try
+        {
+            key = CommandMac.deriveKey(own.getPrivate(), command, ATTACH_PUBLIC_KEY_OFFSET);
+        }
+        catch (final GeneralSecurityException | RuntimeException ex)
+        {
+            error(correlationId, clientId, ERROR_BAD_ATTACH, "CLIENT_ATTACH's public key is not an X25519 key " +
+                "the kernel can agree with: " + ex.getMessage());
+            return;
+        }
+        final ConductorClient client = new ConductorClient(slot, nextClientId++, pid, clock.time(), correlationId,
+            key);
         slots[slot] = client;
         byId.put(client.clientId, client);
         writeSlot(client);
         putHeader(response, correlationId, client.clientId);
-        transmitter.transmit(ON_ATTACHED, response, 0, HEADER_LENGTH);
+        CommandMac.putPublicKey(response, ATTACHED_PUBLIC_KEY_OFFSET, own.getPublic());
+        answering = client;
+        reply(ON_ATTACHED, ATTACHED_LENGTH);
+        answering = null;
     }
 
-    private void onCreateDomain(final long correlationId, final Client client, final UnsafeBuffer command,
+    private void onCreateDomain(final long correlationId, final ConductorClient client, final UnsafeBuffer command,
         final int nameLength)
     {
         if (nameLength > MAX_NAME_LENGTH)
@@ -388,10 +483,10 @@ public final class KernelConductor implements Agent
         writeSlot(client);
         putHeader(response, correlationId, client.clientId);
         response.putInt(DOMAIN_ID_OFFSET, domain.id());
-        transmitter.transmit(ON_DOMAIN_CREATED, response, 0, ONE_INT_LENGTH);
+        reply(ON_DOMAIN_CREATED, ONE_INT_LENGTH);
     }
 
-    private void onDestroyDomain(final long correlationId, final Client client, final int domainId)
+    private void onDestroyDomain(final long correlationId, final ConductorClient client, final int domainId)
     {
         final int index = client.indexOf(domainId);
         if (index < 0)
@@ -402,7 +497,7 @@ public final class KernelConductor implements Agent
         }
         client.remove(index);
         writeSlot(client);
-        endChannelsOf(client.clientId, domainId, ChannelTableDescriptor.END_CLOSED);
+        channels.endChannelsOf(client.clientId, domainId, ChannelTableDescriptor.END_CLOSED);
         final String failure = destroy(domainId);
         if (failure != null)
         {
@@ -411,14 +506,14 @@ public final class KernelConductor implements Agent
         }
         putHeader(response, correlationId, client.clientId);
         response.putInt(DOMAIN_ID_OFFSET, domainId);
-        transmitter.transmit(ON_DOMAIN_DESTROYED, response, 0, ONE_INT_LENGTH);
+        reply(ON_DOMAIN_DESTROYED, ONE_INT_LENGTH);
     }
 
-    private void onCreateChannel(final long correlationId, final Client client, final int senderDomain,
+    private void onCreateChannel(final long correlationId, final ConductorClient client, final int senderDomain,
         final int receiverDomain, final int maxMessageLength, final int capacity, final int kind)
     {
-        final Client sender = ownerOfDomain(senderDomain);
-        final Client receiver = ownerOfDomain(receiverDomain);
+        final ConductorClient sender = ownerOfDomain(senderDomain);
+        final ConductorClient receiver = ownerOfDomain(receiverDomain);
         if (sender == null || receiver == null || senderDomain == receiverDomain)
         {
             error(correlationId, client.clientId, ERROR_UNKNOWN_DOMAIN, "CREATE_CHANNEL senderDomain=" +
@@ -433,164 +528,19 @@ public final class KernelConductor implements Agent
                 "domain " + senderDomain + " nor domain " + receiverDomain);
             return;
         }
-        final boolean rbufs = kind == ProcessChannelDescriptor.KIND_RBUFS;
-        if (!rbufs && kind != ProcessChannelDescriptor.KIND_RING)
-        {
-            error(correlationId, client.clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " is neither " +
-                ProcessChannelDescriptor.KIND_RING + " (ring) nor " + ProcessChannelDescriptor.KIND_RBUFS +
-                " (rbufs)");
-            return;
-        }
-        final int frameSize = kernel.memory().frameSize();
-        final String badSizes = rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
-            ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
-        if (badSizes != null)
-        {
-            error(correlationId, client.clientId, ERROR_BAD_SIZES, "CREATE_CHANNEL " + badSizes);
-            return;
-        }
-        int slot = 0;
-        while (slot < channels.length && channels[slot] != null)
-        {
-            slot++;
-        }
-        if (slot == channels.length)
-        {
-            error(correlationId, client.clientId, ERROR_TOO_MANY_CHANNELS, "all " + channels.length +
-                " channel slots are taken");
-            return;
-        }
-        if (!kernel.memory().isFileBacked())
-        {
-            error(correlationId, client.clientId, ERROR_NO_MEMORY, "the kernel's memory is not in a file that " +
-                "client processes can map (build it with memoryInMachineDirectory)");
-            return;
-        }
-        final int frameCount = rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
-            ProcessChannelDescriptor.frameCount(capacity, frameSize);
-        final int firstFrame;
-        try
-        {
-            firstFrame = kernel.allocateContiguousFrames(kernelDomain, frameCount, true);
-        }
-        catch (final OutOfFramesException ex)
-        {
-            error(correlationId, client.clientId, ERROR_NO_MEMORY, "no run of " + frameCount + " free frames for " +
-                "the channel: " + ex.getMessage());
-            return;
-        }
-        final ChannelEntry channel = new ChannelEntry(nextChannelId++, senderDomain, receiverDomain, sender.clientId,
-            receiver.clientId, firstFrame, frameCount, capacity, maxMessageLength);
-        channel.slot = slot;
-        channel.kind = kind;
-        kernel.wrapFrame(frameView, firstFrame);
-        // The frames are zeroed: every index and counter starts at 0.
-        ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength, kind);
-        channels[slot] = channel;
-        ChannelTableDescriptor.writeSlot(channelTable, slot, channel); // after the header: the ends read it next
-        putHeader(response, correlationId, client.clientId);
-        response.putInt(CHANNEL_ID_OFFSET, channel.channelId);
-        response.putInt(FIRST_FRAME_OFFSET, firstFrame);
-        response.putInt(FRAME_COUNT_OFFSET, frameCount);
-        response.putInt(FRAME_COUNT_OFFSET + Integer.BYTES, 0);
-        transmitter.transmit(ON_CHANNEL_CREATED, response, 0, CHANNEL_CREATED_LENGTH);
+        channels.create(correlationId, client.clientId, sender.clientId, receiver.clientId, senderDomain,
+            receiverDomain, maxMessageLength, capacity, kind);
     }
 
-    private void onCloseChannel(final long correlationId, final Client client, final int channelId, final int end)
+    private void onCloseChannel(final long correlationId, final ConductorClient client, final int channelId,
+        final int end)
     {
-        ChannelEntry channel = null;
-        for (final ChannelEntry c : channels)
-        {
-            if (c != null && c.channelId == channelId)
-            {
-                channel = c;
-            }
-        }
-        if (channel == null || (end != END_SENDER && end != END_RECEIVER))
-        {
-            error(correlationId, client.clientId, ERROR_UNKNOWN_CHANNEL, "CLOSE_CHANNEL channelId=" + channelId +
-                " end=" + end + ": no open channel has that id, or the end is not " + END_SENDER + " (sender) or " +
-                END_RECEIVER + " (receiver)");
-            return;
-        }
-        final boolean sender = end == END_SENDER;
-        if ((sender ? channel.senderClient : channel.receiverClient) != client.clientId)
-        {
-            error(correlationId, client.clientId, ERROR_NOT_OWNER, "channel " + channelId + "'s " +
-                (sender ? "sender" : "receiver") + " end is not client " + client.clientId + "'s");
-            return;
-        }
-        if ((sender ? channel.senderEnd : channel.receiverEnd) != ChannelTableDescriptor.END_OPEN)
-        {
-            error(correlationId, client.clientId, ERROR_UNKNOWN_CHANNEL, "channel " + channelId + "'s " +
-                (sender ? "sender" : "receiver") + " end is closed already");
-            return;
-        }
-        endChannel(channel, sender, ChannelTableDescriptor.END_CLOSED);
-        putHeader(response, correlationId, client.clientId);
-        response.putInt(CHANNEL_ID_OFFSET, channelId);
-        transmitter.transmit(ON_CHANNEL_CLOSED, response, 0, ONE_INT_LENGTH);
+        channels.close(correlationId, client.clientId, channelId, end);
     }
 
-    /** Ends every open end of the client's channels (only those of {@code domainId} unless it is -1). */
-    private void endChannelsOf(final int clientId, final int domainId, final int endState)
+    private ConductorClient ownerOfDomain(final int domainId)
     {
-        for (final ChannelEntry channel : channels)
-        {
-            if (channel == null)
-            {
-                continue;
-            }
-            if (channel.senderClient == clientId && channel.senderEnd == ChannelTableDescriptor.END_OPEN &&
-                (domainId == -1 || channel.senderDomain == domainId))
-            {
-                endChannel(channel, true, endState);
-            }
-            // Checked again: ending the sender's side may have freed the channel (a client owning both ends).
-            if (channels[channel.slot] == channel && channel.receiverClient == clientId &&
-                channel.receiverEnd == ChannelTableDescriptor.END_OPEN &&
-                (domainId == -1 || channel.receiverDomain == domainId))
-            {
-                endChannel(channel, false, endState);
-            }
-        }
-    }
-
-    private void endChannel(final ChannelEntry channel, final boolean sender, final int endState)
-    {
-        if (sender)
-        {
-            channel.senderEnd = endState;
-        }
-        else
-        {
-            channel.receiverEnd = endState;
-        }
-        if (channel.bothEndsGone())
-        {
-            freeChannel(channel);
-        }
-        else
-        {
-            ChannelTableDescriptor.writeSlot(channelTable, channel.slot, channel);
-        }
-    }
-
-    /** Both ends are gone: the slot first (no end maps the frames anew), then the frames back to the kernel. */
-    private void freeChannel(final ChannelEntry channel)
-    {
-        channels[channel.slot] = null;
-        ChannelTableDescriptor.writeSlot(channelTable, channel.slot, null);
-        for (int frame = channel.firstFrame; frame < channel.firstFrame + channel.frameCount; frame++)
-        {
-            kernel.freeFrame(kernelDomain, frame);
-        }
-        count(ConductorCounters.CHANNELS_FREED);
-    }
-
-    private Client ownerOfDomain(final int domainId)
-    {
-        for (final Client client : slots)
+        for (final ConductorClient client : slots)
         {
             if (client != null && client.indexOf(domainId) >= 0)
             {
@@ -601,7 +551,7 @@ public final class KernelConductor implements Agent
     }
 
     /** @return how many of the client's domains were destroyed (some may have gone another way already). */
-    private int destroyAll(final Client client)
+    private int destroyAll(final ConductorClient client)
     {
         int destroyed = 0;
         while (client.domainCount > 0)
@@ -635,7 +585,7 @@ public final class KernelConductor implements Agent
         }
     }
 
-    private void freeSlot(final Client client)
+    private void freeSlot(final ConductorClient client)
     {
         slots[client.slot] = null;
         byId.remove(client.clientId);
@@ -643,7 +593,7 @@ public final class KernelConductor implements Agent
             client.domainIds, 0);
     }
 
-    private void writeSlot(final Client client)
+    private void writeSlot(final ConductorClient client)
     {
         ClientTableDescriptor.writeSlot(clientTable, client.slot, client.clientId, ClientTableDescriptor.STATE_ACTIVE,
             client.pid, client.attachMs, client.lastSeenMs, client.domainIds, client.domainCount);
@@ -658,7 +608,17 @@ public final class KernelConductor implements Agent
         response.putInt(ERROR_CODE_OFFSET, code);
         response.putInt(ERROR_MESSAGE_LENGTH_OFFSET, length);
         response.putBytes(ERROR_MESSAGE_OFFSET, text, 0, length);
-        transmitter.transmit(ON_ERROR, response, 0, ERROR_MESSAGE_OFFSET + length);
+        reply(ON_ERROR, ERROR_MESSAGE_OFFSET + length);
+    }
+
+    /** Broadcasts the response built in {@code response}, remembered as its client's last if it answers one. */
+    private void reply(final int type, final int length)
+    {
+        transmitter.transmit(type, response, 0, length);
+        if (answering != null)
+        {
+            answering.answered(type, response, length);
+        }
     }
 
     private void count(final CounterType type)

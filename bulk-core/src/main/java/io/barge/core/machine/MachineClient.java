@@ -16,14 +16,18 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
@@ -45,11 +49,18 @@ import static io.barge.core.machine.MachineFileDescriptor.toKernelRingOffset;
  * file, asks the kernel for domains it then owns, and keeps itself alive with a keepalive on a daemon thread every
  * fifth of the machine's timeout. The role of Aeron's client conductor, reduced to requests and answers.
  * <p>
- * Each request takes a correlation id from the ring, writes its command, and waits (an idle strategy, bounded by the
- * response timeout) for the broadcast answer with that id, checking meanwhile that the kernel still runs. Failures
- * are typed: {@link MachineFileException} for a file that is not a machine's, {@link KernelGoneException} when the
- * kernel closed, died or stopped beating, {@link KernelRefusedException} when it refused, and
- * {@link MachineClientException} when no answer came in time.
+ * Each request takes the client's next correlation id (its own sequence, strictly increasing from a random start
+ * at attach: the ring's shared counter is memory any client can rewind), writes its command, and waits (an idle
+ * strategy, bounded by the response timeout) for the broadcast answer with that id and this client's id, checking
+ * meanwhile that the kernel still runs. When the kernel broadcasts that it reset a damaged command ring, the waiting
+ * command may have been dropped: it is re-sent unchanged (the kernel answers a command it executed already from its
+ * record, {@link ControlProtocolDescriptor}), up to {@link #MAX_RETRIES} times. Failures are typed:
+ * {@link MachineFileException} for a file that is not a machine's, {@link KernelGoneException} when the kernel
+ * closed, died or stopped beating, {@link KernelRefusedException} when it refused, {@link CommandLostException}
+ * after more ring resets than re-sends, and {@link MachineClientException} when no answer came in time.
+ * <p>
+ * Its client id is a credential: at attach it agrees a key with the kernel that no reader of the file can derive,
+ * and every command and keepalive carries a MAC under it ({@link CommandMac}), so another process cannot speak for it.
  * <p>
  * The client maps the header and the broadcast buffer read-only and only the command ring writable, so a bug here
  * cannot scribble over the kernel's state. Requests are serialised (one at a time per client). The domains are the
@@ -64,6 +75,8 @@ public final class MachineClient implements AutoCloseable
 {
     /** Shortest time a request waits for its answer. */
     public static final long MIN_RESPONSE_TIMEOUT_MS = 1_000;
+    /** Re-sends of one command after ring resets before it fails with {@link CommandLostException}. */
+    public static final int MAX_RETRIES = 3;
 
     private static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -80,8 +93,15 @@ public final class MachineClient implements AutoCloseable
     private int memoryFrameCount;
     private final long timeoutMs;
     private final long responseTimeoutNs;
-    private final UnsafeBuffer command = new UnsafeBuffer(new byte[NAME_OFFSET + 1024]);
-    private final UnsafeBuffer keepalive = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+    private final UnsafeBuffer command = new UnsafeBuffer(new byte[NAME_OFFSET + 1024 + MAC_LENGTH]);
+    private final UnsafeBuffer keepalive = new UnsafeBuffer(new byte[HEADER_LENGTH + MAC_LENGTH]);
+    /** The key agreed with the kernel at attach ({@link CommandMac}): every later command carries a MAC under it. */
+    private long k0;
+    private long k1;
+    /** The keepalives' own sequence, the keepalive thread's alone. */
+    private long keepaliveSequence;
+    /** ON_ATTACHED's public key, copied by onMessage. */
+    private final UnsafeBuffer answerKey = new UnsafeBuffer(new byte[PUBLIC_KEY_LENGTH]);
     private final IdleStrategy idle = new BackoffIdleStrategy(1, 10, 1_000, 1_000_000);
     private final ScheduledExecutorService heartbeat;
     /** The kernel's pid and process as the file said on attach, for {@link #kernelBeating()}. */
@@ -89,13 +109,19 @@ public final class MachineClient implements AutoCloseable
     private final ProcessHandle kernelProcess;
     private volatile int clientId = NULL_ID;
     private boolean closed;
+    /** The next command's correlation id: this client's own sequence, strictly increasing from its attach's. */
+    private long nextCorrelationId;
 
     // The answer being waited for, filled by onMessage.
     private long awaitedCorrelationId;
+    private int awaitedClientId;
     private int answerType;
     private int answerValue;
     private String answerMessage;
     private boolean timedOut;
+    /** Ring resets broadcast while the current command waited. */
+    private int resetsSeen;
+    private int lastResets;
 
     private MachineClient(final Path file, final FileChannel channel, final UnsafeBuffer fields, final long length)
         throws IOException
@@ -161,8 +187,7 @@ public final class MachineClient implements AutoCloseable
             final UnsafeBuffer fields = MachineReader.readHeader(file, channel);
             client = new MachineClient(file, channel, fields, fileLength(fields));
             client.checkKernel("attach");
-            client.clientId = client.request(CLIENT_ATTACH, ATTACH_LENGTH, ON_ATTACHED, ProcessHandle.current().pid(),
-                "attach");
+            client.attachWithKey();
             client.startHeartbeat();
             return client;
         }
@@ -182,6 +207,27 @@ public final class MachineClient implements AutoCloseable
         }
     }
 
+    /** CLIENT_ATTACH with a fresh X25519 public key; the kernel's in the answer gives both sides the command key. */
+    private void attachWithKey()
+    {
+        final KeyPair pair = CommandMac.generateKeyPair();
+        CommandMac.putPublicKey(command, ATTACH_PUBLIC_KEY_OFFSET, pair.getPublic());
+        final int id = request(CLIENT_ATTACH, ATTACH_LENGTH, ON_ATTACHED, ProcessHandle.current().pid(), "attach");
+        final long[] key;
+        try
+        {
+            key = CommandMac.deriveKey(pair.getPrivate(), answerKey, 0);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new MachineClientException("attach: the kernel in " + file + " answered with a public key this " +
+                "client cannot agree with: " + ex, ex);
+        }
+        k0 = key[0];
+        k1 = key[1];
+        clientId = id;
+    }
+
     private void startHeartbeat()
     {
         final long interval = Math.max(1, timeoutMs / 5);
@@ -193,8 +239,9 @@ public final class MachineClient implements AutoCloseable
     {
         try
         {
-            putHeader(keepalive, ring.nextCorrelationId(), clientId);
-            ring.write(CLIENT_KEEPALIVE, keepalive, 0, HEADER_LENGTH); // a full ring: the next one may get in
+            putHeader(keepalive, ++keepaliveSequence, clientId);
+            sign(CLIENT_KEEPALIVE, keepalive, HEADER_LENGTH);
+            ring.write(CLIENT_KEEPALIVE, keepalive, 0, HEADER_LENGTH + MAC_LENGTH); // full: the next may get in
         }
         catch (final RuntimeException | InternalError ex)
         {
@@ -233,10 +280,11 @@ public final class MachineClient implements AutoCloseable
     {
         checkOpen();
         final byte[] bytes = name.getBytes(StandardCharsets.ISO_8859_1);
-        if (bytes.length > command.capacity() - NAME_OFFSET)
+        if (bytes.length > command.capacity() - NAME_OFFSET - MAC_LENGTH)
         {
             throw new IllegalArgumentException("name length=" + bytes.length + " exceeds " +
-                (command.capacity() - NAME_OFFSET) + " (the kernel takes at most " + MAX_NAME_LENGTH + ")");
+                (command.capacity() - NAME_OFFSET - MAC_LENGTH) + " (the kernel takes at most " + MAX_NAME_LENGTH +
+                ")");
         }
         // The name goes as given: the kernel applies its rules (length, printable ASCII) and answers by code.
         command.putInt(NAME_LENGTH_OFFSET, bytes.length);
@@ -737,23 +785,38 @@ public final class MachineClient implements AutoCloseable
         final String what)
     {
         drain(); // old broadcasts are not ours: start waiting from the newest
-        final long correlationId = ring.nextCorrelationId();
-        putHeader(command, correlationId, type == CLIENT_ATTACH ? 0 : clientId);
-        if (type == CLIENT_ATTACH)
+        final boolean attach = type == CLIENT_ATTACH;
+        if (attach)
+        {
+            // Random, not the ring's counter: a hostile client could rewind that onto another's attach.
+            nextCorrelationId = ThreadLocalRandom.current().nextLong(1, 1L << 62);
+        }
+        final long correlationId = nextCorrelationId++;
+        putHeader(command, correlationId, attach ? 0 : clientId);
+        if (attach)
         {
             command.putLong(PID_OFFSET, pid);
         }
+        final int sendLength = attach ? commandLength : commandLength + MAC_LENGTH;
+        if (!attach)
+        {
+            sign(type, command, commandLength);
+        }
         awaitedCorrelationId = correlationId;
+        awaitedClientId = attach ? 0 : clientId;
         answerType = 0;
-        final long deadline = System.nanoTime() + responseTimeoutNs;
+        resetsSeen = 0;
+        long deadline = System.nanoTime() + responseTimeoutNs;
         long nextCheck = System.nanoTime() + LIVENESS_CHECK_NS;
         boolean written = false;
+        int attempt = 0;
+        int resetsHandled = 0;
         idle.reset();
         while (true)
         {
             if (!written)
             {
-                written = ring.write(type, command, 0, commandLength);
+                written = ring.write(type, command, 0, sendLength);
             }
             if (written && receive() > 0 && answerType != 0)
             {
@@ -761,6 +824,21 @@ public final class MachineClient implements AutoCloseable
                 break;
             }
             final long now = System.nanoTime();
+            if (written && resetsSeen > resetsHandled)
+            {
+                // Read after the write, so they may predate it: a needless re-send is answered again, not redone.
+                if (attempt == MAX_RETRIES)
+                {
+                    throw new CommandLostException(resetsSeen, what + ": the kernel in " + file + " reset its " +
+                        "command ring " + resetsSeen + " times while the command waited (its reset #" + lastResets +
+                        " last; re-sent " + attempt + " times): another process is writing garbage into it");
+                }
+                resetsHandled = resetsSeen;
+                command.putInt(ATTEMPT_OFFSET, ++attempt);
+                written = ring.write(type, command, 0, sendLength);
+                deadline = now + responseTimeoutNs;
+                continue;
+            }
             if (now - nextCheck >= 0)
             {
                 checkKernel(what);
@@ -785,6 +863,12 @@ public final class MachineClient implements AutoCloseable
                 ", expected " + answer);
         }
         return answerValue;
+    }
+
+    /** Puts the MAC after a command of {@code length} bytes (its Attempt, changed by re-sends, is not covered). */
+    private void sign(final int type, final UnsafeBuffer buffer, final int length)
+    {
+        buffer.putLong(length, CommandMac.tag(k0, k1, type, buffer, length), ByteOrder.LITTLE_ENDIAN);
     }
 
     private int receive()
@@ -821,7 +905,15 @@ public final class MachineClient implements AutoCloseable
         {
             timedOut = true;
         }
-        if (correlationId != awaitedCorrelationId || answerType != 0)
+        if (type == ON_COMMAND_RING_RESET && awaitedCorrelationId != NULL_ID && length >= ONE_INT_LENGTH)
+        {
+            resetsSeen++;
+            lastResets = buffer.getInt(index + RESETS_OFFSET);
+            return;
+        }
+        // An attach's answer names the new client (its error, the 0 it was sent with); ids are each client's own.
+        if (correlationId != awaitedCorrelationId || answerType != 0 ||
+            (type == ON_ATTACHED ? awaitedClientId != 0 : messageClient != awaitedClientId))
         {
             return;
         }
@@ -833,8 +925,9 @@ public final class MachineClient implements AutoCloseable
                 buffer.getStringWithoutLengthAscii(index + ERROR_MESSAGE_OFFSET, textLength) : "(no message)";
             answerType = ON_ERROR;
         }
-        else if (type == ON_ATTACHED)
+        else if (type == ON_ATTACHED && length >= ATTACHED_LENGTH)
         {
+            answerKey.putBytes(0, buffer, index + ATTACHED_PUBLIC_KEY_OFFSET, PUBLIC_KEY_LENGTH);
             answerValue = messageClient;
             answerType = type;
         }

@@ -85,8 +85,12 @@ public final class MachineFileDescriptor
 {
     /** "BARGEMCH" in ASCII, little-endian. */
     public static final long MAGIC = 0x48434D4547524142L;
-    /** Bumped whenever the layout changes. */
-    public static final int VERSION = 3;
+    /**
+     * Bumped whenever the layout changes, or the messages on its ring and broadcast buffer
+     * ({@link ControlProtocolDescriptor}; 4: commands carry an attempt and a MAC, attach trades public keys), so that
+     * a client of another version is refused on attach with a typed error instead of misreading the protocol.
+     */
+    public static final int VERSION = 4;
 
     /** The kernel runs and heartbeats. */
     public static final int STATE_RUNNING = 1;

@@ -15,7 +15,9 @@
  * {@code barge kernel}): its {@link io.barge.core.machine.KernelConductor} reads commands from the file's to-kernel
  * ring and answers on its to-domains broadcast buffer ({@link io.barge.core.machine.ControlProtocolDescriptor}),
  * keeping the client table ({@link io.barge.core.machine.ClientTableDescriptor}); a process attaches with
- * {@link io.barge.core.machine.MachineClient}. Its physical memory is a second file of the directory
+ * {@link io.barge.core.machine.MachineClient}, which agrees a key with the kernel at attach and signs every command
+ * with it, so that a client id is a credential, and re-sends a command the kernel may have dropped when it repaired
+ * a damaged ring (answered again, not executed twice). Its physical memory is a second file of the directory
  * ({@link io.barge.core.machine.MachineFileDescriptor#MEMORY_FILE_NAME}), in which the kernel lays out channels
  * between client processes ({@link io.barge.core.machine.ProcessChannelDescriptor}, recorded in the
  * {@link io.barge.core.machine.ChannelTableDescriptor}), of two kinds: a ring the sender copies into, whose ends are
