@@ -179,25 +179,26 @@ public final class InterruptLine implements AutoCloseable
 
     private boolean deliver()
     {
-        final int at;
         try
         {
-            at = sender.tryClaim();
+            final int at = sender.tryClaim();
+            if (at < 0)
+            {
+                // The driver acked without reading its endpoint: keep the events for the next raise or ack.
+                return false;
+            }
+            InterruptMessageDescriptor.write(sender.buffer(), at, id, pendingEvents);
+            sender.commit(InterruptMessageDescriptor.MESSAGE_TYPE, InterruptMessageDescriptor.LENGTH);
         }
         catch (final ChannelClosedException ex)
         {
+            // The driver's domain died: before the claim, or between it and the commit (its death closes the
+            // channel from the destroying thread). The device goes on; the events are dropped, counted.
             bound = false;
             dropped(pendingEvents);
             pendingEvents = 0;
             return false;
         }
-        if (at < 0)
-        {
-            // The driver acked without reading its endpoint: keep the events for the next raise or ack.
-            return false;
-        }
-        InterruptMessageDescriptor.write(sender.buffer(), at, id, pendingEvents);
-        sender.commit(InterruptMessageDescriptor.MESSAGE_TYPE, InterruptMessageDescriptor.LENGTH);
         pendingEvents = 0;
         inService = true;
         driver.count(DeviceCounters.INTERRUPTS_DELIVERED, 1);

@@ -56,6 +56,56 @@ class InterruptLineTest
         }, 16);
     }
 
+    /**
+     * A device raising and a driver acking on one thread while another destroys the driver's domain: the death closes
+     * the line's channel at any point of a delivery, before its claim or between the claim and the commit, and the
+     * device never sees an exception for it; every later raise is dropped and counted.
+     */
+    @Test
+    @Timeout(60)
+    void aDriverDyingMidDeliveryNeverThrowsIntoTheDevice() throws Exception
+    {
+        for (int round = 0; round < 300; round++)
+        {
+            final Domain dying = kernel.createDomain("dying" + round);
+            final InterruptLine racing = new InterruptLine(kernel, 100 + round, "nic" + round, dying);
+            final AtomicBoolean started = new AtomicBoolean();
+            final java.util.concurrent.atomic.AtomicReference<Throwable> thrown =
+                new java.util.concurrent.atomic.AtomicReference<>();
+            final Thread device = new Thread(() ->
+            {
+                try
+                {
+                    started.set(true);
+                    while (racing.isBound())
+                    {
+                        if (racing.raise())
+                        {
+                            racing.ack(); // delivered: the driver's ack, which may deliver again
+                        }
+                    }
+                    racing.raise(); // unbound: dropped
+                }
+                catch (final Throwable t)
+                {
+                    thrown.set(t);
+                }
+            }, "device-" + round);
+            device.start();
+            while (!started.get())
+            {
+                Thread.onSpinWait();
+            }
+            kernel.destroyDomain(dying);
+            device.join(TimeUnit.SECONDS.toMillis(10));
+            assertFalse(device.isAlive(), "round " + round + ": the device did not see the line unbound");
+            assertEquals(null, thrown.get(), "round " + round);
+            racing.close();
+        }
+        assertTrue(kernel.kernelDomain().counter(DeviceCounters.INTERRUPTS_DROPPED) >= 300,
+            "each round's last raise, at least, is dropped and counted");
+    }
+
     @Test
     void aRaiseMasksTheLineAndRaisesInServiceAreFoldedIntoTheDeliveryOnAck()
     {
