@@ -16,7 +16,6 @@ import io.barge.grant.SharedRingDescriptor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,10 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Teardown, by {@link #close} from any thread or by either domain's death (the kernel's {@link DomainListener},
  * after the hypervisor's and the event channels' own listeners have dropped the dead domain's mappings and ports):
  * <ol>
- *   <li>both ends are kept out of calls ({@link #withEndsOut}: a sender-granting channel's ends shut their
- *       {@link io.barge.core.transport.spi.EndGate}s, waiting for a call in progress to finish; a receiver-posted
- *       channel's ends are held by their monitors, the front end's first), and the state becomes CLOSED; every
- *       later call fails with {@link ChannelClosedException};</li>
+ *   <li>both ends' gates are shut ({@link XenEnd}: each waits for a call in progress to finish and bars every later
+ *       one), and the state becomes CLOSED; every later call fails with {@link ChannelClosedException};</li>
  *   <li>what the channel acquired is undone in reverse: the back end unmaps what it mapped and frees its private
  *       pages, then the front end ends every grant (all idle now) and frees its pages; work on behalf of a dead
  *       domain is skipped, as the hypervisor and kernel reclaim it;</li>
@@ -180,14 +177,11 @@ abstract class AbstractXenChannel implements Channel
     /** The front end's port fired (or the channel closed). */
     abstract void onFrontEvent();
 
-    /**
-     * Keeps both ends out of every call while {@code teardown} runs (the xen ends shut their gates for good; the posted
-     * ends hold their monitors around it), then runs it.
-     *
-     * @param teardown the teardown; true if it tore anything down (false when closed already).
-     * @return what it returned.
-     */
-    abstract boolean withEndsOut(BooleanSupplier teardown);
+    /** @return the front end, or null while the channel is being set up. */
+    abstract XenEnd frontEnd();
+
+    /** @return the back end, or null while the channel is being set up. */
+    abstract XenEnd backEnd();
 
     /**
      * Registers what undoes an acquisition; teardown runs these in reverse.
@@ -370,7 +364,19 @@ abstract class AbstractXenChannel implements Channel
     @Override
     public void close()
     {
-        if (!withEndsOut(this::tearDown))
+        // Shut without holding a lock: an end that is inside a call may itself be closing (a domain's death on its
+        // thread), and a closer waiting at its gate must not hold what that end's close needs.
+        final XenEnd frontEnd = frontEnd();
+        final XenEnd backEnd = backEnd();
+        if (frontEnd != null)
+        {
+            frontEnd.shut();
+        }
+        if (backEnd != null)
+        {
+            backEnd.shut();
+        }
+        if (!tearDown())
         {
             return;
         }

@@ -12,7 +12,6 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.core.transport.spi.WaitingReceive;
@@ -58,7 +57,7 @@ import java.util.concurrent.TimeUnit;
  * Polled in a loop of its own, a {@code BackoffIdleStrategy} suits it; a driver domain serving many front ends
  * registers each back end on one waitset instead ({@link #register}): the request event channel triggers it.
  */
-public final class XenBackend implements Receiver
+public final class XenBackend extends XenEnd implements Receiver
 {
     private final XenChannel channel;
     private final Kernel kernel;
@@ -110,19 +109,16 @@ public final class XenBackend implements Receiver
     private final int memoRuns;
     private final WaitsetChannel readable;
     private final Message handlerMessage = new Message();
-    /** Every call that touches the ring or the windows runs inside it; teardown shuts it (see the class comment). */
-    private final EndGate gate = new EndGate();
     private final WaitingReceive waiting = new WaitingReceive(this);
     private int freeCount;
     private int port;
     /** Message requests consumed, mod 2^32: what an end request must name. */
     private int consumedMessages;
     private boolean ended;
-    /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
-    private String call = "xen poll";
 
     XenBackend(final XenChannel channel, final int[] ringRefs, final int[] persistentRefs)
     {
+        super(channel, "xen poll");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.hypervisor = channel.hypervisor;
@@ -241,24 +237,8 @@ public final class XenBackend implements Receiver
         }
         finally
         {
-            gate.leave();
+            leave();
         }
-    }
-
-    /** Enters a call through the gate, or throws if teardown shut it; then names the call for errors. */
-    private void enter(final String operation)
-    {
-        if (!gate.enter())
-        {
-            throw channel.closed(operation);
-        }
-        call = operation;
-    }
-
-    /** @return the gate a teardown shuts. */
-    EndGate gate()
-    {
-        return gate;
     }
 
     @Override
@@ -283,9 +263,8 @@ public final class XenBackend implements Receiver
         // Idle first, checked after: a request event between the two triggers the registration, none is lost.
         readable.register(waitset, handler);
         boolean ready = true; // a shut gate: the channel is closed, and the handler's poll says so
-        if (gate.enter())
+        if (tryEnter("xen register"))
         {
-            call = "xen register";
             try
             {
                 ready = channel.isDown() || ended || ring.finalCheckForRequests();
@@ -296,7 +275,7 @@ public final class XenBackend implements Receiver
             }
             finally
             {
-                gate.leave();
+                leave();
             }
         }
         if (ready)
@@ -779,7 +758,7 @@ public final class XenBackend implements Receiver
         }
         finally
         {
-            gate.leave();
+            leave();
         }
     }
 
@@ -809,7 +788,7 @@ public final class XenBackend implements Receiver
         }
         finally
         {
-            gate.leave();
+            leave();
         }
     }
 
@@ -821,9 +800,8 @@ public final class XenBackend implements Receiver
      */
     private boolean enterToAnswer(final String operation, final Message message)
     {
-        if (gate.enter())
+        if (tryEnter(operation))
         {
-            call = operation;
             return true;
         }
         checkAnswerable(operation, message);

@@ -7,8 +7,6 @@ import io.barge.core.transport.ChannelConfig;
 import io.barge.grant.GrantTable;
 import io.barge.grant.SharedRingDescriptor;
 
-import java.util.function.BooleanSupplier;
-
 /**
  * One Xen device channel whose sender grants: a front end (the sender, a guest) and a back end (the receiver, a
  * driver domain) sharing a descriptor ring ({@link SharedRingDescriptor}, requests and responses of
@@ -84,19 +82,15 @@ public final class XenChannel extends AbstractXenChannel
     }
 
     @Override
-    boolean withEndsOut(final BooleanSupplier teardown)
+    XenEnd frontEnd()
     {
-        // Shut without holding a lock: an end that is inside a call may itself be closing (a domain's death on
-        // its thread), and a closer waiting at its gate must not hold what that end's close needs.
-        if (frontend != null)
-        {
-            frontend.gate().shut();
-        }
-        if (backend != null)
-        {
-            backend.gate().shut();
-        }
-        return teardown.getAsBoolean();
+        return frontend;
+    }
+
+    @Override
+    XenEnd backEnd()
+    {
+        return backend;
     }
 
     @Override

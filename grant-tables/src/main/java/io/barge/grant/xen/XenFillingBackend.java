@@ -47,11 +47,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link #finish()} publishes the stream-end word with the number of responses before it (the ring's slots may all
  * hold filled buffers, so the end cannot take one) and notifies. A sender registered for space
  * ({@link #registerForSpace}) is woken by the request event channel: before it waits, the back end sets
- * {@code req_event} so that the receiver's next post notifies. One thread acts for the back end; calls are serialised
- * on this object. The claim and commit path allocates nothing; a sender retrying a back-pressured claim in a loop of
+ * {@code req_event} so that the receiver's next post notifies. One thread acts for the back end: each call runs
+ * inside its gate ({@link XenEnd}), which teardown shuts. The claim and commit path allocates nothing; a sender retrying a back-pressured claim in a loop of
  * its own idles with a {@code BackoffIdleStrategy}.
  */
-public final class XenFillingBackend implements Sender
+public final class XenFillingBackend extends XenEnd implements Sender
 {
     private static final byte FREE = 0;
     private static final byte SPARE = 1;
@@ -93,11 +93,9 @@ public final class XenFillingBackend implements Sender
     private boolean finished;
     /** Why the last reach failed, for the refusal. */
     private String refusal;
-    /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
-    private String call = "xen tryClaim";
-
     XenFillingBackend(final XenPostedChannel channel, final int[] ringRefs, final int[] persistentRefs)
     {
+        super(channel, "xen tryClaim");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.hypervisor = channel.hypervisor;
@@ -193,9 +191,10 @@ public final class XenFillingBackend implements Sender
     }
 
     /**
-     * @return posted buffers this end has taken and not answered (claimed, or kept after an abort).
+     * @return posted buffers this end has taken and not answered (claimed, or kept after an abort; exact on this
+     *         end's thread, a snapshot from any other).
      */
-    public synchronized int takenBuffers()
+    public int takenBuffers()
     {
         int count = 0;
         for (int w = 0; w < capacity; w++)
@@ -212,9 +211,9 @@ public final class XenFillingBackend implements Sender
      * @throws ProtocolViolationException if the receiver broke the protocol; the channel is then broken.
      */
     @Override
-    public synchronized int tryClaim(final int length, final Claim claim)
+    public int tryClaim(final int length, final Claim claim)
     {
-        call = "xen tryClaim";
+        enter("xen tryClaim");
         try
         {
             return claim(length, claim);
@@ -222,6 +221,10 @@ public final class XenFillingBackend implements Sender
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            leave();
         }
     }
 
@@ -394,9 +397,9 @@ public final class XenFillingBackend implements Sender
      *                                    delivered and the channel is broken.
      */
     @Override
-    public synchronized void commit(final Claim claim)
+    public void commit(final Claim claim)
     {
-        call = "xen commit";
+        enter("xen commit");
         try
         {
             send(claim);
@@ -404,6 +407,10 @@ public final class XenFillingBackend implements Sender
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            leave();
         }
     }
 
@@ -461,9 +468,9 @@ public final class XenFillingBackend implements Sender
      * Gives the claim back unsent; its posted buffer stays taken, for the next claim.
      */
     @Override
-    public synchronized void abort(final Claim claim)
+    public void abort(final Claim claim)
     {
-        call = "xen abort";
+        enter("xen abort");
         try
         {
             final int window = checkClaim(claim);
@@ -476,6 +483,10 @@ public final class XenFillingBackend implements Sender
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            leave();
+        }
     }
 
     @Override
@@ -486,22 +497,23 @@ public final class XenFillingBackend implements Sender
             throw new IllegalArgumentException("xen forward: message was received by " +
                 message.source().domain() + ", not by this sender's " + domain);
         }
-        synchronized (this)
+        enter("xen forward");
+        try
         {
-            call = "xen forward";
-            try
+            if (!copyOn(message))
             {
-                if (!copyOn(message))
-                {
-                    return Status.BACK_PRESSURED;
-                }
-            }
-            catch (final RuntimeException ex)
-            {
-                throw channel.whyFailed(call, ex);
+                return Status.BACK_PRESSURED;
             }
         }
-        // Outside this end's monitor: the inbound receiver is another channel's end.
+        catch (final RuntimeException ex)
+        {
+            throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            leave();
+        }
+        // Outside this end's gate: the inbound receiver is another channel's end.
         message.source().release(message);
         return Status.OK;
     }
@@ -525,9 +537,9 @@ public final class XenFillingBackend implements Sender
      * the receiver's, reclaimed at teardown.
      */
     @Override
-    public synchronized void finish()
+    public void finish()
     {
-        call = "xen finish";
+        enter("xen finish");
         try
         {
             channel.checkUsable(call);
@@ -549,6 +561,10 @@ public final class XenFillingBackend implements Sender
         {
             throw channel.whyFailed(call, ex);
         }
+        finally
+        {
+            leave();
+        }
     }
 
     /**
@@ -556,21 +572,24 @@ public final class XenFillingBackend implements Sender
      * for an event on the next post and the request event channel triggers it.
      */
     @Override
-    public synchronized void registerForSpace(final Waitset waitset, final Runnable handler)
+    public void registerForSpace(final Waitset waitset, final Runnable handler)
     {
-        call = "xen registerForSpace";
         // Idle first, checked after: a request event between the two triggers the registration, none is lost.
         space.register(waitset, handler);
-        boolean ready = channel.isDown() || spareCount > 0;
-        if (!ready)
+        boolean ready = true; // a shut gate: the channel is closed, and the handler's next call says so
+        if (tryEnter("xen registerForSpace"))
         {
             try
             {
-                ready = ring.finalCheckForRequests();
+                ready = channel.isDown() || spareCount > 0 || ring.finalCheckForRequests();
             }
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's next call reports the broken channel
+            }
+            finally
+            {
+                leave();
             }
         }
         if (ready)

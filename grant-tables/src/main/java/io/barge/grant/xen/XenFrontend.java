@@ -14,7 +14,6 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.ResponseHandler;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import io.barge.grant.EndAccessResult;
@@ -49,7 +48,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A sender retrying a back-pressured {@code tryClaim} in a loop of its own idles with a {@code BackoffIdleStrategy};
  * or it registers for space on a waitset ({@link #registerForSpace}), which the response event channel triggers.
  */
-public final class XenFrontend implements Sender
+public final class XenFrontend extends XenEnd implements Sender
 {
     private final XenChannel channel;
     private final Kernel kernel;
@@ -75,8 +74,6 @@ public final class XenFrontend implements Sender
     private final int[] indirectRefs;
     private final UnsafeBuffer response = new UnsafeBuffer(new byte[XenRequestDescriptor.SLOT_LENGTH]);
     private final Claim forwardClaim = new Claim();
-    /** Every call that touches the ring or the buffers runs inside it; teardown shuts it (see the class comment). */
-    private final EndGate gate = new EndGate();
     private final WaitsetChannel space;
     /** Reserves, allocates, maps and grants this end's pages, each undone at teardown. */
     private final GranterPages pages;
@@ -94,11 +91,10 @@ public final class XenFrontend implements Sender
     private int activeClaims;
     /** Message requests pushed, mod 2^32: the count an end request names. */
     private int pushedMessages;
-    /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
-    private String call = "xen tryClaim";
 
     XenFrontend(final XenChannel channel, final GrantTable table)
     {
+        super(channel, "xen tryClaim");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.domain = channel.front;
@@ -284,24 +280,8 @@ public final class XenFrontend implements Sender
         }
         finally
         {
-            gate.leave();
+            leave();
         }
-    }
-
-    /** Enters a call through the gate, or throws if teardown shut it; then names the call for errors. */
-    private void enter(final String operation)
-    {
-        if (!gate.enter())
-        {
-            throw channel.closed(operation);
-        }
-        call = operation;
-    }
-
-    /** @return the gate a teardown shuts. */
-    EndGate gate()
-    {
-        return gate;
     }
 
     private int claim(final int length, final Claim claim)
@@ -340,7 +320,7 @@ public final class XenFrontend implements Sender
         }
         finally
         {
-            gate.leave();
+            leave();
         }
     }
 
@@ -421,7 +401,7 @@ public final class XenFrontend implements Sender
         }
         finally
         {
-            gate.leave();
+            leave();
         }
     }
 
@@ -455,7 +435,7 @@ public final class XenFrontend implements Sender
         }
         finally
         {
-            gate.leave();
+            leave();
         }
         // Outside this end's gate: the inbound receiver is another channel's end.
         message.source().release(message);
@@ -493,7 +473,7 @@ public final class XenFrontend implements Sender
         }
         finally
         {
-            gate.leave();
+            leave();
         }
     }
 
@@ -534,9 +514,8 @@ public final class XenFrontend implements Sender
         // Idle first, checked after: a response event between the two triggers the registration, none is lost.
         space.register(waitset, handler);
         boolean ready = true; // a shut gate: the channel is closed, and the handler's next call says so
-        if (gate.enter())
+        if (tryEnter("xen registerForSpace"))
         {
-            call = "xen registerForSpace";
             try
             {
                 ready = channel.isDown() || freeCount > 0 || consumeResponses() > 0 || finalCheck();
@@ -547,7 +526,7 @@ public final class XenFrontend implements Sender
             }
             finally
             {
-                gate.leave();
+                leave();
             }
         }
         if (ready)
@@ -579,7 +558,7 @@ public final class XenFrontend implements Sender
         }
         finally
         {
-            gate.leave();
+            leave();
         }
         // The reports are this end's heap, not shared frames: handed out outside the gate, so that a handler may
         // claim and commit on this sender (which consumes responses and adds reports as it goes).

@@ -6,8 +6,6 @@ import io.barge.core.Kernel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.grant.GrantTable;
 
-import java.util.function.BooleanSupplier;
-
 /**
  * One Xen device channel whose receiver grants, as a guest's network RX ring ({@code netfront} posting empty pages,
  * {@code netback} filling them): the front end is the receiver ({@link XenPostingFrontend}), which owns the ring and
@@ -80,15 +78,15 @@ public final class XenPostedChannel extends AbstractXenChannel
     }
 
     @Override
-    boolean withEndsOut(final BooleanSupplier teardown)
+    XenEnd frontEnd()
     {
-        synchronized (frontend)
-        {
-            synchronized (backend)
-            {
-                return teardown.getAsBoolean();
-            }
-        }
+        return frontend;
+    }
+
+    @Override
+    XenEnd backEnd()
+    {
+        return backend;
     }
 
     @Override

@@ -45,10 +45,10 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A receiver registered on a waitset ({@link #register}) is woken by the response event channel: before it waits,
  * the front end sets {@code rsp_event} so that the back end's next response notifies (its {@code finish} always
- * does). One thread acts for the front end; calls are serialised on this object (teardown takes it too). The poll
- * and release path allocates nothing.
+ * does). One thread acts for the front end: each call runs inside its gate ({@link XenEnd}), which teardown shuts.
+ * The poll and release path allocates nothing.
  */
-public final class XenPostingFrontend implements Receiver
+public final class XenPostingFrontend extends XenEnd implements Receiver
 {
     private final XenPostedChannel channel;
     private final Kernel kernel;
@@ -85,11 +85,9 @@ public final class XenPostingFrontend implements Receiver
     private long refusedBuffers;
     private long nextMessageId;
     private boolean ended;
-    /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
-    private String call = "xen poll";
-
     XenPostingFrontend(final XenPostedChannel channel, final GrantTable table)
     {
+        super(channel, "xen poll");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.domain = channel.front;
@@ -181,7 +179,7 @@ public final class XenPostingFrontend implements Receiver
      * @param page   a page of it.
      * @return the grant reference that page is posted under now (0 while not granted).
      */
-    synchronized int postedRef(final int buffer, final int page)
+    int postedRef(final int buffer, final int page)
     {
         return refs[buffer * pagesPerBuffer + page];
     }
@@ -209,9 +207,9 @@ public final class XenPostingFrontend implements Receiver
     }
 
     /**
-     * @return buffers posted now and not yet answered.
+     * @return buffers posted now and not yet answered (exact on this end's thread, a snapshot from any other).
      */
-    public synchronized int postedBuffers()
+    public int postedBuffers()
     {
         int count = 0;
         for (int b = 0; b < capacity; b++)
@@ -222,17 +220,18 @@ public final class XenPostingFrontend implements Receiver
     }
 
     /**
-     * @return buffers the back end answered with {@link XenRequestDescriptor#RSP_ERROR} (each posted again).
+     * @return buffers the back end answered with {@link XenRequestDescriptor#RSP_ERROR} (each posted again; exact on
+     *         this end's thread, a snapshot from any other).
      */
-    public synchronized long refusedBuffers()
+    public long refusedBuffers()
     {
         return refusedBuffers;
     }
 
     @Override
-    public synchronized int poll(final Message into)
+    public int poll(final Message into)
     {
-        call = "xen poll";
+        enter("xen poll");
         try
         {
             return receive(into);
@@ -240,6 +239,10 @@ public final class XenPostingFrontend implements Receiver
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            leave();
         }
     }
 
@@ -250,7 +253,7 @@ public final class XenPostingFrontend implements Receiver
     }
 
     @Override
-    public synchronized boolean isEndOfStream()
+    public boolean isEndOfStream()
     {
         return ended;
     }
@@ -260,21 +263,25 @@ public final class XenPostingFrontend implements Receiver
      * down; otherwise it asks for an event on the next response and the response event channel triggers it.
      */
     @Override
-    public synchronized void register(final Waitset waitset, final Runnable handler)
+    public void register(final Waitset waitset, final Runnable handler)
     {
-        call = "xen register";
         // Idle first, checked after: a response event between the two triggers the registration, none is lost.
         readable.register(waitset, handler);
-        boolean ready = channel.isDown() || ended;
-        if (!ready)
+        boolean ready = true; // a shut gate: the channel is closed, and the handler's poll says so
+        if (tryEnter("xen register"))
         {
             try
             {
-                ready = XenRequestDescriptor.streamEndVolatile(ring.buffer()) != 0 || ring.finalCheckForResponses();
+                ready = channel.isDown() || ended || XenRequestDescriptor.streamEndVolatile(ring.buffer()) != 0 ||
+                    ring.finalCheckForResponses();
             }
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's poll reports the broken ring
+            }
+            finally
+            {
+                leave();
             }
         }
         if (ready)
@@ -290,7 +297,7 @@ public final class XenPostingFrontend implements Receiver
     }
 
     /**
-     * Not synchronized: it parks; its polls and registrations take the lock as the plain calls do.
+     * Outside the gate: it parks; its polls and registrations enter the gate as the plain calls do.
      */
     @Override
     public int receive(final Message into, final long timeout, final TimeUnit unit)
@@ -455,19 +462,17 @@ public final class XenPostingFrontend implements Receiver
      * (teardown reclaims the buffer).
      */
     @Override
-    public synchronized void release(final Message message)
+    public void release(final Message message)
     {
-        call = "xen release";
+        if (!tryEnter("xen release"))
+        {
+            checkReleasable("xen release", message);
+            Flyweights.end(message); // the channel is gone: teardown reclaimed the buffer
+            return;
+        }
         try
         {
-            if (!message.isHeld())
-            {
-                throw new BufferStateException(call + ": message released twice (or never received)");
-            }
-            if (message.source() != this)
-            {
-                throw new IllegalArgumentException(call + ": message was not received by this receiver");
-            }
+            checkReleasable(call, message);
             final int buffer = (int)Flyweights.token(message);
             if (channel.isDown())
             {
@@ -485,6 +490,22 @@ public final class XenPostingFrontend implements Receiver
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
+        }
+        finally
+        {
+            leave();
+        }
+    }
+
+    private void checkReleasable(final String operation, final Message message)
+    {
+        if (!message.isHeld())
+        {
+            throw new BufferStateException(operation + ": message released twice (or never received)");
+        }
+        if (message.source() != this)
+        {
+            throw new IllegalArgumentException(operation + ": message was not received by this receiver");
         }
     }
 
