@@ -10,7 +10,6 @@ import io.barge.core.notify.Waitset;
 import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
-import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
@@ -51,7 +50,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * inside its gate ({@link XenEnd}), which teardown shuts. The claim and commit path allocates nothing; a sender retrying a back-pressured claim in a loop of
  * its own idles with a {@code BackoffIdleStrategy}.
  */
-public final class XenFillingBackend extends XenEnd implements Sender
+public final class XenFillingBackend extends XenSenderEnd
 {
     private static final byte FREE = 0;
     private static final byte SPARE = 1;
@@ -95,7 +94,7 @@ public final class XenFillingBackend extends XenEnd implements Sender
     private String refusal;
     XenFillingBackend(final XenPostedChannel channel, final int[] ringRefs, final int[] persistentRefs)
     {
-        super(channel, "xen tryClaim");
+        super(channel, channel.back, "xen tryClaim");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.hypervisor = channel.hypervisor;
@@ -490,35 +489,7 @@ public final class XenFillingBackend extends XenEnd implements Sender
     }
 
     @Override
-    public int forward(final Message message)
-    {
-        if (message.source().domain() != domain)
-        {
-            throw new IllegalArgumentException("xen forward: message was received by " +
-                message.source().domain() + ", not by this sender's " + domain);
-        }
-        enter("xen forward");
-        try
-        {
-            if (!copyOn(message))
-            {
-                return Status.BACK_PRESSURED;
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            throw channel.whyFailed(call, ex);
-        }
-        finally
-        {
-            leave();
-        }
-        // Outside this end's gate: the inbound receiver is another channel's end.
-        message.source().release(message);
-        return Status.OK;
-    }
-
-    private boolean copyOn(final Message message)
+    boolean copyOn(final Message message)
     {
         final Claim claim = forwardClaim;
         if (claim(message.length(), claim) != Status.OK)

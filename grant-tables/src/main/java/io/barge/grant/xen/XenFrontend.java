@@ -12,7 +12,6 @@ import io.barge.core.notify.WaitsetChannel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.ResponseHandler;
-import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
@@ -48,7 +47,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A sender retrying a back-pressured {@code tryClaim} in a loop of its own idles with a {@code BackoffIdleStrategy};
  * or it registers for space on a waitset ({@link #registerForSpace}), which the response event channel triggers.
  */
-public final class XenFrontend extends XenEnd implements Sender
+public final class XenFrontend extends XenSenderEnd
 {
     private final XenChannel channel;
     private final Kernel kernel;
@@ -94,7 +93,7 @@ public final class XenFrontend extends XenEnd implements Sender
 
     XenFrontend(final XenChannel channel, final GrantTable table)
     {
-        super(channel, "xen tryClaim");
+        super(channel, channel.front, "xen tryClaim");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.domain = channel.front;
@@ -156,7 +155,6 @@ public final class XenFrontend extends XenEnd implements Sender
         }
     }
 
-
     /**
      * The data buffers' frames, each buffer on physically consecutive frames while memory has such runs free, so that
      * a message is one run of frames for the receiver's touch ({@code AddressSpace.sumLongs} reads a run in one
@@ -192,7 +190,6 @@ public final class XenFrontend extends XenEnd implements Sender
         }
         return allocated;
     }
-
 
 
 
@@ -414,35 +411,7 @@ public final class XenFrontend extends XenEnd implements Sender
     }
 
     @Override
-    public int forward(final Message message)
-    {
-        if (message.source().domain() != domain)
-        {
-            throw new IllegalArgumentException("xen forward: message was received by " +
-                message.source().domain() + ", not by this sender's " + domain);
-        }
-        enter("xen forward");
-        try
-        {
-            if (!copyOn(message))
-            {
-                return Status.BACK_PRESSURED;
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            throw channel.whyFailed(call, ex);
-        }
-        finally
-        {
-            leave();
-        }
-        // Outside this end's gate: the inbound receiver is another channel's end.
-        message.source().release(message);
-        return Status.OK;
-    }
-
-    private boolean copyOn(final Message message)
+    boolean copyOn(final Message message)
     {
         final Claim claim = forwardClaim;
         if (claim(message.length(), claim) != Status.OK)
