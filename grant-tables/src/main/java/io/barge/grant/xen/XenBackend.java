@@ -51,8 +51,8 @@ import java.util.concurrent.TimeUnit;
  * is never back pressured. A receiver registered on a waitset ({@link #register}) is woken by the request event
  * channel: before it waits, the back end sets {@code req_event} so that the front end's next push notifies.
  * <p>
- * One thread acts for the back end: each call runs inside this end's {@link EndGate}, which a teardown shuts once no
- * call is in progress (as the front end's). The poll and release path allocates nothing.
+ * One thread acts for the back end: each call runs inside this end's gate ({@link XenEnd}), which a teardown shuts
+ * once no call is in progress (as the front end's). The poll and release path allocates nothing.
  * <p>
  * Polled in a loop of its own, a {@code BackoffIdleStrategy} suits it; a driver domain serving many front ends
  * registers each back end on one waitset instead ({@link #register}): the request event channel triggers it.

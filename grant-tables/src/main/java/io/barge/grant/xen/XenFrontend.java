@@ -39,7 +39,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * once in the order the back end answered. Up to {@code capacity} unreported answers are kept; a sender that lets
  * more pile up loses the oldest reports (its messages are not affected), counted by {@link #lostResponses()}.
  * <p>
- * One thread acts for the front end: each call runs inside this end's {@link EndGate} (one CAS in, one release
+ * One thread acts for the front end: each call runs inside this end's gate ({@link XenEnd}: one CAS in, one release
  * store out; a second thread inside at once is refused with {@link IllegalStateException}), which a teardown shuts
  * once no call is in progress, so no call touches the ring or the buffers after their frames are returned. The
  * claim and commit path allocates nothing.
