@@ -101,10 +101,14 @@ public final class NicBurst
     void consumed(final int posted)
     {
         final int left = count - posted;
+        count = left;
+        if (left == 0)
+        {
+            return; // the usual case: the ring took the whole burst
+        }
         System.arraycopy(frames, posted, frames, 0, left);
         System.arraycopy(offsets, posted, offsets, 0, left);
         System.arraycopy(lengths, posted, lengths, 0, left);
         System.arraycopy(cookies, posted, cookies, 0, left);
-        count = left;
     }
 }
