@@ -41,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  * second); a path over {@code copying} at the same size is the ratio. One operation is one pass of every agent.
  * {@code -p pins=per-transfer} pins and unpins every buffer per frame instead of keeping the pins of mappings that
  * last (the {@code pins} parameter means nothing to {@code copying}). On a machine shared with other work read
- * {@code cpuNsPerPacket} instead ({@link Cpu}): the benchmark thread's CPU time per frame, which leaves out the time
- * it waited for a CPU.
+ * {@code cpuNanos / cpuPackets} instead ({@link Cpu}): the benchmark thread's CPU time per frame, which leaves out
+ * the time it waited for a CPU.
  * <pre>
  *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -cp bench/target/barge.jar org.openjdk.jmh.Main \
  *       NicPath -f 1 -wi 2 -i 3 -w 1s -r 1s
@@ -75,8 +75,10 @@ public class NicPathBenchmark
     }
 
     /**
-     * The benchmark thread's CPU time per frame over an iteration: the CPU clock read once every {@link #PASSES}
+     * The benchmark thread's CPU time and the frames it covers: the CPU clock read once every {@link #PASSES}
      * passes (a reading costs about as much as a few frames, so not one a pass), frames counted between readings.
+     * CPU time per frame is {@code cpuNanos / cpuPackets}: JMH sums these counters over the iterations, so a ratio
+     * is taken of the sums (a ratio counter would come out as the sum of the iterations' ratios).
      */
     @AuxCounters(AuxCounters.Type.EVENTS)
     @State(Scope.Thread)
@@ -120,14 +122,6 @@ public class NicPathBenchmark
                 start = now;
                 pending = 0;
             }
-        }
-
-        /**
-         * @return CPU nanoseconds per frame over this iteration, 0 before two readings.
-         */
-        public double cpuNsPerPacket()
-        {
-            return cpuPackets == 0 ? 0 : (double)cpuNanos / cpuPackets;
         }
     }
 
