@@ -298,20 +298,44 @@ public final class NicDriver implements AutoCloseable
      */
     public synchronized int postTx(final NicBurst burst)
     {
+        return post(burst, true);
+    }
+
+    /** A burst on one ring: every buffer checked, as many posted as the ring has room for, one doorbell. */
+    private int post(final NicBurst burst, final boolean tx)
+    {
         checkForeign();
         final int count = burst.count();
         for (int i = 0; i < count; i++)
         {
-            checkTxBuffer(burst.offset(i), burst.length(i));
+            if (tx)
+            {
+                checkTxBuffer(burst.offset(i), burst.length(i));
+            }
+            else
+            {
+                checkRxBuffer(burst.offset(i), burst.length(i));
+            }
         }
-        final int posted = (int)Math.min(count, size - (txTail - txClean));
+        final int posted = (int)Math.min(count, size - (tx ? txTail - txClean : rxTail - rxClean));
         for (int i = 0; i < posted; i++)
         {
-            writeTx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
+            if (tx)
+            {
+                writeTx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
+            }
+            else
+            {
+                writeRx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
+            }
         }
-        if (posted > 0)
+        if (posted > 0 && tx)
         {
             NicRegistersDescriptor.txTailRelease(regs, txTail); // after every descriptor of the burst
+        }
+        else if (posted > 0)
+        {
+            NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after every descriptor of the burst
         }
         burst.consumed(posted);
         return posted;
@@ -373,23 +397,7 @@ public final class NicDriver implements AutoCloseable
      */
     public synchronized int postRx(final NicBurst burst)
     {
-        checkForeign();
-        final int count = burst.count();
-        for (int i = 0; i < count; i++)
-        {
-            checkRxBuffer(burst.offset(i), burst.length(i));
-        }
-        final int posted = (int)Math.min(count, size - (rxTail - rxClean));
-        for (int i = 0; i < posted; i++)
-        {
-            writeRx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
-        }
-        if (posted > 0)
-        {
-            NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after every descriptor of the burst
-        }
-        burst.consumed(posted);
-        return posted;
+        return post(burst, false);
     }
 
     private void checkRxBuffer(final int offset, final int capacity)

@@ -196,16 +196,12 @@ class NicForeignBufferTest
     {
         final NicDriver tx = foreign(rig.nicA, "driverA");
         final NicDriver rx = foreign(rig.nicB, "driverB");
-        final UnsafeBuffer regsA = new UnsafeBuffer(new byte[0]);
-        final UnsafeBuffer regsB = new UnsafeBuffer(new byte[0]);
-        rig.kernel.wrapFrame(regsA, rig.nicA.registerFrame());
-        rig.kernel.wrapFrame(regsB, rig.nicB.registerFrame());
+        final UnsafeBuffer regsA = frameView(rig.nicA.registerFrame());
+        final UnsafeBuffer regsB = frameView(rig.nicB.registerFrame());
         final int source = pinnedFrame();
         final int target = pinnedFrame();
-        final UnsafeBuffer src = new UnsafeBuffer(new byte[0]);
-        final UnsafeBuffer dst = new UnsafeBuffer(new byte[0]);
-        rig.kernel.wrapFrame(src, source);
-        rig.kernel.wrapFrame(dst, target);
+        final UnsafeBuffer src = frameView(source);
+        final UnsafeBuffer dst = frameView(target);
         for (int i = 0; i < 3 * 64; i++)
         {
             src.putByte(i, (byte)(i + 7));
@@ -263,6 +259,13 @@ class NicForeignBufferTest
         assertEquals(1, rig.kernel.pinCountOf(target));
         rig.kernel.unpinFrame(source);
         rig.kernel.unpinFrame(target);
+    }
+
+    private UnsafeBuffer frameView(final int frame)
+    {
+        final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        rig.kernel.wrapFrame(view, frame);
+        return view;
     }
 
     private static List<String> sorted(final List<String> list)
