@@ -1,5 +1,6 @@
 package io.barge.bench.drivers;
 
+import io.barge.bench.core.ThreadCpu;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.PhysicalMemory;
@@ -39,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * NICs back to back, one driver domain each, no guests and no transport. Read the {@code packets} counter (per
  * second); a path over {@code copying} at the same size is the ratio. One operation is one pass of every agent.
  * {@code -p pins=per-transfer} pins and unpins every buffer per frame instead of keeping the pins of mappings that
- * last (the {@code pins} parameter means nothing to {@code copying}).
+ * last (the {@code pins} parameter means nothing to {@code copying}). On a machine shared with other work read
+ * {@code cpuNanos / cpuPackets} instead ({@link Cpu}): the benchmark thread's CPU time per frame, which leaves out
+ * the time it waited for a CPU.
  * <pre>
  *   java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -cp bench/target/barge.jar org.openjdk.jmh.Main \
  *       NicPath -f 1 -wi 2 -i 3 -w 1s -r 1s
@@ -68,6 +71,57 @@ public class NicPathBenchmark
         public void reset()
         {
             packets = 0;
+        }
+    }
+
+    /**
+     * The benchmark thread's CPU time and the frames it covers: the CPU clock read once every {@link #PASSES}
+     * passes (a reading costs about as much as a few frames, so not one a pass), frames counted between readings.
+     * CPU time per frame is {@code cpuNanos / cpuPackets}: JMH sums these counters over the iterations, so a ratio
+     * is taken of the sums (a ratio counter would come out as the sum of the iterations' ratios).
+     */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Cpu
+    {
+        static final int PASSES = 64;
+
+        /** CPU nanoseconds between the iteration's first and last readings. */
+        public long cpuNanos;
+        /** Frames received between those readings. */
+        public long cpuPackets;
+        private long start;
+        private long pending;
+        private int passes;
+
+        /**
+         * Starts each iteration from zero; the first reading starts the clock.
+         */
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            cpuNanos = 0;
+            cpuPackets = 0;
+            start = -1;
+            pending = 0;
+            passes = 0;
+        }
+
+        void afterPass(final long packets)
+        {
+            pending += packets;
+            if (++passes == PASSES)
+            {
+                passes = 0;
+                final long now = ThreadCpu.now();
+                if (start >= 0)
+                {
+                    cpuNanos += now - start;
+                    cpuPackets += pending;
+                }
+                start = now;
+                pending = 0;
+            }
         }
     }
 
@@ -198,13 +252,15 @@ public class NicPathBenchmark
     /**
      * @param machine the machine.
      * @param packets frames counted.
+     * @param cpu     CPU time per frame.
      * @return frames in this pass, for the blackhole.
      */
     @Benchmark
-    public long pass(final Machine machine, final Packets packets)
+    public long pass(final Machine machine, final Packets packets, final Cpu cpu)
     {
         final long delta = machine.pass();
         packets.packets += delta;
+        cpu.afterPass(delta);
         return delta;
     }
 }

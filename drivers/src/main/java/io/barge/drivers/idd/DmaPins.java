@@ -15,7 +15,10 @@ import org.agrona.collections.Long2LongHashMap;
  * first transfer through a page pins it and the pin is kept until the port closes, so a steady transfer makes no
  * kernel call here. A kept pin is checked on every use against the page table (the same frame, mapped with the
  * rights the access needs) and taken again if the mapping changed, so the device never reaches a page the driver
- * domain no longer maps. Only the driver domain's thread uses it (under its monitor).
+ * domain no longer maps. The last page checked is not looked up or checked again while the space's
+ * {@link AddressSpace#mappingEpoch() mapping epoch} stands still (every removal, downgrade or overwrite of an entry
+ * moves it, after the change), as a translated view is trusted: consecutive small frames in one page cost one
+ * epoch read. Only the driver domain's thread uses it (under its monitor).
  */
 final class DmaPins
 {
@@ -29,6 +32,9 @@ final class DmaPins
     private final boolean persistent;
     private final long pageMask;
     private final Long2LongHashMap kept = new Long2LongHashMap(NONE);
+    private long lastPage = NONE;
+    private int lastFrame;
+    private long lastEpoch;
 
     DmaPins(final Kernel kernel, final Domain domain, final Access access, final boolean persistent)
     {
@@ -53,6 +59,21 @@ final class DmaPins
             return kernel.pinMappedForDma(domain, address, access);
         }
         final long page = address & ~pageMask;
+        // Acquire, before the checks below: a change after this read moves the epoch past what is kept.
+        final long epoch = space.mappingEpochAcquire();
+        if (page == lastPage && epoch == lastEpoch)
+        {
+            return lastFrame; // checked at this epoch, and nothing was removed or downgraded since
+        }
+        final int checked = checkedPin(address, page);
+        lastPage = page;
+        lastFrame = checked;
+        lastEpoch = epoch;
+        return checked;
+    }
+
+    private int checkedPin(final long address, final long page)
+    {
         final long frame = kept.get(page);
         if (frame != NONE)
         {
@@ -93,6 +114,7 @@ final class DmaPins
             kernel.unpinFrame((int)frames.nextValue());
         }
         kept.clear();
+        lastPage = NONE;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.barge.core.transport.Channel;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.drivers.nic.NicBurst;
 import io.barge.drivers.nic.NicCompletionHandler;
 import io.barge.drivers.nic.NicDescriptor;
 import io.barge.drivers.nic.NicDriver;
@@ -18,7 +19,8 @@ import io.barge.drivers.nic.NicDriver;
  * the driver domain's mapping ({@link Kernel#pinMappedForDma}, WRITE) and posted to the NIC's RX ring; the device
  * DMAs a frame straight into one, and on its completion the claim is unpinned, shrunk to the frame and committed to
  * the guest (on xen: answered with the frame's length). The NIC completes RX buffers in the order posted, which is the order claimed, so commits keep claim order;
- * a buffer completed with an error is aborted, also in order.
+ * a buffer completed with an error is aborted, also in order. The buffers of one refill are posted as one
+ * {@link NicBurst}, behind one doorbell.
  * <p>
  * A guest that stops consuming backs its channel up: claims are back pressured, the RX ring runs dry and the NIC
  * drops (counted on that NIC only); the port waits for space on the waitset. Called only under the driver domain's
@@ -36,6 +38,7 @@ final class RxPort implements NicCompletionHandler
     private final int[] free;
     private final int[] order;
     private final int mask;
+    private final NicBurst burst;
     private final WaitsetChannel kick;
     private final Runnable refill = this::refill;
     private final Runnable onSpace = this::onSpace;
@@ -69,6 +72,7 @@ final class RxPort implements NicCompletionHandler
             free[i] = capacity - 1 - i;
         }
         this.freeCount = capacity;
+        this.burst = new NicBurst(capacity); // each staged buffer holds a claim
         this.kick = new WaitsetChannel("idd-rx-kick " + guest);
     }
 
@@ -86,6 +90,33 @@ final class RxPort implements NicCompletionHandler
 
     /** Claims, pins and posts buffers until the ring is full, the pool is empty or the guest's channel is. */
     private void refill()
+    {
+        try
+        {
+            claimAll();
+        }
+        finally
+        {
+            post(); // whatever was claimed and pinned reaches the NIC, so that a close cancels it there
+        }
+    }
+
+    /** Posts the refill's staged buffers behind one doorbell; room for each was checked when it was claimed. */
+    private void post()
+    {
+        if (burst.count() > 0)
+        {
+            final int staged = burst.count();
+            final int posted = driver.postRx(burst);
+            if (posted != staged)
+            {
+                throw new IllegalStateException("RX ring of guest " + guest + " took " + posted + " of " + staged +
+                    " buffers counted as posted");
+            }
+        }
+    }
+
+    private void claimAll()
     {
         if (failure != null && !closed)
         {
@@ -105,6 +136,7 @@ final class RxPort implements NicCompletionHandler
             }
             catch (final RuntimeException ex)
             {
+                post(); // before the retire closes the NIC driver, which then cancels them
                 idd.guestFailed(guest, ex);
                 return;
             }
@@ -122,6 +154,7 @@ final class RxPort implements NicCompletionHandler
             if (offset + mtu > idd.pageSize)
             {
                 sender.abort(claim);
+                post();
                 idd.guestFailed(guest, new IllegalStateException("RX claim at offset " + offset + " of " + mtu +
                     " bytes crosses a page: the NIC takes one buffer per descriptor"));
                 return;
@@ -129,7 +162,7 @@ final class RxPort implements NicCompletionHandler
             frames[index] = pins.pin(address);
             freeCount--;
             order[(int)tail++ & mask] = index;
-            driver.postRx(frames[index], offset, mtu, index); // room was checked above
+            burst.add(frames[index], offset, mtu, index); // room was checked above; posted after the loop
         }
     }
 

@@ -8,6 +8,7 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import io.barge.core.notify.WaitsetChannel;
+import io.barge.drivers.nic.NicBurst;
 import io.barge.drivers.nic.NicCompletionHandler;
 import io.barge.drivers.nic.NicDescriptor;
 import io.barge.drivers.nic.NicDriver;
@@ -17,6 +18,8 @@ import io.barge.drivers.nic.NicDriver;
  * frame pinned through the driver domain's mapping ({@link Kernel#pinMappedForDma}, READ) and posted to the NIC by
  * frame, offset and length; on the NIC's completion the frame is unpinned and the request answered ({@code OK} by a
  * release, or {@link Status#ERROR} on a transport with responses). Nothing is copied by the driver domain.
+ * <p>
+ * The requests taken in one turn are posted to the NIC as one {@link NicBurst}, behind one doorbell.
  * <p>
  * Work waits on the driver domain's waitset: the receiver's registration when the channel is empty, a kick when the
  * NIC ring or the message pool was full and a completion made room. Called only under the driver domain's monitor.
@@ -32,6 +35,7 @@ final class TxPort implements NicCompletionHandler
     private final Message[] messages;
     private final int[] frames;
     private final int[] free;
+    private final NicBurst burst;
     private final WaitsetChannel kick;
     private final Runnable onRequests = this::onRequests;
     private final Runnable pumpTask = this::pump; // made once: a method reference per use would be garbage
@@ -65,6 +69,7 @@ final class TxPort implements NicCompletionHandler
             free[i] = capacity - 1 - i;
         }
         this.freeCount = capacity;
+        this.burst = new NicBurst(capacity); // each staged request holds a message
         this.kick = new WaitsetChannel("idd-tx-kick " + guest);
     }
 
@@ -93,6 +98,27 @@ final class TxPort implements NicCompletionHandler
     /** Takes requests until the channel is empty, the budget is spent, or there is no room: then waits. */
     void pump()
     {
+        take();
+        post();
+    }
+
+    /** Posts the turn's staged requests behind one doorbell; room for each was checked before its poll. */
+    private void post()
+    {
+        if (burst.count() > 0)
+        {
+            final int staged = burst.count();
+            final int posted = driver.postTx(burst);
+            if (posted != staged)
+            {
+                throw new IllegalStateException("TX ring of guest " + guest + " took " + posted + " of " + staged +
+                    " requests counted in flight");
+            }
+        }
+    }
+
+    private void take()
+    {
         int work = 0;
         while (!closed)
         {
@@ -115,6 +141,7 @@ final class TxPort implements NicCompletionHandler
             }
             catch (final RuntimeException ex)
             {
+                post(); // the staged requests reach the NIC, whose close on the retire cancels and answers them
                 idd.guestFailed(guest, ex); // a ring-level violation or a teardown: this guest only
                 return;
             }
@@ -159,7 +186,7 @@ final class TxPort implements NicCompletionHandler
             return;
         }
         frames[index] = frame;
-        driver.postTx(frame, offset, length, index); // room was checked before the poll
+        burst.add(frame, offset, length, index); // posted at the end of the turn
     }
 
     private void reject(final int index)

@@ -3,8 +3,6 @@ package io.barge.drivers.nic;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.Rights;
-import io.barge.core.device.Dma;
-import io.barge.core.device.DmaFaultException;
 import io.barge.core.device.InterruptLine;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
@@ -17,7 +15,7 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * The simulated DMA NIC, run as an Agrona {@link Agent} on a thread of its own. Its driver programs it through a
  * register page ({@link NicRegistersDescriptor}) and two descriptor rings ({@link NicDescriptor}) in frames the
  * driver domain owns and pinned; the device reaches rings and buffers only by frame number through its
- * {@link Dma} engine, which refuses frames that are not pinned.
+ * DMA windows ({@link DmaWindow}), which refuse frames that are not pinned.
  * <ul>
  * <li>TX: for each descriptor between its head and the driver's tail it copies the descriptor once, validates the
  *     copy, DMA-reads the buffer straight onto the wire with a CRC32C trailer (within the link's rate), and writes
@@ -32,8 +30,10 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * descriptor access of a pass takes one DMA hold on each frame of that ring ({@link Kernel#holdPinnedForDma}, the
  * same check every DMA transfer makes: the frame must be pinned) and the pass ends by dropping it, so descriptors
  * cost the kernel three calls (hold, wrap, release) per ring frame per pass rather than three per descriptor
- * access; a ring frame the driver unpinned is a ring fault at the next pass. Payloads go through the {@link Dma} engine one transfer at a time. The device's
- * counters are summed over a pass and added at its end (exact at every pass boundary).
+ * access; a ring frame the driver unpinned is a ring fault at the next pass. Payloads go through a {@link DmaWindow}
+ * per direction: every transfer checked, the hold on a payload frame kept while consecutive transfers reach it in a
+ * pass. The device's counters (DMA bytes included) are summed over a pass and added at its end (exact at every pass
+ * boundary).
  * <p>
  * A driver {@link #attach}es (the kernel maps the register page into its domain and binds an interrupt line) and
  * detaches; when its domain dies the device is reset before the dead domain's frames are freed, so it never touches
@@ -61,7 +61,6 @@ public final class Nic implements Agent, AutoCloseable
 
     private Attachment attachment;
     private Domain driver;
-    private Dma dma;
     private InterruptLine line;
     private InterruptLine retiredLine;
     private boolean enabled;
@@ -83,6 +82,8 @@ public final class Nic implements Agent, AutoCloseable
     private long rxNoBufferDrops;
     private final RingWindow txWindow;
     private final RingWindow rxWindow;
+    private final DmaWindow txDma;
+    private final DmaWindow rxDma;
     private long passTxFrames;
     private long passTxBytes;
     private long passRxFrames;
@@ -129,6 +130,8 @@ public final class Nic implements Agent, AutoCloseable
         this.rxCrc = new Link.Crc(rx);
         this.txWindow = new RingWindow(kernel);
         this.rxWindow = new RingWindow(kernel);
+        this.txDma = new DmaWindow(kernel);
+        this.rxDma = new DmaWindow(kernel);
     }
 
     /**
@@ -164,7 +167,6 @@ public final class Nic implements Agent, AutoCloseable
             final long capability = kernel.offerShare(kernel.kernelDomain(), regFrame, domain, Rights.READ_WRITE);
             kernel.acceptShare(domain, capability, address, Rights.READ_WRITE);
             driver = domain;
-            dma = new Dma(kernel, domain);
             line = new InterruptLine(kernel, config.irqLine(), name, domain);
             attachment = new Attachment(address, line);
             resetState();
@@ -196,7 +198,6 @@ public final class Nic implements Agent, AutoCloseable
             leaving.detached = true;
             attachment = null;
             driver = null;
-            dma = null;
             line = null;
             resetState();
             NicRegistersDescriptor.reset(regs, mtu);
@@ -211,6 +212,8 @@ public final class Nic implements Agent, AutoCloseable
             rxWindow.release();
             txWindow.configure(-1, 0);
             rxWindow.configure(-1, 0);
+            txDma.release();
+            rxDma.release();
         }
         enabled = false;
         txHead = txTail = rxHead = rxTail = 0;
@@ -251,6 +254,8 @@ public final class Nic implements Agent, AutoCloseable
     {
         txWindow.release();
         rxWindow.release();
+        txDma.release();
+        rxDma.release();
         if (passTxFrames > 0)
         {
             count(NicCounters.NIC_TX_FRAMES, passTxFrames);
@@ -333,16 +338,14 @@ public final class Nic implements Agent, AutoCloseable
             {
                 break; // the medium is full
             }
-            try
-            {
-                dma.read(txFrame, txOffset, tx.buffer(), index, txLength);
-            }
-            catch (final DmaFaultException ex)
+            if (!txDma.read(txFrame, txOffset, tx.buffer(), index, txLength))
             {
                 tx.abort(index);
+                count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1);
                 completeTx(0, STATUS_DONE | STATUS_ERROR, ERROR_DMA_FAULT);
                 continue;
             }
+            passDmaBytes += txLength;
             txCrc.append(tx.buffer(), index, txLength);
             tx.commit(index, wireLength);
             passTxFrames++;
@@ -448,15 +451,13 @@ public final class Nic implements Agent, AutoCloseable
             completeRx(slot, 0, ERROR_BUFFER_TOO_SMALL);
             return;
         }
-        try
+        if (!rxDma.write(frame, offset, rx.buffer(), index, length))
         {
-            dma.write(frame, offset, rx.buffer(), index, length);
-        }
-        catch (final DmaFaultException ex)
-        {
+            count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1);
             completeRx(slot, 0, ERROR_DMA_FAULT);
             return;
         }
+        passDmaBytes += length;
         passRxFrames++;
         passRxBytes += length;
         completeRx(slot, length, ERROR_NONE);

@@ -38,7 +38,8 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * <p>
  * <b>Foreign buffers.</b> A driver made by {@link #forForeignBuffers} owns only its rings: its RX ring starts empty,
  * and its user (a driver domain serving guests) posts buffers it did not allocate, by frame, offset and length with
- * a cookie ({@link #postTx}, {@link #postRx}), each frame pinned by that user beforehand (through its own mapping,
+ * a cookie ({@link #postTx}, {@link #postRx}; or a {@link NicBurst} of them behind one doorbell), each frame pinned
+ * by that user beforehand (through its own mapping,
  * {@link Kernel#pinMappedForDma}). Completions are reaped by the same checks and reported by cookie to a
  * {@link NicCompletionHandler}, each cookie exactly once (a rejected write-back reports
  * {@link NicCompletionHandler#ERROR_REJECTED}; a close reports what is still outstanding as
@@ -275,20 +276,87 @@ public final class NicDriver implements AutoCloseable
     public synchronized boolean postTx(final int frame, final int offset, final int length, final long cookie)
     {
         checkForeign();
+        checkTxBuffer(offset, length);
+        if (txTail - txClean == size)
+        {
+            return false;
+        }
+        writeTx(frame, offset, length, cookie);
+        NicRegistersDescriptor.txTailRelease(regs, txTail); // after the descriptor it publishes
+        return true;
+    }
+
+    /**
+     * Posts a burst of foreign buffers for transmission: fills the next TX descriptors, one per staged buffer in
+     * order, and rings the TX doorbell once after the last (one monitor entry and one doorbell for the burst). Every
+     * buffer is checked before any is posted; the posted ones leave the burst, the rest stay staged at its front.
+     *
+     * @param burst buffers staged with their cookies, each frame pinned by the caller until its cookie is reported.
+     * @return buffers posted, from the first: fewer than staged when the TX ring fills.
+     * @throws IllegalStateException    if this driver copies into its own buffers, or is closed.
+     * @throws IllegalArgumentException if a staged offset or length is out of range (then nothing is posted).
+     */
+    public synchronized int postTx(final NicBurst burst)
+    {
+        return post(burst, true);
+    }
+
+    /** A burst on one ring: every buffer checked, as many posted as the ring has room for, one doorbell. */
+    private int post(final NicBurst burst, final boolean tx)
+    {
+        checkForeign();
+        final int count = burst.count();
+        for (int i = 0; i < count; i++)
+        {
+            if (tx)
+            {
+                checkTxBuffer(burst.offset(i), burst.length(i));
+            }
+            else
+            {
+                checkRxBuffer(burst.offset(i), burst.length(i));
+            }
+        }
+        final int posted = (int)Math.min(count, size - (tx ? txTail - txClean : rxTail - rxClean));
+        for (int i = 0; i < posted; i++)
+        {
+            if (tx)
+            {
+                writeTx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
+            }
+            else
+            {
+                writeRx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
+            }
+        }
+        if (posted > 0 && tx)
+        {
+            NicRegistersDescriptor.txTailRelease(regs, txTail); // after every descriptor of the burst
+        }
+        else if (posted > 0)
+        {
+            NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after every descriptor of the burst
+        }
+        burst.consumed(posted);
+        return posted;
+    }
+
+    private void checkTxBuffer(final int offset, final int length)
+    {
         if (length < 1 || length > mtu || offset < 0 || offset > pageSize - length)
         {
             throw new IllegalArgumentException("offset=" + offset + " length=" + length + " outside [1, mtu=" + mtu +
                 "] within a frame of " + pageSize);
         }
-        if (txTail - txClean == size)
-        {
-            return false;
-        }
+    }
+
+    /** Fills the descriptor at the tail and moves the tail; the caller checked room and rings the doorbell. */
+    private void writeTx(final int frame, final int offset, final int length, final long cookie)
+    {
         final int slot = (int)txTail & mask;
         txCookies[slot] = cookie;
         NicDescriptor.post(txRing, descriptorOffset(slot), frame, offset, length);
-        NicRegistersDescriptor.txTailRelease(regs, ++txTail); // after the descriptor it publishes
-        return true;
+        txTail++;
     }
 
     /**
@@ -306,21 +374,49 @@ public final class NicDriver implements AutoCloseable
     public synchronized boolean postRx(final int frame, final int offset, final int capacity, final long cookie)
     {
         checkForeign();
+        checkRxBuffer(offset, capacity);
+        if (rxTail - rxClean == size)
+        {
+            return false;
+        }
+        writeRx(frame, offset, capacity, cookie);
+        NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after the descriptor it posts
+        return true;
+    }
+
+    /**
+     * Posts a burst of foreign buffers for the device to receive into: fills the next RX descriptors, one per staged
+     * buffer in order (the order they complete in), and rings the RX doorbell once after the last. Every buffer is
+     * checked before any is posted; the posted ones leave the burst, the rest stay staged at its front.
+     *
+     * @param burst buffers staged with their capacities and cookies, each frame pinned writable by the caller until
+     *              its cookie is reported.
+     * @return buffers posted, from the first: fewer than staged when the RX ring fills.
+     * @throws IllegalStateException    if this driver posts its own buffers, or is closed.
+     * @throws IllegalArgumentException if a staged offset or capacity is out of range (then nothing is posted).
+     */
+    public synchronized int postRx(final NicBurst burst)
+    {
+        return post(burst, false);
+    }
+
+    private void checkRxBuffer(final int offset, final int capacity)
+    {
         if (capacity < 1 || capacity > MAX_FIELD || offset < 0 || offset > pageSize - capacity)
         {
             throw new IllegalArgumentException("offset=" + offset + " capacity=" + capacity +
                 " outside [1, " + MAX_FIELD + "] within a frame of " + pageSize);
         }
-        if (rxTail - rxClean == size)
-        {
-            return false;
-        }
+    }
+
+    /** Fills the descriptor at the tail and moves the tail; the caller checked room and rings the doorbell. */
+    private void writeRx(final int frame, final int offset, final int capacity, final long cookie)
+    {
         final int slot = (int)rxTail & mask;
         rxCookies[slot] = cookie;
         rxCapacities[slot] = capacity;
         NicDescriptor.post(rxRing, descriptorOffset(slot), frame, offset, capacity);
-        NicRegistersDescriptor.rxTailRelease(regs, ++rxTail); // after the descriptor it posts
-        return true;
+        rxTail++;
     }
 
     /**

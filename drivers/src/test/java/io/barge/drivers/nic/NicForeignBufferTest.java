@@ -191,6 +191,83 @@ class NicForeignBufferTest
         rig.kernel.unpinFrame(frame);
     }
 
+    @Test
+    void aBurstIsPostedBehindOneDoorbellAndWhatTheRingCannotTakeStaysStaged()
+    {
+        final NicDriver tx = foreign(rig.nicA, "driverA");
+        final NicDriver rx = foreign(rig.nicB, "driverB");
+        final UnsafeBuffer regsA = frameView(rig.nicA.registerFrame());
+        final UnsafeBuffer regsB = frameView(rig.nicB.registerFrame());
+        final int source = pinnedFrame();
+        final int target = pinnedFrame();
+        final UnsafeBuffer src = frameView(source);
+        final UnsafeBuffer dst = frameView(target);
+        for (int i = 0; i < 3 * 64; i++)
+        {
+            src.putByte(i, (byte)(i + 7));
+        }
+        final NicBurst rxBurst = new NicBurst(RING + 2);
+        for (int i = 0; i < RING + 2; i++)
+        {
+            rxBurst.add(target, i * 256, 256, 200 + i);
+        }
+        assertEquals(RING, rx.postRx(rxBurst), "the ring takes 8 of 10");
+        assertEquals(2, rxBurst.count(), "the rest stay staged");
+        assertEquals(RING, NicRegistersDescriptor.rxTailAcquire(regsB), "one doorbell for the whole burst");
+        assertEquals(0, rx.postRx(rxBurst), "a full ring takes none");
+        assertEquals(2, rxBurst.count());
+
+        final NicBurst txBurst = new NicBurst(4);
+        txBurst.add(source, 0, 64, 1);
+        txBurst.add(source, 64, 64, 2);
+        txBurst.add(source, 128, 64, 3);
+        assertEquals(0, NicRegistersDescriptor.txTailAcquire(regsA), "staging rings nothing");
+        assertEquals(3, tx.postTx(txBurst));
+        assertEquals(0, txBurst.count());
+        assertEquals(3, NicRegistersDescriptor.txTailAcquire(regsA));
+        assertTrue(rig.pump(100, () -> events.size() == 6, tx, rx));
+        assertEquals(List.of("rx 200 64 e0", "rx 201 64 e0", "rx 202 64 e0", "tx 1 e0", "tx 2 e0", "tx 3 e0"),
+            sorted(events));
+        for (int f = 0; f < 3; f++)
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                assertEquals((byte)(f * 64 + i + 7), dst.getByte(f * 256 + i), "frame " + f + " byte " + i);
+            }
+        }
+        assertEquals(2, rx.postRx(rxBurst), "the staged rest go in once the ring has room");
+        assertEquals(0, rxBurst.count());
+
+        txBurst.add(source, 0, 64, 4);
+        txBurst.add(source, 4000, 200, 5); // crosses the frame
+        assertThrows(IllegalArgumentException.class, () -> tx.postTx(txBurst));
+        assertEquals(2, txBurst.count(), "a bad buffer posts none of the burst");
+        assertEquals(3, NicRegistersDescriptor.txTailAcquire(regsA));
+        txBurst.clear();
+        txBurst.add(source, 0, 1, 6);
+        txBurst.add(source, 0, 1, 7);
+        txBurst.add(source, 0, 1, 8);
+        txBurst.add(source, 0, 1, 9);
+        assertThrows(IllegalStateException.class, () -> txBurst.add(source, 0, 1, 10), "burst full");
+        txBurst.clear();
+        rx.close();
+        assertEquals(RING + 2 + 3, events.size(), "the 7 still posted are cancelled at close");
+        final NicDriver copying = rig.driver(rig.nicB, "driverC", RING, NicDriver.Mode.POLLING, 64, (b, o, l) -> { });
+        rxBurst.add(target, 0, 256, 300);
+        assertThrows(IllegalStateException.class, () -> copying.postRx(rxBurst), "a copying driver takes no burst");
+        assertEquals(1, rig.kernel.pinCountOf(source), "the driver never unpins a foreign frame");
+        assertEquals(1, rig.kernel.pinCountOf(target));
+        rig.kernel.unpinFrame(source);
+        rig.kernel.unpinFrame(target);
+    }
+
+    private UnsafeBuffer frameView(final int frame)
+    {
+        final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        rig.kernel.wrapFrame(view, frame);
+        return view;
+    }
+
     private static List<String> sorted(final List<String> list)
     {
         final List<String> copy = new ArrayList<>(list);
