@@ -701,14 +701,19 @@ public final class AddressSpace
             TABLES.setRelease(directory, dir, table);
         }
         final long pte = ((long)frame << PTE_FRAME_SHIFT) | ((long)rights << PTE_RIGHTS_SHIFT) | PTE_PRESENT;
+        final int index = (int)vpn & TABLE_MASK;
+        final long old = table[index]; // plain: the page-table lock makes this the only writer
         // Release: a translator that sees the entry sees the frame's zeroed contents written before it.
-        final long old = (long)LONGS.getAndSetRelease(table, (int)vpn & TABLE_MASK, pte);
-        changed();
-        invalidate(vpn);
+        LONGS.setRelease(table, index, pte);
         if ((old & PTE_PRESENT) != 0)
         {
-            bumpMappingEpoch(); // a protect(): rights may have dropped
+            // A protect(): walks that read the old entry may cache it, so wait for them and drop it.
+            changed();
+            invalidate(vpn);
+            bumpMappingEpoch(); // rights may have dropped
         }
+        // A new mapping needs neither: a walk that read the empty entry caches nothing, and no entry for the page is
+        // cached (the removal that emptied it waited for its walks and dropped the page's entry, clearPte/clearAll).
     }
 
     void clearPte(final long vpn)
@@ -738,8 +743,10 @@ public final class AddressSpace
     private void changed()
     {
         final long old = generation;
-        generation = old + 1; // one writer: the domain's page-table lock serialises page-table changes
-        VarHandle.fullFence(); // pairs with the atomic add in enterWalk()
+        // One writer: the domain's page-table lock serialises page-table changes. A volatile store then the volatile
+        // load below, against enterWalk's atomic add then its volatile load: all in one synchronisation order, so
+        // this sees the walk or the walk sees the new generation (no further fence needed; the store has one).
+        generation = old + 1;
         final int phase = (int)(old & 1) * WALKER_STRIDE;
         for (int spins = 0; (long)LONGS.getVolatile(walkers, phase) != 0; spins++)
         {

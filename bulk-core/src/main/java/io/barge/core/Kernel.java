@@ -3,11 +3,8 @@ package io.barge.core;
 import io.barge.core.machine.MachineFile;
 import org.agrona.collections.Int2ObjectHashMap;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -56,9 +53,6 @@ public final class Kernel implements AutoCloseable
      * the free by its compare-and-set and then frees under the monitor; a pin or hold never succeeds on a FREE word,
      * so a frame is never freed while pinned or held, and exactly one party frees it.
      */
-    private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final VarHandle MAP_COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final long PINS = 0xFFFF_FFFFL;
     private static final long ORPHAN = 1L << 32;
     private static final long FREE = 1L << 33;
@@ -70,15 +64,13 @@ public final class Kernel implements AutoCloseable
     private final int maxPages;
     private final int privatePages;
     private final VirtualRangeAllocator globalRanges;
-    /** Owner per frame: written under the monitor with release, read lock-free with acquire. */
-    private final int[] owner;
-    /** Page-table entries per frame, changed atomically (different domains' locks map the same frame). */
-    private final int[] mapCount;
     /**
-     * Pin word per frame (pins are a hypervisor's grant mapping, a device's DMA; a pinned frame is not freed; a
-     * pinned frame whose owner died is an orphan, kept by the kernel domain until the last unpin frees it).
+     * Per frame, each on its own cache line: the owner (written with release, read lock-free with acquire), the
+     * page-table entries that map it (changed atomically: different domains' locks map the same frame) and the pin
+     * word (pins are a hypervisor's grant mapping, a device's DMA; a pinned frame is not freed; a pinned frame whose
+     * owner died is an orphan, kept by the kernel domain until the last unpin frees it).
      */
-    private final long[] pinState;
+    private final FrameTable frameTable;
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
     // Share offers, striped by owner: offers and accepts of different domains take different monitors, never the
     // kernel's. Lock order: a stripe before a page-table lock; the kernel's monitor before a stripe.
@@ -129,11 +121,7 @@ public final class Kernel implements AutoCloseable
         this.maxPages = maxPages;
         this.privatePages = maxPages / 2;
         this.globalRanges = new VirtualRangeAllocator(privatePages, maxPages - privatePages);
-        this.owner = new int[memory.frameCount()];
-        this.mapCount = new int[memory.frameCount()];
-        this.pinState = new long[memory.frameCount()];
-        Arrays.fill(owner, NO_OWNER);
-        Arrays.fill(pinState, FREE);
+        this.frameTable = new FrameTable(memory.frameCount(), FREE, NO_OWNER);
         this.machineFile = machineFile;
         this.counters = machineFile == null ? new SystemCounters(maxCounters(maxDomains)) :
             new SystemCounters(machineFile.countersMetaDataBuffer(), machineFile.countersValuesBuffer());
@@ -337,13 +325,13 @@ public final class Kernel implements AutoCloseable
             {
                 // A map of this domain racing its death checks liveness under this lock: it ran before (and is
                 // cleared here) or finds the domain dead.
-                domain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
+                domain.addressSpace().forEachMapping((vpn, frame) -> frameTable.addMapCount(frame, -1));
                 domain.addressSpace().clearAll();
             }
             final int id = domain.id();
-            for (int frame = 0; frame < owner.length; frame++)
+            for (int frame = 0; frame < frameTable.frameCount(); frame++)
             {
-                if (owner[frame] == id)
+                if (frameTable.ownerAcquire(frame) == id)
                 {
                     if (claimFreeOrOrphan(frame))
                     {
@@ -353,7 +341,7 @@ public final class Kernel implements AutoCloseable
                     {
                         // Other domains' mappings of the frame stay: they were made with the dead owner's consent
                         // and end by unpin.
-                        OWNERS.setRelease(owner, frame, KERNEL_DOMAIN_ID);
+                        frameTable.ownerRelease(frame, KERNEL_DOMAIN_ID);
                     }
                 }
             }
@@ -519,7 +507,7 @@ public final class Kernel implements AutoCloseable
     {
         // Volatile read after the CAS that claimed FREE: a map that raised the count first is seen here (and
         // removed by the scan, which waits for its domain's lock); one that raises it later sees FREE and backs out.
-        if ((int)MAP_COUNTS.getVolatile(mapCount, frame) > 0)
+        if (frameTable.mapCountVolatile(frame) > 0)
         {
             unmapEverywhere(frame);
         }
@@ -535,7 +523,7 @@ public final class Kernel implements AutoCloseable
                 domain.addressSpace().invalidateFrame(frame);
             }
         }
-        OWNERS.setRelease(this.owner, frame, NO_OWNER);
+        frameTable.ownerRelease(frame, NO_OWNER);
         removeOffers(owner, frame); // after the owner word: see offerShare
         memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
@@ -559,7 +547,7 @@ public final class Kernel implements AutoCloseable
                 for (final long[] victim : victims)
                 {
                     domain.addressSpace().clearPte(victim[0]);
-                    MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+                    frameTable.addMapCount(frame, -1);
                     domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
                     flush(domain);
                 }
@@ -578,7 +566,7 @@ public final class Kernel implements AutoCloseable
     {
         checkOwner(from, frame);
         checkLive(to);
-        OWNERS.setRelease(owner, frame, to.id());
+        frameTable.ownerRelease(frame, to.id());
         removeOffers(from, frame); // the old owner's offers go with its ownership; after the owner word: see offerShare
     }
 
@@ -615,7 +603,7 @@ public final class Kernel implements AutoCloseable
     public int ownerOf(final int frame)
     {
         checkFrame(frame);
-        return (int)OWNERS.getAcquire(owner, frame); // acquire: pairs with the release of allocate, free, transfer
+        return frameTable.ownerAcquire(frame); // acquire: pairs with the release of allocate, free, transfer
     }
 
     /**
@@ -625,7 +613,7 @@ public final class Kernel implements AutoCloseable
     public int mapCountOf(final int frame)
     {
         checkFrame(frame);
-        return (int)MAP_COUNTS.getVolatile(mapCount, frame);
+        return frameTable.mapCountVolatile(frame);
     }
 
     /**
@@ -658,14 +646,14 @@ public final class Kernel implements AutoCloseable
             // was not freed (nor reallocated) since, so the owner read is this allocation's (the allocation
             // published the owner before the word). A transfer does not change the word: a pin racing it is
             // ordered before it.
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0)
             {
                 throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
             }
             checkOwner(owner, frame);
             checkPinRoom(frame, s);
-            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {
                 return;
             }
@@ -684,7 +672,7 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             final long pins = s & PINS;
             if ((s & FREE) != 0 || pins == 0)
             {
@@ -698,13 +686,13 @@ public final class Kernel implements AutoCloseable
             {
                 // The last pin of an orphan: this CAS claims the free, so a racing hold fails from now on and the
                 // frame is freed exactly once, by this thread, under the monitor.
-                if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+                if (frameTable.compareAndSetPinWord(frame, s, (s & ~(PINS | ORPHAN)) | FREE))
                 {
                     freeClaimedOrphan(frame);
                     return;
                 }
             }
-            else if (STATES.compareAndSet(pinState, frame, s, s - 1))
+            else if (frameTable.compareAndSetPinWord(frame, s, s - 1))
             {
                 return;
             }
@@ -739,7 +727,7 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             final long pins = s & PINS;
             if ((s & FREE) != 0 || pins == 0)
             {
@@ -748,17 +736,17 @@ public final class Kernel implements AutoCloseable
             // Under the monitor the orphan mark, the owner and liveness cannot change; only lock-free pins, holds
             // and unpins race this CAS.
             final boolean orphan = (s & ORPHAN) != 0;
-            final boolean owned = !orphan && (int)OWNERS.getAcquire(this.owner, frame) == owner.id() &&
+            final boolean owned = !orphan && frameTable.ownerAcquire(frame) == owner.id() &&
                 owner.isAlive();
             if (pins == 1 && (orphan || owned))
             {
-                if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+                if (frameTable.compareAndSetPinWord(frame, s, (s & ~(PINS | ORPHAN)) | FREE))
                 {
                     release(orphan ? kernelDomain : owner, frame);
                     return;
                 }
             }
-            else if (STATES.compareAndSet(pinState, frame, s, s - 1))
+            else if (frameTable.compareAndSetPinWord(frame, s, s - 1))
             {
                 return;
             }
@@ -798,7 +786,7 @@ public final class Kernel implements AutoCloseable
                     Rights.name(rights)));
             }
             final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0)
             {
                 // The frame's free has begun (it unmaps it everywhere next): the mapping is as good as gone.
@@ -812,7 +800,7 @@ public final class Kernel implements AutoCloseable
                 continue;
             }
             checkPinRoom(frame, s);
-            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {
                 if (!domain.isAlive())
                 {
@@ -839,13 +827,13 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0 || (s & PINS) == 0)
             {
                 return false;
             }
             checkPinRoom(frame, s);
-            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {
                 return true;
             }
@@ -878,7 +866,7 @@ public final class Kernel implements AutoCloseable
     public int pinCountOf(final int frame)
     {
         checkFrame(frame);
-        final long s = (long)STATES.getVolatile(pinState, frame);
+        final long s = frameTable.pinWordVolatile(frame);
         return (s & FREE) != 0 ? 0 : (int)(s & PINS);
     }
 
@@ -911,11 +899,11 @@ public final class Kernel implements AutoCloseable
     /** Under the monitor, on a newly allocated frame: the owner first, then the word (release), a new generation. */
     private void publishAllocated(final int frame, final int ownerId)
     {
-        OWNERS.setRelease(owner, frame, ownerId);
+        frameTable.ownerRelease(frame, ownerId);
         // Release: a lock-free pinner that reads this word sees the owner above and every page-table entry the
         // frame's previous free cleared. No CAS races it: nothing but the monitor changes a FREE word.
-        final long s = (long)STATES.getVolatile(pinState, frame);
-        STATES.setRelease(pinState, frame, (s & ~(PINS | ORPHAN | FREE)) + GENERATION);
+        final long s = frameTable.pinWordVolatile(frame);
+        frameTable.pinWordRelease(frame, (s & ~(PINS | ORPHAN | FREE)) + GENERATION);
     }
 
     /** Under the monitor: marks an unpinned frame FREE so that no pin can succeed on it; false if it is pinned. */
@@ -923,12 +911,12 @@ public final class Kernel implements AutoCloseable
     {
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & (FREE | PINS)) != 0)
             {
                 return false;
             }
-            if (STATES.compareAndSet(pinState, frame, s, s | FREE))
+            if (frameTable.compareAndSetPinWord(frame, s, s | FREE))
             {
                 return true;
             }
@@ -944,13 +932,13 @@ public final class Kernel implements AutoCloseable
     {
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0)
             {
                 throw new IllegalStateException("frame=" + frame + " is owned but free");
             }
             final boolean unpinned = (s & PINS) == 0;
-            if (STATES.compareAndSet(pinState, frame, s, unpinned ? s | FREE : s | ORPHAN))
+            if (frameTable.compareAndSetPinWord(frame, s, unpinned ? s | FREE : s | ORPHAN))
             {
                 return unpinned;
             }
@@ -962,8 +950,8 @@ public final class Kernel implements AutoCloseable
     {
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
-            if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+            final long s = frameTable.pinWordVolatile(frame);
+            if (frameTable.compareAndSetPinWord(frame, s, (s & ~(PINS | ORPHAN)) | FREE))
             {
                 return;
             }
@@ -1107,7 +1095,7 @@ public final class Kernel implements AutoCloseable
             // a destroy marks its domain dead, before it sweeps this stripe. One that swept first is seen here (the
             // stripe's monitor orders its store before this read); one that sweeps later removes this offer.
             // Either way no offer outlives its frame's ownership or its domains.
-            if ((int)OWNERS.getAcquire(this.owner, frame) != owner.id() || !owner.isAlive() || !grantee.isAlive())
+            if (frameTable.ownerAcquire(frame) != owner.id() || !owner.isAlive() || !grantee.isAlive())
             {
                 stripe.remove(slot);
                 checkLive(owner);
@@ -1159,7 +1147,7 @@ public final class Kernel implements AutoCloseable
                     " under an offer of rights=" + stripe.rights(slot));
             }
             frame = stripe.frame(slot);
-            if ((int)OWNERS.getAcquire(owner, frame) != stripe.ownerId(slot))
+            if (frameTable.ownerAcquire(frame) != stripe.ownerId(slot))
             {
                 throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" +
                     frame + " is no longer owned by domain " + stripe.ownerId(slot));
@@ -1252,18 +1240,18 @@ public final class Kernel implements AutoCloseable
         // claims FREE later reads this count (all volatile, one order) and scans, waiting for this domain's lock.
         // Otherwise the frame is being (or was) freed: back out. Never a mapping of a frame on the free stack or
         // handed to somebody else.
-        final long before = (long)STATES.getVolatile(pinState, frame);
-        final int current = (int)OWNERS.getAcquire(owner, frame);
+        final long before = frameTable.pinWordVolatile(frame);
+        final int current = frameTable.ownerAcquire(frame);
         if ((before & FREE) == 0 && current != ownerId)
         {
             throw new FrameOwnershipException("frame=" + frame + " is owned by " +
                 (current == NO_OWNER ? "nobody (free)" : "domain " + current) + ", not by domain " + ownerId);
         }
-        MAP_COUNTS.getAndAdd(mapCount, frame, 1);
-        final long after = (long)STATES.getVolatile(pinState, frame);
+        frameTable.addMapCount(frame, 1);
+        final long after = frameTable.pinWordVolatile(frame);
         if ((before & FREE) != 0 || ((before ^ after) & ~(PINS | ORPHAN)) != 0)
         {
-            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            frameTable.addMapCount(frame, -1);
             throw new FrameOwnershipException("frame=" + frame + " is free or being freed; domain " + domain +
                 " cannot map it");
         }
@@ -1292,7 +1280,7 @@ public final class Kernel implements AutoCloseable
             }
             final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
             domain.addressSpace().clearPte(vpn);
-            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            frameTable.addMapCount(frame, -1);
             domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
             return frame;
         }
@@ -1457,7 +1445,7 @@ public final class Kernel implements AutoCloseable
     {
         checkLive(domain);
         checkFrame(frame);
-        final int current = (int)OWNERS.getAcquire(owner, frame);
+        final int current = frameTable.ownerAcquire(frame);
         if (current != domain.id())
         {
             throw new FrameOwnershipException("frame=" + frame + " is owned by " +
@@ -1467,9 +1455,9 @@ public final class Kernel implements AutoCloseable
 
     private void checkFrame(final int frame)
     {
-        if (frame < 0 || frame >= owner.length)
+        if (frame < 0 || frame >= frameTable.frameCount())
         {
-            throw new IllegalArgumentException("frame=" + frame + " outside [0, " + owner.length + ")");
+            throw new IllegalArgumentException("frame=" + frame + " outside [0, " + frameTable.frameCount() + ")");
         }
     }
 
@@ -1520,17 +1508,17 @@ public final class Kernel implements AutoCloseable
             kernelDomain.markDestroyed();
             synchronized (kernelDomain.pageTableLock)
             {
-                kernelDomain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
+                kernelDomain.addressSpace().forEachMapping((vpn, frame) -> frameTable.addMapCount(frame, -1));
                 kernelDomain.addressSpace().clearAll();
             }
-            for (int frame = 0; frame < owner.length; frame++)
+            for (int frame = 0; frame < frameTable.frameCount(); frame++)
             {
-                if (owner[frame] == KERNEL_DOMAIN_ID)
+                if (frameTable.ownerAcquire(frame) == KERNEL_DOMAIN_ID)
                 {
                     // Orphans still pinned go too (the machine is gone); an orphan whose last unpin claimed it and
                     // waits for the monitor finds the kernel closed and leaves it to this loop.
                     forceFree(frame);
-                    OWNERS.setRelease(owner, frame, NO_OWNER);
+                    frameTable.ownerRelease(frame, NO_OWNER);
                     memory.freeFrame(frame);
                 }
             }
