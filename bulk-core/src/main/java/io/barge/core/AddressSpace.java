@@ -18,8 +18,9 @@ import java.util.Arrays;
  * {@link Kernel} changes the page table; translation is lock free so that domains on different threads never
  * contend. Unlike a bare hardware TLB, no cached entry outlives the page-table change that removed or downgraded
  * it: a change waits for the walks that may have read the old table before it drops entries (two-phase walker
- * counts), and the kernel drops every entry for a frame before the frame is reused. An access already translated
- * when the change happened completes, as on real hardware before a shootdown.
+ * counts), and only then does the kernel lower the frame's map count, so a frame whose count reached 0 is reached by
+ * no entry here and can be reused. An access already translated when the change happened completes, as on real
+ * hardware before a shootdown.
  * <p>
  * Virtual layout, in pages: page 0 is never mapped; {@code [1, privateLimit)} holds each domain's private
  * mappings; {@code [privateLimit, maxPages)} is the global window the kernel reserves at the same address in every
@@ -761,28 +762,6 @@ public final class AddressSpace
         }
     }
 
-    /**
-     * Drops every cached translation to a frame, whatever the page table says now: the kernel calls this before a
-     * frame is reused, so that no entry cached by a walk that raced an earlier unmap can reach the frame.
-     *
-     * @return whether an entry was dropped.
-     */
-    boolean invalidateFrame(final int frame)
-    {
-        changed();
-        boolean dropped = false;
-        for (int i = 0; i < TLB_SIZE; i++)
-        {
-            final long entry = (long)LONGS.getOpaque(tlb, i);
-            if (entry != 0 && ((int)(entry >>> 2) & 0x3FFF_FFFF) == frame)
-            {
-                LONGS.setOpaque(tlb, i, 0L);
-                dropped = true;
-            }
-        }
-        return dropped;
-    }
-
     private void invalidate(final long vpn)
     {
         // Like invlpg: drop the one entry now; a full flush is counted separately.
@@ -824,11 +803,32 @@ public final class AddressSpace
         }
     }
 
-    void clearAll()
+    /**
+     * Removes every mapping, then tells the visitor each one removed: only after the entries are gone and the cached
+     * translations dropped, so that a frame whose map count the visitor lowers is reachable through this space no
+     * more (a lock-free free trusts a count of 0).
+     */
+    void clearAll(final MappingVisitor removed)
     {
+        final long[][] tables = directory.clone(); // teardown: may allocate
         Arrays.fill(directory, null);
         flushTlb();
         bumpMappingEpoch();
+        for (int dir = 0; dir < tables.length; dir++)
+        {
+            final long[] table = tables[dir];
+            if (table != null)
+            {
+                for (int i = 0; i < TABLE_SIZE; i++)
+                {
+                    final long pte = table[i];
+                    if ((pte & PTE_PRESENT) != 0)
+                    {
+                        removed.onMapping(((long)dir << TABLE_BITS) | i, (int)(pte >>> PTE_FRAME_SHIFT));
+                    }
+                }
+            }
+        }
     }
 
     @FunctionalInterface

@@ -37,6 +37,8 @@ public final class Domain implements AutoCloseable
      * (never the other way round) when a free or a teardown reaches into the domain's space.
      */
     final Object pageTableLock = new Object();
+    /** Free frames kept for this domain's allocations and filled by its frees ({@link Kernel}). */
+    final FrameCache frameCache;
     private volatile boolean alive = true;
     /** Threads started by {@link #start}; under its own monitor. */
     private final List<Thread> threads = new ArrayList<>();
@@ -49,6 +51,7 @@ public final class Domain implements AutoCloseable
         this.name = name;
         this.addressSpace = new AddressSpace(this, kernel.memory(), maxPages);
         this.counters = counters;
+        this.frameCache = kernel.memory().newFrameCache();
         // Page 0 stays unmapped so that address 0 always faults.
         this.privateRanges = new VirtualRangeAllocator(1, privatePages - 1);
     }

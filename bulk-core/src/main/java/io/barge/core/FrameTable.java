@@ -52,9 +52,9 @@ final class FrameTable
         return buffer.compareAndSetLong(FrameRecordDescriptor.pinWordOffset(frame), expected, update);
     }
 
-    void pinWordRelease(final int frame, final long value)
+    void pinWordVolatileStore(final int frame, final long value)
     {
-        buffer.putLongRelease(FrameRecordDescriptor.pinWordOffset(frame), value);
+        buffer.putLongVolatile(FrameRecordDescriptor.pinWordOffset(frame), value);
     }
 
     int ownerAcquire(final int frame)

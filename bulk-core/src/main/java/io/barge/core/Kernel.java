@@ -22,18 +22,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
  * <p>
- * Locking: frames and the set of domains change under the kernel's monitor (allocate, free, transfer, domain
- * creation and teardown). Share offers live in stripes by owner, each under its own monitor, so offers, accepts and
- * withdrawals of different domains run at once and never take the kernel's monitor (a free, transfer or teardown
- * takes the kernel's monitor and then the stripes it sweeps; an accept takes its stripe and then the grantee's
- * page-table lock). Pins do not take it: a frame's pin count, its orphan mark and whether it is
+ * Locking: the set of domains changes under the kernel's monitor (domain creation and teardown), and so do transfers
+ * and runs of contiguous frames. Allocating and freeing frames does not take it: each domain has a cache of free
+ * frames ({@link FrameCache}) refilled from and spilled to the global free stack in batches, and a free claims the
+ * frame by a compare-and-set on its pin word; only a free of a frame that is still mapped somewhere takes the
+ * monitor, to unmap it in every domain, and an allocation that finds every list empty takes it to drain the other
+ * domains' caches. Share offers live in stripes by owner, each under its own monitor, so offers, accepts and
+ * withdrawals of different domains run at once and never take the kernel's monitor (a transfer or teardown takes
+ * the kernel's monitor and then the stripes it sweeps, a free only the stripe; an accept takes its stripe and then
+ * the grantee's page-table lock). Pins do not take it: a frame's pin count, its orphan mark and whether it is
  * free share one word per frame changed by compare-and-set, so {@link #pinFrame}, {@link #pinMappedForDma},
  * {@link #holdPinnedForDma}, {@link #unpinFrame}, {@link #ownerOf} and {@link #wrapFrame} are lock-free (only the
  * last unpin of an orphan takes the monitor, to free it). A domain's own {@link #map}, {@link #unmap},
  * {@link #protect} and {@link #flush} take only that domain's page-table lock, and its virtual ranges only their
- * allocator's, so domains do not contend on them. A free (or a teardown) takes the monitor and then each domain's
- * page-table lock in turn; nothing takes them in the other order. Translation and {@link #copy} take no lock, so
- * data paths on different threads never contend on the kernel.
+ * allocator's, so domains do not contend on them. A free of a frame still mapped (or a teardown) takes the monitor
+ * and then each domain's page-table lock in turn; nothing takes them in the other order. Translation and
+ * {@link #copy} take no lock, so data paths on different threads never contend on the kernel.
  */
 public final class Kernel implements AutoCloseable
 {
@@ -47,17 +51,22 @@ public final class Kernel implements AutoCloseable
 
     /*
      * A frame's pin word: bits 0..31 its pin count, ORPHAN if its owner died while it was pinned, FREE while the
-     * frame is free or being freed, and above them a generation bumped by every allocation, so that a compare-and-set
-     * based on a word read before an owner or page-table check fails if the frame was freed (and perhaps reallocated)
-     * in between. Only the monitor moves a word into or out of FREE, except the last unpin of an orphan, which claims
-     * the free by its compare-and-set and then frees under the monitor; a pin or hold never succeeds on a FREE word,
-     * so a frame is never freed while pinned or held, and exactly one party frees it.
+     * frame is free or being freed, BUSY while a transfer changes its owner, and above them a generation bumped by
+     * every allocation and transfer, so that a compare-and-set based on a word read before an owner or page-table
+     * check fails if the frame was freed (and perhaps reallocated) or changed hands in between. A word moves into
+     * FREE only by a compare-and-set (a free, a teardown, the last unpin of an orphan), so exactly one party frees
+     * a frame; a pin or hold never succeeds on a FREE word, so a frame is never freed while pinned or held. Out of
+     * FREE only by an allocation, which owns the frame alone (it took it off a free list).
      */
     private static final long PINS = 0xFFFF_FFFFL;
     private static final long ORPHAN = 1L << 32;
     private static final long FREE = 1L << 33;
-    private static final long GENERATION = 1L << 34;
+    private static final long BUSY = 1L << 34;
+    private static final long GENERATION = 1L << 35;
     private static final long MAX_PINS = Integer.MAX_VALUE;
+    private static final int CLAIMED_FREE = 0;
+    private static final int CLAIMED_ORPHAN = 1;
+    private static final int CLAIMED_ELSEWHERE = 2;
 
     private final PhysicalMemory memory;
     private final SystemCounters counters;
@@ -324,20 +333,24 @@ public final class Kernel implements AutoCloseable
             synchronized (domain.pageTableLock)
             {
                 // A map of this domain racing its death checks liveness under this lock: it ran before (and is
-                // cleared here) or finds the domain dead.
-                domain.addressSpace().forEachMapping((vpn, frame) -> frameTable.addMapCount(frame, -1));
-                domain.addressSpace().clearAll();
+                // cleared here) or finds the domain dead. Counts drop only after the entries and cached translations
+                // are gone: a lock-free free that reads a count of 0 must find the frame reachable nowhere.
+                domain.addressSpace().clearAll((vpn, frame) -> frameTable.addMapCount(frame, -1));
             }
+            // Closed before the frames go: they (and any a racing free of this domain returns) reach the global stack.
+            domain.frameCache.drain(true);
             final int id = domain.id();
             for (int frame = 0; frame < frameTable.frameCount(); frame++)
             {
-                if (frameTable.ownerAcquire(frame) == id)
+                // The word first (volatile), then the owner: see publishAllocated. A FREE word is somebody's free.
+                if ((frameTable.pinWordVolatile(frame) & FREE) == 0 && frameTable.ownerAcquire(frame) == id)
                 {
-                    if (claimFreeOrOrphan(frame))
+                    final int claimed = claimFreeOrOrphan(frame);
+                    if (claimed == CLAIMED_FREE)
                     {
                         release(domain, frame);
                     }
-                    else
+                    else if (claimed == CLAIMED_ORPHAN)
                     {
                         // Other domains' mappings of the frame stay: they were made with the dead owner's consent
                         // and end by unpin.
@@ -360,6 +373,9 @@ public final class Kernel implements AutoCloseable
     // ---- frames ------------------------------------------------------------------------------------------------
 
     /**
+     * Allocates a frame from the owner's frame cache (refilled from the global free stack in batches), without the
+     * kernel's monitor.
+     *
      * @param owner the domain that will own the frame.
      * @param zero  whether to fill it with zeros (counted).
      * @return the frame number.
@@ -367,31 +383,62 @@ public final class Kernel implements AutoCloseable
      */
     public int allocateFrame(final Domain owner, final boolean zero)
     {
-        try
-        {
-            return allocateFrameLocked(owner, zero);
-        }
-        catch (final OutOfFramesException ex)
-        {
-            if (reclaimPins())
-            {
-                return allocateFrameLocked(owner, zero);
-            }
-            throw ex;
-        }
-    }
-
-    private synchronized int allocateFrameLocked(final Domain owner, final boolean zero)
-    {
         checkLive(owner);
-        final int frame = memory.allocateFrame();
-        publishAllocated(frame, owner.id());
+        final int frame = takeFreeFrame(owner);
+        final long published = publishAllocated(frame, owner.id());
+        if (!owner.isAlive())
+        {
+            abandonAllocated(owner, frame, published);
+        }
         owner.count(CounterType.FRAMES_ALLOCATED, 1);
         if (zero)
         {
             zero(owner, frame);
         }
         return frame;
+    }
+
+    /** A free frame off the owner's cache; when every list is empty, drains the other caches and reclaims pins. */
+    private int takeFreeFrame(final Domain owner)
+    {
+        int frame = owner.frameCache.take();
+        if (frame < 0)
+        {
+            drainFrameCaches();
+            frame = owner.frameCache.take();
+            if (frame < 0 && reclaimPins())
+            {
+                drainFrameCaches();
+                frame = owner.frameCache.take();
+            }
+            if (frame < 0)
+            {
+                throw new OutOfFramesException("no free frame: frameCount=" + memory.frameCount());
+            }
+        }
+        return frame;
+    }
+
+    /**
+     * An allocation that raced its owner's teardown (the owner was alive when checked, dead once the frame was
+     * published): the teardown's sweep may have missed the frame, so it goes back here, unless the sweep saw it
+     * and freed it (its claim of FREE and this one exclude each other; the claim is against the word this allocation
+     * published, so a frame the sweep freed and somebody reallocated is not touched). Nobody else can change the word
+     * meanwhile: a pin needs a live owner or a mapping, a hold a pin. Either way the caller fails as on a dead domain.
+     */
+    private void abandonAllocated(final Domain owner, final int frame, final long published)
+    {
+        if (frameTable.compareAndSetPinWord(frame, published, published | FREE))
+        {
+            release(owner, frame);
+        }
+        owner.checkAlive();
+    }
+
+    /** Returns every domain's cached frames to the global stack, so that one domain's cache cannot starve another. */
+    private void drainFrameCaches()
+    {
+        memory.drainCaches();
     }
 
     /**
@@ -405,24 +452,32 @@ public final class Kernel implements AutoCloseable
      */
     public void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
     {
-        if (count > memory.freeFrames())
+        checkLive(owner);
+        // The owner's own cache usually holds enough: only a larger request counts every list first.
+        if (count > owner.frameCache.size() && count > memory.freeFrames())
         {
             reclaimPins();
+            if (count > memory.freeFrames())
+            {
+                throw new OutOfFramesException("asked for " + count + " frames, " + memory.freeFrames() + " free");
+            }
         }
-        allocateFramesLocked(owner, count, zero, frames);
-    }
-
-    private synchronized void allocateFramesLocked(
-        final Domain owner, final int count, final boolean zero, final int[] frames)
-    {
-        checkLive(owner);
-        if (count > memory.freeFrames())
+        int done = 0;
+        try
         {
-            throw new OutOfFramesException("asked for " + count + " frames, " + memory.freeFrames() + " free");
+            for (; done < count; done++)
+            {
+                frames[done] = allocateFrame(owner, zero);
+            }
         }
-        for (int i = 0; i < count; i++)
+        catch (final OutOfFramesException ex)
         {
-            frames[i] = allocateFrameLocked(owner, zero);
+            // Another domain took the frames counted free above: give back what this call took.
+            for (int i = 0; i < done; i++)
+            {
+                freeFrame(owner, frames[i]);
+            }
+            throw ex;
         }
     }
 
@@ -444,17 +499,16 @@ public final class Kernel implements AutoCloseable
         }
         catch (final OutOfFramesException ex)
         {
-            if (reclaimPins())
-            {
-                return allocateRunLocked(owner, count, zero);
-            }
-            throw ex;
+            // Cached frames are not on the global stack, where runs are looked for.
+            drainFrameCaches();
+            reclaimPins();
+            return allocateRunLocked(owner, count, zero);
         }
     }
 
     private synchronized int allocateRunLocked(final Domain owner, final int count, final boolean zero)
     {
-        checkLive(owner);
+        checkLive(owner); // under the monitor, which a teardown holds from marking the domain dead to its sweep
         final int first = memory.allocateRun(count);
         for (int frame = first; frame < first + count; frame++)
         {
@@ -472,10 +526,18 @@ public final class Kernel implements AutoCloseable
      * @param owner the frame's owner.
      * @param frame the frame to fill with zeros.
      */
-    public synchronized void zeroFrame(final Domain owner, final int frame)
+    public void zeroFrame(final Domain owner, final int frame)
     {
-        checkOwner(owner, frame);
-        zero(owner, frame);
+        // Pinned for the length of the fill: a racing free is refused, so the zeros never reach a reused frame.
+        pinFrame(owner, frame);
+        try
+        {
+            zero(owner, frame);
+        }
+        finally
+        {
+            unpinFrame(frame);
+        }
     }
 
     private void zero(final Domain owner, final int frame)
@@ -485,50 +547,73 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Frees a frame: removes it from every address space that still maps it (flushing those), then returns it.
+     * Frees a frame: removes it from every address space that still maps it (flushing those), then returns it to
+     * the owner's frame cache. Takes the kernel's monitor only if the frame is still mapped somewhere.
      *
      * @param owner the frame's owner.
      * @param frame the frame.
      * @throws FrameOwnershipException if {@code owner} does not own it.
+     * @throws FrameInUseException     if it is pinned.
      */
-    public synchronized void freeFrame(final Domain owner, final int frame)
+    public void freeFrame(final Domain owner, final int frame)
     {
-        checkOwner(owner, frame);
-        if (!claimFree(frame))
+        checkLive(owner);
+        checkFrame(frame);
+        while (true)
         {
-            throw new FrameInUseException("frame=" + frame + " holds " + pinCountOf(frame) +
-                " pin(s) and cannot be freed");
+            // As pinFrame: the owner check sits between reading the word and the compare-and-set, so the claim
+            // succeeds only if the frame was neither freed nor transferred since the owner was read.
+            final long s = frameTable.pinWordVolatile(frame);
+            if ((s & BUSY) != 0)
+            {
+                awaitNotBusy(frame);
+                continue;
+            }
+            if ((s & FREE) != 0)
+            {
+                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
+            }
+            checkOwner(owner, frame);
+            if ((s & PINS) != 0)
+            {
+                throw new FrameInUseException("frame=" + frame + " holds " + (s & PINS) +
+                    " pin(s) and cannot be freed");
+            }
+            if (frameTable.compareAndSetPinWord(frame, s, s | FREE))
+            {
+                break;
+            }
         }
         release(owner, frame);
     }
 
-    /** Under the monitor, with the frame's word claimed FREE: unmaps it everywhere and returns it. */
+    /**
+     * With the frame's word claimed FREE (by the caller's compare-and-set: nobody else frees it): unmaps it wherever
+     * it is still mapped and returns it to the owner's cache.
+     * <p>
+     * No translation cache can reach the frame once this returns. Every page-table entry of the frame is counted
+     * in its map count, and every removal drops the page's cached translations (waiting for walks that read the
+     * old entry) before it lowers the count (clearPte, clearAll). So a count of 0, read after the claim, means no
+     * entry and no cached translation maps the frame, and none can appear: a map raises the count before it checks
+     * the word again and backs out on FREE (install). A count above 0 (a mapping, or a map backing out) sends the
+     * free through every domain's page table under the monitor, each domain's lock waiting out a map in progress.
+     */
     private void release(final Domain owner, final int frame)
     {
-        // Volatile read after the CAS that claimed FREE: a map that raised the count first is seen here (and
-        // removed by the scan, which waits for its domain's lock); one that raises it later sees FREE and backs out.
         if (frameTable.mapCountVolatile(frame) > 0)
         {
-            unmapEverywhere(frame);
-        }
-        // Whatever the map count: a translation cached by a walk that raced an earlier unmap must not reach the
-        // frame once it is reused (the address spaces also refuse to cache such walks; this is the kernel's check).
-        // Taking every live domain's page-table lock here, before the frame goes back to the free stack, also waits
-        // out a map that checked the owner before the free began: it finishes (and the scan above, or its own check
-        // of FREE, dealt with it) before the frame can be handed to anybody else.
-        for (final Domain domain : domains.values())
-        {
-            synchronized (domain.pageTableLock)
+            synchronized (this)
             {
-                domain.addressSpace().invalidateFrame(frame);
+                unmapEverywhere(frame);
             }
         }
         frameTable.ownerRelease(frame, NO_OWNER);
         removeOffers(owner, frame); // after the owner word: see offerShare
-        memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
+        owner.frameCache.put(frame);
     }
 
+    /** Under the monitor: removes every page-table entry of a frame in every live domain. */
     private void unmapEverywhere(final int frame)
     {
         final List<long[]> victims = new ArrayList<>();
@@ -566,8 +651,42 @@ public final class Kernel implements AutoCloseable
     {
         checkOwner(from, frame);
         checkLive(to);
+        // BUSY for the owner change: a lock-free free or pin of the old owner that read the word before fails its
+        // compare-and-set (the generation moves), one that reads it now waits, so none acts on a stale owner.
+        long s;
+        do
+        {
+            s = frameTable.pinWordVolatile(frame);
+            if ((s & (FREE | ORPHAN)) != 0)
+            {
+                throw new FrameOwnershipException("frame=" + frame + " is being freed or is an orphan; " + from +
+                    " cannot transfer it");
+            }
+        }
+        while (!frameTable.compareAndSetPinWord(frame, s, s | BUSY));
         frameTable.ownerRelease(frame, to.id());
+        do
+        {
+            s = frameTable.pinWordVolatile(frame); // pins and unpins (no owner check) may have moved the count
+        }
+        while (!frameTable.compareAndSetPinWord(frame, s, (s & ~BUSY) + GENERATION));
         removeOffers(from, frame); // the old owner's offers go with its ownership; after the owner word: see offerShare
+    }
+
+    /** A transfer holds the word BUSY for two stores under the monitor: spin briefly, then yield. */
+    private void awaitNotBusy(final int frame)
+    {
+        for (int spins = 0; (frameTable.pinWordVolatile(frame) & BUSY) != 0; spins++)
+        {
+            if (spins < 100)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield(); // the transferring thread was preempted between its two stores
+            }
+        }
     }
 
     private static ShareTable[] newShareStripes()
@@ -644,9 +763,14 @@ public final class Kernel implements AutoCloseable
         {
             // The owner check sits between reading the word and the compare-and-set: if the CAS succeeds the frame
             // was not freed (nor reallocated) since, so the owner read is this allocation's (the allocation
-            // published the owner before the word). A transfer does not change the word: a pin racing it is
-            // ordered before it.
+            // published the owner before the word). A transfer holds the word BUSY and then moves its generation:
+            // a pin racing it waits, or fails its CAS and reads the new owner.
             final long s = frameTable.pinWordVolatile(frame);
+            if ((s & BUSY) != 0)
+            {
+                awaitNotBusy(frame);
+                continue;
+            }
             if ((s & FREE) != 0)
             {
                 throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
@@ -896,17 +1020,27 @@ public final class Kernel implements AutoCloseable
         }
     }
 
-    /** Under the monitor, on a newly allocated frame: the owner first, then the word (release), a new generation. */
-    private void publishAllocated(final int frame, final int ownerId)
+    /**
+     * On a frame just taken off a free list (nobody else holds it): the owner first, then the word, a new generation.
+     * The word's store is volatile: a lock-free pinner that reads it sees the owner above and every page-table entry
+     * the frame's previous free cleared, and the allocation's check of its owner's liveness after it is ordered with
+     * the teardown's (it marks the domain dead, then reads each frame's word and owner): one of them sees the other.
+     *
+     * @return the word published.
+     */
+    private long publishAllocated(final int frame, final int ownerId)
     {
         frameTable.ownerRelease(frame, ownerId);
-        // Release: a lock-free pinner that reads this word sees the owner above and every page-table entry the
-        // frame's previous free cleared. No CAS races it: nothing but the monitor changes a FREE word.
         final long s = frameTable.pinWordVolatile(frame);
-        frameTable.pinWordRelease(frame, (s & ~(PINS | ORPHAN | FREE)) + GENERATION);
+        final long published = (s & ~(PINS | ORPHAN | FREE | BUSY)) + GENERATION;
+        frameTable.pinWordVolatileStore(frame, published);
+        return published;
     }
 
-    /** Under the monitor: marks an unpinned frame FREE so that no pin can succeed on it; false if it is pinned. */
+    /**
+     * Marks an unpinned frame FREE so that no pin can succeed on it; false if it is pinned or already claimed. The
+     * caller knows the owner (under the monitor, or its own allocation), so no transfer holds the word BUSY.
+     */
     private boolean claimFree(final int frame)
     {
         while (true)
@@ -924,23 +1058,25 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Under the monitor, for a frame of a dying owner: claims it FREE if unpinned (true), else marks it an orphan
-     * (false) in the same word the unpins change, so the last unpin either came before (and the frame is freed
-     * here) or sees the mark (and frees it there), never neither nor both.
+     * Under the monitor, for a frame of a dying owner: claims it FREE if unpinned ({@link #CLAIMED_FREE}), else marks
+     * it an orphan ({@link #CLAIMED_ORPHAN}) in the same word the unpins change, so the last unpin either came
+     * before (and the frame is freed here) or sees the mark (and frees it there), never neither nor both. A frame
+     * already FREE is being freed by whoever claimed it (a free of the owner that began before its death, or an
+     * allocation undone): {@link #CLAIMED_ELSEWHERE}, left to that party.
      */
-    private boolean claimFreeOrOrphan(final int frame)
+    private int claimFreeOrOrphan(final int frame)
     {
         while (true)
         {
             final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0)
             {
-                throw new IllegalStateException("frame=" + frame + " is owned but free");
+                return CLAIMED_ELSEWHERE;
             }
             final boolean unpinned = (s & PINS) == 0;
             if (frameTable.compareAndSetPinWord(frame, s, unpinned ? s | FREE : s | ORPHAN))
             {
-                return unpinned;
+                return unpinned ? CLAIMED_FREE : CLAIMED_ORPHAN;
             }
         }
     }
@@ -1508,9 +1644,9 @@ public final class Kernel implements AutoCloseable
             kernelDomain.markDestroyed();
             synchronized (kernelDomain.pageTableLock)
             {
-                kernelDomain.addressSpace().forEachMapping((vpn, frame) -> frameTable.addMapCount(frame, -1));
-                kernelDomain.addressSpace().clearAll();
+                kernelDomain.addressSpace().clearAll((vpn, frame) -> frameTable.addMapCount(frame, -1));
             }
+            kernelDomain.frameCache.drain(true);
             for (int frame = 0; frame < frameTable.frameCount(); frame++)
             {
                 if (frameTable.ownerAcquire(frame) == KERNEL_DOMAIN_ID)
