@@ -45,8 +45,25 @@ class FrameCacheFields extends FrameCachePad
 
     private final PhysicalMemory memory;
     private final int[] frames = new int[PAD + CAPACITY + PAD];
-    /** Written under the monitor, read without it by {@link #size()}. */
-    private volatile int count;
+    private static final java.lang.invoke.VarHandle COUNT;
+
+    static
+    {
+        try
+        {
+            COUNT = java.lang.invoke.MethodHandles.lookup().findVarHandle(FrameCacheFields.class, "count", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    /**
+     * Frames cached: read and written under the monitor; also read without it by {@link #size()}, so stored with
+     * release (a snapshot for counting needs no fence on every allocation and free).
+     */
+    private int count;
     /** Frames the next refill takes: 1, doubling up to {@link #BATCH}, so a domain allocating little hoards little. */
     private int refill = 1;
     private boolean closed;
@@ -78,7 +95,7 @@ class FrameCacheFields extends FrameCachePad
             refill = Math.min(BATCH, refill * 2);
             reverse(n); // so that this cache hands frames out in the global stack's order (runs stay consecutive)
         }
-        count = n - 1;
+        COUNT.setRelease(this, n - 1);
         return frames[PAD + n - 1];
     }
 
@@ -102,7 +119,7 @@ class FrameCacheFields extends FrameCachePad
             n -= BATCH;
         }
         frames[PAD + n] = frame;
-        count = n + 1;
+        COUNT.setRelease(this, n + 1);
     }
 
     /**
@@ -114,7 +131,7 @@ class FrameCacheFields extends FrameCachePad
     synchronized void drain(final boolean close)
     {
         memory.returnFrames(frames, PAD, count);
-        count = 0;
+        COUNT.setRelease(this, 0);
         if (close && !closed)
         {
             closed = true;
@@ -135,6 +152,6 @@ class FrameCacheFields extends FrameCachePad
     /** @return frames cached now (a snapshot). */
     int size()
     {
-        return count;
+        return (int)COUNT.getAcquire(this);
     }
 }
