@@ -786,9 +786,14 @@ public final class AddressSpace
      */
     void forEachMapping(final MappingVisitor visitor)
     {
-        for (int dir = 0; dir < directory.length; dir++)
+        visitMappings(directory, visitor);
+    }
+
+    private static void visitMappings(final long[][] tables, final MappingVisitor visitor)
+    {
+        for (int dir = 0; dir < tables.length; dir++)
         {
-            final long[] table = directory[dir];
+            final long[] table = tables[dir];
             if (table != null)
             {
                 for (int i = 0; i < TABLE_SIZE; i++)
@@ -814,21 +819,7 @@ public final class AddressSpace
         Arrays.fill(directory, null);
         flushTlb();
         bumpMappingEpoch();
-        for (int dir = 0; dir < tables.length; dir++)
-        {
-            final long[] table = tables[dir];
-            if (table != null)
-            {
-                for (int i = 0; i < TABLE_SIZE; i++)
-                {
-                    final long pte = table[i];
-                    if ((pte & PTE_PRESENT) != 0)
-                    {
-                        removed.onMapping(((long)dir << TABLE_BITS) | i, (int)(pte >>> PTE_FRAME_SHIFT));
-                    }
-                }
-            }
-        }
+        visitMappings(tables, removed);
     }
 
     @FunctionalInterface

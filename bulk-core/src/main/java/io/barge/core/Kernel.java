@@ -561,19 +561,7 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            // As pinFrame: the owner check sits between reading the word and the compare-and-set, so the claim
-            // succeeds only if the frame was neither freed nor transferred since the owner was read.
-            final long s = frameTable.pinWordVolatile(frame);
-            if ((s & BUSY) != 0)
-            {
-                awaitNotBusy(frame);
-                continue;
-            }
-            if ((s & FREE) != 0)
-            {
-                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
-            }
-            checkOwner(owner, frame);
+            final long s = ownedPinWord(owner, frame);
             if ((s & PINS) != 0)
             {
                 throw new FrameInUseException("frame=" + frame + " holds " + (s & PINS) +
@@ -673,6 +661,34 @@ public final class Kernel implements AutoCloseable
         removeOffers(from, frame); // the old owner's offers go with its ownership; after the owner word: see offerShare
     }
 
+    /**
+     * The frame's pin word, read while no transfer holds it and then checked to be {@code owner}'s, for a
+     * compare-and-set on it (a pin, a free). The owner check sits between reading the word and that compare-and-set:
+     * if the CAS succeeds the frame was neither freed (nor reallocated) nor transferred since, so the owner read is
+     * this allocation's (the allocation published the owner before the word). A transfer holds the word BUSY and then
+     * moves its generation: an operation racing it waits here, or fails its CAS and reads the new owner.
+     *
+     * @throws FrameOwnershipException if the frame is free or not {@code owner}'s.
+     */
+    private long ownedPinWord(final Domain owner, final int frame)
+    {
+        while (true)
+        {
+            final long s = frameTable.pinWordVolatile(frame);
+            if ((s & BUSY) != 0)
+            {
+                awaitNotBusy(frame);
+                continue;
+            }
+            if ((s & FREE) != 0)
+            {
+                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
+            }
+            checkOwner(owner, frame);
+            return s;
+        }
+    }
+
     /** A transfer holds the word BUSY for two stores under the monitor: spin briefly, then yield. */
     private void awaitNotBusy(final int frame)
     {
@@ -761,21 +777,7 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            // The owner check sits between reading the word and the compare-and-set: if the CAS succeeds the frame
-            // was not freed (nor reallocated) since, so the owner read is this allocation's (the allocation
-            // published the owner before the word). A transfer holds the word BUSY and then moves its generation:
-            // a pin racing it waits, or fails its CAS and reads the new owner.
-            final long s = frameTable.pinWordVolatile(frame);
-            if ((s & BUSY) != 0)
-            {
-                awaitNotBusy(frame);
-                continue;
-            }
-            if ((s & FREE) != 0)
-            {
-                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
-            }
-            checkOwner(owner, frame);
+            final long s = ownedPinWord(owner, frame);
             checkPinRoom(frame, s);
             if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {

@@ -48,10 +48,13 @@ public final class PhysicalMemory implements AutoCloseable
     /** Written under the monitor; read without it by {@link #freeFrames()}. */
     private volatile int freeCount;
     /**
-     * The kernel's per-domain caches of free frames (their frames are free too, though not on the stack): copied on
-     * change under the monitor, read without it, so that counting allocates nothing.
+     * The kernel's per-domain caches of free frames (their frames are free too, though not on the stack), the first
+     * {@link #cacheCount} slots: changed under the monitor (the array doubles when full, so registering a domain's
+     * cache is amortised O(1) however many domains live), read without it, so that counting allocates nothing. A
+     * grown array is published before the count that covers its new slot.
      */
-    private volatile FrameCache[] caches = new FrameCache[0];
+    private volatile FrameCache[] caches = new FrameCache[16];
+    private volatile int cacheCount;
     private boolean closed;
 
     private PhysicalMemory(
@@ -234,10 +237,13 @@ public final class PhysicalMemory implements AutoCloseable
      */
     public int freeFrames()
     {
+        final int n = cacheCount;
+        final FrameCache[] current = caches;
         int cached = 0;
-        for (final FrameCache cache : caches)
+        for (int i = 0; i < n; i++)
         {
-            cached += cache.size();
+            final FrameCache cache = current[i];
+            cached += cache == null ? 0 : cache.size(); // null: a retire moving slots meanwhile
         }
         return freeCount + cached;
     }
@@ -246,32 +252,45 @@ public final class PhysicalMemory implements AutoCloseable
     synchronized FrameCache newFrameCache()
     {
         final FrameCache cache = new FrameCache(this);
-        final FrameCache[] grown = java.util.Arrays.copyOf(caches, caches.length + 1);
-        grown[grown.length - 1] = cache;
-        caches = grown;
+        final int n = cacheCount;
+        FrameCache[] current = caches;
+        if (n == current.length)
+        {
+            current = java.util.Arrays.copyOf(current, 2 * n);
+            caches = current;
+        }
+        current[n] = cache;
+        cacheCount = n + 1;
         return cache;
     }
 
     /** Returns every cache's frames to the stack (frames ran short, or a run of consecutive frames is wanted). */
     void drainCaches()
     {
-        for (final FrameCache cache : caches)
+        final int n = cacheCount;
+        final FrameCache[] current = caches;
+        for (int i = 0; i < n; i++)
         {
-            cache.drain(false);
+            final FrameCache cache = current[i];
+            if (cache != null)
+            {
+                cache.drain(false);
+            }
         }
     }
 
     /** A closed cache, already drained, holds no frames any more and need not be counted. */
     synchronized void retire(final FrameCache cache)
     {
+        final int n = cacheCount;
         final FrameCache[] current = caches;
-        for (int i = 0; i < current.length; i++)
+        for (int i = 0; i < n; i++)
         {
             if (current[i] == cache)
             {
-                final FrameCache[] shrunk = java.util.Arrays.copyOf(current, current.length - 1);
-                System.arraycopy(current, i + 1, shrunk, i, current.length - 1 - i);
-                caches = shrunk;
+                current[i] = current[n - 1]; // the last moves into the hole: a reader may count it twice, once
+                current[n - 1] = null;
+                cacheCount = n - 1;
                 return;
             }
         }
