@@ -1,6 +1,7 @@
 package io.barge.core;
 
 import io.barge.jcstress.Pool;
+import io.barge.jcstress.SharedMachine;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -31,7 +32,7 @@ public final class KernelFrameStress
         final long address = KERNEL.reserve(grantee, 1);
     }
 
-    private static final Pool<Trio> TRIOS = new Pool<>(Trio::new);
+    private static final Pool<Trio> TRIOS = new Pool<>(Trio::new, SharedMachine.MAX_POOLED_DOMAINS / 3);
 
     private KernelFrameStress()
     {
