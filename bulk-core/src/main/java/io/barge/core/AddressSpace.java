@@ -18,8 +18,9 @@ import java.util.Arrays;
  * {@link Kernel} changes the page table; translation is lock free so that domains on different threads never
  * contend. Unlike a bare hardware TLB, no cached entry outlives the page-table change that removed or downgraded
  * it: a change waits for the walks that may have read the old table before it drops entries (two-phase walker
- * counts), and the kernel drops every entry for a frame before the frame is reused. An access already translated
- * when the change happened completes, as on real hardware before a shootdown.
+ * counts), and only then does the kernel lower the frame's map count, so a frame whose count reached 0 is reached by
+ * no entry here and can be reused. An access already translated when the change happened completes, as on real
+ * hardware before a shootdown.
  * <p>
  * Virtual layout, in pages: page 0 is never mapped; {@code [1, privateLimit)} holds each domain's private
  * mappings; {@code [privateLimit, maxPages)} is the global window the kernel reserves at the same address in every
@@ -701,14 +702,19 @@ public final class AddressSpace
             TABLES.setRelease(directory, dir, table);
         }
         final long pte = ((long)frame << PTE_FRAME_SHIFT) | ((long)rights << PTE_RIGHTS_SHIFT) | PTE_PRESENT;
+        final int index = (int)vpn & TABLE_MASK;
+        final long old = table[index]; // plain: the page-table lock makes this the only writer
         // Release: a translator that sees the entry sees the frame's zeroed contents written before it.
-        final long old = (long)LONGS.getAndSetRelease(table, (int)vpn & TABLE_MASK, pte);
-        changed();
-        invalidate(vpn);
+        LONGS.setRelease(table, index, pte);
         if ((old & PTE_PRESENT) != 0)
         {
-            bumpMappingEpoch(); // a protect(): rights may have dropped
+            // A protect(): walks that read the old entry may cache it, so wait for them and drop it.
+            changed();
+            invalidate(vpn);
+            bumpMappingEpoch(); // rights may have dropped
         }
+        // A new mapping needs neither: a walk that read the empty entry caches nothing, and no entry for the page is
+        // cached (the removal that emptied it waited for its walks and dropped the page's entry, clearPte/clearAll).
     }
 
     void clearPte(final long vpn)
@@ -738,8 +744,10 @@ public final class AddressSpace
     private void changed()
     {
         final long old = generation;
-        generation = old + 1; // one writer: the domain's page-table lock serialises page-table changes
-        VarHandle.fullFence(); // pairs with the atomic add in enterWalk()
+        // One writer: the domain's page-table lock serialises page-table changes. A volatile store then the volatile
+        // load below, against enterWalk's atomic add then its volatile load: all in one synchronisation order, so
+        // this sees the walk or the walk sees the new generation (no further fence needed; the store has one).
+        generation = old + 1;
         final int phase = (int)(old & 1) * WALKER_STRIDE;
         for (int spins = 0; (long)LONGS.getVolatile(walkers, phase) != 0; spins++)
         {
@@ -752,28 +760,6 @@ public final class AddressSpace
                 Thread.yield(); // the walking thread was preempted inside its few loads
             }
         }
-    }
-
-    /**
-     * Drops every cached translation to a frame, whatever the page table says now: the kernel calls this before a
-     * frame is reused, so that no entry cached by a walk that raced an earlier unmap can reach the frame.
-     *
-     * @return whether an entry was dropped.
-     */
-    boolean invalidateFrame(final int frame)
-    {
-        changed();
-        boolean dropped = false;
-        for (int i = 0; i < TLB_SIZE; i++)
-        {
-            final long entry = (long)LONGS.getOpaque(tlb, i);
-            if (entry != 0 && ((int)(entry >>> 2) & 0x3FFF_FFFF) == frame)
-            {
-                LONGS.setOpaque(tlb, i, 0L);
-                dropped = true;
-            }
-        }
-        return dropped;
     }
 
     private void invalidate(final long vpn)
@@ -800,9 +786,14 @@ public final class AddressSpace
      */
     void forEachMapping(final MappingVisitor visitor)
     {
-        for (int dir = 0; dir < directory.length; dir++)
+        visitMappings(directory, visitor);
+    }
+
+    private static void visitMappings(final long[][] tables, final MappingVisitor visitor)
+    {
+        for (int dir = 0; dir < tables.length; dir++)
         {
-            final long[] table = directory[dir];
+            final long[] table = tables[dir];
             if (table != null)
             {
                 for (int i = 0; i < TABLE_SIZE; i++)
@@ -817,11 +808,18 @@ public final class AddressSpace
         }
     }
 
-    void clearAll()
+    /**
+     * Removes every mapping, then tells the visitor each one removed: only after the entries are gone and the cached
+     * translations dropped, so that a frame whose map count the visitor lowers is reachable through this space no
+     * more (a lock-free free trusts a count of 0).
+     */
+    void clearAll(final MappingVisitor removed)
     {
+        final long[][] tables = directory.clone(); // teardown: may allocate
         Arrays.fill(directory, null);
         flushTlb();
         bumpMappingEpoch();
+        visitMappings(tables, removed);
     }
 
     @FunctionalInterface

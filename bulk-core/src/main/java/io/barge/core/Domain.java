@@ -36,7 +36,9 @@ public final class Domain implements AutoCloseable
      * time); the kernel takes it alone for the domain's own map, unmap, protect and flush, and after its own monitor
      * (never the other way round) when a free or a teardown reaches into the domain's space.
      */
-    final Object pageTableLock = new Object();
+    final Object pageTableLock = new PageTableLock();
+    /** Free frames kept for this domain's allocations and filled by its frees ({@link Kernel}). */
+    final FrameCache frameCache;
     private volatile boolean alive = true;
     /** Threads started by {@link #start}; under its own monitor. */
     private final List<Thread> threads = new ArrayList<>();
@@ -49,6 +51,7 @@ public final class Domain implements AutoCloseable
         this.name = name;
         this.addressSpace = new AddressSpace(this, kernel.memory(), maxPages);
         this.counters = counters;
+        this.frameCache = kernel.memory().newFrameCache();
         // Page 0 stays unmapped so that address 0 always faults.
         this.privateRanges = new VirtualRangeAllocator(1, privatePages - 1);
     }
@@ -274,4 +277,15 @@ public final class Domain implements AutoCloseable
     {
         return name + "(" + id + ")";
     }
+}
+
+/**
+ * A domain's page-table lock, padded: its monitor word (in the header) is changed by every map and unmap of the
+ * domain, and an unpadded lock object shares its line with whatever the heap puts after it, another domain's hot
+ * objects included once a collection has moved them next to each other.
+ */
+final class PageTableLock
+{
+    @SuppressWarnings("unused")
+    private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
 }

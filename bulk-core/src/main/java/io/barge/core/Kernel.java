@@ -3,11 +3,8 @@ package io.barge.core;
 import io.barge.core.machine.MachineFile;
 import org.agrona.collections.Int2ObjectHashMap;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -25,18 +22,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * only frames it owns, or frames an owner shares with it through {@link #share}. Destroying a domain removes its
  * mappings and frees every frame it owned, first unmapping them from any other domain.
  * <p>
- * Locking: frames and the set of domains change under the kernel's monitor (allocate, free, transfer, domain
- * creation and teardown). Share offers live in stripes by owner, each under its own monitor, so offers, accepts and
- * withdrawals of different domains run at once and never take the kernel's monitor (a free, transfer or teardown
- * takes the kernel's monitor and then the stripes it sweeps; an accept takes its stripe and then the grantee's
- * page-table lock). Pins do not take it: a frame's pin count, its orphan mark and whether it is
+ * Locking: the set of domains changes under the kernel's monitor (domain creation and teardown), and so do transfers
+ * and runs of contiguous frames. Allocating and freeing frames does not take it: each domain has a cache of free
+ * frames ({@link FrameCache}) refilled from and spilled to the global free stack in batches, and a free claims the
+ * frame by a compare-and-set on its pin word; only a free of a frame that is still mapped somewhere takes the
+ * monitor, to unmap it in every domain, and an allocation that finds every list empty takes it to drain the other
+ * domains' caches. Share offers live in stripes by owner, each under its own monitor, so offers, accepts and
+ * withdrawals of different domains run at once and never take the kernel's monitor (a transfer or teardown takes
+ * the kernel's monitor and then the stripes it sweeps, a free only the stripe; an accept takes its stripe and then
+ * the grantee's page-table lock). Pins do not take it: a frame's pin count, its orphan mark and whether it is
  * free share one word per frame changed by compare-and-set, so {@link #pinFrame}, {@link #pinMappedForDma},
  * {@link #holdPinnedForDma}, {@link #unpinFrame}, {@link #ownerOf} and {@link #wrapFrame} are lock-free (only the
  * last unpin of an orphan takes the monitor, to free it). A domain's own {@link #map}, {@link #unmap},
  * {@link #protect} and {@link #flush} take only that domain's page-table lock, and its virtual ranges only their
- * allocator's, so domains do not contend on them. A free (or a teardown) takes the monitor and then each domain's
- * page-table lock in turn; nothing takes them in the other order. Translation and {@link #copy} take no lock, so
- * data paths on different threads never contend on the kernel.
+ * allocator's, so domains do not contend on them. A free of a frame still mapped (or a teardown) takes the monitor
+ * and then each domain's page-table lock in turn; nothing takes them in the other order. Translation and
+ * {@link #copy} take no lock, so data paths on different threads never contend on the kernel.
  */
 public final class Kernel implements AutoCloseable
 {
@@ -50,35 +51,35 @@ public final class Kernel implements AutoCloseable
 
     /*
      * A frame's pin word: bits 0..31 its pin count, ORPHAN if its owner died while it was pinned, FREE while the
-     * frame is free or being freed, and above them a generation bumped by every allocation, so that a compare-and-set
-     * based on a word read before an owner or page-table check fails if the frame was freed (and perhaps reallocated)
-     * in between. Only the monitor moves a word into or out of FREE, except the last unpin of an orphan, which claims
-     * the free by its compare-and-set and then frees under the monitor; a pin or hold never succeeds on a FREE word,
-     * so a frame is never freed while pinned or held, and exactly one party frees it.
+     * frame is free or being freed, BUSY while a transfer changes its owner, and above them a generation bumped by
+     * every allocation and transfer, so that a compare-and-set based on a word read before an owner or page-table
+     * check fails if the frame was freed (and perhaps reallocated) or changed hands in between. A word moves into
+     * FREE only by a compare-and-set (a free, a teardown, the last unpin of an orphan), so exactly one party frees
+     * a frame; a pin or hold never succeeds on a FREE word, so a frame is never freed while pinned or held. Out of
+     * FREE only by an allocation, which owns the frame alone (it took it off a free list).
      */
-    private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final VarHandle MAP_COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final long PINS = 0xFFFF_FFFFL;
     private static final long ORPHAN = 1L << 32;
     private static final long FREE = 1L << 33;
-    private static final long GENERATION = 1L << 34;
+    private static final long BUSY = 1L << 34;
+    private static final long GENERATION = 1L << 35;
     private static final long MAX_PINS = Integer.MAX_VALUE;
+    private static final int CLAIMED_FREE = 0;
+    private static final int CLAIMED_ORPHAN = 1;
+    private static final int CLAIMED_ELSEWHERE = 2;
 
     private final PhysicalMemory memory;
     private final SystemCounters counters;
     private final int maxPages;
     private final int privatePages;
     private final VirtualRangeAllocator globalRanges;
-    /** Owner per frame: written under the monitor with release, read lock-free with acquire. */
-    private final int[] owner;
-    /** Page-table entries per frame, changed atomically (different domains' locks map the same frame). */
-    private final int[] mapCount;
     /**
-     * Pin word per frame (pins are a hypervisor's grant mapping, a device's DMA; a pinned frame is not freed; a
-     * pinned frame whose owner died is an orphan, kept by the kernel domain until the last unpin frees it).
+     * Per frame, each on its own cache line: the owner (written with release, read lock-free with acquire), the
+     * page-table entries that map it (changed atomically: different domains' locks map the same frame) and the pin
+     * word (pins are a hypervisor's grant mapping, a device's DMA; a pinned frame is not freed; a pinned frame whose
+     * owner died is an orphan, kept by the kernel domain until the last unpin frees it).
      */
-    private final long[] pinState;
+    private final FrameTable frameTable;
     private final Int2ObjectHashMap<Domain> domains = new Int2ObjectHashMap<>();
     // Share offers, striped by owner: offers and accepts of different domains take different monitors, never the
     // kernel's. Lock order: a stripe before a page-table lock; the kernel's monitor before a stripe.
@@ -129,11 +130,7 @@ public final class Kernel implements AutoCloseable
         this.maxPages = maxPages;
         this.privatePages = maxPages / 2;
         this.globalRanges = new VirtualRangeAllocator(privatePages, maxPages - privatePages);
-        this.owner = new int[memory.frameCount()];
-        this.mapCount = new int[memory.frameCount()];
-        this.pinState = new long[memory.frameCount()];
-        Arrays.fill(owner, NO_OWNER);
-        Arrays.fill(pinState, FREE);
+        this.frameTable = new FrameTable(memory.frameCount(), FREE, NO_OWNER);
         this.machineFile = machineFile;
         this.counters = machineFile == null ? new SystemCounters(maxCounters(maxDomains)) :
             new SystemCounters(machineFile.countersMetaDataBuffer(), machineFile.countersValuesBuffer());
@@ -336,24 +333,28 @@ public final class Kernel implements AutoCloseable
             synchronized (domain.pageTableLock)
             {
                 // A map of this domain racing its death checks liveness under this lock: it ran before (and is
-                // cleared here) or finds the domain dead.
-                domain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
-                domain.addressSpace().clearAll();
+                // cleared here) or finds the domain dead. Counts drop only after the entries and cached translations
+                // are gone: a lock-free free that reads a count of 0 must find the frame reachable nowhere.
+                domain.addressSpace().clearAll((vpn, frame) -> frameTable.addMapCount(frame, -1));
             }
+            // Closed before the frames go: they (and any a racing free of this domain returns) reach the global stack.
+            domain.frameCache.drain(true);
             final int id = domain.id();
-            for (int frame = 0; frame < owner.length; frame++)
+            for (int frame = 0; frame < frameTable.frameCount(); frame++)
             {
-                if (owner[frame] == id)
+                // The word first (volatile), then the owner: see publishAllocated. A FREE word is somebody's free.
+                if ((frameTable.pinWordVolatile(frame) & FREE) == 0 && frameTable.ownerAcquire(frame) == id)
                 {
-                    if (claimFreeOrOrphan(frame))
+                    final int claimed = claimFreeOrOrphan(frame);
+                    if (claimed == CLAIMED_FREE)
                     {
                         release(domain, frame);
                     }
-                    else
+                    else if (claimed == CLAIMED_ORPHAN)
                     {
                         // Other domains' mappings of the frame stay: they were made with the dead owner's consent
                         // and end by unpin.
-                        OWNERS.setRelease(owner, frame, KERNEL_DOMAIN_ID);
+                        frameTable.ownerRelease(frame, KERNEL_DOMAIN_ID);
                     }
                 }
             }
@@ -372,6 +373,9 @@ public final class Kernel implements AutoCloseable
     // ---- frames ------------------------------------------------------------------------------------------------
 
     /**
+     * Allocates a frame from the owner's frame cache (refilled from the global free stack in batches), without the
+     * kernel's monitor.
+     *
      * @param owner the domain that will own the frame.
      * @param zero  whether to fill it with zeros (counted).
      * @return the frame number.
@@ -379,31 +383,62 @@ public final class Kernel implements AutoCloseable
      */
     public int allocateFrame(final Domain owner, final boolean zero)
     {
-        try
-        {
-            return allocateFrameLocked(owner, zero);
-        }
-        catch (final OutOfFramesException ex)
-        {
-            if (reclaimPins())
-            {
-                return allocateFrameLocked(owner, zero);
-            }
-            throw ex;
-        }
-    }
-
-    private synchronized int allocateFrameLocked(final Domain owner, final boolean zero)
-    {
         checkLive(owner);
-        final int frame = memory.allocateFrame();
-        publishAllocated(frame, owner.id());
+        final int frame = takeFreeFrame(owner);
+        final long published = publishAllocated(frame, owner.id());
+        if (!owner.isAlive())
+        {
+            abandonAllocated(owner, frame, published);
+        }
         owner.count(CounterType.FRAMES_ALLOCATED, 1);
         if (zero)
         {
             zero(owner, frame);
         }
         return frame;
+    }
+
+    /** A free frame off the owner's cache; when every list is empty, drains the other caches and reclaims pins. */
+    private int takeFreeFrame(final Domain owner)
+    {
+        int frame = owner.frameCache.take();
+        if (frame < 0)
+        {
+            drainFrameCaches();
+            frame = owner.frameCache.take();
+            if (frame < 0 && reclaimPins())
+            {
+                drainFrameCaches();
+                frame = owner.frameCache.take();
+            }
+            if (frame < 0)
+            {
+                throw new OutOfFramesException("no free frame: frameCount=" + memory.frameCount());
+            }
+        }
+        return frame;
+    }
+
+    /**
+     * An allocation that raced its owner's teardown (the owner was alive when checked, dead once the frame was
+     * published): the teardown's sweep may have missed the frame, so it goes back here, unless the sweep saw it
+     * and freed it (its claim of FREE and this one exclude each other; the claim is against the word this allocation
+     * published, so a frame the sweep freed and somebody reallocated is not touched). Nobody else can change the word
+     * meanwhile: a pin needs a live owner or a mapping, a hold a pin. Either way the caller fails as on a dead domain.
+     */
+    private void abandonAllocated(final Domain owner, final int frame, final long published)
+    {
+        if (frameTable.compareAndSetPinWord(frame, published, published | FREE))
+        {
+            release(owner, frame);
+        }
+        owner.checkAlive();
+    }
+
+    /** Returns every domain's cached frames to the global stack, so that one domain's cache cannot starve another. */
+    private void drainFrameCaches()
+    {
+        memory.drainCaches();
     }
 
     /**
@@ -417,24 +452,32 @@ public final class Kernel implements AutoCloseable
      */
     public void allocateFrames(final Domain owner, final int count, final boolean zero, final int[] frames)
     {
-        if (count > memory.freeFrames())
+        checkLive(owner);
+        // The owner's own cache usually holds enough: only a larger request counts every list first.
+        if (count > owner.frameCache.size() && count > memory.freeFrames())
         {
             reclaimPins();
+            if (count > memory.freeFrames())
+            {
+                throw new OutOfFramesException("asked for " + count + " frames, " + memory.freeFrames() + " free");
+            }
         }
-        allocateFramesLocked(owner, count, zero, frames);
-    }
-
-    private synchronized void allocateFramesLocked(
-        final Domain owner, final int count, final boolean zero, final int[] frames)
-    {
-        checkLive(owner);
-        if (count > memory.freeFrames())
+        int done = 0;
+        try
         {
-            throw new OutOfFramesException("asked for " + count + " frames, " + memory.freeFrames() + " free");
+            for (; done < count; done++)
+            {
+                frames[done] = allocateFrame(owner, zero);
+            }
         }
-        for (int i = 0; i < count; i++)
+        catch (final OutOfFramesException ex)
         {
-            frames[i] = allocateFrameLocked(owner, zero);
+            // Another domain took the frames counted free above: give back what this call took.
+            for (int i = 0; i < done; i++)
+            {
+                freeFrame(owner, frames[i]);
+            }
+            throw ex;
         }
     }
 
@@ -456,17 +499,16 @@ public final class Kernel implements AutoCloseable
         }
         catch (final OutOfFramesException ex)
         {
-            if (reclaimPins())
-            {
-                return allocateRunLocked(owner, count, zero);
-            }
-            throw ex;
+            // Cached frames are not on the global stack, where runs are looked for.
+            drainFrameCaches();
+            reclaimPins();
+            return allocateRunLocked(owner, count, zero);
         }
     }
 
     private synchronized int allocateRunLocked(final Domain owner, final int count, final boolean zero)
     {
-        checkLive(owner);
+        checkLive(owner); // under the monitor, which a teardown holds from marking the domain dead to its sweep
         final int first = memory.allocateRun(count);
         for (int frame = first; frame < first + count; frame++)
         {
@@ -484,10 +526,18 @@ public final class Kernel implements AutoCloseable
      * @param owner the frame's owner.
      * @param frame the frame to fill with zeros.
      */
-    public synchronized void zeroFrame(final Domain owner, final int frame)
+    public void zeroFrame(final Domain owner, final int frame)
     {
-        checkOwner(owner, frame);
-        zero(owner, frame);
+        // Pinned for the length of the fill: a racing free is refused, so the zeros never reach a reused frame.
+        pinFrame(owner, frame);
+        try
+        {
+            zero(owner, frame);
+        }
+        finally
+        {
+            unpinFrame(frame);
+        }
     }
 
     private void zero(final Domain owner, final int frame)
@@ -497,50 +547,61 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Frees a frame: removes it from every address space that still maps it (flushing those), then returns it.
+     * Frees a frame: removes it from every address space that still maps it (flushing those), then returns it to
+     * the owner's frame cache. Takes the kernel's monitor only if the frame is still mapped somewhere.
      *
      * @param owner the frame's owner.
      * @param frame the frame.
      * @throws FrameOwnershipException if {@code owner} does not own it.
+     * @throws FrameInUseException     if it is pinned.
      */
-    public synchronized void freeFrame(final Domain owner, final int frame)
+    public void freeFrame(final Domain owner, final int frame)
     {
-        checkOwner(owner, frame);
-        if (!claimFree(frame))
+        checkLive(owner);
+        checkFrame(frame);
+        while (true)
         {
-            throw new FrameInUseException("frame=" + frame + " holds " + pinCountOf(frame) +
-                " pin(s) and cannot be freed");
+            final long s = ownedPinWord(owner, frame);
+            if ((s & PINS) != 0)
+            {
+                throw new FrameInUseException("frame=" + frame + " holds " + (s & PINS) +
+                    " pin(s) and cannot be freed");
+            }
+            if (frameTable.compareAndSetPinWord(frame, s, s | FREE))
+            {
+                break;
+            }
         }
         release(owner, frame);
     }
 
-    /** Under the monitor, with the frame's word claimed FREE: unmaps it everywhere and returns it. */
+    /**
+     * With the frame's word claimed FREE (by the caller's compare-and-set: nobody else frees it): unmaps it wherever
+     * it is still mapped and returns it to the owner's cache.
+     * <p>
+     * No translation cache can reach the frame once this returns. Every page-table entry of the frame is counted
+     * in its map count, and every removal drops the page's cached translations (waiting for walks that read the
+     * old entry) before it lowers the count (clearPte, clearAll). So a count of 0, read after the claim, means no
+     * entry and no cached translation maps the frame, and none can appear: a map raises the count before it checks
+     * the word again and backs out on FREE (install). A count above 0 (a mapping, or a map backing out) sends the
+     * free through every domain's page table under the monitor, each domain's lock waiting out a map in progress.
+     */
     private void release(final Domain owner, final int frame)
     {
-        // Volatile read after the CAS that claimed FREE: a map that raised the count first is seen here (and
-        // removed by the scan, which waits for its domain's lock); one that raises it later sees FREE and backs out.
-        if ((int)MAP_COUNTS.getVolatile(mapCount, frame) > 0)
+        if (frameTable.mapCountVolatile(frame) > 0)
         {
-            unmapEverywhere(frame);
-        }
-        // Whatever the map count: a translation cached by a walk that raced an earlier unmap must not reach the
-        // frame once it is reused (the address spaces also refuse to cache such walks; this is the kernel's check).
-        // Taking every live domain's page-table lock here, before the frame goes back to the free stack, also waits
-        // out a map that checked the owner before the free began: it finishes (and the scan above, or its own check
-        // of FREE, dealt with it) before the frame can be handed to anybody else.
-        for (final Domain domain : domains.values())
-        {
-            synchronized (domain.pageTableLock)
+            synchronized (this)
             {
-                domain.addressSpace().invalidateFrame(frame);
+                unmapEverywhere(frame);
             }
         }
-        OWNERS.setRelease(this.owner, frame, NO_OWNER);
+        frameTable.ownerRelease(frame, NO_OWNER);
         removeOffers(owner, frame); // after the owner word: see offerShare
-        memory.freeFrame(frame);
         owner.count(CounterType.FRAMES_FREED, 1);
+        owner.frameCache.put(frame);
     }
 
+    /** Under the monitor: removes every page-table entry of a frame in every live domain. */
     private void unmapEverywhere(final int frame)
     {
         final List<long[]> victims = new ArrayList<>();
@@ -559,7 +620,7 @@ public final class Kernel implements AutoCloseable
                 for (final long[] victim : victims)
                 {
                     domain.addressSpace().clearPte(victim[0]);
-                    MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+                    frameTable.addMapCount(frame, -1);
                     domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
                     flush(domain);
                 }
@@ -578,8 +639,70 @@ public final class Kernel implements AutoCloseable
     {
         checkOwner(from, frame);
         checkLive(to);
-        OWNERS.setRelease(owner, frame, to.id());
+        // BUSY for the owner change: a lock-free free or pin of the old owner that read the word before fails its
+        // compare-and-set (the generation moves), one that reads it now waits, so none acts on a stale owner.
+        long s;
+        do
+        {
+            s = frameTable.pinWordVolatile(frame);
+            if ((s & (FREE | ORPHAN)) != 0)
+            {
+                throw new FrameOwnershipException("frame=" + frame + " is being freed or is an orphan; " + from +
+                    " cannot transfer it");
+            }
+        }
+        while (!frameTable.compareAndSetPinWord(frame, s, s | BUSY));
+        frameTable.ownerRelease(frame, to.id());
+        do
+        {
+            s = frameTable.pinWordVolatile(frame); // pins and unpins (no owner check) may have moved the count
+        }
+        while (!frameTable.compareAndSetPinWord(frame, s, (s & ~BUSY) + GENERATION));
         removeOffers(from, frame); // the old owner's offers go with its ownership; after the owner word: see offerShare
+    }
+
+    /**
+     * The frame's pin word, read while no transfer holds it and then checked to be {@code owner}'s, for a
+     * compare-and-set on it (a pin, a free). The owner check sits between reading the word and that compare-and-set:
+     * if the CAS succeeds the frame was neither freed (nor reallocated) nor transferred since, so the owner read is
+     * this allocation's (the allocation published the owner before the word). A transfer holds the word BUSY and then
+     * moves its generation: an operation racing it waits here, or fails its CAS and reads the new owner.
+     *
+     * @throws FrameOwnershipException if the frame is free or not {@code owner}'s.
+     */
+    private long ownedPinWord(final Domain owner, final int frame)
+    {
+        while (true)
+        {
+            final long s = frameTable.pinWordVolatile(frame);
+            if ((s & BUSY) != 0)
+            {
+                awaitNotBusy(frame);
+                continue;
+            }
+            if ((s & FREE) != 0)
+            {
+                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
+            }
+            checkOwner(owner, frame);
+            return s;
+        }
+    }
+
+    /** A transfer holds the word BUSY for two stores under the monitor: spin briefly, then yield. */
+    private void awaitNotBusy(final int frame)
+    {
+        for (int spins = 0; (frameTable.pinWordVolatile(frame) & BUSY) != 0; spins++)
+        {
+            if (spins < 100)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield(); // the transferring thread was preempted between its two stores
+            }
+        }
     }
 
     private static ShareTable[] newShareStripes()
@@ -615,7 +738,7 @@ public final class Kernel implements AutoCloseable
     public int ownerOf(final int frame)
     {
         checkFrame(frame);
-        return (int)OWNERS.getAcquire(owner, frame); // acquire: pairs with the release of allocate, free, transfer
+        return frameTable.ownerAcquire(frame); // acquire: pairs with the release of allocate, free, transfer
     }
 
     /**
@@ -625,7 +748,7 @@ public final class Kernel implements AutoCloseable
     public int mapCountOf(final int frame)
     {
         checkFrame(frame);
-        return (int)MAP_COUNTS.getVolatile(mapCount, frame);
+        return frameTable.mapCountVolatile(frame);
     }
 
     /**
@@ -654,18 +777,9 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            // The owner check sits between reading the word and the compare-and-set: if the CAS succeeds the frame
-            // was not freed (nor reallocated) since, so the owner read is this allocation's (the allocation
-            // published the owner before the word). A transfer does not change the word: a pin racing it is
-            // ordered before it.
-            final long s = (long)STATES.getVolatile(pinState, frame);
-            if ((s & FREE) != 0)
-            {
-                throw new FrameOwnershipException("frame=" + frame + " is free, not owned by " + owner);
-            }
-            checkOwner(owner, frame);
+            final long s = ownedPinWord(owner, frame);
             checkPinRoom(frame, s);
-            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {
                 return;
             }
@@ -684,7 +798,7 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             final long pins = s & PINS;
             if ((s & FREE) != 0 || pins == 0)
             {
@@ -698,13 +812,13 @@ public final class Kernel implements AutoCloseable
             {
                 // The last pin of an orphan: this CAS claims the free, so a racing hold fails from now on and the
                 // frame is freed exactly once, by this thread, under the monitor.
-                if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+                if (frameTable.compareAndSetPinWord(frame, s, (s & ~(PINS | ORPHAN)) | FREE))
                 {
                     freeClaimedOrphan(frame);
                     return;
                 }
             }
-            else if (STATES.compareAndSet(pinState, frame, s, s - 1))
+            else if (frameTable.compareAndSetPinWord(frame, s, s - 1))
             {
                 return;
             }
@@ -739,7 +853,7 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             final long pins = s & PINS;
             if ((s & FREE) != 0 || pins == 0)
             {
@@ -748,17 +862,17 @@ public final class Kernel implements AutoCloseable
             // Under the monitor the orphan mark, the owner and liveness cannot change; only lock-free pins, holds
             // and unpins race this CAS.
             final boolean orphan = (s & ORPHAN) != 0;
-            final boolean owned = !orphan && (int)OWNERS.getAcquire(this.owner, frame) == owner.id() &&
+            final boolean owned = !orphan && frameTable.ownerAcquire(frame) == owner.id() &&
                 owner.isAlive();
             if (pins == 1 && (orphan || owned))
             {
-                if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+                if (frameTable.compareAndSetPinWord(frame, s, (s & ~(PINS | ORPHAN)) | FREE))
                 {
                     release(orphan ? kernelDomain : owner, frame);
                     return;
                 }
             }
-            else if (STATES.compareAndSet(pinState, frame, s, s - 1))
+            else if (frameTable.compareAndSetPinWord(frame, s, s - 1))
             {
                 return;
             }
@@ -798,7 +912,7 @@ public final class Kernel implements AutoCloseable
                     Rights.name(rights)));
             }
             final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0)
             {
                 // The frame's free has begun (it unmaps it everywhere next): the mapping is as good as gone.
@@ -812,7 +926,7 @@ public final class Kernel implements AutoCloseable
                 continue;
             }
             checkPinRoom(frame, s);
-            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {
                 if (!domain.isAlive())
                 {
@@ -839,13 +953,13 @@ public final class Kernel implements AutoCloseable
         checkFrame(frame);
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0 || (s & PINS) == 0)
             {
                 return false;
             }
             checkPinRoom(frame, s);
-            if (STATES.compareAndSet(pinState, frame, s, s + 1))
+            if (frameTable.compareAndSetPinWord(frame, s, s + 1))
             {
                 return true;
             }
@@ -878,7 +992,7 @@ public final class Kernel implements AutoCloseable
     public int pinCountOf(final int frame)
     {
         checkFrame(frame);
-        final long s = (long)STATES.getVolatile(pinState, frame);
+        final long s = frameTable.pinWordVolatile(frame);
         return (s & FREE) != 0 ? 0 : (int)(s & PINS);
     }
 
@@ -908,27 +1022,37 @@ public final class Kernel implements AutoCloseable
         }
     }
 
-    /** Under the monitor, on a newly allocated frame: the owner first, then the word (release), a new generation. */
-    private void publishAllocated(final int frame, final int ownerId)
+    /**
+     * On a frame just taken off a free list (nobody else holds it): the owner first, then the word, a new generation.
+     * The word's store is volatile: a lock-free pinner that reads it sees the owner above and every page-table entry
+     * the frame's previous free cleared, and the allocation's check of its owner's liveness after it is ordered with
+     * the teardown's (it marks the domain dead, then reads each frame's word and owner): one of them sees the other.
+     *
+     * @return the word published.
+     */
+    private long publishAllocated(final int frame, final int ownerId)
     {
-        OWNERS.setRelease(owner, frame, ownerId);
-        // Release: a lock-free pinner that reads this word sees the owner above and every page-table entry the
-        // frame's previous free cleared. No CAS races it: nothing but the monitor changes a FREE word.
-        final long s = (long)STATES.getVolatile(pinState, frame);
-        STATES.setRelease(pinState, frame, (s & ~(PINS | ORPHAN | FREE)) + GENERATION);
+        frameTable.ownerRelease(frame, ownerId);
+        final long s = frameTable.pinWordVolatile(frame);
+        final long published = (s & ~(PINS | ORPHAN | FREE | BUSY)) + GENERATION;
+        frameTable.pinWordVolatileStore(frame, published);
+        return published;
     }
 
-    /** Under the monitor: marks an unpinned frame FREE so that no pin can succeed on it; false if it is pinned. */
+    /**
+     * Marks an unpinned frame FREE so that no pin can succeed on it; false if it is pinned or already claimed. The
+     * caller knows the owner (under the monitor, or its own allocation), so no transfer holds the word BUSY.
+     */
     private boolean claimFree(final int frame)
     {
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & (FREE | PINS)) != 0)
             {
                 return false;
             }
-            if (STATES.compareAndSet(pinState, frame, s, s | FREE))
+            if (frameTable.compareAndSetPinWord(frame, s, s | FREE))
             {
                 return true;
             }
@@ -936,23 +1060,25 @@ public final class Kernel implements AutoCloseable
     }
 
     /**
-     * Under the monitor, for a frame of a dying owner: claims it FREE if unpinned (true), else marks it an orphan
-     * (false) in the same word the unpins change, so the last unpin either came before (and the frame is freed
-     * here) or sees the mark (and frees it there), never neither nor both.
+     * Under the monitor, for a frame of a dying owner: claims it FREE if unpinned ({@link #CLAIMED_FREE}), else marks
+     * it an orphan ({@link #CLAIMED_ORPHAN}) in the same word the unpins change, so the last unpin either came
+     * before (and the frame is freed here) or sees the mark (and frees it there), never neither nor both. A frame
+     * already FREE is being freed by whoever claimed it (a free of the owner that began before its death, or an
+     * allocation undone): {@link #CLAIMED_ELSEWHERE}, left to that party.
      */
-    private boolean claimFreeOrOrphan(final int frame)
+    private int claimFreeOrOrphan(final int frame)
     {
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
+            final long s = frameTable.pinWordVolatile(frame);
             if ((s & FREE) != 0)
             {
-                throw new IllegalStateException("frame=" + frame + " is owned but free");
+                return CLAIMED_ELSEWHERE;
             }
             final boolean unpinned = (s & PINS) == 0;
-            if (STATES.compareAndSet(pinState, frame, s, unpinned ? s | FREE : s | ORPHAN))
+            if (frameTable.compareAndSetPinWord(frame, s, unpinned ? s | FREE : s | ORPHAN))
             {
-                return unpinned;
+                return unpinned ? CLAIMED_FREE : CLAIMED_ORPHAN;
             }
         }
     }
@@ -962,8 +1088,8 @@ public final class Kernel implements AutoCloseable
     {
         while (true)
         {
-            final long s = (long)STATES.getVolatile(pinState, frame);
-            if (STATES.compareAndSet(pinState, frame, s, (s & ~(PINS | ORPHAN)) | FREE))
+            final long s = frameTable.pinWordVolatile(frame);
+            if (frameTable.compareAndSetPinWord(frame, s, (s & ~(PINS | ORPHAN)) | FREE))
             {
                 return;
             }
@@ -1107,7 +1233,7 @@ public final class Kernel implements AutoCloseable
             // a destroy marks its domain dead, before it sweeps this stripe. One that swept first is seen here (the
             // stripe's monitor orders its store before this read); one that sweeps later removes this offer.
             // Either way no offer outlives its frame's ownership or its domains.
-            if ((int)OWNERS.getAcquire(this.owner, frame) != owner.id() || !owner.isAlive() || !grantee.isAlive())
+            if (frameTable.ownerAcquire(frame) != owner.id() || !owner.isAlive() || !grantee.isAlive())
             {
                 stripe.remove(slot);
                 checkLive(owner);
@@ -1159,7 +1285,7 @@ public final class Kernel implements AutoCloseable
                     " under an offer of rights=" + stripe.rights(slot));
             }
             frame = stripe.frame(slot);
-            if ((int)OWNERS.getAcquire(owner, frame) != stripe.ownerId(slot))
+            if (frameTable.ownerAcquire(frame) != stripe.ownerId(slot))
             {
                 throw new InvalidCapabilityException("capability 0x" + Long.toHexString(capability) + ": frame=" +
                     frame + " is no longer owned by domain " + stripe.ownerId(slot));
@@ -1252,18 +1378,18 @@ public final class Kernel implements AutoCloseable
         // claims FREE later reads this count (all volatile, one order) and scans, waiting for this domain's lock.
         // Otherwise the frame is being (or was) freed: back out. Never a mapping of a frame on the free stack or
         // handed to somebody else.
-        final long before = (long)STATES.getVolatile(pinState, frame);
-        final int current = (int)OWNERS.getAcquire(owner, frame);
+        final long before = frameTable.pinWordVolatile(frame);
+        final int current = frameTable.ownerAcquire(frame);
         if ((before & FREE) == 0 && current != ownerId)
         {
             throw new FrameOwnershipException("frame=" + frame + " is owned by " +
                 (current == NO_OWNER ? "nobody (free)" : "domain " + current) + ", not by domain " + ownerId);
         }
-        MAP_COUNTS.getAndAdd(mapCount, frame, 1);
-        final long after = (long)STATES.getVolatile(pinState, frame);
+        frameTable.addMapCount(frame, 1);
+        final long after = frameTable.pinWordVolatile(frame);
         if ((before & FREE) != 0 || ((before ^ after) & ~(PINS | ORPHAN)) != 0)
         {
-            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            frameTable.addMapCount(frame, -1);
             throw new FrameOwnershipException("frame=" + frame + " is free or being freed; domain " + domain +
                 " cannot map it");
         }
@@ -1292,7 +1418,7 @@ public final class Kernel implements AutoCloseable
             }
             final int frame = (int)(pte >>> AddressSpace.PTE_FRAME_SHIFT);
             domain.addressSpace().clearPte(vpn);
-            MAP_COUNTS.getAndAdd(mapCount, frame, -1);
+            frameTable.addMapCount(frame, -1);
             domain.count(CounterType.PAGE_TABLE_UPDATES, 1);
             return frame;
         }
@@ -1457,7 +1583,7 @@ public final class Kernel implements AutoCloseable
     {
         checkLive(domain);
         checkFrame(frame);
-        final int current = (int)OWNERS.getAcquire(owner, frame);
+        final int current = frameTable.ownerAcquire(frame);
         if (current != domain.id())
         {
             throw new FrameOwnershipException("frame=" + frame + " is owned by " +
@@ -1467,9 +1593,9 @@ public final class Kernel implements AutoCloseable
 
     private void checkFrame(final int frame)
     {
-        if (frame < 0 || frame >= owner.length)
+        if (frame < 0 || frame >= frameTable.frameCount())
         {
-            throw new IllegalArgumentException("frame=" + frame + " outside [0, " + owner.length + ")");
+            throw new IllegalArgumentException("frame=" + frame + " outside [0, " + frameTable.frameCount() + ")");
         }
     }
 
@@ -1520,17 +1646,17 @@ public final class Kernel implements AutoCloseable
             kernelDomain.markDestroyed();
             synchronized (kernelDomain.pageTableLock)
             {
-                kernelDomain.addressSpace().forEachMapping((vpn, frame) -> MAP_COUNTS.getAndAdd(mapCount, frame, -1));
-                kernelDomain.addressSpace().clearAll();
+                kernelDomain.addressSpace().clearAll((vpn, frame) -> frameTable.addMapCount(frame, -1));
             }
-            for (int frame = 0; frame < owner.length; frame++)
+            kernelDomain.frameCache.drain(true);
+            for (int frame = 0; frame < frameTable.frameCount(); frame++)
             {
-                if (owner[frame] == KERNEL_DOMAIN_ID)
+                if (frameTable.ownerAcquire(frame) == KERNEL_DOMAIN_ID)
                 {
                     // Orphans still pinned go too (the machine is gone); an orphan whose last unpin claimed it and
                     // waits for the monitor finds the kernel closed and leaves it to this loop.
                     forceFree(frame);
-                    OWNERS.setRelease(owner, frame, NO_OWNER);
+                    frameTable.ownerRelease(frame, NO_OWNER);
                     memory.freeFrame(frame);
                 }
             }

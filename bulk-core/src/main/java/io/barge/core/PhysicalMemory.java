@@ -45,7 +45,16 @@ public final class PhysicalMemory implements AutoCloseable
     // A frame of zeros outside the region, never handed out nor written: what an unreadable page of a
     // zero-on-fault view reads (fbufs volatile). Read-only by contract: only read-only views point at it.
     private final AlignedMemory zeroFrame;
-    private int freeCount;
+    /** Written under the monitor; read without it by {@link #freeFrames()}. */
+    private volatile int freeCount;
+    /**
+     * The kernel's per-domain caches of free frames (their frames are free too, though not on the stack), the first
+     * {@link #cacheCount} slots: changed under the monitor (the array doubles when full, so registering a domain's
+     * cache is amortised O(1) however many domains live), read without it, so that counting allocates nothing. A
+     * grown array is published before the count that covers its new slot.
+     */
+    private volatile FrameCache[] caches = new FrameCache[16];
+    private volatile int cacheCount;
     private boolean closed;
 
     private PhysicalMemory(
@@ -224,11 +233,67 @@ public final class PhysicalMemory implements AutoCloseable
     }
 
     /**
-     * @return frames not owned by anybody.
+     * @return frames not owned by anybody: on the free stack or in a kernel frame cache (a snapshot).
      */
-    public synchronized int freeFrames()
+    public int freeFrames()
     {
-        return freeCount;
+        final int n = cacheCount;
+        final FrameCache[] current = caches;
+        int cached = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final FrameCache cache = current[i];
+            cached += cache == null ? 0 : cache.size(); // null: a retire moving slots meanwhile
+        }
+        return freeCount + cached;
+    }
+
+    /** @return a new cache of free frames over this memory, counted by {@link #freeFrames()} until it is closed. */
+    synchronized FrameCache newFrameCache()
+    {
+        final FrameCache cache = new FrameCache(this);
+        final int n = cacheCount;
+        FrameCache[] current = caches;
+        if (n == current.length)
+        {
+            current = java.util.Arrays.copyOf(current, 2 * n);
+            caches = current;
+        }
+        current[n] = cache;
+        cacheCount = n + 1;
+        return cache;
+    }
+
+    /** Returns every cache's frames to the stack (frames ran short, or a run of consecutive frames is wanted). */
+    void drainCaches()
+    {
+        final int n = cacheCount;
+        final FrameCache[] current = caches;
+        for (int i = 0; i < n; i++)
+        {
+            final FrameCache cache = current[i];
+            if (cache != null)
+            {
+                cache.drain(false);
+            }
+        }
+    }
+
+    /** A closed cache, already drained, holds no frames any more and need not be counted. */
+    synchronized void retire(final FrameCache cache)
+    {
+        final int n = cacheCount;
+        final FrameCache[] current = caches;
+        for (int i = 0; i < n; i++)
+        {
+            if (current[i] == cache)
+            {
+                current[i] = current[n - 1]; // the last moves into the hole: a reader may count it twice, once
+                current[n - 1] = null;
+                cacheCount = n - 1;
+                return;
+            }
+        }
     }
 
     /**
@@ -320,14 +385,59 @@ public final class PhysicalMemory implements AutoCloseable
         throw new OutOfFramesException("no run of " + count + " consecutive free frames: " + freeCount + " free");
     }
 
+    /**
+     * Takes up to {@code max} frames at once, for a kernel frame cache refilled in batches (one monitor entry for
+     * many allocations).
+     *
+     * @return how many were taken (0 if none is free).
+     */
+    synchronized int takeFrames(final int[] into, final int offset, final int max)
+    {
+        int top = freeCount;
+        final int n = Math.min(max, top);
+        for (int i = 0; i < n; i++)
+        {
+            final int frame = freeStack[--top];
+            isFree[frame] = false;
+            into[offset + i] = frame;
+        }
+        freeCount = top; // one volatile store per batch
+        return n;
+    }
+
+    /** Returns frames at once (a kernel frame cache spilling or draining). */
+    synchronized void returnFrames(final int[] from, final int offset, final int count)
+    {
+        int top = freeCount;
+        try
+        {
+            for (int i = offset; i < offset + count; i++)
+            {
+                final int frame = from[i];
+                checkNotFree(frame);
+                isFree[frame] = true;
+                freeStack[top++] = frame;
+            }
+        }
+        finally
+        {
+            freeCount = top; // one volatile store per batch; the frames before a double free stay freed
+        }
+    }
+
     synchronized void freeFrame(final int frame)
+    {
+        checkNotFree(frame);
+        isFree[frame] = true;
+        freeStack[freeCount++] = frame;
+    }
+
+    private void checkNotFree(final int frame)
     {
         if (isFree[frame])
         {
             throw new IllegalStateException("frame=" + frame + " is free already (freed twice)");
         }
-        isFree[frame] = true;
-        freeStack[freeCount++] = frame;
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.barge.core;
 
-import java.util.Arrays;
-
 /**
  * One stripe of the kernel's share offers: each a frame its owner consented to let one named domain map, with the
  * most rights it may take. An offer is used once. Its capability is a long that can travel in a message: the slot,
@@ -9,8 +7,10 @@ import java.util.Arrays;
  * (and a value of another stripe names none here).
  * <p>
  * Guarded by its own monitor: the kernel keeps one table per stripe of owners, so that offers of different domains
- * do not wait for each other. The padding at the end keeps the next stripe's header (its monitor word) off this
- * one's cache lines.
+ * do not wait for each other. Nothing of one stripe that its operations write shares a cache line with another
+ * stripe's: padding before and after the fields keeps the monitor word and the counts off the neighbours' lines,
+ * and the slot records and free list are arrays padded at both ends (the stripes' arrays are allocated one after
+ * another, so an unpadded array's last slots would share a line with the next stripe's header).
  */
 final class ShareTable extends ShareTableFields
 {
@@ -27,19 +27,35 @@ final class ShareTable extends ShareTableFields
     }
 }
 
-/** The table's state; {@link ShareTable} adds the padding after it (a subclass's fields come after these). */
-class ShareTableFields
+/** Padding before the fields: keeps them off the line of whatever the heap put before the table. */
+class ShareTablePad
 {
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
+}
+
+/** The table's state; {@link ShareTable} adds the padding after it (a subclass's fields come after these). */
+class ShareTableFields extends ShareTablePad
+{
+    /** Ints of padding at each end of an array: two cache lines. */
+    private static final int PAD = 32;
+    /** Ints per slot record. */
+    private static final int STRIDE = 8;
+    private static final int OWNER = 0;
+    private static final int FRAME = 1;
+    private static final int GRANTEE = 2;
+    private static final int RIGHTS = 3;
+    private static final int GENERATION = 4;
+    private static final int LIVE = 5;
+
     private final int stripe;
     private final int stripeBits;
-    private int[] ownerIds = new int[16];
-    private int[] frames = new int[16];
-    private int[] granteeIds = new int[16];
-    private int[] rights = new int[16];
-    private int[] generations = new int[16];
-    private boolean[] live = new boolean[16];
+    /** Slot records of {@link #STRIDE} ints, from index {@link #PAD}. */
+    private int[] records = new int[PAD + 16 * STRIDE + PAD];
+    private int capacity = 16;
     private int size;
-    private int[] freeSlots = new int[16];
+    /** Free slots, from index {@link #PAD}. */
+    private int[] freeSlots = new int[PAD + 16 + PAD];
     private int freeCount;
     private int pending;
 
@@ -60,6 +76,11 @@ class ShareTableFields
         return word == 0 ? -1 : (int)((word - 1) & ((1L << stripeBits) - 1));
     }
 
+    private static int at(final int slot, final int field)
+    {
+        return PAD + slot * STRIDE + field;
+    }
+
     /**
      * @return the slot of a new live offer; {@link #capability} names it.
      */
@@ -68,13 +89,13 @@ class ShareTableFields
         final int slot;
         if (freeCount > 0)
         {
-            slot = freeSlots[--freeCount];
+            slot = freeSlots[PAD + --freeCount];
         }
         else
         {
-            if (size == live.length)
+            if (size == capacity)
             {
-                if (size >= (1 << (31 - stripeBits)))
+                if (size >= (1 << (31 - stripeBits)) || size >= (Integer.MAX_VALUE - 2 * PAD) / (2 * STRIDE))
                 {
                     throw new IllegalStateException(size + " share offers pending in one stripe");
                 }
@@ -82,11 +103,12 @@ class ShareTableFields
             }
             slot = size++;
         }
-        ownerIds[slot] = ownerId;
-        frames[slot] = frame;
-        granteeIds[slot] = granteeId;
-        rights[slot] = maxRights;
-        live[slot] = true;
+        final int[] r = records;
+        r[at(slot, OWNER)] = ownerId;
+        r[at(slot, FRAME)] = frame;
+        r[at(slot, GRANTEE)] = granteeId;
+        r[at(slot, RIGHTS)] = maxRights;
+        r[at(slot, LIVE)] = 1;
         pending++;
         return slot;
     }
@@ -97,7 +119,7 @@ class ShareTableFields
     long capability(final int slot)
     {
         // +1 so that 0 is never a capability.
-        return ((long)generations[slot] << 32) | ((((long)slot << stripeBits) | stripe) + 1L);
+        return ((long)records[at(slot, GENERATION)] << 32) | ((((long)slot << stripeBits) | stripe) + 1L);
     }
 
     /**
@@ -116,38 +138,40 @@ class ShareTableFields
             return -1;
         }
         final int slot = (int)slotLong;
-        return live[slot] && generations[slot] == (int)(capability >>> 32) ? slot : -1;
+        return records[at(slot, LIVE)] != 0 && records[at(slot, GENERATION)] == (int)(capability >>> 32) ? slot : -1;
     }
 
     int ownerId(final int slot)
     {
-        return ownerIds[slot];
+        return records[at(slot, OWNER)];
     }
 
     int frame(final int slot)
     {
-        return frames[slot];
+        return records[at(slot, FRAME)];
     }
 
     int granteeId(final int slot)
     {
-        return granteeIds[slot];
+        return records[at(slot, GRANTEE)];
     }
 
     int rights(final int slot)
     {
-        return rights[slot];
+        return records[at(slot, RIGHTS)];
     }
 
     void remove(final int slot)
     {
-        live[slot] = false;
-        generations[slot]++;
-        if (freeCount == freeSlots.length)
+        records[at(slot, LIVE)] = 0;
+        records[at(slot, GENERATION)]++;
+        if (PAD + freeCount == freeSlots.length - PAD)
         {
-            freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
+            final int[] grown = new int[PAD + 2 * freeCount + PAD];
+            System.arraycopy(freeSlots, PAD, grown, PAD, freeCount);
+            freeSlots = grown;
         }
-        freeSlots[freeCount++] = slot;
+        freeSlots[PAD + freeCount++] = slot;
         pending--;
     }
 
@@ -156,7 +180,8 @@ class ShareTableFields
     {
         for (int slot = 0; slot < size; slot++)
         {
-            if (live[slot] && (ownerIds[slot] == domainId || granteeIds[slot] == domainId))
+            if (records[at(slot, LIVE)] != 0 &&
+                (records[at(slot, OWNER)] == domainId || records[at(slot, GRANTEE)] == domainId))
             {
                 remove(slot);
             }
@@ -172,7 +197,7 @@ class ShareTableFields
         }
         for (int slot = 0; slot < size; slot++)
         {
-            if (live[slot] && frames[slot] == frame)
+            if (records[at(slot, LIVE)] != 0 && records[at(slot, FRAME)] == frame)
             {
                 remove(slot);
             }
@@ -186,12 +211,9 @@ class ShareTableFields
 
     private void grow()
     {
-        final int n = live.length * 2;
-        ownerIds = Arrays.copyOf(ownerIds, n);
-        frames = Arrays.copyOf(frames, n);
-        granteeIds = Arrays.copyOf(granteeIds, n);
-        rights = Arrays.copyOf(rights, n);
-        generations = Arrays.copyOf(generations, n);
-        live = Arrays.copyOf(live, n);
+        capacity *= 2;
+        final int[] grown = new int[PAD + capacity * STRIDE + PAD];
+        System.arraycopy(records, PAD, grown, PAD, size * STRIDE);
+        records = grown;
     }
 }

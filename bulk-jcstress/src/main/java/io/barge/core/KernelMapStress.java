@@ -1,6 +1,7 @@
 package io.barge.core;
 
 import io.barge.jcstress.Pool;
+import io.barge.jcstress.SharedMachine;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -29,7 +30,7 @@ public final class KernelMapStress
         final long address = KERNEL.reserve(owner, 1);
     }
 
-    private static final Pool<OwnerPage> PAGES = new Pool<>(OwnerPage::new);
+    private static final Pool<OwnerPage> PAGES = new Pool<>(OwnerPage::new, SharedMachine.MAX_POOLED_DOMAINS);
 
     private KernelMapStress()
     {

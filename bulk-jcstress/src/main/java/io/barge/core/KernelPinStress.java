@@ -1,6 +1,7 @@
 package io.barge.core;
 
 import io.barge.jcstress.Pool;
+import io.barge.jcstress.SharedMachine;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -25,7 +26,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 public final class KernelPinStress
 {
     /** Owners of one state at a time, so that a frame freed and reused by another state has another owner. */
-    private static final Pool<Domain> OWNERS = new Pool<>(() -> KERNEL.createDomain("pin-stress-owner"));
+    private static final Pool<Domain> OWNERS = new Pool<>(() -> KERNEL.createDomain("pin-stress-owner"),
+        SharedMachine.MAX_POOLED_DOMAINS);
     /** One page of B's window per state, where the state's frame is mapped with its owner's consent. */
     private static final Pool<Long> ADDRESSES = new Pool<>(() -> KERNEL.reserve(B, 1));
 

@@ -1,6 +1,7 @@
 package io.barge.core;
 
 import io.barge.jcstress.Pool;
+import io.barge.jcstress.SharedMachine;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -28,7 +29,7 @@ public final class KernelShareStress
         final Domain grantee = KERNEL.createDomain("share-stress-grantee");
     }
 
-    private static final Pool<Pair> PAIRS = new Pool<>(Pair::new);
+    private static final Pool<Pair> PAIRS = new Pool<>(Pair::new, SharedMachine.MAX_POOLED_DOMAINS / 3);
 
     private KernelShareStress()
     {

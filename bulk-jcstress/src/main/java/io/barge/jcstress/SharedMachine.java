@@ -18,6 +18,11 @@ public final class SharedMachine
 
     /** The machine's kernel. */
     public static final Kernel KERNEL = new Kernel(PhysicalMemory.allocateDirect(FRAMES, FRAME_SIZE));
+    /**
+     * Domains the kernel rigs' pools may hold at once ({@link Pool#Pool(java.util.function.Supplier, int)}): the
+     * kernel's counters have room for 1024 live domains.
+     */
+    public static final int MAX_POOLED_DOMAINS = 768;
     /** The producing (sending) domain. */
     public static final Domain A = KERNEL.createDomain("jcstress-a");
     /** The consuming (receiving) domain. */

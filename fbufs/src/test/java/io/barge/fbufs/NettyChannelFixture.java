@@ -1,5 +1,6 @@
 package io.barge.fbufs;
 
+import io.barge.core.Domain;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import io.barge.testkit.LeakCheck;
@@ -64,21 +65,32 @@ abstract class NettyChannelFixture extends FbufFixture
     }
 
     /**
-     * Leaves physical memory fragmented so that the next fbuf of up to {@code pages} pages gets non-consecutive
-     * frames: frames are taken and every other one given back, so the free stack pops them two apart.
+     * Leaves physical memory fragmented so that the next fbuf of up to {@code pages} pages (at most a frame cache's
+     * refill) gets non-consecutive frames. A scratch domain takes every free frame (so the kernel drains every
+     * domain's frame cache into it), hands every other one of the first {@code 2 * pages} to {@code c}, and gives the
+     * rest back, those between the kept ones last; its teardown then puts them on top of the global free stack, two
+     * apart, where the next refill of any domain's cache finds them first.
      *
      * @return the frames kept, to give back with {@link #unfragment(int[])}.
      */
     int[] fragment(final int pages)
     {
-        final int[] frames = new int[2 * pages];
-        kernel.allocateFrames(c, frames.length, false, frames);
+        final Domain scratch = kernel.createDomain("fragment");
+        final int[] frames = new int[kernel.freeFrames()];
+        kernel.allocateFrames(scratch, frames.length, false, frames);
+        java.util.Arrays.sort(frames, 0, frames.length);
         final int[] kept = new int[pages];
-        for (int i = 0; i < pages; i++)
+        for (int i = frames.length - 1; i >= 2 * pages; i--)
         {
-            kernel.freeFrame(c, frames[2 * i]);
-            kept[i] = frames[2 * i + 1];
+            kernel.freeFrame(scratch, frames[i]);
         }
+        for (int i = pages - 1; i >= 0; i--)
+        {
+            kept[i] = frames[2 * i + 1];
+            kernel.transferFrame(scratch, kept[i], c);
+            kernel.freeFrame(scratch, frames[2 * i]);
+        }
+        kernel.destroyDomain(scratch);
         return kept;
     }
 

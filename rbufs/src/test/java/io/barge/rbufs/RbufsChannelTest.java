@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.Access;
 import io.barge.core.ChannelClosedException;
+import io.barge.core.Domain;
 import io.barge.core.ProtectionFault;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
@@ -179,13 +180,13 @@ class RbufsChannelTest extends RbufsFixture
     @Test
     void scatteredFramesFallBackToPerPageRingViews()
     {
-        // Free a run in ascending order: the LIFO allocator then hands the frames back descending.
+        // A scratch domain takes a run and dies: its teardown frees the run in ascending order onto the global free
+        // stack (a live domain's frees would stay in its own frame cache), which then hands the frames back
+        // descending.
+        final Domain scratch = kernel.createDomain("scratch");
         final int[] frames = new int[32];
-        kernel.allocateFrames(c, frames.length, false, frames);
-        for (final int frame : frames)
-        {
-            kernel.freeFrame(c, frame);
-        }
+        kernel.allocateFrames(scratch, frames.length, false, frames);
+        kernel.destroyDomain(scratch);
         RbufsChannel.contiguousRings = false;
         // 256 messages in flight: 8 KiB rings, three pages each; 64 B messages keep the data area small.
         try (RbufsChannel channel = open(a, b, RbufsChannel.Mode.TMM, 64, 256))

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * mapping and of a hypervisor grant map (the hypervisor's own monitor is not in it). {@code shareOneThread} runs it on one thread, {@code shareTwoThreads} on two at
  * once, in the same run: {@code shareTwoThreads / shareOneThread} is the scaling, 2.0 on two free cores if nothing
  * is shared, under 1.0 when every operation waits for one lock the other thread holds. The second thread's frames
- * lie next to the first's, as in a kernel with several busy domains.
+ * lie next to the first's, as in a kernel with several busy domains. {@code allocFree*} is the same comparison for a
+ * frame's life: the owner allocates a frame, maps it, unmaps it and frees it (the kernel's part of an fbuf that is
+ * not cached, or of a data area's set-up and teardown).
  * <pre>
  *   ./barge bench KernelScaling -f 3 -wi 3 -i 5 -w 1s -r 1s
  * </pre>
@@ -71,6 +73,7 @@ public class KernelScalingBenchmark
         Domain grantee;
         final int[] frames = new int[FRAMES];
         long address;
+        long ownerAddress;
         int next;
 
         /**
@@ -84,6 +87,7 @@ public class KernelScalingBenchmark
             grantee = kernel.createDomain("grantee-" + Thread.currentThread().getId());
             kernel.allocateFrames(owner, FRAMES, false, frames);
             address = kernel.reserve(grantee, 1);
+            ownerAddress = kernel.reserve(owner, 1);
         }
     }
 
@@ -107,6 +111,38 @@ public class KernelScalingBenchmark
     public int shareTwoThreads(final Pair pair)
     {
         return share(pair);
+    }
+
+    /**
+     * @param pair this thread's domains.
+     * @return the frame allocated, mapped, unmapped and freed.
+     */
+    @Benchmark
+    @Threads(1)
+    public int allocFreeOneThread(final Pair pair)
+    {
+        return allocFree(pair);
+    }
+
+    /**
+     * @param pair this thread's domains.
+     * @return the frame allocated, mapped, unmapped and freed.
+     */
+    @Benchmark
+    @Threads(2)
+    public int allocFreeTwoThreads(final Pair pair)
+    {
+        return allocFree(pair);
+    }
+
+    private static int allocFree(final Pair pair)
+    {
+        final Kernel kernel = pair.kernel;
+        final int frame = kernel.allocateFrame(pair.owner, false);
+        kernel.map(pair.owner, pair.ownerAddress, frame, Rights.READ_WRITE);
+        kernel.unmap(pair.owner, pair.ownerAddress);
+        kernel.freeFrame(pair.owner, frame);
+        return frame;
     }
 
     private static int share(final Pair pair)
