@@ -92,6 +92,7 @@ public final class XenFillingBackend extends XenSenderEnd
     private boolean finished;
     /** Why the last reach failed, for the refusal. */
     private String refusal;
+
     XenFillingBackend(final XenPostedChannel channel, final int[] ringRefs, final int[] persistentRefs)
     {
         super(channel, channel.back, "xen tryClaim");

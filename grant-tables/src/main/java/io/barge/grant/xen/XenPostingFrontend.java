@@ -85,6 +85,7 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
     private long refusedBuffers;
     private long nextMessageId;
     private boolean ended;
+
     XenPostingFrontend(final XenPostedChannel channel, final GrantTable table)
     {
         super(channel, "xen poll");

@@ -1,5 +1,6 @@
 package io.barge.grant.xen;
 
+import io.barge.grant.RequestLength;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
@@ -132,7 +133,7 @@ public final class XenRequestDescriptor
      * it is a plain message request of 1 to {@link #DIRECT_SEGMENTS} segments, else (indirect, end, or anything
      * else a peer may write) the whole slot, which the checks then refuse or read as before.
      */
-    public static final io.barge.grant.RequestLength REQUEST_LENGTH = (copy, index) ->
+    public static final RequestLength REQUEST_LENGTH = (copy, index) ->
     {
         final int segments = segmentCount(copy, index);
         return flags(copy, index) == 0 && segments >= 1 && segments <= DIRECT_SEGMENTS ?
