@@ -97,6 +97,48 @@ class DmaPinsTest
         assertEquals(0, pins.kept());
     }
 
+    /**
+     * Buffers each in a page of their own, taken in turn (a persistent pool's ring): one kept pin per page, and a
+     * change to any of them is seen at its next pin while the others keep theirs.
+     */
+    @Test
+    void pagesTakenInTurnAreEachCheckedAgainAfterAChange()
+    {
+        final int pages = 4;
+        final long base = kernel.reserve(idd, pages);
+        final int[] frames = new int[pages];
+        for (int i = 0; i < pages; i++)
+        {
+            frames[i] = kernel.allocateFrame(idd, true);
+            kernel.map(idd, base + (long)i * PhysicalMemory.DEFAULT_FRAME_SIZE, frames[i], Rights.READ_WRITE);
+        }
+        final DmaPins pins = new DmaPins(kernel, idd, Access.WRITE, true);
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                assertEquals(frames[i], pins.pin(base + (long)i * PhysicalMemory.DEFAULT_FRAME_SIZE + 64 * round));
+            }
+        }
+        assertEquals(pages, pins.kept());
+        final long second = base + PhysicalMemory.DEFAULT_FRAME_SIZE;
+        final long third = base + 2L * PhysicalMemory.DEFAULT_FRAME_SIZE;
+        final int moved = kernel.allocateFrame(idd, true);
+        kernel.unmap(idd, second);
+        kernel.map(idd, second, moved, Rights.READ_WRITE);
+        kernel.protect(idd, third, Rights.READ);
+        assertEquals(frames[0], pins.pin(base));
+        assertEquals(moved, pins.pin(second + 8), "the remapped page's new frame");
+        assertEquals(0, kernel.pinCountOf(frames[1]), "its old frame's kept pin dropped");
+        assertThrows(ProtectionFault.class, () -> pins.pin(third), "the downgraded page");
+        assertEquals(frames[3], pins.pin(base + 3L * PhysicalMemory.DEFAULT_FRAME_SIZE));
+        pins.releaseAll();
+        for (final int frame : new int[]{ frames[0], moved, frames[2], frames[3] })
+        {
+            assertEquals(0, kernel.pinCountOf(frame));
+        }
+    }
+
     @Test
     void perTransferPinsAreTakenAndDroppedEachTime()
     {
