@@ -404,11 +404,11 @@ public final class Kernel implements AutoCloseable
         int frame = owner.frameCache.take();
         if (frame < 0)
         {
-            drainFrameCaches();
+            memory.drainCaches(); // every domain's cached frames back: one cache cannot starve another
             frame = owner.frameCache.take();
             if (frame < 0 && reclaimPins())
             {
-                drainFrameCaches();
+                memory.drainCaches();
                 frame = owner.frameCache.take();
             }
             if (frame < 0)
@@ -435,11 +435,6 @@ public final class Kernel implements AutoCloseable
         owner.checkAlive();
     }
 
-    /** Returns every domain's cached frames to the global stack, so that one domain's cache cannot starve another. */
-    private void drainFrameCaches()
-    {
-        memory.drainCaches();
-    }
 
     /**
      * Allocates several frames, all or none.
@@ -500,7 +495,7 @@ public final class Kernel implements AutoCloseable
         catch (final OutOfFramesException ex)
         {
             // Cached frames are not on the global stack, where runs are looked for.
-            drainFrameCaches();
+            memory.drainCaches();
             reclaimPins();
             return allocateRunLocked(owner, count, zero);
         }

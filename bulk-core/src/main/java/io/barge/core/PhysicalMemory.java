@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 import static io.barge.core.PhysicalMemoryDescriptor.*;
 
@@ -256,7 +257,7 @@ public final class PhysicalMemory implements AutoCloseable
         FrameCache[] current = caches;
         if (n == current.length)
         {
-            current = java.util.Arrays.copyOf(current, 2 * n);
+            current = Arrays.copyOf(current, 2 * n);
             caches = current;
         }
         current[n] = cache;

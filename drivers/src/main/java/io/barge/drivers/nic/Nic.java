@@ -1,8 +1,11 @@
 package io.barge.drivers.nic;
 
+import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.Rights;
+import io.barge.core.device.DeviceCounters;
+import io.barge.core.device.Dma;
 import io.barge.core.device.InterruptLine;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
@@ -15,7 +18,7 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * The simulated DMA NIC, run as an Agrona {@link Agent} on a thread of its own. Its driver programs it through a
  * register page ({@link NicRegistersDescriptor}) and two descriptor rings ({@link NicDescriptor}) in frames the
  * driver domain owns and pinned; the device reaches rings and buffers only by frame number through its
- * DMA windows ({@link DmaWindow}), which refuse frames that are not pinned.
+ * DMA engines ({@link Dma}), which refuse frames that are not pinned.
  * <ul>
  * <li>TX: for each descriptor between its head and the driver's tail it copies the descriptor once, validates the
  *     copy, DMA-reads the buffer straight onto the wire with a CRC32C trailer (within the link's rate), and writes
@@ -30,9 +33,9 @@ import static io.barge.drivers.nic.NicDescriptor.*;
  * descriptor access of a pass takes one DMA hold on each frame of that ring ({@link Kernel#holdPinnedForDma}, the
  * same check every DMA transfer makes: the frame must be pinned) and the pass ends by dropping it, so descriptors
  * cost the kernel three calls (hold, wrap, release) per ring frame per pass rather than three per descriptor
- * access; a ring frame the driver unpinned is a ring fault at the next pass. Payloads go through a {@link DmaWindow}
- * per direction: every transfer checked, the hold on a payload frame kept while consecutive transfers reach it in a
- * pass. The device's counters (DMA bytes included) are summed over a pass and added at its end (exact at every pass
+ * access; a ring frame the driver unpinned is a ring fault at the next pass. Payloads go through the kernel's {@link Dma}
+ * engine, one a direction, made to keep its hold: every transfer checked, the hold on a payload frame kept while
+ * consecutive transfers reach it in a pass. The device's counters (DMA bytes included) are summed over a pass and added at its end (exact at every pass
  * boundary).
  * <p>
  * A driver {@link #attach}es (the kernel maps the register page into its domain and binds an interrupt line) and
@@ -82,8 +85,9 @@ public final class Nic implements Agent, AutoCloseable
     private long rxNoBufferDrops;
     private final RingWindow txWindow;
     private final RingWindow rxWindow;
-    private final DmaWindow txDma;
-    private final DmaWindow rxDma;
+    /** The payload DMA engines of the attached driver, one a direction, each keeping its hold through a pass. */
+    private Dma txDma;
+    private Dma rxDma;
     private long passTxFrames;
     private long passTxBytes;
     private long passRxFrames;
@@ -130,8 +134,6 @@ public final class Nic implements Agent, AutoCloseable
         this.rxCrc = new Link.Crc(rx);
         this.txWindow = new RingWindow(kernel);
         this.rxWindow = new RingWindow(kernel);
-        this.txDma = new DmaWindow(kernel);
-        this.rxDma = new DmaWindow(kernel);
     }
 
     /**
@@ -167,6 +169,8 @@ public final class Nic implements Agent, AutoCloseable
             final long capability = kernel.offerShare(kernel.kernelDomain(), regFrame, domain, Rights.READ_WRITE);
             kernel.acceptShare(domain, capability, address, Rights.READ_WRITE);
             driver = domain;
+            txDma = new Dma(kernel, domain, true);
+            rxDma = new Dma(kernel, domain, true);
             line = new InterruptLine(kernel, config.irqLine(), name, domain);
             attachment = new Attachment(address, line);
             resetState();
@@ -200,6 +204,8 @@ public final class Nic implements Agent, AutoCloseable
             driver = null;
             line = null;
             resetState();
+            txDma = null;
+            rxDma = null;
             NicRegistersDescriptor.reset(regs, mtu);
         }
     }
@@ -212,8 +218,11 @@ public final class Nic implements Agent, AutoCloseable
             rxWindow.release();
             txWindow.configure(-1, 0);
             rxWindow.configure(-1, 0);
-            txDma.release();
-            rxDma.release();
+            if (txDma != null)
+            {
+                txDma.endPass();
+                rxDma.endPass();
+            }
         }
         enabled = false;
         txHead = txTail = rxHead = rxTail = 0;
@@ -254,8 +263,11 @@ public final class Nic implements Agent, AutoCloseable
     {
         txWindow.release();
         rxWindow.release();
-        txDma.release();
-        rxDma.release();
+        if (txDma != null)
+        {
+            txDma.endPass(); // its payload bytes counted, its hold dropped
+            rxDma.endPass();
+        }
         if (passTxFrames > 0)
         {
             count(NicCounters.NIC_TX_FRAMES, passTxFrames);
@@ -272,7 +284,7 @@ public final class Nic implements Agent, AutoCloseable
         }
         if (passDmaBytes > 0)
         {
-            count(io.barge.core.device.DeviceCounters.DMA_BYTES, passDmaBytes);
+            count(DeviceCounters.DMA_BYTES, passDmaBytes);
             passDmaBytes = 0;
         }
     }
@@ -338,14 +350,12 @@ public final class Nic implements Agent, AutoCloseable
             {
                 break; // the medium is full
             }
-            if (!txDma.read(txFrame, txOffset, tx.buffer(), index, txLength))
+            if (!txDma.tryRead(txFrame, txOffset, tx.buffer(), index, txLength))
             {
-                tx.abort(index);
-                count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1);
+                tx.abort(index); // the fault is counted by the engine
                 completeTx(0, STATUS_DONE | STATUS_ERROR, ERROR_DMA_FAULT);
                 continue;
             }
-            passDmaBytes += txLength;
             txCrc.append(tx.buffer(), index, txLength);
             tx.commit(index, wireLength);
             passTxFrames++;
@@ -451,13 +461,11 @@ public final class Nic implements Agent, AutoCloseable
             completeRx(slot, 0, ERROR_BUFFER_TOO_SMALL);
             return;
         }
-        if (!rxDma.write(frame, offset, rx.buffer(), index, length))
+        if (!rxDma.tryWrite(frame, offset, rx.buffer(), index, length))
         {
-            count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1);
-            completeRx(slot, 0, ERROR_DMA_FAULT);
+            completeRx(slot, 0, ERROR_DMA_FAULT); // the fault is counted by the engine
             return;
         }
-        passDmaBytes += length;
         passRxFrames++;
         passRxBytes += length;
         completeRx(slot, length, ERROR_NONE);
@@ -506,7 +514,7 @@ public final class Nic implements Agent, AutoCloseable
         final int at = descriptorOffset(slot);
         if (!ring.hold())
         {
-            count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1); // the ring's frame is not pinned for DMA
+            count(DeviceCounters.DMA_FAULTS, 1); // the ring's frame is not pinned for DMA
             ringFault();
             return false;
         }
@@ -523,7 +531,7 @@ public final class Nic implements Agent, AutoCloseable
         final int at = descriptorOffset(slot) + NicDescriptor.WRITE_BACK_OFFSET;
         if (!ring.hold())
         {
-            count(io.barge.core.device.DeviceCounters.DMA_FAULTS, 1); // the ring's frame is not pinned for DMA
+            count(DeviceCounters.DMA_FAULTS, 1); // the ring's frame is not pinned for DMA
             ringFault();
             return false;
         }
@@ -569,7 +577,7 @@ public final class Nic implements Agent, AutoCloseable
         return 0;
     }
 
-    private void count(final io.barge.core.CounterType type, final long delta)
+    private void count(final CounterType type, final long delta)
     {
         (driver != null ? driver : kernel.kernelDomain()).count(type, delta);
     }

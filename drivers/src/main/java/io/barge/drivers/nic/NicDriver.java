@@ -275,15 +275,7 @@ public final class NicDriver implements AutoCloseable
      */
     public synchronized boolean postTx(final int frame, final int offset, final int length, final long cookie)
     {
-        checkForeign();
-        checkTxBuffer(offset, length);
-        if (txTail - txClean == size)
-        {
-            return false;
-        }
-        writeTx(frame, offset, length, cookie);
-        NicRegistersDescriptor.txTailRelease(regs, txTail); // after the descriptor it publishes
-        return true;
+        return postOne(true, frame, offset, length, cookie);
     }
 
     /**
@@ -301,6 +293,20 @@ public final class NicDriver implements AutoCloseable
         return post(burst, true);
     }
 
+    /** One buffer on one ring: checked, posted if the ring has room, the doorbell rung after its descriptor. */
+    private boolean postOne(final boolean tx, final int frame, final int offset, final int length, final long cookie)
+    {
+        checkForeign();
+        checkBuffer(tx, offset, length);
+        if (room(tx) == 0)
+        {
+            return false;
+        }
+        write(tx, frame, offset, length, cookie);
+        doorbell(tx);
+        return true;
+    }
+
     /** A burst on one ring: every buffer checked, as many posted as the ring has room for, one doorbell. */
     private int post(final NicBurst burst, final boolean tx)
     {
@@ -308,37 +314,62 @@ public final class NicDriver implements AutoCloseable
         final int count = burst.count();
         for (int i = 0; i < count; i++)
         {
-            if (tx)
-            {
-                checkTxBuffer(burst.offset(i), burst.length(i));
-            }
-            else
-            {
-                checkRxBuffer(burst.offset(i), burst.length(i));
-            }
+            checkBuffer(tx, burst.offset(i), burst.length(i));
         }
-        final int posted = (int)Math.min(count, size - (tx ? txTail - txClean : rxTail - rxClean));
+        final int posted = Math.min(count, room(tx));
         for (int i = 0; i < posted; i++)
         {
-            if (tx)
-            {
-                writeTx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
-            }
-            else
-            {
-                writeRx(burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
-            }
+            write(tx, burst.frame(i), burst.offset(i), burst.length(i), burst.cookie(i));
         }
-        if (posted > 0 && tx)
+        if (posted > 0)
         {
-            NicRegistersDescriptor.txTailRelease(regs, txTail); // after every descriptor of the burst
-        }
-        else if (posted > 0)
-        {
-            NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after every descriptor of the burst
+            doorbell(tx);
         }
         burst.consumed(posted);
         return posted;
+    }
+
+    private void checkBuffer(final boolean tx, final int offset, final int length)
+    {
+        if (tx)
+        {
+            checkTxBuffer(offset, length);
+        }
+        else
+        {
+            checkRxBuffer(offset, length);
+        }
+    }
+
+    /** @return free descriptors on the ring. */
+    private int room(final boolean tx)
+    {
+        return (int)(size - (tx ? txTail - txClean : rxTail - rxClean));
+    }
+
+    private void write(final boolean tx, final int frame, final int offset, final int length, final long cookie)
+    {
+        if (tx)
+        {
+            writeTx(frame, offset, length, cookie);
+        }
+        else
+        {
+            writeRx(frame, offset, length, cookie);
+        }
+    }
+
+    /** Publishes the ring's tail: after every descriptor it covers (release). */
+    private void doorbell(final boolean tx)
+    {
+        if (tx)
+        {
+            NicRegistersDescriptor.txTailRelease(regs, txTail);
+        }
+        else
+        {
+            NicRegistersDescriptor.rxTailRelease(regs, rxTail);
+        }
     }
 
     private void checkTxBuffer(final int offset, final int length)
@@ -373,15 +404,7 @@ public final class NicDriver implements AutoCloseable
      */
     public synchronized boolean postRx(final int frame, final int offset, final int capacity, final long cookie)
     {
-        checkForeign();
-        checkRxBuffer(offset, capacity);
-        if (rxTail - rxClean == size)
-        {
-            return false;
-        }
-        writeRx(frame, offset, capacity, cookie);
-        NicRegistersDescriptor.rxTailRelease(regs, rxTail); // after the descriptor it posts
-        return true;
+        return postOne(false, frame, offset, capacity, cookie);
     }
 
     /**

@@ -9,7 +9,8 @@ import io.barge.core.transport.spi.EndGate;
  */
 abstract class XenEnd
 {
-    private final AbstractXenChannel owner;
+    /** The channel this end belongs to. */
+    final AbstractXenChannel owner;
     private final EndGate gate = new EndGate();
     /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
     String call;

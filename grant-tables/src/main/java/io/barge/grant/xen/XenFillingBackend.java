@@ -95,7 +95,7 @@ public final class XenFillingBackend extends XenSenderEnd
 
     XenFillingBackend(final XenPostedChannel channel, final int[] ringRefs, final int[] persistentRefs)
     {
-        super(channel, channel.back, "xen tryClaim");
+        super(channel, "xen tryClaim");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.hypervisor = channel.hypervisor;

@@ -93,7 +93,7 @@ public final class XenFrontend extends XenSenderEnd
 
     XenFrontend(final XenChannel channel, final GrantTable table)
     {
-        super(channel, channel.front, "xen tryClaim");
+        super(channel, "xen tryClaim");
         this.channel = channel;
         this.kernel = channel.kernel;
         this.domain = channel.front;

@@ -1,6 +1,5 @@
 package io.barge.grant.xen;
 
-import io.barge.core.Domain;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
@@ -12,23 +11,18 @@ import io.barge.core.transport.Status;
  */
 abstract class XenSenderEnd extends XenEnd implements Sender
 {
-    private final AbstractXenChannel owner;
-    private final Domain domain;
-
-    XenSenderEnd(final AbstractXenChannel owner, final Domain domain, final String firstCall)
+    XenSenderEnd(final AbstractXenChannel owner, final String firstCall)
     {
         super(owner, firstCall);
-        this.owner = owner;
-        this.domain = domain;
     }
 
     @Override
     public final int forward(final Message message)
     {
-        if (message.source().domain() != domain)
+        if (message.source().domain() != domain())
         {
             throw new IllegalArgumentException("xen forward: message was received by " +
-                message.source().domain() + ", not by this sender's " + domain);
+                message.source().domain() + ", not by this sender's " + domain());
         }
         enter("xen forward");
         try
