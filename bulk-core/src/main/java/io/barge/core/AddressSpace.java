@@ -10,8 +10,10 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
- * A domain's view of memory: a two-level page table from virtual pages to frames with rights, and a small
- * direct-mapped translation cache in front of it.
+ * A domain's view of memory: a two-level page table from virtual pages to frames with rights, and a direct-mapped
+ * translation cache of {@value #TLB_SIZE} entries in front of it (the size class of a current x86 core's second-level
+ * TLB, 1536 to 2048 entries: a driver's or a transport's pool of a few hundred pages stays translated, as it would on
+ * the hardware this simulates).
  * <p>
  * Every access translates its virtual address; a page with no mapping or without the right raises a
  * {@link ProtectionFault} before any byte moves (multi-page accesses check every page first). Only the
@@ -31,7 +33,7 @@ public final class AddressSpace
     static final int TABLE_BITS = 10;
     static final int TABLE_SIZE = 1 << TABLE_BITS;
     static final int TABLE_MASK = TABLE_SIZE - 1;
-    static final int TLB_SIZE = 64;
+    static final int TLB_SIZE = 1024;
     static final int TLB_MASK = TLB_SIZE - 1;
     /** Longs between the two walker counts: each on its own pair of cache lines. */
     private static final int WALKER_STRIDE = 16;
@@ -44,12 +46,14 @@ public final class AddressSpace
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle TABLES = MethodHandles.arrayElementVarHandle(long[][].class);
     private static final VarHandle MAPPING_EPOCH;
+    private static final VarHandle FLUSHES;
 
     static
     {
         try
         {
             MAPPING_EPOCH = MethodHandles.lookup().findVarHandle(AddressSpace.class, "mappingEpoch", long.class);
+            FLUSHES = MethodHandles.lookup().findVarHandle(AddressSpace.class, "flushes", long.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -69,8 +73,13 @@ public final class AddressSpace
     private final long pageMask;
     private final int maxPages;
     private final long[][] directory;
-    // TLB entry: (vpn + 1) << 32 | frame << 2 | rights; 0 is empty.
-    private final long[] tlb = new long[TLB_SIZE];
+    // TLB slot i: tlb[2i] the entry, (vpn + 1) << 32 | frame << 2 | rights (0 is empty); tlb[2i + 1] the number of
+    // full flushes when it was filled. An entry counts only while that number equals flushes, so a full flush is one
+    // store, not one per slot; the pair shares a cache line.
+    private final long[] tlb = new long[2 * TLB_SIZE];
+    // Full flushes so far. One writer (the domain's page-table lock); read opaque on every translation.
+    @SuppressWarnings("unused") // accessed through FLUSHES
+    private long flushes;
     // Bumped (under the domain's page-table lock) by every page-table change and flush. The change then waits for
     // the walks registered under the old generation (walkers[0] for even, walkers[WALKER_STRIDE] for odd) before it
     // drops entries, so an entry cached by a walk that read the table before the change never outlives the change.
@@ -131,10 +140,13 @@ public final class AddressSpace
     int translate(final long address, final Access access)
     {
         final long vpn = address >>> pageShift;
-        final int slot = (int)vpn & TLB_MASK;
+        final int slot = ((int)vpn & TLB_MASK) << 1;
+        // Acquire the fill's tag, then the entry: a tag that counts was released after its entry (translateSlow),
+        // so the entry read here is that fill's or a later one, never one left from before the last flush.
+        final long filledAt = (long)LONGS.getAcquire(tlb, slot + 1);
         final long entry = (long)LONGS.getOpaque(tlb, slot);
         final int need = Rights.required(access);
-        if ((entry >>> 32) == vpn + 1 && (entry & need) == need)
+        if ((entry >>> 32) == vpn + 1 && (entry & need) == need && filledAt == (long)FLUSHES.getOpaque(this))
         {
             return memory.frameOffset((int)(entry >>> 2) & 0x3FFF_FFFF) + (int)(address & pageMask);
         }
@@ -155,7 +167,11 @@ public final class AddressSpace
             final int rights = (int)(pte >>> PTE_RIGHTS_SHIFT) & 3;
             if ((pte & PTE_PRESENT) != 0 && (rights & need) == need)
             {
+                // Read inside the walk: a walk that read the table before a flush ends before the flush counts
+                // (changed() waits for it), so its tag is an old count and its entry never counts after the flush.
+                final long filledAt = (long)FLUSHES.getOpaque(this);
                 LONGS.setOpaque(tlb, slot, ((vpn + 1) << 32) | ((pte >>> PTE_FRAME_SHIFT) << 2) | rights);
+                LONGS.setRelease(tlb, slot + 1, filledAt);
                 return memory.frameOffset((int)(pte >>> PTE_FRAME_SHIFT)) + (int)(address & pageMask);
             }
         }
@@ -765,7 +781,7 @@ public final class AddressSpace
     private void invalidate(final long vpn)
     {
         // Like invlpg: drop the one entry now; a full flush is counted separately.
-        final int slot = (int)vpn & TLB_MASK;
+        final int slot = ((int)vpn & TLB_MASK) << 1;
         if (((long)LONGS.getOpaque(tlb, slot) >>> 32) == vpn + 1)
         {
             LONGS.setOpaque(tlb, slot, 0L);
@@ -775,10 +791,9 @@ public final class AddressSpace
     void flushTlb()
     {
         changed();
-        for (int i = 0; i < TLB_SIZE; i++)
-        {
-            LONGS.setOpaque(tlb, i, 0L);
-        }
+        // Every entry filled so far stops counting: one store however large the cache (release, as the old
+        // entries' drops were stores before whatever the kernel does next).
+        FLUSHES.setRelease(this, (long)FLUSHES.getOpaque(this) + 1);
     }
 
     /**
