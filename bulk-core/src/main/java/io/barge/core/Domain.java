@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 
 /**
  * A protection domain: an id, a name, an {@link AddressSpace} and its cost counters.
@@ -107,7 +106,8 @@ public final class Domain implements AutoCloseable
      *
      * @param task the domain's loop.
      * @param <T>  its result.
-     * @return the task's future: its result, or the exception that ended it.
+     * @return the task's future: its result, or the exception that ended it, handed out once the thread has ended
+     *         (so a count of frames after {@code get()} does not race the thread's exit).
      * @throws IllegalStateException    if the domain has been destroyed.
      * @throws IllegalArgumentException for the kernel's own domain, which is never destroyed on its own.
      */
@@ -117,13 +117,14 @@ public final class Domain implements AutoCloseable
         {
             throw new IllegalArgumentException("the kernel domain starts no threads: start them in a domain of yours");
         }
-        final FutureTask<T> future = new FutureTask<>(task);
+        final DomainTask<T> future = new DomainTask<>(task);
         synchronized (threads)
         {
             // Checked under the lock that joinThreads takes after the domain is marked dead: no thread is missed.
             checkAlive();
             threads.removeIf(thread -> !thread.isAlive());
             final Thread thread = new Thread(future, name + "-" + id + "-thread");
+            future.runOn(thread);
             threads.add(thread);
             thread.start();
         }

@@ -57,6 +57,74 @@ class DomainThreadsTest
     }
 
     @Test
+    void aResultIsHandedOutOnlyOnceTheTaskThreadHasEnded() throws Exception
+    {
+        final Domain domain = kernel.createDomain("d");
+        final AtomicReference<Thread> ran = new AtomicReference<>();
+        final AtomicReference<Boolean> aliveWhenGetReturned = new AtomicReference<>();
+        final Thread getter;
+        // A thread cannot finish ending while its thread group's monitor is held (Thread.exit tells the group):
+        // the domain thread stays alive after its task, for as long as this block runs.
+        synchronized (Thread.currentThread().getThreadGroup())
+        {
+            final Future<String> future = domain.start(() ->
+            {
+                ran.set(Thread.currentThread());
+                return "done";
+            });
+            getter = new Thread(() ->
+            {
+                try
+                {
+                    assertEquals("done", future.get());
+                    aliveWhenGetReturned.set(ran.get().isAlive());
+                }
+                catch (final Exception ex)
+                {
+                    throw new AssertionError(ex);
+                }
+            }, "getter");
+            getter.setDaemon(true);
+            getter.start();
+            while (!future.isDone())
+            {
+                spin();
+            }
+            // Either get() returned already (the domain thread cannot have ended: the test fails below), or the
+            // getter waits in a join for the thread to end. (Neither the getter nor the domain thread can end while
+            // this block holds the group's monitor; the wait is bounded by the getter's state, not by time.)
+            while (aliveWhenGetReturned.get() == null && !inJoin(getter))
+            {
+                spin();
+            }
+        }
+        getter.join();
+        assertEquals(Boolean.FALSE, aliveWhenGetReturned.get(), "get() returned while the task's thread was alive");
+    }
+
+    /** A spin the class's timeout can stop (it interrupts this thread). */
+    private static void spin() throws InterruptedException
+    {
+        if (Thread.interrupted())
+        {
+            throw new InterruptedException("timed out");
+        }
+        Thread.onSpinWait();
+    }
+
+    private static boolean inJoin(final Thread thread)
+    {
+        for (final StackTraceElement frame : thread.getStackTrace())
+        {
+            if (frame.getClassName().equals(Thread.class.getName()) && frame.getMethodName().equals("join"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void destroyingADomainInterruptsItsThreadsAndWaitsForThem() throws Exception
     {
         final Domain domain = kernel.createDomain("d");
