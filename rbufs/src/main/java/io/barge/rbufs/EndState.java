@@ -94,6 +94,14 @@ final class EndState
     }
 
     /**
+     * @return whether closed (not merely broken): an end that sees it touches nothing of the channel again.
+     */
+    boolean isClosed()
+    {
+        return state == CLOSED;
+    }
+
+    /**
      * Records a violation the given domain detected: counts it and breaks the channel.
      *
      * @param detector the domain that saw it.
