@@ -158,6 +158,7 @@ final class MulticastSender extends LinePadding implements Sender
     void requestDetach(final MulticastLink link, final RuntimeException reason)
     {
         link.state.detached(reason);
+        link.state.close(); // full fence: the receiver end's next call sees it, and the link's teardown reads its thread
         link.detachRequested = true;
         detachPending = true; // volatile, then our read of the end's thread: QuiescentEnd's Dekker pair
         if (end.lastThread() == Thread.currentThread())
@@ -472,11 +473,7 @@ final class MulticastSender extends LinePadding implements Sender
         {
             return;
         }
-        if (activeClaims > 0)
-        {
-            throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
-                "or abort them first");
-        }
+        RbufsSender.checkNoActiveClaims(activeClaims);
         finished = true;
         for (final MulticastLink link : links)
         {

@@ -84,7 +84,7 @@ public final class RbufsChannel implements Channel
     private final Domain from;
     private final Domain to;
     private final DomainListener deaths = this::onDestroy;
-    private final Deferral release;
+    private final Deferral deferral;
     private final NotifyChannel toReceiver;
     private final NotifyChannel toOriginator;
 
@@ -160,7 +160,7 @@ public final class RbufsChannel implements Channel
             originatorPeer));
         receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn,
             receiverPeer));
-        release = new Deferral(kernel, this::release, sender.quiescentEnd(), receiver.quiescentEnd());
+        deferral = new Deferral(kernel, this::release, sender.quiescentEnd(), receiver.quiescentEnd());
     }
 
     /**
@@ -205,7 +205,7 @@ public final class RbufsChannel implements Channel
 
     private void onDestroy(final Domain dead)
     {
-        if ((dead == from || dead == to) && release != null)
+        if ((dead == from || dead == to) && deferral != null)
         {
             state.died(dead);
             close();
@@ -344,7 +344,7 @@ public final class RbufsChannel implements Channel
         // sees the close; their frames are freed with the rest, quiescent, once both ends are.
         toReceiver.close();
         toOriginator.close();
-        release.teardown();
+        deferral.teardown();
         if (onClose != null)
         {
             onClose.run();
@@ -368,7 +368,7 @@ public final class RbufsChannel implements Channel
      */
     boolean isReleased()
     {
-        return release.isReleased();
+        return deferral.isReleased();
     }
 
     private static void closeAll(final List<AutoCloseable> resources, final RuntimeException primary)

@@ -47,7 +47,7 @@ public final class RbufsMulticast implements AutoCloseable
     private final Kernel kernel;
     private final Domain originator;
     private final DomainListener deaths = this::onDestroy;
-    private final Deferral release;
+    private final Deferral deferral;
 
     private RbufsMulticast(final Kernel kernel, final Domain originator, final Domain[] receivers,
         final ChannelConfig config, final long detachTimeoutNs, final EpochNanoClock clock,
@@ -89,7 +89,7 @@ public final class RbufsMulticast implements AutoCloseable
             links[i].attachSender(sender.quiescentEnd());
             ends[i + 1] = links[i].receiver.quiescentEnd();
         }
-        release = new Deferral(kernel, this::release, ends);
+        deferral = new Deferral(kernel, this::release, ends);
     }
 
     /**
@@ -240,7 +240,7 @@ public final class RbufsMulticast implements AutoCloseable
 
     private void onDestroy(final Domain dead)
     {
-        if (release == null)
+        if (deferral == null)
         {
             return; // still being set up
         }
@@ -288,7 +288,7 @@ public final class RbufsMulticast implements AutoCloseable
         {
             link.state.close(); // full fences before the teardown reads the ends' threads (QuiescentEnd)
         }
-        release.teardown();
+        deferral.teardown();
     }
 
     private void release()

@@ -803,22 +803,12 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     boolean admit()
     {
-        end.enter();
-        if (state.isOpen() || !state.isClosed())
-        {
-            return true;
-        }
-        end.quiescent();
-        return false;
+        return state.admit(end);
     }
 
     private RuntimeException closed(final String operation)
     {
-        if (state.isClosed())
-        {
-            end.quiescent();
-        }
-        return state.closedException(operation);
+        return state.closedException(end, operation);
     }
 
     /**

@@ -190,22 +190,12 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
      */
     boolean admit()
     {
-        end.enter();
-        if (state.isOpen() || !state.isClosed())
-        {
-            return true;
-        }
-        end.quiescent();
-        return false;
+        return state.admit(end);
     }
 
     private RuntimeException closed(final String operation)
     {
-        if (state.isClosed())
-        {
-            end.quiescent();
-        }
-        return state.closedException(operation);
+        return state.closedException(end, operation);
     }
 
     private int claim(final int length, final Claim claim)
@@ -296,14 +286,14 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             reclaim(false);
             return;
         }
-        // Returns of forwarded regions go upstream through the hop before: its end is entered for them. If it is
-        // shut, that hop has closed and the hop above it takes those regions back (RbufsPath): they are dropped.
+        // Returns of forwarded regions go upstream through the hop before: its end is admitted for them (on this,
+        // its own thread). If that hop has closed, the hop above it takes those regions back (RbufsPath): dropped.
         reclaim(inbound.admit());
     }
 
     /**
      * @param upstreamOpen whether returns of forwarded path regions can go upstream (the hop before's end is
-     *                     entered by this thread); if not they are consumed and dropped.
+     *                     admitted by this thread); if not they are consumed and dropped.
      */
     private void reclaim(final boolean upstreamOpen)
     {
@@ -446,6 +436,19 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         checkClaimOf(claim, this);
         enter("commit");
         publish(claim);
+    }
+
+    /**
+     * @param activeClaims claims made and neither committed nor aborted.
+     * @throws IllegalStateException if there are any: {@code finish} must follow every claim's commit or abort.
+     */
+    static void checkNoActiveClaims(final int activeClaims)
+    {
+        if (activeClaims > 0)
+        {
+            throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
+                "or abort them first");
+        }
     }
 
     /**
@@ -703,11 +706,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             {
                 return;
             }
-            if (activeClaims > 0)
-            {
-                throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
-                    "or abort them first");
-            }
+            checkNoActiveClaims(activeClaims);
             finished = true;
             link.publish(writer.head(), reader.tail());
             endIdle.reset();
