@@ -80,11 +80,51 @@ public final class Deferral implements PinReclaimer
         tryRelease(false);
     }
 
-    /** The kernel's lazy pass: ends whose threads ended since count as quiescent. */
+    /**
+     * The kernel's lazy pass: ends whose threads ended since count as quiescent. A thread that is still alive is
+     * given a moment to end ({@link #LAZY_WAIT_NANOS} in all per pass): a task whose result its caller has already
+     * seen (a {@code Future.get()} returned) is often still on its way out of its thread, and the count that follows
+     * would otherwise report its end's frames missing.
+     */
     @Override
     public boolean reclaim()
     {
+        if (!isReleased())
+        {
+            awaitEndingThreads();
+        }
         return tryRelease(true);
+    }
+
+    /** How long one lazy pass waits, in all, for ends' threads that may be ending. */
+    static final long LAZY_WAIT_NANOS = 10_000_000L;
+
+    private void awaitEndingThreads()
+    {
+        final long deadline = System.nanoTime() + LAZY_WAIT_NANOS;
+        final Thread current = Thread.currentThread();
+        for (final QuiescentEnd end : ends)
+        {
+            final Thread last = end.lastThread();
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                return;
+            }
+            if (last != null && last != current && last.isAlive() && !end.isQuiescent())
+            {
+                try
+                {
+                    // Outside every monitor: the end's own thread may need this deferral's to report itself.
+                    last.join(left / 1_000_000L, (int)(left % 1_000_000L));
+                }
+                catch (final InterruptedException ex)
+                {
+                    current.interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**
