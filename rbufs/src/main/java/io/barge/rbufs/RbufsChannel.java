@@ -87,6 +87,8 @@ public final class RbufsChannel implements Channel
     private final Deferral deferral;
     private final NotifyChannel toReceiver;
     private final NotifyChannel toOriginator;
+    /** The originator's control area's first frame, which the receiver's ring view reaches raw (for tests). */
+    private final int originatorAreaFrame;
 
     private RbufsChannel(final Kernel kernel, final Domain from, final Domain to, final ChannelConfig config,
         final Mode mode, final NotifyFactory notify, final Runnable onClose, final List<AutoCloseable> resources,
@@ -125,6 +127,7 @@ public final class RbufsChannel implements Channel
         }
         final long receiverData = firstOnPath ? dataArea.addressIn(to) : dataArea.shareWith(to, Rights.READ);
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
+        originatorAreaFrame = originatorArea.frame(0);
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
 
         final RingView originatorOwn = view(from, originatorArea, Access.WRITE);
@@ -361,6 +364,14 @@ public final class RbufsChannel implements Channel
             view.drop();
         }
         closeAll(resources, null);
+    }
+
+    /**
+     * @return the first frame of the originator's control area (pinned once while the ends may reach it), for tests.
+     */
+    int originatorAreaFrame()
+    {
+        return originatorAreaFrame;
     }
 
     /**
