@@ -32,6 +32,8 @@ public final class Deferral implements PinReclaimer
     private boolean tornDown;
     private boolean released;
     private boolean reclaimerAdded;
+    /** Whether a lazy pass has waited for ending threads once already (later passes only look). */
+    private volatile boolean waited;
 
     /**
      * @param kernel  the machine, asked to call {@link #reclaim} while ends keep the release waiting.
@@ -81,16 +83,18 @@ public final class Deferral implements PinReclaimer
     }
 
     /**
-     * The kernel's lazy pass: ends whose threads ended since count as quiescent. A thread that is still alive is
-     * given a moment to end ({@link #LAZY_WAIT_NANOS} in all per pass): a task whose result its caller has already
-     * seen (a {@code Future.get()} returned) is often still on its way out of its thread, and the count that follows
-     * would otherwise report its end's frames missing.
+     * The kernel's lazy pass: ends whose threads ended since count as quiescent. At the first pass a thread that is
+     * still alive is given a moment to end ({@link #LAZY_WAIT_NANOS} in all, once per deferral, so a survivor on a
+     * live thread slows no later count): a task whose result its caller has already seen (a {@code Future.get()}
+     * returned) is often still on its way out of its thread, and the count that follows would otherwise report its
+     * end's frames missing.
      */
     @Override
     public boolean reclaim()
     {
-        if (!isReleased())
+        if (!waited && !isReleased())
         {
+            waited = true;
             awaitEndingThreads();
         }
         return tryRelease(true);
