@@ -4,6 +4,7 @@ import io.barge.core.ChannelClosedException;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.transport.spi.QuiescentEnd;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -91,6 +92,45 @@ final class EndState
     boolean isOpen()
     {
         return state == OPEN;
+    }
+
+    /**
+     * An end's call starts here: records the calling thread, then reads the state ({@link QuiescentEnd}, step 1).
+     *
+     * @param end the calling end's record.
+     * @return false if the channel is closed: the end is quiescent and the caller touches none of its views.
+     */
+    boolean admit(final QuiescentEnd end)
+    {
+        end.enter();
+        if (state != CLOSED)
+        {
+            return true;
+        }
+        end.quiescent();
+        return false;
+    }
+
+    /**
+     * @param end       the calling end's record, quiescent if the channel is closed (the caller touches nothing).
+     * @param operation the call the user made.
+     * @return the error for that call on an end that is not open.
+     */
+    ChannelClosedException closedException(final QuiescentEnd end, final String operation)
+    {
+        if (state == CLOSED)
+        {
+            end.quiescent();
+        }
+        return closedException(operation);
+    }
+
+    /**
+     * @return whether closed (not merely broken): an end that sees it touches nothing of the channel again.
+     */
+    boolean isClosed()
+    {
+        return state == CLOSED;
     }
 
     /**

@@ -5,6 +5,8 @@ import io.barge.core.ChannelCounters;
 import io.barge.core.Domain;
 import io.barge.core.Kernel;
 import io.barge.core.notify.NotifyChannel;
+import io.barge.core.transport.spi.Deferral;
+import io.barge.core.transport.spi.QuiescentEnd;
 import io.barge.core.transport.ChannelConfig;
 
 import java.util.ArrayList;
@@ -32,6 +34,16 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
     int outstanding;
     long lastProgressNs;
     boolean attached = true;
+    /** Set (volatile) by a detach request from another thread (the receiver's death); the sender applies it. */
+    volatile boolean detachRequested;
+    /** The sender's use of this link: quiescent once the sender has detached it, on its own thread. */
+    private QuiescentEnd senderSide;
+    /** Frees this link's control areas and event channels once its receiver end and the sender let go. */
+    private Deferral deferral;
+    private final Kernel kernel;
+    private boolean released;
+    private final NotifyChannel toReceiver;
+    private final NotifyChannel toOriginator;
     private final List<AutoCloseable> resources;
     private final List<RingView> views = new ArrayList<>();
 
@@ -40,6 +52,7 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
         final ChannelConfig config, final NotifyFactory notify, final List<AutoCloseable> resources)
     {
         this.index = index;
+        this.kernel = kernel;
         this.receiverDomain = receiverDomain;
         this.resources = resources;
         this.state = new EndState(originator + "->" + receiverDomain + "[multicast " + index + "]");
@@ -58,12 +71,12 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
         ControlAreaDescriptor.checkHeader(backRead.firstPage(), ringCapacity, FLAG_FREE);
         reader = new IoRecReader(backRead, ringCapacity, FLAG_FREE);
         final int notifySlots = RbufsChannel.notifySlots(config);
-        // Released only with the receiver's gate shut and the sender's held or shut: the event channels' ends are
-        // called by nobody then, so they close quiescent.
-        final NotifyChannel toReceiver =
+        // Released only once the receiver end and the sender's use of this link are quiescent: the event channels'
+        // ends are called by nobody then, so they close quiescent.
+        toReceiver =
             notify.open(kernel, originator, receiverDomain, config.notification(), notifySlots);
         add(toReceiver::closeQuiescent);
-        final NotifyChannel toOriginator =
+        toOriginator =
             notify.open(kernel, receiverDomain, originator, config.notification(), notifySlots);
         add(toOriginator::closeQuiescent);
         final RingView backWrite = view(receiverDomain, back, Access.WRITE);
@@ -76,6 +89,35 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
         counters = add(kernel.counters().newChannel("rbufs multicast " + originator.name() + " -> " +
             receiverDomain.name(), originator, receiverDomain));
         receiver.counters(counters);
+    }
+
+    /**
+     * Called once the sender exists: this link's frames wait for its receiver end and for the sender's use of it.
+     *
+     * @param sender the multicast's sending end.
+     */
+    void attachSender(final QuiescentEnd sender)
+    {
+        senderSide = new QuiescentEnd(sender);
+        deferral = new Deferral(kernel, this::release, receiver.quiescentEnd(), senderSide);
+    }
+
+    /** On the sender's thread: it has detached this link and touches none of its views again. */
+    void senderLetGo()
+    {
+        senderSide.quiescent();
+    }
+
+    /**
+     * The link's state is closed: its frames are freed once the receiver end and the sender's use are quiescent
+     * ({@link Deferral}).
+     */
+    void teardown()
+    {
+        // Now, from any thread (their own deferral): a receiver end waiting on its waitset wakes and sees the close.
+        toReceiver.close();
+        toOriginator.close();
+        deferral.teardown();
     }
 
     private <T extends AutoCloseable> T add(final T resource)
@@ -109,10 +151,16 @@ final class MulticastLink extends LinePadding implements CounterLink.Listener
     }
 
     /**
-     * Drops this link's views and frees its control areas and event channels.
+     * Drops this link's views and frees its control areas and event channels, once (this link's own deferral and
+     * the whole multicast's may both come to it).
      */
-    void release()
+    synchronized void release()
     {
+        if (released)
+        {
+            return;
+        }
+        released = true;
         link.publishCount();
         receiver.counterLink().publishCount();
         for (final RingView view : views)

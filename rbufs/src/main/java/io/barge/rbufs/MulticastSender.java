@@ -11,9 +11,9 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.QuiescentEnd;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.EpochNanoClock;
@@ -32,8 +32,9 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * everybody waits. A receiver that holds messages and returns nothing for longer than the detach timeout is
  * detached: its references are dropped, its control areas and event channels freed, the data area unmapped from
  * it, and the others go on. A receiver that breaks the protocol, or whose domain dies, is detached the same way.
- * One thread; every public call runs inside this end's {@link EndGate}: a receiver's death is handled on the
- * destroying thread while the gate holds this end out ({@link RbufsMulticast}).
+ * One thread at a time (handed over with a happens-before edge; not checked, see {@link QuiescentEnd}); every public
+ * call first records its thread and reads the state. A receiver's death on another thread is a detach request
+ * ({@link #requestDetach}) that this end applies on its own thread at its next call, before it touches any link.
  * <p>
  * When it retries a back-pressured claim itself, a {@code BackoffIdleStrategy} suits it (or call {@link #doWork}
  * from an agent's duty cycle); {@link #registerForSpace} is a polled registration for this sender's own thread.
@@ -44,7 +45,9 @@ final class MulticastSender extends LinePadding implements Sender
     private static final long CLAIMED = -1;
 
     private final RbufsMulticast owner;
-    private final EndGate gate = new EndGate();
+    private final QuiescentEnd end = new QuiescentEnd();
+    /** Set (volatile) by {@link #requestDetach} on any thread; read on every call after the state. */
+    private volatile boolean detachPending;
     private final Domain domain;
     private final AddressSpace space;
     private final long dataBase;
@@ -114,31 +117,67 @@ final class MulticastSender extends LinePadding implements Sender
         EndSupport.checkLength("rbufs tryClaim", length, maxMessageLength);
         Flyweights.checkClaimable(claim, length, maxMessageLength);
         enter();
-        try
-        {
-            EndSupport.checkNotFinished("rbufs tryClaim", finished);
-            return claim(length, claim);
-        }
-        finally
-        {
-            gate.leave();
-        }
+        EndSupport.checkNotFinished("rbufs tryClaim", finished);
+        return claim(length, claim);
     }
 
     private void enter()
     {
-        if (!gate.enter())
+        if (!admit())
         {
             throw owner.closedException();
         }
-        try
+        owner.checkOpen();
+    }
+
+    /**
+     * Records this thread, reads the state ({@link QuiescentEnd}, step 1), then applies detach requests.
+     *
+     * @return false if the multicast is closed: this end is quiescent and touches no link.
+     */
+    private boolean admit()
+    {
+        end.enter();
+        if (owner.isClosed())
         {
-            owner.checkOpen();
+            end.quiescent();
+            return false;
         }
-        catch (final RuntimeException ex)
+        if (detachPending)
         {
-            gate.leave();
-            throw ex;
+            applyDetaches();
+        }
+        return true;
+    }
+
+    /**
+     * Asks this end to detach a receiver (its domain died), from any thread: applied now if this is the end's own
+     * thread, else by the end's next call on its thread, before it touches any link. The link's frames wait until
+     * then and until its receiver end is quiescent ({@link MulticastLink#teardown}).
+     */
+    void requestDetach(final MulticastLink link, final RuntimeException reason)
+    {
+        link.state.detached(reason);
+        link.state.close(); // full fence: the receiver end's next call sees it, and the link's teardown reads its thread
+        link.detachRequested = true;
+        detachPending = true; // volatile, then our read of the end's thread: QuiescentEnd's Dekker pair
+        if (end.lastThread() == Thread.currentThread())
+        {
+            applyDetaches();
+        }
+        link.teardown();
+    }
+
+    private void applyDetaches()
+    {
+        detachPending = false;
+        for (final MulticastLink link : links)
+        {
+            if (link.detachRequested)
+            {
+                detach(link, link.state.cause() instanceof RuntimeException ? (RuntimeException)link.state.cause() :
+                    new ChannelClosedException("multicast receiver " + link.receiverDomain + " detached"));
+            }
         }
     }
 
@@ -197,14 +236,7 @@ final class MulticastSender extends LinePadding implements Sender
     int doWork()
     {
         enter();
-        try
-        {
-            return work();
-        }
-        finally
-        {
-            gate.leave();
-        }
+        return work();
     }
 
     private int work()
@@ -307,7 +339,7 @@ final class MulticastSender extends LinePadding implements Sender
         }
         link.attached = false;
         link.state.detached(reason);
-        link.receiver.gate().shut(); // its end is out of any call before its control areas go
+        link.state.close(); // the receiver end's next call sees it and is quiescent
         for (int slot = 0; slot < link.held.length; slot++)
         {
             if (link.held[slot])
@@ -325,14 +357,7 @@ final class MulticastSender extends LinePadding implements Sender
     {
         RbufsSender.checkClaimOf(claim, this);
         enter();
-        try
-        {
-            publish(claim);
-        }
-        finally
-        {
-            gate.leave();
-        }
+        publish(claim);
     }
 
     private void publish(final Claim claim)
@@ -396,18 +421,11 @@ final class MulticastSender extends LinePadding implements Sender
     {
         RbufsSender.checkClaimOf(claim, this);
         enter();
-        try
-        {
-            final int slot = (int)Flyweights.token(claim);
-            Flyweights.complete(claim);
-            activeClaims--;
-            sentLength[slot] = NOT_SENT;
-            freeSlots[freeCount++] = slot;
-        }
-        finally
-        {
-            gate.leave();
-        }
+        final int slot = (int)Flyweights.token(claim);
+        Flyweights.complete(claim);
+        activeClaims--;
+        sentLength[slot] = NOT_SENT;
+        freeSlots[freeCount++] = slot;
     }
 
     /**
@@ -420,14 +438,7 @@ final class MulticastSender extends LinePadding implements Sender
         RbufsSender.checkForwardable(message, domain);
         Flyweights.checkClaimable(forwardClaim, message.length(), maxMessageLength);
         enter();
-        try
-        {
-            return forwardHeld(message);
-        }
-        finally
-        {
-            gate.leave();
-        }
+        return forwardHeld(message);
     }
 
     private int forwardHeld(final Message message)
@@ -458,29 +469,18 @@ final class MulticastSender extends LinePadding implements Sender
     public void finish()
     {
         enter();
-        try
+        if (finished)
         {
-            if (finished)
-            {
-                return;
-            }
-            if (activeClaims > 0)
-            {
-                throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
-                    "or abort them first");
-            }
-            finished = true;
-            for (final MulticastLink link : links)
-            {
-                if (link.attached)
-                {
-                    endOn(link);
-                }
-            }
+            return;
         }
-        finally
+        RbufsSender.checkNoActiveClaims(activeClaims);
+        finished = true;
+        for (final MulticastLink link : links)
         {
-            gate.leave();
+            if (link.attached)
+            {
+                endOn(link);
+            }
         }
     }
 
@@ -523,38 +523,31 @@ final class MulticastSender extends LinePadding implements Sender
 
     private boolean spaceOrClosed()
     {
-        if (!gate.enter())
+        if (!admit())
         {
             return true;
         }
         try
         {
-            try
-            {
-                owner.checkOpen();
-            }
-            catch (final ChannelClosedException ex)
-            {
-                return true; // the handler's next call reports it
-            }
-            if (!hasRoom())
-            {
-                work();
-            }
-            return hasRoom();
+            owner.checkOpen();
         }
-        finally
+        catch (final ChannelClosedException ex)
         {
-            gate.leave();
+            return true; // the handler's next call reports it
         }
+        if (!hasRoom())
+        {
+            work();
+        }
+        return hasRoom();
     }
 
     /**
-     * @return this end's state word.
+     * @return this end's record of its thread and quiescence.
      */
-    EndGate gate()
+    QuiescentEnd quiescentEnd()
     {
-        return gate;
+        return end;
     }
 
     /**

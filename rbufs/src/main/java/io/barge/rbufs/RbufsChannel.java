@@ -11,6 +11,7 @@ import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
+import io.barge.core.transport.spi.Deferral;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,20 +30,26 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * Closing returns every frame, including those of messages in flight or held.
  * <p>
  * Teardown, by {@link #close} from any thread or by the death of either domain (the kernel's
- * {@link DomainListener}, on the thread that destroys it, before the kernel frees the dead domain's frames):
+ * {@link DomainListener}, on the thread that destroys it, before the kernel frees the dead domain's frames), is a
+ * quiescent-state deferral ({@link Deferral}); no end's call takes a lock, a CAS or a fence for it:
  * <ol>
- *   <li>The state becomes CLOSED (an atomic swap: one of racing closers releases, every closer still waits in 2).
- *       {@link #isOpen()} is false from here.</li>
- *   <li>Each end's {@code EndGate} is shut: the closer waits until the end is outside a call (a CAS that acquires
- *       the end's release store on leaving), so each end's every access to a shared frame happens before 3.
- *       An end's later call fails at its gate with {@link io.barge.core.ChannelClosedException} and touches
- *       nothing.</li>
- *   <li>The ring views are pointed at private zeros and the event channels, control areas and data area are
- *       freed; frames of a dead domain are left to the kernel, which frees them only after this listener has
- *       returned, so no end can reach them then.</li>
+ *   <li>At setup both control areas' frames, which the ends reach through raw ring views, are pinned: a domain's
+ *       death orphans them instead of freeing them.</li>
+ *   <li>Every call of an end records its thread if it changed (volatile store) and then reads the state
+ *       (volatile); a call that sees CLOSED touches no view and makes its end quiescent
+ *       ({@link io.barge.core.transport.spi.QuiescentEnd}); it throws
+ *       {@link io.barge.core.ChannelClosedException}.</li>
+ *   <li>The state becomes CLOSED (an atomic swap: one of racing closers tears down). {@link #isOpen()} is false
+ *       from here. The path's bookkeeping and the transport are told at once.</li>
+ *   <li>Each end whose last thread is the closing thread, none or a terminated thread is quiescent; once both are
+ *       (now, at the other's next call, or when the kernel next counts or runs short of frames and that end's thread
+ *       has ended), the ring views are pointed at private zeros and the event channels, control areas and data
+ *       area are freed (the pins dropped).</li>
  * </ol>
- * After a death every frame of the channel is free once {@code destroyDomain} returns; the survivor holds
- * nothing. Messages it still holds fault on reading (see {@link RbufsReceiver}).
+ * So a close on the ends' thread, or after their threads ended, frees every frame at once; a close while an end
+ * runs on another live thread leaves that end's frames for its next call. After a death the dead domain's frames
+ * that no end reaches are free once {@code destroyDomain} returns; messages the survivor still holds fault on
+ * reading once the data area is freed (see {@link RbufsReceiver}).
  */
 public final class RbufsChannel implements Channel
 {
@@ -77,6 +84,11 @@ public final class RbufsChannel implements Channel
     private final Domain from;
     private final Domain to;
     private final DomainListener deaths = this::onDestroy;
+    private final Deferral deferral;
+    private final NotifyChannel toReceiver;
+    private final NotifyChannel toOriginator;
+    /** The originator's control area's first frame, which the receiver's ring view reaches raw (for tests). */
+    private final int originatorAreaFrame;
 
     private RbufsChannel(final Kernel kernel, final Domain from, final Domain to, final ChannelConfig config,
         final Mode mode, final NotifyFactory notify, final Runnable onClose, final List<AutoCloseable> resources,
@@ -115,6 +127,7 @@ public final class RbufsChannel implements Channel
         }
         final long receiverData = firstOnPath ? dataArea.addressIn(to) : dataArea.shareWith(to, Rights.READ);
         final SharedRegion originatorArea = add(controlArea(kernel, from, to, ringCapacity, FLAG_DATA));
+        originatorAreaFrame = originatorArea.frame(0);
         final SharedRegion receiverArea = add(controlArea(kernel, to, from, ringCapacity, tmm ? FLAG_FREE : FLAG_EMPTY));
 
         final RingView originatorOwn = view(from, originatorArea, Access.WRITE);
@@ -131,17 +144,17 @@ public final class RbufsChannel implements Channel
         kernel.addDomainListener(deaths);
         add(() -> kernel.removeDomainListener(deaths));
         final int notifySlots = notifySlots(config);
-        final NotifyChannel toReceiver = notify.open(kernel, from, to, config.notification(), notifySlots);
-        // The end gates are shut before resources close: nothing calls the event channels' ends any more.
+        toReceiver = notify.open(kernel, from, to, config.notification(), notifySlots);
+        // Closed once both ends are quiescent: nothing calls the event channels' ends any more.
         add(toReceiver::closeQuiescent);
-        final NotifyChannel toOriginator = notify.open(kernel, to, from, config.notification(), notifySlots);
+        toOriginator = notify.open(kernel, to, from, config.notification(), notifySlots);
         add(toOriginator::closeQuiescent);
 
         sender = new RbufsSender(state, from, tmm, dataArea.ownerAddress(), areaLength, slotSize, slots,
             config.maxMessageLength(), originatorWriter, receiverReader, firstOnPath ? 0 : pathLength);
         receiver = new RbufsReceiver(state, to, tmm, receiverData, firstOnPath ? 0 : areaLength, slotSize, slots,
             originatorReader, receiverWriter, path == null ? 0 : path.area().addressIn(to), pathLength);
-        // Closed with the other resources, after the end gates are shut: no late count lands in a reused slot.
+        // Closed with the other resources, once both ends are quiescent: no late count lands in a reused slot.
         final ChannelCounters counters = add(kernel.counters().newChannel("rbufs " + from.name() + " -> " +
             to.name(), from, to));
         sender.counters(counters);
@@ -150,6 +163,7 @@ public final class RbufsChannel implements Channel
             originatorPeer));
         receiver.link(new CounterLink(toOriginator, toReceiver, receiver, to, receiverOwn,
             receiverPeer));
+        deferral = new Deferral(kernel, this::release, sender.quiescentEnd(), receiver.quiescentEnd());
     }
 
     /**
@@ -194,7 +208,7 @@ public final class RbufsChannel implements Channel
 
     private void onDestroy(final Domain dead)
     {
-        if ((dead == from || dead == to) && sender != null && receiver != null)
+        if ((dead == from || dead == to) && deferral != null)
         {
             state.died(dead);
             close();
@@ -232,6 +246,7 @@ public final class RbufsChannel implements Channel
                 Access.WRITE);
             ControlAreaDescriptor.writeHeader(setup.firstPage(), ringCapacity, producer.id(), flags);
             setup.drop();
+            area.pinFrames(); // the ends' ring views reach them raw: their free waits for the ends (Deferral)
             return area;
         }
         catch (final RuntimeException ex)
@@ -316,20 +331,32 @@ public final class RbufsChannel implements Channel
     }
 
     /**
-     * Tears the channel down and returns every frame (see the class comment for the protocol). Safe from any
-     * thread: an end that is mid-call on another thread finishes its call first (calls never block), then every
-     * call sees {@link io.barge.core.ChannelClosedException}. Returns once nothing of the channel is reachable.
+     * Tears the channel down (see the class comment for the protocol). Safe from any thread, and never waits: every
+     * later call sees {@link io.barge.core.ChannelClosedException}; every frame is back once both ends are
+     * quiescent, at once if neither runs on another live thread.
      */
     @Override
     public void close()
     {
-        final boolean first = state.close();
-        sender.gate().shut();
-        receiver.gate().shut();
-        if (!first)
+        // A full fence (getAndSet) before the teardown reads the ends' threads: QuiescentEnd's Dekker pair.
+        if (!state.close())
         {
             return;
         }
+        // Closed now (safe from any thread: their own deferral) so that an end waiting on its waitset wakes and
+        // sees the close; their frames are freed with the rest, quiescent, once both ends are.
+        toReceiver.close();
+        toOriginator.close();
+        deferral.teardown();
+        if (onClose != null)
+        {
+            onClose.run();
+        }
+    }
+
+    /** The deferred half of the teardown: both ends are quiescent. */
+    private void release()
+    {
         sender.counterLink().publishCount();
         receiver.counterLink().publishCount();
         for (final RingView view : views)
@@ -337,10 +364,22 @@ public final class RbufsChannel implements Channel
             view.drop();
         }
         closeAll(resources, null);
-        if (onClose != null)
-        {
-            onClose.run();
-        }
+    }
+
+    /**
+     * @return the first frame of the originator's control area (pinned once while the ends may reach it), for tests.
+     */
+    int originatorAreaFrame()
+    {
+        return originatorAreaFrame;
+    }
+
+    /**
+     * @return whether every frame of the channel has been freed (both ends quiescent since the close), for tests.
+     */
+    boolean isReleased()
+    {
+        return deferral.isReleased();
     }
 
     private static void closeAll(final List<AutoCloseable> resources, final RuntimeException primary)

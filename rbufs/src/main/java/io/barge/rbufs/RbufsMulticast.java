@@ -7,7 +7,8 @@ import io.barge.core.Kernel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
-import io.barge.core.transport.spi.EndGate;
+import io.barge.core.transport.spi.Deferral;
+import io.barge.core.transport.spi.QuiescentEnd;
 import org.agrona.concurrent.EpochNanoClock;
 
 import java.util.ArrayList;
@@ -19,19 +20,22 @@ import java.util.List;
  * last receiver has returned it; see {@link MulticastSender} for bounded rings and detaching a receiver that stops
  * returning. Each receiver's end is an ordinary {@link Receiver}.
  * <p>
- * Threads: the sender end on one thread, each receiver end on one thread. Detaching frees a receiver's control
- * areas from the sender's thread, once the receiver's {@code EndGate} is shut (its end is outside any call); its
- * next call then fails with {@link ChannelClosedException}.
+ * Threads: the sender end on one thread, each receiver end on one thread (each handed over with a happens-before
+ * edge). No end's call takes a CAS or a fence: teardowns are quiescent-state deferrals ({@link Deferral}). Detaching
+ * (on the sender's thread) closes the receiver's link state; the link's control areas and event channels are freed
+ * once the receiver end is quiescent too (its next call sees the close and fails with
+ * {@link ChannelClosedException}, or its thread is this one, none or ended).
  * <p>
  * Deaths, told by the kernel's {@link DomainListener} on the destroying thread before the dead domain's frames
  * are freed:
  * <ol>
- *   <li>The originator: the multicast closes as by {@link #close} (every end's gate shut, then every frame
- *       freed).</li>
- *   <li>A receiver: its end's gate is shut; the sender's gate is held (the listener waits until the sender is
- *       outside a call and keeps it out); the receiver is detached exactly as a slow one (its references
- *       dropped, its control areas and event channels freed, the data area unmapped from it); the sender's gate
- *       is let go with a release store, so the sender's next call sees the detach. The other receivers go on.</li>
+ *   <li>The originator: the multicast closes as by {@link #close} (every state closed, then every frame freed
+ *       once every end is quiescent).</li>
+ *   <li>A receiver: its link is closed and a detach request is left for the sender
+ *       ({@link MulticastSender#requestDetach}): applied at once if this thread is the sender's, else by the sender
+ *       at its next call, on its own thread, before it touches any link; the receiver is then detached exactly as a
+ *       slow one (its references dropped, its control areas and event channels freed once both ends let go, the
+ *       data area unmapped from it). The other receivers go on.</li>
  * </ol>
  */
 public final class RbufsMulticast implements AutoCloseable
@@ -43,6 +47,7 @@ public final class RbufsMulticast implements AutoCloseable
     private final Kernel kernel;
     private final Domain originator;
     private final DomainListener deaths = this::onDestroy;
+    private final Deferral deferral;
 
     private RbufsMulticast(final Kernel kernel, final Domain originator, final Domain[] receivers,
         final ChannelConfig config, final long detachTimeoutNs, final EpochNanoClock clock,
@@ -77,6 +82,14 @@ public final class RbufsMulticast implements AutoCloseable
         }
         sender = new MulticastSender(this, originator, dataArea.ownerAddress(), slotSize, slots,
             config.maxMessageLength(), links, clock, detachTimeoutNs);
+        final QuiescentEnd[] ends = new QuiescentEnd[links.length + 1];
+        ends[0] = sender.quiescentEnd();
+        for (int i = 0; i < links.length; i++)
+        {
+            links[i].attachSender(sender.quiescentEnd());
+            ends[i + 1] = links[i].receiver.quiescentEnd();
+        }
+        deferral = new Deferral(kernel, this::release, ends);
     }
 
     /**
@@ -175,7 +188,8 @@ public final class RbufsMulticast implements AutoCloseable
      */
     public boolean isAttached(final int i)
     {
-        return links[i].attached;
+        final MulticastLink link = links[i];
+        return link.attached && !link.detachRequested && !state.isClosed();
     }
 
     /**
@@ -214,6 +228,11 @@ public final class RbufsMulticast implements AutoCloseable
         state.check();
     }
 
+    boolean isClosed()
+    {
+        return state.isClosed();
+    }
+
     ChannelClosedException closedException()
     {
         return state.closedException();
@@ -221,7 +240,7 @@ public final class RbufsMulticast implements AutoCloseable
 
     private void onDestroy(final Domain dead)
     {
-        if (sender == null)
+        if (deferral == null)
         {
             return; // still being set up
         }
@@ -235,55 +254,47 @@ public final class RbufsMulticast implements AutoCloseable
         {
             if (link.receiverDomain == dead)
             {
-                link.receiver.gate().shut();
-                final EndGate gate = sender.gate();
-                final int hold = gate.hold();
-                if (hold != EndGate.ALREADY_SHUT)
+                if (!state.isClosed())
                 {
-                    try
-                    {
-                        sender.detach(link, new ChannelClosedException("multicast receiver " + dead + " died"));
-                    }
-                    finally
-                    {
-                        if (hold == EndGate.HELD_OUT)
-                        {
-                            gate.unhold();
-                        }
-                    }
+                    sender.requestDetach(link, new ChannelClosedException("multicast receiver " + dead + " died"));
                 }
             }
         }
     }
 
+    /** On the sender's thread, which has detached the link and touches it no more. */
     void release(final MulticastLink link)
     {
         dataArea.unshare(link.receiverDomain);
-        link.release();
+        link.senderLetGo();
+        link.teardown();
     }
 
     /**
-     * Frees every frame: each receiver's control areas and event channels and the data area, whatever is in
-     * flight or held. Idempotent.
+     * Closes every end and frees every frame, each receiver's control areas and event channels and the data area,
+     * whatever is in flight or held, once every end is quiescent: at once if none runs on another live thread, else
+     * at those ends' next calls (or when the kernel next counts frames and their threads have ended). Idempotent;
+     * never waits.
      */
     @Override
     public void close()
     {
-        final boolean first = state.close();
-        sender.gate().shut();
-        for (final MulticastLink link : links)
-        {
-            link.receiver.gate().shut();
-        }
-        if (!first)
+        if (!state.close())
         {
             return;
         }
         kernel.removeDomainListener(deaths);
         for (final MulticastLink link : links)
         {
-            link.attached = false;
-            link.state.close();
+            link.state.close(); // full fences before the teardown reads the ends' threads (QuiescentEnd)
+        }
+        deferral.teardown();
+    }
+
+    private void release()
+    {
+        for (final MulticastLink link : links)
+        {
             link.release();
         }
         dataArea.close();

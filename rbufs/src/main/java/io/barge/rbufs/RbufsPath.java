@@ -5,7 +5,6 @@ import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.ChannelPath;
-import io.barge.core.transport.spi.EndGate;
 
 import java.util.function.Consumer;
 
@@ -32,13 +31,14 @@ import java.util.function.Consumer;
  * passes returns up when it polls its receiver (or claims or forwards), in batches as they arrive.
  * <p>
  * <b>Threads.</b> A middle domain's receiver of hop {@code k - 1} and sender of hop {@code k} are one domain's ends
- * and are driven by one thread: each call of one may enter the other's gate.
+ * and are driven by one thread (handed over with a happens-before edge): each call of one may admit the other
+ * (record the thread and read the other's state) and touch its ring.
  * <p>
  * <b>Closing and deaths.</b> Hop {@code k} closing (by {@link RbufsChannel#close}, or the death of either of its
  * domains) closes the hops after it, which can no longer be fed, and unmaps the path's area from the domains after
- * {@code d_k}; every region {@code d_k} forwarded and has not had back goes upstream at once (its receiver end held
- * out for the moment, {@link EndGate#hold}), so the master has every region back once the hops above have passed
- * them on. The hops before go on. Hop 0 closing (or the master's death) closes the whole path and frees the area.
+ * {@code d_k}; every region {@code d_k} forwarded and has not had back goes upstream at {@code d_k}'s receiver's
+ * next poll, on its own thread ({@link RbufsReceiver#returnOrphansOnClose}), so the master has every region back
+ * once the hops above have passed them on. The hops before go on. Hop 0 closing (or the master's death) closes the whole path and frees the area.
  */
 final class RbufsPath
 {

@@ -12,9 +12,9 @@ import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.QuiescentEnd;
 import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.collections.LongArrayQueue;
 
@@ -29,8 +29,10 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_FREE;
  * once and checked before use: every pair must lie inside the data area (and, in receive-master mode, be a region
  * this end posted and has not had back). An invalid IOrec is rejected and counted, and the next one is tried.
  * Releasing gives the regions back: in transmit-master mode by FREE IOrecs to the originator, in receive-master
- * mode by posting them again as EMPTY IOrecs. Messages are views of the read-only data area mapping. One thread;
- * every public call runs inside this end's {@link EndGate}, so a teardown never frees a frame under it.
+ * mode by posting them again as EMPTY IOrecs. Messages are views of the read-only data area mapping. One thread at
+ * a time (handed over with a happens-before edge; not checked, see {@link QuiescentEnd}); every public call first
+ * records its thread and reads the state ({@link #admit}), and a teardown leaves the frames this end reaches until
+ * it is quiescent ({@link RbufsChannel}), so no frame is freed under it.
  * <p>
  * Held messages: a protocol violation breaks the channel but returns nothing, so what this end holds stays
  * readable until the channel closes. Closing (or the originator's death, whose frames the data area is) frees
@@ -56,7 +58,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     private static final byte HELD = 2;
 
     private final EndState state;
-    private final EndGate gate = new EndGate();
+    private final QuiescentEnd end = new QuiescentEnd();
     private final Domain domain;
     private final AddressSpace space;
     private final boolean transmitMaster;
@@ -92,10 +94,9 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     // What this end was given of the path's area (null off a path).
     private final PathCustody custody;
     // The next hop's sender in this domain, whose returns of forwarded regions this end passes upstream; null off a
-    // path, at the path's last hop and once that hop has closed. Plain: besides this end's thread only a teardown
-    // writes it, with this end held out (EndGate.hold's CAS and unhold's release order it with this end's calls).
+    // path, at the path's last hop and once that hop has closed. Plain: only this end's thread writes it.
     private RbufsSender outbound;
-    // A teardown of the next hop that ran on this end's thread inside one of its calls left the orphans to it.
+    // The next hop closed: this end gives back what it forwarded at its next call, on its own thread.
     private volatile boolean orphansPending;
     private final BooleanSupplier pathReady = this::pathReady;
 
@@ -176,19 +177,12 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             throw new BufferStateException("rbufs poll: message is still held: release it before polling into it " +
                 "again");
         }
-        if (!gate.enter())
+        end.enter();
+        if (!state.isOpen())
         {
-            throw state.closedException("poll");
+            throw closed("poll");
         }
-        try
-        {
-            state.check("poll");
-            return endOfStream ? Status.END_OF_STREAM : take(into);
-        }
-        finally
-        {
-            gate.leave();
-        }
+        return endOfStream ? Status.END_OF_STREAM : take(into);
     }
 
     private int take(final Message into)
@@ -295,7 +289,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     @Override
     public void register(final Waitset waitset, final Runnable handler)
     {
-        if (!gate.enter())
+        if (!admit())
         {
             EndSupport.registerReady(readyChannel, waitset, handler);
             return;
@@ -331,10 +325,6 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
-        }
-        finally
-        {
-            gate.leave();
         }
     }
 
@@ -467,24 +457,17 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
             throw new BufferStateException("rbufs release: message released twice (or never received)");
         }
         held--;
-        if (!gate.enter())
+        if (!admit())
         {
             Flyweights.end(message); // the channel is gone: its memory was returned at teardown
             return;
         }
-        try
+        if (!state.isOpen())
         {
-            if (!state.isOpen())
-            {
-                Flyweights.end(message);
-                return;
-            }
-            returnRegions(message);
+            Flyweights.end(message);
+            return;
         }
-        finally
-        {
-            gate.leave();
-        }
+        returnRegions(message);
     }
 
     private void returnRegions(final Message message)
@@ -643,7 +626,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     /**
      * Where the message's region lies in the path's data area, if it can be handed on without copying: one piece in
      * the path's area. A piece there must be a region this end holds, with the base and length it was delivered
-     * with; anything else is refused (and counted). The caller has entered this end's gate.
+     * with; anything else is refused (and counted). The caller has admitted this end ({@link #admit}).
      *
      * @param message a held message of this receiver.
      * @return the region's offset in the path's data area, or -1 if the message must be copied (several pieces, or
@@ -676,7 +659,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     }
 
     /**
-     * A forwarded region came back from the next hop (the caller has entered this end's gate): if this end handed
+     * A forwarded region came back from the next hop (the caller has admitted this end): if this end handed
      * exactly that region on and has not had it back, it goes upstream.
      *
      * @return whether it was one this end handed on; if not, nothing changes.
@@ -720,7 +703,7 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
      */
     private boolean pathReady()
     {
-        if (!gate.enter())
+        if (!admit())
         {
             return true;
         }
@@ -742,41 +725,17 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
         {
             return true; // the handler's poll reports it
         }
-        finally
-        {
-            gate.leave();
-        }
     }
 
     /**
-     * The next hop closed: every region this end forwarded and has not had back goes upstream now. Runs on the
-     * closing thread with this end held out ({@link EndGate#hold}), or on this end's thread at its next poll when the
-     * teardown ran inside one of its calls.
+     * The next hop closed (on any thread): every region this end forwarded and has not had back goes upstream at
+     * this end's next poll (or registration, or its waitset's look at {@link #pathReady}), on its own thread, so
+     * no other thread changes its custody or touches its ring. If this hop has closed too, the hop above it takes
+     * its regions back instead.
      */
     void returnOrphansOnClose()
     {
-        final int hold = gate.hold();
-        if (hold == EndGate.HELD_OUT)
-        {
-            try
-            {
-                returnOrphans();
-            }
-            catch (final RuntimeException ex)
-            {
-                // The returns could not go upstream (its event channel failed): this hop cannot carry on either.
-                state.detached(ex);
-            }
-            finally
-            {
-                gate.unhold();
-            }
-        }
-        else if (hold == EndGate.INSIDE)
-        {
-            orphansPending = true;
-        }
-        // ALREADY_SHUT: this hop closed too; the hop above it takes its regions back.
+        orphansPending = true; // volatile: this end's next call reads it after its own state read
     }
 
     private void returnOrphans()
@@ -837,11 +796,27 @@ final class RbufsReceiver extends LinePadding implements Receiver, CounterLink.L
     }
 
     /**
-     * @return this end's state word (the channel's teardown shuts it).
+     * Records this thread, then reads the state ({@link QuiescentEnd}, step 1); the hop after this one on a path
+     * calls it for this domain's returns on its own (this end's) thread.
+     *
+     * @return false if the channel is closed: this end is quiescent and the caller touches no view of it.
      */
-    EndGate gate()
+    boolean admit()
     {
-        return gate;
+        return state.admit(end);
+    }
+
+    private RuntimeException closed(final String operation)
+    {
+        return state.closedException(end, operation);
+    }
+
+    /**
+     * @return this end's record of its thread and quiescence (the channel's teardown waits on it).
+     */
+    QuiescentEnd quiescentEnd()
+    {
+        return end;
     }
 
     /**

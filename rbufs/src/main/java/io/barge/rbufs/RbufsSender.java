@@ -12,9 +12,9 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.QuiescentEnd;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -31,8 +31,10 @@ import static io.barge.rbufs.IoRecDescriptor.FLAG_DATA;
  * claimed; a post of a slot that is posted or claimed already is a protocol violation that breaks the channel, so
  * one region never serves two claims at once.
  * <p>
- * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread; every public call
- * runs inside this end's {@link EndGate}, so a teardown never frees a frame under it.
+ * A successful {@link #tryClaim} reserves the control-ring room its commit needs. One thread at a time (handed
+ * over with a happens-before edge; not checked, see {@link QuiescentEnd}); every public call first records its
+ * thread and reads the state ({@link #admit}), and a teardown leaves the frames this end reaches until it is
+ * quiescent ({@link RbufsChannel}), so no frame is freed under it.
  * <p>
  * Capacity: the data area has {@code capacity} slots, each with the receiver, in flight, claimed or free, so at most
  * {@code capacity} messages are claimed, in flight or held. When it retries a back-pressured claim itself, a
@@ -55,7 +57,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private static final int COPY = Integer.MIN_VALUE;
 
     private final EndState state;
-    private final EndGate gate = new EndGate();
+    private final QuiescentEnd end = new QuiescentEnd();
     private final Domain domain;
     private final AddressSpace space;
     private final boolean transmitMaster;
@@ -167,29 +169,33 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         EndSupport.checkLength("rbufs tryClaim", length, maxMessageLength);
         enter("tryClaim");
-        try
-        {
-            EndSupport.checkNotFinished("rbufs tryClaim", finished);
-            Flyweights.checkClaimable(claim, length, maxMessageLength);
-            return claim(length, claim);
-        }
-        finally
-        {
-            gate.leave();
-        }
+        EndSupport.checkNotFinished("rbufs tryClaim", finished);
+        Flyweights.checkClaimable(claim, length, maxMessageLength);
+        return claim(length, claim);
     }
 
     private void enter(final String operation)
     {
-        if (!gate.enter())
-        {
-            throw state.closedException(operation);
-        }
+        end.enter();
         if (!state.isOpen())
         {
-            gate.leave();
-            throw state.closedException(operation);
+            throw closed(operation);
         }
+    }
+
+    /**
+     * Records this thread, then reads the state ({@link QuiescentEnd}, step 1).
+     *
+     * @return false if the channel is closed: this end is quiescent and the caller touches no view.
+     */
+    boolean admit()
+    {
+        return state.admit(end);
+    }
+
+    private RuntimeException closed(final String operation)
+    {
+        return state.closedException(end, operation);
     }
 
     private int claim(final int length, final Claim claim)
@@ -280,26 +286,14 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             reclaim(false);
             return;
         }
-        // Returns of forwarded regions go upstream through the hop before: its end is entered for them. If it is
-        // shut, that hop has closed and the hop above it takes those regions back (RbufsPath): they are dropped.
-        final RbufsReceiver before = inbound;
-        final boolean entered = before.gate().enter();
-        try
-        {
-            reclaim(entered);
-        }
-        finally
-        {
-            if (entered)
-            {
-                before.gate().leave();
-            }
-        }
+        // Returns of forwarded regions go upstream through the hop before: its end is admitted for them (on this,
+        // its own thread). If that hop has closed, the hop above it takes those regions back (RbufsPath): dropped.
+        reclaim(inbound.admit());
     }
 
     /**
      * @param upstreamOpen whether returns of forwarded path regions can go upstream (the hop before's end is
-     *                     entered by this thread); if not they are consumed and dropped.
+     *                     admitted by this thread); if not they are consumed and dropped.
      */
     private void reclaim(final boolean upstreamOpen)
     {
@@ -359,7 +353,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
      */
     void pumpReturns()
     {
-        if (!gate.enter())
+        if (!admit())
         {
             return;
         }
@@ -377,10 +371,6 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         catch (final ProtocolViolationException ex)
         {
             state.broken(domain, ex);
-        }
-        finally
-        {
-            gate.leave();
         }
     }
 
@@ -445,13 +435,19 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         checkClaimOf(claim, this);
         enter("commit");
-        try
+        publish(claim);
+    }
+
+    /**
+     * @param activeClaims claims made and neither committed nor aborted.
+     * @throws IllegalStateException if there are any: {@code finish} must follow every claim's commit or abort.
+     */
+    static void checkNoActiveClaims(final int activeClaims)
+    {
+        if (activeClaims > 0)
         {
-            publish(claim);
-        }
-        finally
-        {
-            gate.leave();
+            throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
+                "or abort them first");
         }
     }
 
@@ -497,14 +493,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     {
         checkClaimOf(claim, this);
         enter("abort");
-        try
-        {
-            takeBack(claim);
-        }
-        finally
-        {
-            gate.leave();
-        }
+        takeBack(claim);
     }
 
     private void takeBack(final Claim claim)
@@ -543,28 +532,21 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         EndSupport.checkLength("rbufs forward", message.length(), maxMessageLength);
         Flyweights.checkClaimable(claim, message.length(), maxMessageLength);
         enter("forward");
-        try
+        EndSupport.checkNotFinished("rbufs forward", finished);
+        if (inbound != null && message.source() == inbound)
         {
-            EndSupport.checkNotFinished("rbufs forward", finished);
-            if (inbound != null && message.source() == inbound)
+            final int status = forwardOnPath(message);
+            if (status != COPY)
             {
-                final int status = forwardOnPath(message);
-                if (status != COPY)
-                {
-                    return status;
-                }
+                return status;
             }
-            final int status = forward(message, claim);
-            if (status == Status.OK)
-            {
-                copiedForwards++;
-            }
-            return status;
         }
-        finally
+        final int status = forward(message, claim);
+        if (status == Status.OK)
         {
-            gate.leave();
+            copiedForwards++;
         }
+        return status;
     }
 
     /**
@@ -577,7 +559,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     private int forwardOnPath(final Message message)
     {
         final RbufsReceiver before = inbound;
-        if (!before.gate().enter())
+        if (!before.admit())
         {
             throw state.closedException("forward"); // the hop before closed: so does this one (RbufsPath)
         }
@@ -617,10 +599,6 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         {
             throw state.broken(domain, ex);
         }
-        finally
-        {
-            before.gate().leave();
-        }
     }
 
     /**
@@ -628,7 +606,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
      */
     boolean hasReturns()
     {
-        if (!gate.enter())
+        if (!admit())
         {
             return false;
         }
@@ -645,10 +623,6 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         {
             state.broken(domain, ex);
             return false;
-        }
-        finally
-        {
-            gate.leave();
         }
     }
 
@@ -732,18 +706,17 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             {
                 return;
             }
-            if (activeClaims > 0)
-            {
-                throw new IllegalStateException("rbufs finish: " + activeClaims + " claim(s) still active: commit " +
-                    "or abort them first");
-            }
+            checkNoActiveClaims(activeClaims);
             finished = true;
             link.publish(writer.head(), reader.tail());
             endIdle.reset();
             boolean sent = link.publishEnd(writer.head());
             while (!sent)
             {
-                state.check("finish");
+                if (!state.isOpen())
+                {
+                    throw closed("finish");
+                }
                 endIdle.idle();
                 sent = link.flush();
             }
@@ -751,10 +724,6 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
-        }
-        finally
-        {
-            gate.leave();
         }
     }
 
@@ -766,7 +735,7 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     @Override
     public void registerForSpace(final Waitset waitset, final Runnable handler)
     {
-        if (!gate.enter())
+        if (!admit())
         {
             EndSupport.registerReady(readyChannel, waitset, handler);
             return;
@@ -791,10 +760,6 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
         catch (final ProtocolViolationException ex)
         {
             throw state.broken(domain, ex);
-        }
-        finally
-        {
-            gate.leave();
         }
     }
 
@@ -830,11 +795,11 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     }
 
     /**
-     * @return this end's state word (the channel's teardown shuts it).
+     * @return this end's record of its thread and quiescence (the channel's teardown waits on it).
      */
-    EndGate gate()
+    QuiescentEnd quiescentEnd()
     {
-        return gate;
+        return end;
     }
 
     /**

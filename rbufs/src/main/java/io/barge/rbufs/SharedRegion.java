@@ -21,6 +21,7 @@ final class SharedRegion implements AutoCloseable
     private final long[] addresses;
     private int mappedDomains;
     private boolean closed;
+    private boolean pinned;
 
     /**
      * Allocates and zeroes the frames and maps them in the owner.
@@ -115,6 +116,32 @@ final class SharedRegion implements AutoCloseable
     }
 
     /**
+     * Pins every frame once (all or none), for a region that ends reach through raw views: a teardown may then
+     * defer its free until those ends are quiescent ({@link io.barge.core.transport.spi.Deferral}), and a
+     * destroyed owner's frames pass to the kernel instead of being freed meanwhile. {@link #close} drops the pins.
+     */
+    void pinFrames()
+    {
+        int done = 0;
+        try
+        {
+            for (; done < frames.length; done++)
+            {
+                kernel.pinFrame(owner, frames[done]);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            for (int i = 0; i < done; i++)
+            {
+                kernel.unpinFrame(frames[i]);
+            }
+            throw ex;
+        }
+        pinned = true;
+    }
+
+    /**
      * Removes a peer's mappings (e.g. a detached multicast receiver) and gives back its range.
      *
      * @param peer a domain the region was shared with.
@@ -200,7 +227,8 @@ final class SharedRegion implements AutoCloseable
 
     /**
      * Frees every frame and gives back every reserved range. A destroyed owner's frames were already freed by the
-     * kernel; a destroyed peer's ranges died with it. Idempotent.
+     * kernel, unless pinned ({@link #pinFrames}): those the kernel kept are freed by dropping the pins here. A
+     * destroyed peer's ranges died with it. Idempotent.
      */
     @Override
     public void close()
@@ -210,7 +238,14 @@ final class SharedRegion implements AutoCloseable
             return;
         }
         closed = true;
-        if (owner.isAlive())
+        if (pinned)
+        {
+            for (final int frame : frames)
+            {
+                kernel.unpinAndFree(owner, frame);
+            }
+        }
+        else if (owner.isAlive())
         {
             for (final int frame : frames)
             {

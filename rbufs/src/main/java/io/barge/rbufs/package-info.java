@@ -27,10 +27,11 @@
  * In receive-master mode a post of a slot already posted or claimed breaks the channel.
  * <p>
  * Deaths and teardown: a channel learns of either domain's death from the kernel and closes, returning every
- * frame before the dead domain's frames are reused; a dead multicast receiver is detached and the others go on.
- * Every end's call runs inside a small state word ({@code EndGate}) that a teardown waits on, so no
- * end reads or writes a frame after it has been freed; its next call gets
- * {@link io.barge.core.ChannelClosedException}.
+ * frame no end can still reach before the dead domain's frames are reused; a dead multicast receiver is detached
+ * and the others go on. No end's call takes a CAS or a fence for this: each records its thread when it changes and
+ * reads the channel's state, and a teardown frees the frames an end reaches raw only once that end is quiescent
+ * (quiescent-state deferral, {@link io.barge.core.transport.spi.Deferral}), so no end reads or writes a frame after
+ * it has been freed; its next call gets {@link io.barge.core.ChannelClosedException}.
  * <p>
  * <b>Paths</b> ({@link io.barge.rbufs.RbufsPath}, opened by {@code RbufsTransport.openPath} in transmit-master
  * mode): the source's data area is mapped read-only into every downstream domain and shared by the pair-wise

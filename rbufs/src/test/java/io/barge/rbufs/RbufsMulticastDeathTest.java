@@ -14,6 +14,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -87,6 +92,54 @@ class RbufsMulticastDeathTest extends RbufsFixture
         assertEquals(SLOTS, multicast.multicastSender().freeSlots(), "every slot back: no reference leaked");
         multicast.close();
         assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    /**
+     * The sender runs on a thread of its own when a receiver dies on this one: the death only leaves a detach
+     * request, since another thread must not change the sender's bookkeeping under it; the sender applies it at its
+     * next call, on its thread, and the dead receiver's frames go back then. A close while the sender's thread is
+     * alive leaves the sender's frames until that thread has ended.
+     */
+    @Test
+    void aDeadReceiversDetachIsAppliedOnTheSendersOwnThreadAtItsNextCall() throws Exception
+    {
+        final ExecutorService senderThread = Executors.newSingleThreadExecutor();
+        try
+        {
+            final RbufsMulticast multicast = open(b, c, d);
+            final Sender sender = multicast.sender();
+            final Claim claim = sender.newClaim();
+            assertEquals(Status.OK, senderThread.submit(() -> send(sender, claim, 100, 1)).get(10, TimeUnit.SECONDS));
+            final int slot = (int)(long)senderThread.submit(() -> Flyweights.token(claim)).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(Status.OK, multicast.receiver(i).poll(multicast.receiver(i).newMessage()));
+            }
+            final int freeBeforeDeath = kernel.freeFrames();
+
+            kernel.destroyDomain(c);
+
+            assertFalse(multicast.isAttached(1), "the detach is asked for at once");
+            assertEquals(3, (int)senderThread.submit(() -> multicast.multicastSender().references(slot))
+                .get(10, TimeUnit.SECONDS), "no other thread changed the sender's bookkeeping");
+            final int freeAfterDeath = kernel.freeFrames();
+            senderThread.submit(multicast::doWork).get(10, TimeUnit.SECONDS);
+            assertEquals(2, (int)senderThread.submit(() -> multicast.multicastSender().references(slot))
+                .get(10, TimeUnit.SECONDS), "the sender dropped the dead receiver's reference at its next call");
+            assertTrue(kernel.freeFrames() > freeAfterDeath, "the link's frames went back once the sender let go");
+            assertTrue(freeAfterDeath > freeBeforeDeath, "the dead domain's own frames no end reaches went at once");
+
+            multicast.close();
+            assertTrue(kernel.freeFrames() < freeAtStart, "the sender's thread is alive: its frames wait");
+            assertThrows(ExecutionException.class, () -> senderThread.submit(() -> sender.tryClaim(100, claim))
+                .get(10, TimeUnit.SECONDS));
+        }
+        finally
+        {
+            senderThread.shutdown();
+            assertTrue(senderThread.awaitTermination(10, TimeUnit.SECONDS));
+        }
+        assertEquals(freeAtStart, kernel.freeFrames(), "the sender's call saw the close: every frame is back");
     }
 
     @Test

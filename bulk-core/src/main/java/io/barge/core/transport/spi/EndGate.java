@@ -29,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
  * Steady state costs one uncontended CAS and one release store per call, on a line only E writes: half of what an
  * uncontended monitor costs (a CAS to enter and one to exit). Unlike a monitor the gate is not reentrant and does
  * not queue: a second thread entering a busy end is told so ({@link IllegalStateException}), as an end belongs to
- * one thread. Used by the Rbufs and Xen ends.
+ * one thread. Used by the Xen ends; the Rbufs ends need no CAS per call ({@link QuiescentEnd}, {@link Deferral}).
  */
 public final class EndGate extends EndGatePadding
 {

@@ -1,0 +1,172 @@
+package io.barge.core.transport.spi;
+
+import io.barge.core.Kernel;
+import io.barge.core.PinReclaimer;
+
+/**
+ * Quiescent-state deferral of a teardown's frees, for ends that reach their channel's frames through raw views with
+ * no fence per call ({@link QuiescentEnd}): the part of a teardown that frees what the ends reach (rings, control
+ * areas, event channels) runs once every end is quiescent, and never while one may still touch it.
+ * <ol>
+ *   <li>The frames the ends reach raw are pinned at setup by the owner of the deferral ({@link Kernel#pinFrame}),
+ *       so that a domain's death orphans them instead of freeing them while an end may still touch them; the
+ *       release drops those pins ({@link Kernel#unpinAndFree}).</li>
+ *   <li>{@link #teardown}, after the caller's volatile store of the closed state, reads each end's thread: an end
+ *       whose thread is this one, none or a terminated one is quiescent ({@link QuiescentEnd}, step 3). If every
+ *       end is, the release runs now, on this thread.</li>
+ *   <li>Otherwise each remaining end becomes quiescent on its own thread at its next call, which sees the state
+ *       closed ({@link QuiescentEnd#quiescent}); the last one runs the release on its thread.</li>
+ *   <li>Until then the deferral is a {@link PinReclaimer}: before the kernel counts its free frames or fails an
+ *       allocation for want of frames it asks again, and an end whose thread has ended since is quiescent then.</li>
+ * </ol>
+ * The release runs exactly once, outside this object's monitor (it takes the kernel's). A teardown on the end's
+ * own thread while that end is inside a call (a test hook, a handler closing its own channel) counts the end
+ * quiescent: the release runs under the call, which must then touch no freed frame when it resumes (the views are
+ * re-pointed at private memory by the release before any frame goes).
+ */
+public final class Deferral implements PinReclaimer
+{
+    private final Kernel kernel;
+    private final Runnable release;
+    private final QuiescentEnd[] ends;
+    private boolean tornDown;
+    private boolean released;
+    private boolean reclaimerAdded;
+    /** Whether a lazy pass has waited for ending threads once already (later passes only look). */
+    private volatile boolean waited;
+
+    /**
+     * @param kernel  the machine, asked to call {@link #reclaim} while ends keep the release waiting.
+     * @param release frees what the ends reach; run once, when the teardown has run and every end is quiescent.
+     * @param ends    the ends that reach it.
+     */
+    public Deferral(final Kernel kernel, final Runnable release, final QuiescentEnd... ends)
+    {
+        this.kernel = kernel;
+        this.release = release;
+        this.ends = ends.clone();
+        for (final QuiescentEnd end : this.ends)
+        {
+            end.watch(this);
+        }
+    }
+
+    /**
+     * The teardown, after the caller stored the closed state (volatile) every end reads: the release runs now if
+     * every end is quiescent from here, else once the last one is. Idempotent.
+     */
+    public void teardown()
+    {
+        synchronized (this)
+        {
+            if (tornDown)
+            {
+                return;
+            }
+            tornDown = true;
+        }
+        tryRelease(false);
+    }
+
+    /**
+     * @return whether the release has run.
+     */
+    public synchronized boolean isReleased()
+    {
+        return released;
+    }
+
+    /** An end became quiescent on its own thread. */
+    void endQuiesced()
+    {
+        tryRelease(false);
+    }
+
+    /**
+     * The kernel's lazy pass: ends whose threads ended since count as quiescent. At the first pass a thread that is
+     * still alive is given a moment to end ({@link #LAZY_WAIT_NANOS} in all, once per deferral, so a survivor on a
+     * live thread slows no later count): a task whose result its caller has already seen (a {@code Future.get()}
+     * returned) is often still on its way out of its thread, and the count that follows would otherwise report its
+     * end's frames missing.
+     */
+    @Override
+    public boolean reclaim()
+    {
+        if (!waited && !isReleased())
+        {
+            waited = true;
+            awaitEndingThreads();
+        }
+        return tryRelease(true);
+    }
+
+    /** How long one lazy pass waits, in all, for ends' threads that may be ending. */
+    static final long LAZY_WAIT_NANOS = 10_000_000L;
+
+    private void awaitEndingThreads()
+    {
+        final long deadline = System.nanoTime() + LAZY_WAIT_NANOS;
+        final Thread current = Thread.currentThread();
+        for (final QuiescentEnd end : ends)
+        {
+            final Thread last = end.lastThread();
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                return;
+            }
+            if (last != null && last != current && last.isAlive() && !end.isQuiescent())
+            {
+                try
+                {
+                    // Outside every monitor: the end's own thread may need this deferral's to report itself.
+                    last.join(left / 1_000_000L, (int)(left % 1_000_000L));
+                }
+                catch (final InterruptedException ex)
+                {
+                    current.interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * @return whether the release has run (now or before).
+     */
+    private boolean tryRelease(final boolean lazy)
+    {
+        final boolean addReclaimer;
+        final boolean runNow;
+        synchronized (this)
+        {
+            if (released)
+            {
+                return true;
+            }
+            if (!tornDown)
+            {
+                return false;
+            }
+            boolean all = true;
+            for (final QuiescentEnd end : ends)
+            {
+                // Not short-circuited: every end found quiescent from here is recorded so, once and for all.
+                all &= end.quiescentFromHere(lazy);
+            }
+            released = all;
+            runNow = all;
+            addReclaimer = !all && !reclaimerAdded;
+            reclaimerAdded |= addReclaimer;
+        }
+        if (addReclaimer)
+        {
+            kernel.addPinReclaimer(this);
+        }
+        if (runNow)
+        {
+            release.run(); // only the caller that saw every end quiescent first gets here
+        }
+        return runNow;
+    }
+}
