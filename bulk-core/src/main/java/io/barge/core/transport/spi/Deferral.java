@@ -32,8 +32,6 @@ public final class Deferral implements PinReclaimer
     private boolean tornDown;
     private boolean released;
     private boolean reclaimerAdded;
-    /** Whether a lazy pass has waited for ending threads once already (later passes only look). */
-    private volatile boolean waited;
 
     /**
      * @param kernel  the machine, asked to call {@link #reclaim} while ends keep the release waiting.
@@ -83,52 +81,14 @@ public final class Deferral implements PinReclaimer
     }
 
     /**
-     * The kernel's lazy pass: ends whose threads ended since count as quiescent. At the first pass a thread that is
-     * still alive is given a moment to end ({@link #LAZY_WAIT_NANOS} in all, once per deferral, so a survivor on a
-     * live thread slows no later count): a task whose result its caller has already seen (a {@code Future.get()}
-     * returned) is often still on its way out of its thread, and the count that follows would otherwise report its
-     * end's frames missing.
+     * The kernel's lazy pass: ends whose threads ended since count as quiescent. It waits for no thread: a domain
+     * thread's task hands out its result only once the thread has ended ({@link io.barge.core.Domain#start}), so a
+     * count after a task's {@code get()} finds its ends quiescent.
      */
     @Override
     public boolean reclaim()
     {
-        if (!waited && !isReleased())
-        {
-            waited = true;
-            awaitEndingThreads();
-        }
         return tryRelease(true);
-    }
-
-    /** How long one lazy pass waits, in all, for ends' threads that may be ending. */
-    static final long LAZY_WAIT_NANOS = 10_000_000L;
-
-    private void awaitEndingThreads()
-    {
-        final long deadline = System.nanoTime() + LAZY_WAIT_NANOS;
-        final Thread current = Thread.currentThread();
-        for (final QuiescentEnd end : ends)
-        {
-            final Thread last = end.lastThread();
-            final long left = deadline - System.nanoTime();
-            if (left <= 0)
-            {
-                return;
-            }
-            if (last != null && last != current && last.isAlive() && !end.isQuiescent())
-            {
-                try
-                {
-                    // Outside every monitor: the end's own thread may need this deferral's to report itself.
-                    last.join(left / 1_000_000L, (int)(left % 1_000_000L));
-                }
-                catch (final InterruptedException ex)
-                {
-                    current.interrupt();
-                    return;
-                }
-            }
-        }
     }
 
     /**

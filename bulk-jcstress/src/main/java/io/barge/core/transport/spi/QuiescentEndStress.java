@@ -23,8 +23,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * teardown released under the call: forbidden), 0 if it saw the close (and made its end quiescent); r2: 1 if the
  * release had run when the teardown returned, else 0. "1, 1" is a call that finished its access before the teardown
  * judged its end quiescent (the harness's actor thread had ended by then). The arbiter is the end's next call, which
- * sees the close and releases. (The arbiter does not ask the kernel to count: its lazy pass would wait a moment for
- * the actor threads of states still in flight.)
+ * sees the close and releases.
  */
 @JCStressTest
 @Description("Quiescent-state deferral: a teardown never releases under an end whose call saw the channel open")
