@@ -87,6 +87,11 @@ public final class ProcessReceiver extends ProcessChannelEnd
                     head += length;
                     continue;
                 }
+                if (type == TYPE_END && length == RECORD_HEADER_LENGTH)
+                {
+                    head += RECORD_HEADER_LENGTH; // an SPI sender's finish(): this end has no end of stream to report
+                    continue;
+                }
                 if (type != TYPE_MESSAGE)
                 {
                     throw breaks("record at index=" + index + " has type=" + type + ", neither message (" +
