@@ -36,6 +36,8 @@ abstract class ProcessChannelEnd implements AutoCloseable
     private long nextKernelCheckNs;
     /** Why the kernel is gone, once an idle check found it, or null. */
     private KernelGoneException kernelGone;
+    /** For a receiver: why the sender is gone, once every message it committed was delivered, or null. */
+    private String senderGone;
 
     ProcessChannelEnd(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot, final int end, final String role)
@@ -137,6 +139,51 @@ abstract class ProcessChannelEnd implements AutoCloseable
     final KernelGoneException kernelGoneException()
     {
         return new KernelGoneException(kernelGone.getMessage(), kernelGone.status());
+    }
+
+    /**
+     * For a receiver that found nothing committed: whether the sender is still there, its end open (one acquire load
+     * of the word only the kernel writes) and the kernel beating ({@link #kernelGoneWhenIdle()}). If not, the
+     * receiver looks once more, after this acquire: a sender that closed committed before its CLOSE_CHANNEL (the
+     * command ring's release, the kernel's acquire, the table's release), one that died long before the kernel
+     * timed it out, and with the kernel gone no one will mark the end; finding nothing again, it throws
+     * {@link #senderGoneException()}.
+     *
+     * @return true while the sender and the kernel are there.
+     */
+    final boolean senderThere()
+    {
+        return ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN &&
+            !kernelGoneWhenIdle();
+    }
+
+    /**
+     * @return for a receiver that has delivered everything the sender committed, after {@link #senderThere()} said
+     *         no: {@link KernelGoneException} if the sender's end is still open (the kernel went), else a
+     *         {@link PeerGoneException} that every later call repeats ({@link #checkSenderNotGone()}).
+     */
+    final MachineClientException senderGoneException()
+    {
+        final int senderEnd = ChannelTableDescriptor.endAcquire(channelTable, slot, true);
+        if (senderEnd == ChannelTableDescriptor.END_OPEN)
+        {
+            return kernelGoneException();
+        }
+        senderGone = "channel " + channelId + ": the sender " + (senderEnd == ChannelTableDescriptor.END_DEAD ?
+            "died (the kernel timed its client out)" : "closed the channel") +
+            "; every message it committed was delivered";
+        return new PeerGoneException(senderGone);
+    }
+
+    /**
+     * @throws PeerGoneException if a poll of this receiver found the sender gone before.
+     */
+    final void checkSenderNotGone()
+    {
+        if (senderGone != null)
+        {
+            throw new PeerGoneException(senderGone);
+        }
     }
 
     /**

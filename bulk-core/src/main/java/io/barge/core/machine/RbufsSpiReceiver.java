@@ -35,7 +35,6 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
     private final boolean[] held;
     private int heldCount;
     private boolean endOfStream;
-    private String gone;
     private long txConsumer;
     private long txProducerCache;
     private long returnProducer;
@@ -90,10 +89,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         try
         {
             checkOpenAndWhole();
-            if (gone != null)
-            {
-                throw new PeerGoneException(gone);
-            }
+            checkSenderNotGone();
             if (endOfStream)
             {
                 return Status.END_OF_STREAM;
@@ -174,37 +170,19 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         return Status.END_OF_STREAM;
     }
 
-    /**
-     * With nothing new from the sender: whether it is gone (or the kernel), with something committed meanwhile.
-     *
-     * @return true if an IOrec is there after all; false if the sender is there and nothing is.
-     * @throws PeerGoneException   if the sender is gone and every message it committed was delivered.
-     * @throws KernelGoneException if the kernel is gone and nothing more is there.
-     */
+    /** @return whether an IOrec came after all; throws if the sender (or the kernel) is gone and none did. */
     private boolean committedAfterAll(final long consumer)
     {
-        final boolean open =
-            ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN;
-        if (open && !kernelGoneWhenIdle())
+        if (senderThere())
         {
             return false;
         }
-        // Read again after the end word's acquire: a sender that closed or died committed before the kernel marked
-        // it (the command ring's release, the kernel's acquire, the table's release).
-        txProducerCache = readProducer(consumer);
+        txProducerCache = readProducer(consumer); // once more (see senderThere)
         if (txProducerCache != consumer)
         {
             return true;
         }
-        if (open)
-        {
-            throw kernelGoneException();
-        }
-        gone = "channel " + channelId + ": the sender " +
-            (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_DEAD ?
-            "died (the kernel timed its client out)" : "closed the channel") +
-            "; every message it committed was delivered";
-        throw new PeerGoneException(gone);
+        throw senderGoneException();
     }
 
     private void takeSlot(final long consumer)
@@ -229,21 +207,13 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
     @Override
     public void register(final Waitset waitset, final Runnable handler)
     {
-        spi.enter("register");
-        try
-        {
-            spi.ready.registerPolled(waitset, handler, messageReady);
-        }
-        finally
-        {
-            spi.leave();
-        }
+        spi.registerPolled("register", waitset, handler, messageReady);
     }
 
     /** Read by a dispatching thread: loads only what the sender and the kernel publish, and this end's state. */
     private boolean messageReady()
     {
-        return spi.closed || endOfStream || gone != null ||
+        return spi.closed || endOfStream ||
             (heldCount < bufferCount && indexAcquire(ring, TX_PRODUCER_OFFSET) != txConsumer) ||
             indexAcquire(ring, END_OF_STREAM_OFFSET) != 0 ||
             ChannelTableDescriptor.endAcquire(channelTable, slot, true) != ChannelTableDescriptor.END_OPEN;

@@ -42,7 +42,6 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
     private long readPosition;
     private long head;
     private boolean endOfStream;
-    private String gone;
     private long messagesReceived;
     private long bytesReceived;
     private final Message flyweight = new Message();
@@ -95,10 +94,7 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
         try
         {
             checkOpenAndWhole();
-            if (gone != null)
-            {
-                throw new PeerGoneException(gone);
-            }
+            checkSenderNotGone();
             if (endOfStream)
             {
                 return Status.END_OF_STREAM;
@@ -168,36 +164,18 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
         }
     }
 
-    /**
-     * With nothing at the read position: whether the sender is gone (or the kernel), with a record there meanwhile.
-     *
-     * @return true if a record is there after all; false if the sender is there and nothing is.
-     * @throws PeerGoneException   if the sender is gone and every record it committed was delivered.
-     * @throws KernelGoneException if the kernel is gone and nothing more is there.
-     */
+    /** @return whether a record came after all; throws if the sender (or the kernel) is gone and none did. */
     private boolean committedAfterAll(final int index)
     {
-        final boolean open =
-            ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN;
-        if (open && !kernelGoneWhenIdle())
+        if (senderThere())
         {
             return false;
         }
-        // Read again after the end word's acquire: a sender that closed or died committed before the kernel marked
-        // it (the command ring's release, the kernel's acquire, the table's release).
-        if (lengthAcquire(ring, index) != 0)
+        if (lengthAcquire(ring, index) != 0) // once more (see senderThere)
         {
             return true;
         }
-        if (open)
-        {
-            throw kernelGoneException();
-        }
-        gone = "channel " + channelId + ": the sender " +
-            (ChannelTableDescriptor.endAcquire(channelTable, this.slot, true) == ChannelTableDescriptor.END_DEAD ?
-            "died (the kernel timed its client out)" : "closed the channel") +
-            "; every message it committed was delivered";
-        throw new PeerGoneException(gone);
+        throw senderGoneException();
     }
 
     @Override
@@ -215,21 +193,13 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
     @Override
     public void register(final Waitset waitset, final Runnable handler)
     {
-        spi.enter("register");
-        try
-        {
-            spi.ready.registerPolled(waitset, handler, messageReady);
-        }
-        finally
-        {
-            spi.leave();
-        }
+        spi.registerPolled("register", waitset, handler, messageReady);
     }
 
     /** Read by a dispatching thread: loads only what the sender and the kernel publish, and this end's state. */
     private boolean messageReady()
     {
-        return spi.closed || endOfStream || gone != null ||
+        return spi.closed || endOfStream ||
             (heldCount < messageCapacity && lengthAcquire(ring, (int)readPosition & mask) != 0) ||
             ChannelTableDescriptor.endAcquire(channelTable, slot, true) != ChannelTableDescriptor.END_OPEN;
     }

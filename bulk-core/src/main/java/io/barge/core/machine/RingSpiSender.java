@@ -7,7 +7,6 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
@@ -101,13 +100,7 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
         try
         {
             checkOpenAndWhole();
-            if (finished || length < 1 || length > maxMessageLength)
-            {
-                // Only here, off the message path: the messages name the transport and the call.
-                EndSupport.checkNotFinished(spi.transport + " tryClaim", finished);
-                EndSupport.checkLength(spi.transport + " tryClaim", length, maxMessageLength);
-            }
-            Flyweights.checkClaimable(claim, length, maxMessageLength);
+            spi.checkClaim(finished, length, maxMessageLength, claim);
             if (claimActive)
             {
                 throw new IllegalStateException(spi.transport + " tryClaim: a claim is active; a ring's records " +
@@ -208,30 +201,7 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
     @Override
     public int forward(final Message message)
     {
-        if (!message.isHeld())
-        {
-            throw new BufferStateException(spi.transport + " forward: the message is not held");
-        }
-        if (message.source().domain() != spi.domain)
-        {
-            throw new IllegalArgumentException(spi.transport + " forward: the message was received by domain " +
-                message.source().domain().name() + ", not this sender's " + spi.domain.name());
-        }
-        final int status = tryClaim(message.length(), forwardClaim);
-        if (status != Status.OK)
-        {
-            return status;
-        }
-        int at = 0;
-        for (int i = 0, n = message.pieceCount(); i < n; i++)
-        {
-            final int piece = message.pieceLength(i);
-            forwardClaim.buffer().putBytes(at, message.buffer(i), 0, piece);
-            at += piece;
-        }
-        commit(forwardClaim);
-        message.source().release(message);
-        return Status.OK;
+        return spi.forwardByCopy(this, message, forwardClaim);
     }
 
     /**
@@ -291,15 +261,7 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
     @Override
     public void registerForSpace(final Waitset waitset, final Runnable handler)
     {
-        spi.enter("registerForSpace");
-        try
-        {
-            spi.ready.registerPolled(waitset, handler, spaceReady);
-        }
-        finally
-        {
-            spi.leave();
-        }
+        spi.registerPolled("registerForSpace", waitset, handler, spaceReady);
     }
 
     /** Read by a dispatching thread: loads only what the receiver and the kernel publish, and this end's state. */
