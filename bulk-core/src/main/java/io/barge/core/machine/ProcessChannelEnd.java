@@ -75,7 +75,7 @@ abstract class ProcessChannelEnd implements AutoCloseable
         }
         if (broken != null)
         {
-            throw new ChannelBrokenException(broken);
+            throw brokenException(broken);
         }
     }
 
@@ -192,10 +192,20 @@ abstract class ProcessChannelEnd implements AutoCloseable
      * @param what the broken rule, with values.
      * @return the exception to throw now (every later call throws one too).
      */
-    final ChannelBrokenException breaks(final String what)
+    final RuntimeException breaks(final String what)
     {
         broken = "channel " + channelId + ": " + what;
-        return new ChannelBrokenException(broken);
+        return brokenException(broken);
+    }
+
+    /**
+     * @param message why the peer broke the channel.
+     * @return what a broken channel throws: {@link ChannelBrokenException} from a raw end; an end of the transport
+     *         SPI throws the {@link io.barge.core.ProtocolViolationException} that the SPI names.
+     */
+    RuntimeException brokenException(final String message)
+    {
+        return new ChannelBrokenException(message);
     }
 
     /**

@@ -42,8 +42,8 @@ import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
  * What does not carry over: no {@link io.barge.core.transport.Capability#RESPONSES}, no zero-copy forward (a forward
  * copies into the next channel's buffer), no paths set up along several domains (a path is its hops), and the
  * notification choice of {@link ChannelConfig} is ignored (both kinds are polled, as UMP is). A peer that closed or
- * died is {@link PeerGoneException}, a peer that broke the protocol {@link ChannelBrokenException}, a kernel that is
- * gone {@link KernelGoneException}, all typed; a closed channel is {@link io.barge.core.ChannelClosedException}.
+ * died is {@link PeerGoneException}, a peer that broke the protocol {@link io.barge.core.ProtocolViolationException}
+ * (that channel only, for good: as the SPI says), a kernel that is gone {@link KernelGoneException}, all typed; a closed channel is {@link io.barge.core.ChannelClosedException}.
  * <p>
  * Threads: one thread per end, as for every transport; {@link Channel#close()} from any thread. The transport's own
  * calls (domains, channels) are synchronised.

@@ -88,8 +88,9 @@ final class RbufsSenderBuffers
      * @param end    the sending end.
      * @param buffer a claimed buffer.
      * @param length its message's length.
-     * @throws ChannelBrokenException if the transmit ring is full, which only a receiver that lies about its index
-     *                                makes it (at most {@code bufferCount} buffers are ever out).
+     * @throws ChannelBrokenException if the transmit ring is full (an SPI end: ProtocolViolationException), which
+     *                                only a receiver that lies about its index makes it (at most
+     *                                {@code bufferCount} buffers are ever out).
      */
     void send(final ProcessRbufsEnd end, final int buffer, final int length)
     {
@@ -131,7 +132,8 @@ final class RbufsSenderBuffers
      * releases the return consumer index.
      *
      * @param end the sending end (its control area, header and the break of a lying receiver).
-     * @throws ChannelBrokenException if the receiver's index or a return breaks the protocol.
+     * @throws ChannelBrokenException if the receiver's index or a return breaks the protocol (an SPI end:
+     *                                ProtocolViolationException).
      */
     void takeReturns(final ProcessRbufsEnd end)
     {

@@ -2,6 +2,7 @@ package io.barge.core.machine;
 
 import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
@@ -23,7 +24,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * message is a read-only view of its buffer in the data area, in place (zero copy), held until {@link #release},
  * which pushes its FREE IOrec on the return ring; releases may come in any order. The sender is not trusted: its
  * index and each IOrec are copied once and validated, and a buffer delivered again while held breaks the channel
- * ({@link ChannelBrokenException}). The end-of-stream word ({@link RbufsChannelDescriptor#END_OF_STREAM_OFFSET})
+ * ({@link ProtocolViolationException}). The end-of-stream word ({@link RbufsChannelDescriptor#END_OF_STREAM_OFFSET})
  * ends the stream once every IOrec before it was taken. A sender that closed or died: what it committed is delivered, then {@link PeerGoneException}. One thread;
  * allocates nothing per message.
  * <p>
@@ -54,6 +55,13 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         this.held = new boolean[bufferCount];
     }
 
+    /** The transport SPI's type for a peer that broke the protocol. */
+    @Override
+    RuntimeException brokenException(final String message)
+    {
+        return new ProtocolViolationException(message);
+    }
+
     @Override
     public SpiEndState spi()
     {
@@ -80,7 +88,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
      *
      * @throws PeerGoneException      if none is left and the sender closed the channel or died.
      * @throws KernelGoneException    if none is left and the kernel is gone.
-     * @throws ChannelBrokenException if the sender broke the protocol (now or before).
+     * @throws ProtocolViolationException if the sender broke the protocol (now or before).
      */
     @Override
     public int poll(final Message into)
@@ -236,7 +244,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
     /**
      * {@inheritDoc} Pushes the buffer's FREE IOrec on the return ring, published with one release store.
      *
-     * @throws ChannelBrokenException if the return ring is full, which only a sender that does not take returns
+     * @throws ProtocolViolationException if the return ring is full, which only a sender that does not take returns
      *                                makes it.
      */
     @Override

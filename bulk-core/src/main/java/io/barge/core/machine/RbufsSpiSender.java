@@ -2,6 +2,7 @@ package io.barge.core.machine;
 
 import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
@@ -21,7 +22,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * once as there are buffers; {@link #commit} pushes its IOrec, {@link #finish} stores the end-of-stream word
  * behind the messages ({@link RbufsChannelDescriptor#END_OF_STREAM_OFFSET}). Capacity is the channel's buffer count. The receiver is not trusted, as
  * for {@link ProcessRbufsSender}: its indices and returns are copied once and validated; a value no correct receiver
- * writes breaks the channel ({@link ChannelBrokenException}). A receiver that closed or died is
+ * writes breaks the channel ({@link ProtocolViolationException}). A receiver that closed or died is
  * {@link PeerGoneException} on the next claim, commit or finish. One thread; allocates nothing per message.
  */
 final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
@@ -43,6 +44,13 @@ final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
             ControlProtocolDescriptor.END_SENDER, "sender");
         this.spi = spi;
         this.buffers = new RbufsSenderBuffers(bufferCount);
+    }
+
+    /** The transport SPI's type for a peer that broke the protocol. */
+    @Override
+    RuntimeException brokenException(final String message)
+    {
+        return new ProtocolViolationException(message);
     }
 
     @Override
@@ -77,7 +85,7 @@ final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
      *
      * @throws PeerGoneException      if the receiver closed the channel or died (nothing is claimed).
      * @throws KernelGoneException    if every buffer is out and the kernel is gone.
-     * @throws ChannelBrokenException if the receiver wrote an index or a return no correct receiver writes.
+     * @throws ProtocolViolationException if the receiver wrote an index or a return no correct receiver writes.
      */
     @Override
     public int tryClaim(final int length, final Claim claim)

@@ -2,6 +2,7 @@ package io.barge.core.machine;
 
 import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.MessageHandler;
@@ -24,7 +25,7 @@ import static io.barge.core.machine.ProcessChannelDescriptor.*;
  * which frees the bytes for the sender, moves past a record once it and every record before it were released, so
  * releases may come in any order. Each record header is copied once and validated
  * ({@link ProcessChannelDescriptor}'s consume protocol); a header no correct sender writes breaks this channel
- * ({@link ChannelBrokenException}). An END record is the end of the stream. A sender that closed or died: what it
+ * ({@link ProtocolViolationException}). An END record is the end of the stream. A sender that closed or died: what it
  * committed is delivered, then {@link PeerGoneException}. One thread; allocates nothing per message.
  * <p>
  * The bytes are shared memory the sender can still write: a receiver that must trust them copies them first.
@@ -59,6 +60,13 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
         this.released = new boolean[messageCapacity];
     }
 
+    /** The transport SPI's type for a peer that broke the protocol. */
+    @Override
+    RuntimeException brokenException(final String message)
+    {
+        return new ProtocolViolationException(message);
+    }
+
     @Override
     public SpiEndState spi()
     {
@@ -85,7 +93,7 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
      *
      * @throws PeerGoneException      if none is left and the sender closed the channel or died.
      * @throws KernelGoneException    if none is left and the kernel is gone.
-     * @throws ChannelBrokenException if a record header breaks the protocol (now or before).
+     * @throws ProtocolViolationException if a record header breaks the protocol (now or before).
      */
     @Override
     public int poll(final Message into)

@@ -2,6 +2,7 @@ package io.barge.core.machine;
 
 import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
+import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
@@ -58,6 +59,13 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
         this.ends = new long[messageCapacity];
     }
 
+    /** The transport SPI's type for a peer that broke the protocol. */
+    @Override
+    RuntimeException brokenException(final String message)
+    {
+        return new ProtocolViolationException(message);
+    }
+
     @Override
     public SpiEndState spi()
     {
@@ -91,7 +99,7 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
      * @throws IllegalStateException  also if a claim of this sender is active (records follow each other).
      * @throws PeerGoneException      if the receiver closed the channel or died (nothing is claimed).
      * @throws KernelGoneException    if the ring is full and the kernel is gone.
-     * @throws ChannelBrokenException if the receiver wrote a position no correct receiver writes.
+     * @throws ProtocolViolationException if the receiver wrote a position no correct receiver writes.
      */
     @Override
     public int tryClaim(final int length, final Claim claim)

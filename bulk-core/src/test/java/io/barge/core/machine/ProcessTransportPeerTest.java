@@ -3,6 +3,7 @@ package io.barge.core.machine;
 import io.barge.core.ChannelClosedException;
 import io.barge.core.Domain;
 import io.barge.core.ProtectionFault;
+import io.barge.core.ProtocolViolationException;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The SPI's process ends against a raw end of the same channel (the ends speak one protocol): a raw peer that
  * speaks it well interoperates, end of stream included; one that writes what no correct peer writes (a buffer sent
  * twice, an end of stream that lies, a record of no known type, a return of a buffer never sent) breaks that channel
- * only, with a typed {@link ChannelBrokenException} now and on every later call, while another channel goes on.
+ * only, with a typed {@link ProtocolViolationException} now and on every later call, while another channel goes on.
  * And the SPI's views are the channel's frames in place, with the end's rights.
  */
 @Timeout(30)
@@ -99,9 +100,9 @@ class ProcessTransportPeerTest
             raw.ring.getInt(TX_RING_OFFSET + BASE_OFFSET), 100, FLAG_DATA);
         indexRelease(raw.ring, TX_PRODUCER_OFFSET, producer + 1);
         final Message again = receiver.newMessage();
-        final ChannelBrokenException broken = assertThrows(ChannelBrokenException.class, () -> receiver.poll(again));
+        final ProtocolViolationException broken = assertThrows(ProtocolViolationException.class, () -> receiver.poll(again));
         assertTrue(broken.getMessage().contains("again while it is held"), broken.getMessage());
-        assertThrows(ChannelBrokenException.class, () -> receiver.poll(again), "broken for good");
+        assertThrows(ProtocolViolationException.class, () -> receiver.poll(again), "broken for good");
 
         assertTrue(RbufsChannelTest.send(otherRaw, 7, 64));
         final Message fine = other.newMessage();
@@ -122,7 +123,7 @@ class ProcessTransportPeerTest
         final Message message = receiver.newMessage();
         assertEquals(Status.OK, receiver.poll(message), "what was pushed is delivered");
         receiver.release(message);
-        final ChannelBrokenException broken = assertThrows(ChannelBrokenException.class,
+        final ProtocolViolationException broken = assertThrows(ProtocolViolationException.class,
             () -> receiver.poll(message));
         assertTrue(broken.getMessage().contains("end of stream"), broken.getMessage());
         assertFalse(receiver.isEndOfStream());
@@ -145,11 +146,11 @@ class ProcessTransportPeerTest
         // The raw receiver returns buffer 3, which was never sent.
         putIoRec(raw.ring, raw.returnRing, 3 * raw.stride, 64, FLAG_FREE);
         indexRelease(raw.ring, RETURN_PRODUCER_OFFSET, 1);
-        final ChannelBrokenException broken = assertThrows(ChannelBrokenException.class,
+        final ProtocolViolationException broken = assertThrows(ProtocolViolationException.class,
             () -> sender.tryClaim(64, claim));
         assertTrue(broken.getMessage().contains("return 0"), broken.getMessage());
         assertFalse(claim.isActive());
-        assertThrows(ChannelBrokenException.class, () -> sender.tryClaim(64, claim), "broken for good");
+        assertThrows(ProtocolViolationException.class, () -> sender.tryClaim(64, claim), "broken for good");
     }
 
     @Test
@@ -195,7 +196,7 @@ class ProcessTransportPeerTest
         final int index = ProcessChannelDescriptor.maxRecordLength(200);
         raw.ring.putInt(index + ProcessChannelDescriptor.TYPE_OFFSET, 77);
         ProcessChannelDescriptor.lengthRelease(raw.ring, index, 64);
-        final ChannelBrokenException broken = assertThrows(ChannelBrokenException.class,
+        final ProtocolViolationException broken = assertThrows(ProtocolViolationException.class,
             () -> receiver.poll(message));
         assertTrue(broken.getMessage().contains("type=77"), broken.getMessage());
     }
