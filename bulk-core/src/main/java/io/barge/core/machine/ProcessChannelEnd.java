@@ -203,9 +203,10 @@ abstract class ProcessChannelEnd implements AutoCloseable
      * @return what a broken channel throws: {@link ChannelBrokenException} from a raw end; an end of the transport
      *         SPI throws the {@link io.barge.core.ProtocolViolationException} that the SPI names.
      */
-    RuntimeException brokenException(final String message)
+    final RuntimeException brokenException(final String message)
     {
-        return new ChannelBrokenException(message);
+        return this instanceof SpiEnd ? new io.barge.core.ProtocolViolationException(message) :
+            new ChannelBrokenException(message);
     }
 
     /**

@@ -61,7 +61,7 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
         long available = txProducerCache - consumer;
         if (available == 0)
         {
-            txProducerCache = readProducer(consumer);
+            txProducerCache = readTxProducer(consumer);
             available = txProducerCache - consumer;
         }
         if (available == 0)
@@ -71,7 +71,7 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
                 return 0;
             }
             // Look once more (see senderThere): what the sender committed before it went is delivered first.
-            txProducerCache = readProducer(consumer);
+            txProducerCache = readTxProducer(consumer);
             available = txProducerCache - consumer;
             if (available == 0)
             {
@@ -123,18 +123,6 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
             }
         }
         return read;
-    }
-
-    /** @return the transmit producer index, checked against what a correct sender can have pushed. */
-    private long readProducer(final long consumer)
-    {
-        final long producer = indexAcquire(ring, TX_PRODUCER_OFFSET);
-        if (producer < consumer || producer - consumer > slots)
-        {
-            throw breaks("the sender's transmit producer index=" + producer + " is not in [" + consumer + ", " +
-                (consumer + slots) + "]");
-        }
-        return producer;
     }
 
     /** @return free return slots (at least one: a sender that lets the return ring fill yet sends is broken). */

@@ -55,13 +55,6 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         this.held = new boolean[bufferCount];
     }
 
-    /** The transport SPI's type for a peer that broke the protocol. */
-    @Override
-    RuntimeException brokenException(final String message)
-    {
-        return new ProtocolViolationException(message);
-    }
-
     @Override
     public SpiEndState spi()
     {
@@ -111,7 +104,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
                 return Status.BACK_PRESSURED;
             }
             final long consumer = txConsumer;
-            if (txProducerCache == consumer && (txProducerCache = readProducer(consumer)) == consumer)
+            if (txProducerCache == consumer && (txProducerCache = readTxProducer(consumer)) == consumer)
             {
                 final int idle = nothingNew(consumer);
                 if (idle != Status.OK)
@@ -164,7 +157,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
             return committedAfterAll(consumer) ? Status.OK : Status.EMPTY;
         }
         // Read again after the end word's acquire: every IOrec committed before the finish is visible now.
-        txProducerCache = readProducer(consumer);
+        txProducerCache = readTxProducer(consumer);
         if (txProducerCache != consumer)
         {
             return Status.OK;
@@ -185,7 +178,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         {
             return false;
         }
-        txProducerCache = readProducer(consumer); // once more (see senderThere)
+        txProducerCache = readTxProducer(consumer); // once more (see senderThere)
         if (txProducerCache != consumer)
         {
             return true;
@@ -292,17 +285,5 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         // Release: the sender that reads it (acquire) sees the IOrec, and every read of the buffer done.
         indexRelease(ring, RETURN_PRODUCER_OFFSET, ++returnProducer);
         counterRelease(header, RELEASES_OFFSET, returnProducer);
-    }
-
-    /** @return the transmit producer index, checked against what a correct sender can have pushed. */
-    private long readProducer(final long consumer)
-    {
-        final long producer = indexAcquire(ring, TX_PRODUCER_OFFSET);
-        if (producer < consumer || producer - consumer > slots)
-        {
-            throw breaks("the sender's transmit producer index=" + producer + " is not in [" + consumer + ", " +
-                (consumer + slots) + "]");
-        }
-        return producer;
     }
 }

@@ -46,13 +46,6 @@ final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
         this.buffers = new RbufsSenderBuffers(bufferCount);
     }
 
-    /** The transport SPI's type for a peer that broke the protocol. */
-    @Override
-    RuntimeException brokenException(final String message)
-    {
-        return new ProtocolViolationException(message);
-    }
-
     @Override
     public SpiEndState spi()
     {

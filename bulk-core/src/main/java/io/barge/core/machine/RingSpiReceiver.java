@@ -60,13 +60,6 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
         this.released = new boolean[messageCapacity];
     }
 
-    /** The transport SPI's type for a peer that broke the protocol. */
-    @Override
-    RuntimeException brokenException(final String message)
-    {
-        return new ProtocolViolationException(message);
-    }
-
     @Override
     public SpiEndState spi()
     {

@@ -59,13 +59,6 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
         this.ends = new long[messageCapacity];
     }
 
-    /** The transport SPI's type for a peer that broke the protocol. */
-    @Override
-    RuntimeException brokenException(final String message)
-    {
-        return new ProtocolViolationException(message);
-    }
-
     @Override
     public SpiEndState spi()
     {
