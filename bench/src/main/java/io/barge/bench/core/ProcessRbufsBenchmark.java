@@ -10,6 +10,7 @@ import io.barge.core.machine.ProcessChannelDescriptor;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessRbufsReceiver;
 import io.barge.core.machine.ProcessRbufsSender;
+import io.barge.core.machine.ProcessTransport;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
@@ -52,7 +53,10 @@ import java.util.concurrent.TimeUnit;
  * {@code KernelService}), mapping the same file pages a second process would. {@code processChannelFromChild} is the
  * real crossing: a child JVM (this class's {@link #main}) streams messages as fast as buffers come back and this
  * process receives and touches one per operation: a two-process streaming rate (sender and receiver on different
- * vCPUs), not the one-thread crossing of the other two.
+ * vCPUs), not the one-thread crossing of the other two. {@code processTransport} is the transport SPI over the same
+ * kind of Rbufs process channel ({@link ProcessTransport}: {@code Sender.tryClaim}, first word, {@code commit},
+ * {@code Receiver.poll(Message)}, {@code Message.touch}, {@code release}), the same buffer count, both ends in this
+ * JVM through one client: read {@code processTransport / processChannel} per size as the SPI adapter's cost.
  * <pre>
  *   ./barge bench ProcessRbufs -f 1 -wi 2 -i 3 -w 1s -r 1s
  * </pre>
@@ -91,6 +95,14 @@ public class ProcessRbufsBenchmark
     private ProcessRbufsSender processSender;
     private ProcessRbufsReceiver processReceiver;
     private final ProcessReceiver.MessageHandler handler = this::onMessage;
+
+    // The transport SPI over an Rbufs process channel.
+    private ProcessTransport spi;
+    private Channel spiChannel;
+    private Sender spiSender;
+    private Receiver spiReceiver;
+    private Claim spiClaim;
+    private Message spiMessage;
     private long sum;
     private long sequence;
 
@@ -209,6 +221,15 @@ public class ProcessRbufsBenchmark
             capacityFor(size), ProcessChannelDescriptor.KIND_RBUFS);
         processSender = a.openRbufsSender(channelId);
         processReceiver = b.openRbufsReceiver(channelId);
+
+        spi = ProcessTransport.open(a, ProcessTransport.RBUFS);
+        final int buffers = capacityFor(size) / io.barge.core.machine.RbufsChannelDescriptor.stride(size);
+        spiChannel = spi.open(spi.createDomain("spi sender"), spi.createDomain("spi receiver"),
+            new ChannelConfig(size, buffers, ChannelConfig.Notification.UMP));
+        spiSender = spiChannel.sender();
+        spiReceiver = spiChannel.receiver();
+        spiClaim = spiSender.newClaim();
+        spiMessage = spiReceiver.newMessage();
     }
 
     /**
@@ -222,6 +243,8 @@ public class ProcessRbufsBenchmark
         machine.close();
         processSender.close();
         processReceiver.close();
+        spiChannel.close();
+        spi.close();
         a.close();
         b.close();
         service.close();
@@ -261,6 +284,18 @@ public class ProcessRbufsBenchmark
             }
         }
         return sum;
+    }
+
+    /**
+     * @return the sum of the message's words.
+     */
+    @Benchmark
+    public long processTransport()
+    {
+        Crossing.sendAndReceive(spiSender, spiClaim, spiReceiver, spiMessage, size, sequence++);
+        final long touched = spiMessage.touch();
+        spiReceiver.release(spiMessage);
+        return touched;
     }
 
     /**

@@ -481,9 +481,56 @@ public final class MachineClient implements AutoCloseable
             newest.maxMessageLength, newest.kind);
     }
 
+    /**
+     * @param channelId a channel's id.
+     * @return the channel as the table shows it now (values unchecked: opening an end checks them again), or null
+     *         if no slot holds it.
+     */
+    public synchronized ChannelInfo channelInfo(final int channelId)
+    {
+        checkOpen();
+        for (int slot = 0, slots = ChannelTableDescriptor.slots(channelTable.capacity()); slot < slots; slot++)
+        {
+            final ChannelEntry entry = ChannelTableDescriptor.readSlot(channelTable, slot);
+            if (entry != null && entry.channelId == channelId)
+            {
+                return new ChannelInfo(entry.channelId, entry.senderDomain, entry.receiverDomain,
+                    entry.maxMessageLength, entry.kind);
+            }
+        }
+        return null;
+    }
+
     private static int endKey(final int channelId, final boolean sender)
     {
         return channelId * 2 + (sender ? 0 : 1);
+    }
+
+    /**
+     * Opens one end of a channel for an adapter of the transport SPI ({@link ProcessTransport}): the checks and
+     * mappings {@link #openRbufsSender} and the others make.
+     *
+     * @param channelId the channel.
+     * @param sender    which end.
+     * @param kind      the kind the caller expects.
+     * @param views     receives the mapped views: header, ring (RING) or header, control, data (RBUFS).
+     * @return the table entry, copied once.
+     */
+    synchronized ChannelEntry openEnd(final int channelId, final boolean sender, final int kind,
+        final AtomicBuffer[][] views)
+    {
+        final ChannelEntry channel = checkEnd(channelId, sender, kind);
+        views[0] = map(channel, sender);
+        openEnds.add(endKey(channelId, sender));
+        return channel;
+    }
+
+    /**
+     * @return the channel table, mapped read-only.
+     */
+    AtomicBuffer channelTable()
+    {
+        return channelTable;
     }
 
     /** Copies the channel's table entry once; the end must be this client's, open, and not opened here yet. */

@@ -71,7 +71,7 @@ import org.agrona.concurrent.AtomicBuffer;
  *  +---------------------------------------------------------------+
  *  |          Length, header included (32)            [PRODUCER] |  0, 0 = nothing yet; the commit, release
  *  +---------------------------------------------------------------+
- *  |                Type, MESSAGE or PADDING (32)     [PRODUCER] |  4
+ *  |            Type, MESSAGE, PADDING or END (32)    [PRODUCER] |  4
  *  +---------------------------------------------------------------+
  *  |                        Payload ...               [PRODUCER] |  8
  *  +---------------------------------------------------------------+
@@ -100,7 +100,7 @@ public final class ProcessChannelDescriptor
     /** "BARGECHN" in ASCII, little-endian. */
     public static final long MAGIC = 0x4E48434547524142L;
     /** Bumped whenever the layout changes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -153,6 +153,13 @@ public final class ProcessChannelDescriptor
     public static final int TYPE_MESSAGE = 1;
     /** Record type: skip to the ring's end. */
     public static final int TYPE_PADDING = 2;
+    /**
+     * Record type: the end of the stream (the SPI's {@code Sender.finish()}), a header alone, behind every message
+     * committed before it; nothing follows it. A receiver of the transport SPI reports
+     * {@code Status.END_OF_STREAM} once it has delivered every message before it; a {@link ProcessReceiver}, which
+     * has no end of stream, consumes it and delivers nothing for it.
+     */
+    public static final int TYPE_END = 3;
     /** Offset of a record's length. */
     public static final int LENGTH_OFFSET = 0;
     /** Offset of a record's type. */

@@ -36,6 +36,8 @@ abstract class ProcessChannelEnd implements AutoCloseable
     private long nextKernelCheckNs;
     /** Why the kernel is gone, once an idle check found it, or null. */
     private KernelGoneException kernelGone;
+    /** For a receiver: why the sender is gone, once every message it committed was delivered, or null. */
+    private String senderGone;
 
     ProcessChannelEnd(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer ring, final AtomicBuffer channelTable, final int slot, final int end, final String role)
@@ -73,7 +75,7 @@ abstract class ProcessChannelEnd implements AutoCloseable
         }
         if (broken != null)
         {
-            throw new ChannelBrokenException(broken);
+            throw brokenException(broken);
         }
     }
 
@@ -140,15 +142,71 @@ abstract class ProcessChannelEnd implements AutoCloseable
     }
 
     /**
+     * For a receiver that found nothing committed: whether the sender is still there, its end open (one acquire load
+     * of the word only the kernel writes) and the kernel beating ({@link #kernelGoneWhenIdle()}). If not, the
+     * receiver looks once more, after this acquire: a sender that closed committed before its CLOSE_CHANNEL (the
+     * command ring's release, the kernel's acquire, the table's release), one that died long before the kernel
+     * timed it out, and with the kernel gone no one will mark the end; finding nothing again, it throws
+     * {@link #senderGoneException()}.
+     *
+     * @return true while the sender and the kernel are there.
+     */
+    final boolean senderThere()
+    {
+        return ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN &&
+            !kernelGoneWhenIdle();
+    }
+
+    /**
+     * @return for a receiver that has delivered everything the sender committed, after {@link #senderThere()} said
+     *         no: {@link KernelGoneException} if the sender's end is still open (the kernel went), else a
+     *         {@link PeerGoneException} that every later call repeats ({@link #checkSenderNotGone()}).
+     */
+    final MachineClientException senderGoneException()
+    {
+        final int senderEnd = ChannelTableDescriptor.endAcquire(channelTable, slot, true);
+        if (senderEnd == ChannelTableDescriptor.END_OPEN)
+        {
+            return kernelGoneException();
+        }
+        senderGone = "channel " + channelId + ": the sender " + (senderEnd == ChannelTableDescriptor.END_DEAD ?
+            "died (the kernel timed its client out)" : "closed the channel") +
+            "; every message it committed was delivered";
+        return new PeerGoneException(senderGone);
+    }
+
+    /**
+     * @throws PeerGoneException if a poll of this receiver found the sender gone before.
+     */
+    final void checkSenderNotGone()
+    {
+        if (senderGone != null)
+        {
+            throw new PeerGoneException(senderGone);
+        }
+    }
+
+    /**
      * Breaks this end for good: the peer wrote what no correct peer writes.
      *
      * @param what the broken rule, with values.
      * @return the exception to throw now (every later call throws one too).
      */
-    final ChannelBrokenException breaks(final String what)
+    final RuntimeException breaks(final String what)
     {
         broken = "channel " + channelId + ": " + what;
-        return new ChannelBrokenException(broken);
+        return brokenException(broken);
+    }
+
+    /**
+     * @param message why the peer broke the channel.
+     * @return what a broken channel throws: {@link ChannelBrokenException} from a raw end; an end of the transport
+     *         SPI throws the {@link io.barge.core.ProtocolViolationException} that the SPI names.
+     */
+    final RuntimeException brokenException(final String message)
+    {
+        return this instanceof SpiEnd ? new io.barge.core.ProtocolViolationException(message) :
+            new ChannelBrokenException(message);
     }
 
     /**

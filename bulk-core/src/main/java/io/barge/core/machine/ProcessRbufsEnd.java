@@ -27,4 +27,22 @@ abstract class ProcessRbufsEnd extends ProcessChannelEnd
         this.slotMask = slots - 1;
         this.returnRing = RbufsChannelDescriptor.returnRingOffset(slots);
     }
+
+    /**
+     * For a receiver: the transmit producer index (acquire: every IOrec below it and its bytes are visible),
+     * checked against what a correct sender can have pushed.
+     *
+     * @param consumer IOrecs taken so far.
+     * @return the producer index.
+     */
+    final long readTxProducer(final long consumer)
+    {
+        final long producer = RbufsChannelDescriptor.indexAcquire(ring, RbufsChannelDescriptor.TX_PRODUCER_OFFSET);
+        if (producer < consumer || producer - consumer > slots)
+        {
+            throw breaks("the sender's transmit producer index=" + producer + " is not in [" + consumer + ", " +
+                (consumer + slots) + "]");
+        }
+        return producer;
+    }
 }

@@ -28,7 +28,6 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
     private long txProducerCache;
     private long returnProducer;
     private long returnConsumerCache;
-    private String gone;
     // This end's counters (it is their one writer), stored to the header after each batch.
     private long messagesReceived;
     private long bytesReceived;
@@ -62,33 +61,21 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
         long available = txProducerCache - consumer;
         if (available == 0)
         {
-            txProducerCache = readProducer(consumer);
+            txProducerCache = readTxProducer(consumer);
             available = txProducerCache - consumer;
         }
         if (available == 0)
         {
-            final boolean open =
-                ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN;
-            if (open && !kernelGoneWhenIdle())
+            if (senderThere())
             {
                 return 0;
             }
-            // Read again after the end word's acquire: a sender that closed committed before its CLOSE_CHANNEL
-            // (the command ring's release, the kernel's acquire, the table's release); one that died, long before.
-            // With the kernel gone no one will mark the sender's end: deliver what it committed meanwhile.
-            txProducerCache = readProducer(consumer);
+            // Look once more (see senderThere): what the sender committed before it went is delivered first.
+            txProducerCache = readTxProducer(consumer);
             available = txProducerCache - consumer;
-            if (available == 0 && open)
-            {
-                throw kernelGoneException();
-            }
             if (available == 0)
             {
-                gone = "channel " + channelId + ": the sender " +
-                    (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_DEAD ?
-                    "died (the kernel timed its client out)" : "closed the channel") +
-                    "; every message it committed was delivered";
-                throw new PeerGoneException(gone);
+                throw senderGoneException();
             }
         }
         final int batch = (int)Math.min(Math.min(limit, available), returnRoom());
@@ -138,18 +125,6 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
         return read;
     }
 
-    /** @return the transmit producer index, checked against what a correct sender can have pushed. */
-    private long readProducer(final long consumer)
-    {
-        final long producer = indexAcquire(ring, TX_PRODUCER_OFFSET);
-        if (producer < consumer || producer - consumer > slots)
-        {
-            throw breaks("the sender's transmit producer index=" + producer + " is not in [" + consumer + ", " +
-                (consumer + slots) + "]");
-        }
-        return producer;
-    }
-
     /** @return free return slots (at least one: a sender that lets the return ring fill yet sends is broken). */
     private long returnRoom()
     {
@@ -176,9 +151,6 @@ public final class ProcessRbufsReceiver extends ProcessRbufsEnd
     private void checkUsable()
     {
         checkOpenAndWhole();
-        if (gone != null)
-        {
-            throw new PeerGoneException(gone);
-        }
+        checkSenderNotGone();
     }
 }

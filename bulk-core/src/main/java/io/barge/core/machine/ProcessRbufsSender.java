@@ -25,39 +25,21 @@ public final class ProcessRbufsSender extends ProcessRbufsEnd
     /** {@link #tryClaim} result: every buffer is out; try again after the receiver has returned some. */
     public static final int BACK_PRESSURED = -1;
 
-    private static final int FREE = -1;
-    private static final int CLAIMED = -2;
-
-    /** Per buffer: FREE, CLAIMED, or the length it was sent with (out with the receiver). */
-    private final int[] state;
-    /** Free buffers, a stack: the buffer returned last is reused first, while its lines are still warm. */
-    private final int[] free;
-    private int freeCount;
+    private final RbufsSenderBuffers buffers;
     private final UnsafeBuffer claim = new UnsafeBuffer(0, 0);
     private int claimed = -1;
     private int claimedLength;
-    private long txProducer;
-    private long txConsumerCache;
-    private long returnConsumer;
     // This end's counters (it is their one writer), stored to the header as they change.
     private long messagesSent;
     private long bytesSent;
     private long backPressured;
-    private long returns;
 
     ProcessRbufsSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
         final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot)
     {
         super(client, channel, header, control, data, channelTable, slot, ControlProtocolDescriptor.END_SENDER,
             "sender");
-        this.state = new int[bufferCount];
-        this.free = new int[bufferCount];
-        for (int i = 0; i < bufferCount; i++)
-        {
-            state[i] = FREE;
-            free[i] = bufferCount - 1 - i; // buffer 0 on top
-        }
-        this.freeCount = bufferCount;
+        this.buffers = new RbufsSenderBuffers(bufferCount);
     }
 
     /**
@@ -104,14 +86,14 @@ public final class ProcessRbufsSender extends ProcessRbufsEnd
                 maxMessageLength + "]");
         }
         checkReceiverThere();
-        if (freeCount <= bufferCount >> 1)
+        if (buffers.freeCount() <= bufferCount >> 1)
         {
             // Returns are read only once half the buffers are out: the receiver's return index then moves between
             // the cores once per batch of returns, not once per message, and a lie in it is still found while
             // buffers are left.
-            takeReturns();
+            buffers.takeReturns(this);
         }
-        if (freeCount == 0)
+        if (buffers.freeCount() == 0)
         {
             if (kernelGoneWhenIdle())
             {
@@ -120,8 +102,7 @@ public final class ProcessRbufsSender extends ProcessRbufsEnd
             counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
             return BACK_PRESSURED;
         }
-        final int buffer = free[--freeCount];
-        state[buffer] = CLAIMED;
+        final int buffer = buffers.claim();
         claimed = buffer;
         claimedLength = length;
         claim.wrap(data, buffer * stride, length);
@@ -161,31 +142,9 @@ public final class ProcessRbufsSender extends ProcessRbufsEnd
             abort(); // nothing published: the buffer is this end's again
             throw gone;
         }
-        final long producer = txProducer;
-        if (producer - txConsumerCache >= slots)
-        {
-            final long consumer = indexAcquire(ring, TX_CONSUMER_OFFSET);
-            if (consumer < txConsumerCache || consumer > producer)
-            {
-                throw breaks("the receiver's transmit consumer index=" + consumer + " is not in [" +
-                    txConsumerCache + ", " + producer + "]");
-            }
-            txConsumerCache = consumer;
-            if (producer - consumer >= slots)
-            {
-                throw breaks("the transmit ring's " + slots + " IOrecs are all untaken, yet only " +
-                    (bufferCount - freeCount) + " buffers are out");
-            }
-        }
-        final int buffer = claimed;
         final int length = claimedLength;
-        putIoRec(ring, TX_RING_OFFSET + (int)(producer & slotMask) * IOREC_LENGTH, buffer * stride, length,
-            FLAG_DATA);
-        state[buffer] = length;
+        buffers.send(this, claimed, length);
         claimed = -1;
-        txProducer = producer + 1;
-        // Release: a receiver that reads it (acquire) sees the IOrec and every byte written through the claim.
-        indexRelease(ring, TX_PRODUCER_OFFSET, producer + 1);
         counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
         counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
     }
@@ -198,63 +157,8 @@ public final class ProcessRbufsSender extends ProcessRbufsEnd
     public void abort()
     {
         checkClaimed();
-        state[claimed] = FREE;
-        free[freeCount++] = claimed;
+        buffers.abort(claimed);
         claimed = -1;
-    }
-
-    /** Takes back every buffer the receiver returned since the last look, each checked against what was sent. */
-    private void takeReturns()
-    {
-        final long consumer = returnConsumer;
-        final long producer = indexAcquire(ring, RETURN_PRODUCER_OFFSET);
-        if (producer == consumer)
-        {
-            return;
-        }
-        if (producer < consumer || producer - consumer > slots)
-        {
-            throw breaks("the receiver's return producer index=" + producer + " is not in [" + consumer + ", " +
-                (consumer + slots) + "]");
-        }
-        long taken = consumer;
-        try
-        {
-            for (; taken < producer; taken++)
-            {
-                final int offset = returnRing + (int)(taken & slotMask) * IOREC_LENGTH;
-                // Copied once, then checked: the receiver can rewrite the slot meanwhile.
-                final int base = ring.getInt(offset + BASE_OFFSET);
-                final int length = ring.getInt(offset + RbufsChannelDescriptor.LENGTH_OFFSET);
-                final int flags = ring.getInt(offset + FLAGS_OFFSET);
-                final int buffer = base / stride;
-                if (flags != FLAG_FREE || base < 0 || base % stride != 0 || buffer >= bufferCount)
-                {
-                    throw breaks("return " + taken + " {base=" + base + " length=" + length + " flags=" + flags +
-                        "} is not a FREE IOrec (" + FLAG_FREE + ") of a buffer's start (a multiple of " + stride +
-                        " below " + bufferCount * stride + ")");
-                }
-                if (state[buffer] < 0 || state[buffer] != length)
-                {
-                    throw breaks("return " + taken + " {base=" + base + " length=" + length + "} matches no buffer " +
-                        "out with the receiver (" + (state[buffer] == FREE ? "it is free: never sent, or returned " +
-                        "twice" : state[buffer] == CLAIMED ? "it is claimed, not sent" : "it was sent with length=" +
-                        state[buffer]) + ")");
-                }
-                state[buffer] = FREE;
-                free[freeCount++] = buffer;
-            }
-        }
-        finally
-        {
-            if (taken != consumer)
-            {
-                returnConsumer = taken;
-                // Release: the receiver that reads it (acquire) may reuse the return slots before it.
-                indexRelease(ring, RETURN_CONSUMER_OFFSET, taken);
-                counterRelease(header, RETURNS_OFFSET, returns += taken - consumer);
-            }
-        }
     }
 
     private void checkClaimed()

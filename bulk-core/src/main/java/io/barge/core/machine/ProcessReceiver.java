@@ -33,7 +33,6 @@ public final class ProcessReceiver extends ProcessChannelEnd
 
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private long head;
-    private String gone;
     // This end's counters (it is their one writer), stored to the header after each batch.
     private long messagesReceived;
     private long bytesReceived;
@@ -87,6 +86,11 @@ public final class ProcessReceiver extends ProcessChannelEnd
                     head += length;
                     continue;
                 }
+                if (type == TYPE_END && length == RECORD_HEADER_LENGTH)
+                {
+                    head += RECORD_HEADER_LENGTH; // an SPI sender's finish(): this end has no end of stream to report
+                    continue;
+                }
                 if (type != TYPE_MESSAGE)
                 {
                     throw breaks("record at index=" + index + " has type=" + type + ", neither message (" +
@@ -129,39 +133,20 @@ public final class ProcessReceiver extends ProcessChannelEnd
      */
     private boolean senderGone(final int index)
     {
-        if (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_OPEN)
+        if (senderThere())
         {
-            if (!kernelGoneWhenIdle())
-            {
-                return false;
-            }
-            // No kernel will ever mark the sender's end: deliver what it committed meanwhile, then say so.
-            if (lengthAcquire(ring, index) != 0)
-            {
-                return true;
-            }
-            throw kernelGoneException();
+            return false;
         }
-        // Read again after the end word's acquire: a sender that closed committed its records before its
-        // CLOSE_CHANNEL (the command ring's release, the kernel's acquire, the table's release); one that died
-        // committed them long before the kernel timed it out.
         if (lengthAcquire(ring, index) != 0)
         {
-            return true;
+            return true; // committed before the sender (or the kernel) went: deliver it
         }
-        gone = "channel " + channelId + ": the sender " +
-            (ChannelTableDescriptor.endAcquire(channelTable, slot, true) == ChannelTableDescriptor.END_DEAD ?
-            "died (the kernel timed its client out)" : "closed the channel") +
-            "; every message it committed was delivered";
-        throw new PeerGoneException(gone);
+        throw senderGoneException();
     }
 
     private void checkUsable()
     {
         checkOpenAndWhole();
-        if (gone != null)
-        {
-            throw new PeerGoneException(gone);
-        }
+        checkSenderNotGone();
     }
 }

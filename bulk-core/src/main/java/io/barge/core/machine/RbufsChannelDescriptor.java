@@ -29,6 +29,9 @@ import org.agrona.concurrent.AtomicBuffer;
  *  +---------------------------------------------------------------+
  *  |               Transmit Producer Index (64)           [SENDER] |  0, IOrecs pushed; release
  *  +---------------------------------------------------------------+
+ *  |                  End Of Stream (64)                  [SENDER] |  8, 0, or 1 + the transmit producer
+ *  |                                                               |     index at the finish; release
+ *  +---------------------------------------------------------------+
  *  |               Transmit Consumer Index (64)         [RECEIVER] |  128, IOrecs taken; release
  *  +---------------------------------------------------------------+
  *  |                Return Producer Index (64)          [RECEIVER] |  256, returns pushed; release
@@ -82,6 +85,14 @@ public final class RbufsChannelDescriptor
 {
     /** Offset of the transmit producer index in the control area. */
     public static final int TX_PRODUCER_OFFSET = 0;
+    /**
+     * Offset of the end-of-stream word (the SPI's {@code Sender.finish()}): 0 while the stream goes on, then, stored
+     * once with release after the last commit, 1 + the transmit producer index: the receiver has had every message
+     * once its consumer index reaches that. A word beside the producer index rather than an IOrec, so that the end
+     * needs no slot a message could be holding: it is never back pressured. Read only by a receiver that found
+     * nothing new; a {@link ProcessRbufsReceiver}, which has no end of stream, never reads it.
+     */
+    public static final int END_OF_STREAM_OFFSET = 8;
     /** Offset of the transmit consumer index. */
     public static final int TX_CONSUMER_OFFSET = 128;
     /** Offset of the return producer index. */
@@ -103,6 +114,7 @@ public final class RbufsChannelDescriptor
     public static final int FLAG_DATA = 1;
     /** IOrec flag: the buffer is given back (return ring). */
     public static final int FLAG_FREE = 4;
+
 
     /** Buffers start at multiples of this (a cache line), so no two messages share a line. */
     public static final int BUFFER_ALIGNMENT = 64;

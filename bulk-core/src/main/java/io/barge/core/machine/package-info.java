@@ -25,6 +25,9 @@
  * ({@link io.barge.core.machine.RbufsChannelDescriptor}: a data area written and read in place, IOrecs both ways),
  * whose ends are {@link ProcessRbufsSender} and {@link ProcessRbufsReceiver}. Each
  * channel's ends keep its counters in its header frame, which {@link io.barge.core.machine.MachineReader} reads.
+ * The transport SPI runs over both kinds through {@link io.barge.core.machine.ProcessTransport}: the same
+ * {@code Sender} and {@code Receiver} as in one process (claims and messages are views of the mapped frames, of
+ * local stand-ins for the client's kernel domains), with the end of stream in each kind's own protocol.
  * <p>
  * Ownership and threading: the kernel's process writes the file (its heartbeat thread the heartbeat, the conductor
  * the ring's head, the broadcast buffer, the client and channel tables, the domains' threads their counters, each

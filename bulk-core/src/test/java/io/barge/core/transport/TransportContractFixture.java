@@ -65,6 +65,21 @@ public abstract class TransportContractFixture
     @BeforeEach
     void setUpMachine()
     {
+        startMachine();
+    }
+
+    @AfterEach
+    void tearDownMachine()
+    {
+        stopMachine();
+    }
+
+    /**
+     * Makes the machine, the three domains and the transport, and notes {@link #freeAtStart}: here a kernel in this
+     * JVM; a configuration whose kernel lives elsewhere (another process) overrides it.
+     */
+    protected void startMachine()
+    {
         memory = PhysicalMemory.allocateDirect(FRAMES);
         kernel = new Kernel(memory);
         freeAtStart = kernel.freeFrames();
@@ -74,12 +89,33 @@ public abstract class TransportContractFixture
         transport = Transports.create(kernel, transportName(), transportOptions());
     }
 
-    @AfterEach
-    void tearDownMachine()
+    /**
+     * Closes what {@link #startMachine()} made.
+     */
+    protected void stopMachine()
     {
         transport.close();
         kernel.close();
         memory.close();
+    }
+
+    /**
+     * @return the kernel's free frames now: the contract's "nothing leaked" compares it with {@link #freeAtStart}.
+     */
+    protected int freeFrames()
+    {
+        return kernel.freeFrames();
+    }
+
+    /**
+     * Skips a test that drives the kernel itself (pins, allocations, domain teardown, its own transports), when the
+     * kernel is not in this JVM.
+     *
+     * @param why what the test needs of the kernel.
+     */
+    protected void assumeKernelHere(final String why)
+    {
+        // In this JVM: every test applies.
     }
 
     /**

@@ -221,7 +221,7 @@ public abstract class TransportContractTest extends TransportPathContract
             {
                 if (i == 50)
                 {
-                    freeAfterWarmUp = kernel.freeFrames(); // caches along the way are filled by now
+                    freeAfterWarmUp = freeFrames(); // caches along the way are filled by now
                 }
                 assertEquals(Status.OK, sender.tryClaim(sender.maxMessageLength(), claim), "message " + i);
                 fill(claim, i, sender.maxMessageLength());
@@ -229,9 +229,9 @@ public abstract class TransportContractTest extends TransportPathContract
                 assertEquals(Status.OK, channel.receiver().poll(message));
                 channel.receiver().release(message);
             }
-            assertEquals(freeAfterWarmUp, kernel.freeFrames(), "every released message's memory came back");
+            assertEquals(freeAfterWarmUp, freeFrames(), "every released message's memory came back");
         }
-        assertEquals(freeAtStart, kernel.freeFrames(), "every frame back after teardown");
+        assertEquals(freeAtStart, freeFrames(), "every frame back after teardown");
     }
 
     @Test
@@ -252,7 +252,7 @@ public abstract class TransportContractTest extends TransportPathContract
         channel.close();
         channel.close();
         assertFalse(channel.isOpen());
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -300,7 +300,7 @@ public abstract class TransportContractTest extends TransportPathContract
                 path.hop(1).receiver().release(atC);
             }
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -400,11 +400,11 @@ public abstract class TransportContractTest extends TransportPathContract
             assertEquals(Status.OK, channel.receiver().poll(message));
             assertThrows(BufferStateException.class, () -> channel.receiver().poll(message), "poll into held");
             channel.receiver().release(message);
-            final int free = kernel.freeFrames();
+            final int free = freeFrames();
             assertThrows(BufferStateException.class, () -> channel.receiver().release(message));
             assertThrows(BufferStateException.class, () -> message.getLong(0));
             assertThrows(BufferStateException.class, message::touch);
-            assertEquals(free, kernel.freeFrames(), "a refused release frees nothing");
+            assertEquals(free, freeFrames(), "a refused release frees nothing");
         }
     }
 
@@ -417,12 +417,13 @@ public abstract class TransportContractTest extends TransportPathContract
         channel.close();
         assertThrows(ChannelClosedException.class, () -> channel.sender().tryClaim(64, claim));
         assertThrows(ChannelClosedException.class, () -> channel.receiver().poll(message));
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
     void unknownOptionKeyIsRejectedListingTheValidOnes()
     {
+        assumeKernelHere("the transport is made through the ServiceLoader registry on a kernel");
         final InvalidOptionException ex = assertThrows(InvalidOptionException.class,
             () -> Transports.create(kernel, transportName(), Map.of("no-such-option", "1")));
         assertTrue(ex.getMessage().contains("valid options"), ex.getMessage());
@@ -431,6 +432,7 @@ public abstract class TransportContractTest extends TransportPathContract
     @Test
     void destroyingAnEndpointDomainReclaimsEverything()
     {
+        assumeKernelHere("the test destroys the kernel's domains itself");
         final Channel channel = transport.open(a, b, config());
         final Sender sender = channel.sender();
         final Claim claim = sender.newClaim();
@@ -444,7 +446,7 @@ public abstract class TransportContractTest extends TransportPathContract
         transport.close();
         kernel.destroyDomain(a);
         kernel.destroyDomain(c);
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -463,7 +465,7 @@ public abstract class TransportContractTest extends TransportPathContract
             assertContent(message, 5, "second channel");
             second.receiver().release(message);
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
 }

@@ -31,7 +31,7 @@ public abstract class TransportPathContract extends TransportResponsesContract
         final IllegalArgumentException repeated =
             assertThrows(IllegalArgumentException.class, () -> transport.openPath(config(), a, b, a));
         assertTrue(repeated.getMessage().contains("distinct"), repeated.getMessage());
-        assertEquals(freeAtStart, kernel.freeFrames(), "a refused path allocates nothing");
+        assertEquals(freeAtStart, freeFrames(), "a refused path allocates nothing");
         try (ChannelPath path = transport.openPath(config(), a, b, c))
         {
             assertTrue(path.isOpen(), "the transport still opens paths");
@@ -79,7 +79,7 @@ public abstract class TransportPathContract extends TransportResponsesContract
         assertFalse(path.hop(0).isOpen());
         assertFalse(path.hop(1).isOpen());
         path.close(); // idempotent
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -112,7 +112,7 @@ public abstract class TransportPathContract extends TransportResponsesContract
             source.get();
             assertEquals(count, middle.get());
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -161,7 +161,7 @@ public abstract class TransportPathContract extends TransportResponsesContract
             release.get();
             sender.abort(claim);
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -178,7 +178,7 @@ public abstract class TransportPathContract extends TransportResponsesContract
         channel.close();
         final ExecutionException ended = assertThrows(ExecutionException.class, waiting::get);
         assertInstanceOf(ChannelClosedException.class, ended.getCause());
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test

@@ -45,7 +45,7 @@ public abstract class TransportReceiveContract extends TransportContractFixture
             assertEquals(Status.EMPTY, receiver.receive(message, 1, TimeUnit.MILLISECONDS));
             assertEquals(Status.EMPTY, receiver.receive(message, 1, TimeUnit.MILLISECONDS), "and again");
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -76,7 +76,7 @@ public abstract class TransportReceiveContract extends TransportContractFixture
             assertFalse(consumer.isAlive());
             assertEquals("done", outcome.get(), () -> "consumer ended with " + outcome.get());
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -86,7 +86,7 @@ public abstract class TransportReceiveContract extends TransportContractFixture
         final Message message = channel.receiver().newMessage();
         channel.close();
         assertThrows(ChannelClosedException.class, () -> channel.receiver().receive(message, 1, TimeUnit.SECONDS));
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -114,7 +114,7 @@ public abstract class TransportReceiveContract extends TransportContractFixture
             assertEquals(Status.END_OF_STREAM, receiver.receive(message, 0, TimeUnit.SECONDS));
             assertEquals(Status.END_OF_STREAM, receiver.receive(message, 1, TimeUnit.SECONDS), "for good");
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -129,7 +129,7 @@ public abstract class TransportReceiveContract extends TransportContractFixture
         consumer.join(TimeUnit.SECONDS.toMillis(LONG_WAIT_SECONDS * 2));
         assertFalse(consumer.isAlive(), "the close did not wake the receive");
         assertInstanceOf(ChannelClosedException.class, outcome.get(), () -> "receive ended with " + outcome.get());
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test

@@ -66,7 +66,7 @@ public abstract class TransportResponsesContract extends TransportEndsContract
             channel.receiver().release(message);
             sendAll(channel.sender(), 2, config().capacity(), 100);
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @ParameterizedTest
@@ -140,7 +140,7 @@ public abstract class TransportResponsesContract extends TransportEndsContract
             assertEquals(answeredIds, ids, "seed=" + seed + ": ids in answer order");
             assertEquals(answeredStatus, statuses, "seed=" + seed + ": statuses as answered");
         }
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test
@@ -184,7 +184,7 @@ public abstract class TransportResponsesContract extends TransportEndsContract
         final ChannelClosedException closed = assertThrows(ChannelClosedException.class,
             () -> channel.sender().pollResponses((id, status) -> fail("nothing after the close"), 4));
         assertTrue(closed.getMessage().startsWith(transportName() + " pollResponses"), closed.getMessage());
-        assertEquals(freeAtStart, kernel.freeFrames());
+        assertEquals(freeAtStart, freeFrames());
     }
 
     @Test

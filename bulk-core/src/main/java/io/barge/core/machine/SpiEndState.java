@@ -1,0 +1,167 @@
+package io.barge.core.machine;
+
+import io.barge.core.AddressSpace;
+import io.barge.core.BufferStateException;
+import io.barge.core.ChannelClosedException;
+import io.barge.core.Domain;
+import io.barge.core.notify.Waitset;
+import io.barge.core.notify.WaitsetChannel;
+import io.barge.core.transport.Claim;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Sender;
+import io.barge.core.transport.Status;
+import io.barge.core.transport.spi.EndGate;
+import io.barge.core.transport.spi.EndSupport;
+import io.barge.core.transport.spi.Flyweights;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * What each end of the transport SPI over a process channel keeps beside its raw end's state: the local domain and
+ * the range its claims or messages are views of ({@link ClientMachineView}), the gate a close from another thread
+ * waits at before it unmaps anything, and the waitset channel its registrations use. One per end.
+ */
+final class SpiEndState
+{
+    final Domain domain;
+    final AddressSpace space;
+    /** First virtual byte, in {@link #domain}'s space, of the channel's ring (RING) or data area (RBUFS). */
+    final long base;
+    final int frames;
+    /** E.g. {@code "process-rbufs"}: errors name it and the call. */
+    final String transport;
+    final EndGate gate = new EndGate();
+    final WaitsetChannel ready;
+    /** Set by the channel's close (any thread) before it shuts the gate; pollers of registrations read it. */
+    volatile boolean closed;
+
+    SpiEndState(final Domain domain, final long base, final int frames, final String transport, final String end)
+    {
+        this.domain = domain;
+        this.space = domain.addressSpace();
+        this.base = base;
+        this.frames = frames;
+        this.transport = transport;
+        this.ready = new WaitsetChannel(transport + " " + end + " " + domain.name());
+    }
+
+    /**
+     * Enters a call of the end.
+     *
+     * @param call the call's name, for the error.
+     * @throws ChannelClosedException if the channel has been closed.
+     */
+    void enter(final String call)
+    {
+        if (!gate.enter())
+        {
+            throw closedException(call);
+        }
+    }
+
+    /**
+     * @param call the call's name.
+     * @return the error a call on a closed channel throws.
+     */
+    ChannelClosedException closedException(final String call)
+    {
+        return new ChannelClosedException(transport + " " + call + ": the channel is closed");
+    }
+
+    /**
+     * Leaves a call of the end.
+     */
+    void leave()
+    {
+        gate.leave();
+    }
+
+    /**
+     * Bars the end for good once it is outside a call, then wakes a registration so that its handler learns of it.
+     */
+    void shut()
+    {
+        closed = true;
+        gate.shut();
+        ready.trigger();
+    }
+
+    /**
+     * A registration (receiver's or back-pressured sender's) on this end's waitset channel, polled: the waitset
+     * asks {@code poller}, which reads only shared words and this end's own state, whether the event may be there.
+     *
+     * @param call    the call's name, for errors.
+     * @param waitset the waitset.
+     * @param handler the handler.
+     * @param poller  whether the event may be there (or the channel closed, or the peer gone).
+     */
+    void registerPolled(final String call, final Waitset waitset, final Runnable handler,
+        final BooleanSupplier poller)
+    {
+        enter(call);
+        try
+        {
+            ready.registerPolled(waitset, handler, poller);
+        }
+        finally
+        {
+            leave();
+        }
+    }
+
+    /**
+     * The argument checks of a sender's {@code tryClaim}, whose messages name the transport and the call; building
+     * them only on failure, so a claim allocates nothing.
+     *
+     * @param finished whether the sender finished.
+     * @param length   the asked length.
+     * @param max      the longest message.
+     * @param claim    the user's claim.
+     */
+    void checkClaim(final boolean finished, final int length, final int max, final Claim claim)
+    {
+        if (finished || length < 1 || length > max)
+        {
+            EndSupport.checkNotFinished(transport + " tryClaim", finished);
+            EndSupport.checkLength(transport + " tryClaim", length, max);
+        }
+        Flyweights.checkClaimable(claim, length, max);
+    }
+
+    /**
+     * A forward by copy: a process channel's memory is its own, so a message of another channel is copied into a
+     * claim of this one, committed, then released on its own channel.
+     *
+     * @param sender  this end.
+     * @param message a held message received by this end's domain.
+     * @param claim   the sender's own claim for forwards.
+     * @return {@link Status#OK} or {@link Status#BACK_PRESSURED} (the message is then still held).
+     */
+    int forwardByCopy(final Sender sender, final Message message, final Claim claim)
+    {
+        if (!message.isHeld())
+        {
+            throw new BufferStateException(transport + " forward: the message is not held");
+        }
+        if (message.source().domain() != domain)
+        {
+            throw new IllegalArgumentException(transport + " forward: the message was received by domain " +
+                message.source().domain().name() + ", not this sender's " + domain.name());
+        }
+        final int status = sender.tryClaim(message.length(), claim);
+        if (status != Status.OK)
+        {
+            return status;
+        }
+        int at = 0;
+        for (int i = 0, n = message.pieceCount(); i < n; i++)
+        {
+            final int piece = message.pieceLength(i);
+            claim.buffer().putBytes(at, message.buffer(i), 0, piece);
+            at += piece;
+        }
+        sender.commit(claim);
+        message.source().release(message);
+        return Status.OK;
+    }
+}
