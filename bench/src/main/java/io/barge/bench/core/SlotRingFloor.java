@@ -1,5 +1,6 @@
 package io.barge.bench.core;
 
+import io.barge.core.notify.UmpDescriptor;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -28,11 +29,12 @@ final class SlotRingFloorEnd extends SlotRingFloorFields
 
 /**
  * The floor under UMP on two cores: UMP's ring layout and publish rule (64-byte slots, 56 bytes of payload copied
- * in, a control word with epoch and sequence written last with release, read with acquire; an ack word released
- * every quarter ring and read only when the cached copy says full) and nothing else: no channel state, thread
- * record, validation beyond the sequence, counters or domains. {@code ./barge ump-vs-agrona --against floor} puts
- * UMP beside it; what UMP loses to it is the cost of its checks, and what the floor itself takes is the cache-line
- * handoff between the two cores that any ring of one line per message pays.
+ * in as UMP copies it, {@link UmpDescriptor#putPayload}; a control word with epoch and sequence written last with
+ * release, read with acquire; an ack word released every quarter ring and read only when the cached copy says full)
+ * and nothing else: no channel state, thread record, validation beyond the sequence, counters or domains.
+ * {@code ./barge ump-vs-agrona --against floor} puts UMP beside it; what UMP loses to it is the cost of its checks,
+ * and what the floor itself takes is the cache-line handoff between the two cores that any ring of one line per
+ * message pays.
  */
 public final class SlotRingFloor extends CheckedLink
 {
@@ -98,7 +100,7 @@ public final class SlotRingFloor extends CheckedLink
             }
         }
         final int at = ((int)position & mask) << SLOT_SHIFT;
-        ring.putBytes(at, payload, 0, PAYLOAD_LENGTH);
+        UmpDescriptor.putPayload(ring, at, payload, 0, PAYLOAD_LENGTH);
         // Release: a consumer that sees this control word sees the payload.
         ring.putLongRelease(at + CONTROL_OFFSET, epochFor(position) | TYPE_AND_LENGTH | (position & SEQUENCE_MASK));
         p.position = position + 1;

@@ -215,7 +215,7 @@ public final class UmpSender extends UmpSenderRhsPad implements NotifySender
         }
         final UnsafeBuffer ring = this.ring;
         final int slot = slotOffset((int)position & mask);
-        ring.putBytes(slot + PAYLOAD_OFFSET, src, offset, length);
+        putPayload(ring, slot, src, offset, length);
         // Release: a receiver that sees this control word (its epoch) sees the payload written before it.
         ring.putLongRelease(slot + CONTROL_OFFSET, encodeControl(epochFor(position, slotShift), type, length,
             (int)position));

@@ -53,6 +53,34 @@ class UmpChannelTest
         return sender.offer(type, src, 0, 8);
     }
 
+    /** offer copies a word at a time with an int, short and byte tail: every length, from an odd source offset. */
+    @Test
+    void offerDeliversExactlyTheBytesOfEveryLength()
+    {
+        final UmpChannel channel = new UmpChannel(kernel, a, b, 4);
+        final UnsafeBuffer source = new UnsafeBuffer(new byte[UmpDescriptor.PAYLOAD_LENGTH + 3]);
+        for (int length = 0; length <= UmpDescriptor.PAYLOAD_LENGTH; length++)
+        {
+            for (int i = 0; i < source.capacity(); i++)
+            {
+                source.putByte(i, (byte)(length * 7 + i + 1)); // never zero, differs per length and per byte
+            }
+            assertEquals(Status.OK, channel.sender().offer(2, source, 3, length));
+            final int expectedLength = length;
+            assertEquals(1, channel.receiver().poll((type, buffer, offset, got) ->
+            {
+                assertEquals(2, type);
+                assertEquals(expectedLength, got);
+                for (int i = 0; i < got; i++)
+                {
+                    assertEquals((byte)(expectedLength * 7 + i + 4), buffer.getByte(offset + i),
+                        "length=" + expectedLength + " byte " + i);
+                }
+            }, 1));
+        }
+        channel.close();
+    }
+
     @Test
     void factoryOpensUmpAndDeliversInOrder()
     {
