@@ -7,8 +7,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The future of a task run on a domain thread of its own ({@link Domain#start}): its result is seen only once the
- * thread has ended. A plain {@link FutureTask} hands out its result while its thread is still on its way out, and a
+ * The future of a task run on a domain thread of its own ({@link Domain#start}): {@code get()} hands out the result
+ * only once the thread has ended (a timed {@code get} waits for the exit within what is left of its timeout). A plain {@link FutureTask} hands out its result while its thread is still on its way out, and a
  * thread that has not ended still counts as one that may be inside a call of the ends it used (the transports'
  * quiescent-state deferral returns those ends' frames once their threads have ended), so a caller that counts
  * frames after {@code get()} would race the thread's exit.
