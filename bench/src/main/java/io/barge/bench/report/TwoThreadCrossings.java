@@ -13,7 +13,8 @@ import java.util.Locale;
  * and NIC paths. Each round takes one window of every subject in turn (the references — cross-core limit, Aeron
  * IPC, Agrona's {@code OneToOneRingBuffer} at descriptor sizes — and every transport mode chosen), each bracketed by
  * placement probes; a window in which a thread was starved of CPU counts as "mixed". The table gives each
- * transport's rate beside Agrona's ring and the copy baseline at the same size and placement.
+ * transport's rate over the cross-core limit, Aeron IPC, Agrona's ring and the copy baseline, each only where it
+ * was measured at the same size and placement.
  * <p>
  * Run as {@code java --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -Dagrona.disable.bounds.checks=true
  * -cp bench/target/barge.jar io.barge.bench.report.TwoThreadCrossings [--rounds N] [--sizes 64,4K]
@@ -74,8 +75,19 @@ public final class TwoThreadCrossings
         return value;
     }
 
+    /** The references a row is divided by, each only at the row's size and placement, in the order printed. */
+    private static final String[] REFERENCES =
+    {
+        CrossCoreLimitSubject.NAME, AeronIpcSubject.NAME, AgronaRingSubject.NAME
+    };
+
+    /** How each reference's ratio is labelled. */
+    private static final String[] LABELS = { "limit", "aeron", "agrona" };
+
     /**
-     * Prints every reference and transport row, with ratios only between rows of the same size and placement.
+     * Prints every reference and transport row, with ratios only between rows of the same size and placement: to
+     * the cross-core limit, Aeron IPC and Agrona's ring where each was measured there, and to the copy row; a
+     * reference not measured at that size and placement gets no ratio.
      *
      * @param output the group's rows.
      * @param out    where the table goes.
@@ -91,15 +103,28 @@ public final class TwoThreadCrossings
         }
         for (final ReportModel.Row row : output.results())
         {
-            final double agrona = referenceRate(output, AgronaRingSubject.NAME, row);
+            final StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-48s %7d %-8s %,14.0f",
+                row.transport() + " [" + row.mode() + "]", row.messageBytes(), row.placement(),
+                row.messagesPerSecond()));
+            for (int i = 0; i < REFERENCES.length; i++)
+            {
+                ratio(line, row.messagesPerSecond(), referenceRate(output, REFERENCES[i], row), LABELS[i]);
+            }
             final double copy = output.results().stream().filter((c) -> COPY.equals(c.transport()) &&
                 c.messageBytes() == row.messageBytes() && c.placement().equals(row.placement()))
                 .mapToDouble(ReportModel.Row::messagesPerSecond).findFirst().orElse(Double.NaN);
-            out.printf(Locale.ROOT, "%-48s %7d %-8s %,14.0f   %.3f x agrona   %.3f x copy%n",
-                row.transport() + " [" + row.mode() + "]", row.messageBytes(), row.placement(),
-                row.messagesPerSecond(), row.messagesPerSecond() / agrona, row.messagesPerSecond() / copy);
+            ratio(line, row.messagesPerSecond(), copy, "copy");
+            out.println(line);
         }
         out.flush();
+    }
+
+    private static void ratio(final StringBuilder line, final double rate, final double reference, final String label)
+    {
+        if (!Double.isNaN(reference))
+        {
+            line.append(String.format(Locale.ROOT, "   %.3f x %s", rate / reference, label));
+        }
     }
 
     private static double referenceRate(final ReportModel.GroupOutput output, final String name,
