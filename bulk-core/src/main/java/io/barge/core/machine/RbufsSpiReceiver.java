@@ -1,6 +1,5 @@
 package io.barge.core.machine;
 
-import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
@@ -95,10 +94,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
             {
                 return Status.END_OF_STREAM;
             }
-            if (into.isHeld())
-            {
-                throw new BufferStateException(spi.transport + " poll: the message is still held: release it first");
-            }
+            spi.checkNotHeld(into);
             if (heldCount == bufferCount)
             {
                 return Status.BACK_PRESSURED;
@@ -246,10 +242,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         spi.enter("release");
         try
         {
-            if (message.isHeld() && Flyweights.attachment(message) != this)
-            {
-                throw new IllegalArgumentException(spi.transport + " release: the message is not from this receiver");
-            }
+            spi.checkDeliveredBy(message, this);
             final int buffer = (int)Flyweights.token(message);
             final int length = message.isHeld() ? message.length() : 0;
             Flyweights.end(message); // a message not held: BufferStateException, nothing changed

@@ -1,6 +1,5 @@
 package io.barge.core.machine;
 
-import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
@@ -100,10 +99,7 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
             {
                 return Status.END_OF_STREAM;
             }
-            if (into.isHeld())
-            {
-                throw new BufferStateException(spi.transport + " poll: the message is still held: release it first");
-            }
+            spi.checkNotHeld(into);
             if (heldCount == messageCapacity)
             {
                 return Status.BACK_PRESSURED;
@@ -229,10 +225,7 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
         spi.enter("release");
         try
         {
-            if (message.isHeld() && Flyweights.attachment(message) != this)
-            {
-                throw new IllegalArgumentException(spi.transport + " release: the message is not from this receiver");
-            }
+            spi.checkDeliveredBy(message, this);
             final int slot = (int)Flyweights.token(message);
             Flyweights.end(message); // a message not held: BufferStateException, nothing changed
             released[slot] = true;

@@ -129,6 +129,36 @@ final class SpiEndState
     }
 
     /**
+     * A receiver's poll: the flyweight it delivers into must not be held.
+     *
+     * @param into the user's flyweight.
+     * @throws BufferStateException if it is.
+     */
+    void checkNotHeld(final Message into)
+    {
+        if (into.isHeld())
+        {
+            throw new BufferStateException(transport + " poll: the message is still held: release it first");
+        }
+    }
+
+    /**
+     * A receiver's release: a held message must be one this receiver delivered (one not held is refused by
+     * {@link Flyweights#end} after this).
+     *
+     * @param message  the released message.
+     * @param receiver this end.
+     * @throws IllegalArgumentException if another receiver delivered it.
+     */
+    void checkDeliveredBy(final Message message, final Object receiver)
+    {
+        if (message.isHeld() && Flyweights.attachment(message) != receiver)
+        {
+            throw new IllegalArgumentException(transport + " release: the message is not from this receiver");
+        }
+    }
+
+    /**
      * A forward by copy: a process channel's memory is its own, so a message of another channel is copied into a
      * claim of this one, committed, then released on its own channel.
      *
