@@ -392,33 +392,35 @@ abstract class AbstractXenChannel implements Channel
     /**
      * Tears the channel down (see the class comment). Idempotent; safe from any thread, and never waits: every later
      * call sees {@link ChannelClosedException}; every frame is back once both ends are quiescent, at once if neither
-     * runs on another live thread.
+     * runs on another live thread. A repeated close (the transport's close too) finishes a teardown whose ends have
+     * become quiescent since, their threads ended.
      */
     @Override
     public void close()
     {
         // Two closers (a user and a domain's death) may both get here: one tears down.
+        final boolean first;
         synchronized (teardownLock)
         {
-            if (state == CLOSED)
-            {
-                return;
-            }
+            first = state != CLOSED;
             state = CLOSED; // volatile, then the deferral's reads of the ends' threads: QuiescentEnd's Dekker pair
         }
         final Deferral ends = deferral;
         if (ends != null)
         {
+            // A later close asks again: an end whose thread has ended (or is this one) since is quiescent now.
             ends.teardown();
         }
-        else
+        else if (first)
         {
             release(); // the ends were never made: nothing can be inside a call
         }
-        // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
-        onBackEvent();
-        onFrontEvent();
-        transport.forget(this);
+        if (first)
+        {
+            // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
+            onBackEvent();
+            onFrontEvent();
+        }
     }
 
     /** The deferred half of the teardown: both ends are quiescent. */
@@ -426,7 +428,16 @@ abstract class AbstractXenChannel implements Channel
     {
         synchronized (teardownLock)
         {
+            final XenEnd frontEnd = frontEnd();
+            final XenEnd backEnd = backEnd();
+            if (frontEnd != null && backEnd != null)
+            {
+                // Quiescent ends: their last counts are seen here (the deferral's monitor orders them).
+                frontEnd.publishCounts();
+                backEnd.publishCounts();
+            }
             undoAll(null);
+            transport.forget(this); // after the frees: the transport's close tears down what is not released yet
         }
     }
 

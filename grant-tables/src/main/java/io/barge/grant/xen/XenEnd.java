@@ -59,6 +59,12 @@ abstract class XenEnd
     }
 
     /**
+     * Adds the notifications this end's ring counted since the last addition to its domain's counters (they are
+     * added in batches, {@link io.barge.grant.FrontRing#COUNT_BATCH}); on this end's thread.
+     */
+    abstract void publishCounts();
+
+    /**
      * @return this end's record (the channel's teardown waits on it).
      */
     final QuiescentEnd quiescentEnd()

@@ -172,6 +172,18 @@ public final class XenFillingBackend extends XenSenderEnd
         this.port = port;
     }
 
+    /**
+     * Adds the notifications this end counted since the last addition to its domain's
+     * {@link io.barge.core.CounterType#NOTIFICATIONS_SENT} and {@code NOTIFICATIONS_SUPPRESSED}, which otherwise
+     * catch up every {@link io.barge.grant.FrontRing#COUNT_BATCH} pushes, whenever this end's ring goes idle, and at
+     * teardown. Call it on this end's thread, for a count that must be exact now.
+     */
+    @Override
+    public void publishCounts()
+    {
+        ring.publishCounts();
+    }
+
     @Override
     public Domain domain()
     {
