@@ -21,8 +21,15 @@ import java.lang.invoke.VarHandle;
  */
 public final class BackRing
 {
+    /** Pushes between additions of their notification counts to the owner's counters. */
+    public static final int COUNT_BATCH = 64;
+
     private final Domain owner;
-    /** Sent and suppressed notifications; batch 1, so the domain's counters are exact after every push. */
+    /**
+     * Sent and suppressed notifications, added to the domain's counters every {@link #COUNT_BATCH} pushes, at each
+     * final check (the ring going idle) and on {@link #publishCounts()}: each addition is an atomic add on a shared
+     * word, about 7 % of the xen NIC path's CPU samples when done per push (UMP's senders batch theirs the same way).
+     */
     private final EventIndex.Counts counts;
     private final AtomicBuffer ring;
     private final int size;
@@ -43,7 +50,7 @@ public final class BackRing
     public BackRing(final Domain owner, final AtomicBuffer ring)
     {
         this.owner = owner;
-        this.counts = new EventIndex.Counts(owner, 1);
+        this.counts = new EventIndex.Counts(owner, COUNT_BATCH);
         this.ring = ring;
         // Acquire: the header fields below were written before the magic.
         final int magic = SharedRingDescriptor.magicVolatile(ring);
@@ -205,6 +212,7 @@ public final class BackRing
      */
     public boolean finalCheckForRequests()
     {
+        counts.flush(); // going idle: the domain's notification counters catch up here
         if (unconsumedRequests() > 0)
         {
             return true;
@@ -222,6 +230,15 @@ public final class BackRing
     public boolean isBroken()
     {
         return broken != null;
+    }
+
+    /**
+     * Adds the notifications counted since the last addition to the owner domain's counters; on this ring's
+     * thread, for a reader that needs them exact.
+     */
+    public void publishCounts()
+    {
+        counts.flush();
     }
 
     private void breakRing(final String why)

@@ -42,11 +42,15 @@ class SharedRingTest extends GrantFixture
         // The backend has not re-armed req_event: the next push need not notify (suppressed, counted).
         request(front, 3, 30);
         assertFalse(front.pushRequestsAndCheckNotify());
+        front.publishCounts(); // counts reach the domains in batches: published on the rings' thread
+        back.publishCounts();
         assertEquals(1, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
         assertTrue(back.finalCheckForRequests(), "the final check finds the request pushed meanwhile");
         answerAll(back);
         assertFalse(back.finalCheckForRequests(), "idle now, req_event re-armed");
         assertFalse(back.pushResponsesAndCheckNotify(), "the frontend did not re-arm rsp_event");
+        front.publishCounts(); // counts reach the domains in batches: published on the rings' thread
+        back.publishCounts();
         assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
         assertTrue(front.finalCheckForResponses());
         assertResponse(front, 3, 60);
@@ -58,11 +62,61 @@ class SharedRingTest extends GrantFixture
         assertTrue(back.pushResponsesAndCheckNotify(), "re-armed: this one notifies");
         assertResponse(front, 4, 2);
         assertFalse(front.pushRequestsAndCheckNotify(), "nothing to push: no notification, none counted");
+        front.publishCounts(); // counts reach the domains in batches: published on the rings' thread
+        back.publishCounts();
         assertEquals(1, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
-        // The pushes that notified are counted as sent by the ring itself (EventIndex.Counts, batch 1: exact).
+        // The pushes that notified are counted as sent by the ring itself (EventIndex.Counts).
+        front.publishCounts(); // counts reach the domains in batches: published on the rings' thread
+        back.publishCounts();
         assertEquals(2, a.counter(CounterType.NOTIFICATIONS_SENT));
         assertEquals(2, b.counter(CounterType.NOTIFICATIONS_SENT));
         assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
+    }
+
+    @Test
+    void notificationCountsReachTheDomainInBatchesAtIdleAndOnPublish()
+    {
+        final RingFixture shared = new RingFixture(this, a, table, b, 1);
+        final FrontRing front = new FrontRing(a, shared.frontView, SLOT);
+        final BackRing back = new BackRing(b, shared.backView);
+        request(front, 1, 1);
+        assertTrue(front.pushRequestsAndCheckNotify(), "req_event starts at 1");
+        for (int i = 2; i <= 4; i++)
+        {
+            request(front, i, i);
+            assertFalse(front.pushRequestsAndCheckNotify(), "the back end has not re-armed");
+        }
+        assertEquals(0, a.counter(CounterType.NOTIFICATIONS_SENT), "not yet added: fewer than a batch");
+        assertEquals(0, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
+        front.publishCounts();
+        assertEquals(1, a.counter(CounterType.NOTIFICATIONS_SENT));
+        assertEquals(3, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
+        answerAll(back);
+        assertTrue(back.pushResponsesAndCheckNotify(), "rsp_event starts at 1");
+        request(front, 5, 5);
+        assertFalse(front.pushRequestsAndCheckNotify(), "still not re-armed");
+        answerAll(back);
+        assertFalse(back.pushResponsesAndCheckNotify(), "the front end has not re-armed rsp_event");
+        assertEquals(0, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED), "not yet added");
+        assertFalse(back.finalCheckForRequests(), "idle");
+        assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED), "going idle added it");
+        // A full batch is added without an idle point or a publish.
+        int answered = 0;
+        for (int i = 0; i < FrontRing.COUNT_BATCH; i++)
+        {
+            while (front.copyNextResponse(privateCopy, 0))
+            {
+                answered++;
+            }
+            request(front, 100 + i, i);
+            front.pushRequestsAndCheckNotify();
+            answerAll(back);
+            back.pushResponsesAndCheckNotify();
+        }
+        assertTrue(answered > 0);
+        assertEquals(1 + 3 + FrontRing.COUNT_BATCH,
+            a.counter(CounterType.NOTIFICATIONS_SENT) + a.counter(CounterType.NOTIFICATIONS_SUPPRESSED),
+            "published 4, then a batch added when it filled; the last push waits for the next");
     }
 
     @Test

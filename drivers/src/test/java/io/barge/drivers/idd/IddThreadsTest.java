@@ -73,8 +73,14 @@ class IddThreadsTest
             }
             finally
             {
+                final Thread driverThread = driver.thread();
+                final Thread devicesThread = devices.thread();
                 driver.close();
                 devices.close();
+                // An agent runner's close returns once its agent stopped, not once its thread ended; the ends that
+                // ran on it are quiescent (their frames free to go) only then.
+                driverThread.join(10_000);
+                devicesThread.join(10_000);
             }
             assertEquals(0, failures.size(), () -> "agent failures: " + failures);
             rig.closeAndCheckFrames(idd);

@@ -9,6 +9,7 @@ import io.barge.core.Kernel;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.spi.Deferral;
 import io.barge.grant.EventChannels;
 import io.barge.grant.GrantTable;
 import io.barge.grant.Hypervisor;
@@ -24,15 +25,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * channel's state and its teardown.
  * <p>
  * Teardown, by {@link #close} from any thread or by either domain's death (the kernel's {@link DomainListener},
- * after the hypervisor's and the event channels' own listeners have dropped the dead domain's mappings and ports):
+ * after the hypervisor's and the event channels' own listeners have dropped the dead domain's mappings and ports),
+ * is quiescent-state deferral ({@link Deferral}); it never waits for an end:
  * <ol>
- *   <li>both ends' gates are shut ({@link XenEnd}: each waits for a call in progress to finish and bars every later
- *       one), and the state becomes CLOSED; every later call fails with {@link ChannelClosedException};</li>
- *   <li>what the channel acquired is undone in reverse: the back end unmaps what it mapped and frees its private
- *       pages, then the front end ends every grant (all idle now) and frees its pages; work on behalf of a dead
- *       domain is skipped, as the hypervisor and kernel reclaim it;</li>
+ *   <li>the state becomes CLOSED (volatile); every later call fails with {@link ChannelClosedException}, and a call
+ *       that sees it touches nothing shared after ({@link XenEnd});</li>
+ *   <li>once both ends are quiescent (at once when neither runs on another live thread; otherwise at that end's
+ *       next call, when its thread ends, or at the kernel's next count or shortfall of frames), what the channel
+ *       acquired is undone in reverse: the back end unmaps what it mapped and frees its private pages, then the
+ *       front end ends every grant (all idle now) and frees its pages; work on behalf of a dead domain is skipped,
+ *       as the hypervisor and kernel reclaim it;</li>
  *   <li>the front end's grant table is released with its last channel.</li>
  * </ol>
+ * Every frame the channel allocates is pinned for the channel's life ({@link #keepForLife}): a domain's death then
+ * orphans it rather than freeing it under an end that is still inside a call on another thread, and the deferred
+ * undo frees it.
  */
 abstract class AbstractXenChannel implements Channel
 {
@@ -67,6 +74,8 @@ abstract class AbstractXenChannel implements Channel
     private final Object teardownLock = new Object();
     private final DomainListener deaths = this::onDestroy;
     private volatile int state = OPEN;
+    /** Made once both ends are (setUp); null if the ends were never made. */
+    private volatile Deferral deferral;
     private volatile String failure;
     private int frontPort;
     private int backPort;
@@ -130,6 +139,7 @@ abstract class AbstractXenChannel implements Channel
                 receiver);
             undo(null, counters::close);
             makeEnds(table);
+            deferral = new Deferral(kernel, this::release, frontEnd().quiescentEnd(), backEnd().quiescentEnd());
             frontPort = events.allocUnbound(front, back.id());
             undo(front, () -> events.close(front, frontPort));
             backPort = events.bindInterdomain(back, front.id(), frontPort);
@@ -193,6 +203,19 @@ abstract class AbstractXenChannel implements Channel
     {
         undoOwners.add(owner);
         undoActions.add(action);
+    }
+
+    /**
+     * Pins a frame the channel allocated for the channel's life; the deferred undo drops the pin and frees it (as an
+     * orphan if its owner died meanwhile), whoever is alive then.
+     *
+     * @param owner the frame's owner.
+     * @param frame the frame.
+     */
+    void keepForLife(final Domain owner, final int frame)
+    {
+        kernel.pinFrame(owner, frame);
+        undo(null, () -> kernel.unpinAndFree(owner, frame));
     }
 
     /**
@@ -270,11 +293,19 @@ abstract class AbstractXenChannel implements Channel
 
     /**
      * @param call the user's call.
-     * @return the exception for a call on a closed channel (or on an end whose gate teardown shut).
+     * @return the exception for a call on a closed channel.
      */
     ChannelClosedException closed(final String call)
     {
         return new ChannelClosedException(call + ": xen channel " + front + "->" + back + " is closed");
+    }
+
+    /**
+     * @return whether the channel is closed (read volatile: an end's state read, {@link XenEnd#tryEnter}).
+     */
+    boolean isClosed()
+    {
+        return state == CLOSED;
     }
 
     /**
@@ -359,45 +390,54 @@ abstract class AbstractXenChannel implements Channel
     }
 
     /**
-     * Tears the channel down and returns every frame (see the class comment). Idempotent; safe from any thread.
+     * Tears the channel down (see the class comment). Idempotent; safe from any thread, and never waits: every later
+     * call sees {@link ChannelClosedException}; every frame is back once both ends are quiescent, at once if neither
+     * runs on another live thread. A repeated close (the transport's close too) finishes a teardown whose ends have
+     * become quiescent since, their threads ended.
      */
     @Override
     public void close()
     {
-        // Shut without holding a lock: an end that is inside a call may itself be closing (a domain's death on its
-        // thread), and a closer waiting at its gate must not hold what that end's close needs.
-        final XenEnd frontEnd = frontEnd();
-        final XenEnd backEnd = backEnd();
-        if (frontEnd != null)
-        {
-            frontEnd.shut();
-        }
-        if (backEnd != null)
-        {
-            backEnd.shut();
-        }
-        if (!tearDown())
-        {
-            return;
-        }
-        // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
-        onBackEvent();
-        onFrontEvent();
-        transport.forget(this);
-    }
-
-    private boolean tearDown()
-    {
-        // Two closers (a user and a domain's death) may both get here with the ends out: one tears down.
+        // Two closers (a user and a domain's death) may both get here: one tears down.
+        final boolean first;
         synchronized (teardownLock)
         {
-            if (state == CLOSED && undoActions.isEmpty())
+            first = state != CLOSED;
+            state = CLOSED; // volatile, then the deferral's reads of the ends' threads: QuiescentEnd's Dekker pair
+        }
+        final Deferral ends = deferral;
+        if (ends != null)
+        {
+            // A later close asks again: an end whose thread has ended (or is this one) since is quiescent now.
+            ends.teardown();
+        }
+        else if (first)
+        {
+            release(); // the ends were never made: nothing can be inside a call
+        }
+        if (first)
+        {
+            // Registered ends learn of the close from their waitsets (a poll then throws ChannelClosedException).
+            onBackEvent();
+            onFrontEvent();
+        }
+    }
+
+    /** The deferred half of the teardown: both ends are quiescent. */
+    private void release()
+    {
+        synchronized (teardownLock)
+        {
+            final XenEnd frontEnd = frontEnd();
+            final XenEnd backEnd = backEnd();
+            if (frontEnd != null && backEnd != null)
             {
-                return false;
+                // Quiescent ends: their last counts are seen here (the deferral's monitor orders them).
+                frontEnd.publishCounts();
+                backEnd.publishCounts();
             }
-            state = CLOSED;
             undoAll(null);
-            return true;
+            transport.forget(this); // after the frees: the transport's close tears down what is not released yet
         }
     }
 

@@ -13,8 +13,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The granting end's pages of one channel (either front end: {@link XenFrontend}, whose sender grants the pages it
  * fills, and {@link XenPostingFrontend}, whose receiver grants the pages it lends): ranges reserved, frames
  * allocated and mapped, grants issued, each registered with the channel's undo list, so that a failed open or a
- * teardown returns every one. A grant the peer still maps or pins at teardown is ended deferred and its frame given
- * up: the hypervisor frees it after the last unmap, and this end never frees or reuses it.
+ * teardown returns every one. Each frame is pinned for the channel's life ({@link AbstractXenChannel#keepForLife}).
+ * A grant the peer still maps or pins at teardown is ended deferred and its frame given up: this end drops its pin
+ * first, the hypervisor frees the frame after the last unmap, and this end never frees or reuses it.
  */
 final class GranterPages
 {
@@ -43,7 +44,7 @@ final class GranterPages
         return channel.reserve(domain, pages);
     }
 
-    /** @return fresh zeroed frames mapped writable at {@code base}, each freed at teardown unless given up. */
+    /** @return fresh zeroed frames mapped writable at {@code base}, each pinned and freed at teardown unless given up. */
     int[] allocateMapped(final long base, final int pages)
     {
         final int[] allocated = new int[pages];
@@ -83,10 +84,14 @@ final class GranterPages
         return first;
     }
 
-    /** Registers a frame of the granter's to be freed at teardown, unless its grant's end was deferred. */
+    /**
+     * Pins a frame of the granter's for the channel's life and registers it to be freed at teardown (as an orphan if
+     * the granter died meanwhile), unless its grant's end was deferred.
+     */
     void freeAtTeardown(final int frame)
     {
-        channel.undo(domain, () -> freeUnlessGivenUp(frame));
+        kernel.pinFrame(domain, frame);
+        channel.undo(null, () -> freeUnlessGivenUp(frame));
     }
 
     /** @return a reference granting the peer the frame, ended at teardown. */
@@ -105,8 +110,10 @@ final class GranterPages
     {
         if (table.endAccess(ref) != EndAccessResult.ENDED)
         {
-            table.endAccessDeferred(ref);
+            // The channel's pin goes first: the hypervisor's free after the peer's last unmap refuses a pinned frame.
             givenUp.add(frame);
+            kernel.unpinFrame(frame);
+            table.endAccessDeferred(ref);
         }
     }
 
@@ -114,7 +121,7 @@ final class GranterPages
     {
         if (!givenUp.contains(frame))
         {
-            kernel.freeFrame(domain, frame);
+            kernel.unpinAndFree(domain, frame);
         }
     }
 }

@@ -51,8 +51,8 @@ import java.util.concurrent.TimeUnit;
  * is never back pressured. A receiver registered on a waitset ({@link #register}) is woken by the request event
  * channel: before it waits, the back end sets {@code req_event} so that the front end's next push notifies.
  * <p>
- * One thread acts for the back end: each call runs inside this end's gate ({@link XenEnd}), which a teardown shuts
- * once no call is in progress (as the front end's). The poll and release path allocates nothing.
+ * One thread acts for the back end at a time ({@link XenEnd}: no CAS or fence per call; a teardown frees nothing
+ * before this end is quiescent). The poll and release path allocates nothing.
  * <p>
  * Polled in a loop of its own, a {@code BackoffIdleStrategy} suits it; a driver domain serving many front ends
  * registers each back end on one waitset instead ({@link #register}): the request event channel triggers it.
@@ -140,7 +140,7 @@ public final class XenBackend extends XenEnd implements Receiver
 
         scratch = channel.reserve(domain, 1);
         final int scratchFrame = kernel.allocateFrame(domain, true);
-        channel.undo(domain, () -> kernel.freeFrame(domain, scratchFrame));
+        channel.keepForLife(domain, scratchFrame);
         kernel.map(domain, scratch, scratchFrame, Rights.READ_WRITE);
         domain.addressSpace().wrapView(scratchView, scratch, pageSize, Access.READ);
 
@@ -153,7 +153,7 @@ public final class XenBackend extends XenEnd implements Receiver
             for (int k = 0; k < windowPages; k++)
             {
                 final int frame = frames[k];
-                channel.undo(domain, () -> kernel.freeFrame(domain, frame));
+                channel.keepForLife(domain, frame);
                 kernel.map(domain, windowBase + (long)k * pageSize, frame, Rights.READ_WRITE);
             }
         }
@@ -203,6 +203,18 @@ public final class XenBackend extends XenEnd implements Receiver
         this.port = port;
     }
 
+    /**
+     * Adds the notifications this end counted since the last addition to its domain's
+     * {@link io.barge.core.CounterType#NOTIFICATIONS_SENT} and {@code NOTIFICATIONS_SUPPRESSED}, which otherwise
+     * catch up every {@link io.barge.grant.FrontRing#COUNT_BATCH} pushes, whenever this end's ring goes idle, and at
+     * teardown. Call it on this end's thread, for a count that must be exact now.
+     */
+    @Override
+    public void publishCounts()
+    {
+        ring.publishCounts();
+    }
+
     @Override
     public Domain domain()
     {
@@ -235,10 +247,6 @@ public final class XenBackend extends XenEnd implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     @Override
@@ -262,7 +270,7 @@ public final class XenBackend extends XenEnd implements Receiver
     {
         // Idle first, checked after: a request event between the two triggers the registration, none is lost.
         readable.register(waitset, handler);
-        boolean ready = true; // a shut gate: the channel is closed, and the handler's poll says so
+        boolean ready = true; // closed, and the handler's poll says so
         if (tryEnter("xen register"))
         {
             try
@@ -272,10 +280,6 @@ public final class XenBackend extends XenEnd implements Receiver
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's poll reports the broken ring
-            }
-            finally
-            {
-                leave();
             }
         }
         if (ready)
@@ -291,7 +295,7 @@ public final class XenBackend extends XenEnd implements Receiver
     }
 
     /**
-     * Outside the gate: it parks; its polls and registrations enter the gate as the plain calls do.
+     * It parks outside any call; its polls and registrations enter as the plain calls do.
      */
     @Override
     public int receive(final Message into, final long timeout, final TimeUnit unit)
@@ -756,10 +760,6 @@ public final class XenBackend extends XenEnd implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     /**
@@ -786,17 +786,13 @@ public final class XenBackend extends XenEnd implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     /**
-     * Enters to answer {@code message}; if teardown shut the gate, checks the message is held and this end's and ends
-     * it (its window went back at teardown), as a release on a closed channel does.
+     * Enters to answer {@code message}; if the channel is closed, checks the message is held and this end's and ends
+     * it (its window goes back with the teardown), as a release on a closed channel does.
      *
-     * @return whether the gate was entered.
+     * @return whether the call was entered.
      */
     private boolean enterToAnswer(final String operation, final Message message)
     {

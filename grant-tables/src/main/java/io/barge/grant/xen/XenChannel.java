@@ -17,9 +17,9 @@ import io.barge.grant.SharedRingDescriptor;
  * in its space; a message is claimed directly in one. Messages longer than {@link XenRequestDescriptor#DIRECT_SEGMENTS}
  * pages name indirect pages (granted once, read-only) holding their segments.
  * <p>
- * Teardown, by {@link #close} from any thread or by either domain's death: both ends' gates are shut (each waits for
- * a call in progress to finish) and the state becomes CLOSED (every later call fails with
- * {@link ChannelClosedException}); the back end unmaps (held messages' maps, persistent maps, the ring) and frees its
+ * Teardown, by {@link #close} from any thread or by either domain's death: the state becomes CLOSED (every later
+ * call fails with {@link ChannelClosedException}); once both ends are quiescent ({@link XenEnd}: at once unless an
+ * end runs on another live thread, else at its next call or when its thread ends) the back end unmaps (held messages' maps, persistent maps, the ring) and frees its
  * private pages, then the front end ends every grant and frees its pages; the front end's grant table is released
  * with its last channel. {@link XenPostedChannel} is the
  * other direction.

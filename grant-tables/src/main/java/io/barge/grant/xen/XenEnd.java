@@ -1,17 +1,23 @@
 package io.barge.grant.xen;
 
-import io.barge.core.transport.spi.EndGate;
+import io.barge.core.transport.spi.QuiescentEnd;
 
 /**
- * What every end of a xen channel shares: the {@link EndGate} each of its calls runs in (one CAS in, a release store
- * out; teardown shuts it once no call is in progress, so no call touches the ring or the buffers after their frames
- * went back), and the name of the call in progress, for errors.
+ * What every end of a xen channel shares: its record for the channel's quiescent-state teardown
+ * ({@link QuiescentEnd}: a call stores its thread only when the thread changes, then reads the channel's state; no
+ * CAS and no fence per call), and the name of the call in progress, for errors. A call that finds the channel closed
+ * touches nothing shared after that read and marks this end quiescent, so the teardown's frees (rings, pages, grants)
+ * run once both ends are (see {@link AbstractXenChannel}).
+ * <p>
+ * One thread acts for an end at a time; it may be handed to another thread with a happens-before edge between the
+ * two (as for the notification core's and the Rbufs ends). Not checked: that check was the per-call CAS this record
+ * replaced.
  */
 abstract class XenEnd
 {
     /** The channel this end belongs to. */
     final AbstractXenChannel owner;
-    private final EndGate gate = new EndGate();
+    private final QuiescentEnd end = new QuiescentEnd();
     /** The user's call in progress, for errors: a constant string per call, so setting it allocates nothing. */
     String call;
 
@@ -22,41 +28,47 @@ abstract class XenEnd
     }
 
     /**
-     * Enters a call through the gate and names it.
+     * Enters a call and names it.
      *
-     * @throws io.barge.core.ChannelClosedException if teardown shut the gate.
+     * @throws io.barge.core.ChannelClosedException if the channel is closed (this end is quiescent then).
      */
     final void enter(final String operation)
     {
-        if (!gate.enter())
+        if (!tryEnter(operation))
         {
             throw owner.closed(operation);
         }
-        call = operation;
     }
 
     /**
-     * @return whether the gate was entered (and the call named); false once teardown shut it.
+     * Records this thread, then reads the channel's state ({@link QuiescentEnd}, step 1).
+     *
+     * @return whether the call may go on (and is named); false once the channel is closed: the caller touches
+     *         nothing shared, and this end is quiescent.
      */
     final boolean tryEnter(final String operation)
     {
-        if (!gate.enter())
+        end.enter();
+        if (owner.isClosed())
         {
+            end.quiescent();
             return false;
         }
         call = operation;
         return true;
     }
 
-    /** Leaves the call. */
-    final void leave()
-    {
-        gate.leave();
-    }
+    /**
+     * Adds the notifications this end's ring counted since the last addition to its domain's counters (they are
+     * added in batches, {@link io.barge.grant.FrontRing#COUNT_BATCH}); on this end's thread.
+     */
+    abstract void publishCounts();
 
-    /** Teardown: waits for a call in progress, then bars every later one. */
-    final void shut()
+    /**
+     * @return this end's record (the channel's teardown waits on it).
+     */
+    final QuiescentEnd quiescentEnd()
     {
-        gate.shut();
+        return end;
     }
 }

@@ -46,8 +46,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link #finish()} publishes the stream-end word with the number of responses before it (the ring's slots may all
  * hold filled buffers, so the end cannot take one) and notifies. A sender registered for space
  * ({@link #registerForSpace}) is woken by the request event channel: before it waits, the back end sets
- * {@code req_event} so that the receiver's next post notifies. One thread acts for the back end: each call runs
- * inside its gate ({@link XenEnd}), which teardown shuts. The claim and commit path allocates nothing; a sender retrying a back-pressured claim in a loop of
+ * {@code req_event} so that the receiver's next post notifies. One thread acts for the back end at a time
+ * ({@link XenEnd}). The claim and commit path allocates nothing; a sender retrying a back-pressured claim in a loop of
  * its own idles with a {@code BackoffIdleStrategy}.
  */
 public final class XenFillingBackend extends XenSenderEnd
@@ -121,7 +121,7 @@ public final class XenFillingBackend extends XenSenderEnd
         {
             scratch = channel.reserve(domain, 1);
             final int scratchFrame = kernel.allocateFrame(domain, true);
-            channel.undo(domain, () -> kernel.freeFrame(domain, scratchFrame));
+            channel.keepForLife(domain, scratchFrame);
             kernel.map(domain, scratch, scratchFrame, Rights.READ_WRITE);
         }
         request = new PostedRequest(channel, scratch);
@@ -135,7 +135,7 @@ public final class XenFillingBackend extends XenSenderEnd
             for (int k = 0; k < windowPages; k++)
             {
                 final int frame = frames[k];
-                channel.undo(domain, () -> kernel.freeFrame(domain, frame));
+                channel.keepForLife(domain, frame);
                 kernel.map(domain, windowBase + (long)k * pageSize, frame, Rights.READ_WRITE);
             }
         }
@@ -170,6 +170,18 @@ public final class XenFillingBackend extends XenSenderEnd
     void connect(final int port)
     {
         this.port = port;
+    }
+
+    /**
+     * Adds the notifications this end counted since the last addition to its domain's
+     * {@link io.barge.core.CounterType#NOTIFICATIONS_SENT} and {@code NOTIFICATIONS_SUPPRESSED}, which otherwise
+     * catch up every {@link io.barge.grant.FrontRing#COUNT_BATCH} pushes, whenever this end's ring goes idle, and at
+     * teardown. Call it on this end's thread, for a count that must be exact now.
+     */
+    @Override
+    public void publishCounts()
+    {
+        ring.publishCounts();
     }
 
     @Override
@@ -221,10 +233,6 @@ public final class XenFillingBackend extends XenSenderEnd
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
-        }
-        finally
-        {
-            leave();
         }
     }
 
@@ -408,10 +416,6 @@ public final class XenFillingBackend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     private void send(final Claim claim)
@@ -483,10 +487,6 @@ public final class XenFillingBackend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     @Override
@@ -533,10 +533,6 @@ public final class XenFillingBackend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     /**
@@ -548,7 +544,7 @@ public final class XenFillingBackend extends XenSenderEnd
     {
         // Idle first, checked after: a request event between the two triggers the registration, none is lost.
         space.register(waitset, handler);
-        boolean ready = true; // a shut gate: the channel is closed, and the handler's next call says so
+        boolean ready = true; // closed, and the handler's next call says so
         if (tryEnter("xen registerForSpace"))
         {
             try
@@ -558,10 +554,6 @@ public final class XenFillingBackend extends XenSenderEnd
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's next call reports the broken channel
-            }
-            finally
-            {
-                leave();
             }
         }
         if (ready)

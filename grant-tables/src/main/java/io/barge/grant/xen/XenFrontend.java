@@ -39,10 +39,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * once in the order the back end answered. Up to {@code capacity} unreported answers are kept; a sender that lets
  * more pile up loses the oldest reports (its messages are not affected), counted by {@link #lostResponses()}.
  * <p>
- * One thread acts for the front end: each call runs inside this end's gate ({@link XenEnd}: one CAS in, one release
- * store out; a second thread inside at once is refused with {@link IllegalStateException}), which a teardown shuts
- * once no call is in progress, so no call touches the ring or the buffers after their frames are returned. The
- * claim and commit path allocates nothing.
+ * One thread acts for the front end at a time ({@link XenEnd}: a call stores its thread only when it changes, then
+ * reads the channel's state; no CAS or fence), and a teardown frees nothing before this end is quiescent, so no
+ * call touches the ring or the buffers after their frames are returned. The claim and commit path allocates
+ * nothing.
  * <p>
  * A sender retrying a back-pressured {@code tryClaim} in a loop of its own idles with a {@code BackoffIdleStrategy};
  * or it registers for space on a waitset ({@link #registerForSpace}), which the response event channel triggers.
@@ -221,6 +221,18 @@ public final class XenFrontend extends XenSenderEnd
         return ring.size();
     }
 
+    /**
+     * Adds the notifications this end counted since the last addition to its domain's
+     * {@link io.barge.core.CounterType#NOTIFICATIONS_SENT} and {@code NOTIFICATIONS_SUPPRESSED}, which otherwise
+     * catch up every {@link io.barge.grant.FrontRing#COUNT_BATCH} pushes, whenever this end's ring goes idle, and at
+     * teardown. Call it on this end's thread, for a count that must be exact now.
+     */
+    @Override
+    public void publishCounts()
+    {
+        ring.publishCounts();
+    }
+
     @Override
     public Domain domain()
     {
@@ -275,10 +287,6 @@ public final class XenFrontend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     private int claim(final int length, final Claim claim)
@@ -314,10 +322,6 @@ public final class XenFrontend extends XenSenderEnd
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
-        }
-        finally
-        {
-            leave();
         }
     }
 
@@ -396,10 +400,6 @@ public final class XenFrontend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     private void giveBack(final Claim claim)
@@ -440,10 +440,6 @@ public final class XenFrontend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     private void end()
@@ -482,7 +478,7 @@ public final class XenFrontend extends XenSenderEnd
     {
         // Idle first, checked after: a response event between the two triggers the registration, none is lost.
         space.register(waitset, handler);
-        boolean ready = true; // a shut gate: the channel is closed, and the handler's next call says so
+        boolean ready = true; // closed, and the handler's next call says so
         if (tryEnter("xen registerForSpace"))
         {
             try
@@ -492,10 +488,6 @@ public final class XenFrontend extends XenSenderEnd
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's next call reports the broken channel
-            }
-            finally
-            {
-                leave();
             }
         }
         if (ready)
@@ -525,11 +517,7 @@ public final class XenFrontend extends XenSenderEnd
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
-        // The reports are this end's heap, not shared frames: handed out outside the gate, so that a handler may
+        // The reports are this end's heap, not shared frames: handed out after the call, so that a handler may
         // claim and commit on this sender (which consumes responses and adds reports as it goes).
         int reported = 0;
         while (reported < limit && reportCount > 0)

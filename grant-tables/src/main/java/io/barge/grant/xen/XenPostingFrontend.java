@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A receiver registered on a waitset ({@link #register}) is woken by the response event channel: before it waits,
  * the front end sets {@code rsp_event} so that the back end's next response notifies (its {@code finish} always
- * does). One thread acts for the front end: each call runs inside its gate ({@link XenEnd}), which teardown shuts.
+ * does). One thread acts for the front end at a time ({@link XenEnd}).
  * The poll and release path allocates nothing.
  */
 public final class XenPostingFrontend extends XenEnd implements Receiver
@@ -195,6 +195,18 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
         return ring.size();
     }
 
+    /**
+     * Adds the notifications this end counted since the last addition to its domain's
+     * {@link io.barge.core.CounterType#NOTIFICATIONS_SENT} and {@code NOTIFICATIONS_SUPPRESSED}, which otherwise
+     * catch up every {@link io.barge.grant.FrontRing#COUNT_BATCH} pushes, whenever this end's ring goes idle, and at
+     * teardown. Call it on this end's thread, for a count that must be exact now.
+     */
+    @Override
+    public void publishCounts()
+    {
+        ring.publishCounts();
+    }
+
     @Override
     public Domain domain()
     {
@@ -241,10 +253,6 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
         {
             throw channel.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
     }
 
     @Override
@@ -268,7 +276,7 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
     {
         // Idle first, checked after: a response event between the two triggers the registration, none is lost.
         readable.register(waitset, handler);
-        boolean ready = true; // a shut gate: the channel is closed, and the handler's poll says so
+        boolean ready = true; // closed, and the handler's poll says so
         if (tryEnter("xen register"))
         {
             try
@@ -279,10 +287,6 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
             catch (final ProtocolViolationException ex)
             {
                 ready = true; // the handler's poll reports the broken ring
-            }
-            finally
-            {
-                leave();
             }
         }
         if (ready)
@@ -298,7 +302,7 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
     }
 
     /**
-     * Outside the gate: it parks; its polls and registrations enter the gate as the plain calls do.
+     * It parks outside any call; its polls and registrations enter as the plain calls do.
      */
     @Override
     public int receive(final Message into, final long timeout, final TimeUnit unit)
@@ -491,10 +495,6 @@ public final class XenPostingFrontend extends XenEnd implements Receiver
         catch (final RuntimeException ex)
         {
             throw channel.whyFailed(call, ex);
-        }
-        finally
-        {
-            leave();
         }
     }
 

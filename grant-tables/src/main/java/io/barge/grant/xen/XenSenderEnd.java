@@ -36,17 +36,13 @@ abstract class XenSenderEnd extends XenEnd implements Sender
         {
             throw owner.whyFailed(call, ex);
         }
-        finally
-        {
-            leave();
-        }
-        // Outside this end's gate: the inbound receiver is another channel's end.
+        // After this end's call: the inbound receiver is another channel's end.
         message.source().release(message);
         return Status.OK;
     }
 
     /**
-     * Inside the gate: claims a buffer of the message's length, copies the message's pieces into it and sends it.
+     * Inside a call: claims a buffer of the message's length, copies the message's pieces into it and sends it.
      *
      * @return false if back pressured (nothing claimed).
      */

@@ -116,6 +116,7 @@ class XenChannelTest extends XenFixture
             {
                 send(channel, i, 100);
             }
+            publishCounts(channel);
             assertEquals(1, a.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(4, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
             assertEquals(1, channel.requestEvents.get());
@@ -131,13 +132,22 @@ class XenChannelTest extends XenFixture
                 channel.receiver().release(held[i]);
             }
             // rsp_event starts at 1 too: the first response notifies, the other four are suppressed.
+            publishCounts(channel);
             assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(4, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
             assertEquals(1, channel.responseEvents.get());
             send(channel, 5, 100);
+            publishCounts(channel);
             assertEquals(2, a.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(2, channel.requestEvents.get());
             channel.receiver().release(receive(channel, 5, 100));
         }
+    }
+
+    /** The ends' notification counts reach their domains' counters in batches: published here, on their thread. */
+    private static void publishCounts(final XenChannel channel)
+    {
+        channel.sender().publishCounts();
+        channel.receiver().publishCounts();
     }
 }

@@ -122,6 +122,7 @@ class XenPostedChannelTest extends XenPostedFixture
         try (XenPostedChannel channel = posted(mode).open(a, b, config(4 * PAGE, 8)))
         {
             // req_event starts at 1: the first publication of the posted buffers notifies the sender.
+            publishCounts(channel);
             assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(1, channel.requestEvents.get());
             // rsp_event starts at 1 too: the first filled buffer notifies, the next four find the receiver told.
@@ -129,6 +130,7 @@ class XenPostedChannelTest extends XenPostedFixture
             {
                 send(channel, i, 100);
             }
+            publishCounts(channel);
             assertEquals(1, a.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(4, a.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
             assertEquals(1, channel.responseEvents.get());
@@ -144,12 +146,21 @@ class XenPostedChannelTest extends XenPostedFixture
                 channel.receiver().release(held[i]);
             }
             // The sender still had posted buffers and never asked for more: the five reposts are suppressed.
+            publishCounts(channel);
             assertEquals(1, b.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(5, b.counter(CounterType.NOTIFICATIONS_SUPPRESSED));
             send(channel, 5, 100);
+            publishCounts(channel);
             assertEquals(2, a.counter(CounterType.NOTIFICATIONS_SENT));
             assertEquals(2, channel.responseEvents.get());
             channel.receiver().release(receive(channel, 5, 100));
         }
+    }
+
+    /** The ends' notification counts reach their domains' counters in batches: published here, on their thread. */
+    private static void publishCounts(final XenPostedChannel channel)
+    {
+        channel.sender().publishCounts();
+        channel.receiver().publishCounts();
     }
 }

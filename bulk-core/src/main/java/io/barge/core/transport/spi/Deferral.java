@@ -51,16 +51,13 @@ public final class Deferral implements PinReclaimer
 
     /**
      * The teardown, after the caller stored the closed state (volatile) every end reads: the release runs now if
-     * every end is quiescent from here, else once the last one is. Idempotent.
+     * every end is quiescent from here, else once the last one is. Idempotent: a repeated call asks the ends again
+     * (one whose thread has ended since, or is the calling one, is quiescent now).
      */
     public void teardown()
     {
         synchronized (this)
         {
-            if (tornDown)
-            {
-                return;
-            }
             tornDown = true;
         }
         tryRelease(false);
