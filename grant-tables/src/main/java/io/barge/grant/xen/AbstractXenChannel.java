@@ -301,6 +301,15 @@ abstract class AbstractXenChannel implements Channel
     }
 
     /**
+     * @return whether the teardown's frees have run (both ends quiescent); for tests.
+     */
+    boolean isReleased()
+    {
+        final Deferral ends = deferral;
+        return ends != null && ends.isReleased();
+    }
+
+    /**
      * @return whether the channel is closed (read volatile: an end's state read, {@link XenEnd#tryEnter}).
      */
     boolean isClosed()
