@@ -39,7 +39,8 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
     private static final int CLAIMED = -2;
 
     private final SpiEndState spi;
-    private final int poolFrame;
+    /** The pool's first frame in the memory file: the frame a grant of pool page k names is this + k. */
+    final int poolFrame;
     /** Per buffer: FREE, CLAIMED, or the pages its request named (in flight). */
     private final int[] state;
     private final int[] free;
