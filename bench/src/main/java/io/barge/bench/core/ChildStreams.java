@@ -13,6 +13,11 @@ import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.ProcessRbufsReceiver;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessChannelDescriptor;
+import io.barge.core.machine.ProcessTransport;
+import io.barge.core.transport.Channel;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Status;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -25,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -38,6 +44,8 @@ import java.util.function.IntSupplier;
  *   <li>{@link #ring}: the copying process channel ({@link ProcessChannelSender});</li>
  *   <li>{@link #rbufs}: the zero-copy Rbufs process channel ({@link ProcessRbufsBenchmark#main}), its data area as
  *       many bytes as the ring's ring;</li>
+ *   <li>{@link #xen}: the Xen process channel through the transport SPI ({@link ProcessXenChildSender}), as many
+ *       buffers as the ring holds messages;</li>
  *   <li>{@link #aeron}: Aeron IPC ({@link AeronIpcChildSender}, its driver in the child), a publication window of
  *       as many messages as the ring holds.</li>
  * </ul>
@@ -234,9 +242,16 @@ public final class ChildStreams
         /** Starts the child with these arguments after the machine directory and the receiving domain. */
         int start(final Class<?> main, final String ready, final String... args) throws IOException
         {
+            return start(client.createDomain("benchmark receiver"), main, ready, args);
+        }
+
+        /** Starts the child with these arguments after the machine directory and the given receiving domain. */
+        int start(final int receiverDomain, final Class<?> main, final String ready, final String... args)
+            throws IOException
+        {
             final String[] all = new String[args.length + 2];
             all[0] = directory.toString();
-            all[1] = Integer.toString(client.createDomain("benchmark receiver"));
+            all[1] = Integer.toString(receiverDomain);
             System.arraycopy(args, 0, all, 2, args.length);
             process = startChild(main, all);
             final String line = readyLine(process, ready);
@@ -318,6 +333,58 @@ public final class ChildStreams
             stream.close();
             throw ex;
         }
+    }
+
+    /**
+     * @param size               message bytes (at most 16 pages).
+     * @param touch              whether every byte is read.
+     * @param fill               whether the child writes every word of each message.
+     * @param grants             the xen kind's grant mode, {@code persistent} or {@code copy}.
+     * @param heartbeatTimeoutMs the kernel's client timeout (longer than a child is ever paused).
+     * @return the Xen process channel's stream (the SPI's ends in both processes), started.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream xen(final int size, final boolean touch, final boolean fill, final String grants,
+        final long heartbeatTimeoutMs) throws IOException
+    {
+        final BargeStream stream = new BargeStream("xen " + grants, touch, heartbeatTimeoutMs);
+        try
+        {
+            final ProcessTransport transport = ProcessTransport.open(stream.client, ProcessTransport.XEN,
+                Map.of(ProcessTransport.GRANTS, grants));
+            stream.receiver = transport;
+            final int receiverDomain = transport.kernelDomainId(transport.createDomain("benchmark receiver"));
+            final Channel channel = transport.openChannel(stream.start(receiverDomain, ProcessXenChildSender.class,
+                ProcessXenChildSender.READY, Integer.toString(size), Integer.toString(buffersFor(size)),
+                fill ? "fill" : "word", grants));
+            final Receiver receiver = channel.receiver();
+            final Message message = receiver.newMessage();
+            stream.poller = () ->
+            {
+                if (receiver.poll(message) != Status.OK)
+                {
+                    return 0;
+                }
+                stream.lastWord = touch ? message.touch() : message.getLong(0);
+                receiver.release(message);
+                return 1;
+            };
+            return stream;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stream.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @param size a message size.
+     * @return buffers of a Xen channel beside the ring's {@link #inFlight} messages: the power of two at or below.
+     */
+    static int buffersFor(final int size)
+    {
+        return Integer.highestOneBit(Math.max(2, inFlight(size)));
     }
 
     /**

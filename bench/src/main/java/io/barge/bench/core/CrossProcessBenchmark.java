@@ -8,6 +8,7 @@ import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.MachineFile;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessSender;
+import io.barge.core.machine.ProcessTransport;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
@@ -60,6 +61,11 @@ import java.util.concurrent.TimeUnit;
  * it, the first word. With {@code fill} (the default) every sending child writes every word of every message, so
  * the three streams do the same producing work and differ by what their transport adds (the copies, the protocol).
  * The one-thread rows ({@code copyTransport}, {@code processChannel}) write the first word whatever {@code fill}.
+ * Xen device channels have the same pair of rows with persistent grants: {@code xenTransport} (the in-process
+ * {@code xen} transport's crossing) beside {@code processXen} (the process {@code xen} kind of
+ * {@link ProcessTransport}, both ends in this JVM over the kernel service's file), one thread each: read
+ * {@code processXen / xenTransport}; and {@code xenChannelFromChild}, a child sending on a process xen channel
+ * ({@link ChildStreams#xen}), beside {@code aeronIpcFromChild} and {@code rbufsChannelFromChild}.
  * <pre>
  *   ./barge bench CrossProcess -f 1 -wi 2 -i 3 -w 1s -r 1s
  * </pre>
@@ -167,6 +173,95 @@ public class CrossProcessBenchmark
         public void tearDown()
         {
             stream.close();
+        }
+    }
+
+    /** The Xen process channel's real crossing, persistent grants ({@link ChildStreams#xen}), for one benchmark only. */
+    @State(Scope.Thread)
+    public static class XenChild
+    {
+        ChildStreams.Stream stream;
+
+        /**
+         * Starts the kernel service and the sending child, and opens the receiving end.
+         *
+         * @param benchmark the benchmark's state, for the message size, touch and fill.
+         * @throws IOException if the child cannot be started or says nothing.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            stream = ChildStreams.xen(benchmark.size, benchmark.touch, benchmark.fill, "persistent",
+                MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
+        }
+
+        /** Closes the receiving end (the child then stops), the client and the kernel service. */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            stream.close();
+        }
+    }
+
+    /** The in-process xen transport beside the process xen kind, one thread each, for two benchmarks only. */
+    @State(Scope.Thread)
+    public static class XenPair
+    {
+        private Machine machine;
+        private Transport inProcess;
+        private Path directory;
+        private KernelService service;
+        private MachineClient client;
+        private ProcessTransport process;
+        Sender xenSender;
+        Receiver xenReceiver;
+        Claim xenClaim;
+        Message xenMessage;
+        Sender processSender;
+        Receiver processReceiver;
+        Claim processClaim;
+        Message processMessage;
+
+        /**
+         * Opens a channel of each, persistent grants, 16 buffers of the message size.
+         *
+         * @param benchmark the benchmark's state, for the message size.
+         * @throws IOException if the machine directory cannot be made.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            final ChannelConfig config = new ChannelConfig(benchmark.size, 16, ChannelConfig.Notification.UMP);
+            machine = new Machine(65536);
+            inProcess = Transports.create(machine.kernel(), "xen", Map.of("grants", "persistent"));
+            final Channel xen = inProcess.open(machine.a(), machine.b(), config);
+            xenSender = xen.sender();
+            xenReceiver = xen.receiver();
+            xenClaim = xenSender.newClaim();
+            xenMessage = xenReceiver.newMessage();
+            directory = Files.createTempDirectory("barge-cross-process-xen");
+            service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
+                Throwable::printStackTrace);
+            client = MachineClient.attach(directory);
+            process = ProcessTransport.open(client, ProcessTransport.XEN);
+            final Channel channel = process.open(process.createDomain("sender"), process.createDomain("receiver"),
+                config);
+            processSender = channel.sender();
+            processReceiver = channel.receiver();
+            processClaim = processSender.newClaim();
+            processMessage = processReceiver.newMessage();
+        }
+
+        /** Closes both transports and machines. */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            inProcess.close();
+            machine.close();
+            process.close();
+            client.close();
+            service.close();
+            AeronIpc.deleteRecursively(directory);
         }
     }
 
@@ -291,6 +386,43 @@ public class CrossProcessBenchmark
      */
     @Benchmark
     public long rbufsChannelFromChild(final RbufsChild child)
+    {
+        return child.stream.take();
+    }
+
+    /**
+     * @param pair the xen channels.
+     * @return the first word received (or the message's sum, with touch).
+     */
+    @Benchmark
+    public long xenTransport(final XenPair pair)
+    {
+        Crossing.sendAndReceive(pair.xenSender, pair.xenClaim, pair.xenReceiver, pair.xenMessage, size, sequence++);
+        final long word = touch ? pair.xenMessage.touch() : pair.xenMessage.getLong(0);
+        pair.xenReceiver.release(pair.xenMessage);
+        return word;
+    }
+
+    /**
+     * @param pair the xen channels.
+     * @return the first word received (or the message's sum, with touch).
+     */
+    @Benchmark
+    public long processXen(final XenPair pair)
+    {
+        Crossing.sendAndReceive(pair.processSender, pair.processClaim, pair.processReceiver, pair.processMessage,
+            size, sequence++);
+        final long word = touch ? pair.processMessage.touch() : pair.processMessage.getLong(0);
+        pair.processReceiver.release(pair.processMessage);
+        return word;
+    }
+
+    /**
+     * @param child the sending child on a Xen process channel and the receiving end.
+     * @return the first word received (or the message's sum, with touch).
+     */
+    @Benchmark
+    public long xenChannelFromChild(final XenChild child)
     {
         return child.stream.take();
     }

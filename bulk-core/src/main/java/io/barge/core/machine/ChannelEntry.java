@@ -19,6 +19,10 @@ final class ChannelEntry
     int receiverEnd = ChannelTableDescriptor.END_OPEN;
     /** {@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}. */
     int kind = ProcessChannelDescriptor.KIND_RING;
+    /** The kind's option: a {@code KIND_XEN} channel's grant mode (XenChannelDescriptor), else 0. */
+    int kindOption;
+    /** A {@code KIND_XEN} channel's grants in use by its back end, the kernel's own record (kernel side only). */
+    XenGrantOps.ActiveGrants activeGrants;
     /** The kernel's slot for it (kernel side only). */
     int slot = -1;
 

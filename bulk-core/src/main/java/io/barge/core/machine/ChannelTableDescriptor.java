@@ -44,7 +44,7 @@ import java.lang.invoke.VarHandle;
  *  +---------------------------------------------------------------+
  *  |                  Kind, RING or RBUFS (32)            [KERNEL] |  56
  *  +---------------------------------------------------------------+
- *  |                       Reserved (32)                           |  60
+ *  |           Kind Option (32), XEN: grant mode     [KERNEL] |  60
  *  +---------------------------------------------------------------+
  * </pre>
  * Update protocol: as {@link ClientTableDescriptor}'s, a sequence lock (odd sequence, store-store fence, plain
@@ -93,6 +93,8 @@ public final class ChannelTableDescriptor
     public static final int RECEIVER_END_OFFSET = 52;
     /** Offset of the channel's kind ({@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}). */
     public static final int KIND_OFFSET = 56;
+    /** Offset of the kind's option (a {@link ProcessChannelDescriptor#KIND_XEN} channel's grant mode, else 0). */
+    public static final int KIND_OPTION_OFFSET = 60;
     /** Bytes a slot takes. */
     public static final int SLOT_LENGTH = 64;
 
@@ -153,6 +155,7 @@ public final class ChannelTableDescriptor
         table.putInt(base + CAPACITY_OFFSET, open ? entry.capacity : 0);
         table.putInt(base + MAX_MESSAGE_LENGTH_OFFSET, open ? entry.maxMessageLength : 0);
         table.putInt(base + KIND_OFFSET, open ? entry.kind : 0);
+        table.putInt(base + KIND_OPTION_OFFSET, open ? entry.kindOption : 0);
         // Release: an end that reads its peer's word alone (acquire) sees the slot's other fields as of this update.
         table.putIntRelease(base + SENDER_END_OFFSET, open ? entry.senderEnd : 0);
         table.putIntRelease(base + RECEIVER_END_OFFSET, open ? entry.receiverEnd : 0);
@@ -186,6 +189,7 @@ public final class ChannelTableDescriptor
             entry.senderEnd = table.getInt(base + SENDER_END_OFFSET);
             entry.receiverEnd = table.getInt(base + RECEIVER_END_OFFSET);
             entry.kind = table.getInt(base + KIND_OFFSET);
+            entry.kindOption = table.getInt(base + KIND_OPTION_OFFSET);
             final int state = table.getInt(base + STATE_OFFSET);
             VarHandle.loadLoadFence(); // the copies above are read before the sequence is read again
             if (table.getLong(base + SEQUENCE_OFFSET) != before)

@@ -40,6 +40,7 @@ final class ConductorChannels
     private final ChannelEntry[] channels;
     private final Answers answers;
     private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
+    private final XenGrantOps grants;
     private int nextChannelId = 1;
 
     ConductorChannels(final Kernel kernel, final AtomicBuffer channelTable, final Answers answers)
@@ -49,6 +50,7 @@ final class ConductorChannels
         this.channelTable = channelTable;
         this.channels = new ChannelEntry[ChannelTableDescriptor.slots(channelTable.capacity())];
         this.answers = answers;
+        this.grants = new XenGrantOps(kernel);
     }
 
     /**
@@ -57,18 +59,25 @@ final class ConductorChannels
      */
     void create(final long correlationId, final int clientId, final int senderClient, final int receiverClient,
         final int senderDomain, final int receiverDomain, final int maxMessageLength, final int capacity,
-        final int kind)
+        final int kindWord)
     {
+        // The kind word: the kind low, its option high (a Xen channel's grant mode).
+        final int kind = kindWord & 0xFFFF;
+        final int option = kindWord >>> 16;
         final boolean rbufs = kind == ProcessChannelDescriptor.KIND_RBUFS;
-        if (!rbufs && kind != ProcessChannelDescriptor.KIND_RING)
+        final boolean xen = kind == ProcessChannelDescriptor.KIND_XEN;
+        if ((!rbufs && !xen && kind != ProcessChannelDescriptor.KIND_RING) || (!xen && option != 0))
         {
-            answers.error(correlationId, clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " is neither " +
-                ProcessChannelDescriptor.KIND_RING + " (ring) nor " + ProcessChannelDescriptor.KIND_RBUFS +
-                " (rbufs)");
+            answers.error(correlationId, clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " option=" +
+                option + " is not " + ProcessChannelDescriptor.KIND_RING + " (ring), " +
+                ProcessChannelDescriptor.KIND_RBUFS + " (rbufs) or " + ProcessChannelDescriptor.KIND_XEN +
+                " (xen, the only kind with an option)");
             return;
         }
         final int frameSize = kernel.memory().frameSize();
-        final String badSizes = rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
+        final String badSizes = xen ?
+            XenChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize, option) :
+            rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
             ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
         if (badSizes != null)
         {
@@ -92,7 +101,9 @@ final class ConductorChannels
                 "client processes can map (build it with memoryInMachineDirectory)");
             return;
         }
-        final int frameCount = rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
+        final int frameCount = xen ?
+            XenChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize, option) :
+            rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
             ProcessChannelDescriptor.frameCount(capacity, frameSize);
         final int firstFrame;
         try
@@ -109,9 +120,14 @@ final class ConductorChannels
             receiverClient, firstFrame, frameCount, capacity, maxMessageLength);
         channel.slot = slot;
         channel.kind = kind;
+        channel.kindOption = option;
         kernel.wrapFrame(frameView, firstFrame);
         // The frames are zeroed: every index and counter starts at 0.
         ProcessChannelDescriptor.writeHeader(frameView, channel.channelId, capacity, maxMessageLength, kind);
+        if (xen)
+        {
+            grants.layout(channel);
+        }
         channels[slot] = channel;
         ChannelTableDescriptor.writeSlot(channelTable, slot, channel); // after the header: the ends read it next
         final UnsafeBuffer response = answers.response();
@@ -121,6 +137,49 @@ final class ConductorChannels
         response.putInt(FRAME_COUNT_OFFSET, frameCount);
         response.putInt(FRAME_COUNT_OFFSET + Integer.BYTES, 0);
         answers.reply(ON_CHANNEL_CREATED, CHANNEL_CREATED_LENGTH);
+    }
+
+    /**
+     * GRANT_OP of a client that passed the conductor's checks: the channel must be a Xen channel whose receiving end
+     * is the client's and open; the operation itself is {@link XenGrantOps}'s.
+     */
+    void grantOp(final long correlationId, final int clientId, final UnsafeBuffer command)
+    {
+        final int channelId = command.getInt(CHANNEL_ID_OFFSET);
+        final ChannelEntry channel = find(channelId);
+        if (channel == null || channel.kind != ProcessChannelDescriptor.KIND_XEN)
+        {
+            answers.error(correlationId, clientId, ERROR_UNKNOWN_CHANNEL, "GRANT_OP channelId=" + channelId +
+                ": no open xen channel has that id");
+            return;
+        }
+        if (channel.receiverClient != clientId || channel.receiverEnd != ChannelTableDescriptor.END_OPEN)
+        {
+            answers.error(correlationId, clientId, ERROR_NOT_OWNER, "GRANT_OP channel " + channelId + ": its " +
+                "receiving end (the back end) is not client " + clientId + "'s, or not open");
+            return;
+        }
+        final int value = grants.execute(channel, command);
+        if (value < 0)
+        {
+            answers.error(correlationId, clientId, ERROR_BAD_GRANT, grants.refused());
+            return;
+        }
+        putHeader(answers.response(), correlationId, clientId);
+        answers.response().putInt(HEADER_LENGTH, value);
+        answers.reply(ON_GRANT_DONE, ONE_INT_LENGTH);
+    }
+
+    private ChannelEntry find(final int channelId)
+    {
+        for (final ChannelEntry c : channels)
+        {
+            if (c != null && c.channelId == channelId)
+            {
+                return c;
+            }
+        }
+        return null;
     }
 
     /**
@@ -211,6 +270,7 @@ final class ConductorChannels
     {
         channels[channel.slot] = null;
         ChannelTableDescriptor.writeSlot(channelTable, channel.slot, null);
+        grants.release(channel); // a Xen channel's persistent maps: before its frames go
         for (int frame = channel.firstFrame; frame < channel.firstFrame + channel.frameCount; frame++)
         {
             kernel.freeFrame(kernelDomain, frame);

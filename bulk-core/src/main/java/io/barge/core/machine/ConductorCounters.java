@@ -3,7 +3,7 @@ package io.barge.core.machine;
 import io.barge.core.CounterType;
 
 /**
- * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..82 and 60..62 (40..50 are the
+ * What the {@link KernelConductor} counts, on the kernel's domain, under stable ids 70..82 and 60..63 (40..50 are the
  * NIC's): every command it reads, by type, every command it refuses, every client it declares dead, every repair of
  * the command ring, the retried commands it sees and answers again, the forged and the stale ones it refuses, and
  * the channels between processes it creates and frees.
@@ -49,6 +49,8 @@ public final class ConductorCounters
     public static final CounterType CHANNEL_CLOSES = CounterType.register(61, "CHANNEL_CLOSES", "channel closes");
     /** Channels whose frames went back to the kernel (both ends closed or dead). */
     public static final CounterType CHANNELS_FREED = CounterType.register(62, "CHANNELS_FREED", "channels freed");
+    /** GRANT_OP commands (a Xen channel's back end asking for a grant map or copy). */
+    public static final CounterType GRANT_OPS = CounterType.register(63, "GRANT_OPS", "grant operations asked");
 
     private ConductorCounters()
     {
@@ -76,6 +78,8 @@ public final class ConductorCounters
                 return CHANNEL_CREATES;
             case ControlProtocolDescriptor.CLOSE_CHANNEL:
                 return CHANNEL_CLOSES;
+            case ControlProtocolDescriptor.GRANT_OP:
+                return GRANT_OPS;
             default:
                 return null;
         }

@@ -35,7 +35,14 @@ import org.agrona.MutableDirectBuffer;
  *  CREATE_CHANNEL    | Sender Domain (32) | Receiver Domain (32) | Max Message Length (32) | Capacity (32) |
  *                    | Kind (32), RING or RBUFS                     |  36 bytes
  *  CLOSE_CHANNEL     | Channel Id (32) | End (32), SENDER or RECEIVER |  24 bytes
+ *  GRANT_OP          | Channel Id (32) | Op (32), MAP or COPY | Destination (32) | Segment Count (32) |
+ *                    | Segments (16 * 64), XenChannelDescriptor's segment words |  160 bytes
  * </pre>
+ * CREATE_CHANNEL's Kind word holds the kind in its low 16 bits and the kind's option in its high 16 bits (for
+ * {@link ProcessChannelDescriptor#KIND_XEN} the grant mode of {@link XenChannelDescriptor}; 0 for the others).
+ * GRANT_OP: a hypervisor operation for the back end (receiver) of a {@code KIND_XEN} channel, on the front end's
+ * grants ({@link XenGrantOps}): MAP maps each segment's reference persistently (persistent mode), COPY grant-copies
+ * the segments into the back end's copy buffer Destination (copy mode).
  * CREATE_CHANNEL: each domain must be owned by an attached client, the caller must own one of them; the kernel
  * allocates the channel's frames in its memory file ({@link ProcessChannelDescriptor}: a ring of records for
  * {@link ProcessChannelDescriptor#KIND_RING}, the data and control areas of {@link RbufsChannelDescriptor} for
@@ -52,6 +59,7 @@ import org.agrona.MutableDirectBuffer;
  *  ON_CLIENT_TIMEOUT  | Domains Destroyed (32)                      |  20 bytes; correlation id NULL_ID (event)
  *  ON_CHANNEL_CREATED | Channel Id (32) | First Frame (32) | Frame Count (32) | Reserved (32) |  32 bytes
  *  ON_CHANNEL_CLOSED  | Channel Id (32)                             |  20 bytes
+ *  ON_GRANT_DONE      | Value (32): references mapped or bytes copied |  20 bytes
  *  ON_COMMAND_RING_RESET | Resets (32)                              |  20 bytes; correlation and client id
  *                     |                                             |  NULL_ID (event)
  * </pre>
@@ -117,8 +125,10 @@ public final class ControlProtocolDescriptor
     public static final int CREATE_CHANNEL = 6;
     /** Command: close one end of a channel. */
     public static final int CLOSE_CHANNEL = 7;
+    /** Command: a grant operation for the back end of a Xen channel. */
+    public static final int GRANT_OP = 8;
     /** Highest command type. */
-    public static final int LAST_COMMAND = CLOSE_CHANNEL;
+    public static final int LAST_COMMAND = GRANT_OP;
 
     /** Response to CLIENT_ATTACH. */
     public static final int ON_ATTACHED = 101;
@@ -138,6 +148,8 @@ public final class ControlProtocolDescriptor
     public static final int ON_CHANNEL_CLOSED = 108;
     /** Event: the kernel repaired the command ring and may have dropped queued commands; waiting clients re-send. */
     public static final int ON_COMMAND_RING_RESET = 109;
+    /** Response to GRANT_OP. */
+    public static final int ON_GRANT_DONE = 110;
 
     /** Error: the command type is not one of this protocol's. */
     public static final int ERROR_UNKNOWN_COMMAND = 1;
@@ -176,6 +188,8 @@ public final class ControlProtocolDescriptor
     public static final int ERROR_STALE_COMMAND = 16;
     /** Error: the command's MAC is not its client's (forged by another process, or damaged); client id NULL_ID. */
     public static final int ERROR_BAD_MAC = 17;
+    /** Error: a GRANT_OP names a reference not granted to the caller's domain, or a range outside its page. */
+    public static final int ERROR_BAD_GRANT = 18;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;
@@ -239,6 +253,21 @@ public final class ControlProtocolDescriptor
     public static final int END_SENDER = 1;
     /** CLOSE_CHANNEL's end: the receiver's. */
     public static final int END_RECEIVER = 2;
+    /** Offset of a GRANT_OP's op. */
+    public static final int GRANT_OP_CODE_OFFSET = HEADER_LENGTH + 4;
+    /** Offset of a GRANT_OP's destination (COPY: the back end's copy buffer). */
+    public static final int GRANT_DESTINATION_OFFSET = HEADER_LENGTH + 8;
+    /** Offset of a GRANT_OP's segment count. */
+    public static final int GRANT_SEGMENT_COUNT_OFFSET = HEADER_LENGTH + 12;
+    /** Offset of a GRANT_OP's first segment word. */
+    public static final int GRANT_SEGMENTS_OFFSET = HEADER_LENGTH + 16;
+    /** Bytes of GRANT_OP. */
+    public static final int GRANT_OP_LENGTH = GRANT_SEGMENTS_OFFSET + XenChannelDescriptor.MAX_SEGMENTS * Long.BYTES;
+    /** GRANT_OP op: map persistently. */
+    public static final int GRANT_MAP = 1;
+    /** GRANT_OP op: grant-copy into the back end's copy buffer. */
+    public static final int GRANT_COPY = 2;
+
     /** Bytes of a message with one int after the header. */
     public static final int ONE_INT_LENGTH = HEADER_LENGTH + Integer.BYTES;
     /** Offset of ON_ERROR's code. */
@@ -315,6 +344,8 @@ public final class ControlProtocolDescriptor
                 return CREATE_CHANNEL_LENGTH;
             case CLOSE_CHANNEL:
                 return CLOSE_CHANNEL_LENGTH;
+            case GRANT_OP:
+                return GRANT_OP_LENGTH;
             default:
                 return -1;
         }
@@ -411,6 +442,8 @@ public final class ControlProtocolDescriptor
                 return "STALE_COMMAND";
             case ERROR_BAD_MAC:
                 return "BAD_MAC";
+            case ERROR_BAD_GRANT:
+                return "BAD_GRANT";
             default:
                 return "ERROR_" + code;
         }

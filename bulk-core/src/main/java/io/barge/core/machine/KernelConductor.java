@@ -369,6 +369,9 @@ public final class KernelConductor implements Agent
             case CLOSE_CHANNEL:
                 onCloseChannel(correlationId, client, command.getInt(CHANNEL_ID_OFFSET), command.getInt(END_OFFSET));
                 break;
+            case GRANT_OP:
+                channels.grantOp(correlationId, client.clientId, command);
+                break;
             default: // CLIENT_DETACH
                 channels.endChannelsOf(client.clientId, -1, ChannelTableDescriptor.END_CLOSED);
                 final int destroyed = destroyAll(client);

@@ -86,6 +86,8 @@ public final class MachineClient implements AutoCloseable
     private final UnsafeBuffer header;
     private final ManyToOneRingBuffer ring;
     private final CopyBroadcastReceiver receiver;
+    /** Made once: a command per message (a Xen channel's grant copies) allocates no handler per receive. */
+    private final org.agrona.concurrent.MessageHandler onMessage = this::onMessage;
     private final AtomicBuffer channelTable;
     private final IntHashSet openEnds = new IntHashSet();
     private FileChannel memoryChannel;
@@ -501,6 +503,35 @@ public final class MachineClient implements AutoCloseable
         return null;
     }
 
+    /**
+     * GRANT_OP for the back end of a Xen channel ({@link XenGrantOps}): the kernel maps or copies the front end's
+     * grants named by the segment words.
+     *
+     * @param channelId   the channel.
+     * @param op          {@link ControlProtocolDescriptor#GRANT_MAP} or {@code GRANT_COPY}.
+     * @param destination COPY: the back end's copy buffer; MAP: 0.
+     * @param segments    segment words ({@link XenChannelDescriptor#segmentWord}).
+     * @param count       how many of them, 1..{@link XenChannelDescriptor#MAX_SEGMENTS}.
+     * @param what        what the caller is doing, for errors (a constant: the call allocates no message).
+     * @return the references mapped or the bytes copied.
+     * @throws KernelRefusedException if the kernel refuses (a bad grant: code BAD_GRANT).
+     * @throws KernelGoneException    if the kernel is gone.
+     */
+    synchronized int grantOp(final int channelId, final int op, final int destination, final long[] segments,
+        final int count, final String what)
+    {
+        checkOpen();
+        command.putInt(CHANNEL_ID_OFFSET, channelId);
+        command.putInt(GRANT_OP_CODE_OFFSET, op);
+        command.putInt(GRANT_DESTINATION_OFFSET, destination);
+        command.putInt(GRANT_SEGMENT_COUNT_OFFSET, count);
+        for (int i = 0; i < XenChannelDescriptor.MAX_SEGMENTS; i++)
+        {
+            command.putLong(GRANT_SEGMENTS_OFFSET + i * Long.BYTES, i < count ? segments[i] : 0);
+        }
+        return request(GRANT_OP, GRANT_OP_LENGTH, ON_GRANT_DONE, 0, what);
+    }
+
     private static int endKey(final int channelId, final boolean sender)
     {
         return channelId * 2 + (sender ? 0 : 1);
@@ -555,8 +586,9 @@ public final class MachineClient implements AutoCloseable
                 throw new IllegalStateException("channel " + channelId + " is a " +
                     ProcessChannelDescriptor.kindName(channel.kind) + " channel, not " +
                     ProcessChannelDescriptor.kindName(kind) + ": open it with " +
-                    (channel.kind == ProcessChannelDescriptor.KIND_RBUFS ? "openRbufs" : "open") +
-                    (sender ? "Sender" : "Receiver"));
+                    (channel.kind == ProcessChannelDescriptor.KIND_RBUFS ? "openRbufs" :
+                    channel.kind == ProcessChannelDescriptor.KIND_XEN ? "ProcessTransport's xen kind's open" :
+                    "open") + (sender ? "Sender" : "Receiver"));
             }
             final int owner = sender ? channel.senderClient : channel.receiverClient;
             if (owner != clientId)
@@ -584,10 +616,13 @@ public final class MachineClient implements AutoCloseable
         openMemory();
         final int frameSize = memoryFrameSize;
         final boolean rbufs = channel.kind == ProcessChannelDescriptor.KIND_RBUFS;
-        final String sizes = rbufs ?
+        final boolean xen = channel.kind == ProcessChannelDescriptor.KIND_XEN;
+        final String sizes = xen ? XenChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength,
+            frameSize, channel.kindOption) : rbufs ?
             RbufsChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize) :
             ProcessChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize);
-        final int frameCount = sizes != null ? 0 : rbufs ?
+        final int frameCount = sizes != null ? 0 : xen ? XenChannelDescriptor.frameCount(channel.capacity,
+            channel.maxMessageLength, frameSize, channel.kindOption) : rbufs ?
             RbufsChannelDescriptor.frameCount(channel.capacity, channel.maxMessageLength, frameSize) :
             ProcessChannelDescriptor.frameCount(channel.capacity, frameSize);
         if (sizes != null || channel.frameCount != frameCount || channel.firstFrame < 0 ||
@@ -603,14 +638,22 @@ public final class MachineClient implements AutoCloseable
         final AtomicBuffer[] views;
         try
         {
-            // The header and control frames both ends write; the data area (ring or Rbufs buffers) is writable only
-            // for a sender, so an Rbufs receiver cannot scribble over what it reads in place.
-            final MappedByteBuffer control = memoryChannel.map(FileChannel.MapMode.READ_WRITE, start, dataOffset);
-            final MappedByteBuffer data = memoryChannel.map(sender || !rbufs ? FileChannel.MapMode.READ_WRITE :
-                FileChannel.MapMode.READ_ONLY, start + dataOffset, channel.capacity);
-            views = rbufs ? new AtomicBuffer[]{new UnsafeBuffer(control, 0, frameSize),
-                new UnsafeBuffer(control, frameSize, dataOffset - frameSize), new UnsafeBuffer(data)} :
-                new AtomicBuffer[]{new UnsafeBuffer(control, 0, frameSize), new UnsafeBuffer(data)};
+            if (xen)
+            {
+                views = mapXen(channel, sender, start, frameSize);
+            }
+            else
+            {
+                // The header and control frames both ends write; the data area (ring or Rbufs buffers) is writable
+                // only for a sender, so an Rbufs receiver cannot scribble over what it reads in place.
+                final MappedByteBuffer control = memoryChannel.map(FileChannel.MapMode.READ_WRITE, start,
+                    dataOffset);
+                final MappedByteBuffer data = memoryChannel.map(sender || !rbufs ? FileChannel.MapMode.READ_WRITE :
+                    FileChannel.MapMode.READ_ONLY, start + dataOffset, channel.capacity);
+                views = rbufs ? new AtomicBuffer[]{new UnsafeBuffer(control, 0, frameSize),
+                    new UnsafeBuffer(control, frameSize, dataOffset - frameSize), new UnsafeBuffer(data)} :
+                    new AtomicBuffer[]{new UnsafeBuffer(control, 0, frameSize), new UnsafeBuffer(data)};
+            }
         }
         catch (final IOException ex)
         {
@@ -633,6 +676,31 @@ public final class MachineClient implements AutoCloseable
                 " maxMessageLength=" + max + " kind=" + kind + ") does not match the kernel's table");
         }
         return views;
+    }
+
+    /**
+     * @return a Xen channel's header, ring, grant table and pages: the pool for the front end (writable) and, for the
+     *         back end, the pool (persistent mode) or its copy area (copy mode), read-only; the grant table is the
+     *         front end's and the kernel's to write, so the back end maps it read-only.
+     */
+    private AtomicBuffer[] mapXen(final ChannelEntry channel, final boolean sender, final long start,
+        final int frameSize) throws IOException
+    {
+        final int max = channel.maxMessageLength;
+        final int grantFrame = XenChannelDescriptor.grantFrame(channel.capacity, max, frameSize);
+        final int poolFrame = XenChannelDescriptor.poolFrame(channel.capacity, max, frameSize);
+        final int dataFrame = sender || channel.kindOption == XenChannelDescriptor.MODE_PERSISTENT ? poolFrame :
+            poolFrame + channel.capacity / frameSize;
+        final MappedByteBuffer shared = memoryChannel.map(FileChannel.MapMode.READ_WRITE, start,
+            (long)grantFrame * frameSize);
+        final MappedByteBuffer table = memoryChannel.map(sender ? FileChannel.MapMode.READ_WRITE :
+            FileChannel.MapMode.READ_ONLY, start + (long)grantFrame * frameSize,
+            (long)(poolFrame - grantFrame) * frameSize);
+        final MappedByteBuffer data = memoryChannel.map(sender ? FileChannel.MapMode.READ_WRITE :
+            FileChannel.MapMode.READ_ONLY, start + (long)dataFrame * frameSize, channel.capacity);
+        return new AtomicBuffer[]{new UnsafeBuffer(shared, 0, frameSize),
+            new UnsafeBuffer(shared, frameSize, (grantFrame - 1) * frameSize), new UnsafeBuffer(table),
+            new UnsafeBuffer(data)};
     }
 
     private void openMemory()
@@ -922,7 +990,7 @@ public final class MachineClient implements AutoCloseable
     {
         try
         {
-            return receiver.receive(this::onMessage);
+            return receiver.receive(onMessage);
         }
         catch (final IllegalStateException ex)
         {

@@ -137,6 +137,8 @@ public final class ProcessChannelDescriptor
     public static final int KIND_RING = 1;
     /** Kind: Rbufs, a data area the sender writes in place and IOrecs both ways (ProcessRbufsSender). */
     public static final int KIND_RBUFS = 2;
+    /** Kind: Xen device channel, grant table, granted pages and a request/response ring (XenChannelDescriptor). */
+    public static final int KIND_XEN = 4;
 
     /** Stable type ids of the counters, {@code barge stat}'s ids (the first three are the copy channels'). */
     static final int[] COUNTER_TYPE_IDS = {2001, 2002, 2003, 2004, 2005, 2006, 2007};
@@ -287,11 +289,11 @@ public final class ProcessChannelDescriptor
 
     /**
      * @param kind a channel's kind.
-     * @return its name for people: {@code ring} or {@code rbufs}, else {@code kind <n>}.
+     * @return its name for people: {@code ring}, {@code rbufs} or {@code xen}, else {@code kind <n>}.
      */
     public static String kindName(final int kind)
     {
-        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : "kind " + kind;
+        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : kind == KIND_XEN ? "xen" : "kind " + kind;
     }
 
     /**

@@ -23,7 +23,10 @@ import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
  * {@link io.barge.core.transport.Sender} and {@link io.barge.core.transport.Receiver} a program writes for the
  * in-process transports, over the two kinds of process channel, {@code "rbufs"} (zero copy: a claim and a message
  * are views of a buffer of the channel's data area) and {@code "ring"} (records in a ring: a claim is the next
- * record's payload, a message a view of it). Open one by name: {@code ProcessTransport.open(client, "rbufs")}.
+ * record's payload, a message a view of it) and {@code "xen"} (a Xen device channel, {@link XenChannelDescriptor}: the
+ * sender is the front end and writes each message into pages it granted to the receiver, the back end, which reads
+ * them through the kernel's grant operations; see {@link #GRANTS} for the modes). Open one by name:
+ * {@code ProcessTransport.open(client, "rbufs")}.
  * <p>
  * <b>Domains.</b> An end's {@code domain()} is an in-JVM {@link Domain}, which a client process does not have of the
  * kernel's; so each domain this transport makes ({@link #createDomain}: the kernel's domain, owned by the client) has
@@ -54,10 +57,35 @@ public final class ProcessTransport implements Transport
     public static final String RBUFS = "rbufs";
     /** The ring kind. */
     public static final String RING = "ring";
+    /** The Xen device channel kind. */
+    public static final String XEN = "xen";
+    /**
+     * The {@link #XEN} kind's option: how the back end reaches the front end's pages, {@code persistent} (default)
+     * or {@code copy}. Both cross processes because the grant operations they need are the kernel process's
+     * (GRANT_OP, {@link XenGrantOps}), on a grant table and pages in the machine file:
+     * <ul>
+     *   <li>{@code persistent}: the front end grants every page of its pool once, at open; the back end asks the
+     *       kernel to map each reference the first time a request names it and keeps it mapped, so that from then
+     *       on nothing is asked of the kernel per message: a message is read in place, zero copy. The pool is mapped
+     *       read-only into the back end's process at open (a process maps the file, not single grants), and no page
+     *       is read before the kernel validated and counted its map.</li>
+     *   <li>{@code copy}: the front end grants a message's pages at its commit and ends the grants when the response
+     *       comes; the back end asks the kernel to grant-copy them into its private copy buffer, a round trip to
+     *       the kernel process per message (the cost persistent grants remove); a message is a view of that copy,
+     *       which the front end cannot change.</li>
+     * </ul>
+     * The in-process transport's third mode, {@code map} (a grant map and unmap per message), is not offered: it
+     * would cost the copy mode's round trip and two page-table updates per message, and a process cannot map a
+     * single grant of the file by itself any more than it can the pool.
+     */
+    public static final String GRANTS = "grants";
 
     private final MachineClient client;
     private final String kind;
     private final int channelKind;
+    /** {@link XenChannelDescriptor#MODE_PERSISTENT} or {@code MODE_COPY} for the xen kind, else 0. */
+    private final int kindOption;
+    private final TransportOptions options;
     private final String name;
     private final ClientMachineView view;
     private final Map<Integer, Domain> byKernelId = new HashMap<>();
@@ -65,29 +93,54 @@ public final class ProcessTransport implements Transport
     private final List<ProcessSpiChannel> channels = new ArrayList<>();
     private boolean closed;
 
-    private ProcessTransport(final MachineClient client, final String kind)
+    private ProcessTransport(final MachineClient client, final String kind, final Map<String, String> values)
     {
         this.client = client;
         this.kind = kind;
-        this.channelKind = RBUFS.equals(kind) ? ProcessChannelDescriptor.KIND_RBUFS : ProcessChannelDescriptor.KIND_RING;
+        this.channelKind = RBUFS.equals(kind) ? ProcessChannelDescriptor.KIND_RBUFS : XEN.equals(kind) ?
+            ProcessChannelDescriptor.KIND_XEN : ProcessChannelDescriptor.KIND_RING;
         this.name = "process-" + kind;
+        this.options = TransportOptions.parse(name, XEN.equals(kind) ? XEN_OPTIONS : List.<OptionSpec>of(), values);
+        this.kindOption = XEN.equals(kind) && COPY.equals(options.getString(GRANTS)) ?
+            XenChannelDescriptor.MODE_COPY : XenChannelDescriptor.MODE_PERSISTENT;
         this.view = new ClientMachineView(client.file().resolveSibling(MEMORY_FILE_NAME));
     }
 
+    private static final String PERSISTENT = "persistent";
+    private static final String COPY = "copy";
+    private static final List<OptionSpec> XEN_OPTIONS = List.of(OptionSpec.ofEnum(GRANTS, List.of(PERSISTENT, COPY),
+        PERSISTENT, "persistent: pages granted once and mapped on first use; copy: the kernel grant-copies each " +
+        "message into the back end's private pages"));
+
     /**
      * @param client an attached client; it stays the caller's to close (after this transport).
-     * @param kind   {@link #RBUFS} or {@link #RING}.
+     * @param kind   {@link #RBUFS}, {@link #RING} or {@link #XEN} (with its default options).
      * @return the transport.
-     * @throws IllegalArgumentException if the kind is neither.
+     * @throws IllegalArgumentException if the kind is none of them.
      * @throws io.barge.core.MemoryFileFormatException if the kernel's memory file fails its header check.
      */
     public static ProcessTransport open(final MachineClient client, final String kind)
     {
-        if (!RBUFS.equals(kind) && !RING.equals(kind))
+        return open(client, kind, Map.of());
+    }
+
+    /**
+     * @param client  an attached client; it stays the caller's to close (after this transport).
+     * @param kind    {@link #RBUFS}, {@link #RING} or {@link #XEN}.
+     * @param options the kind's options: {@link #GRANTS} for {@link #XEN}; none for the others.
+     * @return the transport.
+     * @throws IllegalArgumentException if the kind is none of them, or an option is not the kind's.
+     * @throws io.barge.core.MemoryFileFormatException if the kernel's memory file fails its header check.
+     */
+    public static ProcessTransport open(final MachineClient client, final String kind,
+        final Map<String, String> options)
+    {
+        if (!RBUFS.equals(kind) && !RING.equals(kind) && !XEN.equals(kind))
         {
-            throw new IllegalArgumentException("process transport kind=" + kind + " must be " + RBUFS + " or " + RING);
+            throw new IllegalArgumentException("process transport kind=" + kind + " must be " + RBUFS + ", " + RING +
+                " or " + XEN);
         }
-        return new ProcessTransport(client, kind);
+        return new ProcessTransport(client, kind, options);
     }
 
     /**
@@ -117,7 +170,7 @@ public final class ProcessTransport implements Transport
     @Override
     public TransportOptions options()
     {
-        return TransportOptions.parse(name, List.<OptionSpec>of(), Map.of());
+        return options;
     }
 
     /**
@@ -181,14 +234,19 @@ public final class ProcessTransport implements Transport
     public synchronized int createChannel(final int senderDomain, final int receiverDomain, final ChannelConfig config)
     {
         checkOpen();
+        // The kind word carries the kind's option in its high half (ControlProtocolDescriptor).
         return client.createChannel(senderDomain, receiverDomain, config.maxMessageLength(), areaBytes(config),
-            channelKind);
+            channelKind | kindOption << 16);
     }
 
     private int areaBytes(final ChannelConfig config)
     {
         final int capacity = config.capacity();
         final int max = config.maxMessageLength();
+        if (channelKind == ProcessChannelDescriptor.KIND_XEN)
+        {
+            return xenPoolBytes(capacity, max);
+        }
         final long bytes = channelKind == ProcessChannelDescriptor.KIND_RBUFS ?
             (long)capacity * RbufsChannelDescriptor.stride(max) : (long)capacity * ringBytesPerMessage(max);
         final String broken = capacity < 2 || Integer.bitCount(capacity) != 1 ? "capacity must be a power of two >= 2" :
@@ -200,6 +258,19 @@ public final class ProcessTransport implements Transport
             throw new IllegalArgumentException(name + ": capacity=" + capacity + " maxMessageLength=" + max +
                 " does not fit the channel's layout (" + bytes + " bytes of " +
                 (channelKind == ProcessChannelDescriptor.KIND_RBUFS ? "data area" : "ring") + "): " + broken);
+        }
+        return (int)bytes;
+    }
+
+    private int xenPoolBytes(final int capacity, final int max)
+    {
+        final long bytes = (long)capacity * XenChannelDescriptor.stride(Math.max(1, max), view.frameSize());
+        final String broken = bytes > Integer.MAX_VALUE ? "too large" :
+            XenChannelDescriptor.checkSizes((int)bytes, max, view.frameSize(), kindOption);
+        if (broken != null)
+        {
+            throw new IllegalArgumentException(name + ": capacity=" + capacity + " maxMessageLength=" + max +
+                " does not fit the channel's layout (" + bytes + " bytes of pool): " + broken);
         }
         return (int)bytes;
     }
@@ -252,6 +323,10 @@ public final class ProcessTransport implements Transport
     {
         final AtomicBuffer[][] views = new AtomicBuffer[1][];
         final ChannelEntry entry = client.openEnd(channelId, sender, channelKind, views);
+        if (channelKind == ProcessChannelDescriptor.KIND_XEN)
+        {
+            return openXenEnd(entry, sender, domain, views[0]);
+        }
         final int frameSize = view.frameSize();
         final int dataFrames = entry.capacity / frameSize;
         final int firstDataFrame = entry.firstFrame + entry.frameCount - dataFrames;
@@ -265,6 +340,23 @@ public final class ProcessTransport implements Transport
         }
         return sender ? new RingSpiSender(client, entry, views[0], table, spi) :
             new RingSpiReceiver(client, entry, views[0], table, spi);
+    }
+
+    private ProcessChannelEnd openXenEnd(final ChannelEntry entry, final boolean sender, final Domain domain,
+        final AtomicBuffer[] views)
+    {
+        final int frameSize = view.frameSize();
+        final int poolFrame = entry.firstFrame +
+            XenChannelDescriptor.poolFrame(entry.capacity, entry.maxMessageLength, frameSize);
+        final int pages = entry.capacity / frameSize;
+        // The front end's pool, or the back end's pages: the pool (persistent) or its copy area after it (copy).
+        final int first = sender || entry.kindOption == XenChannelDescriptor.MODE_PERSISTENT ? poolFrame :
+            poolFrame + pages;
+        final long base = view.map(domain, first, pages, sender ? Rights.READ_WRITE : Rights.READ);
+        final SpiEndState spi = new SpiEndState(domain, base, pages, name, sender ? "sender" : "receiver");
+        final AtomicBuffer table = client.channelTable();
+        return sender ? new XenSpiSender(client, entry, views, table, spi, frameSize, poolFrame) :
+            new XenSpiReceiver(client, entry, views, table, spi, frameSize);
     }
 
     /** Called by a channel's close: unmaps an end's range from its stand-in. */

@@ -181,7 +181,7 @@ class KernelConductorTest
     }
 
     @ParameterizedTest(name = "type {0}")
-    @CsvSource({"8", "100", "101", "2147483647"})
+    @CsvSource({"9", "100", "101", "2147483647"}) // 9: just past LAST_COMMAND (GRANT_OP, 8)
     void anUnknownCommandTypeIsRefused(final int type)
     {
         try (ConductorHarness h = new ConductorHarness(dir))

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -100,6 +101,14 @@ public abstract class ProcessTransportContract extends TransportContractTest
      */
     protected abstract String kind();
 
+    /**
+     * @return the kind's options for {@link ProcessTransport#open(MachineClient, String, Map)}: none by default.
+     */
+    protected Map<String, String> kindOptions()
+    {
+        return Map.of();
+    }
+
     @Override
     protected String transportName()
     {
@@ -111,7 +120,7 @@ public abstract class ProcessTransportContract extends TransportContractTest
     {
         reader = MachineReader.attach(directory);
         client = MachineClient.attach(directory);
-        final ProcessTransport process = ProcessTransport.open(client, kind());
+        final ProcessTransport process = ProcessTransport.open(client, kind(), kindOptions());
         transport = process;
         kernelHeldAtStart = kernelHeld();
         a = process.createDomain("a");
