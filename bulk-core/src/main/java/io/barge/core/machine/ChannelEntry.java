@@ -17,7 +17,7 @@ final class ChannelEntry
     final int maxMessageLength;
     int senderEnd = ChannelTableDescriptor.END_OPEN;
     int receiverEnd = ChannelTableDescriptor.END_OPEN;
-    /** {@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}. */
+    /** {@link ProcessChannelDescriptor#KIND_RING}, {@code KIND_RBUFS} or {@code KIND_FBUFS}. */
     int kind = ProcessChannelDescriptor.KIND_RING;
     /** The kernel's slot for it (kernel side only). */
     int slot = -1;

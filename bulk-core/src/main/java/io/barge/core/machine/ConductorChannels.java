@@ -60,15 +60,17 @@ final class ConductorChannels
         final int kind)
     {
         final boolean rbufs = kind == ProcessChannelDescriptor.KIND_RBUFS;
-        if (!rbufs && kind != ProcessChannelDescriptor.KIND_RING)
+        final boolean fbufs = kind == ProcessChannelDescriptor.KIND_FBUFS;
+        if (!rbufs && !fbufs && kind != ProcessChannelDescriptor.KIND_RING)
         {
-            answers.error(correlationId, clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " is neither " +
-                ProcessChannelDescriptor.KIND_RING + " (ring) nor " + ProcessChannelDescriptor.KIND_RBUFS +
-                " (rbufs)");
+            answers.error(correlationId, clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " is none of " +
+                ProcessChannelDescriptor.KIND_RING + " (ring), " + ProcessChannelDescriptor.KIND_RBUFS +
+                " (rbufs), " + ProcessChannelDescriptor.KIND_FBUFS + " (fbufs)");
             return;
         }
         final int frameSize = kernel.memory().frameSize();
         final String badSizes = rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
+            fbufs ? FbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
             ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
         if (badSizes != null)
         {
@@ -93,6 +95,7 @@ final class ConductorChannels
             return;
         }
         final int frameCount = rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
+            fbufs ? FbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
             ProcessChannelDescriptor.frameCount(capacity, frameSize);
         final int firstFrame;
         try

@@ -8,7 +8,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * Every kind of channel starts with the header frame below (its identity and the two ends' counters); a
  * {@link #KIND_RING} channel then holds a single-producer single-consumer ring of length-prefixed records, in the
  * manner of Agrona's {@code OneToOneRingBuffer}, with no trust between the two ends; a {@link #KIND_RBUFS} channel
- * holds the Rbufs control and data areas (RbufsChannelDescriptor).
+ * holds the Rbufs control and data areas (RbufsChannelDescriptor); a {@link #KIND_FBUFS} channel the same control
+ * area and a region of fbufs (FbufsChannelDescriptor).
  * <p>
  * Region, {@code frameCount} frames:
  * <pre>
@@ -137,6 +138,8 @@ public final class ProcessChannelDescriptor
     public static final int KIND_RING = 1;
     /** Kind: Rbufs, a data area the sender writes in place and IOrecs both ways (ProcessRbufsSender). */
     public static final int KIND_RBUFS = 2;
+    /** Kind: fbufs, a region of fbufs the sender writes in place and aggregate roots both ways (FbufsSpiSender). */
+    public static final int KIND_FBUFS = 3;
 
     /** Stable type ids of the counters, {@code barge stat}'s ids (the first three are the copy channels'). */
     static final int[] COUNTER_TYPE_IDS = {2001, 2002, 2003, 2004, 2005, 2006, 2007};
@@ -287,11 +290,12 @@ public final class ProcessChannelDescriptor
 
     /**
      * @param kind a channel's kind.
-     * @return its name for people: {@code ring} or {@code rbufs}, else {@code kind <n>}.
+     * @return its name for people: {@code ring}, {@code rbufs} or {@code fbufs}, else {@code kind <n>}.
      */
     public static String kindName(final int kind)
     {
-        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : "kind " + kind;
+        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : kind == KIND_FBUFS ? "fbufs" :
+            "kind " + kind;
     }
 
     /**

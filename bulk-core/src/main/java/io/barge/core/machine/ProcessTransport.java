@@ -54,6 +54,8 @@ public final class ProcessTransport implements Transport
     public static final String RBUFS = "rbufs";
     /** The ring kind. */
     public static final String RING = "ring";
+    /** The fbufs kind: zero copy, aggregates of fbufs whose roots cross ({@link FbufsChannelDescriptor}). */
+    public static final String FBUFS = "fbufs";
 
     private final MachineClient client;
     private final String kind;
@@ -69,23 +71,25 @@ public final class ProcessTransport implements Transport
     {
         this.client = client;
         this.kind = kind;
-        this.channelKind = RBUFS.equals(kind) ? ProcessChannelDescriptor.KIND_RBUFS : ProcessChannelDescriptor.KIND_RING;
+        this.channelKind = RBUFS.equals(kind) ? ProcessChannelDescriptor.KIND_RBUFS : FBUFS.equals(kind) ?
+            ProcessChannelDescriptor.KIND_FBUFS : ProcessChannelDescriptor.KIND_RING;
         this.name = "process-" + kind;
         this.view = new ClientMachineView(client.file().resolveSibling(MEMORY_FILE_NAME));
     }
 
     /**
      * @param client an attached client; it stays the caller's to close (after this transport).
-     * @param kind   {@link #RBUFS} or {@link #RING}.
+     * @param kind   {@link #RBUFS}, {@link #FBUFS} or {@link #RING}.
      * @return the transport.
-     * @throws IllegalArgumentException if the kind is neither.
+     * @throws IllegalArgumentException if the kind is none of them.
      * @throws io.barge.core.MemoryFileFormatException if the kernel's memory file fails its header check.
      */
     public static ProcessTransport open(final MachineClient client, final String kind)
     {
-        if (!RBUFS.equals(kind) && !RING.equals(kind))
+        if (!RBUFS.equals(kind) && !FBUFS.equals(kind) && !RING.equals(kind))
         {
-            throw new IllegalArgumentException("process transport kind=" + kind + " must be " + RBUFS + " or " + RING);
+            throw new IllegalArgumentException("process transport kind=" + kind + " must be " + RBUFS + ", " + FBUFS +
+                " or " + RING);
         }
         return new ProcessTransport(client, kind);
     }
@@ -189,17 +193,22 @@ public final class ProcessTransport implements Transport
     {
         final int capacity = config.capacity();
         final int max = config.maxMessageLength();
+        final boolean fbufs = channelKind == ProcessChannelDescriptor.KIND_FBUFS;
         final long bytes = channelKind == ProcessChannelDescriptor.KIND_RBUFS ?
-            (long)capacity * RbufsChannelDescriptor.stride(max) : (long)capacity * ringBytesPerMessage(max);
+            (long)capacity * RbufsChannelDescriptor.stride(max) : fbufs ?
+            (long)capacity * FbufsChannelDescriptor.stride(max, view.frameSize()) :
+            (long)capacity * ringBytesPerMessage(max);
         final String broken = capacity < 2 || Integer.bitCount(capacity) != 1 ? "capacity must be a power of two >= 2" :
             bytes > Integer.MAX_VALUE ? "too large" : channelKind == ProcessChannelDescriptor.KIND_RBUFS ?
-            RbufsChannelDescriptor.checkSizes((int)bytes, max, view.frameSize()) :
+            RbufsChannelDescriptor.checkSizes((int)bytes, max, view.frameSize()) : fbufs ?
+            FbufsChannelDescriptor.checkSizes((int)bytes, max, view.frameSize()) :
             ProcessChannelDescriptor.checkSizes((int)bytes, max, view.frameSize());
         if (broken != null)
         {
             throw new IllegalArgumentException(name + ": capacity=" + capacity + " maxMessageLength=" + max +
                 " does not fit the channel's layout (" + bytes + " bytes of " +
-                (channelKind == ProcessChannelDescriptor.KIND_RBUFS ? "data area" : "ring") + "): " + broken);
+                (channelKind == ProcessChannelDescriptor.KIND_RBUFS ? "data area" : fbufs ? "fbuf region" : "ring") +
+                "): " + broken);
         }
         return (int)bytes;
     }
@@ -258,6 +267,11 @@ public final class ProcessTransport implements Transport
         final long base = view.map(domain, firstDataFrame, dataFrames, sender ? Rights.READ_WRITE : Rights.READ);
         final SpiEndState spi = new SpiEndState(domain, base, dataFrames, name, sender ? "sender" : "receiver");
         final AtomicBuffer table = client.channelTable();
+        if (channelKind == ProcessChannelDescriptor.KIND_FBUFS)
+        {
+            return sender ? new FbufsSpiSender(client, entry, views[0], table, spi, frameSize) :
+                new FbufsSpiReceiver(client, entry, views[0], table, spi, frameSize);
+        }
         if (channelKind == ProcessChannelDescriptor.KIND_RBUFS)
         {
             return sender ? new RbufsSpiSender(client, entry, views[0], table, spi) :
