@@ -146,7 +146,7 @@ class ProcessTransportChildProcessTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.RING})
+    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.FBUFS, ProcessTransport.RING})
     void aKilledReceivingChildIsPeerGoneForTheSenderNothingLeaksAndARestartedChildResumes(final String kind)
         throws Exception
     {
@@ -229,7 +229,7 @@ class ProcessTransportChildProcessTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.RING})
+    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.FBUFS, ProcessTransport.RING})
     void aSendingChildKilledMidStreamLeavesOnlyWholeMessagesThenPeerGoneAndARestartedChildResumes(final String kind)
         throws Exception
     {
