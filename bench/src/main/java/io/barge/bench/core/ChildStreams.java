@@ -13,6 +13,10 @@ import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.ProcessRbufsReceiver;
 import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessChannelDescriptor;
+import io.barge.core.machine.ProcessTransport;
+import io.barge.core.transport.Message;
+import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Status;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -38,6 +42,8 @@ import java.util.function.IntSupplier;
  *   <li>{@link #ring}: the copying process channel ({@link ProcessChannelSender});</li>
  *   <li>{@link #rbufs}: the zero-copy Rbufs process channel ({@link ProcessRbufsBenchmark#main}), its data area as
  *       many bytes as the ring's ring;</li>
+ *   <li>{@link #fbufs}: the zero-copy fbufs process channel through the transport SPI
+ *       ({@link ProcessFbufsBenchmark#main}), as many messages in flight as the Rbufs stream has buffers;</li>
  *   <li>{@link #aeron}: Aeron IPC ({@link AeronIpcChildSender}, its driver in the child), a publication window of
  *       as many messages as the ring holds.</li>
  * </ul>
@@ -234,9 +240,16 @@ public final class ChildStreams
         /** Starts the child with these arguments after the machine directory and the receiving domain. */
         int start(final Class<?> main, final String ready, final String... args) throws IOException
         {
+            return start(main, ready, client.createDomain("benchmark receiver"), args);
+        }
+
+        /** As {@link #start(Class, String, String...)}, the receiving domain made already. */
+        int start(final Class<?> main, final String ready, final int receiverDomain, final String... args)
+            throws IOException
+        {
             final String[] all = new String[args.length + 2];
             all[0] = directory.toString();
-            all[1] = Integer.toString(client.createDomain("benchmark receiver"));
+            all[1] = Integer.toString(receiverDomain);
             System.arraycopy(args, 0, all, 2, args.length);
             process = startChild(main, all);
             final String line = readyLine(process, ready);
@@ -311,6 +324,48 @@ public final class ChildStreams
                 Integer.toString(capacity), fill ? "fill" : "word"));
             stream.receiver = receiver;
             stream.poller = () -> receiver.poll(stream.handler, 1);
+            return stream;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stream.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @param size               message bytes.
+     * @param capacity           messages in flight (a power of two, at least 2).
+     * @param touch              whether every byte is read.
+     * @param fill               whether the child writes every word of each message.
+     * @param heartbeatTimeoutMs the kernel's client timeout (longer than a child is ever paused).
+     * @return the fbufs process channel's stream, started: this process's end through the transport SPI, each message
+     *         touched ({@code Message.touch}) or its first word read, then released.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream fbufs(final int size, final int capacity, final boolean touch, final boolean fill,
+        final long heartbeatTimeoutMs) throws IOException
+    {
+        final BargeStream stream = new BargeStream("fbufs", touch, heartbeatTimeoutMs);
+        try
+        {
+            final ProcessTransport transport = ProcessTransport.open(stream.client, ProcessTransport.FBUFS);
+            stream.receiver = transport; // closing it closes the channel: the child hears the peer gone
+            final int domain = transport.kernelDomainId(transport.createDomain("benchmark receiver"));
+            final Receiver receiver = transport.openChannel(stream.start(ProcessFbufsBenchmark.class,
+                ProcessFbufsBenchmark.READY, domain, Integer.toString(size), Integer.toString(capacity),
+                fill ? "fill" : "word")).receiver();
+            final Message message = receiver.newMessage();
+            stream.poller = () ->
+            {
+                if (receiver.poll(message) != Status.OK)
+                {
+                    return 0;
+                }
+                stream.lastWord = touch ? message.touch() : message.getLong(0);
+                receiver.release(message);
+                return 1;
+            };
             return stream;
         }
         catch (final IOException | RuntimeException ex)
