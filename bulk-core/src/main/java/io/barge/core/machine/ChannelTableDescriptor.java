@@ -42,7 +42,7 @@ import java.lang.invoke.VarHandle;
  *  +---------------------------------------------------------------+
  *  |                    Receiver End (32)                 [KERNEL] |  52, OPEN, CLOSED or DEAD; release
  *  +---------------------------------------------------------------+
- *  |                  Kind, RING or RBUFS (32)            [KERNEL] |  56
+ *  |            Kind, RING, RBUFS or FBUFS (32)           [KERNEL] |  56
  *  +---------------------------------------------------------------+
  *  |                       Reserved (32)                           |  60
  *  +---------------------------------------------------------------+
@@ -91,7 +91,7 @@ public final class ChannelTableDescriptor
     public static final int SENDER_END_OFFSET = 48;
     /** Offset of the receiver end's state. */
     public static final int RECEIVER_END_OFFSET = 52;
-    /** Offset of the channel's kind ({@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}). */
+    /** Offset of the channel's kind ({@link ProcessChannelDescriptor#KIND_RING}, {@code KIND_RBUFS} or FBUFS). */
     public static final int KIND_OFFSET = 56;
     /** Bytes a slot takes. */
     public static final int SLOT_LENGTH = 64;

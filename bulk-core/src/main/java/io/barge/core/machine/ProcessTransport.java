@@ -21,9 +21,12 @@ import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
 /**
  * The transport SPI over channels between processes, through an attached {@link MachineClient}: the same
  * {@link io.barge.core.transport.Sender} and {@link io.barge.core.transport.Receiver} a program writes for the
- * in-process transports, over the two kinds of process channel, {@code "rbufs"} (zero copy: a claim and a message
- * are views of a buffer of the channel's data area) and {@code "ring"} (records in a ring: a claim is the next
- * record's payload, a message a view of it). Open one by name: {@code ProcessTransport.open(client, "rbufs")}.
+ * in-process transports, over three kinds of process channel, {@code "rbufs"} (zero copy: a claim and a message
+ * are views of a buffer of the channel's data area), {@code "fbufs"} (zero copy: a claim is the start of a run of
+ * fbufs, only its aggregate's root crosses, and a message is the aggregate the receiver walked, its leaves views of
+ * the fbufs; cached, volatile and integrated, {@link FbufsChannelDescriptor}) and {@code "ring"} (records in a ring:
+ * a claim is the next record's payload, a message a view of it). Open one by name:
+ * {@code ProcessTransport.open(client, "rbufs")}.
  * <p>
  * <b>Domains.</b> An end's {@code domain()} is an in-JVM {@link Domain}, which a client process does not have of the
  * kernel's; so each domain this transport makes ({@link #createDomain}: the kernel's domain, owned by the client) has
@@ -35,13 +38,16 @@ import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
  * and opens both ends; between processes, the process that owns one domain makes the channel with
  * {@link #createChannel(int, int, ChannelConfig)} (kernel domain ids) and each process opens the ends it owns with
  * {@link #openChannel(int)} (the other end's accessor then says it is another process's). Capacity is exact and is a
- * property of the channel's layout, so both processes know it: an Rbufs channel has {@code capacity} buffers; a
- * ring holds twice {@code capacity} of the longest records ({@link #ringCapacity}). A capacity the layout cannot
+ * property of the channel's layout, so both processes know it: an Rbufs channel has {@code capacity} buffers, an
+ * fbufs channel {@code capacity} runs of fbufs, each holding the longest message and its nodes; a ring holds twice
+ * {@code capacity} of the longest records ({@link #ringCapacity}). A capacity the layout cannot
  * give exactly (it must be a power of two, at least 2, the area whole frames) is refused.
  * <p>
  * What does not carry over: no {@link io.barge.core.transport.Capability#RESPONSES}, no zero-copy forward (a forward
  * copies into the next channel's buffer), no paths set up along several domains (a path is its hops), and the
- * notification choice of {@link ChannelConfig} is ignored (both kinds are polled, as UMP is). A peer that closed or
+ * notification choice of {@link ChannelConfig} is ignored (every kind is polled, as UMP is); fbufs have no
+ * non-volatile or uncached mode (raising protection and mapping per send need a kernel on the data path), and a
+ * message's fbufs are consecutive ones of one run. A peer that closed or
  * died is {@link PeerGoneException}, a peer that broke the protocol {@link io.barge.core.ProtocolViolationException}
  * (that channel only, for good: as the SPI says), a kernel that is gone {@link KernelGoneException}, all typed; a closed channel is {@link io.barge.core.ChannelClosedException}.
  * <p>
