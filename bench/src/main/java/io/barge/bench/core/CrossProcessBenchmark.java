@@ -59,9 +59,9 @@ import java.util.concurrent.TimeUnit;
  * of fbufs written in place, its aggregate's root sent, the walked aggregate delivered in place). Read
  * {@code processChannelFromChild / aeronIpcFromChild}, {@code rbufsChannelFromChild / aeronIpcFromChild} and
  * {@code fbufsChannelFromChild / aeronIpcFromChild} per size and touch; {@link ProcessFbufsBenchmark} has the
- * in-process fbufs crossing beside the process one. With {@code touch} every receiver reads every byte of every message ({@link Touch#sumLongs}); without
- * it, the first word. With {@code fill} (the default) every sending child writes every word of every message, so
- * the three streams do the same producing work and differ by what their transport adds (the copies, the protocol).
+ * in-process fbufs crossing beside the process one. With {@code touch} every receiver reads every byte of every
+ * message ({@link Touch#sumLongs}); without it, the first word. With {@code fill} (the default) every sending child
+ * writes every word of every message, so the four streams do the same producing work and differ by what their transport adds (the copies, the protocol).
  * The one-thread rows ({@code copyTransport}, {@code processChannel}) write the first word whatever {@code fill}.
  * <pre>
  *   ./barge bench CrossProcess -f 1 -wi 2 -i 3 -w 1s -r 1s
