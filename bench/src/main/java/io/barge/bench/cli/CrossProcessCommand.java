@@ -10,18 +10,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code barge cross-process}: a child JVM streaming to this one over each of the Rbufs process channel, the ring
- * process channel and Aeron IPC, measured in alternating windows ({@link CrossProcessWindows}).
+ * {@code barge cross-process}: a child JVM streaming to this one over each of the Rbufs and fbufs process channels,
+ * the ring process channel and Aeron IPC, measured in alternating windows ({@link CrossProcessWindows}).
  */
 @Command(
     name = "cross-process",
     mixinStandardHelpOptions = true,
     description = {
-        "Two-process streaming: a child JVM sends, this one receives, over the zero-copy Rbufs process channel, " +
-            "the copying ring process channel and Aeron IPC (1.47.4, driver in the child), in alternating windows.",
+        "Two-process streaming: a child JVM sends, this one receives, over the zero-copy Rbufs and fbufs process " +
+            "channels, the copying ring process channel and Aeron IPC (1.47.4, driver in the child), in alternating " +
+            "windows.",
         "Every child is started and then stopped (SIGSTOP); each round resumes one at a time for a warm-up and a " +
             "counted window, so each transport runs alone with this process and all of a round see the same vCPU " +
-            "placement. Each child writes every word of every message (in place for Rbufs and Aeron's claim) " +
+            "placement. Each child writes every word of every message (in place for Rbufs, fbufs and Aeron's claim) " +
             "unless --no-fill; with --touch this process reads every byte. Prints each round's rates and ratios " +
             "to the last stream, and their medians."
     })
@@ -41,8 +42,8 @@ final class CrossProcessCommand implements Callable<Integer>
         "ones still copy every byte; the Rbufs receiver then reads lines no one rewrote: not a fair row).")
     boolean noFill;
 
-    @Option(names = "--streams", paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "rbufs,ring,aeron",
-        description = "Streams in order, from rbufs, ring, aeron; the last is the ratios' reference " +
+    @Option(names = "--streams", paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "rbufs,fbufs,ring,aeron",
+        description = "Streams in order, from rbufs, fbufs, ring, aeron; the last is the ratios' reference " +
             "(default: ${DEFAULT-VALUE}).")
     List<String> streams;
 

@@ -46,6 +46,8 @@ import java.util.function.IntSupplier;
  *       many bytes as the ring's ring;</li>
  *   <li>{@link #xen}: the Xen process channel through the transport SPI ({@link ProcessXenChildSender}), as many
  *       buffers as the ring holds messages;</li>
+ *   <li>{@link #fbufs}: the zero-copy fbufs process channel through the transport SPI
+ *       ({@link ProcessFbufsBenchmark#main}), as many messages in flight as the Rbufs stream has buffers;</li>
  *   <li>{@link #aeron}: Aeron IPC ({@link AeronIpcChildSender}, its driver in the child), a publication window of
  *       as many messages as the ring holds.</li>
  * </ul>
@@ -258,6 +260,27 @@ public final class ChildStreams
             return Integer.parseInt(line.substring(ready.length()).trim());
         }
 
+        /**
+         * Polls an SPI receiver: each message touched ({@code Message.touch}) or its first word read, then released.
+         *
+         * @return this stream.
+         */
+        BargeStream polling(final Receiver spiReceiver)
+        {
+            final Message message = spiReceiver.newMessage();
+            poller = () ->
+            {
+                if (spiReceiver.poll(message) != Status.OK)
+                {
+                    return 0;
+                }
+                lastWord = touch ? message.touch() : message.getLong(0);
+                spiReceiver.release(message);
+                return 1;
+            };
+            return this;
+        }
+
         @Override
         public int poll()
         {
@@ -357,19 +380,37 @@ public final class ChildStreams
             final Channel channel = transport.openChannel(stream.start(receiverDomain, ProcessXenChildSender.class,
                 ProcessXenChildSender.READY, Integer.toString(size), Integer.toString(buffersFor(size)),
                 fill ? "fill" : "word", grants));
-            final Receiver receiver = channel.receiver();
-            final Message message = receiver.newMessage();
-            stream.poller = () ->
-            {
-                if (receiver.poll(message) != Status.OK)
-                {
-                    return 0;
-                }
-                stream.lastWord = touch ? message.touch() : message.getLong(0);
-                receiver.release(message);
-                return 1;
-            };
-            return stream;
+            return stream.polling(channel.receiver());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stream.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @param size               message bytes.
+     * @param capacity           messages in flight (a power of two, at least 2).
+     * @param touch              whether every byte is read.
+     * @param fill               whether the child writes every word of each message.
+     * @param heartbeatTimeoutMs the kernel's client timeout (longer than a child is ever paused).
+     * @return the fbufs process channel's stream, started: this process's end through the transport SPI, each message
+     *         touched ({@code Message.touch}) or its first word read, then released.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream fbufs(final int size, final int capacity, final boolean touch, final boolean fill,
+        final long heartbeatTimeoutMs) throws IOException
+    {
+        final BargeStream stream = new BargeStream("fbufs", touch, heartbeatTimeoutMs);
+        try
+        {
+            final ProcessTransport transport = ProcessTransport.open(stream.client, ProcessTransport.FBUFS);
+            stream.receiver = transport; // closing it closes the channel: the child hears the peer gone
+            final int domain = transport.kernelDomainId(transport.createDomain("benchmark receiver"));
+            return stream.polling(transport.openChannel(stream.start(domain, ProcessFbufsBenchmark.class,
+                ProcessFbufsBenchmark.READY, Integer.toString(size), Integer.toString(capacity),
+                fill ? "fill" : "word")).receiver());
         }
         catch (final IOException | RuntimeException ex)
         {

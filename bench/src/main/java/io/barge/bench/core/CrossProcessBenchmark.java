@@ -55,11 +55,14 @@ import java.util.concurrent.TimeUnit;
  * process; a publication window of as many messages as the process channel's ring holds; this process subscribes
  * and takes one whole message per operation, a fragmented one put back together by a
  * {@link ControlledFragmentAssembler}). {@code rbufsChannelFromChild} is the zero-copy stream: a child sending on an
- * Rbufs channel ({@link RbufsChild}), each message written in place and delivered in place. Read
- * {@code processChannelFromChild / aeronIpcFromChild} and {@code rbufsChannelFromChild / aeronIpcFromChild} per size
- * and touch. With {@code touch} every receiver reads every byte of every message ({@link Touch#sumLongs}); without
- * it, the first word. With {@code fill} (the default) every sending child writes every word of every message, so
- * the three streams do the same producing work and differ by what their transport adds (the copies, the protocol).
+ * Rbufs channel ({@link RbufsChild}), each message written in place and delivered in place;
+ * {@code fbufsChannelFromChild} the same over an fbufs channel through the transport SPI ({@link FbufsChild}: a run
+ * of fbufs written in place, its aggregate's root sent, the walked aggregate delivered in place). Read
+ * {@code processChannelFromChild / aeronIpcFromChild}, {@code rbufsChannelFromChild / aeronIpcFromChild} and
+ * {@code fbufsChannelFromChild / aeronIpcFromChild} per size and touch; {@link ProcessFbufsBenchmark} has the
+ * in-process fbufs crossing beside the process one. With {@code touch} every receiver reads every byte of every
+ * message ({@link Touch#sumLongs}); without it, the first word. With {@code fill} (the default) every sending child
+ * writes every word of every message, so the four streams do the same producing work and differ by what their transport adds (the copies, the protocol).
  * The one-thread rows ({@code copyTransport}, {@code processChannel}) write the first word whatever {@code fill}.
  * Xen device channels have the same pair of rows with persistent grants: {@code xenTransport} (the in-process
  * {@code xen} transport's crossing) beside {@code processXen} (the process {@code xen} kind of
@@ -193,6 +196,36 @@ public class CrossProcessBenchmark
         {
             stream = ChildStreams.xen(benchmark.size, benchmark.touch, benchmark.fill, "persistent",
                 MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
+        }
+
+        /** Closes the receiving end (the child then stops), the client and the kernel service. */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            stream.close();
+        }
+    }
+
+    /**
+     * The zero-copy real crossing over fbufs: a child sending on an fbufs channel through the transport SPI
+     * ({@link ChildStreams#fbufs}), as many messages in flight as the Rbufs child has buffers, for one benchmark only.
+     */
+    @State(Scope.Thread)
+    public static class FbufsChild
+    {
+        ChildStreams.Stream stream;
+
+        /**
+         * Starts the kernel service and the sending child, and opens the receiving end.
+         *
+         * @param benchmark the benchmark's state, for the message size, touch and fill.
+         * @throws IOException if the child cannot be started or says nothing.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final CrossProcessBenchmark benchmark) throws IOException
+        {
+            stream = ChildStreams.fbufs(benchmark.size, ProcessFbufsBenchmark.capacityBesideRbufs(benchmark.size),
+                benchmark.touch, benchmark.fill, MachineFile.DEFAULT_HEARTBEAT_TIMEOUT_MS);
         }
 
         /** Closes the receiving end (the child then stops), the client and the kernel service. */
@@ -423,6 +456,16 @@ public class CrossProcessBenchmark
      */
     @Benchmark
     public long xenChannelFromChild(final XenChild child)
+    {
+        return child.stream.take();
+    }
+
+    /**
+     * @param child the sending child on an fbufs channel and the receiving end.
+     * @return the first word received (or the message's sum, with touch).
+     */
+    @Benchmark
+    public long fbufsChannelFromChild(final FbufsChild child)
     {
         return child.stream.take();
     }

@@ -12,17 +12,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code barge cross-process}: three children started, run one at a time in short windows, each delivering whole
+ * {@code barge cross-process}: four children started, run one at a time in short windows, each delivering whole
  * messages, the ratios printed, every child gone afterwards; bad options are usage errors before any child starts.
  */
 @Timeout(180)
 class CrossProcessCommandTest
 {
     private static final Pattern ROUND = Pattern.compile(
-        "round (\\d+):  rbufs ([0-9,]+) msg/s  ring ([0-9,]+) msg/s  aeron ([0-9,]+) msg/s  " +
-        "rbufs/aeron ([0-9.]+|n/a)");
+        "round (\\d+):  rbufs ([0-9,]+) msg/s  fbufs ([0-9,]+) msg/s  ring ([0-9,]+) msg/s  aeron ([0-9,]+) msg/s  " +
+        "rbufs/aeron ([0-9.]+|n/a)  fbufs/aeron ([0-9.]+|n/a)");
     private static final Pattern MEDIAN = Pattern.compile(
-        "median:  rbufs ([0-9,]+) msg/s  ring ([0-9,]+) msg/s  aeron ([0-9,]+) msg/s");
+        "median:  rbufs ([0-9,]+) msg/s  fbufs ([0-9,]+) msg/s  ring ([0-9,]+) msg/s  aeron ([0-9,]+) msg/s");
 
     @Test
     void everyStreamDeliversInEveryWindowAndTheChildrenEnd()
@@ -32,7 +32,7 @@ class CrossProcessCommandTest
             "--rounds", "2");
 
         assertEquals(0, run.exitCode(), run::all);
-        assertTrue(run.out().contains("cross-process: rbufs, ring, aeron, 4,096 B messages, receiver touching " +
+        assertTrue(run.out().contains("cross-process: rbufs, fbufs, ring, aeron, 4,096 B messages, receiver touching " +
             "every byte, children filling every word; 2 rounds of 150 ms windows"), run::all);
         final Matcher round = ROUND.matcher(run.out());
         int rounds = 0;
@@ -41,10 +41,13 @@ class CrossProcessCommandTest
             rounds++;
             assertEquals(rounds, Integer.parseInt(round.group(1)), run::all);
             final double rbufs = Long.parseLong(round.group(2).replace(",", ""));
-            final double aeron = Long.parseLong(round.group(4).replace(",", ""));
+            final double fbufs = Long.parseLong(round.group(3).replace(",", ""));
+            final double aeron = Long.parseLong(round.group(5).replace(",", ""));
             if (aeron > 0)
             {
-                assertEquals(rbufs / aeron, Double.parseDouble(round.group(5)), 0.01 + rbufs / aeron * 0.01,
+                assertEquals(rbufs / aeron, Double.parseDouble(round.group(6)), 0.01 + rbufs / aeron * 0.01,
+                    run::all);
+                assertEquals(fbufs / aeron, Double.parseDouble(round.group(7)), 0.01 + fbufs / aeron * 0.01,
                     run::all);
             }
         }
@@ -52,11 +55,12 @@ class CrossProcessCommandTest
         // A window can be starved on a loaded machine; over the run every stream must have delivered.
         final Matcher median = MEDIAN.matcher(run.out());
         assertTrue(median.find(), run::all);
-        for (int g = 1; g <= 3; g++)
+        for (int g = 1; g <= 4; g++)
         {
             assertTrue(Long.parseLong(median.group(g).replace(",", "")) > 0, run::all);
         }
         assertTrue(run.out().contains("rbufs/aeron per round: median "), run::all);
+        assertTrue(run.out().contains("fbufs/aeron per round: median "), run::all);
         assertTrue(run.out().contains("ring/aeron per round: median "), run::all);
         assertEquals(childrenBefore, children(), "every child ended (none left stopped)");
     }
@@ -64,7 +68,7 @@ class CrossProcessCommandTest
     @Test
     void badOptionsAreUsageErrors()
     {
-        expectUsage("--streams rbufs,tcp: give distinct names from rbufs,ring,aeron", "--streams", "rbufs,tcp");
+        expectUsage("--streams rbufs,tcp: give distinct names from rbufs,fbufs,ring,aeron", "--streams", "rbufs,tcp");
         expectUsage("--streams ring,ring: give distinct names", "--streams", "ring,ring");
         expectUsage("--window-ms=5 must be in [10, 60000]", "--window-ms", "5");
         expectUsage("--warmup-ms=-1 must be in [0, 60000]", "--warmup-ms", "-1");

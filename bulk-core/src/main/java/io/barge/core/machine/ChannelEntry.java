@@ -17,7 +17,7 @@ final class ChannelEntry
     final int maxMessageLength;
     int senderEnd = ChannelTableDescriptor.END_OPEN;
     int receiverEnd = ChannelTableDescriptor.END_OPEN;
-    /** {@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}. */
+    /** {@link ProcessChannelDescriptor#KIND_RING}, {@code KIND_RBUFS} or {@code KIND_FBUFS}. */
     int kind = ProcessChannelDescriptor.KIND_RING;
     /** The kind's option: a {@code KIND_XEN} channel's grant mode (XenChannelDescriptor), else 0. */
     int kindOption;

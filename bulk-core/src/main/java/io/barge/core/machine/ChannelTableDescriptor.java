@@ -42,7 +42,7 @@ import java.lang.invoke.VarHandle;
  *  +---------------------------------------------------------------+
  *  |                    Receiver End (32)                 [KERNEL] |  52, OPEN, CLOSED or DEAD; release
  *  +---------------------------------------------------------------+
- *  |                  Kind, RING or RBUFS (32)            [KERNEL] |  56
+ *  |            Kind, RING, RBUFS or FBUFS (32)           [KERNEL] |  56
  *  +---------------------------------------------------------------+
  *  |           Kind Option (32), XEN: grant mode     [KERNEL] |  60
  *  +---------------------------------------------------------------+
@@ -91,7 +91,7 @@ public final class ChannelTableDescriptor
     public static final int SENDER_END_OFFSET = 48;
     /** Offset of the receiver end's state. */
     public static final int RECEIVER_END_OFFSET = 52;
-    /** Offset of the channel's kind ({@link ProcessChannelDescriptor#KIND_RING} or {@code KIND_RBUFS}). */
+    /** Offset of the channel's kind ({@link ProcessChannelDescriptor#KIND_RING}, {@code KIND_RBUFS} or FBUFS). */
     public static final int KIND_OFFSET = 56;
     /** Offset of the kind's option (a {@link ProcessChannelDescriptor#KIND_XEN} channel's grant mode, else 0). */
     public static final int KIND_OPTION_OFFSET = 60;

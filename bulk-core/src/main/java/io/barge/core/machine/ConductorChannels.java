@@ -66,18 +66,20 @@ final class ConductorChannels
         final int option = kindWord >>> 16;
         final boolean rbufs = kind == ProcessChannelDescriptor.KIND_RBUFS;
         final boolean xen = kind == ProcessChannelDescriptor.KIND_XEN;
-        if ((!rbufs && !xen && kind != ProcessChannelDescriptor.KIND_RING) || (!xen && option != 0))
+        final boolean fbufs = kind == ProcessChannelDescriptor.KIND_FBUFS;
+        if ((!rbufs && !xen && !fbufs && kind != ProcessChannelDescriptor.KIND_RING) || (!xen && option != 0))
         {
             answers.error(correlationId, clientId, ERROR_BAD_KIND, "CREATE_CHANNEL kind=" + kind + " option=" +
                 option + " is not " + ProcessChannelDescriptor.KIND_RING + " (ring), " +
-                ProcessChannelDescriptor.KIND_RBUFS + " (rbufs) or " + ProcessChannelDescriptor.KIND_XEN +
-                " (xen, the only kind with an option)");
+                ProcessChannelDescriptor.KIND_RBUFS + " (rbufs), " + ProcessChannelDescriptor.KIND_FBUFS +
+                " (fbufs) or " + ProcessChannelDescriptor.KIND_XEN + " (xen, the only kind with an option)");
             return;
         }
         final int frameSize = kernel.memory().frameSize();
         final String badSizes = xen ?
             XenChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize, option) :
             rbufs ? RbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
+            fbufs ? FbufsChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize) :
             ProcessChannelDescriptor.checkSizes(capacity, maxMessageLength, frameSize);
         if (badSizes != null)
         {
@@ -104,6 +106,7 @@ final class ConductorChannels
         final int frameCount = xen ?
             XenChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize, option) :
             rbufs ? RbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
+            fbufs ? FbufsChannelDescriptor.frameCount(capacity, maxMessageLength, frameSize) :
             ProcessChannelDescriptor.frameCount(capacity, frameSize);
         final int firstFrame;
         try

@@ -544,7 +544,7 @@ public final class MachineClient implements AutoCloseable
      * @param channelId the channel.
      * @param sender    which end.
      * @param kind      the kind the caller expects.
-     * @param views     receives the mapped views: header, ring (RING) or header, control, data (RBUFS).
+     * @param views     receives the mapped views: header, ring (RING) or header, control, data (RBUFS, FBUFS).
      * @return the table entry, copied once.
      */
     synchronized ChannelEntry openEnd(final int channelId, final boolean sender, final int kind,
@@ -615,14 +615,18 @@ public final class MachineClient implements AutoCloseable
     {
         openMemory();
         final int frameSize = memoryFrameSize;
-        final boolean rbufs = channel.kind == ProcessChannelDescriptor.KIND_RBUFS;
+        final boolean fbufs = channel.kind == ProcessChannelDescriptor.KIND_FBUFS;
+        // An fbufs channel is laid out as an Rbufs one: header, control area, then its data (the fbuf region).
+        final boolean rbufs = fbufs || channel.kind == ProcessChannelDescriptor.KIND_RBUFS;
         final boolean xen = channel.kind == ProcessChannelDescriptor.KIND_XEN;
         final String sizes = xen ? XenChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength,
-            frameSize, channel.kindOption) : rbufs ?
+            frameSize, channel.kindOption) : fbufs ?
+            FbufsChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize) : rbufs ?
             RbufsChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize) :
             ProcessChannelDescriptor.checkSizes(channel.capacity, channel.maxMessageLength, frameSize);
         final int frameCount = sizes != null ? 0 : xen ? XenChannelDescriptor.frameCount(channel.capacity,
-            channel.maxMessageLength, frameSize, channel.kindOption) : rbufs ?
+            channel.maxMessageLength, frameSize, channel.kindOption) : fbufs ?
+            FbufsChannelDescriptor.frameCount(channel.capacity, channel.maxMessageLength, frameSize) : rbufs ?
             RbufsChannelDescriptor.frameCount(channel.capacity, channel.maxMessageLength, frameSize) :
             ProcessChannelDescriptor.frameCount(channel.capacity, frameSize);
         if (sizes != null || channel.frameCount != frameCount || channel.firstFrame < 0 ||

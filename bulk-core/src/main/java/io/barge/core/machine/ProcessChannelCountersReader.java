@@ -63,7 +63,8 @@ final class ProcessChannelCountersReader implements AutoCloseable
                 continue;
             }
             final int kind = header.getInt(ProcessChannelDescriptor.KIND_OFFSET);
-            final int count = kind == ProcessChannelDescriptor.KIND_RBUFS ?
+            final int count = kind == ProcessChannelDescriptor.KIND_RBUFS ||
+                kind == ProcessChannelDescriptor.KIND_FBUFS ?
                 ProcessChannelDescriptor.COUNTER_OFFSETS.length : ProcessChannelDescriptor.RING_COUNTERS;
             final List<MachineSnapshot.Counter> counters = new ArrayList<>(count);
             for (int i = 0; i < count; i++)

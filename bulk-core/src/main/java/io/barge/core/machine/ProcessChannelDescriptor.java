@@ -8,7 +8,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * Every kind of channel starts with the header frame below (its identity and the two ends' counters); a
  * {@link #KIND_RING} channel then holds a single-producer single-consumer ring of length-prefixed records, in the
  * manner of Agrona's {@code OneToOneRingBuffer}, with no trust between the two ends; a {@link #KIND_RBUFS} channel
- * holds the Rbufs control and data areas (RbufsChannelDescriptor).
+ * holds the Rbufs control and data areas (RbufsChannelDescriptor); a {@link #KIND_FBUFS} channel the same control
+ * area and a region of fbufs (FbufsChannelDescriptor).
  * <p>
  * Region, {@code frameCount} frames:
  * <pre>
@@ -34,7 +35,7 @@ import org.agrona.concurrent.AtomicBuffer;
  *  +---------------------------------------------------------------+
  *  |                  Max Message Length (32)             [KERNEL] |  20
  *  +---------------------------------------------------------------+
- *  |                  Kind, RING or RBUFS (32)            [KERNEL] |  24
+ *  |            Kind, RING, RBUFS or FBUFS (32)           [KERNEL] |  24
  *  +---------------------------------------------------------------+
  *  |                   ... to offset 128 ...                       |
  *  +---------------------------------------------------------------+
@@ -137,6 +138,8 @@ public final class ProcessChannelDescriptor
     public static final int KIND_RING = 1;
     /** Kind: Rbufs, a data area the sender writes in place and IOrecs both ways (ProcessRbufsSender). */
     public static final int KIND_RBUFS = 2;
+    /** Kind: fbufs, a region of fbufs the sender writes in place and aggregate roots both ways (FbufsSpiSender). */
+    public static final int KIND_FBUFS = 3;
     /** Kind: Xen device channel, grant table, granted pages and a request/response ring (XenChannelDescriptor). */
     public static final int KIND_XEN = 4;
 
@@ -289,11 +292,12 @@ public final class ProcessChannelDescriptor
 
     /**
      * @param kind a channel's kind.
-     * @return its name for people: {@code ring}, {@code rbufs} or {@code xen}, else {@code kind <n>}.
+     * @return its name for people: {@code ring}, {@code rbufs}, {@code fbufs} or {@code xen}, else {@code kind <n>}.
      */
     public static String kindName(final int kind)
     {
-        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : kind == KIND_XEN ? "xen" : "kind " + kind;
+        return kind == KIND_RING ? "ring" : kind == KIND_RBUFS ? "rbufs" : kind == KIND_FBUFS ? "fbufs" :
+            kind == KIND_XEN ? "xen" : "kind " + kind;
     }
 
     /**

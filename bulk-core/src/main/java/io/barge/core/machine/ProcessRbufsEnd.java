@@ -4,7 +4,8 @@ import org.agrona.concurrent.AtomicBuffer;
 
 /**
  * What both ends of an Rbufs channel between processes derive from its sizes ({@link RbufsChannelDescriptor}): the
- * data area, the buffers' stride and count, the rings' slots and where the return ring starts.
+ * data area, the buffers' stride and count, the rings' slots and where the return ring starts. An fbufs channel
+ * ({@link FbufsChannelDescriptor}) has the same control area, its runs of fbufs as the buffers.
  */
 abstract class ProcessRbufsEnd extends ProcessChannelEnd
 {
@@ -19,10 +20,19 @@ abstract class ProcessRbufsEnd extends ProcessChannelEnd
         final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot,
         final int end, final String role)
     {
+        this(client, channel, header, control, data, channelTable, slot, end, role,
+            RbufsChannelDescriptor.stride(channel.maxMessageLength));
+    }
+
+    /** With the bytes from one buffer's start to the next given: an fbufs channel's runs. */
+    ProcessRbufsEnd(final MachineClient client, final ChannelEntry channel, final AtomicBuffer header,
+        final AtomicBuffer control, final AtomicBuffer data, final AtomicBuffer channelTable, final int slot,
+        final int end, final String role, final int stride)
+    {
         super(client, channel, header, control, channelTable, slot, end, role);
         this.data = data;
-        this.stride = RbufsChannelDescriptor.stride(maxMessageLength);
-        this.bufferCount = RbufsChannelDescriptor.bufferCount(capacity, maxMessageLength);
+        this.stride = stride;
+        this.bufferCount = capacity / stride;
         this.slots = RbufsChannelDescriptor.slots(bufferCount);
         this.slotMask = slots - 1;
         this.returnRing = RbufsChannelDescriptor.returnRingOffset(slots);

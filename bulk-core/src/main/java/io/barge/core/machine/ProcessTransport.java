@@ -21,11 +21,14 @@ import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
 /**
  * The transport SPI over channels between processes, through an attached {@link MachineClient}: the same
  * {@link io.barge.core.transport.Sender} and {@link io.barge.core.transport.Receiver} a program writes for the
- * in-process transports, over the two kinds of process channel, {@code "rbufs"} (zero copy: a claim and a message
- * are views of a buffer of the channel's data area) and {@code "ring"} (records in a ring: a claim is the next
- * record's payload, a message a view of it) and {@code "xen"} (a Xen device channel, {@link XenChannelDescriptor}: the
- * sender is the front end and writes each message into pages it granted to the receiver, the back end, which reads
- * them through the kernel's grant operations; see {@link #GRANTS} for the modes). Open one by name:
+ * in-process transports, over four kinds of process channel, {@code "rbufs"} (zero copy: a claim and a message
+ * are views of a buffer of the channel's data area), {@code "fbufs"} (zero copy: a claim is the start of a run of
+ * fbufs, only its aggregate's root crosses, and a message is the aggregate the receiver walked, its leaves views of
+ * the fbufs; cached, volatile and integrated, {@link FbufsChannelDescriptor}), {@code "xen"} (a Xen device channel,
+ * {@link XenChannelDescriptor}: the sender is the front end and writes each message into pages it granted to the
+ * receiver, the back end, which reads them through the kernel's grant operations; see {@link #GRANTS} for the
+ * modes) and {@code "ring"} (records in a ring: a claim is the next record's payload, a message a view of it). Open
+ * one by name:
  * {@code ProcessTransport.open(client, "rbufs")}.
  * <p>
  * <b>Domains.</b> An end's {@code domain()} is an in-JVM {@link Domain}, which a client process does not have of the
@@ -38,13 +41,16 @@ import static io.barge.core.machine.MachineFileDescriptor.MEMORY_FILE_NAME;
  * and opens both ends; between processes, the process that owns one domain makes the channel with
  * {@link #createChannel(int, int, ChannelConfig)} (kernel domain ids) and each process opens the ends it owns with
  * {@link #openChannel(int)} (the other end's accessor then says it is another process's). Capacity is exact and is a
- * property of the channel's layout, so both processes know it: an Rbufs channel has {@code capacity} buffers; a
- * ring holds twice {@code capacity} of the longest records ({@link #ringCapacity}). A capacity the layout cannot
+ * property of the channel's layout, so both processes know it: an Rbufs channel has {@code capacity} buffers, an
+ * fbufs channel {@code capacity} runs of fbufs, each holding the longest message and its nodes; a ring holds twice
+ * {@code capacity} of the longest records ({@link #ringCapacity}). A capacity the layout cannot
  * give exactly (it must be a power of two, at least 2, the area whole frames) is refused.
  * <p>
  * What does not carry over: no {@link io.barge.core.transport.Capability#RESPONSES}, no zero-copy forward (a forward
  * copies into the next channel's buffer), no paths set up along several domains (a path is its hops), and the
- * notification choice of {@link ChannelConfig} is ignored (both kinds are polled, as UMP is). A peer that closed or
+ * notification choice of {@link ChannelConfig} is ignored (every kind is polled, as UMP is); fbufs have no
+ * non-volatile or uncached mode (raising protection and mapping per send need a kernel on the data path), and a
+ * message's fbufs are consecutive ones of one run. A peer that closed or
  * died is {@link PeerGoneException}, a peer that broke the protocol {@link io.barge.core.ProtocolViolationException}
  * (that channel only, for good: as the SPI says), a kernel that is gone {@link KernelGoneException}, all typed; a closed channel is {@link io.barge.core.ChannelClosedException}.
  * <p>
@@ -57,6 +63,8 @@ public final class ProcessTransport implements Transport
     public static final String RBUFS = "rbufs";
     /** The ring kind. */
     public static final String RING = "ring";
+    /** The fbufs kind: zero copy, aggregates of fbufs whose roots cross ({@link FbufsChannelDescriptor}). */
+    public static final String FBUFS = "fbufs";
     /** The Xen device channel kind. */
     public static final String XEN = "xen";
     /**
@@ -97,8 +105,9 @@ public final class ProcessTransport implements Transport
     {
         this.client = client;
         this.kind = kind;
-        this.channelKind = RBUFS.equals(kind) ? ProcessChannelDescriptor.KIND_RBUFS : XEN.equals(kind) ?
-            ProcessChannelDescriptor.KIND_XEN : ProcessChannelDescriptor.KIND_RING;
+        this.channelKind = RBUFS.equals(kind) ? ProcessChannelDescriptor.KIND_RBUFS : FBUFS.equals(kind) ?
+            ProcessChannelDescriptor.KIND_FBUFS : XEN.equals(kind) ? ProcessChannelDescriptor.KIND_XEN :
+            ProcessChannelDescriptor.KIND_RING;
         this.name = "process-" + kind;
         this.options = TransportOptions.parse(name, XEN.equals(kind) ? XEN_OPTIONS : List.<OptionSpec>of(), values);
         this.kindOption = XEN.equals(kind) && COPY.equals(options.getString(GRANTS)) ?
@@ -114,7 +123,7 @@ public final class ProcessTransport implements Transport
 
     /**
      * @param client an attached client; it stays the caller's to close (after this transport).
-     * @param kind   {@link #RBUFS}, {@link #RING} or {@link #XEN} (with its default options).
+     * @param kind   {@link #RBUFS}, {@link #FBUFS}, {@link #RING} or {@link #XEN} (with its default options).
      * @return the transport.
      * @throws IllegalArgumentException if the kind is none of them.
      * @throws io.barge.core.MemoryFileFormatException if the kernel's memory file fails its header check.
@@ -126,7 +135,7 @@ public final class ProcessTransport implements Transport
 
     /**
      * @param client  an attached client; it stays the caller's to close (after this transport).
-     * @param kind    {@link #RBUFS}, {@link #RING} or {@link #XEN}.
+     * @param kind    {@link #RBUFS}, {@link #FBUFS}, {@link #RING} or {@link #XEN}.
      * @param options the kind's options: {@link #GRANTS} for {@link #XEN}; none for the others.
      * @return the transport.
      * @throws IllegalArgumentException if the kind is none of them, or an option is not the kind's.
@@ -135,10 +144,10 @@ public final class ProcessTransport implements Transport
     public static ProcessTransport open(final MachineClient client, final String kind,
         final Map<String, String> options)
     {
-        if (!RBUFS.equals(kind) && !RING.equals(kind) && !XEN.equals(kind))
+        if (!RBUFS.equals(kind) && !FBUFS.equals(kind) && !RING.equals(kind) && !XEN.equals(kind))
         {
-            throw new IllegalArgumentException("process transport kind=" + kind + " must be " + RBUFS + ", " + RING +
-                " or " + XEN);
+            throw new IllegalArgumentException("process transport kind=" + kind + " must be " + RBUFS + ", " + FBUFS +
+                ", " + RING + " or " + XEN);
         }
         return new ProcessTransport(client, kind, options);
     }
@@ -247,17 +256,22 @@ public final class ProcessTransport implements Transport
         {
             return xenPoolBytes(capacity, max);
         }
+        final boolean fbufs = channelKind == ProcessChannelDescriptor.KIND_FBUFS;
         final long bytes = channelKind == ProcessChannelDescriptor.KIND_RBUFS ?
-            (long)capacity * RbufsChannelDescriptor.stride(max) : (long)capacity * ringBytesPerMessage(max);
+            (long)capacity * RbufsChannelDescriptor.stride(max) : fbufs ?
+            (long)capacity * FbufsChannelDescriptor.stride(max, view.frameSize()) :
+            (long)capacity * ringBytesPerMessage(max);
         final String broken = capacity < 2 || Integer.bitCount(capacity) != 1 ? "capacity must be a power of two >= 2" :
             bytes > Integer.MAX_VALUE ? "too large" : channelKind == ProcessChannelDescriptor.KIND_RBUFS ?
-            RbufsChannelDescriptor.checkSizes((int)bytes, max, view.frameSize()) :
+            RbufsChannelDescriptor.checkSizes((int)bytes, max, view.frameSize()) : fbufs ?
+            FbufsChannelDescriptor.checkSizes((int)bytes, max, view.frameSize()) :
             ProcessChannelDescriptor.checkSizes((int)bytes, max, view.frameSize());
         if (broken != null)
         {
             throw new IllegalArgumentException(name + ": capacity=" + capacity + " maxMessageLength=" + max +
                 " does not fit the channel's layout (" + bytes + " bytes of " +
-                (channelKind == ProcessChannelDescriptor.KIND_RBUFS ? "data area" : "ring") + "): " + broken);
+                (channelKind == ProcessChannelDescriptor.KIND_RBUFS ? "data area" : fbufs ? "fbuf region" : "ring") +
+                "): " + broken);
         }
         return (int)bytes;
     }
@@ -333,6 +347,11 @@ public final class ProcessTransport implements Transport
         final long base = view.map(domain, firstDataFrame, dataFrames, sender ? Rights.READ_WRITE : Rights.READ);
         final SpiEndState spi = new SpiEndState(domain, base, dataFrames, name, sender ? "sender" : "receiver");
         final AtomicBuffer table = client.channelTable();
+        if (channelKind == ProcessChannelDescriptor.KIND_FBUFS)
+        {
+            return sender ? new FbufsSpiSender(client, entry, views[0], table, spi, frameSize) :
+                new FbufsSpiReceiver(client, entry, views[0], table, spi, frameSize);
+        }
         if (channelKind == ProcessChannelDescriptor.KIND_RBUFS)
         {
             return sender ? new RbufsSpiSender(client, entry, views[0], table, spi) :

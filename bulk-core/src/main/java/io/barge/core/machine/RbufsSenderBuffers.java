@@ -94,6 +94,20 @@ final class RbufsSenderBuffers
      */
     void send(final ProcessRbufsEnd end, final int buffer, final int length)
     {
+        send(end, buffer, length, 0);
+    }
+
+    /**
+     * As {@link #send(ProcessRbufsEnd, int, int)}, the IOrec's last word {@code root} (an fbufs channel's aggregate
+     * root, {@link FbufsChannelDescriptor#ROOT_OFFSET}; 0 for Rbufs).
+     *
+     * @param end    the sending end.
+     * @param buffer a claimed buffer.
+     * @param length its message's length.
+     * @param root   the IOrec's last word.
+     */
+    void send(final ProcessRbufsEnd end, final int buffer, final int length, final int root)
+    {
         final long producer = txProducer;
         if (producer - txConsumerCache >= end.slots)
         {
@@ -110,8 +124,9 @@ final class RbufsSenderBuffers
                     " buffers are out");
             }
         }
-        putIoRec(end.ring, TX_RING_OFFSET + (int)(producer & end.slotMask) * IOREC_LENGTH, buffer * end.stride,
-            length, FLAG_DATA);
+        final int offset = TX_RING_OFFSET + (int)(producer & end.slotMask) * IOREC_LENGTH;
+        putIoRec(end.ring, offset, buffer * end.stride, length, FLAG_DATA);
+        end.ring.putInt(offset + FbufsChannelDescriptor.ROOT_OFFSET, root);
         state[buffer] = length;
         txProducer = producer + 1;
         // Release: a receiver that reads it (acquire) sees the IOrec and every byte written in the buffer.

@@ -29,7 +29,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * <p>
  * The bytes are shared memory the sender can still write: a receiver that must trust them copies them first.
  */
-final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
+class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
 {
     private final SpiEndState spi;
     private final boolean[] held;
@@ -48,8 +48,15 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
     RbufsSpiReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer[] views,
         final AtomicBuffer channelTable, final SpiEndState spi)
     {
+        this(client, channel, views, channelTable, spi, RbufsChannelDescriptor.stride(channel.maxMessageLength));
+    }
+
+    /** With the bytes from one buffer's start to the next given (an fbufs channel's runs). */
+    RbufsSpiReceiver(final MachineClient client, final ChannelEntry channel, final AtomicBuffer[] views,
+        final AtomicBuffer channelTable, final SpiEndState spi, final int stride)
+    {
         super(client, channel, views[0], views[1], views[2], channelTable, channel.slot,
-            ControlProtocolDescriptor.END_RECEIVER, "receiver");
+            ControlProtocolDescriptor.END_RECEIVER, "receiver", stride);
         this.spi = spi;
         this.held = new boolean[bufferCount];
     }
@@ -113,6 +120,7 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
             final int base = ring.getInt(offset + BASE_OFFSET);
             final int length = ring.getInt(offset + RbufsChannelDescriptor.LENGTH_OFFSET);
             final int flags = ring.getInt(offset + FLAGS_OFFSET);
+            final int root = ring.getInt(offset + FbufsChannelDescriptor.ROOT_OFFSET);
             if (flags != FLAG_DATA || base < 0 || base % stride != 0 || base / stride >= bufferCount ||
                 length < 0 || length > maxMessageLength)
             {
@@ -125,11 +133,12 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
             {
                 throw breaks("IOrec " + consumer + " sends buffer " + buffer + " again while it is held here");
             }
+            checkDescription(consumer, base, length, root);
             held[buffer] = true;
             heldCount++;
             takeSlot(consumer);
             Flyweights.begin(into, this, spi.space, buffer, this, false);
-            Flyweights.addPiece(into, spi.base + base, length);
+            addPieces(into, base, length);
             counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
             counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += length);
             return Status.OK;
@@ -138,6 +147,34 @@ final class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
         {
             spi.leave();
         }
+    }
+
+    /**
+     * Called once an IOrec is copied and found a DATA IOrec of a buffer not held here, before anything changes: an
+     * Rbufs IOrec's bytes are the buffer's, with nothing more to check; an fbufs receiver walks the aggregate from
+     * the root here.
+     *
+     * @param record the IOrec's index, for errors.
+     * @param base   the buffer's offset in the data area.
+     * @param length the message's length.
+     * @param root   the IOrec's last word, copied with the others.
+     * @throws ProtocolViolationException if the description breaks the protocol.
+     */
+    void checkDescription(final long record, final int base, final int length, final int root)
+    {
+        // An Rbufs IOrec's bytes are the buffer's: checked above.
+    }
+
+    /**
+     * Adds the message's pieces, after {@link #checkDescription} passed: an Rbufs message is its buffer's bytes.
+     *
+     * @param into   the message being filled.
+     * @param base   the buffer's offset in the data area.
+     * @param length the message's length.
+     */
+    void addPieces(final Message into, final int base, final int length)
+    {
+        Flyweights.addPiece(into, spi.base + base, length);
     }
 
     /**

@@ -25,7 +25,7 @@ import static io.barge.core.machine.RbufsChannelDescriptor.*;
  * writes breaks the channel ({@link ProtocolViolationException}). A receiver that closed or died is
  * {@link PeerGoneException} on the next claim, commit or finish. One thread; allocates nothing per message.
  */
-final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
+class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
 {
     private final SpiEndState spi;
     private final RbufsSenderBuffers buffers;
@@ -40,8 +40,15 @@ final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
     RbufsSpiSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer[] views,
         final AtomicBuffer channelTable, final SpiEndState spi)
     {
+        this(client, channel, views, channelTable, spi, RbufsChannelDescriptor.stride(channel.maxMessageLength));
+    }
+
+    /** With the bytes from one buffer's start to the next given (an fbufs channel's runs). */
+    RbufsSpiSender(final MachineClient client, final ChannelEntry channel, final AtomicBuffer[] views,
+        final AtomicBuffer channelTable, final SpiEndState spi, final int stride)
+    {
         super(client, channel, views[0], views[1], views[2], channelTable, channel.slot,
-            ControlProtocolDescriptor.END_SENDER, "sender");
+            ControlProtocolDescriptor.END_SENDER, "sender", stride);
         this.spi = spi;
         this.buffers = new RbufsSenderBuffers(bufferCount);
     }
@@ -133,7 +140,7 @@ final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
                 throw gone;
             }
             final int length = claim.length(); // read at commit: a shrunk claim sends its new length
-            buffers.send(this, buffer, length);
+            buffers.send(this, buffer, length, describe(buffer, length));
             claims--;
             Flyweights.complete(claim);
             counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
@@ -214,6 +221,19 @@ final class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
         return spi.closed || buffers.freeCount() > 0 ||
             indexAcquire(ring, RETURN_PRODUCER_OFFSET) != buffers.returnConsumer() ||
             ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN;
+    }
+
+    /**
+     * Called at commit, before the IOrec is written: what its last word carries. An Rbufs IOrec names the bytes
+     * alone (0); an fbufs sender writes the message's aggregate into its run here and returns the root.
+     *
+     * @param buffer the claimed buffer (run).
+     * @param length the message's length.
+     * @return the IOrec's last word.
+     */
+    int describe(final int buffer, final int length)
+    {
+        return 0;
     }
 
     private int claimed(final Claim claim, final String call)

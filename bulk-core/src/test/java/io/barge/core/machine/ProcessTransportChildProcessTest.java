@@ -146,7 +146,8 @@ class ProcessTransportChildProcessTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.RING, ProcessTransport.XEN})
+    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.FBUFS, ProcessTransport.RING,
+        ProcessTransport.XEN})
     void aKilledReceivingChildIsPeerGoneForTheSenderNothingLeaksAndARestartedChildResumes(final String kind)
         throws Exception
     {
@@ -229,7 +230,8 @@ class ProcessTransportChildProcessTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.RING, ProcessTransport.XEN})
+    @ValueSource(strings = {ProcessTransport.RBUFS, ProcessTransport.FBUFS, ProcessTransport.RING,
+        ProcessTransport.XEN})
     void aSendingChildKilledMidStreamLeavesOnlyWholeMessagesThenPeerGoneAndARestartedChildResumes(final String kind)
         throws Exception
     {

@@ -230,7 +230,7 @@ class RbufsChannelTest
         {
             final int free = service.kernel().freeFrames();
             refused(ERROR_BAD_KIND, () -> pair.a.createChannel(pair.domainA, pair.domainB, 64, 4096, 0));
-            refused(ERROR_BAD_KIND, () -> pair.a.createChannel(pair.domainA, pair.domainB, 64, 4096, 3));
+            refused(ERROR_BAD_KIND, () -> pair.a.createChannel(pair.domainA, pair.domainB, 64, 4096, 99));
             refused(ERROR_BAD_SIZES, () -> rbufs(pair, 0, 4096));
             refused(ERROR_BAD_SIZES, () -> rbufs(pair, 4096, 4096)); // one buffer
             refused(ERROR_BAD_SIZES, () -> rbufs(pair, 64, 512 * 1024)); // 8192 buffers
