@@ -1,6 +1,5 @@
 package io.barge.core.machine;
 
-import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
@@ -132,7 +131,7 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
         try
         {
             checkOpenAndWhole();
-            final int buffer = claimed(claim, "commit");
+            final int buffer = spi.claimed(claim, this, "commit");
             final PeerGoneException gone = receiverGone();
             if (gone != null)
             {
@@ -158,7 +157,7 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
         spi.enter("abort");
         try
         {
-            giveBack(claim, claimed(claim, "abort"));
+            giveBack(claim, spi.claimed(claim, this, "abort"));
         }
         finally
         {
@@ -193,11 +192,7 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
                 return;
             }
             checkOpenAndWhole();
-            if (claims > 0)
-            {
-                throw new IllegalStateException(spi.transport + " finish: " + claims + " claim(s) still active; " +
-                    "commit or abort them first");
-            }
+            spi.checkNoClaims(claims);
             checkReceiverThere();
             finished = true;
             // Release: a receiver that reads it (acquire) and then the producer index sees every IOrec before it.
@@ -234,16 +229,6 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
     int describe(final int buffer, final int length)
     {
         return 0;
-    }
-
-    private int claimed(final Claim claim, final String call)
-    {
-        if (!claim.isActive() || Flyweights.attachment(claim) != this)
-        {
-            throw new BufferStateException(spi.transport + " " + call + ": the claim is not an active claim of " +
-                "this sender");
-        }
-        return (int)Flyweights.token(claim);
     }
 
     private void giveBack(final Claim claim, final int buffer)

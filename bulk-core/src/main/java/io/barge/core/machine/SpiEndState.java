@@ -129,6 +129,40 @@ final class SpiEndState
     }
 
     /**
+     * A sender's commit or abort: the claim must be an active claim of this sender.
+     *
+     * @param claim  the user's claim.
+     * @param sender this end.
+     * @param call   the call's name.
+     * @return the claim's token (the end's buffer).
+     * @throws BufferStateException if it is not.
+     */
+    int claimed(final Claim claim, final Object sender, final String call)
+    {
+        if (!claim.isActive() || Flyweights.attachment(claim) != sender)
+        {
+            throw new BufferStateException(transport + " " + call + ": the claim is not an active claim of " +
+                "this sender");
+        }
+        return (int)Flyweights.token(claim);
+    }
+
+    /**
+     * A sender's finish: no claim may be active.
+     *
+     * @param claims the sender's active claims.
+     * @throws IllegalStateException if one is.
+     */
+    void checkNoClaims(final int claims)
+    {
+        if (claims > 0)
+        {
+            throw new IllegalStateException(transport + " finish: " + claims + " claim(s) still active; " +
+                "commit or abort them first");
+        }
+    }
+
+    /**
      * A receiver's poll: the flyweight it delivers into must not be held.
      *
      * @param into the user's flyweight.

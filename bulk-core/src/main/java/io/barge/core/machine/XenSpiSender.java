@@ -1,6 +1,5 @@
 package io.barge.core.machine;
 
-import io.barge.core.BufferStateException;
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
 import io.barge.core.notify.Waitset;
@@ -170,7 +169,7 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
         try
         {
             checkOpenAndWhole();
-            final int buffer = claimed(claim, "commit");
+            final int buffer = spi.claimed(claim, this, "commit");
             final PeerGoneException gone = receiverGone();
             if (gone != null)
             {
@@ -277,7 +276,7 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
         spi.enter("abort");
         try
         {
-            giveBack(claim, claimed(claim, "abort"));
+            giveBack(claim, spi.claimed(claim, this, "abort"));
         }
         finally
         {
@@ -312,11 +311,7 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
                 return;
             }
             checkOpenAndWhole();
-            if (claims > 0)
-            {
-                throw new IllegalStateException(spi.transport + " finish: " + claims + " claim(s) still active; " +
-                    "commit or abort them first");
-            }
+            spi.checkNoClaims(claims);
             checkReceiverThere();
             finished = true;
             // Release: a back end that reads it (acquire) and then req_prod sees every request before it.
@@ -339,16 +334,6 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
     {
         return spi.closed || freeCount > 0 || indexAcquire(ring, RSP_PROD_OFFSET) != rspCons ||
             ChannelTableDescriptor.endAcquire(channelTable, slot, false) != ChannelTableDescriptor.END_OPEN;
-    }
-
-    private int claimed(final Claim claim, final String call)
-    {
-        if (!claim.isActive() || Flyweights.attachment(claim) != this)
-        {
-            throw new BufferStateException(spi.transport + " " + call + ": the claim is not an active claim of " +
-                "this sender");
-        }
-        return (int)Flyweights.token(claim);
     }
 
     private void giveBack(final Claim claim, final int buffer)
