@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code barge cross-process}: a child JVM streaming to this one over each of the Rbufs and fbufs process channels,
- * the ring process channel and Aeron IPC, measured in alternating windows ({@link CrossProcessWindows}).
+ * the ring process channel and Aeron IPC (and, when asked, the xen process channel), measured in alternating windows
+ * ({@link CrossProcessWindows}).
  */
 @Command(
     name = "cross-process",
@@ -43,7 +44,7 @@ final class CrossProcessCommand implements Callable<Integer>
     boolean noFill;
 
     @Option(names = "--streams", paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "rbufs,fbufs,ring,aeron",
-        description = "Streams in order, from rbufs, fbufs, ring, aeron; the last is the ratios' reference " +
+        description = "Streams in order, from rbufs, fbufs, xen (persistent grants, at most 64k), ring, aeron; the last is the ratios' reference " +
             "(default: ${DEFAULT-VALUE}).")
     List<String> streams;
 
@@ -67,6 +68,11 @@ final class CrossProcessCommand implements Callable<Integer>
             if (size < 8 || size > (1 << 20))
             {
                 throw new IllegalArgumentException("--size=" + size + " must be in [8, 1m]");
+            }
+            if (streams.contains("xen") && size > (1 << 16))
+            {
+                throw new IllegalArgumentException("--size=" + size + " must be at most 64k with the xen stream " +
+                    "(a request names at most 16 pages)");
             }
             return new CrossProcessWindows.Settings(size, touch, !noFill, streams, windowMs, warmupMs, rounds);
         });

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 public final class CrossProcessWindows
 {
     /** Streams this runner knows, in their default order (the last one is the reference of the ratios). */
-    public static final List<String> STREAMS = List.of("rbufs", "fbufs", "ring", "aeron");
+    public static final List<String> STREAMS = List.of("rbufs", "fbufs", "xen", "ring", "aeron");
     /** Polls between two looks at the clock in a window. */
     private static final int POLLS_PER_CLOCK = 64;
 
@@ -154,6 +154,9 @@ public final class CrossProcessWindows
             case "fbufs":
                 return ChildStreams.fbufs(settings.size(), ProcessFbufsBenchmark.capacityBesideRbufs(settings.size()),
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
+            case "xen":
+                return ChildStreams.xen(settings.size(), settings.touch(), settings.fill(), "persistent",
+                    settings.heartbeatTimeoutMs());
             case "ring":
                 return ChildStreams.ring(settings.size(), settings.touch(), settings.fill(),
                     settings.heartbeatTimeoutMs());

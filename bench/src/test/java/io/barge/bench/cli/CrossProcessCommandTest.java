@@ -66,9 +66,28 @@ class CrossProcessCommandTest
     }
 
     @Test
+    void theXenStreamDeliversBesideAeron()
+    {
+        final long childrenBefore = children();
+        final Run run = run("cross-process", "--streams", "xen,aeron", "--size", "4k", "--window-ms", "150",
+            "--warmup-ms", "200", "--rounds", "1");
+
+        assertEquals(0, run.exitCode(), run::all);
+        final Matcher median = Pattern.compile("median:  xen ([0-9,]+) msg/s  aeron ([0-9,]+) msg/s")
+            .matcher(run.out());
+        assertTrue(median.find(), run::all);
+        assertTrue(Long.parseLong(median.group(1).replace(",", "")) > 0, run::all);
+        assertTrue(run.out().contains("xen/aeron per round: median "), run::all);
+        assertEquals(childrenBefore, children(), "every child ended (none left stopped)");
+    }
+
+    @Test
     void badOptionsAreUsageErrors()
     {
-        expectUsage("--streams rbufs,tcp: give distinct names from rbufs,fbufs,ring,aeron", "--streams", "rbufs,tcp");
+        expectUsage("--size=131072 must be at most 64k with the xen stream", "--streams", "xen,aeron", "--size",
+            "128k");
+        expectUsage("--streams rbufs,tcp: give distinct names from rbufs,fbufs,xen,ring,aeron", "--streams",
+            "rbufs,tcp");
         expectUsage("--streams ring,ring: give distinct names", "--streams", "ring,ring");
         expectUsage("--window-ms=5 must be in [10, 60000]", "--window-ms", "5");
         expectUsage("--warmup-ms=-1 must be in [0, 60000]", "--warmup-ms", "-1");
