@@ -2,6 +2,7 @@ package io.barge.rbufs;
 
 import io.barge.core.AddressSpace;
 import io.barge.core.BufferStateException;
+import io.barge.core.ChannelClosedException;
 import io.barge.core.ChannelCounters;
 import io.barge.core.CounterType;
 import io.barge.core.Domain;
@@ -694,7 +695,10 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
     /**
      * Publishes the end word behind every committed record and wakes the receiver; if its wake-up ring is full this
      * waits (with a {@code BackoffIdleStrategy}) until it takes a wake-up, or the channel closes. Never back
-     * pressured by data: the end takes no slot and no ring room.
+     * pressured by data: the end takes no slot and no ring room. Once the end word is stored the stream has ended:
+     * a receiver that polls sees it without the wake-up, and may finish its work and close the channel before the
+     * wake-up goes. A close from then on ends this call normally (nobody is left to wake), as a close after an
+     * fbufs or copy end message was committed does; a close before the call makes it throw.
      */
     @Override
     public void finish()
@@ -710,15 +714,23 @@ final class RbufsSender extends LinePadding implements Sender, CounterLink.Liste
             finished = true;
             link.publish(writer.head(), reader.tail());
             endIdle.reset();
-            boolean sent = link.publishEnd(writer.head());
-            while (!sent)
+            boolean sent;
+            try
             {
-                if (!state.isOpen())
+                sent = link.publishEnd(writer.head());
+                while (!sent && state.isOpen())
                 {
-                    throw closed("finish");
+                    endIdle.idle();
+                    sent = link.flush();
                 }
-                endIdle.idle();
-                sent = link.flush();
+            }
+            catch (final ChannelClosedException ex)
+            {
+                sent = false; // the end word is stored (publishEnd stores it before it wakes): ended, then closed
+            }
+            if (!sent)
+            {
+                admit(); // closed: this end touches nothing more, so the teardown may release its frames now
             }
         }
         catch (final ProtocolViolationException ex)

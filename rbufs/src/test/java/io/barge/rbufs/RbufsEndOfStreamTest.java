@@ -2,6 +2,8 @@ package io.barge.rbufs;
 
 import io.barge.core.Domain;
 import io.barge.core.ProtocolViolationException;
+import io.barge.core.notify.NotifyChannel;
+import io.barge.core.notify.NotifySender;
 import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
@@ -10,6 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -117,6 +124,48 @@ class RbufsEndOfStreamTest extends RbufsFixture
                 assertTrue(multicast.receiver(r).isEndOfStream());
             }
         }
+        assertEquals(freeAtStart, kernel.freeFrames());
+    }
+
+    /**
+     * A receiver that polls sees the end word without its wake-up, may end its work and close the channel while the
+     * originator's finish still waits for room for that wake-up (the pipeline example met this in CI): the stream
+     * had ended, so finish returns normally rather than throwing ChannelClosedException.
+     */
+    @Test
+    void aCloseAfterTheEndWordIsStoredEndsAWaitingFinishNormally() throws Exception
+    {
+        final List<NotifyChannel> fromA = new ArrayList<>();
+        final RbufsChannel channel = RbufsChannel.open(kernel, a, b, new ChannelConfig(MAX, SLOTS,
+            ChannelConfig.Notification.UMP), RbufsChannel.Mode.TMM, (k, from, to, kind, slots) ->
+            {
+                final NotifyChannel opened = NotifyFactory.CORE.open(k, from, to, kind, slots);
+                if (from == a)
+                {
+                    fromA.add(opened);
+                }
+                return opened;
+            }, null);
+        assertEquals(Status.OK, send(channel, channel.sender().newClaim(), 100, 1));
+        assertEquals(1, fromA.size(), "the originator's one wake-up channel");
+        final NotifySender wake = fromA.get(0).sender();
+        int unread = 0;
+        for (int at; (at = wake.tryClaim()) >= 0; unread++)
+        {
+            wake.buffer().putLong(at + CounterLink.FIRST_OFFSET, 0);
+            wake.buffer().putLong(at + CounterLink.SECOND_OFFSET, 0);
+            wake.commit(CounterLink.TYPE_COUNTERS, CounterLink.PAYLOAD_LENGTH); // the receiver takes none of them
+        }
+        assertTrue(unread > 0, "the wake-up ring is full");
+        final CompletableFuture<Void> finish = CompletableFuture.runAsync(() -> channel.sender().finish());
+        final RingView own = channel.rbufsSender().counterLink().ownHeader();
+        while (own.getLongVolatile(ControlAreaDescriptor.END_OFFSET) == ControlAreaDescriptor.NOT_ENDED)
+        {
+            Thread.onSpinWait(); // finish stores the end word, then waits for room for its wake-up
+        }
+        assertFalse(finish.isDone(), "finish waits: its wake-up has no room");
+        channel.close();
+        finish.get(10, TimeUnit.SECONDS); // returns normally; it threw before the fix
         assertEquals(freeAtStart, kernel.freeFrames());
     }
 }
