@@ -9,13 +9,24 @@ import io.barge.core.notify.NotifyChannel;
 import io.barge.core.notify.Notifications;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
+import io.barge.core.transport.spi.Deferral;
+import io.barge.core.transport.spi.QuiescentEnd;
 
 /**
  * One hop of an fbuf I/O path: a notification channel (UMP or LMP) for roots or piece lists, and the kernel's
  * in-flight record of the references passing over it. The fbufs themselves never move: they are already at the same
  * address in every domain of the path.
+ * <p>
+ * Teardown ({@link #close}, a protocol violation, or the death of a domain of the path) is a quiescent-state
+ * deferral ({@link Deferral}), so no end's call pays a fence or a CAS for it: every call of an end records its
+ * thread if it changed and then reads the open flag (volatile); a call that sees it cleared touches nothing of the
+ * hop and makes its end quiescent ({@link QuiescentEnd}). The teardown clears the flag, wakes the registrations, and
+ * the release (held messages and claims ended, their fbufs given back, the in-flight records drained, the
+ * notification channel's frames freed) runs once both ends are quiescent: at once if neither runs on another live
+ * thread, else at that end's next call or when the kernel next counts its frames after that end's thread ended.
+ * The region pins every fbuf's frames ({@link FbufRegion}), so a domain's death orphans what an end may still reach
+ * instead of freeing it; the path's fbufs go back to the kernel once every hop of it is released
+ * ({@link FbufTransport}).
  */
 public final class FbufChannel implements Channel
 {
@@ -32,6 +43,7 @@ public final class FbufChannel implements Channel
     /** Messages and bytes through this hop, in the kernel's counters (barge stat shows them). */
     final ChannelCounters counters;
     private volatile boolean open = true;
+    private final Deferral deferral;
 
     FbufChannel(final FbufTransport transport, final FbufTransport.PathSet pathSet, final IoPath path,
         final Domain from, final Domain to, final ChannelConfig config)
@@ -51,6 +63,8 @@ public final class FbufChannel implements Channel
             to);
         this.sender = new FbufSender(this, from, to);
         this.receiver = new FbufReceiver(this, to);
+        this.deferral = new Deferral(transport.kernel(), this::release, sender.quiescentEnd(),
+            receiver.quiescentEnd());
     }
 
     @Override
@@ -91,8 +105,7 @@ public final class FbufChannel implements Channel
     {
         if (!isOpen())
         {
-            throw new ChannelClosedException("fbufs " + operation + ": channel closed or broken (fbufs channel " +
-                sender.domain() + " -> " + receiver.domain() + ")");
+            throw closedException(operation);
         }
     }
 
@@ -147,9 +160,54 @@ public final class FbufChannel implements Channel
             {
                 return;
             }
-            open = false;
+            open = false; // volatile, then the teardown reads the ends' threads: QuiescentEnd's Dekker pair
         }
-        awaitEndsQuiet();
+        // Woken now, from any thread (the notification channel defers its own frees): a waiting end sees the close.
+        notify.close();
+        receiver.closed();
+        sender.closed();
+        deferral.teardown();
+    }
+
+    /**
+     * An end's call starts here: records the calling thread, then reads the open flag ({@link QuiescentEnd}, step 1).
+     *
+     * @param end the calling end's record, made quiescent if the hop is closed (the caller then touches nothing).
+     * @return whether the hop is open.
+     */
+    boolean admit(final QuiescentEnd end)
+    {
+        end.enter();
+        if (open)
+        {
+            return true;
+        }
+        end.quiescent();
+        return false;
+    }
+
+    /**
+     * @return the open flag alone (volatile), for an end that has recorded its thread ({@link QuiescentEnd#enter})
+     *         and does something of its own before it becomes quiescent on a closed hop.
+     */
+    boolean isOpenFlag()
+    {
+        return open;
+    }
+
+    /**
+     * @param operation the call.
+     * @return what a call on a closed hop throws.
+     */
+    ChannelClosedException closedException(final String operation)
+    {
+        return new ChannelClosedException("fbufs " + operation + ": channel closed or broken (fbufs channel " +
+            sender.domain() + " -> " + receiver.domain() + ")");
+    }
+
+    /** The deferred half of the teardown: both ends are quiescent, so nothing touches what it frees. */
+    private void release()
+    {
         receiver.releaseAll();
         sender.releaseAll();
         final long[] handles = new long[InFlightRing.MAX_HANDLES];
@@ -161,26 +219,17 @@ public final class FbufChannel implements Channel
                 FbufReceiver.releaseQuietly(region, handles[i]);
             }
         }
-        // awaitEndsQuiet waited out every other thread inside an end, and each later call sees the channel closed:
-        // nothing calls the notification ends any more, so all their frames return now. Like close, it wakes a
-        // registered receive handler (LMP) or lets its poller see the close (UMP).
         notify.closeQuiescent();
-        counters.close(); // the ends are quiet (above): no late count lands in a reused slot
-        receiver.closed();
-        sender.closed();
+        counters.close(); // the ends are quiescent: no late count lands in a reused slot
+        pathSet.hopReleased();
     }
 
-    /** Waits until no end is inside an operation on another thread; each such operation ends once it sees closed. */
-    private void awaitEndsQuiet()
+    /**
+     * @return whether the hop's release has run (both ends quiescent since the teardown), for tests.
+     */
+    boolean isReleased()
     {
-        final Thread current = Thread.currentThread();
-        final IdleStrategy idle = new BackoffIdleStrategy();
-        Thread inside;
-        while (((inside = sender.activeThread()) != null && inside != current) ||
-            ((inside = receiver.activeThread()) != null && inside != current))
-        {
-            idle.idle();
-        }
+        return deferral.isReleased();
     }
 
     @Override

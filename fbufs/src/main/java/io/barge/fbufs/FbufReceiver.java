@@ -14,6 +14,7 @@ import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.QuiescentEnd;
 import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.DirectBuffer;
 
@@ -62,8 +63,8 @@ public final class FbufReceiver implements Receiver
     private int uncountedAggregates;
     private long endCount;
     private volatile boolean endOfStream;
-    // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
-    private final EndActivity activity = new EndActivity();
+    // This end's thread and quiescence: a teardown on another thread defers its frees until this end is quiescent.
+    private final QuiescentEnd end = new QuiescentEnd();
 
     FbufReceiver(final FbufChannel channel, final Domain domain)
     {
@@ -116,7 +117,10 @@ public final class FbufReceiver implements Receiver
     @Override
     public int poll(final Message into)
     {
-        activity.enter();
+        if (!channel.admit(end))
+        {
+            throw channel.closedException("poll");
+        }
         try
         {
             final int status = pollMessage(into);
@@ -128,11 +132,18 @@ public final class FbufReceiver implements Receiver
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "poll");
+            final RuntimeException failure = channel.closedIfTorn(ex, "poll");
+            quiescentIfClosed();
+            throw failure;
         }
-        finally
+    }
+
+    /** A call ends on a failure and touches nothing more: on a closed hop this end is quiescent from here. */
+    private void quiescentIfClosed()
+    {
+        if (!channel.isOpenFlag())
         {
-            activity.exit();
+            end.quiescent();
         }
     }
 
@@ -331,7 +342,15 @@ public final class FbufReceiver implements Receiver
     @Override
     public void release(final Message message)
     {
-        activity.enter();
+        end.enter();
+        if (!channel.isOpenFlag())
+        {
+            // Closed: the teardown gives the references back. The flyweight ends here, before this end is quiescent:
+            // until then the release cannot run on another thread, so nothing races this end's state.
+            endHeldClosed(message);
+            end.quiescent();
+            return;
+        }
         try
         {
             releaseMessage(message);
@@ -342,20 +361,17 @@ public final class FbufReceiver implements Receiver
             {
                 throw ex;
             }
-            // A teardown that raced with this release gave the references back itself.
-        }
-        finally
-        {
-            activity.exit();
+            // A teardown that raced with this release gives the references back itself.
+            quiescentIfClosed();
         }
     }
 
     /**
-     * @return the thread inside an operation of this end, or null.
+     * @return this end's record for the hop's deferred teardown.
      */
-    Thread activeThread()
+    QuiescentEnd quiescentEnd()
     {
-        return activity.thread();
+        return end;
     }
 
     private void releaseMessage(final Message message)
@@ -430,6 +446,16 @@ public final class FbufReceiver implements Receiver
                 }
                 rx.handleCount = 0;
             }
+        }
+    }
+
+    /** A release on a closed hop: ends the flyweight if it is one this receiver delivered and still holds. */
+    private void endHeldClosed(final Message message)
+    {
+        if (message.isHeld() && Flyweights.attachment(message) instanceof RxState &&
+            ((RxState)Flyweights.attachment(message)).owner == this)
+        {
+            Flyweights.end(message);
         }
     }
 

@@ -328,6 +328,17 @@ public final class FbufRegion implements AutoCloseable
             }
             return NO_FBUF;
         }
+        pinAll(originator, pages, first);
+        if (path.isClosed())
+        {
+            // The allocation asked the kernel to reclaim, and that ran this path's deferred teardown meanwhile.
+            for (int i = 0; i < pages; i++)
+            {
+                unpinAndFree(originator, frameScratch[i]);
+            }
+            runs.release(first, pages);
+            return NO_FBUF;
+        }
         originator.count(CounterType.VIRTUAL_RANGE_OPS, 1);
         runPages[first] = pages;
         for (int i = 0; i < pages; i++)
@@ -367,6 +378,39 @@ public final class FbufRegion implements AutoCloseable
         final long live = nextGeneration((long)STATE.getVolatile(state, first)) | 1L;
         STATE.setRelease(state, first, live);
         return (live & 0xFFFF_FFFF_0000_0000L) | first;
+    }
+
+    /**
+     * Pins the fresh fbuf's frames (in {@code frameScratch}) for as long as the region holds them: the ends of a hop
+     * reach them raw and free them only once quiescent ({@link FbufChannel}), so the originator's death must orphan
+     * them rather than free them. On failure (the originator died meanwhile) nothing stays pinned or reserved.
+     */
+    private void pinAll(final Domain originator, final int pages, final int first)
+    {
+        int pinned = 0;
+        try
+        {
+            for (; pinned < pages; pinned++)
+            {
+                kernel.pinFrame(originator, frameScratch[pinned]);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            for (int i = 0; i < pages; i++)
+            {
+                if (i < pinned)
+                {
+                    unpinAndFree(originator, frameScratch[i]);
+                }
+                else
+                {
+                    freeFrameOf(originator, frameScratch[i]);
+                }
+            }
+            runs.release(first, pages);
+            throw ex;
+        }
     }
 
     private void mapInto(final int first, final Domain originator, final Domain target)
@@ -567,11 +611,7 @@ public final class FbufRegion implements AutoCloseable
         }
         for (int i = 0; i < pages; i++)
         {
-            // A dying originator's frames are freed by the kernel itself after its listeners have run.
-            if (originator.isAlive())
-            {
-                freeFrameOf(originator, frameOf[first + i]);
-            }
+            unpinAndFree(originator, frameOf[first + i]);
             firstOf[first + i] = -1;
             frameOf[first + i] = 0;
         }
@@ -608,6 +648,19 @@ public final class FbufRegion implements AutoCloseable
             {
                 throw ex;
             }
+        }
+    }
+
+    /**
+     * Drops the region's pin and frees the frame, lock-free: the last unpin of an orphan (its originator died) frees
+     * it; a frame of a dying originator is freed by its destruction; else it is freed here.
+     */
+    private void unpinAndFree(final Domain originator, final int frame)
+    {
+        kernel.unpinFrame(frame);
+        if (originator.isAlive())
+        {
+            freeFrameOf(originator, frame);
         }
     }
 

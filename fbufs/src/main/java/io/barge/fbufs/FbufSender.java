@@ -13,6 +13,7 @@ import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.QuiescentEnd;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -69,8 +70,8 @@ public final class FbufSender implements Sender
     private final WaitsetChannel spaceChannel;
     // Polled by a waitset's thread: the exact count, leaving the sending thread's cached credit alone.
     private final BooleanSupplier spaceOrClosed = () -> !isOpenHop() || hasCreditExact();
-    // The thread inside an operation of this end: a teardown on another thread waits for it to leave.
-    private final EndActivity activity = new EndActivity();
+    // This end's thread and quiescence: a teardown on another thread defers its frees until this end is quiescent.
+    private final QuiescentEnd end = new QuiescentEnd();
 
     FbufSender(final FbufChannel channel, final Domain domain, final Domain target)
     {
@@ -129,18 +130,14 @@ public final class FbufSender implements Sender
     @Override
     public int tryClaim(final int length, final Claim claim)
     {
-        activity.enter();
+        enter("tryClaim");
         try
         {
             return published(claimFbuf(length, claim));
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "tryClaim");
-        }
-        finally
-        {
-            activity.exit();
+            throw failed(ex, "tryClaim");
         }
     }
 
@@ -195,18 +192,14 @@ public final class FbufSender implements Sender
     @Override
     public void commit(final Claim claim)
     {
-        activity.enter();
+        enter("commit");
         try
         {
             commitClaim(claim);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "commit");
-        }
-        finally
-        {
-            activity.exit();
+            throw failed(ex, "commit");
         }
     }
 
@@ -237,18 +230,14 @@ public final class FbufSender implements Sender
     @Override
     public void abort(final Claim claim)
     {
-        activity.enter();
+        enter("abort");
         try
         {
             abortClaim(claim);
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "abort");
-        }
-        finally
-        {
-            activity.exit();
+            throw failed(ex, "abort");
         }
     }
 
@@ -270,18 +259,14 @@ public final class FbufSender implements Sender
     @Override
     public int forward(final Message message)
     {
-        activity.enter();
+        enter("forward");
         try
         {
             return published(forwardMessage(message));
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "forward");
-        }
-        finally
-        {
-            activity.exit();
+            throw failed(ex, "forward");
         }
     }
 
@@ -339,18 +324,14 @@ public final class FbufSender implements Sender
      */
     public int send(final Aggregate aggregate)
     {
-        activity.enter();
+        enter("send");
         try
         {
             return published(sendAggregate(aggregate));
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "send");
-        }
-        finally
-        {
-            activity.exit();
+            throw failed(ex, "send");
         }
     }
 
@@ -547,7 +528,7 @@ public final class FbufSender implements Sender
     @Override
     public void finish()
     {
-        activity.enter();
+        enter("finish");
         try
         {
             channel.checkOpen("finish");
@@ -569,11 +550,7 @@ public final class FbufSender implements Sender
         }
         catch (final RuntimeException ex)
         {
-            throw channel.closedIfTorn(ex, "finish");
-        }
-        finally
-        {
-            activity.exit();
+            throw failed(ex, "finish");
         }
     }
 
@@ -636,11 +613,37 @@ public final class FbufSender implements Sender
     }
 
     /**
-     * @return the thread inside an operation of this end, or null.
+     * Starts a call: records the thread, then reads the open flag; on a closed hop this end is quiescent from here and
+     * the call throws, touching nothing.
      */
-    Thread activeThread()
+    private void enter(final String operation)
     {
-        return activity.thread();
+        if (!channel.admit(end))
+        {
+            throw channel.closedException(operation);
+        }
+    }
+
+    /**
+     * A call failed: the failure as the caller sees it ({@link FbufChannel#closedIfTorn}); on a closed hop this end
+     * is quiescent from here, as the call touches nothing more, so the teardown need not wait for its next call.
+     */
+    private RuntimeException failed(final RuntimeException ex, final String operation)
+    {
+        final RuntimeException failure = channel.closedIfTorn(ex, operation);
+        if (!channel.isOpenFlag())
+        {
+            end.quiescent();
+        }
+        return failure;
+    }
+
+    /**
+     * @return this end's record for the hop's deferred teardown.
+     */
+    QuiescentEnd quiescentEnd()
+    {
+        return end;
     }
 
     private void completeQuietly(final Claim claim)

@@ -18,7 +18,8 @@ import java.util.Set;
  * own header allocates on the path its header will travel.
  * <p>
  * Destroying a domain closes every path through it: their channels release what they hold and the region frees
- * every fbuf of those paths, so the free-frame count returns to what it was.
+ * every fbuf of those paths, so the free-frame count returns to what it was, once every end of those paths is
+ * quiescent ({@link FbufChannel}: at once if none runs on another live thread).
  */
 public final class FbufTransport implements Transport
 {
@@ -29,6 +30,7 @@ public final class FbufTransport implements Transport
     private final List<PathSet> open = new ArrayList<>();
     private final DomainListener listener = this::onDomainDestroyed;
     private boolean closed;
+    private boolean regionClosed;
 
     /**
      * @param kernel  the machine.
@@ -187,15 +189,40 @@ public final class FbufTransport implements Transport
             set.close();
         }
         kernel.removeDomainListener(listener);
+        closeRegionIfDone();
+    }
+
+    /**
+     * Frees the region once the transport is closed and every path set has given its fbufs back: a set whose hops
+     * wait for an end on another thread to become quiescent keeps the region until then.
+     */
+    private void closeRegionIfDone()
+    {
+        synchronized (this)
+        {
+            if (!closed || !open.isEmpty() || regionClosed)
+            {
+                return;
+            }
+            regionClosed = true;
+        }
         region.close();
     }
 
-    /** The hops and suffix paths of one opened path; its paths close when its last hop closes. */
+    /**
+     * The hops and suffix paths of one opened path; its paths close when its last hop closes, and give their fbufs
+     * back to the kernel once every hop's deferred release has run ({@link FbufChannel}).
+     */
     final class PathSet
     {
         final FbufChannel[] hops;
         final IoPath[] paths;
+        /** Guarded by this. */
         private boolean closed;
+        /** Guarded by this: hops whose release has run. */
+        private int hopsReleased;
+        /** Guarded by this: whether the paths' fbufs went back. */
+        private boolean pathsClosed;
 
         PathSet(final int hopCount)
         {
@@ -240,6 +267,16 @@ public final class FbufTransport implements Transport
             close();
         }
 
+        /** A hop's release ran (on whichever thread made its last end quiescent). */
+        void hopReleased()
+        {
+            synchronized (this)
+            {
+                hopsReleased++;
+            }
+            closePathsIfReleased();
+        }
+
         void close()
         {
             synchronized (this)
@@ -257,6 +294,19 @@ public final class FbufTransport implements Transport
                     hop.closeHop();
                 }
             }
+            closePathsIfReleased();
+        }
+
+        private void closePathsIfReleased()
+        {
+            synchronized (this)
+            {
+                if (!closed || pathsClosed || hopsReleased != builtHops())
+                {
+                    return;
+                }
+                pathsClosed = true;
+            }
             for (final IoPath path : paths)
             {
                 if (path != null)
@@ -268,6 +318,21 @@ public final class FbufTransport implements Transport
             {
                 open.remove(this);
             }
+            closeRegionIfDone();
+        }
+
+        /** Hops made (all of them, unless the path's setup failed part way). */
+        private int builtHops()
+        {
+            int built = 0;
+            for (final FbufChannel hop : hops)
+            {
+                if (hop != null)
+                {
+                    built++;
+                }
+            }
+            return built;
         }
     }
 }

@@ -106,6 +106,11 @@ class PathOwnerThreadTest extends FbufFixture
         assertFalse(receiving.isAlive(), "receiving thread ended");
         assertNull(failure.get(), () -> "receiving thread: " + failure.get());
         assertEquals(MESSAGES, received.get());
+        // The sender ran on the timeout's thread, which may outlive the call: a call here hands the end back to
+        // this thread (the get of that thread's result ordered it), so the teardown finds both ends quiescent.
+        final Claim last = channel.sender().newClaim();
+        assertEquals(Status.OK, channel.sender().tryClaim(LENGTH, last));
+        channel.sender().abort(last);
         assertEquals(0, transport.region().heldFbufs());
         // The receiving thread's frees were reused, not replaced by fresh fbufs: at most the budget's worth out plus
         // what one magazine can keep (28 one-page fbufs, 32), far below one fbuf per message.
