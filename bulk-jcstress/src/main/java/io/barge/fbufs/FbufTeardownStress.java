@@ -6,6 +6,7 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import io.barge.core.transport.Transports;
+import io.barge.jcstress.Pool;
 import io.barge.jcstress.SharedMachine;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -30,40 +31,53 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * <p>
  * r1: -1 if the poll saw the close, else 1 if it took the message whole (2 if none had come yet) and the hop was not
  * released right after the poll, 0 if it was released under a call that saw the hop open (or the message was not
- * whole). r2: whether the hop was released right after the close returned. The sender sends on the closing thread,
- * so it is quiescent at the close and only the receiver can keep the hop. The arbiter is the receiver's next call,
+ * whole). r2: whether the hop was released right after the close returned, for information: 1 when the receiver's
+ * thread had ended by then (jcstress's actor threads end with their batch), which makes it quiescent. The sender
+ * sends on the closing thread, so it is quiescent at the close and only the receiver can keep the hop. The arbiter is the receiver's next call,
  * which sees the close and releases everything.
  */
 @JCStressTest
 @Description("fbufs teardown: a close never releases a hop under a receiver whose poll saw it open")
 @Outcome(id = { "-1, 0", "-1, 1" }, expect = ACCEPTABLE, desc = "the poll saw the close")
-@Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "the poll saw it open and took the message; the close waited")
-@Outcome(id = "2, 0", expect = ACCEPTABLE, desc = "the poll saw it open before the message; the close waited")
-@Outcome(id = { "0, 0", "0, 1", "1, 1" }, expect = FORBIDDEN, desc = "released under a poll that saw the hop open")
+@Outcome(id = { "1, 0", "1, 1" }, expect = ACCEPTABLE, desc = "the poll saw it open and took the message whole; " +
+    "released only after its call (once its thread ended)")
+@Outcome(id = { "2, 0", "2, 1" }, expect = ACCEPTABLE, desc = "the poll saw it open before the message came; " +
+    "released only after its call (once its thread ended)")
+@Outcome(id = { "0, 0", "0, 1" }, expect = FORBIDDEN, desc = "released under a receiver that saw the hop open and " +
+    "still runs, or the message was not whole")
 @Outcome(expect = FORBIDDEN, desc = "impossible")
 @State
 public class FbufTeardownStress
 {
     private static final long STAMP = 0x5EED_F00D_CAFE_0001L;
+    /** Polls an empty hop at most this often: the receiver overlaps the send and the close, boundedly. */
+    private static final int POLLS = 200;
     /** One transport (one region) for every state; each state opens and releases a path of its own. */
     private static final FbufTransport TRANSPORT = (FbufTransport)Transports.create(SharedMachine.KERNEL, "fbufs",
         Map.of());
+    /** Tokens bounding the paths alive at once below the region's 1024 (two strides). */
+    private static final Pool<Object> PATHS = new Pool<>(Object::new, 900);
 
+    private final Object token = PATHS.take();
     private final FbufChannel channel = TRANSPORT.open(SharedMachine.A, SharedMachine.B,
         new ChannelConfig(64, 2, ChannelConfig.Notification.UMP));
     private final Message message = channel.receiver().newMessage();
 
-    /** The receiver's first call: takes the message, as a receiver racing a teardown would. */
+    /** The receiver's calls: polls until the message comes (or the close), as a receiver racing a teardown would. */
     @Actor
     public void receiver(final II_Result r)
     {
         try
         {
-            final int status = channel.receiver().poll(message);
+            int status = channel.receiver().poll(message);
+            for (int tries = 0; status == Status.EMPTY && tries < POLLS; tries++)
+            {
+                status = channel.receiver().poll(message); // until the message comes or the close is seen
+            }
             final boolean whole = status == Status.OK && message.getLong(0) == STAMP;
             final boolean released = channel.isReleased();
-            r.r1 = released || status != Status.OK && status != Status.EMPTY || status == Status.OK && !whole ? 0 :
-                status == Status.OK ? 1 : 2;
+            r.r1 = released ? 0 : status != Status.OK && status != Status.EMPTY ? 10 + status :
+                status == Status.OK && !whole ? 3 : status == Status.OK ? 1 : 2;
         }
         catch (final ChannelClosedException closed)
         {
@@ -102,5 +116,6 @@ public class FbufTeardownStress
                 throw new IllegalStateException("the receiver saw the close but the hop kept its fbufs");
             }
         }
+        PATHS.give(token); // released: the path's id is free again
     }
 }

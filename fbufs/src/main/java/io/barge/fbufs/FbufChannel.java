@@ -162,8 +162,8 @@ public final class FbufChannel implements Channel
             }
             open = false; // volatile, then the teardown reads the ends' threads: QuiescentEnd's Dekker pair
         }
-        // Woken now, from any thread (the notification channel defers its own frees): a waiting end sees the close.
-        notify.close();
+        // Woken now, from any thread: a waiting end's next call sees the close. The notification channel itself closes
+        // with the release, quiescent: closed now, it would discard the views a receiver may be reading a root through.
         receiver.closed();
         sender.closed();
         deferral.teardown();

@@ -18,6 +18,7 @@ import io.barge.core.transport.spi.QuiescentEnd;
 import io.barge.core.transport.spi.WaitingReceive;
 import org.agrona.DirectBuffer;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
 import static io.barge.fbufs.AggregateDescriptor.MAX_INLINE_PIECES;
@@ -168,6 +169,13 @@ public final class FbufReceiver implements Receiver
         {
             return Status.EMPTY;
         }
+        // A close of the notification channel during the poll (a domain's death: its own listener) may have left the
+        // handler reading zeros through discarded views: the root counts only if the channel was still open after.
+        VarHandle.loadLoadFence();
+        if (!channel.notify.isOpen())
+        {
+            throw channel.closedException("poll");
+        }
         if (type == AggregateDescriptor.END_MESSAGE)
         {
             return end();
@@ -262,10 +270,11 @@ public final class FbufReceiver implements Receiver
         return waiting.receive(into, timeout, unit);
     }
 
-    /** Teardown: a handler registered as ready runs and learns of the close. */
+    /** Teardown, from any thread: a registered handler (ready, or waiting for a notification) runs and learns of it. */
     void closed()
     {
         readyChannel.trigger();
+        channel.notify.receiver().wakeReceive();
     }
 
     private void decode(final RxState rx)

@@ -1,10 +1,13 @@
 package io.barge.fbufs;
 
 import io.barge.core.ChannelClosedException;
+import io.barge.core.transport.ChannelConfig;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -182,6 +185,41 @@ class FbufQuiescentTeardownTest extends FbufFixture
         kernel.freeFrames(); // a count runs the deferred release if the receiver's call has not
         assertTrue(channel.isReleased());
         assertEquals(-1, kernel.ownerOf(frame), "the orphan was freed once the receiver saw the close");
+        transport.close();
+        transport = null;
+        assertEquals(freeFramesAtStart, kernel.freeFrames());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ChannelConfig.Notification.class)
+    void aCloseWakesAReceiveBlockedOnAnotherThread(final ChannelConfig.Notification notification) throws Exception
+    {
+        final FbufChannel channel = transport(new FbufMode(true, true, true)).open(a, b,
+            new ChannelConfig(4096, 4, notification));
+        final AtomicReference<Throwable> ended = new AtomicReference<>();
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final Thread receiving = new Thread(() ->
+        {
+            try
+            {
+                final Message message = channel.receiver().newMessage();
+                assertEquals(Status.EMPTY, channel.receiver().poll(message)); // records this thread
+                waiting.countDown();
+                channel.receiver().receive(message, 60, TimeUnit.SECONDS); // longer than the join below
+                ended.set(new AssertionError("receive returned instead of throwing"));
+            }
+            catch (final Throwable t)
+            {
+                ended.set(t);
+            }
+        }, "fbufs-receiving");
+        receiving.start();
+        assertTrue(waiting.await(20, TimeUnit.SECONDS));
+        channel.close(); // the notification channel stays open until the release: the close itself must wake it
+        receiving.join(20_000);
+        assertFalse(receiving.isAlive(), "the blocked receive was not woken by the close");
+        assertTrue(ended.get() instanceof ChannelClosedException, () -> "receive ended with " + ended.get());
+        assertTrue(channel.isReleased(), "the woken receive saw the close: its end is quiescent");
         transport.close();
         transport = null;
         assertEquals(freeFramesAtStart, kernel.freeFrames());

@@ -225,6 +225,9 @@ abstract class AbstractNotifyChannel implements NotifyChannel
     {
         // Volatile: an end's call that records its thread after this store sees CLOSED (class comment, step 3).
         STATE.setVolatile(this, CLOSED);
+        // The closed state before any view is discarded (release, below): a receiver that read a payload through a
+        // discarded view and then, after a load-load fence, reads the state sees it closed (see NotifyReceiver#poll).
+        VarHandle.storeStoreFence();
         if (endsQuiescent)
         {
             synchronized (this)

@@ -191,6 +191,15 @@ public final class LmpEndpoint implements NotifyReceiver
     }
 
     /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void wakeReceive()
+    {
+        receiveChannel.trigger();
+    }
+
+    /**
      * @return messages consumed so far.
      */
     public long position()

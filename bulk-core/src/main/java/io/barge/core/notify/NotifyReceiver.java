@@ -14,7 +14,10 @@ public interface NotifyReceiver
 
     /**
      * Delivers up to {@code limit} waiting messages, in order, to the handler. The payload view is valid only during
-     * the call; a handler that keeps values copies them (and, the peer being untrusted, reads each value once).
+     * the call; a handler that keeps values copies them (and, the peer being untrusted, reads each value once). A
+     * close from another thread during the call may leave the handler reading zeros (the views are discarded): a
+     * caller that acts on what the handler copied reads the channel's state after a
+     * {@link java.lang.invoke.VarHandle#loadLoadFence()} and drops the values if it is no longer open.
      *
      * @param handler called once per message.
      * @param limit   most messages to deliver.
@@ -46,6 +49,16 @@ public interface NotifyReceiver
      * @return whether a registration was outstanding.
      */
     default boolean cancelReceive()
+    {
+        throw new UnsupportedOperationException(getClass().getName() + " has no waitset integration");
+    }
+
+    /**
+     * Makes the handler {@link #registerReceive} registered pending now, without a message: a transport above this
+     * channel was torn down and its receiver's next call (which the handler makes) learns of it. Safe from any
+     * thread; does nothing if no handler is registered.
+     */
+    default void wakeReceive()
     {
         throw new UnsupportedOperationException(getClass().getName() + " has no waitset integration");
     }

@@ -223,6 +223,15 @@ public final class UmpReceiver extends UmpReceiverRhsPad implements NotifyReceiv
     }
 
     /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void wakeReceive()
+    {
+        receiveChannel.trigger();
+    }
+
+    /**
      * @return messages consumed so far.
      */
     public long position()
