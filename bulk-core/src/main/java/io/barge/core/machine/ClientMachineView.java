@@ -65,6 +65,14 @@ final class ClientMachineView implements AutoCloseable
     }
 
     /**
+     * @return the private kernel, for the deferrals of channel teardowns ({@link io.barge.core.transport.spi.Deferral}).
+     */
+    Kernel kernel()
+    {
+        return kernel;
+    }
+
+    /**
      * @return bytes per frame.
      */
     int frameSize()

@@ -3,13 +3,18 @@ package io.barge.core.machine;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.Receiver;
 import io.barge.core.transport.Sender;
+import io.barge.core.transport.spi.Deferral;
+import io.barge.core.transport.spi.QuiescentEnd;
 
 /**
  * A channel between processes as the transport SPI sees it ({@link ProcessTransport#openChannel}): the ends this
- * process owns. {@link #close()}, from any thread, bars each end once it is outside a call (its gate), wakes its
- * registrations, tells the kernel the end is closed (the peer process then drains and hears
- * {@link PeerGoneException}) and unmaps the end's range from its local domain; the kernel returns the channel's
- * frames once both ends are closed or dead.
+ * process owns. {@link #close()}, from any thread, marks each end closed (so every later call throws
+ * {@link io.barge.core.ChannelClosedException}) and wakes its registrations; the rest of the teardown is deferred until
+ * each end is quiescent ({@link Deferral}, {@link QuiescentEnd}): at once if the ends ran on the closing thread, on
+ * threads that have ended or never, else at the end's next call (which sees the close). Only then does it tell the
+ * kernel the ends are closed (the peer process then drains and hears {@link PeerGoneException}) and unmap each end's
+ * range from its local domain: the kernel returns the channel's frames once both ends are closed or dead, and hands
+ * them to other channels after that, so an end still inside a call must not be able to write them.
  */
 final class ProcessSpiChannel implements Channel
 {
@@ -18,6 +23,8 @@ final class ProcessSpiChannel implements Channel
     ProcessChannelEnd sender;
     ProcessChannelEnd receiver;
     private volatile boolean closed;
+    /** Made by the close; null before. */
+    private Deferral deferral;
 
     ProcessSpiChannel(final ProcessTransport transport, final int channelId)
     {
@@ -76,6 +83,7 @@ final class ProcessSpiChannel implements Channel
     @Override
     public void close()
     {
+        final Deferral teardown;
         synchronized (this)
         {
             if (closed)
@@ -83,22 +91,56 @@ final class ProcessSpiChannel implements Channel
                 return;
             }
             closed = true;
+            // Watching the ends before they are marked: an end can only turn quiescent after it sees the mark.
+            teardown = new Deferral(transport.kernel(), this::release, ends());
+            deferral = teardown;
         }
-        // Both gates first: an end of this process must hear ChannelClosedException, not that its peer (the other
-        // end, closed here a moment earlier) is gone.
-        shut(sender);
-        shut(receiver);
-        closeEnd(sender);
-        closeEnd(receiver);
-        transport.closed(this);
+        // Both marks before anything is released: an end of this process must hear ChannelClosedException, not
+        // that its peer (the other end, closed here a moment earlier) is gone.
+        mark(sender);
+        mark(receiver);
+        teardown.teardown();
     }
 
-    private static void shut(final ProcessChannelEnd end)
+    /**
+     * @return whether the close has released every end (told the kernel and unmapped), for tests.
+     */
+    boolean isReleased()
+    {
+        final Deferral teardown;
+        synchronized (this)
+        {
+            teardown = deferral;
+        }
+        return teardown != null && teardown.isReleased();
+    }
+
+    private QuiescentEnd[] ends()
+    {
+        if (sender != null && receiver != null)
+        {
+            return new QuiescentEnd[] { ((SpiEnd)sender).spi().end, ((SpiEnd)receiver).spi().end };
+        }
+        final ProcessChannelEnd only = sender != null ? sender : receiver;
+        return only == null ? new QuiescentEnd[0] : new QuiescentEnd[] { ((SpiEnd)only).spi().end };
+    }
+
+    private static void mark(final ProcessChannelEnd end)
     {
         if (end != null)
         {
-            ((SpiEnd)end).spi().shut();
+            final SpiEndState spi = ((SpiEnd)end).spi();
+            spi.markClosed(); // volatile: before the teardown reads the ends' threads
+            spi.wake();
         }
+    }
+
+    /** The deferred half of the close: every end is quiescent. */
+    private void release()
+    {
+        closeEnd(sender);
+        closeEnd(receiver);
+        transport.closed(this);
     }
 
     private void closeEnd(final ProcessChannelEnd end)

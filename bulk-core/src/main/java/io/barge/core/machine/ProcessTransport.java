@@ -1,6 +1,7 @@
 package io.barge.core.machine;
 
 import io.barge.core.Domain;
+import io.barge.core.Kernel;
 import io.barge.core.Rights;
 import io.barge.core.transport.Channel;
 import io.barge.core.transport.ChannelConfig;
@@ -100,6 +101,8 @@ public final class ProcessTransport implements Transport
     private final Map<Domain, Integer> kernelIds = new IdentityHashMap<>();
     private final List<ProcessSpiChannel> channels = new ArrayList<>();
     private boolean closed;
+    /** The view goes only once every channel is released: an end still inside a call may read through it. */
+    private boolean viewClosed;
 
     private ProcessTransport(final MachineClient client, final String kind, final Map<String, String> values)
     {
@@ -378,21 +381,38 @@ public final class ProcessTransport implements Transport
             new XenSpiReceiver(client, entry, views, table, spi, frameSize);
     }
 
-    /** Called by a channel's close: unmaps an end's range from its stand-in. */
+    /** The private kernel of the local view, for the channels' teardown deferrals. */
+    Kernel kernel()
+    {
+        return view.kernel();
+    }
+
+    /** Called by a channel's release: unmaps an end's range from its stand-in. */
     void unmap(final SpiEndState spi)
     {
         synchronized (this)
         {
-            if (!closed)
+            if (!viewClosed)
             {
                 view.unmap(spi.domain, spi.base, spi.frames);
             }
         }
     }
 
+    /** Called by a channel's release, on whichever thread ran it: the last one of a closed transport drops the view. */
     synchronized void closed(final ProcessSpiChannel channel)
     {
         channels.remove(channel);
+        closeViewIfDone();
+    }
+
+    private void closeViewIfDone()
+    {
+        if (closed && channels.isEmpty() && !viewClosed)
+        {
+            viewClosed = true;
+            view.close();
+        }
     }
 
     private void checkOpen()
@@ -404,8 +424,10 @@ public final class ProcessTransport implements Transport
     }
 
     /**
-     * Closes every channel still open (abortively) and drops the local view. The client stays attached, and the
-     * kernel's domains stay its (destroy them through the client, or close it).
+     * Closes every channel still open (abortively) and drops the local view once every channel is released: at once
+     * if their ends ran on this thread or on threads that have ended, else when the last end still running makes its
+     * next call (which sees its channel closed). The client stays attached, and the kernel's domains stay its (destroy
+     * them through the client, or close it).
      */
     @Override
     public void close()
@@ -417,6 +439,7 @@ public final class ProcessTransport implements Transport
             {
                 return;
             }
+            closed = true; // no channel opens from here
             open = new ArrayList<>(channels);
         }
         for (final ProcessSpiChannel channel : open)
@@ -425,8 +448,7 @@ public final class ProcessTransport implements Transport
         }
         synchronized (this)
         {
-            closed = true;
-            view.close();
+            closeViewIfDone();
         }
     }
 }

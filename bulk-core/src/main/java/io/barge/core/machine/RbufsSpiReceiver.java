@@ -93,60 +93,53 @@ class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
     public int poll(final Message into)
     {
         spi.enter("poll");
-        try
+        checkOpenAndWhole();
+        checkSenderNotGone();
+        if (endOfStream)
         {
-            checkOpenAndWhole();
-            checkSenderNotGone();
-            if (endOfStream)
-            {
-                return Status.END_OF_STREAM;
-            }
-            spi.checkNotHeld(into);
-            if (heldCount == bufferCount)
-            {
-                return Status.BACK_PRESSURED;
-            }
-            final long consumer = txConsumer;
-            if (txProducerCache == consumer && (txProducerCache = readTxProducer(consumer)) == consumer)
-            {
-                final int idle = nothingNew(consumer);
-                if (idle != Status.OK)
-                {
-                    return idle;
-                }
-            }
-            final int offset = TX_RING_OFFSET + (int)(consumer & slotMask) * IOREC_LENGTH;
-            // Copied once, then checked: the sender can rewrite the slot meanwhile.
-            final int base = ring.getInt(offset + BASE_OFFSET);
-            final int length = ring.getInt(offset + RbufsChannelDescriptor.LENGTH_OFFSET);
-            final int flags = ring.getInt(offset + FLAGS_OFFSET);
-            final int root = ring.getInt(offset + FbufsChannelDescriptor.ROOT_OFFSET);
-            if (flags != FLAG_DATA || base < 0 || base % stride != 0 || base / stride >= bufferCount ||
-                length < 0 || length > maxMessageLength)
-            {
-                throw breaks("IOrec " + consumer + " {base=" + base + " length=" + length + " flags=" + flags +
-                    "} is not a DATA IOrec (" + FLAG_DATA + ") of a buffer's start (a multiple of " + stride +
-                    " below " + bufferCount * stride + ") with length in [0, " + maxMessageLength + "]");
-            }
-            final int buffer = base / stride;
-            if (held[buffer])
-            {
-                throw breaks("IOrec " + consumer + " sends buffer " + buffer + " again while it is held here");
-            }
-            checkDescription(consumer, base, length, root);
-            held[buffer] = true;
-            heldCount++;
-            takeSlot(consumer);
-            Flyweights.begin(into, this, spi.space, buffer, this, false);
-            addPieces(into, base, length);
-            counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
-            counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += length);
-            return Status.OK;
+            return Status.END_OF_STREAM;
         }
-        finally
+        spi.checkNotHeld(into);
+        if (heldCount == bufferCount)
         {
-            spi.leave();
+            return Status.BACK_PRESSURED;
         }
+        final long consumer = txConsumer;
+        if (txProducerCache == consumer && (txProducerCache = readTxProducer(consumer)) == consumer)
+        {
+            final int idle = nothingNew(consumer);
+            if (idle != Status.OK)
+            {
+                return idle;
+            }
+        }
+        final int offset = TX_RING_OFFSET + (int)(consumer & slotMask) * IOREC_LENGTH;
+        // Copied once, then checked: the sender can rewrite the slot meanwhile.
+        final int base = ring.getInt(offset + BASE_OFFSET);
+        final int length = ring.getInt(offset + RbufsChannelDescriptor.LENGTH_OFFSET);
+        final int flags = ring.getInt(offset + FLAGS_OFFSET);
+        final int root = ring.getInt(offset + FbufsChannelDescriptor.ROOT_OFFSET);
+        if (flags != FLAG_DATA || base < 0 || base % stride != 0 || base / stride >= bufferCount ||
+            length < 0 || length > maxMessageLength)
+        {
+            throw breaks("IOrec " + consumer + " {base=" + base + " length=" + length + " flags=" + flags +
+                "} is not a DATA IOrec (" + FLAG_DATA + ") of a buffer's start (a multiple of " + stride +
+                " below " + bufferCount * stride + ") with length in [0, " + maxMessageLength + "]");
+        }
+        final int buffer = base / stride;
+        if (held[buffer])
+        {
+            throw breaks("IOrec " + consumer + " sends buffer " + buffer + " again while it is held here");
+        }
+        checkDescription(consumer, base, length, root);
+        held[buffer] = true;
+        heldCount++;
+        takeSlot(consumer);
+        Flyweights.begin(into, this, spi.space, buffer, this, false);
+        addPieces(into, base, length);
+        counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
+        counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += length);
+        return Status.OK;
     }
 
     /**
@@ -277,21 +270,14 @@ class RbufsSpiReceiver extends ProcessRbufsEnd implements Receiver, SpiEnd
     public void release(final Message message)
     {
         spi.enter("release");
-        try
-        {
-            spi.checkDeliveredBy(message, this);
-            final int buffer = (int)Flyweights.token(message);
-            final int length = message.isHeld() ? message.length() : 0;
-            Flyweights.end(message); // a message not held: BufferStateException, nothing changed
-            held[buffer] = false;
-            heldCount--;
-            checkOpenAndWhole();
-            pushReturn(buffer, length);
-        }
-        finally
-        {
-            spi.leave();
-        }
+        spi.checkDeliveredBy(message, this);
+        final int buffer = (int)Flyweights.token(message);
+        final int length = message.isHeld() ? message.length() : 0;
+        Flyweights.end(message); // a message not held: BufferStateException, nothing changed
+        held[buffer] = false;
+        heldCount--;
+        checkOpenAndWhole();
+        pushReturn(buffer, length);
     }
 
     private void pushReturn(final int buffer, final int length)

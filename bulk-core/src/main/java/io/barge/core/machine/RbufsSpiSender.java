@@ -90,33 +90,26 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
     public int tryClaim(final int length, final Claim claim)
     {
         spi.enter("tryClaim");
-        try
+        checkOpenAndWhole();
+        spi.checkClaim(finished, length, maxMessageLength, claim);
+        checkReceiverThere();
+        if (buffers.freeCount() <= bufferCount >> 1)
         {
-            checkOpenAndWhole();
-            spi.checkClaim(finished, length, maxMessageLength, claim);
-            checkReceiverThere();
-            if (buffers.freeCount() <= bufferCount >> 1)
-            {
-                buffers.takeReturns(this); // once half are out: the return index crosses the cores once per batch
-            }
-            if (buffers.freeCount() == 0)
-            {
-                if (kernelGoneWhenIdle())
-                {
-                    throw kernelGoneException();
-                }
-                counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
-                return Status.BACK_PRESSURED;
-            }
-            final int buffer = buffers.claim();
-            claims++;
-            Flyweights.wrap(claim, spi.space, spi.base + (long)buffer * stride, length, buffer, this);
-            return Status.OK;
+            buffers.takeReturns(this); // once half are out: the return index crosses the cores once per batch
         }
-        finally
+        if (buffers.freeCount() == 0)
         {
-            spi.leave();
+            if (kernelGoneWhenIdle())
+            {
+                throw kernelGoneException();
+            }
+            counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
+            return Status.BACK_PRESSURED;
         }
+        final int buffer = buffers.claim();
+        claims++;
+        Flyweights.wrap(claim, spi.space, spi.base + (long)buffer * stride, length, buffer, this);
+        return Status.OK;
     }
 
     /**
@@ -128,41 +121,27 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
     public void commit(final Claim claim)
     {
         spi.enter("commit");
-        try
+        checkOpenAndWhole();
+        final int buffer = spi.claimed(claim, this, "commit");
+        final PeerGoneException gone = receiverGone();
+        if (gone != null)
         {
-            checkOpenAndWhole();
-            final int buffer = spi.claimed(claim, this, "commit");
-            final PeerGoneException gone = receiverGone();
-            if (gone != null)
-            {
-                giveBack(claim, buffer);
-                throw gone;
-            }
-            final int length = claim.length(); // read at commit: a shrunk claim sends its new length
-            buffers.send(this, buffer, length, describe(buffer, length));
-            claims--;
-            Flyweights.complete(claim);
-            counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
-            counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
+            giveBack(claim, buffer);
+            throw gone;
         }
-        finally
-        {
-            spi.leave();
-        }
+        final int length = claim.length(); // read at commit: a shrunk claim sends its new length
+        buffers.send(this, buffer, length, describe(buffer, length));
+        claims--;
+        Flyweights.complete(claim);
+        counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
+        counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
     }
 
     @Override
     public void abort(final Claim claim)
     {
         spi.enter("abort");
-        try
-        {
-            giveBack(claim, spi.claimed(claim, this, "abort"));
-        }
-        finally
-        {
-            spi.leave();
-        }
+        giveBack(claim, spi.claimed(claim, this, "abort"));
     }
 
     /**
@@ -185,23 +164,16 @@ class RbufsSpiSender extends ProcessRbufsEnd implements Sender, SpiEnd
     public void finish()
     {
         spi.enter("finish");
-        try
+        if (finished)
         {
-            if (finished)
-            {
-                return;
-            }
-            checkOpenAndWhole();
-            spi.checkNoClaims(claims);
-            checkReceiverThere();
-            finished = true;
-            // Release: a receiver that reads it (acquire) and then the producer index sees every IOrec before it.
-            indexRelease(ring, END_OF_STREAM_OFFSET, buffers.txProducer() + 1);
+            return;
         }
-        finally
-        {
-            spi.leave();
-        }
+        checkOpenAndWhole();
+        spi.checkNoClaims(claims);
+        checkReceiverThere();
+        finished = true;
+        // Release: a receiver that reads it (acquire) and then the producer index sees every IOrec before it.
+        indexRelease(ring, END_OF_STREAM_OFFSET, buffers.txProducer() + 1);
     }
 
     @Override

@@ -91,73 +91,66 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
     public int poll(final Message into)
     {
         spi.enter("poll");
-        try
+        checkOpenAndWhole();
+        checkSenderNotGone();
+        if (endOfStream)
         {
-            checkOpenAndWhole();
-            checkSenderNotGone();
-            if (endOfStream)
+            return Status.END_OF_STREAM;
+        }
+        spi.checkNotHeld(into);
+        if (heldCount == messageCapacity)
+        {
+            return Status.BACK_PRESSURED;
+        }
+        while (true)
+        {
+            final int index = (int)readPosition & mask;
+            final int length = lengthAcquire(ring, index);
+            if (length == 0)
             {
+                if (!committedAfterAll(index))
+                {
+                    return Status.EMPTY;
+                }
+                continue;
+            }
+            final int type = type(ring, index);
+            if (type == TYPE_PADDING)
+            {
+                if (index == 0 || length != capacity - index)
+                {
+                    throw breaks("padding at index=" + index + " has length=" + length + ", not " +
+                        (capacity - index) + " to the ring's end");
+                }
+                readPosition += length;
+                publishIfNoneHeld();
+                continue;
+            }
+            if (type == TYPE_END && length == RECORD_HEADER_LENGTH)
+            {
+                readPosition += RECORD_HEADER_LENGTH;
+                endOfStream = true;
                 return Status.END_OF_STREAM;
             }
-            spi.checkNotHeld(into);
-            if (heldCount == messageCapacity)
+            if (type != TYPE_MESSAGE || length < RECORD_HEADER_LENGTH ||
+                length > RECORD_HEADER_LENGTH + maxMessageLength || index + length > capacity)
             {
-                return Status.BACK_PRESSURED;
+                throw breaks("record at index=" + index + " {length=" + length + " type=" + type + "} is " +
+                    "neither a message (" + TYPE_MESSAGE + ") of length in [" + RECORD_HEADER_LENGTH + ", " +
+                    (RECORD_HEADER_LENGTH + maxMessageLength) + "] within the ring's " + capacity +
+                    " bytes, padding (" + TYPE_PADDING + ") nor an end (" + TYPE_END + ")");
             }
-            while (true)
-            {
-                final int index = (int)readPosition & mask;
-                final int length = lengthAcquire(ring, index);
-                if (length == 0)
-                {
-                    if (!committedAfterAll(index))
-                    {
-                        return Status.EMPTY;
-                    }
-                    continue;
-                }
-                final int type = type(ring, index);
-                if (type == TYPE_PADDING)
-                {
-                    if (index == 0 || length != capacity - index)
-                    {
-                        throw breaks("padding at index=" + index + " has length=" + length + ", not " +
-                            (capacity - index) + " to the ring's end");
-                    }
-                    readPosition += length;
-                    publishIfNoneHeld();
-                    continue;
-                }
-                if (type == TYPE_END && length == RECORD_HEADER_LENGTH)
-                {
-                    readPosition += RECORD_HEADER_LENGTH;
-                    endOfStream = true;
-                    return Status.END_OF_STREAM;
-                }
-                if (type != TYPE_MESSAGE || length < RECORD_HEADER_LENGTH ||
-                    length > RECORD_HEADER_LENGTH + maxMessageLength || index + length > capacity)
-                {
-                    throw breaks("record at index=" + index + " {length=" + length + " type=" + type + "} is " +
-                        "neither a message (" + TYPE_MESSAGE + ") of length in [" + RECORD_HEADER_LENGTH + ", " +
-                        (RECORD_HEADER_LENGTH + maxMessageLength) + "] within the ring's " + capacity +
-                        " bytes, padding (" + TYPE_PADDING + ") nor an end (" + TYPE_END + ")");
-                }
-                readPosition += BitUtil.align(length, RECORD_ALIGNMENT);
-                final int slot = (heldFirst + heldCount) % messageCapacity;
-                heldEnds[slot] = readPosition;
-                released[slot] = false;
-                heldCount++;
-                final int payload = length - RECORD_HEADER_LENGTH;
-                Flyweights.begin(into, this, spi.space, slot, this, false);
-                Flyweights.addPiece(into, spi.base + index + RECORD_HEADER_LENGTH, payload);
-                counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
-                counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += payload);
-                return Status.OK;
-            }
-        }
-        finally
-        {
-            spi.leave();
+            readPosition += BitUtil.align(length, RECORD_ALIGNMENT);
+            final int slot = (heldFirst + heldCount) % messageCapacity;
+            heldEnds[slot] = readPosition;
+            released[slot] = false;
+            heldCount++;
+            final int payload = length - RECORD_HEADER_LENGTH;
+            Flyweights.begin(into, this, spi.space, slot, this, false);
+            Flyweights.addPiece(into, spi.base + index + RECORD_HEADER_LENGTH, payload);
+            counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
+            counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += payload);
+            return Status.OK;
         }
     }
 
@@ -223,32 +216,25 @@ final class RingSpiReceiver extends ProcessChannelEnd implements Receiver, SpiEn
     public void release(final Message message)
     {
         spi.enter("release");
-        try
+        spi.checkDeliveredBy(message, this);
+        final int slot = (int)Flyweights.token(message);
+        Flyweights.end(message); // a message not held: BufferStateException, nothing changed
+        released[slot] = true;
+        long position = head;
+        while (heldCount > 0 && released[heldFirst])
         {
-            spi.checkDeliveredBy(message, this);
-            final int slot = (int)Flyweights.token(message);
-            Flyweights.end(message); // a message not held: BufferStateException, nothing changed
-            released[slot] = true;
-            long position = head;
-            while (heldCount > 0 && released[heldFirst])
-            {
-                position = heldEnds[heldFirst];
-                heldFirst = (heldFirst + 1) % messageCapacity;
-                heldCount--;
-            }
-            if (heldCount == 0)
-            {
-                position = readPosition; // and any padding taken after the last record
-            }
-            if (position != head)
-            {
-                head = position;
-                consumerPositionRelease(header, position);
-            }
+            position = heldEnds[heldFirst];
+            heldFirst = (heldFirst + 1) % messageCapacity;
+            heldCount--;
         }
-        finally
+        if (heldCount == 0)
         {
-            spi.leave();
+            position = readPosition; // and any padding taken after the last record
+        }
+        if (position != head)
+        {
+            head = position;
+            consumerPositionRelease(header, position);
         }
     }
 

@@ -98,47 +98,40 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
     public int tryClaim(final int length, final Claim claim)
     {
         spi.enter("tryClaim");
-        try
+        checkOpenAndWhole();
+        spi.checkClaim(finished, length, maxMessageLength, claim);
+        if (claimActive)
         {
-            checkOpenAndWhole();
-            spi.checkClaim(finished, length, maxMessageLength, claim);
-            if (claimActive)
-            {
-                throw new IllegalStateException(spi.transport + " tryClaim: a claim is active; a ring's records " +
-                    "follow each other, so commit or abort it first");
-            }
-            checkReceiverThere();
-            final long tail = this.tail;
-            int index = (int)tail & mask;
-            final int aligned = BitUtil.align(RECORD_HEADER_LENGTH + length, RECORD_ALIGNMENT);
-            final int padding = index + aligned > capacity ? capacity - index : 0;
-            if (inFlight == messageCapacity && takeReleases() == messageCapacity ||
-                !hasRoom(tail, padding + aligned + RECORD_HEADER_LENGTH))
-            {
-                if (kernelGoneWhenIdle())
-                {
-                    throw kernelGoneException();
-                }
-                counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
-                return Status.BACK_PRESSURED;
-            }
-            if (padding > 0)
-            {
-                ring.putInt(index + TYPE_OFFSET, TYPE_PADDING);
-                ring.putInt(LENGTH_OFFSET, 0); // the invariant at the record after the padding: index 0
-                lengthRelease(ring, index, padding);
-                this.tail = tail + padding;
-                index = 0;
-            }
-            claimActive = true;
-            claimIndex = index;
-            Flyweights.wrap(claim, spi.space, spi.base + index + RECORD_HEADER_LENGTH, length, index, this);
-            return Status.OK;
+            throw new IllegalStateException(spi.transport + " tryClaim: a claim is active; a ring's records " +
+                "follow each other, so commit or abort it first");
         }
-        finally
+        checkReceiverThere();
+        final long tail = this.tail;
+        int index = (int)tail & mask;
+        final int aligned = BitUtil.align(RECORD_HEADER_LENGTH + length, RECORD_ALIGNMENT);
+        final int padding = index + aligned > capacity ? capacity - index : 0;
+        if (inFlight == messageCapacity && takeReleases() == messageCapacity ||
+            !hasRoom(tail, padding + aligned + RECORD_HEADER_LENGTH))
         {
-            spi.leave();
+            if (kernelGoneWhenIdle())
+            {
+                throw kernelGoneException();
+            }
+            counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
+            return Status.BACK_PRESSURED;
         }
+        if (padding > 0)
+        {
+            ring.putInt(index + TYPE_OFFSET, TYPE_PADDING);
+            ring.putInt(LENGTH_OFFSET, 0); // the invariant at the record after the padding: index 0
+            lengthRelease(ring, index, padding);
+            this.tail = tail + padding;
+            index = 0;
+        }
+        claimActive = true;
+        claimIndex = index;
+        Flyweights.wrap(claim, spi.space, spi.base + index + RECORD_HEADER_LENGTH, length, index, this);
+        return Status.OK;
     }
 
     /**
@@ -150,52 +143,38 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
     public void commit(final Claim claim)
     {
         spi.enter("commit");
-        try
+        checkOpenAndWhole();
+        checkClaim(claim, "commit");
+        final PeerGoneException gone = receiverGone();
+        if (gone != null)
         {
-            checkOpenAndWhole();
-            checkClaim(claim, "commit");
-            final PeerGoneException gone = receiverGone();
-            if (gone != null)
-            {
-                claimActive = false;
-                Flyweights.complete(claim);
-                throw gone;
-            }
-            final int index = claimIndex;
-            final int length = claim.length(); // read at commit: a shrunk claim sends its new length
-            final int recordLength = RECORD_HEADER_LENGTH + length;
-            final int aligned = BitUtil.align(recordLength, RECORD_ALIGNMENT);
-            ring.putInt(index + TYPE_OFFSET, TYPE_MESSAGE);
-            ring.putInt(((index + aligned) & mask) + LENGTH_OFFSET, 0); // free space: the next commit's word
-            lengthRelease(ring, index, recordLength);
-            tail += aligned;
-            ends[(endsFirst + inFlight) % messageCapacity] = tail;
-            inFlight++;
             claimActive = false;
             Flyweights.complete(claim);
-            counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
-            counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
+            throw gone;
         }
-        finally
-        {
-            spi.leave();
-        }
+        final int index = claimIndex;
+        final int length = claim.length(); // read at commit: a shrunk claim sends its new length
+        final int recordLength = RECORD_HEADER_LENGTH + length;
+        final int aligned = BitUtil.align(recordLength, RECORD_ALIGNMENT);
+        ring.putInt(index + TYPE_OFFSET, TYPE_MESSAGE);
+        ring.putInt(((index + aligned) & mask) + LENGTH_OFFSET, 0); // free space: the next commit's word
+        lengthRelease(ring, index, recordLength);
+        tail += aligned;
+        ends[(endsFirst + inFlight) % messageCapacity] = tail;
+        inFlight++;
+        claimActive = false;
+        Flyweights.complete(claim);
+        counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
+        counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
     }
 
     @Override
     public void abort(final Claim claim)
     {
         spi.enter("abort");
-        try
-        {
-            checkClaim(claim, "abort");
-            claimActive = false; // nothing was written at the record: its length word still reads 0
-            Flyweights.complete(claim);
-        }
-        finally
-        {
-            spi.leave();
-        }
+        checkClaim(claim, "abort");
+        claimActive = false; // nothing was written at the record: its length word still reads 0
+        Flyweights.complete(claim);
     }
 
     /** Copies the message into the next record: the ring is this channel's own, so nothing is handed on. */
@@ -218,38 +197,31 @@ final class RingSpiSender extends ProcessChannelEnd implements Sender, SpiEnd
         while (true)
         {
             spi.enter("finish");
-            try
+            if (finished)
             {
-                if (finished)
-                {
-                    return;
-                }
-                checkOpenAndWhole();
-                if (claimActive)
-                {
-                    throw new IllegalStateException(spi.transport + " finish: a claim is still active; commit or " +
-                        "abort it first");
-                }
-                checkReceiverThere();
-                final long tail = this.tail;
-                if (hasRoom(tail, 2 * RECORD_HEADER_LENGTH))
-                {
-                    final int index = (int)tail & mask;
-                    ring.putInt(index + TYPE_OFFSET, TYPE_END);
-                    ring.putInt(((index + RECORD_HEADER_LENGTH) & mask) + LENGTH_OFFSET, 0);
-                    lengthRelease(ring, index, RECORD_HEADER_LENGTH);
-                    this.tail = tail + RECORD_HEADER_LENGTH;
-                    finished = true;
-                    return;
-                }
-                if (kernelGoneWhenIdle())
-                {
-                    throw kernelGoneException();
-                }
+                return;
             }
-            finally
+            checkOpenAndWhole();
+            if (claimActive)
             {
-                spi.leave();
+                throw new IllegalStateException(spi.transport + " finish: a claim is still active; commit or " +
+                    "abort it first");
+            }
+            checkReceiverThere();
+            final long tail = this.tail;
+            if (hasRoom(tail, 2 * RECORD_HEADER_LENGTH))
+            {
+                final int index = (int)tail & mask;
+                ring.putInt(index + TYPE_OFFSET, TYPE_END);
+                ring.putInt(((index + RECORD_HEADER_LENGTH) & mask) + LENGTH_OFFSET, 0);
+                lengthRelease(ring, index, RECORD_HEADER_LENGTH);
+                this.tail = tail + RECORD_HEADER_LENGTH;
+                finished = true;
+                return;
+            }
+            if (kernelGoneWhenIdle())
+            {
+                throw kernelGoneException();
             }
             if (idle == null)
             {

@@ -10,16 +10,23 @@ import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
-import io.barge.core.transport.spi.EndGate;
 import io.barge.core.transport.spi.EndSupport;
 import io.barge.core.transport.spi.Flyweights;
+import io.barge.core.transport.spi.QuiescentEnd;
 
 import java.util.function.BooleanSupplier;
 
 /**
  * What each end of the transport SPI over a process channel keeps beside its raw end's state: the local domain and
- * the range its claims or messages are views of ({@link ClientMachineView}), the gate a close from another thread
- * waits at before it unmaps anything, and the waitset channel its registrations use. One per end.
+ * the range its claims or messages are views of ({@link ClientMachineView}), the end's record for the quiescent-state
+ * deferral of its channel's teardown ({@link ProcessSpiChannel}), and the waitset channel its registrations use. One
+ * per end.
+ * <p>
+ * Every call of the end that may touch the channel's frames starts with {@link #enter}: it records the calling thread
+ * (a volatile store only when the thread changes) and then reads {@link #closed} (volatile), the Dekker pair of
+ * {@link QuiescentEnd}; a call that sees the channel closed touches nothing, tells the record the end is quiescent and
+ * throws. So a call costs a load, a compare and a volatile load (no CAS, no fence on x86), where a gate cost a CAS
+ * in and a release store out.
  */
 final class SpiEndState
 {
@@ -30,9 +37,10 @@ final class SpiEndState
     final int frames;
     /** E.g. {@code "process-rbufs"}: errors name it and the call. */
     final String transport;
-    final EndGate gate = new EndGate();
+    /** The end's record for the deferral of its channel's teardown. */
+    final QuiescentEnd end = new QuiescentEnd();
     final WaitsetChannel ready;
-    /** Set by the channel's close (any thread) before it shuts the gate; pollers of registrations read it. */
+    /** Set by the channel's close (any thread) before it reads the ends' threads; pollers of registrations read it. */
     volatile boolean closed;
 
     SpiEndState(final Domain domain, final long base, final int frames, final String transport, final String end)
@@ -46,15 +54,17 @@ final class SpiEndState
     }
 
     /**
-     * Enters a call of the end.
+     * Enters a call of the end: records the thread, then reads the closed flag (class comment).
      *
      * @param call the call's name, for the error.
-     * @throws ChannelClosedException if the channel has been closed.
+     * @throws ChannelClosedException if the channel has been closed: the end touches nothing of it any more.
      */
     void enter(final String call)
     {
-        if (!gate.enter())
+        end.enter();
+        if (closed)
         {
+            end.quiescent(); // may run the channel's deferred release on this thread, which then throws
             throw closedException(call);
         }
     }
@@ -69,20 +79,19 @@ final class SpiEndState
     }
 
     /**
-     * Leaves a call of the end.
+     * The first step of the channel's teardown (any thread): every call from now on sees the channel closed.
+     * Volatile, before the teardown reads the ends' threads ({@link QuiescentEnd}, step 3).
      */
-    void leave()
+    void markClosed()
     {
-        gate.leave();
+        closed = true;
     }
 
     /**
-     * Bars the end for good once it is outside a call, then wakes a registration so that its handler learns of it.
+     * Wakes a registration of this end so that its handler learns of the close (its next call sees it).
      */
-    void shut()
+    void wake()
     {
-        closed = true;
-        gate.shut();
         ready.trigger();
     }
 
@@ -99,14 +108,7 @@ final class SpiEndState
         final BooleanSupplier poller)
     {
         enter(call);
-        try
-        {
-            ready.registerPolled(waitset, handler, poller);
-        }
-        finally
-        {
-            leave();
-        }
+        ready.registerPolled(waitset, handler, poller);
     }
 
     /**

@@ -108,40 +108,33 @@ final class XenSpiReceiver extends ProcessXenEnd implements Receiver, SpiEnd
     public int poll(final Message into)
     {
         spi.enter("poll");
-        try
+        checkOpenAndWhole();
+        checkSenderNotGone();
+        if (endOfStream)
         {
-            checkOpenAndWhole();
-            checkSenderNotGone();
-            if (endOfStream)
-            {
-                return Status.END_OF_STREAM;
-            }
-            spi.checkNotHeld(into);
-            if (heldCount == bufferCount)
-            {
-                return Status.BACK_PRESSURED;
-            }
-            if (reqProdCache == reqCons && (reqProdCache = readReqProd()) == reqCons)
-            {
-                final int idle = nothingNew();
-                if (idle != Status.OK)
-                {
-                    return idle;
-                }
-            }
-            final int id = takeRequest(into);
-            held[id] = true;
-            heldCount++;
-            reqCons++;
-            consumed++;
-            counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
-            counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += into.length());
-            return Status.OK;
+            return Status.END_OF_STREAM;
         }
-        finally
+        spi.checkNotHeld(into);
+        if (heldCount == bufferCount)
         {
-            spi.leave();
+            return Status.BACK_PRESSURED;
         }
+        if (reqProdCache == reqCons && (reqProdCache = readReqProd()) == reqCons)
+        {
+            final int idle = nothingNew();
+            if (idle != Status.OK)
+            {
+                return idle;
+            }
+        }
+        final int id = takeRequest(into);
+        held[id] = true;
+        heldCount++;
+        reqCons++;
+        consumed++;
+        counterRelease(header, MESSAGES_RECEIVED_OFFSET, ++messagesReceived);
+        counterRelease(header, BYTES_RECEIVED_OFFSET, bytesReceived += into.length());
+        return Status.OK;
     }
 
     /** Copies the request at req_cons once, validates it, reaches its pages and fills {@code into}. */
@@ -370,28 +363,21 @@ final class XenSpiReceiver extends ProcessXenEnd implements Receiver, SpiEnd
     public void release(final Message message)
     {
         spi.enter("release");
-        try
+        spi.checkDeliveredBy(message, this);
+        final int id = (int)Flyweights.token(message);
+        Flyweights.end(message); // a message not held: BufferStateException, nothing changed
+        held[id] = false;
+        heldCount--;
+        checkOpenAndWhole();
+        final int old = rspProdPvt;
+        // The slot of a request consumed already (rsp_prod_pvt < req_cons): the front end reads it next.
+        putResponse(ring, slotOffset(old, slotMask), id, RSP_OKAY);
+        rspProdPvt = old + 1;
+        // Release: the front end that reads it (acquire) sees the response, and every read of the pages done.
+        indexRelease(ring, RSP_PROD_OFFSET, rspProdPvt);
+        if (pushNeedsNotify(ring, RSP_EVENT_OFFSET, old, rspProdPvt))
         {
-            spi.checkDeliveredBy(message, this);
-            final int id = (int)Flyweights.token(message);
-            Flyweights.end(message); // a message not held: BufferStateException, nothing changed
-            held[id] = false;
-            heldCount--;
-            checkOpenAndWhole();
-            final int old = rspProdPvt;
-            // The slot of a request consumed already (rsp_prod_pvt < req_cons): the front end reads it next.
-            putResponse(ring, slotOffset(old, slotMask), id, RSP_OKAY);
-            rspProdPvt = old + 1;
-            // Release: the front end that reads it (acquire) sees the response, and every read of the pages done.
-            indexRelease(ring, RSP_PROD_OFFSET, rspProdPvt);
-            if (pushNeedsNotify(ring, RSP_EVENT_OFFSET, old, rspProdPvt))
-            {
-                wordRelease(ring, RSP_NOTIFIED_OFFSET, ++notified); // polled: the notification is this count
-            }
-        }
-        finally
-        {
-            spi.leave();
+            wordRelease(ring, RSP_NOTIFIED_OFFSET, ++notified); // polled: the notification is this count
         }
     }
 }

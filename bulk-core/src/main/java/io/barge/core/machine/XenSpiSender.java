@@ -120,41 +120,34 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
     public int tryClaim(final int length, final Claim claim)
     {
         spi.enter("tryClaim");
-        try
+        checkOpenAndWhole();
+        spi.checkClaim(finished, length, maxMessageLength, claim);
+        checkReceiverThere();
+        if (freeCount <= bufferCount >> 1)
         {
-            checkOpenAndWhole();
-            spi.checkClaim(finished, length, maxMessageLength, claim);
-            checkReceiverThere();
-            if (freeCount <= bufferCount >> 1)
-            {
-                takeResponses(); // once half are out: rsp_prod crosses the cores once per batch
-            }
-            if (freeCount == 0 && rspEventAsked != rspCons + 1)
-            {
-                // RING_FINAL_CHECK_FOR_RESPONSES, once per wait: ask for the next response, then look again.
-                rspEventAsked = rspCons + 1;
-                askToBeNotified(ring, RSP_EVENT_OFFSET, rspEventAsked);
-                takeResponses();
-            }
-            if (freeCount == 0)
-            {
-                if (kernelGoneWhenIdle())
-                {
-                    throw kernelGoneException();
-                }
-                counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
-                return Status.BACK_PRESSURED;
-            }
-            final int buffer = free[--freeCount];
-            state[buffer] = CLAIMED;
-            claims++;
-            Flyweights.wrap(claim, spi.space, spi.base + (long)buffer * stride, length, buffer, this);
-            return Status.OK;
+            takeResponses(); // once half are out: rsp_prod crosses the cores once per batch
         }
-        finally
+        if (freeCount == 0 && rspEventAsked != rspCons + 1)
         {
-            spi.leave();
+            // RING_FINAL_CHECK_FOR_RESPONSES, once per wait: ask for the next response, then look again.
+            rspEventAsked = rspCons + 1;
+            askToBeNotified(ring, RSP_EVENT_OFFSET, rspEventAsked);
+            takeResponses();
         }
+        if (freeCount == 0)
+        {
+            if (kernelGoneWhenIdle())
+            {
+                throw kernelGoneException();
+            }
+            counterRelease(header, BACK_PRESSURED_OFFSET, ++backPressured);
+            return Status.BACK_PRESSURED;
+        }
+        final int buffer = free[--freeCount];
+        state[buffer] = CLAIMED;
+        claims++;
+        Flyweights.wrap(claim, spi.space, spi.base + (long)buffer * stride, length, buffer, this);
+        return Status.OK;
     }
 
     /**
@@ -166,27 +159,20 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
     public void commit(final Claim claim)
     {
         spi.enter("commit");
-        try
+        checkOpenAndWhole();
+        final int buffer = spi.claimed(claim, this, "commit");
+        final PeerGoneException gone = receiverGone();
+        if (gone != null)
         {
-            checkOpenAndWhole();
-            final int buffer = spi.claimed(claim, this, "commit");
-            final PeerGoneException gone = receiverGone();
-            if (gone != null)
-            {
-                giveBack(claim, buffer);
-                throw gone;
-            }
-            final int length = claim.length(); // read at commit: a shrunk claim sends its new length
-            push(buffer, length);
-            claims--;
-            Flyweights.complete(claim);
-            counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
-            counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
+            giveBack(claim, buffer);
+            throw gone;
         }
-        finally
-        {
-            spi.leave();
-        }
+        final int length = claim.length(); // read at commit: a shrunk claim sends its new length
+        push(buffer, length);
+        claims--;
+        Flyweights.complete(claim);
+        counterRelease(header, MESSAGES_SENT_OFFSET, ++messagesSent);
+        counterRelease(header, BYTES_SENT_OFFSET, bytesSent += length);
     }
 
     /** Grants the message's pages (copy mode), writes its request and pushes it with the notification check. */
@@ -274,14 +260,7 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
     public void abort(final Claim claim)
     {
         spi.enter("abort");
-        try
-        {
-            giveBack(claim, spi.claimed(claim, this, "abort"));
-        }
-        finally
-        {
-            spi.leave();
-        }
+        giveBack(claim, spi.claimed(claim, this, "abort"));
     }
 
     /**
@@ -304,23 +283,16 @@ final class XenSpiSender extends ProcessXenEnd implements Sender, SpiEnd
     public void finish()
     {
         spi.enter("finish");
-        try
+        if (finished)
         {
-            if (finished)
-            {
-                return;
-            }
-            checkOpenAndWhole();
-            spi.checkNoClaims(claims);
-            checkReceiverThere();
-            finished = true;
-            // Release: a back end that reads it (acquire) and then req_prod sees every request before it.
-            wordRelease(ring, END_OF_STREAM_OFFSET, pushed + 1);
+            return;
         }
-        finally
-        {
-            spi.leave();
-        }
+        checkOpenAndWhole();
+        spi.checkNoClaims(claims);
+        checkReceiverThere();
+        finished = true;
+        // Release: a back end that reads it (acquire) and then req_prod sees every request before it.
+        wordRelease(ring, END_OF_STREAM_OFFSET, pushed + 1);
     }
 
     @Override

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static io.barge.core.machine.RbufsChannelDescriptor.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -175,6 +178,107 @@ class ProcessTransportPeerTest
             () -> raw.poll((buffer, offset, length) -> fail("nothing more"), 4));
         assertTrue(gone.getMessage().contains("closed the channel"), gone.getMessage());
         assertThrows(ChannelClosedException.class, () -> sender.tryClaim(64, claim));
+    }
+
+    @Test
+    void aCloseFromAnotherThreadIsReleasedAtTheEndsNextCallAndOnlyThenDoesThePeerHearIt() throws Exception
+    {
+        open(ProcessTransport.RBUFS);
+        final int id = transport.createChannel(transport.kernelDomainId(spiDomain), rawDomain, CONFIG);
+        final ProcessSpiChannel channel = (ProcessSpiChannel)transport.openChannel(id);
+        final Sender sender = channel.sender();
+        final ProcessRbufsReceiver raw = rawClient.openRbufsReceiver(id);
+        final ExecutorService endThread = Executors.newSingleThreadExecutor();
+        try
+        {
+            final Claim claim = sender.newClaim();
+            endThread.submit(() ->
+            {
+                assertEquals(Status.OK, sender.tryClaim(64, claim));
+                claim.buffer().putLong(0, 42);
+                sender.commit(claim);
+            }).get(10, TimeUnit.SECONDS);
+
+            channel.close(); // the end's thread is alive and may be inside a call: nothing is released yet
+            assertFalse(channel.isReleased(), "the end has not been quiescent since the close");
+            final long[] got = new long[1];
+            assertEquals(1, raw.poll((buffer, offset, length) -> got[0] = buffer.getLong(offset), 4));
+            assertEquals(42L, got[0], "what was committed before the close is delivered");
+            assertEquals(0, raw.poll((buffer, offset, length) -> fail("nothing more"), 4),
+                "the kernel has not been told: the peer sees an open, empty channel");
+
+            final Throwable thrown = endThread.submit(() -> assertThrows(ChannelClosedException.class,
+                () -> sender.tryClaim(64, claim))).get(10, TimeUnit.SECONDS);
+            assertTrue(thrown.getMessage().contains("closed"), thrown.getMessage());
+            assertTrue(channel.isReleased(), "the end's next call saw the close and ran the release");
+            final PeerGoneException gone = assertThrows(PeerGoneException.class,
+                () -> raw.poll((buffer, offset, length) -> fail("nothing more"), 4));
+            assertTrue(gone.getMessage().contains("closed the channel"), gone.getMessage());
+        }
+        finally
+        {
+            endThread.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCloseIsReleasedAtOnceOnTheEndsOwnThreadOrOnceItsThreadHasEnded() throws Exception
+    {
+        open(ProcessTransport.RBUFS);
+        final ProcessSpiChannel own = (ProcessSpiChannel)transport.openChannel(
+            transport.createChannel(transport.kernelDomainId(spiDomain), rawDomain, CONFIG));
+        final Claim claim = own.sender().newClaim();
+        assertEquals(Status.OK, own.sender().tryClaim(64, claim));
+        own.sender().commit(claim);
+        own.close();
+        assertTrue(own.isReleased(), "closed on the end's own thread");
+
+        final ProcessSpiChannel ended = (ProcessSpiChannel)transport.openChannel(
+            transport.createChannel(transport.kernelDomainId(spiDomain), rawDomain, CONFIG));
+        final Sender sender = ended.sender();
+        final Thread thread = new Thread(() ->
+        {
+            final Claim other = sender.newClaim();
+            if (sender.tryClaim(64, other) == Status.OK)
+            {
+                sender.commit(other);
+            }
+        }, "ended-end");
+        thread.start();
+        thread.join(10_000);
+        assertFalse(thread.isAlive());
+        ended.close();
+        assertTrue(ended.isReleased(), "the end's thread has ended: nothing of it can be in flight");
+    }
+
+    @Test
+    void aTransportClosedWhileAnEndsThreadLivesKeepsItsViewUntilThatEndsNextCall() throws Exception
+    {
+        open(ProcessTransport.RBUFS);
+        final int id = transport.createChannel(transport.kernelDomainId(spiDomain), rawDomain, CONFIG);
+        final ProcessSpiChannel channel = (ProcessSpiChannel)transport.openChannel(id);
+        final Sender sender = channel.sender();
+        final ProcessRbufsReceiver raw = rawClient.openRbufsReceiver(id);
+        final ExecutorService endThread = Executors.newSingleThreadExecutor();
+        try
+        {
+            final Claim claim = sender.newClaim();
+            endThread.submit(() -> assertEquals(Status.OK, sender.tryClaim(64, claim))).get(10, TimeUnit.SECONDS);
+            transport.close();
+            assertFalse(channel.isReleased());
+            assertThrows(IllegalStateException.class, () -> transport.createDomain("late"), "closed for new work");
+            // The claim still held is a view of the channel's frames through the local view, which must still be
+            // mapped: the end's thread may be writing through it right now.
+            endThread.submit(() -> claim.buffer().putLong(0, 7)).get(10, TimeUnit.SECONDS);
+            endThread.submit(() -> assertThrows(ChannelClosedException.class, () -> sender.commit(claim)))
+                .get(10, TimeUnit.SECONDS);
+            assertTrue(channel.isReleased());
+            assertThrows(PeerGoneException.class, () -> raw.poll((buffer, offset, length) -> { }, 4));
+        }
+        finally
+        {
+            endThread.shutdownNow();
+        }
     }
 
     @Test
