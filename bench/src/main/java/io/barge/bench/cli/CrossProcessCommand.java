@@ -44,8 +44,10 @@ final class CrossProcessCommand implements Callable<Integer>
     boolean noFill;
 
     @Option(names = "--streams", paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "rbufs,fbufs,ring,aeron",
-        description = "Streams in order, from rbufs, fbufs, xen (persistent grants, at most 64k), ring, aeron; the last is the ratios' reference " +
-            "(default: ${DEFAULT-VALUE}).")
+        description = "Streams in order, from rbufs (raw ends), rbufs-spi (the transport SPI at both ends), fbufs, xen " +
+            "(persistent grants, at most 64k), ring, aeron, and the in-process references rbufs-local, fbufs-local, " +
+            "xen-local (a sending thread in this JVM on the in-process transport, SPI at both ends); the last is the " +
+            "ratios' reference (default: ${DEFAULT-VALUE}).")
     List<String> streams;
 
     @Option(names = "--window-ms", paramLabel = "T", defaultValue = "1000",
@@ -69,7 +71,7 @@ final class CrossProcessCommand implements Callable<Integer>
             {
                 throw new IllegalArgumentException("--size=" + size + " must be in [8, 1m]");
             }
-            if (streams.contains("xen") && size > (1 << 16))
+            if ((streams.contains("xen") || streams.contains("xen-local")) && size > (1 << 16))
             {
                 throw new IllegalArgumentException("--size=" + size + " must be at most 64k with the xen stream " +
                     "(a request names at most 16 pages)");

@@ -15,9 +15,14 @@ import io.barge.core.machine.ProcessReceiver;
 import io.barge.core.machine.ProcessChannelDescriptor;
 import io.barge.core.machine.ProcessTransport;
 import io.barge.core.transport.Channel;
+import io.barge.core.transport.ChannelConfig;
+import io.barge.core.transport.Claim;
 import io.barge.core.transport.Message;
 import io.barge.core.transport.Receiver;
+import io.barge.core.transport.Sender;
 import io.barge.core.transport.Status;
+import io.barge.core.transport.Transport;
+import io.barge.core.transport.Transports;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -32,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 
 /**
@@ -212,9 +218,57 @@ public final class ChildStreams
             }
         }
 
+        /**
+         * Stops the sender until {@link #resume}: SIGSTOP to the child.
+         *
+         * @throws IOException if the signal cannot be sent.
+         */
+        public void pause() throws IOException
+        {
+            signal(process, "STOP");
+        }
+
+        /**
+         * Lets the sender go on: SIGCONT to the child.
+         *
+         * @throws IOException if the signal cannot be sent.
+         */
+        public void resume() throws IOException
+        {
+            signal(process, "CONT");
+        }
+
+        /** Ends the sender at once, for a runner interrupted: SIGKILL ends a stopped child too. */
+        public void kill()
+        {
+            if (process != null)
+            {
+                process.destroyForcibly();
+            }
+        }
+
         abstract void closeReceiver();
 
         abstract void release();
+
+        /**
+         * @param spiReceiver a transport SPI receiver.
+         * @return a poll of it: a message touched ({@code Message.touch}) or its first word read, then released.
+         */
+        final IntSupplier spiPoller(final Receiver spiReceiver)
+        {
+            final Message message = spiReceiver.newMessage();
+            return () ->
+            {
+                if (spiReceiver.poll(message) != Status.OK)
+                {
+                    return 0;
+                }
+                lastWord = touch ? message.touch() : message.getLong(0);
+                spiReceiver.release(message);
+                return 1;
+            };
+        }
 
         final void onMessage(final DirectBuffer buffer, final int offset, final int length)
         {
@@ -267,17 +321,7 @@ public final class ChildStreams
          */
         BargeStream polling(final Receiver spiReceiver)
         {
-            final Message message = spiReceiver.newMessage();
-            poller = () ->
-            {
-                if (spiReceiver.poll(message) != Status.OK)
-                {
-                    return 0;
-                }
-                lastWord = touch ? message.touch() : message.getLong(0);
-                spiReceiver.release(message);
-                return 1;
-            };
+            poller = spiPoller(spiReceiver);
             return this;
         }
 
@@ -402,20 +446,196 @@ public final class ChildStreams
     public static Stream fbufs(final int size, final int capacity, final boolean touch, final boolean fill,
         final long heartbeatTimeoutMs) throws IOException
     {
-        final BargeStream stream = new BargeStream("fbufs", touch, heartbeatTimeoutMs);
+        return spi(ProcessTransport.FBUFS, size, capacity, touch, fill, heartbeatTimeoutMs);
+    }
+
+    /**
+     * @param kind               a {@link ProcessTransport} kind without options: {@code fbufs} or {@code rbufs}.
+     * @param size               message bytes.
+     * @param capacity           messages in flight (a power of two, at least 2).
+     * @param touch              whether every byte is read.
+     * @param fill               whether the child writes every word of each message.
+     * @param heartbeatTimeoutMs the kernel's client timeout (longer than a child is ever paused).
+     * @return the process channel's stream with the transport SPI at both ends ({@link ProcessFbufsBenchmark#main}
+     *         sends), started: this process's end polled as {@link #fbufs}'s.
+     * @throws IOException if the child cannot be started or says nothing.
+     */
+    public static Stream spi(final String kind, final int size, final int capacity, final boolean touch,
+        final boolean fill, final long heartbeatTimeoutMs) throws IOException
+    {
+        final BargeStream stream = new BargeStream(kind, touch, heartbeatTimeoutMs);
         try
         {
-            final ProcessTransport transport = ProcessTransport.open(stream.client, ProcessTransport.FBUFS);
+            final ProcessTransport transport = ProcessTransport.open(stream.client, kind);
             stream.receiver = transport; // closing it closes the channel: the child hears the peer gone
             final int domain = transport.kernelDomainId(transport.createDomain("benchmark receiver"));
             return stream.polling(transport.openChannel(stream.start(domain, ProcessFbufsBenchmark.class,
                 ProcessFbufsBenchmark.READY, Integer.toString(size), Integer.toString(capacity),
-                fill ? "fill" : "word")).receiver());
+                fill ? "fill" : "word", kind)).receiver());
         }
         catch (final IOException | RuntimeException ex)
         {
             stream.close();
             throw ex;
+        }
+    }
+
+    /**
+     * The same stream in one process, for the cross-process rows' reference: a sending thread in this JVM on an
+     * in-process transport, between two domains of a kernel of its own, running the SPI child's loop (claim, write
+     * every word or the first, commit, spin while back-pressured); this thread's end is polled as {@link #spi}'s.
+     * Paused by a flag the sender reads every 64 messages and while back-pressured, not by a signal.
+     *
+     * @param transportName an installed transport ({@link Transports#create}), e.g. {@code rbufs}.
+     * @param options       its options.
+     * @param size          message bytes.
+     * @param capacity      messages in flight.
+     * @param touch         whether every byte is read.
+     * @param fill          whether the sender writes every word of each message.
+     * @return the stream, its sender paused.
+     */
+    public static Stream local(final String transportName, final Map<String, String> options, final int size,
+        final int capacity, final boolean touch, final boolean fill)
+    {
+        return new LocalStream(transportName, options, size, capacity, touch, fill);
+    }
+
+    /** {@link #local}. */
+    private static final class LocalStream extends Stream
+    {
+        private static final int MESSAGES_PER_LOOK = 64;
+        private final Machine machine;
+        private final Transport transport;
+        private final Channel channel;
+        private final IntSupplier poller;
+        private final Thread sender;
+        private volatile boolean paused = true;
+        private volatile boolean stopped;
+        private volatile Throwable failure;
+
+        LocalStream(final String transportName, final Map<String, String> options, final int size,
+            final int capacity, final boolean touch, final boolean fill)
+        {
+            super(transportName + "-local", touch);
+            machine = new Machine(LOCAL_FRAMES);
+            Transport created = null;
+            Channel opened = null;
+            try
+            {
+                created = Transports.create(machine.kernel(), transportName, options);
+                opened = created.open(machine.a(), machine.b(), new ChannelConfig(size, capacity,
+                    ChannelConfig.Notification.UMP));
+            }
+            catch (final RuntimeException ex)
+            {
+                CloseHelper.closeAll(opened, created, machine);
+                throw ex;
+            }
+            transport = created;
+            channel = opened;
+            poller = spiPoller(channel.receiver());
+            final Sender spiSender = channel.sender();
+            sender = new Thread(() -> send(spiSender, size, fill), "barge-local-sender-" + transportName);
+            sender.setDaemon(true);
+            sender.start();
+        }
+
+        private void send(final Sender spiSender, final int size, final boolean fill)
+        {
+            final Claim claim = spiSender.newClaim();
+            long next = 0;
+            try
+            {
+                while (!stopped)
+                {
+                    if (paused)
+                    {
+                        LockSupport.parkNanos(PAUSED_PARK_NS);
+                        continue;
+                    }
+                    batch:
+                    for (int i = 0; i < MESSAGES_PER_LOOK; i++)
+                    {
+                        while (spiSender.tryClaim(size, claim) == Status.BACK_PRESSURED)
+                        {
+                            if (paused || stopped)
+                            {
+                                break batch;
+                            }
+                            Thread.onSpinWait(); // the child's BusySpinIdleStrategy
+                        }
+                        if (fill)
+                        {
+                            Crossing.fill(claim.buffer(), 0, size, next);
+                        }
+                        else
+                        {
+                            claim.buffer().putLong(0, next);
+                        }
+                        spiSender.commit(claim);
+                        next++;
+                    }
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = ex;
+            }
+        }
+
+        @Override
+        public int poll()
+        {
+            return poller.getAsInt();
+        }
+
+        @Override
+        public void pause() throws IOException
+        {
+            paused = true;
+            checkSender();
+        }
+
+        @Override
+        public void resume() throws IOException
+        {
+            checkSender();
+            paused = false;
+        }
+
+        @Override
+        public void kill()
+        {
+            stopped = true;
+        }
+
+        private void checkSender() throws IOException
+        {
+            final Throwable thrown = failure;
+            if (thrown != null)
+            {
+                throw new IOException("the " + name() + " sender failed", thrown);
+            }
+        }
+
+        @Override
+        void closeReceiver()
+        {
+            stopped = true;
+            try
+            {
+                sender.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        void release()
+        {
+            CloseHelper.closeAll(channel, transport, machine);
         }
     }
 
@@ -505,6 +725,32 @@ public final class ChildStreams
         {
             stream.close();
             throw ex;
+        }
+    }
+
+    /** 4 KiB frames of each in-process stream's machine. */
+    private static final int LOCAL_FRAMES = 16384;
+    /** How long a paused in-process sender parks between looks at its flag. */
+    private static final long PAUSED_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    /** Sends SIGSTOP or SIGCONT to a child (and waits for {@code kill} to say it did). */
+    private static void signal(final Process process, final String signal) throws IOException
+    {
+        final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+            .redirectErrorStream(true).start();
+        try
+        {
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0)
+            {
+                kill.destroyForcibly();
+                throw new IOException("kill -" + signal + " " + process.pid() + " failed: " +
+                    new String(kill.getInputStream().readNBytes(4096), StandardCharsets.UTF_8));
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while signalling " + process.pid(), ex);
         }
     }
 }

@@ -1,10 +1,13 @@
 package io.barge.bench.core;
 
+import io.barge.core.machine.ProcessTransport;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -20,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class CrossProcessWindows
 {
     /** Streams this runner knows, in their default order (the last one is the reference of the ratios). */
-    public static final List<String> STREAMS = List.of("rbufs", "fbufs", "xen", "ring", "aeron");
+    public static final List<String> STREAMS = List.of("rbufs", "rbufs-spi", "fbufs", "xen", "ring", "rbufs-local",
+        "fbufs-local", "xen-local", "aeron");
     /** Polls between two looks at the clock in a window. */
     private static final int POLLS_PER_CLOCK = 64;
 
@@ -87,7 +91,7 @@ public final class CrossProcessWindows
     {
         final List<ChildStreams.Stream> streams = new CopyOnWriteArrayList<>(); // the hook reads it too
         // Ctrl-C while children are stopped: SIGKILL ends a stopped process too, so none is left behind.
-        final Thread killChildren = new Thread(() -> streams.forEach((stream) -> stream.process().destroyForcibly()),
+        final Thread killChildren = new Thread(() -> streams.forEach(ChildStreams.Stream::kill),
             "barge-cross-process-children");
         Runtime.getRuntime().addShutdownHook(killChildren);
         try
@@ -96,7 +100,7 @@ public final class CrossProcessWindows
             {
                 final ChildStreams.Stream stream = start(name, settings);
                 streams.add(stream);
-                signal(stream, "STOP");
+                stream.pause();
             }
             out.printf(Locale.ROOT, "cross-process: %s, %,d B messages, %s, children %s; %d rounds of %d ms " +
                 "windows (%d ms warm-up each), one child running at a time%n", String.join(", ",
@@ -133,11 +137,11 @@ public final class CrossProcessWindows
             {
                 try
                 {
-                    signal(stream, "CONT"); // a stopped child cannot see its receiver close
+                    stream.resume(); // a stopped child cannot see its receiver close
                 }
                 catch (final IOException | RuntimeException ex)
                 {
-                    stream.process().destroyForcibly();
+                    stream.kill();
                 }
                 stream.close();
             }
@@ -151,8 +155,20 @@ public final class CrossProcessWindows
             case "rbufs":
                 return ChildStreams.rbufs(settings.size(), ChildStreams.capacityFor(settings.size()),
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
+            case "rbufs-spi":
+                return ChildStreams.spi(ProcessTransport.RBUFS, settings.size(), inFlightBesideRbufs(settings.size()),
+                    settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
+            case "rbufs-local":
+                return ChildStreams.local("rbufs", Map.of(), settings.size(), inFlightBesideRbufs(settings.size()),
+                    settings.touch(), settings.fill());
+            case "fbufs-local":
+                return ChildStreams.local("fbufs", Map.of(), settings.size(), inFlightBesideRbufs(settings.size()),
+                    settings.touch(), settings.fill());
+            case "xen-local":
+                return ChildStreams.local("xen", Map.of("grants", "persistent"), settings.size(),
+                    ChildStreams.buffersFor(settings.size()), settings.touch(), settings.fill());
             case "fbufs":
-                return ChildStreams.fbufs(settings.size(), ProcessFbufsBenchmark.capacityBesideRbufs(settings.size()),
+                return ChildStreams.fbufs(settings.size(), inFlightBesideRbufs(settings.size()),
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
             case "xen":
                 return ChildStreams.xen(settings.size(), settings.touch(), settings.fill(), "persistent",
@@ -165,10 +181,16 @@ public final class CrossProcessWindows
         }
     }
 
+    /** @return messages in flight of the SPI streams beside the raw Rbufs stream's buffers. */
+    private static int inFlightBesideRbufs(final int size)
+    {
+        return ProcessFbufsBenchmark.capacityBesideRbufs(size);
+    }
+
     /** @return msgs/s over the counted part of one window of the stream's child. */
     private static double window(final ChildStreams.Stream stream, final Settings settings) throws IOException
     {
-        signal(stream, "CONT");
+        stream.resume();
         try
         {
             run(stream, TimeUnit.MILLISECONDS.toNanos(settings.warmupMs()));
@@ -178,7 +200,7 @@ public final class CrossProcessWindows
         }
         finally
         {
-            signal(stream, "STOP");
+            stream.pause();
         }
     }
 
@@ -196,27 +218,6 @@ public final class CrossProcessWindows
         }
         while (System.nanoTime() - end < 0);
         return taken;
-    }
-
-    /** Sends SIGSTOP or SIGCONT to the stream's child (and waits for {@code kill} to say it did). */
-    private static void signal(final ChildStreams.Stream stream, final String signal) throws IOException
-    {
-        final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(stream.process().pid()))
-            .redirectErrorStream(true).start();
-        try
-        {
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0)
-            {
-                kill.destroyForcibly();
-                throw new IOException("kill -" + signal + " " + stream.process().pid() + " failed: " +
-                    new String(kill.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8));
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while signalling " + stream.name(), ex);
-        }
     }
 
     private static String line(final String title, final List<String> names, final double[] rates)

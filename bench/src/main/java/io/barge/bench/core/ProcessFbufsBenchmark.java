@@ -135,9 +135,10 @@ public class ProcessFbufsBenchmark
      * from it to domain {@code args[1]} through {@link ProcessTransport} ({@code args[2]}-byte messages,
      * {@code args[3]} of them in flight), prints "fbufs channel &lt;id&gt;", then claims, writes the message in place
      * and commits as fast as runs come back, until the receiver closes its end. It writes the first word, or with
-     * {@code args[4]} "fill" every word ({@link Crossing#fill}).
+     * {@code args[4]} "fill" every word ({@link Crossing#fill}). {@code args[5]}, if given, is the channel's kind
+     * instead of fbufs ({@code rbufs}: {@link ChildStreams#spi}).
      *
-     * @param args machine directory, receiver domain, message size, capacity[, "fill"].
+     * @param args machine directory, receiver domain, message size, capacity[, "fill"|"word"[, kind]].
      */
     public static void main(final String[] args)
     {
@@ -145,7 +146,8 @@ public class ProcessFbufsBenchmark
         final int capacity = Integer.parseInt(args[3]);
         final boolean fill = args.length > 4 && "fill".equals(args[4]);
         try (MachineClient attached = MachineClient.attach(Paths.get(args[0]));
-            ProcessTransport transport = ProcessTransport.open(attached, ProcessTransport.FBUFS))
+            ProcessTransport transport = ProcessTransport.open(attached,
+                args.length > 5 ? args[5] : ProcessTransport.FBUFS))
         {
             final int domain = transport.kernelDomainId(transport.createDomain("benchmark sender"));
             final int channelId = transport.createChannel(domain, Integer.parseInt(args[1]),

@@ -82,12 +82,35 @@ class CrossProcessCommandTest
     }
 
     @Test
+    void theSpiStreamsDeliverBesideTheSameTransportsInOneProcess()
+    {
+        final long childrenBefore = children();
+        final long threadsBefore = localSenders();
+        final Run run = run("cross-process", "--streams", "rbufs-spi,fbufs,rbufs-local,fbufs-local,xen-local",
+            "--size", "4k", "--touch", "--window-ms", "150", "--warmup-ms", "200", "--rounds", "1");
+
+        assertEquals(0, run.exitCode(), run::all);
+        final Matcher median = Pattern.compile("median:  rbufs-spi ([0-9,]+) msg/s  fbufs ([0-9,]+) msg/s  " +
+            "rbufs-local ([0-9,]+) msg/s  fbufs-local ([0-9,]+) msg/s  xen-local ([0-9,]+) msg/s").matcher(run.out());
+        assertTrue(median.find(), run::all);
+        for (int g = 1; g <= 5; g++)
+        {
+            assertTrue(Long.parseLong(median.group(g).replace(",", "")) > 0, run::all);
+        }
+        assertTrue(run.out().contains("rbufs-spi/xen-local per round: median "), run::all);
+        assertEquals(childrenBefore, children(), "every child ended (none left stopped)");
+        assertEquals(threadsBefore, localSenders(), "every in-process sender ended");
+    }
+
+    @Test
     void badOptionsAreUsageErrors()
     {
         expectUsage("--size=131072 must be at most 64k with the xen stream", "--streams", "xen,aeron", "--size",
             "128k");
-        expectUsage("--streams rbufs,tcp: give distinct names from rbufs,fbufs,xen,ring,aeron", "--streams",
-            "rbufs,tcp");
+        expectUsage("--size=131072 must be at most 64k with the xen stream", "--streams", "xen-local,aeron",
+            "--size", "128k");
+        expectUsage("--streams rbufs,tcp: give distinct names from rbufs,rbufs-spi,fbufs,xen,ring,rbufs-local," +
+            "fbufs-local,xen-local,aeron", "--streams", "rbufs,tcp");
         expectUsage("--streams ring,ring: give distinct names", "--streams", "ring,ring");
         expectUsage("--window-ms=5 must be in [10, 60000]", "--window-ms", "5");
         expectUsage("--warmup-ms=-1 must be in [0, 60000]", "--warmup-ms", "-1");
@@ -103,6 +126,12 @@ class CrossProcessCommandTest
         final Run run = run(args);
         assertEquals(2, run.exitCode(), run::all);
         assertTrue(run.err().contains(message), run::all);
+    }
+
+    private static long localSenders()
+    {
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter((thread) -> thread.getName().startsWith("barge-local-sender-")).count();
     }
 
     private static long children()
