@@ -18,9 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -93,6 +95,18 @@ public abstract class ProcessTransportContract extends TransportContractTest
                 kernelProcess.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
             }
             kernelProcess = null;
+        }
+        if (directory != null)
+        {
+            // The kernel has ended: its machine file and lock go with the directory (a run must not leave them).
+            try (Stream<Path> files = Files.walk(directory))
+            {
+                for (final Path file : files.sorted(Comparator.reverseOrder()).toList())
+                {
+                    Files.delete(file);
+                }
+            }
+            directory = null;
         }
     }
 
