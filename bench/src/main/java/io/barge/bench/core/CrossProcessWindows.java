@@ -16,13 +16,17 @@ import java.util.concurrent.TimeUnit;
  * asks of figures whose vCPU placement may flip: every child is started, then stopped with SIGSTOP; each round
  * resumes one child at a time (SIGCONT), lets it run a warm-up slice uncounted, counts the whole messages this
  * process takes in a window, and stops it again, so only one child and this process run at a time and every
- * transport of a round saw the same placement within a few windows. The first stream of a round rotates. Per
+ * transport of a round saw the same placement within a few windows (an in-process reference's sending thread is
+ * paused and resumed by a flag instead). The first stream of a round rotates. Per
  * round it prints each stream's rate and each ratio to the last stream (the reference: Aeron by default); at the
  * end, per stream the median rate and per ratio the median and range over the rounds.
  */
 public final class CrossProcessWindows
 {
-    /** Streams this runner knows, in their default order (the last one is the reference of the ratios). */
+    /**
+     * Streams this runner knows: the two-process ones, the in-process references ({@code -local}: a sending thread in
+     * this JVM, {@link ChildStreams#local}) and Aeron. Of those a run is given, the last is the ratios' reference.
+     */
     public static final List<String> STREAMS = List.of("rbufs", "rbufs-spi", "fbufs", "xen", "ring", "rbufs-local",
         "fbufs-local", "xen-local", "aeron");
     /** Polls between two looks at the clock in a window. */
