@@ -321,18 +321,32 @@ public final class AeronIpc implements AutoCloseable
 
     static Path uniqueDirectory()
     {
-        final Path shm = Path.of("/dev/shm");
-        final Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm :
-            Path.of(System.getProperty("java.io.tmpdir"));
         try
         {
             // Created here so that the name is ours alone; the driver deletes and re-creates it on start.
-            return Files.createTempDirectory(parent, "barge-aeron-");
+            return memoryDirectory("barge-aeron-");
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot create a directory for the aeron driver under " + parent, ex);
+            throw new UncheckedIOException("cannot create a directory for the aeron driver", ex);
         }
+    }
+
+    /**
+     * A new directory of this process's under {@code /dev/shm} when that is a writable directory, else under
+     * {@code java.io.tmpdir}: Barge's machine files and Aeron's log buffers sit in the same kind of memory, so that
+     * neither side of a comparison pays for a disk-backed mapping (dirty-page writeback) the other does not.
+     *
+     * @param prefix the directory name's prefix.
+     * @return the directory, empty.
+     * @throws IOException if it cannot be made.
+     */
+    static Path memoryDirectory(final String prefix) throws IOException
+    {
+        final Path shm = Path.of("/dev/shm");
+        final Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm :
+            Path.of(System.getProperty("java.io.tmpdir"));
+        return Files.createTempDirectory(parent, prefix);
     }
 
     private static void closeAll(final AutoCloseable... resources)

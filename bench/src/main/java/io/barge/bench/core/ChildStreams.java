@@ -31,7 +31,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -289,7 +288,7 @@ public final class ChildStreams
         BargeStream(final String name, final boolean touch, final long heartbeatTimeoutMs) throws IOException
         {
             super(name, touch);
-            directory = Files.createTempDirectory("barge-child-stream");
+            directory = AeronIpc.memoryDirectory("barge-child-stream-");
             service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory)
                 .heartbeatTimeoutMs(heartbeatTimeoutMs), Throwable::printStackTrace);
             client = MachineClient.attach(directory);

@@ -34,7 +34,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -272,7 +271,7 @@ public class CrossProcessBenchmark
             xenReceiver = xen.receiver();
             xenClaim = xenSender.newClaim();
             xenMessage = xenReceiver.newMessage();
-            directory = Files.createTempDirectory("barge-cross-process-xen");
+            directory = AeronIpc.memoryDirectory("barge-cross-process-xen-");
             service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
                 Throwable::printStackTrace);
             client = MachineClient.attach(directory);
@@ -340,7 +339,7 @@ public class CrossProcessBenchmark
         claim = sender.newClaim();
         message = receiver.newMessage();
 
-        directory = Files.createTempDirectory("barge-cross-process");
+        directory = AeronIpc.memoryDirectory("barge-cross-process-");
         service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
             Throwable::printStackTrace);
         a = MachineClient.attach(directory);

@@ -33,7 +33,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
@@ -201,7 +200,7 @@ public class ProcessFbufsBenchmark
         claim = sender.newClaim();
         message = receiver.newMessage();
 
-        directory = Files.createTempDirectory("barge-process-fbufs");
+        directory = AeronIpc.memoryDirectory("barge-process-fbufs-");
         service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
             Throwable::printStackTrace);
         client = MachineClient.attach(directory);

@@ -37,7 +37,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
@@ -212,7 +211,7 @@ public class ProcessRbufsBenchmark
         claim = sender.newClaim();
         message = receiver.newMessage();
 
-        directory = Files.createTempDirectory("barge-process-rbufs");
+        directory = AeronIpc.memoryDirectory("barge-process-rbufs-");
         service = KernelService.start(Kernel.builder().memoryMiB(16).machineDirectory(directory),
             Throwable::printStackTrace);
         a = MachineClient.attach(directory);
