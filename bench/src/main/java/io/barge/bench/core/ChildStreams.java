@@ -54,7 +54,10 @@ import java.util.function.IntSupplier;
  *   <li>{@link #fbufs}: the zero-copy fbufs process channel through the transport SPI
  *       ({@link ProcessFbufsBenchmark#main}), as many messages in flight as the Rbufs stream has buffers;</li>
  *   <li>{@link #aeron}: Aeron IPC ({@link AeronIpcChildSender}, its driver in the child), a publication window of
- *       as many messages as the ring holds.</li>
+ *       as many messages as the ring holds;</li>
+ *   <li>{@link #spi}: a process channel of a kind with the transport SPI at both ends (e.g. Rbufs);</li>
+ *   <li>{@link #local}: not a child but the same transport in one process, a sending thread in this JVM on the
+ *       in-process transport: the reference of the cross-process rows.</li>
  * </ul>
  * The Barge streams each have a kernel service of their own in this process.
  */
