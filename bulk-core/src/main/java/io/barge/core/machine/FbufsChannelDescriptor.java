@@ -28,10 +28,12 @@ import org.agrona.concurrent.AtomicBuffer;
  *   +------------------------------+ frameSize * (1 + controlFrames) + capacity
  * </pre>
  * An fbuf is one frame. A message takes the first {@link #fbufsFor} fbufs of one run: its bytes from the run's
- * start, contiguous (a claim is one writable view), one leaf per fbuf, then its nodes. A run holds the longest
- * message with its nodes, and there are {@code capacity} runs, so that capacity counts messages exactly and no
- * claim ever fails for fragmentation: the restriction, against in-process fbufs, is that a message's fbufs are
- * consecutive ones of one run (its aggregate still spans them, leaf by leaf).
+ * start, contiguous (a claim is one writable view), then its nodes, with room reserved for a balanced tree of a leaf
+ * per fbuf. A run holds the longest message with its nodes, and there are {@code capacity} runs, so that capacity
+ * counts messages exactly and no claim ever fails for fragmentation: the restriction, against in-process fbufs, is
+ * that a message's fbufs are consecutive ones of one run. Since they are consecutive, a leaf may span several of
+ * them (a multi-page fbuf, as the fbufs paper allows): the SPI's sender writes one leaf over a message's bytes, as the
+ * in-process sender writes a leaf per piece, and a receiver accepts any aggregate within the rules below.
  * <p>
  * Transmit record (the IOrec of {@link RbufsChannelDescriptor}, its reserved word the root):
  * <pre>
@@ -72,8 +74,8 @@ import org.agrona.concurrent.AtomicBuffer;
  * checked as an Rbufs IOrec (a run's start, DATA, length in range); then the aggregate is walked from the root, each
  * node's four words copied once into locals and then checked: inside the message's fbufs ({@link #fbufsFor} of its
  * length, from its run's start) and aligned; no node its own ancestor (no cycle); at most {@link #MAX_DEPTH} deep;
- * at most {@link #maxNodeReads} node reads; a leaf's bytes non-empty and inside one fbuf of the message; the
- * leaves' sum the record's length. Any failure breaks the channel (the SPI's
+ * at most {@link #maxNodeReads} node reads; a leaf's bytes non-empty and inside the message's fbufs; the leaves'
+ * sum the record's length. Any failure breaks the channel (the SPI's
  * {@link io.barge.core.ProtocolViolationException}): unlike in-process volatile fbufs, which read a bad piece as
  * zeros, a process channel's receiver does not deliver what it cannot trust. Adjacent leaves are delivered as one
  * piece.
@@ -114,7 +116,7 @@ public final class FbufsChannelDescriptor
     /**
      * @param length   a message's length, at least 1.
      * @param fbufSize bytes of an fbuf (a frame).
-     * @return fbufs holding its bytes: one leaf each.
+     * @return fbufs holding its bytes.
      */
     public static int dataFbufs(final int length, final int fbufSize)
     {

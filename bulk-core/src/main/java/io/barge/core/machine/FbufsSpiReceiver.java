@@ -13,7 +13,7 @@ import static io.barge.core.machine.FbufsChannelDescriptor.*;
  * release, which frees its run back to the sender on the return ring. The fbufs are volatile: the sender can still
  * write every node while this end walks them, so each node is copied once into locals, checked
  * ({@link FbufsChannelDescriptor}'s rules: inside the message's fbufs, aligned, no cycle, bounded depth and node
- * reads, each leaf inside one fbuf, the leaves' sum the record's length), and only then used; a broken rule breaks
+ * reads, each leaf inside them, the leaves' sum the record's length), and only then used; a broken rule breaks
  * this channel alone ({@link io.barge.core.ProtocolViolationException}). The bytes themselves the sender can still
  * change: a receiver that must trust them copies them first. Polling, release, end of stream and a peer gone are
  * the Rbufs receiver's ({@link RbufsSpiReceiver}), over the same control area. One thread; allocates nothing per
@@ -74,7 +74,7 @@ final class FbufsSpiReceiver extends RbufsSpiReceiver
             throw breaks("transmit record " + record + " {run offset=" + base + " length=" + length + " root=" +
                 root + "}: " + violation + " (an aggregate stays inside the message's " + fbufs + " fbufs [" + low +
                 ", " + high + "), node aligned, acyclic, at most " + MAX_DEPTH + " deep and " + nodeLimit +
-                " node reads, each leaf non-empty inside one fbuf, the leaves adding up to the length)");
+                " node reads, each leaf non-empty inside them, the leaves adding up to the length)");
         }
     }
 
@@ -142,10 +142,11 @@ final class FbufsSpiReceiver extends RbufsSpiReceiver
             return;
         }
         // bytes <= length <= maxMessageLength: start + bytes - 1 cannot overflow for a start inside the message.
-        if (start < low || start >= high || (start - low) / fbufSize != (start + bytes - 1 - low) / fbufSize)
+        // The message's fbufs are consecutive in its run: a leaf may span them (a multi-page fbuf, as in the paper).
+        if (start < low || start >= high || bytes > high - start)
         {
-            violation = "leaf " + node + " {offset=" + start + " bytes=" + bytes + "} is not inside one of the " +
-                "message's fbufs";
+            violation = "leaf " + node + " {offset=" + start + " bytes=" + bytes + "} is not inside the message's " +
+                "fbufs";
             return;
         }
         total += bytes;

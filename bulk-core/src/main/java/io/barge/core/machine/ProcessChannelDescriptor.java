@@ -100,8 +100,8 @@ public final class ProcessChannelDescriptor
 {
     /** "BARGECHN" in ASCII, little-endian. */
     public static final long MAGIC = 0x4E48434547524142L;
-    /** Bumped whenever the layout changes. */
-    public static final int VERSION = 3;
+    /** Bumped whenever the layout or a rule changes (4: an fbufs leaf may span the message's fbufs). */
+    public static final int VERSION = 4;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;

@@ -41,7 +41,7 @@ class FbufsChannelHostileTest
 {
     private static final int MAX = 16 * 1024;
     private static final int FBUF = 4096;
-    /** Three fbufs of data: an aggregate of three leaves under two pairs, five nodes, in the run's first 3 fbufs. */
+    /** Three fbufs of data: one leaf as the sender writes it, or three under two pairs ({@link #writeLeafPerFbufTree}). */
     private static final int LENGTH = 10_000;
     private static final ChannelConfig CONFIG = new ChannelConfig(MAX, 4, ChannelConfig.Notification.UMP);
 
@@ -78,7 +78,7 @@ class FbufsChannelHostileTest
     }
 
     @Test
-    void aMessageOfSeveralFbufsIsAnAggregateOfALeafPerFbufDeliveredInPlaceAsOnePiece()
+    void aMessageOfSeveralFbufsIsOneLeafOverThemDeliveredInPlaceAsOnePiece()
     {
         try (Channel channel = transport.open(source, sink, CONFIG))
         {
@@ -87,16 +87,33 @@ class FbufsChannelHostileTest
             final int record = lastRecord(sender);
             final int root = sender.ring.getInt(record + ROOT_OFFSET);
             final int run = sender.ring.getInt(record + BASE_OFFSET);
-            // Written by the sender: a pair over (a pair over the first two fbufs' leaves) and the third's leaf.
+            // Written by the sender: one leaf over the three consecutive fbufs the bytes take.
             assertEquals(run + nodeAreaOffset(LENGTH), root, "the root is the first node behind the bytes");
+            assertEquals(LEAF, sender.data.getInt(root + NODE_TYPE_OFFSET));
+            assertEquals(run, sender.data.getInt(root + NODE_LEFT_OFFSET));
+            assertEquals(LENGTH, sender.data.getInt(root + NODE_BYTES_OFFSET));
+
+            final Message message = channel.receiver().newMessage();
+            assertEquals(Status.OK, channel.receiver().poll(message));
+            assertEquals(LENGTH, message.length());
+            assertEquals(1, message.pieceCount());
+            assertEquals(1L, message.buffer(0).getLong(0));
+            assertEquals(sender.domain().addressSpace().frameAt(sender.spi().base + run),
+                sink.addressSpace().frameAt(message.pieceAddress(0)), "in place: the sender's first fbuf");
+            channel.receiver().release(message);
+        }
+    }
+
+    @Test
+    void anAggregateOfALeafPerFbufIsDeliveredInPlaceAsOnePiece()
+    {
+        try (Channel channel = transport.open(source, sink, CONFIG))
+        {
+            final FbufsSpiSender sender = (FbufsSpiSender)channel.sender();
+            commit(sender, LENGTH, 1);
+            final int run = sender.ring.getInt(lastRecord(sender) + BASE_OFFSET);
+            final int root = writeLeafPerFbufTree(sender, LENGTH);
             assertEquals(PAIR, sender.data.getInt(root + NODE_TYPE_OFFSET));
-            final int leftPair = sender.data.getInt(root + NODE_LEFT_OFFSET);
-            final int thirdLeaf = sender.data.getInt(root + NODE_RIGHT_OFFSET);
-            assertEquals(LEAF, sender.data.getInt(thirdLeaf + NODE_TYPE_OFFSET));
-            assertEquals(run + 2 * FBUF, sender.data.getInt(thirdLeaf + NODE_LEFT_OFFSET));
-            assertEquals(LENGTH - 2 * FBUF, sender.data.getInt(thirdLeaf + NODE_BYTES_OFFSET));
-            final int firstLeaf = sender.data.getInt(leftPair + NODE_LEFT_OFFSET);
-            assertEquals(FBUF, sender.data.getInt(firstLeaf + NODE_BYTES_OFFSET));
 
             final Message message = channel.receiver().newMessage();
             assertEquals(Status.OK, channel.receiver().poll(message));
@@ -120,8 +137,8 @@ class FbufsChannelHostileTest
             claim.buffer().putLong(0, 11);
             claim.buffer().putLong(FBUF, 22);
             sender.commit(claim);
-            // The sender rewrites its tree: the second fbuf's leaf first, then the first's.
-            final int root = sender.ring.getInt(lastRecord(sender) + ROOT_OFFSET);
+            // The sender rewrites its aggregate as a leaf per fbuf, the second fbuf's leaf first, then the first's.
+            final int root = writeLeafPerFbufTree(sender, 2 * FBUF);
             final int left = sender.data.getInt(root + NODE_LEFT_OFFSET);
             final int right = sender.data.getInt(root + NODE_RIGHT_OFFSET);
             putNode(sender.data, root, PAIR, 0, right, left);
@@ -152,8 +169,8 @@ class FbufsChannelHostileTest
         "cycle | is its own ancestor",
         "shared-subtree-read-too-often | read 7 of at most 6",
         "long-chain | read 7 of at most 6",
-        "leaf-crosses-an-fbuf | is not inside one of the message's fbufs",
-        "leaf-in-another-run | is not inside one of the message's fbufs",
+        "leaf-leaves-the-message | is not inside the message's fbufs",
+        "leaf-in-another-run | is not inside the message's fbufs",
         "leaf-negative | has -1 bytes",
         "leaf-huge | has 2147483647 bytes",
         "leaves-short | its leaves add up to 9999 bytes",
@@ -194,7 +211,7 @@ class FbufsChannelHostileTest
         final AtomicBuffer data = sender.data;
         final int record = lastRecord(sender);
         final int run = sender.ring.getInt(record + BASE_OFFSET);
-        final int root = sender.ring.getInt(record + ROOT_OFFSET);
+        final int root = writeLeafPerFbufTree(sender, LENGTH); // the shape the garbage below breaks
         final int leftPair = data.getInt(root + NODE_LEFT_OFFSET);
         final int firstLeaf = data.getInt(leftPair + NODE_LEFT_OFFSET);
         final int thirdLeaf = data.getInt(root + NODE_RIGHT_OFFSET);
@@ -228,7 +245,7 @@ class FbufsChannelHostileTest
                 }
                 sender.ring.putInt(record + ROOT_OFFSET, chain);
             }
-            case "leaf-crosses-an-fbuf" -> data.putInt(firstLeaf + NODE_LEFT_OFFSET, run + 8);
+            case "leaf-leaves-the-message" -> data.putInt(firstLeaf + NODE_LEFT_OFFSET, run + 3 * FBUF - 8);
             case "leaf-in-another-run" -> data.putInt(firstLeaf + NODE_LEFT_OFFSET, run + sender.stride);
             case "leaf-negative" -> data.putInt(firstLeaf + NODE_BYTES_OFFSET, -1);
             case "leaf-huge" -> data.putInt(firstLeaf + NODE_BYTES_OFFSET, Integer.MAX_VALUE);
@@ -294,7 +311,7 @@ class FbufsChannelHostileTest
                 commit(sender, LENGTH, round);
                 final int record = lastRecord(sender);
                 final int run = sender.ring.getInt(record + BASE_OFFSET);
-                final int root = sender.ring.getInt(record + ROOT_OFFSET);
+                final int root = writeLeafPerFbufTree(sender, LENGTH); // five nodes for the garbage to rewrite
                 for (int node = root; node < root + 5 * NODE_LENGTH; node += NODE_LENGTH)
                 {
                     final int type = random.nextInt(4);
@@ -333,6 +350,41 @@ class FbufsChannelHostileTest
         assertEquals(Status.OK, sender.tryClaim(length, claim));
         claim.buffer().putLong(0, value);
         sender.commit(claim);
+    }
+
+    /**
+     * Rewrites the aggregate of the message the sender committed last as a leaf per fbuf under a balanced tree of
+     * pairs, root first, in the node area behind its bytes (the layout reserves room for it), as a peer process may:
+     * a sound aggregate, and the shape the garbage tests break.
+     *
+     * @return the root's region offset.
+     */
+    private static int writeLeafPerFbufTree(final FbufsSpiSender sender, final int length)
+    {
+        final int record = lastRecord(sender);
+        final int run = sender.ring.getInt(record + BASE_OFFSET);
+        final int[] cursor = { run + nodeAreaOffset(length) };
+        final int root = tree(sender.data, cursor, run, length, 0, dataFbufs(length, FBUF) - 1);
+        sender.ring.putInt(record + ROOT_OFFSET, root);
+        return root;
+    }
+
+    private static int tree(final AtomicBuffer data, final int[] cursor, final int run, final int length,
+        final int first, final int last)
+    {
+        final int node = cursor[0];
+        cursor[0] += NODE_LENGTH;
+        if (first == last)
+        {
+            final int start = first * FBUF;
+            putNode(data, node, LEAF, Math.min(FBUF, length - start), run + start, 0);
+            return node;
+        }
+        final int middle = (first + last) >>> 1;
+        final int left = tree(data, cursor, run, length, first, middle);
+        final int right = tree(data, cursor, run, length, middle + 1, last);
+        putNode(data, node, PAIR, 0, left, right);
+        return node;
     }
 
     /** @return the offset, in the control area, of the IOrec the sender pushed last. */
