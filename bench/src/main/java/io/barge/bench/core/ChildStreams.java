@@ -566,14 +566,7 @@ public final class ChildStreams
                             }
                             Thread.onSpinWait(); // the child's BusySpinIdleStrategy
                         }
-                        if (fill)
-                        {
-                            Crossing.fill(claim.buffer(), 0, size, next);
-                        }
-                        else
-                        {
-                            claim.buffer().putLong(0, next);
-                        }
+                        Crossing.write(claim.buffer(), 0, size, next, fill);
                         spiSender.commit(claim);
                         next++;
                     }

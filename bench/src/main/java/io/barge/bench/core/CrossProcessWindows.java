@@ -154,25 +154,27 @@ public final class CrossProcessWindows
 
     private static ChildStreams.Stream start(final String name, final Settings settings) throws IOException
     {
+        // The SPI streams' messages in flight: as many as the raw Rbufs stream has buffers.
+        final int inFlight = ProcessFbufsBenchmark.capacityBesideRbufs(settings.size());
         switch (name)
         {
             case "rbufs":
                 return ChildStreams.rbufs(settings.size(), ChildStreams.capacityFor(settings.size()),
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
             case "rbufs-spi":
-                return ChildStreams.spi(ProcessTransport.RBUFS, settings.size(), inFlightBesideRbufs(settings.size()),
+                return ChildStreams.spi(ProcessTransport.RBUFS, settings.size(), inFlight,
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
             case "rbufs-local":
-                return ChildStreams.local("rbufs", Map.of(), settings.size(), inFlightBesideRbufs(settings.size()),
+                return ChildStreams.local("rbufs", Map.of(), settings.size(), inFlight,
                     settings.touch(), settings.fill());
             case "fbufs-local":
-                return ChildStreams.local("fbufs", Map.of(), settings.size(), inFlightBesideRbufs(settings.size()),
+                return ChildStreams.local("fbufs", Map.of(), settings.size(), inFlight,
                     settings.touch(), settings.fill());
             case "xen-local":
                 return ChildStreams.local("xen", Map.of("grants", "persistent"), settings.size(),
                     ChildStreams.buffersFor(settings.size()), settings.touch(), settings.fill());
             case "fbufs":
-                return ChildStreams.fbufs(settings.size(), inFlightBesideRbufs(settings.size()),
+                return ChildStreams.fbufs(settings.size(), inFlight,
                     settings.touch(), settings.fill(), settings.heartbeatTimeoutMs());
             case "xen":
                 return ChildStreams.xen(settings.size(), settings.touch(), settings.fill(), "persistent",
@@ -183,12 +185,6 @@ public final class CrossProcessWindows
             default:
                 return ChildStreams.aeron(settings.size(), settings.touch(), settings.fill());
         }
-    }
-
-    /** @return messages in flight of the SPI streams beside the raw Rbufs stream's buffers. */
-    private static int inFlightBesideRbufs(final int size)
-    {
-        return ProcessFbufsBenchmark.capacityBesideRbufs(size);
     }
 
     /** @return msgs/s over the counted part of one window of the stream's child. */

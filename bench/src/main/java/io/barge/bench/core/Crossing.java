@@ -81,6 +81,29 @@ public final class Crossing
     }
 
     /**
+     * Writes a message as every sending side of the streaming benchmarks does: every word ({@link #fill}) or, when
+     * not filling, only the first word, the sequence.
+     *
+     * @param buffer   the message's buffer.
+     * @param offset   the message's first byte.
+     * @param length   its bytes.
+     * @param sequence the message's number.
+     * @param fill     whether every word is written.
+     */
+    public static void write(final MutableDirectBuffer buffer, final int offset, final int length, final long sequence,
+        final boolean fill)
+    {
+        if (fill)
+        {
+            fill(buffer, offset, length, sequence);
+        }
+        else
+        {
+            buffer.putLong(offset, sequence);
+        }
+    }
+
+    /**
      * @param size bytes.
      * @return a page-aligned off-heap buffer of that size, its words filled (so the bare read sums real data).
      */

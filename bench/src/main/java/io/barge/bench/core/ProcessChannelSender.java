@@ -46,14 +46,7 @@ public final class ProcessChannelSender
             {
                 for (long sequence = 0; ; sequence++)
                 {
-                    if (fill)
-                    {
-                        Crossing.fill(message, 0, size, sequence);
-                    }
-                    else
-                    {
-                        message.putLong(0, sequence);
-                    }
+                    Crossing.write(message, 0, size, sequence, fill);
                     while (sender.offer(message, 0, size) == ProcessSender.BACK_PRESSURED)
                     {
                         idle.idle();

@@ -164,14 +164,7 @@ public class ProcessFbufsBenchmark
                     {
                         idle.idle();
                     }
-                    if (fill)
-                    {
-                        Crossing.fill(childClaim.buffer(), 0, size, next);
-                    }
-                    else
-                    {
-                        childClaim.buffer().putLong(0, next);
-                    }
+                    Crossing.write(childClaim.buffer(), 0, size, next, fill);
                     childSender.commit(childClaim);
                 }
             }

@@ -175,14 +175,7 @@ public class ProcessRbufsBenchmark
                     {
                         idle.idle();
                     }
-                    if (fill)
-                    {
-                        Crossing.fill(sender.buffer(), 0, size, sequence);
-                    }
-                    else
-                    {
-                        sender.buffer().putLong(0, sequence);
-                    }
+                    Crossing.write(sender.buffer(), 0, size, sequence, fill);
                     sender.commit();
                 }
             }

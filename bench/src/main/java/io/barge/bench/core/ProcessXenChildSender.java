@@ -56,14 +56,7 @@ public final class ProcessXenChildSender
                     {
                         idle.idle();
                     }
-                    if (fill)
-                    {
-                        Crossing.fill(claim.buffer(), 0, size, sequence);
-                    }
-                    else
-                    {
-                        claim.putLong(0, sequence);
-                    }
+                    Crossing.write(claim.buffer(), 0, size, sequence, fill);
                     sender.commit(claim);
                 }
             }

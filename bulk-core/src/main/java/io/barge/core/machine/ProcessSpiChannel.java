@@ -115,23 +115,26 @@ final class ProcessSpiChannel implements Channel
         return teardown != null && teardown.isReleased();
     }
 
+    /** @return the records of the ends this process owns, for the deferral. */
     private QuiescentEnd[] ends()
     {
-        if (sender != null && receiver != null)
+        final QuiescentEnd[] ends = new QuiescentEnd[(sender != null ? 1 : 0) + (receiver != null ? 1 : 0)];
+        int i = 0;
+        for (final ProcessChannelEnd end : new ProcessChannelEnd[] { sender, receiver })
         {
-            return new QuiescentEnd[] { ((SpiEnd)sender).spi().end, ((SpiEnd)receiver).spi().end };
+            if (end != null)
+            {
+                ends[i++] = ((SpiEnd)end).spi().end;
+            }
         }
-        final ProcessChannelEnd only = sender != null ? sender : receiver;
-        return only == null ? new QuiescentEnd[0] : new QuiescentEnd[] { ((SpiEnd)only).spi().end };
+        return ends;
     }
 
     private static void mark(final ProcessChannelEnd end)
     {
         if (end != null)
         {
-            final SpiEndState spi = ((SpiEnd)end).spi();
-            spi.markClosed(); // volatile: before the teardown reads the ends' threads
-            spi.wake();
+            ((SpiEnd)end).spi().markClosed();
         }
     }
 

@@ -79,19 +79,13 @@ final class SpiEndState
     }
 
     /**
-     * The first step of the channel's teardown (any thread): every call from now on sees the channel closed.
-     * Volatile, before the teardown reads the ends' threads ({@link QuiescentEnd}, step 3).
+     * The first step of the channel's teardown (any thread): every call from now on sees the channel closed (a
+     * volatile store, before the teardown reads the ends' threads: {@link QuiescentEnd}, step 3); then a
+     * registration of this end is woken so that its handler learns of the close at its next call.
      */
     void markClosed()
     {
         closed = true;
-    }
-
-    /**
-     * Wakes a registration of this end so that its handler learns of the close (its next call sees it).
-     */
-    void wake()
-    {
         ready.trigger();
     }
 

@@ -93,14 +93,7 @@ class FbufsChannelHostileTest
             assertEquals(run, sender.data.getInt(root + NODE_LEFT_OFFSET));
             assertEquals(LENGTH, sender.data.getInt(root + NODE_BYTES_OFFSET));
 
-            final Message message = channel.receiver().newMessage();
-            assertEquals(Status.OK, channel.receiver().poll(message));
-            assertEquals(LENGTH, message.length());
-            assertEquals(1, message.pieceCount());
-            assertEquals(1L, message.buffer(0).getLong(0));
-            assertEquals(sender.domain().addressSpace().frameAt(sender.spi().base + run),
-                sink.addressSpace().frameAt(message.pieceAddress(0)), "in place: the sender's first fbuf");
-            channel.receiver().release(message);
+            assertDeliveredInPlaceAsOnePiece(channel, sender, run);
         }
     }
 
@@ -115,14 +108,7 @@ class FbufsChannelHostileTest
             final int root = writeLeafPerFbufTree(sender, LENGTH);
             assertEquals(PAIR, sender.data.getInt(root + NODE_TYPE_OFFSET));
 
-            final Message message = channel.receiver().newMessage();
-            assertEquals(Status.OK, channel.receiver().poll(message));
-            assertEquals(LENGTH, message.length());
-            assertEquals(1, message.pieceCount(), "adjacent leaves are one piece");
-            assertEquals(1L, message.buffer(0).getLong(0));
-            assertEquals(sender.domain().addressSpace().frameAt(sender.spi().base + run),
-                sink.addressSpace().frameAt(message.pieceAddress(0)), "in place: the sender's first fbuf");
-            channel.receiver().release(message);
+            assertDeliveredInPlaceAsOnePiece(channel, sender, run);
         }
     }
 
@@ -342,6 +328,19 @@ class FbufsChannelHostileTest
             }
         }
         assertTrue(refused > 0, "seed=" + seed + ": random nodes were all sound");
+    }
+
+    /** Polls the message of {@link #LENGTH} the sender committed (value 1, in run {@code run}) and releases it. */
+    private void assertDeliveredInPlaceAsOnePiece(final Channel channel, final FbufsSpiSender sender, final int run)
+    {
+        final Message message = channel.receiver().newMessage();
+        assertEquals(Status.OK, channel.receiver().poll(message));
+        assertEquals(LENGTH, message.length());
+        assertEquals(1, message.pieceCount(), "one leaf, or adjacent leaves: one piece");
+        assertEquals(1L, message.buffer(0).getLong(0));
+        assertEquals(sender.domain().addressSpace().frameAt(sender.spi().base + run),
+            sink.addressSpace().frameAt(message.pieceAddress(0)), "in place: the sender's first fbuf");
+        channel.receiver().release(message);
     }
 
     private static void commit(final FbufsSpiSender sender, final int length, final long value)

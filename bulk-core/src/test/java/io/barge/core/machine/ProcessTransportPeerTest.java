@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +52,8 @@ class ProcessTransportPeerTest
     private ProcessTransport transport;
     private Domain spiDomain;
     private int rawDomain;
+    /** A thread that stays alive between the calls it makes, as an end's own thread does. */
+    private final ExecutorService endThread = Executors.newSingleThreadExecutor();
 
     @BeforeEach
     void start()
@@ -70,6 +73,7 @@ class ProcessTransportPeerTest
     @AfterEach
     void stop()
     {
+        endThread.shutdownNow();
         if (transport != null)
         {
             transport.close();
@@ -188,37 +192,29 @@ class ProcessTransportPeerTest
         final ProcessSpiChannel channel = (ProcessSpiChannel)transport.openChannel(id);
         final Sender sender = channel.sender();
         final ProcessRbufsReceiver raw = rawClient.openRbufsReceiver(id);
-        final ExecutorService endThread = Executors.newSingleThreadExecutor();
-        try
+        final Claim claim = sender.newClaim();
+        onEndThread(() ->
         {
-            final Claim claim = sender.newClaim();
-            endThread.submit(() ->
-            {
-                assertEquals(Status.OK, sender.tryClaim(64, claim));
-                claim.buffer().putLong(0, 42);
-                sender.commit(claim);
-            }).get(10, TimeUnit.SECONDS);
+            assertEquals(Status.OK, sender.tryClaim(64, claim));
+            claim.buffer().putLong(0, 42);
+            sender.commit(claim);
+        });
 
-            channel.close(); // the end's thread is alive and may be inside a call: nothing is released yet
-            assertFalse(channel.isReleased(), "the end has not been quiescent since the close");
-            final long[] got = new long[1];
-            assertEquals(1, raw.poll((buffer, offset, length) -> got[0] = buffer.getLong(offset), 4));
-            assertEquals(42L, got[0], "what was committed before the close is delivered");
-            assertEquals(0, raw.poll((buffer, offset, length) -> fail("nothing more"), 4),
-                "the kernel has not been told: the peer sees an open, empty channel");
+        channel.close(); // the end's thread is alive and may be inside a call: nothing is released yet
+        assertFalse(channel.isReleased(), "the end has not been quiescent since the close");
+        final long[] got = new long[1];
+        assertEquals(1, raw.poll((buffer, offset, length) -> got[0] = buffer.getLong(offset), 4));
+        assertEquals(42L, got[0], "what was committed before the close is delivered");
+        assertEquals(0, raw.poll((buffer, offset, length) -> fail("nothing more"), 4),
+            "the kernel has not been told: the peer sees an open, empty channel");
 
-            final Throwable thrown = endThread.submit(() -> assertThrows(ChannelClosedException.class,
-                () -> sender.tryClaim(64, claim))).get(10, TimeUnit.SECONDS);
-            assertTrue(thrown.getMessage().contains("closed"), thrown.getMessage());
-            assertTrue(channel.isReleased(), "the end's next call saw the close and ran the release");
-            final PeerGoneException gone = assertThrows(PeerGoneException.class,
-                () -> raw.poll((buffer, offset, length) -> fail("nothing more"), 4));
-            assertTrue(gone.getMessage().contains("closed the channel"), gone.getMessage());
-        }
-        finally
-        {
-            endThread.shutdownNow();
-        }
+        final Throwable thrown = onEndThread(() -> assertThrows(ChannelClosedException.class,
+            () -> sender.tryClaim(64, claim)));
+        assertTrue(thrown.getMessage().contains("closed"), thrown.getMessage());
+        assertTrue(channel.isReleased(), "the end's next call saw the close and ran the release");
+        final PeerGoneException gone = assertThrows(PeerGoneException.class,
+            () -> raw.poll((buffer, offset, length) -> fail("nothing more"), 4));
+        assertTrue(gone.getMessage().contains("closed the channel"), gone.getMessage());
     }
 
     @Test
@@ -259,26 +255,28 @@ class ProcessTransportPeerTest
         final ProcessSpiChannel channel = (ProcessSpiChannel)transport.openChannel(id);
         final Sender sender = channel.sender();
         final ProcessRbufsReceiver raw = rawClient.openRbufsReceiver(id);
-        final ExecutorService endThread = Executors.newSingleThreadExecutor();
-        try
-        {
-            final Claim claim = sender.newClaim();
-            endThread.submit(() -> assertEquals(Status.OK, sender.tryClaim(64, claim))).get(10, TimeUnit.SECONDS);
-            transport.close();
-            assertFalse(channel.isReleased());
-            assertThrows(IllegalStateException.class, () -> transport.createDomain("late"), "closed for new work");
-            // The claim still held is a view of the channel's frames through the local view, which must still be
-            // mapped: the end's thread may be writing through it right now.
-            endThread.submit(() -> claim.buffer().putLong(0, 7)).get(10, TimeUnit.SECONDS);
-            endThread.submit(() -> assertThrows(ChannelClosedException.class, () -> sender.commit(claim)))
-                .get(10, TimeUnit.SECONDS);
-            assertTrue(channel.isReleased());
-            assertThrows(PeerGoneException.class, () -> raw.poll((buffer, offset, length) -> { }, 4));
-        }
-        finally
-        {
-            endThread.shutdownNow();
-        }
+        final Claim claim = sender.newClaim();
+        onEndThread(() -> assertEquals(Status.OK, sender.tryClaim(64, claim)));
+        transport.close();
+        assertFalse(channel.isReleased());
+        assertThrows(IllegalStateException.class, () -> transport.createDomain("late"), "closed for new work");
+        // The claim still held is a view of the channel's frames through the local view, which must still be
+        // mapped: the end's thread may be writing through it right now.
+        onEndThread(() -> claim.buffer().putLong(0, 7));
+        onEndThread(() -> assertThrows(ChannelClosedException.class, () -> sender.commit(claim)));
+        assertTrue(channel.isReleased());
+        assertThrows(PeerGoneException.class, () -> raw.poll((buffer, offset, length) -> { }, 4));
+    }
+
+    /** Runs a step on {@link #endThread}, bounded, its failure this test's. */
+    private <T> T onEndThread(final Callable<T> step) throws Exception
+    {
+        return endThread.submit(step).get(10, TimeUnit.SECONDS);
+    }
+
+    private void onEndThread(final Runnable step) throws Exception
+    {
+        endThread.submit(step).get(10, TimeUnit.SECONDS);
     }
 
     @Test

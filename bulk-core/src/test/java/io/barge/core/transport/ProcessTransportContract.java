@@ -7,6 +7,7 @@ import io.barge.core.machine.MachineClient;
 import io.barge.core.machine.MachineReader;
 import io.barge.core.machine.MachineSnapshot;
 import io.barge.core.machine.ProcessTransport;
+import org.agrona.IoUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,11 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -99,13 +98,7 @@ public abstract class ProcessTransportContract extends TransportContractTest
         if (directory != null)
         {
             // The kernel has ended: its machine file and lock go with the directory (a run must not leave them).
-            try (Stream<Path> files = Files.walk(directory))
-            {
-                for (final Path file : files.sorted(Comparator.reverseOrder()).toList())
-                {
-                    Files.delete(file);
-                }
-            }
+            IoUtil.delete(directory.toFile(), false);
             directory = null;
         }
     }
