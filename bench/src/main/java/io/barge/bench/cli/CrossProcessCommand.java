@@ -25,7 +25,10 @@ import java.util.concurrent.Callable;
             "counted window, so each transport runs alone with this process and all of a round see the same vCPU " +
             "placement. Each child writes every word of every message (in place for Rbufs, fbufs and Aeron's claim) " +
             "unless --no-fill; with --touch this process reads every byte. Prints each round's rates and ratios " +
-            "to the last stream, and their medians."
+            "to the last stream, and their medians.",
+        "A placement probe (a ping-pong between two threads of this process, every child stopped) brackets each " +
+            "window: the two vCPUs flip between near and far, and a ratio is only taken between windows of one " +
+            "placement; the medians are given per placement, windows whose probes disagree (mixed) left out."
     })
 final class CrossProcessCommand implements Callable<Integer>
 {
@@ -62,6 +65,19 @@ final class CrossProcessCommand implements Callable<Integer>
         description = "Rounds of one window per stream (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--warmup-rounds", paramLabel = "N", defaultValue = "1",
+        description = "Rounds run first and left out: this process compiles its receivers in them " +
+            "(default: ${DEFAULT-VALUE}).")
+    int warmupRounds;
+
+    @Option(names = "--probe-round-trips", paramLabel = "N", defaultValue = "2000",
+        description = "Round trips per placement probe (default: ${DEFAULT-VALUE}).")
+    int probeRoundTrips;
+
+    @Option(names = "--threshold-ns", paramLabel = "NS", defaultValue = "400",
+        description = "Probe p50 under which a window counts as near (default: ${DEFAULT-VALUE}).")
+    long thresholdNanos;
+
     @Override
     public Integer call() throws Exception
     {
@@ -76,7 +92,8 @@ final class CrossProcessCommand implements Callable<Integer>
                 throw new IllegalArgumentException("--size=" + size + " must be at most 64k with the xen stream " +
                     "(a request names at most 16 pages)");
             }
-            return new CrossProcessWindows.Settings(size, touch, !noFill, streams, windowMs, warmupMs, rounds);
+            return new CrossProcessWindows.Settings(size, touch, !noFill, streams, windowMs, warmupMs, rounds,
+                warmupRounds, probeRoundTrips, thresholdNanos);
         });
         CrossProcessWindows.run(settings, spec.commandLine().getOut());
         return 0;

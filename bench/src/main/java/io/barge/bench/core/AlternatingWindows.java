@@ -60,9 +60,7 @@ final class AlternatingWindows
 
     private final ComparisonSettings settings;
     private final Partner partner;
-    private final SpscLink probePing;
-    private final SpscLink probePong;
-    private final Histogram probeHistogram = new Histogram(60_000_000_000L, 3);
+    private final PingPongProbe probe;
     private final Histogram windowHistogram = new Histogram(60_000_000_000L, 3);
     private int dropped;
     private int starvedWindows;
@@ -71,15 +69,12 @@ final class AlternatingWindows
     {
         this.settings = settings;
         this.partner = partner;
-        this.probePing = new AgronaLink(1024);
-        this.probePong = new AgronaLink(1024);
+        this.probe = new PingPongProbe(partner, settings.probeRoundTrips());
     }
 
     long probe()
     {
-        probeHistogram.reset();
-        TwoThreadRuns.pingPong(probePing, probePong, partner, settings.probeRoundTrips(), probeHistogram);
-        return probeHistogram.getValueAtPercentile(50);
+        return probe.p50Nanos();
     }
 
     /**
@@ -170,7 +165,6 @@ final class AlternatingWindows
 
     void close()
     {
-        probePing.close();
-        probePong.close();
+        probe.close();
     }
 }
