@@ -38,39 +38,6 @@ public final class CrossProcessWindows
     /** Polls between two looks at the clock in a window. */
     private static final int POLLS_PER_CLOCK = 64;
 
-    /** Where the two vCPUs were during a window, by its probes. */
-    public enum Placement
-    {
-        /** Both probes under the threshold. */
-        NEAR,
-        /** Both probes at or over it. */
-        FAR,
-        /** The probes disagree: the placement flipped during the window. */
-        MIXED;
-
-        /**
-         * @param before         probe p50 before the window, ns.
-         * @param after          probe p50 after it, ns.
-         * @param thresholdNanos p50 under which a probe counts as near.
-         * @return the window's placement.
-         */
-        public static Placement of(final long before, final long after, final long thresholdNanos)
-        {
-            final boolean nearBefore = before < thresholdNanos;
-            if (nearBefore != after < thresholdNanos)
-            {
-                return MIXED;
-            }
-            return nearBefore ? NEAR : FAR;
-        }
-
-        /** @return the lower-case name printed. */
-        public String label()
-        {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /**
      * What a run measured, {@code [round][stream]} in the settings' stream order.
      *
@@ -174,12 +141,12 @@ public final class CrossProcessWindows
                 stream.pause();
             }
             out.printf(Locale.ROOT, "cross-process: %s, %,d B messages, %s, children %s; %d rounds (after %d " +
-                "left out) of %d ms " +
-                "windows (%d ms warm-up each), one child running at a time; each window between two placement " +
+                "left out) of %d ms windows (%d ms warm-up each), one child running at a time; each window between two placement " +
                 "probes of %d round trips, near if p50 < %d ns%n", String.join(", ", settings.streams()),
                 settings.size(), settings.touch() ? "receiver touching every byte" : "receiver reading the first word",
                 settings.fill() ? "filling every word" : "writing the first word", settings.rounds(),
-                settings.warmupRounds(), settings.windowMs(), settings.warmupMs(), settings.probeRoundTrips(), settings.thresholdNanos());
+                settings.warmupRounds(), settings.windowMs(), settings.warmupMs(), settings.probeRoundTrips(),
+                settings.thresholdNanos());
             out.flush();
             final int n = streams.size();
             final double[][] rates = new double[settings.rounds()][n];

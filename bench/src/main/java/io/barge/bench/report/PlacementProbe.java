@@ -1,5 +1,6 @@
 package io.barge.bench.report;
 
+import io.barge.bench.core.Placement;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -53,13 +54,7 @@ final class PlacementProbe
      */
     static String classify(final double before, final double after, final long threshold)
     {
-        final boolean nearBefore = before < threshold;
-        final boolean nearAfter = after < threshold;
-        if (nearBefore != nearAfter)
-        {
-            return MIXED;
-        }
-        return nearBefore ? NEAR : FAR;
+        return Placement.of(before, after, threshold).label();
     }
 
     /**

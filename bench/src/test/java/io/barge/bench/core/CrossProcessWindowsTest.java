@@ -1,15 +1,14 @@
 package io.barge.bench.core;
 
-import io.barge.bench.core.CrossProcessWindows.Placement;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 
-import static io.barge.bench.core.CrossProcessWindows.Placement.FAR;
-import static io.barge.bench.core.CrossProcessWindows.Placement.MIXED;
-import static io.barge.bench.core.CrossProcessWindows.Placement.NEAR;
+import static io.barge.bench.core.Placement.FAR;
+import static io.barge.bench.core.Placement.MIXED;
+import static io.barge.bench.core.Placement.NEAR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
