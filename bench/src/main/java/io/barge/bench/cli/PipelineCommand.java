@@ -1,6 +1,8 @@
 package io.barge.bench.cli;
 
+import io.barge.bench.core.PingPongProbe;
 import io.barge.bench.core.PipelineStage;
+import io.barge.bench.core.Placement;
 import io.barge.core.Kernel;
 import io.barge.core.OutOfFramesException;
 import io.barge.core.PhysicalMemory;
@@ -25,8 +27,10 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -186,13 +190,23 @@ final class PipelineCommand implements Callable<Integer>
         Cli.usage(spec, this::checkSettings);
         final int frames = (int)((long)memoryMiB * 1024 * 1024 / PhysicalMemory.DEFAULT_FRAME_SIZE);
         final PipelineResult result;
+        final String placementLine;
         try (PhysicalMemory memory = PhysicalMemory.allocateDirect(frames); Kernel kernel = kernel(memory))
         {
             final Pipeline pipeline = Cli.usage(spec, () -> pipeline(kernel, path));
+            // Two threads or more: the vCPUs' placement decides the figures (they flip 2-3x with it), so say which.
+            final boolean probed = threadsUsed(path.length) > 1;
+            final long before = probed ? PingPongProbe.p50NanosOnce(PingPongProbe.DEFAULT_ROUND_TRIPS) : 0;
             result = run(pipeline);
+            final long after = probed ? PingPongProbe.p50NanosOnce(PingPongProbe.DEFAULT_ROUND_TRIPS) : 0;
+            placementLine = probed ? String.format(Locale.ROOT, "placement  %s (probe p50 %d ns before, %d ns " +
+                "after; near if < %d ns): compare two-thread runs of one placement only%n", Placement.of(before,
+                after, PingPongProbe.DEFAULT_THRESHOLD_NANOS).label(), before, after,
+                PingPongProbe.DEFAULT_THRESHOLD_NANOS) : "";
         }
         final PrintWriter out = spec.commandLine().getOut();
         out.print(result.format());
+        out.print(placementLine);
         out.flush();
         final boolean ok = result.completed() && result.received() == messages && result.framesLeaked() == 0 &&
             result.sequenceErrors() == 0;
@@ -238,6 +252,12 @@ final class PipelineCommand implements Callable<Integer>
         }
         PipelineMessageDescriptor.checkMessageLength(size);
         return new ChannelConfig(size, capacity, notification);
+    }
+
+    /** @return threads the stages run on: as the placement gives, else as {@link #pipeline} asks. */
+    private int threadsUsed(final int hops)
+    {
+        return placement != null ? (int)Arrays.stream(placement).distinct().count() : Math.min(threads, hops + 1);
     }
 
     private Pipeline pipeline(final Kernel kernel, final TransportSpec[] path)

@@ -163,6 +163,20 @@ class BargeCliTest
             assertTrue(run.out().contains(expected), expected + " missing: " + run.all());
         }
         assertFalse(run.out().contains("WARNING"), run::all);
+        // Two threads (the default): the vCPU placement the figures were measured in, by a probe either side.
+        assertTrue(run.out().matches("(?s).*\\nplacement  (near|far|mixed) \\(probe p50 \\d+ ns before, \\d+ ns " +
+            "after; near if < 400 ns\\): compare two-thread runs of one placement only\\R.*"), run::all);
+    }
+
+    @Test
+    void aOneThreadPipelineHasNoPlacementToTell()
+    {
+        final Run run = run("pipeline", "-t", "test-loopback", "-n", "500", "-s", "1k", "--threads", "1",
+            "--capacity", "16", "--memory-mib", "16");
+
+        assertEquals(0, run.exitCode(), run::all);
+        assertTrue(run.out().contains("msgs/s"), run::all);
+        assertFalse(run.out().contains("placement  "), run::all);
     }
 
     @Test
