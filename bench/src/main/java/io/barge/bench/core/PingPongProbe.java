@@ -3,10 +3,11 @@ package io.barge.bench.core;
 import org.HdrHistogram.Histogram;
 
 /**
- * The placement probe of the alternating-window comparisons: a short ping-pong over a pair of Agrona rings between
- * the calling thread and a {@link Partner}, whose round-trip median tells whether the two vCPUs are near (about
- * 190 ns on the 2-vCPU machines Barge is developed on) or far (about 620 ns) at the moment. Run it while nothing else
- * of the measurement spins, or it measures the competition for the CPUs instead.
+ * The placement probe of the alternating-window comparisons ({@code ump-vs-agrona}, {@code ping-pong}), the
+ * cross-process windows and {@code barge pipeline}: a short ping-pong over a pair of Agrona rings between the calling
+ * thread and a {@link Partner}, whose round-trip median tells whether the two vCPUs are near (about 190 ns on the
+ * 2-vCPU machines Barge is developed on) or far (about 620 ns) at the moment ({@link Placement}). Run it while nothing
+ * else of the measurement spins, or it measures the competition for the CPUs instead.
  */
 public final class PingPongProbe implements AutoCloseable
 {
