@@ -27,7 +27,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -195,7 +194,7 @@ final class PipelineCommand implements Callable<Integer>
         {
             final Pipeline pipeline = Cli.usage(spec, () -> pipeline(kernel, path));
             // Two threads or more: the vCPUs' placement decides the figures (they flip 2-3x with it), so say which.
-            final boolean probed = threadsUsed(path.length) > 1;
+            final boolean probed = pipeline.threads() > 1;
             final long before = probed ? PingPongProbe.p50NanosOnce(PingPongProbe.DEFAULT_ROUND_TRIPS) : 0;
             result = run(pipeline);
             final long after = probed ? PingPongProbe.p50NanosOnce(PingPongProbe.DEFAULT_ROUND_TRIPS) : 0;
@@ -252,12 +251,6 @@ final class PipelineCommand implements Callable<Integer>
         }
         PipelineMessageDescriptor.checkMessageLength(size);
         return new ChannelConfig(size, capacity, notification);
-    }
-
-    /** @return threads the stages run on: as the placement gives, else as {@link #pipeline} asks. */
-    private int threadsUsed(final int hops)
-    {
-        return placement != null ? (int)Arrays.stream(placement).distinct().count() : Math.min(threads, hops + 1);
     }
 
     private Pipeline pipeline(final Kernel kernel, final TransportSpec[] path)

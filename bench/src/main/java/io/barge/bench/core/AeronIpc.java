@@ -14,6 +14,7 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import io.aeron.protocol.DataHeaderFlyweight;
+import io.barge.core.machine.MachineFile;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -343,9 +344,9 @@ public final class AeronIpc implements AutoCloseable
      */
     static Path memoryDirectory(final String prefix) throws IOException
     {
-        final Path shm = Path.of("/dev/shm");
-        final Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm :
-            Path.of(System.getProperty("java.io.tmpdir"));
+        // The kernel's own default (MachineFile): /dev/shm where there is one.
+        final Path memory = MachineFile.defaultDirectory().getParent();
+        final Path parent = Files.isWritable(memory) ? memory : Path.of(System.getProperty("java.io.tmpdir"));
         return Files.createTempDirectory(parent, prefix);
     }
 

@@ -20,15 +20,6 @@ import java.util.Map;
  */
 final class AlternatingWindows
 {
-    /** Where the two threads ran during a window. */
-    enum Placement
-    {
-        /** Probe p50 under the threshold: the vCPUs share a core or a cache. */
-        NEAR,
-        /** Probe p50 at or over the threshold. */
-        FAR
-    }
-
     /** One thing being compared, run for one window at a time on the calling thread and the partner. */
     interface Workload
     {
@@ -99,7 +90,7 @@ final class AlternatingWindows
         }
         probe();
         final Map<Placement, Tally[]> tallies = new EnumMap<>(Placement.class);
-        for (final Placement p : Placement.values())
+        for (final Placement p : Placement.CLASSIFIED)
         {
             tallies.put(p, new Tally[]{ new Tally(), new Tally() });
         }
@@ -117,10 +108,9 @@ final class AlternatingWindows
             final double cpuShare = Math.min(ThreadCpu.share(ThreadCpu.now() - cpuStart, System.nanoTime() - wallStart),
                 partner.lastTaskCpuShare());
             final long after = probe();
-            final Placement pb = classify(before);
-            final Placement pa = classify(after);
+            final Placement placed = Placement.of(before, after, settings.thresholdNanos());
             final boolean starved = cpuShare < settings.minCpuShare();
-            final String placement = starved ? "starved" : pb == pa ? pb.name().toLowerCase(Locale.ROOT) : "dropped";
+            final String placement = starved ? "starved" : placed == Placement.MIXED ? "dropped" : placed.label();
             out.printf(Locale.ROOT, "%-7d %-8s %10d %10d %5.0f%% %-9s %,16.0f%n", i, w.name(), before, after,
                 cpuShare * 100, placement, figure);
             out.flush();
@@ -129,22 +119,17 @@ final class AlternatingWindows
                 starvedWindows++;
                 continue;
             }
-            if (pb != pa)
+            if (placed == Placement.MIXED)
             {
                 dropped++;
                 continue;
             }
-            final Tally tally = tallies.get(pb)[which];
+            final Tally tally = tallies.get(placed)[which];
             tally.windows++;
             tally.sum += figure;
             tally.latency.add(windowHistogram);
         }
         return tallies;
-    }
-
-    private Placement classify(final long probeP50)
-    {
-        return probeP50 < settings.thresholdNanos() ? Placement.NEAR : Placement.FAR;
     }
 
     /**

@@ -316,7 +316,7 @@ public final class CrossProcessWindows
         final PrintWriter out)
     {
         final int n = names.size();
-        for (final Placement placement : List.of(Placement.NEAR, Placement.FAR))
+        for (final Placement placement : Placement.CLASSIFIED)
         {
             final StringBuilder line = new StringBuilder("median ").append(placement.label()).append(':');
             boolean any = false;

@@ -1,5 +1,6 @@
 package io.barge.bench.core;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,6 +17,9 @@ public enum Placement
     FAR,
     /** The probes disagree: the placement flipped during the measurement. */
     MIXED;
+
+    /** The placements figures are given for ({@link #MIXED} measurements are left out), in ordinal order. */
+    public static final List<Placement> CLASSIFIED = List.of(NEAR, FAR);
 
     /**
      * @param before         probe p50 before the measurement, ns.

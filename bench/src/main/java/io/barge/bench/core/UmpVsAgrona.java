@@ -74,7 +74,7 @@ public final class UmpVsAgrona
             final AlternatingWindows windows = new AlternatingWindows(settings, partner);
             try
             {
-                final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
+                final Map<Placement, AlternatingWindows.Tally[]> tallies = windows.run(
                     throughputWorkload(reference, windowNanos), throughputWorkload(ump, windowNanos), out, "msgs/s");
                 return summary(tallies, windows, out, "msgs/s", false, reference.name(), ump.name());
             }
@@ -107,7 +107,7 @@ public final class UmpVsAgrona
             final AlternatingWindows windows = new AlternatingWindows(settings, partner);
             try
             {
-                final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
+                final Map<Placement, AlternatingWindows.Tally[]> tallies = windows.run(
                     pingPongWorkload("agrona", agronaPing, agronaPong, settings.roundTrips()),
                     pingPongWorkload("ump", umpPing, umpPong, settings.roundTrips()), out, "p50 ns");
                 return summary(tallies, windows, out, "p50 ns", true);
@@ -141,7 +141,7 @@ public final class UmpVsAgrona
             final AlternatingWindows windows = new AlternatingWindows(settings, partner);
             try
             {
-                final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies = windows.run(
+                final Map<Placement, AlternatingWindows.Tally[]> tallies = windows.run(
                     pingPongWorkload("ump-rtt", umpPing, umpPong, settings.roundTrips()),
                     oneWayWorkload("ump-1way", umpOneWay, settings.roundTrips()), out, "p50 ns");
                 return summary(tallies, windows, out, "p50 ns", true, "ump-rtt", "ump-1way");
@@ -209,13 +209,13 @@ public final class UmpVsAgrona
         };
     }
 
-    private static double[] summary(final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies,
+    private static double[] summary(final Map<Placement, AlternatingWindows.Tally[]> tallies,
         final AlternatingWindows windows, final PrintWriter out, final String unit, final boolean latency)
     {
         return summary(tallies, windows, out, unit, latency, "agrona", "ump");
     }
 
-    private static double[] summary(final Map<AlternatingWindows.Placement, AlternatingWindows.Tally[]> tallies,
+    private static double[] summary(final Map<Placement, AlternatingWindows.Tally[]> tallies,
         final AlternatingWindows windows, final PrintWriter out, final String unit, final boolean latency,
         final String first, final String second)
     {
@@ -223,8 +223,8 @@ public final class UmpVsAgrona
             windows.starved());
         out.printf("%-9s %-8s %8s %16s%s%n", "placement", "impl", "windows", "mean " + unit,
             latency ? "   p50 ns   p99 ns p99.9 ns" : "");
-        final double[] ratios = new double[AlternatingWindows.Placement.values().length];
-        for (final AlternatingWindows.Placement placement : AlternatingWindows.Placement.values())
+        final double[] ratios = new double[Placement.CLASSIFIED.size()];
+        for (final Placement placement : Placement.CLASSIFIED)
         {
             final AlternatingWindows.Tally[] t = tallies.get(placement);
             final String[] names = { first, second };
