@@ -329,6 +329,7 @@ public abstract class TransportContractTest extends TransportPathContract
                                 return;
                             }
                         }
+                        idle.reset(); // back to spinning: an idle strategy never reset parks 1 ms at every wait
                         fill(claim, i, length);
                         sender.commit(claim);
                     }
@@ -351,6 +352,7 @@ public abstract class TransportContractTest extends TransportPathContract
                     assertContent(message, received, "two threads");
                     channel.receiver().release(message);
                     received++;
+                    idle.reset();
                 }
                 else
                 {

@@ -92,6 +92,7 @@ class XenPostedTeardownRaceTest extends XenPostedFixture
                 {
                     idle.idle();
                 }
+                idle.reset(); // spin again at the next wait: the race wants both ends busy, not parked
                 try
                 {
                     claim.putLong(0, i);
@@ -138,6 +139,7 @@ class XenPostedTeardownRaceTest extends XenPostedFixture
                 }
                 channel.receiver().release(message);
                 received.incrementAndGet();
+                idle.reset();
             }
         }
         catch (final ChannelClosedException expected)

@@ -91,6 +91,7 @@ class XenTeardownRaceTest extends XenFixture
                 {
                     idle.idle();
                 }
+                idle.reset(); // spin again at the next wait: the race wants both ends busy, not parked
                 try
                 {
                     claim.putLong(0, i);
@@ -136,6 +137,7 @@ class XenTeardownRaceTest extends XenFixture
                 }
                 channel.receiver().release(message);
                 received.incrementAndGet();
+                idle.reset();
             }
         }
         catch (final ChannelClosedException expected)
