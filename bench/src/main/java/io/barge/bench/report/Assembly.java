@@ -216,12 +216,13 @@ final class Assembly
         {
             return;
         }
-        out.println("pipeline scaling (sink touching every byte; x the same chain's 1 hop, same threading):");
+        out.println("pipeline scaling (sink touching every byte; x the same chain's 1 hop, same threading and " +
+            "placement):");
         for (final ReportModel.ScalingRow row : results.scalingRows())
         {
-            out.println(String.format(Locale.ROOT, "  pipeline %-62s %d hops, %d thread%s %8s: %10s msg/s %8s GB/s" +
-                "  x 1 hop %s", row.chain(), row.hops(), row.threads(), row.threads() == 1 ? " " : "s",
-                HtmlReport.size(row.messageBytes()), HtmlReport.num(row.messagesPerSecond()),
+            out.println(String.format(Locale.ROOT, "  pipeline %-62s %d hops, %d thread%s %-13s %8s: %10s msg/s " +
+                "%8s GB/s  x 1 hop %s", row.chain(), row.hops(), row.threads(), row.threads() == 1 ? " " : "s",
+                row.placement(), HtmlReport.size(row.messageBytes()), HtmlReport.num(row.messagesPerSecond()),
                 HtmlReport.num(row.bytesPerSecond() / 1e9),
                 row.relativeToOneHop() == null ? "-" : HtmlReport.num(row.relativeToOneHop())));
         }
@@ -261,8 +262,9 @@ final class Assembly
         env.put("nicPaths", NicRows.paths(settings.quick(), java.util.Set.of("xen", "rbufs", "fbufs")));
         env.put("nicFrameBytes", NicRows.sizes(settings.quick()));
         env.put("pipelineScalingLoop", "Pipeline library: source, forwarding stages, sink touching every byte; " +
-            "stages on their own threads" + (PipelineScalingRows.oneThread(settings.quick()) ?
-            " and all on one thread" : "") + "; mixed chains cycle their transports over the hops");
+            (settings.quick() ? "" : "all stages on one thread, ") + "stages split over two threads and each " +
+            "on its own thread, multi-thread windows tagged near/far by placement probes; mixed chains cycle their " +
+            "transports over the hops");
         env.putAll(settings.describe());
         return env;
     }

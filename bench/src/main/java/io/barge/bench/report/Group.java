@@ -26,7 +26,7 @@ record Group(String kind, List<ModeSpec> modes)
     static final String TWO_THREAD = "two-thread";
     /** Packets per second through the driver domain per NIC path and frame size, beside the copying NicDriver. */
     static final String NIC = "nic";
-    /** Pipelines of each length per chain of transports, own threads and one thread, as ratios to 1 hop. */
+    /** Pipelines of each length per chain of transports, on one, two and own threads, as ratios to 1 hop. */
     static final String PIPELINE_SCALING = "pipeline-scaling";
 
     /**

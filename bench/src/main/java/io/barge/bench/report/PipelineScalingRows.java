@@ -10,6 +10,7 @@ import io.barge.drivers.pipeline.StageHandler;
 import io.barge.drivers.pipeline.TransportSpec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,11 +21,18 @@ import java.util.stream.Collectors;
 /**
  * The pipeline-scaling rows: pipelines of each length at the pipeline size ({@link Settings#pipelineBytes()}), per
  * chain of transports (copy, fbufs cached and volatile, rbufs, xen with persistent grants, and the mixed chain xen,
- * fbufs, rbufs cycled over the hops), stages on their own threads and all on one thread, built with
+ * fbufs, rbufs cycled over the hops), on one, two and own threads (below), built with
  * {@link Pipeline} (the library {@code barge pipeline} runs). Every window is one pipeline run of about an
- * iteration's messages after a warm-up; windows of every chain, length and thread count alternate round by round,
- * and each row is divided by the same chain's 1-hop row with the same threading from the same run. The sink touches
- * every byte.
+ * iteration's messages after a warm-up; windows of every chain, length and threading alternate round by round. The
+ * sink touches every byte.
+ * <p>
+ * Three threadings: all stages on one thread; the stages split over two threads (the two vCPUs of the machines
+ * Barge is measured on, and the goal's "stages on two threads"); each stage on its own thread (hops + 1 threads,
+ * more than there are vCPUs beyond one hop). For one hop the last two are the same two threads, measured once. A
+ * window on more than one thread is bracketed by placement probes, as the two-thread rows are, and pooled with the
+ * windows of its placement; a window whose probes disagree is measured again, up to
+ * {@link TwoThreadRows#MIXED_RETRIES} times. Each row is divided by the same chain's 1-hop row with the same
+ * threading (one thread, or more) and the same placement, from the same run.
  */
 final class PipelineScalingRows
 {
@@ -42,26 +50,46 @@ final class PipelineScalingRows
     private final List<List<TransportSpec>> chains;
     private long touched;
 
-    /** One pipeline shape and what its windows gathered. */
+    private final PlacementProbe probe;
+
+    /** One pipeline shape and what its windows gathered, per placement. */
     private static final class Target
     {
         final List<TransportSpec> chain;
         final int hops;
         final int threads;
-        final List<Double> rates = new ArrayList<>();
-        final long[] deltas;
-        long measured;
-        long copied;
-        long received;
+        final int counters;
+        final Map<String, Pool> pools = new LinkedHashMap<>();
         double lastRate;
         boolean failed;
 
         Target(final List<TransportSpec> chain, final int hops, final int threads, final int counters)
         {
-            this.deltas = new long[counters];
+            this.counters = counters;
             this.chain = chain;
             this.hops = hops;
             this.threads = threads;
+        }
+
+        /** @return the shape's 1-hop base: one thread, or more than one (two for one hop). */
+        boolean oneThread()
+        {
+            return threads == 1;
+        }
+    }
+
+    /** Windows of one shape and placement. */
+    private static final class Pool
+    {
+        final List<Double> rates = new ArrayList<>();
+        final long[] deltas;
+        long measured;
+        long copied;
+        long received;
+
+        Pool(final int counters)
+        {
+            this.deltas = new long[counters];
         }
     }
 
@@ -75,6 +103,7 @@ final class PipelineScalingRows
         this.settings = settings;
         this.kernel = kernel;
         this.chains = chains(settings.quick(), transports);
+        this.probe = new PlacementProbe(settings.probeRoundTrips());
     }
 
     /**
@@ -101,23 +130,39 @@ final class PipelineScalingRows
     }
 
     /**
-     * @param quick a quick run: own threads only.
-     * @return whether the one-thread rows are measured too.
+     * @param quick a quick run: no one-thread rows.
+     * @param hops  the pipeline's length.
+     * @return the thread counts measured at that length, in order: 1 (unless quick), 2, and hops + 1 when that is
+     *         more than 2.
      */
-    static boolean oneThread(final boolean quick)
+    static List<Integer> threadings(final boolean quick, final int hops)
     {
-        return !quick;
+        final List<Integer> threads = new ArrayList<>();
+        if (!quick)
+        {
+            threads.add(1);
+        }
+        threads.add(2);
+        if (hops + 1 > 2)
+        {
+            threads.add(hops + 1);
+        }
+        return threads;
     }
 
     /**
      * @param settings   the run's settings.
      * @param transports the selected transports.
-     * @return progress steps: one per measured window.
+     * @return progress steps: one per measured window (a retried window is one step).
      */
     static int units(final Settings settings, final Set<String> transports)
     {
-        return chains(settings.quick(), transports).size() * settings.hops().size() *
-            (oneThread(settings.quick()) ? 2 : 1) * settings.measuredIterations();
+        int shapes = 0;
+        for (final int hops : settings.hops())
+        {
+            shapes += threadings(settings.quick(), hops).size();
+        }
+        return chains(settings.quick(), transports).size() * shapes * settings.measuredIterations();
     }
 
     /**
@@ -147,10 +192,9 @@ final class PipelineScalingRows
         {
             for (final int hops : settings.hops())
             {
-                targets.add(new Target(chain, hops, hops + 1, counters));
-                if (oneThread(settings.quick()))
+                for (final int threads : threadings(settings.quick(), hops))
                 {
-                    targets.add(new Target(chain, hops, 1, counters));
+                    targets.add(new Target(chain, hops, threads, counters));
                 }
             }
         }
@@ -208,6 +252,47 @@ final class PipelineScalingRows
 
     private void window(final Target target, final long messages, final boolean measured)
     {
+        if (!measured)
+        {
+            run(target, messages);
+            return;
+        }
+        if (target.oneThread())
+        {
+            add(target, PlacementProbe.SINGLE_THREAD, run(target, messages));
+            return;
+        }
+        for (int attempt = 0; ; attempt++)
+        {
+            final double before = probe.p50Nanos();
+            final PipelineResult result = run(target, messages);
+            final double after = probe.p50Nanos();
+            final String placement = PlacementProbe.classify(before, after, settings.placementThresholdNanos());
+            if (!PlacementProbe.MIXED.equals(placement) || attempt >= TwoThreadRows.MIXED_RETRIES)
+            {
+                add(target, placement, result);
+                return;
+            }
+        }
+    }
+
+    private static void add(final Target target, final String placement, final PipelineResult result)
+    {
+        final Pool pool = target.pools.computeIfAbsent(placement, (p) -> new Pool(target.counters));
+        pool.rates.add(result.messagesPerSecond());
+        pool.measured += result.measuredMessages();
+        pool.copied += result.copiedForwards();
+        pool.received += result.received();
+        final CounterType[] types = CounterType.values();
+        for (int i = 0; i < pool.deltas.length && i < types.length; i++)
+        {
+            pool.deltas[i] += result.counterDelta(types[i]);
+        }
+    }
+
+    /** @return one pipeline run of the target's shape, checked whole; its rate sizes the next window. */
+    private PipelineResult run(final Target target, final long messages)
+    {
         final int size = settings.pipelineBytes();
         // Warm-up messages left out of the window: enough to fill every hop's channel and start every thread.
         final long warmup = (long)IN_FLIGHT * target.hops + MIN_MESSAGES;
@@ -233,18 +318,7 @@ final class PipelineScalingRows
                 ", sequence errors=" + result.sequenceErrors() + ", frames leaked=" + result.framesLeaked());
         }
         target.lastRate = result.messagesPerSecond();
-        if (measured)
-        {
-            target.rates.add(result.messagesPerSecond());
-            target.measured += result.measuredMessages();
-            target.copied += result.copiedForwards();
-            target.received += result.received();
-            final CounterType[] types = CounterType.values();
-            for (int i = 0; i < target.deltas.length && i < types.length; i++)
-            {
-                target.deltas[i] += result.counterDelta(types[i]);
-            }
-        }
+        return result;
     }
 
     private static ChannelConfig config(final int size)
@@ -254,26 +328,43 @@ final class PipelineScalingRows
 
     private void emit(final Target target, final List<Target> all, final Consumer<ReportModel.ScalingRow> out)
     {
-        if (target.failed || target.rates.isEmpty())
+        if (target.failed)
         {
             return;
         }
-        final double[] rates = target.rates.stream().mapToDouble(Double::doubleValue).toArray();
-        final double rate = Harness.median(rates);
-        // The same chain, one hop, the same threading (own threads or one thread), from this run's windows.
-        Double ratio = null;
+        for (final Map.Entry<String, Pool> entry : target.pools.entrySet())
+        {
+            final Pool pool = entry.getValue();
+            final double[] rates = pool.rates.stream().mapToDouble(Double::doubleValue).toArray();
+            final double rate = Harness.median(rates);
+            final Double base = oneHopRate(target, entry.getKey(), all);
+            out.accept(new ReportModel.ScalingRow(name(target.chain), target.hops, target.threads,
+                entry.getKey(), settings.pipelineBytes(), rate, rate * settings.pipelineBytes(),
+                base == null || base <= 0 ? null : rate / base,
+                Counting.perMessage(new long[pool.deltas.length], pool.deltas, pool.measured),
+                pool.received == 0 ? 0 : pool.copied / (double)pool.received, Harness.spread(rates)));
+        }
+    }
+
+    /**
+     * @return the median rate of the same chain's 1-hop windows with the same threading (one thread, or more) in
+     *         the same placement, or null if there were none (a mixed row has no base: mixed is not one placement).
+     */
+    private static Double oneHopRate(final Target target, final String placement, final List<Target> all)
+    {
+        if (PlacementProbe.MIXED.equals(placement))
+        {
+            return null;
+        }
         for (final Target one : all)
         {
-            if (one.chain.equals(target.chain) && one.hops == 1 && (one.threads == 1) == (target.threads == 1) &&
-                !one.failed && !one.rates.isEmpty())
+            if (one.chain.equals(target.chain) && one.hops == 1 && one.oneThread() == target.oneThread() &&
+                !one.failed && one.pools.containsKey(placement))
             {
-                final double base = Harness.median(one.rates.stream().mapToDouble(Double::doubleValue).toArray());
-                ratio = base > 0 ? rate / base : null;
+                return Harness.median(one.pools.get(placement).rates.stream().mapToDouble(Double::doubleValue)
+                    .toArray());
             }
         }
-        out.accept(new ReportModel.ScalingRow(name(target.chain), target.hops, target.threads,
-            settings.pipelineBytes(), rate, rate * settings.pipelineBytes(), ratio,
-            Counting.perMessage(new long[target.deltas.length], target.deltas, target.measured),
-            target.received == 0 ? 0 : target.copied / (double)target.received, Harness.spread(rates)));
+        return null;
     }
 }

@@ -195,24 +195,28 @@ public final class ReportModel
     }
 
     /**
-     * One pipeline of the scaling rows: a chain of transports over some hops, stages on their own threads or all
-     * on one, in windows alternating with every other chain, length and thread count of the run.
+     * One pipeline of the scaling rows: a chain of transports over some hops, stages on one thread, two, or each on
+     * its own, in windows alternating with every other chain, length and threading of the run.
      *
      * @param chain            the transports in hop order, cycled over the hops, e.g. "xen[grants=persistent]" or
      *                         "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs".
      * @param hops             domain crossings.
-     * @param threads          threads the stages ran on: hops + 1 (each on its own) or 1.
+     * @param threads          threads the stages ran on: 1, 2, or hops + 1 (each on its own).
+     * @param placement        "single-thread" on one thread; otherwise "near", "far" or "mixed", from placement
+     *                         probes before and after each window (the row pools the windows of one placement).
      * @param messageBytes     message size.
      * @param messagesPerSecond median over the windows, messages the sink received (and touched) per second.
      * @param bytesPerSecond   {@code messagesPerSecond * messageBytes}.
-     * @param relativeToOneHop messagesPerSecond over the same chain's 1-hop row with the same thread placement
-     *                         (own threads or one) in this run, or null if that row is missing.
+     * @param relativeToOneHop messagesPerSecond over the same chain's 1-hop row with the same threading (one
+     *                         thread, or more: two for one hop) and placement in this run, or null if that row is
+     *                         missing or this row is mixed.
      * @param perMessage       privileged operations per message over the whole pipeline.
      * @param copiedForwards   messages a stage copied into the next transport (the joins of a mixed chain), per
      *                         message.
      * @param spread           spread of the windows' rates.
      */
-    public record ScalingRow(String chain, int hops, int threads, int messageBytes, double messagesPerSecond,
+    public record ScalingRow(String chain, int hops, int threads, String placement, int messageBytes,
+        double messagesPerSecond,
         double bytesPerSecond, Double relativeToOneHop, PerMessage perMessage, double copiedForwards, Spread spread)
     {
         /**
@@ -220,7 +224,8 @@ public final class ReportModel
          */
         public String key()
         {
-            return "pipelineScaling|" + chain + "|hops=" + hops + "|threads=" + threads + "|" + messageBytes + "B";
+            return "pipelineScaling|" + chain + "|hops=" + hops + "|threads=" + threads + "|" + messageBytes + "B|" +
+                placement;
         }
     }
 
@@ -284,7 +289,7 @@ public final class ReportModel
      * @param failures    measurements that failed, and why (the rest of the run went on).
      * @param nic         packets per second through the driver domain per path and frame size, beside the copying
      *                    NicDriver reference, with the counters per packet.
-     * @param pipelineScaling pipelines of each length per chain of transports, own threads and one thread, with
+     * @param pipelineScaling pipelines of each length per chain of transports, on one, two and own threads, with
      *                    the ratio to the same chain's 1-hop row.
      */
     public record Results(int schema, Map<String, Object> environment, List<Row> results,

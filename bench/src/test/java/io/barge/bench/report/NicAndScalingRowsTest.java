@@ -10,7 +10,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -115,28 +117,69 @@ class NicAndScalingRowsTest
         final List<ReportModel.ScalingRow> rows = out.pipelineScaling();
         final List<String> chains = List.of("copy", "fbufs[cached=true,volatile=true]", "rbufs",
             "xen[grants=persistent]", "xen[grants=persistent],fbufs[cached=true,volatile=true],rbufs");
-        assertEquals(chains.size() * 2 * 2, rows.size(), rows.toString());
+        // Shapes: 1 hop on 1 and 2 threads; 2 hops on 1, 2 and 3 (a thread per stage). A shape on several threads
+        // has a row per placement its windows settled in.
+        final List<List<Integer>> shapes = List.of(List.of(1, 1), List.of(1, 2), List.of(2, 1), List.of(2, 2),
+            List.of(2, 3));
         for (final String chain : chains)
         {
-            for (final int threads : List.of(1, 0))
+            for (final List<Integer> shape : shapes)
             {
-                final ReportModel.ScalingRow one = scaling(rows, chain, 1, threads == 1 ? 1 : 2);
-                final ReportModel.ScalingRow two = scaling(rows, chain, 2, threads == 1 ? 1 : 3);
-                assertEquals(1.0, one.relativeToOneHop(), 1e-12);
-                assertEquals(two.messagesPerSecond() / one.messagesPerSecond(), two.relativeToOneHop(), 1e-9,
-                    "the ratio is to the same chain's 1 hop with the same threading");
-                assertEquals(Settings.PIPELINE_BYTES, two.messageBytes());
-                assertTrue(two.messagesPerSecond() > 0);
+                final List<ReportModel.ScalingRow> placed = scalings(rows, chain, shape.get(0), shape.get(1));
+                assertFalse(placed.isEmpty(), "no row " + chain + " " + shape + " in " + rows);
+                assertEquals(placed.size(), placed.stream().map(ReportModel.ScalingRow::placement).distinct().count(),
+                    "one row per placement: " + placed);
+                for (final ReportModel.ScalingRow row : placed)
+                {
+                    assertEquals(Settings.PIPELINE_BYTES, row.messageBytes());
+                    assertTrue(row.messagesPerSecond() > 0);
+                    if (row.threads() == 1)
+                    {
+                        assertEquals("single-thread", row.placement());
+                    }
+                    else
+                    {
+                        assertTrue(Set.of("near", "far", "mixed").contains(row.placement()), row.toString());
+                    }
+                    // The base: the same chain's 1 hop, one thread or two (a thread per stage too), same placement.
+                    final List<ReportModel.ScalingRow> base = scalings(rows, chain, 1, row.threads() == 1 ? 1 : 2)
+                        .stream().filter((b) -> b.placement().equals(row.placement())).toList();
+                    if ("mixed".equals(row.placement()) || base.isEmpty())
+                    {
+                        assertNull(row.relativeToOneHop(), "no ratio without a 1-hop row of one placement: " + row);
+                    }
+                    else
+                    {
+                        assertEquals(row.messagesPerSecond() / base.get(0).messagesPerSecond(),
+                            row.relativeToOneHop(), 1e-9, "the ratio is to the same chain's 1 hop with the same " +
+                            "threading and placement: " + row);
+                    }
+                }
             }
         }
         // copy copies every payload once per hop; the zero-copy chains copy nothing in the kernel.
-        final ReportModel.ScalingRow copyTwo = scaling(rows, "copy", 2, 3);
-        assertTrue(copyTwo.perMessage().bytesCopied() >= 2.0 * Settings.PIPELINE_BYTES, copyTwo.toString());
-        assertEquals(0.0, scaling(rows, "fbufs[cached=true,volatile=true]", 2, 3).copiedForwards());
+        for (final ReportModel.ScalingRow copyTwo : scalings(rows, "copy", 2, 3))
+        {
+            assertTrue(copyTwo.perMessage().bytesCopied() >= 2.0 * Settings.PIPELINE_BYTES, copyTwo.toString());
+        }
+        scalings(rows, "fbufs[cached=true,volatile=true]", 2, 3).forEach((r) -> assertEquals(0.0, r.copiedForwards()));
         // The mixed chain's 2 hops are xen then fbufs: the stage between them copies each message once.
-        final ReportModel.ScalingRow mixed = scaling(rows, chains.get(4), 2, 3);
-        assertEquals(1.0, mixed.copiedForwards(), 1e-9, mixed.toString());
-        assertEquals(0.0, scaling(rows, chains.get(4), 1, 2).copiedForwards());
+        for (final ReportModel.ScalingRow mixed : scalings(rows, chains.get(4), 2, 2))
+        {
+            assertEquals(1.0, mixed.copiedForwards(), 1e-9, mixed.toString());
+        }
+        scalings(rows, chains.get(4), 1, 1).forEach((r) -> assertEquals(0.0, r.copiedForwards()));
+    }
+
+    /** Fixed thread counts: one thread (not quick), two, and a thread per stage when that is more than two. */
+    @Test
+    void threadingsAreOneTwoAndOwnThreadsMeasuredOnceForOneHop()
+    {
+        assertEquals(List.of(1, 2), PipelineScalingRows.threadings(false, 1));
+        assertEquals(List.of(1, 2, 3), PipelineScalingRows.threadings(false, 2));
+        assertEquals(List.of(1, 2, 9), PipelineScalingRows.threadings(false, 8));
+        assertEquals(List.of(2), PipelineScalingRows.threadings(true, 1));
+        assertEquals(List.of(2, 5), PipelineScalingRows.threadings(true, 4));
     }
 
     private static ReportModel.NicRow nicRow(final String path, final double rate, final Map<String, Double> perPacket)
@@ -208,11 +251,10 @@ class NicAndScalingRowsTest
             .orElseThrow(() -> new AssertionError("no row " + path + " " + size + " B in " + rows));
     }
 
-    private static ReportModel.ScalingRow scaling(final List<ReportModel.ScalingRow> rows, final String chain,
+    private static List<ReportModel.ScalingRow> scalings(final List<ReportModel.ScalingRow> rows, final String chain,
         final int hops, final int threads)
     {
         return rows.stream().filter((r) -> r.chain().equals(chain) && r.hops() == hops && r.threads() == threads)
-            .findFirst().orElseThrow(() -> new AssertionError("no row " + chain + " " + hops + " hops " + threads +
-                " threads in " + rows));
+            .toList();
     }
 }

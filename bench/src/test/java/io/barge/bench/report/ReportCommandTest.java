@@ -44,8 +44,9 @@ class ReportCommandTest
         "--probe-round-trips", "50"};
 
     /**
-     * Every chart a tiny run always draws: the families side by side, then one per installed family. The two-thread
-     * chart is drawn only when some window settled at near or far, which a loaded machine may never give.
+     * Every chart a tiny run always draws: the families side by side, then one per installed family, then the NIC
+     * chart. The two-thread and pipeline-scaling charts are drawn only when some window settled at near or far,
+     * which a loaded machine may never give (a quick run has no one-thread pipeline rows).
      */
     static final List<String> CHARTS = charts();
     private static final String TWO_THREAD_CHART = "two-thread-64";
@@ -57,8 +58,8 @@ class ReportCommandTest
     /**
      * An earlier run, fixed data, that the first run is compared with: no transport or reference rows; NIC rows
      * for two of the quick run's paths (rbufs as a file from before the pins field, without it) and one path and
-     * size the quick run does not measure; pipeline-scaling rows for two of the quick run's shapes and one it does
-     * not measure.
+     * size the quick run does not measure; pipeline-scaling rows for two of the quick run's shapes, in each placement
+     * (a window's placement is the machine's to choose), and one shape it does not measure.
      */
     static final String OLDER = """
         {"schema": 2, "environment": {"timestamp": "2026-01-01T00:00:00Z"}, "results": [], "references": [],
@@ -77,16 +78,34 @@ class ReportCommandTest
            "perPacket": {"DMA_BYTES": 3048.0}, "packets": 300,
            "spread": {"iterations": 2, "mean": 300000.0, "min": 290000.0, "max": 310000.0, "stdev": 10000.0}}],
          "pipelineScaling": [
-          {"chain": "copy", "hops": 1, "threads": 2, "messageBytes": 65536, "messagesPerSecond": 20000.0,
-           "bytesPerSecond": 1310720000.0, "relativeToOneHop": 1.0, "perMessage": null, "copiedForwards": 0.0,
+          {"chain": "copy", "hops": 1, "threads": 2, "placement": "near", "messageBytes": 65536,
+           "messagesPerSecond": 20000.0, "bytesPerSecond": 1310720000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
            "spread": {"iterations": 2, "mean": 20000.0, "min": 19000.0, "max": 21000.0, "stdev": 1000.0}},
-          {"chain": "fbufs[cached=true,volatile=true]", "hops": 2, "threads": 3, "messageBytes": 65536,
-           "messagesPerSecond": 50000.0, "bytesPerSecond": 3276800000.0, "relativeToOneHop": 0.9,
-           "perMessage": null, "copiedForwards": 0.0,
-           "spread": {"iterations": 2, "mean": 50000.0, "min": 45000.0, "max": 55000.0, "stdev": 5000.0}},
-          {"chain": "copy", "hops": 8, "threads": 9, "messageBytes": 65536, "messagesPerSecond": 9000.0,
-           "bytesPerSecond": 589824000.0, "relativeToOneHop": 0.45, "perMessage": null, "copiedForwards": 0.0,
-           "spread": {"iterations": 2, "mean": 9000.0, "min": 8000.0, "max": 10000.0, "stdev": 1000.0}}]}
+          {"chain": "copy", "hops": 1, "threads": 2, "placement": "far", "messageBytes": 65536,
+           "messagesPerSecond": 15000.0, "bytesPerSecond": 983040000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 15000.0, "min": 14250.0, "max": 15750.0, "stdev": 1000.0}},
+          {"chain": "copy", "hops": 1, "threads": 2, "placement": "mixed", "messageBytes": 65536,
+           "messagesPerSecond": 12000.0, "bytesPerSecond": 786432000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 12000.0, "min": 11400.0, "max": 12600.0, "stdev": 1000.0}},
+          {"chain": "fbufs[cached=true,volatile=true]", "hops": 2, "threads": 3, "placement": "near", "messageBytes": 65536,
+           "messagesPerSecond": 50000.0, "bytesPerSecond": 3276800000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 50000.0, "min": 45000.0, "max": 55000.0, "stdev": 1000.0}},
+          {"chain": "fbufs[cached=true,volatile=true]", "hops": 2, "threads": 3, "placement": "far", "messageBytes": 65536,
+           "messagesPerSecond": 40000.0, "bytesPerSecond": 2621440000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 40000.0, "min": 36000.0, "max": 44000.0, "stdev": 1000.0}},
+          {"chain": "fbufs[cached=true,volatile=true]", "hops": 2, "threads": 3, "placement": "mixed", "messageBytes": 65536,
+           "messagesPerSecond": 30000.0, "bytesPerSecond": 1966080000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 30000.0, "min": 27000.0, "max": 33000.0, "stdev": 1000.0}},
+          {"chain": "copy", "hops": 8, "threads": 9, "placement": "far", "messageBytes": 65536,
+           "messagesPerSecond": 9000.0, "bytesPerSecond": 589824000.0, "relativeToOneHop": null, "perMessage": null,
+           "copiedForwards": 0.0,
+           "spread": {"iterations": 2, "mean": 9000.0, "min": 8100.0, "max": 9900.0, "stdev": 1000.0}}]}
         """;
 
     /** An earlier run from before NIC and pipeline-scaling rows existed: neither key is there. */
@@ -102,7 +121,6 @@ class ReportCommandTest
         providers().forEach((p) -> charts.add("family-" + p.name().replaceAll("[^A-Za-z0-9_-]", "_")));
         // xen, rbufs and fbufs are installed, so the quick run measures NIC paths and pipeline-scaling chains.
         charts.add(NIC_CHART);
-        charts.add(SCALING_CHART);
         return List.copyOf(charts);
     }
 
@@ -185,8 +203,9 @@ class ReportCommandTest
         final String html = Files.readString(firstRun.resolve("index.html"));
         assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
             "no network and no script");
-        final int twoThread = html.contains("id=\"chart-" + TWO_THREAD_CHART + "\"") ? 1 : 0;
-        assertEquals(CHARTS.size() + twoThread, html.split("src=\"data:image/png;base64,", -1).length - 1,
+        final int placed = (html.contains("id=\"chart-" + TWO_THREAD_CHART + "\"") ? 1 : 0) +
+            (html.contains("id=\"chart-" + SCALING_CHART + "\"") ? 1 : 0);
+        assertEquals(CHARTS.size() + placed, html.split("src=\"data:image/png;base64,", -1).length - 1,
             "every chart inline");
     }
 
@@ -201,7 +220,7 @@ class ReportCommandTest
         final List<String> problems = ReportPageCheck.check(html, families);
         assertTrue(problems.isEmpty(), String.join("\n", problems));
         assertEquals(new java.util.TreeSet<>(CHARTS), new java.util.TreeSet<>(ReportPageCheck.charts(html).stream()
-            .filter((c) -> !TWO_THREAD_CHART.equals(c)).toList()), "every chart");
+            .filter((c) -> !TWO_THREAD_CHART.equals(c) && !SCALING_CHART.equals(c)).toList()), "every chart");
         assertEquals(new HashSet<>(ReportPageCheck.charts(html)).size(), ReportPageCheck.charts(html).size(),
             "no chart twice");
         assertTrue(html.contains("descriptor only"), "rows that do not touch are labelled as descriptor rates");
@@ -250,10 +269,13 @@ class ReportCommandTest
         final Set<String> scaling = new HashSet<>();
         results.get("pipelineScaling").forEach((r) -> scaling.add(r.get("chain").asText() + " " +
             r.get("hops").asInt() + "/" + r.get("threads").asInt()));
+        results.get("pipelineScaling").forEach((r) -> assertTrue(Set.of("near", "far", "mixed")
+            .contains(r.get("placement").asText()), "every quick window runs on two threads or more: " + r));
         final String fbufs = "fbufs[cached=true,volatile=true]";
         final String mixed = "xen[grants=persistent]," + fbufs + ",rbufs";
-        assertEquals(Set.of("copy 1/2", "copy 2/3", fbufs + " 1/2", fbufs + " 2/3", mixed + " 1/2", mixed + " 2/3"),
-            scaling, "a quick run: own threads, copy, fbufs and the mixed chain at the run's hops");
+        assertEquals(Set.of("copy 1/2", "copy 2/2", "copy 2/3", fbufs + " 1/2", fbufs + " 2/2", fbufs + " 2/3",
+            mixed + " 1/2", mixed + " 2/2", mixed + " 2/3"), scaling,
+            "a quick run: two threads and a thread per stage, copy, fbufs and the mixed chain at the run's hops");
         final String page = Files.readString(firstRun.resolve("index.html"));
         assertTrue(page.contains("id=\"nic\"") && page.contains("id=\"pipeline-scaling\""));
         assertTrue(first.out().contains("nic xen-persistent") && first.out().contains("pipeline " + mixed),
@@ -295,20 +317,41 @@ class ReportCommandTest
     void pipelineScalingChartDrawsEachChainsRatioToOneHopByHops() throws IOException
     {
         assertEquals(0, first.exit(), first.err());
-        final JsonNode scaling = new ObjectMapper().readTree(firstRun.resolve("results.json").toFile())
-            .get("pipelineScaling");
+        final List<ReportModel.ScalingRow> scaling = ResultsJson.readForCompare(firstRun.resolve("results.json"))
+            .scalingRows();
         final String html = Files.readString(firstRun.resolve("index.html"));
-        final List<List<String>> table = ReportPageCheck.chartTable(html, SCALING_CHART);
-        assertEquals(List.of("hops", "copy, own threads", "fbufs cached+volatile, own threads",
-            "xen persistent / fbufs cached+volatile / rbufs, own threads", "goal for zero-copy, own threads (0.800)"),
-            table.get(0),
-            "a quick run: own threads only, one line per chain, and the goal");
-        assertEquals(List.of("1", "2"), table.subList(1, table.size()).stream().map((r) -> r.get(0)).toList());
-        for (final JsonNode row : scaling)
+        // The chart's two-thread lines are of the placement most two-thread rows had (near on a tie).
+        final long near = scaling.stream().filter((r) -> r.threads() == 2 && "near".equals(r.placement())).count();
+        final long far = scaling.stream().filter((r) -> r.threads() == 2 && "far".equals(r.placement())).count();
+        if (near + far == 0)
         {
-            final int column = table.get(0).indexOf(Charts.chainLabel(row.get("chain").asText()) + ", own threads");
-            final List<String> cells = table.get(row.get("hops").asInt());
-            assertEquals(HtmlReport.num(row.get("relativeToOneHop").asDouble()), cells.get(column), row.toString());
+            assertFalse(html.contains("id=\"chart-" + SCALING_CHART + "\""), "no settled two-thread window, no line");
+            return;
+        }
+        final String placement = far > near ? "far" : "near";
+        final List<ReportModel.ScalingRow> drawn = scaling.stream().filter((r) -> r.threads() == 2 &&
+            placement.equals(r.placement())).toList();
+        final List<String> heads = new ArrayList<>(List.of("hops"));
+        for (final String chain : List.of("copy", FBUFS_CHAIN, MIXED_CHAIN))
+        {
+            if (drawn.stream().anyMatch((r) -> r.chain().equals(chain) && r.relativeToOneHop() != null))
+            {
+                heads.add(Charts.chainLabel(chain) + ", two threads " + placement);
+            }
+        }
+        heads.add("goal for zero-copy (0.800)");
+        final List<List<String>> table = ReportPageCheck.chartTable(html, SCALING_CHART);
+        assertEquals(heads, table.get(0), "a quick run: two threads in one placement, a line per chain, the goal");
+        assertEquals(List.of("1", "2"), table.subList(1, table.size()).stream().map((r) -> r.get(0)).toList());
+        for (final ReportModel.ScalingRow row : drawn)
+        {
+            if (row.relativeToOneHop() == null)
+            {
+                continue; // its chain had no 1-hop window in this placement
+            }
+            final int column = table.get(0).indexOf(Charts.chainLabel(row.chain()) + ", two threads " + placement);
+            final List<String> cells = table.get(row.hops());
+            assertEquals(HtmlReport.num(row.relativeToOneHop()), cells.get(column), row.toString());
             assertEquals("0.800", cells.get(cells.size() - 1), "the goal line");
         }
         final int section = html.indexOf("<section id=\"pipeline-scaling\">");
@@ -350,16 +393,39 @@ class ReportCommandTest
         final Map<String, Double> nicNow = new java.util.HashMap<>();
         now.get("nic").forEach((r) -> nicNow.put(r.get("path").asText() + " " + r.get("frameBytes").asInt(),
             r.get("packetsPerSecond").asDouble()));
-        final Map<String, Double> scalingNow = new java.util.HashMap<>();
-        now.get("pipelineScaling").forEach((r) -> scalingNow.put(r.get("chain").asText() + " " + r.get("hops").asInt() +
-            "/" + r.get("threads").asInt(), r.get("messagesPerSecond").asDouble()));
-        // Fixed data of OLDER: before, its spread as (max - min) / median, and this run's row.
-        final Object[][] expected = {
-            { "nic nic|xen-persistent|64B|pins=persistent|single-thread", 1e6, 0.02, nicNow.get("xen-persistent 64") },
-            { "nic nic|rbufs|64B|pins=persistent|single-thread", 4e6, 0.1, nicNow.get("rbufs 64") },
-            { "pipelineScaling pipelineScaling|copy|hops=1|threads=2|65536B", 2e4, 0.1, scalingNow.get("copy 1/2") },
-            { "pipelineScaling pipelineScaling|" + FBUFS_CHAIN + "|hops=2|threads=3|65536B", 5e4, 0.2,
-                scalingNow.get(FBUFS_CHAIN + " 2/3") } };
+        // Fixed data of OLDER: before, its spread as (max - min) / median, and this run's row. Pipeline rows are
+        // compared within one placement: each of this run's rows of the two shapes OLDER has meets its placement's.
+        final Map<String, Double> olderCopy = Map.of("near", 2e4, "far", 1.5e4, "mixed", 1.2e4);
+        final Map<String, Double> olderFbufs = Map.of("near", 5e4, "far", 4e4, "mixed", 3e4);
+        final List<Object[]> expectedRows = new ArrayList<>(List.of(
+            new Object[]{ "nic nic|xen-persistent|64B|pins=persistent|single-thread", 1e6, 0.02,
+                nicNow.get("xen-persistent 64") },
+            new Object[]{ "nic nic|rbufs|64B|pins=persistent|single-thread", 4e6, 0.1, nicNow.get("rbufs 64") }));
+        final List<String> mixedChainNow = new ArrayList<>();
+        now.get("pipelineScaling").forEach((r) ->
+        {
+            final String chain = r.get("chain").asText();
+            final String placement = r.get("placement").asText();
+            final String key = "pipelineScaling|" + chain + "|hops=" + r.get("hops").asInt() + "|threads=" +
+                r.get("threads").asInt() + "|65536B|" + placement;
+            final double rate = r.get("messagesPerSecond").asDouble();
+            if (chain.equals("copy") && r.get("hops").asInt() == 1 && r.get("threads").asInt() == 2)
+            {
+                expectedRows.add(new Object[]{ "pipelineScaling " + key, olderCopy.get(placement), 0.1, rate });
+            }
+            else if (chain.equals(FBUFS_CHAIN) && r.get("hops").asInt() == 2 && r.get("threads").asInt() == 3)
+            {
+                expectedRows.add(new Object[]{ "pipelineScaling " + key, olderFbufs.get(placement), 0.2, rate });
+            }
+            else if (chain.equals(MIXED_CHAIN) && r.get("hops").asInt() == 1)
+            {
+                mixedChainNow.add(key);
+            }
+        });
+        final Object[][] expected = expectedRows.toArray(new Object[0][]);
+        assertTrue(expected.length >= 4, "the two NIC rows and at least a row of each compared pipeline shape: " +
+            now.get("pipelineScaling"));
+        assertFalse(mixedChainNow.isEmpty(), "the mixed chain's 1-hop row");
         final String html = Files.readString(firstRun.resolve("index.html"));
         final String section = html.substring(html.indexOf("<section id=\"comparison\">"));
         for (final Object[] row : expected)
@@ -390,9 +456,9 @@ class ReportCommandTest
                 "this run" },
             { "nic|copying|64B|pins=persistent|single-thread", ResultsJson.NOW, noSuchRow },
             { "nic|fbufs|64B|pins=persistent|single-thread", ResultsJson.NOW, noSuchRow },
-            { "pipelineScaling|copy|hops=8|threads=9|65536B", ResultsJson.BEFORE, "no row with this identity in " +
-                "this run" },
-            { "pipelineScaling|" + MIXED_CHAIN + "|hops=1|threads=2|65536B", ResultsJson.NOW, noSuchRow } })
+            { "pipelineScaling|copy|hops=8|threads=9|65536B|far", ResultsJson.BEFORE, "no row with this identity " +
+                "in " + "this run" },
+            { mixedChainNow.get(0), ResultsJson.NOW, noSuchRow } })
         {
             final JsonNode n = unmatched.get(row[0]);
             assertTrue(n != null, row[0] + " listed as not compared: " + unmatched.keySet());
