@@ -71,7 +71,7 @@ final class PipelineScalingRows
             this.threads = threads;
         }
 
-        /** @return the shape's 1-hop base: one thread, or more than one (two for one hop). */
+        /** @return whether every stage runs on one thread (its 1-hop base is the one-thread row, else two threads). */
         boolean oneThread()
         {
             return threads == 1;
