@@ -254,6 +254,13 @@ public final class FbufReceiver implements Receiver
         else
         {
             channel.notify.receiver().registerReceive(waitset, handler);
+            // Registered, then the open flag read again: closeHop clears the flag, then wakes (closed()). A close
+            // between the check above and the registration found nothing to wake, and the notification channel
+            // closes only with the quiescent release, which waits for this end: this end wakes itself.
+            if (!channel.isOpen())
+            {
+                channel.notify.receiver().wakeReceive();
+            }
         }
     }
 
