@@ -30,8 +30,13 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(60)
 public abstract class TransportContractFixture
 {
-    /** Frames of the test machine: 32 MiB. */
-    protected static final int FRAMES = 8192;
+    /** Frames of the test machine: 8 MiB, more than any contract test holds at once. */
+    protected static final int FRAMES = 2048;
+    /**
+     * Domains the test machine's counters have room for: the test's three and the kernel's, with spare. The
+     * default (1024) sizes 42 MB of counters, zeroed at every start: most of a short test's time, once per test.
+     */
+    protected static final int MAX_DOMAINS = 16;
 
     protected PhysicalMemory memory;
     protected Kernel kernel;
@@ -81,7 +86,7 @@ public abstract class TransportContractFixture
     protected void startMachine()
     {
         memory = PhysicalMemory.allocateDirect(FRAMES);
-        kernel = new Kernel(memory);
+        kernel = new Kernel(memory, Kernel.DEFAULT_MAX_PAGES, MAX_DOMAINS);
         freeAtStart = kernel.freeFrames();
         a = kernel.createDomain("a");
         b = kernel.createDomain("b");
