@@ -25,7 +25,7 @@ class RbufsCloseRaceTest
     void setUp()
     {
         memory = PhysicalMemory.allocateDirect(8192);
-        kernel = new Kernel(memory);
+        kernel = new Kernel(memory, Kernel.DEFAULT_MAX_PAGES, 32); // 32 domains of counters, not 42 MB for 1024
     }
 
     @AfterEach

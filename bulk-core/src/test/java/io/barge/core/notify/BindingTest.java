@@ -45,7 +45,7 @@ class BindingTest
     void setUp()
     {
         memory = PhysicalMemory.allocateDirect(1024);
-        kernel = new Kernel(memory);
+        kernel = new Kernel(memory, Kernel.DEFAULT_MAX_PAGES, 32); // 32 domains of counters, not 42 MB for 1024
         client = kernel.createDomain("client");
         server = kernel.createDomain("server");
         freeAtStart = kernel.freeFrames();

@@ -34,7 +34,7 @@ class UmpChannelTest
     void setUp()
     {
         memory = PhysicalMemory.allocateDirect(1024);
-        kernel = new Kernel(memory);
+        kernel = new Kernel(memory, Kernel.DEFAULT_MAX_PAGES, 32); // 32 domains of counters, not 42 MB for 1024
         a = kernel.createDomain("a");
         b = kernel.createDomain("b");
         freeAtStart = kernel.freeFrames();

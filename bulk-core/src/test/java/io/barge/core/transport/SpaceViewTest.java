@@ -52,7 +52,7 @@ class SpaceViewTest
     void setUp()
     {
         memory = PhysicalMemory.allocateDirect(64);
-        kernel = new Kernel(memory);
+        kernel = new Kernel(memory, Kernel.DEFAULT_MAX_PAGES, 32); // 32 domains of counters, not 42 MB for 1024
         d = kernel.createDomain("d");
         base = kernel.reserve(d, PAGES + 1);
         frames = new int[PAGES];

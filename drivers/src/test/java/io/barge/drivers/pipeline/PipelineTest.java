@@ -44,7 +44,7 @@ class PipelineTest
     void setUp()
     {
         memory = PhysicalMemory.allocateDirect(16384);
-        kernel = new Kernel(memory);
+        kernel = new Kernel(memory, Kernel.DEFAULT_MAX_PAGES, 32); // 32 domains of counters, not 42 MB for 1024
     }
 
     @AfterEach
