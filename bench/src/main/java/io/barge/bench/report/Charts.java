@@ -238,11 +238,14 @@ final class Charts
      */
     static String twoThreadPlacement(final List<ReportModel.ScalingRow> rows)
     {
-        final long near = rows.stream().filter((r) -> r.threads() == 2 && r.relativeToOneHop() != null &&
-            PlacementProbe.NEAR.equals(r.placement())).count();
-        final long far = rows.stream().filter((r) -> r.threads() == 2 && r.relativeToOneHop() != null &&
-            PlacementProbe.FAR.equals(r.placement())).count();
-        return far > near ? PlacementProbe.FAR : PlacementProbe.NEAR;
+        return twoThreadRatios(rows, PlacementProbe.FAR) > twoThreadRatios(rows, PlacementProbe.NEAR) ?
+            PlacementProbe.FAR : PlacementProbe.NEAR;
+    }
+
+    private static long twoThreadRatios(final List<ReportModel.ScalingRow> rows, final String placement)
+    {
+        return rows.stream().filter((r) -> r.threads() == 2 && r.relativeToOneHop() != null &&
+            placement.equals(r.placement())).count();
     }
 
     /**
