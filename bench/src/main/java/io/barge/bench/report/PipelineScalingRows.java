@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * more than there are vCPUs beyond one hop). For one hop the last two are the same two threads, measured once. A
  * window on more than one thread is bracketed by placement probes, as the two-thread rows are, and pooled with the
  * windows of its placement; a window whose probes disagree is measured again, up to
- * {@link TwoThreadRows#MIXED_RETRIES} times. Each row is divided by the same chain's 1-hop row with the same
+ * {@link PlacementProbe#MIXED_RETRIES} times. Each row is divided by the same chain's 1-hop row with the same
  * threading (one thread, or more) and the same placement, from the same run.
  */
 final class PipelineScalingRows
@@ -262,18 +262,9 @@ final class PipelineScalingRows
             add(target, PlacementProbe.SINGLE_THREAD, run(target, messages));
             return;
         }
-        for (int attempt = 0; ; attempt++)
-        {
-            final double before = probe.p50Nanos();
-            final PipelineResult result = run(target, messages);
-            final double after = probe.p50Nanos();
-            final String placement = PlacementProbe.classify(before, after, settings.placementThresholdNanos());
-            if (!PlacementProbe.MIXED.equals(placement) || attempt >= TwoThreadRows.MIXED_RETRIES)
-            {
-                add(target, placement, result);
-                return;
-            }
-        }
+        final PlacementProbe.Settled<PipelineResult> settled = probe.settle(() -> run(target, messages),
+            settings.placementThresholdNanos(), (result) -> false);
+        add(target, settled.placement(), settled.result());
     }
 
     private static void add(final Target target, final String placement, final PipelineResult result)

@@ -8,6 +8,8 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Finds out whether the two threads of a two-thread measurement sit on near or far vCPUs: a short ping-pong of
@@ -24,6 +26,8 @@ final class PlacementProbe
     static final String FAR = "far";
     /** The probes disagree: the placement flipped during the measurement. */
     static final String MIXED = "mixed";
+    /** Extra attempts for a window whose placement flipped, or whose threads were starved, during it. */
+    static final int MIXED_RETRIES = 2;
 
     private static final int PING_OFFSET = 0;
     /** Two cache lines apart, against the adjacent-line prefetcher. */
@@ -55,6 +59,45 @@ final class PlacementProbe
     static String classify(final double before, final double after, final long threshold)
     {
         return Placement.of(before, after, threshold).label();
+    }
+
+    /**
+     * A window's result, the placement it ran in and the probe medians on either side of it.
+     *
+     * @param result    what the window measured.
+     * @param placement {@link #NEAR}, {@link #FAR} or, if it never settled, {@link #MIXED}.
+     * @param before    probe p50 before it, in nanoseconds.
+     * @param after     probe p50 after it.
+     * @param <T>       the window's result.
+     */
+    record Settled<T>(T result, String placement, double before, double after)
+    {
+    }
+
+    /**
+     * Runs a measurement window between two probes; a mixed one (the probes disagree, or {@code starved} says its
+     * threads were off a CPU too long) runs again, up to {@link #MIXED_RETRIES} more times, and stays mixed if it
+     * never settles. Only the last attempt's result is kept: the caller records nothing until this returns.
+     *
+     * @param window    the measurement; run once per attempt.
+     * @param threshold probe p50 below which a placement counts as near.
+     * @param starved   whether an attempt's result says its threads were starved (then it counts as mixed).
+     * @param <T>       the window's result.
+     * @return the last attempt.
+     */
+    <T> Settled<T> settle(final Supplier<T> window, final long threshold, final Predicate<T> starved)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            final double before = p50Nanos();
+            final T result = window.get();
+            final double after = p50Nanos();
+            final String placement = starved.test(result) ? MIXED : classify(before, after, threshold);
+            if (!MIXED.equals(placement) || attempt >= MIXED_RETRIES)
+            {
+                return new Settled<>(result, placement, before, after);
+            }
+        }
     }
 
     /**

@@ -17,14 +17,12 @@ import java.util.function.Consumer;
  * messages, Agrona's ring buffer) and each transport mode's crossing, in short alternating windows (size by size:
  * limit, Aeron, Agrona, mode 1, mode 2, ...; then the next size; then the next round) so that every subject sees
  * both placements when the vCPUs flip. A placement probe runs before and after each window; a window whose probes
- * disagree ("mixed") is measured again, up to {@link #MIXED_RETRIES} times, and kept as mixed only if it never
- * settles. Windows of the same subject and placement are pooled into one row, so every ratio can be taken within
- * one placement and size.
+ * disagree ("mixed") is measured again, up to {@link PlacementProbe#MIXED_RETRIES} times, and kept as mixed only if
+ * it never settles ({@link PlacementProbe#settle}). Windows of the same subject and placement are pooled into one
+ * row, so every ratio can be taken within one placement and size.
  */
 final class TwoThreadRows
 {
-    /** Extra attempts for a window whose placement flipped, or whose threads were starved, during it. */
-    static final int MIXED_RETRIES = 2;
     /**
      * Least share of a window each thread must spend on a CPU: below it the window measured the scheduler (JIT
      * threads, other processes) rather than the two threads, and is retried; kept as mixed if it never settles.
@@ -189,52 +187,54 @@ final class TwoThreadRows
         }
     }
 
+    /** One attempt at a window: the harness's measurement, the counters around it and the threads' CPU share. */
+    private record Run(Harness.Measurement measurement, long[] countersBefore, long[] countersAfter, double cpuShare)
+    {
+    }
+
     private void window(final Target target)
     {
-        for (int attempt = 0; ; attempt++)
+        final TwoThreadSubject subject = target.subject;
+        final PlacementProbe.Settled<Run> settled = probe.settle(() -> run(subject),
+            settings.placementThresholdNanos(), (run) -> run.cpuShare() < MIN_CPU_SHARE);
+        final Run run = settled.result();
+        final Pool pool = target.pools.computeIfAbsent(settled.placement(), (p) -> new Pool());
+        for (final double rate : run.measurement().rates())
         {
-            final double before = probe.p50Nanos();
-            final TwoThreadSubject subject = target.subject;
-            final long[] countersBefore = Counting.snapshot(kernel);
-            subject.histogram().reset();
-            subject.start();
-            final Thread consumerThread = subject.consumerThread();
-            final long wallStart = System.nanoTime();
-            final long producerCpuStart = ThreadCpu.now();
-            final long consumerCpuStart = ThreadCpu.of(consumerThread);
-            final Harness.Measurement m = harness.measure(subject::produce, 64, () ->
-            {
-                kernel.counters().totals(countersBefore);
-                subject.recording(true);
-            });
-            final long[] countersAfter = Counting.snapshot(kernel);
-            final long wall = System.nanoTime() - wallStart;
-            final double cpuShare = Math.min(ThreadCpu.share(ThreadCpu.now() - producerCpuStart, wall),
-                ThreadCpu.share(ThreadCpu.of(consumerThread) - consumerCpuStart, wall));
-            subject.recording(false);
-            subject.stop();
-            final double after = probe.p50Nanos();
-            final String placement = cpuShare < MIN_CPU_SHARE ?
-                PlacementProbe.MIXED : PlacementProbe.classify(before, after, settings.placementThresholdNanos());
-            if (!PlacementProbe.MIXED.equals(placement) || attempt >= MIXED_RETRIES)
-            {
-                final Pool pool = target.pools.computeIfAbsent(placement, (p) -> new Pool());
-                for (final double rate : m.rates())
-                {
-                    pool.rates.add(rate);
-                }
-                pool.probes.add(before);
-                pool.probes.add(after);
-                pool.messages += m.measuredOps();
-                for (int i = 0; i < countersBefore.length; i++)
-                {
-                    pool.before[i] += countersBefore[i];
-                    pool.after[i] += countersAfter[i];
-                }
-                pool.histogram.add(subject.histogram());
-                return;
-            }
+            pool.rates.add(rate);
         }
+        pool.probes.add(settled.before());
+        pool.probes.add(settled.after());
+        pool.messages += run.measurement().measuredOps();
+        for (int i = 0; i < run.countersBefore().length; i++)
+        {
+            pool.before[i] += run.countersBefore()[i];
+            pool.after[i] += run.countersAfter()[i];
+        }
+        pool.histogram.add(subject.histogram()); // the last attempt's: each attempt resets it
+    }
+
+    private Run run(final TwoThreadSubject subject)
+    {
+        final long[] countersBefore = Counting.snapshot(kernel);
+        subject.histogram().reset();
+        subject.start();
+        final Thread consumerThread = subject.consumerThread();
+        final long wallStart = System.nanoTime();
+        final long producerCpuStart = ThreadCpu.now();
+        final long consumerCpuStart = ThreadCpu.of(consumerThread);
+        final Harness.Measurement m = harness.measure(subject::produce, 64, () ->
+        {
+            kernel.counters().totals(countersBefore);
+            subject.recording(true);
+        });
+        final long[] countersAfter = Counting.snapshot(kernel);
+        final long wall = System.nanoTime() - wallStart;
+        final double cpuShare = Math.min(ThreadCpu.share(ThreadCpu.now() - producerCpuStart, wall),
+            ThreadCpu.share(ThreadCpu.of(consumerThread) - consumerCpuStart, wall));
+        subject.recording(false);
+        subject.stop();
+        return new Run(m, countersBefore, countersAfter, cpuShare);
     }
 
     private void emit(final Target target, final Consumer<ReportModel.Row> rows,
