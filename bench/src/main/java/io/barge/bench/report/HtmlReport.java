@@ -344,8 +344,8 @@ final class HtmlReport
         for (final ReportModel.ScalingRow r : rows)
         {
             html.append("<tr><td class=\"l\">").append(esc(r.chain())).append("</td><td>").append(r.hops())
-                .append("</td><td>").append(r.threads()).append("</td><td class=\"l\">").append(esc(String.valueOf(r.placement())))
-                .append("</td><td>").append(num(r.messagesPerSecond()))
+                .append("</td><td>").append(r.threads()).append("</td><td class=\"l\">")
+                .append(esc(String.valueOf(r.placement()))).append("</td><td>").append(num(r.messagesPerSecond()))
                 .append("</td><td>").append(num(r.bytesPerSecond() / 1e9)).append("</td><td>")
                 .append(r.relativeToOneHop() == null ? "-" : num(r.relativeToOneHop())).append("</td><td>")
                 .append(num(r.spread().min())).append("</td><td>").append(num(r.spread().max())).append("</td><td>")

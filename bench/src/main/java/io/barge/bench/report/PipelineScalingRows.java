@@ -91,6 +91,12 @@ final class PipelineScalingRows
         {
             this.deltas = new long[counters];
         }
+
+        /** @return the windows' rates, for {@link Harness#median} and {@link Harness#spread}. */
+        double[] rateArray()
+        {
+            return rates.stream().mapToDouble(Double::doubleValue).toArray();
+        }
     }
 
     /**
@@ -326,7 +332,7 @@ final class PipelineScalingRows
         for (final Map.Entry<String, Pool> entry : target.pools.entrySet())
         {
             final Pool pool = entry.getValue();
-            final double[] rates = pool.rates.stream().mapToDouble(Double::doubleValue).toArray();
+            final double[] rates = pool.rateArray();
             final double rate = Harness.median(rates);
             final Double base = oneHopRate(target, entry.getKey(), all);
             out.accept(new ReportModel.ScalingRow(name(target.chain), target.hops, target.threads,
@@ -352,8 +358,7 @@ final class PipelineScalingRows
             if (one.chain.equals(target.chain) && one.hops == 1 && one.oneThread() == target.oneThread() &&
                 !one.failed && one.pools.containsKey(placement))
             {
-                return Harness.median(one.pools.get(placement).rates.stream().mapToDouble(Double::doubleValue)
-                    .toArray());
+                return Harness.median(one.pools.get(placement).rateArray());
             }
         }
         return null;

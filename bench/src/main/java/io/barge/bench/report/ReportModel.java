@@ -216,8 +216,8 @@ public final class ReportModel
      * @param spread           spread of the windows' rates.
      */
     public record ScalingRow(String chain, int hops, int threads, String placement, int messageBytes,
-        double messagesPerSecond,
-        double bytesPerSecond, Double relativeToOneHop, PerMessage perMessage, double copiedForwards, Spread spread)
+        double messagesPerSecond, double bytesPerSecond, Double relativeToOneHop, PerMessage perMessage,
+        double copiedForwards, Spread spread)
     {
         /**
          * @return the identity under which runs are compared: everything but the figures.

@@ -144,6 +144,10 @@ class NicAndScalingRowsTest
                     // The base: the same chain's 1 hop, one thread or two (a thread per stage too), same placement.
                     final List<ReportModel.ScalingRow> base = scalings(rows, chain, 1, row.threads() == 1 ? 1 : 2)
                         .stream().filter((b) -> b.placement().equals(row.placement())).toList();
+                    if (row.threads() == 1)
+                    {
+                        assertFalse(base.isEmpty(), "a one-thread row always has its one-thread 1-hop base: " + row);
+                    }
                     if ("mixed".equals(row.placement()) || base.isEmpty())
                     {
                         assertNull(row.relativeToOneHop(), "no ratio without a 1-hop row of one placement: " + row);
